@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# Drover's one, non-recursive Makefile. Everything it builds lands under $(BUILD)
+# (build/, or build-asan/ when the goal list holds "asan").
+#
+#   make                 build the three binaries, the tools and the BPF skeletons
+#   make asan check-unit same, with ASan+UBSan, into build-asan/, then the unit tier
+#   make check           deps + build + unit, integration and VM tiers + one summary line
+#   make deps            install the Debian packages everything needs (idempotent)
+#   make vmlinux         regenerate vmlinux.h from this host's BTF
+#   make install PREFIX=/usr/local DESTDIR=
+#   V=1                  show the commands
+
+VERSION := $(shell cat VERSION)
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+ifneq ($(filter asan,$(MAKECMDGOALS)),)
+BUILD ?= build-asan
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANITIZE :=
+endif
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+NL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla
+CPPFLAGS_ALL = -D_GNU_SOURCE -DDROVER_VERSION='"$(VERSION)"' -DDROVER_GIT_REV='"$(GIT_REV)"' \
+	-I. -Ilib -Ialloc -I$(BUILD)/bpf $(NL_CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANITIZE) -fstack-protector-strong -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -Wl,--as-needed
+LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lnl-genl-3 -lnl-3 \
+	-lpthread -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I. -Ibpf
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+# ---------------------------------------------------------------- sources
+LIB_SRCS := $(wildcard lib/*.c)
+ALLOC_SRCS := $(wildcard alloc/*.c)
+MASTER_SRCS := $(filter-out masterd/main.c,$(wildcard masterd/*.c))
+AGENT_SRCS := $(filter-out agentd/main.c,$(wildcard agentd/*.c))
+CLI_SRCS := $(wildcard tools/drover/*.c)
+TOOL_SRCS := $(wildcard tools/*.c)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+VMTEST_SRCS := $(wildcard tests/vm/helpers/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBDROVER := $(BUILD)/lib/libdrover.a
+LIBALLOC := $(BUILD)/alloc/libdroveralloc.a
+LIBMASTER := $(BUILD)/masterd/libmasterd.a
+LIBAGENT := $(BUILD)/agentd/libagentd.a
+ARCHIVES := $(LIBMASTER) $(LIBAGENT) $(LIBALLOC) $(LIBDROVER)
+
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+
+BINS := $(BUILD)/bin/drover-master $(BUILD)/bin/drover-agent $(BUILD)/bin/drover \
+	$(patsubst tools/%.c,$(BUILD)/bin/drover-%,$(TOOL_SRCS))
+UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+VMTEST_BINS := $(patsubst %.c,$(BUILD)/%,$(VMTEST_SRCS))
+
+ALL_OBJS := $(call obj,$(LIB_SRCS) $(ALLOC_SRCS) $(MASTER_SRCS) $(AGENT_SRCS) $(CLI_SRCS) \
+	$(TOOL_SRCS) masterd/main.c agentd/main.c $(UNIT_SRCS) $(VMTEST_SRCS))
+
+# ---------------------------------------------------------------- top-level goals
+.PHONY: all asan bins tests clean deps vmlinux install check check-unit check-integration \
+	check-vm run-unit run-integration run-vm fuzz bench demo
+all: $(BINS) $(UNIT_BINS) $(VMTEST_BINS) $(SKELS)
+asan: all
+bins: $(BINS)
+
+# ---------------------------------------------------------------- compile rules
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# Generated skeletons must exist before anything that may include them is compiled;
+# after the first build the .d files track them precisely.
+$(ALL_OBJS): | $(SKELS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux.h $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(LIBDROVER): $(call obj,$(LIB_SRCS))
+$(LIBALLOC): $(call obj,$(ALLOC_SRCS))
+$(LIBMASTER): $(call obj,$(MASTER_SRCS))
+$(LIBAGENT): $(call obj,$(AGENT_SRCS))
+$(ARCHIVES):
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/drover-master: $(BUILD)/masterd/main.o $(ARCHIVES)
+$(BUILD)/bin/drover-agent: $(BUILD)/agentd/main.o $(ARCHIVES)
+$(BUILD)/bin/drover: $(call obj,$(CLI_SRCS)) $(ARCHIVES)
+$(BUILD)/bin/drover-%: $(BUILD)/tools/%.o $(ARCHIVES)
+$(BINS):
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ARCHIVES) $(LDLIBS)
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(ARCHIVES)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(LDLIBS) -lcmocka
+
+# Guest helpers run inside the VM's busybox userland: static, no sanitizers.
+$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c
+	$(call msg,CC-VM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -static -o $@ $<
+
+-include $(ALL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- tests
+# Each tier writes one line per test to $(BUILD)/results/<tier>.txt
+# ("PASS name", "FAIL name", "SKIP name: reason"); tests/summary.sh counts them.
+RESULTS := $(BUILD)/results
+
+run-unit: $(UNIT_BINS)
+	$(Q)tests/unit/run.sh $(BUILD) $(RESULTS)/unit.txt
+run-integration: $(BINS)
+	$(Q)tests/integration/run.sh $(BUILD) $(RESULTS)/integration.txt
+run-vm: $(BINS) $(VMTEST_BINS) $(SKELS)
+	$(Q)tests/vm/run.sh $(BUILD) $(RESULTS)/vm.txt
+
+check-unit: run-unit
+	$(Q)tests/summary.sh $(RESULTS)/unit.txt
+check-integration: run-integration
+	$(Q)tests/summary.sh $(RESULTS)/integration.txt
+check-vm: run-vm
+	$(Q)tests/summary.sh $(RESULTS)/vm.txt
+
+# The whole suite: packages first, then a parallel build, then the three tiers in turn
+# (each one runs even when an earlier one failed), then one summary line.
+check:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
+	$(Q)rm -f $(RESULTS)/unit.txt $(RESULTS)/integration.txt $(RESULTS)/vm.txt
+	$(Q)$(MAKE) --no-print-directory run-unit
+	$(Q)$(MAKE) --no-print-directory run-integration
+	$(Q)$(MAKE) --no-print-directory run-vm
+	$(Q)tests/summary.sh $(RESULTS)/unit.txt $(RESULTS)/integration.txt $(RESULTS)/vm.txt
+
+deps:
+	$(Q)tools/install-deps.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h.tmp
+	mv vmlinux.h.tmp vmlinux.h
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stddef.h>
+
+#include "flags.h"
+
+#define F(field) offsetof(struct agent_flags, field)
+#define SEC (1000LL * 1000 * 1000)
+
+static const char *const enforce_choices[] = {"strict", "best-effort", NULL};
+static const char *const recover_choices[] = {"reconnect", "cleanup", NULL};
+
+const struct conf_opt agent_flag_table[] = {
+	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT", "the master to register with"},
+	{"listen", CONF_STRING, F(listen), "127.0.0.1:5051", "HOST:PORT",
+	 "address the agent's HTTP API listens on"},
+	{"work-dir", CONF_STRING, F(work_dir), "/var/lib/drover/agent", "DIR",
+	 "checkpoints and task sandboxes"},
+	{"cgroup-root", CONF_STRING, F(cgroup_root), "drover.slice", "PATH",
+	 "cgroup (relative to the cgroup2 mount) that holds the agent and its tasks"},
+	{"resources", CONF_STRING, F(resources), NULL, "RESOURCES",
+	 "what this host offers, e.g. 'cpus:4;mem:4096;ports:[31000-32000]' (default: detected)"},
+	{"attributes", CONF_STRING, F(attributes), NULL, "ATTRS", "host attributes, e.g. 'rack:a;os:debian'"},
+	{"enforce", CONF_ENUM, F(enforce), "strict", NULL,
+	 "refuse to start without the cpu and memory controllers, or run and report them missing",
+	 0, 0, enforce_choices},
+	{"recover", CONF_ENUM, F(recover), "reconnect", NULL,
+	 "after a restart, re-attach to running tasks or kill them", 0, 0, recover_choices},
+	{"pids-max", CONF_INT, F(pids_max), "4096", "N", "default pids.max for a task", 1, 4194304},
+	{"sample-interval", CONF_DURATION, F(sample_interval_ns), "1s", "DURATION",
+	 "how often task usage is sampled", 100000000, 3600 * SEC},
+	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
+	CONF_END,
+};

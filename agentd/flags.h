@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The agent's configuration: one table drives flags, DROVER_AGENT_* and --help. */
+#ifndef DROVER_AGENT_FLAGS_H
+#define DROVER_AGENT_FLAGS_H
+
+#include <stdint.h>
+#include "conf.h"
+
+enum agent_enforce { AGENT_ENFORCE_STRICT, AGENT_ENFORCE_BEST_EFFORT };
+enum agent_recover { AGENT_RECOVER_RECONNECT, AGENT_RECOVER_CLEANUP };
+
+struct agent_flags {
+	char *master;
+	char *listen;
+	char *work_dir;
+	char *cgroup_root;
+	char *resources;
+	char *attributes;
+	int enforce;
+	int recover;
+	int64_t pids_max;
+	int64_t sample_interval_ns;
+	char *log_level;
+};
+
+extern const struct conf_opt agent_flag_table[];
+
+#endif

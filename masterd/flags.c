@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stddef.h>
+
+#include "flags.h"
+
+#define F(field) offsetof(struct master_flags, field)
+#define SEC (1000LL * 1000 * 1000)
+
+const struct conf_opt master_flag_table[] = {
+	{"listen", CONF_STRING, F(listen), "127.0.0.1:5050", "HOST:PORT",
+	 "address the HTTP APIs listen on"},
+	{"work-dir", CONF_STRING, F(work_dir), "/var/lib/drover/master", "DIR",
+	 "directory for the registry and other state"},
+	{"registry", CONF_STRING, F(registry), NULL, "sqlite:PATH",
+	 "where the registry lives (default: sqlite:<work-dir>/registry.db)"},
+	{"allocation-interval", CONF_DURATION, F(allocation_interval_ns), "1s", "DURATION",
+	 "time between batched allocation cycles", 1000000, 3600 * SEC},
+	{"roles", CONF_STRING, F(roles), NULL, "FILE", "JSON file of role weights, quota and tiers"},
+	{"agent-ping-timeout", CONF_DURATION, F(agent_ping_timeout_ns), "15s", "DURATION",
+	 "an agent that sends nothing for this long has missed a ping", 1000000, 3600 * SEC},
+	{"max-agent-ping-timeouts", CONF_INT, F(max_agent_ping_timeouts), "5", "N",
+	 "missed pings before an agent is declared unreachable", 1, 1000},
+	{"offer-timeout", CONF_DURATION, F(offer_timeout_ns), "0s", "DURATION",
+	 "rescind offers not used within this time (0: never)", 0, 365 * 86400 * SEC},
+	{"max-body-size", CONF_SIZE, F(max_body_size), "1MiB", "SIZE",
+	 "larger request bodies are refused with 413", 1024, 1LL << 30},
+	{"framework-failover-timeout", CONF_DURATION, F(framework_failover_timeout_ns), "0s",
+	 "DURATION", "failover timeout for frameworks whose FrameworkInfo sets none", 0,
+	 365 * 86400 * SEC},
+	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
+	CONF_END,
+};

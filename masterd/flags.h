@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The master's configuration: one table drives flags, DROVER_MASTER_* and GET_FLAGS. */
+#ifndef DROVER_MASTER_FLAGS_H
+#define DROVER_MASTER_FLAGS_H
+
+#include <stdint.h>
+#include "conf.h"
+
+struct master_flags {
+	char *listen;
+	char *work_dir;
+	char *registry;
+	int64_t allocation_interval_ns;
+	char *roles;
+	int64_t agent_ping_timeout_ns;
+	int64_t max_agent_ping_timeouts;
+	int64_t offer_timeout_ns;
+	int64_t max_body_size;
+	int64_t framework_failover_timeout_ns;
+	char *log_level;
+};
+
+extern const struct conf_opt master_flag_table[];
+
+#endif

@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Install the Debian 12 packages that Drover's build, tests and demo need.
+# Idempotent and quiet: installs only what is missing and says what it installed.
+set -eu
+
+# build
+PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
+libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libmicrohttpd-dev libcurl4-openssl-dev
+libjansson-dev libsqlite3-dev libzookeeper-mt-dev"
+# tests: unit (cmocka), integration (curl, iproute2, util-linux, procps), VM tier
+# (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests (zookeeper)
+PKGS="$PKGS libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
+busybox-static cpio zstd xz-utils zookeeperd sqlite3 tmux"
+
+missing=""
+for p in $PKGS; do
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$s" = installed ] || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all $(echo $PKGS | wc -w) packages already installed"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "deps: missing:$missing; run 'make deps' as root" >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# an unreadable or stale package list is the common failure on a fresh machine
+if ! $SUDO apt-get install -y -qq --no-install-recommends $missing >/tmp/drover-deps.log 2>&1; then
+	$SUDO apt-get update -qq >>/tmp/drover-deps.log 2>&1
+	if ! $SUDO apt-get install -y -qq --no-install-recommends $missing >>/tmp/drover-deps.log 2>&1; then
+		tail -20 /tmp/drover-deps.log >&2
+		echo "deps: apt-get failed, see /tmp/drover-deps.log" >&2
+		exit 1
+	fi
+fi
+echo "deps: installed:$missing"
