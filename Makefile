@@ -136,11 +136,16 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(ARCHIVES)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ARCHIVES) $(LDLIBS) -lcmocka
 
-# Guest helpers run inside the VM's busybox userland: static, no sanitizers.
-$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c
+# Guest helpers run inside the VM's busybox userland: static, no sanitizers. A helper may
+# include a BPF skeleton, so all of them see the skeletons and link libbpf, libelf and libz
+# from their static archives (the linker takes only the members a helper uses).
+VMTEST_CFLAGS = -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -Ibpf -I$(BUILD)/bpf
+VMTEST_LDLIBS := -lbpf -lelf -lz
+$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c | $(SKELS)
 	$(call msg,CC-VM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -static -o $@ $<
+	$(Q)$(CC) $(VMTEST_CFLAGS) -MMD -MP -MF $@.d -static -o $@ $< $(VMTEST_LDLIBS)
+-include $(VMTEST_BINS:=.d)
 
 -include $(ALL_OBJS:.o=.d)
 

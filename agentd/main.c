@@ -1,11 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 /* drover-agent: parse args -> load config -> init -> loop -> teardown. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "agent.h"
 #include "flags.h"
 #include "log.h"
 #include "version.h"
+
+static struct agent *the_agent; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	if (the_agent)
+		loop_stop(the_agent->loop);
+}
+
+static int run(struct agent_flags *flags)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct agent a;
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	r = agent_init(&a, flags);
+	if (r < 0) {
+		agent_fini(&a);
+		return 1;
+	}
+	the_agent = &a;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	loop_timer_set(a.reconnect_timer, 0, 0); /* subscribe at once */
+	r = agent_run(&a);
+	log_info("shutting down (tasks keep running)");
+	the_agent = NULL;
+	agent_fini(&a);
+	return r < 0 ? 1 : 0;
+}
 
 static const char synopsis[] = "[OPTIONS]\n\nThe Drover agent: runs tasks in cgroup v2 leaves.";
 
@@ -46,8 +79,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_max_level = level;
-	log_error("the agent's runtime is not built yet (see issue 5)");
-	r = 1;
+	r = run(&flags);
 out:
 	conf_free(agent_flag_table, &flags);
 	return r;

@@ -1,11 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
 /* drover-master: parse args -> load config -> init -> loop -> teardown. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "flags.h"
+#include "master.h"
 #include "log.h"
 #include "version.h"
+
+static struct master *the_master; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	if (the_master)
+		loop_stop(the_master->loop);
+}
+
+static int run(struct master_flags *flags)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct master m;
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	r = master_init(&m, flags);
+	if (r < 0) {
+		master_fini(&m);
+		return 1;
+	}
+	the_master = &m;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	r = master_run(&m);
+	log_info("shutting down");
+	the_master = NULL;
+	master_fini(&m);
+	return r < 0 ? 1 : 0;
+}
 
 static const char synopsis[] = "[OPTIONS]\n\nThe Drover master: scheduler, agent and operator APIs.";
 
@@ -46,8 +78,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_max_level = level;
-	log_error("the master's serving loop is not built yet (see issue 4)");
-	r = 1;
+	r = run(&flags);
 out:
 	conf_free(master_flag_table, &flags);
 	return r;

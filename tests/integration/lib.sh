@@ -32,3 +32,44 @@ free_port() {
 		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
+
+# Start a master and an agent on loopback in $WORK (best-effort: this host's cgroup2 has no
+# cpu/memory controllers). Sets MASTER (host:port), MASTER_PID, AGENT_PID, CGROOT.
+start_cluster() {
+	WORK=$(mktemp -d /tmp/drover-it.XXXXXX)
+	MPORT=$(free_port)
+	APORT=$(free_port)
+	MASTER=127.0.0.1:$MPORT
+	CGROOT=drover-it-$$.slice
+	"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" \
+		--allocation-interval 200ms "$@" >"$WORK/master.log" 2>&1 &
+	MASTER_PID=$!
+	"$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
+		--cgroup-root "$CGROOT" --enforce best-effort \
+		--resources 'cpus:2;mem:1024;ports:[31000-31099]' >"$WORK/agent.log" 2>&1 &
+	AGENT_PID=$!
+	for _ in $(seq 50); do
+		grep -q 'subscribed to the master' "$WORK/agent.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "cluster did not come up"; cat "$WORK/master.log" "$WORK/agent.log"
+	return 1
+}
+
+stop_cluster() {
+	kill "$AGENT_PID" "$MASTER_PID" 2>/dev/null
+	wait "$AGENT_PID" "$MASTER_PID" 2>/dev/null
+	echo "---- master log"; cat "$WORK/master.log"
+	echo "---- agent log"; cat "$WORK/agent.log"
+	CGMOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	if [ -n "$CGMOUNT" ] && [ -d "$CGMOUNT/$CGROOT" ]; then
+		# the agent leaves its slice; move nothing, just remove the empty leaves
+		find "$CGMOUNT/$CGROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+
+need_cgroup2() {
+	awk '$9 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mountinfo ||
+		skip_all "no cgroup2 mount"
+}

@@ -42,6 +42,8 @@ void json_print(json_t *v);
 
 /* Per-object entry points (one file each). */
 int do_version(int argc, char **argv);
+int do_task(int argc, char **argv);
+int do_task_run(int argc, char **argv);
 
 #define NEXT_ARG() ({ argc--; argv++; })
 

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent daemon's state: one loop (agent.c) owns everything — the master connection,
+ * the task table, the status update queues, and the cgroup runtime.
+ */
+#ifndef DROVER_AGENT_H
+#define DROVER_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "cgroup.h"
+#include "flags.h"
+#include "http_client.h"
+#include "id.h"
+#include "loop.h"
+#include "resources.h"
+#include "strmap.h"
+#include "wire.h"
+
+struct agent;
+
+/* One status update waiting for the master's acknowledgement (in order, per task). */
+struct agent_update {
+	struct agent_update *next;
+	json_t *status; /* TaskStatus with uuid */
+	char uuid[UUID_STR_LEN];
+};
+
+struct agent_task {
+	struct agent *agent;
+	char *fw_id, *id, *key; /* key: "fw/task" */
+	json_t *info;
+	struct alloc_res res;
+	enum task_state state;
+	pid_t pid;
+	int pidfd;
+	int cgroup_fd;
+	struct loop_watch *exit_watch;
+	struct loop_timer *kill_timer;
+	bool kill_requested;
+	char sandbox[4096];
+	int64_t started_ns;
+
+	struct agent_update *updates, *updates_tail;
+	bool update_in_flight;
+	struct http_call *update_call;
+	struct loop_timer *retry_timer;
+	int64_t backoff_ns;
+	bool done; /* terminal and acknowledged: remove */
+};
+
+struct agent {
+	struct agent_flags *flags;
+	struct loop *loop;
+	struct http_client *http;
+	char master_url[512];
+	char agent_id[ID_MAX_LEN + 1];
+	char stream_id[128];
+	bool subscribed;
+	struct http_call *sub_call;
+	struct loop_timer *reconnect_timer, *heartbeat_timer;
+	int64_t reconnect_backoff_ns;
+	int64_t heartbeat_ns;
+	char hostname[256];
+
+	struct agent_cgroup cg;
+	bool have_cgroup;
+	char cg_report[1024];
+	struct alloc_res total, used;
+	json_t *attributes;
+	struct strmap tasks; /* "fw/task" -> struct agent_task */
+};
+
+int agent_init(struct agent *a, struct agent_flags *flags);
+int agent_run(struct agent *a);
+void agent_fini(struct agent *a);
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Launching a task's process: the command (shell string or argv), its environment, its
+ * sandbox (working directory holding the stdout and stderr files), its user, and its
+ * cgroup, joined atomically with clone3(CLONE_INTO_CGROUP | CLONE_PIDFD).
+ *
+ * Two steps, because the second one runs inside a forked supervisor (supervisor.h):
+ *
+ *	agent_spawn_prepare()   in the agent: validates, resolves the user (NSS), copies
+ *	                        argv/envp, opens stdin (/dev/null), stdout and stderr. May
+ *	                        allocate; fails with a stage and a message.
+ *	agent_spawn_run()       async-signal-safe (no malloc, no stdio, no NSS): may run in a
+ *	                        child forked from a multi-threaded process. Clones the task
+ *	                        into its cgroup and waits until it has exec'ed or failed; a
+ *	                        CLOEXEC pipe carries {stage, errno} of a failure back, so a
+ *	                        missing executable is told apart from a task that exits 127.
+ *
+ * The task's process: a new session; signal mask and dispositions reset; stdin /dev/null;
+ * stdout/stderr appended to <sandbox>/stdout and <sandbox>/stderr; cwd the sandbox;
+ * setgroups + setresgid + setresuid when a user is given (the sandbox and both files are
+ * chowned to that user first); PR_SET_NO_NEW_PRIVS; every other fd closed on exec.
+ * A name without '/' is searched in the task's PATH (or a default PATH).
+ */
+#ifndef DROVER_AGENT_LAUNCH_H
+#define DROVER_AGENT_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Longest task or framework ID: one path component. */
+#define AGENT_ID_MAX 255
+/* Limits on what a task may pass to execve (the kernel's own are 128 KiB a string). */
+#define AGENT_ARG_STRLEN_MAX (128 * 1024 - 1)
+#define AGENT_ARGS_TOTAL_MAX (1024 * 1024)
+#define AGENT_ARGS_COUNT_MAX 16384
+
+/*
+ * Is id safe as one path component (task and framework IDs)? Rejects empty, "." and "..",
+ * '/', control characters (NUL cannot occur inside a C string; the wire decoder must
+ * refuse embedded NULs) and IDs longer than AGENT_ID_MAX bytes. (For lib/: the master
+ * needs the same check.)
+ */
+bool agent_task_id_valid(const char *id);
+/* Same, for a buffer that may hold NULs (JSON strings decode to those). */
+bool agent_task_id_valid_n(const char *id, size_t len);
+
+/* Where a launch failed. */
+enum agent_launch_stage {
+	AGENT_LAUNCH_OK = 0,
+	AGENT_LAUNCH_INVALID,     /* the request: command, sizes, IDs */
+	AGENT_LAUNCH_USER,        /* unknown user (err ENOENT) or NSS failure */
+	AGENT_LAUNCH_SANDBOX,     /* opening or chowning the sandbox and its files */
+	AGENT_LAUNCH_CLONE,       /* clone3/clone */
+	AGENT_LAUNCH_CGROUP,      /* joining the cgroup (fallback: cgroup.procs) */
+	AGENT_LAUNCH_CHDIR,       /* entering the sandbox */
+	AGENT_LAUNCH_CREDENTIALS, /* setgroups/setresgid/setresuid */
+	AGENT_LAUNCH_SETUP,       /* setsid, dup2, prctl */
+	AGENT_LAUNCH_EXEC,        /* execve: missing executable, not executable, ... */
+	AGENT_LAUNCH_SUPERVISOR,  /* the supervisor died or failed on its own */
+	_AGENT_LAUNCH_STAGE_MAX,
+};
+
+struct agent_launch_error {
+	enum agent_launch_stage stage;
+	int err;           /* positive errno */
+	char message[512]; /* for the status update's message */
+};
+
+/* "exec", "user", ...: stable names, also used in the exit-status file. */
+const char *agent_launch_stage_name(enum agent_launch_stage s);
+int agent_launch_stage_from_name(const char *name);
+
+#define AGENT_LAUNCH_F_NO_CLONE3 (1u << 0) /* use the fork + cgroup.procs fallback (tests) */
+
+struct agent_launch_spec {
+	const char *command;  /* shell: run as /bin/sh -c command (Mesos shell=true) */
+	const char *path;     /* else: the executable (searched in PATH when without '/') */
+	char *const *argv;    /* else: argv, argv[0] included; NULL means {path} */
+	char *const *envp;    /* the task's whole environment; NULL means empty */
+	const char *user;     /* NULL: the agent's own user */
+	int sandbox_fd;       /* the sandbox directory (the caller creates it) */
+	int cgroup_fd;        /* the task's leaf (agent_cgroup_task_create) */
+	unsigned flags;       /* AGENT_LAUNCH_F_* */
+};
+
+/* A prepared launch. Everything agent_spawn_run needs, already allocated and opened. */
+struct agent_spawn {
+	char *path;          /* what to exec (a name without '/' is searched in search) */
+	char **argv;
+	char **envp;
+	char *search;        /* PATH for the search */
+	char *user;          /* for messages */
+	bool set_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	int sandbox_fd;      /* owned dups */
+	int cgroup_fd;
+	int stdin_fd;
+	int stdout_fd;
+	int stderr_fd;
+	unsigned flags;
+};
+
+int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn **ret,
+			struct agent_launch_error *err);
+void agent_spawn_free(struct agent_spawn *sp);
+
+/*
+ * Start the task (async-signal-safe; see above). On success the process has exec'ed:
+ * ret_pid and ret_pidfd (-1 where pidfds are missing) are set. On failure err->stage and
+ * err->err are set but not err->message (formatting is not async-signal-safe): call
+ * agent_launch_error_format() in the agent. The caller reaps the child.
+ */
+int agent_spawn_run(const struct agent_spawn *sp, pid_t *ret_pid, int *ret_pidfd,
+		    struct agent_launch_error *err);
+/* Fill err->message from err->stage/err->err ("cannot execute 'x': No such file ..."). */
+void agent_launch_error_format(struct agent_launch_error *err, const struct agent_spawn *sp);
+
+/*
+ * Fork-like clone into the cgroup at cgroup_fd (-1: stay), with a pidfd. Raw syscalls,
+ * no atfork handlers: safe in a child of a multi-threaded process, and the child may only
+ * make async-signal-safe calls. Falls back to clone(2) when clone3 or CLONE_INTO_CGROUP is
+ * missing (or `fallback`), in which case *ret_joined is false and the child must join the
+ * cgroup itself. Returns the pid in the parent, 0 in the child, -errno.
+ */
+pid_t agent_clone_into(int cgroup_fd, bool fallback, int *ret_pidfd, bool *ret_joined);
+
+/* Close every fd >= 3 except those in keep (close_range where the kernel has it). */
+void agent_close_fds_except(const int *keep, size_t n);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * HTTP client on a daemon's loop: libcurl's multi interface driven by the loop's epoll
+ * (socket and timer callbacks), for one-shot POSTs and for long-lived RecordIO streams
+ * (SUBSCRIBE). All callbacks run on the loop thread, never from inside libcurl.
+ */
+#ifndef DROVER_HTTP_CLIENT_H
+#define DROVER_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+struct loop;
+struct http_client;
+struct http_call;
+
+/* status 0 with err set: transport failure (connection refused, timeout...). */
+typedef void (*http_done_fn)(long status, const char *body, size_t len, const char *err,
+			     void *data);
+/* Stream: response headers are in (status and Mesos-Stream-Id, which may be NULL). */
+typedef void (*http_open_fn)(long status, const char *stream_id, void *data);
+/* Stream: one RecordIO record (NUL-terminated). */
+typedef void (*http_record_fn)(const char *rec, size_t len, void *data);
+
+int http_client_new(struct loop *l, struct http_client **ret);
+/* Cancels every call without running its callbacks. */
+void http_client_free(struct http_client *c);
+
+/*
+ * POST body to url. headers: NULL-terminated "Name: value" strings or NULL.
+ * timeout_ms 0: none. Returns the call (owned by the client until done runs) or NULL.
+ */
+struct http_call *http_post(struct http_client *c, const char *url, const char *content_type,
+			    const char *body, size_t len, const char *const *headers,
+			    long timeout_ms, http_done_fn done, void *data);
+
+/*
+ * POST that answers with a RecordIO stream. open runs once the headers are in; record per
+ * record; done once at the end (status, and the body when the answer was not 200).
+ */
+struct http_call *http_post_stream(struct http_client *c, const char *url,
+				   const char *content_type, const char *body, size_t len,
+				   const char *const *headers, http_open_fn open,
+				   http_record_fn record, http_done_fn done, void *data);
+
+/* Abort a call; its callbacks will not run. */
+void http_call_cancel(struct http_client *c, struct http_call *call);
+
+#endif

@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+
+#include "http_server.h"
+#include "util.h"
+
+enum req_state { REQ_READING, REQ_HANDLING, REQ_DEFERRED, REQ_READY, REQ_QUEUED };
+
+struct http_request {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const char *method, *path;
+	char *body;
+	size_t body_len, body_cap;
+	bool too_large;
+	char peer[INET6_ADDRSTRLEN];
+	void *user;
+
+	pthread_mutex_t lock;
+	enum req_state state;
+	bool suspended;
+	struct MHD_Response *resp;
+	unsigned status;
+	struct http_request *next_deferred, *prev_deferred;
+};
+
+struct chunk {
+	struct chunk *next;
+	size_t len, off;
+	char data[];
+};
+
+struct http_stream {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	pthread_mutex_t lock;
+	int refs;
+	bool suspended, ended, dead;
+	struct chunk *head, *tail;
+	size_t queued;
+	http_stream_closed_fn closed;
+	void *closed_data;
+	struct http_stream *next, *prev; /* in srv->streams */
+};
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct http_server_config cfg;
+	pthread_mutex_t lock; /* the lists below */
+	struct http_request *deferred;
+	struct http_stream *streams;
+	bool stopping;
+};
+
+/* ------------------------------------------------------------------ streams */
+
+static void stream_free(struct http_stream *s)
+{
+	while (s->head) {
+		struct chunk *c = s->head;
+		s->head = c->next;
+		free(c);
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void http_stream_unref(struct http_stream *s)
+{
+	int left;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	left = --s->refs;
+	pthread_mutex_unlock(&s->lock);
+	if (left == 0)
+		stream_free(s);
+}
+
+/* Must hold s->lock. Resumes the connection if the reader parked it. */
+static void stream_kick(struct http_stream *s)
+{
+	if (s->suspended) {
+		s->suspended = false;
+		MHD_resume_connection(s->conn);
+	}
+}
+
+int http_stream_send(struct http_stream *s, const char *data, size_t len)
+{
+	struct chunk *c;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ended || s->dead) {
+		pthread_mutex_unlock(&s->lock);
+		return -EPIPE;
+	}
+	c = malloc(sizeof(*c) + len);
+	if (!c) {
+		pthread_mutex_unlock(&s->lock);
+		return -ENOMEM;
+	}
+	c->next = NULL;
+	c->len = len;
+	c->off = 0;
+	memcpy(c->data, data, len);
+	if (s->tail)
+		s->tail->next = c;
+	else
+		s->head = c;
+	s->tail = c;
+	s->queued += len;
+	stream_kick(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+void http_stream_end(struct http_stream *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->ended = true;
+	if (!s->dead)
+		stream_kick(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool http_stream_alive(struct http_stream *s)
+{
+	bool alive;
+
+	pthread_mutex_lock(&s->lock);
+	alive = !s->dead && !s->ended;
+	pthread_mutex_unlock(&s->lock);
+	return alive;
+}
+
+size_t http_stream_queued(struct http_stream *s)
+{
+	size_t q;
+
+	pthread_mutex_lock(&s->lock);
+	q = s->queued;
+	pthread_mutex_unlock(&s->lock);
+	return q;
+}
+
+/* MHD asks for the next bytes: one queued chunk per call, so one record per HTTP chunk. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_stream *s = cls;
+	ssize_t n;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->head) {
+		struct chunk *c = s->head;
+		size_t take = c->len - c->off < max ? c->len - c->off : max;
+		memcpy(buf, c->data + c->off, take);
+		c->off += take;
+		s->queued -= take;
+		if (c->off == c->len) {
+			s->head = c->next;
+			if (!s->head)
+				s->tail = NULL;
+			free(c);
+		}
+		n = (ssize_t)take;
+	} else if (s->ended) {
+		n = MHD_CONTENT_READER_END_OF_STREAM;
+	} else {
+		/* nothing to send: park the connection until http_stream_send() resumes it */
+		s->suspended = true;
+		MHD_suspend_connection(s->conn);
+		n = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/* The connection is gone (or the stream finished): tell the owner, drop MHD's reference. */
+static void stream_done(void *cls)
+{
+	struct http_stream *s = cls;
+	struct http_server *srv = s->srv;
+
+	pthread_mutex_lock(&srv->lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (srv->streams == s)
+		srv->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+	pthread_mutex_unlock(&srv->lock);
+
+	pthread_mutex_lock(&s->lock);
+	s->dead = true;
+	pthread_mutex_unlock(&s->lock);
+	if (s->closed)
+		s->closed(s, s->closed_data);
+	http_stream_unref(s);
+}
+
+/* ------------------------------------------------------------------ requests */
+
+const char *http_request_method(const struct http_request *req)
+{
+	return req->method;
+}
+
+const char *http_request_path(const struct http_request *req)
+{
+	return req->path;
+}
+
+const char *http_request_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_body(const struct http_request *req, size_t *ret_len)
+{
+	if (ret_len)
+		*ret_len = req->body_len;
+	return req->body ? req->body : "";
+}
+
+const char *http_request_peer(const struct http_request *req)
+{
+	return req->peer;
+}
+
+void http_request_set_data(struct http_request *req, void *data)
+{
+	req->user = data;
+}
+
+void *http_request_get_data(const struct http_request *req)
+{
+	return req->user;
+}
+
+static void add_headers(struct MHD_Response *r, const char *content_type,
+			const char *const *extra)
+{
+	if (content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		MHD_add_response_header(r, extra[0], extra[1]);
+}
+
+static void unlink_deferred(struct http_request *req)
+{
+	struct http_server *srv = req->srv;
+
+	pthread_mutex_lock(&srv->lock);
+	if (req->prev_deferred)
+		req->prev_deferred->next_deferred = req->next_deferred;
+	else if (srv->deferred == req)
+		srv->deferred = req->next_deferred;
+	if (req->next_deferred)
+		req->next_deferred->prev_deferred = req->prev_deferred;
+	req->next_deferred = req->prev_deferred = NULL;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Store the response; if the handler already returned, wake the connection. */
+static void set_response(struct http_request *req, unsigned status, struct MHD_Response *r)
+{
+	pthread_mutex_lock(&req->lock);
+	if (req->state == REQ_READY || req->state == REQ_QUEUED) {
+		pthread_mutex_unlock(&req->lock);
+		MHD_destroy_response(r); /* a second reply is a programming error; keep the first */
+		return;
+	}
+	req->resp = r;
+	req->status = status;
+	req->state = REQ_READY;
+	if (req->suspended) {
+		req->suspended = false;
+		MHD_resume_connection(req->conn);
+	}
+	pthread_mutex_unlock(&req->lock);
+}
+
+void http_reply(struct http_request *req, unsigned status, const char *content_type,
+		const char *body, size_t len, const char *const *extra_headers)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
+
+	if (!r)
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	add_headers(r, content_type, extra_headers);
+	set_response(req, status, r);
+}
+
+void http_reply_error(struct http_request *req, unsigned status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Mesos answers errors with a plain-text body; clients print it as is. */
+	http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg), NULL);
+}
+
+struct http_stream *http_reply_stream(struct http_request *req, const char *content_type,
+				      const char *const *extra_headers, size_t block_size,
+				      http_stream_closed_fn closed, void *closed_data)
+{
+	struct http_server *srv = req->srv;
+	struct http_stream *s = calloc(1, sizeof(*s));
+	struct MHD_Response *r;
+
+	if (!s) {
+		http_reply_error(req, 503, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->srv = srv;
+	s->conn = req->conn;
+	s->refs = 2;
+	s->closed = closed;
+	s->closed_data = closed_data;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_size ? block_size : 65536,
+					      stream_read, s, stream_done);
+	if (!r) {
+		stream_free(s);
+		http_reply_error(req, 503, "out of memory");
+		return NULL;
+	}
+	add_headers(r, content_type, extra_headers);
+	pthread_mutex_lock(&srv->lock);
+	s->next = srv->streams;
+	if (s->next)
+		s->next->prev = s;
+	srv->streams = s;
+	if (srv->stopping)
+		s->ended = true;
+	pthread_mutex_unlock(&srv->lock);
+	set_response(req, 200, r);
+	return s;
+}
+
+static enum MHD_Result queue_ready(struct http_request *req)
+{
+	enum MHD_Result ret = MHD_queue_response(req->conn, req->status, req->resp);
+
+	MHD_destroy_response(req->resp);
+	req->resp = NULL;
+	req->state = REQ_QUEUED;
+	return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload,
+				 size_t *upload_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct http_request *req = *con_cls;
+	enum MHD_Result ret;
+
+	if (!req) {
+		const union MHD_ConnectionInfo *ci;
+		const char *cl;
+
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		pthread_mutex_init(&req->lock, NULL);
+		req->srv = srv;
+		req->conn = conn;
+		req->method = method;
+		req->path = url;
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci && ci->client_addr)
+			getnameinfo(ci->client_addr,
+				    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+									   : sizeof(struct sockaddr_in),
+				    req->peer, sizeof(req->peer), NULL, 0, NI_NUMERICHOST);
+		*con_cls = req;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
+			/* refuse before reading: MHD discards the upload and closes */
+			req->too_large = true;
+			http_reply_error(req, 413, "request body of %s bytes is over the limit of %zu",
+					 cl, srv->cfg.max_body);
+			return queue_ready(req);
+		}
+		return MHD_YES;
+	}
+
+	if (req->state == REQ_READING && *upload_size) {
+		size_t n = *upload_size;
+		if (!req->too_large && req->body_len + n > srv->cfg.max_body)
+			req->too_large = true;
+		if (!req->too_large) {
+			if (req->body_len + n + 1 > req->body_cap) {
+				size_t cap = req->body_cap ? req->body_cap * 2 : 4096;
+				char *b;
+				while (cap < req->body_len + n + 1)
+					cap *= 2;
+				b = realloc(req->body, cap);
+				if (!b)
+					return MHD_NO;
+				req->body = b;
+				req->body_cap = cap;
+			}
+			memcpy(req->body + req->body_len, upload, n);
+			req->body_len += n;
+			req->body[req->body_len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+
+	if (req->state == REQ_READING) {
+		req->state = REQ_HANDLING;
+		if (req->too_large)
+			http_reply_error(req, 413, "request body is over the limit of %zu bytes",
+					 srv->cfg.max_body);
+		else if (srv->stopping)
+			http_reply_error(req, 503, "shutting down");
+		else
+			srv->cfg.handler(req, srv->cfg.handler_data);
+	}
+
+	pthread_mutex_lock(&req->lock);
+	if (req->state == REQ_READY) {
+		pthread_mutex_unlock(&req->lock);
+		unlink_deferred(req);
+		return queue_ready(req);
+	}
+	if (req->state == REQ_QUEUED) {
+		pthread_mutex_unlock(&req->lock);
+		return MHD_YES;
+	}
+	/* The reply comes later from another thread: park the connection. */
+	req->state = REQ_DEFERRED;
+	req->suspended = true;
+	pthread_mutex_lock(&srv->lock);
+	req->next_deferred = srv->deferred;
+	if (req->next_deferred)
+		req->next_deferred->prev_deferred = req;
+	srv->deferred = req;
+	pthread_mutex_unlock(&srv->lock);
+	MHD_suspend_connection(conn);
+	ret = MHD_YES;
+	pthread_mutex_unlock(&req->lock);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *con_cls;
+
+	if (!req)
+		return;
+	unlink_deferred(req);
+	if (req->resp)
+		MHD_destroy_response(req->resp);
+	pthread_mutex_destroy(&req->lock);
+	free(req->body);
+	free(req);
+	*con_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	_cleanup_free_ char *host = NULL;
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
+
+	if (!colon || colon == listen)
+		return -EINVAL;
+	host = strndup(listen, (size_t)(colon - listen));
+	if (!host)
+		return -ENOMEM;
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int http_server_start(const struct http_server_config *cfg, struct http_server **ret)
+{
+	struct http_server *srv;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	int r;
+
+	r = parse_listen(cfg->listen, &ss, &sl);
+	if (r < 0)
+		return r;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->cfg = *cfg;
+	pthread_mutex_init(&srv->lock, NULL);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				  MHD_OPTION_CONNECTION_LIMIT,
+				  cfg->connection_limit ? cfg->connection_limit : 10000u,
+				  MHD_OPTION_CONNECTION_TIMEOUT,
+				  cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
+				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	if (!srv->d) {
+		pthread_mutex_destroy(&srv->lock);
+		free(srv);
+		return -EADDRNOTAVAIL;
+	}
+	*ret = srv;
+	return 0;
+}
+
+uint16_t http_server_port(const struct http_server *srv)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+
+	return i ? i->port : 0;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	/* MHD must not be stopped with suspended connections: finish them all first. */
+	pthread_mutex_lock(&srv->lock);
+	srv->stopping = true;
+	for (struct http_stream *s = srv->streams; s; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		s->ended = true;
+		stream_kick(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	while (srv->deferred) {
+		struct http_request *req = srv->deferred;
+		srv->deferred = req->next_deferred;
+		req->next_deferred = req->prev_deferred = NULL;
+		pthread_mutex_unlock(&srv->lock);
+		http_reply_error(req, 503, "shutting down");
+		pthread_mutex_lock(&srv->lock);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	MHD_quiesce_daemon(srv->d);
+	/* give resumed connections a moment to flush their last bytes */
+	for (int i = 0; i < 50; i++) {
+		const union MHD_DaemonInfo *info =
+			MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || info->num_connections == 0)
+			break;
+		usleep(10000);
+	}
+	MHD_stop_daemon(srv->d);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}

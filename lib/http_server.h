@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The HTTP server both daemons use: libmicrohttpd in its own polling thread, with request
+ * bodies collected up to a limit, replies that may be produced later by another thread
+ * (the connection is suspended meanwhile), and long-lived chunked streams that carry one
+ * record per chunk and are written from any thread.
+ *
+ * Ownership: a request belongs to the server; the handler (called on the server thread with
+ * the whole body) must call http_reply()/http_reply_stream() exactly once, either before it
+ * returns or later from any thread. After that call the request must not be touched.
+ */
+#ifndef DROVER_HTTP_SERVER_H
+#define DROVER_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_server;
+struct http_request;
+struct http_stream;
+
+typedef void (*http_handler_fn)(struct http_request *req, void *data);
+/* Called once when a stream's connection has ended (any thread); drop your reference. */
+typedef void (*http_stream_closed_fn)(struct http_stream *s, void *data);
+
+struct http_server_config {
+	const char *listen;        /* "HOST:PORT" */
+	size_t max_body;           /* larger bodies get 413 */
+	unsigned connection_limit; /* 0: 10000 */
+	unsigned idle_timeout_s;   /* idle keep-alive connections are closed; 0: 60 */
+	http_handler_fn handler;
+	void *handler_data;
+};
+
+int http_server_start(const struct http_server_config *cfg, struct http_server **ret);
+/* Ends every open stream, answers 503 to deferred requests, stops the thread, frees. */
+void http_server_stop(struct http_server *srv);
+uint16_t http_server_port(const struct http_server *srv);
+
+const char *http_request_method(const struct http_request *req);
+const char *http_request_path(const struct http_request *req);
+const char *http_request_header(const struct http_request *req, const char *name);
+const char *http_request_body(const struct http_request *req, size_t *ret_len);
+/* The peer's address as text, e.g. "127.0.0.1". */
+const char *http_request_peer(const struct http_request *req);
+/* An opaque slot for the handler's own use. */
+void http_request_set_data(struct http_request *req, void *data);
+void *http_request_get_data(const struct http_request *req);
+
+/*
+ * Answer with a status, a content type and a body (copied). extra_headers is a
+ * NULL-terminated list of name, value pairs, or NULL.
+ */
+void http_reply(struct http_request *req, unsigned status, const char *content_type,
+		const char *body, size_t len, const char *const *extra_headers);
+/* Convenience: {"message": msg} (Mesos answers errors as plain text; see docs/api.md). */
+void http_reply_error(struct http_request *req, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Answer 200 with a chunked stream. The returned stream holds one reference for the caller
+ * (drop it with http_stream_unref) and one for the connection (dropped when it ends, after
+ * closed() is called).
+ */
+struct http_stream *http_reply_stream(struct http_request *req, const char *content_type,
+				      const char *const *extra_headers, size_t block_size,
+				      http_stream_closed_fn closed, void *closed_data);
+/* Queue one chunk (copied). Any thread. Returns -EPIPE once the stream has ended. */
+int http_stream_send(struct http_stream *s, const char *data, size_t len);
+/* Finish the stream after what is queued. Any thread. */
+void http_stream_end(struct http_stream *s);
+bool http_stream_alive(struct http_stream *s);
+size_t http_stream_queued(struct http_stream *s);
+void http_stream_unref(struct http_stream *s);
+
+#endif

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The agent API (owner thread). An agent SUBSCRIBEs with what it has and the tasks it runs,
+ * and gets a stream of LAUNCH, KILL, ACKNOWLEDGE and HEARTBEAT events; it POSTs
+ * STATUS_UPDATE and HEARTBEAT calls with its Mesos-Stream-Id. Agents that stay silent past
+ * the ping budget become unreachable and their tasks are reported UNREACHABLE or LOST.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+
+#define ERRLEN WIRE_ERR_LEN
+
+void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", fw_id, task_id);
+}
+
+bool agent_send(struct agent *a, json_t *ev)
+{
+	if (!a->connected) {
+		json_decref(ev);
+		return false;
+	}
+	return stream_send_event(a->stream, ev);
+}
+
+static void on_stream_closed(struct http_stream *s, void *data)
+{
+	struct master *m = data;
+	struct msg *msg = calloc(1, sizeof(*msg));
+
+	if (!msg)
+		return;
+	msg->kind = MSG_STREAM_CLOSED;
+	msg->stream = s;
+	master_enqueue(m, msg);
+}
+
+static int64_t heartbeat_ns(struct master *m)
+{
+	int64_t hb = m->flags->agent_ping_timeout_ns / 3;
+
+	return hb > 15000000000LL ? 15000000000LL : hb;
+}
+
+/* A task the agent says it runs: adopt it, or bring back one the master had given up on. */
+static void reattach_task(struct master *m, struct agent *a, json_t *rt)
+{
+	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
+	const char *tid = wire_get_id(rt, "task_id", err, sizeof(err));
+	const char *fid = wire_get_id(rt, "framework_id", err, sizeof(err));
+	const char *state = json_string_value(json_object_get(rt, "state"));
+	struct framework *fw = fid ? strmap_get(&m->frameworks, fid) : NULL;
+	struct task *t;
+	enum task_state s;
+
+	if (!tid || !fid || !state || task_state_parse(state, &s) < 0)
+		return;
+	if (!fw) {
+		/* the framework is gone: the task has no one to report to */
+		agent_send(a, wire_event("KILL", "kill",
+					 json_pack("{s:o,s:o}", "framework_id", wire_id(fid),
+						   "task_id", wire_id(tid))));
+		return;
+	}
+	t = strmap_get(&fw->tasks, tid);
+	if (!t) {
+		struct alloc_res res = ALLOC_RES_INIT;
+		json_t *rj = json_object_get(rt, "resources");
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return;
+		if (rj && alloc_res_from_json(rj, &res, err, sizeof(err)) < 0)
+			alloc_res_clear(&res);
+		t->id = strdup(tid);
+		t->fw = fw;
+		t->fw_id = strdup(fid);
+		t->agent_id = strdup(a->id);
+		t->info = json_deep_copy(rt);
+		t->res = res;
+		t->state = s;
+		t->status = NULL;
+		t->created_ns = now_mono_ns();
+		strmap_put(&fw->tasks, t->id, t, NULL);
+		if (!task_state_terminal(s))
+			master_alloc_used(m, a, fw, &t->res);
+	} else if (t->state == TASK_UNREACHABLE || t->state == TASK_LOST) {
+		if (!task_state_terminal(s))
+			master_alloc_used(m, a, fw, &t->res);
+		t->state = s;
+		task_update(m, t, master_status(t, s, "REASON_AGENT_REREGISTERED",
+						"Agent reregistered"));
+	}
+	if (!t->status)
+		t->status = master_status(t, s, NULL, NULL);
+	agent_task_key(fid, tid, key, sizeof(key));
+	strmap_put(&a->tasks, key, t, NULL);
+}
+
+static void subscribe(struct master *m, struct msg *msg)
+{
+	char err[ERRLEN] = "", sid[UUID_STR_LEN], res_err[ERRLEN];
+	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
+	json_t *info = sub ? wire_get_object(sub, "agent_info", true, err, sizeof(err)) : NULL;
+	json_t *tasks = sub ? json_object_get(sub, "tasks") : NULL, *rt;
+	const char *hostname = info ? wire_get_string(info, "hostname", true, err, sizeof(err)) : NULL;
+	const char *want_id = NULL, *why, *hdrs[3];
+	struct alloc_res total = ALLOC_RES_INIT;
+	struct agent *a = NULL;
+	bool is_new = false;
+	size_t i;
+
+	if (!hostname) {
+		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		return;
+	}
+	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
+				sizeof(res_err)) < 0) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate agent::Call: agent_info.resources: %s", res_err);
+		return;
+	}
+	if (tasks && !json_is_array(tasks)) {
+		alloc_res_clear(&total);
+		reply_error(m, msg->req, 400,
+			    "Failed to validate agent::Call: 'subscribe.tasks' must be an array");
+		return;
+	}
+	if (json_object_get(sub, "agent_id")) {
+		want_id = wire_get_id(sub, "agent_id", err, sizeof(err));
+		if (!want_id || !id_is_safe(want_id, strlen(want_id), &why)) {
+			if (want_id)
+				snprintf(err, sizeof(err), "agent_id %s", why);
+			alloc_res_clear(&total);
+			reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+			return;
+		}
+		a = strmap_get(&m->agents, want_id);
+	}
+	if (!a) {
+		char id[UUID_STR_LEN];
+		a = calloc(1, sizeof(*a));
+		if (!a) {
+			alloc_res_clear(&total);
+			reply_error(m, msg->req, 503, "out of memory");
+			return;
+		}
+		uuid_random(id);
+		a->id = strdup(want_id ? want_id : id);
+		strmap_init(&a->tasks);
+		strmap_init(&a->offers);
+		is_new = true;
+	} else {
+		if (a->connected) {
+			http_stream_end(a->stream);
+		}
+		http_stream_unref(a->stream);
+		a->stream = NULL;
+		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
+	}
+	free(a->hostname);
+	a->hostname = strdup(hostname);
+	json_decref(a->info);
+	a->info = json_deep_copy(info);
+	json_decref(a->enforcement);
+	a->enforcement = json_incref(json_object_get(sub, "enforcement"));
+	alloc_res_clear(&a->total);
+	a->total = total;
+
+	uuid_random(sid);
+	hdrs[0] = "Mesos-Stream-Id";
+	hdrs[1] = sid;
+	hdrs[2] = NULL;
+	a->stream = http_reply_stream(msg->req, "application/json", hdrs, 65536, on_stream_closed, m);
+	if (!a->stream) {
+		/* keep what we had; a new agent is forgotten */
+		if (is_new) {
+			alloc_res_clear(&a->total);
+			json_decref(a->info);
+			free(a->hostname);
+			free(a->id);
+			free(a);
+		}
+		return;
+	}
+	snprintf(a->stream_id, sizeof(a->stream_id), "%s", sid);
+	a->connected = true;
+	a->reachable = true;
+	a->missed_pings = 0;
+	a->last_seen_ns = now_mono_ns();
+	if (is_new)
+		strmap_put(&m->agents, a->id, a, NULL);
+	master_alloc_agent_add(m, a);
+	/* resources of tasks it still runs are in use */
+	{
+		size_t it;
+		void *v;
+		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+			struct task *t = v;
+			if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
+			    t->state != TASK_LOST)
+				master_alloc_used(m, a, t->fw, &t->res);
+		}
+	}
+	json_array_foreach(tasks, i, rt)
+		reattach_task(m, a, rt);
+
+	stream_send_event(a->stream,
+			  wire_event("SUBSCRIBED", "subscribed",
+				     json_pack("{s:o,s:f}", "agent_id", wire_id(a->id),
+					       "heartbeat_interval_seconds",
+					       (double)heartbeat_ns(m) / 1e9)));
+	log_info("agent %s (%s) %s", a->id, a->hostname, is_new ? "registered" : "reregistered");
+	master_request_allocation(m);
+}
+
+static struct agent *check_caller(struct master *m, struct msg *msg)
+{
+	char err[ERRLEN];
+	const char *id = wire_get_id(msg->body, "agent_id", err, sizeof(err));
+	struct agent *a;
+
+	if (!id) {
+		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		return NULL;
+	}
+	a = strmap_get(&m->agents, id);
+	if (!a || !a->connected) {
+		reply_error(m, msg->req, 403, "Agent %s is not subscribed", id);
+		return NULL;
+	}
+	if (!msg->stream_id || strcmp(msg->stream_id, a->stream_id) != 0) {
+		reply_error(m, msg->req, 400, "%s",
+			    msg->stream_id ? "The Mesos-Stream-Id does not match the agent's stream"
+					   : "All non-subscribe calls should include the "
+					     "'Mesos-Stream-Id' header");
+		return NULL;
+	}
+	a->last_seen_ns = now_mono_ns();
+	a->missed_pings = 0;
+	return a;
+}
+
+static void status_update(struct master *m, struct agent *a, struct msg *msg)
+{
+	char err[ERRLEN] = "";
+	json_t *su = wire_get_object(msg->body, "status_update", true, err, sizeof(err));
+	json_t *st = su ? wire_get_object(su, "status", true, err, sizeof(err)) : NULL;
+	const char *fid = su ? wire_get_id(su, "framework_id", err, sizeof(err)) : NULL;
+	const char *tid = st && fid ? wire_get_id(st, "task_id", err, sizeof(err)) : NULL;
+	const char *state = tid ? wire_get_string(st, "state", true, err, sizeof(err)) : NULL;
+	const char *uuid = state ? wire_get_string(st, "uuid", true, err, sizeof(err)) : NULL;
+	struct framework *fw;
+	struct task *t;
+	enum task_state s, was;
+	json_t *copy;
+
+	if (!uuid) {
+		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		return;
+	}
+	if (task_state_parse(state, &s) < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate agent::Call: unknown state '%s'",
+			    state);
+		return;
+	}
+	reply_error(m, msg->req, 202, "%s", "");
+	fw = strmap_get(&m->frameworks, fid);
+	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
+	if (!t) {
+		/* nobody to tell: acknowledge it ourselves so the agent stops retrying */
+		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
+					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fid),
+						   "task_id", wire_id(tid), "uuid", uuid)));
+		return;
+	}
+	if (t->pending_uuid[0] && strcmp(t->pending_uuid, uuid) == 0) {
+		m->metrics.updates_duplicate++;
+		framework_send_update(m, fw, t); /* only if this stream has not seen it */
+		return;
+	}
+	was = t->state;
+	copy = json_deep_copy(st);
+	json_object_set_new(copy, "agent_id", wire_id(a->id));
+	if (!json_object_get(copy, "source"))
+		json_object_set_new(copy, "source", json_string("SOURCE_AGENT"));
+	task_update(m, t, copy);
+	if (task_state_terminal(s) && !task_state_terminal(was)) {
+		master_alloc_recover(m, a, fw, &t->res, 0);
+		master_request_allocation(m);
+	}
+}
+
+void agent_call(struct master *m, struct msg *msg)
+{
+	const char *type = json_string_value(json_object_get(msg->body, "type"));
+	struct agent *a;
+
+	if (streq(type, "SUBSCRIBE")) {
+		subscribe(m, msg);
+		return;
+	}
+	if (!streq(type, "STATUS_UPDATE") && !streq(type, "HEARTBEAT")) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate agent::Call: call type '%s' is not supported", type);
+		return;
+	}
+	a = check_caller(m, msg);
+	if (!a)
+		return;
+	if (streq(type, "STATUS_UPDATE"))
+		status_update(m, a, msg);
+	else
+		reply_error(m, msg->req, 202, "%s", "");
+}
+
+void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s)
+{
+	if (a->stream != s)
+		return;
+	log_warn("agent %s (%s) disconnected", a->id, a->hostname);
+	http_stream_unref(a->stream);
+	a->stream = NULL;
+	a->connected = false;
+}
+
+/* The agent has been silent too long: rescind its offers, report its tasks, stop offering it. */
+static void agent_unreachable(struct master *m, struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	log_warn("agent %s (%s) is unreachable after %d missed pings", a->id, a->hostname,
+		 a->missed_pings);
+	a->reachable = false;
+	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
+		offer_rescind(m, v);
+		it = 0;
+	}
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		enum task_state s = t->fw->partition_aware ? TASK_UNREACHABLE : TASK_LOST;
+		if (task_state_terminal(t->state) || t->state == TASK_UNREACHABLE)
+			continue;
+		task_update(m, t, master_status(t, s, "REASON_AGENT_REMOVED",
+						"Agent is unreachable"));
+	}
+	if (a->connected) {
+		http_stream_end(a->stream);
+		a->connected = false;
+	}
+	master_alloc_agent_remove(m, a);
+}
+
+void agents_check_pings(struct master *m, int64_t now)
+{
+	int64_t timeout = m->flags->agent_ping_timeout_ns;
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		struct agent *a = v;
+		if (!a->reachable)
+			continue;
+		a->missed_pings = (int)((now - a->last_seen_ns) / timeout);
+		if (a->missed_pings >= m->flags->max_agent_ping_timeouts)
+			agent_unreachable(m, a);
+	}
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * What runs on the HTTP threads: route, parse the JSON body, check its envelope, and queue
+ * it for the owner thread, which answers. Nothing here reads or writes the master's state.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+
+static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body)
+{
+	struct msg *msg = calloc(1, sizeof(*msg));
+	const char *sid = http_request_header(req, "Mesos-Stream-Id");
+
+	if (!msg) {
+		json_decref(body);
+		http_reply_error(req, 503, "out of memory");
+		return;
+	}
+	msg->kind = kind;
+	msg->req = req;
+	msg->body = body;
+	msg->stream_id = sid ? strdup(sid) : NULL;
+	master_enqueue(m, msg);
+}
+
+/* Parse a call: a JSON object with a string "type". Answers 400/415 itself on failure. */
+static json_t *parse_call(struct master *m, struct http_request *req)
+{
+	const char *ct = http_request_header(req, "Content-Type");
+	json_error_t jerr;
+	size_t len;
+	const char *body = http_request_body(req, &len);
+	json_t *j, *type;
+
+	if (ct && strncmp(ct, "application/json", 16) != 0) {
+		reply_error(m, req, 415, "Content-Type '%s' is not supported; use application/json",
+			    ct);
+		return NULL;
+	}
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		reply_error(m, req, 400, "Failed to parse body into JSON: %s (at line %d, column %d)",
+			    jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		reply_error(m, req, 400, "Failed to validate call: the body must be a JSON object");
+		return NULL;
+	}
+	type = json_object_get(j, "type");
+	if (!type || !json_is_string(type)) {
+		json_decref(j);
+		reply_error(m, req, 400, "Failed to validate call: 'type' must be a string");
+		return NULL;
+	}
+	return j;
+}
+
+void master_http_handler(struct http_request *req, void *data)
+{
+	struct master *m = data;
+	const char *path = http_request_path(req);
+	const char *method = http_request_method(req);
+	enum msg_kind kind;
+	json_t *body;
+
+	if (strcmp(path, "/health") == 0) {
+		reply_error(m, req, 200, "OK");
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		if (strcmp(method, "GET") != 0) {
+			reply_error(m, req, 405, "Expecting 'GET', received '%s'", method);
+			return;
+		}
+		queue(m, req, MSG_METRICS, NULL);
+		return;
+	}
+	if (strcmp(path, "/api/v1/scheduler") == 0)
+		kind = MSG_SCHEDULER;
+	else if (strcmp(path, "/api/v1/agent") == 0)
+		kind = MSG_AGENT;
+	else if (strcmp(path, "/api/v1") == 0)
+		kind = MSG_OPERATOR;
+	else {
+		reply_error(m, req, 404, "No endpoint '%s'", path);
+		return;
+	}
+	if (strcmp(method, "POST") != 0) {
+		reply_error(m, req, 405, "Expecting 'POST', received '%s'", method);
+		return;
+	}
+	body = parse_call(m, req);
+	if (body)
+		queue(m, req, kind, body);
+}

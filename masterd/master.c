@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The master's owner thread: a loop fed by the HTTP threads' queue, an allocation timer and
+ * a one-second cron (heartbeats, ping checks, framework failover timeouts, offer timeouts).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+
+void msg_free(struct msg *msg)
+{
+	if (!msg)
+		return;
+	json_decref(msg->body);
+	free(msg->stream_id);
+	free(msg);
+}
+
+void master_enqueue(struct master *m, struct msg *msg)
+{
+	pthread_mutex_lock(&m->qlock);
+	msg->next = NULL;
+	if (m->qtail)
+		m->qtail->next = msg;
+	else
+		m->qhead = msg;
+	m->qtail = msg;
+	if (++m->qdepth > m->qdepth_max)
+		m->qdepth_max = m->qdepth;
+	pthread_mutex_unlock(&m->qlock);
+	loop_wakeup(m->loop);
+}
+
+static void count_status(struct master *m, unsigned status)
+{
+	unsigned k = status / 100;
+
+	if (k >= 1 && k <= 5)
+		__atomic_fetch_add(&m->metrics.http_by_code[k], 1, __ATOMIC_RELAXED);
+}
+
+void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+
+	count_status(m, status);
+	http_reply(req, status, "application/json", s ? s : "{}", s ? strlen(s) : 2, NULL);
+	free(s);
+	json_decref(body);
+}
+
+void reply_error(struct master *m, struct http_request *req, unsigned status, const char *fmt,
+		 ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	count_status(m, status);
+	http_reply_error(req, status, "%s", buf);
+}
+
+bool stream_send_event(struct http_stream *s, json_t *ev)
+{
+	char *rec = NULL;
+	long n;
+	bool ok;
+
+	if (!s) {
+		json_decref(ev);
+		return false;
+	}
+	n = wire_record(ev, &rec);
+	json_decref(ev);
+	if (n < 0)
+		return false;
+	ok = http_stream_send(s, rec, (size_t)n) == 0;
+	free(rec);
+	return ok;
+}
+
+static void dispatch(struct master *m, struct msg *msg)
+{
+	switch (msg->kind) {
+	case MSG_SCHEDULER:
+		scheduler_call(m, msg);
+		break;
+	case MSG_AGENT:
+		agent_call(m, msg);
+		break;
+	case MSG_OPERATOR:
+		operator_call(m, msg);
+		break;
+	case MSG_METRICS:
+		metrics_reply(m, msg);
+		break;
+	case MSG_STREAM_CLOSED: {
+		/* find who owned the stream: frameworks and agents keep their stream pointer */
+		size_t it = 0;
+		void *v;
+		for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+			struct framework *fw = v;
+			if (fw->stream == msg->stream) {
+				framework_stream_closed(m, fw, msg->stream);
+				goto out;
+			}
+		}
+		for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+			struct agent *a = v;
+			if (a->stream == msg->stream) {
+				agent_stream_closed(m, a, msg->stream);
+				goto out;
+			}
+		}
+out:
+		http_stream_unref(msg->stream); /* the reference the closed callback took */
+		break;
+	}
+	}
+}
+
+static void on_wake(struct loop *l, void *data)
+{
+	struct master *m = data;
+
+	for (;;) {
+		struct msg *msg;
+		pthread_mutex_lock(&m->qlock);
+		msg = m->qhead;
+		if (msg) {
+			m->qhead = msg->next;
+			if (!m->qhead)
+				m->qtail = NULL;
+			m->qdepth--;
+		}
+		pthread_mutex_unlock(&m->qlock);
+		if (!msg)
+			break;
+		dispatch(m, msg);
+		msg_free(msg);
+	}
+}
+
+/* Allocation is batched: events ask for a cycle, the timer runs at most one per tick. */
+void master_request_allocation(struct master *m)
+{
+	if (!m->alloc_pending) {
+		m->alloc_pending = true;
+		loop_timer_set(m->alloc_timer, 1000000 /* 1 ms: batch what arrives meanwhile */,
+			       m->flags->allocation_interval_ns);
+	}
+}
+
+static void on_alloc_timer(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct master *m = data;
+
+	m->alloc_pending = false;
+	loop_timer_set(m->alloc_timer, m->flags->allocation_interval_ns,
+		       m->flags->allocation_interval_ns);
+	offers_allocate(m);
+}
+
+static void on_cron(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct master *m = data;
+	int64_t now = now_mono_ns();
+	bool beat = ++m->cron_ticks % HEARTBEAT_INTERVAL_S == 0;
+	size_t it;
+	void *v;
+
+	for (it = 0; beat && strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+		if (fw->connected)
+			stream_send_event(fw->stream, wire_event("HEARTBEAT", NULL, NULL));
+	}
+	for (it = 0; beat && strmap_next(&m->agents, &it, NULL, &v);) {
+		struct agent *a = v;
+		if (a->connected)
+			stream_send_event(a->stream, wire_event("HEARTBEAT", NULL, NULL));
+	}
+	agents_check_pings(m, now);
+	framework_check_failover(m, now);
+	/* offer timeouts */
+	if (m->flags->offer_timeout_ns > 0) {
+		for (it = 0; strmap_next(&m->offers, &it, NULL, &v);) {
+			struct offer *o = v;
+			if (now - o->created_ns >= m->flags->offer_timeout_ns) {
+				offer_rescind(m, o);
+				it = 0; /* the map changed: start over */
+			}
+		}
+	}
+}
+
+int master_init(struct master *m, struct master_flags *flags)
+{
+	struct http_server_config hc = {
+		.listen = flags->listen,
+		.max_body = (size_t)flags->max_body_size,
+		.handler = master_http_handler,
+		.handler_data = m,
+	};
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->flags = flags;
+	m->started_ns = now_mono_ns();
+	uuid_random(m->master_id);
+	pthread_mutex_init(&m->qlock, NULL);
+	strmap_init(&m->agents);
+	strmap_init(&m->frameworks);
+	strmap_init(&m->offers);
+
+	r = loop_new(&m->loop);
+	if (r < 0)
+		return log_error_errno(r, "cannot create the event loop: %m");
+	loop_set_wake(m->loop, on_wake, m);
+	m->alloc_timer = loop_timer_add(m->loop, flags->allocation_interval_ns,
+					flags->allocation_interval_ns, on_alloc_timer, m);
+	m->cron_timer = loop_timer_add(m->loop, 1000000000, 1000000000, on_cron, m);
+	if (!m->alloc_timer || !m->cron_timer)
+		return log_error_errno(errno, "cannot create timers: %m");
+	r = master_alloc_init(m);
+	if (r < 0)
+		return r;
+	r = http_server_start(&hc, &m->http);
+	if (r < 0)
+		return log_error_errno(r, "cannot listen on '%s': %m", flags->listen);
+	log_info("master %s listening on %s", m->master_id, flags->listen);
+	return 0;
+}
+
+int master_run(struct master *m)
+{
+	int r = loop_run(m->loop);
+
+	if (r < 0)
+		log_error_errno(r, "event loop failed: %m");
+	return r;
+}
+
+static void free_framework(void *p)
+{
+	struct framework *fw = p;
+
+	strmap_clear(&fw->tasks, (void (*)(void *))task_free);
+	strmap_clear(&fw->offers, NULL);
+	http_stream_unref(fw->stream);
+	json_decref(fw->info);
+	free(fw->role);
+	free(fw->id);
+	free(fw);
+}
+
+static void free_agent(void *p)
+{
+	struct agent *a = p;
+
+	strmap_clear(&a->tasks, NULL); /* tasks are owned by their framework */
+	strmap_clear(&a->offers, NULL);
+	http_stream_unref(a->stream);
+	json_decref(a->info);
+	json_decref(a->enforcement);
+	alloc_res_clear(&a->total);
+	free(a->hostname);
+	free(a->id);
+	free(a);
+}
+
+static void free_offer(void *p)
+{
+	struct offer *o = p;
+
+	alloc_res_clear(&o->res);
+	free(o->id);
+	free(o);
+}
+
+void master_fini(struct master *m)
+{
+	struct msg *msg;
+
+	/* The owner is done: drop queued requests (the server answers them 503), stop HTTP. */
+	while ((msg = m->qhead)) {
+		m->qhead = msg->next;
+		if (msg->kind == MSG_STREAM_CLOSED)
+			http_stream_unref(msg->stream);
+		msg_free(msg);
+	}
+	http_server_stop(m->http);
+	/* closed-stream notices posted while stopping */
+	while ((msg = m->qhead)) {
+		m->qhead = msg->next;
+		if (msg->kind == MSG_STREAM_CLOSED)
+			http_stream_unref(msg->stream);
+		msg_free(msg);
+	}
+	strmap_clear(&m->offers, free_offer);
+	strmap_clear(&m->frameworks, free_framework);
+	strmap_clear(&m->agents, free_agent);
+	master_alloc_fini(m);
+	loop_timer_del(m->loop, m->alloc_timer);
+	loop_timer_del(m->loop, m->cron_timer);
+	loop_free(m->loop);
+	pthread_mutex_destroy(&m->qlock);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The master's state. One owner thread (the loop in master.c) reads and writes everything
+ * here; HTTP threads only parse requests and queue them (http.c), and streams are written
+ * through lib/http_server's thread-safe stream API.
+ */
+#ifndef DROVER_MASTER_H
+#define DROVER_MASTER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "flags.h"
+#include "http_server.h"
+#include "id.h"
+#include "loop.h"
+#include "alloc.h"
+#include "strmap.h"
+#include "wire.h"
+
+#define HEARTBEAT_INTERVAL_S 15
+
+struct master;
+struct agent;
+struct framework;
+
+struct task {
+	char *id;
+	struct framework *fw;
+	char *fw_id;
+	char *agent_id;
+	json_t *info;   /* the TaskInfo as launched */
+	struct alloc_res res;
+	enum task_state state;
+	json_t *status; /* the latest TaskStatus */
+	char pending_uuid[UUID_STR_LEN]; /* update forwarded, not yet acknowledged */
+	uint64_t pending_sent_gen;       /* framework stream generation it went out on */
+	int64_t created_ns;
+};
+
+struct offer {
+	char *id;
+	struct framework *fw;
+	struct agent *agent;
+	struct alloc_res res;
+	int64_t created_ns;
+};
+
+struct framework {
+	char *id;
+	json_t *info;
+	char *role;
+	int tier;
+	bool partition_aware;
+	double failover_timeout_s;
+	struct http_stream *stream;
+	char stream_id[UUID_STR_LEN];
+	uint64_t stream_gen; /* bumped on every (re)subscription */
+	bool connected;
+	bool suspended;
+	int64_t disconnected_ns;
+	struct strmap tasks;  /* task id -> struct task (active, and terminal until acked) */
+	struct strmap offers; /* offer id -> struct offer */
+};
+
+struct agent {
+	char *id;
+	char *hostname;
+	json_t *info; /* agent_info as registered */
+	json_t *enforcement; /* what the agent says it can and cannot enforce */
+	struct alloc_res total;
+	struct http_stream *stream;
+	char stream_id[UUID_STR_LEN];
+	bool connected;   /* has a live stream */
+	bool reachable;   /* not yet declared unreachable */
+	bool draining;
+	int64_t last_seen_ns;
+	int missed_pings;
+	struct strmap tasks; /* "<framework>/<task>" -> struct task */
+	struct strmap offers;
+};
+
+/* Requests handed from HTTP threads to the owner. */
+enum msg_kind {
+	MSG_SCHEDULER,
+	MSG_AGENT,
+	MSG_OPERATOR,
+	MSG_METRICS,
+	MSG_STREAM_CLOSED,
+};
+
+struct msg {
+	enum msg_kind kind;
+	struct http_request *req; /* answered by the owner (NULL for MSG_STREAM_CLOSED) */
+	json_t *body;
+	char *stream_id;          /* the Mesos-Stream-Id header, if any */
+	struct http_stream *stream;
+	struct msg *next;
+};
+
+struct master_metrics {
+	uint64_t http_by_code[6]; /* 1xx..5xx */
+	uint64_t offers_sent, offers_declined, offers_accepted, offers_rescinded;
+	uint64_t tasks_launched, updates_forwarded, updates_duplicate;
+	uint64_t alloc_cycles;
+	uint64_t alloc_cycle_hist[16]; /* log2 buckets of microseconds */
+	uint64_t alloc_cycle_sum_us;
+};
+
+struct master {
+	struct master_flags *flags;
+	struct loop *loop;
+	struct http_server *http;
+	struct loop_timer *alloc_timer, *cron_timer;
+	bool alloc_pending;
+	uint64_t cron_ticks;
+	int64_t started_ns;
+	char master_id[UUID_STR_LEN];
+
+	/* the queue from HTTP threads */
+	pthread_mutex_t qlock;
+	struct msg *qhead, *qtail;
+	size_t qdepth, qdepth_max;
+
+	struct strmap agents;     /* id -> struct agent */
+	struct strmap frameworks; /* id -> struct framework */
+	struct strmap offers;     /* id -> struct offer */
+	struct alloc *alloc;
+	struct registry *registry;
+	uint64_t next_offer;
+	struct master_metrics metrics;
+};
+
+/* master.c */
+int master_init(struct master *m, struct master_flags *flags);
+int master_run(struct master *m);
+void master_fini(struct master *m);
+void master_enqueue(struct master *m, struct msg *msg);
+void master_request_allocation(struct master *m);
+void msg_free(struct msg *msg);
+/* Send one event on a stream; false when the stream is gone. */
+bool stream_send_event(struct http_stream *s, json_t *ev);
+void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
+void reply_error(struct master *m, struct http_request *req, unsigned status, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
+
+/* http.c: the handler that runs on HTTP threads */
+void master_http_handler(struct http_request *req, void *data);
+
+/* scheduler.c */
+void scheduler_call(struct master *m, struct msg *msg);
+void framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s);
+void framework_send_update(struct master *m, struct framework *fw, struct task *t);
+void framework_check_failover(struct master *m, int64_t now);
+void framework_remove(struct master *m, struct framework *fw, const char *why);
+/* Record a new TaskStatus for t (takes status) and forward it to the framework. */
+void task_update(struct master *m, struct task *t, json_t *status);
+/* A status the master makes itself (no uuid, so no acknowledgement is expected). */
+json_t *master_status(const struct task *t, enum task_state state, const char *reason,
+		      const char *message);
+/* Drop a terminal task once its last update is acknowledged. */
+void task_remove(struct master *m, struct task *t);
+void task_free(struct task *t);
+
+/* agents.c */
+void agent_call(struct master *m, struct msg *msg);
+void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s);
+void agents_check_pings(struct master *m, int64_t now);
+bool agent_send(struct agent *a, json_t *ev);
+void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
+
+/* offers.c: the bridge to alloc/ */
+int master_alloc_init(struct master *m);
+void master_alloc_fini(struct master *m);
+void master_alloc_framework_add(struct master *m, struct framework *fw);
+void master_alloc_framework_remove(struct master *m, struct framework *fw);
+void master_alloc_framework_activate(struct master *m, struct framework *fw, bool active);
+void master_alloc_framework_suppress(struct master *m, struct framework *fw, bool suppress);
+void master_alloc_framework_revive(struct master *m, struct framework *fw);
+void master_alloc_agent_add(struct master *m, struct agent *a);
+void master_alloc_agent_remove(struct master *m, struct agent *a);
+void master_alloc_agent_activate(struct master *m, struct agent *a, bool active);
+/* Resources a framework holds on an agent outside any offer (running tasks). */
+void master_alloc_used(struct master *m, struct agent *a, struct framework *fw,
+		       const struct alloc_res *res);
+/* Give back offered or used resources; refuse_s > 0 filters them from fw on a. */
+void master_alloc_recover(struct master *m, struct agent *a, struct framework *fw,
+			  const struct alloc_res *res, double refuse_s);
+void offers_allocate(struct master *m);
+void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
+void offer_rescind(struct master *m, struct offer *o);
+
+/* operator.c */
+void operator_call(struct master *m, struct msg *msg);
+void metrics_reply(struct master *m, struct msg *msg);
+json_t *task_to_json(const struct task *t);
+
+#endif

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The operator API (POST /api/v1) and GET /metrics, answered from the owner thread. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+#include "version.h"
+
+json_t *task_to_json(const struct task *t)
+{
+	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "name",
+			      json_string_value(json_object_get(t->info, "name"))
+				      ? json_string_value(json_object_get(t->info, "name"))
+				      : "",
+			      "task_id", wire_id(t->id), "framework_id", wire_id(t->fw_id), "agent_id",
+			      wire_id(t->agent_id), "state", task_state_name(t->state), "resources",
+			      alloc_res_to_json(&t->res));
+
+	if (t->status)
+		json_object_set_new(j, "statuses", json_pack("[O]", t->status));
+	return j;
+}
+
+static json_t *agent_to_json(struct master *m, const struct agent *a)
+{
+	const struct alloc_res *total = NULL, *avail = NULL;
+	json_t *j = json_pack("{s:{s:o,s:s,s:O,s:O},s:b,s:b,s:b,s:o}", "agent_info", "id",
+			      wire_id(a->id), "hostname", a->hostname, "resources",
+			      json_object_get(a->info, "resources"), "attributes",
+			      json_object_get(a->info, "attributes") ? json_object_get(a->info, "attributes")
+								     : json_array(),
+			      "active", a->connected && a->reachable, "reachable", a->reachable,
+			      "draining", a->draining, "total_resources", alloc_res_to_json(&a->total));
+
+	if (alloc_agent_get(m->alloc, a->id, &total, &avail) == 0) {
+		struct alloc_res used = ALLOC_RES_INIT;
+		alloc_res_copy(&used, total);
+		alloc_res_sub(&used, avail);
+		json_object_set_new(j, "allocated_resources", alloc_res_to_json(&used));
+		json_object_set_new(j, "available_resources", alloc_res_to_json(avail));
+		alloc_res_clear(&used);
+	}
+	if (a->enforcement)
+		json_object_set(j, "enforcement", a->enforcement);
+	json_object_set_new(j, "tasks", json_integer((json_int_t)strmap_size(&a->tasks)));
+	return j;
+}
+
+static json_t *framework_to_json(struct master *m, const struct framework *fw)
+{
+	struct alloc_framework_info fi;
+	json_t *j = json_pack("{s:O,s:b,s:b,s:s,s:i,s:i,s:i}", "framework_info", fw->info,
+			      "active", fw->connected && !fw->suspended, "connected", fw->connected,
+			      "role", fw->role, "tier", fw->tier, "tasks",
+			      (int)strmap_size(&fw->tasks), "offers", (int)strmap_size(&fw->offers));
+
+	if (alloc_framework_get(m->alloc, fw->id, &fi) == 0) {
+		json_object_set_new(j, "dominant_share", json_real(fi.share));
+		json_object_set_new(j, "allocated_resources", alloc_res_to_json(fi.allocated));
+		json_object_set_new(j, "suppressed", json_boolean(fi.suppressed));
+	}
+	return j;
+}
+
+static json_t *get_agents(struct master *m)
+{
+	json_t *arr = json_array();
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);)
+		json_array_append_new(arr, agent_to_json(m, v));
+	return json_pack("{s:o}", "agents", arr);
+}
+
+static json_t *get_frameworks(struct master *m)
+{
+	json_t *arr = json_array();
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
+		json_array_append_new(arr, framework_to_json(m, v));
+	return json_pack("{s:o}", "frameworks", arr);
+}
+
+static json_t *get_tasks(struct master *m)
+{
+	json_t *arr = json_array();
+	size_t it, jt;
+	void *v, *w;
+
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
+			json_array_append_new(arr, task_to_json(w));
+	}
+	return json_pack("{s:o}", "tasks", arr);
+}
+
+static void role_cb(void *opaque, const struct alloc_role_info *ri)
+{
+	json_t *arr = opaque;
+	json_t *j = json_pack("{s:s,s:f,s:f,s:f,s:i,s:o}", "name", ri->name, "weight", ri->weight,
+			      "dominant_share", ri->share, "weighted_share", ri->weighted_share,
+			      "frameworks", (int)ri->frameworks, "allocated",
+			      alloc_res_to_json(ri->allocated));
+
+	if (ri->guarantee && !alloc_res_is_empty(ri->guarantee))
+		json_object_set_new(j, "quota_guarantee", alloc_res_to_json(ri->guarantee));
+	if (ri->limit && !alloc_res_is_empty(ri->limit))
+		json_object_set_new(j, "quota_limit", alloc_res_to_json(ri->limit));
+	json_array_append_new(arr, j);
+}
+
+static json_t *get_roles(struct master *m)
+{
+	json_t *arr = json_array();
+
+	alloc_roles_foreach(m->alloc, role_cb, arr);
+	return json_pack("{s:o}", "roles", arr);
+}
+
+static json_t *get_flags(struct master *m)
+{
+	json_t *flags = json_array();
+	char buf[512];
+
+	for (const struct conf_opt *o = master_flag_table; o->name; o++)
+		json_array_append_new(flags,
+				      json_pack("{s:s,s:s}", "name", o->name, "value",
+						conf_format(o, m->flags, buf, sizeof(buf))));
+	return json_pack("{s:o}", "flags", flags);
+}
+
+static json_t *get_metrics(struct master *m)
+{
+	struct master_metrics *mm = &m->metrics;
+
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "master/agents",
+			 (json_int_t)strmap_size(&m->agents), "master/frameworks",
+			 (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
+			 (json_int_t)strmap_size(&m->offers), "master/offers_sent",
+			 (json_int_t)mm->offers_sent, "master/offers_declined",
+			 (json_int_t)mm->offers_declined, "master/offers_accepted",
+			 (json_int_t)mm->offers_accepted, "master/offers_rescinded",
+			 (json_int_t)mm->offers_rescinded, "master/tasks_launched",
+			 (json_int_t)mm->tasks_launched, "master/updates_forwarded",
+			 (json_int_t)mm->updates_forwarded, "master/updates_duplicate",
+			 (json_int_t)mm->updates_duplicate, "allocator/cycles",
+			 (json_int_t)mm->alloc_cycles, "master/event_queue_max",
+			 (json_int_t)m->qdepth_max);
+}
+
+/* Payload key of a response type: GET_STATE -> "get_state". */
+static json_t *response(const char *type, json_t *payload)
+{
+	char key[64];
+	size_t i;
+
+	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
+		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
+	key[i] = '\0';
+	return wire_event(type, key, payload);
+}
+
+void operator_call(struct master *m, struct msg *msg)
+{
+	const char *type = json_string_value(json_object_get(msg->body, "type"));
+	json_t *payload = NULL;
+
+	if (streq(type, "GET_HEALTH"))
+		payload = json_pack("{s:b}", "healthy", true);
+	else if (streq(type, "GET_VERSION"))
+		payload = json_pack("{s:{s:s,s:s}}", "version_info", "version", DROVER_VERSION,
+				    "git_sha", DROVER_GIT_REV);
+	else if (streq(type, "GET_FLAGS"))
+		payload = get_flags(m);
+	else if (streq(type, "GET_AGENTS"))
+		payload = get_agents(m);
+	else if (streq(type, "GET_FRAMEWORKS"))
+		payload = get_frameworks(m);
+	else if (streq(type, "GET_TASKS"))
+		payload = get_tasks(m);
+	else if (streq(type, "GET_ROLES"))
+		payload = get_roles(m);
+	else if (streq(type, "GET_METRICS"))
+		payload = get_metrics(m);
+	else if (streq(type, "GET_STATE"))
+		payload = json_pack("{s:o,s:o,s:o}", "get_agents", get_agents(m), "get_frameworks",
+				    get_frameworks(m), "get_tasks", get_tasks(m));
+	if (!payload) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate master::Call: call type '%s' is not supported", type);
+		return;
+	}
+	reply_json(m, msg->req, 200, response(type, payload));
+}
+
+void metrics_reply(struct master *m, struct msg *msg)
+{
+	struct master_metrics *mm = &m->metrics;
+	int count[TASK_STATE_MAX] = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	size_t it, jt;
+	void *v, *w;
+	uint64_t cum = 0;
+
+	if (!f) {
+		reply_error(m, msg->req, 503, "out of memory");
+		return;
+	}
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
+			count[((struct task *)w)->state]++;
+	}
+	fprintf(f, "# TYPE drover_master_agents gauge\ndrover_master_agents %zu\n",
+		strmap_size(&m->agents));
+	fprintf(f, "# TYPE drover_master_frameworks gauge\ndrover_master_frameworks %zu\n",
+		strmap_size(&m->frameworks));
+	fprintf(f, "# TYPE drover_master_offers gauge\ndrover_master_offers %zu\n",
+		strmap_size(&m->offers));
+	fprintf(f, "# TYPE drover_master_tasks gauge\n");
+	for (int s = 0; s < TASK_STATE_MAX; s++)
+		fprintf(f, "drover_master_tasks{state=\"%s\"} %d\n", task_state_name(s), count[s]);
+	fprintf(f, "# TYPE drover_master_event_queue_depth gauge\n"
+		   "drover_master_event_queue_depth %zu\n",
+		m->qdepth);
+	fprintf(f, "# TYPE drover_master_http_requests_total counter\n");
+	for (int k = 1; k <= 5; k++)
+		fprintf(f, "drover_master_http_requests_total{code=\"%dxx\"} %" PRIu64 "\n", k,
+			mm->http_by_code[k]);
+	fprintf(f, "# TYPE drover_master_allocation_cycle_seconds histogram\n");
+	for (int b = 0; b < 16; b++) {
+		cum += mm->alloc_cycle_hist[b];
+		fprintf(f, "drover_master_allocation_cycle_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+			(double)(1LL << (b + 1)) / 1e6, cum);
+	}
+	fprintf(f, "drover_master_allocation_cycle_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+		mm->alloc_cycles);
+	fprintf(f, "drover_master_allocation_cycle_seconds_sum %g\n",
+		(double)mm->alloc_cycle_sum_us / 1e6);
+	fprintf(f, "drover_master_allocation_cycle_seconds_count %" PRIu64 "\n", mm->alloc_cycles);
+	fprintf(f, "# TYPE drover_master_offers_total counter\n");
+	fprintf(f, "drover_master_offers_total{outcome=\"sent\"} %" PRIu64 "\n", mm->offers_sent);
+	fprintf(f, "drover_master_offers_total{outcome=\"declined\"} %" PRIu64 "\n",
+		mm->offers_declined);
+	fprintf(f, "drover_master_offers_total{outcome=\"accepted\"} %" PRIu64 "\n",
+		mm->offers_accepted);
+	fprintf(f, "drover_master_offers_total{outcome=\"rescinded\"} %" PRIu64 "\n",
+		mm->offers_rescinded);
+	fclose(f);
+	http_reply(msg->req, 200, "text/plain; version=0.0.4", buf, len, NULL);
+	free(buf);
+}

@@ -1,0 +1,942 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The Mesos v1 scheduler API (owner thread): SUBSCRIBE opens the framework's event stream;
+ * every other call must name a subscribed framework and carry its Mesos-Stream-Id.
+ * A call that fails validation is answered 4xx and changes nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+
+#define ERRLEN WIRE_ERR_LEN
+#define ERRLEN_LONG 1024
+#define DEFAULT_REFUSE_S 5.0
+#define MAX_REFUSE_S (365.0 * 86400)
+
+void task_free(struct task *t)
+{
+	if (!t)
+		return;
+	json_decref(t->info);
+	json_decref(t->status);
+	alloc_res_clear(&t->res);
+	free(t->id);
+	free(t->fw_id);
+	free(t->agent_id);
+	free(t);
+}
+
+json_t *master_status(const struct task *t, enum task_state state, const char *reason,
+		      const char *message)
+{
+	json_t *st = json_pack("{s:o,s:s,s:s,s:f}", "task_id", wire_id(t->id), "state",
+			       task_state_name(state), "source", "SOURCE_MASTER", "timestamp",
+			       (double)now_real_ns() / 1e9);
+
+	if (t->agent_id)
+		json_object_set_new(st, "agent_id", wire_id(t->agent_id));
+	if (reason)
+		json_object_set_new(st, "reason", json_string(reason));
+	if (message)
+		json_object_set_new(st, "message", json_string(message));
+	return st;
+}
+
+/* Send t's latest status to its framework, unless this stream already has it. */
+void framework_send_update(struct master *m, struct framework *fw, struct task *t)
+{
+	json_t *ev;
+
+	if (!fw->connected || !t->status)
+		return;
+	if (t->pending_uuid[0] && t->pending_sent_gen == fw->stream_gen)
+		return;
+	ev = wire_event("UPDATE", "update", json_pack("{s:O}", "status", t->status));
+	if (stream_send_event(fw->stream, ev)) {
+		m->metrics.updates_forwarded++;
+		if (t->pending_uuid[0])
+			t->pending_sent_gen = fw->stream_gen;
+	}
+}
+
+void task_update(struct master *m, struct task *t, json_t *status)
+{
+	const char *state = json_string_value(json_object_get(status, "state"));
+	const char *uuid = json_string_value(json_object_get(status, "uuid"));
+	enum task_state s;
+
+	if (!state || task_state_parse(state, &s) < 0)
+		s = TASK_UNKNOWN;
+	json_decref(t->status);
+	t->status = status;
+	t->state = s;
+	if (uuid && strlen(uuid) < sizeof(t->pending_uuid)) {
+		snprintf(t->pending_uuid, sizeof(t->pending_uuid), "%s", uuid);
+		t->pending_sent_gen = 0;
+	} else {
+		t->pending_uuid[0] = '\0';
+	}
+	framework_send_update(m, t->fw, t);
+}
+
+void task_remove(struct master *m, struct task *t)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
+
+	if (a) {
+		agent_task_key(t->fw_id, t->id, key, sizeof(key));
+		strmap_del(&a->tasks, key);
+	}
+	strmap_del(&t->fw->tasks, t->id);
+	task_free(t);
+}
+
+static struct framework *find_framework(struct master *m, struct msg *msg, char *err)
+{
+	const char *id = wire_get_id(msg->body, "framework_id", err, ERRLEN);
+
+	if (!id) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return NULL;
+	}
+	return strmap_get(&m->frameworks, id);
+}
+
+/* Every call but SUBSCRIBE: a known, subscribed framework and its own stream id. */
+static struct framework *check_caller(struct master *m, struct msg *msg)
+{
+	char err[ERRLEN];
+	struct framework *fw;
+
+	if (!json_object_get(msg->body, "framework_id")) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate scheduler::Call: missing field 'framework_id'");
+		return NULL;
+	}
+	fw = find_framework(m, msg, err);
+	if (!fw) {
+		if (json_object_get(msg->body, "framework_id") &&
+		    wire_get_id(msg->body, "framework_id", err, sizeof(err)))
+			reply_error(m, msg->req, 403, "Framework is not subscribed");
+		return NULL;
+	}
+	if (!msg->stream_id) {
+		reply_error(m, msg->req, 400,
+			    "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+		return NULL;
+	}
+	if (!fw->connected) {
+		reply_error(m, msg->req, 403, "Framework is not subscribed");
+		return NULL;
+	}
+	if (strcmp(msg->stream_id, fw->stream_id) != 0) {
+		reply_error(m, msg->req, 400,
+			    "The stream ID '%s' included in this request didn't match the stream ID "
+			    "currently associated with framework ID %s",
+			    msg->stream_id, fw->id);
+		return NULL;
+	}
+	return fw;
+}
+
+static bool has_capability(json_t *info, const char *cap)
+{
+	json_t *caps = json_object_get(info, "capabilities"), *c;
+	size_t i;
+
+	json_array_foreach(caps, i, c) {
+		if (streq(json_string_value(json_object_get(c, "type")), cap))
+			return true;
+	}
+	return false;
+}
+
+static void on_stream_closed(struct http_stream *s, void *data)
+{
+	struct master *m = data;
+	struct msg *msg = calloc(1, sizeof(*msg));
+
+	if (!msg)
+		return; /* the cron's ping checks still notice the silence */
+	msg->kind = MSG_STREAM_CLOSED;
+	msg->stream = s;
+	/* keep the stream alive until the owner has looked at it */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	master_enqueue(m, msg);
+}
+
+/* Validate framework_info; the role comes from "role" or the first of "roles". */
+static int parse_framework_info(json_t *info, char **ret_role, double *ret_failover, char *err)
+{
+	const char *role = wire_get_string(info, "role", false, err, ERRLEN);
+	json_t *roles = json_object_get(info, "roles");
+	double fo = 0;
+	const char *why;
+	int r;
+
+	if (!role && json_object_get(info, "role"))
+		return -EINVAL;
+	if (!wire_get_string(info, "user", false, err, ERRLEN) && json_object_get(info, "user"))
+		return -EINVAL;
+	if (!wire_get_string(info, "name", true, err, ERRLEN))
+		return -EINVAL;
+	if (roles) {
+		if (!json_is_array(roles) || json_array_size(roles) > 1 ||
+		    (json_array_size(roles) == 1 && !json_is_string(json_array_get(roles, 0)))) {
+			snprintf(err, ERRLEN,
+				 "field 'framework_info.roles' must be an array of one string "
+				 "(multi-role frameworks are not supported)");
+			return -EINVAL;
+		}
+		if (json_array_size(roles) == 1)
+			role = json_string_value(json_array_get(roles, 0));
+	}
+	if (!role || !*role)
+		role = "*";
+	if (strcmp(role, "*") != 0) {
+		/* roles are paths of safe names: "eng/ml" */
+		char buf[ID_MAX_LEN + 1];
+		char *save, *part;
+		if (strlen(role) > ID_MAX_LEN) {
+			snprintf(err, ERRLEN, "role '%.32s...' is too long", role);
+			return -EINVAL;
+		}
+		snprintf(buf, sizeof(buf), "%s", role);
+		if (buf[0] == '/' || buf[strlen(buf) - 1] == '/' || strstr(buf, "//")) {
+			snprintf(err, ERRLEN, "role '%s' is not a valid role path", role);
+			return -EINVAL;
+		}
+		for (part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+			if (!id_is_safe(part, strlen(part), &why)) {
+				snprintf(err, ERRLEN, "role '%s' %s", role, why);
+				return -EINVAL;
+			}
+		}
+	}
+	r = wire_get_number(info, "failover_timeout", &fo, err, ERRLEN);
+	if (r < 0)
+		return r;
+	if (fo < 0 || fo > MAX_REFUSE_S * 10) {
+		snprintf(err, ERRLEN, "field 'framework_info.failover_timeout' is out of range");
+		return -EINVAL;
+	}
+	*ret_role = strdup(role);
+	*ret_failover = fo;
+	return 0;
+}
+
+static void subscribe(struct master *m, struct msg *msg)
+{
+	char err[ERRLEN] = "", fwid[UUID_STR_LEN + 32];
+	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
+	json_t *info = sub ? wire_get_object(sub, "framework_info", true, err, sizeof(err)) : NULL;
+	const char *want_id = NULL, *why;
+	struct framework *fw = NULL;
+	char *role = NULL;
+	double failover = 0;
+	bool is_new = false;
+	int tier = 0;
+	char sid[UUID_STR_LEN];
+	const char *hdrs[5];
+	void *v;
+	size_t it;
+
+	if (!info) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	if (parse_framework_info(info, &role, &failover, err) < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	{
+		double t = 0;
+		if (wire_get_number(info, "tier", &t, err, sizeof(err)) < 0 || t != floor(t) ||
+		    fabs(t) > 1000) {
+			reply_error(m, msg->req, 400,
+				    "Failed to validate scheduler::Call: field 'framework_info.tier' "
+				    "must be an integer in [-1000, 1000]");
+			free(role);
+			return;
+		}
+		tier = (int)t;
+	}
+	if (json_object_get(info, "id")) {
+		want_id = wire_get_id(info, "id", err, sizeof(err));
+		if (!want_id || !id_is_safe(want_id, strlen(want_id), &why)) {
+			if (want_id)
+				snprintf(err, sizeof(err), "framework_info.id %s", why);
+			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+			free(role);
+			return;
+		}
+		fw = strmap_get(&m->frameworks, want_id);
+		if (fw && strcmp(fw->role, role) != 0) {
+			reply_error(m, msg->req, 400,
+				    "Failed to validate scheduler::Call: a framework cannot change its "
+				    "role on failover ('%s' -> '%s')",
+				    fw->role, role);
+			free(role);
+			return;
+		}
+	}
+
+	if (!fw) {
+		fw = calloc(1, sizeof(*fw));
+		if (!fw) {
+			free(role);
+			reply_error(m, msg->req, 503, "out of memory");
+			return;
+		}
+		if (want_id) {
+			snprintf(fwid, sizeof(fwid), "%s", want_id);
+		} else {
+			char u[UUID_STR_LEN];
+			uuid_random(u);
+			snprintf(fwid, sizeof(fwid), "%s", u);
+		}
+		fw->id = strdup(fwid);
+		strmap_init(&fw->tasks);
+		strmap_init(&fw->offers);
+		is_new = true;
+	} else {
+		free(fw->role);
+	}
+	fw->role = role;
+	fw->failover_timeout_s = failover;
+	fw->partition_aware = has_capability(info, "PARTITION_AWARE");
+	json_decref(fw->info);
+	fw->info = json_deep_copy(info);
+	json_object_set_new(fw->info, "id", wire_id(fw->id));
+	fw->tier = tier;
+
+	/* a failover: the old connection ends with an ERROR event */
+	if (fw->connected) {
+		stream_send_event(fw->stream,
+				  wire_event("ERROR", "error",
+					     json_pack("{s:s}", "message", "Framework failed over")));
+		http_stream_end(fw->stream);
+	}
+	if (fw->stream) {
+		http_stream_unref(fw->stream);
+		fw->stream = NULL;
+	}
+	uuid_random(sid);
+	hdrs[0] = "Mesos-Stream-Id";
+	hdrs[1] = sid;
+	hdrs[2] = "Cache-Control";
+	hdrs[3] = "no-cache";
+	hdrs[4] = NULL;
+	fw->stream = http_reply_stream(msg->req, "application/json", hdrs, 1 << 20,
+				       on_stream_closed, m);
+	m->metrics.http_by_code[2]++;
+	if (!fw->stream) {
+		if (is_new) {
+			json_decref(fw->info);
+			free(fw->id);
+			free(fw->role);
+			free(fw);
+		}
+		return;
+	}
+	snprintf(fw->stream_id, sizeof(fw->stream_id), "%s", sid);
+	fw->stream_gen++;
+	fw->connected = true;
+	fw->suspended = false;
+	if (is_new) {
+		strmap_put(&m->frameworks, fw->id, fw, NULL);
+		master_alloc_framework_add(m, fw);
+		log_info("framework '%s' (%s) subscribed in role '%s'",
+			 json_string_value(json_object_get(info, "name")), fw->id, fw->role);
+	} else {
+		master_alloc_framework_activate(m, fw, true);
+		master_alloc_framework_revive(m, fw);
+		log_info("framework %s resubscribed", fw->id);
+	}
+	stream_send_event(fw->stream,
+			  wire_event("SUBSCRIBED", "subscribed",
+				     json_pack("{s:o,s:i,s:o}", "framework_id", wire_id(fw->id),
+					       "heartbeat_interval_seconds", HEARTBEAT_INTERVAL_S,
+					       "master_info",
+					       json_pack("{s:s,s:s}", "id", m->master_id, "address",
+							 m->flags->listen))));
+	/* what the framework has not acknowledged yet goes out again */
+	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		if (t->pending_uuid[0])
+			framework_send_update(m, fw, t);
+	}
+	master_request_allocation(m);
+}
+
+static double refuse_seconds(json_t *call, const char *key)
+{
+	json_t *f = json_object_get(json_object_get(call, key), "filters");
+	json_t *rs = json_object_get(f, "refuse_seconds");
+	double v;
+
+	if (!rs || !json_is_number(rs))
+		return DEFAULT_REFUSE_S;
+	v = json_number_value(rs);
+	if (!isfinite(v) || v < 0)
+		return DEFAULT_REFUSE_S;
+	return v > MAX_REFUSE_S ? MAX_REFUSE_S : v;
+}
+
+/* Look up every offer id of the call; all must be this framework's and on one agent. */
+static int collect_offers(struct master *m, struct framework *fw, json_t *ids, struct offer ***ret,
+			  size_t *ret_n, char *err)
+{
+	struct offer **offers;
+	size_t i, n;
+	json_t *id;
+
+	if (!json_is_array(ids) || json_array_size(ids) == 0) {
+		snprintf(err, ERRLEN, "field 'offer_ids' must be a non-empty array");
+		return -EINVAL;
+	}
+	n = json_array_size(ids);
+	offers = calloc(n, sizeof(*offers));
+	if (!offers)
+		return -ENOMEM;
+	json_array_foreach(ids, i, id) {
+		const char *v = json_is_object(id) ? json_string_value(json_object_get(id, "value"))
+						   : NULL;
+		struct offer *o = v ? strmap_get(&m->offers, v) : NULL;
+		if (!v) {
+			snprintf(err, ERRLEN, "offer_ids[%zu] must be {\"value\": string}", i);
+			goto fail;
+		}
+		if (!o || o->fw != fw) {
+			snprintf(err, ERRLEN, "Offer %s is no longer valid", v);
+			goto fail;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (offers[k] == o) {
+				snprintf(err, ERRLEN, "Offer %s appears more than once", v);
+				goto fail;
+			}
+		}
+		if (i > 0 && o->agent != offers[0]->agent) {
+			snprintf(err, ERRLEN, "Offers are from different agents");
+			goto fail;
+		}
+		offers[i] = o;
+	}
+	*ret = offers;
+	*ret_n = n;
+	return 0;
+fail:
+	free(offers);
+	return -EINVAL;
+}
+
+struct pending_task {
+	json_t *info;
+	struct alloc_res res;
+	const char *id;
+};
+
+/* Validate one TaskInfo of a LAUNCH against what is left of the offers. */
+static int check_task(struct master *m, struct framework *fw, struct agent *a, json_t *ti,
+		      struct alloc_res *left, struct pending_task *pt, size_t nprev, char *err)
+{
+	const char *id, *why, *aid;
+	json_t *cmd, *res, *limits;
+	char sub[ERRLEN];
+	struct pending_task *cur = &pt[nprev];
+
+	if (!json_is_object(ti)) {
+		snprintf(err, ERRLEN, "each task_info must be an object");
+		return -EINVAL;
+	}
+	id = wire_get_id(ti, "task_id", err, ERRLEN);
+	if (!id)
+		return -EINVAL;
+	if (!id_is_safe(id, strlen(id), &why)) {
+		snprintf(err, ERRLEN, "task_id '%.64s' %s", id, why);
+		return -EINVAL;
+	}
+	{
+		struct task *t = strmap_get(&fw->tasks, id);
+		if (t && !task_state_terminal(t->state)) {
+			snprintf(err, ERRLEN, "task_id '%s' is already in use", id);
+			return -EINVAL;
+		}
+	}
+	for (size_t k = 0; k < nprev; k++) {
+		if (strcmp(pt[k].id, id) == 0) {
+			snprintf(err, ERRLEN, "task_id '%s' appears twice in this call", id);
+			return -EINVAL;
+		}
+	}
+	if (!wire_get_string(ti, "name", true, err, ERRLEN))
+		return -EINVAL;
+	aid = wire_get_id(ti, "agent_id", err, ERRLEN);
+	if (!aid)
+		return -EINVAL;
+	if (strcmp(aid, a->id) != 0) {
+		snprintf(err, ERRLEN, "task '%s': agent_id %s is not the offer's agent %s", id, aid,
+			 a->id);
+		return -EINVAL;
+	}
+	cmd = wire_get_object(ti, "command", false, err, ERRLEN);
+	if (!cmd) {
+		if (json_object_get(ti, "command"))
+			return -EINVAL;
+		snprintf(err, ERRLEN, "task '%s': missing field 'command' (executors are not supported)",
+			 id);
+		return -EINVAL;
+	}
+	{
+		json_t *val = json_object_get(cmd, "value"), *sh = json_object_get(cmd, "shell");
+		json_t *args = json_object_get(cmd, "arguments");
+		if (val && !json_is_string(val)) {
+			snprintf(err, ERRLEN, "task '%s': field 'command.value' must be a string", id);
+			return -EINVAL;
+		}
+		if (sh && !json_is_boolean(sh)) {
+			snprintf(err, ERRLEN, "task '%s': field 'command.shell' must be a boolean", id);
+			return -EINVAL;
+		}
+		if (args && !json_is_array(args)) {
+			snprintf(err, ERRLEN, "task '%s': field 'command.arguments' must be an array", id);
+			return -EINVAL;
+		}
+		if (!val && (!args || json_array_size(args) == 0)) {
+			snprintf(err, ERRLEN, "task '%s': 'command' needs 'value' or 'arguments'", id);
+			return -EINVAL;
+		}
+	}
+	limits = json_object_get(ti, "limits");
+	if (limits) {
+		const char *k;
+		json_t *lv;
+		if (!json_is_object(limits)) {
+			snprintf(err, ERRLEN, "task '%s': field 'limits' must be an object", id);
+			return -EINVAL;
+		}
+		json_object_foreach(limits, k, lv) {
+			double d = json_is_number(lv) ? json_number_value(lv)
+				   : json_is_object(lv) ? json_number_value(json_object_get(lv, "value"))
+							: NAN;
+			if (!isfinite(d) || d <= 0) {
+				snprintf(err, ERRLEN, "task '%s': limits.%s must be a positive number",
+					 id, k);
+				return -EINVAL;
+			}
+		}
+	}
+	res = json_object_get(ti, "resources");
+	if (!res) {
+		snprintf(err, ERRLEN, "task '%s': missing field 'resources'", id);
+		return -EINVAL;
+	}
+	if (alloc_res_from_json(res, &cur->res, sub, sizeof(sub)) < 0) {
+		snprintf(err, ERRLEN, "task '%.64s': resources: %.160s", id, sub);
+		return -EINVAL;
+	}
+	if (alloc_res_is_empty(&cur->res)) {
+		snprintf(err, ERRLEN, "task '%s': resources are empty", id);
+		return -EINVAL;
+	}
+	if (!alloc_res_contains(left, &cur->res)) {
+		char want[256], have[256];
+		alloc_res_format(&cur->res, want, sizeof(want));
+		alloc_res_format(left, have, sizeof(have));
+		snprintf(err, ERRLEN, "task %.40s uses %.80s, beyond the offered %.80s",
+			 id, want, have);
+		return -EINVAL;
+	}
+	alloc_res_sub(left, &cur->res);
+	cur->id = id;
+	cur->info = ti;
+	return 0;
+}
+
+static void launch_tasks(struct master *m, struct framework *fw, struct agent *a,
+			 struct pending_task *pt, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = calloc(1, sizeof(*t));
+		char key[2 * ID_MAX_LEN + 2];
+		json_t *ev;
+
+		if (!t)
+			continue;
+		t->id = strdup(pt[i].id);
+		t->fw = fw;
+		t->fw_id = strdup(fw->id);
+		t->agent_id = strdup(a->id);
+		t->info = json_deep_copy(pt[i].info);
+		t->res = pt[i].res;
+		memset(&pt[i].res, 0, sizeof(pt[i].res));
+		t->state = TASK_STAGING;
+		t->created_ns = now_mono_ns();
+		t->status = master_status(t, TASK_STAGING, NULL, NULL);
+		strmap_put(&fw->tasks, t->id, t, NULL);
+		agent_task_key(fw->id, t->id, key, sizeof(key));
+		strmap_put(&a->tasks, key, t, NULL);
+		master_alloc_used(m, a, fw, &t->res);
+		ev = wire_event("LAUNCH", "launch",
+				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
+					  "framework_info", fw->info, "task", t->info));
+		if (!agent_send(a, ev)) {
+			/* the agent went away between the offer and now */
+			task_update(m, t, master_status(t, TASK_LOST, "REASON_AGENT_DISCONNECTED",
+							"Agent disconnected before the launch"));
+		}
+		m->metrics.tasks_launched++;
+	}
+}
+
+static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	char err[ERRLEN] = "";
+	json_t *acc = wire_get_object(msg->body, "accept", true, err, sizeof(err));
+	json_t *ops, *op;
+	struct offer **offers = NULL;
+	size_t noffers = 0, i, ntasks = 0, ti_count = 0;
+	struct alloc_res left = ALLOC_RES_INIT;
+	struct pending_task *pt = NULL;
+	struct agent *a;
+	double refuse;
+
+	if (!acc || collect_offers(m, fw, json_object_get(acc, "offer_ids"), &offers, &noffers,
+				   err) < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
+			    err[0] ? err : "bad 'offer_ids'");
+		return;
+	}
+	a = offers[0]->agent;
+	for (i = 0; i < noffers; i++)
+		alloc_res_add(&left, &offers[i]->res);
+
+	ops = json_object_get(acc, "operations");
+	if (ops && !json_is_array(ops)) {
+		snprintf(err, sizeof(err), "field 'accept.operations' must be an array");
+		goto bad;
+	}
+	json_array_foreach(ops, i, op) {
+		const char *type = json_string_value(json_object_get(op, "type"));
+		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos");
+		if (!streq(type, "LAUNCH")) {
+			snprintf(err, sizeof(err), "operation type '%s' is not supported (only LAUNCH)",
+				 type ? type : "(none)");
+			goto bad;
+		}
+		if (!json_is_array(tis)) {
+			snprintf(err, sizeof(err), "LAUNCH needs 'launch.task_infos' as an array");
+			goto bad;
+		}
+		ti_count += json_array_size(tis);
+	}
+	pt = calloc(ti_count ? ti_count : 1, sizeof(*pt));
+	if (!pt) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto bad;
+	}
+	json_array_foreach(ops, i, op) {
+		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos"), *ti;
+		size_t k;
+		json_array_foreach(tis, k, ti) {
+			if (check_task(m, fw, a, ti, &left, pt, ntasks, err) < 0) {
+				alloc_res_clear(&pt[ntasks].res);
+				goto bad;
+			}
+			ntasks++;
+		}
+	}
+
+	/* valid: the offers are used up, the tasks go out, the rest returns to the pool */
+	refuse = refuse_seconds(msg->body, "accept");
+	reply_error(m, msg->req, 202, "%s", "");
+	launch_tasks(m, fw, a, pt, ntasks);
+	for (i = 0; i < noffers; i++)
+		offer_remove(m, offers[i], false, 0);
+	if (!alloc_res_is_empty(&left))
+		master_alloc_recover(m, a, fw, &left, refuse);
+	m->metrics.offers_accepted += noffers;
+	goto out;
+bad:
+	reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+out:
+	for (i = 0; pt && i < ti_count; i++)
+		alloc_res_clear(&pt[i].res);
+	free(pt);
+	alloc_res_clear(&left);
+	free(offers);
+}
+
+static void decline_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	char err[ERRLEN] = "";
+	json_t *dec = wire_get_object(msg->body, "decline", true, err, sizeof(err));
+	struct offer **offers = NULL;
+	size_t n = 0;
+	double refuse;
+
+	if (!dec || collect_offers(m, fw, json_object_get(dec, "offer_ids"), &offers, &n, err) < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	refuse = refuse_seconds(msg->body, "decline");
+	reply_error(m, msg->req, 202, "%s", "");
+	for (size_t i = 0; i < n; i++)
+		offer_remove(m, offers[i], true, refuse);
+	m->metrics.offers_declined += n;
+	free(offers);
+}
+
+static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
+{
+	struct agent *a = strmap_get(&m->agents, t->agent_id);
+	json_t *payload;
+
+	if (task_state_terminal(t->state))
+		return;
+	if (!a || !a->connected) {
+		return; /* the agent will be told when it comes back (or its tasks are lost) */
+	}
+	payload = json_pack("{s:o,s:o}", "framework_id", wire_id(t->fw_id), "task_id",
+			    wire_id(t->id));
+	if (kill_policy)
+		json_object_set(payload, "kill_policy", kill_policy);
+	agent_send(a, wire_event("KILL", "kill", payload));
+}
+
+static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	char err[ERRLEN] = "";
+	json_t *k = wire_get_object(msg->body, "kill", true, err, sizeof(err));
+	const char *tid = k ? wire_get_id(k, "task_id", err, sizeof(err)) : NULL;
+	struct task *t;
+
+	if (!tid) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	reply_error(m, msg->req, 202, "%s", "");
+	t = strmap_get(&fw->tasks, tid);
+	if (!t) {
+		/* Mesos answers a kill of an unknown task with TASK_LOST (or UNKNOWN) */
+		struct task tmp = {.id = (char *)tid, .fw = fw};
+		json_t *st = master_status(&tmp, fw->partition_aware ? TASK_UNKNOWN : TASK_LOST,
+					   "REASON_RECONCILIATION", "Attempted to kill an unknown task");
+		stream_send_event(fw->stream, wire_event("UPDATE", "update",
+							 json_pack("{s:o}", "status", st)));
+		return;
+	}
+	kill_task(m, t, json_object_get(k, "kill_policy"));
+}
+
+static void acknowledge_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	char err[ERRLEN] = "";
+	json_t *ack = wire_get_object(msg->body, "acknowledge", true, err, sizeof(err));
+	const char *tid = ack ? wire_get_id(ack, "task_id", err, sizeof(err)) : NULL;
+	const char *aid = tid ? wire_get_id(ack, "agent_id", err, sizeof(err)) : NULL;
+	const char *uuid = aid ? wire_get_string(ack, "uuid", true, err, sizeof(err)) : NULL;
+	struct task *t;
+	struct agent *a;
+
+	if (!uuid) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	t = strmap_get(&fw->tasks, tid);
+	if (!t || !t->pending_uuid[0] || strcmp(t->pending_uuid, uuid) != 0) {
+		/* Mesos accepts stale acknowledgements and ignores them */
+		reply_error(m, msg->req, 202, "%s", "");
+		return;
+	}
+	reply_error(m, msg->req, 202, "%s", "");
+	a = strmap_get(&m->agents, t->agent_id);
+	if (a)
+		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
+					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fw->id),
+						   "task_id", wire_id(t->id), "uuid", uuid)));
+	t->pending_uuid[0] = '\0';
+	if (task_state_terminal(t->state))
+		task_remove(m, t);
+}
+
+static void reconcile_one(struct master *m, struct framework *fw, struct task *t)
+{
+	json_t *st = json_deep_copy(t->status);
+
+	json_object_del(st, "uuid");
+	json_object_set_new(st, "reason", json_string("REASON_RECONCILIATION"));
+	stream_send_event(fw->stream,
+			  wire_event("UPDATE", "update", json_pack("{s:o}", "status", st)));
+}
+
+static void reconcile_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	json_t *rc = json_object_get(msg->body, "reconcile");
+	json_t *tasks = rc ? json_object_get(rc, "tasks") : NULL, *e;
+	char err[ERRLEN] = "";
+	size_t i, it;
+	void *v;
+
+	if (tasks && !json_is_array(tasks)) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate scheduler::Call: 'reconcile.tasks' must be an array");
+		return;
+	}
+	json_array_foreach(tasks, i, e) {
+		if (!wire_get_id(e, "task_id", err, sizeof(err))) {
+			reply_error(m, msg->req, 400,
+				    "Failed to validate scheduler::Call: reconcile.tasks[%zu]: %s", i,
+				    err);
+			return;
+		}
+	}
+	reply_error(m, msg->req, 202, "%s", "");
+	if (!tasks || json_array_size(tasks) == 0) { /* implicit: everything known */
+		for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);)
+			reconcile_one(m, fw, v);
+		return;
+	}
+	json_array_foreach(tasks, i, e) {
+		const char *tid = wire_get_id(e, "task_id", err, sizeof(err));
+		struct task *t = strmap_get(&fw->tasks, tid);
+		if (t) {
+			reconcile_one(m, fw, t);
+		} else {
+			struct task tmp = {.id = (char *)tid, .fw = fw};
+			json_t *st = master_status(&tmp, fw->partition_aware ? TASK_UNKNOWN : TASK_LOST,
+						   "REASON_RECONCILIATION", "Task is unknown");
+			stream_send_event(fw->stream, wire_event("UPDATE", "update",
+								 json_pack("{s:o}", "status", st)));
+		}
+	}
+}
+
+void framework_remove(struct master *m, struct framework *fw, const char *why)
+{
+	size_t it;
+	void *v;
+
+	log_info("removing framework %s: %s", fw->id, why);
+	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
+		offer_remove(m, v, false, 0);
+		it = 0;
+	}
+	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		struct agent *a = strmap_get(&m->agents, t->agent_id);
+		char key[2 * ID_MAX_LEN + 2];
+		kill_task(m, t, NULL);
+		if (a) {
+			agent_task_key(fw->id, t->id, key, sizeof(key));
+			strmap_del(&a->tasks, key);
+			if (!task_state_terminal(t->state))
+				master_alloc_recover(m, a, fw, &t->res, 0);
+		}
+	}
+	if (fw->stream) {
+		http_stream_end(fw->stream);
+		http_stream_unref(fw->stream);
+		fw->stream = NULL;
+	}
+	master_alloc_framework_remove(m, fw);
+	strmap_del(&m->frameworks, fw->id);
+	strmap_clear(&fw->tasks, (void (*)(void *))task_free);
+	strmap_clear(&fw->offers, NULL);
+	json_decref(fw->info);
+	free(fw->role);
+	free(fw->id);
+	free(fw);
+	master_request_allocation(m);
+}
+
+void framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s)
+{
+	size_t it;
+	void *v;
+
+	if (fw->stream != s)
+		return;
+	log_info("framework %s disconnected (failover timeout %.0fs)", fw->id,
+		 fw->failover_timeout_s);
+	http_stream_unref(fw->stream);
+	fw->stream = NULL;
+	fw->connected = false;
+	fw->disconnected_ns = now_mono_ns();
+	/* its outstanding offers go back to the pool */
+	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
+		offer_remove(m, v, true, 0);
+		it = 0;
+	}
+	master_alloc_framework_activate(m, fw, false);
+	if (fw->failover_timeout_s <= 0 && m->flags->framework_failover_timeout_ns <= 0)
+		framework_remove(m, fw, "disconnected with no failover timeout");
+}
+
+void framework_check_failover(struct master *m, int64_t now)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+		double timeout = fw->failover_timeout_s > 0
+					 ? fw->failover_timeout_s
+					 : (double)m->flags->framework_failover_timeout_ns / 1e9;
+		if (!fw->connected && (double)(now - fw->disconnected_ns) / 1e9 >= timeout) {
+			framework_remove(m, fw, "failover timeout elapsed");
+			it = 0;
+		}
+	}
+}
+
+void scheduler_call(struct master *m, struct msg *msg)
+{
+	const char *type = json_string_value(json_object_get(msg->body, "type"));
+	struct framework *fw;
+
+	if (streq(type, "SUBSCRIBE")) {
+		subscribe(m, msg);
+		return;
+	}
+	if (!streq(type, "ACCEPT") && !streq(type, "DECLINE") && !streq(type, "KILL") &&
+	    !streq(type, "ACKNOWLEDGE") && !streq(type, "RECONCILE") && !streq(type, "REVIVE") &&
+	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN")) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate scheduler::Call: call type '%s' is not supported", type);
+		return;
+	}
+	fw = check_caller(m, msg);
+	if (!fw)
+		return;
+	if (streq(type, "ACCEPT"))
+		accept_call(m, fw, msg);
+	else if (streq(type, "DECLINE"))
+		decline_call(m, fw, msg);
+	else if (streq(type, "KILL"))
+		kill_call(m, fw, msg);
+	else if (streq(type, "ACKNOWLEDGE"))
+		acknowledge_call(m, fw, msg);
+	else if (streq(type, "RECONCILE"))
+		reconcile_call(m, fw, msg);
+	else if (streq(type, "REVIVE")) {
+		reply_error(m, msg->req, 202, "%s", "");
+		fw->suspended = false;
+		master_alloc_framework_suppress(m, fw, false);
+		master_alloc_framework_revive(m, fw);
+		master_request_allocation(m);
+	} else if (streq(type, "SUPPRESS")) {
+		reply_error(m, msg->req, 202, "%s", "");
+		fw->suspended = true;
+		master_alloc_framework_suppress(m, fw, true);
+	} else if (streq(type, "TEARDOWN")) {
+		reply_error(m, msg->req, 202, "%s", "");
+		framework_remove(m, fw, "TEARDOWN");
+	}
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runqlat_check: prove in a guest kernel that bpf/runqlat.bpf.c loads, attaches and counts.
+ *
+ * Opens, loads and attaches the runqlat skeleton, makes this process and a child ping-pong
+ * over pipes (every round trip is a wakeup and a context switch in our own cgroup), detaches,
+ * and checks that runq_hists holds a histogram for our cgroup with non-zero counts whose
+ * buckets add up to its count. Exit 0 when all of that holds, 1 otherwise.
+ *
+ *   runqlat_check [-v] [-n ROUNDS]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "runqlat.h"
+#include "runqlat.skel.h"
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	fputs("libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* The cgroup2 mount point, from /proc/self/mountinfo ("... mnt ... - cgroup2 src opts"). */
+static int cgroup2_mount(char *buf, size_t size)
+{
+	char line[4096], mnt[4096], *sep;
+	int r = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep, " - cgroup2 ", 11))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		if ((size_t)snprintf(buf, size, "%s", mnt) >= size) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+/* This process's cgroup2 path relative to the mount, from /proc/self/cgroup ("0::/path"). */
+static int own_cgroup(char *buf, size_t size)
+{
+	char line[4096];
+	int r = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if ((size_t)snprintf(buf, size, "%s", line + 3) >= size) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+/* A cgroup's id is its kernfs node id, which is what its file handle carries. */
+static int cgroup_id(const char *path, uint64_t *ret_id)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h = { .fh.handle_bytes = sizeof(uint64_t) };
+	int mount_id;
+	uint64_t id;
+
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) < 0)
+		return -errno;
+	if (h.fh.handle_bytes != sizeof(uint64_t))
+		return -EINVAL;
+	memcpy(&id, h.fh.f_handle, sizeof(id));
+	*ret_id = id;
+	return 0;
+}
+
+/* Parent and child pass a byte back and forth ROUNDS times: wakeups and switches galore. */
+static int ping_pong(int rounds)
+{
+	int to_child[2], to_parent[2], status, i;
+	char c = 'x';
+	pid_t pid;
+
+	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(to_parent, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		for (;;) {
+			if (read(to_child[0], &c, 1) != 1)
+				_exit(0);
+			if (write(to_parent[1], &c, 1) != 1)
+				_exit(1);
+		}
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	for (i = 0; i < rounds; i++) {
+		if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1)
+			break;
+	}
+	close(to_child[1]);
+	close(to_parent[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (i < rounds || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -EIO;
+	return 0;
+}
+
+/* Fail unless our cgroup's histogram is non-empty and its buckets add up to its count. */
+static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
+{
+	struct runq_hist h;
+	uint64_t key, next, sum = 0;
+	unsigned int entries = 0;
+	void *prev = NULL;
+	int i;
+
+	while (!bpf_map__get_next_key(skel->maps.runq_hists, prev, &next, sizeof(next))) {
+		entries++;
+		key = next;
+		prev = &key;
+	}
+	if (bpf_map__lookup_elem(skel->maps.runq_hists, &cgid, sizeof(cgid), &h, sizeof(h), 0)) {
+		fprintf(stderr, "runqlat_check: no histogram for cgroup %llu (%u cgroups in the map)\n",
+			(unsigned long long)cgid, entries);
+		return -ENOENT;
+	}
+	for (i = 0; i < RUNQ_SLOTS; i++)
+		sum += h.slots[i];
+	printf("runqlat_check: cgroup %llu: %llu waits, avg %llu us, max %llu us; %u cgroups in the map\n",
+	       (unsigned long long)cgid, (unsigned long long)h.count,
+	       (unsigned long long)(h.count ? h.total_ns / h.count / 1000 : 0),
+	       (unsigned long long)(h.max_ns / 1000), entries);
+	for (i = 0; i < RUNQ_SLOTS; i++) {
+		if (h.slots[i])
+			printf("  [%llu, %llu) us: %llu\n", i ? 1ULL << i : 0ULL, 1ULL << (i + 1),
+			       (unsigned long long)h.slots[i]);
+	}
+	if (!h.count || sum != h.count) {
+		fprintf(stderr, "runqlat_check: bad histogram: count %llu, buckets sum to %llu\n",
+			(unsigned long long)h.count, (unsigned long long)sum);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char mnt[2048], rel[2048], path[4200];
+	struct runqlat_bpf *skel;
+	int rounds = 2000, opt, r;
+	uint64_t cgid = 0;
+
+	while ((opt = getopt(argc, argv, "vn:")) != -1) {
+		switch (opt) {
+		case 'v':
+			verbose = true;
+			break;
+		case 'n':
+			rounds = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: runqlat_check [-v] [-n ROUNDS]\n");
+			return 1;
+		}
+	}
+	libbpf_set_print(print_libbpf);
+
+	r = cgroup2_mount(mnt, sizeof(mnt));
+	if (r < 0) {
+		fprintf(stderr, "runqlat_check: no cgroup2 mount: %s\n", strerror(-r));
+		return 1;
+	}
+	r = own_cgroup(rel, sizeof(rel));
+	if (r < 0) {
+		fprintf(stderr, "runqlat_check: own cgroup: %s\n", strerror(-r));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s%s", mnt, rel);
+	r = cgroup_id(path, &cgid);
+	if (r < 0) {
+		fprintf(stderr, "runqlat_check: id of '%s': %s\n", path, strerror(-r));
+		return 1;
+	}
+	printf("runqlat_check: running in '%s', cgroup id %llu\n", path, (unsigned long long)cgid);
+
+	skel = runqlat_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "runqlat_check: open and load: %s\n", strerror(errno));
+		return 1;
+	}
+	r = runqlat_bpf__attach(skel);
+	if (r) {
+		fprintf(stderr, "runqlat_check: attach: %s\n", strerror(-r));
+		goto out_destroy_skel;
+	}
+	printf("runqlat_check: loaded and attached\n");
+
+	r = ping_pong(rounds);
+	runqlat_bpf__detach(skel);
+	if (r < 0) {
+		fprintf(stderr, "runqlat_check: ping-pong: %s\n", strerror(-r));
+		goto out_destroy_skel;
+	}
+	r = check_hist(skel, cgid);
+
+out_destroy_skel:
+	runqlat_bpf__destroy(skel);
+	return r ? 1 : 0;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Blocking calls to the operator API for one-shot commands (list, show, kill). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "api.h"
+#include "main.h"
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	char *nd = realloc(b->data, b->len + size * n + 1);
+
+	if (!nd)
+		return 0;
+	memcpy(nd + b->len, p, size * n);
+	b->len += size * n;
+	nd[b->len] = '\0';
+	b->data = nd;
+	return size * n;
+}
+
+void api_url(const char *hostport, const char *path, char *buf, size_t len)
+{
+	if (strncmp(hostport, "http://", 7) == 0 || strncmp(hostport, "https://", 8) == 0)
+		snprintf(buf, len, "%s%s", hostport, path);
+	else
+		snprintf(buf, len, "http://%s%s", hostport, path);
+}
+
+json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status)
+{
+	struct curl_slist *hdrs = NULL;
+	struct buf b = {0};
+	char url[512], *body;
+	json_t *out = NULL;
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+
+	api_url(hostport, path, url, sizeof(url));
+	body = json_dumps(req, JSON_COMPACT);
+	c = curl_easy_init();
+	if (!c || !body) {
+		p_err("out of memory");
+		goto out;
+	}
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		p_err("cannot reach %s: %s", url, curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status / 100 == 2 && b.len) {
+		json_error_t e;
+		out = json_loadb(b.data, b.len, 0, &e);
+		if (!out)
+			p_err("bad JSON from %s: %s", url, e.text);
+	} else if (status / 100 == 2) {
+		out = json_object();
+	} else {
+		p_err("%s answered %ld: %s", url, status, b.data ? b.data : "");
+	}
+out:
+	if (ret_status)
+		*ret_status = status;
+	curl_slist_free_all(hdrs);
+	if (c)
+		curl_easy_cleanup(c);
+	free(body);
+	free(b.data);
+	return out;
+}
+
+json_t *api_master(const char *type)
+{
+	json_t *req = json_pack("{s:s}", "type", type);
+	json_t *resp = api_call(master_url, "/api/v1", req, NULL);
+	char key[64];
+	size_t i;
+	json_t *payload;
+
+	json_decref(req);
+	if (!resp)
+		return NULL;
+	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
+		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
+	key[i] = '\0';
+	payload = json_incref(json_object_get(resp, key));
+	json_decref(resp);
+	if (!payload)
+		p_err("the answer to %s has no '%s'", type, key);
+	return payload;
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `drover task run`: the mesos-execute of Drover. It subscribes as a framework, waits for
+ * offers that fit, launches, prints the status updates as they come, acknowledges them,
+ * and exits with the task's own exit code:
+ *   0..127     the task's exit status        128+N   the task died of signal N
+ *   121        killed for exceeding its memory limit (OOM)
+ *   122        lost, dropped, unreachable or gone     123   TASK_ERROR (refused)
+ *   124        killed (TASK_KILLED)                   125   drover itself failed
+ */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "http_client.h"
+#include "loop.h"
+#include "main.h"
+#include "resources.h"
+#include "wire.h"
+
+enum {
+	RUN_OOM = 121,
+	RUN_LOST = 122,
+	RUN_ERROR = 123,
+	RUN_KILLED = 124,
+	RUN_FAILED = 125,
+};
+
+struct run {
+	struct loop *loop;
+	struct http_client *http;
+	char url[512];
+	char stream_id[128];
+	char *fw_id;
+	const char *name, *role, *user;
+	double cpus, mem, limit_cpus, limit_mem;
+	int ports;
+	int count, launched, done;
+	bool detach;
+	char **env;
+	int nenv;
+	char **cmd;
+	int ncmd;
+	int exit_code;
+	bool failed;
+	bool tearing_down;
+	json_t *tasks; /* task id -> {state} */
+};
+
+static struct run *the_run; /* for the signal handler */
+
+static void call(struct run *r, json_t *body);
+
+static void on_call_done(long status, const char *body, size_t len, const char *err, void *data)
+{
+	struct run *r = data;
+
+	if (err || status / 100 != 2) {
+		p_err("call failed: %s", err ? err : body);
+		if (!r->tearing_down) {
+			r->exit_code = RUN_FAILED;
+			loop_stop(r->loop);
+		}
+	}
+	if (r->tearing_down)
+		loop_stop(r->loop);
+}
+
+static void call(struct run *r, json_t *body)
+{
+	const char *hdrs[2];
+	char hdr[160], *s;
+
+	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", r->stream_id);
+	hdrs[0] = hdr;
+	hdrs[1] = NULL;
+	json_object_set_new(body, "framework_id", wire_id(r->fw_id));
+	s = json_dumps(body, JSON_COMPACT);
+	http_post(r->http, r->url, "application/json", s, strlen(s), hdrs, 30000, on_call_done, r);
+	free(s);
+	json_decref(body);
+}
+
+static json_t *scalar(const char *name, double v)
+{
+	return json_pack("{s:s,s:s,s:{s:f}}", "name", name, "type", "SCALAR", "scalar", "value", v);
+}
+
+/* Build one TaskInfo for an offer; ports are taken from what the offer still has. */
+static json_t *task_info(struct run *r, const char *agent_id, int index,
+			 struct alloc_res *left)
+{
+	char id[200];
+	json_t *res = json_array(), *cmd, *ti;
+
+	snprintf(id, sizeof(id), "%s-%d-%d", r->name, (int)getpid(), index);
+	json_array_append_new(res, scalar("cpus", r->cpus));
+	json_array_append_new(res, scalar("mem", r->mem));
+	if (r->ports > 0) {
+		const struct alloc_res_item *p = alloc_res_find(left, "ports");
+		json_t *ranges = json_array();
+		int need = r->ports;
+		struct alloc_res used = ALLOC_RES_INIT;
+		char txt[64];
+		for (size_t i = 0; p && i < p->n && need > 0; i++) {
+			uint64_t b = p->ranges[i].begin;
+			uint64_t e = p->ranges[i].end;
+			uint64_t take = e - b + 1 < (uint64_t)need ? e - b + 1 : (uint64_t)need;
+			json_array_append_new(ranges, json_pack("{s:I,s:I}", "begin", (json_int_t)b,
+								"end", (json_int_t)(b + take - 1)));
+			snprintf(txt, sizeof(txt), "ports:[%llu-%llu]", (unsigned long long)b,
+				 (unsigned long long)(b + take - 1));
+			if (alloc_res_parse(txt, &used, NULL, 0) == 0)
+				alloc_res_sub(left, &used);
+			alloc_res_clear(&used);
+			need -= (int)take;
+		}
+		json_array_append_new(res, json_pack("{s:s,s:s,s:{s:o}}", "name", "ports", "type",
+						     "RANGES", "ranges", "range", ranges));
+	}
+	if (r->ncmd == 1) {
+		cmd = json_pack("{s:s,s:b}", "value", r->cmd[0], "shell", 1);
+	} else {
+		json_t *args = json_array();
+		for (int i = 0; i < r->ncmd; i++)
+			json_array_append_new(args, json_string(r->cmd[i]));
+		cmd = json_pack("{s:s,s:b,s:o}", "value", r->cmd[0], "shell", 0, "arguments", args);
+	}
+	if (r->user)
+		json_object_set_new(cmd, "user", json_string(r->user));
+	if (r->nenv) {
+		json_t *vars = json_array();
+		for (int i = 0; i < r->nenv; i++) {
+			char *eq = strchr(r->env[i], '=');
+			json_array_append_new(vars, json_pack("{s:s%,s:s}", "name", r->env[i],
+							      (int)(eq - r->env[i]), "value", eq + 1));
+		}
+		json_object_set_new(cmd, "environment", json_pack("{s:o}", "variables", vars));
+	}
+	ti = json_pack("{s:s,s:o,s:o,s:o,s:o}", "name", r->name, "task_id", wire_id(id), "agent_id",
+		       wire_id(agent_id), "resources", res, "command", cmd);
+	if (r->limit_cpus > 0 || r->limit_mem > 0) {
+		json_t *lim = json_object();
+		if (r->limit_cpus > 0)
+			json_object_set_new(lim, "cpus", json_real(r->limit_cpus));
+		if (r->limit_mem > 0)
+			json_object_set_new(lim, "mem", json_real(r->limit_mem));
+		json_object_set_new(ti, "limits", lim);
+	}
+	json_object_set_new(r->tasks, id, json_pack("{s:s}", "state", "TASK_STAGING"));
+	return ti;
+}
+
+static void on_offers(struct run *r, json_t *offers)
+{
+	char want_txt[128];
+	struct alloc_res want = ALLOC_RES_INIT;
+	json_t *o;
+	size_t i;
+
+	snprintf(want_txt, sizeof(want_txt), "cpus:%g;mem:%g", r->cpus, r->mem);
+	alloc_res_parse(want_txt, &want, NULL, 0);
+	json_array_foreach(offers, i, o) {
+		struct alloc_res have = ALLOC_RES_INIT;
+		char err[256];
+		const char *oid = json_string_value(json_object_get(json_object_get(o, "id"), "value"));
+		const char *aid =
+			json_string_value(json_object_get(json_object_get(o, "agent_id"), "value"));
+		json_t *tis = json_array();
+		const struct alloc_res_item *ports;
+
+		if (alloc_res_from_json(json_object_get(o, "resources"), &have, err, sizeof(err)) < 0)
+			alloc_res_clear(&have);
+		for (;;) {
+			ports = alloc_res_find(&have, "ports");
+			if (r->launched >= r->count || !alloc_res_contains(&have, &want))
+				break;
+			if (r->ports > 0) {
+				uint64_t n = 0;
+				for (size_t k = 0; ports && k < ports->n; k++)
+					n += ports->ranges[k].end - ports->ranges[k].begin + 1;
+				if (n < (uint64_t)r->ports)
+					break;
+			}
+			alloc_res_sub(&have, &want);
+			json_array_append_new(tis, task_info(r, aid, r->launched, &have));
+			r->launched++;
+		}
+		alloc_res_clear(&have);
+		if (json_array_size(tis)) {
+			if (!json_output)
+				fprintf(stderr, "drover: launching %zu task(s) on agent %s\n",
+					json_array_size(tis), aid);
+			call(r, json_pack("{s:s,s:{s:[{s:s}],s:[{s:s,s:{s:o}}],s:{s:f}}}", "type",
+					  "ACCEPT", "accept", "offer_ids", "value", oid, "operations",
+					  "type", "LAUNCH", "launch", "task_infos", tis, "filters",
+					  "refuse_seconds", 1.0));
+		} else {
+			json_decref(tis);
+			call(r, json_pack("{s:s,s:{s:[{s:s}],s:{s:f}}}", "type", "DECLINE", "decline",
+					  "offer_ids", "value", oid, "filters", "refuse_seconds", 1.0));
+		}
+	}
+	alloc_res_clear(&want);
+	if (r->launched >= r->count)
+		call(r, json_pack("{s:s}", "type", "SUPPRESS"));
+}
+
+static int exit_code_of(json_t *st)
+{
+	const char *state = json_string_value(json_object_get(st, "state"));
+	const char *reason = json_string_value(json_object_get(st, "reason"));
+	json_t *ext = json_object_get(st, "drover");
+	json_t *code = json_object_get(ext, "exit_code"), *sig = json_object_get(ext, "signal");
+
+	if (streq(reason, "REASON_CONTAINER_LIMITATION_MEMORY"))
+		return RUN_OOM;
+	if (streq(state, "TASK_FINISHED"))
+		return 0;
+	if (streq(state, "TASK_FAILED")) {
+		if (json_is_integer(sig) && json_integer_value(sig) > 0)
+			return 128 + (int)json_integer_value(sig);
+		if (json_is_integer(code))
+			return (int)json_integer_value(code);
+		return 1;
+	}
+	if (streq(state, "TASK_KILLED"))
+		return RUN_KILLED;
+	if (streq(state, "TASK_ERROR"))
+		return RUN_ERROR;
+	return RUN_LOST;
+}
+
+static void on_update(struct run *r, json_t *st)
+{
+	const char *tid = json_string_value(json_object_get(json_object_get(st, "task_id"), "value"));
+	const char *state = json_string_value(json_object_get(st, "state"));
+	const char *uuid = json_string_value(json_object_get(st, "uuid"));
+	const char *msg = json_string_value(json_object_get(st, "message"));
+	const char *aid = json_string_value(json_object_get(json_object_get(st, "agent_id"), "value"));
+	json_t *ext = json_object_get(st, "drover");
+	enum task_state s;
+	json_t *rec;
+
+	if (!tid || !state)
+		return;
+	if (json_output) {
+		json_print(json_pack("{s:s,s:O}", "event", "UPDATE", "status", st));
+		fflush(stdout);
+	} else {
+		fprintf(stderr, "drover: task %s is %s%s%s\n", tid, state, msg ? ": " : "",
+			msg ? msg : "");
+		if (streq(state, "TASK_RUNNING") && json_object_get(ext, "sandbox"))
+			fprintf(stderr, "drover: task %s output: %s/stdout and %s/stderr\n", tid,
+				json_string_value(json_object_get(ext, "sandbox")),
+				json_string_value(json_object_get(ext, "sandbox")));
+	}
+	if (uuid && aid)
+		call(r, json_pack("{s:s,s:{s:{s:s},s:{s:s},s:s}}", "type", "ACKNOWLEDGE",
+				  "acknowledge", "agent_id", "value", aid, "task_id", "value", tid,
+				  "uuid", uuid));
+	rec = json_object_get(r->tasks, tid);
+	if (!rec || task_state_parse(state, &s) < 0)
+		return;
+	if (task_state_terminal(s) && !json_is_true(json_object_get(rec, "done"))) {
+		int code = exit_code_of(st);
+		json_object_set_new(rec, "done", json_true());
+		if (code > r->exit_code)
+			r->exit_code = code;
+		r->done++;
+	}
+	if (r->detach && s == TASK_RUNNING) {
+		json_object_set_new(rec, "done", json_true());
+		r->done++;
+	}
+	if (r->done >= r->count && !r->tearing_down) {
+		/* everything ended (or runs detached): leave; without --detach, tear down */
+		r->tearing_down = true;
+		if (r->detach)
+			loop_stop(r->loop);
+		else
+			call(r, json_pack("{s:s}", "type", "TEARDOWN"));
+	}
+}
+
+static void on_open(long status, const char *stream_id, void *data)
+{
+	struct run *r = data;
+
+	if (status == 200 && stream_id)
+		snprintf(r->stream_id, sizeof(r->stream_id), "%s", stream_id);
+}
+
+static void on_record(const char *rec, size_t len, void *data)
+{
+	struct run *r = data;
+	json_error_t e;
+	json_t *ev = json_loadb(rec, len, 0, &e);
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
+	if (streq(type, "SUBSCRIBED")) {
+		json_t *sub = json_object_get(ev, "subscribed");
+		free(r->fw_id);
+		r->fw_id = strdup(json_string_value(
+			json_object_get(json_object_get(sub, "framework_id"), "value")));
+		if (!json_output)
+			fprintf(stderr, "drover: subscribed as framework %s\n", r->fw_id);
+	} else if (streq(type, "OFFERS")) {
+		on_offers(r, json_object_get(json_object_get(ev, "offers"), "offers"));
+	} else if (streq(type, "UPDATE")) {
+		on_update(r, json_object_get(json_object_get(ev, "update"), "status"));
+	} else if (streq(type, "ERROR")) {
+		p_err("master: %s", json_string_value(json_object_get(json_object_get(ev, "error"),
+								      "message")));
+		r->exit_code = RUN_FAILED;
+		loop_stop(r->loop);
+	}
+	json_decref(ev);
+}
+
+static void on_stream_done(long status, const char *body, size_t len, const char *err,
+			   void *data)
+{
+	struct run *r = data;
+
+	if (!r->tearing_down) {
+		if (status != 200 && status)
+			p_err("SUBSCRIBE answered %ld: %s", status, body);
+		else
+			p_err("the master closed the stream%s%s", err ? ": " : "", err ? err : "");
+		r->exit_code = RUN_FAILED;
+	}
+	loop_stop(r->loop);
+}
+
+static void on_signal(int sig)
+{
+	if (the_run)
+		loop_stop(the_run->loop);
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"Usage: %s task run [--name N] [--role R] [--cpus C] [--mem MIB] [--ports K]\n"
+		"                   [--limit-cpus C] [--limit-mem MIB] [--user U] [--env K=V]...\n"
+		"                   [--count N] [--detach] -- CMD [ARGS...]\n"
+		"One CMD word runs through /bin/sh -c; several run as an argv.\n"
+		"Exit status: the task's own; 128+N for signal N; 121 OOM; 122 lost; 123 error;\n"
+		"124 killed; 125 drover failed.\n",
+		bin_name);
+	return EXIT_USAGE;
+}
+
+static bool parse_pos(const char *s, double *ret)
+{
+	char *e;
+	double v = strtod(s, &e);
+
+	if (e == s || *e || !isfinite(v) || v <= 0 || v > 1e9)
+		return false;
+	*ret = v;
+	return true;
+}
+
+int do_task_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},	 {"role", required_argument, NULL, 'r'},
+		{"cpus", required_argument, NULL, 'c'},	 {"mem", required_argument, NULL, 'm'},
+		{"ports", required_argument, NULL, 'P'}, {"limit-cpus", required_argument, NULL, 'C'},
+		{"limit-mem", required_argument, NULL, 'M'}, {"user", required_argument, NULL, 'u'},
+		{"env", required_argument, NULL, 'e'},	 {"count", required_argument, NULL, 'N'},
+		{"detach", no_argument, NULL, 'd'},	 {0},
+	};
+	struct run r = {.name = "drover-task", .role = "*", .cpus = 0.1, .mem = 32, .count = 1};
+	struct sigaction sa = {.sa_handler = on_signal};
+	char *sub_s;
+	json_t *sub;
+	int c;
+	double d;
+
+	/* getopt wants a program name first: argv[-1] is the "run" keyword itself */
+	argc++;
+	argv--;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'n':
+			r.name = optarg;
+			break;
+		case 'r':
+			r.role = optarg;
+			break;
+		case 'c':
+			if (!parse_pos(optarg, &r.cpus))
+				goto bad;
+			break;
+		case 'm':
+			if (!parse_pos(optarg, &r.mem))
+				goto bad;
+			break;
+		case 'P':
+			if (!parse_pos(optarg, &d) || d != floor(d) || d > 65535)
+				goto bad;
+			r.ports = (int)d;
+			break;
+		case 'C':
+			if (!parse_pos(optarg, &r.limit_cpus))
+				goto bad;
+			break;
+		case 'M':
+			if (!parse_pos(optarg, &r.limit_mem))
+				goto bad;
+			break;
+		case 'u':
+			r.user = optarg;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				p_err("--env wants NAME=VALUE, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			r.env = realloc(r.env, sizeof(char *) * (size_t)(r.nenv + 1));
+			r.env[r.nenv++] = optarg;
+			break;
+		case 'N':
+			if (!parse_pos(optarg, &d) || d != floor(d) || d > 10000)
+				goto bad;
+			r.count = (int)d;
+			break;
+		case 'd':
+			r.detach = true;
+			break;
+		default:
+			free(r.env);
+			return usage();
+		}
+	}
+	if (optind >= argc) {
+		free(r.env);
+		p_err("no command given (put it after --)");
+		return usage();
+	}
+	r.cmd = argv + optind;
+	r.ncmd = argc - optind;
+
+	api_url(master_url, "/api/v1/scheduler", r.url, sizeof(r.url));
+	r.tasks = json_object();
+	if (loop_new(&r.loop) < 0 || http_client_new(r.loop, &r.http) < 0) {
+		p_err("cannot set up the event loop");
+		return RUN_FAILED;
+	}
+	sub = json_pack("{s:s,s:{s:{s:s,s:s,s:s,s:f,s:[{s:s}]}}}", "type", "SUBSCRIBE", "subscribe",
+			"framework_info", "user", r.user ? r.user : "root", "name", "drover-task-run",
+			"role", r.role, "failover_timeout", r.detach ? 7 * 86400.0 : 0.0,
+			"capabilities", "type", "PARTITION_AWARE");
+	sub_s = json_dumps(sub, JSON_COMPACT);
+	json_decref(sub);
+	http_post_stream(r.http, r.url, "application/json", sub_s, strlen(sub_s), NULL, on_open,
+			 on_record, on_stream_done, &r);
+	free(sub_s);
+	the_run = &r;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	loop_run(r.loop);
+	the_run = NULL;
+	http_client_free(r.http);
+	loop_free(r.loop);
+	json_decref(r.tasks);
+	free(r.fw_id);
+	free(r.env);
+	return r.exit_code;
+bad:
+	p_err("bad value '%s' (a positive number is expected)", optarg);
+	free(r.env);
+	return EXIT_USAGE;
+}
