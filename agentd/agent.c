@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "api.h"
 #include "launch.h"
 #include "log.h"
 
@@ -399,6 +400,31 @@ static void launch(struct agent *a, json_t *ev)
 		goto out;
 	}
 
+	{
+		struct agent_task_limits lim = {0};
+		struct agent_isolation iso = {0};
+		json_t *limits = json_object_get(task, "limits");
+		json_t *lc = json_object_get(limits, "cpus"), *lm = json_object_get(limits, "mem");
+		lim.cpus = (double)alloc_res_scalar(&t->res, "cpus") / ALLOC_SCALAR_UNIT;
+		lim.mem_bytes = (uint64_t)(alloc_res_scalar(&t->res, "mem") * 1024 * 1024 /
+					   ALLOC_SCALAR_UNIT);
+		if (json_is_object(lc))
+			lc = json_object_get(lc, "value");
+		if (json_is_object(lm))
+			lm = json_object_get(lm, "value");
+		if (json_is_number(lc))
+			lim.cpus_limit = json_number_value(lc);
+		if (json_is_number(lm))
+			lim.mem_limit_bytes = (uint64_t)(json_number_value(lm) * 1024 * 1024);
+		r = agent_isolators_prepare(&a->iso_ctx, t->cgroup_fd, &lim, &iso, err,
+					    sizeof(err));
+		if (r < 0) {
+			task_cleanup(t);
+			task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+			goto out;
+		}
+		snprintf(t->isolation_note, sizeof(t->isolation_note), "%s", iso.note);
+	}
 	spec.sandbox_fd = sandbox_fd;
 	spec.cgroup_fd = t->cgroup_fd;
 	spec.user = json_string_value(json_object_get(cmd, "user"));
@@ -570,7 +596,7 @@ static json_t *running_tasks(struct agent *a)
 	return arr;
 }
 
-static json_t *enforcement(struct agent *a)
+json_t *agent_enforcement_json(struct agent *a)
 {
 	json_t *missing = json_array(), *avail = json_array();
 
@@ -599,7 +625,7 @@ static void subscribe(struct agent *a)
 	if (a->attributes)
 		json_object_set(info, "attributes", a->attributes);
 	sub = json_pack("{s:o,s:o,s:o}", "agent_info", info, "tasks", running_tasks(a),
-			"enforcement", enforcement(a));
+			"enforcement", agent_enforcement_json(a));
 	if (a->agent_id[0])
 		json_object_set_new(sub, "agent_id", wire_id(a->agent_id));
 	body = json_pack("{s:s,s:o}", "type", "SUBSCRIBE", "subscribe", sub);
@@ -705,6 +731,12 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	a->heartbeat_timer = loop_timer_add(a->loop, 5000000000LL, 5000000000LL, on_heartbeat, a);
 	if (!a->reconnect_timer || !a->heartbeat_timer)
 		return log_error_errno(errno, "cannot create timers: %m");
+	a->iso_ctx.strict = flags->enforce == AGENT_ENFORCE_STRICT;
+	a->iso_ctx.available = a->cg.report.available;
+	a->iso_ctx.pids_max_default = (uint64_t)flags->pids_max;
+	r = agent_api_start(a);
+	if (r < 0)
+		return r;
 	{
 		char res[512];
 		alloc_res_format(&a->total, res, sizeof(res));
@@ -729,6 +761,7 @@ static void free_task(void *p)
 
 void agent_fini(struct agent *a)
 {
+	agent_api_stop(a);
 	strmap_clear(&a->tasks, free_task);
 	if (a->http)
 		http_client_free(a->http);

@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "cgroup.h"
+#include "checkpoint.h"
+#include "isolator.h"
 #include "flags.h"
 #include "http_client.h"
 #include "id.h"
@@ -42,6 +44,7 @@ struct agent_task {
 	struct loop_timer *kill_timer;
 	bool kill_requested;
 	char sandbox[4096];
+	char isolation_note[512];
 	int64_t started_ns;
 
 	struct agent_update *updates, *updates_tail;
@@ -72,7 +75,12 @@ struct agent {
 	struct alloc_res total, used;
 	json_t *attributes;
 	struct strmap tasks; /* "fw/task" -> struct agent_task */
+	struct agent_isolator_ctx iso_ctx;
+	struct checkpoint ckpt;
+	struct agent_api *api;
 };
+
+json_t *agent_enforcement_json(struct agent *a);
 
 int agent_init(struct agent *a, struct agent_flags *flags);
 int agent_run(struct agent *a);

@@ -252,6 +252,7 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int repor
 		_exit(1);
 	}
 	close(sp.cgroup_fd);
+	close(sp.stdin_fd);
 	close(sp.stdout_fd);
 	close(sp.stderr_fd);
 	if (pidfd >= 0)

@@ -42,6 +42,7 @@ void json_print(json_t *v);
 
 /* Per-object entry points (one file each). */
 int do_version(int argc, char **argv);
+int do_alloc(int argc, char **argv);
 int do_task(int argc, char **argv);
 int do_task_run(int argc, char **argv);
 

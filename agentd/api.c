@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "api.h"
+#include "http_server.h"
+#include "isolator.h"
+#include "log.h"
+#include "version.h"
+
+struct api_req {
+	struct api_req *next;
+	struct http_request *req;
+	json_t *body; /* NULL: GET /metrics */
+};
+
+struct agent_api {
+	struct http_server *srv;
+	pthread_mutex_t lock;
+	struct api_req *head, *tail;
+};
+
+static void handler(struct http_request *req, void *data)
+{
+	struct agent *a = data;
+	struct agent_api *api = a->api;
+	const char *path = http_request_path(req), *method = http_request_method(req);
+	struct api_req *r;
+	json_t *body = NULL;
+
+	if (strcmp(path, "/health") == 0) {
+		http_reply_error(req, 200, "OK");
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+		/* answered on the loop */
+	} else if (strcmp(path, "/api/v1") == 0 && strcmp(method, "POST") == 0) {
+		size_t len;
+		const char *b = http_request_body(req, &len);
+		json_error_t e;
+		body = json_loadb(b, len, JSON_REJECT_DUPLICATES, &e);
+		if (!body || !json_is_object(body) ||
+		    !json_is_string(json_object_get(body, "type"))) {
+			json_decref(body);
+			http_reply_error(req, 400, "Failed to validate agent::Call: %s",
+					 body ? "'type' must be a string" : e.text);
+			return;
+		}
+	} else {
+		http_reply_error(req, 404, "No endpoint '%s %s'", method, path);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		json_decref(body);
+		http_reply_error(req, 503, "out of memory");
+		return;
+	}
+	r->req = req;
+	r->body = body;
+	pthread_mutex_lock(&api->lock);
+	if (api->tail)
+		api->tail->next = r;
+	else
+		api->head = r;
+	api->tail = r;
+	pthread_mutex_unlock(&api->lock);
+	loop_wakeup(a->loop);
+}
+
+static json_t *usage_json(const struct agent_task_usage *u)
+{
+	json_t *j = json_object();
+
+	if (u->valid & AGENT_USAGE_CPU) {
+		json_object_set_new(j, "cpu_usage_ns", json_integer((json_int_t)u->cpu_usage_usec * 1000));
+		json_object_set_new(j, "cpu_user_ns", json_integer((json_int_t)u->cpu_user_usec * 1000));
+		json_object_set_new(j, "cpu_system_ns",
+				    json_integer((json_int_t)u->cpu_system_usec * 1000));
+	}
+	if (u->valid & AGENT_USAGE_CPU_THROTTLE) {
+		json_object_set_new(j, "cpu_nr_throttled", json_integer((json_int_t)u->cpu_nr_throttled));
+		json_object_set_new(j, "cpu_throttled_ns",
+				    json_integer((json_int_t)u->cpu_throttled_usec * 1000));
+	}
+	if (u->valid & AGENT_USAGE_MEM)
+		json_object_set_new(j, "mem_current_bytes", json_integer((json_int_t)u->mem_current));
+	if (u->valid & AGENT_USAGE_MEM_PEAK)
+		json_object_set_new(j, "mem_peak_bytes", json_integer((json_int_t)u->mem_peak));
+	if (u->valid & AGENT_USAGE_MEM_EVENTS)
+		json_object_set_new(j, "oom_kills", json_integer((json_int_t)u->mem_events_oom_kill));
+	if (u->valid & AGENT_USAGE_PIDS)
+		json_object_set_new(j, "pids_current", json_integer((json_int_t)u->pids_current));
+	return j;
+}
+
+static void task_usage(struct agent *a, struct agent_task *t, struct agent_task_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (t->cgroup_fd >= 0)
+		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, u);
+}
+
+static json_t *containers(struct agent *a)
+{
+	json_t *arr = json_array();
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct agent_task *t = v;
+		struct agent_task_usage u;
+		json_t *c;
+
+		task_usage(a, t, &u);
+		c = json_pack("{s:o,s:o,s:s,s:o,s:s,s:o}", "framework_id", wire_id(t->fw_id),
+			      "task_id", wire_id(t->id), "state", task_state_name(t->state),
+			      "resources", alloc_res_to_json(&t->res), "sandbox", t->sandbox, "usage",
+			      usage_json(&u));
+		if (t->isolation_note[0])
+			json_object_set_new(c, "isolation", json_string(t->isolation_note));
+		if (t->pid > 0)
+			json_object_set_new(c, "pid", json_integer(t->pid));
+		json_array_append_new(arr, c);
+	}
+	return arr;
+}
+
+static json_t *state(struct agent *a)
+{
+	struct alloc_res free_ = ALLOC_RES_INIT;
+	json_t *j;
+
+	alloc_res_copy(&free_, &a->total);
+	alloc_res_sub(&free_, &a->used);
+	j = json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:s,s:o}", "agent_id", a->agent_id,
+		      "hostname", a->hostname, "master", a->master_url, "subscribed", a->subscribed,
+		      "total_resources", alloc_res_to_json(&a->total), "allocated_resources",
+		      alloc_res_to_json(&a->used), "free_resources", alloc_res_to_json(&free_),
+		      "enforcement", agent_enforcement_json(a), "cgroup_root", a->cg.root,
+		      "tasks", containers(a));
+	alloc_res_clear(&free_);
+	return j;
+}
+
+static void reply(struct http_request *req, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	http_reply(req, 200, "application/json", s ? s : "{}", s ? strlen(s) : 2, NULL);
+	free(s);
+	json_decref(j);
+}
+
+static void metrics(struct agent *a, struct http_request *req)
+{
+	char *buf = NULL;
+	size_t len = 0, it;
+	FILE *f = open_memstream(&buf, &len);
+	int count[TASK_STATE_MAX] = {0};
+	void *v;
+
+	if (!f) {
+		http_reply_error(req, 503, "out of memory");
+		return;
+	}
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);)
+		count[((struct agent_task *)v)->state]++;
+	fprintf(f, "# TYPE drover_agent_tasks gauge\n");
+	for (int s = 0; s < TASK_STATE_MAX; s++)
+		fprintf(f, "drover_agent_tasks{state=\"%s\"} %d\n", task_state_name(s), count[s]);
+	fprintf(f, "# TYPE drover_agent_subscribed gauge\ndrover_agent_subscribed %d\n",
+		a->subscribed);
+	fprintf(f, "# TYPE drover_agent_task_cpu_seconds_total counter\n"
+		   "# TYPE drover_agent_task_memory_bytes gauge\n"
+		   "# TYPE drover_agent_task_oom_kills_total counter\n");
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct agent_task *t = v;
+		struct agent_task_usage u;
+		task_usage(a, t, &u);
+		if (u.valid & AGENT_USAGE_CPU)
+			fprintf(f, "drover_agent_task_cpu_seconds_total{framework=\"%s\",task=\"%s\"} %.6f\n",
+				t->fw_id, t->id, (double)u.cpu_usage_usec / 1e6);
+		if (u.valid & AGENT_USAGE_MEM)
+			fprintf(f, "drover_agent_task_memory_bytes{framework=\"%s\",task=\"%s\"} %" PRIu64 "\n",
+				t->fw_id, t->id, u.mem_current);
+		if (u.valid & AGENT_USAGE_MEM_EVENTS)
+			fprintf(f, "drover_agent_task_oom_kills_total{framework=\"%s\",task=\"%s\"} %" PRIu64 "\n",
+				t->fw_id, t->id, u.mem_events_oom_kill);
+	}
+	fclose(f);
+	http_reply(req, 200, "text/plain; version=0.0.4", buf, len, NULL);
+	free(buf);
+}
+
+static void on_wake(struct loop *l, void *data)
+{
+	struct agent *a = data;
+	struct agent_api *api = a->api;
+
+	for (;;) {
+		struct api_req *r;
+		const char *type;
+
+		pthread_mutex_lock(&api->lock);
+		r = api->head;
+		if (r) {
+			api->head = r->next;
+			if (!api->head)
+				api->tail = NULL;
+		}
+		pthread_mutex_unlock(&api->lock);
+		if (!r)
+			break;
+		type = json_string_value(json_object_get(r->body, "type"));
+		if (!r->body)
+			metrics(a, r->req);
+		else if (streq(type, "GET_HEALTH"))
+			reply(r->req, json_pack("{s:s,s:{s:b}}", "type", type, "get_health", "healthy",
+						1));
+		else if (streq(type, "GET_VERSION"))
+			reply(r->req, json_pack("{s:s,s:{s:{s:s}}}", "type", type, "get_version",
+						"version_info", "version", DROVER_VERSION));
+		else if (streq(type, "GET_STATE"))
+			reply(r->req, json_pack("{s:s,s:o}", "type", type, "get_state", state(a)));
+		else if (streq(type, "GET_CONTAINERS"))
+			reply(r->req, json_pack("{s:s,s:{s:o}}", "type", type, "get_containers",
+						"containers", containers(a)));
+		else
+			http_reply_error(r->req, 400,
+					 "Failed to validate agent::Call: call type '%s' is not supported",
+					 type);
+		json_decref(r->body);
+		free(r);
+	}
+}
+
+int agent_api_start(struct agent *a)
+{
+	struct http_server_config hc = {
+		.listen = a->flags->listen,
+		.max_body = 1 << 20,
+		.handler = handler,
+		.handler_data = a,
+	};
+	struct agent_api *api = calloc(1, sizeof(*api));
+	int r;
+
+	if (!api)
+		return -ENOMEM;
+	pthread_mutex_init(&api->lock, NULL);
+	a->api = api;
+	loop_set_wake(a->loop, on_wake, a);
+	r = http_server_start(&hc, &api->srv);
+	if (r < 0)
+		return log_error_errno(r, "cannot listen on '%s': %m", a->flags->listen);
+	return 0;
+}
+
+void agent_api_stop(struct agent *a)
+{
+	struct agent_api *api = a->api;
+
+	if (!api)
+		return;
+	while (api->head) { /* the server answers these 503 */
+		struct api_req *r = api->head;
+		api->head = r->next;
+		json_decref(r->body);
+		free(r);
+	}
+	http_server_stop(api->srv);
+	pthread_mutex_destroy(&api->lock);
+	free(api);
+	a->api = NULL;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "checkpoint.h"
+#include "launch.h"
+#include "util.h"
+
+static int open_dir(int dirfd, const char *name, bool create)
+{
+	int fd;
+
+	if (create && mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int checkpoint_open(const char *work_dir, struct checkpoint *ret)
+{
+	_cleanup_close_ int wd = -1, meta = -1;
+	int tasks;
+
+	wd = open(work_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (wd < 0)
+		return -errno;
+	meta = open_dir(wd, "meta", true);
+	if (meta < 0)
+		return meta;
+	tasks = open_dir(meta, "tasks", true);
+	if (tasks < 0)
+		return tasks;
+	ret->work_dir = strdup(work_dir);
+	if (!ret->work_dir) {
+		close(tasks);
+		return -ENOMEM;
+	}
+	ret->meta_fd = TAKE_FD(meta);
+	ret->tasks_fd = tasks;
+	return 0;
+}
+
+void checkpoint_close(struct checkpoint *c)
+{
+	if (!c)
+		return;
+	if (c->meta_fd >= 0)
+		close(c->meta_fd);
+	if (c->tasks_fd >= 0)
+		close(c->tasks_fd);
+	free(c->work_dir);
+	c->meta_fd = c->tasks_fd = -1;
+	c->work_dir = NULL;
+}
+
+int checkpoint_agent_id_load(struct checkpoint *c, char **ret)
+{
+	char *text = NULL;
+	size_t n;
+	int r = agent_read_fileat(c->meta_fd, "agent_id", &text);
+
+	if (r < 0)
+		return r;
+	n = strcspn(text, "\n");
+	text[n] = '\0';
+	if (!agent_task_id_valid(text)) {
+		free(text);
+		return -EBADMSG;
+	}
+	*ret = text;
+	return 0;
+}
+
+int checkpoint_agent_id_save(struct checkpoint *c, const char *id)
+{
+	char buf[300];
+	int n = snprintf(buf, sizeof(buf), "%s\n", id);
+
+	return agent_write_file_atomic(c->meta_fd, "agent_id", buf, (size_t)n);
+}
+
+/* meta/tasks/<fw>/<task>, created on demand. */
+static int task_dir(struct checkpoint *c, const char *fw, const char *task, bool create)
+{
+	_cleanup_close_ int fwfd = -1;
+
+	if (!agent_task_id_valid(fw) || !agent_task_id_valid(task))
+		return -EINVAL;
+	fwfd = open_dir(c->tasks_fd, fw, create);
+	if (fwfd < 0)
+		return fwfd;
+	return open_dir(fwfd, task, create);
+}
+
+static int save_json(struct checkpoint *c, const char *fw, const char *task, const char *name,
+		     json_t *j)
+{
+	_cleanup_close_ int fd = task_dir(c, fw, task, true);
+	_cleanup_free_ char *s = NULL;
+
+	if (fd < 0)
+		return fd;
+	s = json_dumps(j, JSON_COMPACT);
+	if (!s)
+		return -ENOMEM;
+	return agent_write_file_atomic(fd, name, s, strlen(s));
+}
+
+int checkpoint_task_save(struct checkpoint *c, const char *fw, const char *task, json_t *record)
+{
+	return save_json(c, fw, task, "task.json", record);
+}
+
+int checkpoint_updates_save(struct checkpoint *c, const char *fw, const char *task,
+			    json_t *updates)
+{
+	return save_json(c, fw, task, "updates.json", updates);
+}
+
+int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *task)
+{
+	_cleanup_close_ int fwfd = -1, fd = -1;
+
+	if (!agent_task_id_valid(fw) || !agent_task_id_valid(task))
+		return -EINVAL;
+	fwfd = open_dir(c->tasks_fd, fw, false);
+	if (fwfd < 0)
+		return fwfd == -ENOENT ? 0 : fwfd;
+	fd = open_dir(fwfd, task, false);
+	if (fd >= 0) {
+		unlinkat(fd, "task.json", 0);
+		unlinkat(fd, "updates.json", 0);
+		fsync(fd);
+	}
+	if (unlinkat(fwfd, task, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -errno;
+	fsync(fwfd);
+	unlinkat(c->tasks_fd, fw, AT_REMOVEDIR); /* fails while other tasks remain: fine */
+	return 0;
+}
+
+static json_t *load_json(int dirfd, const char *name, int *ret_err, const char **ret_why)
+{
+	_cleanup_free_ char *text = NULL;
+	json_error_t e;
+	json_t *j;
+	int r = agent_read_fileat(dirfd, name, &text);
+
+	if (r < 0) {
+		*ret_err = r;
+		*ret_why = strerror(-r);
+		return NULL;
+	}
+	j = json_loads(text, 0, &e);
+	if (!j) {
+		static __thread char why[200];
+		snprintf(why, sizeof(why), "not JSON: %s", e.text);
+		*ret_err = -EBADMSG;
+		*ret_why = why;
+	}
+	return j;
+}
+
+int checkpoint_tasks_load(struct checkpoint *c,
+			  void (*fn)(const char *fw, const char *task, json_t *record,
+				     json_t *updates, void *data),
+			  void (*bad)(const char *path, const char *why, void *data), void *data)
+{
+	DIR *fws;
+	struct dirent *fe;
+	int count = 0, d = fcntl(c->tasks_fd, F_DUPFD_CLOEXEC, 3);
+
+	if (d < 0)
+		return -errno;
+	fws = fdopendir(d);
+	if (!fws) {
+		close(d);
+		return -errno;
+	}
+	while ((fe = readdir(fws))) {
+		_cleanup_close_ int fwfd = -1;
+		DIR *ts;
+		struct dirent *te;
+
+		if (fe->d_name[0] == '.')
+			continue;
+		fwfd = open_dir(c->tasks_fd, fe->d_name, false);
+		if (fwfd < 0)
+			continue;
+		d = fcntl(fwfd, F_DUPFD_CLOEXEC, 3);
+		ts = d >= 0 ? fdopendir(d) : NULL;
+		if (!ts) {
+			if (d >= 0)
+				close(d);
+			continue;
+		}
+		while ((te = readdir(ts))) {
+			_cleanup_close_ int tfd = -1;
+			char path[PATH_MAX];
+			const char *why = NULL;
+			json_t *record, *updates;
+			int err = 0;
+
+			if (te->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/meta/tasks/%s/%s", c->work_dir, fe->d_name,
+				 te->d_name);
+			tfd = open_dir(fwfd, te->d_name, false);
+			if (tfd < 0)
+				continue;
+			record = load_json(tfd, "task.json", &err, &why);
+			if (!record) {
+				if (bad)
+					bad(path, why, data);
+				continue;
+			}
+			updates = load_json(tfd, "updates.json", &err, &why);
+			if (!updates && err != -ENOENT) {
+				if (bad)
+					bad(path, why, data);
+				json_decref(record);
+				continue;
+			}
+			if (!updates)
+				updates = json_array();
+			fn(fe->d_name, te->d_name, record, updates, data);
+			count++;
+		}
+		closedir(ts);
+	}
+	closedir(fws);
+	return count;
+}
