@@ -126,7 +126,7 @@ $(ARCHIVES):
 $(BUILD)/bin/drover-master: $(BUILD)/masterd/main.o $(ARCHIVES)
 $(BUILD)/bin/drover-agent: $(BUILD)/agentd/main.o $(ARCHIVES)
 $(BUILD)/bin/drover: $(call obj,$(CLI_SRCS)) $(ARCHIVES)
-$(BUILD)/bin/drover-%: $(BUILD)/tools/%.o $(ARCHIVES)
+$(patsubst tools/%.c,$(BUILD)/bin/drover-%,$(TOOL_SRCS)): $(BUILD)/bin/drover-%: $(BUILD)/tools/%.o $(ARCHIVES)
 $(BINS):
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)

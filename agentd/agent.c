@@ -44,6 +44,33 @@ static void post_call(struct agent *a, json_t *body, http_done_fn done, void *da
 		*ret_call = c;
 }
 
+/* ------------------------------------------------------------------ checkpoints */
+
+static void save_updates(struct agent_task *t)
+{
+	json_t *arr = json_array();
+	int r;
+
+	for (struct agent_update *u = t->updates; u; u = u->next)
+		json_array_append(arr, u->status);
+	r = checkpoint_updates_save(&t->agent->ckpt, t->fw_id, t->id, arr);
+	if (r < 0)
+		log_error_errno(r, "cannot checkpoint the updates of task '%s': %m", t->id);
+	json_decref(arr);
+}
+
+static int save_task(struct agent_task *t)
+{
+	json_t *rec = json_pack("{s:o,s:O,s:b,s:s}", "framework_id", wire_id(t->fw_id), "task",
+				t->info, "kill_requested", t->kill_requested, "sandbox", t->sandbox);
+	int r = checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
+
+	json_decref(rec);
+	if (r < 0)
+		log_error_errno(r, "cannot checkpoint task '%s': %m", t->id);
+	return r;
+}
+
 /* ------------------------------------------------------------------ status updates */
 
 static void send_next_update(struct agent_task *t);
@@ -90,8 +117,11 @@ static void send_next_update(struct agent_task *t)
 
 	if (!t->updates || t->update_in_flight || !a->subscribed)
 		return;
-	body = json_pack("{s:s,s:{s:o,s:O}}", "type", "STATUS_UPDATE", "status_update",
-			 "framework_id", wire_id(t->fw_id), "status", t->updates->status);
+	/* an update queued before the agent knew its ID carries an empty agent_id */
+	json_object_set_new(t->updates->status, "agent_id", wire_id(a->agent_id));
+	body = json_pack("{s:s,s:{s:o,s:O,s:s}}", "type", "STATUS_UPDATE", "status_update",
+			 "framework_id", wire_id(t->fw_id), "status", t->updates->status,
+			 "latest_state", task_state_name(t->state));
 	t->update_in_flight = true;
 	post_call(a, body, on_update_sent, t, &t->update_call);
 	if (!t->update_call) {
@@ -102,40 +132,62 @@ static void send_next_update(struct agent_task *t)
 
 static void task_free(struct agent_task *t);
 
-/* Queue a new status for t: STARTING, RUNNING, or terminal with its accounting. */
-static void task_status(struct agent_task *t, enum task_state s, const char *reason,
-			const char *message, json_t *ext)
+static void queue_update(struct agent_task *t, json_t *status, const char *uuid)
 {
-	struct agent *a = t->agent;
 	struct agent_update *u = calloc(1, sizeof(*u));
 
-	t->state = s;
 	if (!u) {
-		json_decref(ext);
+		json_decref(status);
 		return;
 	}
-	uuid_random(u->uuid);
-	u->status = json_pack("{s:o,s:s,s:s,s:s,s:f,s:o}", "task_id", wire_id(t->id), "state",
-			      task_state_name(s), "source", "SOURCE_EXECUTOR", "uuid", u->uuid,
-			      "timestamp", (double)now_real_ns() / 1e9, "agent_id",
-			      wire_id(a->agent_id));
-	if (reason)
-		json_object_set_new(u->status, "reason", json_string(reason));
-	if (message)
-		json_object_set_new(u->status, "message", json_string(message));
-	if (!ext)
-		ext = json_object();
-	if (t->sandbox[0])
-		json_object_set_new(ext, "sandbox", json_string(t->sandbox));
-	json_object_set_new(u->status, "drover", ext);
+	u->status = status;
+	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
 	if (t->updates_tail)
 		t->updates_tail->next = u;
 	else
 		t->updates = u;
 	t->updates_tail = u;
+}
+
+/* Queue a new status for t: STARTING, RUNNING, or terminal with its accounting. */
+static void task_status(struct agent_task *t, enum task_state s, const char *reason,
+			const char *message, json_t *ext)
+{
+	struct agent *a = t->agent;
+	char uuid[UUID_STR_LEN];
+	json_t *st;
+
+	t->state = s;
+	uuid_random(uuid);
+	st = json_pack("{s:o,s:s,s:s,s:s,s:f,s:o}", "task_id", wire_id(t->id), "state",
+		       task_state_name(s), "source", "SOURCE_EXECUTOR", "uuid", uuid, "timestamp",
+		       (double)now_real_ns() / 1e9, "agent_id", wire_id(a->agent_id));
+	if (reason)
+		json_object_set_new(st, "reason", json_string(reason));
+	if (message)
+		json_object_set_new(st, "message", json_string(message));
+	if (!ext)
+		ext = json_object();
+	if (t->sandbox[0])
+		json_object_set_new(ext, "sandbox", json_string(t->sandbox));
+	json_object_set_new(st, "drover", ext);
+	queue_update(t, st, uuid);
+	save_updates(t);
 	log_info("task '%s' of framework %s: %s%s%s", t->id, t->fw_id, task_state_name(s),
 		 message ? ": " : "", message ? message : "");
 	send_next_update(t);
+}
+
+/* A task whose last update is acknowledged and whose processes are gone is forgotten. */
+static void task_maybe_forget(struct agent_task *t)
+{
+	struct agent *a = t->agent;
+
+	if (t->updates || !task_state_terminal(t->state) || t->running)
+		return;
+	checkpoint_task_remove(&a->ckpt, t->fw_id, t->id);
+	strmap_del(&a->tasks, t->key);
+	task_free(t);
 }
 
 static void on_acknowledge(struct agent *a, json_t *ack)
@@ -165,17 +217,16 @@ static void on_acknowledge(struct agent *a, json_t *ack)
 		t->updates_tail = NULL;
 	json_decref(u->status);
 	free(u);
+	save_updates(t);
 	t->backoff_ns = 0;
 	if (t->retry_timer) {
 		loop_timer_del(a->loop, t->retry_timer);
 		t->retry_timer = NULL;
 	}
-	if (t->updates) {
+	if (t->updates)
 		send_next_update(t);
-	} else if (task_state_terminal(t->state) && t->pid <= 0) {
-		strmap_del(&a->tasks, t->key);
-		task_free(t);
-	}
+	else
+		task_maybe_forget(t);
 }
 
 /* ------------------------------------------------------------------ tasks */
@@ -195,8 +246,7 @@ static void task_free(struct agent_task *t)
 	loop_timer_del(a->loop, t->retry_timer);
 	loop_timer_del(a->loop, t->kill_timer);
 	loop_unwatch(a->loop, t->exit_watch);
-	if (t->pidfd >= 0)
-		close(t->pidfd);
+	agent_task_proc_close(&t->proc); /* the supervisor stays: the agent may be restarting */
 	if (t->cgroup_fd >= 0)
 		close(t->cgroup_fd);
 	json_decref(t->info);
@@ -215,47 +265,71 @@ static void task_cleanup(struct agent_task *t)
 	if (t->cgroup_fd >= 0) {
 		agent_cgroup_kill(t->cgroup_fd);
 		agent_cgroup_wait_empty(t->cgroup_fd, 2000);
+		agent_isolators_cleanup(&a->iso_ctx, t->cgroup_fd);
 		close(t->cgroup_fd);
 		t->cgroup_fd = -1;
 		agent_cgroup_task_remove(&a->cg, t->fw_id, t->id);
 	}
-	alloc_res_sub(&a->used, &t->res);
+	if (!task_state_terminal(t->state))
+		alloc_res_sub(&a->used, &t->res);
 }
 
-static void on_exit_event(struct loop *l, int fd, uint32_t events, void *data)
+/* The task's end as its terminal update: state, reason, message and final accounting. */
+static void task_finish(struct agent_task *t, const struct agent_exit_record *rec)
+{
+	struct agent *a = t->agent;
+	struct agent_task_usage u = {0};
+	struct agent_task_outcome out;
+	enum task_state s;
+	json_t *ext = json_object(), *acct = json_object();
+
+	if (t->cgroup_fd >= 0)
+		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, &u);
+	task_cleanup(t);
+	agent_task_outcome(rec, t->kill_requested, &u, &out);
+	s = out.state == AGENT_TASK_FINISHED ? TASK_FINISHED
+	    : out.state == AGENT_TASK_KILLED ? TASK_KILLED
+					     : TASK_FAILED;
+	if (rec && rec->how == AGENT_EXIT_EXITED)
+		json_object_set_new(ext, "exit_code", json_integer(rec->code));
+	if (rec && rec->how == AGENT_EXIT_SIGNALED)
+		json_object_set_new(ext, "signal", json_integer(rec->code));
+	if (rec) {
+		json_object_set_new(acct, "user_ns", json_integer((json_int_t)rec->utime_us * 1000));
+		json_object_set_new(acct, "system_ns", json_integer((json_int_t)rec->stime_us * 1000));
+		json_object_set_new(acct, "maxrss_bytes", json_integer((json_int_t)rec->maxrss_kb * 1024));
+	}
+	if (u.valid & AGENT_USAGE_CPU)
+		json_object_set_new(acct, "cpu_ns", json_integer((json_int_t)u.cpu_usage_usec * 1000));
+	if (u.valid & AGENT_USAGE_MEM_PEAK)
+		json_object_set_new(acct, "mem_peak_bytes", json_integer((json_int_t)u.mem_peak));
+	if (u.valid & AGENT_USAGE_MEM_EVENTS)
+		json_object_set_new(acct, "oom_kills", json_integer((json_int_t)u.mem_events_oom_kill));
+	json_object_set_new(ext, "accounting", acct);
+	task_status(t, s, out.reason, out.message, ext);
+}
+
+static void on_supervisor_exit(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct agent_task *t = data;
-	siginfo_t si = {0};
-	char msg[256];
-	json_t *ext;
+	struct agent_exit_record rec;
+	int sfd, r = -ENOENT;
 
-	if (waitid(P_PIDFD, (id_t)t->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
-		return;
 	loop_unwatch(l, t->exit_watch);
 	t->exit_watch = NULL;
-	close(t->pidfd);
-	t->pidfd = -1;
-	t->pid = 0;
+	agent_task_reap(&t->proc);
 	loop_timer_del(l, t->kill_timer);
 	t->kill_timer = NULL;
-	task_cleanup(t);
-
-	if (si.si_code == CLD_EXITED) {
-		ext = json_pack("{s:i}", "exit_code", si.si_status);
-		if (si.si_status == 0 && !t->kill_requested) {
-			task_status(t, TASK_FINISHED, NULL, "Command exited with status 0", ext);
-			return;
-		}
-		snprintf(msg, sizeof(msg), "Command exited with status %d", si.si_status);
-	} else {
-		ext = json_pack("{s:i}", "signal", si.si_status);
-		snprintf(msg, sizeof(msg), "Command terminated with signal %s (%d)",
-			 sigabbrev_np(si.si_status) ? sigabbrev_np(si.si_status) : "?", si.si_status);
+	sfd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (sfd >= 0) {
+		r = agent_exit_status_read(sfd, &rec);
+		close(sfd);
 	}
-	if (t->kill_requested)
-		task_status(t, TASK_KILLED, NULL, msg, ext);
-	else
-		task_status(t, TASK_FAILED, "REASON_COMMAND_EXECUTOR_FAILED", msg, ext);
+	if (r < 0)
+		log_warn("task '%s': no exit status recorded (%s)", t->id, strerror(-r));
+	task_finish(t, r < 0 ? NULL : &rec);
+	t->running = false;
+	task_maybe_forget(t);
 }
 
 static void on_kill_timer(struct loop *l, struct loop_timer *timer, void *data)
@@ -275,15 +349,17 @@ static void task_kill(struct agent_task *t, int64_t grace_ns)
 	if (task_state_terminal(t->state) || t->kill_requested)
 		return;
 	t->kill_requested = true;
-	if (t->pid <= 0)
+	save_task(t); /* a restarted agent must still say TASK_KILLED */
+	if (!t->running)
 		return;
 	task_status(t, TASK_KILLING, NULL, NULL, NULL);
-	agent_cgroup_signal(t->cgroup_fd, SIGTERM);
+	if (t->cgroup_fd >= 0)
+		agent_cgroup_signal(t->cgroup_fd, SIGTERM);
 	t->kill_timer = loop_timer_add(t->agent->loop, grace_ns, 0, on_kill_timer, t);
 }
 
 /* argv/envp from the CommandInfo; NULL-terminated, owned by the caller. */
-static char **strv_from_json(json_t *arr, const char *field)
+static char **strv_from_json(json_t *arr, bool env)
 {
 	size_t n = json_array_size(arr), i;
 	char **v = calloc(n + 1, sizeof(char *));
@@ -292,7 +368,7 @@ static char **strv_from_json(json_t *arr, const char *field)
 	if (!v)
 		return NULL;
 	json_array_foreach(arr, i, e) {
-		if (field) {
+		if (env) {
 			const char *name = json_string_value(json_object_get(e, "name"));
 			const char *val = json_string_value(json_object_get(e, "value"));
 			if (!name || !val || asprintf(&v[i], "%s=%s", name, val) < 0)
@@ -329,6 +405,49 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+static struct agent_task *task_new(struct agent *a, const char *fid, const char *tid,
+				   json_t *info)
+{
+	struct agent_task *t = calloc(1, sizeof(*t));
+	char key[2 * ID_MAX_LEN + 2];
+
+	if (!t)
+		return NULL;
+	snprintf(key, sizeof(key), "%s/%s", fid, tid);
+	t->agent = a;
+	t->fw_id = strdup(fid);
+	t->id = strdup(tid);
+	t->key = strdup(key);
+	t->info = json_incref(info);
+	t->cgroup_fd = -1;
+	t->proc.supervisor_pidfd = -1;
+	t->state = TASK_STAGING;
+	snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s", a->flags->work_dir, fid,
+		 tid);
+	strmap_put(&a->tasks, key, t, NULL);
+	return t;
+}
+
+/* Limits from TaskInfo.resources and TaskInfo.limits, in the isolators' units. */
+static void task_limits(struct agent_task *t, struct agent_task_limits *lim)
+{
+	json_t *limits = json_object_get(t->info, "limits");
+	json_t *lc = json_object_get(limits, "cpus"), *lm = json_object_get(limits, "mem");
+
+	memset(lim, 0, sizeof(*lim));
+	lim->cpus = (double)alloc_res_scalar(&t->res, "cpus") / ALLOC_SCALAR_UNIT;
+	lim->mem_bytes =
+		(uint64_t)(alloc_res_scalar(&t->res, "mem") * 1024 * 1024 / ALLOC_SCALAR_UNIT);
+	if (json_is_object(lc))
+		lc = json_object_get(lc, "value");
+	if (json_is_object(lm))
+		lm = json_object_get(lm, "value");
+	if (json_is_number(lc))
+		lim->cpus_limit = json_number_value(lc);
+	if (json_is_number(lm))
+		lim->mem_limit_bytes = (uint64_t)(json_number_value(lm) * 1024 * 1024);
+}
+
 static void launch(struct agent *a, json_t *ev)
 {
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
@@ -341,7 +460,9 @@ static void launch(struct agent *a, json_t *ev)
 	struct agent_launch_error lerr = {0};
 	struct agent_spawn *sp = NULL;
 	struct agent_task *t;
-	struct alloc_res want = ALLOC_RES_INIT, after = ALLOC_RES_INIT;
+	struct agent_task_limits lim;
+	struct agent_isolation iso = {0};
+	struct alloc_res after = ALLOC_RES_INIT;
 	char **argv = NULL, **envp = NULL;
 	int sandbox_fd = -1, r;
 
@@ -354,115 +475,99 @@ static void launch(struct agent *a, json_t *ev)
 		log_warn("LAUNCH of task '%s' which already exists ignored", key);
 		return;
 	}
-	t = calloc(1, sizeof(*t));
+	t = task_new(a, fid, tid, task);
 	if (!t)
 		return;
-	t->agent = a;
-	t->fw_id = strdup(fid);
-	t->id = strdup(tid);
-	t->key = strdup(key);
-	t->info = json_incref(task);
-	t->pidfd = t->cgroup_fd = -1;
-	t->state = TASK_STAGING;
-	strmap_put(&a->tasks, key, t, NULL);
+	/* the record goes to disk before anything exists that a restart would have to find */
+	if (save_task(t) < 0) {
+		t->sandbox[0] = '\0';
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
+			    "cannot write the task's checkpoint", NULL);
+		goto out;
+	}
 
-	if (alloc_res_from_json(json_object_get(task, "resources"), &want, err, sizeof(err)) < 0) {
+	if (alloc_res_from_json(json_object_get(task, "resources"), &t->res, err, sizeof(err)) < 0) {
+		t->sandbox[0] = '\0';
 		task_status(t, TASK_ERROR, "REASON_TASK_INVALID", err, NULL);
 		goto out;
 	}
 	alloc_res_copy(&after, &a->used);
-	alloc_res_add(&after, &want);
+	alloc_res_add(&after, &t->res);
 	if (!alloc_res_contains(&a->total, &after)) {
+		t->sandbox[0] = '\0';
 		task_status(t, TASK_ERROR, "REASON_TASK_INVALID",
 			    "Task needs more than this agent has free", NULL);
 		goto out;
 	}
-	alloc_res_copy(&t->res, &want);
 	alloc_res_add(&a->used, &t->res);
+	t->state = TASK_STARTING;
 
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s", a->flags->work_dir, fid,
-		 tid);
 	r = mkdir_p(t->sandbox);
-	sandbox_fd = r < 0 ? r : open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (sandbox_fd < 0) {
-		snprintf(err, sizeof(err), "cannot create the sandbox '%.300s': %s", t->sandbox,
-			 strerror(errno));
-		t->sandbox[0] = '\0';
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
-		alloc_res_sub(&a->used, &t->res);
-		goto out;
-	}
-	r = agent_cgroup_task_create(&a->cg, fid, tid, &t->cgroup_fd);
 	if (r < 0) {
-		snprintf(err, sizeof(err), "cannot create the task's cgroup: %s", strerror(-r));
+		snprintf(err, sizeof(err), "cannot create the sandbox: %s", strerror(-r));
+		task_cleanup(t);
 		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
-		alloc_res_sub(&a->used, &t->res);
 		goto out;
 	}
-
-	{
-		struct agent_task_limits lim = {0};
-		struct agent_isolation iso = {0};
-		json_t *limits = json_object_get(task, "limits");
-		json_t *lc = json_object_get(limits, "cpus"), *lm = json_object_get(limits, "mem");
-		lim.cpus = (double)alloc_res_scalar(&t->res, "cpus") / ALLOC_SCALAR_UNIT;
-		lim.mem_bytes = (uint64_t)(alloc_res_scalar(&t->res, "mem") * 1024 * 1024 /
-					   ALLOC_SCALAR_UNIT);
-		if (json_is_object(lc))
-			lc = json_object_get(lc, "value");
-		if (json_is_object(lm))
-			lm = json_object_get(lm, "value");
-		if (json_is_number(lc))
-			lim.cpus_limit = json_number_value(lc);
-		if (json_is_number(lm))
-			lim.mem_limit_bytes = (uint64_t)(json_number_value(lm) * 1024 * 1024);
-		r = agent_isolators_prepare(&a->iso_ctx, t->cgroup_fd, &lim, &iso, err,
-					    sizeof(err));
-		if (r < 0) {
-			task_cleanup(t);
-			task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
-			goto out;
-		}
-		snprintf(t->isolation_note, sizeof(t->isolation_note), "%s", iso.note);
+	sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	r = sandbox_fd < 0 ? -errno : agent_cgroup_task_create(&a->cg, fid, tid, &t->cgroup_fd);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot create the task's sandbox or cgroup: %s",
+			 strerror(-r));
+		task_cleanup(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
 	}
+	task_limits(t, &lim);
+	r = agent_isolators_prepare(&a->iso_ctx, t->cgroup_fd, &lim, &iso, err, sizeof(err));
+	if (r < 0) {
+		task_cleanup(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
+	snprintf(t->isolation_note, sizeof(t->isolation_note), "%s", iso.note);
+
 	spec.sandbox_fd = sandbox_fd;
 	spec.cgroup_fd = t->cgroup_fd;
 	spec.user = json_string_value(json_object_get(cmd, "user"));
-	envp = strv_from_json(env, "variables");
+	envp = strv_from_json(env, true);
 	spec.envp = envp;
 	if (!json_is_false(json_object_get(cmd, "shell"))) {
 		spec.command = json_string_value(json_object_get(cmd, "value"));
 	} else {
-		argv = strv_from_json(json_object_get(cmd, "arguments"), NULL);
+		argv = strv_from_json(json_object_get(cmd, "arguments"), false);
 		spec.path = json_string_value(json_object_get(cmd, "value"));
 		spec.argv = argv && argv[0] ? argv : NULL;
 	}
 	task_status(t, TASK_STARTING, NULL, NULL, NULL);
 	r = agent_spawn_prepare(&spec, &sp, &lerr);
 	if (r >= 0)
-		r = agent_spawn_run(sp, &t->pid, &t->pidfd, &lerr);
+		r = agent_task_launch(sp, a->cg.supervisor_fd, &t->proc, &lerr);
 	if (r < 0) {
 		if (sp)
 			agent_launch_error_format(&lerr, sp);
+		agent_task_reap(&t->proc);
 		task_cleanup(t);
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
+		task_status(t, TASK_FAILED,
+			    lerr.stage == AGENT_LAUNCH_USER || lerr.stage == AGENT_LAUNCH_INVALID
+				    ? "REASON_TASK_INVALID"
+				    : "REASON_CONTAINER_LAUNCH_FAILED",
 			    lerr.message[0] ? lerr.message : strerror(-r), NULL);
-		t->pid = 0;
 		goto out;
 	}
+	t->running = true;
 	t->started_ns = now_mono_ns();
-	t->exit_watch = loop_watch_fd(a->loop, t->pidfd, EPOLLIN, on_exit_event, t);
+	t->exit_watch = loop_watch_fd(a->loop, t->proc.supervisor_pidfd, EPOLLIN,
+				      on_supervisor_exit, t);
 	task_status(t, TASK_RUNNING, NULL, NULL, NULL);
-	if (t->kill_requested)
-		task_kill(t, 0);
 out:
 	agent_spawn_free(sp);
 	strv_free(argv);
 	strv_free(envp);
 	if (sandbox_fd >= 0)
 		close(sandbox_fd);
-	alloc_res_clear(&want);
 	alloc_res_clear(&after);
+	task_maybe_forget(t);
 }
 
 static void on_kill(struct agent *a, json_t *k)
@@ -470,20 +575,159 @@ static void on_kill(struct agent *a, json_t *k)
 	char err[WIRE_ERR_LEN], key[2 * ID_MAX_LEN + 2];
 	const char *fid = wire_get_id(k, "framework_id", err, sizeof(err));
 	const char *tid = wire_get_id(k, "task_id", err, sizeof(err));
-	json_t *gp = json_object_get(json_object_get(json_object_get(k, "kill_policy"),
-						     "grace_period"),
-				     "nanoseconds");
-	int64_t grace = json_is_integer(gp) && json_integer_value(gp) >= 0
-				? (int64_t)json_integer_value(gp)
-				: DEFAULT_GRACE_NS;
+	json_t *policy = json_object_get(k, "kill_policy"), *gp;
+	int64_t grace = DEFAULT_GRACE_NS;
 	struct agent_task *t;
 
 	if (!fid || !tid)
 		return;
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
 	t = strmap_get(&a->tasks, key);
-	if (t)
-		task_kill(t, grace);
+	if (!t)
+		return;
+	/* the KILL's own policy wins over the one the task was launched with */
+	if (!policy)
+		policy = json_object_get(t->info, "kill_policy");
+	gp = json_object_get(json_object_get(policy, "grace_period"), "nanoseconds");
+	if (json_is_integer(gp) && json_integer_value(gp) >= 0)
+		grace = (int64_t)json_integer_value(gp);
+	task_kill(t, grace);
+}
+
+/* ------------------------------------------------------------------ recovery */
+
+struct recover_ctx {
+	struct agent *a;
+	int recovered, reattached, exited, orphaned;
+};
+
+static void on_bad_checkpoint(const char *path, const char *why, void *data)
+{
+	log_error("checkpoint '%s' is unreadable (%s); the task in it is not recovered", path,
+		  why);
+}
+
+/* One checkpointed task: its queued updates come back, its supervisor is found again. */
+static void recover_task(const char *fid, const char *tid, json_t *record, json_t *updates,
+			 void *data)
+{
+	struct recover_ctx *rc = data;
+	struct agent *a = rc->a;
+	json_t *info = json_object_get(record, "task"), *st;
+	struct agent_task *t;
+	char err[WIRE_ERR_LEN];
+	size_t i;
+	int sfd, r;
+
+	t = task_new(a, fid, tid, info);
+	if (!t)
+		goto out;
+	rc->recovered++;
+	t->kill_requested = json_is_true(json_object_get(record, "kill_requested"));
+	if (alloc_res_from_json(json_object_get(info, "resources"), &t->res, err, sizeof(err)) < 0)
+		alloc_res_clear(&t->res);
+	t->state = TASK_STARTING;
+	json_array_foreach(updates, i, st) {
+		const char *uuid = json_string_value(json_object_get(st, "uuid"));
+		const char *state = json_string_value(json_object_get(st, "state"));
+		enum task_state s;
+		if (!uuid || !state || task_state_parse(state, &s) < 0)
+			continue;
+		queue_update(t, json_incref(st), uuid);
+		t->state = s;
+	}
+	if (task_state_terminal(t->state))
+		goto out; /* only its updates are left to deliver */
+	alloc_res_add(&a->used, &t->res);
+
+	agent_cgroup_task_open(&a->cg, fid, tid, &t->cgroup_fd);
+	sfd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	r = sfd < 0 ? -errno : agent_task_reattach(sfd, &t->proc);
+	if (sfd >= 0)
+		close(sfd);
+	if (r == AGENT_REATTACH_RUNNING) {
+		struct agent_task_limits lim;
+		t->running = true;
+		t->state = TASK_RUNNING;
+		t->exit_watch = loop_watch_fd(a->loop, t->proc.supervisor_pidfd, EPOLLIN,
+					      on_supervisor_exit, t);
+		if (t->cgroup_fd >= 0) {
+			task_limits(t, &lim);
+			agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);
+		}
+		rc->reattached++;
+		if (a->flags->recover == AGENT_RECOVER_CLEANUP) {
+			log_info("--recover cleanup: killing task '%s'", t->id);
+			t->kill_requested = true;
+			save_task(t);
+			if (t->cgroup_fd >= 0)
+				agent_cgroup_kill(t->cgroup_fd);
+		}
+	} else if (r == AGENT_REATTACH_EXITED) {
+		struct agent_exit_record rec;
+		sfd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		r = sfd < 0 ? -errno : agent_exit_status_read(sfd, &rec);
+		if (sfd >= 0)
+			close(sfd);
+		rc->exited++;
+		task_finish(t, r < 0 ? NULL : &rec);
+	} else {
+		log_warn("task '%s': its supervisor is gone and left no exit status", t->id);
+		rc->orphaned++;
+		task_finish(t, NULL);
+	}
+out:
+	json_decref(record);
+	json_decref(updates);
+}
+
+/* Leaves under tasks/ that no checkpoint knows about: kill and remove them. */
+static void remove_strays(struct agent *a)
+{
+	char **leaves = NULL;
+
+	if (agent_cgroup_task_list(&a->cg, &leaves) < 0)
+		return;
+	for (size_t i = 0; leaves && leaves[i]; i++) {
+		char *slash = strchr(leaves[i], '/');
+		int fd = -1;
+		if (!slash || strmap_get(&a->tasks, leaves[i]))
+			continue;
+		*slash = '\0';
+		if (agent_cgroup_task_open(&a->cg, leaves[i], slash + 1, &fd) == 0) {
+			log_warn("killing stray cgroup '%s/%s' that no checkpoint knows", leaves[i],
+				 slash + 1);
+			agent_cgroup_kill(fd);
+			agent_cgroup_wait_empty(fd, 2000);
+			close(fd);
+		}
+		agent_cgroup_task_remove(&a->cg, leaves[i], slash + 1);
+	}
+	agent_strv_free(leaves);
+}
+
+static int agent_recover(struct agent *a)
+{
+	struct recover_ctx rc = {.a = a};
+	char *id = NULL;
+	int r;
+
+	r = checkpoint_agent_id_load(&a->ckpt, &id);
+	if (r == 0) {
+		snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
+		free(id);
+	} else if (r != -ENOENT) {
+		log_error_errno(r, "the saved agent ID is unreadable (%m); registering as new");
+	}
+	r = checkpoint_tasks_load(&a->ckpt, recover_task, on_bad_checkpoint, &rc);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the checkpoints: %m");
+	remove_strays(a);
+	if (rc.recovered)
+		log_info("recovered %d task(s): %d running, %d ended while the agent was down, "
+			 "%d lost their supervisor",
+			 rc.recovered, rc.reattached, rc.exited, rc.orphaned);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ the master stream */
@@ -547,8 +791,11 @@ static void on_sub_record(const char *rec, size_t len, void *data)
 		double hb = json_number_value(json_object_get(sub, "heartbeat_interval_seconds"));
 		size_t it;
 		void *v;
-		if (id)
+		if (id && strcmp(id, a->agent_id) != 0) {
 			snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
+			if (checkpoint_agent_id_save(&a->ckpt, a->agent_id) < 0)
+				log_error("cannot checkpoint the agent ID");
+		}
 		a->subscribed = true;
 		a->reconnect_backoff_ns = 0;
 		if (hb > 0)
@@ -684,6 +931,7 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	int r;
 
 	memset(a, 0, sizeof(*a));
+	a->ckpt.meta_fd = a->ckpt.tasks_fd = -1;
 	a->flags = flags;
 	strmap_init(&a->tasks);
 	gethostname(a->hostname, sizeof(a->hostname) - 1);
@@ -705,6 +953,10 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	r = mkdir_p(flags->work_dir);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the work dir '%s': %m", flags->work_dir);
+
+	r = checkpoint_open(flags->work_dir, &a->ckpt);
+	if (r < 0)
+		return log_error_errno(r, "cannot open the checkpoints in '%s': %m", flags->work_dir);
 
 	r = agent_cgroup_init(flags->cgroup_root, getpid(), &a->cg, err, sizeof(err));
 	if (r < 0)
@@ -734,6 +986,9 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	a->iso_ctx.strict = flags->enforce == AGENT_ENFORCE_STRICT;
 	a->iso_ctx.available = a->cg.report.available;
 	a->iso_ctx.pids_max_default = (uint64_t)flags->pids_max;
+	r = agent_recover(a);
+	if (r < 0)
+		return r;
 	r = agent_api_start(a);
 	if (r < 0)
 		return r;
@@ -775,4 +1030,5 @@ void agent_fini(struct agent *a)
 	alloc_res_clear(&a->total);
 	alloc_res_clear(&a->used);
 	json_decref(a->attributes);
+	checkpoint_close(&a->ckpt);
 }

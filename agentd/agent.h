@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "checkpoint.h"
 #include "isolator.h"
+#include "supervisor.h"
 #include "flags.h"
 #include "http_client.h"
 #include "id.h"
@@ -37,8 +38,8 @@ struct agent_task {
 	json_t *info;
 	struct alloc_res res;
 	enum task_state state;
-	pid_t pid;
-	int pidfd;
+	struct agent_task_proc proc; /* the supervisor (and the task's main pid) */
+	bool running;               /* a supervisor is being watched */
 	int cgroup_fd;
 	struct loop_watch *exit_watch;
 	struct loop_timer *kill_timer;

@@ -124,8 +124,8 @@ static json_t *containers(struct agent *a)
 			      usage_json(&u));
 		if (t->isolation_note[0])
 			json_object_set_new(c, "isolation", json_string(t->isolation_note));
-		if (t->pid > 0)
-			json_object_set_new(c, "pid", json_integer(t->pid));
+		if (t->running && t->proc.task_pid > 0)
+			json_object_set_new(c, "pid", json_integer(t->proc.task_pid));
 		json_array_append_new(arr, c);
 	}
 	return arr;

@@ -136,7 +136,9 @@ typedef void (*alloc_offer_fn)(void *opaque, const char *fw, const char *agent,
  * Run one allocation cycle at time now: expire filters, then (if any role has a quota
  * guarantee) a guarantee stage, then the fair-share stage. Calls fn once per
  * (framework, agent) offered, in the order the offers were made; offered resources are
- * allocated to the framework when fn runs. Returns the number of offers or -errno.
+ * allocated to the framework when fn runs. fn may call alloc_recover()/alloc_decline()
+ * for the offer it is given (the simulator declines from inside fn). Returns the number
+ * of offers or -errno.
  */
 int alloc_cycle(struct alloc *a, double now, alloc_offer_fn fn, void *opaque);
 

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "validate.h"
 
 #define ERRLEN WIRE_ERR_LEN
 
@@ -48,11 +49,11 @@ static int64_t heartbeat_ns(struct master *m)
 }
 
 /* A task the agent says it runs: adopt it, or bring back one the master had given up on. */
-static void reattach_task(struct master *m, struct agent *a, json_t *rt)
+static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct strmap *reported)
 {
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
-	const char *tid = wire_get_id(rt, "task_id", err, sizeof(err));
-	const char *fid = wire_get_id(rt, "framework_id", err, sizeof(err));
+	const char *tid = master_get_id(rt, "task_id", NULL, err, sizeof(err));
+	const char *fid = master_get_id(rt, "framework_id", NULL, err, sizeof(err));
 	const char *state = json_string_value(json_object_get(rt, "state"));
 	struct framework *fw = fid ? strmap_get(&m->frameworks, fid) : NULL;
 	struct task *t;
@@ -83,11 +84,12 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt)
 		t->info = json_deep_copy(rt);
 		t->res = res;
 		t->state = s;
-		t->status = NULL;
 		t->created_ns = now_mono_ns();
 		strmap_put(&fw->tasks, t->id, t, NULL);
 		if (!task_state_terminal(s))
 			master_alloc_used(m, a, fw, &t->res);
+		t->status = master_status(t, s, NULL, NULL);
+		persist_task(m, t);
 	} else if (t->state == TASK_UNREACHABLE || t->state == TASK_LOST) {
 		if (!task_state_terminal(s))
 			master_alloc_used(m, a, fw, &t->res);
@@ -99,6 +101,29 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt)
 		t->status = master_status(t, s, NULL, NULL);
 	agent_task_key(fid, tid, key, sizeof(key));
 	strmap_put(&a->tasks, key, t, NULL);
+	strmap_put(reported, key, t, NULL);
+}
+
+/*
+ * Tasks the master placed on a reregistering agent that the agent does not report: their
+ * launch never reached it (or the agent lost them). Report them, as Mesos does.
+ */
+static void unreported_tasks(struct master *m, struct agent *a, const struct strmap *reported)
+{
+	const char *key;
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->tasks, &it, &key, &v);) {
+		struct task *t = v;
+		enum task_state s = t->fw->partition_aware ? TASK_DROPPED : TASK_LOST;
+		if (strmap_get(reported, key) || task_state_terminal(t->state) ||
+		    t->state == TASK_UNREACHABLE)
+			continue;
+		master_alloc_recover(m, a, t->fw, &t->res, 0);
+		task_update(m, t, master_status(t, s, "REASON_AGENT_REREGISTERED",
+						"The agent reregistered without this task"));
+	}
 }
 
 static void subscribe(struct master *m, struct msg *msg)
@@ -108,7 +133,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	json_t *info = sub ? wire_get_object(sub, "agent_info", true, err, sizeof(err)) : NULL;
 	json_t *tasks = sub ? json_object_get(sub, "tasks") : NULL, *rt;
 	const char *hostname = info ? wire_get_string(info, "hostname", true, err, sizeof(err)) : NULL;
-	const char *want_id = NULL, *why, *hdrs[3];
+	const char *want_id = NULL, *hdrs[3];
 	struct alloc_res total = ALLOC_RES_INIT;
 	struct agent *a = NULL;
 	bool is_new = false;
@@ -131,10 +156,8 @@ static void subscribe(struct master *m, struct msg *msg)
 		return;
 	}
 	if (json_object_get(sub, "agent_id")) {
-		want_id = wire_get_id(sub, "agent_id", err, sizeof(err));
-		if (!want_id || !id_is_safe(want_id, strlen(want_id), &why)) {
-			if (want_id)
-				snprintf(err, sizeof(err), "agent_id %s", why);
+		want_id = master_get_id(sub, "agent_id", "subscribe", err, sizeof(err));
+		if (!want_id) {
 			alloc_res_clear(&total);
 			reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 			return;
@@ -206,8 +229,19 @@ static void subscribe(struct master *m, struct msg *msg)
 				master_alloc_used(m, a, t->fw, &t->res);
 		}
 	}
-	json_array_foreach(tasks, i, rt)
-		reattach_task(m, a, rt);
+	{
+		struct strmap reported;
+		strmap_init(&reported);
+		json_array_foreach(tasks, i, rt)
+			reattach_task(m, a, rt, &reported);
+		if (!is_new)
+			unreported_tasks(m, a, &reported);
+		strmap_clear(&reported, NULL);
+	}
+	a->recovered = false;
+	persist_agent(m, a);
+	if (a->draining)
+		agent_kill_tasks(m, a, NULL);
 
 	stream_send_event(a->stream,
 			  wire_event("SUBSCRIBED", "subscribed",
@@ -221,7 +255,7 @@ static void subscribe(struct master *m, struct msg *msg)
 static struct agent *check_caller(struct master *m, struct msg *msg)
 {
 	char err[ERRLEN];
-	const char *id = wire_get_id(msg->body, "agent_id", err, sizeof(err));
+	const char *id = master_get_id(msg->body, "agent_id", NULL, err, sizeof(err));
 	struct agent *a;
 
 	if (!id) {
@@ -250,8 +284,11 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	char err[ERRLEN] = "";
 	json_t *su = wire_get_object(msg->body, "status_update", true, err, sizeof(err));
 	json_t *st = su ? wire_get_object(su, "status", true, err, sizeof(err)) : NULL;
-	const char *fid = su ? wire_get_id(su, "framework_id", err, sizeof(err)) : NULL;
-	const char *tid = st && fid ? wire_get_id(st, "task_id", err, sizeof(err)) : NULL;
+	const char *fid = st ? master_get_id(su, "framework_id", "status_update", err, sizeof(err))
+			     : NULL;
+	const char *tid = fid ? master_get_id(st, "task_id", "status_update.status", err,
+					      sizeof(err))
+			      : NULL;
 	const char *state = tid ? wire_get_string(st, "state", true, err, sizeof(err)) : NULL;
 	const char *uuid = state ? wire_get_string(st, "uuid", true, err, sizeof(err)) : NULL;
 	struct framework *fw;
@@ -278,18 +315,37 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 						   "task_id", wire_id(tid), "uuid", uuid)));
 		return;
 	}
+	was = t->state;
+	if (t->acked_uuid[0] && strcmp(t->acked_uuid, uuid) == 0) {
+		/* acknowledged while the agent was away: tell it again, do not forward again */
+		m->metrics.updates_duplicate++;
+		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
+					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fid),
+						   "task_id", wire_id(tid), "uuid", uuid)));
+		return;
+	}
 	if (t->pending_uuid[0] && strcmp(t->pending_uuid, uuid) == 0) {
 		m->metrics.updates_duplicate++;
 		framework_send_update(m, fw, t); /* only if this stream has not seen it */
-		return;
+	} else {
+		copy = json_deep_copy(st);
+		json_object_set_new(copy, "agent_id", wire_id(a->id));
+		if (!json_object_get(copy, "source"))
+			json_object_set_new(copy, "source", json_string("SOURCE_AGENT"));
+		task_update(m, t, copy);
 	}
-	was = t->state;
-	copy = json_deep_copy(st);
-	json_object_set_new(copy, "agent_id", wire_id(a->id));
-	if (!json_object_get(copy, "source"))
-		json_object_set_new(copy, "source", json_string("SOURCE_AGENT"));
-	task_update(m, t, copy);
-	if (task_state_terminal(s) && !task_state_terminal(was)) {
+	/*
+	 * Updates reach the framework one at a time, each after the previous one's
+	 * acknowledgement; latest_state (as in Mesos) tells the master where the task really
+	 * is meanwhile, e.g. ended while the framework is away.
+	 */
+	{
+		const char *latest = json_string_value(json_object_get(su, "latest_state"));
+		enum task_state ls;
+		if (latest && task_state_parse(latest, &ls) == 0 && task_state_terminal(ls))
+			t->state = ls;
+	}
+	if (task_state_terminal(t->state) && !task_state_terminal(was)) {
 		master_alloc_recover(m, a, fw, &t->res, 0);
 		master_request_allocation(m);
 	}
@@ -320,12 +376,20 @@ void agent_call(struct master *m, struct msg *msg)
 
 void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s)
 {
+	void *v;
+
 	if (a->stream != s)
 		return;
 	log_warn("agent %s (%s) disconnected", a->id, a->hostname);
 	http_stream_unref(a->stream);
 	a->stream = NULL;
 	a->connected = false;
+	/* as Mesos: its offers are rescinded and it is not offered until it comes back */
+	for (size_t it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
+		offer_rescind(m, v);
+		it = 0;
+	}
+	master_alloc_agent_activate(m, a, false);
 }
 
 /* The agent has been silent too long: rescind its offers, report its tasks, stop offering it. */
@@ -354,6 +418,8 @@ static void agent_unreachable(struct master *m, struct agent *a)
 		a->connected = false;
 	}
 	master_alloc_agent_remove(m, a);
+	a->recovered = false;
+	persist_agent(m, a);
 }
 
 void agents_check_pings(struct master *m, int64_t now)
@@ -366,8 +432,38 @@ void agents_check_pings(struct master *m, int64_t now)
 		struct agent *a = v;
 		if (!a->reachable)
 			continue;
+		if (a->recovered) {
+			/* read from the registry at start: it has until the reregister timeout */
+			if (now - m->started_ns >= m->flags->agent_reregister_timeout_ns) {
+				log_warn("agent %s (%s) did not reregister after the restart", a->id,
+					 a->hostname);
+				agent_unreachable(m, a);
+			}
+			continue;
+		}
 		a->missed_pings = (int)((now - a->last_seen_ns) / timeout);
 		if (a->missed_pings >= m->flags->max_agent_ping_timeouts)
 			agent_unreachable(m, a);
+	}
+}
+
+/* Kill every live task of an agent (DRAIN_AGENT); kill_policy may be NULL. */
+void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
+{
+	size_t it;
+	void *v;
+
+	if (!a->connected)
+		return; /* when it reregisters, a draining agent is told again */
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		json_t *payload;
+		if (task_state_terminal(t->state))
+			continue;
+		payload = json_pack("{s:o,s:o}", "framework_id", wire_id(t->fw_id), "task_id",
+				    wire_id(t->id));
+		if (kill_policy)
+			json_object_set(payload, "kill_policy", kill_policy);
+		agent_send(a, wire_event("KILL", "kill", payload));
 	}
 }

@@ -27,6 +27,11 @@ const struct conf_opt master_flag_table[] = {
 	{"framework-failover-timeout", CONF_DURATION, F(framework_failover_timeout_ns), "0s",
 	 "DURATION", "failover timeout for frameworks whose FrameworkInfo sets none", 0,
 	 365 * 86400 * SEC},
+	{"agent-reregister-timeout", CONF_DURATION, F(agent_reregister_timeout_ns), "10m",
+	 "DURATION", "after a restart, agents of the registry that have not reregistered by then "
+	 "are unreachable", 1000000, 365 * 86400 * SEC},
+	{"max-completed-tasks", CONF_INT, F(max_completed_tasks), "1000", "N",
+	 "completed tasks kept as history (registry and GET_TASKS)", 0, 10000000},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
 	CONF_END,
 };

@@ -17,6 +17,8 @@ struct master_flags {
 	int64_t offer_timeout_ns;
 	int64_t max_body_size;
 	int64_t framework_failover_timeout_ns;
+	int64_t agent_reregister_timeout_ns;
+	int64_t max_completed_tasks;
 	char *log_level;
 };
 

@@ -36,19 +36,21 @@ void master_enqueue(struct master *m, struct msg *msg)
 	loop_wakeup(m->loop);
 }
 
-static void count_status(struct master *m, unsigned status)
+void master_count_status(struct master *m, unsigned status)
 {
 	unsigned k = status / 100;
 
-	if (k >= 1 && k <= 5)
+	if (k >= 1 && k <= 5) {
 		__atomic_fetch_add(&m->metrics.http_by_code[k], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&m->metrics.http_by_status[status], 1, __ATOMIC_RELAXED);
+	}
 }
 
 void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
 {
 	char *s = json_dumps(body, JSON_COMPACT);
 
-	count_status(m, status);
+	master_count_status(m, status);
 	http_reply(req, status, "application/json", s ? s : "{}", s ? strlen(s) : 2, NULL);
 	free(s);
 	json_decref(body);
@@ -63,7 +65,7 @@ void reply_error(struct master *m, struct http_request *req, unsigned status, co
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	count_status(m, status);
+	master_count_status(m, status);
 	http_reply_error(req, status, "%s", buf);
 }
 
@@ -146,6 +148,7 @@ static void on_wake(struct loop *l, void *data)
 		dispatch(m, msg);
 		msg_free(msg);
 	}
+	master_commit(m);
 }
 
 /* Allocation is batched: events ask for a cycle, the timer runs at most one per tick. */
@@ -198,6 +201,7 @@ static void on_cron(struct loop *l, struct loop_timer *t, void *data)
 			}
 		}
 	}
+	master_commit(m);
 }
 
 int master_init(struct master *m, struct master_flags *flags)
@@ -218,6 +222,11 @@ int master_init(struct master *m, struct master_flags *flags)
 	strmap_init(&m->agents);
 	strmap_init(&m->frameworks);
 	strmap_init(&m->offers);
+	m->completed = json_array();
+	m->weights = json_object();
+	m->role_tiers = json_object();
+	if (!m->completed || !m->weights || !m->role_tiers)
+		return log_error_errno(ENOMEM, "out of memory");
 
 	r = loop_new(&m->loop);
 	if (r < 0)
@@ -229,6 +238,14 @@ int master_init(struct master *m, struct master_flags *flags)
 	if (!m->alloc_timer || !m->cron_timer)
 		return log_error_errno(errno, "cannot create timers: %m");
 	r = master_alloc_init(m);
+	if (r < 0)
+		return r;
+	if (flags->roles) {
+		r = master_roles_load(m, flags->roles);
+		if (r < 0)
+			return r;
+	}
+	r = master_registry_open(m);
 	if (r < 0)
 		return r;
 	r = http_server_start(&hc, &m->http);
@@ -303,9 +320,13 @@ void master_fini(struct master *m)
 			http_stream_unref(msg->stream);
 		msg_free(msg);
 	}
+	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
 	strmap_clear(&m->frameworks, free_framework);
 	strmap_clear(&m->agents, free_agent);
+	json_decref(m->completed);
+	json_decref(m->weights);
+	json_decref(m->role_tiers);
 	master_alloc_fini(m);
 	loop_timer_del(m->loop, m->alloc_timer);
 	loop_timer_del(m->loop, m->cron_timer);

@@ -36,8 +36,10 @@ struct task {
 	enum task_state state;
 	json_t *status; /* the latest TaskStatus */
 	char pending_uuid[UUID_STR_LEN]; /* update forwarded, not yet acknowledged */
+	char acked_uuid[UUID_STR_LEN];   /* the last one the framework acknowledged */
 	uint64_t pending_sent_gen;       /* framework stream generation it went out on */
 	int64_t created_ns;
+	bool persisted;                  /* its TaskInfo is in the registry */
 };
 
 struct offer {
@@ -60,6 +62,7 @@ struct framework {
 	uint64_t stream_gen; /* bumped on every (re)subscription */
 	bool connected;
 	bool suspended;
+	bool recovered; /* read from the registry, not resubscribed since */
 	int64_t disconnected_ns;
 	struct strmap tasks;  /* task id -> struct task (active, and terminal until acked) */
 	struct strmap offers; /* offer id -> struct offer */
@@ -75,7 +78,9 @@ struct agent {
 	char stream_id[UUID_STR_LEN];
 	bool connected;   /* has a live stream */
 	bool reachable;   /* not yet declared unreachable */
-	bool draining;
+	bool recovered;   /* read from the registry, not reregistered since */
+	bool deactivated; /* not offered (DEACTIVATE_AGENT, DRAIN_AGENT) */
+	bool draining;    /* its tasks are killed (DRAIN_AGENT) */
 	int64_t last_seen_ns;
 	int missed_pings;
 	struct strmap tasks; /* "<framework>/<task>" -> struct task */
@@ -102,11 +107,15 @@ struct msg {
 
 struct master_metrics {
 	uint64_t http_by_code[6]; /* 1xx..5xx */
+	uint64_t http_by_status[600];
 	uint64_t offers_sent, offers_declined, offers_accepted, offers_rescinded;
 	uint64_t tasks_launched, updates_forwarded, updates_duplicate;
 	uint64_t alloc_cycles;
 	uint64_t alloc_cycle_hist[16]; /* log2 buckets of microseconds */
 	uint64_t alloc_cycle_sum_us;
+	uint64_t registry_commits, registry_writes, registry_commit_us;
+	int64_t recovery_us;
+	uint64_t recovered_agents, recovered_frameworks, recovered_tasks;
 };
 
 struct master {
@@ -129,6 +138,10 @@ struct master {
 	struct strmap offers;     /* id -> struct offer */
 	struct alloc *alloc;
 	struct registry *registry;
+	bool registry_failed;
+	json_t *completed;        /* the last completed tasks (GET_TASKS), oldest first */
+	json_t *weights;          /* role -> weight set by UPDATE_WEIGHTS or --roles */
+	json_t *role_tiers;       /* role -> default tier of its frameworks (--roles) */
 	uint64_t next_offer;
 	struct master_metrics metrics;
 };
@@ -140,6 +153,8 @@ void master_fini(struct master *m);
 void master_enqueue(struct master *m, struct msg *msg);
 void master_request_allocation(struct master *m);
 void msg_free(struct msg *msg);
+/* Count a reply in the HTTP metrics (reply_json/reply_error do it themselves). */
+void master_count_status(struct master *m, unsigned status);
 /* Send one event on a stream; false when the stream is gone. */
 bool stream_send_event(struct http_stream *s, json_t *ev);
 void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
@@ -170,6 +185,7 @@ void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *
 void agents_check_pings(struct master *m, int64_t now);
 bool agent_send(struct agent *a, json_t *ev);
 void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
+void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);
@@ -191,6 +207,22 @@ void master_alloc_recover(struct master *m, struct agent *a, struct framework *f
 void offers_allocate(struct master *m);
 void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
 void offer_rescind(struct master *m, struct offer *o);
+json_t *offer_to_json(const struct offer *o);
+
+/* persist.c: the master's side of the registry (owner thread) */
+int master_registry_open(struct master *m);
+void master_registry_close(struct master *m);
+/* Commit this loop iteration's writes; a failed commit stops the master (as Mesos does). */
+void master_commit(struct master *m);
+void persist_task(struct master *m, struct task *t);
+/* t is done (terminal and acknowledged, or its framework went): keep it as history. */
+void persist_task_done(struct master *m, struct task *t);
+void persist_agent(struct master *m, const struct agent *a);
+void persist_framework(struct master *m, const struct framework *fw);
+void persist_framework_removed(struct master *m, const struct framework *fw);
+void persist_weight(struct master *m, const char *role, double weight);
+/* --roles FILE: weights, quota and tiers; -errno with a logged message. */
+int master_roles_load(struct master *m, const char *path);
 
 /* operator.c */
 void operator_call(struct master *m, struct msg *msg);

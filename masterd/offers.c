@@ -74,7 +74,7 @@ void master_alloc_framework_revive(struct master *m, struct framework *fw)
 void master_alloc_agent_add(struct master *m, struct agent *a)
 {
 	check(alloc_agent_add(m->alloc, a->id, a->hostname, &a->total), "add agent", a->id);
-	if (a->draining)
+	if (a->deactivated)
 		alloc_agent_set_active(m->alloc, a->id, false);
 }
 
@@ -160,7 +160,7 @@ struct cycle {
 	struct strmap batches; /* framework id -> json array of offers */
 };
 
-static json_t *offer_to_json(struct master *m, const struct offer *o)
+json_t *offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
 
@@ -207,7 +207,7 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 		batch = json_array();
 		strmap_put(&c->batches, fw_id, batch, NULL);
 	}
-	json_array_append_new(batch, offer_to_json(m, o));
+	json_array_append_new(batch, offer_to_json(o));
 	m->metrics.offers_sent++;
 }
 

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "validate.h"
 #include "version.h"
 
 json_t *task_to_json(const struct task *t)
@@ -35,6 +36,9 @@ static json_t *agent_to_json(struct master *m, const struct agent *a)
 			      "active", a->connected && a->reachable, "reachable", a->reachable,
 			      "draining", a->draining, "total_resources", alloc_res_to_json(&a->total));
 
+	json_object_set_new(j, "deactivated", json_boolean(a->deactivated));
+	json_object_set_new(j, "recovered", json_boolean(a->recovered));
+
 	if (alloc_agent_get(m->alloc, a->id, &total, &avail) == 0) {
 		struct alloc_res used = ALLOC_RES_INIT;
 		alloc_res_copy(&used, total);
@@ -52,10 +56,17 @@ static json_t *agent_to_json(struct master *m, const struct agent *a)
 static json_t *framework_to_json(struct master *m, const struct framework *fw)
 {
 	struct alloc_framework_info fi;
-	json_t *j = json_pack("{s:O,s:b,s:b,s:s,s:i,s:i,s:i}", "framework_info", fw->info,
-			      "active", fw->connected && !fw->suspended, "connected", fw->connected,
-			      "role", fw->role, "tier", fw->tier, "tasks",
-			      (int)strmap_size(&fw->tasks), "offers", (int)strmap_size(&fw->offers));
+	json_t *offers = json_array();
+	json_t *j;
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);)
+		json_array_append_new(offers, offer_to_json(v));
+	j = json_pack("{s:O,s:b,s:b,s:b,s:s,s:i,s:i,s:o}", "framework_info", fw->info, "active",
+		      fw->connected && !fw->suspended, "connected", fw->connected, "recovered",
+		      fw->recovered, "role", fw->role, "tier", fw->tier, "tasks",
+		      (int)strmap_size(&fw->tasks), "offers", offers);
 
 	if (alloc_framework_get(m->alloc, fw->id, &fi) == 0) {
 		json_object_set_new(j, "dominant_share", json_real(fi.share));
@@ -98,7 +109,7 @@ static json_t *get_tasks(struct master *m)
 		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
 			json_array_append_new(arr, task_to_json(w));
 	}
-	return json_pack("{s:o}", "tasks", arr);
+	return json_pack("{s:o,s:O}", "tasks", arr, "completed_tasks", m->completed);
 }
 
 static void role_cb(void *opaque, const struct alloc_role_info *ri)
@@ -139,8 +150,9 @@ static json_t *get_flags(struct master *m)
 static json_t *get_metrics(struct master *m)
 {
 	struct master_metrics *mm = &m->metrics;
+	json_t *j;
 
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "master/agents",
+	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "master/agents",
 			 (json_int_t)strmap_size(&m->agents), "master/frameworks",
 			 (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
 			 (json_int_t)strmap_size(&m->offers), "master/offers_sent",
@@ -153,6 +165,113 @@ static json_t *get_metrics(struct master *m)
 			 (json_int_t)mm->updates_duplicate, "allocator/cycles",
 			 (json_int_t)mm->alloc_cycles, "master/event_queue_max",
 			 (json_int_t)m->qdepth_max);
+	json_object_set_new(j, "registry/commits", json_integer((json_int_t)mm->registry_commits));
+	json_object_set_new(j, "registry/writes", json_integer((json_int_t)mm->registry_writes));
+	json_object_set_new(j, "registry/recovery_seconds",
+			    json_real((double)mm->recovery_us / 1e6));
+	json_object_set_new(j, "registry/recovered_tasks",
+			    json_integer((json_int_t)mm->recovered_tasks));
+	json_object_set_new(j, "master/event_queue_depth", json_integer((json_int_t)m->qdepth));
+	return j;
+}
+
+/* ---------------------------------------------------------------- calls that change state */
+
+static void set_weight(void *opaque, const char *role, double w)
+{
+	struct master *m = opaque;
+	int r = alloc_role_set_weight(m->alloc, role, w);
+
+	if (r < 0)
+		log_warn("allocator: weight of role '%s': %s", role, strerror(-r));
+	else
+		persist_weight(m, role, w);
+}
+
+static void update_weights(struct master *m, struct msg *msg)
+{
+	char err[WIRE_ERR_LEN];
+	json_t *uw = wire_get_object(msg->body, "update_weights", true, err, sizeof(err));
+	int n;
+
+	if (!uw) {
+		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		return;
+	}
+	/* all entries are checked before any is applied */
+	n = master_parse_weights(json_object_get(uw, "weight_infos"), "update_weights.weight_infos",
+				 set_weight, m, err, sizeof(err));
+	if (n < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		return;
+	}
+	log_info("UPDATE_WEIGHTS: %d role(s)", n);
+	master_request_allocation(m);
+	reply_error(m, msg->req, 200, "%s", "");
+}
+
+/* DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT: {"<type lower>": {"agent_id": {...}}} */
+static void agent_admin(struct master *m, struct msg *msg, const char *type)
+{
+	char err[WIRE_ERR_LEN], key[32];
+	const char *id;
+	json_t *body, *grace;
+	struct agent *a;
+	bool kill = true;
+	size_t i;
+
+	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
+		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
+	key[i] = '\0';
+	body = wire_get_object(msg->body, key, true, err, sizeof(err));
+	id = body ? master_get_id(body, "agent_id", key, err, sizeof(err)) : NULL;
+	if (!id) {
+		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		return;
+	}
+	grace = json_object_get(body, "max_grace_period");
+	if (grace && (!json_is_object(grace) ||
+		      !json_is_integer(json_object_get(grace, "nanoseconds")) ||
+		      json_integer_value(json_object_get(grace, "nanoseconds")) < 0)) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate master::Call: field '%s.max_grace_period' must be "
+			    "{\"nanoseconds\": integer >= 0}",
+			    key);
+		return;
+	}
+	if (wire_get_bool(body, "kill_tasks", &kill, err, sizeof(err)) < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s.%s", key, err);
+		return;
+	}
+	a = strmap_get(&m->agents, id);
+	if (!a) {
+		reply_error(m, msg->req, 404, "agent '%s' is not known", id);
+		return;
+	}
+	if (streq(type, "REACTIVATE_AGENT")) {
+		a->deactivated = false;
+		a->draining = false;
+		master_alloc_agent_activate(m, a, true);
+		master_request_allocation(m);
+	} else {
+		size_t it;
+		void *v;
+		a->deactivated = true;
+		a->draining = streq(type, "DRAIN_AGENT") && kill;
+		for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
+			offer_rescind(m, v);
+			it = 0;
+		}
+		master_alloc_agent_activate(m, a, false);
+		if (a->draining) {
+			json_t *kp = grace ? json_pack("{s:O}", "grace_period", grace) : NULL;
+			agent_kill_tasks(m, a, kp);
+			json_decref(kp);
+		}
+	}
+	persist_agent(m, a);
+	log_info("%s: agent %s (%s)", type, a->id, a->hostname);
+	reply_error(m, msg->req, 200, "%s", "");
 }
 
 /* Payload key of a response type: GET_STATE -> "get_state". */
@@ -189,7 +308,21 @@ void operator_call(struct master *m, struct msg *msg)
 		payload = get_roles(m);
 	else if (streq(type, "GET_METRICS"))
 		payload = get_metrics(m);
-	else if (streq(type, "GET_STATE"))
+	else if (streq(type, "UPDATE_WEIGHTS")) {
+		update_weights(m, msg);
+		return;
+	} else if (streq(type, "DRAIN_AGENT") || streq(type, "DEACTIVATE_AGENT") ||
+		   streq(type, "REACTIVATE_AGENT")) {
+		agent_admin(m, msg, type);
+		return;
+	} else if (streq(type, "GET_WEIGHTS")) {
+		json_t *arr = json_array();
+		const char *role;
+		json_t *w;
+		json_object_foreach(m->weights, role, w)
+			json_array_append_new(arr, json_pack("{s:s,s:O}", "role", role, "weight", w));
+		payload = json_pack("{s:o}", "weight_infos", arr);
+	} else if (streq(type, "GET_STATE"))
 		payload = json_pack("{s:o,s:o,s:o}", "get_agents", get_agents(m), "get_frameworks",
 				    get_frameworks(m), "get_tasks", get_tasks(m));
 	if (!payload) {
@@ -247,6 +380,26 @@ void metrics_reply(struct master *m, struct msg *msg)
 	fprintf(f, "drover_master_allocation_cycle_seconds_sum %g\n",
 		(double)mm->alloc_cycle_sum_us / 1e6);
 	fprintf(f, "drover_master_allocation_cycle_seconds_count %" PRIu64 "\n", mm->alloc_cycles);
+	fprintf(f, "# TYPE drover_master_http_responses_total counter\n");
+	for (int c = 100; c < 600; c++)
+		if (mm->http_by_status[c])
+			fprintf(f, "drover_master_http_responses_total{code=\"%d\"} %" PRIu64 "\n", c,
+				mm->http_by_status[c]);
+	fprintf(f, "# TYPE drover_master_event_queue_depth_max gauge\n"
+		   "drover_master_event_queue_depth_max %zu\n",
+		m->qdepth_max);
+	fprintf(f, "# TYPE drover_master_registry_commits_total counter\n"
+		   "drover_master_registry_commits_total %" PRIu64 "\n",
+		mm->registry_commits);
+	fprintf(f, "# TYPE drover_master_registry_writes_total counter\n"
+		   "drover_master_registry_writes_total %" PRIu64 "\n",
+		mm->registry_writes);
+	fprintf(f, "# TYPE drover_master_registry_commit_seconds_total counter\n"
+		   "drover_master_registry_commit_seconds_total %g\n",
+		(double)mm->registry_commit_us / 1e6);
+	fprintf(f, "# TYPE drover_master_recovery_seconds gauge\n"
+		   "drover_master_recovery_seconds %g\n",
+		(double)mm->recovery_us / 1e6);
 	fprintf(f, "# TYPE drover_master_offers_total counter\n");
 	fprintf(f, "drover_master_offers_total{outcome=\"sent\"} %" PRIu64 "\n", mm->offers_sent);
 	fprintf(f, "drover_master_offers_total{outcome=\"declined\"} %" PRIu64 "\n",
@@ -256,6 +409,7 @@ void metrics_reply(struct master *m, struct msg *msg)
 	fprintf(f, "drover_master_offers_total{outcome=\"rescinded\"} %" PRIu64 "\n",
 		mm->offers_rescinded);
 	fclose(f);
+	master_count_status(m, 200);
 	http_reply(msg->req, 200, "text/plain; version=0.0.4", buf, len, NULL);
 	free(buf);
 }

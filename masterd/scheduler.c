@@ -11,9 +11,9 @@
 
 #include "log.h"
 #include "master.h"
+#include "validate.h"
 
-#define ERRLEN WIRE_ERR_LEN
-#define ERRLEN_LONG 1024
+#define ERRLEN 1024
 #define DEFAULT_REFUSE_S 5.0
 #define MAX_REFUSE_S (365.0 * 86400)
 
@@ -80,6 +80,7 @@ void task_update(struct master *m, struct task *t, json_t *status)
 	} else {
 		t->pending_uuid[0] = '\0';
 	}
+	persist_task(m, t);
 	framework_send_update(m, t->fw, t);
 }
 
@@ -92,37 +93,25 @@ void task_remove(struct master *m, struct task *t)
 		agent_task_key(t->fw_id, t->id, key, sizeof(key));
 		strmap_del(&a->tasks, key);
 	}
+	persist_task_done(m, t);
 	strmap_del(&t->fw->tasks, t->id);
 	task_free(t);
-}
-
-static struct framework *find_framework(struct master *m, struct msg *msg, char *err)
-{
-	const char *id = wire_get_id(msg->body, "framework_id", err, ERRLEN);
-
-	if (!id) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
-		return NULL;
-	}
-	return strmap_get(&m->frameworks, id);
 }
 
 /* Every call but SUBSCRIBE: a known, subscribed framework and its own stream id. */
 static struct framework *check_caller(struct master *m, struct msg *msg)
 {
 	char err[ERRLEN];
+	const char *id = master_get_id(msg->body, "framework_id", NULL, err, sizeof(err));
 	struct framework *fw;
 
-	if (!json_object_get(msg->body, "framework_id")) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate scheduler::Call: missing field 'framework_id'");
+	if (!id) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return NULL;
 	}
-	fw = find_framework(m, msg, err);
+	fw = strmap_get(&m->frameworks, id);
 	if (!fw) {
-		if (json_object_get(msg->body, "framework_id") &&
-		    wire_get_id(msg->body, "framework_id", err, sizeof(err)))
-			reply_error(m, msg->req, 403, "Framework is not subscribed");
+		reply_error(m, msg->req, 403, "Framework %s is not subscribed", id);
 		return NULL;
 	}
 	if (!msg->stream_id) {
@@ -131,7 +120,7 @@ static struct framework *check_caller(struct master *m, struct msg *msg)
 		return NULL;
 	}
 	if (!fw->connected) {
-		reply_error(m, msg->req, 403, "Framework is not subscribed");
+		reply_error(m, msg->req, 403, "Framework %s is not subscribed", fw->id);
 		return NULL;
 	}
 	if (strcmp(msg->stream_id, fw->stream_id) != 0) {
@@ -176,7 +165,7 @@ static int parse_framework_info(json_t *info, char **ret_role, double *ret_failo
 	const char *role = wire_get_string(info, "role", false, err, ERRLEN);
 	json_t *roles = json_object_get(info, "roles");
 	double fo = 0;
-	const char *why;
+	char sub[ERRLEN];
 	int r;
 
 	if (!role && json_object_get(info, "role"))
@@ -198,25 +187,9 @@ static int parse_framework_info(json_t *info, char **ret_role, double *ret_failo
 	}
 	if (!role || !*role)
 		role = "*";
-	if (strcmp(role, "*") != 0) {
-		/* roles are paths of safe names: "eng/ml" */
-		char buf[ID_MAX_LEN + 1];
-		char *save, *part;
-		if (strlen(role) > ID_MAX_LEN) {
-			snprintf(err, ERRLEN, "role '%.32s...' is too long", role);
-			return -EINVAL;
-		}
-		snprintf(buf, sizeof(buf), "%s", role);
-		if (buf[0] == '/' || buf[strlen(buf) - 1] == '/' || strstr(buf, "//")) {
-			snprintf(err, ERRLEN, "role '%s' is not a valid role path", role);
-			return -EINVAL;
-		}
-		for (part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-			if (!id_is_safe(part, strlen(part), &why)) {
-				snprintf(err, ERRLEN, "role '%s' %s", role, why);
-				return -EINVAL;
-			}
-		}
+	if (!master_role_is_valid(role, sub, sizeof(sub))) {
+		snprintf(err, ERRLEN, "field 'framework_info.role': %.512s", sub);
+		return -EINVAL;
 	}
 	r = wire_get_number(info, "failover_timeout", &fo, err, ERRLEN);
 	if (r < 0)
@@ -235,7 +208,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	char err[ERRLEN] = "", fwid[UUID_STR_LEN + 32];
 	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
 	json_t *info = sub ? wire_get_object(sub, "framework_info", true, err, sizeof(err)) : NULL;
-	const char *want_id = NULL, *why;
+	const char *want_id = NULL;
 	struct framework *fw = NULL;
 	char *role = NULL;
 	double failover = 0;
@@ -255,7 +228,8 @@ static void subscribe(struct master *m, struct msg *msg)
 		return;
 	}
 	{
-		double t = 0;
+		json_t *rt = json_object_get(m->role_tiers, role);
+		double t = json_is_integer(rt) ? (double)json_integer_value(rt) : 0;
 		if (wire_get_number(info, "tier", &t, err, sizeof(err)) < 0 || t != floor(t) ||
 		    fabs(t) > 1000) {
 			reply_error(m, msg->req, 400,
@@ -267,14 +241,25 @@ static void subscribe(struct master *m, struct msg *msg)
 		tier = (int)t;
 	}
 	if (json_object_get(info, "id")) {
-		want_id = wire_get_id(info, "id", err, sizeof(err));
-		if (!want_id || !id_is_safe(want_id, strlen(want_id), &why)) {
-			if (want_id)
-				snprintf(err, sizeof(err), "framework_info.id %s", why);
+		want_id = master_get_id(info, "id", "subscribe.framework_info", err, sizeof(err));
+		if (!want_id) {
 			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 			free(role);
 			return;
 		}
+	}
+	if (json_object_get(msg->body, "framework_id")) {
+		const char *cid = master_get_id(msg->body, "framework_id", NULL, err, sizeof(err));
+		if (!cid || !streq(cid, want_id)) {
+			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
+				    cid ? "field 'framework_id' differs from "
+					  "'subscribe.framework_info.id'"
+					: err);
+			free(role);
+			return;
+		}
+	}
+	if (want_id) {
 		fw = strmap_get(&m->frameworks, want_id);
 		if (fw && strcmp(fw->role, role) != 0) {
 			reply_error(m, msg->req, 400,
@@ -334,7 +319,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	hdrs[4] = NULL;
 	fw->stream = http_reply_stream(msg->req, "application/json", hdrs, 1 << 20,
 				       on_stream_closed, m);
-	m->metrics.http_by_code[2]++;
+	master_count_status(m, 200);
 	if (!fw->stream) {
 		if (is_new) {
 			json_decref(fw->info);
@@ -348,6 +333,8 @@ static void subscribe(struct master *m, struct msg *msg)
 	fw->stream_gen++;
 	fw->connected = true;
 	fw->suspended = false;
+	fw->recovered = false;
+	persist_framework(m, fw);
 	if (is_new) {
 		strmap_put(&m->frameworks, fw->id, fw, NULL);
 		master_alloc_framework_add(m, fw);
@@ -389,15 +376,16 @@ static double refuse_seconds(json_t *call, const char *key)
 }
 
 /* Look up every offer id of the call; all must be this framework's and on one agent. */
-static int collect_offers(struct master *m, struct framework *fw, json_t *ids, struct offer ***ret,
-			  size_t *ret_n, char *err)
+static int collect_offers(struct master *m, struct framework *fw, json_t *call, const char *key,
+			  struct offer ***ret, size_t *ret_n, char *err)
 {
+	json_t *ids = json_object_get(call, "offer_ids");
 	struct offer **offers;
 	size_t i, n;
 	json_t *id;
 
 	if (!json_is_array(ids) || json_array_size(ids) == 0) {
-		snprintf(err, ERRLEN, "field 'offer_ids' must be a non-empty array");
+		snprintf(err, ERRLEN, "field '%s.offer_ids' must be a non-empty array", key);
 		return -EINVAL;
 	}
 	n = json_array_size(ids);
@@ -405,25 +393,32 @@ static int collect_offers(struct master *m, struct framework *fw, json_t *ids, s
 	if (!offers)
 		return -ENOMEM;
 	json_array_foreach(ids, i, id) {
-		const char *v = json_is_object(id) ? json_string_value(json_object_get(id, "value"))
-						   : NULL;
-		struct offer *o = v ? strmap_get(&m->offers, v) : NULL;
-		if (!v) {
-			snprintf(err, ERRLEN, "offer_ids[%zu] must be {\"value\": string}", i);
+		json_t *sv = json_is_object(id) ? json_object_get(id, "value") : NULL;
+		const char *v = json_string_value(sv);
+		struct offer *o;
+		if (!v || strlen(v) != json_string_length(sv)) {
+			snprintf(err, ERRLEN, "field '%s.offer_ids[%zu]' must be {\"value\": string}",
+				 key, i);
 			goto fail;
 		}
+		o = strmap_get(&m->offers, v);
 		if (!o || o->fw != fw) {
-			snprintf(err, ERRLEN, "Offer %s is no longer valid", v);
+			snprintf(err, ERRLEN,
+				 "field '%s.offer_ids[%zu]': offer %.64s is no longer valid (unknown, "
+				 "expired, rescinded or used)",
+				 key, i, v);
 			goto fail;
 		}
 		for (size_t k = 0; k < i; k++) {
 			if (offers[k] == o) {
-				snprintf(err, ERRLEN, "Offer %s appears more than once", v);
+				snprintf(err, ERRLEN, "field '%s.offer_ids[%zu]': offer %s appears twice",
+					 key, i, v);
 				goto fail;
 			}
 		}
 		if (i > 0 && o->agent != offers[0]->agent) {
-			snprintf(err, ERRLEN, "Offers are from different agents");
+			snprintf(err, ERRLEN,
+				 "field '%s.offer_ids[%zu]': offers are from different agents", key, i);
 			goto fail;
 		}
 		offers[i] = o;
@@ -444,72 +439,83 @@ struct pending_task {
 
 /* Validate one TaskInfo of a LAUNCH against what is left of the offers. */
 static int check_task(struct master *m, struct framework *fw, struct agent *a, json_t *ti,
-		      struct alloc_res *left, struct pending_task *pt, size_t nprev, char *err)
+		      const char *path, struct alloc_res *left, struct pending_task *pt,
+		      size_t nprev, char *err)
 {
-	const char *id, *why, *aid;
+	const char *id, *aid;
 	json_t *cmd, *res, *limits;
 	char sub[ERRLEN];
 	struct pending_task *cur = &pt[nprev];
 
 	if (!json_is_object(ti)) {
-		snprintf(err, ERRLEN, "each task_info must be an object");
+		snprintf(err, ERRLEN, "field '%s' must be an object", path);
 		return -EINVAL;
 	}
-	id = wire_get_id(ti, "task_id", err, ERRLEN);
+	id = master_get_id(ti, "task_id", path, err, ERRLEN);
 	if (!id)
 		return -EINVAL;
-	if (!id_is_safe(id, strlen(id), &why)) {
-		snprintf(err, ERRLEN, "task_id '%.64s' %s", id, why);
+	/* a task the framework has not acknowledged the end of still holds its ID */
+	if (strmap_get(&fw->tasks, id)) {
+		snprintf(err, ERRLEN, "field '%s.task_id': task '%s' already exists", path, id);
 		return -EINVAL;
-	}
-	{
-		struct task *t = strmap_get(&fw->tasks, id);
-		if (t && !task_state_terminal(t->state)) {
-			snprintf(err, ERRLEN, "task_id '%s' is already in use", id);
-			return -EINVAL;
-		}
 	}
 	for (size_t k = 0; k < nprev; k++) {
 		if (strcmp(pt[k].id, id) == 0) {
-			snprintf(err, ERRLEN, "task_id '%s' appears twice in this call", id);
+			snprintf(err, ERRLEN, "field '%s.task_id': task '%s' appears twice in this call",
+				 path, id);
 			return -EINVAL;
 		}
 	}
-	if (!wire_get_string(ti, "name", true, err, ERRLEN))
+	if (!wire_get_string(ti, "name", true, sub, sizeof(sub))) {
+		snprintf(err, ERRLEN, "%.96s: %.512s", path, sub);
 		return -EINVAL;
-	aid = wire_get_id(ti, "agent_id", err, ERRLEN);
+	}
+	aid = master_get_id(ti, "agent_id", path, err, ERRLEN);
 	if (!aid)
 		return -EINVAL;
 	if (strcmp(aid, a->id) != 0) {
-		snprintf(err, ERRLEN, "task '%s': agent_id %s is not the offer's agent %s", id, aid,
-			 a->id);
+		snprintf(err, ERRLEN, "field '%s.agent_id': %.64s is not the offer's agent %.64s",
+			 path, aid, a->id);
 		return -EINVAL;
 	}
-	cmd = wire_get_object(ti, "command", false, err, ERRLEN);
+	cmd = wire_get_object(ti, "command", false, sub, sizeof(sub));
 	if (!cmd) {
 		if (json_object_get(ti, "command"))
-			return -EINVAL;
-		snprintf(err, ERRLEN, "task '%s': missing field 'command' (executors are not supported)",
-			 id);
+			snprintf(err, ERRLEN, "%.96s: %.512s", path, sub);
+		else
+			snprintf(err, ERRLEN,
+				 "%s: missing field 'command' (executors are not supported)", path);
 		return -EINVAL;
 	}
 	{
 		json_t *val = json_object_get(cmd, "value"), *sh = json_object_get(cmd, "shell");
-		json_t *args = json_object_get(cmd, "arguments");
-		if (val && !json_is_string(val)) {
-			snprintf(err, ERRLEN, "task '%s': field 'command.value' must be a string", id);
+		json_t *args = json_object_get(cmd, "arguments"), *arg;
+		size_t k;
+		if (val && (!json_is_string(val) ||
+			    strlen(json_string_value(val)) != json_string_length(val))) {
+			snprintf(err, ERRLEN, "field '%s.command.value' must be a string without NUL",
+				 path);
 			return -EINVAL;
 		}
 		if (sh && !json_is_boolean(sh)) {
-			snprintf(err, ERRLEN, "task '%s': field 'command.shell' must be a boolean", id);
+			snprintf(err, ERRLEN, "field '%s.command.shell' must be a boolean", path);
 			return -EINVAL;
 		}
 		if (args && !json_is_array(args)) {
-			snprintf(err, ERRLEN, "task '%s': field 'command.arguments' must be an array", id);
+			snprintf(err, ERRLEN, "field '%s.command.arguments' must be an array", path);
 			return -EINVAL;
 		}
+		json_array_foreach(args, k, arg) {
+			if (!json_is_string(arg) ||
+			    strlen(json_string_value(arg)) != json_string_length(arg)) {
+				snprintf(err, ERRLEN,
+					 "field '%s.command.arguments[%zu]' must be a string without NUL",
+					 path, k);
+				return -EINVAL;
+			}
+		}
 		if (!val && (!args || json_array_size(args) == 0)) {
-			snprintf(err, ERRLEN, "task '%s': 'command' needs 'value' or 'arguments'", id);
+			snprintf(err, ERRLEN, "field '%s.command' needs 'value' or 'arguments'", path);
 			return -EINVAL;
 		}
 	}
@@ -518,7 +524,7 @@ static int check_task(struct master *m, struct framework *fw, struct agent *a, j
 		const char *k;
 		json_t *lv;
 		if (!json_is_object(limits)) {
-			snprintf(err, ERRLEN, "task '%s': field 'limits' must be an object", id);
+			snprintf(err, ERRLEN, "field '%s.limits' must be an object", path);
 			return -EINVAL;
 		}
 		json_object_foreach(limits, k, lv) {
@@ -526,31 +532,31 @@ static int check_task(struct master *m, struct framework *fw, struct agent *a, j
 				   : json_is_object(lv) ? json_number_value(json_object_get(lv, "value"))
 							: NAN;
 			if (!isfinite(d) || d <= 0) {
-				snprintf(err, ERRLEN, "task '%s': limits.%s must be a positive number",
-					 id, k);
+				snprintf(err, ERRLEN, "field '%s.limits.%.32s' must be a positive number",
+					 path, k);
 				return -EINVAL;
 			}
 		}
 	}
 	res = json_object_get(ti, "resources");
 	if (!res) {
-		snprintf(err, ERRLEN, "task '%s': missing field 'resources'", id);
+		snprintf(err, ERRLEN, "missing field '%s.resources'", path);
 		return -EINVAL;
 	}
 	if (alloc_res_from_json(res, &cur->res, sub, sizeof(sub)) < 0) {
-		snprintf(err, ERRLEN, "task '%.64s': resources: %.160s", id, sub);
+		snprintf(err, ERRLEN, "field '%s.resources': %.160s", path, sub);
 		return -EINVAL;
 	}
 	if (alloc_res_is_empty(&cur->res)) {
-		snprintf(err, ERRLEN, "task '%s': resources are empty", id);
+		snprintf(err, ERRLEN, "field '%s.resources' is empty", path);
 		return -EINVAL;
 	}
 	if (!alloc_res_contains(left, &cur->res)) {
 		char want[256], have[256];
 		alloc_res_format(&cur->res, want, sizeof(want));
 		alloc_res_format(left, have, sizeof(have));
-		snprintf(err, ERRLEN, "task %.40s uses %.80s, beyond the offered %.80s",
-			 id, want, have);
+		snprintf(err, ERRLEN, "field '%s.resources': %.60s is beyond the offered %.60s",
+			 path, want, have);
 		return -EINVAL;
 	}
 	alloc_res_sub(left, &cur->res);
@@ -583,6 +589,7 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		agent_task_key(fw->id, t->id, key, sizeof(key));
 		strmap_put(&a->tasks, key, t, NULL);
 		master_alloc_used(m, a, fw, &t->res);
+		persist_task(m, t);
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
 					  "framework_info", fw->info, "task", t->info));
@@ -607,8 +614,7 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 	struct agent *a;
 	double refuse;
 
-	if (!acc || collect_offers(m, fw, json_object_get(acc, "offer_ids"), &offers, &noffers,
-				   err) < 0) {
+	if (!acc || collect_offers(m, fw, acc, "accept", &offers, &noffers, err) < 0) {
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
 			    err[0] ? err : "bad 'offer_ids'");
 		return;
@@ -626,12 +632,15 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 		const char *type = json_string_value(json_object_get(op, "type"));
 		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos");
 		if (!streq(type, "LAUNCH")) {
-			snprintf(err, sizeof(err), "operation type '%s' is not supported (only LAUNCH)",
-				 type ? type : "(none)");
+			snprintf(err, sizeof(err),
+				 "field 'accept.operations[%zu].type': '%.32s' is not supported (only "
+				 "LAUNCH)",
+				 i, type ? type : "(none)");
 			goto bad;
 		}
 		if (!json_is_array(tis)) {
-			snprintf(err, sizeof(err), "LAUNCH needs 'launch.task_infos' as an array");
+			snprintf(err, sizeof(err),
+				 "field 'accept.operations[%zu].launch.task_infos' must be an array", i);
 			goto bad;
 		}
 		ti_count += json_array_size(tis);
@@ -645,7 +654,10 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos"), *ti;
 		size_t k;
 		json_array_foreach(tis, k, ti) {
-			if (check_task(m, fw, a, ti, &left, pt, ntasks, err) < 0) {
+			char path[96];
+			snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", i,
+				 k);
+			if (check_task(m, fw, a, ti, path, &left, pt, ntasks, err) < 0) {
 				alloc_res_clear(&pt[ntasks].res);
 				goto bad;
 			}
@@ -681,7 +693,7 @@ static void decline_call(struct master *m, struct framework *fw, struct msg *msg
 	size_t n = 0;
 	double refuse;
 
-	if (!dec || collect_offers(m, fw, json_object_get(dec, "offer_ids"), &offers, &n, err) < 0) {
+	if (!dec || collect_offers(m, fw, dec, "decline", &offers, &n, err) < 0) {
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
@@ -714,7 +726,7 @@ static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
 {
 	char err[ERRLEN] = "";
 	json_t *k = wire_get_object(msg->body, "kill", true, err, sizeof(err));
-	const char *tid = k ? wire_get_id(k, "task_id", err, sizeof(err)) : NULL;
+	const char *tid = k ? master_get_id(k, "task_id", "kill", err, sizeof(err)) : NULL;
 	struct task *t;
 
 	if (!tid) {
@@ -739,8 +751,9 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 {
 	char err[ERRLEN] = "";
 	json_t *ack = wire_get_object(msg->body, "acknowledge", true, err, sizeof(err));
-	const char *tid = ack ? wire_get_id(ack, "task_id", err, sizeof(err)) : NULL;
-	const char *aid = tid ? wire_get_id(ack, "agent_id", err, sizeof(err)) : NULL;
+	const char *tid = ack ? master_get_id(ack, "task_id", "acknowledge", err, sizeof(err)) : NULL;
+	const char *aid = tid ? master_get_id(ack, "agent_id", "acknowledge", err, sizeof(err))
+			      : NULL;
 	const char *uuid = aid ? wire_get_string(ack, "uuid", true, err, sizeof(err)) : NULL;
 	struct task *t;
 	struct agent *a;
@@ -761,9 +774,22 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
 					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fw->id),
 						   "task_id", wire_id(t->id), "uuid", uuid)));
+	snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", t->pending_uuid);
 	t->pending_uuid[0] = '\0';
-	if (task_state_terminal(t->state))
-		task_remove(m, t);
+	/*
+	 * Only the acknowledgement of a terminal update ends the task: t->state may already be
+	 * terminal (the agent's latest_state) while earlier updates are still on their way.
+	 */
+	{
+		enum task_state acked;
+		if (task_state_parse(json_string_value(json_object_get(t->status, "state")),
+				     &acked) < 0)
+			acked = t->state;
+		if (task_state_terminal(acked))
+			task_remove(m, t);
+		else
+			persist_task(m, t);
+	}
 }
 
 static void reconcile_one(struct master *m, struct framework *fw, struct task *t)
@@ -790,10 +816,10 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 		return;
 	}
 	json_array_foreach(tasks, i, e) {
-		if (!wire_get_id(e, "task_id", err, sizeof(err))) {
-			reply_error(m, msg->req, 400,
-				    "Failed to validate scheduler::Call: reconcile.tasks[%zu]: %s", i,
-				    err);
+		char path[48];
+		snprintf(path, sizeof(path), "reconcile.tasks[%zu]", i);
+		if (!master_get_id(e, "task_id", path, err, sizeof(err))) {
+			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 			return;
 		}
 	}
@@ -804,7 +830,8 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 		return;
 	}
 	json_array_foreach(tasks, i, e) {
-		const char *tid = wire_get_id(e, "task_id", err, sizeof(err));
+		const char *tid = json_string_value(json_object_get(json_object_get(e, "task_id"),
+								    "value"));
 		struct task *t = strmap_get(&fw->tasks, tid);
 		if (t) {
 			reconcile_one(m, fw, t);
@@ -845,6 +872,7 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 		http_stream_unref(fw->stream);
 		fw->stream = NULL;
 	}
+	persist_framework_removed(m, fw);
 	master_alloc_framework_remove(m, fw);
 	strmap_del(&m->frameworks, fw->id);
 	strmap_clear(&fw->tasks, (void (*)(void *))task_free);
@@ -889,6 +917,10 @@ void framework_check_failover(struct master *m, int64_t now)
 		double timeout = fw->failover_timeout_s > 0
 					 ? fw->failover_timeout_s
 					 : (double)m->flags->framework_failover_timeout_ns / 1e9;
+		/* a framework recovered after a restart gets the agents' time to come back too */
+		if (fw->recovered &&
+		    timeout < (double)m->flags->agent_reregister_timeout_ns / 1e9)
+			timeout = (double)m->flags->agent_reregister_timeout_ns / 1e9;
 		if (!fw->connected && (double)(now - fw->disconnected_ns) / 1e9 >= timeout) {
 			framework_remove(m, fw, "failover timeout elapsed");
 			it = 0;
@@ -928,12 +960,14 @@ void scheduler_call(struct master *m, struct msg *msg)
 	else if (streq(type, "REVIVE")) {
 		reply_error(m, msg->req, 202, "%s", "");
 		fw->suspended = false;
+		persist_framework(m, fw);
 		master_alloc_framework_suppress(m, fw, false);
 		master_alloc_framework_revive(m, fw);
 		master_request_allocation(m);
 	} else if (streq(type, "SUPPRESS")) {
 		reply_error(m, msg->req, 202, "%s", "");
 		fw->suspended = true;
+		persist_framework(m, fw);
 		master_alloc_framework_suppress(m, fw, true);
 	} else if (streq(type, "TEARDOWN")) {
 		reply_error(m, msg->req, 202, "%s", "");

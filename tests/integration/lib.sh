@@ -73,3 +73,127 @@ need_cgroup2() {
 	awk '$9 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mountinfo ||
 		skip_all "no cgroup2 mount"
 }
+
+# Operator call on the master: master_call TYPE -> JSON on stdout.
+master_call() {
+	curl -s -X POST -H 'Content-Type: application/json' -d "{\"type\":\"$1\"}" "http://$MASTER/api/v1"
+}
+
+# Poll until "$@" succeeds (at most $WAIT_S seconds, default 10).
+wait_for() {
+	_n=$(( ${WAIT_S:-10} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# Restart the agent of start_cluster on the same work dir, extra flags in "$@".
+restart_agent() {
+	"$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
+		--cgroup-root "$CGROOT" --enforce best-effort \
+		--resources 'cpus:2;mem:1024;ports:[31000-31099]' "$@" >>"$WORK/agent.log" 2>&1 &
+	AGENT_PID=$!
+}
+
+# ---------------------------------------------------------------- a framework and an agent in shell
+# (used by test_master_*.sh). They need curl and jq.
+need_jq() { command -v jq >/dev/null || skip_all "needs jq"; }
+
+# start_master [FLAGS...]: a master alone in $WORK (created if unset). Sets MASTER, MASTER_PID.
+start_master() {
+	[ -n "${WORK:-}" ] || WORK=$(mktemp -d /tmp/drover-it.XXXXXX)
+	MASTER=127.0.0.1:${MPORT:=$(free_port)}
+	"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" \
+		--allocation-interval 200ms "$@" >>"$WORK/master.log" 2>&1 &
+	MASTER_PID=$!
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://$MASTER/health" && return 0
+		kill -0 "$MASTER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "master did not come up"; cat "$WORK/master.log"
+	return 1
+}
+
+# The records of a RecordIO stream file, one JSON per line (the JSON is ASCII-only and holds
+# no newline, so awk's character functions count bytes). An incomplete last record is left.
+recordio_json() {
+	awk 'BEGIN { RS = "\001" } { buf = buf $0 }
+	END {
+		while ((i = index(buf, "\n")) > 0) {
+			n = substr(buf, 1, i - 1) + 0
+			if (length(buf) - i < n) break
+			print substr(buf, i + 1, n)
+			buf = substr(buf, i + 1 + n)
+		}
+	}' "$1"
+}
+
+# wait_json FILE JQ [TRIES]: poll the stream FILE until some record makes JQ print a
+# non-empty, non-null value; print the last such value. Fails after TRIES × 50 ms (100).
+wait_json() {
+	_n=${3:-100}
+	while [ "$_n" -gt 0 ]; do
+		_v=$(recordio_json "$1" | jq -r "$2" 2>/dev/null | grep -v '^null$' | tail -1)
+		[ -n "$_v" ] && { echo "$_v"; return 0; }
+		sleep 0.05
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# Header value from a curl -D file.
+header_value() { tr -d '\r' <"$1" | sed -n "s/^$2: *//Ip" | tail -1; }
+
+# api_post PATH BODY [CURL ARGS...]: POST JSON (Content-Type $CT if set); writes the reply's
+# body to $WORK/reply, prints the status code.
+api_post() {
+	_p=$1 _b=$2
+	shift 2
+	curl -s -o "$WORK/reply" -w '%{http_code}' -X POST -H "Content-Type: ${CT:-application/json}" \
+		"$@" --data-binary "$_b" "http://$MASTER$_p"
+}
+
+# operator TYPE: the reply to {"type": TYPE} on the operator API.
+operator() {
+	curl -s -X POST -H 'Content-Type: application/json' -d "{\"type\":\"$1\"}" \
+		"http://$MASTER/api/v1"
+}
+
+# fw_subscribe NAME FRAMEWORK_INFO_JSON: open a framework's stream in the background.
+# Sets FW_ID, FW_SID, FW_PID, FW_OUT (the stream file).
+fw_subscribe() {
+	FW_OUT="$WORK/fw-$1.stream"
+	: >"$FW_OUT"
+	curl -s -N -D "$WORK/fw-$1.hdrs" -X POST -H 'Content-Type: application/json' \
+		-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":$2}}" \
+		"http://$MASTER/api/v1/scheduler" >"$FW_OUT" 2>/dev/null &
+	FW_PID=$!
+	FW_ID=$(wait_json "$FW_OUT" 'select(.type == "SUBSCRIBED") | .subscribed.framework_id.value') ||
+		return 1
+	FW_SID=$(header_value "$WORK/fw-$1.hdrs" Mesos-Stream-Id)
+}
+
+# fake_agent NAME RESOURCES_JSON [AGENT_ID]: an agent that subscribes and then only listens.
+# Sets AG_ID, AG_SID, AG_PID, AG_OUT.
+fake_agent() {
+	AG_OUT="$WORK/agent-$1.stream"
+	: >"$AG_OUT"
+	_id=
+	[ -z "${3:-}" ] || _id=",\"agent_id\":{\"value\":\"$3\"}"
+	curl -s -N -D "$WORK/agent-$1.hdrs" -X POST -H 'Content-Type: application/json' \
+		-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"agent_info\":{\"hostname\":\"$1\",\"resources\":$2}$_id}}" \
+		"http://$MASTER/api/v1/agent" >"$AG_OUT" 2>/dev/null &
+	AG_PID=$!
+	AG_ID=$(wait_json "$AG_OUT" 'select(.type == "SUBSCRIBED") | .subscribed.agent_id.value') ||
+		return 1
+	AG_SID=$(header_value "$WORK/agent-$1.hdrs" Mesos-Stream-Id)
+}
+
+# Resources in the Mesos JSON form: res_json CPUS MEM
+res_json() {
+	echo "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":$1}},{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":$2}}]"
+}

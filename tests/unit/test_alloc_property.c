@@ -44,7 +44,7 @@ struct model {
 	int64_t ralloc[MAXROLE][NR], rself[MAXROLE][NR];
 	uint64_t rcount[MAXROLE], rselfcount[MAXROLE];
 	int64_t ctotal[NR];
-	char fid[MAXF][8], aid[MAXA][8];
+	char fid[MAXF][16], aid[MAXA][16];
 };
 
 static int parent_of(int r)
@@ -181,7 +181,7 @@ struct got {
 	struct model *m;
 };
 
-static int idx_of(char (*ids)[8], int n, const char *id)
+static int idx_of(char (*ids)[16], int n, const char *id)
 {
 	for (int i = 0; i < n; i++)
 		if (streq(ids[i], id))
@@ -243,12 +243,12 @@ static void one_scenario(uint64_t seed, uint32_t budget)
 		m->total[g][2] = rnd(&s, 3) == 0 ? (int64_t)rnd(&s, 4) * 1000 : 0;
 		for (int k = 0; k < NR; k++)
 			m->ctotal[k] += m->total[g][k];
-		snprintf(m->aid[g], 8, "ag%d", g);
+		snprintf(m->aid[g], 16, "ag%d", g);
 		to_res(m->total[g], &r);
 		assert_int_equal(alloc_agent_add(a, m->aid[g], NULL, &r), 0);
 	}
 	for (int f = 0; f < m->nf; f++) {
-		snprintf(m->fid[f], 8, "f%02d", (int)rnd(&s, 100) * 0 + f);
+		snprintf(m->fid[f], 16, "f%02d", f);
 		m->frole[f] = (int)rnd(&s, MAXROLE);
 		m->ftier[f] = (int)rnd(&s, 3) == 0 ? 1 : 0;
 		assert_int_equal(alloc_framework_add(a, m->fid[f], roles[m->frole[f]], m->ftier[f], true),

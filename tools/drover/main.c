@@ -123,6 +123,7 @@ int do_version(int argc, char **argv)
 
 static const struct cmd objects[] = {
 	{"help", do_help, NULL},
+	{"alloc", do_alloc, "simulate SCENARIO.json"},
 	{"task", do_task, "list, show and run tasks"},
 	{"version", do_version, "print the version"},
 	{0},

@@ -49,6 +49,9 @@ struct run {
 	int exit_code;
 	bool failed;
 	bool tearing_down;
+	double grace_s;
+	volatile sig_atomic_t interrupted;
+	bool kill_sent;
 	json_t *tasks; /* task id -> {state} */
 };
 
@@ -144,6 +147,10 @@ static json_t *task_info(struct run *r, const char *agent_id, int index,
 	}
 	ti = json_pack("{s:s,s:o,s:o,s:o,s:o}", "name", r->name, "task_id", wire_id(id), "agent_id",
 		       wire_id(agent_id), "resources", res, "command", cmd);
+	if (r->grace_s >= 0)
+		json_object_set_new(ti, "kill_policy",
+				    json_pack("{s:{s:I}}", "grace_period", "nanoseconds",
+					      (json_int_t)(r->grace_s * 1e9)));
 	if (r->limit_cpus > 0 || r->limit_mem > 0) {
 		json_t *lim = json_object();
 		if (r->limit_cpus > 0)
@@ -281,9 +288,10 @@ static void on_update(struct run *r, json_t *st)
 	if (r->done >= r->count && !r->tearing_down) {
 		/* everything ended (or runs detached): leave; without --detach, tear down */
 		r->tearing_down = true;
-		if (r->detach)
-			loop_stop(r->loop);
-		else
+		if (r->detach) {
+			if (!uuid) /* else the acknowledgement's answer ends the loop */
+				loop_stop(r->loop);
+		} else
 			call(r, json_pack("{s:s}", "type", "TEARDOWN"));
 	}
 }
@@ -338,10 +346,36 @@ static void on_stream_done(long status, const char *body, size_t len, const char
 	loop_stop(r->loop);
 }
 
+/*
+ * The first Ctrl-C (or SIGTERM) kills the launched tasks and waits for their end; a second
+ * one leaves at once (without --detach the master then kills them: failover timeout 0).
+ */
 static void on_signal(int sig)
 {
-	if (the_run)
+	if (!the_run)
+		return;
+	if (the_run->interrupted || !the_run->fw_id || !the_run->launched)
 		loop_stop(the_run->loop);
+	the_run->interrupted = 1;
+	loop_wakeup(the_run->loop);
+}
+
+static void on_wake(struct loop *l, void *data)
+{
+	struct run *r = data;
+	const char *tid;
+	json_t *rec;
+
+	if (!r->interrupted || r->kill_sent)
+		return;
+	r->kill_sent = true;
+	if (!json_output)
+		fprintf(stderr, "drover: interrupted: killing the task(s)\n");
+	json_object_foreach(r->tasks, tid, rec) {
+		if (!json_is_true(json_object_get(rec, "done")))
+			call(r, json_pack("{s:s,s:{s:{s:s}}}", "type", "KILL", "kill", "task_id",
+					  "value", tid));
+	}
 }
 
 static int usage(void)
@@ -349,7 +383,7 @@ static int usage(void)
 	fprintf(stderr,
 		"Usage: %s task run [--name N] [--role R] [--cpus C] [--mem MIB] [--ports K]\n"
 		"                   [--limit-cpus C] [--limit-mem MIB] [--user U] [--env K=V]...\n"
-		"                   [--count N] [--detach] -- CMD [ARGS...]\n"
+		"                   [--count N] [--grace SECONDS] [--detach] -- CMD [ARGS...]\n"
 		"One CMD word runs through /bin/sh -c; several run as an argv.\n"
 		"Exit status: the task's own; 128+N for signal N; 121 OOM; 122 lost; 123 error;\n"
 		"124 killed; 125 drover failed.\n",
@@ -376,9 +410,11 @@ int do_task_run(int argc, char **argv)
 		{"ports", required_argument, NULL, 'P'}, {"limit-cpus", required_argument, NULL, 'C'},
 		{"limit-mem", required_argument, NULL, 'M'}, {"user", required_argument, NULL, 'u'},
 		{"env", required_argument, NULL, 'e'},	 {"count", required_argument, NULL, 'N'},
-		{"detach", no_argument, NULL, 'd'},	 {0},
+		{"detach", no_argument, NULL, 'd'},	 {"grace", required_argument, NULL, 'g'},
+		{0},
 	};
-	struct run r = {.name = "drover-task", .role = "*", .cpus = 0.1, .mem = 32, .count = 1};
+	struct run r = {.name = "drover-task", .role = "*", .cpus = 0.1, .mem = 32, .count = 1,
+			.grace_s = -1};
 	struct sigaction sa = {.sa_handler = on_signal};
 	char *sub_s;
 	json_t *sub;
@@ -437,6 +473,12 @@ int do_task_run(int argc, char **argv)
 		case 'd':
 			r.detach = true;
 			break;
+		case 'g':
+			if (!parse_pos(optarg, &r.grace_s) && strcmp(optarg, "0") != 0)
+				goto bad;
+			if (strcmp(optarg, "0") == 0)
+				r.grace_s = 0;
+			break;
 		default:
 			free(r.env);
 			return usage();
@@ -466,6 +508,7 @@ int do_task_run(int argc, char **argv)
 			 on_record, on_stream_done, &r);
 	free(sub_s);
 	the_run = &r;
+	loop_set_wake(r.loop, on_wake, &r);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	loop_run(r.loop);

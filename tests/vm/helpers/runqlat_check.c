@@ -94,7 +94,7 @@ static int cgroup_id(const char *path, uint64_t *ret_id)
 	union {
 		struct file_handle fh;
 		char buf[sizeof(struct file_handle) + sizeof(uint64_t)];
-	} h = { .fh.handle_bytes = sizeof(uint64_t) };
+	} h = {.fh.handle_bytes = sizeof(uint64_t)};
 	int mount_id;
 	uint64_t id;
 
@@ -120,6 +120,8 @@ static int ping_pong(int rounds)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		close(to_child[1]);
+		close(to_parent[0]);
 		for (;;) {
 			if (read(to_child[0], &c, 1) != 1)
 				_exit(0);
@@ -157,7 +159,8 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 		prev = &key;
 	}
 	if (bpf_map__lookup_elem(skel->maps.runq_hists, &cgid, sizeof(cgid), &h, sizeof(h), 0)) {
-		fprintf(stderr, "runqlat_check: no histogram for cgroup %llu (%u cgroups in the map)\n",
+		fprintf(stderr,
+			"runqlat_check: no histogram for cgroup %llu (%u cgroups in the map)\n",
 			(unsigned long long)cgid, entries);
 		return -ENOENT;
 	}
@@ -201,6 +204,7 @@ int main(int argc, char **argv)
 		}
 	}
 	libbpf_set_print(print_libbpf);
+	setvbuf(stdout, NULL, _IOLBF, 0); /* a console log reads best in order */
 
 	r = cgroup2_mount(mnt, sizeof(mnt));
 	if (r < 0) {

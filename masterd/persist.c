@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The master's side of the registry (owner thread): write what changed as it changes, commit
+ * once per loop iteration, and at start read it all back into struct master.
+ *
+ * Recovery: frameworks come back disconnected (their failover timeout runs from the
+ * restart, and at least --agent-reregister-timeout); agents come back unconnected and get
+ * --agent-reregister-timeout to reregister with their tasks before those are reported
+ * UNREACHABLE (partition-aware frameworks) or LOST; tasks come back with their latest
+ * status, and an update that was never acknowledged goes out again when the framework
+ * resubscribes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "master.h"
+#include "registry.h"
+#include "validate.h"
+
+#define ERRLEN 512
+
+static void failed(struct master *m, int r, const char *what, const char *id)
+{
+	if (r >= 0)
+		return;
+	log_error_errno(r, "registry: cannot write %s '%s': %s", what, id ? id : "",
+			registry_error(m->registry));
+	m->registry_failed = true;
+}
+
+void master_commit(struct master *m)
+{
+	int64_t t0;
+	unsigned n;
+	int r;
+
+	if (!m->registry || !(n = registry_pending(m->registry)))
+		goto out;
+	t0 = now_mono_ns();
+	r = registry_commit(m->registry);
+	if (r < 0) {
+		log_error_errno(r, "registry: commit failed: %s", registry_error(m->registry));
+		m->registry_failed = true;
+	}
+	m->metrics.registry_commits++;
+	m->metrics.registry_writes += n;
+	m->metrics.registry_commit_us += (uint64_t)((now_mono_ns() - t0) / 1000);
+out:
+	if (m->registry_failed) {
+		log_error("the registry cannot be written: stopping the master");
+		loop_stop(m->loop);
+	}
+}
+
+void persist_task(struct master *m, struct task *t)
+{
+	struct registry_task rt = {
+		.fw_id = t->fw_id,
+		.id = t->id,
+		.agent_id = t->agent_id,
+		.state = task_state_name(t->state),
+		.info = t->persisted ? NULL : t->info,
+		.status = t->status,
+		.pending_uuid = t->pending_uuid,
+		.acked_uuid = t->acked_uuid,
+	};
+
+	if (!m->registry)
+		return;
+	failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+	t->persisted = true;
+}
+
+void persist_task_done(struct master *m, struct task *t)
+{
+	struct registry_task rt = {
+		.fw_id = t->fw_id,
+		.id = t->id,
+		.agent_id = t->agent_id,
+		.state = task_state_name(t->state),
+		.info = t->persisted ? NULL : t->info,
+		.status = t->status,
+		.acked_uuid = t->acked_uuid,
+		.completed = true,
+	};
+
+	json_array_append_new(m->completed, task_to_json(t));
+	while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
+		json_array_remove(m->completed, 0);
+	if (m->registry)
+		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+}
+
+void persist_agent(struct master *m, const struct agent *a)
+{
+	struct registry_agent ra = {
+		.id = a->id,
+		.hostname = a->hostname,
+		.info = a->info,
+		.reachable = a->reachable,
+		.deactivated = a->deactivated,
+		.draining = a->draining,
+	};
+
+	if (m->registry)
+		failed(m, registry_put_agent(m->registry, &ra), "agent", a->id);
+}
+
+void persist_framework(struct master *m, const struct framework *fw)
+{
+	struct registry_framework rf = {
+		.id = fw->id,
+		.role = fw->role,
+		.info = fw->info,
+		.tier = fw->tier,
+		.failover_timeout = fw->failover_timeout_s,
+		.suppressed = fw->suspended,
+	};
+
+	if (m->registry)
+		failed(m, registry_put_framework(m->registry, &rf), "framework", fw->id);
+}
+
+void persist_framework_removed(struct master *m, const struct framework *fw)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
+		json_array_append_new(m->completed, task_to_json(v));
+		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
+			json_array_remove(m->completed, 0);
+	}
+	if (m->registry)
+		failed(m, registry_remove_framework(m->registry, fw->id), "framework", fw->id);
+}
+
+void persist_weight(struct master *m, const char *role, double weight)
+{
+	json_object_set_new(m->weights, role, json_real(weight));
+	if (m->registry)
+		failed(m, registry_put_weight(m->registry, role, weight), "weight of role", role);
+}
+
+/* ---------------------------------------------------------------- recovery */
+
+static int load_weight(void *opaque, const char *role, double weight)
+{
+	struct master *m = opaque;
+	char err[ERRLEN];
+
+	if (!role || !master_role_is_valid(role, err, sizeof(err)) ||
+	    !master_weight_is_valid(weight)) {
+		log_warn("registry: ignoring the bad weight of role '%s'", role ? role : "");
+		return 0;
+	}
+	if (alloc_role_set_weight(m->alloc, role, weight) == 0)
+		json_object_set_new(m->weights, role, json_real(weight));
+	return 0;
+}
+
+static int load_agent(void *opaque, const struct registry_agent *ra)
+{
+	struct master *m = opaque;
+	char err[ERRLEN];
+	struct agent *a;
+
+	if (!ra->id || !id_is_safe(ra->id, strlen(ra->id), NULL) || strmap_get(&m->agents, ra->id))
+		return 0;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->id = strdup(ra->id);
+	a->hostname = strdup(ra->hostname ? ra->hostname : "");
+	a->info = ra->info ? json_incref(ra->info) : json_object();
+	if (alloc_res_from_json(json_object_get(a->info, "resources"), &a->total, err,
+				sizeof(err)) < 0)
+		alloc_res_clear(&a->total);
+	strmap_init(&a->tasks);
+	strmap_init(&a->offers);
+	a->reachable = ra->reachable;
+	a->recovered = ra->reachable; /* an unreachable agent is not waited for again */
+	a->deactivated = ra->deactivated;
+	a->draining = ra->draining;
+	a->last_seen_ns = now_mono_ns();
+	if (!a->id || !a->hostname || strmap_put(&m->agents, a->id, a, NULL) < 0) {
+		free(a->id);
+		free(a->hostname);
+		json_decref(a->info);
+		free(a);
+		return -ENOMEM;
+	}
+	m->metrics.recovered_agents++;
+	return 0;
+}
+
+static bool has_capability(json_t *info, const char *cap)
+{
+	json_t *caps = json_object_get(info, "capabilities"), *c;
+	size_t i;
+
+	json_array_foreach(caps, i, c) {
+		if (streq(json_string_value(json_object_get(c, "type")), cap))
+			return true;
+	}
+	return false;
+}
+
+static int load_framework(void *opaque, const struct registry_framework *rf)
+{
+	struct master *m = opaque;
+	struct framework *fw;
+
+	if (!rf->id || strmap_get(&m->frameworks, rf->id))
+		return 0;
+	fw = calloc(1, sizeof(*fw));
+	if (!fw)
+		return -ENOMEM;
+	fw->id = strdup(rf->id);
+	fw->role = strdup(rf->role ? rf->role : "*");
+	fw->info = rf->info ? json_incref(rf->info) : json_object();
+	fw->tier = rf->tier;
+	fw->failover_timeout_s = rf->failover_timeout;
+	fw->partition_aware = has_capability(fw->info, "PARTITION_AWARE");
+	fw->suspended = rf->suppressed;
+	fw->recovered = true;
+	fw->disconnected_ns = now_mono_ns();
+	strmap_init(&fw->tasks);
+	strmap_init(&fw->offers);
+	if (!fw->id || !fw->role || strmap_put(&m->frameworks, fw->id, fw, NULL) < 0) {
+		free(fw->id);
+		free(fw->role);
+		json_decref(fw->info);
+		free(fw);
+		return -ENOMEM;
+	}
+	if (alloc_framework_add(m->alloc, fw->id, fw->role, fw->tier, false) < 0)
+		log_warn("allocator: cannot add recovered framework %s", fw->id);
+	else if (fw->suspended)
+		alloc_framework_suppress(m->alloc, fw->id);
+	m->metrics.recovered_frameworks++;
+	return 0;
+}
+
+static int load_task(void *opaque, const struct registry_task *rt)
+{
+	struct master *m = opaque;
+	struct framework *fw = rt->fw_id ? strmap_get(&m->frameworks, rt->fw_id) : NULL;
+	struct agent *a = rt->agent_id ? strmap_get(&m->agents, rt->agent_id) : NULL;
+	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
+	struct task *t;
+	enum task_state s;
+
+	if (!rt->id || !rt->fw_id || !rt->agent_id || !rt->state ||
+	    task_state_parse(rt->state, &s) < 0)
+		return 0;
+	if (rt->completed || !fw) {
+		/* history: only its JSON is kept */
+		struct task tmp = {
+			.id = (char *)rt->id,
+			.fw_id = (char *)rt->fw_id,
+			.agent_id = (char *)rt->agent_id,
+			.info = rt->info,
+			.state = s,
+			.status = rt->status,
+		};
+		json_array_append_new(m->completed, task_to_json(&tmp));
+		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
+			json_array_remove(m->completed, 0);
+		return 0;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->id = strdup(rt->id);
+	t->fw = fw;
+	t->fw_id = strdup(rt->fw_id);
+	t->agent_id = strdup(rt->agent_id);
+	t->info = rt->info ? json_incref(rt->info) : json_object();
+	t->status = rt->status ? json_incref(rt->status) : NULL;
+	t->state = s;
+	if (rt->pending_uuid && strlen(rt->pending_uuid) < sizeof(t->pending_uuid))
+		snprintf(t->pending_uuid, sizeof(t->pending_uuid), "%s", rt->pending_uuid);
+	if (rt->acked_uuid && strlen(rt->acked_uuid) < sizeof(t->acked_uuid))
+		snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", rt->acked_uuid);
+	t->created_ns = now_mono_ns();
+	t->persisted = true;
+	if (alloc_res_from_json(json_object_get(t->info, "resources"), &t->res, err, sizeof(err)) < 0)
+		alloc_res_clear(&t->res);
+	if (!t->status)
+		t->status = master_status(t, s, NULL, NULL);
+	if (!t->id || !t->fw_id || !t->agent_id || strmap_put(&fw->tasks, t->id, t, NULL) < 0) {
+		task_free(t);
+		return -ENOMEM;
+	}
+	if (a) {
+		agent_task_key(t->fw_id, t->id, key, sizeof(key));
+		strmap_put(&a->tasks, key, t, NULL);
+	}
+	m->metrics.recovered_tasks++;
+	return 0;
+}
+
+static const struct registry_ops load_ops = {
+	.weight = load_weight,
+	.agent = load_agent,
+	.framework = load_framework,
+	.task = load_task,
+};
+
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+int master_registry_open(struct master *m)
+{
+	const char *spec = m->flags->registry;
+	char path[4096], err[ERRLEN];
+	int64_t t0 = now_mono_ns();
+	int r;
+
+	if (spec && strcmp(spec, "none") == 0)
+		return 0;
+	if (spec && strncmp(spec, "sqlite:", 7) != 0)
+		return log_error_errno(EINVAL, "option '--registry': '%s' is not sqlite:PATH or none",
+				       spec);
+	if (spec)
+		r = snprintf(path, sizeof(path), "%s", spec + 7);
+	else
+		r = snprintf(path, sizeof(path), "%s/registry.db", m->flags->work_dir);
+	if (r >= (int)sizeof(path) || !path[0])
+		return log_error_errno(EINVAL, "option '--registry': bad path");
+	r = mkdir_parents(path);
+	if (r < 0)
+		return log_error_errno(r, "cannot create the directory of '%s': %m", path);
+	r = registry_open(path, (unsigned)m->flags->max_completed_tasks, &m->registry, err,
+			  sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "cannot open the registry: %s", err);
+	r = registry_load(m->registry, &load_ops, m);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the registry '%s': %s", path,
+				       registry_error(m->registry));
+	m->metrics.recovery_us = (now_mono_ns() - t0) / 1000;
+	log_info("registry '%s': recovered %" PRIu64 " agents, %" PRIu64 " frameworks, %" PRIu64
+		 " tasks in %.1f ms",
+		 path, m->metrics.recovered_agents, m->metrics.recovered_frameworks,
+		 m->metrics.recovered_tasks, (double)m->metrics.recovery_us / 1000);
+	return 0;
+}
+
+void master_registry_close(struct master *m)
+{
+	if (m->registry && registry_commit(m->registry) < 0)
+		log_error("registry: last commit failed: %s", registry_error(m->registry));
+	registry_close(m->registry);
+	m->registry = NULL;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The registry: what the master must not forget across a restart, in SQLite (WAL,
+ * synchronous=FULL). Admitted agents, frameworks (id, info, role), tasks with their latest
+ * state and unacknowledged update (terminal ones kept as a bounded history), role weights.
+ *
+ * Writes go into one open transaction that the owner thread commits once per loop iteration
+ * (registry_commit), so a burst of events costs one fsync. Reading back (registry_load)
+ * calls the caller's functions in this order: weights, agents, frameworks, tasks not yet
+ * completed, then completed tasks oldest first.
+ *
+ * Knows nothing of struct master: records in, records out. One thread only.
+ */
+#ifndef DROVER_MASTER_REGISTRY_H
+#define DROVER_MASTER_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+struct registry;
+
+struct registry_agent {
+	const char *id, *hostname;
+	json_t *info;      /* agent_info as registered (borrowed) */
+	bool reachable;    /* false once declared unreachable */
+	bool deactivated;  /* not offered (DEACTIVATE_AGENT, DRAIN_AGENT) */
+	bool draining;     /* its tasks are being killed (DRAIN_AGENT) */
+};
+
+struct registry_framework {
+	const char *id, *role;
+	json_t *info;      /* FrameworkInfo (borrowed) */
+	int tier;
+	double failover_timeout;
+	bool suppressed;
+};
+
+struct registry_task {
+	const char *fw_id, *id, *agent_id;
+	const char *state;        /* "TASK_RUNNING" */
+	json_t *info, *status;    /* TaskInfo as launched, latest TaskStatus (borrowed) */
+	const char *pending_uuid; /* forwarded, not yet acknowledged ("" or NULL: none) */
+	const char *acked_uuid;   /* the last update the framework acknowledged */
+	bool completed;           /* terminal and acknowledged, or its framework is gone */
+};
+
+struct registry_ops {
+	/* Each returns 0, or -errno to stop the load. */
+	int (*weight)(void *opaque, const char *role, double weight);
+	int (*agent)(void *opaque, const struct registry_agent *a);
+	int (*framework)(void *opaque, const struct registry_framework *fw);
+	int (*task)(void *opaque, const struct registry_task *t);
+};
+
+/*
+ * Open (creating) the registry at path; history is how many completed tasks to keep.
+ * On error err says what failed (the SQLite message).
+ */
+int registry_open(const char *path, unsigned history, struct registry **ret, char *err,
+		  size_t errlen);
+void registry_close(struct registry *r);
+/* The last SQLite error message. */
+const char *registry_error(const struct registry *r);
+
+int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque);
+
+int registry_put_weight(struct registry *r, const char *role, double weight);
+int registry_put_agent(struct registry *r, const struct registry_agent *a);
+int registry_put_framework(struct registry *r, const struct registry_framework *fw);
+/* The framework goes; its tasks become completed history. */
+int registry_remove_framework(struct registry *r, const char *id);
+/* Insert or replace a task (completed or not). */
+int registry_put_task(struct registry *r, const struct registry_task *t);
+
+/* Commit what was written since the last commit (one fsync); 0 when there was nothing. */
+int registry_commit(struct registry *r);
+/* Writes since the last commit (for tests and metrics). */
+unsigned registry_pending(const struct registry *r);
+
+#endif
