@@ -685,6 +685,22 @@ static int parse_ranges(struct alloc_res_item *it, const char **pp, char *err, s
 	return 0;
 }
 
+/*
+ * A set item must survive the text form: no separators of that form, no control
+ * characters (NUL included), no leading or trailing blanks.
+ */
+static bool set_item_ok(const char *s, size_t len)
+{
+	if (len == 0 || s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || strchr(",;:{}[]", c))
+			return false;
+	}
+	return true;
+}
+
 static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size_t errlen)
 {
 	const char *p = skip_ws(*pp + 1);
@@ -703,6 +719,10 @@ static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size
 			return fail(err, errlen, "resource '%s': unterminated set", it->name);
 		if (len == 0)
 			return fail(err, errlen, "resource '%s': empty set item", it->name);
+		if (!set_item_ok(s, len))
+			return fail(err, errlen,
+				    "resource '%s': set item '%.*s' has a control character or one of :[]",
+				    it->name, (int)len, s);
 		n = realloc(it->set, (it->n + 1) * sizeof(char *));
 		if (!n)
 			return -ENOMEM;
@@ -717,7 +737,8 @@ static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size
 				return fail(err, errlen, "resource '%s': empty set item", it->name);
 		}
 	}
-	qsort(it->set, it->n, sizeof(char *), str_cmp);
+	if (it->n > 1)
+		qsort(it->set, it->n, sizeof(char *), str_cmp);
 	for (size_t i = 1; i < it->n; i++)
 		if (streq(it->set[i - 1], it->set[i]))
 			return fail(err, errlen, "resource '%s': duplicate set item '%s'", it->name,
@@ -893,6 +914,11 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 		json_array_foreach(arr, i, s) {
 			if (!json_is_string(s) || !*json_string_value(s))
 				return fail(err, errlen, "resource '%s': set item %zu is not a non-empty string",
+					    name, i);
+			if (!set_item_ok(json_string_value(s), json_string_length(s)))
+				return fail(err, errlen,
+					    "resource '%s': set item %zu has a control character, "
+					    "surrounding blanks or one of ,;:{}[]",
 					    name, i);
 			it->set[it->n] = strdup(json_string_value(s));
 			if (!it->set[it->n])

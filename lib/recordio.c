@@ -22,6 +22,8 @@ void recordio_decoder_free(struct recordio_decoder *d)
 
 int recordio_feed(struct recordio_decoder *d, const char *data, size_t len)
 {
+	if (len == 0)
+		return 0;
 	if (d->len + len > d->cap) {
 		size_t cap = d->cap ? d->cap : 4096;
 		char *n;
