@@ -44,7 +44,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla
 CPPFLAGS_ALL = -D_GNU_SOURCE -DDROVER_VERSION='"$(VERSION)"' -DDROVER_GIT_REV='"$(GIT_REV)"' \
-	-I. -Ilib -Ialloc -I$(BUILD)/bpf $(NL_CFLAGS)
+	-I. -Ilib -Ialloc -Ibpf -I$(BUILD)/bpf $(NL_CFLAGS)
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANITIZE) -fstack-protector-strong -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -Wl,--as-needed
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lnl-genl-3 -lnl-3 \

@@ -247,6 +247,7 @@ static void task_free(struct agent_task *t)
 	loop_timer_del(a->loop, t->kill_timer);
 	loop_unwatch(a->loop, t->exit_watch);
 	agent_task_proc_close(&t->proc); /* the supervisor stays: the agent may be restarting */
+	agent_taskstats_untrack(a->taskstats, t, NULL);
 	if (t->cgroup_fd >= 0)
 		close(t->cgroup_fd);
 	json_decref(t->info);
@@ -274,6 +275,50 @@ static void task_cleanup(struct agent_task *t)
 		alloc_res_sub(&a->used, &t->res);
 }
 
+/* Sum the taskstats exit records of t's processes from now on (taskstats.h). */
+static void task_track(struct agent_task *t, bool partial)
+{
+	char path[1024];
+
+	if (!t->agent->taskstats)
+		return;
+	snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->fw_id, t->id);
+	if (agent_taskstats_track(t->agent->taskstats, t, path, t->proc.supervisor_pid,
+				  t->proc.task_pid, partial) < 0)
+		log_warn("task '%s': cannot track its taskstats", t->id);
+}
+
+/* Before the final kill: the live processes, so their exit records are recognised. */
+static void task_track_procs(struct agent_task *t)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (!t->agent->taskstats || t->cgroup_fd < 0)
+		return;
+	if (agent_cgroup_procs(t->cgroup_fd, &pids, &n) == 0 && n)
+		agent_taskstats_add_pids(t->agent->taskstats, t, pids, n);
+	free(pids);
+}
+
+/* After the leaf is empty: every exit record is queued; read them and take the sum. */
+static json_t *task_taskstats_json(struct agent_task *t)
+{
+	struct agent *a = t->agent;
+	struct agent_taskstats_sum sum;
+	char why[300];
+	bool on;
+
+	if (!a->taskstats)
+		return json_pack("{s:b,s:s}", "available", 0, "why", a->taskstats_note);
+	agent_taskstats_receive(a->taskstats);
+	if (agent_taskstats_untrack(a->taskstats, t, &sum) < 0)
+		return json_pack("{s:b,s:s}", "available", 0, "why",
+				 "the task ended while the agent was down");
+	on = agent_taskstats_delayacct(NULL, why, sizeof(why));
+	return agent_taskstats_sum_json(&sum, on, why);
+}
+
 /* The task's end as its terminal update: state, reason, message and final accounting. */
 static void task_finish(struct agent_task *t, const struct agent_exit_record *rec)
 {
@@ -285,6 +330,7 @@ static void task_finish(struct agent_task *t, const struct agent_exit_record *re
 
 	if (t->cgroup_fd >= 0)
 		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, &u);
+	task_track_procs(t);
 	task_cleanup(t);
 	agent_task_outcome(rec, t->kill_requested, &u, &out);
 	s = out.state == AGENT_TASK_FINISHED ? TASK_FINISHED
@@ -305,6 +351,7 @@ static void task_finish(struct agent_task *t, const struct agent_exit_record *re
 		json_object_set_new(acct, "mem_peak_bytes", json_integer((json_int_t)u.mem_peak));
 	if (u.valid & AGENT_USAGE_MEM_EVENTS)
 		json_object_set_new(acct, "oom_kills", json_integer((json_int_t)u.mem_events_oom_kill));
+	json_object_set_new(acct, "taskstats", task_taskstats_json(t));
 	json_object_set_new(ext, "accounting", acct);
 	task_status(t, s, out.reason, out.message, ext);
 }
@@ -448,6 +495,60 @@ static void task_limits(struct agent_task *t, struct agent_task_limits *lim)
 		lim->mem_limit_bytes = (uint64_t)(json_number_value(lm) * 1024 * 1024);
 }
 
+static void on_refusal_sent(long status, const char *body, size_t len, const char *err,
+			    void *data)
+{
+	if (status != 202)
+		log_warn("TASK_ERROR for a refused LAUNCH not accepted: %ld %s", status,
+			 err ? err : body);
+}
+
+/*
+ * A LAUNCH whose IDs cannot name a path (so no checkpoint, sandbox or cgroup can exist for
+ * it): one TASK_ERROR, sent once and not retried (the master refuses such IDs before they
+ * get here; this is the agent's own line of defence).
+ */
+static void refuse_launch(struct agent *a, json_t *ev, const char *message)
+{
+	json_t *fid = json_object_get(ev, "framework_id");
+	json_t *tid = json_object_get(json_object_get(ev, "task"), "task_id");
+	char uuid[UUID_STR_LEN];
+	json_t *st;
+
+	if (!json_is_string(json_object_get(fid, "value")) ||
+	    !json_is_string(json_object_get(tid, "value")) || !a->subscribed)
+		return;
+	uuid_random(uuid);
+	st = json_pack("{s:O,s:s,s:s,s:s,s:s,s:s,s:f,s:o}", "task_id", tid, "state", "TASK_ERROR",
+		       "source", "SOURCE_AGENT", "reason", "REASON_TASK_INVALID", "message",
+		       message, "uuid", uuid, "timestamp", (double)now_real_ns() / 1e9, "agent_id",
+		       wire_id(a->agent_id));
+	post_call(a,
+		  json_pack("{s:s,s:{s:O,s:o,s:s}}", "type", "STATUS_UPDATE", "status_update",
+			    "framework_id", fid, "status", st, "latest_state", "TASK_ERROR"),
+		  on_refusal_sent, a, NULL);
+}
+
+/* A launch failed after its sandbox was made: remove it, and the framework's dir if empty. */
+static void task_sandbox_discard(struct agent_task *t)
+{
+	char *slash;
+	int r;
+
+	if (!t->sandbox[0])
+		return;
+	r = agent_sandbox_remove(t->sandbox);
+	if (r < 0)
+		log_warn_errno(r, "cannot remove the sandbox '%s' of a failed launch: %m",
+			       t->sandbox);
+	slash = strrchr(t->sandbox, '/');
+	if (slash) {
+		*slash = '\0';
+		(void)rmdir(t->sandbox); /* sandboxes/<framework>, when this was its last */
+	}
+	t->sandbox[0] = '\0';
+}
+
 static void launch(struct agent *a, json_t *ev)
 {
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
@@ -466,8 +567,18 @@ static void launch(struct agent *a, json_t *ev)
 	char **argv = NULL, **envp = NULL;
 	int sandbox_fd = -1, r;
 
-	if (!fid || !tid || !agent_task_id_valid(fid) || !agent_task_id_valid(tid)) {
-		log_warn("LAUNCH with a missing or unsafe id ignored");
+	if (!fid || !tid) {
+		log_warn("LAUNCH without a framework or task ID ignored: %s", err);
+		return;
+	}
+	if (!agent_task_id_valid_n(fid, json_string_length(json_object_get(
+						 json_object_get(ev, "framework_id"), "value"))) ||
+	    !agent_task_id_valid_n(tid, json_string_length(json_object_get(
+						 json_object_get(task, "task_id"), "value")))) {
+		log_warn("LAUNCH with an unsafe framework or task ID refused");
+		refuse_launch(a, ev,
+			      "the framework and task IDs must be usable as a file name: 1 to "
+			      "255 bytes, no '/', no control characters, not '.' or '..'");
 		return;
 	}
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
@@ -499,36 +610,7 @@ static void launch(struct agent *a, json_t *ev)
 			    "Task needs more than this agent has free", NULL);
 		goto out;
 	}
-	alloc_res_add(&a->used, &t->res);
-	t->state = TASK_STARTING;
-
-	r = mkdir_p(t->sandbox);
-	if (r < 0) {
-		snprintf(err, sizeof(err), "cannot create the sandbox: %s", strerror(-r));
-		task_cleanup(t);
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
-		goto out;
-	}
-	sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	r = sandbox_fd < 0 ? -errno : agent_cgroup_task_create(&a->cg, fid, tid, &t->cgroup_fd);
-	if (r < 0) {
-		snprintf(err, sizeof(err), "cannot create the task's sandbox or cgroup: %s",
-			 strerror(-r));
-		task_cleanup(t);
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
-		goto out;
-	}
-	task_limits(t, &lim);
-	r = agent_isolators_prepare(&a->iso_ctx, t->cgroup_fd, &lim, &iso, err, sizeof(err));
-	if (r < 0) {
-		task_cleanup(t);
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
-		goto out;
-	}
-	snprintf(t->isolation_note, sizeof(t->isolation_note), "%s", iso.note);
-
-	spec.sandbox_fd = sandbox_fd;
-	spec.cgroup_fd = t->cgroup_fd;
+	/* What the request alone can tell is wrong is refused before anything is created. */
 	spec.user = json_string_value(json_object_get(cmd, "user"));
 	envp = strv_from_json(env, true);
 	spec.envp = envp;
@@ -539,6 +621,45 @@ static void launch(struct agent *a, json_t *ev)
 		spec.path = json_string_value(json_object_get(cmd, "value"));
 		spec.argv = argv && argv[0] ? argv : NULL;
 	}
+	task_limits(t, &lim);
+	if (agent_launch_spec_check(&spec, &lerr) < 0 ||
+	    (agent_task_limits_check(&lim, lerr.message, sizeof(lerr.message)) < 0)) {
+		t->sandbox[0] = '\0';
+		task_status(t, TASK_ERROR, "REASON_TASK_INVALID", lerr.message, NULL);
+		goto out;
+	}
+	alloc_res_add(&a->used, &t->res);
+	t->state = TASK_STARTING;
+
+	r = mkdir_p(t->sandbox);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot create the sandbox: %s", strerror(-r));
+		task_cleanup(t);
+		task_sandbox_discard(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
+	sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	r = sandbox_fd < 0 ? -errno : agent_cgroup_task_create(&a->cg, fid, tid, &t->cgroup_fd);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot create the task's sandbox or cgroup: %s",
+			 strerror(-r));
+		task_cleanup(t);
+		task_sandbox_discard(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
+	r = agent_isolators_prepare(&a->iso_ctx, t->cgroup_fd, &lim, &iso, err, sizeof(err));
+	if (r < 0) {
+		task_cleanup(t);
+		task_sandbox_discard(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
+	snprintf(t->isolation_note, sizeof(t->isolation_note), "%s", iso.note);
+
+	spec.sandbox_fd = sandbox_fd;
+	spec.cgroup_fd = t->cgroup_fd;
 	task_status(t, TASK_STARTING, NULL, NULL, NULL);
 	r = agent_spawn_prepare(&spec, &sp, &lerr);
 	if (r >= 0)
@@ -548,6 +669,7 @@ static void launch(struct agent *a, json_t *ev)
 			agent_launch_error_format(&lerr, sp);
 		agent_task_reap(&t->proc);
 		task_cleanup(t);
+		task_sandbox_discard(t);
 		task_status(t, TASK_FAILED,
 			    lerr.stage == AGENT_LAUNCH_USER || lerr.stage == AGENT_LAUNCH_INVALID
 				    ? "REASON_TASK_INVALID"
@@ -559,6 +681,7 @@ static void launch(struct agent *a, json_t *ev)
 	t->started_ns = now_mono_ns();
 	t->exit_watch = loop_watch_fd(a->loop, t->proc.supervisor_pidfd, EPOLLIN,
 				      on_supervisor_exit, t);
+	task_track(t, false);
 	task_status(t, TASK_RUNNING, NULL, NULL, NULL);
 out:
 	agent_spawn_free(sp);
@@ -651,6 +774,7 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		t->state = TASK_RUNNING;
 		t->exit_watch = loop_watch_fd(a->loop, t->proc.supervisor_pidfd, EPOLLIN,
 					      on_supervisor_exit, t);
+		task_track(t, true);
 		if (t->cgroup_fd >= 0) {
 			task_limits(t, &lim);
 			agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);
@@ -925,6 +1049,15 @@ static int detect_resources(struct agent *a, char *err, size_t errlen)
 	return alloc_res_parse(text, &a->total, err, errlen);
 }
 
+static void on_taskstats(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct agent *a = data;
+	int r = agent_taskstats_receive(a->taskstats);
+
+	if (r < 0)
+		log_warn_errno(r, "reading taskstats: %m");
+}
+
 int agent_init(struct agent *a, struct agent_flags *flags)
 {
 	char err[ERRLEN];
@@ -986,6 +1119,11 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	a->iso_ctx.strict = flags->enforce == AGENT_ENFORCE_STRICT;
 	a->iso_ctx.available = a->cg.report.available;
 	a->iso_ctx.pids_max_default = (uint64_t)flags->pids_max;
+	if (agent_taskstats_open(&a->taskstats, a->taskstats_note, sizeof(a->taskstats_note)) < 0)
+		log_warn("terminal updates carry no taskstats accounting: %s", a->taskstats_note);
+	else
+		a->taskstats_watch = loop_watch_fd(a->loop, agent_taskstats_fd(a->taskstats),
+						   EPOLLIN, on_taskstats, a);
 	r = agent_recover(a);
 	if (r < 0)
 		return r;
@@ -1018,6 +1156,9 @@ void agent_fini(struct agent *a)
 {
 	agent_api_stop(a);
 	strmap_clear(&a->tasks, free_task);
+	if (a->taskstats_watch)
+		loop_unwatch(a->loop, a->taskstats_watch);
+	agent_taskstats_free(a->taskstats);
 	if (a->http)
 		http_client_free(a->http);
 	if (a->loop) {

@@ -11,10 +11,12 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "bpf_agent.h"
 #include "cgroup.h"
 #include "checkpoint.h"
 #include "isolator.h"
 #include "supervisor.h"
+#include "taskstats.h"
 #include "flags.h"
 #include "http_client.h"
 #include "id.h"
@@ -79,6 +81,10 @@ struct agent {
 	struct agent_isolator_ctx iso_ctx;
 	struct checkpoint ckpt;
 	struct agent_api *api;
+	struct agent_bpf *bpf; /* bpf_agent.h; never NULL after agent_init */
+	struct agent_taskstats *taskstats; /* NULL: unavailable, see taskstats_note */
+	struct loop_watch *taskstats_watch;
+	char taskstats_note[300];
 };
 
 json_t *agent_enforcement_json(struct agent *a);

@@ -8,6 +8,7 @@
 
 static const char *const enforce_choices[] = {"strict", "best-effort", NULL};
 static const char *const recover_choices[] = {"reconnect", "cleanup", NULL};
+static const char *const bpf_choices[] = {"auto", "off", NULL};
 
 const struct conf_opt agent_flag_table[] = {
 	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT", "the master to register with"},
@@ -28,6 +29,14 @@ const struct conf_opt agent_flag_table[] = {
 	{"pids-max", CONF_INT, F(pids_max), "4096", "N", "default pids.max for a task", 1, 4194304},
 	{"sample-interval", CONF_DURATION, F(sample_interval_ns), "1s", "DURATION",
 	 "how often task usage is sampled", 100000000, 3600 * SEC},
+	{"bpf", CONF_ENUM, F(bpf), "auto", NULL,
+	 "eBPF measurement and enforcement: load what the kernel supports (auto), or read "
+	 "cgroupfs and enforce no devices or ports (off)",
+	 0, 0, bpf_choices},
+	{"bpf-pin-dir", CONF_STRING, F(bpf_pin_dir), "/sys/fs/bpf/drover", "DIR",
+	 "where the BPF programs and maps are pinned for drover and bpftool ('' : nowhere)"},
+	{"bpf-stats", CONF_BOOL, F(bpf_stats), "false", NULL,
+	 "keep BPF run-time statistics (run_time_ns, run_cnt) on while the agent runs"},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
 	CONF_END,
 };

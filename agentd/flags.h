@@ -3,11 +3,13 @@
 #ifndef DROVER_AGENT_FLAGS_H
 #define DROVER_AGENT_FLAGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "conf.h"
 
 enum agent_enforce { AGENT_ENFORCE_STRICT, AGENT_ENFORCE_BEST_EFFORT };
 enum agent_recover { AGENT_RECOVER_RECONNECT, AGENT_RECOVER_CLEANUP };
+enum agent_bpf_mode { AGENT_BPF_AUTO, AGENT_BPF_OFF };
 
 struct agent_flags {
 	char *master;
@@ -21,6 +23,9 @@ struct agent_flags {
 	int64_t pids_max;
 	int64_t sample_interval_ns;
 	char *log_level;
+	int bpf;           /* enum agent_bpf_mode */
+	char *bpf_pin_dir;
+	bool bpf_stats;
 };
 
 extern const struct conf_opt agent_flag_table[];

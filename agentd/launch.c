@@ -3,6 +3,7 @@
  * Launching a task's process into its cgroup. What runs where (agent, supervisor, child)
  * and why the child path is async-signal-safe: launch.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -265,6 +267,52 @@ static int open_output(int sandbox_fd, const char *name, const struct agent_spaw
 	return fd;
 }
 
+/* Count a vector toward the limits agent_spawn_prepare enforces; -E2BIG beyond them. */
+static int strv_measure(char *const *v, size_t *count, size_t *total)
+{
+	for (size_t i = 0; v && v[i]; i++) {
+		size_t len = strnlen(v[i], AGENT_ARG_STRLEN_MAX + 1);
+
+		if (++*count > AGENT_ARGS_COUNT_MAX || len > AGENT_ARG_STRLEN_MAX ||
+		    *total + len + 1 > AGENT_ARGS_TOTAL_MAX)
+			return -E2BIG;
+		*total += len + 1;
+	}
+	return 0;
+}
+
+int agent_launch_spec_check(const struct agent_launch_spec *spec, struct agent_launch_error *err)
+{
+	size_t count = 0, total = 0;
+	int r;
+
+	if (err)
+		*err = (struct agent_launch_error){0};
+	if (!!spec->command == !!spec->path)
+		return set_err(err, AGENT_LAUNCH_INVALID, EINVAL,
+			       "give either a shell command or an executable path");
+	if (spec->command && !*spec->command)
+		return set_err(err, AGENT_LAUNCH_INVALID, EINVAL, "the command is empty");
+	if (spec->path && !*spec->path)
+		return set_err(err, AGENT_LAUNCH_INVALID, EINVAL, "the executable path is empty");
+	if (spec->command) {
+		char *const shv[] = {"sh", "-c", (char *)spec->command, NULL};
+
+		r = strv_measure(shv, &count, &total);
+	} else {
+		char *const one[] = {(char *)spec->path, NULL};
+
+		r = strv_measure(spec->argv ? spec->argv : one, &count, &total);
+	}
+	if (r >= 0)
+		r = strv_measure(spec->envp, &count, &total);
+	if (r < 0)
+		return set_err(err, AGENT_LAUNCH_INVALID, E2BIG,
+			       "the command line and environment are too large (at most %d strings of %d bytes, %d bytes in all)",
+			       AGENT_ARGS_COUNT_MAX, AGENT_ARG_STRLEN_MAX, AGENT_ARGS_TOTAL_MAX);
+	return 0;
+}
+
 int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn **ret,
 			struct agent_launch_error *err)
 {
@@ -369,6 +417,66 @@ out_free:
 		set_err(err, AGENT_LAUNCH_INVALID, ENOMEM, "out of memory");
 	agent_spawn_free(sp);
 	return r;
+}
+
+/* ---------------------------------------------------------------- sandbox removal */
+
+/* Empty the directory at dfd (consumed), recursing at most depth levels on the same fs. */
+static int rm_contents(int dfd, dev_t dev, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		r = -errno;
+		close(dfd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		int fd;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (st.st_dev != dev || depth <= 0) {
+				r = -EXDEV;
+				continue;
+			}
+			fd = openat(dirfd(d), de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				(void)rm_contents(fd, dev, depth - 1);
+			if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && r == 0)
+				r = -errno;
+		} else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0) {
+			r = -errno;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int agent_sandbox_remove(const char *path)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	r = rm_contents(fd, st.st_dev, 16);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return r < 0 ? r : -errno;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- clone */

@@ -106,6 +106,18 @@ struct agent_spawn {
 
 int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn **ret,
 			struct agent_launch_error *err);
+/*
+ * The request-only checks of agent_spawn_prepare (command or path, sizes), without fds,
+ * users or allocations: the agent calls it before it creates the sandbox and the leaf, so
+ * a bad request leaves nothing behind. AGENT_LAUNCH_INVALID with a message, or 0.
+ */
+int agent_launch_spec_check(const struct agent_launch_spec *spec, struct agent_launch_error *err);
+/*
+ * Remove a task's sandbox directory (its files and, below it, directories the task made),
+ * without following symlinks and without leaving the directory's file system. 0 also when
+ * it is already gone.
+ */
+int agent_sandbox_remove(const char *path);
 void agent_spawn_free(struct agent_spawn *sp);
 
 /*

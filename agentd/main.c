@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* drover-agent: parse args -> load config -> init -> loop -> teardown. */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "agent.h"
 #include "flags.h"
+#include "daemon.h"
 #include "log.h"
-#include "version.h"
 
 static struct agent *the_agent; /* for the signal handler only */
 
@@ -44,43 +45,18 @@ static const char synopsis[] = "[OPTIONS]\n\nThe Drover agent: runs tasks in cgr
 
 int main(int argc, char **argv)
 {
+	static const struct daemon_desc desc = {
+		.prog = "drover-agent",
+		.synopsis = synopsis,
+		.env_prefix = "DROVER_AGENT",
+		.table = agent_flag_table,
+		.log_level_offset = offsetof(struct agent_flags, log_level),
+	};
 	struct agent_flags flags = {0};
-	char err[512] = "";
-	enum log_level level;
-	int r, optind_;
+	int r = daemon_parse_args(&desc, &flags, argc, argv);
 
-	log_set_ident("drover-agent");
-	r = conf_parse(agent_flag_table, &flags, "DROVER_AGENT", argc, argv, &optind_, err,
-		       sizeof(err));
-	if (r == CONF_HELP) {
-		conf_usage(stdout, "drover-agent", synopsis, agent_flag_table, "DROVER_AGENT");
-		r = 0;
-		goto out;
-	}
-	if (r == CONF_VERSION) {
-		version_print("drover-agent");
-		r = 0;
-		goto out;
-	}
-	if (r < 0) {
-		fprintf(stderr, "drover-agent: %s\n", err);
-		r = 2;
-		goto out;
-	}
-	if (optind_ < argc) {
-		fprintf(stderr, "drover-agent: unexpected argument '%s'\n", argv[optind_]);
-		r = 2;
-		goto out;
-	}
-	if (log_level_parse(flags.log_level, &level) < 0) {
-		fprintf(stderr, "drover-agent: option '--log-level': '%s' is not a level\n",
-			flags.log_level);
-		r = 2;
-		goto out;
-	}
-	log_max_level = level;
-	r = run(&flags);
-out:
+	if (r < 0)
+		r = run(&flags);
 	conf_free(agent_flag_table, &flags);
 	return r;
 }

@@ -3,6 +3,11 @@
  * Run-queue latency per cgroup: the time a thread waits runnable before it runs, as a
  * log2 histogram keyed by the cgroup id of the thread that waited (the woken one, not
  * whichever task happened to be current when it was woken).
+ *
+ * The enqueue time lives in task-local storage (no pid-keyed hash to look up, insert and
+ * delete on every switch). With track_all (the default, for tests and tools) a histogram is
+ * created for every cgroup that waits; the agent clears it and creates the histograms of its
+ * task cgroups itself, so other cgroups on the host cost one failed lookup and no map space.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,10 +19,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TASK_RUNNING 0
 
+const volatile bool track_all = true;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u64);
 } runq_start SEC(".maps");
 
@@ -30,13 +37,13 @@ struct {
 
 static __always_inline void mark_enqueued(struct task_struct *p)
 {
-	__u32 pid = BPF_CORE_READ(p, pid);
-	__u64 now;
+	__u64 *ts;
 
-	if (!pid)
+	if (!p->pid) /* the idle tasks */
 		return;
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&runq_start, &pid, &now, BPF_ANY);
+	ts = bpf_task_storage_get(&runq_start, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -74,22 +81,26 @@ int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_st
 	static const struct runq_hist zero;
 	struct runq_hist *h;
 	__u64 *tsp, delta, cgid;
-	__u32 pid, slot;
+	__u32 slot;
 
 	/* a preempted task goes straight back on the run queue */
-	if (BPF_CORE_READ(prev, __state) == TASK_RUNNING)
+	if (prev->__state == TASK_RUNNING)
 		mark_enqueued(prev);
 
-	pid = BPF_CORE_READ(next, pid);
-	tsp = bpf_map_lookup_elem(&runq_start, &pid);
-	if (!tsp)
+	if (!next->pid)
+		return 0;
+	tsp = bpf_task_storage_get(&runq_start, next, 0, 0);
+	if (!tsp || !*tsp)
 		return 0;
 	delta = bpf_ktime_get_ns() - *tsp;
-	bpf_map_delete_elem(&runq_start, &pid);
+	*tsp = 0;
 
-	cgid = BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id);
+	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
+	cgid = next->cgroups->dfl_cgrp->kn->id;
 	h = bpf_map_lookup_elem(&runq_hists, &cgid);
 	if (!h) {
+		if (!track_all)
+			return 0;
 		bpf_map_update_elem(&runq_hists, &cgid, &zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&runq_hists, &cgid);
 		if (!h)

@@ -54,7 +54,7 @@ void *http_request_get_data(const struct http_request *req);
  */
 void http_reply(struct http_request *req, unsigned status, const char *content_type,
 		const char *body, size_t len, const char *const *extra_headers);
-/* Convenience: {"message": msg} (Mesos answers errors as plain text; see docs/api.md). */
+/* An error answer: the message as a plain-text body, as Mesos answers (see docs/api.md). */
 void http_reply_error(struct http_request *req, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -178,10 +178,7 @@ static void subscribe(struct master *m, struct msg *msg)
 		strmap_init(&a->offers);
 		is_new = true;
 	} else {
-		if (a->connected) {
-			http_stream_end(a->stream);
-		}
-		http_stream_unref(a->stream);
+		master_stream_retire(m, a->stream);
 		a->stream = NULL;
 		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
 	}

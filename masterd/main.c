@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* drover-master: parse args -> load config -> init -> loop -> teardown. */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "flags.h"
 #include "master.h"
+#include "daemon.h"
 #include "log.h"
-#include "version.h"
 
 static struct master *the_master; /* for the signal handler only */
 
@@ -43,43 +44,18 @@ static const char synopsis[] = "[OPTIONS]\n\nThe Drover master: scheduler, agent
 
 int main(int argc, char **argv)
 {
+	static const struct daemon_desc desc = {
+		.prog = "drover-master",
+		.synopsis = synopsis,
+		.env_prefix = "DROVER_MASTER",
+		.table = master_flag_table,
+		.log_level_offset = offsetof(struct master_flags, log_level),
+	};
 	struct master_flags flags = {0};
-	char err[512] = "";
-	enum log_level level;
-	int r, optind_;
+	int r = daemon_parse_args(&desc, &flags, argc, argv);
 
-	log_set_ident("drover-master");
-	r = conf_parse(master_flag_table, &flags, "DROVER_MASTER", argc, argv, &optind_, err,
-		       sizeof(err));
-	if (r == CONF_HELP) {
-		conf_usage(stdout, "drover-master", synopsis, master_flag_table, "DROVER_MASTER");
-		r = 0;
-		goto out;
-	}
-	if (r == CONF_VERSION) {
-		version_print("drover-master");
-		r = 0;
-		goto out;
-	}
-	if (r < 0) {
-		fprintf(stderr, "drover-master: %s\n", err);
-		r = 2;
-		goto out;
-	}
-	if (optind_ < argc) {
-		fprintf(stderr, "drover-master: unexpected argument '%s'\n", argv[optind_]);
-		r = 2;
-		goto out;
-	}
-	if (log_level_parse(flags.log_level, &level) < 0) {
-		fprintf(stderr, "drover-master: option '--log-level': '%s' is not a level\n",
-			flags.log_level);
-		r = 2;
-		goto out;
-	}
-	log_max_level = level;
-	r = run(&flags);
-out:
+	if (r < 0)
+		r = run(&flags);
 	conf_free(master_flag_table, &flags);
 	return r;
 }

@@ -88,6 +88,34 @@ bool stream_send_event(struct http_stream *s, json_t *ev)
 	return ok;
 }
 
+void master_stream_retire(struct master *m, struct http_stream *s)
+{
+	if (!s)
+		return;
+	http_stream_end(s);
+	if (m->nclosing == m->capclosing) {
+		size_t cap = m->capclosing ? 2 * m->capclosing : 16;
+		struct http_stream **n = realloc(m->closing, cap * sizeof(*n));
+		if (!n)
+			return; /* keep the reference: a leak, never a dangling pointer */
+		m->closing = n;
+		m->capclosing = cap;
+	}
+	m->closing[m->nclosing++] = s;
+}
+
+static bool stream_retired(struct master *m, struct http_stream *s)
+{
+	for (size_t i = 0; i < m->nclosing; i++) {
+		if (m->closing[i] == s) {
+			m->closing[i] = m->closing[--m->nclosing];
+			http_stream_unref(s);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void dispatch(struct master *m, struct msg *msg)
 {
 	switch (msg->kind) {
@@ -107,6 +135,12 @@ static void dispatch(struct master *m, struct msg *msg)
 		/* find who owned the stream: frameworks and agents keep their stream pointer */
 		size_t it = 0;
 		void *v;
+		/*
+		 * The server dropped its reference after posting this; ours keeps the stream
+		 * alive (frameworks' and agents' current streams, or retired ones).
+		 */
+		if (stream_retired(m, msg->stream))
+			break;
 		for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
 			struct framework *fw = v;
 			if (fw->stream == msg->stream) {
@@ -122,7 +156,6 @@ static void dispatch(struct master *m, struct msg *msg)
 			}
 		}
 out:
-		http_stream_unref(msg->stream); /* the reference the closed callback took */
 		break;
 	}
 	}
@@ -308,18 +341,17 @@ void master_fini(struct master *m)
 	/* The owner is done: drop queued requests (the server answers them 503), stop HTTP. */
 	while ((msg = m->qhead)) {
 		m->qhead = msg->next;
-		if (msg->kind == MSG_STREAM_CLOSED)
-			http_stream_unref(msg->stream);
 		msg_free(msg);
 	}
 	http_server_stop(m->http);
-	/* closed-stream notices posted while stopping */
+	/* closed-stream notices posted while stopping (the references are ours, below) */
 	while ((msg = m->qhead)) {
 		m->qhead = msg->next;
-		if (msg->kind == MSG_STREAM_CLOSED)
-			http_stream_unref(msg->stream);
 		msg_free(msg);
 	}
+	while (m->nclosing)
+		http_stream_unref(m->closing[--m->nclosing]);
+	free(m->closing);
 	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
 	strmap_clear(&m->frameworks, free_framework);

@@ -128,6 +128,10 @@ struct master {
 	int64_t started_ns;
 	char master_id[UUID_STR_LEN];
 
+	/* streams the owner ended and holds until their closed notice arrives */
+	struct http_stream **closing;
+	size_t nclosing, capclosing;
+
 	/* the queue from HTTP threads */
 	pthread_mutex_t qlock;
 	struct msg *qhead, *qtail;
@@ -155,6 +159,12 @@ void master_request_allocation(struct master *m);
 void msg_free(struct msg *msg);
 /* Count a reply in the HTTP metrics (reply_json/reply_error do it themselves). */
 void master_count_status(struct master *m, unsigned status);
+/*
+ * End a stream the owner holds a reference to, keeping that reference until the stream's
+ * MSG_STREAM_CLOSED arrives: the notice carries a bare pointer, which must not be freed (or
+ * reused by a new stream) before the owner has seen it.
+ */
+void master_stream_retire(struct master *m, struct http_stream *s);
 /* Send one event on a stream; false when the stream is gone. */
 bool stream_send_event(struct http_stream *s, json_t *ev);
 void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);

@@ -164,10 +164,11 @@ json_t *offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
 
-	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:O,s:{s:s}}", "id", wire_id(o->id),
+	/* "o" steals: a reference of our own to the agent's attributes, or a new array */
+	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:o,s:{s:s}}", "id", wire_id(o->id),
 			 "framework_id", wire_id(o->fw->id), "agent_id", wire_id(o->agent->id),
 			 "hostname", o->agent->hostname, "resources", alloc_res_to_json(&o->res),
-			 "attributes", attrs ? attrs : json_array(), "allocation_info", "role",
+			 "attributes", attrs ? json_incref(attrs) : json_array(), "allocation_info", "role",
 			 o->fw->role);
 }
 

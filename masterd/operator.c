@@ -28,11 +28,11 @@ json_t *task_to_json(const struct task *t)
 static json_t *agent_to_json(struct master *m, const struct agent *a)
 {
 	const struct alloc_res *total = NULL, *avail = NULL;
-	json_t *j = json_pack("{s:{s:o,s:s,s:O,s:O},s:b,s:b,s:b,s:o}", "agent_info", "id",
+	json_t *attrs = json_object_get(a->info, "attributes");
+	json_t *j = json_pack("{s:{s:o,s:s,s:O*,s:o},s:b,s:b,s:b,s:o}", "agent_info", "id",
 			      wire_id(a->id), "hostname", a->hostname, "resources",
 			      json_object_get(a->info, "resources"), "attributes",
-			      json_object_get(a->info, "attributes") ? json_object_get(a->info, "attributes")
-								     : json_array(),
+			      attrs ? json_incref(attrs) : json_array(),
 			      "active", a->connected && a->reachable, "reachable", a->reachable,
 			      "draining", a->draining, "total_resources", alloc_res_to_json(&a->total));
 

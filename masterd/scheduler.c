@@ -305,12 +305,9 @@ static void subscribe(struct master *m, struct msg *msg)
 		stream_send_event(fw->stream,
 				  wire_event("ERROR", "error",
 					     json_pack("{s:s}", "message", "Framework failed over")));
-		http_stream_end(fw->stream);
 	}
-	if (fw->stream) {
-		http_stream_unref(fw->stream);
-		fw->stream = NULL;
-	}
+	master_stream_retire(m, fw->stream);
+	fw->stream = NULL;
 	uuid_random(sid);
 	hdrs[0] = "Mesos-Stream-Id";
 	hdrs[1] = sid;
@@ -867,11 +864,8 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 				master_alloc_recover(m, a, fw, &t->res, 0);
 		}
 	}
-	if (fw->stream) {
-		http_stream_end(fw->stream);
-		http_stream_unref(fw->stream);
-		fw->stream = NULL;
-	}
+	master_stream_retire(m, fw->stream);
+	fw->stream = NULL;
 	persist_framework_removed(m, fw);
 	master_alloc_framework_remove(m, fw);
 	strmap_del(&m->frameworks, fw->id);

@@ -8,6 +8,10 @@
 #include "api.h"
 #include "main.h"
 
+/* Set while a caller can do without the answer: errors are not printed. */
+static bool quiet;
+#define api_err(...) ({ if (!quiet) p_err(__VA_ARGS__); })
+
 struct buf {
 	char *data;
 	size_t len;
@@ -49,7 +53,7 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 	body = json_dumps(req, JSON_COMPACT);
 	c = curl_easy_init();
 	if (!c || !body) {
-		p_err("out of memory");
+		api_err("out of memory");
 		goto out;
 	}
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
@@ -60,11 +64,12 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		p_err("cannot reach %s: %s", url, curl_easy_strerror(rc));
+		api_err("cannot reach %s: %s", url, curl_easy_strerror(rc));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -72,11 +77,11 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 		json_error_t e;
 		out = json_loadb(b.data, b.len, 0, &e);
 		if (!out)
-			p_err("bad JSON from %s: %s", url, e.text);
+			api_err("bad JSON from %s: %s", url, e.text);
 	} else if (status / 100 == 2) {
 		out = json_object();
 	} else {
-		p_err("%s answered %ld: %s", url, status, b.data ? b.data : "");
+		api_err("%s answered %ld: %s", url, status, b.data ? b.data : "");
 	}
 out:
 	if (ret_status)
@@ -89,23 +94,97 @@ out:
 	return out;
 }
 
-json_t *api_master(const char *type)
+/* GET_STATE -> "get_state" */
+static void lower(const char *type, char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; type[i] && i < len - 1; i++)
+		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
+	key[i] = '\0';
+}
+
+static json_t *call_payload(const char *hostport, const char *type)
 {
 	json_t *req = json_pack("{s:s}", "type", type);
-	json_t *resp = api_call(master_url, "/api/v1", req, NULL);
+	json_t *resp = api_call(hostport, "/api/v1", req, NULL);
 	char key[64];
-	size_t i;
 	json_t *payload;
 
 	json_decref(req);
 	if (!resp)
 		return NULL;
-	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
-		key[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
-	key[i] = '\0';
+	lower(type, key, sizeof(key));
 	payload = json_incref(json_object_get(resp, key));
 	json_decref(resp);
 	if (!payload)
-		p_err("the answer to %s has no '%s'", type, key);
+		api_err("the answer to %s has no '%s'", type, key);
 	return payload;
+}
+
+json_t *api_master(const char *type)
+{
+	return call_payload(master_url, type);
+}
+
+json_t *api_agent(const char *type)
+{
+	return call_payload(agent_url, type);
+}
+
+json_t *api_agent_quiet(const char *type)
+{
+	json_t *p;
+
+	quiet = true;
+	p = call_payload(agent_url, type);
+	quiet = false;
+	return p;
+}
+
+int api_master_change(const char *type, json_t *body)
+{
+	char key[64];
+	json_t *req = json_pack("{s:s}", "type", type), *resp;
+
+	lower(type, key, sizeof(key));
+	if (body)
+		json_object_set_new(req, key, body);
+	resp = api_call(master_url, "/api/v1", req, NULL);
+	json_decref(req);
+	if (!resp)
+		return -1;
+	json_decref(resp);
+	return 0;
+}
+
+char *api_get_text(const char *hostport, const char *path)
+{
+	struct buf b = {0};
+	char url[512];
+	long status = 0;
+	CURLcode rc;
+	CURL *c = curl_easy_init();
+
+	if (!c) {
+		p_err("out of memory");
+		return NULL;
+	}
+	api_url(hostport, path, url, sizeof(url));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK)
+		p_err("cannot reach %s: %s", url, curl_easy_strerror(rc));
+	else if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status), status / 100 != 2)
+		p_err("%s answered %ld: %s", url, status, b.data ? b.data : "");
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK || status / 100 != 2) {
+		free(b.data);
+		return NULL;
+	}
+	return b.data ? b.data : strdup("");
 }

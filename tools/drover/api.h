@@ -11,5 +11,13 @@ void api_url(const char *hostport, const char *path, char *buf, size_t len);
 json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status);
 /* Operator call "GET_X" on the master; returns its "get_x" payload (new reference). */
 json_t *api_master(const char *type);
+/* The same on the agent (--agent): GET_STATE, GET_CONTAINERS. */
+json_t *api_agent(const char *type);
+/* api_agent() that prints nothing when the agent cannot answer. */
+json_t *api_agent_quiet(const char *type);
+/* A master call that changes state: {"type": T, "<t>": body}; 0 or -1 (error printed). */
+int api_master_change(const char *type, json_t *body);
+/* GET path as text (malloc'd), or NULL after printing the error. */
+char *api_get_text(const char *hostport, const char *path);
 
 #endif

@@ -14,6 +14,11 @@ bool pretty_output;
 const char *master_url = "127.0.0.1:5050";
 const char *agent_url = "127.0.0.1:5051";
 const char *bin_name = "drover";
+const char *cgroup_root_opt;
+const char *bpf_pin_dir = "/sys/fs/bpf/drover";
+const char *list_commands_object;
+
+static const struct cmd objects[];
 
 bool is_prefix(const char *arg, const char *keyword)
 {
@@ -54,6 +59,23 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int, c
 	size_t off = 0;
 	int n = 0;
 
+	if (list_commands_object) {
+		json_t *names = json_array();
+		for (const struct cmd *c = cmds; c->name; c++) {
+			if (streq(c->name, "help"))
+				continue;
+			if (json_output)
+				json_array_append_new(names, json_string(c->name));
+			else
+				printf("%s %s\n", list_commands_object, c->name);
+		}
+		if (json_output)
+			json_print(json_pack("{s:s,s:o}", "object", list_commands_object, "commands",
+					     names));
+		else
+			json_decref(names);
+		return EXIT_OK;
+	}
 	if (argc < 1 || is_prefix(argv[0], "help"))
 		return help(argc, argv);
 
@@ -73,7 +95,8 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int, c
 		}
 	}
 	if (n == 0) {
-		p_err("unknown command '%s' (try '%s help')", argv[0], bin_name);
+		p_err("unknown command '%s' (try '%s help')", argv[0],
+		      cmds == objects ? bin_name : "OBJECT");
 		return EXIT_USAGE;
 	}
 	if (n > 1) {
@@ -82,8 +105,6 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(int, c
 	}
 	return match->func(argc - 1, argv + 1);
 }
-
-static const struct cmd objects[];
 
 static int do_help(int argc, char **argv)
 {
@@ -105,9 +126,16 @@ static int do_help(int argc, char **argv)
 			fprintf(stderr, " %s%s", c->name, c[1].name && !streq(c[1].name, "help") ? " |" : "");
 	fprintf(stderr, " }\n"
 			"       OPTIONS := { -j|--json | -p|--pretty | --master HOST:PORT |\n"
-			"                    --agent HOST:PORT | -V|--version | -h|--help }\n\n"
-			"Keywords match by unique prefix: '%s v' = '%s version'.\n",
-		bin_name, bin_name);
+			"                    --agent HOST:PORT | --cgroup-root PATH | --bpf-dir DIR |\n"
+			"                    -V|--version | -h|--help }\n\n");
+	for (const struct cmd *c = objects; c->name; c++)
+		if (c->help)
+			fprintf(stderr, "       %-10s %s\n", c->name, c->help);
+	fprintf(stderr,
+		"\nKeywords match by unique prefix: '%s t l' = '%s task list'.\n"
+		"'%s OBJECT help' lists the commands of an object. -j and -p may also follow\n"
+		"the command (up to a '--'). Exit status: 0 ok, 1 failed, 2 usage error.\n",
+		bin_name, bin_name, bin_name);
 	return EXIT_OK;
 }
 
@@ -123,11 +151,69 @@ int do_version(int argc, char **argv)
 
 static const struct cmd objects[] = {
 	{"help", do_help, NULL},
-	{"alloc", do_alloc, "simulate SCENARIO.json"},
-	{"task", do_task, "list, show and run tasks"},
+	{"agent", do_agent, "agents of the cluster: list, show, drain"},
+	{"framework", do_framework, "frameworks: list, show"},
+	{"role", do_role, "roles: weights, quota, dominant shares"},
+	{"offer", do_offer, "outstanding offers"},
+	{"task", do_task, "tasks: list, show, kill, run"},
+	{"alloc", do_alloc, "offline allocation: simulate SCENARIO.json"},
+	{"cgroup", do_cgroup, "this host's task cgroups: tree, show, top"},
+	{"prog", do_prog, "Drover's BPF programs with run counts"},
+	{"map", do_map, "Drover's pinned BPF maps: list, dump"},
+	{"metrics", do_metrics, "the agent's (or master's) metrics"},
 	{"version", do_version, "print the version"},
 	{0},
 };
+
+/* The hidden `--list-commands`: "OBJECT COMMAND" per line, for the docs test. */
+static int list_commands(void)
+{
+	for (const struct cmd *c = objects; c->name; c++) {
+		char *argv[] = {NULL};
+		if (streq(c->name, "help"))
+			continue;
+		if (c->func == do_version) {
+			if (json_output)
+				json_print(json_pack("{s:s,s:[]}", "object", c->name, "commands"));
+			else
+				printf("%s\n", c->name);
+			continue;
+		}
+		list_commands_object = c->name;
+		c->func(0, argv);
+	}
+	list_commands_object = NULL;
+	return EXIT_OK;
+}
+
+/*
+ * -j/-p anywhere before a "--" (bpftool accepts them after the command too): take them out
+ * of argv so the object parsers never see them.
+ */
+static int take_json_flags(int argc, char **argv)
+{
+	int out = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (streq(a, "--")) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (streq(a, "-j") || streq(a, "--json")) {
+			json_output = true;
+		} else if (streq(a, "-p") || streq(a, "--pretty") || streq(a, "-jp") ||
+			   streq(a, "-pj")) {
+			json_output = true;
+			pretty_output = true;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
 
 int main(int argc, char **argv)
 {
@@ -136,11 +222,14 @@ int main(int argc, char **argv)
 		{"pretty", no_argument, NULL, 'p'},
 		{"master", required_argument, NULL, 'm'},
 		{"agent", required_argument, NULL, 'a'},
+		{"cgroup-root", required_argument, NULL, 'c'},
+		{"bpf-dir", required_argument, NULL, 'b'},
+		{"list-commands", no_argument, NULL, 'L'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	bool want_version = false;
+	bool want_version = false, want_list = false;
 	const char *env;
 	int c;
 
@@ -150,6 +239,13 @@ int main(int argc, char **argv)
 	env = getenv("DROVER_AGENT");
 	if (env && *env)
 		agent_url = env;
+	env = getenv("DROVER_CGROUP_ROOT");
+	if (env && *env)
+		cgroup_root_opt = env;
+	env = getenv("DROVER_BPF_DIR");
+	if (env && *env)
+		bpf_pin_dir = env;
+	argc = take_json_flags(argc, argv);
 
 	/* "+": stop at the first operand so that `task run -- CMD -x` keeps its options */
 	while ((c = getopt_long(argc, argv, "+jpVh", opts, NULL)) >= 0) {
@@ -167,6 +263,15 @@ int main(int argc, char **argv)
 		case 'a':
 			agent_url = optarg;
 			break;
+		case 'c':
+			cgroup_root_opt = optarg;
+			break;
+		case 'b':
+			bpf_pin_dir = optarg;
+			break;
+		case 'L':
+			want_list = true;
+			break;
 		case 'V':
 			want_version = true;
 			break;
@@ -179,5 +284,7 @@ int main(int argc, char **argv)
 	}
 	if (want_version)
 		return do_version(0, NULL);
+	if (want_list)
+		return list_commands();
 	return cmd_select(objects, argc - optind, argv + optind, do_help);
 }

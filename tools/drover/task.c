@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* `drover task`: list, show and run tasks. */
+/* `drover task`: list, show, kill (task_kill.c) and run (task_run.c) tasks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -8,19 +8,24 @@
 #include "api.h"
 #include "main.h"
 
-static const char *idv(json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(o, k), "value"));
+#define idv id_value
 
-	return v ? v : "";
+static const char *task_id(json_t *t)
+{
+	return id_value(t, "task_id");
 }
 
 static int do_list(int argc, char **argv)
 {
 	const char *state = NULL, *fw = NULL;
 	json_t *p, *tasks, *t, *out;
+	bool all = false;
 	size_t i;
 
+	while (argc >= 1 && (streq(argv[0], "--all") || streq(argv[0], "-a"))) {
+		all = true;
+		NEXT_ARG();
+	}
 	while (argc >= 2) {
 		if (is_prefix(argv[0], "--state") || is_prefix(argv[0], "state"))
 			state = argv[1];
@@ -30,15 +35,20 @@ static int do_list(int argc, char **argv)
 			break;
 		argc -= 2;
 		argv += 2;
+		while (argc >= 1 && (streq(argv[0], "--all") || streq(argv[0], "-a"))) {
+			all = true;
+			NEXT_ARG();
+		}
 	}
 	if (argc) {
-		p_err("usage: %s task list [--state S] [--framework F]", bin_name);
-		return EXIT_USAGE;
+		return usage_err("task list [--state S] [--framework F] [--all]");
 	}
 	p = api_master("GET_TASKS");
 	if (!p)
 		return EXIT_FAILED;
-	tasks = json_object_get(p, "tasks");
+	tasks = json_deep_copy(json_object_get(p, "tasks"));
+	if (all)
+		json_array_extend(tasks, json_object_get(p, "completed_tasks"));
 	out = json_array();
 	json_array_foreach(tasks, i, t) {
 		const char *s = json_string_value(json_object_get(t, "state"));
@@ -49,14 +59,19 @@ static int do_list(int argc, char **argv)
 			continue;
 		json_array_append(out, t);
 	}
+	json_decref(tasks);
 	if (json_output) {
 		json_print(out);
 	} else {
-		printf("%-36s %-16s %-38s %s\n", "TASK", "STATE", "FRAMEWORK", "AGENT");
-		json_array_foreach(out, i, t)
-			printf("%-36s %-16s %-38s %s\n", idv(t, "task_id"),
+		printf("%-36s %-16s %-38s %-38s %s\n", "TASK", "STATE", "FRAMEWORK", "AGENT",
+		       "RESOURCES");
+		json_array_foreach(out, i, t) {
+			char res[256];
+			res_text(json_object_get(t, "resources"), res, sizeof(res));
+			printf("%-36s %-16s %-38s %-38s %s\n", idv(t, "task_id"),
 			       json_string_value(json_object_get(t, "state")), idv(t, "framework_id"),
-			       idv(t, "agent_id"));
+			       idv(t, "agent_id"), res);
+		}
 		json_decref(out);
 	}
 	json_decref(p);
@@ -65,49 +80,48 @@ static int do_list(int argc, char **argv)
 
 static int do_show(int argc, char **argv)
 {
-	json_t *p, *t;
-	size_t i;
+	json_t *p, *tasks, *t;
 	int rc = EXIT_FAILED;
 
-	if (argc != 1) {
-		p_err("usage: %s task show ID", bin_name);
-		return EXIT_USAGE;
-	}
+	if (argc != 1)
+		return usage_err("task show ID");
 	p = api_master("GET_TASKS");
 	if (!p)
 		return EXIT_FAILED;
-	json_array_foreach(json_object_get(p, "tasks"), i, t) {
-		if (streq(idv(t, "task_id"), argv[0])) {
-			if (json_output) {
-				json_print(json_incref(t));
-			} else {
-				char *s = json_dumps(t, JSON_INDENT(2) | JSON_SORT_KEYS);
-				printf("%s\n", s);
-				free(s);
-			}
-			rc = EXIT_OK;
-			break;
-		}
+	/* a live task wins over a completed one with the same ID */
+	tasks = json_deep_copy(json_object_get(p, "tasks"));
+	json_array_extend(tasks, json_object_get(p, "completed_tasks"));
+	t = find_by_id(tasks, argv[0], "task", task_id);
+	if (t) {
+		if (json_output)
+			json_print(json_incref(t));
+		else
+			print_kv(t, 0);
+		rc = EXIT_OK;
 	}
-	if (rc != EXIT_OK)
-		p_err("no task '%s'", argv[0]);
+	json_decref(tasks);
 	json_decref(p);
 	return rc;
 }
 
+static const struct cmd cmds[];
+
 static int do_help(int argc, char **argv)
 {
-	fprintf(stderr,
-		"Usage: %s task { list [--state S] [--framework F] | show ID |\n"
-		"                 run [OPTIONS] -- CMD [ARGS...] | help }\n",
-		bin_name);
-	return EXIT_OK;
+	return print_cmds_help(
+		"task", cmds,
+		"list shows live tasks (--all adds completed ones); S is a state with or without\n"
+		"TASK_ (running, TASK_FINISHED). ID is a task ID or a unique prefix of one.\n"
+		"run OPTIONS: --name N --role R --cpus C --mem MIB --ports K --limit-cpus C\n"
+		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach\n"
+		"  ('drover task run help' for its exit codes).\n");
 }
 
 static const struct cmd cmds[] = {
-	{"list", do_list, "list [--state S] [--framework F]"},
-	{"show", do_show, "show ID"},
-	{"run", do_task_run, "run [OPTIONS] -- CMD [ARGS...]"},
+	{"list", do_list, " [--state S] [--framework F] [--all]"},
+	{"show", do_show, " ID"},
+	{"kill", do_task_kill, " ID [--grace SECONDS]"},
+	{"run", do_task_run, " [OPTIONS] -- CMD [ARGS...]"},
 	{"help", do_help, NULL},
 	{0},
 };

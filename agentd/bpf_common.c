@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Shared by the agent's BPF loaders: see bpf_common.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "bpf_common.h"
+#include "log.h"
+
+/*
+ * libbpf reports through one process-wide callback; what it last warned about is kept here so
+ * the loader that failed can put it into its error. Touched only by the agent's loop thread.
+ */
+static char last_warn[2048];
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t n, have;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (level == LIBBPF_WARN) {
+		log_warn("libbpf: %s", line);
+		have = strlen(last_warn);
+		if (have + n + 3 >= sizeof(last_warn)) { /* keep the tail: drop the oldest half */
+			memmove(last_warn, last_warn + have / 2, have - have / 2 + 1);
+			have = strlen(last_warn);
+		}
+		if (n + 3 < sizeof(last_warn))
+			snprintf(last_warn + have, sizeof(last_warn) - have, "%s%s", have ? " | " : "",
+				 line);
+	} else {
+		log_debug("libbpf: %s", line);
+	}
+	return 0;
+}
+
+void bpf_common_log_setup(void)
+{
+	libbpf_set_print(print_libbpf);
+}
+
+void bpf_common_last_error(char *buf, size_t len)
+{
+	size_t n = strlen(last_warn);
+
+	if (!len)
+		return;
+	if (n >= len)
+		snprintf(buf, len, "%s", last_warn + (n - len + 1));
+	else
+		snprintf(buf, len, "%s", last_warn);
+	last_warn[0] = '\0';
+}
+
+int bpf_common_fail(int r, const char *what, char *err, size_t errlen)
+{
+	char tail[1024];
+
+	if (r > 0)
+		r = -r;
+	bpf_common_last_error(tail, sizeof(tail));
+	snprintf(err, errlen, "%s: %s%s%s", what, strerror(-r), tail[0] ? "; libbpf: " : "", tail);
+	return r;
+}
+
+bool bpf_kernel_has_btf(void)
+{
+	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
+bool bpf_kernel_has_func(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
+int bpf_cgroup_id_of_fd(int dirfd, uint64_t *ret_id)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*ret_id = (uint64_t)st.st_ino;
+	return 0;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == BPF_FS_MAGIC;
+}
+
+int bpf_pin_dir_prepare(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+
+	if (snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return -EINVAL;
+	*slash = '\0';
+	if (!is_bpffs(parent)) {
+		if (strcmp(parent, "/sys/fs/bpf") != 0)
+			return -ENOTSUP;
+		if (mount("bpf", parent, "bpf", 0, "mode=0700") < 0)
+			return -errno;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return is_bpffs(dir) ? 0 : -ENOTSUP;
+}
+
+static int pin_path(const char *dir, const char *name, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/%s", dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int bpf_pin_prog(const char *dir, const char *name, struct bpf_program *prog)
+{
+	char path[PATH_MAX];
+	int r = pin_path(dir, name, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	unlink(path);
+	return bpf_obj_pin(bpf_program__fd(prog), path) < 0 ? -errno : 0;
+}
+
+int bpf_pin_map(const char *dir, const char *name, struct bpf_map *map)
+{
+	char path[PATH_MAX];
+	int r = pin_path(dir, name, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	unlink(path);
+	return bpf_obj_pin(bpf_map__fd(map), path) < 0 ? -errno : 0;
+}
+
+void bpf_unpin(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (pin_path(dir, name, path, sizeof(path)) == 0)
+		unlink(path);
+}
+
+int bpf_stats_enable(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int bpf_prog_run_stats(int prog_fd, uint64_t *ret_run_cnt, uint64_t *ret_run_time_ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0)
+		return -errno;
+	*ret_run_cnt = info.run_cnt;
+	*ret_run_time_ns = info.run_time_ns;
+	return 0;
+}

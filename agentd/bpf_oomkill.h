@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loader of bpf/oomkill.bpf.c: OOM kills as ring-buffer events. bpf_oomkill_fd() is an epoll
+ * fd for the agent's loop; when readable, bpf_oomkill_consume() calls cb once per event.
+ */
+#ifndef DROVER_AGENT_BPF_OOMKILL_H
+#define DROVER_AGENT_BPF_OOMKILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "bpf/oomkill.h"
+
+struct bpf_oomkill;
+typedef void (*bpf_oomkill_cb)(const struct oom_event *e, void *data);
+
+int bpf_oomkill_open(bpf_oomkill_cb cb, void *data, struct bpf_oomkill **ret, char *err,
+		     size_t errlen);
+int bpf_oomkill_fd(struct bpf_oomkill *o);
+/* Handle what is in the ring buffer (no waiting); returns the number of events or -errno. */
+int bpf_oomkill_consume(struct bpf_oomkill *o);
+/* Wait up to timeout_ms for events and handle them (tests, helpers). */
+int bpf_oomkill_poll(struct bpf_oomkill *o, int timeout_ms);
+int bpf_oomkill_prog_fds(struct bpf_oomkill *o, int *fds, const char **names, int max);
+/* oom_kill_process, oom_events. */
+int bpf_oomkill_pin(struct bpf_oomkill *o, const char *dir);
+void bpf_oomkill_unpin(const char *dir);
+void bpf_oomkill_close(struct bpf_oomkill *o);
+
+/*
+ * The terminal message of a task whose process the event killed (pure):
+ * "OOM killed: pid 123 (python) at 256 MiB, limit 256 MiB" (", limit none" without a limit).
+ */
+void bpf_oomkill_format(const struct oom_event *e, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loader of bpf/ports.bpf.c: cgroup/bind4 + cgroup/bind6 attached (bpf_link) at one cgroup,
+ * normally <cgroup-root>/tasks. Inside the managed ranges a task binds only the ports that
+ * bpf_ports_allow() gave its cgroup; a denied bind fails with EACCES and is counted.
+ */
+#ifndef DROVER_AGENT_BPF_PORTS_H
+#define DROVER_AGENT_BPF_PORTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "bpf/ports.h"
+
+struct bpf_ports;
+
+struct bpf_port_range {
+	uint32_t begin, end; /* inclusive */
+};
+
+int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n,
+		   struct bpf_ports **ret, char *err, size_t errlen);
+int bpf_ports_allow(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_range *r, size_t n);
+/* Remove the cgroup's ports and its denial counter. */
+void bpf_ports_forget(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_range *r,
+		      size_t n);
+/* Binds denied to the cgroup so far (0 when none). */
+uint64_t bpf_ports_denied(struct bpf_ports *p, uint64_t cgid);
+int bpf_ports_prog_fds(struct bpf_ports *p, int *fds, const char **names, int max);
+/* bind4, bind6, port_allow, port_denied. */
+int bpf_ports_pin(struct bpf_ports *p, const char *dir);
+void bpf_ports_unpin(const char *dir);
+void bpf_ports_close(struct bpf_ports *p);
+
+/* Bind a TCP socket to 127.0.0.1:port and close it: 0 or -errno (benchmarks, tests). */
+int bpf_ports_try_bind(int port);
+
+#endif

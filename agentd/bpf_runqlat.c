@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Loader and reader of bpf/runqlat.bpf.c: see bpf_runqlat.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_common.h"
+#include "bpf_runqlat.h"
+#include "runqlat.skel.h"
+
+struct bpf_runqlat {
+	struct runqlat_bpf *skel;
+};
+
+static int open_load_attach(bool track_all, struct bpf_runqlat **ret, char *err, size_t errlen)
+{
+	struct bpf_runqlat *q = calloc(1, sizeof(*q));
+	int r;
+
+	if (!q)
+		return -ENOMEM;
+	q->skel = runqlat_bpf__open();
+	if (!q->skel) {
+		r = bpf_common_fail(-errno, "runqlat: open", err, errlen);
+		goto out_free;
+	}
+	q->skel->rodata->track_all = track_all;
+	r = runqlat_bpf__load(q->skel);
+	if (r) {
+		r = bpf_common_fail(r, "runqlat: load", err, errlen);
+		goto out_destroy_skel;
+	}
+	r = runqlat_bpf__attach(q->skel);
+	if (r) {
+		r = bpf_common_fail(r, "runqlat: attach", err, errlen);
+		goto out_destroy_skel;
+	}
+	*ret = q;
+	return 0;
+
+out_destroy_skel:
+	runqlat_bpf__destroy(q->skel);
+out_free:
+	free(q);
+	return r;
+}
+
+int bpf_runqlat_open(struct bpf_runqlat **ret, char *err, size_t errlen)
+{
+	return open_load_attach(true, ret, err, errlen);
+}
+
+int bpf_runqlat_open_tracked(struct bpf_runqlat **ret, char *err, size_t errlen)
+{
+	return open_load_attach(false, ret, err, errlen);
+}
+
+int bpf_runqlat_track(struct bpf_runqlat *q, uint64_t cgid)
+{
+	struct runq_hist zero;
+
+	memset(&zero, 0, sizeof(zero));
+	if (bpf_map__update_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), &zero,
+				 sizeof(zero), BPF_NOEXIST) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void bpf_runqlat_forget(struct bpf_runqlat *q, uint64_t cgid)
+{
+	bpf_map__delete_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), 0);
+}
+
+int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret)
+{
+	if (bpf_map__lookup_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), ret, sizeof(*ret),
+				 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max)
+{
+	struct bpf_program *progs[] = {q->skel->progs.runq_wakeup, q->skel->progs.runq_wakeup_new,
+				       q->skel->progs.runq_switch};
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && n < max; i++, n++) {
+		fds[n] = bpf_program__fd(progs[i]);
+		names[n] = bpf_program__name(progs[i]);
+	}
+	return n;
+}
+
+int bpf_runqlat_pin(struct bpf_runqlat *q, const char *dir)
+{
+	int r = bpf_pin_prog(dir, "runq_wakeup", q->skel->progs.runq_wakeup);
+
+	if (r == 0)
+		r = bpf_pin_prog(dir, "runq_wakeup_new", q->skel->progs.runq_wakeup_new);
+	if (r == 0)
+		r = bpf_pin_prog(dir, "runq_switch", q->skel->progs.runq_switch);
+	if (r == 0)
+		r = bpf_pin_map(dir, "runq_hists", q->skel->maps.runq_hists);
+	return r;
+}
+
+void bpf_runqlat_unpin(const char *dir)
+{
+	bpf_unpin(dir, "runq_wakeup");
+	bpf_unpin(dir, "runq_wakeup_new");
+	bpf_unpin(dir, "runq_switch");
+	bpf_unpin(dir, "runq_hists");
+}
+
+void bpf_runqlat_close(struct bpf_runqlat *q)
+{
+	if (!q)
+		return;
+	runqlat_bpf__destroy(q->skel);
+	free(q);
+}
+
+uint64_t bpf_runq_quantile_us(const struct runq_hist *h, double q)
+{
+	uint64_t total = 0, want, seen = 0;
+
+	for (int i = 0; i < RUNQ_SLOTS; i++)
+		total += h->slots[i];
+	if (!total)
+		return 0;
+	want = (uint64_t)((double)total * q + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (int i = 0; i < RUNQ_SLOTS; i++) {
+		seen += h->slots[i];
+		if (seen >= want)
+			return 1ULL << (i + 1); /* bucket i holds [2^i, 2^(i+1)) us (0 for i == 0) */
+	}
+	return 1ULL << RUNQ_SLOTS;
+}
+
+void bpf_runq_delta(const struct runq_hist *now, const struct runq_hist *prev,
+		    struct runq_hist *ret)
+{
+	bool reset = !prev || prev->count > now->count;
+
+	for (int i = 0; i < RUNQ_SLOTS; i++)
+		ret->slots[i] = reset || prev->slots[i] > now->slots[i] ? now->slots[i]
+									  : now->slots[i] - prev->slots[i];
+	ret->count = reset ? now->count : now->count - prev->count;
+	ret->total_ns = reset || prev->total_ns > now->total_ns ? now->total_ns
+								 : now->total_ns - prev->total_ns;
+	ret->max_ns = now->max_ns;
+}
+
+void bpf_runq_summarize(const struct runq_hist *now, const struct runq_hist *prev,
+			struct bpf_runq_summary *ret)
+{
+	struct runq_hist d;
+
+	bpf_runq_delta(now, prev, &d);
+	ret->count = d.count;
+	ret->p50_us = bpf_runq_quantile_us(&d, 0.5);
+	ret->p99_us = bpf_runq_quantile_us(&d, 0.99);
+	ret->max_us = now->max_ns / 1000;
+	ret->total_count = now->count;
+	ret->total_wait_ns = now->total_ns;
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+/* masterd/registry: records survive close and reopen; history is bounded; writes batch. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "masterd/registry.h"
+
+struct loaded {
+	int weights, agents, frameworks, tasks, completed;
+	double eng_weight;
+	char last_state[32], pending[40], acked[40], order[256];
+	bool agent_draining;
+	int tier;
+};
+
+static int on_weight(void *o, const char *role, double w)
+{
+	struct loaded *l = o;
+
+	l->weights++;
+	if (strcmp(role, "eng") == 0)
+		l->eng_weight = w;
+	return 0;
+}
+
+static int on_agent(void *o, const struct registry_agent *a)
+{
+	struct loaded *l = o;
+
+	l->agents++;
+	l->agent_draining = a->draining;
+	assert_string_equal(json_string_value(json_object_get(a->info, "hostname")), "h1");
+	return 0;
+}
+
+static int on_framework(void *o, const struct registry_framework *fw)
+{
+	struct loaded *l = o;
+
+	l->frameworks++;
+	l->tier = fw->tier;
+	return 0;
+}
+
+static int on_task(void *o, const struct registry_task *t)
+{
+	struct loaded *l = o;
+
+	if (t->completed) {
+		l->completed++;
+		strncat(l->order, t->id, sizeof(l->order) - strlen(l->order) - 2);
+		strcat(l->order, ",");
+		return 0;
+	}
+	l->tasks++;
+	snprintf(l->last_state, sizeof(l->last_state), "%s", t->state);
+	snprintf(l->pending, sizeof(l->pending), "%s", t->pending_uuid ? t->pending_uuid : "");
+	snprintf(l->acked, sizeof(l->acked), "%s", t->acked_uuid ? t->acked_uuid : "");
+	assert_non_null(t->info); /* kept from the first write though later ones omit it */
+	assert_string_equal(json_string_value(json_object_get(t->info, "name")), "n");
+	return 0;
+}
+
+static const struct registry_ops ops = {on_weight, on_agent, on_framework, on_task};
+
+static char path[64];
+
+static int setup(void **state)
+{
+	snprintf(path, sizeof(path), "/tmp/drover-reg-%d.db", getpid());
+	unlink(path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[80];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static struct registry *open_reg(unsigned history)
+{
+	struct registry *r = NULL;
+	char err[256];
+
+	assert_int_equal(registry_open(path, history, &r, err, sizeof(err)), 0);
+	return r;
+}
+
+static void test_round_trip(void **state)
+{
+	struct registry *r = open_reg(100);
+	json_t *ainfo = json_pack("{s:s}", "hostname", "h1");
+	json_t *finfo = json_pack("{s:s}", "name", "f");
+	json_t *tinfo = json_pack("{s:s}", "name", "n");
+	json_t *st = json_pack("{s:s}", "state", "TASK_RUNNING");
+	struct registry_agent a = {"a1", "h1", ainfo, true, true, true};
+	struct registry_framework fw = {"f1", "eng", finfo, 2, 3600, false};
+	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", tinfo, NULL, NULL, NULL, false};
+	struct loaded l = {0};
+
+	assert_int_equal(registry_put_weight(r, "eng", 3), 0);
+	assert_int_equal(registry_put_agent(r, &a), 0);
+	assert_int_equal(registry_put_framework(r, &fw), 0);
+	assert_int_equal(registry_put_task(r, &t), 0);
+	t.info = NULL; /* later writes leave the TaskInfo alone */
+	t.state = "TASK_RUNNING";
+	t.status = st;
+	t.pending_uuid = "u2";
+	t.acked_uuid = "u1";
+	assert_int_equal(registry_put_task(r, &t), 0);
+	assert_int_equal(registry_pending(r), 5);
+	assert_int_equal(registry_commit(r), 0);
+	assert_int_equal(registry_pending(r), 0);
+	assert_int_equal(registry_commit(r), 0); /* nothing to do */
+	registry_close(r);
+
+	r = open_reg(100);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.weights, 1);
+	assert_true(l.eng_weight == 3.0);
+	assert_int_equal(l.agents, 1);
+	assert_true(l.agent_draining);
+	assert_int_equal(l.frameworks, 1);
+	assert_int_equal(l.tier, 2);
+	assert_int_equal(l.tasks, 1);
+	assert_string_equal(l.last_state, "TASK_RUNNING");
+	assert_string_equal(l.pending, "u2");
+	assert_string_equal(l.acked, "u1");
+
+	/* the framework goes: its task becomes history */
+	assert_int_equal(registry_remove_framework(r, "f1"), 0);
+	assert_int_equal(registry_commit(r), 0);
+	registry_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.frameworks, 0);
+	assert_int_equal(l.tasks, 0);
+	assert_int_equal(l.completed, 1);
+	registry_close(r);
+	json_decref(ainfo);
+	json_decref(finfo);
+	json_decref(tinfo);
+	json_decref(st);
+}
+
+static void test_history_bounded(void **state)
+{
+	struct registry *r = open_reg(3);
+	json_t *tinfo = json_pack("{s:s}", "name", "n");
+	struct loaded l = {0};
+	char id[16];
+
+	for (int i = 0; i < 10; i++) {
+		struct registry_task t = {"f", id, "a", "TASK_FINISHED", tinfo, NULL, NULL, NULL, true};
+		snprintf(id, sizeof(id), "t%d", i);
+		assert_int_equal(registry_put_task(r, &t), 0);
+		if (i % 2)
+			assert_int_equal(registry_commit(r), 0);
+	}
+	registry_close(r);
+	r = open_reg(3);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.completed, 3);
+	assert_string_equal(l.order, "t7,t8,t9,"); /* the newest, oldest first */
+	registry_close(r);
+	json_decref(tinfo);
+}
+
+static void test_open_errors(void **state)
+{
+	struct registry *r = NULL;
+	char err[256] = "";
+
+	assert_true(registry_open("/nonexistent-dir/x/registry.db", 10, &r, err, sizeof(err)) < 0);
+	assert_null(r);
+	assert_non_null(strstr(err, "/nonexistent-dir/x/registry.db"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
+		cmocka_unit_test(test_open_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

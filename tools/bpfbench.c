@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * drover-bpfbench: what the agent's BPF programs cost and save.
+ *
+ *   drover-bpfbench collect [--cgroups N[,N...]] [--rounds R]
+ *	Creates N empty cgroups under <cgroup2>/drover-bpfbench-<pid>/, then collects CPU and
+ *	memory for all of them R times each way, in the same run: (a) the BPF path (one
+ *	cgroup-iterator walk into a map + bpf_map_lookup_batch, bpf/cgstat.bpf.c) and (b) the
+ *	cgroupfs path (open+read+parse cpu.stat and, where the memory controller is enabled,
+ *	memory.current, memory.peak and memory.events of every cgroup, as cAdvisor or below
+ *	read them). Prints the median and the ratio; removes the cgroups.
+ *
+ *   drover-bpfbench events [--seconds S]
+ *	Turns on BPF_ENABLE_STATS, loads and attaches the hot programs (runqlat's three
+ *	scheduler hooks, the bind4/bind6 and device programs on a scratch cgroup), drives a
+ *	scheduler-heavy load (pipe ping-pong between two processes on one CPU) plus binds and
+ *	device opens, and prints run_cnt, run_time_ns and ns per event of every program.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentd/bpf_cgstat.h"
+#include "agentd/bpf_common.h"
+#include "agentd/bpf_devices.h"
+#include "agentd/bpf_ports.h"
+#include "agentd/bpf_runqlat.h"
+#include "agentd/cgroup.h"
+#include "agentd/isolator.h"
+#include "log.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+/* ------------------------------------------------------------------ collect */
+
+struct bench_dir {
+	char path[4096];
+	int fd;
+	int n; /* children c0 .. c<n-1> */
+};
+
+static int make_cgroups(const char *mount, struct bench_dir *d, int n)
+{
+	char name[32];
+
+	snprintf(d->path, sizeof(d->path), "%s/drover-bpfbench-%d", mount, (int)getpid());
+	if (mkdir(d->path, 0755) < 0)
+		return -errno;
+	d->fd = open(d->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (d->fd < 0)
+		return -errno;
+	for (d->n = 0; d->n < n; d->n++) {
+		snprintf(name, sizeof(name), "c%d", d->n);
+		if (mkdirat(d->fd, name, 0755) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void remove_cgroups(struct bench_dir *d)
+{
+	char name[32];
+
+	for (int i = 0; i < d->n; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		unlinkat(d->fd, name, AT_REMOVEDIR);
+	}
+	if (d->fd >= 0)
+		close(d->fd);
+	rmdir(d->path);
+}
+
+/* One cgroupfs pass: every file a collector reads per cgroup, read and parsed. */
+static int cgroupfs_pass(struct bench_dir *d, bool mem, uint64_t *ret_sum)
+{
+	static const char *const mem_files[] = {"memory.current", "memory.peak", "memory.events"};
+	char path[64], buf[4096];
+	uint64_t sum = 0;
+
+	for (int i = 0; i < d->n; i++) {
+		struct agent_task_usage u = {0};
+		ssize_t len;
+		int fd;
+
+		snprintf(path, sizeof(path), "c%d/cpu.stat", i);
+		fd = openat(d->fd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len < 0)
+			return -errno;
+		buf[len] = '\0';
+		agent_cpu_stat_parse(buf, &u);
+		sum += u.cpu_usage_usec;
+		for (size_t k = 0; mem && k < 3; k++) {
+			snprintf(path, sizeof(path), "c%d/%s", i, mem_files[k]);
+			fd = openat(d->fd, path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+			len = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (len < 0)
+				return -errno;
+			buf[len] = '\0';
+			if (k == 2)
+				agent_memory_events_parse(buf, &u);
+			else
+				sum += strtoull(buf, NULL, 10);
+		}
+	}
+	*ret_sum = sum;
+	return 0;
+}
+
+static int bench_collect(const char *mount, int n, int rounds)
+{
+	struct bench_dir d = {.fd = -1};
+	struct bpf_cgstat *c = NULL;
+	struct bpf_cgstat_timing tm;
+	uint64_t *bpf_ns = calloc((size_t)rounds, 8), *walk_ns = calloc((size_t)rounds, 8);
+	uint64_t *read_ns = calloc((size_t)rounds, 8), *fs_ns = calloc((size_t)rounds, 8);
+	uint64_t t0, sum = 0, visited = 0;
+	char err[2048], probe[64];
+	bool mem;
+	int r;
+
+	if (!bpf_ns || !walk_ns || !read_ns || !fs_ns)
+		return -ENOMEM;
+	r = make_cgroups(mount, &d, n);
+	if (r < 0) {
+		fprintf(stderr, "drover-bpfbench: cannot create %d cgroups under '%s': %s\n", n,
+			d.path, strerror(-r));
+		goto out;
+	}
+	snprintf(probe, sizeof(probe), "c0/memory.current");
+	mem = faccessat(d.fd, probe, R_OK, 0) == 0;
+	r = bpf_cgstat_open(d.fd, (unsigned)n + 64, &c, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "drover-bpfbench: %s\n", err);
+		goto out;
+	}
+	for (int i = 0; i < rounds; i++) {
+		t0 = now_ns();
+		r = bpf_cgstat_collect(c);
+		bpf_ns[i] = now_ns() - t0;
+		if (r < 0) {
+			fprintf(stderr, "drover-bpfbench: collect: %s\n", strerror(-r));
+			goto out;
+		}
+		bpf_cgstat_timing(c, &tm);
+		walk_ns[i] = tm.walk_ns;
+		read_ns[i] = tm.read_ns;
+		visited = tm.visited;
+		t0 = now_ns();
+		r = cgroupfs_pass(&d, mem, &sum);
+		fs_ns[i] = now_ns() - t0;
+		if (r < 0) {
+			fprintf(stderr, "drover-bpfbench: cgroupfs: %s\n", strerror(-r));
+			goto out;
+		}
+	}
+	{
+		uint64_t b = median(bpf_ns, rounds), f = median(fs_ns, rounds);
+		printf("%7d cgroups  bpf %8.3f ms (walk %.3f + batch read %.3f, %llu records)  "
+		       "cgroupfs %8.3f ms (%s)  ratio %.1fx\n",
+		       n, b / 1e6, median(walk_ns, rounds) / 1e6, median(read_ns, rounds) / 1e6,
+		       (unsigned long long)visited, f / 1e6,
+		       mem ? "cpu.stat+memory.current+memory.peak+memory.events"
+			   : "cpu.stat only: no memory controller on this cgroup2",
+		       (double)f / (double)b);
+	}
+	r = 0;
+out:
+	bpf_cgstat_close(c);
+	remove_cgroups(&d);
+	free(bpf_ns);
+	free(walk_ns);
+	free(read_ns);
+	free(fs_ns);
+	return r;
+}
+
+/* ------------------------------------------------------------------ events */
+
+/* Two processes on one CPU passing a byte back and forth: a wakeup and a switch each way. */
+static int ping_pong(double seconds, uint64_t *ret_rounds)
+{
+	int a[2], b[2], status;
+	uint64_t rounds = 0, end = now_ns() + (uint64_t)(seconds * 1e9);
+	cpu_set_t set;
+	char ch = 'x';
+	pid_t pid;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (pipe(a) < 0 || pipe(b) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sched_setaffinity(0, sizeof(set), &set);
+		close(a[1]);
+		close(b[0]);
+		while (read(a[0], &ch, 1) == 1 && write(b[1], &ch, 1) == 1)
+			;
+		_exit(0);
+	}
+	sched_setaffinity(0, sizeof(set), &set);
+	close(a[0]);
+	close(b[1]);
+	while (now_ns() < end) {
+		for (int i = 0; i < 1000; i++)
+			if (write(a[1], &ch, 1) != 1 || read(b[0], &ch, 1) != 1)
+				break;
+		rounds += 1000;
+	}
+	close(a[1]);
+	close(b[0]);
+	waitpid(pid, &status, 0);
+	*ret_rounds = rounds;
+	return 0;
+}
+
+static void print_prog(const char *name, int fd, uint64_t cnt0, uint64_t ns0)
+{
+	uint64_t cnt, ns;
+
+	if (bpf_prog_run_stats(fd, &cnt, &ns) < 0) {
+		printf("  %-22s (no stats)\n", name);
+		return;
+	}
+	cnt -= cnt0;
+	ns -= ns0;
+	printf("  %-22s run_cnt %10llu  run_time_ns %12llu  %6.1f ns/event\n", name,
+	       (unsigned long long)cnt, (unsigned long long)ns, cnt ? (double)ns / (double)cnt : 0.0);
+}
+
+static int bench_events(const char *mount, double seconds)
+{
+	struct bpf_runqlat *rq = NULL;
+	struct bpf_ports *ports = NULL;
+	struct bpf_devices *devs = NULL;
+	struct bpf_port_range range = {.begin = 31000, .end = 31999};
+	char cgpath[4200], err[2048];
+	int stats_fd, cg_fd = -1, r;
+	uint64_t rounds = 0, base[8][2] = {{0}};
+	int fds[8];
+	const char *names[8];
+	int nprogs = 0;
+
+	stats_fd = bpf_stats_enable();
+	if (stats_fd < 0) {
+		fprintf(stderr, "drover-bpfbench: BPF_ENABLE_STATS: %s\n", strerror(-stats_fd));
+		return stats_fd;
+	}
+	snprintf(cgpath, sizeof(cgpath), "%s/drover-bpfbench-%d", mount, (int)getpid());
+	if (mkdir(cgpath, 0755) < 0 || (cg_fd = open(cgpath, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0) {
+		r = -errno;
+		fprintf(stderr, "drover-bpfbench: cgroup '%s': %s\n", cgpath, strerror(errno));
+		goto out;
+	}
+	r = bpf_runqlat_open(&rq, err, sizeof(err));
+	if (r == 0)
+		r = bpf_ports_open(cg_fd, &range, 1, &ports, err, sizeof(err));
+	if (r == 0)
+		r = bpf_devices_open(cg_fd, &devs, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "drover-bpfbench: %s\n", err);
+		goto out;
+	}
+	nprogs = bpf_runqlat_prog_fds(rq, fds, names, 8);
+	nprogs += bpf_ports_prog_fds(ports, fds + nprogs, names + nprogs, 8 - nprogs);
+	nprogs += bpf_devices_prog_fds(devs, fds + nprogs, names + nprogs, 8 - nprogs);
+	for (int i = 0; i < nprogs; i++)
+		bpf_prog_run_stats(fds[i], &base[i][0], &base[i][1]);
+
+	r = ping_pong(seconds, &rounds);
+	if (r < 0)
+		goto out;
+	/* binds and device opens from inside the scratch cgroup, in a child */
+	{
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			char pidbuf[32];
+			int procs = openat(cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+			snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+			if (procs < 0 || write(procs, pidbuf, strlen(pidbuf)) < 0)
+				_exit(1);
+			close(procs);
+			for (int i = 0; i < 100000; i++) {
+				int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				if (fd >= 0)
+					close(fd);
+			}
+			for (int i = 0; i < 20000; i++)
+				bpf_ports_try_bind(i % 2 ? 31001 : 0);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+	}
+	printf("events: %.1f s of pipe ping-pong on CPU 0 (%llu round trips), 100000 opens of "
+	       "/dev/null and 20000 binds in a cgroup with the device and port programs\n",
+	       seconds, (unsigned long long)rounds);
+	for (int i = 0; i < nprogs; i++)
+		print_prog(names[i], fds[i], base[i][0], base[i][1]);
+	r = 0;
+out:
+	bpf_devices_close(devs);
+	bpf_ports_close(ports);
+	bpf_runqlat_close(rq);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	rmdir(cgpath);
+	close(stats_fd);
+	return r;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: drover-bpfbench collect [--cgroups N[,N...]] [--rounds R]\n"
+		   "       drover-bpfbench events [--seconds S]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"cgroups", required_argument, NULL, 'n'}, {"rounds", required_argument, NULL, 'r'},
+		{"seconds", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char *counts = "1000,10000", *mode;
+	char *mount = NULL, *list, *save, *tok;
+	double seconds = 2;
+	int rounds = 5, c, fd, r = 0;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	mode = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "n:r:s:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'n':
+			counts = optarg;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 's':
+			seconds = atof(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (rounds < 1 || seconds <= 0) {
+		usage(stderr);
+		return 2;
+	}
+	log_max_level = LOG_WARN;
+	bpf_common_log_setup();
+	r = agent_cgroup_mount_open(&mount, &fd);
+	if (r < 0) {
+		fprintf(stderr, "drover-bpfbench: no cgroup2 mount: %s\n", strerror(-r));
+		return 1;
+	}
+	close(fd);
+	if (strcmp(mode, "collect") == 0) {
+		list = strdup(counts);
+		for (tok = strtok_r(list, ",", &save); tok && r == 0; tok = strtok_r(NULL, ",", &save))
+			r = bench_collect(mount, atoi(tok), rounds);
+		free(list);
+	} else if (strcmp(mode, "events") == 0) {
+		r = bench_events(mount, seconds);
+	} else {
+		usage(stderr);
+		r = -EINVAL;
+	}
+	free(mount);
+	return r < 0 ? 1 : 0;
+}
