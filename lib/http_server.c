@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -44,6 +47,9 @@ struct http_stream {
 	pthread_mutex_t lock;
 	int refs;
 	bool suspended, ended, dead;
+	bool peer_gone; /* the client closed its end: end the stream at once */
+	int fd;         /* the connection's socket, watched for the peer closing */
+	bool watched;   /* in srv->watch_epfd; the watcher holds a reference */
 	struct chunk *head, *tail;
 	size_t queued;
 	http_stream_closed_fn closed;
@@ -58,6 +64,16 @@ struct http_server {
 	struct http_request *deferred;
 	struct http_stream *streams;
 	bool stopping;
+	/*
+	 * MHD does not poll a suspended connection, so it cannot see a client go away while
+	 * its stream is idle. A watcher thread polls every stream's socket for EPOLLRDHUP and
+	 * ends the stream when the peer hangs up.
+	 */
+	int watch_epfd, watch_wakefd;
+	pthread_t watch_thread;
+	bool watch_running;
+	struct http_stream **by_fd; /* under lock */
+	size_t by_fd_cap;
 };
 
 /* ------------------------------------------------------------------ streams */
@@ -160,6 +176,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	ssize_t n;
 
 	pthread_mutex_lock(&s->lock);
+	if (s->peer_gone) {
+		pthread_mutex_unlock(&s->lock);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
 	if (s->head) {
 		struct chunk *c = s->head;
 		size_t take = c->len - c->off < max ? c->len - c->off : max;
@@ -186,12 +206,87 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 /* The connection is gone (or the stream finished): tell the owner, drop MHD's reference. */
+/* Must hold srv->lock. Returns true when the caller must drop the watcher's reference. */
+static bool unwatch_locked(struct http_server *srv, struct http_stream *s)
+{
+	if (!s->watched)
+		return false;
+	epoll_ctl(srv->watch_epfd, EPOLL_CTL_DEL, s->fd, NULL);
+	if ((size_t)s->fd < srv->by_fd_cap && srv->by_fd[s->fd] == s)
+		srv->by_fd[s->fd] = NULL;
+	s->watched = false;
+	return true;
+}
+
+static void watch_locked(struct http_server *srv, struct http_stream *s)
+{
+	struct epoll_event ev = {.events = EPOLLRDHUP, .data.fd = s->fd};
+
+	if (s->fd < 0 || srv->watch_epfd < 0)
+		return;
+	if ((size_t)s->fd >= srv->by_fd_cap) {
+		size_t cap = srv->by_fd_cap ? srv->by_fd_cap : 1024;
+		struct http_stream **n;
+		while (cap <= (size_t)s->fd)
+			cap *= 2;
+		n = realloc(srv->by_fd, cap * sizeof(*n));
+		if (!n)
+			return;
+		memset(n + srv->by_fd_cap, 0, (cap - srv->by_fd_cap) * sizeof(*n));
+		srv->by_fd = n;
+		srv->by_fd_cap = cap;
+	}
+	if (srv->by_fd[s->fd]) /* a stale entry for a reused fd */
+		srv->by_fd[s->fd]->watched = false; /* its reference is dropped in stream_done */
+	if (epoll_ctl(srv->watch_epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0 &&
+	    epoll_ctl(srv->watch_epfd, EPOLL_CTL_MOD, s->fd, &ev) < 0)
+		return;
+	srv->by_fd[s->fd] = s;
+	s->watched = true;
+	s->refs++; /* the watcher's */
+}
+
+static void *watch_main(void *data)
+{
+	struct http_server *srv = data;
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int n = epoll_wait(srv->watch_epfd, evs, 64, -1);
+		if (n < 0 && errno != EINTR)
+			return NULL;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			struct http_stream *s = NULL;
+			if (fd == srv->watch_wakefd)
+				return NULL;
+			pthread_mutex_lock(&srv->lock);
+			if ((size_t)fd < srv->by_fd_cap && srv->by_fd[fd]) {
+				s = srv->by_fd[fd];
+				if (!unwatch_locked(srv, s))
+					s = NULL;
+			}
+			pthread_mutex_unlock(&srv->lock);
+			if (!s)
+				continue;
+			pthread_mutex_lock(&s->lock);
+			s->peer_gone = true;
+			if (!s->dead)
+				stream_kick(s);
+			pthread_mutex_unlock(&s->lock);
+			http_stream_unref(s);
+		}
+	}
+}
+
 static void stream_done(void *cls)
 {
 	struct http_stream *s = cls;
 	struct http_server *srv = s->srv;
+	bool drop;
 
 	pthread_mutex_lock(&srv->lock);
+	drop = unwatch_locked(srv, s);
 	if (s->prev)
 		s->prev->next = s->next;
 	else if (srv->streams == s)
@@ -206,6 +301,8 @@ static void stream_done(void *cls)
 	pthread_mutex_unlock(&s->lock);
 	if (s->closed)
 		s->closed(s, s->closed_data);
+	if (drop)
+		http_stream_unref(s);
 	http_stream_unref(s);
 }
 
@@ -341,7 +438,13 @@ struct http_stream *http_reply_stream(struct http_request *req, const char *cont
 		return NULL;
 	}
 	add_headers(r, content_type, extra_headers);
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		s->fd = ci ? ci->connect_fd : -1;
+	}
 	pthread_mutex_lock(&srv->lock);
+	watch_locked(srv, s);
 	s->next = srv->streams;
 	if (s->next)
 		s->next->prev = s;
@@ -500,6 +603,22 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	return 0;
 }
 
+static void stop_watcher(struct http_server *srv)
+{
+	uint64_t one = 1;
+
+	if (srv->watch_running) {
+		ssize_t n = write(srv->watch_wakefd, &one, sizeof(one));
+		(void)n;
+		pthread_join(srv->watch_thread, NULL);
+	}
+	if (srv->watch_epfd >= 0)
+		close(srv->watch_epfd);
+	if (srv->watch_wakefd >= 0)
+		close(srv->watch_wakefd);
+	free(srv->by_fd);
+}
+
 int http_server_start(const struct http_server_config *cfg, struct http_server **ret)
 {
 	struct http_server *srv;
@@ -517,6 +636,14 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 		return -ENOMEM;
 	srv->cfg = *cfg;
 	pthread_mutex_init(&srv->lock, NULL);
+	srv->watch_epfd = epoll_create1(EPOLL_CLOEXEC);
+	srv->watch_wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->watch_epfd >= 0 && srv->watch_wakefd >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = srv->watch_wakefd};
+		if (epoll_ctl(srv->watch_epfd, EPOLL_CTL_ADD, srv->watch_wakefd, &ev) == 0 &&
+		    pthread_create(&srv->watch_thread, NULL, watch_main, srv) == 0)
+			srv->watch_running = true;
+	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, &ss,
@@ -527,6 +654,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 				  cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
 				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!srv->d) {
+		stop_watcher(srv);
 		pthread_mutex_destroy(&srv->lock);
 		free(srv);
 		return -EADDRNOTAVAIL;
@@ -574,6 +702,7 @@ void http_server_stop(struct http_server *srv)
 		usleep(10000);
 	}
 	MHD_stop_daemon(srv->d);
+	stop_watcher(srv);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }
