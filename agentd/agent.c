@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -266,6 +268,7 @@ static void task_cleanup(struct agent_task *t)
 	if (t->cgroup_fd >= 0) {
 		agent_cgroup_kill(t->cgroup_fd);
 		agent_cgroup_wait_empty(t->cgroup_fd, 2000);
+		agent_bpf_task_stop(a->bpf, t->cgroup_fd, &t->res);
 		agent_isolators_cleanup(&a->iso_ctx, t->cgroup_fd);
 		close(t->cgroup_fd);
 		t->cgroup_fd = -1;
@@ -327,12 +330,19 @@ static void task_finish(struct agent_task *t, const struct agent_exit_record *re
 	struct agent_task_outcome out;
 	enum task_state s;
 	json_t *ext = json_object(), *acct = json_object();
+	char bpf_oom[256] = "";
 
 	if (t->cgroup_fd >= 0)
 		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, &u);
+	if (t->cgroup_fd >= 0) /* exact figures and the OOM victim, into acct.bpf */
+		agent_bpf_task_finish(a->bpf, t->cgroup_fd, acct, bpf_oom, sizeof(bpf_oom));
 	task_track_procs(t);
 	task_cleanup(t);
 	agent_task_outcome(rec, t->kill_requested, &u, &out);
+	if (bpf_oom[0] && out.state != AGENT_TASK_FINISHED && !t->kill_requested) {
+		out.reason = "REASON_CONTAINER_LIMITATION_MEMORY";
+		snprintf(out.message, sizeof(out.message), "%s", bpf_oom);
+	}
 	s = out.state == AGENT_TASK_FINISHED ? TASK_FINISHED
 	    : out.state == AGENT_TASK_KILLED ? TASK_KILLED
 					     : TASK_FAILED;
@@ -657,6 +667,13 @@ static void launch(struct agent *a, json_t *ev)
 		goto out;
 	}
 	snprintf(t->isolation_note, sizeof(t->isolation_note), "%s", iso.note);
+	r = agent_bpf_task_start(a->bpf, t->cgroup_fd, &t->res, t->info, err, sizeof(err));
+	if (r < 0) {
+		task_cleanup(t);
+		task_sandbox_discard(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
 
 	spec.sandbox_fd = sandbox_fd;
 	spec.cgroup_fd = t->cgroup_fd;
@@ -778,6 +795,9 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		if (t->cgroup_fd >= 0) {
 			task_limits(t, &lim);
 			agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);
+			if (agent_bpf_task_start(a->bpf, t->cgroup_fd, &t->res, t->info, err,
+						 sizeof(err)) < 0)
+				log_warn("task '%s': BPF ports/devices not restored: %s", t->id, err);
 		}
 		rc->reattached++;
 		if (a->flags->recover == AGENT_RECOVER_CLEANUP) {
@@ -981,9 +1001,10 @@ json_t *agent_enforcement_json(struct agent *a)
 								 agent_ctrl_name(c), "why", buf));
 		}
 	}
-	return json_pack("{s:s,s:o,s:o}", "mode",
+	return json_pack("{s:s,s:o,s:o,s:o}", "mode",
 			 a->flags->enforce == AGENT_ENFORCE_STRICT ? "strict" : "best-effort",
-			 "controllers", avail, "missing", missing);
+			 "controllers", avail, "missing", missing, "bpf",
+			 agent_bpf_enforcement_json(a->bpf));
 }
 
 static void subscribe(struct agent *a)
@@ -1034,18 +1055,55 @@ static int parse_attributes(const char *text, json_t **ret, char *err, size_t er
 	return 0;
 }
 
+/*
+ * What this host offers when --resources is not given (called once the work dir and the
+ * agent's cgroup exist):
+ *   cpus   online CPUs, fewer when the agent's affinity or the cpuset.cpus.effective of its
+ *          cgroup (or the nearest ancestor with one) allows fewer;
+ *   mem    MemTotal less a reserve for the host: 10 %, at least 256 MiB, at most 4 GiB;
+ *   disk   the space available to the work dir's file system (statvfs f_bavail) less a
+ *          reserve: 5 GiB, or half of it when that is less than 10 GiB (as Mesos does);
+ *   ports  31000-32000 (Mesos's default; below Linux's ephemeral range 32768-60999).
+ */
 static int detect_resources(struct agent *a, char *err, size_t errlen)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	long long mem_mib = (long long)pages * psize / (1024 * 1024);
-	char text[256];
+	long long mem_mib = (long long)pages * psize / (1024 * 1024), disk_mib = 0;
+	char text[256], *cpuset = NULL, disk[48] = "";
+	cpu_set_t mask;
+	struct statvfs vfs;
+
+	if (sched_getaffinity(0, sizeof(mask), &mask) == 0 && CPU_COUNT(&mask) > 0 &&
+	    CPU_COUNT(&mask) < cpus)
+		cpus = CPU_COUNT(&mask);
+	if (a->have_cgroup && agent_cgroup_cpuset_effective(&a->cg, &cpuset) == 0) {
+		int n = agent_cpulist_count(cpuset);
+
+		if (n > 0 && n < cpus)
+			cpus = n;
+		free(cpuset);
+	}
+	if (cpus < 1)
+		cpus = 1;
 
 	/* keep a reserve for the host: 10 %, at least 256 MiB and at most 4 GiB */
 	long long reserve = mem_mib / 10;
 	reserve = reserve < 256 ? 256 : reserve > 4096 ? 4096 : reserve;
-	snprintf(text, sizeof(text), "cpus:%ld;mem:%lld;ports:[31000-32000]", cpus,
-		 mem_mib > reserve ? mem_mib - reserve : mem_mib / 2);
+
+	if (statvfs(a->flags->work_dir, &vfs) == 0) {
+		long long avail = (long long)((unsigned long long)vfs.f_bavail * vfs.f_frsize >> 20);
+		long long dres = avail < 10240 ? avail / 2 : 5120;
+
+		disk_mib = avail - dres;
+		if (disk_mib > 0)
+			snprintf(disk, sizeof(disk), ";disk:%lld", disk_mib);
+	} else {
+		log_warn("cannot measure the work dir's file system ('%s'): %m; offering no disk",
+			 a->flags->work_dir);
+	}
+	snprintf(text, sizeof(text), "cpus:%ld;mem:%lld%s;ports:[31000-32000]", cpus,
+		 mem_mib > reserve ? mem_mib - reserve : mem_mib / 2, disk);
 	return alloc_res_parse(text, &a->total, err, errlen);
 }
 
@@ -1073,10 +1131,8 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	else
 		snprintf(a->master_url, sizeof(a->master_url), "http://%s", flags->master);
 
-	if (flags->resources)
-		r = alloc_res_parse(flags->resources, &a->total, err, sizeof(err));
-	else
-		r = detect_resources(a, err, sizeof(err));
+	/* without --resources they are detected below, once the work dir and cgroup exist */
+	r = flags->resources ? alloc_res_parse(flags->resources, &a->total, err, sizeof(err)) : 0;
 	if (r < 0)
 		return log_error_errno(r, "option '--resources': %s", err);
 	if (flags->attributes && parse_attributes(flags->attributes, &a->attributes, err,
@@ -1098,13 +1154,18 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	agent_cgroup_report_format(&a->cg.report, a->cg_report, sizeof(a->cg_report));
 	log_info("cgroup2 at '%s', root '%s': %s", a->cg.mount, a->cg.root, a->cg_report);
 	if (agent_cgroup_check_strict(&a->cg.report, err, sizeof(err)) < 0) {
-		if (flags->enforce == AGENT_ENFORCE_STRICT)
+		if (flags->enforce == AGENT_ENFORCE_STRICT) {
+			/* leave nothing behind: the cgroups just made (they fail EBUSY if used) */
+			(void)agent_cgroup_teardown(&a->cg, getpid());
 			return log_error_errno(EOPNOTSUPP,
 					       "cannot enforce limits: %s (run with --enforce "
 					       "best-effort to run without them)",
 					       err);
+		}
 		log_warn("best-effort mode, limits not enforced: %s", err);
 	}
+	if (!flags->resources && detect_resources(a, err, sizeof(err)) < 0)
+		return log_error_errno(EINVAL, "cannot describe the detected resources: %s", err);
 
 	r = loop_new(&a->loop);
 	if (r < 0)
@@ -1124,6 +1185,20 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	else
 		a->taskstats_watch = loop_watch_fd(a->loop, agent_taskstats_fd(a->taskstats),
 						   EPOLLIN, on_taskstats, a);
+	{
+		struct agent_bpf_config bc = {
+			.enabled = flags->bpf == AGENT_BPF_AUTO,
+			.pin_dir = flags->bpf_pin_dir,
+			.stats = flags->bpf_stats,
+			.tasks_fd = a->cg.tasks_fd,
+			.total = &a->total,
+			.loop = a->loop,
+			.sample_ns = flags->sample_interval_ns,
+		};
+		r = agent_bpf_init(&bc, &a->bpf);
+		if (r < 0)
+			return log_error_errno(r, "cannot set up BPF: %m");
+	}
 	r = agent_recover(a);
 	if (r < 0)
 		return r;
@@ -1156,6 +1231,8 @@ void agent_fini(struct agent *a)
 {
 	agent_api_stop(a);
 	strmap_clear(&a->tasks, free_task);
+	agent_bpf_fini(a->bpf); /* before the loop: it owns a timer and a watch there */
+	a->bpf = NULL;
 	if (a->taskstats_watch)
 		loop_unwatch(a->loop, a->taskstats_watch);
 	agent_taskstats_free(a->taskstats);

@@ -122,6 +122,8 @@ static json_t *containers(struct agent *a)
 			      "task_id", wire_id(t->id), "state", task_state_name(t->state),
 			      "resources", alloc_res_to_json(&t->res), "sandbox", t->sandbox, "usage",
 			      usage_json(&u));
+		if (t->cgroup_fd >= 0) /* exact BPF figures over the cgroupfs ones (bpf_agent.h) */
+			agent_bpf_usage_json(a->bpf, t->cgroup_fd, json_object_get(c, "usage"));
 		if (t->isolation_note[0])
 			json_object_set_new(c, "isolation", json_string(t->isolation_note));
 		if (t->running && t->proc.task_pid > 0)
@@ -192,6 +194,11 @@ static void metrics(struct agent *a, struct http_request *req)
 		if (u.valid & AGENT_USAGE_MEM_EVENTS)
 			fprintf(f, "drover_agent_task_oom_kills_total{framework=\"%s\",task=\"%s\"} %" PRIu64 "\n",
 				t->fw_id, t->id, u.mem_events_oom_kill);
+		if (t->cgroup_fd >= 0) {
+			char labels[600];
+			snprintf(labels, sizeof(labels), "framework=\"%s\",task=\"%s\"", t->fw_id, t->id);
+			agent_bpf_metrics(a->bpf, t->cgroup_fd, labels, f);
+		}
 	}
 	fclose(f);
 	http_reply(req, 200, "text/plain; version=0.0.4", buf, len, NULL);

@@ -34,6 +34,8 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
 		line[--n] = '\0';
+	if (strncmp(line, "libbpf: ", 8) == 0) /* most messages carry the prefix already */
+		memmove(line, line + 8, strlen(line + 8) + 1), n -= 8;
 	if (level == LIBBPF_WARN) {
 		log_warn("libbpf: %s", line);
 		have = strlen(last_warn);

@@ -271,6 +271,34 @@ int agent_cgroup_events_parse(const char *text, int *ret_populated, int *ret_fro
 
 /* ---------------------------------------------------------------- report */
 
+int agent_cpulist_count(const char *text)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (*p && *p != '\n') {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b;
+
+		if (end == p || a > 1u << 20)
+			return -EINVAL;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			b = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b > 1u << 20)
+				return -EINVAL;
+			p = end;
+		}
+		n += (int)(b - a + 1);
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+	}
+	return n;
+}
+
 int agent_ctrl_describe(const struct agent_cgroup_report *r, enum agent_ctrl c, char *buf,
 			size_t len)
 {

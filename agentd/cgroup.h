@@ -106,6 +106,12 @@ int agent_keyed_get(const char *text, const char *key, uint64_t *ret);
 /* cgroup.events -> populated (0/1) and frozen (0/1, -1 if the line is missing). */
 int agent_cgroup_events_parse(const char *text, int *ret_populated, int *ret_frozen);
 
+/*
+ * The number of CPUs in a cpu list ("0-3,8,10-11\n" -> 7), as cpuset.cpus.effective and
+ * /sys/devices/system/cpu/online write it. -EINVAL for malformed text; 0 for an empty list.
+ */
+int agent_cpulist_count(const char *text);
+
 /* ---- report ---- */
 
 /* "cpu: missing (bound to a cgroup v1 hierarchy at /sys/fs/cgroup/cpu)", "memory: available". */
@@ -127,6 +133,15 @@ int agent_read_fileat(int dirfd, const char *name, char **ret_text);
 int agent_write_fileat(int dirfd, const char *name, const char *value);
 /* Write-temp + fsync + rename + fsync(dir): the file is either old or new, never torn. */
 int agent_write_file_atomic(int dirfd, const char *name, const char *data, size_t len);
+/*
+ * Write-temp + rename, with the two fsyncs only when durable: without them the file is
+ * still old or new, never torn, for any reader and across a crash of the writer (the page
+ * cache survives it); only a crash of the host may lose it. For records whose subject
+ * dies with the host anyway (a running task's record, its supervisor's pid): the fsyncs
+ * were most of a launch's latency (docs/benchmarks.md, "Agent launch").
+ */
+int agent_write_file_replace(int dirfd, const char *name, const char *data, size_t len,
+			     bool durable);
 
 /* ---- setup ---- */
 
@@ -160,6 +175,13 @@ void agent_cgroup_done(struct agent_cgroup *cg);
  * there; move pid (0: none) to the mount's root cgroup first.
  */
 int agent_cgroup_teardown(struct agent_cgroup *cg, pid_t pid);
+
+/*
+ * cpuset.cpus.effective of the nearest cgroup that has one, from the agent's own cgroup up
+ * to the mount (the CPUs the agent and its tasks may use). -ENOENT when the cpuset
+ * controller is nowhere on the path (then every online CPU is usable).
+ */
+int agent_cgroup_cpuset_effective(const struct agent_cgroup *cg, char **ret_text);
 
 /* ---- task leaves ---- */
 

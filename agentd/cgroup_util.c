@@ -86,6 +86,12 @@ int agent_write_fileat(int dirfd, const char *name, const char *value)
 
 int agent_write_file_atomic(int dirfd, const char *name, const char *data, size_t len)
 {
+	return agent_write_file_replace(dirfd, name, data, len, true);
+}
+
+int agent_write_file_replace(int dirfd, const char *name, const char *data, size_t len,
+			     bool durable)
+{
 	char tmp[300];
 	_cleanup_close_ int fd = -1;
 	size_t off = 0;
@@ -108,7 +114,7 @@ int agent_write_file_atomic(int dirfd, const char *name, const char *data, size_
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(TAKE_FD(fd)) < 0) {
+	if ((durable && fsync(fd) < 0) || close(TAKE_FD(fd)) < 0) {
 		r = -errno;
 		goto out_unlink;
 	}
@@ -116,7 +122,8 @@ int agent_write_file_atomic(int dirfd, const char *name, const char *data, size_
 		r = -errno;
 		goto out_unlink;
 	}
-	(void)fsync(dirfd); /* the rename itself; a dir fd opened O_RDONLY can be fsynced */
+	if (durable)
+		(void)fsync(dirfd); /* the rename itself; a dir fd opened O_RDONLY can be fsynced */
 	return 0;
 out_unlink:
 	(void)unlinkat(dirfd, tmp, 0);
@@ -521,4 +528,30 @@ int agent_cgroup_pidfds(int dirfd, pid_t **ret_pids, int **ret_fds, size_t *ret_
 	*ret_fds = TAKE_PTR(fds);
 	*ret_n = k;
 	return (int)k;
+}
+
+int agent_cgroup_cpuset_effective(const struct agent_cgroup *cg, char **ret_text)
+{
+	_cleanup_free_ char *path = cg->root ? strdup(cg->root) : NULL;
+	char *text = NULL, *slash;
+
+	if (cg->agent_fd >= 0 && agent_read_fileat(cg->agent_fd, "cpuset.cpus.effective", &text) >= 0)
+		goto found;
+	if (cg->root_fd >= 0 && agent_read_fileat(cg->root_fd, "cpuset.cpus.effective", &text) >= 0)
+		goto found;
+	/* the cgroups between the mount and the root (systemd slices, a container's own) */
+	while (path && (slash = strrchr(path, '/'))) {
+		_cleanup_close_ int fd = -1;
+
+		*slash = '\0';
+		fd = openat(cg->mount_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && agent_read_fileat(fd, "cpuset.cpus.effective", &text) >= 0)
+			goto found;
+	}
+	if (cg->mount_fd >= 0 && agent_read_fileat(cg->mount_fd, "cpuset.cpus.effective", &text) >= 0)
+		goto found;
+	return -ENOENT;
+found:
+	*ret_text = text;
+	return 0;
 }

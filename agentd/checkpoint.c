@@ -101,7 +101,7 @@ static int task_dir(struct checkpoint *c, const char *fw, const char *task, bool
 }
 
 static int save_json(struct checkpoint *c, const char *fw, const char *task, const char *name,
-		     json_t *j)
+		     json_t *j, bool durable)
 {
 	_cleanup_close_ int fd = task_dir(c, fw, task, true);
 	_cleanup_free_ char *s = NULL;
@@ -111,18 +111,39 @@ static int save_json(struct checkpoint *c, const char *fw, const char *task, con
 	s = json_dumps(j, JSON_COMPACT);
 	if (!s)
 		return -ENOMEM;
-	return agent_write_file_atomic(fd, name, s, strlen(s));
+	return agent_write_file_replace(fd, name, s, strlen(s), durable);
 }
 
+/*
+ * What must survive a crash of the host and not only of the agent (see checkpoint.h):
+ * a task record and non-terminal updates describe processes that die with the host, so
+ * they are written without fsync (on the launch path, where the fsyncs cost more than
+ * the fork and exec); a queue that holds a terminal update is written durably.
+ */
 int checkpoint_task_save(struct checkpoint *c, const char *fw, const char *task, json_t *record)
 {
-	return save_json(c, fw, task, "task.json", record);
+	return save_json(c, fw, task, "task.json", record, false);
+}
+
+static bool holds_terminal(json_t *updates)
+{
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(updates, i, u) {
+		const char *s = json_string_value(json_object_get(u, "state"));
+
+		if (s && strcmp(s, "TASK_STAGING") != 0 && strcmp(s, "TASK_STARTING") != 0 &&
+		    strcmp(s, "TASK_RUNNING") != 0 && strcmp(s, "TASK_KILLING") != 0)
+			return true;
+	}
+	return false;
 }
 
 int checkpoint_updates_save(struct checkpoint *c, const char *fw, const char *task,
 			    json_t *updates)
 {
-	return save_json(c, fw, task, "updates.json", updates);
+	return save_json(c, fw, task, "updates.json", updates, holds_terminal(updates));
 }
 
 int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *task)

@@ -9,8 +9,12 @@
  *	meta/tasks/<framework>/<task>/updates.json [TaskStatus, ...] not yet acknowledged
  *	sandboxes/<framework>/<task>/          stdout, stderr, supervisor, exit_status
  *
- * Every file is written whole (write-temp + fsync + rename + fsync(dir)). A file that does
- * not parse is reported (-EBADMSG with its path), never silently dropped.
+ * Every file is written whole (write-temp + rename), so it is old or new, never torn, across
+ * a crash of the agent. fsync (of the file and the dir) only where it must also survive a
+ * crash of the host: agent_id and update queues holding a terminal update; a task record
+ * and non-terminal updates describe processes that die with the host (and would cost a
+ * launch two fsyncs). A file that does not parse is reported (-EBADMSG with its path),
+ * never silently dropped.
  */
 #ifndef DROVER_AGENT_CHECKPOINT_H
 #define DROVER_AGENT_CHECKPOINT_H

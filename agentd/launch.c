@@ -667,9 +667,14 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 	if (fchdir(sp->sandbox_fd) < 0)
 		child_fail(errfd, AGENT_LAUNCH_CHDIR, errno);
 	if (sp->set_user) {
-		if (setgroups((size_t)sp->ngroups, sp->groups) < 0 ||
-		    setresgid(sp->gid, sp->gid, sp->gid) < 0 ||
-		    setresuid(sp->uid, sp->uid, sp->uid) < 0)
+		/*
+		 * Raw system calls: glibc's wrappers broadcast to every thread glibc believes
+		 * the process has (this child inherited the agent's thread list), and in a
+		 * CLONE_VM child they would write that bookkeeping into the parent's memory.
+		 */
+		if (syscall(SYS_setgroups, (size_t)sp->ngroups, sp->groups) < 0 ||
+		    syscall(SYS_setresgid, sp->gid, sp->gid, sp->gid) < 0 ||
+		    syscall(SYS_setresuid, sp->uid, sp->uid, sp->uid) < 0)
 			child_fail(errfd, AGENT_LAUNCH_CREDENTIALS, errno);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -678,6 +683,88 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 	(void)syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
 	child_fail(errfd, AGENT_LAUNCH_EXEC, exec_search(sp));
 }
+
+#if defined(__x86_64__)
+/*
+ * long drover_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg)
+ * clone3, and in the child call fn(arg) on the new stack (args->stack), then exit. glibc
+ * has no public clone3 wrapper that takes a function; clone(2) has no CLONE_INTO_CGROUP.
+ * fn and arg ride in r8/r9, which the syscall instruction preserves.
+ */
+long drover_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl drover_clone3_run\n"
+	".type drover_clone3_run, @function\n"
+	"drover_clone3_run:\n"
+	"	movq %rdx, %r8\n"
+	"	movq %rcx, %r9\n"
+	"	movl $435, %eax\n" /* SYS_clone3 */
+	"	syscall\n"
+	"	testq %rax, %rax\n"
+	"	jz 1f\n"
+	"	ret\n"
+	"1:	xorl %ebp, %ebp\n"
+	"	movq %r9, %rdi\n"
+	"	callq *%r8\n"
+	"	movl $127, %edi\n"
+	"	movl $60, %eax\n" /* SYS_exit: fn does not return */
+	"	syscall\n"
+	"	hlt\n"
+	".size drover_clone3_run, .-drover_clone3_run\n");
+
+struct vfork_arg {
+	const struct agent_spawn *sp;
+	int errfd;
+};
+
+static void vfork_child(void *data)
+{
+	struct vfork_arg *va = data;
+
+	child_exec(va->sp, va->errfd, false);
+}
+
+/*
+ * posix_spawn's trick with CLONE_INTO_CGROUP: the child shares our memory (no page-table
+ * copy, no copy-on-write faults) and we sleep until it has exec'ed or exited (CLONE_VFORK),
+ * so it may use a stack carved from ours. The child only makes raw system calls
+ * (child_exec) and its signal dispositions are its own (no CLONE_SIGHAND); callers have no
+ * signal handlers installed (the supervisor resets them all). -ENOSYS etc. when the kernel
+ * cannot (then the caller forks).
+ */
+static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_pidfd)
+{
+	static __thread bool unsupported;
+	char stack[32768] __attribute__((aligned(16)));
+	struct vfork_arg va = {.sp = sp, .errfd = errfd};
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+		.stack = (uint64_t)(uintptr_t)stack,
+		.stack_size = sizeof(stack),
+		.cgroup = (uint64_t)sp->cgroup_fd,
+	};
+	long pid;
+
+	if (unsupported || sp->cgroup_fd < 0)
+		return -ENOSYS;
+	pid = drover_clone3_run(&args, sizeof(args), vfork_child, &va);
+	if (pid < 0) {
+		if (pid == -ENOSYS || pid == -E2BIG || pid == -EINVAL)
+			unsupported = true;
+		return (pid_t)pid;
+	}
+	*ret_pidfd = pidfd;
+	return (pid_t)pid;
+}
+#else
+static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_pidfd)
+{
+	return -ENOSYS;
+}
+#endif
 
 int agent_spawn_run(const struct agent_spawn *sp, pid_t *ret_pid, int *ret_pidfd,
 		    struct agent_launch_error *err)
@@ -693,7 +780,14 @@ int agent_spawn_run(const struct agent_spawn *sp, pid_t *ret_pid, int *ret_pidfd
 		err->err = errno;
 		return -err->err;
 	}
-	pid = agent_clone_into(sp->cgroup_fd, sp->flags & AGENT_LAUNCH_F_NO_CLONE3, &pidfd, &joined);
+	pid = sp->flags & (AGENT_LAUNCH_F_NO_CLONE3 | AGENT_LAUNCH_F_NO_VFORK)
+		      ? -ENOSYS
+		      : clone_vfork_into(sp, p[1], &pidfd);
+	if (pid == -ENOSYS || pid == -E2BIG || pid == -EINVAL)
+		pid = agent_clone_into(sp->cgroup_fd, sp->flags & AGENT_LAUNCH_F_NO_CLONE3, &pidfd,
+				       &joined);
+	else
+		joined = true;
 	if (pid == 0) {
 		close(p[0]);
 		/* after the fallback clone the child joins the cgroup itself, before exec */

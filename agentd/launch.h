@@ -11,7 +11,10 @@
  *	                        allocate; fails with a stage and a message.
  *	agent_spawn_run()       async-signal-safe (no malloc, no stdio, no NSS): may run in a
  *	                        child forked from a multi-threaded process. Clones the task
- *	                        into its cgroup and waits until it has exec'ed or failed; a
+ *	                        into its cgroup (on x86-64 with CLONE_VM | CLONE_VFORK, as
+ *	                        posix_spawn does: no copy of the page tables; elsewhere or
+ *	                        when the kernel refuses, fork-like) and waits until it has
+ *	                        exec'ed or failed; a
  *	                        CLOEXEC pipe carries {stage, errno} of a failure back, so a
  *	                        missing executable is told apart from a task that exits 127.
  *
@@ -72,6 +75,7 @@ const char *agent_launch_stage_name(enum agent_launch_stage s);
 int agent_launch_stage_from_name(const char *name);
 
 #define AGENT_LAUNCH_F_NO_CLONE3 (1u << 0) /* use the fork + cgroup.procs fallback (tests) */
+#define AGENT_LAUNCH_F_NO_VFORK (1u << 1)  /* fork-like clone3, not CLONE_VM|CLONE_VFORK (bench) */
 
 struct agent_launch_spec {
 	const char *command;  /* shell: run as /bin/sh -c command (Mesos shell=true) */

@@ -103,8 +103,9 @@ static int pid_starttime(pid_t pid, uint64_t *ret)
 	return stat_starttime(buf, ret);
 }
 
-/* Atomic write without stdio or malloc: .<name>.tmp, fsync, rename, fsync(dir). */
-static int write_atomic_assafe(int dirfd, const char *name, const char *data, size_t len)
+/* Atomic write without stdio or malloc: .<name>.tmp, [fsync,] rename[, fsync(dir)]. */
+static int write_atomic_assafe(int dirfd, const char *name, const char *data, size_t len,
+			       bool durable)
 {
 	char tmp[64];
 	size_t nlen = strlen(name), off = 0;
@@ -130,13 +131,14 @@ static int write_atomic_assafe(int dirfd, const char *name, const char *data, si
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 
 		unlinkat(dirfd, tmp, 0);
 		return -e;
 	}
-	(void)fsync(dirfd);
+	if (durable)
+		(void)fsync(dirfd);
 	return 0;
 }
 
@@ -175,7 +177,7 @@ static int write_record(int sandbox_fd, const struct agent_exit_record *rec)
 
 	if (n < 0)
 		return n;
-	return write_atomic_assafe(sandbox_fd, AGENT_EXIT_STATUS_FILE, buf, (size_t)n);
+	return write_atomic_assafe(sandbox_fd, AGENT_EXIT_STATUS_FILE, buf, (size_t)n, true);
 }
 
 static void report(int fd, int32_t stage, int32_t err, int32_t task_pid)
@@ -263,7 +265,8 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int repor
 	put_line(ident, &ilen, sizeof(ident), "pid", (uint64_t)getpid());
 	put_line(ident, &ilen, sizeof(ident), "start", start);
 	put_line(ident, &ilen, sizeof(ident), "task_pid", (uint64_t)pid);
-	if (write_atomic_assafe(sp.sandbox_fd, AGENT_SUPERVISOR_FILE, ident, ilen) < 0) {
+	/* no fsync: the pid and start time mean nothing after a crash of the host */
+	if (write_atomic_assafe(sp.sandbox_fd, AGENT_SUPERVISOR_FILE, ident, ilen, false) < 0) {
 		/* Without it a restarted agent cannot find us; the task still runs and is reported. */
 	}
 	report(report_fd, AGENT_LAUNCH_OK, 0, pid);

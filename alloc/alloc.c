@@ -84,8 +84,11 @@ static void role_free(struct role *r)
 	free(r->self_name);
 	alloc_res_clear(&r->guarantee);
 	alloc_res_clear(&r->limit);
-	alloc_res_clear(&r->alloc);
-	alloc_res_clear(&r->self_alloc);
+	vec_clear(&r->gv);
+	vec_clear(&r->lv);
+	vec_clear(&r->alloc);
+	vec_clear(&r->self_alloc);
+	alloc_res_clear(&r->alloc_res);
 	free(r->tiers);
 	free(r);
 }
@@ -173,7 +176,7 @@ struct role *alloc_quota_role(const struct alloc *a, const struct role *r, bool 
 	struct role *q = NULL;
 
 	for (; r && r != a->root; r = r->parent) {
-		if (!alloc_res_is_empty(&r->guarantee)) {
+		if (r->guarantee.n) {
 			q = (struct role *)r;
 			if (!top)
 				return q;
@@ -184,43 +187,48 @@ struct role *alloc_quota_role(const struct alloc *a, const struct role *r, bool 
 
 /* ---------------------------------------------------------------- shares and keys */
 
-static bool excluded(const struct alloc *a, const char *name)
+/* Dominant share of v against the cluster total, fairness-excluded names skipped. */
+static double share_of(const struct alloc *a, const struct vec *v)
 {
-	for (size_t i = 0; i < a->n_exclude; i++)
-		if (streq(a->exclude[i], name))
-			return true;
-	return false;
+	uint32_t n = v->ns < a->tot.ns ? v->ns : a->tot.ns;
+	double share = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		double s;
+
+		if (!v->s[i] || a->tot.s[i] <= 0)
+			continue;
+		s = (double)v->s[i] / (double)a->tot.s[i];
+		if (s > share && !a->names.excluded[i])
+			share = s;
+	}
+	return share;
 }
 
 double alloc_dominant_share(struct alloc *a, const struct alloc_res *res)
 {
 	double share = 0;
-	size_t j = 0;
 
 	for (size_t i = 0; i < res->n; i++) {
 		const struct alloc_res_item *it = &res->items[i];
-		int c = 1;
+		int id;
+		double s;
 
-		if (it->type != ALLOC_RES_SCALAR)
+		if (it->type != ALLOC_RES_SCALAR || (id = names_find(&a->names, it->name)) < 0 ||
+		    vec_get(&a->tot, (uint32_t)id) <= 0)
 			continue;
-		while (j < a->totals.n && (c = strcmp(a->totals.items[j].name, it->name)) < 0)
-			j++;
-		if (j == a->totals.n)
-			break;
-		if (c != 0 || a->totals.items[j].scalar <= 0)
-			continue;
-		double s = (double)it->scalar / (double)a->totals.items[j].scalar;
-		if (s > share && !excluded(a, it->name))
+		s = (double)it->scalar / (double)a->tot.s[id];
+		if (s > share && !a->names.excluded[id])
 			share = s;
 	}
 	return share;
 }
 
 static void rekey_entry(struct alloc *a, const struct alloc_policy *p, struct alloc_sorter *s,
-			struct alloc_sorter_entry *e, const struct alloc_res *res, double weight,
+			struct alloc_sorter_entry *e, const struct vec *res, double weight,
 			bool bump)
 {
-	double key = p->key(alloc_dominant_share(a, res), weight, &a->rng);
+	double key = p->key(share_of(a, res), weight, &a->rng);
 
 	if (!e->level) {
 		e->key = key;
@@ -290,6 +298,7 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	a->default_refuse = c->default_refuse_seconds;
 	a->rng = c->seed ? c->seed : 1;
 	a->walk_budget = c->walk_budget ? c->walk_budget : 64;
+	a->dense_min = c->filter_dense_min;
 	a->role_policy = alloc_policy_find(c->role_sorter ? c->role_sorter : "drf");
 	if (!a->role_policy)
 		return fail(err, errlen, "role_sorter: unknown policy '%s'", c->role_sorter);
@@ -304,19 +313,27 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
 		_cleanup_free_ char *alt = strndup(p, len);
 		struct alloc_res *n;
+		struct vec *v;
 		char e2[200];
 
 		if (!alt)
 			return -ENOMEM;
-		n = realloc(a->min_alloc, (a->n_min_alloc + 1) * sizeof(*n));
+		n = realloc(a->min_alloc_res, (a->n_min_alloc + 1) * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
-		a->min_alloc = n;
+		a->min_alloc_res = n;
+		v = realloc(a->min_alloc, (a->n_min_alloc + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		a->min_alloc = v;
 		alloc_res_init(&n[a->n_min_alloc]);
+		memset(&v[a->n_min_alloc], 0, sizeof(*v));
 		rc = alloc_res_parse(alt, &n[a->n_min_alloc], e2, sizeof(e2));
 		if (rc < 0)
 			return fail(err, errlen, "min_allocatable: %s", e2);
 		a->n_min_alloc++;
+		if ((rc = vec_from_res(&a->names, &v[a->n_min_alloc - 1], &n[a->n_min_alloc - 1])) < 0)
+			return rc;
 		p += len;
 		if (*p == '|')
 			p++;
@@ -325,17 +342,17 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	p = c->fairness_exclude ? c->fairness_exclude : "";
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		char **n;
 
-		if (len) {
-			n = realloc(a->exclude, (a->n_exclude + 1) * sizeof(char *));
-			if (!n)
-				return -ENOMEM;
-			a->exclude = n;
-			a->exclude[a->n_exclude] = strndup(p, len);
-			if (!a->exclude[a->n_exclude])
-				return -ENOMEM;
-			a->n_exclude++;
+		/* a longer name is no resource name: it can exclude nothing */
+		if (len && len < ALLOC_RES_NAME_MAX) {
+			char name[ALLOC_RES_NAME_MAX];
+			int id;
+
+			memcpy(name, p, len);
+			name[len] = '\0';
+			if ((id = names_id(&a->names, name)) < 0)
+				return id;
+			a->names.excluded[id] = true;
 		}
 		p += len;
 		if (*p == ',')
@@ -356,13 +373,16 @@ int alloc_new(const struct alloc_config *cfg, struct alloc **ret, char *err, siz
 		alloc_config_defaults(&def);
 		cfg = &def;
 	}
+	names_init(&a->names);
 	alloc_map_init(&a->roles, true);
 	alloc_map_init(&a->fws, true);
 	alloc_map_init(&a->agents, true);
 	alloc_map_init(&a->allocs, false);
 	alloc_map_init(&a->filters, false);
+	alloc_map_init(&a->groups, false);
 	alloc_map_init(&a->shared, false);
 	alloc_map_init(&a->pending_idx, false);
+	dlist_init(&a->al_free);
 	rc = parse_config(a, cfg, err, errlen);
 	if (rc < 0)
 		goto out_free;
@@ -383,7 +403,9 @@ static void fw_free(struct fw *f)
 	if (!f)
 		return;
 	free(f->id);
-	alloc_res_clear(&f->alloc);
+	vec_clear(&f->alloc);
+	alloc_res_clear(&f->alloc_res);
+	free(f->dense);
 	free(f);
 }
 
@@ -394,17 +416,39 @@ static void agent_free(struct agent *ag)
 	free(ag->id);
 	free(ag->hostname);
 	alloc_res_clear(&ag->total);
-	alloc_res_clear(&ag->allocated);
-	alloc_res_clear(&ag->avail);
-	alloc_res_clear(&ag->cover_avail);
+	vec_clear(&ag->tv);
+	vec_clear(&ag->allocated);
+	vec_clear(&ag->avail);
+	vec_clear(&ag->cover_avail);
+	alloc_res_clear(&ag->avail_res);
 	free(ag->has_filter);
 	free(ag->covered);
 	free(ag);
 }
 
-static void allocation_free(struct allocation *al)
+/* Allocation records are recycled: a cycle that offers every agent makes as many. */
+static struct allocation *allocation_new(struct alloc *a)
 {
-	alloc_res_clear(&al->res);
+	struct allocation *al;
+
+	if (dlist_empty(&a->al_free))
+		return calloc(1, sizeof(*al));
+	al = container_of(a->al_free.next, struct allocation, fw_link);
+	dlist_del(&al->fw_link);
+	return al;
+}
+
+static void allocation_free(struct alloc *a, struct allocation *al)
+{
+	vec_zero(&al->res);
+	al->fw = NULL;
+	al->ag = NULL;
+	dlist_add(&a->al_free, &al->fw_link);
+}
+
+static void allocation_destroy(struct allocation *al)
+{
+	vec_clear(&al->res);
 	free(al);
 }
 
@@ -416,7 +460,13 @@ void alloc_free(struct alloc *a)
 	free(a->heap);
 	for (size_t i = 0; a->allocs.slots && i <= a->allocs.mask; i++)
 		if (a->allocs.slots[i].hash)
-			allocation_free(a->allocs.slots[i].val);
+			allocation_destroy(a->allocs.slots[i].val);
+	while (!dlist_empty(&a->al_free)) {
+		struct allocation *al = container_of(a->al_free.next, struct allocation, fw_link);
+
+		dlist_del(&al->fw_link);
+		allocation_destroy(al);
+	}
 	for (uint32_t s = 0; s < a->fw_hi; s++)
 		fw_free(a->fw_slots[s]);
 	for (uint32_t s = 0; s < a->ag_hi; s++)
@@ -430,28 +480,32 @@ void alloc_free(struct alloc *a)
 	alloc_map_free(&a->agents);
 	alloc_map_free(&a->allocs);
 	alloc_map_free(&a->filters);
+	alloc_map_free(&a->groups);
 	alloc_map_free(&a->pending_idx);
 	free(a->fw_slots);
 	free(a->fw_free);
 	free(a->offerable);
 	free(a->ag_slots);
 	free(a->ag_free);
-	for (size_t i = 0; i < a->n_min_alloc; i++)
-		alloc_res_clear(&a->min_alloc[i]);
+	for (size_t i = 0; i < a->n_min_alloc; i++) {
+		alloc_res_clear(&a->min_alloc_res[i]);
+		vec_clear(&a->min_alloc[i]);
+	}
+	free(a->min_alloc_res);
 	free(a->min_alloc);
-	for (size_t i = 0; i < a->n_exclude; i++)
-		free(a->exclude[i]);
-	free(a->exclude);
 	free(a->tiers);
 	alloc_res_clear(&a->totals);
-	alloc_res_clear(&a->offer);
-	alloc_res_clear(&a->tmp);
-	alloc_res_clear(&a->unalloc);
-	alloc_res_clear(&a->required);
-	for (size_t i = 0; i < a->pending_cap; i++)
-		alloc_res_clear(&a->pending[i].res);
+	vec_clear(&a->tot);
+	alloc_res_init(&a->offer.x); /* borrowed, see cycle.c */
+	vec_clear(&a->offer);
+	vec_clear(&a->tmp);
+	vec_clear(&a->part);
+	vec_clear(&a->unalloc);
+	vec_clear(&a->required);
 	free(a->pending);
 	free(a->excl);
+	arena_free(&a->arena);
+	names_free(&a->names);
 	free(a);
 }
 
@@ -462,7 +516,19 @@ bool alloc_is_allocatable(const struct alloc *a, const struct alloc_res *res)
 	if (a->n_min_alloc == 0)
 		return true;
 	for (size_t i = 0; i < a->n_min_alloc; i++)
-		if (alloc_res_contains(res, &a->min_alloc[i]))
+		if (alloc_res_contains(res, &a->min_alloc_res[i]))
+			return true;
+	return false;
+}
+
+bool alloc_vec_allocatable(const struct alloc *a, const struct vec *v)
+{
+	if (vec_is_empty(v))
+		return false;
+	if (a->n_min_alloc == 0)
+		return true;
+	for (size_t i = 0; i < a->n_min_alloc; i++)
+		if (vec_contains(v, &a->min_alloc[i]))
 			return true;
 	return false;
 }
@@ -474,7 +540,7 @@ const struct alloc_res *alloc_cluster_total(const struct alloc *a)
 
 size_t alloc_filter_count(const struct alloc *a)
 {
-	return a->heap_n;
+	return a->n_filters;
 }
 
 /* ---------------------------------------------------------------- agents */
@@ -490,14 +556,33 @@ static int totals_change(struct alloc *a, const struct alloc_res *add, const str
 		alloc_res_only_scalars(&a->totals);
 	}
 	a->keys_dirty = true;
+	if (rc == 0)
+		rc = vec_from_res(&a->names, &a->tot, &a->totals);
 	return rc;
 }
 
+/* avail = total - allocated, at a floor of 0; ranges and sets less every allocation's. */
 static int agent_recompute_avail(struct agent *ag)
 {
-	int rc = alloc_res_copy(&ag->avail, &ag->total);
+	uint32_t n = ag->tv.ns > ag->allocated.ns ? ag->tv.ns : ag->allocated.ns;
+	int rc;
 
-	return rc < 0 ? rc : alloc_res_sub(&ag->avail, &ag->allocated);
+	if ((rc = vec_reserve(&ag->avail, n)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < ag->avail.ns; i++) {
+		int64_t t = vec_get(&ag->tv, i), u = vec_get(&ag->allocated, i);
+
+		ag->avail.s[i] = t > u ? t - u : 0;
+	}
+	if ((rc = alloc_res_copy(&ag->avail.x, &ag->tv.x)) < 0)
+		return rc;
+	for (struct alloc_dlist *l = ag->allocs.next; l != &ag->allocs && ag->avail.x.n; l = l->next) {
+		struct allocation *al = container_of(l, struct allocation, ag_link);
+
+		if (al->res.x.n && (rc = alloc_res_sub(&ag->avail.x, &al->res.x)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int alloc_agent_add(struct alloc *a, const char *id, const char *hostname,
@@ -515,7 +600,6 @@ int alloc_agent_add(struct alloc *a, const char *id, const char *hostname,
 	if (!ag)
 		return -ENOMEM;
 	dlist_init(&ag->allocs);
-	dlist_init(&ag->filters);
 	ag->active = true;
 	ag->id = strdup(id);
 	ag->hostname = strdup(hostname ? hostname : id);
@@ -523,7 +607,9 @@ int alloc_agent_add(struct alloc *a, const char *id, const char *hostname,
 	ag->covered = calloc(a->words ? a->words : 1, sizeof(uint64_t));
 	if (!ag->id || !ag->hostname || !ag->has_filter || !ag->covered)
 		goto out_free;
-	if ((rc = alloc_res_copy(&ag->total, total)) < 0 || (rc = agent_recompute_avail(ag)) < 0)
+	if ((rc = alloc_res_copy(&ag->total, total)) < 0 ||
+	    (rc = vec_from_res(&a->names, &ag->tv, total)) < 0 ||
+	    (rc = agent_recompute_avail(ag)) < 0)
 		goto out_free;
 	if (a->n_ag_free) {
 		slot = a->ag_free[--a->n_ag_free];
@@ -569,40 +655,39 @@ static struct fw *fw_find(const struct alloc *a, const char *id)
 }
 
 /* Take res (⊆ al->res) away from an allocation and everything that counts it. */
-static int unallocate(struct alloc *a, struct allocation *al, const struct alloc_res *res)
+static int unallocate(struct alloc *a, struct allocation *al, const struct vec *res)
 {
 	struct fw *f = al->fw;
 	struct agent *ag = al->ag;
 	struct role *r;
 	int rc;
 
-	if ((rc = alloc_res_sub(&f->alloc, res)) < 0 ||
-	    (rc = alloc_res_sub(&f->role->self_alloc, res)) < 0 ||
-	    (rc = alloc_res_sub(&ag->allocated, res)) < 0 || (rc = alloc_res_sub(&al->res, res)) < 0)
+	if ((rc = vec_sub(&a->names, &al->res, res)) < 0)
 		return rc;
+	vec_sub_scalars(&f->alloc, res);
+	vec_sub_scalars(&f->role->self_alloc, res);
+	vec_sub_scalars(&ag->allocated, res);
 	for (r = f->role; r != a->root; r = r->parent)
-		if ((rc = alloc_res_sub(&r->alloc, res)) < 0)
-			return rc;
+		vec_sub_scalars(&r->alloc, res);
 	rekey_fw(a, f, false);
 	rekey_role_path(a, f->role, false);
-	rc = agent_recompute_avail(ag);
-	if (alloc_res_is_empty(&al->res)) {
+	if (vec_is_empty(&al->res)) {
 		alloc_map_del_u64(&a->allocs, pair_key(f, ag));
 		dlist_del(&al->fw_link);
 		dlist_del(&al->ag_link);
-		allocation_free(al);
+		allocation_free(a, al);
 	}
-	return rc;
+	return agent_recompute_avail(ag);
 }
 
 static int unallocate_all(struct alloc *a, struct allocation *al)
 {
-	struct alloc_res copy = ALLOC_RES_INIT;
-	int rc = alloc_res_copy(&copy, &al->res);
+	struct vec copy = {0};
+	int rc = vec_copy(&copy, &al->res);
 
 	if (rc == 0)
 		rc = unallocate(a, al, &copy);
-	alloc_res_clear(&copy);
+	vec_clear(&copy);
 	return rc;
 }
 
@@ -619,8 +704,7 @@ int alloc_agent_remove(struct alloc *a, const char *id)
 		if (rc < 0)
 			return rc;
 	}
-	while (!dlist_empty(&ag->filters))
-		alloc_filter_remove(a, container_of(ag->filters.next, struct filter, ag_link));
+	alloc_filters_drop_agent(a, ag);
 	totals_change(a, NULL, &ag->total);
 	alloc_map_del_str(&a->agents, ag->id);
 	a->ag_slots[ag->slot] = NULL;
@@ -638,7 +722,8 @@ int alloc_agent_update_total(struct alloc *a, const char *id, const struct alloc
 		return -ENOENT;
 	if ((rc = totals_change(a, NULL, &ag->total)) < 0 || (rc = totals_change(a, total, NULL)) < 0)
 		return rc;
-	if ((rc = alloc_res_copy(&ag->total, total)) < 0)
+	if ((rc = alloc_res_copy(&ag->total, total)) < 0 ||
+	    (rc = vec_from_res(&a->names, &ag->tv, total)) < 0)
 		return rc;
 	return agent_recompute_avail(ag);
 }
@@ -660,10 +745,15 @@ int alloc_agent_get(const struct alloc *a, const char *id, const struct alloc_re
 
 	if (!ag)
 		return -ENOENT;
+	if (ret_available) {
+		int rc = vec_to_res(&a->names, &ag->avail, &ag->avail_res);
+
+		if (rc < 0)
+			return rc;
+		*ret_available = &ag->avail_res;
+	}
 	if (ret_total)
 		*ret_total = &ag->total;
-	if (ret_available)
-		*ret_available = &ag->avail;
 	return 0;
 }
 
@@ -793,13 +883,13 @@ int alloc_framework_add(struct alloc *a, const char *id, const char *role, int t
 	f->tier = tier;
 	f->active = active;
 	dlist_init(&f->allocs);
-	dlist_init(&f->filters);
+	dlist_init(&f->groups);
 	f->ent.name = f->id;
 	f->ent.key = a->fw_policy->key(0, 1.0, &a->rng);
 	t = alloc_role_tier(r, tier);
 	alloc_sorter_insert(&t->fws, &f->ent);
 	if (r->n_frameworks++ == 0) {
-		r->self_ent.key = a->role_policy->key(alloc_dominant_share(a, &r->self_alloc),
+		r->self_ent.key = a->role_policy->key(share_of(a, &r->self_alloc),
 						      r->weight, &a->rng);
 		alloc_sorter_insert(&r->children, &r->self_ent);
 	}
@@ -821,8 +911,7 @@ int alloc_framework_remove(struct alloc *a, const char *id)
 		if (rc < 0)
 			return rc;
 	}
-	while (!dlist_empty(&f->filters))
-		alloc_filter_remove(a, container_of(f->filters.next, struct filter, fw_link));
+	alloc_filters_drop_fw(a, f);
 	f->active = false;
 	fw_update_offerable(a, f);
 	r = f->role;
@@ -865,8 +954,7 @@ int alloc_framework_revive(struct alloc *a, const char *id)
 
 	if (!f)
 		return -ENOENT;
-	while (!dlist_empty(&f->filters))
-		alloc_filter_remove(a, container_of(f->filters.next, struct filter, fw_link));
+	alloc_filters_drop_fw(a, f);
 	f->suppressed = false;
 	fw_update_offerable(a, f);
 	return 0;
@@ -901,7 +989,7 @@ int alloc_role_set_quota(struct alloc *a, const char *role, const struct alloc_r
 {
 	struct alloc_res empty = ALLOC_RES_INIT;
 	struct role *r;
-	bool had;
+	bool had, had_limit;
 	int rc;
 
 	if (alloc_role_validate(role, NULL, 0) < 0 || !only_scalars(guarantee) ||
@@ -919,16 +1007,25 @@ int alloc_role_set_quota(struct alloc *a, const char *role, const struct alloc_r
 	if (!r)
 		return -ENOMEM;
 	had = !alloc_res_is_empty(&r->guarantee);
+	had_limit = !alloc_res_is_empty(&r->limit);
 	if ((rc = alloc_res_copy(&r->guarantee, guarantee)) < 0 ||
-	    (rc = alloc_res_copy(&r->limit, limit)) < 0)
+	    (rc = alloc_res_copy(&r->limit, limit)) < 0 ||
+	    (rc = vec_from_res(&a->names, &r->gv, guarantee)) < 0 ||
+	    (rc = vec_from_res(&a->names, &r->lv, limit)) < 0)
 		return rc;
 	a->n_quota_roles += (size_t)(!alloc_res_is_empty(&r->guarantee)) - had;
+	a->n_limit_roles += (size_t)(!alloc_res_is_empty(&r->limit)) - had_limit;
 	return 0;
 }
 
 /* ---------------------------------------------------------------- allocations */
 
-int alloc_do_allocate(struct alloc *a, struct fw *f, struct agent *ag, const struct alloc_res *res)
+/*
+ * Allocate v to f on ag. take_x: v->x is ag->avail.x, all of it (an offer made by the
+ * cycle, whose ranges and sets are never capped): move it rather than copy it.
+ */
+static int do_allocate(struct alloc *a, struct fw *f, struct agent *ag, const struct vec *v,
+		       bool take_x)
 {
 	uint64_t key = pair_key(f, ag);
 	struct allocation *al = alloc_map_get_u64(&a->allocs, key);
@@ -936,29 +1033,53 @@ int alloc_do_allocate(struct alloc *a, struct fw *f, struct agent *ag, const str
 	int rc;
 
 	if (!al) {
-		al = calloc(1, sizeof(*al));
+		al = allocation_new(a);
 		if (!al)
 			return -ENOMEM;
 		al->fw = f;
 		al->ag = ag;
 		rc = alloc_map_put_u64(&a->allocs, key, al);
 		if (rc < 0) {
-			free(al);
+			allocation_free(a, al);
 			return rc;
 		}
 		dlist_add(&f->allocs, &al->fw_link);
 		dlist_add(&ag->allocs, &al->ag_link);
 	}
-	if ((rc = alloc_res_add(&al->res, res)) < 0 || (rc = alloc_res_add(&f->alloc, res)) < 0 ||
-	    (rc = alloc_res_add(&f->role->self_alloc, res)) < 0 ||
-	    (rc = alloc_res_add(&ag->allocated, res)) < 0 || (rc = alloc_res_sub(&ag->avail, res)) < 0)
+	if (a->names.mixed && (vec_clash(&a->names, &al->res, v) || vec_clash(&a->names, &ag->avail, v)))
+		return -EINVAL;
+	if ((rc = vec_add_scalars(&al->res, v)) < 0 || (rc = vec_add_scalars(&f->alloc, v)) < 0 ||
+	    (rc = vec_add_scalars(&f->role->self_alloc, v)) < 0 ||
+	    (rc = vec_add_scalars(&ag->allocated, v)) < 0)
 		return rc;
 	for (r = f->role; r != a->root; r = r->parent)
-		if ((rc = alloc_res_add(&r->alloc, res)) < 0)
+		if ((rc = vec_add_scalars(&r->alloc, v)) < 0)
 			return rc;
+	vec_sub_scalars(&ag->avail, v);
+	if (v->x.n && take_x) {
+		/* v->x aliases ag->avail.x */
+		if (!al->res.x.n) {
+			al->res.x = ag->avail.x;
+			alloc_res_init(&ag->avail.x);
+		} else {
+			rc = alloc_res_add(&al->res.x, &ag->avail.x);
+			alloc_res_clear(&ag->avail.x);
+			if (rc < 0)
+				return rc;
+		}
+	} else if (v->x.n) {
+		if ((rc = alloc_res_add(&al->res.x, &v->x)) < 0 ||
+		    (rc = alloc_res_sub(&ag->avail.x, &v->x)) < 0)
+			return rc;
+	}
 	rekey_fw(a, f, true);
 	rekey_role_path(a, f->role, true);
 	return 0;
+}
+
+int alloc_do_allocate_vec(struct alloc *a, struct fw *f, struct agent *ag, const struct vec *v)
+{
+	return do_allocate(a, f, ag, v, true);
 }
 
 int alloc_allocation_add(struct alloc *a, const char *fw, const char *agent,
@@ -966,12 +1087,28 @@ int alloc_allocation_add(struct alloc *a, const char *fw, const char *agent,
 {
 	struct fw *f = fw_find(a, fw);
 	struct agent *ag = agent_find(a, agent);
+	int rc;
 
 	if (!f || !ag)
 		return -ENOENT;
 	if (alloc_res_is_empty(res))
 		return 0;
-	return alloc_do_allocate(a, f, ag, res);
+	if ((rc = vec_from_res(&a->names, &a->tmp, res)) < 0)
+		return rc;
+	return do_allocate(a, f, ag, &a->tmp, false);
+}
+
+static int recover(struct alloc *a, struct fw *f, struct agent *ag, const struct alloc_res *res)
+{
+	struct allocation *al = alloc_map_get_u64(&a->allocs, pair_key(f, ag));
+	int rc;
+
+	if (!al)
+		return alloc_res_is_empty(res) ? 0 : -ENOENT;
+	if ((rc = vec_from_res(&a->names, &a->tmp, res)) < 0 ||
+	    (rc = vec_intersect(&al->res, &a->tmp, &a->part)) < 0)
+		return rc;
+	return vec_is_empty(&a->part) ? 0 : unallocate(a, al, &a->part);
 }
 
 int alloc_recover(struct alloc *a, const char *fw, const char *agent,
@@ -979,32 +1116,25 @@ int alloc_recover(struct alloc *a, const char *fw, const char *agent,
 {
 	struct fw *f = fw_find(a, fw);
 	struct agent *ag = agent_find(a, agent);
-	struct allocation *al;
-	struct alloc_res part = ALLOC_RES_INIT;
-	int rc;
 
 	if (!f || !ag)
 		return -ENOENT;
-	al = alloc_map_get_u64(&a->allocs, pair_key(f, ag));
-	if (!al)
-		return alloc_res_is_empty(res) ? 0 : -ENOENT;
-	rc = alloc_res_intersect(&al->res, res, &part);
-	if (rc == 0 && !alloc_res_is_empty(&part))
-		rc = unallocate(a, al, &part);
-	alloc_res_clear(&part);
-	return rc;
+	return recover(a, f, ag, res);
 }
 
 int alloc_decline(struct alloc *a, const char *fw, const char *agent,
 		  const struct alloc_res *res, double refuse_seconds, double now)
 {
-	int rc = alloc_recover(a, fw, agent, res);
+	struct fw *f = fw_find(a, fw);
+	struct agent *ag = agent_find(a, agent);
+	int rc;
 
+	if (!f || !ag)
+		return -ENOENT;
+	rc = recover(a, f, ag, res);
 	/* declining what is no longer allocated (already recovered) still sets the filter */
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
-	if (!fw_find(a, fw) || !agent_find(a, agent))
-		return -ENOENT;
 	if (isnan(refuse_seconds) || !isfinite(now))
 		return -EINVAL;
 	if (refuse_seconds < 0)
@@ -1015,19 +1145,56 @@ int alloc_decline(struct alloc *a, const char *fw, const char *agent,
 		refuse_seconds = a->interval;
 	if (refuse_seconds > ALLOC_REFUSE_MAX)
 		refuse_seconds = ALLOC_REFUSE_MAX;
-	return alloc_filter_add(a, fw_find(a, fw), agent_find(a, agent), res, now + refuse_seconds);
+	return alloc_filter_add(a, f, ag, res, now + refuse_seconds);
 }
 
 /* ---------------------------------------------------------------- queries */
 
+/* ret += the ranges and sets f holds (the scalars are counted in f->alloc). */
+static int add_fw_rest(struct fw *f, struct alloc_res *ret)
+{
+	int rc;
+
+	for (struct alloc_dlist *l = f->allocs.next; l != &f->allocs; l = l->next) {
+		struct allocation *al = container_of(l, struct allocation, fw_link);
+
+		if (al->res.x.n && (rc = alloc_res_add(ret, &al->res.x)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_role_rest(struct role *r, struct alloc_res *ret)
+{
+	int rc;
+
+	for (struct alloc_sorter_entry *e = alloc_sorter_first(&r->children); e;
+	     e = alloc_sorter_next(e)) {
+		if (e != &r->self_ent) {
+			if ((rc = add_role_rest(container_of(e, struct role, ent), ret)) < 0)
+				return rc;
+			continue;
+		}
+		for (size_t t = 0; t < r->ntiers; t++)
+			for (struct alloc_sorter_entry *fe = alloc_sorter_first(&r->tiers[t].fws); fe;
+			     fe = alloc_sorter_next(fe))
+				if ((rc = add_fw_rest(container_of(fe, struct fw, ent), ret)) < 0)
+					return rc;
+	}
+	return 0;
+}
+
 static void role_info(struct alloc *a, struct role *r, struct alloc_role_info *ret)
 {
+	/* on ENOMEM the copy is short of ranges and sets; the scalars are exact */
+	if (vec_to_res(&a->names, &r->alloc, &r->alloc_res) == 0)
+		add_role_rest(r, &r->alloc_res);
 	ret->name = r->name;
 	ret->weight = r->weight;
-	ret->share = alloc_dominant_share(a, &r->alloc);
+	ret->share = share_of(a, &r->alloc);
 	ret->weighted_share = ret->share / r->weight;
 	ret->frameworks = r->n_frameworks;
-	ret->allocated = &r->alloc;
+	ret->allocated = &r->alloc_res;
 	ret->guarantee = &r->guarantee;
 	ret->limit = &r->limit;
 }
@@ -1058,6 +1225,7 @@ void alloc_roles_foreach(struct alloc *a, void (*fn)(void *opaque, const struct 
 int alloc_framework_get(struct alloc *a, const char *fw, struct alloc_framework_info *ret)
 {
 	struct fw *f = fw_find(a, fw);
+	int rc;
 
 	if (!f)
 		return -ENOENT;
@@ -1066,8 +1234,11 @@ int alloc_framework_get(struct alloc *a, const char *fw, struct alloc_framework_
 	ret->tier = f->tier;
 	ret->active = f->active;
 	ret->suppressed = f->suppressed;
-	ret->share = alloc_dominant_share(a, &f->alloc);
+	if ((rc = vec_to_res(&a->names, &f->alloc, &f->alloc_res)) < 0 ||
+	    (rc = add_fw_rest(f, &f->alloc_res)) < 0)
+		return rc;
+	ret->share = share_of(a, &f->alloc);
 	ret->allocations = f->ent.count;
-	ret->allocated = &f->alloc;
+	ret->allocated = &f->alloc_res;
 	return 0;
 }

@@ -54,6 +54,9 @@ struct alloc_config {
 	const char *framework_sorter;  /* "drf" (default) or "random" */
 	uint64_t seed;                 /* random policy and skip lists (default 1) */
 	uint32_t walk_budget;          /* steps of the in-order walk before the bitmap scan */
+	/* agents from which a filter group switches from a list to a bitmap (0: automatic,
+	 * max(16, agents / 256)); tests set it low to exercise both forms */
+	uint32_t filter_dense_min;
 };
 
 /* Fill c with the defaults above. The strings are static literals. */

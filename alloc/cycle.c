@@ -30,59 +30,66 @@ struct pick {
 	uint32_t budget;
 };
 
-static int64_t unmet(const struct role *q, const char *name)
+static int64_t unmet(const struct role *q, uint32_t id)
 {
-	int64_t g = alloc_res_scalar(&q->guarantee, name) - alloc_res_scalar(&q->alloc, name);
+	int64_t g = vec_get(&q->gv, id) - vec_get(&q->alloc, id);
 
 	return g > 0 ? g : 0;
 }
 
 static bool has_unmet(const struct role *q)
 {
-	for (size_t i = 0; i < q->guarantee.n; i++)
-		if (unmet(q, q->guarantee.items[i].name) > 0)
+	for (uint32_t i = 0; i < q->gv.ns; i++)
+		if (q->gv.s[i] > 0 && unmet(q, i) > 0)
 			return true;
 	return false;
 }
 
-static void cap_scalar(struct alloc_res *r, const char *name, int64_t cap)
+static inline void cap_scalar(struct vec *o, uint32_t id, int64_t cap)
 {
-	int64_t v = alloc_res_scalar(r, name);
-
-	if (v > cap)
-		alloc_res_set_scalar(r, name, cap > 0 ? cap : 0);
+	if (id < o->ns && o->s[id] > cap)
+		o->s[id] = cap > 0 ? cap : 0;
 }
 
-/* Build into a->offer what f would get from ag now; true when it is allocatable. */
+/*
+ * Build into a->offer what f would get from ag now; true when it is allocatable. Only
+ * scalars are ever capped, so the offer's ranges and sets are all of the agent's: they
+ * are borrowed (a->offer.x aliases ag->avail.x until the offer is allocated or dropped).
+ */
 static bool make_offer(struct alloc *a, struct fw *f, struct agent *ag, int stage)
 {
-	struct alloc_res *o = &a->offer;
+	struct vec *o = &a->offer;
 	struct role *q;
 
-	if (alloc_res_copy(o, &ag->avail) < 0)
+	if (o->ns < ag->avail.ns && vec_reserve(o, ag->avail.ns) < 0)
 		return false;
-	for (struct role *r = f->role; r != a->root; r = r->parent)
-		for (size_t i = 0; i < r->limit.n; i++) {
-			const struct alloc_res_item *it = &r->limit.items[i];
-
-			cap_scalar(o, it->name, it->scalar - alloc_res_scalar(&r->alloc, it->name));
-		}
+	for (uint32_t i = 0; i < o->ns; i++)
+		o->s[i] = vec_get(&ag->avail, i);
+	o->x = ag->avail.x;
+	if (a->n_limit_roles)
+		for (struct role *r = f->role; r != a->root; r = r->parent)
+			for (uint32_t i = 0; i < r->lv.ns; i++)
+				if (r->lv.s[i] > 0)
+					cap_scalar(o, i, r->lv.s[i] - vec_get(&r->alloc, i));
 	if (stage == 1) {
 		q = alloc_quota_role(a, f->role, false);
-		for (size_t i = 0; i < q->guarantee.n; i++)
-			cap_scalar(o, q->guarantee.items[i].name, unmet(q, q->guarantee.items[i].name));
-	} else if (a->required.n) {
+		for (uint32_t i = 0; i < q->gv.ns; i++)
+			if (q->gv.s[i] > 0)
+				cap_scalar(o, i, unmet(q, i));
+	} else if (a->n_quota_roles) {
 		q = alloc_quota_role(a, f->role, true);
-		for (size_t i = 0; i < a->required.n; i++) {
-			const char *n = a->required.items[i].name;
-			int64_t allowed = alloc_res_scalar(&a->unalloc, n) - a->required.items[i].scalar;
+		for (uint32_t i = 0; i < a->required.ns; i++) {
+			int64_t allowed;
 
+			if (a->required.s[i] <= 0)
+				continue;
+			allowed = vec_get(&a->unalloc, i) - a->required.s[i];
 			if (q)
-				allowed += unmet(q, n);
-			cap_scalar(o, n, allowed);
+				allowed += unmet(q, i);
+			cap_scalar(o, i, allowed);
 		}
 	}
-	return alloc_is_allocatable(a, o);
+	return alloc_vec_allocatable(a, o);
 }
 
 static bool is_excluded(const struct pick *p, const struct fw *f)
@@ -111,9 +118,9 @@ static bool try_fw(struct pick *p, struct fw *f)
 	if (!make_offer(a, f, ag, p->stage))
 		return false;
 	if (bit_test(ag->has_filter, f->slot)) {
-		struct filter *flt = alloc_map_get_u64(&a->filters, pair_key(f, ag));
+		struct fgroup *g = alloc_filter_find(a, f, ag);
 
-		if (flt && flt->expires > a->now && alloc_res_contains(&flt->sr->res, &a->offer))
+		if (g && g->expires > a->now && vec_contains(&g->sr->v, &a->offer))
 			return false;
 	}
 	return true;
@@ -213,58 +220,61 @@ static struct fw *pick(struct pick *p)
 	return NULL;
 }
 
+/* required = the unmet guarantees of the top-most guaranteed roles (headroom). */
 static int recompute_required(struct alloc *a)
 {
 	int rc;
 
-	alloc_res_clear(&a->required);
+	vec_zero(&a->required);
 	for (size_t i = 0; a->roles.slots && i <= a->roles.mask; i++) {
 		struct role *r = a->roles.slots[i].val;
 
-		if (!a->roles.slots[i].hash || alloc_res_is_empty(&r->guarantee) ||
-		    alloc_quota_role(a, r, true) != r)
+		if (!a->roles.slots[i].hash || !r->guarantee.n || alloc_quota_role(a, r, true) != r)
 			continue;
-		for (size_t k = 0; k < r->guarantee.n; k++) {
-			const char *n = r->guarantee.items[k].name;
-			int64_t need = unmet(r, n);
-
-			if (need > 0) {
-				rc = alloc_res_set_scalar(&a->required, n,
-							  alloc_res_scalar(&a->required, n) + need);
-				if (rc < 0)
-					return rc;
-			}
-		}
+		if ((rc = vec_reserve(&a->required, r->gv.ns)) < 0)
+			return rc;
+		for (uint32_t k = 0; k < r->gv.ns; k++)
+			if (r->gv.s[k] > 0)
+				a->required.s[k] += unmet(r, k);
 	}
 	return 0;
+}
+
+static bool vec_any(const struct vec *v)
+{
+	for (uint32_t i = 0; i < v->ns; i++)
+		if (v->s[i])
+			return true;
+	return false;
 }
 
 static int stage2_prepare(struct alloc *a)
 {
 	int rc;
 
-	alloc_res_clear(&a->unalloc);
+	vec_zero(&a->unalloc);
 	if (!a->n_quota_roles)
 		return 0;
 	rc = recompute_required(a);
-	if (rc < 0 || !a->required.n)
+	if (rc < 0 || !vec_any(&a->required))
 		return rc;
 	for (uint32_t s = 0; s < a->ag_hi; s++) {
 		struct agent *ag = a->ag_slots[s];
 
-		if (ag && ag->active && (rc = alloc_res_add(&a->unalloc, &ag->avail)) < 0)
+		if (ag && ag->active && (rc = vec_add_scalars(&a->unalloc, &ag->avail)) < 0)
 			return rc;
 	}
-	alloc_res_only_scalars(&a->unalloc);
 	return 0;
 }
 
+/* Remember the offer in a->offer for the callback (in the arena: no heap per offer). */
 static int record_offer(struct alloc *a, struct fw *f, struct agent *ag, int stage)
 {
+	const struct vec *o = &a->offer;
 	uint64_t key = pair_key(f, ag);
 	struct pending_offer *po = NULL;
 	uintptr_t idx;
-	int rc;
+	int rc = 0;
 
 	if (stage == 2 && a->pending_idx.n) {
 		idx = (uintptr_t)alloc_map_get_u64(&a->pending_idx, key);
@@ -278,24 +288,49 @@ static int record_offer(struct alloc *a, struct fw *f, struct agent *ag, int sta
 
 			if (!n)
 				return -ENOMEM;
-			memset(n + a->pending_cap, 0, (cap - a->pending_cap) * sizeof(*n));
 			a->pending = n;
 			a->pending_cap = cap;
 		}
 		po = &a->pending[a->n_pending++];
 		po->fw = f;
 		po->ag = ag;
-		rc = alloc_res_copy(&po->res, &a->offer);
-		if (rc == 0 && stage == 1)
+		po->ns = o->ns;
+		po->s = arena_alloc(&a->arena, o->ns * sizeof(*o->s) + 1);
+		if (!po->s || res_copy_arena(&o->x, &a->arena, &po->x) < 0)
+			return -ENOMEM;
+		memcpy(po->s, o->s, o->ns * sizeof(*o->s));
+		if (stage == 1)
 			rc = alloc_map_put_u64(&a->pending_idx, key, (void *)(uintptr_t)a->n_pending);
 	} else {
-		rc = alloc_res_add(&po->res, &a->offer);
+		/* the guarantee stage offered this pair already: one offer holds both */
+		if (po->ns < o->ns) {
+			int64_t *s = arena_alloc(&a->arena, o->ns * sizeof(*s));
+
+			if (!s)
+				return -ENOMEM;
+			memcpy(s, po->s, po->ns * sizeof(*s));
+			memset(s + po->ns, 0, (o->ns - po->ns) * sizeof(*s));
+			po->s = s;
+			po->ns = o->ns;
+		}
+		for (uint32_t i = 0; i < o->ns; i++)
+			po->s[i] += o->s[i];
+		if (o->x.n) {
+			struct alloc_res sum = ALLOC_RES_INIT;
+
+			rc = alloc_res_add(&sum, &po->x);
+			if (rc == 0)
+				rc = alloc_res_add(&sum, &o->x);
+			if (rc == 0)
+				rc = res_copy_arena(&sum, &a->arena, &po->x);
+			alloc_res_clear(&sum);
+		}
 	}
 	if (rc < 0)
 		return rc;
-	if (stage == 2 && a->required.n) {
-		rc = alloc_res_sub(&a->unalloc, &a->offer);
-		if (rc == 0 && alloc_quota_role(a, f->role, true))
+	if (stage == 2 && vec_any(&a->required)) {
+		vec_sub_scalars(&a->unalloc, o);
+		if (alloc_quota_role(a, f->role, true))
 			rc = 1; /* required headroom changes below, after the allocation */
 	}
 	return rc;
@@ -307,18 +342,19 @@ static int visit(struct alloc *a, struct agent *ag, int stage)
 	struct fw *f;
 	int rc;
 
-	if (!ag->active || !alloc_is_allocatable(a, &ag->avail))
+	if (!ag->active || !alloc_vec_allocatable(a, &ag->avail))
 		return 0;
-	if (!alloc_res_contains(&ag->cover_avail, &ag->avail))
+	if (!vec_contains(&ag->cover_avail, &ag->avail))
 		alloc_filters_refresh_cover(a, ag);
 	while ((f = pick(&p))) {
 		bool requota;
 
 		rc = record_offer(a, f, ag, stage);
 		if (rc < 0)
-			return rc;
+			break;
 		requota = rc > 0;
-		rc = alloc_do_allocate(a, f, ag, &a->offer);
+		rc = alloc_do_allocate_vec(a, f, ag, &a->offer);
+		alloc_res_init(&a->offer.x); /* moved to the allocation, or still the agent's */
 		if (rc < 0)
 			return rc;
 		if (requota && (rc = recompute_required(a)) < 0)
@@ -333,10 +369,11 @@ static int visit(struct alloc *a, struct agent *ag, int stage)
 			a->excl_cap = cap;
 		}
 		a->excl[p.nexcl++] = f;
-		if (!alloc_is_allocatable(a, &ag->avail))
+		if (!alloc_vec_allocatable(a, &ag->avail))
 			break;
 	}
-	return 0;
+	alloc_res_init(&a->offer.x);
+	return rc < 0 ? rc : 0;
 }
 
 int alloc_cycle(struct alloc *a, double now, alloc_offer_fn fn, void *opaque)
@@ -348,8 +385,9 @@ int alloc_cycle(struct alloc *a, double now, alloc_offer_fn fn, void *opaque)
 	if (a->keys_dirty || a->role_policy->rekey_each_cycle || a->fw_policy->rekey_each_cycle)
 		alloc_rekey_all(a);
 	a->n_pending = 0;
+	arena_reset(&a->arena);
 	alloc_map_free(&a->pending_idx);
-	alloc_res_clear(&a->required);
+	vec_zero(&a->required);
 	for (stage = a->n_quota_roles ? 1 : 2; stage <= 2 && rc == 0; stage++) {
 		if (stage == 2 && (rc = stage2_prepare(a)) < 0)
 			break;
@@ -357,8 +395,15 @@ int alloc_cycle(struct alloc *a, double now, alloc_offer_fn fn, void *opaque)
 			if (a->ag_slots[s])
 				rc = visit(a, a->ag_slots[s], stage);
 	}
-	for (size_t i = 0; i < a->n_pending; i++)
-		if (fn)
-			fn(opaque, a->pending[i].fw->id, a->pending[i].ag->id, &a->pending[i].res);
+	for (size_t i = 0; i < a->n_pending && fn; i++) {
+		const struct pending_offer *po = &a->pending[i];
+		struct alloc_res res;
+
+		if (vec_to_res_arena(&a->names, po->s, po->ns, &po->x, &a->arena, &res) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		fn(opaque, po->fw->id, po->ag->id, &res);
+	}
 	return rc < 0 ? rc : (int)a->n_pending;
 }

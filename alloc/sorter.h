@@ -22,6 +22,7 @@ struct alloc_sorter_entry {
 	double key;
 	uint64_t count;
 	const char *name;
+	uint64_t name8; /* first 8 bytes of name, big-endian: most ties end here, no strcmp */
 	int level; /* 0 while not in a sorter */
 	struct alloc_sorter_entry *next[ALLOC_SKIP_LEVELS];
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +47,7 @@ struct http_client {
 	struct loop_timer *timer;
 	struct http_call *calls;
 	bool dispatching;
+	char *local_addr; /* CURLOPT_INTERFACE "host!<addr>" for new calls, or NULL */
 };
 
 static void call_free(struct http_call *call)
@@ -307,7 +309,27 @@ void http_client_free(struct http_client *c)
 		call_free(c->calls);
 	curl_multi_cleanup(c->multi);
 	loop_timer_del(c->loop, c->timer);
+	free(c->local_addr);
 	free(c);
+}
+
+int http_client_set_local_address(struct http_client *c, const char *addr)
+{
+	char *s = NULL;
+
+	if (addr && asprintf(&s, "host!%s", addr) < 0)
+		return -ENOMEM;
+	free(c->local_addr);
+	c->local_addr = s;
+	return 0;
+}
+
+void http_client_set_limits(struct http_client *c, long per_host, long cache)
+{
+	if (per_host > 0)
+		curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
+	if (cache > 0)
+		curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, cache);
 }
 
 static struct http_call *start(struct http_client *c, bool stream, const char *url,
@@ -361,6 +383,8 @@ static struct http_call *start(struct http_client *c, bool stream, const char *u
 	curl_easy_setopt(call->easy, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
 	if (timeout_ms > 0)
 		curl_easy_setopt(call->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (c->local_addr)
+		curl_easy_setopt(call->easy, CURLOPT_INTERFACE, c->local_addr);
 	if (curl_multi_add_handle(c->multi, call->easy) != CURLM_OK)
 		goto fail;
 	call->next = c->calls;

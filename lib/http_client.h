@@ -26,6 +26,17 @@ int http_client_new(struct loop *l, struct http_client **ret);
 void http_client_free(struct http_client *c);
 
 /*
+ * Calls started after this connect from the local address addr (an IPv4/IPv6 literal,
+ * e.g. "127.1.0.7"); NULL restores the default (the kernel picks). Returns 0 or -ENOMEM.
+ */
+int http_client_set_local_address(struct http_client *c, const char *addr);
+/*
+ * At most per_host connections to one host (further calls wait for a free one) and at most
+ * cache idle connections kept for reuse; 0 leaves libcurl's default (no per-host cap).
+ */
+void http_client_set_limits(struct http_client *c, long per_host, long cache);
+
+/*
  * POST body to url. headers: NULL-terminated "Name: value" strings or NULL.
  * timeout_ms 0: none. Returns the call (owned by the client until done runs) or NULL.
  */

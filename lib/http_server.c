@@ -89,6 +89,13 @@ static void stream_free(struct http_stream *s)
 	free(s);
 }
 
+void http_stream_ref(struct http_stream *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->refs++;
+	pthread_mutex_unlock(&s->lock);
+}
+
 void http_stream_unref(struct http_stream *s)
 {
 	int left;

@@ -72,6 +72,8 @@ int http_stream_send(struct http_stream *s, const char *data, size_t len);
 void http_stream_end(struct http_stream *s);
 bool http_stream_alive(struct http_stream *s);
 size_t http_stream_queued(struct http_stream *s);
+/* Take another reference (any thread). */
+void http_stream_ref(struct http_stream *s);
 void http_stream_unref(struct http_stream *s);
 
 #endif

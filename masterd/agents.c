@@ -29,18 +29,6 @@ bool agent_send(struct agent *a, json_t *ev)
 	return stream_send_event(a->stream, ev);
 }
 
-static void on_stream_closed(struct http_stream *s, void *data)
-{
-	struct master *m = data;
-	struct msg *msg = calloc(1, sizeof(*msg));
-
-	if (!msg)
-		return;
-	msg->kind = MSG_STREAM_CLOSED;
-	msg->stream = s;
-	master_enqueue(m, msg);
-}
-
 static int64_t heartbeat_ns(struct master *m)
 {
 	int64_t hb = m->flags->agent_ping_timeout_ns / 3;
@@ -195,7 +183,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	hdrs[0] = "Mesos-Stream-Id";
 	hdrs[1] = sid;
 	hdrs[2] = NULL;
-	a->stream = http_reply_stream(msg->req, "application/json", hdrs, 65536, on_stream_closed, m);
+	a->stream = master_open_stream(m, msg->req, hdrs, 65536, true, a->id);
 	if (!a->stream) {
 		/* keep what we had; a new agent is forgotten */
 		if (is_new) {

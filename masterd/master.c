@@ -18,6 +18,9 @@ void msg_free(struct msg *msg)
 		return;
 	json_decref(msg->body);
 	free(msg->stream_id);
+	free(msg->owner_id);
+	if (msg->stream)
+		http_stream_unref(msg->stream);
 	free(msg);
 }
 
@@ -93,27 +96,50 @@ void master_stream_retire(struct master *m, struct http_stream *s)
 	if (!s)
 		return;
 	http_stream_end(s);
-	if (m->nclosing == m->capclosing) {
-		size_t cap = m->capclosing ? 2 * m->capclosing : 16;
-		struct http_stream **n = realloc(m->closing, cap * sizeof(*n));
-		if (!n)
-			return; /* keep the reference: a leak, never a dangling pointer */
-		m->closing = n;
-		m->capclosing = cap;
-	}
-	m->closing[m->nclosing++] = s;
+	http_stream_unref(s);
 }
 
-static bool stream_retired(struct master *m, struct http_stream *s)
+struct stream_owner {
+	struct master *m;
+	bool agent;
+	char id[];
+};
+
+/* Any thread: the stream's connection is gone; tell the owner thread whose it was. */
+static void on_stream_closed(struct http_stream *s, void *data)
 {
-	for (size_t i = 0; i < m->nclosing; i++) {
-		if (m->closing[i] == s) {
-			m->closing[i] = m->closing[--m->nclosing];
-			http_stream_unref(s);
-			return true;
-		}
+	struct stream_owner *o = data;
+	struct msg *msg = calloc(1, sizeof(*msg));
+
+	if (msg) {
+		msg->kind = MSG_STREAM_CLOSED;
+		http_stream_ref(s); /* the message's own, dropped once the owner has looked */
+		msg->stream = s;
+		msg->owner_is_agent = o->agent;
+		msg->owner_id = strdup(o->id);
+		master_enqueue(o->m, msg);
 	}
-	return false;
+	free(o);
+}
+
+struct http_stream *master_open_stream(struct master *m, struct http_request *req,
+				       const char *const *headers, size_t block_size,
+				       bool agent, const char *id)
+{
+	struct stream_owner *o = malloc(sizeof(*o) + strlen(id) + 1);
+	struct http_stream *s;
+
+	if (!o) {
+		http_reply_error(req, 503, "out of memory");
+		return NULL;
+	}
+	o->m = m;
+	o->agent = agent;
+	strcpy(o->id, id);
+	s = http_reply_stream(req, "application/json", headers, block_size, on_stream_closed, o);
+	if (!s)
+		free(o); /* the server answered 503 and will never call on_stream_closed */
+	return s;
 }
 
 static void dispatch(struct master *m, struct msg *msg)
@@ -131,33 +157,19 @@ static void dispatch(struct master *m, struct msg *msg)
 	case MSG_METRICS:
 		metrics_reply(m, msg);
 		break;
-	case MSG_STREAM_CLOSED: {
-		/* find who owned the stream: frameworks and agents keep their stream pointer */
-		size_t it = 0;
-		void *v;
-		/*
-		 * The server dropped its reference after posting this; ours keeps the stream
-		 * alive (frameworks' and agents' current streams, or retired ones).
-		 */
-		if (stream_retired(m, msg->stream))
-			break;
-		for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
-			struct framework *fw = v;
-			if (fw->stream == msg->stream) {
-				framework_stream_closed(m, fw, msg->stream);
-				goto out;
-			}
-		}
-		for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
-			struct agent *a = v;
-			if (a->stream == msg->stream) {
+	case MSG_STREAM_CLOSED:
+		/* only if it is still the owner's current stream (not replaced meanwhile) */
+		if (msg->owner_is_agent) {
+			struct agent *a = msg->owner_id ? strmap_get(&m->agents, msg->owner_id) : NULL;
+			if (a && a->stream == msg->stream)
 				agent_stream_closed(m, a, msg->stream);
-				goto out;
-			}
+		} else {
+			struct framework *fw =
+				msg->owner_id ? strmap_get(&m->frameworks, msg->owner_id) : NULL;
+			if (fw && fw->stream == msg->stream)
+				framework_stream_closed(m, fw, msg->stream);
 		}
-out:
 		break;
-	}
 	}
 }
 
@@ -344,14 +356,11 @@ void master_fini(struct master *m)
 		msg_free(msg);
 	}
 	http_server_stop(m->http);
-	/* closed-stream notices posted while stopping (the references are ours, below) */
+	/* closed-stream notices posted while stopping */
 	while ((msg = m->qhead)) {
 		m->qhead = msg->next;
 		msg_free(msg);
 	}
-	while (m->nclosing)
-		http_stream_unref(m->closing[--m->nclosing]);
-	free(m->closing);
 	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
 	strmap_clear(&m->frameworks, free_framework);

@@ -101,7 +101,9 @@ struct msg {
 	struct http_request *req; /* answered by the owner (NULL for MSG_STREAM_CLOSED) */
 	json_t *body;
 	char *stream_id;          /* the Mesos-Stream-Id header, if any */
-	struct http_stream *stream;
+	struct http_stream *stream; /* MSG_STREAM_CLOSED: a reference of the message's own */
+	bool owner_is_agent;        /* MSG_STREAM_CLOSED: whose stream it was */
+	char *owner_id;
 	struct msg *next;
 };
 
@@ -129,8 +131,6 @@ struct master {
 	char master_id[UUID_STR_LEN];
 
 	/* streams the owner ended and holds until their closed notice arrives */
-	struct http_stream **closing;
-	size_t nclosing, capclosing;
 
 	/* the queue from HTTP threads */
 	pthread_mutex_t qlock;
@@ -159,12 +159,16 @@ void master_request_allocation(struct master *m);
 void msg_free(struct msg *msg);
 /* Count a reply in the HTTP metrics (reply_json/reply_error do it themselves). */
 void master_count_status(struct master *m, unsigned status);
-/*
- * End a stream the owner holds a reference to, keeping that reference until the stream's
- * MSG_STREAM_CLOSED arrives: the notice carries a bare pointer, which must not be freed (or
- * reused by a new stream) before the owner has seen it.
- */
+/* End a stream and drop the owner's reference to it (NULL-safe). */
 void master_stream_retire(struct master *m, struct http_stream *s);
+/*
+ * Answer req with an event stream owned by a framework or an agent (id). When the stream's
+ * connection ends, a MSG_STREAM_CLOSED naming that owner reaches the owner thread.
+ * Returns the stream (one reference for the caller) or NULL after answering an error.
+ */
+struct http_stream *master_open_stream(struct master *m, struct http_request *req,
+				       const char *const *headers, size_t block_size,
+				       bool agent, const char *id);
 /* Send one event on a stream; false when the stream is gone. */
 bool stream_send_event(struct http_stream *s, json_t *ev);
 void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);

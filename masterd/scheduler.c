@@ -145,20 +145,6 @@ static bool has_capability(json_t *info, const char *cap)
 	return false;
 }
 
-static void on_stream_closed(struct http_stream *s, void *data)
-{
-	struct master *m = data;
-	struct msg *msg = calloc(1, sizeof(*msg));
-
-	if (!msg)
-		return; /* the cron's ping checks still notice the silence */
-	msg->kind = MSG_STREAM_CLOSED;
-	msg->stream = s;
-	/* keep the stream alive until the owner has looked at it */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	master_enqueue(m, msg);
-}
-
 /* Validate framework_info; the role comes from "role" or the first of "roles". */
 static int parse_framework_info(json_t *info, char **ret_role, double *ret_failover, char *err)
 {
@@ -314,8 +300,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	hdrs[2] = "Cache-Control";
 	hdrs[3] = "no-cache";
 	hdrs[4] = NULL;
-	fw->stream = http_reply_stream(msg->req, "application/json", hdrs, 1 << 20,
-				       on_stream_closed, m);
+	fw->stream = master_open_stream(m, msg->req, hdrs, 1 << 20, false, fw->id);
 	master_count_status(m, 200);
 	if (!fw->stream) {
 		if (is_new) {

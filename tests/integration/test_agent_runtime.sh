@@ -82,4 +82,29 @@ WAIT_S=10 wait_for task_in_state survivor TASK_KILLED
 check recover-cleanup-reports-killed task_in_state survivor TASK_KILLED
 left=$(find "$CGMOUNT/$CGROOT/tasks" -mindepth 2 -type d 2>/dev/null | wc -l)
 check no-leaves-left [ "$left" -eq 0 ]
+
+# --- terminal accounting: taskstats of every process of a busy task (needs the agent to be
+# root in the initial namespaces; the update says why not otherwise)
+WAIT_S=15 wait_for sh -c "grep -c 'subscribed to the master' '$WORK/agent.log' | grep -q 3"
+$D -j task run -- 'sh -c "i=0; while [ \$i -lt 300000 ]; do i=\$((i + 1)); done"; true' \
+	>"$WORK/acct.out" 2>&1
+ts=$(grep TASK_FINISHED "$WORK/acct.out" | tail -1 | jq -c '.status.drover.accounting.taskstats')
+echo "taskstats of the busy task: $ts"
+if [ "$(echo "$ts" | jq -r '.available')" = false ]; then
+	skip taskstats-cpu-time "$(echo "$ts" | jq -r '.why')"
+else
+	check taskstats-cpu-time [ "$(echo "$ts" | jq '.user_ns + .system_ns')" -gt 100000000 ]
+	check taskstats-every-process [ "$(echo "$ts" | jq '.processes')" -ge 2 ]
+	check taskstats-says-delayacct [ -n "$(echo "$ts" | jq -r '.delay_accounting // empty')" ]
+fi
+
+# --- a launch that fails leaves neither a sandbox nor a leaf
+$D -j task run -- /nonexistent/binary arg >"$WORK/noexe.out" 2>&1
+nsbx=$(grep TASK_FAILED "$WORK/noexe.out" | tail -1 | jq -r '.status.drover.sandbox // empty')
+check missing-exe-reason grep -q "cannot execute '/nonexistent/binary'" "$WORK/noexe.out"
+check missing-exe-no-sandbox-path [ -z "$nsbx" ]
+left=$(find "$WORK/agent/sandboxes" -mindepth 2 -maxdepth 2 -type d -exec test -e {}/exit_status \; -exec grep -l launch-failed {}/exit_status \; 2>/dev/null | wc -l)
+check missing-exe-sandbox-removed [ "$left" -eq 0 ]
+left=$(find "$CGMOUNT/$CGROOT/tasks" -mindepth 2 -type d 2>/dev/null | wc -l)
+check missing-exe-no-leaf [ "$left" -eq 0 ]
 finish

@@ -163,6 +163,7 @@ static int group_setup(void **state)
 		.recover = AGENT_RECOVER_RECONNECT,
 		.pids_max = 4096,
 		.sample_interval_ns = 1000000000LL,
+		.bpf = AGENT_BPF_OFF, /* the runtime alone; the eBPF isolators have their tests */
 	};
 	if (agent_init(&agent, &flags) < 0) {
 		snprintf(skip_reason, sizeof(skip_reason),

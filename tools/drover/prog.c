@@ -257,7 +257,7 @@ static int do_list(int argc, char **argv)
 	} else {
 		json_t *o, *a;
 		size_t i, j;
-		printf("%-6s %-14s %-16s %10s %14s %9s  %s\n", "ID", "TYPE", "NAME", "RUN_CNT",
+		printf("%-6s %-16s %-16s %10s %14s %9s  %s\n", "ID", "TYPE", "NAME", "RUN_CNT",
 		       "RUN_TIME_NS", "AVG_NS", "ATTACHED / PINNED");
 		json_array_foreach(out, i, o) {
 			char avg[32] = "-", at[512] = "";
@@ -273,7 +273,7 @@ static int do_list(int argc, char **argv)
 								off ? ", " : "", ty ? ty : json_string_value(json_object_get(a, "link_type")),
 								t ? " " : "", t ? t : "");
 			}
-			printf("%-6lld %-14s %-16s %10lld %14lld %9s  %s%s%s\n",
+			printf("%-6lld %-16s %-16s %10lld %14lld %9s  %s%s%s\n",
 			       (long long)json_integer_value(json_object_get(o, "id")),
 			       json_string_value(json_object_get(o, "type")),
 			       json_string_value(json_object_get(o, "name")),

@@ -112,6 +112,8 @@ static int do_help(int argc, char **argv)
 		"task", cmds,
 		"list shows live tasks (--all adds completed ones); S is a state with or without\n"
 		"TASK_ (running, TASK_FINISHED). ID is a task ID or a unique prefix of one.\n"
+		"kill fails over to the task's framework when it is disconnected (a --detach run)\n"
+		"and sends KILL; --force does so even if the framework looks connected.\n"
 		"run OPTIONS: --name N --role R --cpus C --mem MIB --ports K --limit-cpus C\n"
 		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach\n"
 		"  ('drover task run help' for its exit codes).\n");
@@ -120,7 +122,7 @@ static int do_help(int argc, char **argv)
 static const struct cmd cmds[] = {
 	{"list", do_list, " [--state S] [--framework F] [--all]"},
 	{"show", do_show, " ID"},
-	{"kill", do_task_kill, " ID [--grace SECONDS]"},
+	{"kill", do_task_kill, " ID [--grace SECONDS] [--force]"},
 	{"run", do_task_run, " [OPTIONS] -- CMD [ARGS...]"},
 	{"help", do_help, NULL},
 	{0},

@@ -5,7 +5,9 @@
  * `drover task run --detach`): it fails over to the framework (SUBSCRIBE with its
  * framework_info.id), sends KILL, waits for the terminal update, acknowledges it and
  * disconnects again (the framework's failover timeout starts anew). A connected framework
- * is refused with an explanation: taking it over would cut off its scheduler.
+ * is refused with an explanation: taking it over would cut off its scheduler. --force takes
+ * it over anyway (the master may still count a framework whose client is gone as connected
+ * until its next heartbeat: a `task run --detach` that just exited).
  */
 #include <math.h>
 #include <stdio.h>
@@ -91,24 +93,32 @@ static void on_record(const char *rec, size_t len, void *data)
 		const char *state = json_string_value(json_object_get(st, "state"));
 		const char *uuid = json_string_value(json_object_get(st, "uuid"));
 		enum task_state s;
-		if (streq(id_value(st, "task_id"), k->task_id) && state &&
-		    task_state_parse(state, &s) == 0 && task_state_terminal(s) && !k->done) {
+		bool terminal;
+
+		if (!streq(id_value(st, "task_id"), k->task_id) || !state ||
+		    task_state_parse(state, &s) < 0 || k->done)
+			goto out;
+		/* updates come in order, each after the one before is acknowledged */
+		terminal = task_state_terminal(s);
+		if (!json_output)
+			fprintf(stderr, "drover: task %s is %s\n", k->task_id, state);
+		if (terminal) {
 			k->done = true;
 			k->final = json_incref(st);
-			if (uuid)
-				post(k, json_pack("{s:s,s:{s:{s:s},s:{s:s},s:s}}", "type", "ACKNOWLEDGE",
-						  "acknowledge", "agent_id", "value",
-						  id_value(st, "agent_id"), "task_id", "value",
-						  k->task_id, "uuid", uuid));
-			else
-				loop_stop(k->loop);
 		}
+		if (uuid)
+			post(k, json_pack("{s:s,s:{s:{s:s},s:{s:s},s:s}}", "type", "ACKNOWLEDGE",
+					  "acknowledge", "agent_id", "value", id_value(st, "agent_id"),
+					  "task_id", "value", k->task_id, "uuid", uuid));
+		else if (terminal)
+			loop_stop(k->loop);
 	} else if (streq(type, "ERROR")) {
 		p_err("master: %s",
 		      json_string_value(json_object_get(json_object_get(ev, "error"), "message")));
 		k->failed = true;
 		loop_stop(k->loop);
 	}
+out:
 	json_decref(ev);
 }
 
@@ -147,6 +157,7 @@ int do_task_kill(int argc, char **argv)
 	struct kill k = {.grace_s = -1};
 	json_t *tasks = NULL, *fws = NULL, *t, *f, *info, *sub;
 	const char *id = NULL;
+	bool force = false;
 	char *s, *end;
 	int rc = EXIT_FAILED;
 
@@ -156,15 +167,17 @@ int do_task_kill(int argc, char **argv)
 			k.grace_s = strtod(argv[0], &end);
 			if (end == argv[0] || *end || !isfinite(k.grace_s) || k.grace_s < 0 ||
 			    k.grace_s > 86400)
-				return usage_err("task kill ID [--grace SECONDS]");
+				return usage_err("task kill ID [--grace SECONDS] [--force]");
+		} else if (streq(argv[0], "--force") || streq(argv[0], "-f")) {
+			force = true;
 		} else if (!id && argv[0][0] != '-') {
 			id = argv[0];
 		} else {
-			return usage_err("task kill ID [--grace SECONDS]");
+			return usage_err("task kill ID [--grace SECONDS] [--force]");
 		}
 	}
 	if (!id)
-		return usage_err("task kill ID [--grace SECONDS]");
+		return usage_err("task kill ID [--grace SECONDS] [--force]");
 	tasks = api_master("GET_TASKS");
 	if (!tasks)
 		return EXIT_FAILED;
@@ -178,10 +191,10 @@ int do_task_kill(int argc, char **argv)
 		: NULL;
 	if (!f)
 		goto out;
-	if (json_is_true(json_object_get(f, "connected"))) {
+	if (json_is_true(json_object_get(f, "connected")) && !force) {
 		p_err("task '%s' belongs to framework %s ('%s'), which is connected: only it may kill "
 		      "the task (the master has no operator call to kill a task); stop it through "
-		      "that framework (Ctrl-C ends a 'drover task run')",
+		      "that framework (Ctrl-C ends a 'drover task run'), or take it over with --force",
 		      k.task_id, k.fw_id,
 		      json_string_value(json_object_get(json_object_get(f, "framework_info"), "name")));
 		goto out;

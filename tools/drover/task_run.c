@@ -421,6 +421,10 @@ int do_task_run(int argc, char **argv)
 	int c;
 	double d;
 
+	if (argc == 1 && streq(argv[0], "help")) {
+		usage();
+		return EXIT_OK;
+	}
 	/* getopt wants a program name first: argv[-1] is the "run" keyword itself */
 	argc++;
 	argv--;

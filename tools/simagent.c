@@ -1,0 +1,948 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * drover-simagent: N simulated agents in one process, speaking the real agent API to a real
+ * drover-master over loopback. One epoll loop (lib/loop), one timer heap driven by a single
+ * timerfd, libcurl multi for HTTP (lib/http_client): no thread, no descriptor per agent
+ * except its stream connection, which connects from the agent's own address in 127.0.0.0/8
+ * (so no source address runs out of ephemeral ports).
+ *
+ * An agent SUBSCRIBEs (again with its agent_id and running tasks after a lost stream),
+ * POSTs HEARTBEATs at the interval SUBSCRIBED names, and answers LAUNCH with
+ * STARTING, RUNNING and, after a duration drawn from a normal distribution, FINISHED; KILL
+ * ends a task with TASK_KILLED. Updates go out one at a time per task, the head re-sent
+ * until the master relays its acknowledgement (backoff as the real agent).
+ *
+ * Prints a progress line every --progress seconds and final counts; exits non-zero when a
+ * task was lost (an update the master refused outright, or fewer than --expect-tasks tasks
+ * ended and acknowledged).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <jansson.h>
+
+#include "http_client.h"
+#include "id.h"
+#include "loop.h"
+#include "strmap.h"
+#include "util.h"
+#include "wire.h"
+
+#define SEC 1000000000LL
+
+enum ev_kind { EV_SUBSCRIBE, EV_HEARTBEAT, EV_FINISH, EV_RETRY, EV_RUNNING };
+
+struct ev {
+	int64_t when;
+	enum ev_kind kind;
+	void *obj;
+};
+
+struct sim;
+struct sagent;
+
+struct supdate {
+	struct supdate *next;
+	enum task_state state;
+	char uuid[UUID_STR_LEN];
+};
+
+struct stask {
+	struct sagent *a;
+	char *key; /* "<fw>/<task>" */
+	char *fw_id, *id;
+	enum task_state state; /* latest */
+	struct supdate *updates, *updates_tail;
+	struct http_call *call; /* the head update in flight */
+	bool retry_armed;
+	int64_t backoff_ns;
+	int64_t launched_ns;
+	int refs;  /* heap entries naming this task */
+	bool dead; /* forgotten; freed when refs reaches 0 */
+	bool counted_done;
+	char *res_json; /* resources as launched, for reregistration */
+};
+
+struct sagent {
+	struct sim *sim;
+	int idx;
+	char addr[16];
+	char id[64];
+	char stream_id[64];
+	char hostname[32];
+	struct http_call *sub;
+	bool subscribed, ever_subscribed;
+	int64_t hb_ns;
+	int64_t backoff_ns;
+	int64_t sub_started_ns;
+	struct strmap tasks;
+};
+
+struct sim {
+	struct loop *loop;
+	struct http_client *streams, *posts;
+	struct loop_timer *timer, *progress_timer;
+	int64_t timer_at;
+	char url[512];
+	int nagents, offset;
+	struct sagent *agents;
+	char *resources_json;
+	double mean_s, sd_s, ramp;
+	bool starting;
+	struct ev *heap;
+	size_t nheap, capheap;
+	uint64_t rng;
+	int64_t start_ns, run_for_ns, all_subscribed_ns;
+	long expect_tasks;
+	double progress_s;
+	volatile sig_atomic_t interrupted;
+	/* counters */
+	long subscribed_now, subscribes, resubscribes, sub_failures;
+	long launched, running, finished, killed, done_acked, duplicate_launches;
+	long updates_sent, updates_acked, update_failures, refused, heartbeats, hb_failures;
+	long kills;
+	long acks_stale;
+};
+
+static struct sim *the_sim;
+
+/* ------------------------------------------------------------------ random */
+
+static uint64_t rnd(struct sim *s)
+{
+	/* xorshift64* */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 2685821657736338717ULL;
+}
+
+static double rnd_unit(struct sim *s)
+{
+	return ((double)(rnd(s) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static int64_t task_duration_ns(struct sim *s)
+{
+	double u1 = rnd_unit(s), u2 = rnd_unit(s);
+	double z = sqrt(-2.0 * log(u1)) * cos(2 * M_PI * u2);
+	double d = s->mean_s + s->sd_s * z;
+
+	if (d < 0)
+		d = 0;
+	return (int64_t)(d * 1e9);
+}
+
+/* ------------------------------------------------------------------ timer heap */
+
+static void heap_swap(struct sim *s, size_t i, size_t j)
+{
+	struct ev t = s->heap[i];
+	s->heap[i] = s->heap[j];
+	s->heap[j] = t;
+}
+
+static void rearm(struct sim *s)
+{
+	int64_t now, at;
+
+	if (!s->nheap) {
+		if (s->timer_at) {
+			loop_timer_stop(s->timer);
+			s->timer_at = 0;
+		}
+		return;
+	}
+	at = s->heap[0].when;
+	if (s->timer_at && s->timer_at <= at)
+		return;
+	now = now_mono_ns();
+	loop_timer_set(s->timer, at > now ? at - now : 0, 0);
+	s->timer_at = at;
+}
+
+static void schedule(struct sim *s, int64_t when, enum ev_kind kind, void *obj)
+{
+	size_t i;
+
+	if (s->nheap == s->capheap) {
+		size_t cap = s->capheap ? 2 * s->capheap : 1024;
+		struct ev *n = realloc(s->heap, cap * sizeof(*n));
+		if (!n) {
+			fprintf(stderr, "simagent: out of memory\n");
+			exit(2);
+		}
+		s->heap = n;
+		s->capheap = cap;
+	}
+	if (kind == EV_FINISH || kind == EV_RETRY || kind == EV_RUNNING)
+		((struct stask *)obj)->refs++;
+	i = s->nheap++;
+	s->heap[i] = (struct ev){when, kind, obj};
+	while (i && s->heap[(i - 1) / 2].when > s->heap[i].when) {
+		heap_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	rearm(s);
+}
+
+static struct ev heap_pop(struct sim *s)
+{
+	struct ev top = s->heap[0];
+	size_t i = 0;
+
+	s->heap[0] = s->heap[--s->nheap];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->nheap && s->heap[l].when < s->heap[m].when)
+			m = l;
+		if (r < s->nheap && s->heap[r].when < s->heap[m].when)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(s, i, m);
+		i = m;
+	}
+	return top;
+}
+
+/* ------------------------------------------------------------------ tasks */
+
+static void task_free(struct stask *t)
+{
+	while (t->updates) {
+		struct supdate *u = t->updates;
+		t->updates = u->next;
+		free(u);
+	}
+	free(t->key);
+	free(t->fw_id);
+	free(t->id);
+	free(t->res_json);
+	free(t);
+}
+
+static void task_unref(struct stask *t)
+{
+	if (--t->refs == 0 && t->dead)
+		task_free(t);
+}
+
+static void agent_post(struct sagent *a, const char *body, size_t len, http_done_fn done,
+		       void *data, struct http_call **ret)
+{
+	struct sim *s = a->sim;
+	char hdr[128];
+	const char *hdrs[2] = {hdr, NULL};
+	struct http_call *c;
+
+	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", a->stream_id);
+	c = http_post(s->posts, s->url, "application/json", body, len, hdrs, 15000, done, data);
+	if (ret)
+		*ret = c;
+}
+
+static void send_head(struct stask *t);
+
+static void schedule_retry(struct stask *t)
+{
+	struct sim *s = t->a->sim;
+
+	t->backoff_ns = t->backoff_ns ? 2 * t->backoff_ns : SEC / 2;
+	if (t->backoff_ns > 10 * SEC)
+		t->backoff_ns = 10 * SEC;
+	if (!t->retry_armed) {
+		t->retry_armed = true;
+		schedule(s, now_mono_ns() + t->backoff_ns, EV_RETRY, t);
+	}
+}
+
+static void on_update_sent(long status, const char *body, size_t len, const char *err,
+			   void *data)
+{
+	struct stask *t = data;
+	struct sim *s = t->a->sim;
+
+	t->call = NULL;
+	if (status == 202) {
+		/* the acknowledgement comes on the stream; re-send if it does not */
+		t->backoff_ns = 5 * SEC / 2;
+		schedule_retry(t);
+		return;
+	}
+	s->update_failures++;
+	if (s->update_failures <= 5)
+		fprintf(stderr, "simagent: update of task '%s' failed: %ld %.200s\n", t->id, status,
+			err ? err : body);
+	if (status == 400) {
+		/* the master will never take it: that task is lost to us */
+		fprintf(stderr, "simagent: update of task '%s' refused: %.200s\n", t->id, body);
+		s->refused++;
+	}
+	schedule_retry(t);
+}
+
+static void send_head(struct stask *t)
+{
+	struct sagent *a = t->a;
+	struct sim *s = a->sim;
+	struct supdate *u = t->updates;
+	char body[1024];
+	int n;
+
+	if (!u || t->call || !a->subscribed || t->dead)
+		return;
+	n = snprintf(body, sizeof(body),
+		     "{\"type\":\"STATUS_UPDATE\",\"agent_id\":{\"value\":\"%s\"},"
+		     "\"status_update\":{\"framework_id\":{\"value\":\"%s\"},"
+		     "\"status\":{\"task_id\":{\"value\":\"%s\"},\"state\":\"%s\","
+		     "\"source\":\"SOURCE_EXECUTOR\",\"uuid\":\"%s\",\"timestamp\":%.6f,"
+		     "\"agent_id\":{\"value\":\"%s\"}},\"latest_state\":\"%s\"}}",
+		     a->id, t->fw_id, t->id, task_state_name(u->state), u->uuid,
+		     (double)now_real_ns() / 1e9, a->id, task_state_name(t->state));
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return;
+	s->updates_sent++;
+	agent_post(a, body, (size_t)n, on_update_sent, t, &t->call);
+	if (!t->call)
+		schedule_retry(t);
+}
+
+static void task_status(struct stask *t, enum task_state st)
+{
+	struct supdate *u = calloc(1, sizeof(*u));
+	struct sim *s = t->a->sim;
+
+	if (!u)
+		return;
+	t->state = st;
+	u->state = st;
+	uuid_random(u->uuid);
+	if (t->updates_tail)
+		t->updates_tail->next = u;
+	else
+		t->updates = u;
+	t->updates_tail = u;
+	if (st == TASK_RUNNING)
+		s->running++;
+	else if (st == TASK_FINISHED)
+		s->finished++;
+	else if (st == TASK_KILLED)
+		s->killed++;
+	if (t->updates == u)
+		send_head(t);
+}
+
+static void task_forget(struct stask *t)
+{
+	struct sagent *a = t->a;
+
+	strmap_del(&a->tasks, t->key);
+	if (t->call) {
+		http_call_cancel(a->sim->posts, t->call);
+		t->call = NULL;
+	}
+	t->dead = true;
+	if (t->refs == 0)
+		task_free(t);
+}
+
+static void on_launch(struct sagent *a, json_t *l)
+{
+	struct sim *s = a->sim;
+	json_t *task = json_object_get(l, "task");
+	const char *fid = json_string_value(json_object_get(json_object_get(l, "framework_id"),
+							    "value"));
+	const char *tid = json_string_value(json_object_get(json_object_get(task, "task_id"),
+							    "value"));
+	struct stask *t;
+	char key[600];
+
+	if (!fid || !tid)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", fid, tid);
+	if (strmap_get(&a->tasks, key)) {
+		s->duplicate_launches++;
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->a = a;
+	t->key = strdup(key);
+	t->fw_id = strdup(fid);
+	t->id = strdup(tid);
+	t->res_json = json_dumps(json_object_get(task, "resources"), JSON_COMPACT);
+	t->launched_ns = now_mono_ns();
+	t->state = TASK_STAGING;
+	strmap_put(&a->tasks, t->key, t, NULL);
+	s->launched++;
+	if (s->starting) {
+		task_status(t, TASK_STARTING);
+		schedule(s, now_mono_ns(), EV_RUNNING, t);
+	} else {
+		task_status(t, TASK_RUNNING);
+		schedule(s, now_mono_ns() + task_duration_ns(s), EV_FINISH, t);
+	}
+}
+
+static void on_kill(struct sagent *a, json_t *k)
+{
+	const char *fid = json_string_value(json_object_get(json_object_get(k, "framework_id"),
+							    "value"));
+	const char *tid = json_string_value(json_object_get(json_object_get(k, "task_id"),
+							    "value"));
+	char key[600];
+	struct stask *t;
+
+	if (!fid || !tid)
+		return;
+	a->sim->kills++;
+	snprintf(key, sizeof(key), "%s/%s", fid, tid);
+	t = strmap_get(&a->tasks, key);
+	if (t && !task_state_terminal(t->state))
+		task_status(t, TASK_KILLED);
+	/* an unknown task: the master learns it is gone when we reregister without it */
+}
+
+static void on_ack(struct sagent *a, json_t *ack)
+{
+	struct sim *s = a->sim;
+	const char *fid = json_string_value(json_object_get(json_object_get(ack, "framework_id"),
+							    "value"));
+	const char *tid = json_string_value(json_object_get(json_object_get(ack, "task_id"),
+							    "value"));
+	const char *uuid = json_string_value(json_object_get(ack, "uuid"));
+	char key[600];
+	struct stask *t;
+	struct supdate *u;
+
+	if (!fid || !tid || !uuid)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", fid, tid);
+	t = strmap_get(&a->tasks, key);
+	if (!t || !t->updates || strcmp(t->updates->uuid, uuid) != 0) {
+		s->acks_stale++;
+		return;
+	}
+	/* the acknowledgement can overtake the 202 of the POST that carried the update */
+	if (t->call) {
+		http_call_cancel(s->posts, t->call);
+		t->call = NULL;
+	}
+	s->updates_acked++;
+	u = t->updates;
+	t->updates = u->next;
+	if (!t->updates)
+		t->updates_tail = NULL;
+	free(u);
+	t->backoff_ns = 0;
+	if (t->updates) {
+		send_head(t);
+	} else if (task_state_terminal(t->state)) {
+		if (!t->counted_done) {
+			t->counted_done = true;
+			s->done_acked++;
+		}
+		task_forget(t);
+	}
+}
+
+/* ------------------------------------------------------------------ agents */
+
+static void agent_subscribe(struct sagent *a);
+
+static void lost_master(struct sagent *a, const char *why)
+{
+	struct sim *s = a->sim;
+
+	if (a->subscribed)
+		s->subscribed_now--;
+	a->subscribed = false;
+	a->sub = NULL;
+	s->sub_failures++;
+	a->backoff_ns = a->backoff_ns ? 2 * a->backoff_ns : SEC / 2;
+	if (a->backoff_ns > 5 * SEC)
+		a->backoff_ns = 5 * SEC;
+	if (s->sub_failures <= 5 || s->sub_failures % 1000 == 0)
+		fprintf(stderr, "simagent: agent %d lost the master (%s); %ld failures so far\n",
+			a->idx, why, s->sub_failures);
+	/* jitter, so that thousands of agents do not come back in one burst */
+	schedule(s, now_mono_ns() + a->backoff_ns + (int64_t)(rnd(s) % (uint64_t)a->backoff_ns),
+		 EV_SUBSCRIBE, a);
+}
+
+static void on_sub_open(long status, const char *stream_id, void *data)
+{
+	struct sagent *a = data;
+
+	if (status == 200 && stream_id)
+		snprintf(a->stream_id, sizeof(a->stream_id), "%s", stream_id);
+}
+
+static void on_subscribed(struct sagent *a, json_t *sub)
+{
+	struct sim *s = a->sim;
+	const char *id = json_string_value(json_object_get(json_object_get(sub, "agent_id"),
+							   "value"));
+	double hb = json_number_value(json_object_get(sub, "heartbeat_interval_seconds"));
+	size_t it;
+	void *v;
+
+	if (id)
+		snprintf(a->id, sizeof(a->id), "%s", id);
+	a->subscribed = true;
+	a->backoff_ns = 0;
+	s->subscribed_now++;
+	if (a->ever_subscribed) {
+		s->resubscribes++;
+	} else {
+		a->ever_subscribed = true;
+		s->subscribes++;
+		if (s->subscribes == s->nagents)
+			s->all_subscribed_ns = now_mono_ns();
+	}
+	if (!a->hb_ns && hb > 0) {
+		a->hb_ns = (int64_t)(hb * 1e9);
+		/* spread heartbeats over the interval */
+		schedule(s, now_mono_ns() + (int64_t)(rnd(s) % (uint64_t)a->hb_ns), EV_HEARTBEAT,
+			 a);
+	}
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);)
+		send_head(v);
+}
+
+static void on_sub_record(const char *rec, size_t len, void *data)
+{
+	struct sagent *a = data;
+	json_error_t e;
+	json_t *ev = json_loadb(rec, len, 0, &e);
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
+	if (!type)
+		;
+	else if (streq(type, "SUBSCRIBED"))
+		on_subscribed(a, json_object_get(ev, "subscribed"));
+	else if (streq(type, "LAUNCH"))
+		on_launch(a, json_object_get(ev, "launch"));
+	else if (streq(type, "KILL"))
+		on_kill(a, json_object_get(ev, "kill"));
+	else if (streq(type, "ACKNOWLEDGE"))
+		on_ack(a, json_object_get(ev, "acknowledge"));
+	json_decref(ev);
+}
+
+static void on_sub_done(long status, const char *body, size_t len, const char *err, void *data)
+{
+	struct sagent *a = data;
+	char why[300];
+
+	snprintf(why, sizeof(why), "%s%ld %.200s", err ? err : "status ", err ? 0L : status,
+		 err ? "" : body);
+	lost_master(a, why);
+}
+
+static void agent_subscribe(struct sagent *a)
+{
+	struct sim *s = a->sim;
+	size_t cap = 512 + strlen(s->resources_json), len = 0, it;
+	char *body = malloc(cap);
+	void *v;
+	int n;
+
+	if (!body)
+		return;
+	n = snprintf(body, cap,
+		     "{\"type\":\"SUBSCRIBE\",\"subscribe\":{%s%s%s\"agent_info\":{\"hostname\":"
+		     "\"%s\",\"resources\":%s},\"enforcement\":{\"mode\":\"best-effort\","
+		     "\"controllers\":[],\"missing\":[]},\"tasks\":[",
+		     a->id[0] ? "\"agent_id\":{\"value\":\"" : "", a->id, a->id[0] ? "\"}," : "",
+		     a->hostname, s->resources_json);
+	len = (size_t)n;
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct stask *t = v;
+		size_t need = 256 + strlen(t->key) * 2 + (t->res_json ? strlen(t->res_json) : 2);
+		char *nb;
+		if (len + need >= cap) {
+			cap = 2 * (len + need);
+			nb = realloc(body, cap);
+			if (!nb) {
+				free(body);
+				return;
+			}
+			body = nb;
+		}
+		n = snprintf(body + len, cap - len,
+			     "%s{\"task_id\":{\"value\":\"%s\"},\"framework_id\":{\"value\":"
+			     "\"%s\"},\"state\":\"%s\",\"resources\":%s}",
+			     body[len - 1] == '[' ? "" : ",", t->id, t->fw_id,
+			     task_state_name(t->state), t->res_json ? t->res_json : "[]");
+		len += (size_t)n;
+	}
+	if (len + 4 >= cap) {
+		char *nb = realloc(body, len + 4);
+		if (!nb) {
+			free(body);
+			return;
+		}
+		body = nb;
+	}
+	memcpy(body + len, "]}}", 4);
+	len += 3;
+	a->sub_started_ns = now_mono_ns();
+	http_client_set_local_address(s->streams, a->addr);
+	a->sub = http_post_stream(s->streams, s->url, "application/json", body, len, NULL,
+				  on_sub_open, on_sub_record, on_sub_done, a);
+	free(body);
+	if (!a->sub)
+		lost_master(a, "cannot start the request");
+}
+
+static void on_heartbeat_done(long status, const char *body, size_t len, const char *err,
+			      void *data)
+{
+	struct sagent *a = data;
+
+	if (status != 202 && ++a->sim->hb_failures <= 5)
+		fprintf(stderr, "simagent: heartbeat of agent %d failed: %ld %.200s\n", a->idx,
+			status, err ? err : body);
+}
+
+static void agent_heartbeat(struct sagent *a)
+{
+	char body[160];
+	int n;
+
+	if (a->subscribed) {
+		n = snprintf(body, sizeof(body), "{\"type\":\"HEARTBEAT\",\"agent_id\":{\"value\":\"%s\"}}",
+			     a->id);
+		a->sim->heartbeats++;
+		agent_post(a, body, (size_t)n, on_heartbeat_done, a, NULL);
+	}
+	schedule(a->sim, now_mono_ns() + a->hb_ns, EV_HEARTBEAT, a);
+}
+
+/* ------------------------------------------------------------------ the loop */
+
+static void on_timer(struct loop *l, struct loop_timer *timer, void *data)
+{
+	struct sim *s = data;
+	int64_t now = now_mono_ns();
+	int budget = 20000; /* let I/O in between long bursts */
+
+	s->timer_at = 0;
+	while (s->nheap && s->heap[0].when <= now && budget-- > 0) {
+		struct ev e = heap_pop(s);
+		struct stask *t = e.obj;
+		switch (e.kind) {
+		case EV_SUBSCRIBE:
+			agent_subscribe(e.obj);
+			break;
+		case EV_HEARTBEAT:
+			agent_heartbeat(e.obj);
+			break;
+		case EV_RUNNING:
+			if (!t->dead && t->state == TASK_STARTING) {
+				task_status(t, TASK_RUNNING);
+				schedule(s, now + task_duration_ns(s), EV_FINISH, t);
+			}
+			task_unref(t);
+			break;
+		case EV_FINISH:
+			if (!t->dead && !task_state_terminal(t->state))
+				task_status(t, TASK_FINISHED);
+			task_unref(t);
+			break;
+		case EV_RETRY:
+			t->retry_armed = false;
+			if (!t->dead && !t->call)
+				send_head(t);
+			task_unref(t);
+			break;
+		}
+	}
+	if (s->nheap) {
+		int64_t at = s->heap[0].when;
+		now = now_mono_ns();
+		loop_timer_set(s->timer, at > now ? at - now : 0, 0);
+		s->timer_at = at;
+	}
+}
+
+static long live_tasks(struct sim *s)
+{
+	long n = 0;
+
+	for (int i = 0; i < s->nagents; i++)
+		n += (long)strmap_size(&s->agents[i].tasks);
+	return n;
+}
+
+static void print_counts(struct sim *s, const char *what)
+{
+	double t = (double)(now_mono_ns() - s->start_ns) / 1e9;
+
+	printf("simagent %s t=%.1fs agents=%d subscribed=%ld resubscribes=%ld sub_failures=%ld "
+	       "launched=%ld running=%ld finished=%ld killed=%ld done_acked=%ld live=%ld "
+	       "updates=%ld acked=%ld update_failures=%ld refused=%ld heartbeats=%ld "
+	       "hb_failures=%ld\n",
+	       what, t, s->nagents, s->subscribed_now, s->resubscribes, s->sub_failures,
+	       s->launched, s->running, s->finished, s->killed, s->done_acked, live_tasks(s),
+	       s->updates_sent, s->updates_acked, s->update_failures, s->refused, s->heartbeats,
+	       s->hb_failures);
+	fflush(stdout);
+}
+
+static void on_progress(struct loop *l, struct loop_timer *timer, void *data)
+{
+	struct sim *s = data;
+	int64_t now = now_mono_ns();
+
+	if (s->interrupted ||
+	    (s->run_for_ns && now - s->start_ns >= s->run_for_ns) ||
+	    (s->expect_tasks > 0 && s->done_acked >= s->expect_tasks)) {
+		loop_stop(s->loop);
+		return;
+	}
+	if (s->progress_s > 0) {
+		static int64_t last;
+		if (now - last >= (int64_t)(s->progress_s * 1e9)) {
+			last = now;
+			print_counts(s, "progress");
+		}
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (the_sim) {
+		the_sim->interrupted = 1;
+		loop_wakeup(the_sim->loop);
+	}
+}
+
+/* The JSON of a resources text "cpus:8;mem:16384;ports:[31000-32000]" (scalars, ranges). */
+static char *resources_json(const char *text)
+{
+	json_t *arr = json_array();
+	char *copy = strdup(text), *save = NULL, *tok, *out;
+
+	for (tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(tok, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if (colon[1] == '[') {
+			json_t *ranges = json_array();
+			char *r = colon + 2, *rs = NULL, *rt;
+			char *end = strchr(r, ']');
+			if (end)
+				*end = '\0';
+			for (rt = strtok_r(r, ",", &rs); rt; rt = strtok_r(NULL, ",", &rs)) {
+				unsigned long long b, e;
+				if (sscanf(rt, "%llu-%llu", &b, &e) == 2)
+					json_array_append_new(ranges,
+							      json_pack("{s:I,s:I}", "begin",
+									(json_int_t)b, "end",
+									(json_int_t)e));
+			}
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:{s:o}}", "name", tok,
+							     "type", "RANGES", "ranges", "range",
+							     ranges));
+		} else {
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:{s:f}}", "name", tok,
+							     "type", "SCALAR", "scalar", "value",
+							     atof(colon + 1)));
+		}
+	}
+	free(copy);
+	out = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return out;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: drover-simagent [OPTIONS]\n"
+		"  --master HOST:PORT      the master (default 127.0.0.1:5050)\n"
+		"  --agents N              simulated agents (default 100)\n"
+		"  --offset K              number agents from K (several processes; default 0)\n"
+		"  --resources TEXT        per agent (default cpus:8;mem:16384;ports:[31000-32000])\n"
+		"  --duration MEAN[,SD]    task duration in seconds, normal (default 30,10)\n"
+		"  --no-starting           report RUNNING at once (no STARTING first)\n"
+		"  --ramp N                subscriptions per second (default 2000; 0: all at once)\n"
+		"  --run-for S             stop after S seconds (default: until SIGINT/SIGTERM)\n"
+		"  --expect-tasks N        stop once N tasks ended and were acknowledged; exit 1 if\n"
+		"                          fewer did by the stop\n"
+		"  --progress S            a progress line every S seconds (default 5; 0: none)\n"
+		"  --post-connections N    keep-alive connections for calls (default 16)\n"
+		"  --seed N                random seed\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"master", required_argument, NULL, 'm'},
+		{"agents", required_argument, NULL, 'n'},
+		{"offset", required_argument, NULL, 'o'},
+		{"resources", required_argument, NULL, 'r'},
+		{"duration", required_argument, NULL, 'd'},
+		{"no-starting", no_argument, NULL, 'S'},
+		{"ramp", required_argument, NULL, 'R'},
+		{"run-for", required_argument, NULL, 't'},
+		{"expect-tasks", required_argument, NULL, 'e'},
+		{"progress", required_argument, NULL, 'p'},
+		{"post-connections", required_argument, NULL, 'c'},
+		{"seed", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct sim s = {.nagents = 100, .mean_s = 30, .sd_s = 10, .ramp = 2000, .starting = true,
+			.progress_s = 5, .rng = 0x9e3779b97f4a7c15ULL};
+	const char *master = "127.0.0.1:5050";
+	const char *resources = "cpus:8;mem:16384;ports:[31000-32000]";
+	long post_conns = 16;
+	struct rlimit rl;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			master = optarg;
+			break;
+		case 'n':
+			s.nagents = atoi(optarg);
+			break;
+		case 'o':
+			s.offset = atoi(optarg);
+			break;
+		case 'r':
+			resources = optarg;
+			break;
+		case 'd':
+			if (sscanf(optarg, "%lf,%lf", &s.mean_s, &s.sd_s) < 1) {
+				usage(stderr);
+				return 2;
+			}
+			if (!strchr(optarg, ','))
+				s.sd_s = 0;
+			break;
+		case 'S':
+			s.starting = false;
+			break;
+		case 'R':
+			s.ramp = atof(optarg);
+			break;
+		case 't':
+			s.run_for_ns = (int64_t)(atof(optarg) * 1e9);
+			break;
+		case 'e':
+			s.expect_tasks = atol(optarg);
+			break;
+		case 'p':
+			s.progress_s = atof(optarg);
+			break;
+		case 'c':
+			post_conns = atol(optarg);
+			break;
+		case 's':
+			s.rng = strtoull(optarg, NULL, 0) | 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (s.nagents <= 0 || s.offset < 0 || s.nagents + s.offset > 16000000) {
+		fprintf(stderr, "simagent: --agents must be 1..16M\n");
+		return 2;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rlim_t)s.nagents + post_conns + 64 > rl.rlim_cur)
+		fprintf(stderr,
+			"simagent: warning: %d agents need as many descriptors; the limit is %llu "
+			"(run several processes with --offset)\n",
+			s.nagents, (unsigned long long)rl.rlim_cur);
+	snprintf(s.url, sizeof(s.url), "http://%s/api/v1/agent", master);
+	s.resources_json = resources_json(resources);
+	if (!s.resources_json)
+		return 2;
+	if (loop_new(&s.loop) < 0 || http_client_new(s.loop, &s.streams) < 0 ||
+	    http_client_new(s.loop, &s.posts) < 0) {
+		fprintf(stderr, "simagent: cannot set up the loop\n");
+		return 2;
+	}
+	http_client_set_limits(s.posts, post_conns, post_conns);
+	s.timer = loop_timer_add(s.loop, 0, 0, on_timer, &s);
+	s.progress_timer = loop_timer_add(s.loop, SEC / 10, SEC / 10, on_progress, &s);
+	loop_timer_stop(s.timer);
+	s.agents = calloc((size_t)s.nagents, sizeof(*s.agents));
+	if (!s.timer || !s.progress_timer || !s.agents)
+		return 2;
+	s.start_ns = now_mono_ns();
+	for (int i = 0; i < s.nagents; i++) {
+		struct sagent *a = &s.agents[i];
+		uint32_t n = (uint32_t)(s.offset + i) + 65536 + 1; /* 127.1.0.1 onwards */
+		a->sim = &s;
+		a->idx = s.offset + i;
+		snprintf(a->addr, sizeof(a->addr), "127.%u.%u.%u", (n >> 16) & 255, (n >> 8) & 255,
+			 n & 255);
+		snprintf(a->hostname, sizeof(a->hostname), "sim%d", a->idx);
+		strmap_init(&a->tasks);
+		schedule(&s, s.start_ns + (s.ramp > 0 ? (int64_t)(i / s.ramp * 1e9) : 0),
+			 EV_SUBSCRIBE, a);
+	}
+	the_sim = &s;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	loop_run(s.loop);
+
+	print_counts(&s, "final");
+	if (s.all_subscribed_ns)
+		printf("simagent registered %d agents in %.3f s (%.0f/s)\n", s.nagents,
+		       (double)(s.all_subscribed_ns - s.start_ns) / 1e9,
+		       s.nagents / ((double)(s.all_subscribed_ns - s.start_ns) / 1e9));
+	if (s.refused > 0) {
+		printf("simagent: %ld task(s) lost (updates refused by the master)\n", s.refused);
+		rc = 1;
+	}
+	if (s.expect_tasks > 0 && s.done_acked < s.expect_tasks) {
+		printf("simagent: only %ld of %ld expected tasks ended and were acknowledged\n",
+		       s.done_acked, s.expect_tasks);
+		rc = 1;
+	}
+	http_client_free(s.streams);
+	http_client_free(s.posts);
+	for (int i = 0; i < s.nagents; i++) {
+		size_t it;
+		void *v;
+		for (it = 0; strmap_next(&s.agents[i].tasks, &it, NULL, &v);) {
+			struct stask *t = v;
+			t->call = NULL;
+			t->refs = 0;
+			task_free(t);
+		}
+		strmap_clear(&s.agents[i].tasks, NULL);
+	}
+	free(s.agents);
+	free(s.heap); /* tasks referenced only from the heap (dead) leak at exit: harmless */
+	free(s.resources_json);
+	loop_timer_del(s.loop, s.timer);
+	loop_timer_del(s.loop, s.progress_timer);
+	loop_free(s.loop);
+	return rc;
+}

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * drover-simframework: M frameworks in one process, speaking the scheduler API to a real
+ * drover-master. Each framework has a queue of tasks of one shape; it packs fitting offers
+ * with as many queued tasks as they hold (ACCEPT), declines the rest with a filter, and
+ * SUPPRESSes once its queue is empty. Every update is acknowledged.
+ *
+ * Measured: offer -> TASK_RUNNING latency (from the OFFERS event a task was launched from to
+ * its TASK_RUNNING update, p50/p99/max) and throughput (tasks ended per second, overall and
+ * over the steady middle of the run). Exits non-zero when a task ended in any state other
+ * than FINISHED or KILLED (lost, dropped, failed...), or when the run timed out first.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "http_client.h"
+#include "loop.h"
+#include "strmap.h"
+#include "util.h"
+#include "wire.h"
+
+#define SEC 1000000000LL
+
+struct sfw;
+
+struct stask {
+	int64_t offer_ns; /* the OFFERS event it was launched from */
+	bool running, done;
+};
+
+struct sfw {
+	struct fsim *sim;
+	int idx;
+	char name[64];
+	char *id;
+	char stream_id[128];
+	struct http_call *sub;
+	bool subscribed, suppressed;
+	long queued;   /* tasks not yet launched */
+	long next_task;
+	long launched, done;
+	struct stask *tasks; /* by task number */
+	long ntasks;
+};
+
+struct fsim {
+	struct loop *loop;
+	struct http_client *streams, *posts;
+	struct loop_timer *tick;
+	char url[512];
+	int nfw;
+	struct sfw *fws;
+	double cpus, mem, refuse_s;
+	const char *role;
+	long total_tasks, done, finished, killed, bad, launched, running;
+	long offers, declined, accepted, call_failures;
+	int64_t *lat; /* offer -> RUNNING, ns */
+	size_t nlat, caplat;
+	int64_t start_ns, first_launch_ns, timeout_ns;
+	/* steady-state window: between 10 % and 90 % of the tasks ended */
+	int64_t t10_ns, t90_ns;
+	double progress_s;
+	int64_t last_progress;
+	volatile sig_atomic_t interrupted;
+	bool timed_out;
+};
+
+static struct fsim *the_sim;
+
+static void on_call_done(long status, const char *body, size_t len, const char *err, void *data)
+{
+	struct sfw *f = data;
+
+	if (status / 100 != 2) {
+		f->sim->call_failures++;
+		if (f->sim->call_failures <= 10)
+			fprintf(stderr, "simframework: %s: call failed: %ld %.200s\n", f->name, status,
+				err ? err : body);
+	}
+}
+
+static void fw_call(struct sfw *f, const char *body, size_t len)
+{
+	char hdr[160];
+	const char *hdrs[2] = {hdr, NULL};
+
+	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", f->stream_id);
+	http_post(f->sim->posts, f->sim->url, "application/json", body, len, hdrs, 30000,
+		  on_call_done, f);
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->cap = b->cap ? 2 * b->cap + (size_t)n : 4096;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p) {
+			fprintf(stderr, "simframework: out of memory\n");
+			exit(2);
+		}
+	}
+}
+
+static void on_offers(struct sfw *f, json_t *offers)
+{
+	struct fsim *s = f->sim;
+	int64_t now = now_mono_ns();
+	struct buf b = {0};
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(offers, i, o) {
+		const char *oid = json_string_value(json_object_get(json_object_get(o, "id"), "value"));
+		const char *aid =
+			json_string_value(json_object_get(json_object_get(o, "agent_id"), "value"));
+		double cpus = 0, mem = 0;
+		json_t *r;
+		size_t k;
+		long fit;
+
+		s->offers++;
+		if (!oid || !aid)
+			continue;
+		json_array_foreach(json_object_get(o, "resources"), k, r) {
+			const char *name = json_string_value(json_object_get(r, "name"));
+			double v = json_number_value(json_object_get(json_object_get(r, "scalar"),
+								     "value"));
+			if (streq(name, "cpus"))
+				cpus += v;
+			else if (streq(name, "mem"))
+				mem += v;
+		}
+		fit = (long)(cpus / s->cpus + 1e-9);
+		if ((long)(mem / s->mem + 1e-9) < fit)
+			fit = (long)(mem / s->mem + 1e-9);
+		if (fit > f->queued)
+			fit = f->queued;
+		b.len = 0;
+		if (fit <= 0) {
+			bprintf(&b,
+				"{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},\"decline\":"
+				"{\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g}}}",
+				f->id, oid, s->refuse_s);
+			s->declined++;
+			fw_call(f, b.p, b.len);
+			continue;
+		}
+		bprintf(&b,
+			"{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"%s\"},\"accept\":{"
+			"\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g},"
+			"\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[",
+			f->id, oid, s->refuse_s);
+		for (long n = 0; n < fit; n++) {
+			long t = f->next_task++;
+			f->tasks[t].offer_ns = now;
+			bprintf(&b,
+				"%s{\"name\":\"sim\",\"task_id\":{\"value\":\"t%d-%ld\"},\"agent_id\":"
+				"{\"value\":\"%s\"},\"command\":{\"value\":\"true\"},\"resources\":["
+				"{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":%g}},"
+				"{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":%g}}]}",
+				n ? "," : "", f->idx, t, aid, s->cpus, s->mem);
+		}
+		bprintf(&b, "]}}]}}");
+		f->queued -= fit;
+		f->launched += fit;
+		s->launched += fit;
+		s->accepted++;
+		if (!s->first_launch_ns)
+			s->first_launch_ns = now;
+		fw_call(f, b.p, b.len);
+	}
+	if (f->queued == 0 && !f->suppressed) {
+		f->suppressed = true;
+		b.len = 0;
+		bprintf(&b, "{\"type\":\"SUPPRESS\",\"framework_id\":{\"value\":\"%s\"}}", f->id);
+		fw_call(f, b.p, b.len);
+	}
+	free(b.p);
+}
+
+static void add_latency(struct fsim *s, int64_t ns)
+{
+	if (s->nlat == s->caplat) {
+		s->caplat = s->caplat ? 2 * s->caplat : 4096;
+		s->lat = realloc(s->lat, s->caplat * sizeof(*s->lat));
+		if (!s->lat)
+			exit(2);
+	}
+	s->lat[s->nlat++] = ns;
+}
+
+static void on_update(struct sfw *f, json_t *st)
+{
+	struct fsim *s = f->sim;
+	const char *tid = json_string_value(json_object_get(json_object_get(st, "task_id"), "value"));
+	const char *state = json_string_value(json_object_get(st, "state"));
+	const char *uuid = json_string_value(json_object_get(st, "uuid"));
+	const char *aid = json_string_value(json_object_get(json_object_get(st, "agent_id"), "value"));
+	enum task_state ts;
+	int fi;
+	long n;
+	struct stask *t;
+
+	if (!tid || !state || task_state_parse(state, &ts) < 0)
+		return;
+	if (uuid && aid) {
+		char body[600];
+		int len = snprintf(body, sizeof(body),
+				   "{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"%s\"},"
+				   "\"acknowledge\":{\"agent_id\":{\"value\":\"%s\"},\"task_id\":"
+				   "{\"value\":\"%s\"},\"uuid\":\"%s\"}}",
+				   f->id, aid, tid, uuid);
+		if (len > 0 && (size_t)len < sizeof(body))
+			fw_call(f, body, (size_t)len);
+	}
+	if (sscanf(tid, "t%d-%ld", &fi, &n) != 2 || fi != f->idx || n < 0 || n >= f->ntasks)
+		return;
+	t = &f->tasks[n];
+	if (ts == TASK_RUNNING && !t->running) {
+		t->running = true;
+		s->running++;
+		add_latency(s, now_mono_ns() - t->offer_ns);
+	}
+	if (task_state_terminal(ts) && !t->done) {
+		t->done = true;
+		f->done++;
+		s->done++;
+		if (ts == TASK_FINISHED)
+			s->finished++;
+		else if (ts == TASK_KILLED)
+			s->killed++;
+		else {
+			s->bad++;
+			if (s->bad <= 10)
+				fprintf(stderr, "simframework: task %s ended %s: %s\n", tid, state,
+					json_string_value(json_object_get(st, "message")) ?: "");
+		}
+		if (s->done * 10 >= s->total_tasks && !s->t10_ns)
+			s->t10_ns = now_mono_ns();
+		if (s->done * 10 >= s->total_tasks * 9 && !s->t90_ns)
+			s->t90_ns = now_mono_ns();
+		if (s->done >= s->total_tasks)
+			loop_stop(s->loop);
+	}
+}
+
+static void on_open(long status, const char *stream_id, void *data)
+{
+	struct sfw *f = data;
+
+	if (status == 200 && stream_id)
+		snprintf(f->stream_id, sizeof(f->stream_id), "%s", stream_id);
+}
+
+static void on_record(const char *rec, size_t len, void *data)
+{
+	struct sfw *f = data;
+	json_error_t e;
+	json_t *ev = json_loadb(rec, len, 0, &e);
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
+	if (!type)
+		;
+	else if (streq(type, "SUBSCRIBED")) {
+		const char *id = json_string_value(json_object_get(
+			json_object_get(json_object_get(ev, "subscribed"), "framework_id"), "value"));
+		free(f->id);
+		f->id = id ? strdup(id) : NULL;
+		f->subscribed = true;
+	} else if (streq(type, "OFFERS")) {
+		on_offers(f, json_object_get(json_object_get(ev, "offers"), "offers"));
+	} else if (streq(type, "UPDATE")) {
+		on_update(f, json_object_get(json_object_get(ev, "update"), "status"));
+	} else if (streq(type, "ERROR")) {
+		fprintf(stderr, "simframework: %s: master error: %s\n", f->name,
+			json_string_value(json_object_get(json_object_get(ev, "error"), "message")));
+	}
+	json_decref(ev);
+}
+
+static void on_stream_done(long status, const char *body, size_t len, const char *err,
+			   void *data)
+{
+	struct sfw *f = data;
+
+	fprintf(stderr, "simframework: %s: stream ended: %ld %.200s\n", f->name, status,
+		err ? err : body);
+	f->subscribed = false;
+	f->sub = NULL;
+	f->sim->bad += f->launched - f->done; /* no failover here: count its tasks as lost */
+	loop_stop(f->sim->loop);
+}
+
+static void subscribe(struct sfw *f)
+{
+	char body[512];
+	int n = snprintf(body, sizeof(body),
+			 "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"name\":\"%s\","
+			 "\"user\":\"root\",\"role\":\"%s\"}}}",
+			 f->name, f->sim->role);
+
+	f->sub = http_post_stream(f->sim->streams, f->sim->url, "application/json", body,
+				  (size_t)n, NULL, on_open, on_record, on_stream_done, f);
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void on_tick(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct fsim *s = data;
+	int64_t now = now_mono_ns();
+
+	if (s->interrupted) {
+		loop_stop(l);
+		return;
+	}
+	if (s->timeout_ns && now - s->start_ns > s->timeout_ns) {
+		s->timed_out = true;
+		loop_stop(l);
+		return;
+	}
+	if (s->progress_s > 0 && now - s->last_progress >= (int64_t)(s->progress_s * 1e9)) {
+		s->last_progress = now;
+		printf("simframework progress t=%.1fs launched=%ld running=%ld done=%ld/%ld "
+		       "offers=%ld declined=%ld\n",
+		       (double)(now - s->start_ns) / 1e9, s->launched, s->running, s->done,
+		       s->total_tasks, s->offers, s->declined);
+		fflush(stdout);
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (the_sim) {
+		the_sim->interrupted = 1;
+		loop_wakeup(the_sim->loop);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: drover-simframework [OPTIONS]\n"
+		   "  --master HOST:PORT   the master (default 127.0.0.1:5050)\n"
+		   "  --frameworks M       frameworks (default 10)\n"
+		   "  --tasks N            tasks in all, split evenly (default 1000)\n"
+		   "  --task RES           shape of every task: cpus,mem (default 1,128)\n"
+		   "  --role ROLE          role of the frameworks (default *)\n"
+		   "  --refuse S           refuse_seconds of declines and accepts (default 5)\n"
+		   "  --timeout S          give up after S seconds (default 600)\n"
+		   "  --progress S         a progress line every S seconds (default 5; 0: none)\n"
+		   "  --post-connections N keep-alive connections for calls (default 16)\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"master", required_argument, NULL, 'm'},
+		{"frameworks", required_argument, NULL, 'f'},
+		{"tasks", required_argument, NULL, 'n'},
+		{"task", required_argument, NULL, 'T'},
+		{"role", required_argument, NULL, 'r'},
+		{"refuse", required_argument, NULL, 'R'},
+		{"timeout", required_argument, NULL, 't'},
+		{"progress", required_argument, NULL, 'p'},
+		{"post-connections", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct fsim s = {.nfw = 10, .total_tasks = 1000, .cpus = 1, .mem = 128, .refuse_s = 5,
+			 .role = "*", .timeout_ns = 600 * SEC, .progress_s = 5};
+	const char *master = "127.0.0.1:5050";
+	long post_conns = 16;
+	double elapsed, steady = 0;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			master = optarg;
+			break;
+		case 'f':
+			s.nfw = atoi(optarg);
+			break;
+		case 'n':
+			s.total_tasks = atol(optarg);
+			break;
+		case 'T':
+			if (sscanf(optarg, "%lf,%lf", &s.cpus, &s.mem) != 2 || s.cpus <= 0 ||
+			    s.mem <= 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'r':
+			s.role = optarg;
+			break;
+		case 'R':
+			s.refuse_s = atof(optarg);
+			break;
+		case 't':
+			s.timeout_ns = (int64_t)(atof(optarg) * 1e9);
+			break;
+		case 'p':
+			s.progress_s = atof(optarg);
+			break;
+		case 'c':
+			post_conns = atol(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (s.nfw <= 0 || s.total_tasks < s.nfw) {
+		fprintf(stderr, "simframework: need at least one task per framework\n");
+		return 2;
+	}
+	snprintf(s.url, sizeof(s.url), "http://%s/api/v1/scheduler", master);
+	if (loop_new(&s.loop) < 0 || http_client_new(s.loop, &s.streams) < 0 ||
+	    http_client_new(s.loop, &s.posts) < 0)
+		return 2;
+	http_client_set_limits(s.posts, post_conns, post_conns);
+	s.tick = loop_timer_add(s.loop, SEC / 10, SEC / 10, on_tick, &s);
+	s.fws = calloc((size_t)s.nfw, sizeof(*s.fws));
+	if (!s.tick || !s.fws)
+		return 2;
+	s.start_ns = now_mono_ns();
+	for (int i = 0; i < s.nfw; i++) {
+		struct sfw *f = &s.fws[i];
+		f->sim = &s;
+		f->idx = i;
+		f->ntasks = s.total_tasks / s.nfw + (i < s.total_tasks % s.nfw);
+		f->queued = f->ntasks;
+		f->tasks = calloc((size_t)f->ntasks, sizeof(*f->tasks));
+		if (!f->tasks)
+			return 2;
+		snprintf(f->name, sizeof(f->name), "simfw-%d", i);
+		subscribe(f);
+	}
+	the_sim = &s;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	loop_run(s.loop);
+
+	elapsed = (double)(now_mono_ns() - (s.first_launch_ns ? s.first_launch_ns : s.start_ns)) / 1e9;
+	if (s.t10_ns && s.t90_ns > s.t10_ns)
+		steady = 0.8 * (double)s.total_tasks / ((double)(s.t90_ns - s.t10_ns) / 1e9);
+	qsort(s.lat, s.nlat, sizeof(*s.lat), cmp64);
+	printf("simframework frameworks=%d tasks=%ld launched=%ld done=%ld finished=%ld killed=%ld "
+	       "bad=%ld offers=%ld accepted=%ld declined=%ld call_failures=%ld\n",
+	       s.nfw, s.total_tasks, s.launched, s.done, s.finished, s.killed, s.bad, s.offers,
+	       s.accepted, s.declined, s.call_failures);
+	printf("simframework elapsed=%.2fs throughput=%.0f tasks/s steady=%.0f tasks/s\n", elapsed,
+	       elapsed > 0 ? s.done / elapsed : 0, steady);
+	if (s.nlat)
+		printf("simframework offer_to_running_ms p50=%.2f p90=%.2f p99=%.2f max=%.2f n=%zu\n",
+		       s.lat[s.nlat / 2] / 1e6, s.lat[s.nlat * 9 / 10] / 1e6,
+		       s.lat[s.nlat * 99 / 100] / 1e6, s.lat[s.nlat - 1] / 1e6, s.nlat);
+	if (s.timed_out || s.interrupted) {
+		printf("simframework: %s with %ld of %ld tasks ended\n",
+		       s.timed_out ? "timed out" : "interrupted", s.done, s.total_tasks);
+		rc = 1;
+	}
+	if (s.bad) {
+		printf("simframework: %ld task(s) lost or failed\n", s.bad);
+		rc = 1;
+	}
+	http_client_free(s.streams);
+	http_client_free(s.posts);
+	for (int i = 0; i < s.nfw; i++) {
+		free(s.fws[i].tasks);
+		free(s.fws[i].id);
+	}
+	free(s.fws);
+	free(s.lat);
+	loop_timer_del(s.loop, s.tick);
+	loop_free(s.loop);
+	return rc;
+}
