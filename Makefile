@@ -186,9 +186,31 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h.tmp
 	mv vmlinux.h.tmp vmlinux.h
 
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDDIR ?= /lib/systemd/system
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/man/drover.8 docs/man/drover-master.8 docs/man/drover-agent.8 \
+		$(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 tools/completion/drover.bash $(DESTDIR)$(BASHCOMPDIR)/drover
+	ln -sf drover $(DESTDIR)$(BASHCOMPDIR)/drover-master
+	ln -sf drover $(DESTDIR)$(BASHCOMPDIR)/drover-agent
+	for u in drover-master drover-agent; do \
+		sed 's|/usr/local/bin|$(PREFIX)/bin|' docs/systemd/$$u.service \
+			>$(DESTDIR)$(SYSTEMDDIR)/$$u.service; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$u.service; \
+	done
+
+# The README's first command: a single-node cluster and a demo story, end to end.
+demo:
+	$(Q)tools/demo.sh
+
+# A small set of benchmarks (larger runs: docs/benchmarks.md).
+bench: bins
+	$(Q)tools/bench.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -684,7 +684,11 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 	child_fail(errfd, AGENT_LAUNCH_EXEC, exec_search(sp));
 }
 
-#if defined(__x86_64__)
+/*
+ * Under ASan the child's instrumented frames would poison and unpoison shadow memory that
+ * it shares with its parent (CLONE_VM): that build takes the fork-like path.
+ */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 /*
  * long drover_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg)
  * clone3, and in the child call fn(arg) on the new stack (args->stack), then exit. glibc

@@ -609,7 +609,9 @@ int alloc_agent_add(struct alloc *a, const char *id, const char *hostname,
 		goto out_free;
 	if ((rc = alloc_res_copy(&ag->total, total)) < 0 ||
 	    (rc = vec_from_res(&a->names, &ag->tv, total)) < 0 ||
-	    (rc = agent_recompute_avail(ag)) < 0)
+	    (rc = agent_recompute_avail(ag)) < 0 ||
+	    /* no filters yet: every cover bit (none) is right for all of avail */
+	    (rc = vec_copy(&ag->cover_avail, &ag->avail)) < 0)
 		goto out_free;
 	if (a->n_ag_free) {
 		slot = a->ag_free[--a->n_ag_free];

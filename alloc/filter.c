@@ -159,6 +159,7 @@ static void group_free(struct alloc *a, struct fgroup *g)
 			}
 	if (f->last == g)
 		f->last = NULL;
+	f->n_groups--;
 	dlist_del(&g->fw_link);
 	shared_put(a, g->sr);
 	free(g->members);
@@ -208,6 +209,7 @@ static struct fgroup *group_get(struct alloc *a, struct fw *f, const struct allo
 	if (!alloc_map_get_u64(&a->groups, key) && alloc_map_put_u64(&a->groups, key, g) == 0)
 		g->in_map = true;
 	dlist_add(&f->groups, &g->fw_link);
+	f->n_groups++;
 	g->heap_idx = a->heap_n;
 	a->heap[a->heap_n++] = g;
 	heap_up(a, g->heap_idx);
@@ -310,6 +312,8 @@ struct fgroup *alloc_filter_find(const struct alloc *a, const struct fw *f,
 {
 	if (!bit_test(ag->has_filter, f->slot))
 		return NULL;
+	if (f->n_groups == 1) /* the usual case: one decline for many agents */
+		return container_of(f->groups.next, struct fgroup, fw_link);
 	for (uint32_t i = 0; i < f->n_dense; i++)
 		if (group_has(f->dense[i], ag->slot))
 			return f->dense[i];

@@ -93,6 +93,7 @@ struct fw {
 	struct alloc_sorter_entry ent; /* in role's tier sorter */
 	struct alloc_dlist allocs;
 	struct alloc_dlist groups;     /* its filter groups */
+	uint32_t n_groups;
 	struct fgroup **dense;         /* those with an agent bitmap */
 	uint32_t n_dense, dense_cap;
 	struct fgroup *last;           /* the group the last decline went to */

@@ -84,7 +84,7 @@ static int reserve(struct alloc_res *r, size_t n)
 
 	if (n <= r->cap)
 		return 0;
-	cap = r->cap ? r->cap * 2 : 4;
+	cap = r->cap ? r->cap * 2 : 1; /* exact for the usual one- to four-item vectors */
 	while (cap < n)
 		cap *= 2;
 	p = realloc(r->items, cap * sizeof(*p));

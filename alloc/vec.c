@@ -275,12 +275,15 @@ int vec_intersect(const struct vec *a, const struct vec *b, struct vec *ret)
 
 struct arena_chunk {
 	struct arena_chunk *next;
+	size_t used, cap;
 	max_align_t data[];
 };
 
+#define ARENA_CHUNK_MIN (64 * 1024)
+
 void *arena_alloc(struct arena *ar, size_t n)
 {
-	struct arena_chunk *c;
+	struct arena_chunk *c = ar->extra;
 	size_t need = (n + 15) & ~(size_t)15;
 	void *p;
 
@@ -290,12 +293,22 @@ void *arena_alloc(struct arena *ar, size_t n)
 		ar->used += need;
 		return p;
 	}
-	c = malloc(sizeof(*c) + need);
-	if (!c)
-		return NULL;
-	c->next = ar->extra;
-	ar->extra = c;
-	return c->data;
+	if (!c || c->used + need > c->cap) {
+		size_t cap = need > ARENA_CHUNK_MIN ? need : ARENA_CHUNK_MIN;
+
+		if (c && cap < c->cap * 2)
+			cap = c->cap * 2;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = ar->extra;
+		ar->extra = c;
+	}
+	p = (char *)c->data + c->used;
+	c->used += need;
+	return p;
 }
 
 void arena_reset(struct arena *ar)

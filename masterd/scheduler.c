@@ -570,7 +570,7 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		strmap_put(&fw->tasks, t->id, t, NULL);
 		agent_task_key(fw->id, t->id, key, sizeof(key));
 		strmap_put(&a->tasks, key, t, NULL);
-		master_alloc_used(m, a, fw, &t->res);
+		/* no master_alloc_used(): the offer's resources are already the framework's */
 		persist_task(m, t);
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),

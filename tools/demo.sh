@@ -74,7 +74,7 @@ stop_pids() {
 	_s=$1
 	shift
 	[ $# -gt 0 ] || return 0
-	kill -TERM "$@" 2>/dev/null
+	kill -TERM "$@" 2>/dev/null || true
 	_n=$((_s * 10))
 	while [ $_n -gt 0 ]; do
 		_alive=
@@ -83,8 +83,8 @@ stop_pids() {
 		sleep 0.1
 		_n=$((_n - 1))
 	done
-	kill -KILL "$@" 2>/dev/null
-	for _p; do wait "$_p" 2>/dev/null; done
+	kill -KILL "$@" 2>/dev/null || true
+	for _p; do wait "$_p" 2>/dev/null || true; done
 	return 0
 }
 cleanup() {
@@ -139,15 +139,16 @@ show "$D" agent list
 
 # ---------------------------------------------------------------- 1. weighted DRF
 say "Two roles compete for the host: 'a' (weight 1) and 'b' (weight 3)"
-note "Each role runs a framework ('drover task run --count 40') of small tasks (0.1 CPU,"
-note "32 MiB, a few seconds each). Weighted DRF offers freed resources to the role with the"
-note "lowest dominant share / weight, so the shares should settle at 1:3 (0.25 and 0.75 of"
-note "the host's 2 CPUs)."
+note "Each role runs a framework ('drover task run --count 100') of small tasks (0.1 CPU,"
+note "32 MiB, 2-5 seconds each). Weighted DRF offers freed resources to the role with the"
+note "lowest dominant share / weight (W.SHARE), so the shares should settle at 1:3 (0.25 and"
+note "0.75 of the host's 2 CPUs), with equal W.SHARE."
 show "$D" role list
-"$D" task run --name a --role a --count 40 --cpus 0.1 --mem 32 -- 'sleep 4' \
+JOB='sleep $(shuf -i 2-5 -n 1)'
+"$D" task run --name a --role a --count 100 --cpus 0.1 --mem 32 -- "$JOB" \
 	>"$SCRATCH/fw-a.log" 2>&1 &
 BG_PIDS="$BG_PIDS $!"
-"$D" task run --name b --role b --count 40 --cpus 0.1 --mem 32 -- 'sleep 4' \
+"$D" task run --name b --role b --count 100 --cpus 0.1 --mem 32 -- "$JOB" \
 	>"$SCRATCH/fw-b.log" 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 for t in 2 5 8 11 14; do
@@ -172,7 +173,7 @@ BG_PIDS=
 
 # ---------------------------------------------------------------- 2. CPU limit
 say "A CPU-limited task: a busy loop with --limit-cpus 0.5"
-"$D" task run --name capped --cpus 0.5 --limit-cpus 0.5 -- 'timeout 6 sh -c "while :; do :; done"' \
+"$D" task run --name capped --cpus 0.5 --limit-cpus 0.5 -- 'timeout 6 sh -c "while :; do :; done"; true' \
 	>"$SCRATCH/capped.log" 2>&1 &
 CAPPED=$!
 BG_PIDS=$CAPPED

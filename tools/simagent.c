@@ -58,7 +58,7 @@ struct stask {
 	char *fw_id, *id;
 	enum task_state state; /* latest */
 	struct supdate *updates, *updates_tail;
-	struct http_call *call; /* the head update in flight */
+	bool in_flight; /* the head update is being POSTed */
 	bool retry_armed;
 	int64_t backoff_ns;
 	int64_t launched_ns;
@@ -107,9 +107,34 @@ struct sim {
 	long updates_sent, updates_acked, update_failures, refused, heartbeats, hb_failures;
 	long kills;
 	long acks_stale;
+	/* the call queue */
+	struct postq_item *qhead, *qtail;
+	long inflight, max_inflight, queued, queued_max;
 };
 
 static struct sim *the_sim;
+
+/*
+ * Calls wait here and go out over at most --post-connections connections at a time: our
+ * own queue, not libcurl's per-host limit, whose pending handles can stall until their
+ * timeout on the libcurl of Debian 12 (7.88).
+ */
+struct postq_item {
+	struct postq_item *next;
+	http_done_fn done;
+	void *data;
+	size_t len;
+	char hdr[96];
+	char body[];
+};
+
+static void postq_pump(struct sim *s);
+
+struct postq_ctx {
+	struct sim *s;
+	http_done_fn done;
+	void *data;
+};
 
 /* ------------------------------------------------------------------ random */
 
@@ -233,18 +258,66 @@ static void task_unref(struct stask *t)
 		task_free(t);
 }
 
+static void postq_done(long status, const char *body, size_t len, const char *err, void *data)
+{
+	struct postq_ctx *c = data;
+	struct sim *s = c->s;
+
+	s->inflight--;
+	c->done(status, body, len, err, c->data);
+	free(c);
+	postq_pump(s);
+}
+
+static void postq_pump(struct sim *s)
+{
+	while (s->qhead && s->inflight < s->max_inflight) {
+		struct postq_item *it = s->qhead;
+		const char *hdrs[2] = {it->hdr, NULL};
+		struct postq_ctx *c = malloc(sizeof(*c));
+		s->qhead = it->next;
+		if (!s->qhead)
+			s->qtail = NULL;
+		s->queued--;
+		if (c) {
+			*c = (struct postq_ctx){s, it->done, it->data};
+			if (http_post(s->posts, s->url, "application/json", it->body, it->len, hdrs,
+				      15000, postq_done, c))
+				s->inflight++;
+			else
+				free(c), c = NULL;
+		}
+		if (!c)
+			it->done(0, "", 0, "cannot start the call", it->data);
+		free(it);
+	}
+}
+
+/* Queue a call of agent a; done runs once, always (status 0 and err on failure). */
 static void agent_post(struct sagent *a, const char *body, size_t len, http_done_fn done,
-		       void *data, struct http_call **ret)
+		       void *data)
 {
 	struct sim *s = a->sim;
-	char hdr[128];
-	const char *hdrs[2] = {hdr, NULL};
-	struct http_call *c;
+	struct postq_item *it = malloc(sizeof(*it) + len + 1);
 
-	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", a->stream_id);
-	c = http_post(s->posts, s->url, "application/json", body, len, hdrs, 15000, done, data);
-	if (ret)
-		*ret = c;
+	if (!it) {
+		done(0, "", 0, "out of memory", data);
+		return;
+	}
+	it->next = NULL;
+	it->done = done;
+	it->data = data;
+	it->len = len;
+	snprintf(it->hdr, sizeof(it->hdr), "Mesos-Stream-Id: %s", a->stream_id);
+	memcpy(it->body, body, len + 1);
+	if (s->qtail)
+		s->qtail->next = it;
+	else
+		s->qhead = it;
+	s->qtail = it;
+	if (++s->queued > s->queued_max)
+		s->queued_max = s->queued;
+	postq_pump(s);
 }
 
 static void send_head(struct stask *t);
@@ -262,13 +335,28 @@ static void schedule_retry(struct stask *t)
 	}
 }
 
+struct update_ctx {
+	struct stask *t;
+	char uuid[UUID_STR_LEN];
+};
+
 static void on_update_sent(long status, const char *body, size_t len, const char *err,
 			   void *data)
 {
-	struct stask *t = data;
+	struct update_ctx *c = data;
+	struct stask *t = c->t;
 	struct sim *s = t->a->sim;
+	bool current = !t->dead && t->updates && strcmp(t->updates->uuid, c->uuid) == 0;
 
-	t->call = NULL;
+	free(c);
+	if (current)
+		t->in_flight = false;
+	if (!current || t->dead) {
+		/* acknowledged (or forgotten) while the POST was out */
+		task_unref(t);
+		return;
+	}
+	task_unref(t); /* t is still in its agent's map: alive */
 	if (status == 202) {
 		/* the acknowledgement comes on the stream; re-send if it does not */
 		t->backoff_ns = 5 * SEC / 2;
@@ -295,7 +383,9 @@ static void send_head(struct stask *t)
 	char body[1024];
 	int n;
 
-	if (!u || t->call || !a->subscribed || t->dead)
+	struct update_ctx *c;
+
+	if (!u || t->in_flight || !a->subscribed || t->dead)
 		return;
 	n = snprintf(body, sizeof(body),
 		     "{\"type\":\"STATUS_UPDATE\",\"agent_id\":{\"value\":\"%s\"},"
@@ -307,10 +397,17 @@ static void send_head(struct stask *t)
 		     (double)now_real_ns() / 1e9, a->id, task_state_name(t->state));
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return;
-	s->updates_sent++;
-	agent_post(a, body, (size_t)n, on_update_sent, t, &t->call);
-	if (!t->call)
+	c = malloc(sizeof(*c));
+	if (!c) {
 		schedule_retry(t);
+		return;
+	}
+	c->t = t;
+	memcpy(c->uuid, u->uuid, sizeof(c->uuid));
+	t->refs++;
+	t->in_flight = true;
+	s->updates_sent++;
+	agent_post(a, body, (size_t)n, on_update_sent, c);
 }
 
 static void task_status(struct stask *t, enum task_state st)
@@ -343,10 +440,6 @@ static void task_forget(struct stask *t)
 	struct sagent *a = t->a;
 
 	strmap_del(&a->tasks, t->key);
-	if (t->call) {
-		http_call_cancel(a->sim->posts, t->call);
-		t->call = NULL;
-	}
 	t->dead = true;
 	if (t->refs == 0)
 		task_free(t);
@@ -431,10 +524,7 @@ static void on_ack(struct sagent *a, json_t *ack)
 		return;
 	}
 	/* the acknowledgement can overtake the 202 of the POST that carried the update */
-	if (t->call) {
-		http_call_cancel(s->posts, t->call);
-		t->call = NULL;
-	}
+	t->in_flight = false;
 	s->updates_acked++;
 	u = t->updates;
 	t->updates = u->next;
@@ -622,7 +712,7 @@ static void agent_heartbeat(struct sagent *a)
 		n = snprintf(body, sizeof(body), "{\"type\":\"HEARTBEAT\",\"agent_id\":{\"value\":\"%s\"}}",
 			     a->id);
 		a->sim->heartbeats++;
-		agent_post(a, body, (size_t)n, on_heartbeat_done, a, NULL);
+		agent_post(a, body, (size_t)n, on_heartbeat_done, a);
 	}
 	schedule(a->sim, now_mono_ns() + a->hb_ns, EV_HEARTBEAT, a);
 }
@@ -660,7 +750,7 @@ static void on_timer(struct loop *l, struct loop_timer *timer, void *data)
 			break;
 		case EV_RETRY:
 			t->retry_armed = false;
-			if (!t->dead && !t->call)
+			if (!t->dead && !t->in_flight)
 				send_head(t);
 			task_unref(t);
 			break;
@@ -690,11 +780,11 @@ static void print_counts(struct sim *s, const char *what)
 	printf("simagent %s t=%.1fs agents=%d subscribed=%ld resubscribes=%ld sub_failures=%ld "
 	       "launched=%ld running=%ld finished=%ld killed=%ld done_acked=%ld live=%ld "
 	       "updates=%ld acked=%ld update_failures=%ld refused=%ld heartbeats=%ld "
-	       "hb_failures=%ld\n",
+	       "hb_failures=%ld queued_max=%ld\n",
 	       what, t, s->nagents, s->subscribed_now, s->resubscribes, s->sub_failures,
 	       s->launched, s->running, s->finished, s->killed, s->done_acked, live_tasks(s),
 	       s->updates_sent, s->updates_acked, s->update_failures, s->refused, s->heartbeats,
-	       s->hb_failures);
+	       s->hb_failures, s->queued_max);
 	fflush(stdout);
 }
 
@@ -884,7 +974,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simagent: cannot set up the loop\n");
 		return 2;
 	}
-	http_client_set_limits(s.posts, post_conns, post_conns);
+	s.max_inflight = post_conns;
+	http_client_set_limits(s.posts, 0, post_conns);
 	s.timer = loop_timer_add(s.loop, 0, 0, on_timer, &s);
 	s.progress_timer = loop_timer_add(s.loop, SEC / 10, SEC / 10, on_progress, &s);
 	loop_timer_stop(s.timer);
@@ -932,7 +1023,6 @@ int main(int argc, char **argv)
 		void *v;
 		for (it = 0; strmap_next(&s.agents[i].tasks, &it, NULL, &v);) {
 			struct stask *t = v;
-			t->call = NULL;
 			t->refs = 0;
 			task_free(t);
 		}

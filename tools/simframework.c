@@ -69,14 +69,29 @@ struct fsim {
 	int64_t last_progress;
 	volatile sig_atomic_t interrupted;
 	bool timed_out;
+	/* calls wait here; at most max_inflight are out (see drover-simagent) */
+	struct postq_item *qhead, *qtail;
+	long inflight, max_inflight;
+};
+
+struct postq_item {
+	struct postq_item *next;
+	struct sfw *f;
+	size_t len;
+	char hdr[160];
+	char body[];
 };
 
 static struct fsim *the_sim;
+
+static void postq_pump(struct fsim *s);
 
 static void on_call_done(long status, const char *body, size_t len, const char *err, void *data)
 {
 	struct sfw *f = data;
 
+	f->sim->inflight--;
+	postq_pump(f->sim);
 	if (status / 100 != 2) {
 		f->sim->call_failures++;
 		if (f->sim->call_failures <= 10)
@@ -85,14 +100,44 @@ static void on_call_done(long status, const char *body, size_t len, const char *
 	}
 }
 
+static void postq_pump(struct fsim *s)
+{
+	while (s->qhead && s->inflight < s->max_inflight) {
+		struct postq_item *it = s->qhead;
+		const char *hdrs[2] = {it->hdr, NULL};
+		s->qhead = it->next;
+		if (!s->qhead)
+			s->qtail = NULL;
+		if (http_post(s->posts, s->url, "application/json", it->body, it->len, hdrs, 30000,
+			      on_call_done, it->f))
+			s->inflight++;
+		else
+			s->call_failures++;
+		free(it);
+	}
+}
+
 static void fw_call(struct sfw *f, const char *body, size_t len)
 {
-	char hdr[160];
-	const char *hdrs[2] = {hdr, NULL};
+	struct fsim *s = f->sim;
+	struct postq_item *it = malloc(sizeof(*it) + len + 1);
 
-	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", f->stream_id);
-	http_post(f->sim->posts, f->sim->url, "application/json", body, len, hdrs, 30000,
-		  on_call_done, f);
+	if (!it) {
+		s->call_failures++;
+		return;
+	}
+	it->next = NULL;
+	it->f = f;
+	it->len = len;
+	snprintf(it->hdr, sizeof(it->hdr), "Mesos-Stream-Id: %s", f->stream_id);
+	memcpy(it->body, body, len);
+	it->body[len] = '\0';
+	if (s->qtail)
+		s->qtail->next = it;
+	else
+		s->qhead = it;
+	s->qtail = it;
+	postq_pump(s);
 }
 
 struct buf {
@@ -159,6 +204,9 @@ static void on_offers(struct sfw *f, json_t *offers)
 			fit = f->queued;
 		b.len = 0;
 		if (fit <= 0) {
+			if (getenv("SIMFW_DEBUG") && s->declined < 5)
+				fprintf(stderr, "decline: cpus=%g mem=%g queued=%ld\n", cpus, mem,
+					f->queued);
 			bprintf(&b,
 				"{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},\"decline\":"
 				"{\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g}}}",
@@ -449,7 +497,8 @@ int main(int argc, char **argv)
 	if (loop_new(&s.loop) < 0 || http_client_new(s.loop, &s.streams) < 0 ||
 	    http_client_new(s.loop, &s.posts) < 0)
 		return 2;
-	http_client_set_limits(s.posts, post_conns, post_conns);
+	s.max_inflight = post_conns;
+	http_client_set_limits(s.posts, 0, post_conns);
 	s.tick = loop_timer_add(s.loop, SEC / 10, SEC / 10, on_tick, &s);
 	s.fws = calloc((size_t)s.nfw, sizeof(*s.fws));
 	if (!s.tick || !s.fws)

@@ -22,6 +22,17 @@ $D task run --role eng -- true >/dev/null 2>&1
 master_call GET_ROLES >"$WORK/roles.json"
 check get-roles-weight jq -e '.get_roles.roles[] | select(.name == "eng") | .weight == 3' "$WORK/roles.json"
 
+# --- accounting: a running task holds exactly its resources; a finished one nothing
+cpus_of() { # role -> allocated cpus (0 when none)
+	master_call GET_ROLES | jq -r --arg r "$1" '[.get_roles.roles[] | select(.name == $r) |
+		.allocated[]? | select(.name == "cpus") | .scalar.value] | add // 0'
+}
+alloc_is() { [ "$(cpus_of "$1")" = "$2" ]; }
+$D task run --role acct --cpus 0.5 --detach -- 'sleep 2' >/dev/null 2>&1
+check running-task-counted-once alloc_is acct 0.5
+WAIT_S=10 wait_for alloc_is acct 0
+check finished-task-returns-resources alloc_is acct 0
+
 # --- a restart keeps them
 kill -9 "$MASTER_PID"
 wait "$MASTER_PID" 2>/dev/null
