@@ -505,6 +505,7 @@ void alloc_free(struct alloc *a)
 	free(a->pending);
 	free(a->excl);
 	arena_free(&a->arena);
+	free(a->view);
 	names_free(&a->names);
 	free(a);
 }
@@ -1061,6 +1062,7 @@ static int do_allocate(struct alloc *a, struct fw *f, struct agent *ag, const st
 	if (v->x.n && take_x) {
 		/* v->x aliases ag->avail.x */
 		if (!al->res.x.n) {
+			alloc_res_clear(&al->res.x); /* an empty item array may be left */
 			al->res.x = ag->avail.x;
 			alloc_res_init(&ag->avail.x);
 		} else {

@@ -399,7 +399,7 @@ int alloc_cycle(struct alloc *a, double now, alloc_offer_fn fn, void *opaque)
 		const struct pending_offer *po = &a->pending[i];
 		struct alloc_res res;
 
-		if (vec_to_res_arena(&a->names, po->s, po->ns, &po->x, &a->arena, &res) < 0) {
+		if (vec_res_view(&a->names, po->s, po->ns, &po->x, &a->view, &a->view_cap, &res) < 0) {
 			rc = -ENOMEM;
 			break;
 		}

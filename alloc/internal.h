@@ -216,6 +216,8 @@ struct alloc {
 	size_t n_pending, pending_cap;
 	struct alloc_map pending_idx;
 	struct arena arena;
+	struct alloc_res_item *view; /* the item array of the offer being handed out */
+	size_t view_cap;
 	double now;
 };
 

@@ -383,35 +383,38 @@ int res_copy_arena(const struct alloc_res *x, struct arena *ar, struct alloc_res
 	return 0;
 }
 
-int vec_to_res_arena(const struct alloc_names *nm, const int64_t *s, uint32_t ns,
-		     const struct alloc_res *x, struct arena *ar, struct alloc_res *ret)
+int vec_res_view(const struct alloc_names *nm, const int64_t *s, uint32_t ns,
+		 const struct alloc_res *x, struct alloc_res_item **buf, size_t *cap,
+		 struct alloc_res *ret)
 {
 	size_t n = x->n, j = 0, o = 0;
 
 	memset(ret, 0, sizeof(*ret));
 	for (uint32_t i = 0; i < ns; i++)
 		n += s[i] > 0;
-	if (!n)
-		return 0;
-	ret->items = arena_alloc(ar, n * sizeof(*ret->items));
-	if (!ret->items)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < nm->n; k++) {
+	if (n > *cap) {
+		struct alloc_res_item *b = realloc(*buf, n * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		*buf = b;
+		*cap = n;
+	}
+	for (uint32_t k = 0; k < nm->n && o + (x->n - j) < n; k++) {
 		uint32_t id = nm->sorted[k];
 		struct alloc_res_item *it;
 
 		if (id >= ns || s[id] <= 0)
 			continue;
 		while (j < x->n && strcmp(x->items[j].name, nm->name[id]) < 0)
-			if (item_copy_arena(&ret->items[o++], &x->items[j++], ar) < 0)
-				return -ENOMEM;
-		it = &ret->items[o++];
+			(*buf)[o++] = x->items[j++];
+		it = &(*buf)[o++];
 		*it = nm->tmpl[id];
 		it->scalar = s[id];
 	}
 	while (j < x->n)
-		if (item_copy_arena(&ret->items[o++], &x->items[j++], ar) < 0)
-			return -ENOMEM;
+		(*buf)[o++] = x->items[j++];
+	ret->items = *buf;
 	ret->n = ret->cap = o;
 	return 0;
 }

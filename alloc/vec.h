@@ -105,11 +105,13 @@ void arena_reset(struct arena *ar);
 void arena_free(struct arena *ar);
 
 /*
- * ret = the scalars s[0..ns) plus the items of x, in name order, built in ar (no heap):
- * valid until ar is reset; must not be given to alloc_res_clear. 0 or -ENOMEM.
+ * ret = the scalars s[0..ns) plus the items of x, in name order: a view whose item array
+ * is *buf (grown as needed, owned by the caller) and whose ranges and sets are x's.
+ * Valid while x and *buf are; must not be given to alloc_res_clear. 0 or -ENOMEM.
  */
-int vec_to_res_arena(const struct alloc_names *nm, const int64_t *s, uint32_t ns,
-		     const struct alloc_res *x, struct arena *ar, struct alloc_res *ret);
+int vec_res_view(const struct alloc_names *nm, const int64_t *s, uint32_t ns,
+		 const struct alloc_res *x, struct alloc_res_item **buf, size_t *cap,
+		 struct alloc_res *ret);
 /* ret = a copy of x in ar (same rules). */
 int res_copy_arena(const struct alloc_res *x, struct arena *ar, struct alloc_res *ret);
 

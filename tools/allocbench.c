@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 					return 1;
 				}
 				if (pid == 0)
-					_exit(run(na, nf, cycles, *s, pct));
+					exit(run(na, nf, cycles, *s, pct)); /* exit: LSan checks the cell */
 				if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 				    WEXITSTATUS(status)) {
 					fprintf(stderr, "cell %d x %d scenario %c failed\n", na, nf, *s);

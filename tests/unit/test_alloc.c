@@ -402,6 +402,151 @@ static void test_filter_partial_cover(void **state)
 	alloc_free(a);
 }
 
+/* Ranges and sets travel with offers, allocations, recoveries and the queries. */
+static void test_ranges_and_sets(void **state)
+{
+	struct alloc *a = mk();
+	const struct alloc_res *avail;
+	struct alloc_framework_info fi;
+	struct alloc_role_info ri;
+	struct alloc_res part = R("cpus:1;ports:[31000-31009]");
+	char buf[160];
+	struct offers os;
+
+	agent(a, "a1", "cpus:4;mem:100;ports:[31000-32000];zones:{a,b}");
+	agent(a, "a2", "cpus:4;mem:100;ports:[40000-40009]");
+	assert_int_equal(alloc_framework_add(a, "F", "eng/ml", 0, true), 0);
+	os = cycle(a, 0);
+	assert_int_equal(os.n, 2);
+	assert_string_equal(os.o[0].res, "cpus:4;mem:100;ports:[31000-32000];zones:{a,b}");
+	assert_string_equal(os.o[1].res, "cpus:4;mem:100;ports:[40000-40009]");
+	assert_int_equal(alloc_framework_get(a, "F", &fi), 0);
+	alloc_res_format(fi.allocated, buf, sizeof(buf));
+	assert_string_equal(buf, "cpus:8;mem:200;ports:[31000-32000,40000-40009];zones:{a,b}");
+	assert_int_equal(alloc_role_get(a, "eng", &ri), 0);
+	alloc_res_format(ri.allocated, buf, sizeof(buf));
+	assert_string_equal(buf, "cpus:8;mem:200;ports:[31000-32000,40000-40009];zones:{a,b}");
+	assert_int_equal(alloc_agent_get(a, "a1", NULL, &avail), 0);
+	assert_true(alloc_res_is_empty(avail));
+	/* a piece comes back: it is available again, and offered again */
+	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	assert_int_equal(alloc_agent_get(a, "a1", NULL, &avail), 0);
+	alloc_res_format(avail, buf, sizeof(buf));
+	assert_string_equal(buf, "cpus:1;ports:[31000-31009]");
+	os = cycle(a, 1);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].res, "cpus:1;ports:[31000-31009]");
+	/* the new offer merges into F's allocation on a1 */
+	assert_int_equal(alloc_framework_get(a, "F", &fi), 0);
+	alloc_res_format(fi.allocated, buf, sizeof(buf));
+	assert_string_equal(buf, "cpus:8;mem:200;ports:[31000-32000,40000-40009];zones:{a,b}");
+	decline(a, &os.o[0], 0, 1);
+	alloc_res_clear(&part);
+	part = R("mem:40");
+	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	os = cycle(a, 2);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].res, "cpus:1;mem:40;ports:[31000-31009]");
+	/* declined with a filter: not offered again, until the agent has more */
+	decline(a, &os.o[0], 100, 2);
+	os = cycle(a, 3);
+	assert_int_equal(os.n, 0);
+	alloc_res_clear(&part);
+	part = R("zones:{b}");
+	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	os = cycle(a, 4);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].res, "cpus:1;mem:40;ports:[31000-31009];zones:{b}");
+	alloc_res_clear(&part);
+	/* all back, offered and declined a few times: records are recycled (LSan watches) */
+	part = R("cpus:4;mem:100;ports:[31000-32000,40000-40009];zones:{a,b}");
+	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	assert_int_equal(alloc_recover(a, "F", "a2", &part), 0);
+	for (int i = 0; i < 3; i++) {
+		os = cycle(a, 5 + i);
+		assert_int_equal(os.n, 2);
+		assert_string_equal(os.o[0].res, "cpus:4;mem:100;ports:[31000-32000];zones:{a,b}");
+		decline(a, &os.o[0], 0, 5 + i);
+		decline(a, &os.o[1], 0, 5 + i);
+	}
+	alloc_res_clear(&part);
+	alloc_free(a);
+}
+
+/* Many agents declined alike form one group: a list first, then a bitmap. */
+static void test_filter_groups(void **state)
+{
+	struct alloc_res res = R("cpus:4;mem:100");
+	struct alloc_config c;
+	struct alloc *a;
+	struct offers os;
+	char id[16];
+
+	alloc_config_defaults(&c);
+	c.filter_dense_min = 3;
+	assert_int_equal(alloc_new(&c, &a, NULL, 0), 0);
+	for (int i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		agent(a, id, "cpus:4;mem:100");
+	}
+	assert_int_equal(alloc_framework_add(a, "F", "r", 0, true), 0);
+	assert_int_equal(alloc_framework_add(a, "G", "r", 0, true), 0);
+	for (int i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		assert_int_equal(alloc_decline(a, "F", id, &res, 100, 0), 0);
+		assert_int_equal(alloc_filter_count(a), (size_t)i + 1);
+	}
+	/* a later decline on a pair replaces its filter (here: shorter, a group of its own) */
+	assert_int_equal(alloc_decline(a, "F", "a2", &res, 10, 0), 0);
+	assert_int_equal(alloc_filter_count(a), 6);
+	os = cycle(a, 1);
+	assert_int_equal(os.n, 6);
+	for (size_t i = 0; i < os.n; i++) {
+		assert_string_equal(os.o[i].fw, "G");
+		decline(a, &os.o[i], 0, 1);
+	}
+	os = cycle(a, 10); /* a2's filter expired */
+	assert_int_equal(os.n, 6);
+	assert_string_equal(os.o[2].fw, "F");
+	assert_string_equal(os.o[2].agent, "a2");
+	for (size_t i = 0; i < os.n; i++)
+		decline(a, &os.o[i], 0, 10);
+	/* an agent leaves: its filter goes from the bitmap group, the others stay */
+	assert_int_equal(alloc_agent_remove(a, "a4"), 0);
+	assert_int_equal(alloc_filter_count(a), 4);
+	agent(a, "a6", "cpus:4;mem:100"); /* reuses a4's slot: no filter on it */
+	os = cycle(a, 11);
+	assert_int_equal(os.n, 6);
+	for (size_t i = 0; i < os.n; i++) {
+		/* a2's filter expired; F, behind on shares, gets it and then a6 */
+		assert_string_equal(os.o[i].fw,
+				    streq(os.o[i].agent, "a6") || streq(os.o[i].agent, "a2") ? "F" : "G");
+		decline(a, &os.o[i], 0, 11);
+	}
+	/* the group's resources no longer cover a grown agent */
+	{
+		struct alloc_res big = R("cpus:8;mem:100");
+
+		assert_int_equal(alloc_agent_update_total(a, "a0", &big), 0);
+		alloc_res_clear(&big);
+	}
+	os = cycle(a, 12);
+	assert_string_equal(os.o[0].agent, "a0");
+	assert_string_equal(os.o[0].fw, "F");
+	for (size_t i = 0; i < os.n; i++)
+		decline(a, &os.o[i], 0, 12);
+	assert_int_equal(alloc_framework_revive(a, "F"), 0);
+	assert_int_equal(alloc_filter_count(a), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		assert_int_equal(alloc_decline(a, "F", id, &res, 100, 12), 0);
+	}
+	assert_int_equal(alloc_framework_remove(a, "F"), 0);
+	assert_int_equal(alloc_filter_count(a), 0);
+	alloc_res_clear(&res);
+	alloc_free(a);
+}
+
 static void test_suppress_revive(void **state)
 {
 	struct alloc *a = mk();
@@ -541,6 +686,8 @@ int main(void)
 		cmocka_unit_test(test_quota_guarantee),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_filter_partial_cover),
+		cmocka_unit_test(test_ranges_and_sets),
+		cmocka_unit_test(test_filter_groups),
 		cmocka_unit_test(test_suppress_revive),
 		cmocka_unit_test(test_min_allocatable),
 		cmocka_unit_test(test_bookkeeping),

@@ -8,7 +8,9 @@
  *     first in (tier desc, hierarchical weighted DRF, count, name) order at that moment;
  *   - when the cycle ends no agent has allocatable resources that an eligible framework
  *     could take (Pareto efficiency of the offer stage).
- * Both the in-order walk and the bitmap scan are exercised (walk_budget 1 and 64).
+ * Both the in-order walk and the bitmap scan are exercised (walk_budget 1 and 64), and
+ * both forms of a filter group, list and bitmap (filter_dense_min 1, 2 and automatic);
+ * in every fourth scenario all agents are alike, so that declines share groups.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,6 +222,7 @@ static void one_scenario(uint64_t seed, uint32_t budget)
 	assert_non_null(gt);
 	alloc_config_defaults(&c);
 	c.walk_budget = budget;
+	c.filter_dense_min = (uint32_t)(seed % 3); /* 0: automatic */
 	assert_int_equal(alloc_new(&c, &a, NULL, 0), 0);
 	m->na = 1 + (int)rnd(&s, MAXA);
 	m->nf = 1 + (int)rnd(&s, MAXF);
@@ -241,6 +244,8 @@ static void one_scenario(uint64_t seed, uint32_t budget)
 		m->total[g][0] = (int64_t)rnd(&s, 16000) + 5;
 		m->total[g][1] = (int64_t)rnd(&s, 8192) * 1000;
 		m->total[g][2] = rnd(&s, 3) == 0 ? (int64_t)rnd(&s, 4) * 1000 : 0;
+		if (seed % 4 == 0 && g > 0)
+			memcpy(m->total[g], m->total[0], sizeof(m->total[g]));
 		for (int k = 0; k < NR; k++)
 			m->ctotal[k] += m->total[g][k];
 		snprintf(m->aid[g], 16, "ag%d", g);
