@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <errno.h>
 #include <netdb.h>
@@ -75,6 +76,21 @@ struct http_server {
 	struct http_stream **by_fd; /* under lock */
 	size_t by_fd_cap;
 };
+
+/*
+ * Without a configured limit: as many connections as the descriptor limit leaves room for
+ * (one descriptor each, minus a margin for the daemon's own files), at least 10000 as before.
+ * A master holds one connection per agent stream, so this is its agent ceiling.
+ */
+static unsigned default_connection_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur < 10000 + 256)
+		return 10000u;
+	return rl.rlim_cur - 256 > 1000000 ? 1000000u : (unsigned)(rl.rlim_cur - 256);
+}
 
 /* ------------------------------------------------------------------ streams */
 
@@ -653,18 +669,22 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	errno = 0;
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, &ss,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				  MHD_OPTION_CONNECTION_LIMIT,
-				  cfg->connection_limit ? cfg->connection_limit : 10000u,
+				  cfg->connection_limit ? cfg->connection_limit : default_connection_limit(),
 				  MHD_OPTION_CONNECTION_TIMEOUT,
 				  cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
-				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+				  /* no SO_REUSEPORT: a second master on the same port must fail */
+				  MHD_OPTION_END);
 	if (!srv->d) {
+		/* MHD says nothing of why; bind()'s errno (EADDRINUSE...) is usually still there */
+		int e = errno == EADDRINUSE || errno == EACCES ? errno : EADDRNOTAVAIL;
 		stop_watcher(srv);
 		pthread_mutex_destroy(&srv->lock);
 		free(srv);
-		return -EADDRNOTAVAIL;
+		return -e;
 	}
 	*ret = srv;
 	return 0;

@@ -183,7 +183,13 @@ static void subscribe(struct master *m, struct msg *msg)
 	hdrs[0] = "Mesos-Stream-Id";
 	hdrs[1] = sid;
 	hdrs[2] = NULL;
-	a->stream = master_open_stream(m, msg->req, hdrs, 65536, true, a->id);
+	/*
+	 * MHD allocates the block with the response, for the stream's whole life: 64 KiB per
+	 * agent was most of the master's memory per agent. Agent events are small (a LAUNCH is
+	 * a few hundred bytes) and the agent's RecordIO decoder does not care where chunks
+	 * split, so 4 KiB (docs/benchmarks.md, "## Scale").
+	 */
+	a->stream = master_open_stream(m, msg->req, hdrs, 4096, true, a->id);
 	if (!a->stream) {
 		/* keep what we had; a new agent is forgotten */
 		if (is_new) {

@@ -107,6 +107,7 @@ struct sim {
 	long updates_sent, updates_acked, update_failures, refused, heartbeats, hb_failures;
 	long kills;
 	long acks_stale;
+	int64_t first_loss_ns; /* every agent was subscribed, then one lost the master */
 	/* the call queue */
 	struct postq_item *qhead, *qtail;
 	long inflight, max_inflight, queued, queued_max;
@@ -551,6 +552,8 @@ static void lost_master(struct sagent *a, const char *why)
 {
 	struct sim *s = a->sim;
 
+	if (a->subscribed && s->subscribed_now == s->nagents && !s->first_loss_ns)
+		s->first_loss_ns = now_mono_ns();
 	if (a->subscribed)
 		s->subscribed_now--;
 	a->subscribed = false;
@@ -602,6 +605,12 @@ static void on_subscribed(struct sagent *a, json_t *sub)
 		/* spread heartbeats over the interval */
 		schedule(s, now_mono_ns() + (int64_t)(rnd(s) % (uint64_t)a->hb_ns), EV_HEARTBEAT,
 			 a);
+	}
+	if (s->first_loss_ns && s->subscribed_now == s->nagents) {
+		printf("simagent all %d agents subscribed again %.3f s after the first lost stream\n",
+		       s->nagents, (double)(now_mono_ns() - s->first_loss_ns) / 1e9);
+		fflush(stdout);
+		s->first_loss_ns = 0;
 	}
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);)
 		send_head(v);

@@ -204,9 +204,6 @@ static void on_offers(struct sfw *f, json_t *offers)
 			fit = f->queued;
 		b.len = 0;
 		if (fit <= 0) {
-			if (getenv("SIMFW_DEBUG") && s->declined < 5)
-				fprintf(stderr, "decline: cpus=%g mem=%g queued=%ld\n", cpus, mem,
-					f->queued);
 			bprintf(&b,
 				"{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},\"decline\":"
 				"{\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g}}}",
