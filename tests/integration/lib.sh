@@ -63,8 +63,16 @@ stop_cluster() {
 	echo "---- agent log"; cat "$WORK/agent.log"
 	CGMOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 	if [ -n "$CGMOUNT" ] && [ -d "$CGMOUNT/$CGROOT" ]; then
-		# the agent leaves its slice; move nothing, just remove the empty leaves
-		find "$CGMOUNT/$CGROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
+		# tasks outlive their agent by design (detached runs): end them, then remove the
+		# slice, deepest first
+		for k in $(find "$CGMOUNT/$CGROOT" -name cgroup.kill 2>/dev/null); do
+			echo 1 >"$k" 2>/dev/null
+		done
+		for _ in $(seq 20); do
+			find "$CGMOUNT/$CGROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
+			[ -d "$CGMOUNT/$CGROOT" ] || break
+			sleep 0.1
+		done
 	fi
 	rm -rf "$WORK"
 }
