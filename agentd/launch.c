@@ -320,15 +320,9 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 	size_t count = 0, total = 0;
 	int r;
 
-	if (err)
-		*err = (struct agent_launch_error){0};
-	if (!!spec->command == !!spec->path)
-		return set_err(err, AGENT_LAUNCH_INVALID, EINVAL,
-			       "give either a shell command or an executable path");
-	if (spec->command && !*spec->command)
-		return set_err(err, AGENT_LAUNCH_INVALID, EINVAL, "the command is empty");
-	if (spec->path && !*spec->path)
-		return set_err(err, AGENT_LAUNCH_INVALID, EINVAL, "the executable path is empty");
+	r = agent_launch_spec_check(spec, err); /* command/path and sizes */
+	if (r < 0)
+		return r;
 	if (spec->sandbox_fd < 0 || spec->cgroup_fd < 0)
 		return set_err(err, AGENT_LAUNCH_INVALID, EBADF, "no sandbox or cgroup given");
 
@@ -355,13 +349,7 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 
 		r = strv_copy(spec->envp ? spec->envp : none, &sp->envp, &count, &total);
 	}
-	if (r == -E2BIG) {
-		r = set_err(err, AGENT_LAUNCH_INVALID, E2BIG,
-			    "the command line and environment are too large (at most %d strings of %d bytes, %d bytes in all)",
-			    AGENT_ARGS_COUNT_MAX, AGENT_ARG_STRLEN_MAX, AGENT_ARGS_TOTAL_MAX);
-		goto out_free;
-	}
-	if (r < 0)
+	if (r < 0) /* sizes were checked above: only -ENOMEM is left */
 		goto out_free;
 	for (char **e = sp->envp; *e; e++)
 		if (strncmp(*e, "PATH=", 5) == 0) {

@@ -10,7 +10,6 @@ command -v jq >/dev/null || skip_all "needs jq"
 start_cluster || exit 1
 trap stop_cluster EXIT
 D="$BIN/drover --master $MASTER"
-tasks_have() { master_call GET_TASKS | grep -q "$1"; }
 # task_in_state PREFIX STATE: the task whose id starts with PREFIX is in STATE
 task_in_state() {
 	master_call GET_TASKS | jq -e --arg p "$1" --arg s "$2" \
