@@ -41,11 +41,15 @@ start_cluster() {
 	APORT=$(free_port)
 	MASTER=127.0.0.1:$MPORT
 	CGROOT=drover-it-$$.slice
+	# a private bpffs for the agent's pins, so that runs side by side do not replace each
+	# other's programs in /sys/fs/bpf/drover
+	BPFPIN=/sys/fs/bpf/drover
+	mkdir -p "$WORK/bpffs" && mount -t bpf bpf "$WORK/bpffs" 2>/dev/null && BPFPIN=$WORK/bpffs/drover
 	"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" \
 		--allocation-interval 200ms "$@" >"$WORK/master.log" 2>&1 &
 	MASTER_PID=$!
 	"$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
-		--cgroup-root "$CGROOT" --enforce best-effort \
+		--cgroup-root "$CGROOT" --enforce best-effort --bpf-pin-dir "$BPFPIN" \
 		--resources 'cpus:2;mem:1024;ports:[31000-31099]' >"$WORK/agent.log" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 50); do
@@ -74,6 +78,7 @@ stop_cluster() {
 			sleep 0.1
 		done
 	fi
+	mountpoint -q "$WORK/bpffs" && umount "$WORK/bpffs"
 	rm -rf "$WORK"
 }
 
@@ -101,7 +106,7 @@ wait_for() {
 # Restart the agent of start_cluster on the same work dir, extra flags in "$@".
 restart_agent() {
 	"$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
-		--cgroup-root "$CGROOT" --enforce best-effort \
+		--cgroup-root "$CGROOT" --enforce best-effort --bpf-pin-dir "$BPFPIN" \
 		--resources 'cpus:2;mem:1024;ports:[31000-31099]' "$@" >>"$WORK/agent.log" 2>&1 &
 	AGENT_PID=$!
 }

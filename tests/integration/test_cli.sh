@@ -160,8 +160,8 @@ run $J alloc simulate "$WORK/sim.json"
 jq_check alloc-simulate "$out" '[.frameworks[] | .tasks] == [2, 6]'
 
 # ---- BPF programs and maps
-if [ -d /sys/fs/bpf/drover ] && [ -n "$(ls -A /sys/fs/bpf/drover 2>/dev/null)" ]; then
-	B="$D --bpf-dir /sys/fs/bpf/drover"
+if [ -d "$BPFPIN" ] && [ -n "$(ls -A "$BPFPIN" 2>/dev/null)" ]; then
+	B="$D --bpf-dir $BPFPIN"
 	note="the agent's pins"
 else
 	# a private bpffs with the runqlat programs and maps, loaded (not attached) by bpftool
@@ -208,8 +208,8 @@ if [ -n "$B" ]; then
 		skip prog-attach-info "programs loaded here are not attached (the agent pinned nothing)"
 	fi
 else
-	skip prog-list "no BPF objects pinned in /sys/fs/bpf/drover and no bpffs/bpftool to load some"
-	skip map-list "no BPF objects pinned in /sys/fs/bpf/drover and no bpffs/bpftool to load some"
+	skip prog-list "no BPF objects pinned in $BPFPIN and no bpffs/bpftool to load some"
+	skip map-list "no BPF objects pinned in $BPFPIN and no bpffs/bpftool to load some"
 fi
 run $J --bpf-dir /nonexistent prog list
 jq_check prog-list-nothing-pinned "$out" '. == []'
