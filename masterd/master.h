@@ -115,7 +115,6 @@ struct master_metrics {
 	uint64_t alloc_cycles;
 	uint64_t alloc_cycle_hist[16]; /* log2 buckets of microseconds */
 	uint64_t alloc_cycle_sum_us;
-	uint64_t registry_commits, registry_writes, registry_commit_us;
 	int64_t recovery_us;
 	uint64_t recovered_agents, recovered_frameworks, recovered_tasks;
 };

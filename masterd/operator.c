@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "registry.h"
 #include "validate.h"
 #include "version.h"
 
@@ -165,8 +166,14 @@ static json_t *get_metrics(struct master *m)
 			 (json_int_t)mm->updates_duplicate, "allocator/cycles",
 			 (json_int_t)mm->alloc_cycles, "master/event_queue_max",
 			 (json_int_t)m->qdepth_max);
-	json_object_set_new(j, "registry/commits", json_integer((json_int_t)mm->registry_commits));
-	json_object_set_new(j, "registry/writes", json_integer((json_int_t)mm->registry_writes));
+	if (m->registry) {
+		struct registry_stats rs;
+
+		registry_stats(m->registry, &rs);
+		json_object_set_new(j, "registry/commits", json_integer((json_int_t)rs.commits));
+		json_object_set_new(j, "registry/writes", json_integer((json_int_t)rs.writes));
+		json_object_set_new(j, "registry/queued", json_integer((json_int_t)rs.queued));
+	}
 	json_object_set_new(j, "registry/recovery_seconds",
 			    json_real((double)mm->recovery_us / 1e6));
 	json_object_set_new(j, "registry/recovered_tasks",
@@ -388,15 +395,23 @@ void metrics_reply(struct master *m, struct msg *msg)
 	fprintf(f, "# TYPE drover_master_event_queue_depth_max gauge\n"
 		   "drover_master_event_queue_depth_max %zu\n",
 		m->qdepth_max);
-	fprintf(f, "# TYPE drover_master_registry_commits_total counter\n"
-		   "drover_master_registry_commits_total %" PRIu64 "\n",
-		mm->registry_commits);
-	fprintf(f, "# TYPE drover_master_registry_writes_total counter\n"
-		   "drover_master_registry_writes_total %" PRIu64 "\n",
-		mm->registry_writes);
-	fprintf(f, "# TYPE drover_master_registry_commit_seconds_total counter\n"
-		   "drover_master_registry_commit_seconds_total %g\n",
-		(double)mm->registry_commit_us / 1e6);
+	if (m->registry) {
+		struct registry_stats rs;
+
+		registry_stats(m->registry, &rs);
+		fprintf(f, "# TYPE drover_master_registry_commits_total counter\n"
+			   "drover_master_registry_commits_total %" PRIu64 "\n",
+			rs.commits);
+		fprintf(f, "# TYPE drover_master_registry_writes_total counter\n"
+			   "drover_master_registry_writes_total %" PRIu64 "\n",
+			rs.writes);
+		fprintf(f, "# TYPE drover_master_registry_commit_seconds_total counter\n"
+			   "drover_master_registry_commit_seconds_total %g\n",
+			(double)rs.commit_ns / 1e9);
+		fprintf(f, "# TYPE drover_master_registry_queued_writes gauge\n"
+			   "drover_master_registry_queued_writes %u\n",
+			rs.queued);
+	}
 	fprintf(f, "# TYPE drover_master_recovery_seconds gauge\n"
 		   "drover_master_recovery_seconds %g\n",
 		(double)mm->recovery_us / 1e6);

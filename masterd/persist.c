@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The master's side of the registry (owner thread): write what changed as it changes, commit
- * once per loop iteration, and at start read it all back into struct master.
+ * The master's side of the registry (owner thread): write what changed as it changes, hand
+ * it to the registry's writer once per loop iteration, and at start read it all back into
+ * struct master.
  *
  * Recovery: frameworks come back disconnected (their failover timeout runs from the
  * restart, and at least --agent-reregister-timeout); agents come back unconnected and get
@@ -34,22 +35,15 @@ static void failed(struct master *m, int r, const char *what, const char *id)
 
 void master_commit(struct master *m)
 {
-	int64_t t0;
-	unsigned n;
 	int r;
 
-	if (!m->registry || !(n = registry_pending(m->registry)))
-		goto out;
-	t0 = now_mono_ns();
-	r = registry_commit(m->registry);
-	if (r < 0) {
-		log_error_errno(r, "registry: commit failed: %s", registry_error(m->registry));
+	if (!m->registry)
+		return;
+	r = registry_submit(m->registry);
+	if (r < 0 && !m->registry_failed) {
+		log_error_errno(r, "registry: a write failed: %s", registry_error(m->registry));
 		m->registry_failed = true;
 	}
-	m->metrics.registry_commits++;
-	m->metrics.registry_writes += n;
-	m->metrics.registry_commit_us += (uint64_t)((now_mono_ns() - t0) / 1000);
-out:
 	if (m->registry_failed) {
 		log_error("the registry cannot be written: stopping the master");
 		loop_stop(m->loop);

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
+#include "loop.h"
 #include "registry.h"
 #include "util.h"
 
 #define SCHEMA_VERSION 1
+/* ops queued for the writer beyond which the owner waits for the disk */
+#define MAX_QUEUED 200000
 
 enum stmt {
 	ST_BEGIN,
@@ -68,19 +73,42 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');";
 
+struct op;
+
 struct registry {
 	sqlite3 *db;
 	sqlite3_stmt *st[_ST_MAX];
-	bool in_tx;
-	unsigned pending;
 	unsigned history;
+
+	/* owner thread only: the batch being written */
+	struct op *batch, *batch_tail;
+	unsigned pending;
+
+	/* shared, under lock: batches handed over, and what the writer made durable */
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	struct op *queue, *queue_tail;
+	unsigned queued;
+	uint64_t submitted, durable; /* generations of hand-overs */
+	int error;                   /* the first failed write (-errno), sticky */
+	char errmsg[256];
+	struct registry_stats stats;
+	bool stopping;
+
+	/* the writer thread; it alone uses db once started (db_lock covers registry_load) */
+	pthread_t writer;
+	bool writer_started;
+	pthread_mutex_t db_lock;
 	int64_t completed; /* completed rows, as far as we know */
 	int64_t next_seq;
 };
 
 const char *registry_error(const struct registry *r)
 {
-	return r && r->db ? sqlite3_errmsg(r->db) : "out of memory";
+	if (!r || !r->db)
+		return "out of memory";
+	/* once the writer runs, only it may ask SQLite: it copies its messages into errmsg */
+	return r->errmsg[0] || r->writer_started ? r->errmsg : sqlite3_errmsg(r->db);
 }
 
 /* SQLite result codes to -errno (the message stays in registry_error()). */
@@ -126,12 +154,28 @@ static int64_t query_int(struct registry *r, const char *sql)
 	return v;
 }
 
+static void *writer_main(void *data);
+static void ops_free(struct op *o);
+
+/* Write what is pending, stop the writer and close. */
 void registry_close(struct registry *r)
 {
 	if (!r)
 		return;
-	if (r->in_tx)
+	if (r->writer_started) {
 		registry_commit(r);
+		pthread_mutex_lock(&r->lock);
+		r->stopping = true;
+		pthread_cond_signal(&r->wake);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->writer, NULL);
+	}
+	ops_free(r->batch);
+	ops_free(r->queue);
+	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->db_lock);
+	pthread_cond_destroy(&r->wake);
+	pthread_cond_destroy(&r->done);
 	for (int i = 0; i < _ST_MAX; i++)
 		sqlite3_finalize(r->st[i]);
 	sqlite3_close(r->db);
@@ -149,6 +193,10 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 		return -ENOMEM;
 	}
 	r->history = history;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->db_lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	pthread_cond_init(&r->done, NULL);
 	rc = sqlite3_open_v2(path, &r->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
@@ -172,6 +220,13 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 	}
 	r->completed = query_int(r, "SELECT count(*) FROM tasks WHERE completed = 1");
 	r->next_seq = query_int(r, "SELECT coalesce(max(seq), 0) FROM tasks") + 1;
+	e = -pthread_create(&r->writer, NULL, writer_main, r);
+	if (e < 0) {
+		snprintf(err, errlen, "cannot start the registry writer: %s", strerror(-e));
+		registry_close(r);
+		return e;
+	}
+	r->writer_started = true;
 	*ret = r;
 	return 0;
 fail:
@@ -181,191 +236,388 @@ fail:
 	return e;
 }
 
-/* ---------------------------------------------------------------- writes */
+/* ---------------------------------------------------------------- writes (owner thread) */
 
-static int begin(struct registry *r)
+/*
+ * A write is recorded as an op: a statement and its parameters, owned. The owner appends ops
+ * to its batch; registry_submit() hands the batch to the writer thread, which runs every
+ * batch it finds queued in one transaction (one fsync for all of them) while the owner goes
+ * on. Sequence numbers and the count of completed rows live on the writer's side, so the
+ * order of ops is all the owner decides.
+ */
+enum param_kind { P_NULL, P_TEXT, P_INT, P_DOUBLE, P_SEQ };
+
+#define MAX_PARAMS 10
+
+struct op {
+	struct op *next;
+	enum stmt st;
+	bool completes; /* a put of a completed task: one more completed row */
+	unsigned n;
+	struct {
+		enum param_kind kind;
+		union {
+			char *text;
+			int64_t i;
+			double d;
+		};
+	} p[MAX_PARAMS];
+};
+
+static void op_free(struct op *o)
 {
-	int rc;
-
-	if (r->in_tx)
-		return 0;
-	rc = sqlite3_step(r->st[ST_BEGIN]);
-	sqlite3_reset(r->st[ST_BEGIN]);
-	if (rc != SQLITE_DONE)
-		return sql_errno(rc);
-	r->in_tx = true;
-	return 0;
+	for (unsigned i = 0; i < o->n; i++)
+		if (o->p[i].kind == P_TEXT)
+			free(o->p[i].text);
+	free(o);
 }
 
-/* Run a bound statement inside the open transaction. */
-static int run(struct registry *r, sqlite3_stmt *s)
+static void ops_free(struct op *o)
 {
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return sql_errno(rc);
-	r->pending++;
-	return 0;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* JSON columns: compact text, or NULL. */
-static int bind_json(sqlite3_stmt *s, int i, json_t *j)
-{
-	char *t;
-
-	if (!j) {
-		sqlite3_bind_null(s, i);
-		return 0;
+	while (o) {
+		struct op *next = o->next;
+		op_free(o);
+		o = next;
 	}
-	t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!t)
+}
+
+static struct op *op_new(enum stmt st)
+{
+	struct op *o = calloc(1, sizeof(*o));
+
+	if (o)
+		o->st = st;
+	return o;
+}
+
+/* Parameters in order; "" and NULL strings bind NULL. Each returns false on ENOMEM. */
+static bool add_text(struct op *o, const char *v)
+{
+	unsigned i = o->n++;
+
+	if (!v || !*v)
+		return o->p[i].kind = P_NULL, true;
+	o->p[i].kind = P_TEXT;
+	return (o->p[i].text = strdup(v)) != NULL;
+}
+
+/* A string that is never NULL in its column. */
+static bool add_text_or(struct op *o, const char *v, const char *dflt)
+{
+	unsigned i = o->n++;
+
+	o->p[i].kind = P_TEXT;
+	return (o->p[i].text = strdup(v ? v : dflt)) != NULL;
+}
+
+/* JSON columns: compact text, or dflt (NULL: SQL NULL) when j is NULL. */
+static bool add_json(struct op *o, json_t *j, const char *dflt)
+{
+	unsigned i = o->n++;
+
+	if (!j && !dflt)
+		return o->p[i].kind = P_NULL, true;
+	o->p[i].kind = P_TEXT;
+	o->p[i].text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : strdup(dflt);
+	return o->p[i].text != NULL;
+}
+
+static void add_int(struct op *o, int64_t v)
+{
+	unsigned i = o->n++;
+
+	o->p[i].kind = P_INT;
+	o->p[i].i = v;
+}
+
+static void add_double(struct op *o, double v)
+{
+	unsigned i = o->n++;
+
+	o->p[i].kind = P_DOUBLE;
+	o->p[i].d = v;
+}
+
+/* The next sequence number, taken by the writer when it runs the op. */
+static void add_seq(struct op *o)
+{
+	o->p[o->n++].kind = P_SEQ;
+}
+
+/* Append o to the owner's batch, or free it and fail when a parameter could not be made. */
+static int push(struct registry *r, struct op *o, bool ok)
+{
+	if (!o)
 		return -ENOMEM;
-	sqlite3_bind_text(s, i, t, -1, free);
+	if (!ok) {
+		op_free(o);
+		return -ENOMEM;
+	}
+	if (r->batch_tail)
+		r->batch_tail->next = o;
+	else
+		r->batch = o;
+	r->batch_tail = o;
+	r->pending++;
 	return 0;
 }
 
 int registry_put_weight(struct registry *r, const char *role, double weight)
 {
-	sqlite3_stmt *s = r->st[ST_PUT_WEIGHT];
-	int e = begin(r);
+	struct op *o = op_new(ST_PUT_WEIGHT);
+	bool ok = o && add_text(o, role);
 
-	if (e < 0)
-		return e;
-	bind_text(s, 1, role);
-	sqlite3_bind_double(s, 2, weight);
-	return run(r, s);
+	if (ok)
+		add_double(o, weight);
+	return push(r, o, ok);
 }
 
 int registry_put_agent(struct registry *r, const struct registry_agent *a)
 {
-	sqlite3_stmt *s = r->st[ST_PUT_AGENT];
-	int e = begin(r);
+	struct op *o = op_new(ST_PUT_AGENT);
+	bool ok = o && add_text(o, a->id) && add_text_or(o, a->hostname, "") &&
+		  add_json(o, a->info, "{}");
 
-	if (e < 0)
-		return e;
-	bind_text(s, 1, a->id);
-	sqlite3_bind_text(s, 2, a->hostname ? a->hostname : "", -1, SQLITE_TRANSIENT);
-	if (a->info)
-		e = bind_json(s, 3, a->info);
-	else
-		sqlite3_bind_text(s, 3, "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, a->reachable);
-	sqlite3_bind_int(s, 5, a->deactivated);
-	sqlite3_bind_int(s, 6, a->draining);
-	if (e < 0) {
-		sqlite3_clear_bindings(s);
-		return e;
+	if (ok) {
+		add_int(o, a->reachable);
+		add_int(o, a->deactivated);
+		add_int(o, a->draining);
 	}
-	return run(r, s);
+	return push(r, o, ok);
 }
 
 int registry_put_framework(struct registry *r, const struct registry_framework *fw)
 {
-	sqlite3_stmt *s = r->st[ST_PUT_FRAMEWORK];
-	int e = begin(r);
+	struct op *o = op_new(ST_PUT_FRAMEWORK);
+	bool ok = o && add_text(o, fw->id) && add_text_or(o, fw->role, "*") &&
+		  add_json(o, fw->info, "{}");
 
-	if (e < 0)
-		return e;
-	bind_text(s, 1, fw->id);
-	sqlite3_bind_text(s, 2, fw->role ? fw->role : "*", -1, SQLITE_TRANSIENT);
-	if (fw->info)
-		e = bind_json(s, 3, fw->info);
-	else
-		sqlite3_bind_text(s, 3, "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, fw->tier);
-	sqlite3_bind_double(s, 5, fw->failover_timeout);
-	sqlite3_bind_int(s, 6, fw->suppressed);
-	if (e < 0) {
-		sqlite3_clear_bindings(s);
-		return e;
+	if (ok) {
+		add_int(o, fw->tier);
+		add_double(o, fw->failover_timeout);
+		add_int(o, fw->suppressed);
 	}
-	return run(r, s);
+	return push(r, o, ok);
 }
 
 int registry_remove_framework(struct registry *r, const char *id)
 {
-	sqlite3_stmt *s;
-	int e = begin(r);
+	struct op *o = op_new(ST_COMPLETE_FW_TASKS);
+	bool ok = o && add_text(o, id);
+	int e;
 
+	if (ok)
+		add_seq(o);
+	e = push(r, o, ok);
 	if (e < 0)
 		return e;
-	s = r->st[ST_COMPLETE_FW_TASKS];
-	bind_text(s, 1, id);
-	sqlite3_bind_int64(s, 2, r->next_seq++);
-	e = run(r, s);
-	if (e < 0)
-		return e;
-	r->completed += sqlite3_changes(r->db);
-	s = r->st[ST_DEL_FRAMEWORK];
-	bind_text(s, 1, id);
-	return run(r, s);
+	o = op_new(ST_DEL_FRAMEWORK);
+	return push(r, o, o && add_text(o, id));
 }
 
 int registry_put_task(struct registry *r, const struct registry_task *t)
 {
-	sqlite3_stmt *s = r->st[ST_PUT_TASK];
-	int e = begin(r);
+	struct op *o = op_new(ST_PUT_TASK);
+	bool ok = o && add_text(o, t->fw_id) && add_text(o, t->id) &&
+		  add_text_or(o, t->agent_id, "") && add_text_or(o, t->state, "TASK_UNKNOWN") &&
+		  add_json(o, t->info, NULL) && add_json(o, t->status, NULL) &&
+		  add_text(o, t->pending_uuid) && add_text(o, t->acked_uuid);
 
-	if (e < 0)
-		return e;
-	bind_text(s, 1, t->fw_id);
-	bind_text(s, 2, t->id);
-	sqlite3_bind_text(s, 3, t->agent_id ? t->agent_id : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 4, t->state ? t->state : "TASK_UNKNOWN", -1, SQLITE_TRANSIENT);
-	e = bind_json(s, 5, t->info);
-	if (e == 0)
-		e = bind_json(s, 6, t->status);
-	bind_text(s, 7, t->pending_uuid);
-	bind_text(s, 8, t->acked_uuid);
-	sqlite3_bind_int(s, 9, t->completed);
-	sqlite3_bind_int64(s, 10, r->next_seq++);
-	if (e < 0) {
-		sqlite3_clear_bindings(s);
-		return e;
+	if (ok) {
+		add_int(o, t->completed);
+		add_seq(o);
+		o->completes = t->completed;
 	}
-	e = run(r, s);
-	if (e == 0 && t->completed)
-		r->completed++;
-	return e;
-}
-
-int registry_commit(struct registry *r)
-{
-	int rc, e = 0;
-
-	if (!r->in_tx)
-		return 0;
-	if (r->completed > (int64_t)r->history) {
-		sqlite3_stmt *s = r->st[ST_PRUNE];
-		sqlite3_bind_int64(s, 1, r->history);
-		e = run(r, s);
-		if (e == 0)
-			r->completed = r->history;
-	}
-	rc = sqlite3_step(r->st[ST_COMMIT]);
-	sqlite3_reset(r->st[ST_COMMIT]);
-	if (rc != SQLITE_DONE) {
-		e = sql_errno(rc);
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	r->in_tx = false;
-	r->pending = 0;
-	return e;
+	return push(r, o, ok);
 }
 
 unsigned registry_pending(const struct registry *r)
 {
 	return r->pending;
+}
+
+/* Hand the owner's batch to the writer; the caller holds r->lock. Returns its generation. */
+static uint64_t hand_over(struct registry *r)
+{
+	if (!r->batch)
+		return r->submitted;
+	if (r->queue_tail)
+		r->queue_tail->next = r->batch;
+	else
+		r->queue = r->batch;
+	r->queue_tail = r->batch_tail;
+	r->queued += r->pending;
+	r->batch = r->batch_tail = NULL;
+	r->pending = 0;
+	pthread_cond_signal(&r->wake);
+	return ++r->submitted;
+}
+
+int registry_submit(struct registry *r)
+{
+	int e;
+
+	pthread_mutex_lock(&r->lock);
+	hand_over(r);
+	/* back pressure: a writer far behind (a slow disk) makes the owner wait for it */
+	while (!r->error && r->queued > MAX_QUEUED)
+		pthread_cond_wait(&r->done, &r->lock);
+	e = r->error;
+	pthread_mutex_unlock(&r->lock);
+	return e;
+}
+
+int registry_commit(struct registry *r)
+{
+	uint64_t gen;
+	int e;
+
+	pthread_mutex_lock(&r->lock);
+	gen = hand_over(r);
+	while (!r->error && r->durable < gen)
+		pthread_cond_wait(&r->done, &r->lock);
+	e = r->error;
+	pthread_mutex_unlock(&r->lock);
+	return e;
+}
+
+void registry_stats(struct registry *r, struct registry_stats *ret)
+{
+	pthread_mutex_lock(&r->lock);
+	*ret = r->stats;
+	ret->queued = r->queued;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---------------------------------------------------------------- the writer thread */
+
+static int bind_op(struct registry *r, sqlite3_stmt *s, const struct op *o)
+{
+	for (unsigned i = 0; i < o->n; i++) {
+		int k = (int)i + 1, rc;
+
+		switch (o->p[i].kind) {
+		case P_NULL:
+			rc = sqlite3_bind_null(s, k);
+			break;
+		case P_TEXT:
+			rc = sqlite3_bind_text(s, k, o->p[i].text, -1, SQLITE_STATIC);
+			break;
+		case P_INT:
+			rc = sqlite3_bind_int64(s, k, o->p[i].i);
+			break;
+		case P_DOUBLE:
+			rc = sqlite3_bind_double(s, k, o->p[i].d);
+			break;
+		default:
+			rc = sqlite3_bind_int64(s, k, r->next_seq++);
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static int run_stmt(struct registry *r, sqlite3_stmt *s, const struct op *o)
+{
+	int rc = o ? bind_op(r, s, o) : SQLITE_OK;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Keep the first error and its message (the owner reads them through registry_error). */
+static void note_error(struct registry *r, int rc, int *first)
+{
+	if (rc == SQLITE_OK || *first)
+		return;
+	*first = sql_errno(rc);
+	pthread_mutex_lock(&r->lock);
+	snprintf(r->errmsg, sizeof(r->errmsg), "%s", sqlite3_errmsg(r->db));
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Run ops in one transaction. A statement that fails does not stop the others (what can be
+ * kept is kept, as before a crash); its error is reported and stops the master.
+ */
+static int write_ops(struct registry *r, const struct op *ops)
+{
+	int rc, e = 0;
+
+	note_error(r, run_stmt(r, r->st[ST_BEGIN], NULL), &e);
+	if (e)
+		return e;
+	for (const struct op *o = ops; o; o = o->next) {
+		rc = run_stmt(r, r->st[o->st], o);
+		note_error(r, rc, &e);
+		if (rc != SQLITE_OK)
+			continue;
+		if (o->st == ST_COMPLETE_FW_TASKS)
+			r->completed += sqlite3_changes(r->db);
+		else if (o->completes)
+			r->completed++;
+	}
+	if (r->completed > (int64_t)r->history) {
+		sqlite3_stmt *s = r->st[ST_PRUNE];
+		sqlite3_bind_int64(s, 1, r->history);
+		rc = run_stmt(r, s, NULL);
+		note_error(r, rc, &e);
+		if (rc == SQLITE_OK)
+			r->completed = r->history;
+	}
+	rc = run_stmt(r, r->st[ST_COMMIT], NULL);
+	if (rc != SQLITE_OK) {
+		note_error(r, rc, &e);
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return e;
+}
+
+static void *writer_main(void *data)
+{
+	struct registry *r = data;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct op *ops;
+		uint64_t gen;
+		unsigned n;
+		int64_t t0;
+		int e;
+
+		while (!r->queue && !r->stopping)
+			pthread_cond_wait(&r->wake, &r->lock);
+		if (!r->queue)
+			break;
+		ops = r->queue;
+		n = r->queued;
+		gen = r->submitted;
+		r->queue = r->queue_tail = NULL;
+		pthread_mutex_unlock(&r->lock);
+
+		t0 = now_mono_ns();
+		pthread_mutex_lock(&r->db_lock);
+		e = write_ops(r, ops);
+		pthread_mutex_unlock(&r->db_lock);
+		ops_free(ops);
+
+		pthread_mutex_lock(&r->lock);
+		r->queued -= n;
+		r->durable = gen;
+		if (e && !r->error)
+			r->error = e;
+		r->stats.commits++;
+		r->stats.writes += n;
+		r->stats.commit_ns += (uint64_t)(now_mono_ns() - t0);
+		pthread_cond_broadcast(&r->done);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- reading back */
@@ -390,7 +642,22 @@ static int step_row(sqlite3_stmt *s)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+static int load(struct registry *r, const struct registry_ops *ops, void *opaque);
+
+/* Read everything back (before the first write; the writer is idle meanwhile). */
 int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+{
+	int e;
+
+	pthread_mutex_lock(&r->db_lock);
+	e = load(r, ops, opaque);
+	if (e < 0 && e != -ENOMEM)
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s", sqlite3_errmsg(r->db));
+	pthread_mutex_unlock(&r->db_lock);
+	return e;
+}
+
+static int load(struct registry *r, const struct registry_ops *ops, void *opaque)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, e = 0;

@@ -4,18 +4,22 @@
  * synchronous=FULL). Admitted agents, frameworks (id, info, role), tasks with their latest
  * state and unacknowledged update (terminal ones kept as a bounded history), role weights.
  *
- * Writes go into one open transaction that the owner thread commits once per loop iteration
- * (registry_commit), so a burst of events costs one fsync. Reading back (registry_load)
- * calls the caller's functions in this order: weights, agents, frameworks, tasks not yet
- * completed, then completed tasks oldest first.
+ * Writes are recorded by the owner thread and handed, once per loop iteration, to a writer
+ * thread (registry_submit) that runs everything handed over since its last commit in one
+ * transaction: one fsync for a burst, and the owner never waits for the disk (unless the
+ * writer falls far behind). registry_commit waits until what was written is durable.
+ * Reading back (registry_load) calls the caller's functions in this order: weights,
+ * agents, frameworks, tasks not yet completed, then completed tasks oldest first.
  *
- * Knows nothing of struct master: records in, records out. One thread only.
+ * Knows nothing of struct master: records in, records out. All functions are called from
+ * one thread (the owner); the writer thread is internal.
  */
 #ifndef DROVER_MASTER_REGISTRY_H
 #define DROVER_MASTER_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct registry;
@@ -73,9 +77,23 @@ int registry_remove_framework(struct registry *r, const char *id);
 /* Insert or replace a task (completed or not). */
 int registry_put_task(struct registry *r, const struct registry_task *t);
 
-/* Commit what was written since the last commit (one fsync); 0 when there was nothing. */
+/*
+ * Hand what was written since the last call to the writer and return at once. Returns the
+ * first error the writer met (-errno, sticky: a registry that failed stays failed; the
+ * message is in registry_error()), else 0.
+ */
+int registry_submit(struct registry *r);
+/* registry_submit, then wait until everything written is durable (committed, fsynced). */
 int registry_commit(struct registry *r);
-/* Writes since the last commit (for tests and metrics). */
+/* Writes not yet handed to the writer. */
 unsigned registry_pending(const struct registry *r);
+
+struct registry_stats {
+	uint64_t commits;   /* transactions the writer committed */
+	uint64_t writes;    /* statements in them */
+	uint64_t commit_ns; /* time the writer spent writing and committing */
+	unsigned queued;    /* handed over, not yet durable */
+};
+void registry_stats(struct registry *r, struct registry_stats *ret);
 
 #endif

@@ -30,9 +30,19 @@
 struct sfw;
 
 struct stask {
-	int64_t offer_ns; /* the OFFERS event it was launched from */
+	int64_t offer_ns;  /* the OFFERS event it was launched from */
+	int64_t accept_ns; /* the ACCEPT that launched it */
 	bool running, done;
 };
+
+/* An offer a paced framework keeps until a task arrives (--rate). */
+struct held_offer {
+	char id[80], agent_id[80];
+	double cpus, mem;
+	int64_t at;
+};
+
+#define MAX_HELD 4
 
 struct sfw {
 	struct fsim *sim;
@@ -42,7 +52,11 @@ struct sfw {
 	char stream_id[128];
 	struct http_call *sub;
 	bool subscribed, suppressed;
-	long queued;   /* tasks not yet launched */
+	long queued;   /* tasks arrived, not yet launched */
+	long arrived;  /* tasks that have arrived (all at once without --rate) */
+	int64_t next_arrival_ns;
+	struct held_offer held[MAX_HELD];
+	int nheld;
 	long next_task;
 	long launched, done;
 	struct stask *tasks; /* by task number */
@@ -60,8 +74,13 @@ struct fsim {
 	const char *role;
 	long total_tasks, done, finished, killed, bad, launched, running;
 	long offers, declined, accepted, call_failures;
-	int64_t *lat; /* offer -> RUNNING, ns */
-	size_t nlat, caplat;
+	double rate;         /* tasks arriving per second in all; 0: all at the start */
+	int64_t period_ns;   /* between two arrivals at one framework */
+	struct loop_timer *arrive;
+	struct lat {
+		int64_t *v;
+		size_t n, cap;
+	} lat, lat_accept; /* offer -> RUNNING, ACCEPT -> RUNNING, ns */
 	int64_t start_ns, first_launch_ns, timeout_ns;
 	/* steady-state window: between 10 % and 90 % of the tasks ended */
 	int64_t t10_ns, t90_ns;
@@ -168,11 +187,79 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 	}
 }
 
+static void decline(struct sfw *f, const char *oid)
+{
+	struct fsim *s = f->sim;
+	struct buf b = {0};
+
+	bprintf(&b,
+		"{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},\"decline\":"
+		"{\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g}}}",
+		f->id, oid, s->refuse_s);
+	s->declined++;
+	fw_call(f, b.p, b.len);
+	free(b.p);
+}
+
+/* Launch as many queued tasks as fit on offer o; returns how many (0: none, o unused). */
+static long launch_on(struct sfw *f, const struct held_offer *o, int64_t now)
+{
+	struct fsim *s = f->sim;
+	struct buf b = {0};
+	long fit = (long)(o->cpus / s->cpus + 1e-9);
+
+	if ((long)(o->mem / s->mem + 1e-9) < fit)
+		fit = (long)(o->mem / s->mem + 1e-9);
+	if (fit > f->queued)
+		fit = f->queued;
+	if (fit <= 0)
+		return 0;
+	bprintf(&b,
+		"{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"%s\"},\"accept\":{"
+		"\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g},"
+		"\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[",
+		f->id, o->id, s->refuse_s);
+	for (long n = 0; n < fit; n++) {
+		long t = f->next_task++;
+		f->tasks[t].offer_ns = o->at;
+		f->tasks[t].accept_ns = now;
+		bprintf(&b,
+			"%s{\"name\":\"sim\",\"task_id\":{\"value\":\"t%d-%ld\"},\"agent_id\":"
+			"{\"value\":\"%s\"},\"command\":{\"value\":\"true\"},\"resources\":["
+			"{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":%g}},"
+			"{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":%g}}]}",
+			n ? "," : "", f->idx, t, o->agent_id, s->cpus, s->mem);
+	}
+	bprintf(&b, "]}}]}}");
+	f->queued -= fit;
+	f->launched += fit;
+	s->launched += fit;
+	s->accepted++;
+	if (!s->first_launch_ns)
+		s->first_launch_ns = now;
+	fw_call(f, b.p, b.len);
+	free(b.p);
+	return fit;
+}
+
+/* Nothing more will arrive and nothing is queued: no more offers, please. */
+static void maybe_suppress(struct sfw *f)
+{
+	char body[256];
+	int n;
+
+	if (f->suppressed || f->queued > 0 || f->arrived < f->ntasks)
+		return;
+	f->suppressed = true;
+	n = snprintf(body, sizeof(body), "{\"type\":\"SUPPRESS\",\"framework_id\":{\"value\":\"%s\"}}",
+		     f->id);
+	fw_call(f, body, (size_t)n);
+}
+
 static void on_offers(struct sfw *f, json_t *offers)
 {
 	struct fsim *s = f->sim;
 	int64_t now = now_mono_ns();
-	struct buf b = {0};
 	json_t *o;
 	size_t i;
 
@@ -180,80 +267,86 @@ static void on_offers(struct sfw *f, json_t *offers)
 		const char *oid = json_string_value(json_object_get(json_object_get(o, "id"), "value"));
 		const char *aid =
 			json_string_value(json_object_get(json_object_get(o, "agent_id"), "value"));
-		double cpus = 0, mem = 0;
+		struct held_offer h = {.at = now};
 		json_t *r;
 		size_t k;
-		long fit;
 
 		s->offers++;
-		if (!oid || !aid)
+		if (!oid || !aid || strlen(oid) >= sizeof(h.id) || strlen(aid) >= sizeof(h.agent_id))
 			continue;
+		strcpy(h.id, oid);
+		strcpy(h.agent_id, aid);
 		json_array_foreach(json_object_get(o, "resources"), k, r) {
 			const char *name = json_string_value(json_object_get(r, "name"));
 			double v = json_number_value(json_object_get(json_object_get(r, "scalar"),
 								     "value"));
 			if (streq(name, "cpus"))
-				cpus += v;
+				h.cpus += v;
 			else if (streq(name, "mem"))
-				mem += v;
+				h.mem += v;
 		}
-		fit = (long)(cpus / s->cpus + 1e-9);
-		if ((long)(mem / s->mem + 1e-9) < fit)
-			fit = (long)(mem / s->mem + 1e-9);
-		if (fit > f->queued)
-			fit = f->queued;
-		b.len = 0;
-		if (fit <= 0) {
-			bprintf(&b,
-				"{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},\"decline\":"
-				"{\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g}}}",
-				f->id, oid, s->refuse_s);
-			s->declined++;
-			fw_call(f, b.p, b.len);
+		if (launch_on(f, &h, now) > 0)
 			continue;
-		}
-		bprintf(&b,
-			"{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"%s\"},\"accept\":{"
-			"\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g},"
-			"\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[",
-			f->id, oid, s->refuse_s);
-		for (long n = 0; n < fit; n++) {
-			long t = f->next_task++;
-			f->tasks[t].offer_ns = now;
-			bprintf(&b,
-				"%s{\"name\":\"sim\",\"task_id\":{\"value\":\"t%d-%ld\"},\"agent_id\":"
-				"{\"value\":\"%s\"},\"command\":{\"value\":\"true\"},\"resources\":["
-				"{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":%g}},"
-				"{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":%g}}]}",
-				n ? "," : "", f->idx, t, aid, s->cpus, s->mem);
-		}
-		bprintf(&b, "]}}]}}");
-		f->queued -= fit;
-		f->launched += fit;
-		s->launched += fit;
-		s->accepted++;
-		if (!s->first_launch_ns)
-			s->first_launch_ns = now;
-		fw_call(f, b.p, b.len);
+		/* paced: keep a few offers for the tasks still to come */
+		if (s->rate > 0 && f->arrived < f->ntasks && f->nheld < MAX_HELD &&
+		    h.cpus >= s->cpus && h.mem >= s->mem)
+			f->held[f->nheld++] = h;
+		else
+			decline(f, oid);
 	}
-	if (f->queued == 0 && !f->suppressed) {
-		f->suppressed = true;
-		b.len = 0;
-		bprintf(&b, "{\"type\":\"SUPPRESS\",\"framework_id\":{\"value\":\"%s\"}}", f->id);
-		fw_call(f, b.p, b.len);
-	}
-	free(b.p);
+	maybe_suppress(f);
 }
 
-static void add_latency(struct fsim *s, int64_t ns)
+static void on_rescind(struct sfw *f, const char *oid)
 {
-	if (s->nlat == s->caplat) {
-		s->caplat = s->caplat ? 2 * s->caplat : 4096;
-		s->lat = realloc(s->lat, s->caplat * sizeof(*s->lat));
-		if (!s->lat)
+	for (int i = 0; oid && i < f->nheld; i++) {
+		if (streq(f->held[i].id, oid)) {
+			f->held[i] = f->held[--f->nheld];
+			return;
+		}
+	}
+}
+
+/* --rate: tasks arrive at each framework every period_ns and go onto held offers at once. */
+static void on_arrive(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct fsim *s = data;
+	int64_t now = now_mono_ns();
+
+	for (int i = 0; i < s->nfw; i++) {
+		struct sfw *f = &s->fws[i];
+
+		if (!f->subscribed || !f->id)
+			continue;
+		if (!f->next_arrival_ns)
+			f->next_arrival_ns = now;
+		while (f->arrived < f->ntasks && now >= f->next_arrival_ns) {
+			f->arrived++;
+			f->queued++;
+			f->next_arrival_ns += s->period_ns;
+		}
+		while (f->queued > 0 && f->nheld > 0) {
+			struct held_offer h = f->held[--f->nheld];
+			if (launch_on(f, &h, now) == 0)
+				decline(f, h.id); /* too small for one task */
+		}
+		for (int k = 0; f->arrived == f->ntasks && k < f->nheld; k++)
+			decline(f, f->held[k].id);
+		if (f->arrived == f->ntasks)
+			f->nheld = 0;
+		maybe_suppress(f);
+	}
+}
+
+static void add_latency(struct lat *l, int64_t ns)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 4096;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
 			exit(2);
 	}
-	s->lat[s->nlat++] = ns;
+	l->v[l->n++] = ns;
 }
 
 static void on_update(struct sfw *f, json_t *st)
@@ -286,7 +379,8 @@ static void on_update(struct sfw *f, json_t *st)
 	if (ts == TASK_RUNNING && !t->running) {
 		t->running = true;
 		s->running++;
-		add_latency(s, now_mono_ns() - t->offer_ns);
+		add_latency(&s->lat, now_mono_ns() - t->offer_ns);
+		add_latency(&s->lat_accept, now_mono_ns() - t->accept_ns);
 	}
 	if (task_state_terminal(ts) && !t->done) {
 		t->done = true;
@@ -336,6 +430,10 @@ static void on_record(const char *rec, size_t len, void *data)
 		f->subscribed = true;
 	} else if (streq(type, "OFFERS")) {
 		on_offers(f, json_object_get(json_object_get(ev, "offers"), "offers"));
+	} else if (streq(type, "RESCIND")) {
+		on_rescind(f, json_string_value(json_object_get(
+				      json_object_get(json_object_get(ev, "rescind"), "offer_id"),
+				      "value")));
 	} else if (streq(type, "UPDATE")) {
 		on_update(f, json_object_get(json_object_get(ev, "update"), "status"));
 	} else if (streq(type, "ERROR")) {
@@ -401,6 +499,14 @@ static void on_tick(struct loop *l, struct loop_timer *t, void *data)
 	}
 }
 
+static void print_latency(const char *what, const struct lat *l)
+{
+	if (l->n)
+		printf("simframework %s p50=%.2f p90=%.2f p99=%.2f max=%.2f n=%zu\n", what,
+		       l->v[l->n / 2] / 1e6, l->v[l->n * 9 / 10] / 1e6, l->v[l->n * 99 / 100] / 1e6,
+		       l->v[l->n - 1] / 1e6, l->n);
+}
+
 static void on_signal(int sig)
 {
 	if (the_sim) {
@@ -418,6 +524,8 @@ static void usage(FILE *f)
 		   "  --task RES           shape of every task: cpus,mem (default 1,128)\n"
 		   "  --role ROLE          role of the frameworks (default *)\n"
 		   "  --refuse S           refuse_seconds of declines and accepts (default 5)\n"
+		   "  --rate R             tasks arrive at R per second in all (default: all at once);\n"
+		   "                       each framework keeps up to 4 offers for them\n"
 		   "  --timeout S          give up after S seconds (default 600)\n"
 		   "  --progress S         a progress line every S seconds (default 5; 0: none)\n"
 		   "  --post-connections N keep-alive connections for calls (default 16)\n");
@@ -432,6 +540,7 @@ int main(int argc, char **argv)
 		{"task", required_argument, NULL, 'T'},
 		{"role", required_argument, NULL, 'r'},
 		{"refuse", required_argument, NULL, 'R'},
+		{"rate", required_argument, NULL, 'a'},
 		{"timeout", required_argument, NULL, 't'},
 		{"progress", required_argument, NULL, 'p'},
 		{"post-connections", required_argument, NULL, 'c'},
@@ -469,6 +578,13 @@ int main(int argc, char **argv)
 		case 'R':
 			s.refuse_s = atof(optarg);
 			break;
+		case 'a':
+			s.rate = atof(optarg);
+			if (s.rate <= 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 't':
 			s.timeout_ns = (int64_t)(atof(optarg) * 1e9);
 			break;
@@ -500,13 +616,20 @@ int main(int argc, char **argv)
 	s.fws = calloc((size_t)s.nfw, sizeof(*s.fws));
 	if (!s.tick || !s.fws)
 		return 2;
+	if (s.rate > 0) {
+		s.period_ns = (int64_t)(1e9 * s.nfw / s.rate);
+		s.arrive = loop_timer_add(s.loop, SEC / 200, SEC / 200, on_arrive, &s);
+		if (!s.arrive)
+			return 2;
+	}
 	s.start_ns = now_mono_ns();
 	for (int i = 0; i < s.nfw; i++) {
 		struct sfw *f = &s.fws[i];
 		f->sim = &s;
 		f->idx = i;
 		f->ntasks = s.total_tasks / s.nfw + (i < s.total_tasks % s.nfw);
-		f->queued = f->ntasks;
+		f->arrived = s.rate > 0 ? 0 : f->ntasks;
+		f->queued = f->arrived;
 		f->tasks = calloc((size_t)f->ntasks, sizeof(*f->tasks));
 		if (!f->tasks)
 			return 2;
@@ -523,17 +646,16 @@ int main(int argc, char **argv)
 	elapsed = (double)(now_mono_ns() - (s.first_launch_ns ? s.first_launch_ns : s.start_ns)) / 1e9;
 	if (s.t10_ns && s.t90_ns > s.t10_ns)
 		steady = 0.8 * (double)s.total_tasks / ((double)(s.t90_ns - s.t10_ns) / 1e9);
-	qsort(s.lat, s.nlat, sizeof(*s.lat), cmp64);
+	qsort(s.lat.v, s.lat.n, sizeof(*s.lat.v), cmp64);
+	qsort(s.lat_accept.v, s.lat_accept.n, sizeof(*s.lat_accept.v), cmp64);
 	printf("simframework frameworks=%d tasks=%ld launched=%ld done=%ld finished=%ld killed=%ld "
 	       "bad=%ld offers=%ld accepted=%ld declined=%ld call_failures=%ld\n",
 	       s.nfw, s.total_tasks, s.launched, s.done, s.finished, s.killed, s.bad, s.offers,
 	       s.accepted, s.declined, s.call_failures);
 	printf("simframework elapsed=%.2fs throughput=%.0f tasks/s steady=%.0f tasks/s\n", elapsed,
 	       elapsed > 0 ? s.done / elapsed : 0, steady);
-	if (s.nlat)
-		printf("simframework offer_to_running_ms p50=%.2f p90=%.2f p99=%.2f max=%.2f n=%zu\n",
-		       s.lat[s.nlat / 2] / 1e6, s.lat[s.nlat * 9 / 10] / 1e6,
-		       s.lat[s.nlat * 99 / 100] / 1e6, s.lat[s.nlat - 1] / 1e6, s.nlat);
+	print_latency("offer_to_running_ms", &s.lat);
+	print_latency("accept_to_running_ms", &s.lat_accept);
 	if (s.timed_out || s.interrupted) {
 		printf("simframework: %s with %ld of %ld tasks ended\n",
 		       s.timed_out ? "timed out" : "interrupted", s.done, s.total_tasks);
@@ -550,7 +672,10 @@ int main(int argc, char **argv)
 		free(s.fws[i].id);
 	}
 	free(s.fws);
-	free(s.lat);
+	free(s.lat.v);
+	free(s.lat_accept.v);
+	if (s.arrive)
+		loop_timer_del(s.loop, s.arrive);
 	loop_timer_del(s.loop, s.tick);
 	loop_free(s.loop);
 	return rc;

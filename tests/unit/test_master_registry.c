@@ -182,6 +182,59 @@ static void test_history_bounded(void **state)
 	json_decref(tinfo);
 }
 
+/* Submitting does not wait; closing writes the rest; batches share transactions. */
+static void test_submit_async(void **state)
+{
+	struct registry *r = open_reg(100);
+	json_t *tinfo = json_pack("{s:s}", "name", "n");
+	struct registry_stats rs;
+	struct loaded l = {0};
+	char id[16];
+
+	for (int i = 0; i < 1000; i++) {
+		struct registry_task t = {"f", id, "a", "TASK_RUNNING", tinfo, NULL, NULL, NULL, false};
+		snprintf(id, sizeof(id), "t%d", i);
+		assert_int_equal(registry_put_task(r, &t), 0);
+		if (i % 10 == 9) {
+			assert_int_equal(registry_submit(r), 0);
+			assert_int_equal(registry_pending(r), 0);
+		}
+	}
+	assert_int_equal(registry_commit(r), 0);
+	registry_stats(r, &rs);
+	assert_int_equal(rs.writes, 1000);
+	assert_int_equal(rs.queued, 0);
+	assert_true(rs.commits >= 1 && rs.commits <= 101);
+	registry_close(r);
+	r = open_reg(100);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.tasks, 1000);
+	registry_close(r);
+	json_decref(tinfo);
+}
+
+/* A write that fails is reported (sticky, with SQLite's message); the rest is kept. */
+static void test_write_error_reported(void **state)
+{
+	struct registry *r = open_reg(100);
+	json_t *tinfo = json_pack("{s:s}", "name", "n");
+	struct registry_task bad = {"", "t1", "a", "TASK_RUNNING", tinfo, NULL, NULL, NULL, false};
+	struct registry_task good = {"f", "t2", "a", "TASK_RUNNING", tinfo, NULL, NULL, NULL, false};
+	struct loaded l = {0};
+
+	assert_int_equal(registry_put_task(r, &bad), 0); /* fw_id NULL: a NOT NULL column */
+	assert_int_equal(registry_put_task(r, &good), 0);
+	assert_int_equal(registry_commit(r), -EIO);
+	assert_non_null(strstr(registry_error(r), "NOT NULL"));
+	assert_int_equal(registry_submit(r), -EIO);
+	registry_close(r);
+	r = open_reg(100);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.tasks, 1);
+	registry_close(r);
+	json_decref(tinfo);
+}
+
 static void test_open_errors(void **state)
 {
 	struct registry *r = NULL;
@@ -197,6 +250,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_async, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_error_reported, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 
