@@ -48,6 +48,7 @@ struct offer {
 	struct agent *agent;
 	struct alloc_res res;
 	int64_t created_ns;
+	bool named; /* named twice in one call? (collect_offers) */
 };
 
 struct framework {

@@ -357,21 +357,25 @@ static double refuse_seconds(json_t *call, const char *key)
 	return v > MAX_REFUSE_S ? MAX_REFUSE_S : v;
 }
 
-/* Look up every offer id of the call; all must be this framework's and on one agent. */
+/*
+ * Look up every offer id of the call; all must be this framework's and named once.
+ * ACCEPT: every offer must still be valid and all on one agent. DECLINE (one_agent false)
+ * may name offers of several agents, and skips those no longer valid (rescinded or expired
+ * meanwhile: a decline racing a rescind must not keep the others outstanding), as Mesos does.
+ */
 static int collect_offers(struct master *m, struct framework *fw, json_t *call, const char *key,
-			  struct offer ***ret, size_t *ret_n, char *err)
+			  bool one_agent, struct offer ***ret, size_t *ret_n, char *err)
 {
 	json_t *ids = json_object_get(call, "offer_ids");
 	struct offer **offers;
-	size_t i, n;
+	size_t i, n = 0;
 	json_t *id;
 
 	if (!json_is_array(ids) || json_array_size(ids) == 0) {
 		snprintf(err, ERRLEN, "field '%s.offer_ids' must be a non-empty array", key);
 		return -EINVAL;
 	}
-	n = json_array_size(ids);
-	offers = calloc(n, sizeof(*offers));
+	offers = calloc(json_array_size(ids), sizeof(*offers));
 	if (!offers)
 		return -ENOMEM;
 	json_array_foreach(ids, i, id) {
@@ -384,6 +388,8 @@ static int collect_offers(struct master *m, struct framework *fw, json_t *call, 
 			goto fail;
 		}
 		o = strmap_get(&m->offers, v);
+		if (!o && !one_agent)
+			continue;
 		if (!o || o->fw != fw) {
 			snprintf(err, ERRLEN,
 				 "field '%s.offer_ids[%zu]': offer %.64s is no longer valid (unknown, "
@@ -391,24 +397,27 @@ static int collect_offers(struct master *m, struct framework *fw, json_t *call, 
 				 key, i, v);
 			goto fail;
 		}
-		for (size_t k = 0; k < i; k++) {
-			if (offers[k] == o) {
-				snprintf(err, ERRLEN, "field '%s.offer_ids[%zu]': offer %s appears twice",
-					 key, i, v);
-				goto fail;
-			}
+		if (o->named) {
+			snprintf(err, ERRLEN, "field '%s.offer_ids[%zu]': offer %s appears twice", key,
+				 i, v);
+			goto fail;
 		}
-		if (i > 0 && o->agent != offers[0]->agent) {
+		if (one_agent && n > 0 && o->agent != offers[0]->agent) {
 			snprintf(err, ERRLEN,
 				 "field '%s.offer_ids[%zu]': offers are from different agents", key, i);
 			goto fail;
 		}
-		offers[i] = o;
+		o->named = true;
+		offers[n++] = o;
 	}
+	for (i = 0; i < n; i++)
+		offers[i]->named = false;
 	*ret = offers;
 	*ret_n = n;
 	return 0;
 fail:
+	for (i = 0; i < n; i++)
+		offers[i]->named = false;
 	free(offers);
 	return -EINVAL;
 }
@@ -596,7 +605,7 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 	struct agent *a;
 	double refuse;
 
-	if (!acc || collect_offers(m, fw, acc, "accept", &offers, &noffers, err) < 0) {
+	if (!acc || collect_offers(m, fw, acc, "accept", true, &offers, &noffers, err) < 0) {
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
 			    err[0] ? err : "bad 'offer_ids'");
 		return;
@@ -675,7 +684,7 @@ static void decline_call(struct master *m, struct framework *fw, struct msg *msg
 	size_t n = 0;
 	double refuse;
 
-	if (!dec || collect_offers(m, fw, dec, "decline", &offers, &n, err) < 0) {
+	if (!dec || collect_offers(m, fw, dec, "decline", false, &offers, &n, err) < 0) {
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}

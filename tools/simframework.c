@@ -187,18 +187,29 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 	}
 }
 
-static void decline(struct sfw *f, const char *oid)
-{
-	struct fsim *s = f->sim;
-	struct buf b = {0};
+/* Declines go out as one call per batch of offers (DECLINE takes a list of offer ids). */
+struct declines {
+	struct buf b;
+	long n;
+};
 
-	bprintf(&b,
-		"{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},\"decline\":"
-		"{\"offer_ids\":[{\"value\":\"%s\"}],\"filters\":{\"refuse_seconds\":%g}}}",
-		f->id, oid, s->refuse_s);
-	s->declined++;
-	fw_call(f, b.p, b.len);
-	free(b.p);
+static void decline(struct sfw *f, struct declines *d, const char *oid)
+{
+	if (!d->n++)
+		bprintf(&d->b, "{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"%s\"},"
+			       "\"decline\":{\"offer_ids\":[",
+			f->id);
+	bprintf(&d->b, "%s{\"value\":\"%s\"}", d->n > 1 ? "," : "", oid);
+	f->sim->declined++;
+}
+
+static void declines_send(struct sfw *f, struct declines *d)
+{
+	if (d->n) {
+		bprintf(&d->b, "],\"filters\":{\"refuse_seconds\":%g}}}", f->sim->refuse_s);
+		fw_call(f, d->b.p, d->b.len);
+	}
+	free(d->b.p);
 }
 
 /* Launch as many queued tasks as fit on offer o; returns how many (0: none, o unused). */
@@ -260,6 +271,7 @@ static void on_offers(struct sfw *f, json_t *offers)
 {
 	struct fsim *s = f->sim;
 	int64_t now = now_mono_ns();
+	struct declines d = {0};
 	json_t *o;
 	size_t i;
 
@@ -292,8 +304,9 @@ static void on_offers(struct sfw *f, json_t *offers)
 		    h.cpus >= s->cpus && h.mem >= s->mem)
 			f->held[f->nheld++] = h;
 		else
-			decline(f, oid);
+			decline(f, &d, oid);
 	}
+	declines_send(f, &d);
 	maybe_suppress(f);
 }
 
@@ -315,6 +328,7 @@ static void on_arrive(struct loop *l, struct loop_timer *t, void *data)
 
 	for (int i = 0; i < s->nfw; i++) {
 		struct sfw *f = &s->fws[i];
+		struct declines d = {0};
 
 		if (!f->subscribed || !f->id)
 			continue;
@@ -328,12 +342,13 @@ static void on_arrive(struct loop *l, struct loop_timer *t, void *data)
 		while (f->queued > 0 && f->nheld > 0) {
 			struct held_offer h = f->held[--f->nheld];
 			if (launch_on(f, &h, now) == 0)
-				decline(f, h.id); /* too small for one task */
+				decline(f, &d, h.id); /* too small for one task */
 		}
 		for (int k = 0; f->arrived == f->ntasks && k < f->nheld; k++)
-			decline(f, f->held[k].id);
+			decline(f, &d, f->held[k].id);
 		if (f->arrived == f->ntasks)
 			f->nheld = 0;
+		declines_send(f, &d);
 		maybe_suppress(f);
 	}
 }
