@@ -90,7 +90,7 @@ ALL_OBJS := $(call obj,$(LIB_SRCS) $(ALLOC_SRCS) $(MASTER_SRCS) $(AGENT_SRCS) $(
 
 # ---------------------------------------------------------------- top-level goals
 .PHONY: all asan bins tests clean deps vmlinux install check check-unit check-integration \
-	check-vm run-unit run-integration run-vm fuzz bench demo
+	check-vm run-unit run-integration run-vm fuzz bench plots plots-render demo
 all: $(BINS) $(UNIT_BINS) $(VMTEST_BINS) $(SKELS)
 asan: all
 bins: $(BINS)
@@ -211,6 +211,14 @@ demo:
 # A small set of benchmarks (larger runs: docs/benchmarks.md).
 bench: bins
 	$(Q)tools/bench.sh $(BUILD)
+
+# The scale charts of docs/benchmarks.md: run the sweep (minutes), then draw them.
+plots: bins
+	$(Q)tools/bench-sweep.sh $(BUILD) docs/data/scale.csv
+	$(Q)$(MAKE) --no-print-directory plots-render
+
+plots-render:
+	$(Q)gnuplot -e "csv='docs/data/scale.csv'; out='docs/img'" tools/plots.gp
 
 clean:
 	rm -rf build build-asan build-fuzz

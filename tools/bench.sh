@@ -3,6 +3,7 @@
 # End-to-end scale benchmarks against a real drover-master on loopback (docs/benchmarks.md,
 # "## Scale"). `make bench` runs the small set; sizes come from the environment:
 #   tools/bench.sh [BUILD]            AGENTS=1000 FRAMEWORKS=10 TASKS=5000 RESTART_TASKS=5000
+#                                     PACE=100 PACE_TASKS=1000
 # Each step prints its figures. Descriptors: one per agent stream in the master and in the
 # simulator; a simulator process takes at most SIM_PER_PROC agents (default 9000).
 set -u
@@ -12,68 +13,11 @@ AGENTS=${AGENTS:-1000}
 FRAMEWORKS=${FRAMEWORKS:-10}
 TASKS=${TASKS:-5000}
 RESTART_TASKS=${RESTART_TASKS:-5000}
+PACE=${PACE:-100}
+PACE_TASKS=${PACE_TASKS:-1000}
 SIM_PER_PROC=${SIM_PER_PROC:-9000}
 RES=${RES:-'cpus:8;mem:16384;ports:[31000-32000]'}
-WORK=$(mktemp -d /tmp/drover-bench.XXXXXX)
-PORT=$(shuf -i 21000-29999 -n 1)
-M=127.0.0.1:$PORT
-MPID= SIMPIDS=
-ulimit -n "$(ulimit -Hn)"
-
-cleanup() {
-	for p in $SIMPIDS $MPID; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-metric() { curl -s "http://$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
-tasks_known() { curl -s "http://$M/metrics" | awk '$1 ~ /^drover_master_tasks\{/ { n += $2 } END { print n + 0 }'; }
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$MPID/status"; }
-cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$MPID/stat"; }
-
-start_master() {
-	"$BIN/drover-master" --listen "$M" --work-dir "$WORK/master" --allocation-interval 100ms \
-		--agent-ping-timeout 60s --log-level error "$@" >>"$WORK/master.log" 2>&1 &
-	MPID=$!
-	for _ in $(seq 100); do curl -sf "http://$M/health" >/dev/null && return 0; sleep 0.05; done
-	echo "bench: the master did not start"; cat "$WORK/master.log"; exit 1
-}
-
-# start_agents N DURATION [extra simagent flags]: N agents over as many processes as needed
-start_agents() {
-	local n=$1 dur=$2 off=0 k
-	shift 2
-	SIMPIDS=
-	while [ "$off" -lt "$n" ]; do
-		k=$((n - off > SIM_PER_PROC ? SIM_PER_PROC : n - off))
-		"$BIN/drover-simagent" --master "$M" --agents "$k" --offset "$off" --duration "$dur" \
-			--resources "$RES" --progress 0 --post-connections 32 "$@" \
-			>"$WORK/sim.$off.log" 2>&1 &
-		SIMPIDS="$SIMPIDS $!"
-		off=$((off + k))
-	done
-}
-
-wait_agents() {
-	local n=$1 t0=$2 got
-	for _ in $(seq 1200); do
-		got=$(metric drover_master_agents)
-		[ "${got:-0}" -ge "$n" ] && break
-		sleep 0.05
-	done
-	echo "$got $(( ($(date +%s%N) - t0) / 1000000 ))"
-}
-
-stop_all() {
-	for p in $SIMPIDS; do kill "$p" 2>/dev/null; done
-	for p in $SIMPIDS; do wait "$p" 2>/dev/null; done
-	SIMPIDS=
-	kill "$MPID" 2>/dev/null
-	wait "$MPID" 2>/dev/null
-	MPID=
-	rm -rf "$WORK/master"
-}
+. "$(dirname "$0")/bench-lib.sh"
 
 echo "== scale benchmarks: $AGENTS agents ($RES), $FRAMEWORKS frameworks, $TASKS tasks; $(nproc) cores"
 
@@ -94,7 +38,15 @@ sleep 5
 cpu2=$(cpu_s)
 echo "(e) master CPU with $AGENTS idle agents (heartbeats every 15 s): $(awk -v a="$cpu1" -v b="$cpu2" -v n="$AGENTS" 'BEGIN { printf "%.1f ms/s in all, %.2f us/s per agent", (b - a) * 1000 / 5, (b - a) * 1e6 / 5 / n }')"
 
-# (b) throughput, (c) offer -> RUNNING latency
+# (c) offer -> RUNNING at a steady rate below capacity: tasks arrive at PACE per second
+"$BIN/drover-simframework" --master "$M" --frameworks "$FRAMEWORKS" --tasks "$PACE_TASKS" \
+	--rate "$PACE" --refuse 60 --timeout 300 --progress 0 --post-connections 32 \
+	>"$WORK/fw-paced.log" 2>&1
+echo "(c) paced, $PACE tasks/s: $(grep -h 'offer_to_running' "$WORK/fw-paced.log")"
+echo "(c) paced, $PACE tasks/s: $(grep -h 'accept_to_running' "$WORK/fw-paced.log")"
+grep -h 'bad=' "$WORK/fw-paced.log"
+
+# (b) throughput, (c) offer -> RUNNING latency under a burst (every task queued at once)
 "$BIN/drover-simframework" --master "$M" --frameworks "$FRAMEWORKS" --tasks "$TASKS" --timeout 300 \
 	--progress 0 --post-connections 32 >"$WORK/fw.log" 2>&1
 echo "(b,c) $(grep -h 'elapsed=' "$WORK/fw.log")"
