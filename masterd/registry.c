@@ -203,7 +203,8 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 		goto fail;
 	/* WAL: a commit appends to the log; FULL: and fsyncs it before COMMIT returns */
 	if ((e = exec(r, "PRAGMA journal_mode=WAL")) < 0 ||
-	    (e = exec(r, "PRAGMA synchronous=FULL")) < 0 || (e = exec(r, schema)) < 0) {
+	    (e = exec(r, "PRAGMA synchronous=FULL")) < 0 || (e = exec(r, "PRAGMA mmap_size=1073741824")) < 0 ||
+	    (e = exec(r, schema)) < 0) {
 		rc = SQLITE_ERROR;
 		goto fail;
 	}
