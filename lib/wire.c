@@ -167,3 +167,10 @@ long wire_record(json_t *ev, char **ret)
 		return -ENOMEM;
 	return recordio_encode(s, strlen(s), ret);
 }
+
+char *wire_dup_string(json_t *obj, const char *field)
+{
+	const char *v = json_string_value(json_object_get(obj, field));
+
+	return v ? strdup(v) : NULL;
+}

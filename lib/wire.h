@@ -44,6 +44,8 @@ const char *wire_get_string(json_t *obj, const char *field, bool required, char 
 			    size_t errlen);
 /* obj[field] as an object; NULL and err when missing (if required) or not an object. */
 json_t *wire_get_object(json_t *obj, const char *field, bool required, char *err, size_t errlen);
+/* A copy of obj's string field (free it), or NULL when there is none (or no memory). */
+char *wire_dup_string(json_t *obj, const char *field);
 /* obj[field] as a finite number; returns 0/1 (present) or -EINVAL with err. */
 int wire_get_number(json_t *obj, const char *field, double *ret, char *err, size_t errlen);
 /* obj[field] as a bool; returns 0/1 (present) or -EINVAL with err. */

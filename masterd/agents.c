@@ -69,6 +69,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		t->fw = fw;
 		t->fw_id = strdup(fid);
 		t->agent_id = strdup(a->id);
+		t->name = wire_dup_string(rt, "name");
 		t->info = json_deep_copy(rt);
 		t->res = res;
 		t->state = s;

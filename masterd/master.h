@@ -31,7 +31,8 @@ struct task {
 	struct framework *fw;
 	char *fw_id;
 	char *agent_id;
-	json_t *info;   /* the TaskInfo as launched */
+	char *name;     /* TaskInfo.name, or NULL */
+	json_t *info;   /* the TaskInfo as launched, until the registry has it (then NULL) */
 	struct alloc_res res;
 	enum task_state state;
 	json_t *status; /* the latest TaskStatus */

@@ -13,10 +13,7 @@
 
 json_t *task_to_json(const struct task *t)
 {
-	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "name",
-			      json_string_value(json_object_get(t->info, "name"))
-				      ? json_string_value(json_object_get(t->info, "name"))
-				      : "",
+	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "name", t->name ? t->name : "",
 			      "task_id", wire_id(t->id), "framework_id", wire_id(t->fw_id), "agent_id",
 			      wire_id(t->agent_id), "state", task_state_name(t->state), "resources",
 			      alloc_res_to_json(&t->res));

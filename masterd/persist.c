@@ -63,10 +63,12 @@ void persist_task(struct master *m, struct task *t)
 		.acked_uuid = t->acked_uuid,
 	};
 
-	if (!m->registry)
-		return;
-	failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+	if (m->registry)
+		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+	/* the registry has its own copy now (written out at once): only the name is kept */
 	t->persisted = true;
+	json_decref(t->info);
+	t->info = NULL;
 }
 
 void persist_task_done(struct master *m, struct task *t)
@@ -258,7 +260,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 			.id = (char *)rt->id,
 			.fw_id = (char *)rt->fw_id,
 			.agent_id = (char *)rt->agent_id,
-			.info = rt->info,
+			.name = (char *)json_string_value(json_object_get(rt->info, "name")),
 			.state = s,
 			.status = rt->status,
 		};
@@ -274,7 +276,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	t->fw = fw;
 	t->fw_id = strdup(rt->fw_id);
 	t->agent_id = strdup(rt->agent_id);
-	t->info = rt->info ? json_incref(rt->info) : json_object();
+	t->name = wire_dup_string(rt->info, "name");
 	t->status = rt->status ? json_incref(rt->status) : NULL;
 	t->state = s;
 	if (rt->pending_uuid && strlen(rt->pending_uuid) < sizeof(t->pending_uuid))
@@ -283,7 +285,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", rt->acked_uuid);
 	t->created_ns = now_mono_ns();
 	t->persisted = true;
-	if (alloc_res_from_json(json_object_get(t->info, "resources"), &t->res, err, sizeof(err)) < 0)
+	if (alloc_res_from_json(json_object_get(rt->info, "resources"), &t->res, err, sizeof(err)) < 0)
 		alloc_res_clear(&t->res);
 	if (!t->status)
 		t->status = master_status(t, s, NULL, NULL);

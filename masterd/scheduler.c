@@ -24,6 +24,7 @@ void task_free(struct task *t)
 	json_decref(t->info);
 	json_decref(t->status);
 	alloc_res_clear(&t->res);
+	free(t->name);
 	free(t->id);
 	free(t->fw_id);
 	free(t->agent_id);
@@ -570,7 +571,8 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		t->fw = fw;
 		t->fw_id = strdup(fw->id);
 		t->agent_id = strdup(a->id);
-		t->info = json_deep_copy(pt[i].info);
+		t->name = wire_dup_string(pt[i].info, "name");
+		t->info = json_incref(pt[i].info);
 		t->res = pt[i].res;
 		memset(&pt[i].res, 0, sizeof(pt[i].res));
 		t->state = TASK_STAGING;
@@ -580,10 +582,10 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		agent_task_key(fw->id, t->id, key, sizeof(key));
 		strmap_put(&a->tasks, key, t, NULL);
 		/* no master_alloc_used(): the offer's resources are already the framework's */
-		persist_task(m, t);
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
 					  "framework_info", fw->info, "task", t->info));
+		persist_task(m, t); /* drops t->info */
 		if (!agent_send(a, ev)) {
 			/* the agent went away between the offer and now */
 			task_update(m, t, master_status(t, TASK_LOST, "REASON_AGENT_DISCONNECTED",
