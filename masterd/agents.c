@@ -86,7 +86,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		task_update(m, t, master_status(t, s, "REASON_AGENT_REREGISTERED",
 						"Agent reregistered"));
 	}
-	if (!t->status)
+	if (!task_status(t))
 		t->status = master_status(t, s, NULL, NULL);
 	agent_task_key(fid, tid, key, sizeof(key));
 	strmap_put(&a->tasks, key, t, NULL);

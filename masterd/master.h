@@ -35,7 +35,8 @@ struct task {
 	json_t *info;   /* the TaskInfo as launched, until the registry has it (then NULL) */
 	struct alloc_res res;
 	enum task_state state;
-	json_t *status; /* the latest TaskStatus */
+	json_t *status; /* the latest TaskStatus; use task_status() */
+	char *status_text; /* or, recovered and not yet needed, that status as compact JSON */
 	char pending_uuid[UUID_STR_LEN]; /* update forwarded, not yet acknowledged */
 	char acked_uuid[UUID_STR_LEN];   /* the last one the framework acknowledged */
 	uint64_t pending_sent_gen;       /* framework stream generation it went out on */
@@ -187,6 +188,10 @@ void framework_check_failover(struct master *m, int64_t now);
 void framework_remove(struct master *m, struct framework *fw, const char *why);
 /* Record a new TaskStatus for t (takes status) and forward it to the framework. */
 void task_update(struct master *m, struct task *t, json_t *status);
+/* t's latest status (parsed from status_text on first use, then kept), or NULL. */
+json_t *task_status(struct task *t);
+/* A new reference to a copy of it that is not kept: for replies about many tasks. */
+json_t *task_status_copy(const struct task *t);
 /* A status the master makes itself (no uuid, so no acknowledgement is expected). */
 json_t *master_status(const struct task *t, enum task_state state, const char *reason,
 		      const char *message);

@@ -58,7 +58,7 @@ void persist_task(struct master *m, struct task *t)
 		.agent_id = t->agent_id,
 		.state = task_state_name(t->state),
 		.info = t->persisted ? NULL : t->info,
-		.status = t->status,
+		.status = task_status(t),
 		.pending_uuid = t->pending_uuid,
 		.acked_uuid = t->acked_uuid,
 	};
@@ -79,7 +79,7 @@ void persist_task_done(struct master *m, struct task *t)
 		.agent_id = t->agent_id,
 		.state = task_state_name(t->state),
 		.info = t->persisted ? NULL : t->info,
-		.status = t->status,
+		.status = task_status(t),
 		.acked_uuid = t->acked_uuid,
 		.completed = true,
 	};
@@ -277,7 +277,8 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	t->fw_id = strdup(rt->fw_id);
 	t->agent_id = strdup(rt->agent_id);
 	t->name = wire_dup_string(rt->info, "name");
-	t->status = rt->status ? json_incref(rt->status) : NULL;
+	/* kept as text until needed: a tree per task would be most of the master's memory */
+	t->status_text = rt->status ? json_dumps(rt->status, JSON_COMPACT) : NULL;
 	t->state = s;
 	if (rt->pending_uuid && strlen(rt->pending_uuid) < sizeof(t->pending_uuid))
 		snprintf(t->pending_uuid, sizeof(t->pending_uuid), "%s", rt->pending_uuid);
@@ -287,7 +288,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	t->persisted = true;
 	if (alloc_res_from_json(json_object_get(rt->info, "resources"), &t->res, err, sizeof(err)) < 0)
 		alloc_res_clear(&t->res);
-	if (!t->status)
+	if (!t->status_text)
 		t->status = master_status(t, s, NULL, NULL);
 	if (!t->id || !t->fw_id || !t->agent_id || strmap_put(&fw->tasks, t->id, t, NULL) < 0) {
 		task_free(t);

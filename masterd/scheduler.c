@@ -23,6 +23,7 @@ void task_free(struct task *t)
 		return;
 	json_decref(t->info);
 	json_decref(t->status);
+	free(t->status_text);
 	alloc_res_clear(&t->res);
 	free(t->name);
 	free(t->id);
@@ -47,12 +48,29 @@ json_t *master_status(const struct task *t, enum task_state state, const char *r
 	return st;
 }
 
+json_t *task_status(struct task *t)
+{
+	if (!t->status && t->status_text) {
+		t->status = json_loads(t->status_text, 0, NULL);
+		free(t->status_text);
+		t->status_text = NULL;
+	}
+	return t->status;
+}
+
+json_t *task_status_copy(const struct task *t)
+{
+	if (t->status)
+		return json_deep_copy(t->status);
+	return t->status_text ? json_loads(t->status_text, 0, NULL) : NULL;
+}
+
 /* Send t's latest status to its framework, unless this stream already has it. */
 void framework_send_update(struct master *m, struct framework *fw, struct task *t)
 {
 	json_t *ev;
 
-	if (!fw->connected || !t->status)
+	if (!fw->connected || !task_status(t))
 		return;
 	if (t->pending_uuid[0] && t->pending_sent_gen == fw->stream_gen)
 		return;
@@ -73,6 +91,8 @@ void task_update(struct master *m, struct task *t, json_t *status)
 	if (!state || task_state_parse(state, &s) < 0)
 		s = TASK_UNKNOWN;
 	json_decref(t->status);
+	free(t->status_text);
+	t->status_text = NULL;
 	t->status = status;
 	t->state = s;
 	if (uuid && strlen(uuid) < sizeof(t->pending_uuid)) {
@@ -775,7 +795,7 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	 */
 	{
 		enum task_state acked;
-		if (task_state_parse(json_string_value(json_object_get(t->status, "state")),
+		if (task_state_parse(json_string_value(json_object_get(task_status(t), "state")),
 				     &acked) < 0)
 			acked = t->state;
 		if (task_state_terminal(acked))
@@ -787,8 +807,10 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 
 static void reconcile_one(struct master *m, struct framework *fw, struct task *t)
 {
-	json_t *st = json_deep_copy(t->status);
+	json_t *st = task_status_copy(t);
 
+	if (!st)
+		return;
 	json_object_del(st, "uuid");
 	json_object_set_new(st, "reason", json_string("REASON_RECONCILIATION"));
 	stream_send_event(fw->stream,

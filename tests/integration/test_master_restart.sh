@@ -91,7 +91,7 @@ check np-launch [ $? -eq 0 ]
 kill "$GHOST_PID"
 
 operator GET_FRAMEWORKS | jq -S '[.get_frameworks.frameworks[].framework_info] | sort_by(.id.value)' >"$WORK/fw.before"
-operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources}] | sort_by(.task_id.value)' >"$WORK/tasks.before"
+operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.before"
 check five-tasks-before [ "$(jq length "$WORK/tasks.before")" = 5 ]
 check four-frameworks-before [ "$(jq length "$WORK/fw.before")" = 4 ]
 
@@ -107,7 +107,7 @@ fw_subscribe np2 "{\"name\":\"np\",\"failover_timeout\":3600,\"id\":{\"value\":\
 BG_PIDS="$BG_PIDS $FW_PID"
 NP_OUT=$FW_OUT
 operator GET_FRAMEWORKS | jq -S '[.get_frameworks.frameworks[].framework_info] | sort_by(.id.value)' >"$WORK/fw.after"
-operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources}] | sort_by(.task_id.value)' >"$WORK/tasks.after"
+operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.after"
 check frameworks-recovered cmp -s "$WORK/fw.before" "$WORK/fw.after"
 check tasks-recovered cmp -s "$WORK/tasks.before" "$WORK/tasks.after"
 check frameworks-marked-recovered wait_op GET_FRAMEWORKS '[.get_frameworks.frameworks[] | select(.framework_info.name == "sh" or .framework_info.name == "drover-task-run") | .recovered] | all'
@@ -116,7 +116,7 @@ _t0=$(date +%s%N)
 wait_op GET_AGENTS ".get_agents.agents[] | select(.agent_info.id.value == \"$AGENT_ID\") | .active"
 check agent-reregistered [ $? -eq 0 ]
 echo "agent reregistered $((($(date +%s%N) - _t0) / 1000000)) ms after the master answered"
-operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources}] | sort_by(.task_id.value)' >"$WORK/tasks.rereg"
+operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.rereg"
 jq 'map(select(.agent_id.value != "'"$GHOST"'"))' "$WORK/tasks.before" >"$WORK/tasks.before.real"
 jq 'map(select(.agent_id.value != "'"$GHOST"'"))' "$WORK/tasks.rereg" >"$WORK/tasks.rereg.real"
 check tasks-same-after-reregistration cmp -s "$WORK/tasks.before.real" "$WORK/tasks.rereg.real"
