@@ -486,7 +486,7 @@ static void runq_json(const struct tracked *t, json_t *o)
 
 void agent_bpf_usage_json(struct agent_bpf *b, int cgroup_fd, json_t *usage)
 {
-	const struct bpf_cgstat_rec *rec;
+	const struct cgstat_rec *rec;
 	struct tracked *t;
 	uint64_t cgid;
 
@@ -508,7 +508,7 @@ void agent_bpf_usage_json(struct agent_bpf *b, int cgroup_fd, json_t *usage)
 
 void agent_bpf_metrics(struct agent_bpf *b, int cgroup_fd, const char *labels, FILE *f)
 {
-	const struct bpf_cgstat_rec *rec;
+	const struct cgstat_rec *rec;
 	struct tracked *t;
 	uint64_t cgid;
 
@@ -536,7 +536,7 @@ void agent_bpf_metrics(struct agent_bpf *b, int cgroup_fd, const char *labels, F
 void agent_bpf_task_finish(struct agent_bpf *b, int cgroup_fd, json_t *acct, char *oom_msg,
 			   size_t len)
 {
-	const struct bpf_cgstat_rec *rec;
+	const struct cgstat_rec *rec;
 	struct tracked *t;
 	uint64_t cgid;
 	json_t *o;

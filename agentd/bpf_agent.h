@@ -8,7 +8,7 @@
  * Pinned under --bpf-pin-dir (default /sys/fs/bpf/drover; bpffs is mounted at /sys/fs/bpf
  * when nothing is, as bpftool does), replaced at every start, removed at exit:
  *
- *	cgstat_walk       iter.s/cgroup program      cgstats       hash  cgid -> struct cgstat
+ *	cgstat_walk       iter.s/cgroup program      cgstats       mmapable array  slot -> struct cgstat_rec
  *	runq_wakeup       tp_btf/sched_wakeup         runq_hists    hash  cgid -> struct runq_hist
  *	runq_wakeup_new   tp_btf/sched_wakeup_new
  *	runq_switch       tp_btf/sched_switch

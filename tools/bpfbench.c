@@ -5,10 +5,12 @@
  *   drover-bpfbench collect [--cgroups N[,N...]] [--rounds R]
  *	Creates N empty cgroups under <cgroup2>/drover-bpfbench-<pid>/, then collects CPU and
  *	memory for all of them R times each way, in the same run: (a) the BPF path (one
- *	cgroup-iterator walk into a map + bpf_map_lookup_batch, bpf/cgstat.bpf.c) and (b) the
+ *	cgroup-iterator walk into an mmapped array + the id index, bpf/cgstat.bpf.c) and (b) the
  *	cgroupfs path (open+read+parse cpu.stat and, where the memory controller is enabled,
  *	memory.current, memory.peak and memory.events of every cgroup, as cAdvisor or below
- *	read them). Prints the median and the ratio; removes the cgroups.
+ *	read them). Checks that the BPF path found every cgroup with the CPU time cgroupfs shows,
+ *	prints the medians and the ratio, then one more walk with BPF_ENABLE_STATS on: how much
+ *	of the walk is the program itself. Removes the cgroups.
  *
  *   drover-bpfbench events [--seconds S]
  *	Turns on BPF_ENABLE_STATS, loads and attaches the hot programs (runqlat's three
@@ -43,6 +45,14 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -141,6 +151,72 @@ static int cgroupfs_pass(struct bench_dir *d, bool mem, uint64_t *ret_sum)
 	return 0;
 }
 
+/* Every bench cgroup has a record, and its CPU time is what its cpu.stat shows. */
+static int verify_collect(struct bpf_cgstat *c, struct bench_dir *d)
+{
+	char name[32], buf[4096];
+	struct agent_task_usage u;
+	int r = bpf_cgstat_collect(c);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < d->n; i++) {
+		const struct cgstat_rec *rec;
+		uint64_t id;
+		ssize_t len;
+		int fd;
+
+		snprintf(name, sizeof(name), "c%d", i);
+		fd = openat(d->fd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = bpf_cgroup_id_of_fd(fd, &id);
+		close(fd);
+		if (r < 0)
+			return r;
+		rec = bpf_cgstat_find(c, id);
+		snprintf(name, sizeof(name), "c%d/cpu.stat", i);
+		fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC);
+		len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (len < 0)
+			return -EIO;
+		buf[len] = '\0';
+		memset(&u, 0, sizeof(u));
+		agent_cpu_stat_parse(buf, &u);
+		if (!rec || rec->s.cpu_ns / 1000 != u.cpu_usage_usec) {
+			fprintf(stderr, "drover-bpfbench: cgroup c%d (id %llu): %s\n", i,
+				(unsigned long long)id, rec ? "CPU differs from cpu.stat" : "no record");
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/* One more walk with run-time stats on: the program's share of the walk. */
+static void walk_profile(struct bpf_cgstat *c, int n)
+{
+	uint64_t cnt0, ns0, cnt, ns;
+	struct bpf_cgstat_timing tm;
+	int stats = bpf_stats_enable();
+
+	if (stats < 0)
+		return;
+	bpf_prog_run_stats(bpf_cgstat_prog_fd(c), &cnt0, &ns0);
+	bpf_cgstat_collect(c);
+	bpf_cgstat_timing(c, &tm);
+	bpf_prog_run_stats(bpf_cgstat_prog_fd(c), &cnt, &ns);
+	close(stats);
+	printf("%7d cgroups  one walk with BPF_ENABLE_STATS: walk %.3f ms, of which the program "
+	       "%.3f ms in %llu runs (%.0f ns/cgroup; includes the stats' own clock reads), "
+	       "the iterator and seq_file %.3f ms (%.0f ns/cgroup)\n",
+	       n, tm.walk_ns / 1e6, (ns - ns0) / 1e6, (unsigned long long)(cnt - cnt0),
+	       cnt > cnt0 ? (double)(ns - ns0) / (double)(cnt - cnt0) : 0.0,
+	       ((double)tm.walk_ns - (double)(ns - ns0)) / 1e6,
+	       cnt > cnt0 ? ((double)tm.walk_ns - (double)(ns - ns0)) / (double)(cnt - cnt0) : 0.0);
+}
+
 static int bench_collect(const char *mount, int n, int rounds)
 {
 	struct bench_dir d = {.fd = -1};
@@ -148,13 +224,16 @@ static int bench_collect(const char *mount, int n, int rounds)
 	struct bpf_cgstat_timing tm;
 	uint64_t *bpf_ns = calloc((size_t)rounds, 8), *walk_ns = calloc((size_t)rounds, 8);
 	uint64_t *read_ns = calloc((size_t)rounds, 8), *fs_ns = calloc((size_t)rounds, 8);
-	uint64_t t0, sum = 0, visited = 0;
+	uint64_t *bpf_cpu = calloc((size_t)rounds, 8), *fs_cpu = calloc((size_t)rounds, 8);
+	uint64_t t0, c0, sum = 0, visited = 0;
 	char err[2048], probe[64];
 	bool mem;
 	int r;
 
-	if (!bpf_ns || !walk_ns || !read_ns || !fs_ns)
-		return -ENOMEM;
+	if (!bpf_ns || !walk_ns || !read_ns || !fs_ns || !bpf_cpu || !fs_cpu) {
+		r = -ENOMEM;
+		goto out;
+	}
 	r = make_cgroups(mount, &d, n);
 	if (r < 0) {
 		fprintf(stderr, "drover-bpfbench: cannot create %d cgroups under '%s': %s\n", n,
@@ -169,9 +248,11 @@ static int bench_collect(const char *mount, int n, int rounds)
 		goto out;
 	}
 	for (int i = 0; i < rounds; i++) {
+		c0 = cpu_ns();
 		t0 = now_ns();
 		r = bpf_cgstat_collect(c);
 		bpf_ns[i] = now_ns() - t0;
+		bpf_cpu[i] = cpu_ns() - c0;
 		if (r < 0) {
 			fprintf(stderr, "drover-bpfbench: collect: %s\n", strerror(-r));
 			goto out;
@@ -180,24 +261,35 @@ static int bench_collect(const char *mount, int n, int rounds)
 		walk_ns[i] = tm.walk_ns;
 		read_ns[i] = tm.read_ns;
 		visited = tm.visited;
+		c0 = cpu_ns();
 		t0 = now_ns();
 		r = cgroupfs_pass(&d, mem, &sum);
 		fs_ns[i] = now_ns() - t0;
+		fs_cpu[i] = cpu_ns() - c0;
 		if (r < 0) {
 			fprintf(stderr, "drover-bpfbench: cgroupfs: %s\n", strerror(-r));
 			goto out;
 		}
 	}
+	r = verify_collect(c, &d);
+	if (r < 0)
+		goto out;
 	{
 		uint64_t b = median(bpf_ns, rounds), f = median(fs_ns, rounds);
-		printf("%7d cgroups  bpf %8.3f ms (walk %.3f + batch read %.3f, %llu records)  "
+		printf("%7d cgroups  bpf %8.3f ms (walk %.3f + index %.3f, %llu records)  "
 		       "cgroupfs %8.3f ms (%s)  ratio %.1fx\n",
 		       n, b / 1e6, median(walk_ns, rounds) / 1e6, median(read_ns, rounds) / 1e6,
 		       (unsigned long long)visited, f / 1e6,
 		       mem ? "cpu.stat+memory.current+memory.peak+memory.events"
 			   : "cpu.stat only: no memory controller on this cgroup2",
 		       (double)f / (double)b);
+		b = median(bpf_cpu, rounds);
+		f = median(fs_cpu, rounds);
+		printf("%7d cgroups  CPU time of this thread (no waiting for a CPU): bpf %.3f ms  "
+		       "cgroupfs %.3f ms  ratio %.1fx\n",
+		       n, b / 1e6, f / 1e6, (double)f / (double)b);
 	}
+	walk_profile(c, n);
 	r = 0;
 out:
 	bpf_cgstat_close(c);
@@ -206,6 +298,8 @@ out:
 	free(walk_ns);
 	free(read_ns);
 	free(fs_ns);
+	free(bpf_cpu);
+	free(fs_cpu);
 	return r;
 }
 

@@ -137,7 +137,9 @@ static int check_cgstat(const char *path)
 	union bpf_iter_link_info linfo;
 	struct cgstat_bpf *skel;
 	struct bpf_link *link = NULL;
+	struct cgstat_rec rec;
 	struct cgstat s;
+	uint32_t slot;
 	uint64_t id, v;
 	char buf[64];
 	int cg, fd, bad = 0, r = 1;
@@ -165,17 +167,23 @@ static int check_cgstat(const char *path)
 		fprintf(stderr, "bpf_check: attach iterator: %s\n", strerror(errno));
 		goto out;
 	}
-	skel->bss->walk_gen = 1;
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		goto out;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	close(fd);
-	if (bpf_map__lookup_elem(skel->maps.cgstats, &id, sizeof(id), &s, sizeof(s), 0)) {
+	/* the walk wrote slots 0 .. walk_visited-1, each naming its cgroup */
+	for (slot = 0; slot < skel->bss->walk_visited; slot++) {
+		if (bpf_map__lookup_elem(skel->maps.cgstats, &slot, sizeof(slot), &rec, sizeof(rec),
+					 0) == 0 && rec.id == id)
+			break;
+	}
+	if (slot == skel->bss->walk_visited) {
 		fprintf(stderr, "bpf_check: no record for cgroup %llu\n", (unsigned long long)id);
 		goto out;
 	}
+	s = rec.s;
 	say("walked %llu cgroups\n", (unsigned long long)skel->bss->walk_visited);
 	if (read_value(path, "cpu.stat", "usage_usec", &v) == 0) {
 		say("cpu: bpf %llu ns, cpu.stat usage_usec %llu\n", (unsigned long long)s.cpu_ns,
