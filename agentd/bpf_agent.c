@@ -184,9 +184,15 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 	r = bpf_devices_open(cfg->tasks_fd, &b->devs, b->err_devs, ERRLEN);
 	if (r < 0)
 		b->devs = NULL;
-	r = bpf_oomkill_open(on_oom, b, &b->oom, b->err_oom, ERRLEN);
-	if (r < 0)
+	r = bpf_oomkill_open((enum bpf_oom_mode)cfg->oom_mode, on_oom, b, &b->oom, b->err_oom,
+			     ERRLEN);
+	if (r < 0) {
 		b->oom = NULL;
+	} else {
+		if (b->err_oom[0])
+			log_info("bpf: OOM events: kprobe unavailable (%s)", b->err_oom);
+		log_info("bpf: OOM events from %s", bpf_oomkill_source(b->oom));
+	}
 
 	b->enabled = b->cgstat || b->runq || b->ports || b->devs || b->oom;
 	{
@@ -295,8 +301,10 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b)
 		json_array_append_new(progs, json_string("ports"));
 	if (b->devs)
 		json_array_append_new(progs, json_string("devices"));
-	if (b->oom)
+	if (b->oom) {
 		json_array_append_new(progs, json_string("oomkill"));
+		json_object_set_new(j, "oom_source", json_string(bpf_oomkill_source(b->oom)));
+	}
 	json_object_set_new(j, "programs", progs);
 	json_object_set_new(j, "usage_source", json_string(b->cgstat ? "bpf" : "cgroupfs"));
 	json_object_set_new(j, "ports", json_boolean(b->ports != NULL));
