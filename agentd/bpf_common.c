@@ -98,6 +98,25 @@ bool bpf_kernel_has_func(const char *name)
 	return found;
 }
 
+bool bpf_kernel_has_member(const char *type, const char *member)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	bool found = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (unsigned i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = strcmp(btf__name_by_offset(btf, m[i].name_off), member) == 0;
+	btf__free(btf);
+	return found;
+}
+
 int bpf_kernel_tp_arg_is_ptr(const char *tp, unsigned idx)
 {
 	struct btf *btf = btf__load_vmlinux_btf();

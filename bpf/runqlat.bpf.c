@@ -4,10 +4,21 @@
  * log2 histogram keyed by the cgroup id of the thread that waited (the woken one, not
  * whichever task happened to be current when it was woken).
  *
- * The enqueue time lives in task-local storage (no pid-keyed hash to look up, insert and
- * delete on every switch). With track_all (the default, for tests and tools) a histogram is
- * created for every cgroup that waits; the agent clears it and creates the histograms of its
- * task cgroups itself, so other cgroups on the host cost one failed lookup and no map space.
+ * Two ways to know how long `next` waited, chosen by the loader (use_sched_info):
+ *
+ *  - sched_info (CONFIG_SCHED_INFO, the usual case): the scheduler itself stamps
+ *    next->sched_info.last_queued with its run-queue clock when the task is queued (woken,
+ *    new or preempted) and turns it into run_delay right after this tracepoint. The wait is
+ *    this CPU's rq->clock (updated by __schedule just before) minus that stamp: the same
+ *    figure the kernel adds to schedstat's run_delay, with no clock read and no program on
+ *    the wakeup paths. Needs the field, and cfs_rq->rq (CONFIG_FAIR_GROUP_SCHED) to reach
+ *    the run queue from next.
+ *  - otherwise: the wakeup programs stamp bpf_ktime_get_ns() into task-local storage (no
+ *    pid-keyed hash to look up, insert and delete on every switch).
+ *
+ * With track_all (the default, for tests and tools) a histogram is created for every cgroup
+ * that waits; the agent clears it and creates the histograms of its task cgroups itself, so
+ * other cgroups on the host cost one failed lookup and no map space.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,6 +31,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TASK_RUNNING 0
 
 const volatile bool track_all = true;
+const volatile bool use_sched_info = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -75,26 +87,49 @@ int BPF_PROG(runq_wakeup_new, struct task_struct *p)
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+/* How long next waited (ns), 0 when it was not queued (or its stamp is unknown). */
+static __always_inline __u64 waited(struct task_struct *prev, struct task_struct *next)
 {
-	static const struct runq_hist zero;
-	struct runq_hist *h;
-	__u64 *tsp, delta, cgid;
-	__u32 slot;
+	__u64 *tsp, queued, now;
+	struct rq *rq;
 
+	if (use_sched_info) {
+		/* BTF pointers: plain (CO-RE relocated) loads */
+		queued = next->sched_info.last_queued;
+		if (!queued)
+			return 0;
+		/* this CPU's run queue: next's cfs_rq follows its CPU whatever its class (the
+		 * per-CPU `runqueues` is not in kallsyms everywhere, so no typed ksym) */
+		rq = next->se.cfs_rq ? next->se.cfs_rq->rq : NULL;
+		if (!rq)
+			return 0;
+		now = rq->clock;
+		return now > queued ? now - queued : 0;
+	}
 	/* a preempted task goes straight back on the run queue */
 	if (prev->__state == TASK_RUNNING)
 		mark_enqueued(prev);
-
 	if (!next->pid)
 		return 0;
 	tsp = bpf_task_storage_get(&runq_start, next, 0, 0);
 	if (!tsp || !*tsp)
 		return 0;
-	delta = bpf_ktime_get_ns() - *tsp;
+	now = bpf_ktime_get_ns() - *tsp;
 	*tsp = 0;
+	return now;
+}
 
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	static const struct runq_hist zero;
+	struct runq_hist *h;
+	__u64 delta, cgid;
+	__u32 slot;
+
+	delta = waited(prev, next);
+	if (!delta)
+		return 0;
 	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
 	cgid = next->cgroups->dfl_cgrp->kn->id;
 	h = bpf_map_lookup_elem(&runq_hists, &cgid);

@@ -7,7 +7,12 @@
  * and checks that runq_hists holds a histogram for our cgroup with non-zero counts whose
  * buckets add up to its count. Exit 0 when all of that holds, 1 otherwise.
  *
- *   runqlat_check [-v] [-n ROUNDS]
+ * With -s, the waits are timed from the scheduler's own stamps (use_sched_info, as the agent
+ * does where the kernel has them; exit 3 when it has not) and their sum must equal what the
+ * kernel adds to schedstat's run_delay of both processes over the same run (within 2 % +
+ * 0.5 ms: our own waits just outside the window differ).
+ *
+ *   runqlat_check [-v] [-s] [-n ROUNDS]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +26,59 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "runqlat.h"
 #include "runqlat.skel.h"
 
 static bool verbose;
+/* -s: waits over the run from schedstat (run_delay of both processes), for the comparison */
+static bool sched_info;
+static uint64_t schedstat_ns;
+
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (unsigned i = 0; t && i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, m[i].name_off), member) == 0)
+			return true;
+	return false;
+}
+
+/* The kernel has sched_info.last_queued and cfs_rq->rq in BTF (what the agent probes). */
+static bool kernel_has_sched_info(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool r;
+
+	if (!btf)
+		return false;
+	r = has_member(btf, "sched_info", "last_queued") &&
+	    has_member(btf, "sched_entity", "cfs_rq") && has_member(btf, "cfs_rq", "rq");
+	btf__free(btf);
+	return r;
+}
+
+/* run_delay (ns waiting on a run queue) of a task: /proc/PID/schedstat's second field. */
+static uint64_t run_delay(pid_t pid)
+{
+	unsigned long long run = 0, wait = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+		wait = 0;
+	fclose(f);
+	return wait;
+}
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -131,12 +183,21 @@ static int ping_pong(int rounds)
 	}
 	close(to_child[0]);
 	close(to_parent[1]);
+	if (sched_info)
+		schedstat_ns -= run_delay(getpid());
 	for (i = 0; i < rounds; i++) {
 		if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1)
 			break;
 	}
 	close(to_child[1]);
 	close(to_parent[0]);
+	if (sched_info) { /* the child's whole life, read while it is a zombie */
+		siginfo_t si;
+
+		if (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0)
+			return -errno;
+		schedstat_ns += run_delay(pid) + run_delay(getpid());
+	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (i < rounds || !WIFEXITED(status) || WEXITSTATUS(status))
@@ -180,6 +241,18 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 			(unsigned long long)h.count, (unsigned long long)sum);
 		return -EINVAL;
 	}
+	if (sched_info) {
+		uint64_t d = h.total_ns > schedstat_ns ? h.total_ns - schedstat_ns
+						       : schedstat_ns - h.total_ns;
+
+		printf("runqlat_check: waits %llu ns from BPF, %llu ns from schedstat run_delay\n",
+		       (unsigned long long)h.total_ns, (unsigned long long)schedstat_ns);
+		if (d > schedstat_ns / 50 + 500000) {
+			fprintf(stderr, "runqlat_check: BPF and schedstat differ by %llu ns\n",
+				(unsigned long long)d);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -190,8 +263,11 @@ int main(int argc, char **argv)
 	int rounds = 2000, opt, r;
 	uint64_t cgid = 0;
 
-	while ((opt = getopt(argc, argv, "vn:")) != -1) {
+	while ((opt = getopt(argc, argv, "vsn:")) != -1) {
 		switch (opt) {
+		case 's':
+			sched_info = true;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -199,7 +275,7 @@ int main(int argc, char **argv)
 			rounds = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: runqlat_check [-v] [-n ROUNDS]\n");
+			fprintf(stderr, "usage: runqlat_check [-v] [-s] [-n ROUNDS]\n");
 			return 1;
 		}
 	}
@@ -224,11 +300,28 @@ int main(int argc, char **argv)
 	}
 	printf("runqlat_check: running in '%s', cgroup id %llu\n", path, (unsigned long long)cgid);
 
-	skel = runqlat_bpf__open_and_load();
+	if (sched_info && !kernel_has_sched_info()) {
+		printf("runqlat_check: no sched_info.last_queued or cfs_rq->rq in kernel BTF\n");
+		return 3;
+	}
+	skel = runqlat_bpf__open();
 	if (!skel) {
-		fprintf(stderr, "runqlat_check: open and load: %s\n", strerror(errno));
+		fprintf(stderr, "runqlat_check: open: %s\n", strerror(errno));
 		return 1;
 	}
+	skel->rodata->use_sched_info = sched_info;
+	if (sched_info) {
+		bpf_program__set_autoload(skel->progs.runq_wakeup, false);
+		bpf_program__set_autoload(skel->progs.runq_wakeup_new, false);
+	}
+	r = runqlat_bpf__load(skel);
+	if (r) {
+		fprintf(stderr, "runqlat_check: load: %s\n", strerror(-r));
+		goto out_destroy_skel;
+	}
+	printf("runqlat_check: waits timed from %s\n",
+	       sched_info ? "the scheduler's stamps (sched_info.last_queued, rq->clock)"
+			  : "bpf_ktime_get_ns() stamps in task storage");
 	r = runqlat_bpf__attach(skel);
 	if (r) {
 		fprintf(stderr, "runqlat_check: attach: %s\n", strerror(-r));
