@@ -35,7 +35,20 @@
 static bool verbose;
 /* -s: waits over the run from schedstat (run_delay of both processes), for the comparison */
 static bool sched_info;
-static uint64_t schedstat_ns;
+static uint64_t schedstat_ns, bpf_window_ns;
+static struct runqlat_bpf *g_skel;
+static uint64_t g_cgid;
+
+/* total_ns of our cgroup's histogram now (0 before its first wait) */
+static uint64_t bpf_total(void)
+{
+	struct runq_hist h;
+
+	if (bpf_map__lookup_elem(g_skel->maps.runq_hists, &g_cgid, sizeof(g_cgid), &h, sizeof(h),
+				 0))
+		return 0;
+	return h.total_ns;
+}
 
 static bool has_member(const struct btf *btf, const char *type, const char *member)
 {
@@ -183,8 +196,10 @@ static int ping_pong(int rounds)
 	}
 	close(to_child[0]);
 	close(to_parent[1]);
-	if (sched_info)
+	if (sched_info) {
+		bpf_window_ns -= bpf_total();
 		schedstat_ns -= run_delay(getpid());
+	}
 	for (i = 0; i < rounds; i++) {
 		if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1)
 			break;
@@ -197,6 +212,7 @@ static int ping_pong(int rounds)
 		if (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0)
 			return -errno;
 		schedstat_ns += run_delay(pid) + run_delay(getpid());
+		bpf_window_ns += bpf_total();
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
@@ -242,11 +258,12 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 		return -EINVAL;
 	}
 	if (sched_info) {
-		uint64_t d = h.total_ns > schedstat_ns ? h.total_ns - schedstat_ns
-						       : schedstat_ns - h.total_ns;
+		uint64_t d = bpf_window_ns > schedstat_ns ? bpf_window_ns - schedstat_ns
+							  : schedstat_ns - bpf_window_ns;
 
-		printf("runqlat_check: waits %llu ns from BPF, %llu ns from schedstat run_delay\n",
-		       (unsigned long long)h.total_ns, (unsigned long long)schedstat_ns);
+		printf("runqlat_check: waits over the ping-pong: %llu ns from BPF, %llu ns from "
+		       "schedstat run_delay\n",
+		       (unsigned long long)bpf_window_ns, (unsigned long long)schedstat_ns);
 		if (d > schedstat_ns / 50 + 500000) {
 			fprintf(stderr, "runqlat_check: BPF and schedstat differ by %llu ns\n",
 				(unsigned long long)d);
@@ -314,6 +331,8 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.runq_wakeup, false);
 		bpf_program__set_autoload(skel->progs.runq_wakeup_new, false);
 	}
+	g_skel = skel;
+	g_cgid = cgid;
 	r = runqlat_bpf__load(skel);
 	if (r) {
 		fprintf(stderr, "runqlat_check: load: %s\n", strerror(-r));
