@@ -81,6 +81,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 /* Load and attach one of the two programs; the other is not loaded. */
 static int load_one(struct bpf_oomkill *o, bool tracepoint, char *err, size_t errlen)
 {
+	struct bpf_link *link;
 	int has_task = 0, r;
 
 	o->skel = oomkill_bpf__open();
@@ -105,13 +106,19 @@ static int load_one(struct bpf_oomkill *o, bool tracepoint, char *err, size_t er
 		r = bpf_common_fail(r, "oomkill: load", err, errlen);
 		goto out_destroy_skel;
 	}
-	if (!bpf_program__attach(o->prog)) {
+	link = bpf_program__attach(o->prog);
+	if (!link) {
 		r = bpf_common_fail(-errno,
 				    tracepoint ? "oomkill: attach raw_tp/mark_victim"
 					       : "oomkill: attach kprobe/oom_kill_process",
 				    err, errlen);
 		goto out_destroy_skel;
 	}
+	/* the skeleton owns it from here (oomkill_bpf__destroy) */
+	if (tracepoint)
+		o->skel->links.mark_victim = link;
+	else
+		o->skel->links.oom_kill_process = link;
 	snprintf(o->source, sizeof(o->source), "%s",
 		 !tracepoint ? "kprobe/oom_kill_process"
 		 : has_task  ? "raw_tp/mark_victim (victim task)"
