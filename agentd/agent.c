@@ -1194,6 +1194,7 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 			.total = &a->total,
 			.loop = a->loop,
 			.sample_ns = flags->sample_interval_ns,
+			.oom_mode = flags->bpf_oom,
 		};
 		r = agent_bpf_init(&bc, &a->bpf);
 		if (r < 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf_agent.h"
@@ -48,7 +49,21 @@ struct agent_bpf {
 	int stats_fd;
 	struct strmap tracked; /* "<cgid>" -> struct tracked */
 	uint64_t samples;
+	uint64_t sample_total_ns, sample_max_ns, sample_last_ns; /* time spent in sample() */
 };
+
+static void set_u64(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static void key_of(uint64_t cgid, char *buf, size_t len)
 {
@@ -87,25 +102,42 @@ static void on_oom_readable(struct loop *l, int fd, uint32_t events, void *data)
 	bpf_oomkill_consume(b->oom);
 }
 
+static void on_hist(uint64_t cgid, const struct runq_hist *now, void *data)
+{
+	struct tracked *t = find(data, cgid);
+
+	if (!t)
+		return;
+	bpf_runq_summarize(now, t->have_prev ? &t->prev : NULL, &t->runq);
+	t->prev = *now;
+	t->have_prev = true;
+}
+
 /* One sample: the cgroup walk, and every tracked histogram against the previous one. */
 static void sample(struct agent_bpf *b)
 {
+	uint64_t t0 = mono_ns();
 	size_t it;
 	void *v;
 
 	if (b->cgstat && bpf_cgstat_collect(b->cgstat) < 0)
 		log_debug("bpf: cgroup walk failed: %m");
-	for (it = 0; b->runq && strmap_next(&b->tracked, &it, NULL, &v);) {
-		struct tracked *t = v;
-		struct runq_hist now;
+	/* the map holds only tracked cgroups (the agent's program does not add any): one
+	 * batched read; one lookup per task only when batches are not supported */
+	if (b->runq && bpf_runqlat_read_all(b->runq, on_hist, b) < 0) {
+		for (it = 0; strmap_next(&b->tracked, &it, NULL, &v);) {
+			struct tracked *t = v;
+			struct runq_hist now;
 
-		if (bpf_runqlat_read(b->runq, t->cgid, &now) < 0)
-			continue;
-		bpf_runq_summarize(&now, t->have_prev ? &t->prev : NULL, &t->runq);
-		t->prev = now;
-		t->have_prev = true;
+			if (bpf_runqlat_read(b->runq, t->cgid, &now) == 0)
+				on_hist(t->cgid, &now, b);
+		}
 	}
 	b->samples++;
+	b->sample_last_ns = mono_ns() - t0;
+	b->sample_total_ns += b->sample_last_ns;
+	if (b->sample_last_ns > b->sample_max_ns)
+		b->sample_max_ns = b->sample_last_ns;
 }
 
 static void on_sample(struct loop *l, struct loop_timer *timer, void *data)
@@ -178,15 +210,23 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 	r = bpf_runqlat_open_tracked(&b->runq, b->err_runq, ERRLEN);
 	if (r < 0)
 		b->runq = NULL;
+	else
+		log_info("bpf: run-queue waits from %s", bpf_runqlat_clock(b->runq));
 	r = bpf_ports_open(cfg->tasks_fd, b->managed, b->nmanaged, &b->ports, b->err_ports, ERRLEN);
 	if (r < 0)
 		b->ports = NULL;
 	r = bpf_devices_open(cfg->tasks_fd, &b->devs, b->err_devs, ERRLEN);
 	if (r < 0)
 		b->devs = NULL;
-	r = bpf_oomkill_open(on_oom, b, &b->oom, b->err_oom, ERRLEN);
-	if (r < 0)
+	r = bpf_oomkill_open((enum bpf_oom_mode)cfg->oom_mode, on_oom, b, &b->oom, b->err_oom,
+			     ERRLEN);
+	if (r < 0) {
 		b->oom = NULL;
+	} else {
+		if (b->err_oom[0])
+			log_info("bpf: OOM events: kprobe unavailable (%s)", b->err_oom);
+		log_info("bpf: OOM events from %s", bpf_oomkill_source(b->oom));
+	}
 
 	b->enabled = b->cgstat || b->runq || b->ports || b->devs || b->oom;
 	{
@@ -295,8 +335,10 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b)
 		json_array_append_new(progs, json_string("ports"));
 	if (b->devs)
 		json_array_append_new(progs, json_string("devices"));
-	if (b->oom)
+	if (b->oom) {
 		json_array_append_new(progs, json_string("oomkill"));
+		json_object_set_new(j, "oom_source", json_string(bpf_oomkill_source(b->oom)));
+	}
 	json_object_set_new(j, "programs", progs);
 	json_object_set_new(j, "usage_source", json_string(b->cgstat ? "bpf" : "cgroupfs"));
 	json_object_set_new(j, "ports", json_boolean(b->ports != NULL));
@@ -306,6 +348,22 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b)
 	if (b->pin_dir[0])
 		json_object_set_new(j, "pin_dir", json_string(b->pin_dir));
 	json_object_set_new(j, "stats", json_boolean(b->stats_fd >= 0));
+	if (b->samples) {
+		json_t *sm = json_object();
+
+		set_u64(sm, "count", b->samples);
+		set_u64(sm, "total_ns", b->sample_total_ns);
+		set_u64(sm, "last_ns", b->sample_last_ns);
+		set_u64(sm, "max_ns", b->sample_max_ns);
+		if (b->cgstat) {
+			struct bpf_cgstat_timing tm;
+
+			bpf_cgstat_timing(b->cgstat, &tm);
+			set_u64(sm, "last_walk_ns", tm.walk_ns);
+			set_u64(sm, "last_walk_cgroups", tm.visited);
+		}
+		json_object_set_new(j, "samples", sm);
+	}
 	return j;
 }
 
@@ -445,11 +503,6 @@ void agent_bpf_task_stop(struct agent_bpf *b, int cgroup_fd, const struct alloc_
 	free(strmap_del(&b->tracked, key));
 }
 
-static void set_u64(json_t *o, const char *k, uint64_t v)
-{
-	json_object_set_new(o, k, json_integer((json_int_t)v));
-}
-
 /* The fields of one cgroup's record: usage and terminal accounting share them. */
 static void cgstat_json(const struct cgstat *s, json_t *o)
 {
@@ -486,7 +539,7 @@ static void runq_json(const struct tracked *t, json_t *o)
 
 void agent_bpf_usage_json(struct agent_bpf *b, int cgroup_fd, json_t *usage)
 {
-	const struct bpf_cgstat_rec *rec;
+	const struct cgstat_rec *rec;
 	struct tracked *t;
 	uint64_t cgid;
 
@@ -508,7 +561,7 @@ void agent_bpf_usage_json(struct agent_bpf *b, int cgroup_fd, json_t *usage)
 
 void agent_bpf_metrics(struct agent_bpf *b, int cgroup_fd, const char *labels, FILE *f)
 {
-	const struct bpf_cgstat_rec *rec;
+	const struct cgstat_rec *rec;
 	struct tracked *t;
 	uint64_t cgid;
 
@@ -536,7 +589,7 @@ void agent_bpf_metrics(struct agent_bpf *b, int cgroup_fd, const char *labels, F
 void agent_bpf_task_finish(struct agent_bpf *b, int cgroup_fd, json_t *acct, char *oom_msg,
 			   size_t len)
 {
-	const struct bpf_cgstat_rec *rec;
+	const struct cgstat_rec *rec;
 	struct tracked *t;
 	uint64_t cgid;
 	json_t *o;

@@ -8,7 +8,7 @@
  * Pinned under --bpf-pin-dir (default /sys/fs/bpf/drover; bpffs is mounted at /sys/fs/bpf
  * when nothing is, as bpftool does), replaced at every start, removed at exit:
  *
- *	cgstat_walk       iter.s/cgroup program      cgstats       hash  cgid -> struct cgstat
+ *	cgstat_walk       iter.s/cgroup program      cgstats       mmapable array  slot -> struct cgstat_rec
  *	runq_wakeup       tp_btf/sched_wakeup         runq_hists    hash  cgid -> struct runq_hist
  *	runq_wakeup_new   tp_btf/sched_wakeup_new
  *	runq_switch       tp_btf/sched_switch
@@ -17,6 +17,7 @@
  *	dev               cgroup/dev                  dev_allow     hash  {cgid, type, major, minor} -> rwm mask
  *	                                              dev_denied    hash  cgid -> denied accesses
  *	oom_kill_process  kprobe/oom_kill_process     oom_events    ringbuf of struct oom_event
+ *	 or mark_victim   raw_tp/mark_victim (when the kprobe cannot attach, or --bpf-oom)
  *
  * (cgid = the task leaf's cgroup id = its directory's inode number; layouts in bpf/<feat>.h.)
  * The attachments are bpf_links owned by the agent: they end when it exits.
@@ -46,6 +47,7 @@ struct agent_bpf_config {
 	const struct alloc_res *total; /* the agent's resources: its `ports` ranges are managed */
 	struct loop *loop;
 	int64_t sample_ns;      /* --sample-interval */
+	int oom_mode;           /* --bpf-oom: enum bpf_oom_mode */
 };
 
 /* Never fails for a missing kernel feature (that is reported); -ENOMEM only. */

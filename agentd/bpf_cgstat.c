@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,18 +14,16 @@
 #include "bpf_common.h"
 #include "cgstat.skel.h"
 
-#define BATCH 1024
-
 struct bpf_cgstat {
 	struct cgstat_bpf *skel;
 	struct bpf_link *link;
 	unsigned max;
-	uint64_t gen;
-	struct bpf_cgstat_rec *recs; /* max entries */
-	size_t n;
-	uint64_t *keys;              /* BATCH */
-	struct cgstat *vals;         /* BATCH */
-	uint64_t *stale;             /* max */
+	const struct cgstat_rec *recs; /* the array, mapped read-only: max slots */
+	size_t map_len;
+	size_t n;                      /* slots written by the last walk */
+	/* id -> slot + 1 (0: empty), open addressing, rebuilt after each walk */
+	uint32_t *index;
+	uint32_t index_mask;
 	struct bpf_cgstat_timing timing;
 };
 
@@ -36,25 +35,37 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static uint32_t index_hash(const struct bpf_cgstat *c, uint64_t id)
+{
+	return (uint32_t)((id * 0x9E3779B97F4A7C15ULL) >> 32) & c->index_mask;
+}
+
 int bpf_cgstat_open(int root_fd, unsigned max_cgroups, struct bpf_cgstat **ret, char *err,
 		    size_t errlen)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 	union bpf_iter_link_info linfo;
 	struct bpf_cgstat *c;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t cap = 1;
+	void *m;
 	int r;
 
 	if (!max_cgroups)
 		max_cgroups = CGSTAT_DEFAULT_MAX_CGROUPS;
+	if (max_cgroups > (1U << 24)) {
+		snprintf(err, errlen, "cgstat: at most %u cgroups", 1U << 24);
+		return -EINVAL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->max = max_cgroups;
-	c->recs = calloc(max_cgroups, sizeof(*c->recs));
-	c->stale = calloc(max_cgroups, sizeof(*c->stale));
-	c->keys = calloc(BATCH, sizeof(*c->keys));
-	c->vals = calloc(BATCH, sizeof(*c->vals));
-	if (!c->recs || !c->stale || !c->keys || !c->vals) {
+	while (cap < 2 * max_cgroups)
+		cap <<= 1; /* load factor <= 1/2 */
+	c->index_mask = cap - 1;
+	c->index = calloc(cap, sizeof(*c->index));
+	if (!c->index) {
 		r = -ENOMEM;
 		snprintf(err, errlen, "cgstat: out of memory");
 		goto out_free;
@@ -67,17 +78,24 @@ int bpf_cgstat_open(int root_fd, unsigned max_cgroups, struct bpf_cgstat **ret, 
 	}
 	r = bpf_map__set_max_entries(c->skel->maps.cgstats, max_cgroups);
 	if (r) {
-		r = bpf_common_fail(r, "cgstat: size the map", err, errlen);
+		r = bpf_common_fail(r, "cgstat: size the array", err, errlen);
 		goto out_destroy_skel;
 	}
 	c->skel->rodata->use_css_rstat_flush = !bpf_kernel_has_func("cgroup_rstat_flush") &&
 					      bpf_kernel_has_func("css_rstat_flush");
-	c->skel->rodata->page_size = (__u64)sysconf(_SC_PAGESIZE);
+	c->skel->rodata->page_size = (__u64)page;
 	r = cgstat_bpf__load(c->skel);
 	if (r) {
 		r = bpf_common_fail(r, "cgstat: load", err, errlen);
 		goto out_destroy_skel;
 	}
+	c->map_len = ((size_t)max_cgroups * sizeof(struct cgstat_rec) + page - 1) / page * page;
+	m = mmap(NULL, c->map_len, PROT_READ, MAP_SHARED, bpf_map__fd(c->skel->maps.cgstats), 0);
+	if (m == MAP_FAILED) {
+		r = bpf_common_fail(-errno, "cgstat: map the array", err, errlen);
+		goto out_destroy_skel;
+	}
+	c->recs = m;
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.cgroup.cgroup_fd = (__u32)root_fd;
 	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
@@ -86,18 +104,17 @@ int bpf_cgstat_open(int root_fd, unsigned max_cgroups, struct bpf_cgstat **ret, 
 	c->link = bpf_program__attach_iter(c->skel->progs.cgstat_walk, &opts);
 	if (!c->link) {
 		r = bpf_common_fail(-errno, "cgstat: attach the cgroup iterator", err, errlen);
-		goto out_destroy_skel;
+		goto out_unmap;
 	}
 	*ret = c;
 	return 0;
 
+out_unmap:
+	munmap((void *)c->recs, c->map_len);
 out_destroy_skel:
 	cgstat_bpf__destroy(c->skel);
 out_free:
-	free(c->recs);
-	free(c->stale);
-	free(c->keys);
-	free(c->vals);
+	free(c->index);
 	free(c);
 	return r;
 }
@@ -117,57 +134,38 @@ static int walk(struct bpf_cgstat *c)
 	return n < 0 ? -errno : 0;
 }
 
-static int cmp_rec(const void *a, const void *b)
+/* Rebuild the id -> slot index over slots 0 .. n-1. */
+static void index_build(struct bpf_cgstat *c)
 {
-	uint64_t x = ((const struct bpf_cgstat_rec *)a)->id, y = ((const struct bpf_cgstat_rec *)b)->id;
+	memset(c->index, 0, ((size_t)c->index_mask + 1) * sizeof(*c->index));
+	for (size_t i = 0; i < c->n; i++) {
+		uint32_t h = index_hash(c, c->recs[i].id);
 
-	return x < y ? -1 : x > y;
+		while (c->index[h])
+			h = (h + 1) & c->index_mask;
+		c->index[h] = (uint32_t)i + 1;
+	}
 }
 
 int bpf_cgstat_collect(struct bpf_cgstat *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.cgstats);
-	size_t nstale = 0;
-	uint64_t t0, t1, batch = 0;
-	bool first = true;
+	uint64_t t0, t1;
 	int r;
 
-	c->skel->bss->walk_gen = ++c->gen;
+	c->n = 0;
 	c->skel->bss->walk_visited = 0;
 	c->skel->bss->walk_dropped = 0;
 	t0 = mono_ns();
 	r = walk(c);
 	t1 = mono_ns();
-	if (r < 0)
+	if (r < 0) {
+		index_build(c);
 		return r;
-	c->n = 0;
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, bopts);
-		__u32 count = BATCH;
-
-		r = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, c->keys, c->vals, &count,
-					 &bopts);
-		if (r < 0 && errno != ENOENT)
-			return -errno;
-		first = false;
-		for (__u32 i = 0; i < count; i++) {
-			if (c->vals[i].gen != c->gen) {
-				if (nstale < c->max)
-					c->stale[nstale++] = c->keys[i];
-				continue;
-			}
-			if (c->n < c->max) {
-				c->recs[c->n].id = c->keys[i];
-				c->recs[c->n].s = c->vals[i];
-				c->n++;
-			}
-		}
-		if (r < 0) /* ENOENT: that was the last batch */
-			break;
 	}
-	for (size_t i = 0; i < nstale; i++)
-		bpf_map_delete_elem(fd, &c->stale[i]);
-	qsort(c->recs, c->n, sizeof(*c->recs), cmp_rec);
+	c->n = c->skel->bss->walk_visited;
+	if (c->n > c->max)
+		c->n = c->max;
+	index_build(c);
 	c->timing.walk_ns = t1 - t0;
 	c->timing.read_ns = mono_ns() - t1;
 	c->timing.visited = c->skel->bss->walk_visited;
@@ -175,16 +173,19 @@ int bpf_cgstat_collect(struct bpf_cgstat *c)
 	return (int)c->n;
 }
 
-const struct bpf_cgstat_rec *bpf_cgstat_find(const struct bpf_cgstat *c, uint64_t id)
+const struct cgstat_rec *bpf_cgstat_find(const struct bpf_cgstat *c, uint64_t id)
 {
-	struct bpf_cgstat_rec key = {.id = id};
+	uint32_t h, slot;
 
 	if (!c || !c->n)
 		return NULL;
-	return bsearch(&key, c->recs, c->n, sizeof(*c->recs), cmp_rec);
+	for (h = index_hash(c, id); (slot = c->index[h]); h = (h + 1) & c->index_mask)
+		if (c->recs[slot - 1].id == id)
+			return &c->recs[slot - 1];
+	return NULL;
 }
 
-const struct bpf_cgstat_rec *bpf_cgstat_records(const struct bpf_cgstat *c, size_t *ret_n)
+const struct cgstat_rec *bpf_cgstat_records(const struct bpf_cgstat *c, size_t *ret_n)
 {
 	*ret_n = c->n;
 	return c->recs;
@@ -218,11 +219,9 @@ void bpf_cgstat_close(struct bpf_cgstat *c)
 	if (!c)
 		return;
 	bpf_link__destroy(c->link);
+	munmap((void *)c->recs, c->map_len);
 	cgstat_bpf__destroy(c->skel);
-	free(c->recs);
-	free(c->stale);
-	free(c->keys);
-	free(c->vals);
+	free(c->index);
 	free(c);
 }
 

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loader and reader of bpf/cgstat.bpf.c: exact CPU, memory and throttling of every cgroup
- * below a root, collected in one cgroup-iterator walk and read back in batches.
+ * below a root, collected in one cgroup-iterator walk into an mmapable array and read where
+ * they lie, with no system call.
  *
- *	bpf_cgstat_open(root_fd)     open -> size the map, set rodata -> load -> attach the
- *	                             iterator to root_fd (DESCENDANTS_PRE)
- *	bpf_cgstat_collect()         walk (one read() of a fresh iterator fd), then read the map
- *	                             with bpf_map_lookup_batch into a table sorted by cgroup id;
- *	                             records of cgroups that are gone are deleted from the map
- *	bpf_cgstat_find(id)          a record of the last collect (binary search)
+ *	bpf_cgstat_open(root_fd)     open -> size the array, set rodata -> load -> mmap the
+ *	                             array read-only -> attach the iterator to root_fd
+ *	                             (DESCENDANTS_PRE)
+ *	bpf_cgstat_collect()         walk (one read() of a fresh iterator fd): the program fills
+ *	                             slots 0 .. n-1 in walk order; then an id -> slot index is
+ *	                             rebuilt (open addressing, O(n))
+ *	bpf_cgstat_find(id)          a record of the last collect
+ *
+ * Records point into the mapping: valid until the next collect, which rewrites them.
  */
 #ifndef DROVER_AGENT_BPF_CGSTAT_H
 #define DROVER_AGENT_BPF_CGSTAT_H
@@ -21,14 +25,9 @@
 
 struct bpf_cgstat;
 
-struct bpf_cgstat_rec {
-	uint64_t id;
-	struct cgstat s;
-};
-
 /* Timings of the last collect, for the benchmark and the log. */
 struct bpf_cgstat_timing {
-	uint64_t walk_ns, read_ns;
+	uint64_t walk_ns, read_ns; /* read_ns: rebuilding the index */
 	uint64_t visited, dropped;
 };
 
@@ -36,9 +35,9 @@ int bpf_cgstat_open(int root_fd, unsigned max_cgroups, struct bpf_cgstat **ret, 
 		    size_t errlen);
 /* Number of records, or -errno. */
 int bpf_cgstat_collect(struct bpf_cgstat *c);
-const struct bpf_cgstat_rec *bpf_cgstat_find(const struct bpf_cgstat *c, uint64_t id);
-/* The records of the last collect, sorted by id. */
-const struct bpf_cgstat_rec *bpf_cgstat_records(const struct bpf_cgstat *c, size_t *ret_n);
+const struct cgstat_rec *bpf_cgstat_find(const struct bpf_cgstat *c, uint64_t id);
+/* The records of the last collect, in walk (pre-)order. */
+const struct cgstat_rec *bpf_cgstat_records(const struct bpf_cgstat *c, size_t *ret_n);
 void bpf_cgstat_timing(const struct bpf_cgstat *c, struct bpf_cgstat_timing *ret);
 int bpf_cgstat_prog_fd(const struct bpf_cgstat *c);
 /* Pin as <dir>/cgstat_walk (the program) and <dir>/cgstats (the map). */

@@ -98,6 +98,54 @@ bool bpf_kernel_has_func(const char *name)
 	return found;
 }
 
+bool bpf_kernel_has_member(const char *type, const char *member)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	bool found = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (unsigned i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = strcmp(btf__name_by_offset(btf, m[i].name_off), member) == 0;
+	btf__free(btf);
+	return found;
+}
+
+int bpf_kernel_tp_arg_is_ptr(const char *tp, unsigned idx)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_param *params;
+	const struct btf_type *t;
+	char name[128];
+	int id, r = -ENOENT;
+
+	if (!btf)
+		return -errno;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		goto out;
+	/* typedef -> pointer -> func_proto (void *__data, the tracepoint's arguments...) */
+	t = btf__type_by_id(btf, btf__resolve_type(btf, (__u32)id));
+	if (!t || !btf_is_ptr(t))
+		goto out;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < idx + 2)
+		goto out;
+	params = btf_params(t);
+	t = btf__type_by_id(btf, btf__resolve_type(btf, params[idx + 1].type));
+	r = t ? btf_is_ptr(t) : -ENOENT;
+out:
+	btf__free(btf);
+	return r;
+}
+
 int bpf_cgroup_id_of_fd(int dirfd, uint64_t *ret_id)
 {
 	struct stat st;

@@ -34,6 +34,15 @@ bool bpf_kernel_has_btf(void);
 /* A function of that name exists in the kernel's BTF (a kfunc candidate). */
 bool bpf_kernel_has_func(const char *name);
 
+/* struct `type` of kernel BTF has a direct member `member`. */
+bool bpf_kernel_has_member(const char *type, const char *member);
+/*
+ * Whether argument idx (0: the first after the tracepoint's own data pointer) of tracepoint
+ * tp (its btf_trace_<tp> typedef in kernel BTF) is a pointer: 1 yes, 0 no, -ENOENT no such
+ * tracepoint or argument, -errno no kernel BTF.
+ */
+int bpf_kernel_tp_arg_is_ptr(const char *tp, unsigned idx);
+
 /* A cgroup's id (the kernfs node id, the same as its directory's inode number). */
 int bpf_cgroup_id_of_fd(int dirfd, uint64_t *ret_id);
 

@@ -15,15 +15,26 @@
 struct bpf_oomkill;
 typedef void (*bpf_oomkill_cb)(const struct oom_event *e, void *data);
 
-int bpf_oomkill_open(bpf_oomkill_cb cb, void *data, struct bpf_oomkill **ret, char *err,
-		     size_t errlen);
+/* Which program reports OOM kills (bpf/oomkill.h): the kprobe, falling back to the
+ * tracepoint when it cannot load or attach (auto), or only one of them. */
+enum bpf_oom_mode { BPF_OOM_AUTO, BPF_OOM_KPROBE, BPF_OOM_TRACEPOINT };
+
+/*
+ * Open, load and attach. In auto mode, when the tracepoint is used, err says why the kprobe
+ * was not (the caller logs it) and the call succeeds.
+ */
+int bpf_oomkill_open(enum bpf_oom_mode mode, bpf_oomkill_cb cb, void *data,
+		     struct bpf_oomkill **ret, char *err, size_t errlen);
+/* "kprobe/oom_kill_process", "raw_tp/mark_victim (victim task)" or "... (victim pid)",
+ * with ", kprobe failed" when auto fell back. */
+const char *bpf_oomkill_source(const struct bpf_oomkill *o);
 int bpf_oomkill_fd(struct bpf_oomkill *o);
 /* Handle what is in the ring buffer (no waiting); returns the number of events or -errno. */
 int bpf_oomkill_consume(struct bpf_oomkill *o);
 /* Wait up to timeout_ms for events and handle them (tests, helpers). */
 int bpf_oomkill_poll(struct bpf_oomkill *o, int timeout_ms);
 int bpf_oomkill_prog_fds(struct bpf_oomkill *o, int *fds, const char **names, int max);
-/* oom_kill_process, oom_events. */
+/* oom_kill_process or mark_victim (the attached program), and oom_events. */
 int bpf_oomkill_pin(struct bpf_oomkill *o, const char *dir);
 void bpf_oomkill_unpin(const char *dir);
 void bpf_oomkill_close(struct bpf_oomkill *o);

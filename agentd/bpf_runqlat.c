@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Loader and reader of bpf/runqlat.bpf.c: see bpf_runqlat.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +14,11 @@
 
 struct bpf_runqlat {
 	struct runqlat_bpf *skel;
+	bool sched_info; /* the wait from the scheduler's own stamp: only runq_switch loaded */
 };
 
-static int open_load_attach(bool track_all, struct bpf_runqlat **ret, char *err, size_t errlen)
+static int open_load_attach(bool track_all, bool sched_info_ok, struct bpf_runqlat **ret,
+			    char *err, size_t errlen)
 {
 	struct bpf_runqlat *q = calloc(1, sizeof(*q));
 	int r;
@@ -28,6 +31,14 @@ static int open_load_attach(bool track_all, struct bpf_runqlat **ret, char *err,
 		goto out_free;
 	}
 	q->skel->rodata->track_all = track_all;
+	q->sched_info = sched_info_ok && bpf_kernel_has_member("sched_info", "last_queued") &&
+			bpf_kernel_has_member("sched_entity", "cfs_rq") &&
+			bpf_kernel_has_member("cfs_rq", "rq");
+	q->skel->rodata->use_sched_info = q->sched_info;
+	if (q->sched_info) {
+		bpf_program__set_autoload(q->skel->progs.runq_wakeup, false);
+		bpf_program__set_autoload(q->skel->progs.runq_wakeup_new, false);
+	}
 	r = runqlat_bpf__load(q->skel);
 	if (r) {
 		r = bpf_common_fail(r, "runqlat: load", err, errlen);
@@ -50,12 +61,18 @@ out_free:
 
 int bpf_runqlat_open(struct bpf_runqlat **ret, char *err, size_t errlen)
 {
-	return open_load_attach(true, ret, err, errlen);
+	return open_load_attach(true, true, ret, err, errlen);
 }
 
 int bpf_runqlat_open_tracked(struct bpf_runqlat **ret, char *err, size_t errlen)
 {
-	return open_load_attach(false, ret, err, errlen);
+	return open_load_attach(false, true, ret, err, errlen);
+}
+
+int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat **ret,
+			  char *err, size_t errlen)
+{
+	return open_load_attach(track_all, sched_info_ok, ret, err, errlen);
 }
 
 int bpf_runqlat_track(struct bpf_runqlat *q, uint64_t cgid)
@@ -82,13 +99,38 @@ int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret
 	return 0;
 }
 
+int bpf_runqlat_read_all(struct bpf_runqlat *q, bpf_runqlat_each_cb cb, void *data)
+{
+	enum { BATCH = 256 };
+	int fd = bpf_map__fd(q->skel->maps.runq_hists), r, n = 0;
+	static __thread uint64_t keys[BATCH];
+	static __thread struct runq_hist vals[BATCH];
+	uint64_t batch = 0;
+	bool first = true;
+
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = BATCH;
+
+		r = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count,
+					 &opts);
+		if (r < 0 && errno != ENOENT)
+			return -errno;
+		first = false;
+		for (__u32 i = 0; i < count; i++, n++)
+			cb(keys[i], &vals[i], data);
+		if (r < 0) /* ENOENT: that was the last batch */
+			return n;
+	}
+}
+
 int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max)
 {
-	struct bpf_program *progs[] = {q->skel->progs.runq_wakeup, q->skel->progs.runq_wakeup_new,
-				       q->skel->progs.runq_switch};
+	struct bpf_program *progs[] = {q->skel->progs.runq_switch, q->skel->progs.runq_wakeup,
+				       q->skel->progs.runq_wakeup_new};
 	int n = 0;
 
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && n < max; i++, n++) {
+	for (size_t i = 0; i < (q->sched_info ? 1 : 3) && n < max; i++, n++) {
 		fds[n] = bpf_program__fd(progs[i]);
 		names[n] = bpf_program__name(progs[i]);
 	}
@@ -97,12 +139,12 @@ int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, in
 
 int bpf_runqlat_pin(struct bpf_runqlat *q, const char *dir)
 {
-	int r = bpf_pin_prog(dir, "runq_wakeup", q->skel->progs.runq_wakeup);
+	int r = bpf_pin_prog(dir, "runq_switch", q->skel->progs.runq_switch);
 
-	if (r == 0)
+	if (r == 0 && !q->sched_info)
+		r = bpf_pin_prog(dir, "runq_wakeup", q->skel->progs.runq_wakeup);
+	if (r == 0 && !q->sched_info)
 		r = bpf_pin_prog(dir, "runq_wakeup_new", q->skel->progs.runq_wakeup_new);
-	if (r == 0)
-		r = bpf_pin_prog(dir, "runq_switch", q->skel->progs.runq_switch);
 	if (r == 0)
 		r = bpf_pin_map(dir, "runq_hists", q->skel->maps.runq_hists);
 	return r;
@@ -114,6 +156,12 @@ void bpf_runqlat_unpin(const char *dir)
 	bpf_unpin(dir, "runq_wakeup_new");
 	bpf_unpin(dir, "runq_switch");
 	bpf_unpin(dir, "runq_hists");
+}
+
+const char *bpf_runqlat_clock(const struct bpf_runqlat *q)
+{
+	return q->sched_info ? "sched_info.last_queued and rq->clock"
+			     : "bpf_ktime_get_ns() stamps in task storage";
 }
 
 void bpf_runqlat_close(struct bpf_runqlat *q)

@@ -29,10 +29,22 @@ struct bpf_runq_summary {
 int bpf_runqlat_open(struct bpf_runqlat **ret, char *err, size_t errlen);
 /* track_all off: only cgroups passed to bpf_runqlat_track() are counted. */
 int bpf_runqlat_open_tracked(struct bpf_runqlat **ret, char *err, size_t errlen);
+/* Either, and with sched_info_ok false the bpf_ktime_get_ns() stamps even where the
+ * scheduler's own would do (benchmarks compare the two). */
+int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat **ret,
+			  char *err, size_t errlen);
 int bpf_runqlat_track(struct bpf_runqlat *q, uint64_t cgid);
 void bpf_runqlat_forget(struct bpf_runqlat *q, uint64_t cgid);
 int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret);
 /* Up to max (fd, name) pairs of its programs; returns how many. */
+/*
+ * Every histogram in the map, read in batches (a few system calls for thousands of
+ * cgroups); cb sees each once. The number seen, or -errno.
+ */
+typedef void (*bpf_runqlat_each_cb)(uint64_t cgid, const struct runq_hist *h, void *data);
+int bpf_runqlat_read_all(struct bpf_runqlat *q, bpf_runqlat_each_cb cb, void *data);
+/* Where the wait comes from (see bpf/runqlat.bpf.c), for logs and benchmarks. */
+const char *bpf_runqlat_clock(const struct bpf_runqlat *q);
 int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max);
 /* runq_wakeup, runq_wakeup_new, runq_switch, runq_hists. */
 int bpf_runqlat_pin(struct bpf_runqlat *q, const char *dir);

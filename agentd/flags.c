@@ -9,6 +9,8 @@
 static const char *const enforce_choices[] = {"strict", "best-effort", NULL};
 static const char *const recover_choices[] = {"reconnect", "cleanup", NULL};
 static const char *const bpf_choices[] = {"auto", "off", NULL};
+/* the order of enum bpf_oom_mode */
+static const char *const bpf_oom_choices[] = {"auto", "kprobe", "tracepoint", NULL};
 
 const struct conf_opt agent_flag_table[] = {
 	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT", "the master to register with"},
@@ -35,6 +37,10 @@ const struct conf_opt agent_flag_table[] = {
 	 0, 0, bpf_choices},
 	{"bpf-pin-dir", CONF_STRING, F(bpf_pin_dir), "/sys/fs/bpf/drover", "DIR",
 	 "where the BPF programs and maps are pinned for drover and bpftool ('' : nowhere)"},
+	{"bpf-oom", CONF_ENUM, F(bpf_oom), "auto", NULL,
+	 "where OOM kills are seen: kprobe/oom_kill_process, falling back to the oom:mark_victim "
+	 "tracepoint where the kprobe cannot attach (auto), or only one of them",
+	 0, 0, bpf_oom_choices},
 	{"bpf-stats", CONF_BOOL, F(bpf_stats), "false", NULL,
 	 "keep BPF run-time statistics (run_time_ns, run_cnt) on while the agent runs"},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},

@@ -26,6 +26,7 @@ struct agent_flags {
 	int bpf;           /* enum agent_bpf_mode */
 	char *bpf_pin_dir;
 	bool bpf_stats;
+	int bpf_oom;       /* enum bpf_oom_mode */
 };
 
 extern const struct conf_opt agent_flag_table[];

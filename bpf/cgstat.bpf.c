@@ -22,9 +22,8 @@ char LICENSE[] SEC("license") = "GPL"; /* the rstat kfuncs are GPL-only */
 const volatile bool use_css_rstat_flush = false;
 const volatile __u64 page_size = 4096;
 
-/* The walk's generation, set by the loader before each walk. */
-__u64 walk_gen = 0;
-/* Cgroups visited and records that did not fit into the map, in the last walk. */
+/* Cgroups visited and records that did not fit into the array, in the last walk (the loader
+ * zeroes both before each walk). */
 __u64 walk_visited = 0;
 __u64 walk_dropped = 0;
 
@@ -32,10 +31,11 @@ extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak;
 extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, CGSTAT_DEFAULT_MAX_CGROUPS); /* the loader sizes it */
-	__type(key, __u64);
-	__type(value, struct cgstat);
+	__type(key, __u32);
+	__type(value, struct cgstat_rec);
 } cgstats SEC(".maps");
 
 /* The css of subsystem `id` for this cgroup, or NULL when the controller is not enabled. */
@@ -49,6 +49,9 @@ static __always_inline struct cgroup_subsys_state *subsys_css(struct cgroup *cgr
 	return css;
 }
 
+/* Memory and throttling come from other structures than the walked cgroup, through probe
+ * reads (a css cannot be turned into its mem_cgroup/task_group by a BTF load on 6.1). They
+ * cost only where the controller is enabled; fields stay 0 elsewhere. */
 static __always_inline void read_memory(struct cgroup *cgrp, struct cgstat *s)
 {
 	struct cgroup_subsys_state *css;
@@ -101,8 +104,8 @@ SEC("iter.s/cgroup")
 int cgstat_walk(struct bpf_iter__cgroup *ctx)
 {
 	struct cgroup *cgrp = ctx->cgroup;
-	struct cgstat s = {};
-	__u64 id;
+	struct cgstat_rec *rec;
+	__u32 slot;
 
 	if (!cgrp)
 		return 0; /* the end of the walk */
@@ -113,16 +116,24 @@ int cgstat_walk(struct bpf_iter__cgroup *ctx)
 		else
 			cgroup_rstat_flush(cgrp);
 	}
-	id = BPF_CORE_READ(cgrp, kn, id);
-	s.gen = walk_gen;
-	s.cpu_ns = BPF_CORE_READ(cgrp, bstat.cputime.sum_exec_runtime);
-	s.user_raw_ns = BPF_CORE_READ(cgrp, bstat.cputime.utime);
-	s.system_raw_ns = BPF_CORE_READ(cgrp, bstat.cputime.stime);
-	s.level = BPF_CORE_READ(cgrp, level);
-	read_memory(cgrp, &s);
-	read_throttling(cgrp, &s);
-	walk_visited++;
-	if (bpf_map_update_elem(&cgstats, &id, &s, BPF_ANY))
+	slot = (__u32)ctx->meta->seq_num;
+	rec = bpf_map_lookup_elem(&cgstats, &slot); /* an array: inlined, no helper call */
+	if (!rec) {
 		walk_dropped++;
+		return 0;
+	}
+	/* the walked cgroup is a trusted BTF pointer: plain (CO-RE relocated) loads */
+	rec->id = cgrp->kn->id;
+	rec->s.cpu_ns = cgrp->bstat.cputime.sum_exec_runtime;
+	rec->s.user_raw_ns = cgrp->bstat.cputime.utime;
+	rec->s.system_raw_ns = cgrp->bstat.cputime.stime;
+	rec->s.level = cgrp->level;
+	rec->s.flags = 0;
+	rec->s.mem_current = rec->s.mem_peak = rec->s.mem_max = 0;
+	rec->s.oom = rec->s.oom_kill = 0;
+	rec->s.nr_periods = rec->s.nr_throttled = rec->s.throttled_ns = 0;
+	read_memory(cgrp, &rec->s);
+	read_throttling(cgrp, &rec->s);
+	walk_visited++;
 	return 0;
 }

@@ -4,9 +4,13 @@
  * its loader (agentd/bpf_cgstat.c).
  *
  * The walk (iter.s/cgroup, BPF_CGROUP_ITER_DESCENDANTS_PRE from a root the loader chooses)
- * flushes rstat once at the root, then writes one struct cgstat per visited cgroup into the
- * hash map `cgstats`, keyed by the cgroup's kernfs id (== its directory's inode number). The
- * seq output stays empty: a map has no 8-page cap, so one read() walks any number of cgroups.
+ * flushes rstat once at the root, then writes one struct cgstat_rec per visited cgroup into
+ * slot <ordinal in the walk> of the mmapable array `cgstats` (BPF_F_MMAPABLE), the cgroup's
+ * kernfs id (== its directory's inode number) inside the record. After a walk, slots
+ * 0 .. walk_visited-1 hold this walk's records, in pre-order; the loader reads them from its
+ * mapping of the array with no system call. The seq output stays empty: the array has no
+ * 8-page cap, so one read() walks any number of cgroups (up to the array's size; the rest are
+ * counted in walk_dropped).
  */
 #ifndef DROVER_BPF_CGSTAT_H
 #define DROVER_BPF_CGSTAT_H
@@ -18,7 +22,6 @@
 #define CGSTAT_F_CPU_CTRL 0x2 /* the cpu controller is enabled: nr_periods.. are valid */
 
 struct cgstat {
-	__u64 gen;            /* the walk that wrote it (the loader bumps `walk_gen` per walk) */
 	__u64 cpu_ns;         /* bstat.cputime.sum_exec_runtime: cpu.stat usage_usec * 1000 */
 	__u64 user_raw_ns;    /* bstat.cputime.utime: tick-sampled, the split of cpu_ns */
 	__u64 system_raw_ns;  /* bstat.cputime.stime */
@@ -32,6 +35,12 @@ struct cgstat {
 	__u64 throttled_ns;   /* cpu.stat throttled_usec * 1000 */
 	__u32 flags;          /* CGSTAT_F_* */
 	__u32 level;          /* depth below the cgroup2 root */
+};
+
+/* One slot of `cgstats`. */
+struct cgstat_rec {
+	__u64 id; /* the cgroup's kernfs id */
+	struct cgstat s;
 };
 
 #endif

@@ -5,16 +5,20 @@
  *   drover-bpfbench collect [--cgroups N[,N...]] [--rounds R]
  *	Creates N empty cgroups under <cgroup2>/drover-bpfbench-<pid>/, then collects CPU and
  *	memory for all of them R times each way, in the same run: (a) the BPF path (one
- *	cgroup-iterator walk into a map + bpf_map_lookup_batch, bpf/cgstat.bpf.c) and (b) the
+ *	cgroup-iterator walk into an mmapped array + the id index, bpf/cgstat.bpf.c) and (b) the
  *	cgroupfs path (open+read+parse cpu.stat and, where the memory controller is enabled,
  *	memory.current, memory.peak and memory.events of every cgroup, as cAdvisor or below
- *	read them). Prints the median and the ratio; removes the cgroups.
+ *	read them). Checks that the BPF path found every cgroup with the CPU time cgroupfs shows,
+ *	prints the medians and the ratio, then one more walk with BPF_ENABLE_STATS on: how much
+ *	of the walk is the program itself. Removes the cgroups.
  *
  *   drover-bpfbench events [--seconds S]
- *	Turns on BPF_ENABLE_STATS, loads and attaches the hot programs (runqlat's three
- *	scheduler hooks, the bind4/bind6 and device programs on a scratch cgroup), drives a
- *	scheduler-heavy load (pipe ping-pong between two processes on one CPU) plus binds and
- *	device opens, and prints run_cnt, run_time_ns and ns per event of every program.
+ *	Turns on BPF_ENABLE_STATS and attaches empty programs of the scheduler hooks' types
+ *	(bpf/floor.bpf.c: the floor) beside the agent's run-queue program in tracked mode, once
+ *	timing waits from the scheduler's own stamps and once from bpf_ktime_get_ns() stamps;
+ *	drives pipe ping-pong between two processes on one CPU inside a tracked scratch cgroup
+ *	and then outside it; then binds and device opens in that cgroup with the port and
+ *	device programs. Prints run_cnt, run_time_ns and ns per event of every program.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +40,7 @@
 #include "agentd/bpf_runqlat.h"
 #include "agentd/cgroup.h"
 #include "agentd/isolator.h"
+#include "floor.skel.h"
 #include "log.h"
 
 static uint64_t now_ns(void)
@@ -43,6 +48,14 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -141,6 +154,72 @@ static int cgroupfs_pass(struct bench_dir *d, bool mem, uint64_t *ret_sum)
 	return 0;
 }
 
+/* Every bench cgroup has a record, and its CPU time is what its cpu.stat shows. */
+static int verify_collect(struct bpf_cgstat *c, struct bench_dir *d)
+{
+	char name[32], buf[4096];
+	struct agent_task_usage u;
+	int r = bpf_cgstat_collect(c);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < d->n; i++) {
+		const struct cgstat_rec *rec;
+		uint64_t id;
+		ssize_t len;
+		int fd;
+
+		snprintf(name, sizeof(name), "c%d", i);
+		fd = openat(d->fd, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = bpf_cgroup_id_of_fd(fd, &id);
+		close(fd);
+		if (r < 0)
+			return r;
+		rec = bpf_cgstat_find(c, id);
+		snprintf(name, sizeof(name), "c%d/cpu.stat", i);
+		fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC);
+		len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (len < 0)
+			return -EIO;
+		buf[len] = '\0';
+		memset(&u, 0, sizeof(u));
+		agent_cpu_stat_parse(buf, &u);
+		if (!rec || rec->s.cpu_ns / 1000 != u.cpu_usage_usec) {
+			fprintf(stderr, "drover-bpfbench: cgroup c%d (id %llu): %s\n", i,
+				(unsigned long long)id, rec ? "CPU differs from cpu.stat" : "no record");
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/* One more walk with run-time stats on: the program's share of the walk. */
+static void walk_profile(struct bpf_cgstat *c, int n)
+{
+	uint64_t cnt0, ns0, cnt, ns;
+	struct bpf_cgstat_timing tm;
+	int stats = bpf_stats_enable();
+
+	if (stats < 0)
+		return;
+	bpf_prog_run_stats(bpf_cgstat_prog_fd(c), &cnt0, &ns0);
+	bpf_cgstat_collect(c);
+	bpf_cgstat_timing(c, &tm);
+	bpf_prog_run_stats(bpf_cgstat_prog_fd(c), &cnt, &ns);
+	close(stats);
+	printf("%7d cgroups  one walk with BPF_ENABLE_STATS: walk %.3f ms, of which the program "
+	       "%.3f ms in %llu runs (%.0f ns/cgroup; includes the stats' own clock reads), "
+	       "the iterator and seq_file %.3f ms (%.0f ns/cgroup)\n",
+	       n, tm.walk_ns / 1e6, (ns - ns0) / 1e6, (unsigned long long)(cnt - cnt0),
+	       cnt > cnt0 ? (double)(ns - ns0) / (double)(cnt - cnt0) : 0.0,
+	       ((double)tm.walk_ns - (double)(ns - ns0)) / 1e6,
+	       cnt > cnt0 ? ((double)tm.walk_ns - (double)(ns - ns0)) / (double)(cnt - cnt0) : 0.0);
+}
+
 static int bench_collect(const char *mount, int n, int rounds)
 {
 	struct bench_dir d = {.fd = -1};
@@ -148,13 +227,16 @@ static int bench_collect(const char *mount, int n, int rounds)
 	struct bpf_cgstat_timing tm;
 	uint64_t *bpf_ns = calloc((size_t)rounds, 8), *walk_ns = calloc((size_t)rounds, 8);
 	uint64_t *read_ns = calloc((size_t)rounds, 8), *fs_ns = calloc((size_t)rounds, 8);
-	uint64_t t0, sum = 0, visited = 0;
+	uint64_t *bpf_cpu = calloc((size_t)rounds, 8), *fs_cpu = calloc((size_t)rounds, 8);
+	uint64_t t0, c0, sum = 0, visited = 0;
 	char err[2048], probe[64];
 	bool mem;
 	int r;
 
-	if (!bpf_ns || !walk_ns || !read_ns || !fs_ns)
-		return -ENOMEM;
+	if (!bpf_ns || !walk_ns || !read_ns || !fs_ns || !bpf_cpu || !fs_cpu) {
+		r = -ENOMEM;
+		goto out;
+	}
 	r = make_cgroups(mount, &d, n);
 	if (r < 0) {
 		fprintf(stderr, "drover-bpfbench: cannot create %d cgroups under '%s': %s\n", n,
@@ -169,9 +251,11 @@ static int bench_collect(const char *mount, int n, int rounds)
 		goto out;
 	}
 	for (int i = 0; i < rounds; i++) {
+		c0 = cpu_ns();
 		t0 = now_ns();
 		r = bpf_cgstat_collect(c);
 		bpf_ns[i] = now_ns() - t0;
+		bpf_cpu[i] = cpu_ns() - c0;
 		if (r < 0) {
 			fprintf(stderr, "drover-bpfbench: collect: %s\n", strerror(-r));
 			goto out;
@@ -180,24 +264,35 @@ static int bench_collect(const char *mount, int n, int rounds)
 		walk_ns[i] = tm.walk_ns;
 		read_ns[i] = tm.read_ns;
 		visited = tm.visited;
+		c0 = cpu_ns();
 		t0 = now_ns();
 		r = cgroupfs_pass(&d, mem, &sum);
 		fs_ns[i] = now_ns() - t0;
+		fs_cpu[i] = cpu_ns() - c0;
 		if (r < 0) {
 			fprintf(stderr, "drover-bpfbench: cgroupfs: %s\n", strerror(-r));
 			goto out;
 		}
 	}
+	r = verify_collect(c, &d);
+	if (r < 0)
+		goto out;
 	{
 		uint64_t b = median(bpf_ns, rounds), f = median(fs_ns, rounds);
-		printf("%7d cgroups  bpf %8.3f ms (walk %.3f + batch read %.3f, %llu records)  "
+		printf("%7d cgroups  bpf %8.3f ms (walk %.3f + index %.3f, %llu records)  "
 		       "cgroupfs %8.3f ms (%s)  ratio %.1fx\n",
 		       n, b / 1e6, median(walk_ns, rounds) / 1e6, median(read_ns, rounds) / 1e6,
 		       (unsigned long long)visited, f / 1e6,
 		       mem ? "cpu.stat+memory.current+memory.peak+memory.events"
 			   : "cpu.stat only: no memory controller on this cgroup2",
 		       (double)f / (double)b);
+		b = median(bpf_cpu, rounds);
+		f = median(fs_cpu, rounds);
+		printf("%7d cgroups  CPU time of this thread (no waiting for a CPU): bpf %.3f ms  "
+		       "cgroupfs %.3f ms  ratio %.1fx\n",
+		       n, b / 1e6, f / 1e6, (double)f / (double)b);
 	}
+	walk_profile(c, n);
 	r = 0;
 out:
 	bpf_cgstat_close(c);
@@ -206,6 +301,8 @@ out:
 	free(walk_ns);
 	free(read_ns);
 	free(fs_ns);
+	free(bpf_cpu);
+	free(fs_cpu);
 	return r;
 }
 
@@ -251,31 +348,134 @@ static int ping_pong(double seconds, uint64_t *ret_rounds)
 	return 0;
 }
 
-static void print_prog(const char *name, int fd, uint64_t cnt0, uint64_t ns0)
-{
+struct prog_stat {
+	const char *name;
+	int fd;
 	uint64_t cnt, ns;
+};
 
-	if (bpf_prog_run_stats(fd, &cnt, &ns) < 0) {
-		printf("  %-22s (no stats)\n", name);
-		return;
+static void stats_mark(struct prog_stat *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (bpf_prog_run_stats(p[i].fd, &p[i].cnt, &p[i].ns) < 0)
+			p[i].cnt = p[i].ns = 0;
+}
+
+static void stats_print(const struct prog_stat *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t cnt, ns;
+
+		if (bpf_prog_run_stats(p[i].fd, &cnt, &ns) < 0) {
+			printf("  %-22s (no stats)\n", p[i].name);
+			continue;
+		}
+		cnt -= p[i].cnt;
+		ns -= p[i].ns;
+		printf("  %-22s run_cnt %10llu  run_time_ns %12llu  %6.1f ns/event\n", p[i].name,
+		       (unsigned long long)cnt, (unsigned long long)ns,
+		       cnt ? (double)ns / (double)cnt : 0.0);
 	}
-	cnt -= cnt0;
-	ns -= ns0;
-	printf("  %-22s run_cnt %10llu  run_time_ns %12llu  %6.1f ns/event\n", name,
-	       (unsigned long long)cnt, (unsigned long long)ns, cnt ? (double)ns / (double)cnt : 0.0);
+}
+
+/* Join the cgroup (cg_fd >= 0) in a child, ping-pong there; the parent waits. */
+static int ping_pong_in(int cg_fd, double seconds, uint64_t *ret_rounds)
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (cg_fd < 0)
+		return ping_pong(seconds, ret_rounds);
+	if (pipe(p) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int procs = openat(cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		uint64_t rounds = 0;
+
+		close(p[0]);
+		if (procs < 0 || write(procs, "0", 1) != 1)
+			_exit(1);
+		close(procs);
+		if (ping_pong(seconds, &rounds) < 0)
+			_exit(1);
+		if (write(p[1], &rounds, sizeof(rounds)) != sizeof(rounds))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], ret_rounds, sizeof(*ret_rounds)) != sizeof(*ret_rounds))
+		*ret_rounds = 0;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/*
+ * The agent's run-queue program (tracked mode: only the scratch cgroup has a histogram) for
+ * one way of timing the wait, with the empty floor programs attached beside it: ping-pong
+ * inside the tracked cgroup, then outside it (what every other task of the host pays).
+ */
+static int runq_phases(int cg_fd, uint64_t cgid, bool sched_info_ok, struct floor_bpf *fl,
+		       double seconds)
+{
+	struct bpf_runqlat *rq = NULL;
+	struct prog_stat ps[8];
+	const char *names[8];
+	char err[2048];
+	int fds[8], n, r;
+
+	r = bpf_runqlat_open_opts(false, sched_info_ok, &rq, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "drover-bpfbench: %s\n", err);
+		return r;
+	}
+	r = bpf_runqlat_track(rq, cgid);
+	if (r < 0)
+		goto out;
+	n = bpf_runqlat_prog_fds(rq, fds, names, 5);
+	for (int i = 0; i < n; i++)
+		ps[i] = (struct prog_stat){.name = names[i], .fd = fds[i]};
+	ps[n++] = (struct prog_stat){.name = "floor_switch (empty)",
+				     .fd = bpf_program__fd(fl->progs.floor_switch)};
+	ps[n++] = (struct prog_stat){.name = "floor_wakeup (empty)",
+				     .fd = bpf_program__fd(fl->progs.floor_wakeup)};
+	ps[n++] = (struct prog_stat){.name = "floor_switch_clock",
+				     .fd = bpf_program__fd(fl->progs.floor_switch_clock)};
+	for (int phase = 0; phase < 2; phase++) {
+		uint64_t rounds = 0;
+
+		stats_mark(ps, n);
+		r = ping_pong_in(phase == 0 ? cg_fd : -1, seconds, &rounds);
+		if (r < 0)
+			goto out;
+		printf("runqlat, wait from %s; %.1f s of pipe ping-pong on CPU 0 %s (%llu round "
+		       "trips):\n",
+		       bpf_runqlat_clock(rq), seconds,
+		       phase == 0 ? "in a tracked cgroup (a Drover task)"
+				  : "outside any tracked cgroup (any other task)",
+		       (unsigned long long)rounds);
+		stats_print(ps, n);
+	}
+out:
+	bpf_runqlat_close(rq);
+	return r;
 }
 
 static int bench_events(const char *mount, double seconds)
 {
-	struct bpf_runqlat *rq = NULL;
 	struct bpf_ports *ports = NULL;
 	struct bpf_devices *devs = NULL;
+	struct floor_bpf *fl = NULL;
 	struct bpf_port_range range = {.begin = 31000, .end = 31999};
 	char cgpath[4200], err[2048];
 	int stats_fd, cg_fd = -1, r;
-	uint64_t rounds = 0, base[8][2] = {{0}};
-	int fds[8];
+	struct prog_stat ps[8];
 	const char *names[8];
+	uint64_t cgid;
+	int fds[8];
 	int nprogs = 0;
 
 	stats_fd = bpf_stats_enable();
@@ -289,24 +489,33 @@ static int bench_events(const char *mount, double seconds)
 		fprintf(stderr, "drover-bpfbench: cgroup '%s': %s\n", cgpath, strerror(errno));
 		goto out;
 	}
-	r = bpf_runqlat_open(&rq, err, sizeof(err));
+	r = bpf_cgroup_id_of_fd(cg_fd, &cgid);
+	if (r < 0)
+		goto out;
+	fl = floor_bpf__open_and_load();
+	if (!fl || floor_bpf__attach(fl)) {
+		r = -errno;
+		fprintf(stderr, "drover-bpfbench: the floor programs: %s\n", strerror(errno));
+		goto out;
+	}
+	r = runq_phases(cg_fd, cgid, true, fl, seconds);
 	if (r == 0)
-		r = bpf_ports_open(cg_fd, &range, 1, &ports, err, sizeof(err));
+		r = runq_phases(cg_fd, cgid, false, fl, seconds);
+	if (r < 0)
+		goto out;
+
+	r = bpf_ports_open(cg_fd, &range, 1, &ports, err, sizeof(err));
 	if (r == 0)
 		r = bpf_devices_open(cg_fd, &devs, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "drover-bpfbench: %s\n", err);
 		goto out;
 	}
-	nprogs = bpf_runqlat_prog_fds(rq, fds, names, 8);
-	nprogs += bpf_ports_prog_fds(ports, fds + nprogs, names + nprogs, 8 - nprogs);
+	nprogs = bpf_ports_prog_fds(ports, fds, names, 8);
 	nprogs += bpf_devices_prog_fds(devs, fds + nprogs, names + nprogs, 8 - nprogs);
 	for (int i = 0; i < nprogs; i++)
-		bpf_prog_run_stats(fds[i], &base[i][0], &base[i][1]);
-
-	r = ping_pong(seconds, &rounds);
-	if (r < 0)
-		goto out;
+		ps[i] = (struct prog_stat){.name = names[i], .fd = fds[i]};
+	stats_mark(ps, nprogs);
 	/* binds and device opens from inside the scratch cgroup, in a child */
 	{
 		pid_t pid = fork();
@@ -332,16 +541,14 @@ static int bench_events(const char *mount, double seconds)
 		if (pid > 0)
 			waitpid(pid, &status, 0);
 	}
-	printf("events: %.1f s of pipe ping-pong on CPU 0 (%llu round trips), 100000 opens of "
-	       "/dev/null and 20000 binds in a cgroup with the device and port programs\n",
-	       seconds, (unsigned long long)rounds);
-	for (int i = 0; i < nprogs; i++)
-		print_prog(names[i], fds[i], base[i][0], base[i][1]);
+	printf("100000 opens of /dev/null and 20000 binds in a cgroup with the device and port "
+	       "programs:\n");
+	stats_print(ps, nprogs);
 	r = 0;
 out:
 	bpf_devices_close(devs);
 	bpf_ports_close(ports);
-	bpf_runqlat_close(rq);
+	floor_bpf__destroy(fl);
 	if (cg_fd >= 0)
 		close(cg_fd);
 	rmdir(cgpath);

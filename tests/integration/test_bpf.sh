@@ -3,8 +3,9 @@
 # GET_CONTAINERS carries exact CPU (equal to the leaf's cpu.stat usage_usec within 0.1 %) and
 # run-queue histograms that rise when two busy processes share one CPU; a task binds only its
 # allocated port inside the agent's range (others fail with EACCES, counted) and ports
-# outside it freely; a task cannot open or mknod a device off the allowlist. --bpf off falls
-# back to cgroupfs and says so.
+# outside it freely; a task cannot open or mknod a device off the allowlist. OOM events come
+# from the kprobe or, where it cannot attach, the mark_victim tracepoint (--bpf-oom forces
+# either). --bpf off falls back to cgroupfs and says so.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cgroup2
@@ -53,12 +54,28 @@ check enforcement-bpf-usage-source [ "$(jq -r .get_state.enforcement.bpf.usage_s
 for o in cgstat_walk cgstats runq_switch runq_hists bind4 bind6 port_allow dev dev_allow; do
 	check "pinned-$o" [ -e "$WORK/bpffs/drover/$o" ]
 done
-# OOM events need kprobe/oom_kill_process (proven in the VM tier); some kernels lack the probe
-if jq -e '.get_state.enforcement.bpf.programs | index("oomkill")' "$WORK/state.json" >/dev/null; then
-	check pinned-oom_events [ -e "$WORK/bpffs/drover/oom_events" ]
-else
-	skip oom-events "kprobe/oom_kill_process cannot attach on this kernel: $(jq -r .get_state.enforcement.bpf.why "$WORK/state.json")"
-fi
+# OOM events: kprobe/oom_kill_process, or where it cannot attach (this kind of kernel inlines
+# oom_kill_process) the raw_tp/mark_victim fallback; GET_STATE names the one in use
+src=$(jq -r '.get_state.enforcement.bpf.oom_source // ""' "$WORK/state.json")
+echo "OOM events from: ${src:-nothing}; why: $(jq -r '.get_state.enforcement.bpf.why // ""' "$WORK/state.json")"
+check oom-events-loaded jq -e '.get_state.enforcement.bpf.programs | index("oomkill")' "$WORK/state.json"
+check pinned-oom_events [ -e "$WORK/bpffs/drover/oom_events" ]
+case "$src" in
+kprobe/oom_kill_process) check pinned-oom_kill_process [ -e "$WORK/bpffs/drover/oom_kill_process" ] ;;
+raw_tp/mark_victim*)
+	check pinned-mark_victim [ -e "$WORK/bpffs/drover/mark_victim" ]
+	check oom-fallback-logged grep -q 'OOM events: kprobe unavailable' "$WORK/agent.log"
+	;;
+*) check oom-source-known false ;;
+esac
+
+# the fallback's pid-only variant (older 6.1 kernels), run with BPF_PROG_TEST_RUN: no OOM needed
+mkdir "$CGMOUNT/$CGROOT/oomtp-$$"
+"$DROVER_BUILD/tests/vm/helpers/bpf_check" oom-tp-run "$CGMOUNT/$CGROOT/oomtp-$$" >"$WORK/oomtp.out" 2>&1
+rc=$?
+cat "$WORK/oomtp.out"
+check oom-tracepoint-test-run [ $rc -eq 0 ]
+rmdir "$CGMOUNT/$CGROOT/oomtp-$$"
 
 # ---- exact CPU: 2 s of spinning, then idle; the sample equals the leaf's cpu.stat
 $D task run --name busy -- "$TRY burn 2; sleep 4" >"$WORK/busy.out" 2>&1 &
@@ -111,9 +128,27 @@ check dev-kmsg-eperm [ $? -eq 1 ]
 $D task run -- "$TRY mknod ./mem 1 1" >/dev/null 2>&1
 check dev-mknod-eperm [ $? -eq 1 ]
 
-# ---- --bpf off: cgroupfs, and REGISTER says why
+# ---- --bpf-oom: the tracepoint when asked for; the kprobe when asked for, or nothing
 kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 check unpinned-at-exit [ ! -e "$WORK/bpffs/drover/cgstat_walk" ]
+start_agent --bpf-oom tracepoint || { echo "agent did not come back"; exit 1; }
+src=$(agent_call GET_STATE | jq -r '.get_state.enforcement.bpf.oom_source // ""')
+echo "--bpf-oom tracepoint: $src"
+check bpf-oom-tracepoint expr "$src" : 'raw_tp/mark_victim (victim [a-z]*)$' >/dev/null
+check bpf-oom-tracepoint-pinned [ -e "$WORK/bpffs/drover/mark_victim" ]
+kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+start_agent --bpf-oom kprobe || { echo "agent did not come back"; exit 1; }
+agent_call GET_STATE >"$WORK/state3.json"
+src=$(jq -r '.get_state.enforcement.bpf.oom_source // ""' "$WORK/state3.json")
+echo "--bpf-oom kprobe: ${src:-nothing}"
+if [ -n "$src" ]; then
+	check bpf-oom-kprobe [ "$src" = kprobe/oom_kill_process ]
+else # no fallback when the kprobe is asked for: OOM events are off, and why says so
+	check bpf-oom-kprobe-no-fallback jq -e '.get_state.enforcement.bpf.why | test("OOM events: oomkill: attach kprobe/oom_kill_process")' "$WORK/state3.json"
+fi
+kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+
+# ---- --bpf off: cgroupfs, and REGISTER says why
 start_agent --bpf off || { echo "agent did not come back"; exit 1; }
 agent_call GET_STATE >"$WORK/state2.json"
 check bpf-off-reported [ "$(jq -r .get_state.enforcement.bpf.enabled "$WORK/state2.json")" = false ]

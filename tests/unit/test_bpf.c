@@ -114,6 +114,28 @@ static void test_oom_format(void **state)
 	assert_string_equal(buf, "OOM killed: pid 123 (python) by the system OOM killer");
 }
 
+/* From the mark_victim tracepoint: the same text where a limited memcg was found, and no
+ * claim about the system OOM killer where none was. */
+static void test_oom_format_tracepoint(void **state)
+{
+	struct oom_event e;
+	char buf[256];
+
+	memset(&e, 0, sizeof(e));
+	e.pid = 77;
+	strcpy(e.comm, "memhog");
+	e.flags = OOM_F_TRACEPOINT | OOM_F_MEMCG_GUESS;
+	e.memcg_cgid = 9;
+	e.memcg_usage = 32ULL << 20;
+	e.memcg_limit = 32ULL << 20;
+	bpf_oomkill_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "OOM killed: pid 77 (memhog) at 32 MiB, limit 32 MiB");
+	e.flags = OOM_F_TRACEPOINT;
+	e.memcg_cgid = 0;
+	bpf_oomkill_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "OOM killed: pid 77 (memhog)");
+}
+
 static void test_device_rules(void **state)
 {
 	uint32_t major, minor, acc;
@@ -142,7 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quantile_empty),  cmocka_unit_test(test_quantile_buckets),
 		cmocka_unit_test(test_delta_and_reset), cmocka_unit_test(test_cpu_split),
-		cmocka_unit_test(test_oom_format),      cmocka_unit_test(test_device_rules),
+		cmocka_unit_test(test_oom_format),      cmocka_unit_test(test_oom_format_tracepoint),      cmocka_unit_test(test_device_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

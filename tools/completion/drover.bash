@@ -130,6 +130,7 @@ _drover_daemon() {
 	--enforce) COMPREPLY=($(compgen -W "strict best-effort" -- "$cur")); return ;;
 	--recover) COMPREPLY=($(compgen -W "reconnect cleanup" -- "$cur")); return ;;
 	--bpf) COMPREPLY=($(compgen -W "auto off" -- "$cur")); return ;;
+	--bpf-oom) COMPREPLY=($(compgen -W "auto kprobe tracepoint" -- "$cur")); return ;;
 	--log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
 	--work-dir | --bpf-pin-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--roles) COMPREPLY=($(compgen -f -- "$cur")); return ;;

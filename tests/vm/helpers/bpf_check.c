@@ -9,6 +9,13 @@
  *                                 memory.events oom_kill (the cgroup must be idle)
  *   bpf_check oom CGROUP CMD...   run CMD in CGROUP; an OOM-kill ring-buffer event must name
  *                                 CMD's pid and CGROUP, and its text is printed
+ *                                 (kprobe/oom_kill_process)
+ *   bpf_check oom-tp CGROUP CMD...  the same through raw_tp/mark_victim, its argument's type
+ *                                 (task or pid) read from kernel BTF as the agent does
+ *   bpf_check oom-tp-run CGROUP   no OOM needed: BPF_PROG_TEST_RUN of raw_tp/mark_victim as it
+ *                                 runs on kernels whose tracepoint passes a pid, from a child
+ *                                 in CGROUP: with the child's own pid the event names it, its
+ *                                 comm and CGROUP; with pid 1 it is marked pid-only
  *   bpf_check ports CGROUP        bind4/bind6 on CGROUP, range 31000-31009, 31005 allowed:
  *                                 31005 binds, 31006 fails with EACCES (v4 and v6), 40000
  *                                 and port 0 bind, the denial counter says 2 (1 without v6)
@@ -27,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -66,6 +74,31 @@ static bool has_func(const char *name)
 	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
 	btf__free(btf);
 	return found;
+}
+
+/* raw_tp/mark_victim's first argument is a pointer (struct task_struct *), not an int pid */
+static int mark_victim_has_task(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, r = -1;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, btf__resolve_type(btf, (__u32)id)) : NULL;
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (t && btf_is_func_proto(t) && btf_vlen(t) >= 2) {
+		t = btf__type_by_id(btf, btf__resolve_type(btf, btf_params(t)[1].type));
+		r = t && btf_is_ptr(t);
+	}
+	btf__free(btf);
+	return r;
+}
+
+static void prctl_comm(const char *name)
+{
+	prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
 static int open_cgroup(const char *path, uint64_t *ret_id)
@@ -137,7 +170,9 @@ static int check_cgstat(const char *path)
 	union bpf_iter_link_info linfo;
 	struct cgstat_bpf *skel;
 	struct bpf_link *link = NULL;
+	struct cgstat_rec rec;
 	struct cgstat s;
+	uint32_t slot;
 	uint64_t id, v;
 	char buf[64];
 	int cg, fd, bad = 0, r = 1;
@@ -165,17 +200,23 @@ static int check_cgstat(const char *path)
 		fprintf(stderr, "bpf_check: attach iterator: %s\n", strerror(errno));
 		goto out;
 	}
-	skel->bss->walk_gen = 1;
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		goto out;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	close(fd);
-	if (bpf_map__lookup_elem(skel->maps.cgstats, &id, sizeof(id), &s, sizeof(s), 0)) {
+	/* the walk wrote slots 0 .. walk_visited-1, each naming its cgroup */
+	for (slot = 0; slot < skel->bss->walk_visited; slot++) {
+		if (bpf_map__lookup_elem(skel->maps.cgstats, &slot, sizeof(slot), &rec, sizeof(rec),
+					 0) == 0 && rec.id == id)
+			break;
+	}
+	if (slot == skel->bss->walk_visited) {
 		fprintf(stderr, "bpf_check: no record for cgroup %llu\n", (unsigned long long)id);
 		goto out;
 	}
+	s = rec.s;
 	say("walked %llu cgroups\n", (unsigned long long)skel->bss->walk_visited);
 	if (read_value(path, "cpu.stat", "usage_usec", &v) == 0) {
 		say("cpu: bpf %llu ns, cpu.stat usage_usec %llu\n", (unsigned long long)s.cpu_ns,
@@ -243,9 +284,9 @@ static int on_oom(void *ctx, void *data, size_t size)
 	struct oom_ctx *c = ctx;
 	const struct oom_event *e = data;
 
-	say("event: pid %u (%.16s) cgroup %llu, memcg %llu at %llu bytes, limit %llu\n", e->pid,
-	    e->comm, (unsigned long long)e->victim_cgid, (unsigned long long)e->memcg_cgid,
-	    (unsigned long long)e->memcg_usage, (unsigned long long)e->memcg_limit);
+	say("event: pid %u (%.16s) cgroup %llu, memcg %llu at %llu bytes, limit %llu, flags %#x\n",
+	    e->pid, e->comm, (unsigned long long)e->victim_cgid, (unsigned long long)e->memcg_cgid,
+	    (unsigned long long)e->memcg_usage, (unsigned long long)e->memcg_limit, e->flags);
 	if (e->victim_cgid == c->cgid && (pid_t)e->pid == c->pid) {
 		say("OOM killed: pid %u (%.16s) at %llu MiB, limit %llu MiB\n", e->pid, e->comm,
 		    (unsigned long long)((e->memcg_usage + (1 << 19)) >> 20),
@@ -255,7 +296,7 @@ static int on_oom(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int check_oom(const char *path, char **cmd)
+static int check_oom(const char *path, char **cmd, bool tp)
 {
 	struct oom_ctx c = {0};
 	struct oomkill_bpf *skel;
@@ -269,8 +310,22 @@ static int check_oom(const char *path, char **cmd)
 	if (!skel)
 		return 1;
 	skel->rodata->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (tp) {
+		int has_task = mark_victim_has_task();
+
+		if (has_task < 0) {
+			fprintf(stderr, "bpf_check: no btf_trace_mark_victim in kernel BTF\n");
+			goto out;
+		}
+		skel->rodata->mark_victim_has_task = has_task;
+		say("raw_tp/mark_victim: the first argument is %s\n",
+		    has_task ? "the victim task" : "the victim pid");
+	}
+	bpf_program__set_autoload(tp ? skel->progs.oom_kill_process : skel->progs.mark_victim,
+				  false);
 	if (oomkill_bpf__load(skel) || oomkill_bpf__attach(skel)) {
-		fprintf(stderr, "bpf_check: oomkill load/attach failed\n");
+		fprintf(stderr, "bpf_check: oomkill (%s) load/attach failed\n",
+			tp ? "raw_tp/mark_victim" : "kprobe/oom_kill_process");
 		goto out;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.oom_events), on_oom, &c, NULL);
@@ -293,6 +348,105 @@ static int check_oom(const char *path, char **cmd)
 		fprintf(stderr, "bpf_check: FAIL no OOM event for pid %d in cgroup %llu\n", c.pid,
 			(unsigned long long)c.cgid);
 	r = c.seen ? 0 : 1;
+out:
+	ring_buffer__free(rb);
+	oomkill_bpf__destroy(skel);
+	close(cg);
+	return r;
+}
+
+struct tp_run_ctx {
+	struct oom_event e[4];
+	int n;
+};
+
+static int on_tp_event(void *ctx, void *data, size_t size)
+{
+	struct tp_run_ctx *c = ctx;
+
+	if (c->n < 4)
+		memcpy(&c->e[c->n++], data, size < sizeof(c->e[0]) ? size : sizeof(c->e[0]));
+	return 0;
+}
+
+/* In the child: test-run the program with args[0] = pid, twice: self, then 1. */
+static int tp_run_child(int prog_fd)
+{
+	__u64 args[2] = {(uint64_t)getpid(), 0};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+
+	prctl_comm("oomtp-self");
+	if (bpf_prog_test_run_opts(prog_fd, &opts) < 0)
+		return 2;
+	args[0] = 1;
+	if (bpf_prog_test_run_opts(prog_fd, &opts) < 0)
+		return 3;
+	return 0;
+}
+
+static int check_oom_tp_run(const char *path)
+{
+	struct tp_run_ctx c = {0};
+	struct oomkill_bpf *skel;
+	struct ring_buffer *rb = NULL;
+	uint64_t cgid;
+	int cg, status, r = 1;
+	pid_t pid;
+
+	cg = open_cgroup(path, &cgid);
+	if (cg < 0)
+		return 1;
+	skel = oomkill_bpf__open();
+	if (!skel)
+		return 1;
+	skel->rodata->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	skel->rodata->mark_victim_has_task = false;
+	bpf_program__set_autoload(skel->progs.oom_kill_process, false);
+	if (oomkill_bpf__load(skel)) {
+		fprintf(stderr, "bpf_check: mark_victim load failed\n");
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.oom_events), on_tp_event, &c, NULL);
+	if (!rb)
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		int procs = openat(cg, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+		if (procs < 0 || write(procs, "0", 1) != 1)
+			_exit(126);
+		_exit(tp_run_child(bpf_program__fd(skel->progs.mark_victim)));
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bpf_check: test run failed in the child (status %#x): %s\n", status,
+			WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 3
+				? "BPF_PROG_TEST_RUN refused"
+				: "cannot join the cgroup");
+		goto out;
+	}
+	ring_buffer__consume(rb);
+	for (int i = 0; i < c.n; i++)
+		say("event %d: pid %u (%.16s) cgroup %llu flags %#x\n", i, c.e[i].pid, c.e[i].comm,
+		    (unsigned long long)c.e[i].victim_cgid, c.e[i].flags);
+	if (c.n != 2) {
+		fprintf(stderr, "bpf_check: FAIL %d events, want 2\n", c.n);
+		goto out;
+	}
+	if (c.e[0].pid != (uint32_t)pid || strcmp(c.e[0].comm, "oomtp-self") ||
+	    c.e[0].victim_cgid != cgid || (c.e[0].flags & OOM_F_PID_ONLY) ||
+	    !(c.e[0].flags & OOM_F_TRACEPOINT)) {
+		fprintf(stderr, "bpf_check: FAIL the self event does not name pid %d, "
+				"'oomtp-self' and cgroup %llu\n",
+			pid, (unsigned long long)cgid);
+		goto out;
+	}
+	if (c.e[1].pid != 1 || !(c.e[1].flags & OOM_F_PID_ONLY) || c.e[1].victim_cgid) {
+		fprintf(stderr, "bpf_check: FAIL the pid-1 event is not pid-only\n");
+		goto out;
+	}
+	say("mark_victim (pid argument): the victim named from the current task, others pid-only\n");
+	r = 0;
 out:
 	ring_buffer__free(rb);
 	oomkill_bpf__destroy(skel);
@@ -471,12 +625,16 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "cgstat") == 0)
 		r = check_cgstat(argv[2]);
 	else if (argc >= 4 && strcmp(argv[1], "oom") == 0)
-		r = check_oom(argv[2], argv + 3);
+		r = check_oom(argv[2], argv + 3, false);
+	else if (argc == 3 && strcmp(argv[1], "oom-tp-run") == 0)
+		r = check_oom_tp_run(argv[2]);
+	else if (argc >= 4 && strcmp(argv[1], "oom-tp") == 0)
+		r = check_oom(argv[2], argv + 3, true);
 	else if (argc == 3 && strcmp(argv[1], "ports") == 0)
 		r = check_ports(argv[2]);
 	else if (argc == 3 && strcmp(argv[1], "dev") == 0)
 		r = check_dev(argv[2]);
 	else
-		fprintf(stderr, "usage: bpf_check cgstat|ports|dev CGROUP | oom CGROUP CMD...\n");
+		fprintf(stderr, "usage: bpf_check cgstat|ports|dev CGROUP | oom|oom-tp CGROUP CMD... | oom-tp-run CGROUP\n");
 	return r;
 }

@@ -7,10 +7,18 @@
  * and checks that runq_hists holds a histogram for our cgroup with non-zero counts whose
  * buckets add up to its count. Exit 0 when all of that holds, 1 otherwise.
  *
- *   runqlat_check [-v] [-n ROUNDS]
+ * With -s, the waits are timed from the scheduler's own stamps (use_sched_info, as the agent
+ * does where the kernel has them; exit 3 when it has not) and their sum must equal what the
+ * kernel adds to schedstat's run_delay of the processes over the same run, while a third
+ * process keeps moving the child between CPU 0 and 1 (waits split by migrations) (within our own
+ * waits while the map was read, which fall on one side of a window edge only, + 2 % + 0.5 ms).
+ *
+ *   runqlat_check [-v] [-s] [-n ROUNDS]
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,12 +29,74 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "runqlat.h"
 #include "runqlat.skel.h"
 
 static bool verbose;
+/* -s: waits over the run from schedstat (run_delay of both processes), for the comparison */
+static bool sched_info;
+static uint64_t schedstat_ns, bpf_window_ns;
+/* our own waits while reading the map at either end: they fall into one window, not both */
+static uint64_t slack_ns;
+static struct runqlat_bpf *g_skel;
+static uint64_t g_cgid;
+
+/* total_ns of our cgroup's histogram now (0 before its first wait) */
+static uint64_t bpf_total(void)
+{
+	struct runq_hist h;
+
+	if (bpf_map__lookup_elem(g_skel->maps.runq_hists, &g_cgid, sizeof(g_cgid), &h, sizeof(h),
+				 0))
+		return 0;
+	return h.total_ns;
+}
+
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (unsigned i = 0; t && i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, m[i].name_off), member) == 0)
+			return true;
+	return false;
+}
+
+/* The kernel has sched_info.last_queued and cfs_rq->rq in BTF (what the agent probes). */
+static bool kernel_has_sched_info(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool r;
+
+	if (!btf)
+		return false;
+	r = has_member(btf, "sched_info", "last_queued") &&
+	    has_member(btf, "sched_entity", "cfs_rq") && has_member(btf, "cfs_rq", "rq");
+	btf__free(btf);
+	return r;
+}
+
+/* run_delay (ns waiting on a run queue) of a task: /proc/PID/schedstat's second field. */
+static uint64_t run_delay(pid_t pid)
+{
+	unsigned long long run = 0, wait = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+		wait = 0;
+	fclose(f);
+	return wait;
+}
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -107,13 +177,44 @@ static int cgroup_id(const char *path, uint64_t *ret_id)
 	return 0;
 }
 
+/* Until killed: move `pid` between CPU 0 and CPU 1, so that it is often migrated while it
+ * waits on a run queue (the kernel then books its wait in parts). */
+static void mover(pid_t pid)
+{
+	cpu_set_t set;
+
+	for (int cpu = 0;; cpu ^= 1) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(pid, sizeof(set), &set);
+		sched_yield();
+	}
+}
+
+/* Snapshot at either end of the window: schedstat of us (and the dead children), the map. */
+static void window_edge(int sign, pid_t child, pid_t mov)
+{
+	uint64_t before = run_delay(getpid()), others = 0;
+
+	if (child > 0)
+		others += run_delay(child);
+	if (mov > 0)
+		others += run_delay(mov);
+	schedstat_ns += sign > 0 ? before + others : -before;
+	bpf_window_ns += sign > 0 ? bpf_total() : -bpf_total();
+	slack_ns += run_delay(getpid()) - before;
+}
+
 /* Parent and child pass a byte back and forth ROUNDS times: wakeups and switches galore. */
 static int ping_pong(int rounds)
 {
 	int to_child[2], to_parent[2], status, i;
+	pid_t pid, mov = -1;
+	siginfo_t si;
 	char c = 'x';
-	pid_t pid;
 
+	if (sched_info) /* before the forks: all of the children's waits fall in the window */
+		window_edge(-1, -1, -1);
 	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(to_parent, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
@@ -129,6 +230,11 @@ static int ping_pong(int rounds)
 				_exit(1);
 		}
 	}
+	if (sched_info && sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+		mov = fork();
+		if (mov == 0)
+			mover(pid);
+	}
 	close(to_child[0]);
 	close(to_parent[1]);
 	for (i = 0; i < rounds; i++) {
@@ -137,6 +243,17 @@ static int ping_pong(int rounds)
 	}
 	close(to_child[1]);
 	close(to_parent[0]);
+	if (mov > 0) {
+		kill(mov, SIGKILL);
+		waitid(P_PID, mov, &si, WEXITED | WNOWAIT);
+	}
+	if (sched_info) { /* the children's whole lives, read while they are zombies */
+		if (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0)
+			return -errno;
+		window_edge(1, pid, mov);
+	}
+	if (mov > 0)
+		waitpid(mov, NULL, 0);
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (i < rounds || !WIFEXITED(status) || WEXITSTATUS(status))
@@ -180,6 +297,20 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 			(unsigned long long)h.count, (unsigned long long)sum);
 		return -EINVAL;
 	}
+	if (sched_info) {
+		uint64_t d = bpf_window_ns > schedstat_ns ? bpf_window_ns - schedstat_ns
+							  : schedstat_ns - bpf_window_ns;
+
+		printf("runqlat_check: waits over the ping-pong: %llu ns from BPF, %llu ns from "
+		       "schedstat run_delay (our waits while reading the map: %llu ns)\n",
+		       (unsigned long long)bpf_window_ns, (unsigned long long)schedstat_ns,
+		       (unsigned long long)slack_ns);
+		if (d > slack_ns + schedstat_ns / 50 + 500000) {
+			fprintf(stderr, "runqlat_check: BPF and schedstat differ by %llu ns\n",
+				(unsigned long long)d);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -190,8 +321,11 @@ int main(int argc, char **argv)
 	int rounds = 2000, opt, r;
 	uint64_t cgid = 0;
 
-	while ((opt = getopt(argc, argv, "vn:")) != -1) {
+	while ((opt = getopt(argc, argv, "vsn:")) != -1) {
 		switch (opt) {
+		case 's':
+			sched_info = true;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -199,7 +333,7 @@ int main(int argc, char **argv)
 			rounds = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: runqlat_check [-v] [-n ROUNDS]\n");
+			fprintf(stderr, "usage: runqlat_check [-v] [-s] [-n ROUNDS]\n");
 			return 1;
 		}
 	}
@@ -224,11 +358,30 @@ int main(int argc, char **argv)
 	}
 	printf("runqlat_check: running in '%s', cgroup id %llu\n", path, (unsigned long long)cgid);
 
-	skel = runqlat_bpf__open_and_load();
+	if (sched_info && !kernel_has_sched_info()) {
+		printf("runqlat_check: no sched_info.last_queued or cfs_rq->rq in kernel BTF\n");
+		return 3;
+	}
+	skel = runqlat_bpf__open();
 	if (!skel) {
-		fprintf(stderr, "runqlat_check: open and load: %s\n", strerror(errno));
+		fprintf(stderr, "runqlat_check: open: %s\n", strerror(errno));
 		return 1;
 	}
+	skel->rodata->use_sched_info = sched_info;
+	if (sched_info) {
+		bpf_program__set_autoload(skel->progs.runq_wakeup, false);
+		bpf_program__set_autoload(skel->progs.runq_wakeup_new, false);
+	}
+	g_skel = skel;
+	g_cgid = cgid;
+	r = runqlat_bpf__load(skel);
+	if (r) {
+		fprintf(stderr, "runqlat_check: load: %s\n", strerror(-r));
+		goto out_destroy_skel;
+	}
+	printf("runqlat_check: waits timed from %s\n",
+	       sched_info ? "the scheduler's stamps (sched_info.last_queued, rq->clock)"
+			  : "bpf_ktime_get_ns() stamps in task storage");
 	r = runqlat_bpf__attach(skel);
 	if (r) {
 		fprintf(stderr, "runqlat_check: attach: %s\n", strerror(-r));
