@@ -68,7 +68,8 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');";
 
-struct registry {
+struct sqlite_registry {
+	struct registry base; /* first: the backend table */
 	sqlite3 *db;
 	sqlite3_stmt *st[_ST_MAX];
 	bool in_tx;
@@ -78,12 +79,12 @@ struct registry {
 	int64_t next_seq;
 };
 
-const char *registry_error(const struct registry *r)
+static const char *sqlite_error(const struct sqlite_registry *r)
 {
 	return r && r->db ? sqlite3_errmsg(r->db) : "out of memory";
 }
 
-/* SQLite result codes to -errno (the message stays in registry_error()). */
+/* SQLite result codes to -errno (the message stays in sqlite_error()). */
 static int sql_errno(int rc)
 {
 	switch (rc & 0xff) {
@@ -108,14 +109,14 @@ static int sql_errno(int rc)
 	}
 }
 
-static int exec(struct registry *r, const char *sql)
+static int exec(struct sqlite_registry *r, const char *sql)
 {
 	int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : sql_errno(rc);
 }
 
-static int64_t query_int(struct registry *r, const char *sql)
+static int64_t query_int(struct sqlite_registry *r, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
@@ -126,12 +127,15 @@ static int64_t query_int(struct registry *r, const char *sql)
 	return v;
 }
 
-void registry_close(struct registry *r)
+static int sqlite_commit(struct sqlite_registry *r);
+static const struct registry_backend sqlite_backend;
+
+static void sqlite_close(struct sqlite_registry *r)
 {
 	if (!r)
 		return;
 	if (r->in_tx)
-		registry_commit(r);
+		sqlite_commit(r);
 	for (int i = 0; i < _ST_MAX; i++)
 		sqlite3_finalize(r->st[i]);
 	sqlite3_close(r->db);
@@ -141,13 +145,14 @@ void registry_close(struct registry *r)
 int registry_open(const char *path, unsigned history, struct registry **ret, char *err,
 		  size_t errlen)
 {
-	struct registry *r = calloc(1, sizeof(*r));
+	struct sqlite_registry *r = calloc(1, sizeof(*r));
 	int rc, e;
 
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	r->base.backend = &sqlite_backend;
 	r->history = history;
 	rc = sqlite3_open_v2(path, &r->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -161,7 +166,7 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 	}
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") != SCHEMA_VERSION) {
 		snprintf(err, errlen, "'%s' has an unknown schema version", path);
-		registry_close(r);
+		sqlite_close(r);
 		return -EBADMSG;
 	}
 	for (int i = 0; i < _ST_MAX; i++) {
@@ -172,18 +177,18 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 	}
 	r->completed = query_int(r, "SELECT count(*) FROM tasks WHERE completed = 1");
 	r->next_seq = query_int(r, "SELECT coalesce(max(seq), 0) FROM tasks") + 1;
-	*ret = r;
+	*ret = &r->base;
 	return 0;
 fail:
-	snprintf(err, errlen, "%s: %s", path, registry_error(r));
+	snprintf(err, errlen, "%s: %s", path, sqlite_error(r));
 	e = sql_errno(rc ? rc : SQLITE_ERROR);
-	registry_close(r);
+	sqlite_close(r);
 	return e;
 }
 
 /* ---------------------------------------------------------------- writes */
 
-static int begin(struct registry *r)
+static int begin(struct sqlite_registry *r)
 {
 	int rc;
 
@@ -198,7 +203,7 @@ static int begin(struct registry *r)
 }
 
 /* Run a bound statement inside the open transaction. */
-static int run(struct registry *r, sqlite3_stmt *s)
+static int run(struct sqlite_registry *r, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
@@ -234,7 +239,7 @@ static int bind_json(sqlite3_stmt *s, int i, json_t *j)
 	return 0;
 }
 
-int registry_put_weight(struct registry *r, const char *role, double weight)
+static int sqlite_put_weight(struct sqlite_registry *r, const char *role, double weight)
 {
 	sqlite3_stmt *s = r->st[ST_PUT_WEIGHT];
 	int e = begin(r);
@@ -246,7 +251,7 @@ int registry_put_weight(struct registry *r, const char *role, double weight)
 	return run(r, s);
 }
 
-int registry_put_agent(struct registry *r, const struct registry_agent *a)
+static int sqlite_put_agent(struct sqlite_registry *r, const struct registry_agent *a)
 {
 	sqlite3_stmt *s = r->st[ST_PUT_AGENT];
 	int e = begin(r);
@@ -269,7 +274,7 @@ int registry_put_agent(struct registry *r, const struct registry_agent *a)
 	return run(r, s);
 }
 
-int registry_put_framework(struct registry *r, const struct registry_framework *fw)
+static int sqlite_put_framework(struct sqlite_registry *r, const struct registry_framework *fw)
 {
 	sqlite3_stmt *s = r->st[ST_PUT_FRAMEWORK];
 	int e = begin(r);
@@ -292,7 +297,7 @@ int registry_put_framework(struct registry *r, const struct registry_framework *
 	return run(r, s);
 }
 
-int registry_remove_framework(struct registry *r, const char *id)
+static int sqlite_remove_framework(struct sqlite_registry *r, const char *id)
 {
 	sqlite3_stmt *s;
 	int e = begin(r);
@@ -311,7 +316,7 @@ int registry_remove_framework(struct registry *r, const char *id)
 	return run(r, s);
 }
 
-int registry_put_task(struct registry *r, const struct registry_task *t)
+static int sqlite_put_task(struct sqlite_registry *r, const struct registry_task *t)
 {
 	sqlite3_stmt *s = r->st[ST_PUT_TASK];
 	int e = begin(r);
@@ -339,7 +344,7 @@ int registry_put_task(struct registry *r, const struct registry_task *t)
 	return e;
 }
 
-int registry_commit(struct registry *r)
+static int sqlite_commit(struct sqlite_registry *r)
 {
 	int rc, e = 0;
 
@@ -363,7 +368,7 @@ int registry_commit(struct registry *r)
 	return e;
 }
 
-unsigned registry_pending(const struct registry *r)
+static unsigned sqlite_pending(const struct sqlite_registry *r)
 {
 	return r->pending;
 }
@@ -390,7 +395,7 @@ static int step_row(sqlite3_stmt *s)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+static int sqlite_load(struct sqlite_registry *r, const struct registry_ops *ops, void *opaque)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, e = 0;
@@ -466,3 +471,71 @@ int registry_load(struct registry *r, const struct registry_ops *ops, void *opaq
 		return e < 0 ? e : sql_errno(rc);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- the backend table */
+
+#define S(r) ((struct sqlite_registry *)(r))
+
+static void op_close(struct registry *r)
+{
+	sqlite_close(S(r));
+}
+
+static const char *op_error(const struct registry *r)
+{
+	return sqlite_error((const struct sqlite_registry *)r);
+}
+
+static int op_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+{
+	return sqlite_load(S(r), ops, opaque);
+}
+
+static int op_put_weight(struct registry *r, const char *role, double weight)
+{
+	return sqlite_put_weight(S(r), role, weight);
+}
+
+static int op_put_agent(struct registry *r, const struct registry_agent *a)
+{
+	return sqlite_put_agent(S(r), a);
+}
+
+static int op_put_framework(struct registry *r, const struct registry_framework *fw)
+{
+	return sqlite_put_framework(S(r), fw);
+}
+
+static int op_remove_framework(struct registry *r, const char *id)
+{
+	return sqlite_remove_framework(S(r), id);
+}
+
+static int op_put_task(struct registry *r, const struct registry_task *t)
+{
+	return sqlite_put_task(S(r), t);
+}
+
+static int op_commit(struct registry *r)
+{
+	return sqlite_commit(S(r));
+}
+
+static unsigned op_pending(const struct registry *r)
+{
+	return sqlite_pending((const struct sqlite_registry *)r);
+}
+
+static const struct registry_backend sqlite_backend = {
+	.name = "sqlite",
+	.close = op_close,
+	.error = op_error,
+	.load = op_load,
+	.put_weight = op_put_weight,
+	.put_agent = op_put_agent,
+	.put_framework = op_put_framework,
+	.remove_framework = op_remove_framework,
+	.put_task = op_put_task,
+	.commit = op_commit,
+	.pending = op_pending,
+};
