@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
-#include <zookeeper/zookeeper.h>
 
 #include "util.h"
 #include "zk.h"

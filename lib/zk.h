@@ -15,6 +15,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+/* the synchronous API of the multi-threaded client */
+#ifndef THREADED
+#define THREADED
+#endif
+#include <zookeeper/zookeeper.h>
 
 #define ZK_MEMBER_PREFIX "member_"
 

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "main.h"
+#include "zk.h"
 
 /* Set while a caller can do without the answer: errors are not printed. */
 static bool quiet;
@@ -31,8 +32,27 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+const char *api_leader(const char *hostport, bool fresh)
+{
+	static char *cached;
+	char err[512], *addr;
+
+	if (!zk_url_is(hostport))
+		return hostport;
+	if (cached && !fresh)
+		return cached;
+	if (zk_leader_resolve(hostport, 15000, &addr, err, sizeof(err)) < 0) {
+		api_err("%s", err);
+		return cached ? cached : hostport;
+	}
+	free(cached);
+	cached = addr;
+	return cached;
+}
+
 void api_url(const char *hostport, const char *path, char *buf, size_t len)
 {
+	hostport = api_leader(hostport, false);
 	if (strncmp(hostport, "http://", 7) == 0 || strncmp(hostport, "https://", 8) == 0)
 		snprintf(buf, len, "%s%s", hostport, path);
 	else
