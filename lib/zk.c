@@ -226,6 +226,15 @@ static int watch_connect(struct zk_watch *w)
 	return w->zh ? 0 : -(errno ? errno : EINVAL);
 }
 
+static bool log_quiet;
+
+void zk_client_log_quiet(bool quiet)
+{
+	log_quiet = quiet;
+	/* level 0 turns the client's log off */
+	zoo_set_debug_level(quiet ? (ZooLogLevel)0 : ZOO_LOG_LEVEL_ERROR);
+}
+
 int zk_watch_new(const char *url, int session_timeout_ms, void (*changed)(void *data),
 		 void *data, struct zk_watch **ret, char *err, size_t errlen)
 {
@@ -246,7 +255,7 @@ int zk_watch_new(const char *url, int session_timeout_ms, void (*changed)(void *
 	w->data = data;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+	zk_client_log_quiet(log_quiet);
 	r = watch_connect(w);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot start a ZooKeeper session with '%s': %s", w->hosts,

@@ -55,6 +55,12 @@ char *zk_watch_leader(struct zk_watch *w);
 /* Block until a leader is known (its address in *ret, malloc'd) or timeout: -ETIMEDOUT. */
 int zk_watch_wait(struct zk_watch *w, int timeout_ms, char **ret);
 
+/*
+ * The ZooKeeper client's own log (stderr, errors only, e.g. every failed connection attempt):
+ * quiet turns it off (the CLI), else errors only (the daemons).
+ */
+void zk_client_log_quiet(bool quiet);
+
 /* Blocking: the current leader of url within timeout_ms (for one-shot commands). */
 int zk_leader_resolve(const char *url, int timeout_ms, char **ret, char *err, size_t errlen);
 

@@ -304,7 +304,7 @@ int master_leader_start(struct master *m)
 			 &l->watch, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "%s", err);
-	zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+	zk_client_log_quiet(false);
 	l->zh = zookeeper_init(l->hosts, on_zk_event,
 			       (int)(m->flags->zk_session_timeout_ns / 1000000), NULL, m, 0);
 	if (!l->zh)

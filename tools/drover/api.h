@@ -11,6 +11,7 @@
  * fresh asks again); anything else as it is.
  */
 const char *api_leader(const char *hostport, bool fresh);
+/* (NULL when no leader is found: the error is printed.) */
 /* "host:port", a URL or zk://..., plus path, as a URL. */
 void api_url(const char *hostport, const char *path, char *buf, size_t len);
 /* POST req as JSON; the parsed 2xx answer, or NULL after printing the error. */

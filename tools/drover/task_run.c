@@ -414,6 +414,11 @@ static void on_resubscribe(struct loop *l, struct loop_timer *t, void *data)
 
 	loop_timer_stop(t);
 	api_url(api_leader(master_url, true), "/api/v1/scheduler", r->url, sizeof(r->url));
+	if (!r->url[0] && now_mono_ns() - r->lost_ns < RESUBSCRIBE_FOR_NS) {
+		json_decref(sub);
+		loop_timer_set(t, 1000000000, 0); /* no leader yet: look again */
+		return;
+	}
 	json_object_set_new(fi, "id", wire_id(r->fw_id));
 	s = json_dumps(sub, JSON_COMPACT);
 	json_decref(sub);
