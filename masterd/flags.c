@@ -34,7 +34,7 @@ const struct conf_opt master_flag_table[] = {
 	 "completed tasks kept as history (registry and GET_TASKS)", 0, 10000000},
 	{"zk", CONF_STRING, F(zk), NULL, "zk://HOST:PORT,.../PATH",
 	 "high availability: elect the leader and keep the registry in this ZooKeeper ensemble"},
-	{"zk-session-timeout", CONF_DURATION, F(zk_session_timeout_ns), "10s", "DURATION",
+	{"zk-session-timeout", CONF_DURATION, F(zk_session_timeout_ns), "6s", "DURATION",
 	 "ZooKeeper session timeout (a dead leader is replaced within about this time)",
 	 1000000000LL, 600 * SEC},
 	{"advertise", CONF_STRING, F(advertise), NULL, "HOST:PORT",

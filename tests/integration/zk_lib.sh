@@ -21,7 +21,7 @@ start_zk() {
 	: "${ZK_PORT:=$(free_port)}"
 	mkdir -p "$WORK/zk/data"
 	cat >"$WORK/zk/zoo.cfg" <<CFG
-tickTime=250
+tickTime=${ZK_TICK:-250}
 dataDir=$WORK/zk/data
 clientPort=$ZK_PORT
 clientPortAddress=127.0.0.1
