@@ -164,9 +164,9 @@ static int op_put_agent(struct registry *reg, const struct registry_agent *a)
 
 	node_name(node, sizeof(node), "agents", a->id, NULL);
 	return put(Z(reg), node,
-		   json_pack("{s:s,s:s,s:O,s:b,s:b,s:b}", "id", a->id, "hostname",
+		   json_pack("{s:s,s:s,s:o,s:b,s:b,s:b}", "id", a->id, "hostname",
 			     a->hostname ? a->hostname : "", "info",
-			     a->info ? a->info : json_object(), "reachable", a->reachable,
+			     a->info ? json_incref(a->info) : json_object(), "reachable", a->reachable,
 			     "deactivated", a->deactivated, "draining", a->draining));
 }
 
@@ -176,8 +176,9 @@ static int op_put_framework(struct registry *reg, const struct registry_framewor
 
 	node_name(node, sizeof(node), "frameworks", fw->id, NULL);
 	return put(Z(reg), node,
-		   json_pack("{s:s,s:s,s:O,s:i,s:f,s:b}", "id", fw->id, "role",
-			     fw->role ? fw->role : "*", "info", fw->info ? fw->info : json_object(),
+		   json_pack("{s:s,s:s,s:o,s:i,s:f,s:b}", "id", fw->id, "role",
+			     fw->role ? fw->role : "*", "info",
+			     fw->info ? json_incref(fw->info) : json_object(),
 			     "tier", fw->tier, "failover_timeout", fw->failover_timeout,
 			     "suppressed", fw->suppressed));
 }
@@ -360,6 +361,7 @@ static void batch_fence(struct zk_registry *r, struct batch *b)
 	b->paths[0] = NULL;
 	b->data[0] = NULL;
 	zoo_check_op_init(&b->ops[0], r->fence, -1);
+	memset(b->res, 0, sizeof(b->res)); /* a lost connection fills in nothing */
 	b->n = 1;
 }
 

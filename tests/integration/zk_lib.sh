@@ -2,6 +2,10 @@
 # A private ZooKeeper server and a three-master HA cluster for test_ha*.sh (sourced after
 # lib.sh). Sets ZK_PORT, ZK_PID, ZK (the zk:// URL), MPORTS/MPIDS (per master, 1..3).
 
+# ASan builds: the ZooKeeper client's own leak is not ours (lsan-zookeeper.supp)
+: "${LSAN_OPTIONS:=suppressions=$(cd "$(dirname "$0")" 2>/dev/null && pwd)/lsan-zookeeper.supp}"
+export LSAN_OPTIONS
+
 # need_zookeeper: skip unless java and the ZooKeeper jars are here
 need_zookeeper() {
 	command -v java >/dev/null || skip_all "needs java (Debian package zookeeper)"
