@@ -13,6 +13,7 @@
 #include "master.h"
 #include "registry.h"
 #include "registry_zk.h"
+#include "util.h"
 #include "zk.h"
 
 #define ERRLEN 512
@@ -24,6 +25,7 @@ struct master_leader {
 	char *mine;          /* our member znode (full path), NULL until created */
 	bool leading;        /* owner thread */
 	bool need_check;     /* an election step failed: retry on the next tick */
+	bool tried_join;     /* a create of our member was sent (it may have succeeded) */
 	int64_t elected_ns;
 	struct loop_timer *lost_timer;
 	struct zk_watch *watch; /* the leader's address, for redirects */
@@ -89,6 +91,35 @@ static int ensure_path(zhandle_t *zh, const char *path)
 	}
 }
 
+/*
+ * A create whose answer was lost with the connection may still have made our member: find
+ * it by our master ID, or it would lead nobody for as long as our session lives.
+ */
+static char *find_own_member(struct master *m)
+{
+	struct master_leader *l = m->leader;
+	struct String_vector sv = {0};
+	char path[1100], buf[1024], *found = NULL;
+
+	if (zoo_get_children(l->zh, l->path, 0, &sv) != ZOK)
+		return NULL;
+	for (int i = 0; i < sv.count && !found; i++) {
+		int len = sizeof(buf) - 1;
+		json_t *j;
+		if (!zk_member_is(sv.data[i]))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", l->path, sv.data[i]);
+		if (zoo_get(l->zh, path, 0, buf, &len, NULL) != ZOK || len <= 0)
+			continue;
+		j = json_loadb(buf, (size_t)len, 0, NULL);
+		if (streq(json_string_value(json_object_get(j, "id")), m->master_id))
+			found = strdup(path);
+		json_decref(j);
+	}
+	deallocate_String_vector(&sv);
+	return found;
+}
+
 static int join(struct master *m)
 {
 	struct master_leader *l = m->leader;
@@ -101,6 +132,15 @@ static int join(struct master *m)
 		log_warn("zookeeper: cannot create '%s': %s", l->path, zerror(rc));
 		return -EIO;
 	}
+	if (l->tried_join) {
+		l->mine = find_own_member(m);
+		if (l->mine) {
+			log_info("zookeeper: candidate '%s' (created before the connection was lost)",
+				 l->mine);
+			return 0;
+		}
+	}
+	l->tried_join = true;
 	j = json_pack("{s:s,s:s,s:i}", "address", l->address, "id", m->master_id, "pid",
 		      (int)getpid());
 	data = j ? json_dumps(j, JSON_COMPACT) : NULL;
