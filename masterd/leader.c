@@ -321,6 +321,11 @@ int master_leader_start(struct master *m)
 	char err[ERRLEN];
 	int r;
 
+	if (m->flags->registry) {
+		free(l);
+		return log_error_errno(EINVAL, "option '--registry' cannot be combined with '--zk': "
+					       "the registry lives in ZooKeeper then");
+	}
 	if (!l)
 		return log_error_errno(ENOMEM, "out of memory");
 	m->leader = l;
