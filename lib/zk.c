@@ -183,6 +183,11 @@ static void on_member_data(int rc, const char *value, int len, const struct Stat
 
 static void on_exists(int rc, const struct Stat *stat, const void *data)
 {
+	struct zk_watch *w = (struct zk_watch *)data;
+
+	/* created between our two looks: no creation event will come, list it now */
+	if (rc == ZOK)
+		refresh(w, w->zh);
 }
 
 static void on_children(int rc, const struct String_vector *sv, const void *data)

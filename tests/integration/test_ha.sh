@@ -61,6 +61,9 @@ for i in 1 2 3; do
 	[ "$i" = "$L" ] && continue
 	eval "_p=\$MPORT_$i"
 	eval "_lp=\$MPORT_$L"
+	# (503 until its own watch has seen the leader's member)
+	is_307() { [ "$(master_status "$i")" = 307 ]; }
+	wait_for is_307
 	curl -s -D "$WORK/redir.hdrs" -o /dev/null -X POST -H 'Content-Type: application/json' \
 		-d '{"type":"GET_TASKS"}' "http://127.0.0.1:$_p/api/v1"
 	loc=$(header_value "$WORK/redir.hdrs" Location)
@@ -120,8 +123,9 @@ start_ha_master "$KILLED"
 DROVER_MASTER=$ZK "$BIN/drover" -j task run --name ha3 --count 3 --cpus 0.1 -- sleep 300 \
 	>"$WORK/fw3.out" 2>"$WORK/fw3.err" &
 BG_PIDS="$BG_PIDS $!"
-for _ in $(seq 100); do
-	grep -q 'launching' "$WORK/fw3.err" && break
+# the moment the leader knows the third framework: its offers and ACCEPT are in flight
+for _ in $(seq 200); do
+	[ "$(op GET_FRAMEWORKS | jq '.get_frameworks.frameworks | length')" = 3 ] && break
 	sleep 0.02
 done
 if failover; then
