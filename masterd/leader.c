@@ -171,9 +171,6 @@ static int become_leader(struct master *m)
 		log_error("cannot open the registry in ZooKeeper '%s': %s", root, err);
 		return r;
 	}
-	/* as long as the leader would wait disconnected before it steps down */
-	registry_zk_set_reconnect_wait(m->registry,
-				       (int)(m->flags->zk_session_timeout_ns * 2 / 3 / 1000000));
 	r = master_registry_recover(m, root);
 	if (r < 0)
 		return r;

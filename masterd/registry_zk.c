@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <jansson.h>
 
 #include "registry_zk.h"
@@ -34,7 +33,6 @@ struct zk_registry {
 	size_t ndone, done_head, done_cap;
 	size_t ncompleted;
 	int64_t next_seq;
-	int reconnect_ms; /* a commit cut by a lost connection waits this long to retry */
 };
 
 #define Z(r) ((struct zk_registry *)(r))
@@ -450,25 +448,6 @@ static int commit_once(struct zk_registry *r)
 	return e;
 }
 
-/* Wait (blocking the caller) until the session is connected again; false on timeout. */
-static bool wait_connected(struct zk_registry *r)
-{
-	for (int waited = 0; waited < r->reconnect_ms; waited += 20) {
-		int st = zoo_state(r->zh);
-		if (st == ZOO_CONNECTED_STATE)
-			return true;
-		if (st == ZOO_EXPIRED_SESSION_STATE || st == ZOO_AUTH_FAILED_STATE)
-			return false;
-		usleep(20000);
-	}
-	return false;
-}
-
-void registry_zk_set_reconnect_wait(struct registry *reg, int ms)
-{
-	Z(reg)->reconnect_ms = ms;
-}
-
 static int op_commit(struct registry *reg)
 {
 	struct zk_registry *r = Z(reg);
@@ -479,11 +458,6 @@ static int op_commit(struct registry *reg)
 	e = prune(r);
 	if (e == 0)
 		e = commit_once(r);
-	if (e == -ECONNRESET && wait_connected(r)) {
-		/* the lost transaction may or may not have been applied: look, then write again */
-		resync(r);
-		e = commit_once(r);
-	}
 	if (e == -ENOENT || e == -EEXIST) {
 		/* what we believed stored was not: look, and try once more */
 		resync(r);

@@ -28,12 +28,6 @@
 int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, unsigned history,
 		     struct registry **ret, char *err, size_t errlen);
 
-/*
- * A commit whose connection is lost (not its session) waits up to ms for the client to
- * reconnect (to another server of the ensemble), then writes again; 0 (the default): fail.
- */
-void registry_zk_set_reconnect_wait(struct registry *r, int ms);
-
 /* A znode name for an ID or role: [A-Za-z0-9._:-] kept, anything else as %XX. */
 void registry_zk_escape(const char *s, char *buf, size_t len);
 
