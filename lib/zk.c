@@ -34,7 +34,8 @@ int zk_url_parse(const char *url, char **ret_hosts, char **ret_path, char *err, 
 	h = url + 5;
 	slash = strchr(h, '/');
 	if (!slash || slash == h) {
-		snprintf(err, errlen, "'%s' has no host list or no path (zk://HOST:PORT,.../PATH)", url);
+		snprintf(err, errlen, "'%s' has no host list or no path (zk://HOST:PORT,.../PATH)",
+			 url);
 		return -EINVAL;
 	}
 	for (const char *p = h; p < slash; p++) {
@@ -124,8 +125,8 @@ struct zk_watch {
 	zhandle_t *zh;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char *leader;  /* guarded by lock */
-	bool expired;  /* guarded by lock */
+	char *leader; /* guarded by lock */
+	bool expired; /* guarded by lock */
 };
 
 struct member_read {
@@ -240,8 +241,8 @@ void zk_client_log_quiet(bool quiet)
 	zoo_set_debug_level(quiet ? (ZooLogLevel)0 : ZOO_LOG_LEVEL_ERROR);
 }
 
-int zk_watch_new(const char *url, int session_timeout_ms, void (*changed)(void *data),
-		 void *data, struct zk_watch **ret, char *err, size_t errlen)
+int zk_watch_new(const char *url, int session_timeout_ms, void (*changed)(void *data), void *data,
+		 struct zk_watch **ret, char *err, size_t errlen)
 {
 	struct zk_watch *w = calloc(1, sizeof(*w));
 	int r;

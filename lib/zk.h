@@ -45,8 +45,8 @@ char *zk_member_address(const char *data, size_t len);
  * Follow the leader of url with a session of session_timeout_ms. changed(data) runs on a
  * ZooKeeper thread (it must only wake its owner).
  */
-int zk_watch_new(const char *url, int session_timeout_ms, void (*changed)(void *data),
-		 void *data, struct zk_watch **ret, char *err, size_t errlen);
+int zk_watch_new(const char *url, int session_timeout_ms, void (*changed)(void *data), void *data,
+		 struct zk_watch **ret, char *err, size_t errlen);
 void zk_watch_free(struct zk_watch *w);
 /* Owner thread: start a new session if the last one expired. */
 void zk_watch_poll(struct zk_watch *w);

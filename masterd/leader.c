@@ -20,17 +20,17 @@
 
 struct master_leader {
 	char *url, *hosts, *path;
-	char address[300];   /* what we publish: --advertise, or --listen */
+	char address[300]; /* what we publish: --advertise, or --listen */
 	zhandle_t *zh;
-	char *mine;          /* our member znode (full path), NULL until created */
-	bool leading;        /* owner thread */
-	bool need_check;     /* an election step failed: retry on the next tick */
-	bool tried_join;     /* a create of our member was sent (it may have succeeded) */
+	char *mine; /* our member znode (full path), NULL until created */
+	bool leading; /* owner thread */
+	bool need_check; /* an election step failed: retry on the next tick */
+	bool tried_join; /* a create of our member was sent (it may have succeeded) */
 	int64_t elected_ns;
 	struct loop_timer *lost_timer;
 	struct zk_watch *watch; /* the leader's address, for redirects */
 	pthread_mutex_t lock;
-	bool leading_pub;    /* guarded by lock: leading, as HTTP threads see it */
+	bool leading_pub; /* guarded by lock: leading, as HTTP threads see it */
 };
 
 /* ZooKeeper thread: hand the event to the owner. */
@@ -135,8 +135,9 @@ static int join(struct master *m)
 	if (l->tried_join) {
 		l->mine = find_own_member(m);
 		if (l->mine) {
-			log_info("zookeeper: candidate '%s' (created before the connection was lost)",
-				 l->mine);
+			log_info(
+				"zookeeper: candidate '%s' (created before the connection was lost)",
+				l->mine);
 			return 0;
 		}
 	}
@@ -323,8 +324,9 @@ int master_leader_start(struct master *m)
 
 	if (m->flags->registry) {
 		free(l);
-		return log_error_errno(EINVAL, "option '--registry' cannot be combined with '--zk': "
-					       "the registry lives in ZooKeeper then");
+		return log_error_errno(EINVAL,
+				       "option '--registry' cannot be combined with '--zk': "
+				       "the registry lives in ZooKeeper then");
 	}
 	if (!l)
 		return log_error_errno(ENOMEM, "out of memory");
@@ -355,8 +357,8 @@ int master_leader_start(struct master *m)
 	if (!l->zh)
 		return log_error_errno(errno, "cannot start a ZooKeeper session with '%s': %m",
 				       l->hosts);
-	log_info("zookeeper: %s, election and registry under '%s', session timeout %.1fs",
-		 l->hosts, l->path, (double)m->flags->zk_session_timeout_ns / 1e9);
+	log_info("zookeeper: %s, election and registry under '%s', session timeout %.1fs", l->hosts,
+		 l->path, (double)m->flags->zk_session_timeout_ns / 1e9);
 	return 0;
 }
 

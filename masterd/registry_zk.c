@@ -28,7 +28,7 @@ struct zk_registry {
 	char err[256];
 	struct strmap mirror; /* "agents/<id>"... -> json_t record, as written */
 	struct strmap stored; /* nodes that exist in ZooKeeper -> (void *)1 */
-	struct strmap dirty;  /* nodes changed since the last commit -> (void *)1 */
+	struct strmap dirty; /* nodes changed since the last commit -> (void *)1 */
 	struct completed_entry *done; /* completed tasks, oldest first (may hold stale ones) */
 	size_t ndone, done_head, done_cap;
 	size_t ncompleted;
@@ -166,8 +166,8 @@ static int op_put_agent(struct registry *reg, const struct registry_agent *a)
 	return put(Z(reg), node,
 		   json_pack("{s:s,s:s,s:o,s:b,s:b,s:b}", "id", a->id, "hostname",
 			     a->hostname ? a->hostname : "", "info",
-			     a->info ? json_incref(a->info) : json_object(), "reachable", a->reachable,
-			     "deactivated", a->deactivated, "draining", a->draining));
+			     a->info ? json_incref(a->info) : json_object(), "reachable",
+			     a->reachable, "deactivated", a->deactivated, "draining", a->draining));
 }
 
 static int op_put_framework(struct registry *reg, const struct registry_framework *fw)
@@ -178,9 +178,9 @@ static int op_put_framework(struct registry *reg, const struct registry_framewor
 	return put(Z(reg), node,
 		   json_pack("{s:s,s:s,s:o,s:i,s:f,s:b}", "id", fw->id, "role",
 			     fw->role ? fw->role : "*", "info",
-			     fw->info ? json_incref(fw->info) : json_object(),
-			     "tier", fw->tier, "failover_timeout", fw->failover_timeout,
-			     "suppressed", fw->suppressed));
+			     fw->info ? json_incref(fw->info) : json_object(), "tier", fw->tier,
+			     "failover_timeout", fw->failover_timeout, "suppressed",
+			     fw->suppressed));
 }
 
 static int done_push(struct zk_registry *r, const char *node, int64_t seq)
@@ -409,7 +409,8 @@ static int commit_once(struct zk_registry *r)
 			}
 			len = strlen(data);
 			if (len >= DATA_MAX) {
-				snprintf(r->err, sizeof(r->err), "'%s' is %zu bytes, over 1 MiB", k, len);
+				snprintf(r->err, sizeof(r->err), "'%s' is %zu bytes, over 1 MiB", k,
+					 len);
 				free(data);
 				e = -EFBIG;
 				break;
@@ -438,8 +439,8 @@ static int commit_once(struct zk_registry *r)
 		else if (stored)
 			zoo_set_op_init(&b->ops[i], path, data, (int)len, -1, NULL);
 		else
-			zoo_create_op_init(&b->ops[i], path, data, (int)len, &ZOO_OPEN_ACL_UNSAFE, 0,
-					   b->created[i], sizeof(b->created[i]));
+			zoo_create_op_init(&b->ops[i], path, data, (int)len, &ZOO_OPEN_ACL_UNSAFE,
+					   0, b->created[i], sizeof(b->created[i]));
 	}
 	if (e == 0)
 		e = batch_send(r, b);
@@ -542,7 +543,8 @@ static int load_tasks(struct zk_registry *r, json_t *tasks, const struct registr
 
 	if (!v)
 		return -ENOMEM;
-	json_object_foreach(tasks, node, rec) {
+	json_object_foreach(tasks, node, rec)
+	{
 		json_object_set_new(rec, "_node", json_string(node));
 		v[i++] = rec;
 	}
@@ -596,14 +598,16 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 	for (size_t d = 0; d < ARRAY_SIZE(dirs) && e == 0; d++)
 		e = read_dir(r, dirs[d], buf, &recs[d]);
 	free(buf);
-	json_object_foreach(e == 0 ? recs[0] : NULL, node, rec) {
+	json_object_foreach(e == 0 ? recs[0] : NULL, node, rec)
+	{
 		if (e == 0 && ops->weight)
 			e = ops->weight(opaque, str(rec, "role"),
 					json_number_value(json_object_get(rec, "weight")));
 		if (e == 0)
 			e = put(r, node, json_incref(rec));
 	}
-	json_object_foreach(e == 0 ? recs[1] : NULL, node, rec) {
+	json_object_foreach(e == 0 ? recs[1] : NULL, node, rec)
+	{
 		struct registry_agent a = {
 			.id = str(rec, "id"),
 			.hostname = str(rec, "hostname"),
@@ -617,13 +621,15 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 		if (e == 0)
 			e = put(r, node, json_incref(rec));
 	}
-	json_object_foreach(e == 0 ? recs[2] : NULL, node, rec) {
+	json_object_foreach(e == 0 ? recs[2] : NULL, node, rec)
+	{
 		struct registry_framework fw = {
 			.id = str(rec, "id"),
 			.role = str(rec, "role"),
 			.info = json_object_get(rec, "info"),
 			.tier = (int)json_integer_value(json_object_get(rec, "tier")),
-			.failover_timeout = json_number_value(json_object_get(rec, "failover_timeout")),
+			.failover_timeout =
+				json_number_value(json_object_get(rec, "failover_timeout")),
 			.suppressed = json_is_true(json_object_get(rec, "suppressed")),
 		};
 		if (e == 0 && ops->framework)

@@ -25,19 +25,19 @@ static void test_url(void **state)
 {
 	char *hosts = NULL, *path = NULL, err[256];
 
-	assert_int_equal(zk_url_parse("zk://h1:2181,h2:2181/drover", &hosts, &path, err,
-				      sizeof(err)), 0);
+	assert_int_equal(
+		zk_url_parse("zk://h1:2181,h2:2181/drover", &hosts, &path, err, sizeof(err)), 0);
 	assert_string_equal(hosts, "h1:2181,h2:2181");
 	assert_string_equal(path, "/drover");
 	free(hosts);
 	free(path);
-	assert_int_equal(zk_url_parse("zk://127.0.0.1:2181/a/b/", &hosts, &path, err,
-				      sizeof(err)), 0);
+	assert_int_equal(zk_url_parse("zk://127.0.0.1:2181/a/b/", &hosts, &path, err, sizeof(err)),
+			 0);
 	assert_string_equal(path, "/a/b");
 	free(hosts);
 	free(path);
 	static const char *const bad[] = {
-		"127.0.0.1:5050", "zk://", "zk:///drover", "zk://h1:2181", "zk://h1:2181/",
+		"127.0.0.1:5050",  "zk://",	 "zk:///drover",    "zk://h1:2181", "zk://h1:2181/",
 		"zk://h1:2181,/x", "zk://h1:/x", "zk://h1:2181//x", "zk://a b:1/x", "zk://u@h:1/x",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -52,8 +52,8 @@ static void test_url(void **state)
 
 static void test_members(void **state)
 {
-	char *names[] = {"registry", "member_0000000007", "member_0000000003", "member_12",
-			 "member_0000000005", "member_000000000x"};
+	char *names[] = {"registry",  "member_0000000007", "member_0000000003",
+			 "member_12", "member_0000000005", "member_000000000x"};
 	int n = 6;
 
 	assert_true(zk_member_is("member_0000000003"));
@@ -119,7 +119,9 @@ static int setup(void **state)
 	snprintf(root, sizeof(root), "/drover-unit-%d-%d", (int)getpid(), ++seq);
 	snprintf(fence, sizeof(fence), "/drover-unit-%d-%d-fence", (int)getpid(), seq);
 	return zoo_create(zh, fence, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, created,
-			  sizeof(created)) == ZOK ? 0 : -1;
+			  sizeof(created)) == ZOK ?
+		       0 :
+		       -1;
 }
 
 static int teardown(void **state)
@@ -253,13 +255,15 @@ static void test_zk_large_commit_and_history(void **state)
 	int n = 3 * ZK_MULTI_OPS + 7;
 
 	for (int i = 0; i < n; i++) {
-		struct registry_task t = {"f", id, "a", "TASK_RUNNING", info, NULL, NULL, NULL, false};
+		struct registry_task t = {"f",	id,   "a",  "TASK_RUNNING", info,
+					  NULL, NULL, NULL, false};
 		snprintf(id, sizeof(id), "t%d", i);
 		assert_int_equal(registry_put_task(r, &t), 0);
 	}
 	assert_int_equal(registry_commit(r), 0);
 	for (int i = 0; i < 12; i++) {
-		struct registry_task t = {"f", id, "a", "TASK_FINISHED", NULL, NULL, NULL, NULL, true};
+		struct registry_task t = {"f",	id,   "a", "TASK_FINISHED", NULL, NULL,
+					  NULL, NULL, true};
 		snprintf(id, sizeof(id), "t%d", i);
 		assert_int_equal(registry_put_task(r, &t), 0);
 		if (i % 3 == 2)
