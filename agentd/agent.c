@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "api.h"
 #include "launch.h"
 #include "log.h"
+#include "zk.h"
 
 #define ERRLEN 512
 #define DEFAULT_GRACE_NS (3LL * 1000000000)
@@ -1023,12 +1025,78 @@ static void subscribe(struct agent *a)
 	body = json_pack("{s:s,s:o}", "type", "SUBSCRIBE", "subscribe", sub);
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	if (!a->master_url[0]) {
+		free(s);
+		lost_master(a, "no leading master is known yet");
+		return;
+	}
 	snprintf(url, sizeof(url), "%s/api/v1/agent", a->master_url);
 	a->sub_call = http_post_stream(a->http, url, "application/json", s, strlen(s), NULL,
 				       on_sub_open, on_sub_record, on_sub_done, a);
 	free(s);
 	if (!a->sub_call)
 		lost_master(a, "cannot start the request");
+}
+
+/*
+ * --master zk://...: the leader changed (or the watch's session expired). Subscribe to the
+ * new leader at once: that is the reregistration, with the agent ID and the running tasks.
+ */
+static void on_leader_changed(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct agent *a = data;
+	char url[sizeof(a->master_url)];
+	uint64_t n;
+	char *addr;
+
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn_errno(errno, "reading the leader eventfd: %m");
+	zk_watch_poll(a->zk);
+	addr = zk_watch_leader(a->zk);
+	if (!addr) {
+		log_info("zookeeper: no leading master at the moment");
+		return;
+	}
+	snprintf(url, sizeof(url), "http://%s", addr);
+	if (strcmp(a->master_url, url) != 0) {
+		log_info("zookeeper: the leading master is %s", addr);
+		snprintf(a->master_url, sizeof(a->master_url), "%s", url);
+		if (a->sub_call)
+			http_call_cancel(a->http, a->sub_call);
+		a->sub_call = NULL;
+		a->subscribed = false;
+		a->reconnect_backoff_ns = 0;
+		loop_timer_stop(a->reconnect_timer);
+		subscribe(a);
+	}
+	free(addr);
+}
+
+/* ZooKeeper thread: wake the agent's loop. */
+static void wake_on_leader(void *data)
+{
+	struct agent *a = data;
+	uint64_t one = 1;
+
+	if (write(a->zk_fd, &one, sizeof(one)) < 0)
+		return; /* the counter is full: a wakeup is pending anyway */
+}
+
+static int master_discovery_start(struct agent *a)
+{
+	char err[ERRLEN];
+	int r;
+
+	a->zk_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a->zk_fd < 0)
+		return log_error_errno(errno, "cannot create an eventfd: %m");
+	a->zk_loop_watch = loop_watch_fd(a->loop, a->zk_fd, EPOLLIN, on_leader_changed, a);
+	if (!a->zk_loop_watch)
+		return log_error_errno(errno, "cannot watch the eventfd: %m");
+	r = zk_watch_new(a->flags->master, 10000, wake_on_leader, a, &a->zk, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "option '--master': %s", err);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -1126,7 +1194,10 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	a->flags = flags;
 	strmap_init(&a->tasks);
 	gethostname(a->hostname, sizeof(a->hostname) - 1);
-	if (strncmp(flags->master, "http://", 7) == 0)
+	a->zk_fd = -1;
+	if (zk_url_is(flags->master))
+		a->master_url[0] = '\0'; /* found through ZooKeeper, below */
+	else if (strncmp(flags->master, "http://", 7) == 0)
 		snprintf(a->master_url, sizeof(a->master_url), "%s", flags->master);
 	else
 		snprintf(a->master_url, sizeof(a->master_url), "http://%s", flags->master);
@@ -1177,6 +1248,11 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	a->heartbeat_timer = loop_timer_add(a->loop, 5000000000LL, 5000000000LL, on_heartbeat, a);
 	if (!a->reconnect_timer || !a->heartbeat_timer)
 		return log_error_errno(errno, "cannot create timers: %m");
+	if (zk_url_is(flags->master)) {
+		r = master_discovery_start(a);
+		if (r < 0)
+			return r;
+	}
 	a->iso_ctx.strict = flags->enforce == AGENT_ENFORCE_STRICT;
 	a->iso_ctx.available = a->cg.report.available;
 	a->iso_ctx.pids_max_default = (uint64_t)flags->pids_max;
@@ -1209,7 +1285,8 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	{
 		char res[512];
 		alloc_res_format(&a->total, res, sizeof(res));
-		log_info("offering %s to the master at %s", res, a->master_url);
+		log_info("offering %s to the master at %s", res,
+			 a->master_url[0] ? a->master_url : flags->master);
 	}
 	return 0;
 }
@@ -1237,6 +1314,11 @@ void agent_fini(struct agent *a)
 	if (a->taskstats_watch)
 		loop_unwatch(a->loop, a->taskstats_watch);
 	agent_taskstats_free(a->taskstats);
+	zk_watch_free(a->zk); /* its threads are gone after this: the eventfd can go */
+	if (a->zk_loop_watch)
+		loop_unwatch(a->loop, a->zk_loop_watch);
+	if (a->zk_fd >= 0)
+		close(a->zk_fd);
 	if (a->http)
 		http_client_free(a->http);
 	if (a->loop) {

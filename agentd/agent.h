@@ -62,7 +62,10 @@ struct agent {
 	struct agent_flags *flags;
 	struct loop *loop;
 	struct http_client *http;
-	char master_url[512];
+	char master_url[512]; /* "" while --master zk://... names no leader yet */
+	struct zk_watch *zk;  /* --master zk://...: follows the leading master */
+	int zk_fd;            /* eventfd: the watch's threads wake the loop through it */
+	struct loop_watch *zk_loop_watch;
 	char agent_id[ID_MAX_LEN + 1];
 	char stream_id[128];
 	bool subscribed;

@@ -13,7 +13,8 @@ static const char *const bpf_choices[] = {"auto", "off", NULL};
 static const char *const bpf_oom_choices[] = {"auto", "kprobe", "tracepoint", NULL};
 
 const struct conf_opt agent_flag_table[] = {
-	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT", "the master to register with"},
+	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT",
+	 "the master to register with, or zk://HOST:PORT,.../PATH to follow the leading one"},
 	{"listen", CONF_STRING, F(listen), "127.0.0.1:5051", "HOST:PORT",
 	 "address the agent's HTTP API listens on"},
 	{"work-dir", CONF_STRING, F(work_dir), "/var/lib/drover/agent", "DIR",

@@ -113,8 +113,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 			call->stream_id[vl] = '\0';
 		}
 	}
-	if (len <= 2 && (p[0] == '\r' || p[0] == '\n'))
+	if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
 		curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &call->status);
+		/* a redirect that libcurl follows does not open the stream: the next answer does */
+		if (call->status >= 300 && call->status < 400 && call->status != 304)
+			call->status = 0;
+	}
 	return len;
 }
 

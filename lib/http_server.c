@@ -699,6 +699,8 @@ uint16_t http_server_port(const struct http_server *srv)
 
 void http_server_stop(struct http_server *srv)
 {
+	MHD_socket ls;
+
 	if (!srv)
 		return;
 	/* MHD must not be stopped with suspended connections: finish them all first. */
@@ -719,7 +721,8 @@ void http_server_stop(struct http_server *srv)
 		pthread_mutex_lock(&srv->lock);
 	}
 	pthread_mutex_unlock(&srv->lock);
-	MHD_quiesce_daemon(srv->d);
+	/* quiescing hands the listening socket to us: close it, or the port stays taken */
+	ls = MHD_quiesce_daemon(srv->d);
 	/* give resumed connections a moment to flush their last bytes */
 	for (int i = 0; i < 50; i++) {
 		const union MHD_DaemonInfo *info =
@@ -729,6 +732,8 @@ void http_server_stop(struct http_server *srv)
 		usleep(10000);
 	}
 	MHD_stop_daemon(srv->d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
 	stop_watcher(srv);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

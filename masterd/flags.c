@@ -32,6 +32,13 @@ const struct conf_opt master_flag_table[] = {
 	 "are unreachable", 1000000, 365 * 86400 * SEC},
 	{"max-completed-tasks", CONF_INT, F(max_completed_tasks), "1000", "N",
 	 "completed tasks kept as history (registry and GET_TASKS)", 0, 10000000},
+	{"zk", CONF_STRING, F(zk), NULL, "zk://HOST:PORT,.../PATH",
+	 "high availability: elect the leader and keep the registry in this ZooKeeper ensemble"},
+	{"zk-session-timeout", CONF_DURATION, F(zk_session_timeout_ns), "6s", "DURATION",
+	 "ZooKeeper session timeout (a dead leader is replaced within about this time)",
+	 1000000000LL, 600 * SEC},
+	{"advertise", CONF_STRING, F(advertise), NULL, "HOST:PORT",
+	 "the address other masters redirect to (default: --listen)"},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
 	CONF_END,
 };

@@ -20,6 +20,9 @@ struct master_flags {
 	int64_t agent_reregister_timeout_ns;
 	int64_t max_completed_tasks;
 	char *log_level;
+	char *zk;
+	int64_t zk_session_timeout_ns;
+	char *advertise;
 };
 
 extern const struct conf_opt master_flag_table[];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leader.h"
 #include "log.h"
 #include "master.h"
 
@@ -72,6 +73,8 @@ void master_http_handler(struct http_request *req, void *data)
 		reply_error(m, req, 200, "OK");
 		return;
 	}
+	if (master_leader_redirect(m, req)) /* --zk: a follower sends callers to the leader */
+		return;
 	if (strcmp(path, "/metrics") == 0) {
 		if (strcmp(method, "GET") != 0) {
 			reply_error(m, req, 405, "Expecting 'GET', received '%s'", method);

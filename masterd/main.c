@@ -6,14 +6,17 @@
 #include <stdlib.h>
 
 #include "flags.h"
+#include "leader.h"
 #include "master.h"
 #include "daemon.h"
 #include "log.h"
 
 static struct master *the_master; /* for the signal handler only */
+static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
 {
+	stopping = 1;
 	if (the_master)
 		loop_stop(the_master->loop);
 }
@@ -25,18 +28,21 @@ static int run(struct master_flags *flags)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	r = master_init(&m, flags);
-	if (r < 0) {
-		master_fini(&m);
-		return 1;
-	}
-	the_master = &m;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	r = master_run(&m);
-	log_info("shutting down");
-	the_master = NULL;
-	master_fini(&m);
+	do {
+		/* a leader that stepped down (--zk) starts again as a candidate, from nothing */
+		r = master_init(&m, flags);
+		if (r < 0) {
+			master_fini(&m);
+			return 1;
+		}
+		the_master = &m;
+		r = master_run(&m);
+		the_master = NULL;
+		log_info(r == MASTER_RESTART ? "restarting as a candidate" : "shutting down");
+		master_fini(&m);
+	} while (r == MASTER_RESTART && !stopping);
 	return r < 0 ? 1 : 0;
 }
 

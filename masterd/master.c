@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leader.h"
 #include "log.h"
 #include "master.h"
 
@@ -144,6 +145,9 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 
 static void dispatch(struct master *m, struct msg *msg)
 {
+	/* queued while this master led, answered after it stopped (or not yet started) */
+	if (msg->req && master_leader_redirect(m, msg->req))
+		return;
 	switch (msg->kind) {
 	case MSG_SCHEDULER:
 		scheduler_call(m, msg);
@@ -169,6 +173,9 @@ static void dispatch(struct master *m, struct msg *msg)
 			if (fw && fw->stream == msg->stream)
 				framework_stream_closed(m, fw, msg->stream);
 		}
+		break;
+	case MSG_ZK:
+		master_leader_event(m, msg->zk_type, msg->zk_state);
 		break;
 	}
 }
@@ -234,6 +241,7 @@ static void on_cron(struct loop *l, struct loop_timer *t, void *data)
 		if (a->connected)
 			stream_send_event(a->stream, wire_event("HEARTBEAT", NULL, NULL));
 	}
+	master_leader_tick(m);
 	agents_check_pings(m, now);
 	framework_check_failover(m, now);
 	/* offer timeouts */
@@ -290,7 +298,8 @@ int master_init(struct master *m, struct master_flags *flags)
 		if (r < 0)
 			return r;
 	}
-	r = master_registry_open(m);
+	/* with --zk the registry opens once this master is elected */
+	r = flags->zk ? master_leader_start(m) : master_registry_open(m);
 	if (r < 0)
 		return r;
 	r = http_server_start(&hc, &m->http);
@@ -306,7 +315,7 @@ int master_run(struct master *m)
 
 	if (r < 0)
 		log_error_errno(r, "event loop failed: %m");
-	return r;
+	return r < 0 ? r : m->restart ? MASTER_RESTART : 0;
 }
 
 static void free_framework(void *p)
@@ -361,6 +370,7 @@ void master_fini(struct master *m)
 		m->qhead = msg->next;
 		msg_free(msg);
 	}
+	master_leader_stop(m);
 	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
 	strmap_clear(&m->frameworks, free_framework);

@@ -97,6 +97,7 @@ enum msg_kind {
 	MSG_OPERATOR,
 	MSG_METRICS,
 	MSG_STREAM_CLOSED,
+	MSG_ZK, /* an event of the election's ZooKeeper session (leader.c) */
 };
 
 struct msg {
@@ -107,6 +108,7 @@ struct msg {
 	struct http_stream *stream; /* MSG_STREAM_CLOSED: a reference of the message's own */
 	bool owner_is_agent;        /* MSG_STREAM_CLOSED: whose stream it was */
 	char *owner_id;
+	int zk_type, zk_state;      /* MSG_ZK */
 	struct msg *next;
 };
 
@@ -145,6 +147,8 @@ struct master {
 	struct alloc *alloc;
 	struct registry *registry;
 	bool registry_failed;
+	struct master_leader *leader; /* --zk: the election (leader.c), else NULL */
+	bool restart;                 /* stepped down: master_run() returns MASTER_RESTART */
 	json_t *completed;        /* the last completed tasks (GET_TASKS), oldest first */
 	json_t *weights;          /* role -> weight set by UPDATE_WEIGHTS or --roles */
 	json_t *role_tiers;       /* role -> default tier of its frameworks (--roles) */
@@ -231,6 +235,8 @@ json_t *offer_to_json(const struct offer *o);
 
 /* persist.c: the master's side of the registry (owner thread) */
 int master_registry_open(struct master *m);
+/* Read the open registry (named name in messages) back into struct master. */
+int master_registry_recover(struct master *m, const char *name);
 void master_registry_close(struct master *m);
 /* Commit this loop iteration's writes; a failed commit stops the master (as Mesos does). */
 void master_commit(struct master *m);

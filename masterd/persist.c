@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "leader.h"
 #include "log.h"
 #include "master.h"
 #include "registry.h"
@@ -44,7 +45,9 @@ void master_commit(struct master *m)
 		log_error_errno(r, "registry: a write failed: %s", registry_error(m->registry));
 		m->registry_failed = true;
 	}
-	if (m->registry_failed) {
+	if (m->registry_failed && m->leader) {
+		master_leader_step_down(m, "the registry cannot be written");
+	} else if (m->registry_failed) {
 		log_error("the registry cannot be written: stopping the master");
 		loop_stop(m->loop);
 	}
@@ -330,7 +333,6 @@ int master_registry_open(struct master *m)
 {
 	const char *spec = m->flags->registry;
 	char path[4096], err[ERRLEN];
-	int64_t t0 = now_mono_ns();
 	int r;
 
 	if (spec && strcmp(spec, "none") == 0)
@@ -351,14 +353,21 @@ int master_registry_open(struct master *m)
 			  sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "cannot open the registry: %s", err);
-	r = registry_load(m->registry, &load_ops, m);
+	return master_registry_recover(m, path);
+}
+
+int master_registry_recover(struct master *m, const char *name)
+{
+	int64_t t0 = now_mono_ns();
+	int r = registry_load(m->registry, &load_ops, m);
+
 	if (r < 0)
-		return log_error_errno(r, "cannot read the registry '%s': %s", path,
+		return log_error_errno(r, "cannot read the registry '%s': %s", name,
 				       registry_error(m->registry));
 	m->metrics.recovery_us = (now_mono_ns() - t0) / 1000;
 	log_info("registry '%s': recovered %" PRIu64 " agents, %" PRIu64 " frameworks, %" PRIu64
 		 " tasks in %.1f ms",
-		 path, m->metrics.recovered_agents, m->metrics.recovered_frameworks,
+		 name, m->metrics.recovered_agents, m->metrics.recovered_frameworks,
 		 m->metrics.recovered_tasks, (double)m->metrics.recovery_us / 1000);
 	return 0;
 }

@@ -75,7 +75,8 @@ static const char schema[] =
 
 struct op;
 
-struct registry {
+struct sqlite_registry {
+	struct registry base; /* first: the backend table */
 	sqlite3 *db;
 	sqlite3_stmt *st[_ST_MAX];
 	unsigned history;
@@ -103,7 +104,7 @@ struct registry {
 	int64_t next_seq;
 };
 
-const char *registry_error(const struct registry *r)
+static const char *sqlite_error(const struct sqlite_registry *r)
 {
 	if (!r || !r->db)
 		return "out of memory";
@@ -111,7 +112,7 @@ const char *registry_error(const struct registry *r)
 	return r->errmsg[0] || r->writer_started ? r->errmsg : sqlite3_errmsg(r->db);
 }
 
-/* SQLite result codes to -errno (the message stays in registry_error()). */
+/* SQLite result codes to -errno (the message stays in sqlite_error()). */
 static int sql_errno(int rc)
 {
 	switch (rc & 0xff) {
@@ -136,14 +137,14 @@ static int sql_errno(int rc)
 	}
 }
 
-static int exec(struct registry *r, const char *sql)
+static int exec(struct sqlite_registry *r, const char *sql)
 {
 	int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : sql_errno(rc);
 }
 
-static int64_t query_int(struct registry *r, const char *sql)
+static int64_t query_int(struct sqlite_registry *r, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
@@ -156,14 +157,16 @@ static int64_t query_int(struct registry *r, const char *sql)
 
 static void *writer_main(void *data);
 static void ops_free(struct op *o);
+static int sqlite_commit(struct sqlite_registry *r);
+static const struct registry_backend sqlite_backend;
 
 /* Write what is pending, stop the writer and close. */
-void registry_close(struct registry *r)
+static void sqlite_close(struct sqlite_registry *r)
 {
 	if (!r)
 		return;
 	if (r->writer_started) {
-		registry_commit(r);
+		sqlite_commit(r);
 		pthread_mutex_lock(&r->lock);
 		r->stopping = true;
 		pthread_cond_signal(&r->wake);
@@ -185,13 +188,14 @@ void registry_close(struct registry *r)
 int registry_open(const char *path, unsigned history, struct registry **ret, char *err,
 		  size_t errlen)
 {
-	struct registry *r = calloc(1, sizeof(*r));
+	struct sqlite_registry *r = calloc(1, sizeof(*r));
 	int rc, e;
 
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	r->base.backend = &sqlite_backend;
 	r->history = history;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->db_lock, NULL);
@@ -210,7 +214,7 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 	}
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") != SCHEMA_VERSION) {
 		snprintf(err, errlen, "'%s' has an unknown schema version", path);
-		registry_close(r);
+		sqlite_close(r);
 		return -EBADMSG;
 	}
 	for (int i = 0; i < _ST_MAX; i++) {
@@ -224,16 +228,16 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 	e = -pthread_create(&r->writer, NULL, writer_main, r);
 	if (e < 0) {
 		snprintf(err, errlen, "cannot start the registry writer: %s", strerror(-e));
-		registry_close(r);
+		sqlite_close(r);
 		return e;
 	}
 	r->writer_started = true;
-	*ret = r;
+	*ret = &r->base;
 	return 0;
 fail:
-	snprintf(err, errlen, "%s: %s", path, registry_error(r));
+	snprintf(err, errlen, "%s: %s", path, sqlite_error(r));
 	e = sql_errno(rc ? rc : SQLITE_ERROR);
-	registry_close(r);
+	sqlite_close(r);
 	return e;
 }
 
@@ -241,7 +245,7 @@ fail:
 
 /*
  * A write is recorded as an op: a statement and its parameters, owned. The owner appends ops
- * to its batch; registry_submit() hands the batch to the writer thread, which runs every
+ * to its batch; sqlite_submit() hands the batch to the writer thread, which runs every
  * batch it finds queued in one transaction (one fsync for all of them) while the owner goes
  * on. Sequence numbers and the count of completed rows live on the writer's side, so the
  * order of ops is all the owner decides.
@@ -346,7 +350,7 @@ static void add_seq(struct op *o)
 }
 
 /* Append o to the owner's batch, or free it and fail when a parameter could not be made. */
-static int push(struct registry *r, struct op *o, bool ok)
+static int push(struct sqlite_registry *r, struct op *o, bool ok)
 {
 	if (!o)
 		return -ENOMEM;
@@ -363,7 +367,7 @@ static int push(struct registry *r, struct op *o, bool ok)
 	return 0;
 }
 
-int registry_put_weight(struct registry *r, const char *role, double weight)
+static int sqlite_put_weight(struct sqlite_registry *r, const char *role, double weight)
 {
 	struct op *o = op_new(ST_PUT_WEIGHT);
 	bool ok = o && add_text(o, role);
@@ -373,7 +377,7 @@ int registry_put_weight(struct registry *r, const char *role, double weight)
 	return push(r, o, ok);
 }
 
-int registry_put_agent(struct registry *r, const struct registry_agent *a)
+static int sqlite_put_agent(struct sqlite_registry *r, const struct registry_agent *a)
 {
 	struct op *o = op_new(ST_PUT_AGENT);
 	bool ok = o && add_text(o, a->id) && add_text_or(o, a->hostname, "") &&
@@ -387,7 +391,7 @@ int registry_put_agent(struct registry *r, const struct registry_agent *a)
 	return push(r, o, ok);
 }
 
-int registry_put_framework(struct registry *r, const struct registry_framework *fw)
+static int sqlite_put_framework(struct sqlite_registry *r, const struct registry_framework *fw)
 {
 	struct op *o = op_new(ST_PUT_FRAMEWORK);
 	bool ok = o && add_text(o, fw->id) && add_text_or(o, fw->role, "*") &&
@@ -401,7 +405,7 @@ int registry_put_framework(struct registry *r, const struct registry_framework *
 	return push(r, o, ok);
 }
 
-int registry_remove_framework(struct registry *r, const char *id)
+static int sqlite_remove_framework(struct sqlite_registry *r, const char *id)
 {
 	struct op *o = op_new(ST_COMPLETE_FW_TASKS);
 	bool ok = o && add_text(o, id);
@@ -416,7 +420,7 @@ int registry_remove_framework(struct registry *r, const char *id)
 	return push(r, o, o && add_text(o, id));
 }
 
-int registry_put_task(struct registry *r, const struct registry_task *t)
+static int sqlite_put_task(struct sqlite_registry *r, const struct registry_task *t)
 {
 	struct op *o = op_new(ST_PUT_TASK);
 	bool ok = o && add_text(o, t->fw_id) && add_text(o, t->id) &&
@@ -432,13 +436,13 @@ int registry_put_task(struct registry *r, const struct registry_task *t)
 	return push(r, o, ok);
 }
 
-unsigned registry_pending(const struct registry *r)
+static unsigned sqlite_pending(const struct sqlite_registry *r)
 {
 	return r->pending;
 }
 
 /* Hand the owner's batch to the writer; the caller holds r->lock. Returns its generation. */
-static uint64_t hand_over(struct registry *r)
+static uint64_t hand_over(struct sqlite_registry *r)
 {
 	if (!r->batch)
 		return r->submitted;
@@ -454,7 +458,7 @@ static uint64_t hand_over(struct registry *r)
 	return ++r->submitted;
 }
 
-int registry_submit(struct registry *r)
+static int sqlite_submit(struct sqlite_registry *r)
 {
 	int e;
 
@@ -468,7 +472,7 @@ int registry_submit(struct registry *r)
 	return e;
 }
 
-int registry_commit(struct registry *r)
+static int sqlite_commit(struct sqlite_registry *r)
 {
 	uint64_t gen;
 	int e;
@@ -482,7 +486,7 @@ int registry_commit(struct registry *r)
 	return e;
 }
 
-void registry_stats(struct registry *r, struct registry_stats *ret)
+static void sqlite_stats(struct sqlite_registry *r, struct registry_stats *ret)
 {
 	pthread_mutex_lock(&r->lock);
 	*ret = r->stats;
@@ -492,7 +496,7 @@ void registry_stats(struct registry *r, struct registry_stats *ret)
 
 /* ---------------------------------------------------------------- the writer thread */
 
-static int bind_op(struct registry *r, sqlite3_stmt *s, const struct op *o)
+static int bind_op(struct sqlite_registry *r, sqlite3_stmt *s, const struct op *o)
 {
 	for (unsigned i = 0; i < o->n; i++) {
 		int k = (int)i + 1, rc;
@@ -520,7 +524,7 @@ static int bind_op(struct registry *r, sqlite3_stmt *s, const struct op *o)
 	return SQLITE_OK;
 }
 
-static int run_stmt(struct registry *r, sqlite3_stmt *s, const struct op *o)
+static int run_stmt(struct sqlite_registry *r, sqlite3_stmt *s, const struct op *o)
 {
 	int rc = o ? bind_op(r, s, o) : SQLITE_OK;
 
@@ -532,7 +536,7 @@ static int run_stmt(struct registry *r, sqlite3_stmt *s, const struct op *o)
 }
 
 /* Keep the first error and its message (the owner reads them through registry_error). */
-static void note_error(struct registry *r, int rc, int *first)
+static void note_error(struct sqlite_registry *r, int rc, int *first)
 {
 	if (rc == SQLITE_OK || *first)
 		return;
@@ -546,7 +550,7 @@ static void note_error(struct registry *r, int rc, int *first)
  * Run ops in one transaction. A statement that fails does not stop the others (what can be
  * kept is kept, as before a crash); its error is reported and stops the master.
  */
-static int write_ops(struct registry *r, const struct op *ops)
+static int write_ops(struct sqlite_registry *r, const struct op *ops)
 {
 	int rc, e = 0;
 
@@ -581,7 +585,7 @@ static int write_ops(struct registry *r, const struct op *ops)
 
 static void *writer_main(void *data)
 {
-	struct registry *r = data;
+	struct sqlite_registry *r = data;
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
@@ -643,10 +647,10 @@ static int step_row(sqlite3_stmt *s)
 	return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-static int load(struct registry *r, const struct registry_ops *ops, void *opaque);
+static int load(struct sqlite_registry *r, const struct registry_ops *ops, void *opaque);
 
 /* Read everything back (before the first write; the writer is idle meanwhile). */
-int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+static int sqlite_load(struct sqlite_registry *r, const struct registry_ops *ops, void *opaque)
 {
 	int e;
 
@@ -658,7 +662,7 @@ int registry_load(struct registry *r, const struct registry_ops *ops, void *opaq
 	return e;
 }
 
-static int load(struct registry *r, const struct registry_ops *ops, void *opaque)
+static int load(struct sqlite_registry *r, const struct registry_ops *ops, void *opaque)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, e = 0;
@@ -734,3 +738,83 @@ static int load(struct registry *r, const struct registry_ops *ops, void *opaque
 		return e < 0 ? e : sql_errno(rc);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- the backend table */
+
+#define S(r) ((struct sqlite_registry *)(r))
+
+static void op_close(struct registry *r)
+{
+	sqlite_close(S(r));
+}
+
+static const char *op_error(const struct registry *r)
+{
+	return sqlite_error((const struct sqlite_registry *)r);
+}
+
+static int op_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+{
+	return sqlite_load(S(r), ops, opaque);
+}
+
+static int op_put_weight(struct registry *r, const char *role, double weight)
+{
+	return sqlite_put_weight(S(r), role, weight);
+}
+
+static int op_put_agent(struct registry *r, const struct registry_agent *a)
+{
+	return sqlite_put_agent(S(r), a);
+}
+
+static int op_put_framework(struct registry *r, const struct registry_framework *fw)
+{
+	return sqlite_put_framework(S(r), fw);
+}
+
+static int op_remove_framework(struct registry *r, const char *id)
+{
+	return sqlite_remove_framework(S(r), id);
+}
+
+static int op_put_task(struct registry *r, const struct registry_task *t)
+{
+	return sqlite_put_task(S(r), t);
+}
+
+static int op_submit(struct registry *r)
+{
+	return sqlite_submit(S(r));
+}
+
+static int op_commit(struct registry *r)
+{
+	return sqlite_commit(S(r));
+}
+
+static unsigned op_pending(const struct registry *r)
+{
+	return sqlite_pending((const struct sqlite_registry *)r);
+}
+
+static void op_stats(struct registry *r, struct registry_stats *ret)
+{
+	sqlite_stats(S(r), ret);
+}
+
+static const struct registry_backend sqlite_backend = {
+	.name = "sqlite",
+	.close = op_close,
+	.error = op_error,
+	.load = op_load,
+	.put_weight = op_put_weight,
+	.put_agent = op_put_agent,
+	.put_framework = op_put_framework,
+	.remove_framework = op_remove_framework,
+	.put_task = op_put_task,
+	.submit = op_submit,
+	.commit = op_commit,
+	.pending = op_pending,
+	.stats = op_stats,
+};

@@ -23,6 +23,36 @@
 #include <jansson.h>
 
 struct registry;
+struct registry_ops;
+struct registry_agent;
+struct registry_framework;
+struct registry_task;
+struct registry_stats;
+
+/*
+ * A registry back end (registry.c: SQLite; registry_zk.c: ZooKeeper). The registry_*()
+ * functions below dispatch through it (registry_backend.c).
+ */
+struct registry_backend {
+	const char *name;
+	void (*close)(struct registry *r);
+	const char *(*error)(const struct registry *r);
+	int (*load)(struct registry *r, const struct registry_ops *ops, void *opaque);
+	int (*put_weight)(struct registry *r, const char *role, double weight);
+	int (*put_agent)(struct registry *r, const struct registry_agent *a);
+	int (*put_framework)(struct registry *r, const struct registry_framework *fw);
+	int (*remove_framework)(struct registry *r, const char *id);
+	int (*put_task)(struct registry *r, const struct registry_task *t);
+	int (*submit)(struct registry *r); /* NULL: commit (a back end that writes at once) */
+	int (*commit)(struct registry *r);
+	unsigned (*pending)(const struct registry *r);
+	void (*stats)(struct registry *r, struct registry_stats *ret); /* NULL: none kept */
+};
+
+/* Every back end's registry starts with this. */
+struct registry {
+	const struct registry_backend *backend;
+};
 
 struct registry_agent {
 	const char *id, *hostname;
@@ -58,7 +88,7 @@ struct registry_ops {
 };
 
 /*
- * Open (creating) the registry at path; history is how many completed tasks to keep.
+ * Open (creating) the SQLite registry at path; history is how many completed tasks to keep.
  * On error err says what failed (the SQLite message).
  */
 int registry_open(const char *path, unsigned history, struct registry **ret, char *err,

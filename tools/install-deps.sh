@@ -11,7 +11,7 @@ libjansson-dev libsqlite3-dev libzookeeper-mt-dev"
 # tests: unit (cmocka), integration (curl, iproute2, util-linux, procps), VM tier
 # (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests (zookeeper)
 PKGS="$PKGS libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
-busybox-static cpio zstd xz-utils zookeeperd sqlite3 tmux jq"
+busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
 

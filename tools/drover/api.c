@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "main.h"
+#include "zk.h"
 
 /* Set while a caller can do without the answer: errors are not printed. */
 static bool quiet;
@@ -31,8 +32,32 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+const char *api_leader(const char *hostport, bool fresh)
+{
+	static char *cached;
+	char err[512], *addr;
+
+	if (!zk_url_is(hostport))
+		return hostport;
+	if (cached && !fresh)
+		return cached;
+	zk_client_log_quiet(true); /* our own message says it once */
+	if (zk_leader_resolve(hostport, 15000, &addr, err, sizeof(err)) < 0) {
+		api_err("%s", err);
+		return cached; /* NULL: api_url() makes an empty URL, and callers stop there */
+	}
+	free(cached);
+	cached = addr;
+	return cached;
+}
+
 void api_url(const char *hostport, const char *path, char *buf, size_t len)
 {
+	hostport = api_leader(hostport, false);
+	if (!hostport) {
+		buf[0] = '\0';
+		return;
+	}
 	if (strncmp(hostport, "http://", 7) == 0 || strncmp(hostport, "https://", 8) == 0)
 		snprintf(buf, len, "%s%s", hostport, path);
 	else
@@ -50,6 +75,8 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 	CURL *c;
 
 	api_url(hostport, path, url, sizeof(url));
+	if (!url[0])
+		return NULL; /* no leader: said already */
 	body = json_dumps(req, JSON_COMPACT);
 	c = curl_easy_init();
 	if (!c || !body) {
@@ -171,6 +198,10 @@ char *api_get_text(const char *hostport, const char *path)
 		return NULL;
 	}
 	api_url(hostport, path, url, sizeof(url));
+	if (!url[0]) {
+		curl_easy_cleanup(c);
+		return NULL;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);

@@ -2,10 +2,17 @@
 #ifndef DROVER_CLI_API_H
 #define DROVER_CLI_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
-/* "host:port" or a URL, plus path, as a URL. */
+/*
+ * zk://HOSTS/PATH: the leading master's "host:port", found through ZooKeeper (remembered;
+ * fresh asks again); anything else as it is.
+ */
+const char *api_leader(const char *hostport, bool fresh);
+/* (NULL when no leader is found: the error is printed.) */
+/* "host:port", a URL or zk://..., plus path, as a URL. */
 void api_url(const char *hostport, const char *path, char *buf, size_t len);
 /* POST req as JSON; the parsed 2xx answer, or NULL after printing the error. */
 json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status);

@@ -7,6 +7,11 @@
  *   121        killed for exceeding its memory limit (OOM)
  *   122        lost, dropped, unreachable or gone     123   TASK_ERROR (refused)
  *   124        killed (TASK_KILLED)                   125   drover itself failed
+ *
+ * With --master zk://... (or DROVER_MASTER) it follows the leading master: when the stream
+ * ends it finds the new leader through ZooKeeper, resubscribes with its framework ID and
+ * reconciles the tasks it launched; a task the new leader does not know (the ACCEPT was
+ * lost with the old one) is launched again.
  */
 #include <getopt.h>
 #include <math.h>
@@ -22,6 +27,9 @@
 #include "main.h"
 #include "resources.h"
 #include "wire.h"
+#include "zk.h"
+
+#define RESUBSCRIBE_FOR_NS (60LL * 1000000000) /* give up finding a leader after this */
 
 enum {
 	RUN_OOM = 121,
@@ -53,6 +61,11 @@ struct run {
 	volatile sig_atomic_t interrupted;
 	bool kill_sent;
 	json_t *tasks; /* task id -> {state} */
+	bool ha;                      /* zk://: resubscribe to the next leader */
+	char *sub_s;                  /* the first SUBSCRIBE (without a framework ID) */
+	struct loop_timer *resub_timer;
+	int64_t lost_ns;              /* when the stream ended (0: it is up) */
+	bool reconcile;               /* resubscribed: reconcile on SUBSCRIBED */
 };
 
 static struct run *the_run; /* for the signal handler */
@@ -63,6 +76,13 @@ static void on_call_done(long status, const char *body, size_t len, const char *
 {
 	struct run *r = data;
 
+	if (r->ha && !r->tearing_down && (err || status == 307 || status == 503)) {
+		/* the leader is changing: the resubscription reconciles what this call did */
+		if (!json_output)
+			fprintf(stderr, "drover: a call did not reach the leader (%s)\n",
+				err ? err : body);
+		return;
+	}
 	if (err || status / 100 != 2) {
 		p_err("call failed: %s", err ? err : body);
 		if (!r->tearing_down) {
@@ -274,6 +294,19 @@ static void on_update(struct run *r, json_t *st)
 	rec = json_object_get(r->tasks, tid);
 	if (!rec || task_state_parse(state, &s) < 0)
 		return;
+	if (s == TASK_UNKNOWN && streq(json_string_value(json_object_get(rec, "state")),
+				       "TASK_STAGING")) {
+		/* launched into a leader that died before it recorded the task: launch again */
+		if (!json_output)
+			fprintf(stderr, "drover: task %s is unknown to the leader; launching it again\n",
+				tid);
+		json_object_del(r->tasks, tid);
+		r->launched--;
+		call(r, json_pack("{s:s}", "type", "REVIVE"));
+		return;
+	}
+	if (s != TASK_UNKNOWN)
+		json_object_set_new(rec, "state", json_string(state));
 	if (task_state_terminal(s) && !json_is_true(json_object_get(rec, "done"))) {
 		int code = exit_code_of(st);
 		json_object_set_new(rec, "done", json_true());
@@ -318,6 +351,21 @@ static void on_record(const char *rec, size_t len, void *data)
 			json_object_get(json_object_get(sub, "framework_id"), "value")));
 		if (!json_output)
 			fprintf(stderr, "drover: subscribed as framework %s\n", r->fw_id);
+		r->lost_ns = 0;
+		if (r->reconcile) {
+			json_t *list = json_array(), *tr;
+			const char *tid;
+			r->reconcile = false;
+			json_object_foreach(r->tasks, tid, tr) {
+				if (!json_is_true(json_object_get(tr, "done")))
+					json_array_append_new(list, json_pack("{s:o}", "task_id",
+									      wire_id(tid)));
+			}
+			call(r, json_pack("{s:s,s:{s:o}}", "type", "RECONCILE", "reconcile", "tasks",
+					  list));
+			if (r->launched < r->count)
+				call(r, json_pack("{s:s}", "type", "REVIVE"));
+		}
 	} else if (streq(type, "OFFERS")) {
 		on_offers(r, json_object_get(json_object_get(ev, "offers"), "offers"));
 	} else if (streq(type, "UPDATE")) {
@@ -336,6 +384,16 @@ static void on_stream_done(long status, const char *body, size_t len, const char
 {
 	struct run *r = data;
 
+	if (r->ha && !r->tearing_down && r->fw_id &&
+	    (!r->lost_ns || now_mono_ns() - r->lost_ns < RESUBSCRIBE_FOR_NS)) {
+		if (!r->lost_ns)
+			r->lost_ns = now_mono_ns();
+		if (!json_output)
+			fprintf(stderr, "drover: lost the leading master (%s%ld); resubscribing\n",
+				err ? err : "status ", err ? 0L : status);
+		loop_timer_set(r->resub_timer, 300000000, 0);
+		return;
+	}
 	if (!r->tearing_down) {
 		if (status != 200 && status)
 			p_err("SUBSCRIBE answered %ld: %s", status, body);
@@ -344,6 +402,31 @@ static void on_stream_done(long status, const char *body, size_t len, const char
 		r->exit_code = RUN_FAILED;
 	}
 	loop_stop(r->loop);
+}
+
+/* zk://: find the leader again and subscribe with the framework ID. */
+static void on_resubscribe(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct run *r = data;
+	json_t *sub = json_loads(r->sub_s, 0, NULL);
+	json_t *fi = json_object_get(json_object_get(sub, "subscribe"), "framework_info");
+	char *s;
+
+	loop_timer_stop(t);
+	api_url(api_leader(master_url, true), "/api/v1/scheduler", r->url, sizeof(r->url));
+	if (!r->url[0] && now_mono_ns() - r->lost_ns < RESUBSCRIBE_FOR_NS) {
+		json_decref(sub);
+		loop_timer_set(t, 1000000000, 0); /* no leader yet: look again */
+		return;
+	}
+	json_object_set_new(fi, "id", wire_id(r->fw_id));
+	s = json_dumps(sub, JSON_COMPACT);
+	json_decref(sub);
+	r->reconcile = true;
+	if (!s || !http_post_stream(r->http, r->url, "application/json", s, strlen(s), NULL,
+				    on_open, on_record, on_stream_done, r))
+		loop_timer_set(t, 1000000000, 0);
+	free(s);
 }
 
 /*
@@ -508,15 +591,20 @@ int do_task_run(int argc, char **argv)
 			"capabilities", "type", "PARTITION_AWARE");
 	sub_s = json_dumps(sub, JSON_COMPACT);
 	json_decref(sub);
+	r.ha = zk_url_is(master_url);
+	r.sub_s = sub_s;
+	r.resub_timer = loop_timer_add(r.loop, 0, 0, on_resubscribe, &r);
+	loop_timer_stop(r.resub_timer);
 	http_post_stream(r.http, r.url, "application/json", sub_s, strlen(sub_s), NULL, on_open,
 			 on_record, on_stream_done, &r);
-	free(sub_s);
 	the_run = &r;
 	loop_set_wake(r.loop, on_wake, &r);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	loop_run(r.loop);
 	the_run = NULL;
+	loop_timer_del(r.loop, r.resub_timer);
+	free(r.sub_s);
 	http_client_free(r.http);
 	loop_free(r.loop);
 	json_decref(r.tasks);

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "leader.h"
+#include "log.h"
+#include "master.h"
+#include "registry.h"
+#include "registry_zk.h"
+#include "util.h"
+#include "zk.h"
+
+#define ERRLEN 512
+
+struct master_leader {
+	char *url, *hosts, *path;
+	char address[300]; /* what we publish: --advertise, or --listen */
+	zhandle_t *zh;
+	char *mine; /* our member znode (full path), NULL until created */
+	bool leading; /* owner thread */
+	bool need_check; /* an election step failed: retry on the next tick */
+	bool tried_join; /* a create of our member was sent (it may have succeeded) */
+	int64_t elected_ns;
+	struct loop_timer *lost_timer;
+	struct zk_watch *watch; /* the leader's address, for redirects */
+	pthread_mutex_t lock;
+	bool leading_pub; /* guarded by lock: leading, as HTTP threads see it */
+};
+
+/* ZooKeeper thread: hand the event to the owner. */
+static void on_zk_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	struct master *m = ctx;
+	struct msg *msg = calloc(1, sizeof(*msg));
+
+	if (!msg)
+		return;
+	msg->kind = MSG_ZK;
+	msg->zk_type = type;
+	msg->zk_state = state;
+	master_enqueue(m, msg);
+}
+
+static void publish(struct master_leader *l, bool leading)
+{
+	pthread_mutex_lock(&l->lock);
+	l->leading_pub = leading;
+	pthread_mutex_unlock(&l->lock);
+}
+
+void master_leader_step_down(struct master *m, const char *why)
+{
+	struct master_leader *l = m->leader;
+
+	if (!l || m->restart)
+		return;
+	if (l->leading)
+		log_error("stepping down as the leading master: %s", why);
+	else
+		log_warn("restarting the candidate: %s", why);
+	l->leading = false;
+	publish(l, false);
+	m->restart = true;
+	loop_stop(m->loop);
+}
+
+/* Create the persistent parents of path ("/a/b/c": /a, /a/b, /a/b/c). */
+static int ensure_path(zhandle_t *zh, const char *path)
+{
+	char buf[1024];
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = '\0';
+			rc = zoo_create(zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			if (rc != ZOK && rc != ZNODEEXISTS)
+				return rc;
+			*p = c;
+			if (!c)
+				return ZOK;
+		}
+	}
+}
+
+/*
+ * A create whose answer was lost with the connection may still have made our member: find
+ * it by our master ID, or it would lead nobody for as long as our session lives.
+ */
+static char *find_own_member(struct master *m)
+{
+	struct master_leader *l = m->leader;
+	struct String_vector sv = {0};
+	char path[1100], buf[1024], *found = NULL;
+
+	if (zoo_get_children(l->zh, l->path, 0, &sv) != ZOK)
+		return NULL;
+	for (int i = 0; i < sv.count && !found; i++) {
+		int len = sizeof(buf) - 1;
+		json_t *j;
+		if (!zk_member_is(sv.data[i]))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", l->path, sv.data[i]);
+		if (zoo_get(l->zh, path, 0, buf, &len, NULL) != ZOK || len <= 0)
+			continue;
+		j = json_loadb(buf, (size_t)len, 0, NULL);
+		if (streq(json_string_value(json_object_get(j, "id")), m->master_id))
+			found = strdup(path);
+		json_decref(j);
+	}
+	deallocate_String_vector(&sv);
+	return found;
+}
+
+static int join(struct master *m)
+{
+	struct master_leader *l = m->leader;
+	char member[1024], created[1024], *data;
+	json_t *j;
+	int rc;
+
+	rc = ensure_path(l->zh, l->path);
+	if (rc != ZOK) {
+		log_warn("zookeeper: cannot create '%s': %s", l->path, zerror(rc));
+		return -EIO;
+	}
+	if (l->tried_join) {
+		l->mine = find_own_member(m);
+		if (l->mine) {
+			log_info(
+				"zookeeper: candidate '%s' (created before the connection was lost)",
+				l->mine);
+			return 0;
+		}
+	}
+	l->tried_join = true;
+	j = json_pack("{s:s,s:s,s:i}", "address", l->address, "id", m->master_id, "pid",
+		      (int)getpid());
+	data = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	snprintf(member, sizeof(member), "%s/%s", l->path, ZK_MEMBER_PREFIX);
+	rc = zoo_create(l->zh, member, data, data ? (int)strlen(data) : -1, &ZOO_OPEN_ACL_UNSAFE,
+			ZOO_EPHEMERAL | ZOO_SEQUENCE, created, sizeof(created));
+	free(data);
+	if (rc != ZOK) {
+		log_warn("zookeeper: cannot join the election under '%s': %s", l->path, zerror(rc));
+		return -EIO;
+	}
+	l->mine = strdup(created);
+	log_info("zookeeper: candidate '%s' for %s", created, l->address);
+	return l->mine ? 0 : -ENOMEM;
+}
+
+static int become_leader(struct master *m)
+{
+	struct master_leader *l = m->leader;
+	char root[1100], err[ERRLEN];
+	int r;
+
+	snprintf(root, sizeof(root), "%s/registry", l->path);
+	r = registry_zk_open(l->zh, root, l->mine, (unsigned)m->flags->max_completed_tasks,
+			     &m->registry, err, sizeof(err));
+	if (r < 0) {
+		log_error("cannot open the registry in ZooKeeper '%s': %s", root, err);
+		return r;
+	}
+	r = master_registry_recover(m, root);
+	if (r < 0)
+		return r;
+	l->leading = true;
+	l->elected_ns = now_mono_ns();
+	m->started_ns = l->elected_ns; /* agents get --agent-reregister-timeout from now */
+	publish(l, true);
+	log_info("elected the leading master (%s, %s)", l->mine, l->address);
+	master_request_allocation(m);
+	return 0;
+}
+
+/* Look at the members: lead when ours is the lowest, else watch our predecessor. */
+static void check(struct master *m)
+{
+	struct master_leader *l = m->leader;
+	struct String_vector sv = {0};
+	const char *name, *pred;
+	char path[1100];
+	struct Stat st;
+	int rc;
+
+	l->need_check = false;
+	if (!l->mine && join(m) < 0) {
+		l->need_check = true;
+		return;
+	}
+	name = strrchr(l->mine, '/') + 1;
+	for (;;) {
+		rc = zoo_get_children(l->zh, l->path, 0, &sv);
+		if (rc != ZOK) {
+			log_warn("zookeeper: cannot list '%s': %s", l->path, zerror(rc));
+			l->need_check = true;
+			return;
+		}
+		bool present = false;
+		for (int i = 0; i < sv.count; i++)
+			present = present || strcmp(sv.data[i], name) == 0;
+		if (!present) {
+			deallocate_String_vector(&sv);
+			master_leader_step_down(m, "our election znode is gone");
+			return;
+		}
+		pred = zk_member_predecessor(sv.data, sv.count, name);
+		if (!pred) {
+			deallocate_String_vector(&sv);
+			if (!l->leading && become_leader(m) < 0)
+				master_leader_step_down(m, "cannot recover the registry");
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/%s", l->path, pred);
+		deallocate_String_vector(&sv);
+		rc = zoo_wexists(l->zh, path, on_zk_event, m, &st);
+		if (rc == ZOK) {
+			if (l->leading) /* cannot happen: a lower member appeared */
+				master_leader_step_down(m, "a lower member appeared");
+			else
+				log_info("zookeeper: following; watching '%s'", path);
+			return;
+		}
+		if (rc != ZNONODE) {
+			log_warn("zookeeper: cannot watch '%s': %s", path, zerror(rc));
+			l->need_check = true;
+			return;
+		}
+		/* the predecessor went meanwhile: look again */
+	}
+}
+
+static void on_lost(struct loop *lp, struct loop_timer *t, void *data)
+{
+	struct master *m = data;
+
+	loop_timer_stop(t);
+	if (m->leader->leading)
+		master_leader_step_down(m, "disconnected from ZooKeeper for 2/3 of the session "
+					   "timeout");
+}
+
+void master_leader_event(struct master *m, int type, int state)
+{
+	struct master_leader *l = m->leader;
+	int64_t timeout = m->flags->zk_session_timeout_ns;
+
+	if (!l || m->restart)
+		return;
+	if (type != ZOO_SESSION_EVENT) {
+		check(m); /* our predecessor went (or changed) */
+		return;
+	}
+	if (state == ZOO_CONNECTED_STATE) {
+		loop_timer_stop(l->lost_timer);
+		log_info("zookeeper: session established with %s", l->hosts);
+		check(m);
+	} else if (state == ZOO_CONNECTING_STATE) {
+		log_warn("zookeeper: disconnected from %s", l->hosts);
+		if (l->leading)
+			loop_timer_set(l->lost_timer, timeout * 2 / 3, 0);
+	} else if (state == ZOO_EXPIRED_SESSION_STATE) {
+		master_leader_step_down(m, "the ZooKeeper session expired");
+	} else if (state == ZOO_AUTH_FAILED_STATE) {
+		master_leader_step_down(m, "ZooKeeper authentication failed");
+	}
+}
+
+void master_leader_tick(struct master *m)
+{
+	struct master_leader *l = m->leader;
+
+	if (!l || m->restart)
+		return;
+	zk_watch_poll(l->watch);
+	if (l->need_check && zoo_state(l->zh) == ZOO_CONNECTED_STATE)
+		check(m);
+}
+
+bool master_leader_redirect(struct master *m, struct http_request *req)
+{
+	struct master_leader *l = m->leader;
+	char loc[1200], *addr;
+	const char *hdrs[3] = {"Location", loc, NULL};
+	bool leading;
+
+	if (!l)
+		return false;
+	pthread_mutex_lock(&l->lock);
+	leading = l->leading_pub;
+	pthread_mutex_unlock(&l->lock);
+	if (leading)
+		return false;
+	addr = zk_watch_leader(l->watch);
+	if (!addr || strcmp(addr, l->address) == 0) {
+		master_count_status(m, 503);
+		http_reply_error(req, 503, "no leading master is elected yet");
+	} else {
+		snprintf(loc, sizeof(loc), "http://%s%s", addr, http_request_path(req));
+		master_count_status(m, 307);
+		http_reply(req, 307, "text/plain", "", 0, hdrs);
+	}
+	free(addr);
+	return true;
+}
+
+int master_leader_start(struct master *m)
+{
+	struct master_leader *l = calloc(1, sizeof(*l));
+	const char *adv = m->flags->advertise ? m->flags->advertise : m->flags->listen;
+	char err[ERRLEN];
+	int r;
+
+	if (m->flags->registry) {
+		free(l);
+		return log_error_errno(EINVAL,
+				       "option '--registry' cannot be combined with '--zk': "
+				       "the registry lives in ZooKeeper then");
+	}
+	if (!l)
+		return log_error_errno(ENOMEM, "out of memory");
+	m->leader = l;
+	pthread_mutex_init(&l->lock, NULL);
+	l->url = strdup(m->flags->zk);
+	r = zk_url_parse(m->flags->zk, &l->hosts, &l->path, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "option '--zk': %s", err);
+	if (strncmp(adv, "0.0.0.0:", 8) == 0 || strncmp(adv, "[::]:", 5) == 0) {
+		char host[256] = "localhost";
+		gethostname(host, sizeof(host) - 1);
+		snprintf(l->address, sizeof(l->address), "%s:%s", host, strrchr(adv, ':') + 1);
+	} else {
+		snprintf(l->address, sizeof(l->address), "%s", adv);
+	}
+	l->lost_timer = loop_timer_add(m->loop, 0, 0, on_lost, m);
+	if (!l->lost_timer)
+		return log_error_errno(errno, "cannot create a timer: %m");
+	loop_timer_stop(l->lost_timer);
+	r = zk_watch_new(m->flags->zk, (int)(m->flags->zk_session_timeout_ns / 1000000), NULL, NULL,
+			 &l->watch, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "%s", err);
+	zk_client_log_quiet(false);
+	l->zh = zookeeper_init(l->hosts, on_zk_event,
+			       (int)(m->flags->zk_session_timeout_ns / 1000000), NULL, m, 0);
+	if (!l->zh)
+		return log_error_errno(errno, "cannot start a ZooKeeper session with '%s': %m",
+				       l->hosts);
+	log_info("zookeeper: %s, election and registry under '%s', session timeout %.1fs", l->hosts,
+		 l->path, (double)m->flags->zk_session_timeout_ns / 1e9);
+	return 0;
+}
+
+void master_leader_stop(struct master *m)
+{
+	struct master_leader *l = m->leader;
+
+	if (!l)
+		return;
+	/* the registry uses the session: it goes first */
+	master_registry_close(m);
+	if (l->zh)
+		zookeeper_close(l->zh); /* ends the session: our znode goes at once */
+	zk_watch_free(l->watch);
+	if (l->lost_timer)
+		loop_timer_del(m->loop, l->lost_timer);
+	pthread_mutex_destroy(&l->lock);
+	free(l->mine);
+	free(l->url);
+	free(l->hosts);
+	free(l->path);
+	free(l);
+	m->leader = NULL;
+}

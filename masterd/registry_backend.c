@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The registry API: each call goes to the back end the registry was opened with. */
+#include <stddef.h>
+#include <string.h>
+
+#include "registry.h"
+
+void registry_close(struct registry *r)
+{
+	if (r)
+		r->backend->close(r);
+}
+
+const char *registry_error(const struct registry *r)
+{
+	return r ? r->backend->error(r) : "out of memory";
+}
+
+int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+{
+	return r->backend->load(r, ops, opaque);
+}
+
+int registry_put_weight(struct registry *r, const char *role, double weight)
+{
+	return r->backend->put_weight(r, role, weight);
+}
+
+int registry_put_agent(struct registry *r, const struct registry_agent *a)
+{
+	return r->backend->put_agent(r, a);
+}
+
+int registry_put_framework(struct registry *r, const struct registry_framework *fw)
+{
+	return r->backend->put_framework(r, fw);
+}
+
+int registry_remove_framework(struct registry *r, const char *id)
+{
+	return r->backend->remove_framework(r, id);
+}
+
+int registry_put_task(struct registry *r, const struct registry_task *t)
+{
+	return r->backend->put_task(r, t);
+}
+
+int registry_submit(struct registry *r)
+{
+	return r->backend->submit ? r->backend->submit(r) : r->backend->commit(r);
+}
+
+void registry_stats(struct registry *r, struct registry_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (r->backend->stats)
+		r->backend->stats(r, ret);
+}
+
+int registry_commit(struct registry *r)
+{
+	return r->backend->commit(r);
+}
+
+unsigned registry_pending(const struct registry *r)
+{
+	return r->backend->pending(r);
+}

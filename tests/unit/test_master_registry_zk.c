@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * lib/zk (zk:// URLs, election members) and masterd/registry_zk: records survive a reopen,
+ * history is bounded, large commits are split, a master whose election znode is gone cannot
+ * write. The ZooKeeper cases need a server: DROVER_TEST_ZK=HOST:PORT (tests/integration/
+ * test_ha_registry.sh starts one); without it they are not run.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "masterd/registry_zk.h"
+#include "zk.h"
+
+/* ---------------------------------------------------------------- no server needed */
+
+static void test_url(void **state)
+{
+	char *hosts = NULL, *path = NULL, err[256];
+
+	assert_int_equal(
+		zk_url_parse("zk://h1:2181,h2:2181/drover", &hosts, &path, err, sizeof(err)), 0);
+	assert_string_equal(hosts, "h1:2181,h2:2181");
+	assert_string_equal(path, "/drover");
+	free(hosts);
+	free(path);
+	assert_int_equal(zk_url_parse("zk://127.0.0.1:2181/a/b/", &hosts, &path, err, sizeof(err)),
+			 0);
+	assert_string_equal(path, "/a/b");
+	free(hosts);
+	free(path);
+	static const char *const bad[] = {
+		"127.0.0.1:5050",  "zk://",	 "zk:///drover",    "zk://h1:2181", "zk://h1:2181/",
+		"zk://h1:2181,/x", "zk://h1:/x", "zk://h1:2181//x", "zk://a b:1/x", "zk://u@h:1/x",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(zk_url_parse(bad[i], &hosts, &path, err, sizeof(err)), -EINVAL);
+		assert_true(err[0] != '\0');
+	}
+	assert_true(zk_url_is("zk://x"));
+	assert_false(zk_url_is("http://x"));
+	assert_false(zk_url_is(NULL));
+}
+
+static void test_members(void **state)
+{
+	char *names[] = {"registry",  "member_0000000007", "member_0000000003",
+			 "member_12", "member_0000000005", "member_000000000x"};
+	int n = 6;
+
+	assert_true(zk_member_is("member_0000000003"));
+	assert_false(zk_member_is("member_12"));
+	assert_false(zk_member_is("registry"));
+	assert_string_equal(zk_member_lowest(names, n), "member_0000000003");
+	/* each candidate watches the member just below it, the lowest none */
+	assert_null(zk_member_predecessor(names, n, "member_0000000003"));
+	assert_string_equal(zk_member_predecessor(names, n, "member_0000000005"),
+			    "member_0000000003");
+	assert_string_equal(zk_member_predecessor(names, n, "member_0000000007"),
+			    "member_0000000005");
+	assert_null(zk_member_lowest(names, 1));
+}
+
+static void test_member_address(void **state)
+{
+	const char *good = "{\"address\":\"10.0.0.1:5050\",\"id\":\"x\"}";
+	char *a = zk_member_address(good, strlen(good));
+
+	assert_string_equal(a, "10.0.0.1:5050");
+	free(a);
+	assert_null(zk_member_address("{\"address\":5}", 13));
+	assert_null(zk_member_address("not json", 8));
+	assert_null(zk_member_address(NULL, 0));
+}
+
+static void test_escape(void **state)
+{
+	char buf[64];
+
+	registry_zk_escape("abc-1.2:3_x", buf, sizeof(buf));
+	assert_string_equal(buf, "abc-1.2:3_x");
+	registry_zk_escape("eng/ml", buf, sizeof(buf));
+	assert_string_equal(buf, "eng%2Fml");
+	registry_zk_escape("..", buf, sizeof(buf));
+	assert_string_equal(buf, "%2E%2E");
+	registry_zk_escape("a%b|c", buf, sizeof(buf));
+	assert_string_equal(buf, "a%25b%7Cc");
+}
+
+/* ---------------------------------------------------------------- against a server */
+
+static zhandle_t *zh;
+static char root[128], fence[128];
+static int seq;
+
+static int setup(void **state)
+{
+	const char *hp = getenv("DROVER_TEST_ZK");
+	char created[128];
+
+	if (!hp || !*hp)
+		return 0;
+	zk_client_log_quiet(true);
+	zh = zookeeper_init(hp, NULL, 10000, NULL, NULL, 0);
+	if (!zh)
+		return -1;
+	for (int i = 0; i < 200 && zoo_state(zh) != ZOO_CONNECTED_STATE; i++)
+		usleep(50000);
+	if (zoo_state(zh) != ZOO_CONNECTED_STATE)
+		return -1;
+	snprintf(root, sizeof(root), "/drover-unit-%d-%d", (int)getpid(), ++seq);
+	snprintf(fence, sizeof(fence), "/drover-unit-%d-%d-fence", (int)getpid(), seq);
+	return zoo_create(zh, fence, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, created,
+			  sizeof(created)) == ZOK ?
+		       0 :
+		       -1;
+}
+
+static int teardown(void **state)
+{
+	if (zh)
+		zookeeper_close(zh);
+	zh = NULL;
+	return 0;
+}
+
+#define NEED_ZK() assert_non_null(zh)
+
+struct loaded {
+	int weights, agents, frameworks, tasks, completed;
+	double weight;
+	char order[4096], state[32], pending[40];
+	bool info_kept;
+};
+
+static int on_weight(void *o, const char *role, double w)
+{
+	struct loaded *l = o;
+
+	l->weights++;
+	if (strcmp(role, "eng/ml") == 0)
+		l->weight = w;
+	return 0;
+}
+
+static int on_agent(void *o, const struct registry_agent *a)
+{
+	((struct loaded *)o)->agents++;
+	return 0;
+}
+
+static int on_framework(void *o, const struct registry_framework *fw)
+{
+	((struct loaded *)o)->frameworks++;
+	return 0;
+}
+
+static int on_task(void *o, const struct registry_task *t)
+{
+	struct loaded *l = o;
+
+	if (t->completed) {
+		l->completed++;
+		if (strlen(l->order) + strlen(t->id) + 2 < sizeof(l->order)) {
+			strcat(l->order, t->id);
+			strcat(l->order, ",");
+		}
+		return 0;
+	}
+	l->tasks++;
+	snprintf(l->state, sizeof(l->state), "%s", t->state);
+	snprintf(l->pending, sizeof(l->pending), "%s", t->pending_uuid ? t->pending_uuid : "");
+	l->info_kept = t->info && json_object_get(t->info, "name");
+	return 0;
+}
+
+static const struct registry_ops ops = {on_weight, on_agent, on_framework, on_task};
+
+static struct registry *open_reg(unsigned history)
+{
+	struct registry *r = NULL;
+	char err[256];
+
+	assert_int_equal(registry_zk_open(zh, root, fence, history, &r, err, sizeof(err)), 0);
+	return r;
+}
+
+static void test_zk_round_trip(void **state)
+{
+	NEED_ZK();
+	struct registry *r = open_reg(100);
+	json_t *info = json_pack("{s:s}", "name", "n");
+	json_t *st = json_pack("{s:s}", "state", "TASK_RUNNING");
+	struct registry_agent a = {"a1", "h1", info, true, false, false};
+	struct registry_framework fw = {"f1", "eng/ml", info, 1, 60, false};
+	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", info, NULL, NULL, NULL, false};
+	struct loaded l = {0};
+
+	assert_int_equal(registry_put_weight(r, "eng/ml", 2.5), 0);
+	assert_int_equal(registry_put_agent(r, &a), 0);
+	assert_int_equal(registry_put_framework(r, &fw), 0);
+	assert_int_equal(registry_put_task(r, &t), 0);
+	assert_int_equal(registry_commit(r), 0);
+	t.info = NULL; /* a later write keeps the TaskInfo */
+	t.state = "TASK_RUNNING";
+	t.status = st;
+	t.pending_uuid = "u2";
+	assert_int_equal(registry_put_task(r, &t), 0);
+	assert_int_equal(registry_pending(r), 1);
+	assert_int_equal(registry_commit(r), 0);
+	assert_int_equal(registry_pending(r), 0);
+	registry_close(r);
+
+	r = open_reg(100);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.weights, 1);
+	assert_true(l.weight == 2.5);
+	assert_int_equal(l.agents, 1);
+	assert_int_equal(l.frameworks, 1);
+	assert_int_equal(l.tasks, 1);
+	assert_string_equal(l.state, "TASK_RUNNING");
+	assert_string_equal(l.pending, "u2");
+	assert_true(l.info_kept);
+	/* the framework goes: its task becomes history */
+	assert_int_equal(registry_remove_framework(r, "f1"), 0);
+	assert_int_equal(registry_commit(r), 0);
+	registry_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.frameworks, 0);
+	assert_int_equal(l.tasks, 0);
+	assert_int_equal(l.completed, 1);
+	registry_close(r);
+	json_decref(info);
+	json_decref(st);
+}
+
+/* More writes than one transaction takes, and a bounded history, oldest first. */
+static void test_zk_large_commit_and_history(void **state)
+{
+	NEED_ZK();
+	struct registry *r = open_reg(5);
+	json_t *info = json_pack("{s:s}", "name", "n");
+	struct loaded l = {0};
+	char id[32];
+	int n = 3 * ZK_MULTI_OPS + 7;
+
+	for (int i = 0; i < n; i++) {
+		struct registry_task t = {"f",	id,   "a",  "TASK_RUNNING", info,
+					  NULL, NULL, NULL, false};
+		snprintf(id, sizeof(id), "t%d", i);
+		assert_int_equal(registry_put_task(r, &t), 0);
+	}
+	assert_int_equal(registry_commit(r), 0);
+	for (int i = 0; i < 12; i++) {
+		struct registry_task t = {"f",	id,   "a", "TASK_FINISHED", NULL, NULL,
+					  NULL, NULL, true};
+		snprintf(id, sizeof(id), "t%d", i);
+		assert_int_equal(registry_put_task(r, &t), 0);
+		if (i % 3 == 2)
+			assert_int_equal(registry_commit(r), 0);
+	}
+	registry_close(r);
+	r = open_reg(5);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.tasks, n - 12);
+	assert_int_equal(l.completed, 5);
+	assert_string_equal(l.order, "t7,t8,t9,t10,t11,");
+	registry_close(r);
+	json_decref(info);
+}
+
+/* A master whose election znode went (its session expired) cannot write. */
+static void test_zk_fence(void **state)
+{
+	NEED_ZK();
+	struct registry *r = open_reg(10);
+	struct registry_agent a = {"a1", "h1", NULL, true, false, false};
+	struct loaded l = {0};
+
+	assert_int_equal(zoo_delete(zh, fence, -1), ZOK);
+	assert_int_equal(registry_put_agent(r, &a), 0);
+	assert_int_equal(registry_commit(r), -ESTALE);
+	assert_non_null(strstr(registry_error(r), "zoo_multi"));
+	registry_close(r);
+	r = open_reg(10);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 0); /* nothing was written */
+	registry_close(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_member_address),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test_setup_teardown(test_zk_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zk_large_commit_and_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zk_fence, setup, teardown),
+	};
+	const char *zk = getenv("DROVER_TEST_ZK");
+
+	if (zk && *zk)
+		return cmocka_run_group_tests(tests, NULL, NULL);
+	/* without a server only the first four; test_ha_registry.sh runs the others */
+	fprintf(stderr, "# DROVER_TEST_ZK unset: the ZooKeeper cases are left to "
+			"tests/integration/test_ha_registry.sh\n");
+	return _cmocka_run_group_tests("test_master_registry_zk", tests, 4, NULL, NULL);
+}
