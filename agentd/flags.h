@@ -26,6 +26,12 @@ struct agent_flags {
 	int bpf;           /* enum agent_bpf_mode */
 	char *bpf_pin_dir;
 	bool bpf_stats;
+	/* security (docs/security.md) */
+	char *credential;
+	char *tls_ca;
+	char *tls_cert;
+	char *tls_key;
+	char *task_user;
 };
 
 extern const struct conf_opt agent_flag_table[];
