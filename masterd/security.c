@@ -90,7 +90,11 @@ bool master_authenticate(struct master *m, struct http_request *req, char **ret_
 		free(pass);
 		if (!who) {
 			master_count_status(m, 401);
-			log_warn("authentication of '%s' from %s failed", user,
+			/* the name is the caller's: no control characters into the log */
+			for (char *c = user; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
+			log_warn("authentication of '%.64s' from %s failed", user,
 				 http_request_peer(req));
 			http_reply_unauthorized(req, REALM, "Authentication failed: bad principal or secret");
 			free(user);
