@@ -561,6 +561,22 @@ static void task_sandbox_discard(struct agent_task *t)
 	t->sandbox[0] = '\0';
 }
 
+/*
+ * Who a task runs as: its command's user, else its framework's (as Mesos), else
+ * --task-user when the agent is root (never root by default: the master's run_tasks ACL
+ * allows root only by name), else the agent's own user.
+ */
+static const char *launch_user(struct agent *a, json_t *ev, json_t *cmd)
+{
+	const char *u = json_string_value(json_object_get(cmd, "user"));
+
+	if (!u || !*u)
+		u = json_string_value(json_object_get(json_object_get(ev, "framework_info"), "user"));
+	if (!u || !*u)
+		u = geteuid() == 0 ? a->flags->task_user : NULL;
+	return u && *u ? u : NULL;
+}
+
 static void launch(struct agent *a, json_t *ev)
 {
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
@@ -623,7 +639,7 @@ static void launch(struct agent *a, json_t *ev)
 		goto out;
 	}
 	/* What the request alone can tell is wrong is refused before anything is created. */
-	spec.user = json_string_value(json_object_get(cmd, "user"));
+	spec.user = launch_user(a, ev, cmd);
 	envp = strv_from_json(env, true);
 	spec.envp = envp;
 	if (!json_is_false(json_object_get(cmd, "shell"))) {
@@ -1057,7 +1073,8 @@ static void on_leader_changed(struct loop *l, int fd, uint32_t events, void *dat
 		log_info("zookeeper: no leading master at the moment");
 		return;
 	}
-	snprintf(url, sizeof(url), "http://%s", addr);
+	/* with a CA to verify it by, the master speaks TLS (as for a --master HOST:PORT) */
+	snprintf(url, sizeof(url), "%s://%s", a->flags->tls_ca ? "https" : "http", addr);
 	if (strcmp(a->master_url, url) != 0) {
 		log_info("zookeeper: the leading master is %s", addr);
 		snprintf(a->master_url, sizeof(a->master_url), "%s", url);
@@ -1197,10 +1214,11 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	a->zk_fd = -1;
 	if (zk_url_is(flags->master))
 		a->master_url[0] = '\0'; /* found through ZooKeeper, below */
-	else if (strncmp(flags->master, "http://", 7) == 0)
+	else if (strncmp(flags->master, "http://", 7) == 0 || strncmp(flags->master, "https://", 8) == 0)
 		snprintf(a->master_url, sizeof(a->master_url), "%s", flags->master);
-	else
-		snprintf(a->master_url, sizeof(a->master_url), "http://%s", flags->master);
+	else /* with a CA to verify it by, the master speaks TLS */
+		snprintf(a->master_url, sizeof(a->master_url), "%s://%s",
+			 flags->tls_ca ? "https" : "http", flags->master);
 
 	/* without --resources they are detected below, once the work dir and cgroup exist */
 	r = flags->resources ? alloc_res_parse(flags->resources, &a->total, err, sizeof(err)) : 0;
@@ -1244,6 +1262,9 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	r = http_client_new(a->loop, &a->http);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the HTTP client: %m");
+	r = agent_security_init(a);
+	if (r < 0)
+		return r;
 	a->reconnect_timer = loop_timer_add(a->loop, 0, 0, on_reconnect, a);
 	a->heartbeat_timer = loop_timer_add(a->loop, 5000000000LL, 5000000000LL, on_heartbeat, a);
 	if (!a->reconnect_timer || !a->heartbeat_timer)
@@ -1321,6 +1342,7 @@ void agent_fini(struct agent *a)
 		close(a->zk_fd);
 	if (a->http)
 		http_client_free(a->http);
+	agent_security_fini(a);
 	if (a->loop) {
 		loop_timer_del(a->loop, a->reconnect_timer);
 		loop_timer_del(a->loop, a->heartbeat_timer);

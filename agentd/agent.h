@@ -88,11 +88,15 @@ struct agent {
 	struct agent_taskstats *taskstats; /* NULL: unavailable, see taskstats_note */
 	struct loop_watch *taskstats_watch;
 	char taskstats_note[300];
+	char *tls_cert_pem, *tls_key_pem; /* the agent's own API (--tls-cert/--tls-key) */
 };
 
 json_t *agent_enforcement_json(struct agent *a);
 
 int agent_init(struct agent *a, struct agent_flags *flags);
+/* security.c: --credential, --tls-ca toward the master, --tls-cert/--tls-key, --task-user */
+int agent_security_init(struct agent *a);
+void agent_security_fini(struct agent *a);
 int agent_run(struct agent *a);
 void agent_fini(struct agent *a);
 

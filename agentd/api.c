@@ -263,6 +263,8 @@ int agent_api_start(struct agent *a)
 	pthread_mutex_init(&api->lock, NULL);
 	a->api = api;
 	loop_set_wake(a->loop, on_wake, a);
+	hc.tls_cert_pem = a->tls_cert_pem;
+	hc.tls_key_pem = a->tls_key_pem;
 	r = http_server_start(&hc, &api->srv);
 	if (r < 0)
 		return log_error_errno(r, "cannot listen on '%s': %m", a->flags->listen);

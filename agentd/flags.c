@@ -45,5 +45,15 @@ const struct conf_opt agent_flag_table[] = {
 	{"bpf-stats", CONF_BOOL, F(bpf_stats), "false", NULL,
 	 "keep BPF run-time statistics (run_time_ns, run_cnt) on while the agent runs"},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
+	{"credential", CONF_STRING, F(credential), NULL, "FILE",
+	 "JSON {\"principal\", \"secret\"} the agent authenticates to the master with (HTTP Basic)"},
+	{"tls-ca", CONF_STRING, F(tls_ca), NULL, "FILE",
+	 "PEM CA bundle the master's certificate must chain to (https:// master; default: the "
+	 "system's)"},
+	{"tls-cert", CONF_STRING, F(tls_cert), NULL, "FILE",
+	 "PEM certificate: the agent's own API serves HTTPS only (with --tls-key)"},
+	{"tls-key", CONF_STRING, F(tls_key), NULL, "FILE", "PEM private key of --tls-cert"},
+	{"task-user", CONF_STRING, F(task_user), "nobody", "USER",
+	 "user of tasks that name none (when the agent runs as root); root only if named"},
 	CONF_END,
 };

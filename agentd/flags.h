@@ -27,6 +27,12 @@ struct agent_flags {
 	char *bpf_pin_dir;
 	bool bpf_stats;
 	int bpf_oom;       /* enum bpf_oom_mode */
+	/* security (docs/security.md) */
+	char *credential;
+	char *tls_ca;
+	char *tls_cert;
+	char *tls_key;
+	char *task_user;
 };
 
 extern const struct conf_opt agent_flag_table[];

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <pwd.h>
 #include <signal.h>
@@ -226,6 +227,12 @@ static int resolve_user(struct agent_spawn *sp, const char *name, struct agent_l
 			       strerror(r));
 	if (!res)
 		return set_err(err, AGENT_LAUNCH_USER, ENOENT, "unknown user '%s'", name);
+	/* root only by its name, which the master's run_tasks ACL must have allowed */
+	if (pw.pw_uid == 0 && strcmp(name, "root") != 0)
+		return set_err(err, AGENT_LAUNCH_USER, EPERM,
+			       "user '%s' has uid 0: a task runs as root only when it asks for "
+			       "'root' by name",
+			       name);
 	sp->uid = pw.pw_uid;
 	sp->gid = pw.pw_gid;
 	for (;;) {
@@ -620,6 +627,38 @@ static int lift(int fd)
 	return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
 }
 
+/*
+ * Least privilege (docs/security.md): the task can never hold a capability. The bounding
+ * set is emptied while we still have CAP_SETPCAP (before the user switch); a task that
+ * stays root (allowed by ACL) then gets no capabilities at exec either, as exec gives root
+ * only what the bounding set holds. Without CAP_SETPCAP (an unprivileged agent) there is
+ * nothing to drop: the task cannot gain what its parent lacks under NO_NEW_PRIVS.
+ */
+static int drop_bounding_set(void)
+{
+	for (unsigned long cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+			break; /* past the kernel's last capability */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EPERM && syscall(SYS_geteuid) != 0)
+				return 0;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* No ambient, inheritable, permitted or effective capabilities left before exec. */
+static int clear_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct none[2] = {{0}};
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -1;
+	return (int)syscall(SYS_capset, &hdr, none);
+}
+
 static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool join)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -654,6 +693,8 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 		child_fail(errfd, AGENT_LAUNCH_SETUP, errno);
 	if (fchdir(sp->sandbox_fd) < 0)
 		child_fail(errfd, AGENT_LAUNCH_CHDIR, errno);
+	if (drop_bounding_set() < 0)
+		child_fail(errfd, AGENT_LAUNCH_CREDENTIALS, errno);
 	if (sp->set_user) {
 		/*
 		 * Raw system calls: glibc's wrappers broadcast to every thread glibc believes
@@ -665,6 +706,8 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 		    syscall(SYS_setresuid, sp->uid, sp->uid, sp->uid) < 0)
 			child_fail(errfd, AGENT_LAUNCH_CREDENTIALS, errno);
 	}
+	if (clear_capabilities() < 0)
+		child_fail(errfd, AGENT_LAUNCH_CREDENTIALS, errno);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(errfd, AGENT_LAUNCH_SETUP, errno);
 	/* Everything the agent or the supervisor holds stays behind (>= 5.11; else CLOEXEC). */

@@ -48,6 +48,8 @@ struct http_client {
 	struct http_call *calls;
 	bool dispatching;
 	char *local_addr; /* CURLOPT_INTERFACE "host!<addr>" for new calls, or NULL */
+	char *ca_file;    /* CURLOPT_CAINFO, or NULL */
+	char *user, *password;
 };
 
 static void call_free(struct http_call *call)
@@ -314,7 +316,37 @@ void http_client_free(struct http_client *c)
 	curl_multi_cleanup(c->multi);
 	loop_timer_del(c->loop, c->timer);
 	free(c->local_addr);
+	free(c->ca_file);
+	free(c->user);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
 	free(c);
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = v ? strdup(v) : NULL;
+
+	if (v && !s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+int http_client_set_tls_ca(struct http_client *c, const char *ca_file)
+{
+	return set_str(&c->ca_file, ca_file);
+}
+
+int http_client_set_basic_auth(struct http_client *c, const char *user, const char *password)
+{
+	if (set_str(&c->user, user) < 0)
+		return -ENOMEM;
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	return set_str(&c->password, user ? password : NULL);
 }
 
 int http_client_set_local_address(struct http_client *c, const char *addr)
@@ -389,6 +421,15 @@ static struct http_call *start(struct http_client *c, bool stream, const char *u
 		curl_easy_setopt(call->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	if (c->local_addr)
 		curl_easy_setopt(call->easy, CURLOPT_INTERFACE, c->local_addr);
+	curl_easy_setopt(call->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(call->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file)
+		curl_easy_setopt(call->easy, CURLOPT_CAINFO, c->ca_file);
+	if (c->user) {
+		curl_easy_setopt(call->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(call->easy, CURLOPT_USERNAME, c->user);
+		curl_easy_setopt(call->easy, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
 	if (curl_multi_add_handle(c->multi, call->easy) != CURLM_OK)
 		goto fail;
 	call->next = c->calls;

@@ -37,6 +37,15 @@ int http_client_set_local_address(struct http_client *c, const char *addr);
 void http_client_set_limits(struct http_client *c, long per_host, long cache);
 
 /*
+ * TLS and authentication of calls started after this (both copied; NULL clears):
+ * https:// URLs are verified against the PEM CA bundle ca_file (NULL: the system's store;
+ * peer and host name are always verified), and every call carries HTTP Basic credentials.
+ * Returns 0 or -ENOMEM.
+ */
+int http_client_set_tls_ca(struct http_client *c, const char *ca_file);
+int http_client_set_basic_auth(struct http_client *c, const char *user, const char *password);
+
+/*
  * POST body to url. headers: NULL-terminated "Name: value" strings or NULL.
  * timeout_ms 0: none. Returns the call (owned by the client until done runs) or NULL.
  */

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <microhttpd.h>
 
 #include "http_server.h"
+#include "strmap.h"
 #include "util.h"
 
 enum req_state { REQ_READING, REQ_HANDLING, REQ_DEFERRED, REQ_READY, REQ_QUEUED };
@@ -75,6 +77,12 @@ struct http_server {
 	bool watch_running;
 	struct http_stream **by_fd; /* under lock */
 	size_t by_fd_cap;
+	struct strmap peers; /* address -> open connections (as uintptr_t), under lock */
+};
+
+/* What MHD keeps per connection for us: the peer's address, counted in srv->peers. */
+struct conn_ctx {
+	char peer[INET6_ADDRSTRLEN];
 };
 
 /*
@@ -358,6 +366,46 @@ const char *http_request_peer(const struct http_request *req)
 	return req->peer;
 }
 
+int http_request_basic_auth(const struct http_request *req, char **ret_user, char **ret_password)
+{
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(req->conn, &pass);
+	char *u, *p;
+
+	if (!user) {
+		if (pass)
+			MHD_free(pass);
+		return -ENOENT;
+	}
+	u = strdup(user);
+	p = strdup(pass ? pass : "");
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	MHD_free(user);
+	if (!u || !p) {
+		free(u);
+		free(p);
+		return -ENOMEM;
+	}
+	*ret_user = u;
+	*ret_password = p;
+	return 0;
+}
+
+const char *http_request_bearer(const struct http_request *req)
+{
+	const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h ? h : NULL;
+}
+
 void http_request_set_data(struct http_request *req, void *data)
 {
 	req->user = data;
@@ -433,6 +481,22 @@ void http_reply_error(struct http_request *req, unsigned status, const char *fmt
 	va_end(ap);
 	/* Mesos answers errors with a plain-text body; clients print it as is. */
 	http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg), NULL);
+}
+
+void http_reply_unauthorized(struct http_request *req, const char *realm, const char *message)
+{
+	char basic[128], bearer[128];
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(message), (void *)message, MHD_RESPMEM_MUST_COPY);
+
+	if (!r)
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	snprintf(basic, sizeof(basic), "Basic realm=\"%s\"", realm);
+	snprintf(bearer, sizeof(bearer), "Bearer realm=\"%s\"", realm);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, basic);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, bearer);
+	set_response(req, 401, r);
 }
 
 struct http_stream *http_reply_stream(struct http_request *req, const char *content_type,
@@ -516,6 +580,24 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 									   : sizeof(struct sockaddr_in),
 				    req->peer, sizeof(req->peer), NULL, 0, NI_NUMERICHOST);
 		*con_cls = req;
+		if (srv->cfg.max_per_peer) {
+			uintptr_t open;
+			pthread_mutex_lock(&srv->lock);
+			open = (uintptr_t)strmap_get(&srv->peers, req->peer);
+			pthread_mutex_unlock(&srv->lock);
+			if (open > srv->cfg.max_per_peer) {
+				static const char *const close_hdr[] = {"Connection", "close", NULL};
+				char msg[160];
+				int n = snprintf(msg, sizeof(msg),
+						 "too many connections from %s: %lu open, the limit "
+						 "is %u (--max-connections-per-peer)",
+						 req->peer, (unsigned long)open, srv->cfg.max_per_peer);
+				req->too_large = true; /* discard any upload */
+				http_reply(req, 429, "text/plain; charset=utf-8", msg, (size_t)n,
+					   close_hdr);
+				return queue_ready(req);
+			}
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
 			/* refuse before reading: MHD discards the upload and closes */
@@ -603,6 +685,46 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Count each peer's open connections (MHD's own per-IP limit closes without an answer). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	struct conn_ctx *cc = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		cc = calloc(1, sizeof(*cc));
+		if (!cc)
+			return;
+		if (ci && ci->client_addr)
+			getnameinfo(ci->client_addr,
+				    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+									   : sizeof(struct sockaddr_in),
+				    cc->peer, sizeof(cc->peer), NULL, 0, NI_NUMERICHOST);
+		pthread_mutex_lock(&srv->lock);
+		if (strmap_put(&srv->peers, cc->peer,
+			       (void *)((uintptr_t)strmap_get(&srv->peers, cc->peer) + 1), NULL) < 0) {
+			free(cc);
+			cc = NULL;
+		}
+		pthread_mutex_unlock(&srv->lock);
+		*socket_context = cc;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && cc) {
+		uintptr_t n;
+		pthread_mutex_lock(&srv->lock);
+		n = (uintptr_t)strmap_get(&srv->peers, cc->peer);
+		if (n <= 1)
+			strmap_del(&srv->peers, cc->peer);
+		else
+			strmap_put(&srv->peers, cc->peer, (void *)(n - 1), NULL);
+		pthread_mutex_unlock(&srv->lock);
+		free(cc);
+		*socket_context = NULL;
+	}
+}
+
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
 {
 	_cleanup_free_ char *host = NULL;
@@ -649,8 +771,20 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 	socklen_t sl;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	bool tls = cfg->tls_cert_pem && cfg->tls_key_pem;
+	struct MHD_OptionItem tls_opts[] = {
+		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	int r;
 
+	if ((cfg->tls_cert_pem != NULL) != (cfg->tls_key_pem != NULL))
+		return -EINVAL;
+	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return -ENOTSUP;
+	if (tls)
+		flags |= MHD_USE_TLS;
 	r = parse_listen(cfg->listen, &ss, &sl);
 	if (r < 0)
 		return r;
@@ -659,6 +793,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 		return -ENOMEM;
 	srv->cfg = *cfg;
 	pthread_mutex_init(&srv->lock, NULL);
+	strmap_init(&srv->peers);
 	srv->watch_epfd = epoll_create1(EPOLL_CLOEXEC);
 	srv->watch_wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (srv->watch_epfd >= 0 && srv->watch_wakefd >= 0) {
@@ -676,15 +811,20 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 				  cfg->connection_limit ? cfg->connection_limit : default_connection_limit(),
 				  MHD_OPTION_CONNECTION_TIMEOUT,
 				  cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				  cfg->max_header ? cfg->max_header : (size_t)32768,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+				  MHD_OPTION_ARRAY, tls_opts,
 				  /* no SO_REUSEPORT: a second master on the same port must fail */
 				  MHD_OPTION_END);
 	if (!srv->d) {
 		/* MHD says nothing of why; bind()'s errno (EADDRINUSE...) is usually still there */
 		int e = errno == EADDRINUSE || errno == EACCES ? errno : EADDRNOTAVAIL;
 		stop_watcher(srv);
+		strmap_clear(&srv->peers, NULL);
 		pthread_mutex_destroy(&srv->lock);
 		free(srv);
-		return -e;
+		return tls && e == EADDRNOTAVAIL ? -EBADMSG : -e;
 	}
 	*ret = srv;
 	return 0;
@@ -735,6 +875,7 @@ void http_server_stop(struct http_server *srv)
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
 	stop_watcher(srv);
+	strmap_clear(&srv->peers, NULL);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -29,10 +29,15 @@ struct http_server_config {
 	size_t max_body;           /* larger bodies get 413 */
 	unsigned connection_limit; /* 0: 10000 */
 	unsigned idle_timeout_s;   /* idle keep-alive connections are closed; 0: 60 */
+	unsigned max_per_peer;     /* requests from a peer with more connections get 429; 0: no cap */
+	size_t max_header;         /* per-connection memory (request line + headers); 0: 32 KiB */
+	const char *tls_cert_pem;  /* with tls_key_pem: serve HTTPS only (PEM text, not paths) */
+	const char *tls_key_pem;
 	http_handler_fn handler;
 	void *handler_data;
 };
 
+/* -ENOTSUP: TLS asked for but libmicrohttpd was built without it. */
 int http_server_start(const struct http_server_config *cfg, struct http_server **ret);
 /* Ends every open stream, answers 503 to deferred requests, stops the thread, frees. */
 void http_server_stop(struct http_server *srv);
@@ -44,6 +49,13 @@ const char *http_request_header(const struct http_request *req, const char *name
 const char *http_request_body(const struct http_request *req, size_t *ret_len);
 /* The peer's address as text, e.g. "127.0.0.1". */
 const char *http_request_peer(const struct http_request *req);
+/*
+ * The user and password of an "Authorization: Basic" header, decoded by libmicrohttpd
+ * (malloc'ed: free both). -ENOENT when the request has none.
+ */
+int http_request_basic_auth(const struct http_request *req, char **ret_user, char **ret_password);
+/* The token of an "Authorization: Bearer TOKEN" header, or NULL. */
+const char *http_request_bearer(const struct http_request *req);
 /* An opaque slot for the handler's own use. */
 void http_request_set_data(struct http_request *req, void *data);
 void *http_request_get_data(const struct http_request *req);
@@ -57,6 +69,9 @@ void http_reply(struct http_request *req, unsigned status, const char *content_t
 /* An error answer: the message as a plain-text body, as Mesos answers (see docs/api.md). */
 void http_reply_error(struct http_request *req, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* 401 with "WWW-Authenticate: Basic realm=..." and "Bearer realm=...", as Mesos answers. */
+void http_reply_unauthorized(struct http_request *req, const char *realm, const char *message);
 
 /*
  * Answer 200 with a chunked stream. The returned stream holds one reference for the caller

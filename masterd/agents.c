@@ -132,6 +132,8 @@ static void subscribe(struct master *m, struct msg *msg)
 		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
+	if (!master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname))
+		return;
 	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
 				sizeof(res_err)) < 0) {
 		reply_error(m, msg->req, 400,
@@ -152,6 +154,21 @@ static void subscribe(struct master *m, struct msg *msg)
 			return;
 		}
 		a = strmap_get(&m->agents, want_id);
+		if (a && a->principal && !streq(a->principal, msg->principal)) {
+			alloc_res_clear(&total);
+			reply_error(m, msg->req, 403,
+				    "Not authorized: agent %s was registered by principal '%s'", a->id,
+				    a->principal);
+			return;
+		}
+	}
+	if (!a && m->flags->max_agents > 0 &&
+	    strmap_size(&m->agents) >= (size_t)m->flags->max_agents) {
+		alloc_res_clear(&total);
+		reply_error(m, msg->req, 429,
+			    "Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
+			    strmap_size(&m->agents), (long long)m->flags->max_agents);
+		return;
 	}
 	if (!a) {
 		char id[UUID_STR_LEN];
@@ -173,6 +190,8 @@ static void subscribe(struct master *m, struct msg *msg)
 	}
 	free(a->hostname);
 	a->hostname = strdup(hostname);
+	free(a->principal);
+	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
 	a->info = json_deep_copy(info);
 	json_decref(a->enforcement);
@@ -197,6 +216,7 @@ static void subscribe(struct master *m, struct msg *msg)
 			alloc_res_clear(&a->total);
 			json_decref(a->info);
 			free(a->hostname);
+			free(a->principal);
 			free(a->id);
 			free(a);
 		}
@@ -257,6 +277,11 @@ static struct agent *check_caller(struct master *m, struct msg *msg)
 	a = strmap_get(&m->agents, id);
 	if (!a || !a->connected) {
 		reply_error(m, msg->req, 403, "Agent %s is not subscribed", id);
+		return NULL;
+	}
+	if (a->principal && !streq(a->principal, msg->principal)) {
+		reply_error(m, msg->req, 403, "Not authorized: agent %s belongs to principal '%s'",
+			    a->id, a->principal);
 		return NULL;
 	}
 	if (!msg->stream_id || strcmp(msg->stream_id, a->stream_id) != 0) {

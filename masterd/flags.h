@@ -23,6 +23,18 @@ struct master_flags {
 	char *zk;
 	int64_t zk_session_timeout_ns;
 	char *advertise;
+	/* security (docs/security.md) */
+	char *credentials;
+	char *acls;
+	char *tls_cert;
+	char *tls_key;
+	int64_t max_agents;
+	int64_t max_frameworks;
+	int64_t max_tasks_per_framework;
+	int64_t max_offers_per_framework;
+	int64_t max_connections_per_peer;
+	int64_t max_header_size;
+	int64_t http_idle_timeout_ns;
 };
 
 extern const struct conf_opt master_flag_table[];

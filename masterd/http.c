@@ -10,13 +10,16 @@
 #include "log.h"
 #include "master.h"
 
-static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body)
+/* Takes body and principal. */
+static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body,
+		  char *principal)
 {
 	struct msg *msg = calloc(1, sizeof(*msg));
 	const char *sid = http_request_header(req, "Mesos-Stream-Id");
 
 	if (!msg) {
 		json_decref(body);
+		free(principal);
 		http_reply_error(req, 503, "out of memory");
 		return;
 	}
@@ -24,6 +27,7 @@ static void queue(struct master *m, struct http_request *req, enum msg_kind kind
 	msg->req = req;
 	msg->body = body;
 	msg->stream_id = sid ? strdup(sid) : NULL;
+	msg->principal = principal;
 	master_enqueue(m, msg);
 }
 
@@ -68,6 +72,7 @@ void master_http_handler(struct http_request *req, void *data)
 	const char *method = http_request_method(req);
 	enum msg_kind kind;
 	json_t *body;
+	char *principal = NULL;
 
 	if (strcmp(path, "/health") == 0) {
 		reply_error(m, req, 200, "OK");
@@ -75,12 +80,16 @@ void master_http_handler(struct http_request *req, void *data)
 	}
 	if (master_leader_redirect(m, req)) /* --zk: a follower sends callers to the leader */
 		return;
+	/* every other endpoint: who is calling (security.c), before anything is parsed */
+	if (!master_authenticate(m, req, &principal))
+		return;
 	if (strcmp(path, "/metrics") == 0) {
 		if (strcmp(method, "GET") != 0) {
+			free(principal);
 			reply_error(m, req, 405, "Expecting 'GET', received '%s'", method);
 			return;
 		}
-		queue(m, req, MSG_METRICS, NULL);
+		queue(m, req, MSG_METRICS, NULL, principal);
 		return;
 	}
 	if (strcmp(path, "/api/v1/scheduler") == 0)
@@ -90,14 +99,18 @@ void master_http_handler(struct http_request *req, void *data)
 	else if (strcmp(path, "/api/v1") == 0)
 		kind = MSG_OPERATOR;
 	else {
+		free(principal);
 		reply_error(m, req, 404, "No endpoint '%s'", path);
 		return;
 	}
 	if (strcmp(method, "POST") != 0) {
+		free(principal);
 		reply_error(m, req, 405, "Expecting 'POST', received '%s'", method);
 		return;
 	}
 	body = parse_call(m, req);
 	if (body)
-		queue(m, req, kind, body);
+		queue(m, req, kind, body, principal);
+	else
+		free(principal);
 }

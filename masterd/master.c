@@ -20,6 +20,7 @@ void msg_free(struct msg *msg)
 	json_decref(msg->body);
 	free(msg->stream_id);
 	free(msg->owner_id);
+	free(msg->principal);
 	if (msg->stream)
 		http_stream_unref(msg->stream);
 	free(msg);
@@ -262,6 +263,9 @@ int master_init(struct master *m, struct master_flags *flags)
 	struct http_server_config hc = {
 		.listen = flags->listen,
 		.max_body = (size_t)flags->max_body_size,
+		.max_per_peer = (unsigned)flags->max_connections_per_peer,
+		.max_header = (size_t)flags->max_header_size,
+		.idle_timeout_s = (unsigned)(flags->http_idle_timeout_ns / 1000000000),
 		.handler = master_http_handler,
 		.handler_data = m,
 	};
@@ -298,14 +302,23 @@ int master_init(struct master *m, struct master_flags *flags)
 		if (r < 0)
 			return r;
 	}
+	r = master_security_init(m);
+	if (r < 0)
+		return r;
 	/* with --zk the registry opens once this master is elected */
 	r = flags->zk ? master_leader_start(m) : master_registry_open(m);
 	if (r < 0)
 		return r;
+	hc.tls_cert_pem = m->tls_cert_pem;
+	hc.tls_key_pem = m->tls_key_pem;
 	r = http_server_start(&hc, &m->http);
+	if (r == -EBADMSG)
+		return log_error_errno(r, "cannot serve TLS on '%s': check --tls-cert and --tls-key",
+				       flags->listen);
 	if (r < 0)
 		return log_error_errno(r, "cannot listen on '%s': %m", flags->listen);
-	log_info("master %s listening on %s", m->master_id, flags->listen);
+	log_info("master %s listening on %s%s", m->master_id, flags->listen,
+		 m->tls_cert_pem ? " (TLS)" : "");
 	return 0;
 }
 
@@ -342,6 +355,7 @@ static void free_agent(void *p)
 	json_decref(a->enforcement);
 	alloc_res_clear(&a->total);
 	free(a->hostname);
+	free(a->principal);
 	free(a->id);
 	free(a);
 }
@@ -378,6 +392,7 @@ void master_fini(struct master *m)
 	json_decref(m->completed);
 	json_decref(m->weights);
 	json_decref(m->role_tiers);
+	master_security_fini(m);
 	master_alloc_fini(m);
 	loop_timer_del(m->loop, m->alloc_timer);
 	loop_timer_del(m->loop, m->cron_timer);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "acl.h"
+#include "auth.h"
 #include "flags.h"
 #include "http_server.h"
 #include "id.h"
@@ -66,6 +68,7 @@ struct framework {
 	bool connected;
 	bool suspended;
 	bool recovered; /* read from the registry, not resubscribed since */
+	bool offer_capped; /* suppressed in the allocator at --max-offers-per-framework */
 	int64_t disconnected_ns;
 	struct strmap tasks;  /* task id -> struct task (active, and terminal until acked) */
 	struct strmap offers; /* offer id -> struct offer */
@@ -82,6 +85,7 @@ struct agent {
 	bool connected;   /* has a live stream */
 	bool reachable;   /* not yet declared unreachable */
 	bool recovered;   /* read from the registry, not reregistered since */
+	char *principal;  /* who registered it (authenticated), NULL without --credentials */
 	bool deactivated; /* not offered (DEACTIVATE_AGENT, DRAIN_AGENT) */
 	bool draining;    /* its tasks are killed (DRAIN_AGENT) */
 	int64_t last_seen_ns;
@@ -105,6 +109,7 @@ struct msg {
 	struct http_request *req; /* answered by the owner (NULL for MSG_STREAM_CLOSED) */
 	json_t *body;
 	char *stream_id;          /* the Mesos-Stream-Id header, if any */
+	char *principal;          /* the authenticated caller, NULL without --credentials */
 	struct http_stream *stream; /* MSG_STREAM_CLOSED: a reference of the message's own */
 	bool owner_is_agent;        /* MSG_STREAM_CLOSED: whose stream it was */
 	char *owner_id;
@@ -154,6 +159,12 @@ struct master {
 	json_t *role_tiers;       /* role -> default tier of its frameworks (--roles) */
 	uint64_t next_offer;
 	struct master_metrics metrics;
+
+	/* security.c: read-only after master_init (HTTP threads read them) */
+	struct auth_credentials creds;
+	bool authenticate; /* --credentials given */
+	struct acls acls;
+	char *tls_cert_pem, *tls_key_pem;
 };
 
 /* master.c */
@@ -249,6 +260,24 @@ void persist_framework_removed(struct master *m, const struct framework *fw);
 void persist_weight(struct master *m, const char *role, double weight);
 /* --roles FILE: weights, quota and tiers; -errno with a logged message. */
 int master_roles_load(struct master *m, const char *path);
+
+/* security.c */
+/* Load --credentials, --acls, --tls-cert/--tls-key; -errno with a logged message. */
+int master_security_init(struct master *m);
+void master_security_fini(struct master *m);
+/*
+ * HTTP thread: who is calling. True with *ret_principal (malloc'ed, NULL when
+ * authentication is off); false after answering 401.
+ */
+bool master_authenticate(struct master *m, struct http_request *req, char **ret_principal);
+/* Owner thread: may msg's caller do action on object? False after answering 403. */
+bool master_authorize(struct master *m, struct msg *msg, enum acl_action action,
+		      const char *object);
+/* Same, allowed only by an explicit rule (acls_allowed_explicit). */
+bool master_authorize_explicit(struct master *m, struct msg *msg, enum acl_action action,
+			       const char *object);
+/* The principal a framework was registered by ("principal" of its FrameworkInfo), or NULL. */
+const char *framework_principal(const struct framework *fw);
 
 /* operator.c */
 void operator_call(struct master *m, struct msg *msg);

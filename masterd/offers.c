@@ -136,10 +136,20 @@ static void offer_free(struct offer *o)
 
 void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s)
 {
+	struct framework *fw = o->fw;
+
 	offer_unlink(m, o);
 	if (recover)
-		master_alloc_recover(m, o->agent, o->fw, &o->res, refuse_s);
+		master_alloc_recover(m, o->agent, fw, &o->res, refuse_s);
 	offer_free(o);
+	/* below --max-offers-per-framework again: offers resume (unless it suppressed them) */
+	if (fw->offer_capped &&
+	    strmap_size(&fw->offers) < (size_t)m->flags->max_offers_per_framework) {
+		fw->offer_capped = false;
+		if (!fw->suspended)
+			master_alloc_framework_suppress(m, fw, false);
+		master_request_allocation(m);
+	}
 }
 
 void offer_rescind(struct master *m, struct offer *o)
@@ -183,8 +193,13 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 	json_t *batch;
 	char id[UUID_STR_LEN + 32];
 
-	if (!fw || !a || !fw->connected || !a->connected) {
-		/* the allocator and the master disagree: hand the resources straight back */
+	if (!fw || !a || !fw->connected || !a->connected ||
+	    (m->flags->max_offers_per_framework > 0 &&
+	     strmap_size(&fw->offers) >= (size_t)m->flags->max_offers_per_framework)) {
+		/*
+		 * the allocator and the master disagree, or the framework holds as many offers
+		 * as it may (it is suppressed after this cycle): hand the resources back
+		 */
 		alloc_recover(m->alloc, fw_id, agent_id, res);
 		return;
 	}
@@ -237,6 +252,14 @@ void offers_allocate(struct master *m)
 		json_t *ev = wire_event("OFFERS", "offers", json_pack("{s:o}", "offers", v));
 		if (fw && !stream_send_event(fw->stream, ev))
 			log_warn("could not send offers to framework %s", fw_id);
+		if (fw && !fw->offer_capped && m->flags->max_offers_per_framework > 0 &&
+		    strmap_size(&fw->offers) >= (size_t)m->flags->max_offers_per_framework) {
+			fw->offer_capped = true;
+			master_alloc_framework_suppress(m, fw, true);
+			log_info("framework %s holds %zu offers (--max-offers-per-framework): no "
+				 "more until it answers",
+				 fw->id, strmap_size(&fw->offers));
+		}
 		if (!fw)
 			json_decref(ev);
 	}

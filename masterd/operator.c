@@ -194,8 +194,24 @@ static void set_weight(void *opaque, const char *role, double w)
 		persist_weight(m, role, w);
 }
 
+struct weight_check {
+	struct master *m;
+	struct msg *msg;
+	char *denied; /* the first role the caller may not change */
+};
+
+static void check_weight(void *opaque, const char *role, double w)
+{
+	struct weight_check *c = opaque;
+
+	if (!c->denied && !acls_allowed(&c->m->acls, ACL_UPDATE_WEIGHTS, c->msg->principal, role,
+					NULL, 0))
+		c->denied = strdup(role);
+}
+
 static void update_weights(struct master *m, struct msg *msg)
 {
+	struct weight_check wc = {.m = m, .msg = msg};
 	char err[WIRE_ERR_LEN];
 	json_t *uw = wire_get_object(msg->body, "update_weights", true, err, sizeof(err));
 	int n;
@@ -204,8 +220,17 @@ static void update_weights(struct master *m, struct msg *msg)
 		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
 		return;
 	}
-	/* all entries are checked before any is applied */
+	/* all entries are checked (and authorized) before any is applied */
 	n = master_parse_weights(json_object_get(uw, "weight_infos"), "update_weights.weight_infos",
+				 check_weight, &wc, err, sizeof(err));
+	if (n >= 0 && wc.denied) {
+		master_authorize(m, msg, ACL_UPDATE_WEIGHTS, wc.denied); /* answers 403 */
+		free(wc.denied);
+		return;
+	}
+	free(wc.denied);
+	if (n >= 0)
+		n = master_parse_weights(json_object_get(uw, "weight_infos"), "update_weights.weight_infos",
 				 set_weight, m, err, sizeof(err));
 	if (n < 0) {
 		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
@@ -254,6 +279,8 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 		reply_error(m, msg->req, 404, "agent '%s' is not known", id);
 		return;
 	}
+	if (!master_authorize(m, msg, ACL_DRAIN_AGENTS, a->hostname))
+		return;
 	if (streq(type, "REACTIVATE_AGENT")) {
 		a->deactivated = false;
 		a->draining = false;
@@ -297,6 +324,9 @@ void operator_call(struct master *m, struct msg *msg)
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	json_t *payload = NULL;
 
+	/* reads are "view"; changes are checked where their object (role, agent) is known */
+	if (strncmp(type, "GET_", 4) == 0 && !master_authorize(m, msg, ACL_VIEW, type))
+		return;
 	if (streq(type, "GET_HEALTH"))
 		payload = json_pack("{s:b}", "healthy", true);
 	else if (streq(type, "GET_VERSION"))
@@ -345,6 +375,9 @@ void metrics_reply(struct master *m, struct msg *msg)
 	int count[TASK_STATE_MAX] = {0};
 	char *buf = NULL;
 	size_t len = 0;
+
+	if (!master_authorize(m, msg, ACL_VIEW, "/metrics"))
+		return;
 	FILE *f = open_memstream(&buf, &len);
 	size_t it, jt;
 	void *v, *w;

@@ -144,6 +144,13 @@ static struct framework *check_caller(struct master *m, struct msg *msg)
 		reply_error(m, msg->req, 403, "Framework %s is not subscribed", fw->id);
 		return NULL;
 	}
+	if (m->authenticate && !streq(framework_principal(fw), msg->principal)) {
+		reply_error(m, msg->req, 403,
+			    "Not authorized: framework %s belongs to principal '%s', not '%s'",
+			    fw->id, framework_principal(fw) ? framework_principal(fw) : "",
+			    msg->principal);
+		return NULL;
+	}
 	if (strcmp(msg->stream_id, fw->stream_id) != 0) {
 		reply_error(m, msg->req, 400,
 			    "The stream ID '%s' included in this request didn't match the stream ID "
@@ -266,8 +273,31 @@ static void subscribe(struct master *m, struct msg *msg)
 			return;
 		}
 	}
+	if (m->authenticate) {
+		const char *claimed = json_string_value(json_object_get(info, "principal"));
+		if (claimed && !streq(claimed, msg->principal)) {
+			reply_error(m, msg->req, 403,
+				    "Not authorized: framework_info.principal '%s' is not the "
+				    "authenticated principal '%s'",
+				    claimed, msg->principal);
+			free(role);
+			return;
+		}
+	}
+	if (!master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, role)) {
+		free(role);
+		return;
+	}
 	if (want_id) {
 		fw = strmap_get(&m->frameworks, want_id);
+		/* failing over someone else's framework takes it over: an explicit rule only */
+		if (fw && m->authenticate && !streq(framework_principal(fw), msg->principal) &&
+		    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS,
+					       framework_principal(fw) ? framework_principal(fw)
+								       : "")) {
+			free(role);
+			return;
+		}
 		if (fw && strcmp(fw->role, role) != 0) {
 			reply_error(m, msg->req, 400,
 				    "Failed to validate scheduler::Call: a framework cannot change its "
@@ -278,6 +308,15 @@ static void subscribe(struct master *m, struct msg *msg)
 		}
 	}
 
+	if (!fw && m->flags->max_frameworks > 0 &&
+	    strmap_size(&m->frameworks) >= (size_t)m->flags->max_frameworks) {
+		reply_error(m, msg->req, 429,
+			    "Too many frameworks: the master holds %zu, the limit is %lld "
+			    "(--max-frameworks)",
+			    strmap_size(&m->frameworks), (long long)m->flags->max_frameworks);
+		free(role);
+		return;
+	}
 	if (!fw) {
 		fw = calloc(1, sizeof(*fw));
 		if (!fw) {
@@ -305,6 +344,8 @@ static void subscribe(struct master *m, struct msg *msg)
 	json_decref(fw->info);
 	fw->info = json_deep_copy(info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
+	if (msg->principal) /* the authenticated one: what ACLs and takeovers compare */
+		json_object_set_new(fw->info, "principal", json_string(msg->principal));
 	fw->tier = tier;
 
 	/* a failover: the old connection ends with an ERROR event */
@@ -615,6 +656,41 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 	}
 }
 
+/* The user a task runs as: its command's, else its framework's (Mesos); NULL: the agent's. */
+static const char *task_user(const struct framework *fw, json_t *ti)
+{
+	const char *u = json_string_value(json_object_get(json_object_get(ti, "command"), "user"));
+
+	if (!u || !*u)
+		u = json_string_value(json_object_get(fw->info, "user"));
+	return u && *u ? u : NULL;
+}
+
+/* ACLs (run_tasks) and --max-tasks-per-framework; false after answering 403/429. */
+static bool accept_allowed(struct master *m, struct framework *fw, struct msg *msg,
+			   struct pending_task *pt, size_t n)
+{
+	size_t active = 0, it;
+	void *v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!master_authorize(m, msg, ACL_RUN_TASKS, task_user(fw, pt[i].info)))
+			return false;
+	}
+	if (m->flags->max_tasks_per_framework <= 0 || n == 0)
+		return true;
+	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);)
+		active += !task_state_terminal(((struct task *)v)->state);
+	if (active + n > (size_t)m->flags->max_tasks_per_framework) {
+		reply_error(m, msg->req, 429,
+			    "Too many tasks: framework %s has %zu active and launches %zu, the "
+			    "limit is %lld (--max-tasks-per-framework)",
+			    fw->id, active, n, (long long)m->flags->max_tasks_per_framework);
+		return false;
+	}
+	return true;
+}
+
 static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 {
 	char err[ERRLEN] = "";
@@ -678,6 +754,8 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 		}
 	}
 
+	if (!accept_allowed(m, fw, msg, pt, ntasks))
+		goto out;
 	/* valid: the offers are used up, the tasks go out, the rest returns to the pool */
 	refuse = refuse_seconds(msg->body, "accept");
 	reply_error(m, msg->req, 202, "%s", "");
@@ -746,6 +824,9 @@ static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
+	if (!master_authorize(m, msg, ACL_KILL_TASKS,
+			      framework_principal(fw) ? framework_principal(fw) : ""))
+		return;
 	reply_error(m, msg->req, 202, "%s", "");
 	t = strmap_get(&fw->tasks, tid);
 	if (!t) {
@@ -982,6 +1063,9 @@ void scheduler_call(struct master *m, struct msg *msg)
 		persist_framework(m, fw);
 		master_alloc_framework_suppress(m, fw, true);
 	} else if (streq(type, "TEARDOWN")) {
+		if (!master_authorize(m, msg, ACL_TEARDOWN_FRAMEWORKS,
+				      framework_principal(fw) ? framework_principal(fw) : ""))
+			return;
 		reply_error(m, msg->req, 202, "%s", "");
 		framework_remove(m, fw, "TEARDOWN");
 	}

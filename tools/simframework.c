@@ -476,7 +476,7 @@ static void subscribe(struct sfw *f)
 	char body[512];
 	int n = snprintf(body, sizeof(body),
 			 "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"name\":\"%s\","
-			 "\"user\":\"root\",\"role\":\"%s\"}}}",
+			 "\"user\":\"nobody\",\"role\":\"%s\"}}}",
 			 f->name, f->sim->role);
 
 	f->sub = http_post_stream(f->sim->streams, f->sim->url, "application/json", body,

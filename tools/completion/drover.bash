@@ -29,7 +29,7 @@ declare -gA _drover_cmd_opts=(
 	[metrics show]="agent master"
 )
 
-_drover_global_opts="-j --json -p --pretty --master --agent --cgroup-root --bpf-dir -V --version -h --help"
+_drover_global_opts="-j --json -p --pretty --master --agent --cgroup-root --bpf-dir --tls-ca --credential -V --version -h --help"
 
 # The one keyword of "$2" (a list) that "$1" is a unique prefix of, as drover matches them.
 _drover_match() {
@@ -64,10 +64,11 @@ _drover() {
 	local i obj="" cmd="" objword=0 _drover_conn=()
 	case $prev in
 	--master | --agent | --cgroup-root | --bpf-dir) return ;;
+	--tls-ca | --credential) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--master | --agent | --cgroup-root | --bpf-dir)
+		--master | --agent | --cgroup-root | --bpf-dir | --tls-ca | --credential)
 			_drover_conn+=("${words[i]}" "${words[i+1]}")
 			i=$((i + 1))
 			continue ;;
@@ -133,7 +134,8 @@ _drover_daemon() {
 	--bpf-oom) COMPREPLY=($(compgen -W "auto kprobe tracepoint" -- "$cur")); return ;;
 	--log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
 	--work-dir | --bpf-pin-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--roles) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--roles | --credentials | --credential | --acls | --tls-cert | --tls-key | --tls-ca)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	# the options come from the daemon's own --help
 	COMPREPLY=($(compgen -W "$("$1" --help 2>&1 | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+')" -- "$cur"))

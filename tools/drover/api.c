@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "api.h"
+#include "http_client.h"
 #include "main.h"
 #include "zk.h"
 
@@ -51,6 +52,7 @@ const char *api_leader(const char *hostport, bool fresh)
 	return cached;
 }
 
+/* A bare HOST:PORT is https:// when a CA to verify it by is given. */
 void api_url(const char *hostport, const char *path, char *buf, size_t len)
 {
 	hostport = api_leader(hostport, false);
@@ -61,7 +63,31 @@ void api_url(const char *hostport, const char *path, char *buf, size_t len)
 	if (strncmp(hostport, "http://", 7) == 0 || strncmp(hostport, "https://", 8) == 0)
 		snprintf(buf, len, "%s%s", hostport, path);
 	else
-		snprintf(buf, len, "http://%s%s", hostport, path);
+		snprintf(buf, len, "%s://%s%s", tls_ca_opt ? "https" : "http", hostport, path);
+}
+
+/* TLS verification (always on; --tls-ca picks the CA) and --credential. */
+static void secure(CURL *c)
+{
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (tls_ca_opt)
+		curl_easy_setopt(c, CURLOPT_CAINFO, tls_ca_opt);
+	if (cli_principal) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, cli_principal);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, cli_secret);
+	}
+}
+
+int api_client_setup(struct http_client *c)
+{
+	if ((tls_ca_opt && http_client_set_tls_ca(c, tls_ca_opt) < 0) ||
+	    (cli_principal && http_client_set_basic_auth(c, cli_principal, cli_secret) < 0)) {
+		p_err("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status)
@@ -94,6 +120,7 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+	secure(c);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		api_err("cannot reach %s: %s", url, curl_easy_strerror(rc));
@@ -207,6 +234,7 @@ char *api_get_text(const char *hostport, const char *path)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	secure(c);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK)
 		p_err("cannot reach %s: %s", url, curl_easy_strerror(rc));

@@ -27,4 +27,8 @@ int api_master_change(const char *type, json_t *body);
 /* GET path as text (malloc'd), or NULL after printing the error. */
 char *api_get_text(const char *hostport, const char *path);
 
+struct http_client;
+/* --tls-ca and --credential onto a loop client (task run, task kill); 0 or -1 (printed). */
+int api_client_setup(struct http_client *c);
+
 #endif

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "main.h"
 #include "version.h"
 
 bool json_output;
 bool pretty_output;
 const char *master_url = "127.0.0.1:5050";
+const char *tls_ca_opt;
+char *cli_principal, *cli_secret;
 const char *agent_url = "127.0.0.1:5051";
 const char *bin_name = "drover";
 const char *cgroup_root_opt;
@@ -127,6 +130,7 @@ static int do_help(int argc, char **argv)
 	fprintf(stderr, " }\n"
 			"       OPTIONS := { -j|--json | -p|--pretty | --master HOST:PORT |\n"
 			"                    --agent HOST:PORT | --cgroup-root PATH | --bpf-dir DIR |\n"
+			"                    --tls-ca FILE | --credential FILE |\n"
 			"                    -V|--version | -h|--help }\n\n");
 	for (const struct cmd *c = objects; c->name; c++)
 		if (c->help)
@@ -224,13 +228,15 @@ int main(int argc, char **argv)
 		{"agent", required_argument, NULL, 'a'},
 		{"cgroup-root", required_argument, NULL, 'c'},
 		{"bpf-dir", required_argument, NULL, 'b'},
+		{"tls-ca", required_argument, NULL, 't'},
+		{"credential", required_argument, NULL, 'C'},
 		{"list-commands", no_argument, NULL, 'L'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	bool want_version = false, want_list = false;
-	const char *env;
+	const char *env, *credential = NULL;
 	int c;
 
 	env = getenv("DROVER_MASTER");
@@ -245,6 +251,12 @@ int main(int argc, char **argv)
 	env = getenv("DROVER_BPF_DIR");
 	if (env && *env)
 		bpf_pin_dir = env;
+	env = getenv("DROVER_TLS_CA");
+	if (env && *env)
+		tls_ca_opt = env;
+	env = getenv("DROVER_CREDENTIAL");
+	if (env && *env)
+		credential = env;
 	argc = take_json_flags(argc, argv);
 
 	/* "+": stop at the first operand so that `task run -- CMD -x` keeps its options */
@@ -269,6 +281,12 @@ int main(int argc, char **argv)
 		case 'b':
 			bpf_pin_dir = optarg;
 			break;
+		case 't':
+			tls_ca_opt = optarg;
+			break;
+		case 'C':
+			credential = optarg;
+			break;
 		case 'L':
 			want_list = true;
 			break;
@@ -286,5 +304,15 @@ int main(int argc, char **argv)
 		return do_version(0, NULL);
 	if (want_list)
 		return list_commands();
-	return cmd_select(objects, argc - optind, argv + optind, do_help);
+	if (credential) {
+		char err[1024];
+		if (auth_credential_load(credential, &cli_principal, &cli_secret, err, sizeof(err)) < 0) {
+			p_err("--credential: %s", err);
+			return EXIT_USAGE;
+		}
+	}
+	c = cmd_select(objects, argc - optind, argv + optind, do_help);
+	free(cli_principal);
+	free(cli_secret);
+	return c;
 }

@@ -29,6 +29,8 @@ extern const char *agent_url;
 extern const char *bin_name;
 extern const char *cgroup_root_opt; /* --cgroup-root, NULL: ask the agent, else drover.slice */
 extern const char *bpf_pin_dir;	    /* --bpf-dir, default /sys/fs/bpf/drover */
+extern const char *tls_ca_opt;      /* --tls-ca: verify https:// daemons by this CA bundle */
+extern char *cli_principal, *cli_secret; /* --credential FILE, or NULL */
 /* Hidden `--list-commands`: cmd_select() prints its table instead of running a command. */
 extern const char *list_commands_object;
 

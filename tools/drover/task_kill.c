@@ -205,7 +205,8 @@ int do_task_kill(int argc, char **argv)
 	s = json_dumps(sub, JSON_COMPACT);
 	json_decref(sub);
 	api_url(master_url, "/api/v1/scheduler", k.url, sizeof(k.url));
-	if (!s || loop_new(&k.loop) < 0 || http_client_new(k.loop, &k.http) < 0) {
+	if (!s || loop_new(&k.loop) < 0 || http_client_new(k.loop, &k.http) < 0 ||
+	    api_client_setup(k.http) < 0) {
 		free(s);
 		p_err("cannot set up the event loop");
 		goto out_loop;

@@ -581,14 +581,20 @@ int do_task_run(int argc, char **argv)
 
 	api_url(master_url, "/api/v1/scheduler", r.url, sizeof(r.url));
 	r.tasks = json_object();
-	if (loop_new(&r.loop) < 0 || http_client_new(r.loop, &r.http) < 0) {
+	if (loop_new(&r.loop) < 0 || http_client_new(r.loop, &r.http) < 0 ||
+	    api_client_setup(r.http) < 0) {
 		p_err("cannot set up the event loop");
 		return RUN_FAILED;
 	}
-	sub = json_pack("{s:s,s:{s:{s:s,s:s,s:s,s:f,s:[{s:s}]}}}", "type", "SUBSCRIBE", "subscribe",
-			"framework_info", "user", r.user ? r.user : "root", "name", "drover-task-run",
-			"role", r.role, "failover_timeout", r.detach ? 7 * 86400.0 : 0.0,
-			"capabilities", "type", "PARTITION_AWARE");
+	/* no user unless --user: the agent's --task-user (never root unless asked and allowed) */
+	sub = json_pack("{s:s,s:{s:{s:s,s:s,s:f,s:[{s:s}]}}}", "type", "SUBSCRIBE", "subscribe",
+			"framework_info", "name", "drover-task-run", "role", r.role,
+			"failover_timeout", r.detach ? 7 * 86400.0 : 0.0, "capabilities", "type",
+			"PARTITION_AWARE");
+	if (sub && r.user)
+		json_object_set_new(json_object_get(json_object_get(sub, "subscribe"),
+						    "framework_info"),
+				    "user", json_string(r.user));
 	sub_s = json_dumps(sub, JSON_COMPACT);
 	json_decref(sub);
 	r.ha = zk_url_is(master_url);
