@@ -30,7 +30,8 @@
 struct sfw;
 
 struct stask {
-	int64_t offer_ns;  /* the OFFERS event it was launched from */
+	int64_t offer_ns;  /* the OFFERS event it was launched from, or its arrival if later */
+	int64_t arrival_ns; /* --rate: when it arrived (0: at the start) */
 	int64_t accept_ns; /* the ACCEPT that launched it */
 	bool running, done;
 };
@@ -232,7 +233,8 @@ static long launch_on(struct sfw *f, const struct held_offer *o, int64_t now)
 		f->id, o->id, s->refuse_s);
 	for (long n = 0; n < fit; n++) {
 		long t = f->next_task++;
-		f->tasks[t].offer_ns = o->at;
+		/* a held offer counts from the task's arrival: the framework's wait is not ours */
+		f->tasks[t].offer_ns = o->at > f->tasks[t].arrival_ns ? o->at : f->tasks[t].arrival_ns;
 		f->tasks[t].accept_ns = now;
 		bprintf(&b,
 			"%s{\"name\":\"sim\",\"task_id\":{\"value\":\"t%d-%ld\"},\"agent_id\":"
@@ -335,6 +337,7 @@ static void on_arrive(struct loop *l, struct loop_timer *t, void *data)
 		if (!f->next_arrival_ns)
 			f->next_arrival_ns = now;
 		while (f->arrived < f->ntasks && now >= f->next_arrival_ns) {
+			f->tasks[f->arrived].arrival_ns = now;
 			f->arrived++;
 			f->queued++;
 			f->next_arrival_ns += s->period_ns;
