@@ -787,8 +787,17 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		close(sfd);
 	if (r == AGENT_REATTACH_RUNNING) {
 		struct agent_task_limits lim;
+		/*
+		 * The agent died between starting the task and checkpointing its RUNNING
+		 * update: the last update it queued is STARTING. Say RUNNING now, or the
+		 * framework never hears it. (An empty queue is taken to mean RUNNING was
+		 * acknowledged; STARTING acknowledged within that window is not covered.)
+		 */
+		bool announce = t->updates && t->state == TASK_STARTING;
 		t->running = true;
 		t->state = TASK_RUNNING;
+		if (announce)
+			task_status(t, TASK_RUNNING, NULL, NULL, NULL);
 		t->exit_watch = loop_watch_fd(a->loop, t->proc.supervisor_pidfd, EPOLLIN,
 					      on_supervisor_exit, t);
 		task_track(t, true);
