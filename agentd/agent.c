@@ -600,10 +600,11 @@ static void launch(struct agent *a, json_t *ev)
 	if (!t)
 		return;
 	/* the record goes to disk before anything exists that a restart would have to find */
-	if (save_task(t) < 0) {
+	r = save_task(t);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot write the task's checkpoint: %s", strerror(-r));
 		t->sandbox[0] = '\0';
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
-			    "cannot write the task's checkpoint", NULL);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
 		goto out;
 	}
 
