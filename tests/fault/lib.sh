@@ -155,6 +155,7 @@ agent_registered() {
 }
 
 # check_no_loss NAME TASK:CMD...: the invariants of the file comment, for the given tasks
+# (in CMD, "_" stands for a space)
 check_no_loss() {
 	_name=$1
 	shift
@@ -169,7 +170,7 @@ check_no_loss() {
 	[ -z "$_d" ] || { echo "task(s) with two updates of one state: $_d"; _bad=1; }
 	_tasks=$(operator GET_TASKS)
 	for _tc in "$@"; do
-		_t=${_tc%%:*} _c=${_tc#*:}
+		_t=${_tc%%:*} _c=$(echo "${_tc#*:}" | tr _ ' ')
 		_cnt=$(echo "$_tasks" | jq --arg t "$_t" '[.get_tasks | (.tasks // [], .completed_tasks // [], .unreachable_tasks // [])[] | select(.task_id.value == $t)] | length')
 		[ "$_cnt" = 1 ] || { echo "task $_t known $_cnt times to the master"; _bad=1; }
 		_st=$(task_state "$_t")
