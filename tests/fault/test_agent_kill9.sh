@@ -24,7 +24,7 @@ check launch-agent-back wait_for agent_registered
 for t in l1 l2 l3; do
 	check "launch-$t-settled" wait_for settled "$t"
 done
-check_no_loss launch-no-loss l1:"sleep 301$TAG" l2:"sleep 302$TAG" l3:"sleep 303$TAG"
+check_no_loss launch-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$TAG"
 
 # 1b. the same window made certain: the agent died after checkpointing a task's STARTING
 #     update and starting it, before checkpointing RUNNING (its update queue is rewound to
@@ -34,7 +34,8 @@ o=$(offer_id "$AGENT_ID")
 c=$(accept "$o" "$(task_json l4 "sleep 304$TAG")")
 check window-accepted [ "$c" = 202 ]
 UPD="$WORK/agent/meta/tasks/$FW_ID/l4/updates.json"
-check window-queued wait_for [ "$(jq length "$UPD")" = 2 ]
+two_queued() { [ "$(jq length "$UPD")" = 2 ]; }
+check window-queued wait_for two_queued
 kill9_agent
 jq -c '[.[0]]' "$UPD" >"$UPD.tmp" && mv "$UPD.tmp" "$UPD"
 check window-rewound [ "$(jq -r '.[0].state' "$UPD")" = TASK_STARTING ]
@@ -43,16 +44,20 @@ check window-agent-back wait_for agent_registered
 fw_resubscribe || fail resubscribe
 check window-l4-running wait_for acked_is l4 TASK_RUNNING
 [ -n "${FAULT_DEBUG:-}" ] && exit 0
-# 2. mid-kill: the agent dies right after the master forwarded a KILL
-c=$(kill_task l1)
+# 2. mid-kill: the agent dies right after the master forwarded a KILL of a running task
+o=$(offer_id "$AGENT_ID")
+c=$(accept "$o" "$(task_json k1 "sleep 306$TAG")")
+check kill-launched [ "$c" = 202 ]
+check kill-k1-running wait_for acked_is k1 TASK_RUNNING
+c=$(kill_task k1)
 check kill-accepted [ "$c" = 202 ]
 kill9_agent
 restart_agent
 check kill-agent-back wait_for agent_registered
-check kill-l1-killed wait_for acked_is l1 TASK_KILLED
-check kill-l1-gone wait_for no_procs "sleep 301$TAG"
-check_no_loss kill-no-loss l1:"sleep 301$TAG" l2:"sleep 302$TAG" l3:"sleep 303$TAG" \
-	l4:"sleep 304$TAG"
+check kill-k1-killed wait_for acked_is k1 TASK_KILLED
+check kill-k1-gone wait_for no_procs "sleep 306$TAG"
+check_no_loss kill-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$TAG" \
+	l4:"sleep_304$TAG" k1:"sleep_306$TAG"
 
 # 3. updates unacknowledged: two running tasks, the framework stops acknowledging, one
 #    finishes and the other is killed, the agent dies with both terminal updates pending,
@@ -75,9 +80,9 @@ fw_resubscribe || fail resubscribe
 check unacked-u1-finished wait_for acked_is u1 TASK_FINISHED
 check unacked-u2-killed wait_for acked_is u2 TASK_KILLED
 sleep 2 # retries that would duplicate an acknowledged update come within this
-check_no_loss unacked-no-loss l1:"sleep 301$TAG" l2:"sleep 302$TAG" l3:"sleep 303$TAG" \
-	l4:"sleep 304$TAG" u1:"sleep 2.5$TAG" u2:"sleep 305$TAG"
-for t in l2 l3 l4; do
+check_no_loss unacked-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$TAG" \
+	l4:"sleep_304$TAG" k1:"sleep_306$TAG" u1:"sleep_2.5$TAG" u2:"sleep_305$TAG"
+for t in l1 l2 l3 l4; do
 	[ "$(task_state $t)" = TASK_RUNNING ] && kill_task $t >/dev/null && wait_for settled $t
 done
 finish
