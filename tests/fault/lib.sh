@@ -109,6 +109,20 @@ accept() {
 		-H "Mesos-Stream-Id: $FW_SID"
 }
 
+# launch TASK_JSON...: accept an offer of $AGENT_ID with the tasks; an offer that went
+# away in between (rescinded when the agent reregistered) is refused with 400 and nothing
+# launched, so take the next one. Prints the last HTTP status.
+launch() {
+	for _try in 1 2 3 4 5 6; do
+		_o=$(offer_id "$AGENT_ID") || { echo none; return 1; }
+		_c=$(accept "$_o" "$@")
+		[ "$_c" = 202 ] && break
+		echo "ACCEPT of offer $_o: $_c $(cat "$WORK/reply")" >&2
+		sleep 0.5
+	done
+	echo "$_c"
+}
+
 kill_task() {
 	api_post $SCHED '{"type":"KILL","framework_id":{"value":"'"$FW_ID"'"},"kill":{"task_id":{"value":"'"$1"'"},"agent_id":{"value":"'"$AGENT_ID"'"}}}' \
 		-H "Mesos-Stream-Id: $FW_SID"

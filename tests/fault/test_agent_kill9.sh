@@ -14,8 +14,7 @@ TAG=$$
 WAIT_S=30
 
 # 1. mid-launch: the agent dies right after the master accepted three tasks
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json l1 "sleep 301$TAG")" "$(task_json l2 "sleep 302$TAG")" \
+c=$(launch "$(task_json l1 "sleep 301$TAG")" "$(task_json l2 "sleep 302$TAG")" \
 	"$(task_json l3 "sleep 303$TAG")")
 check launch-accepted [ "$c" = 202 ]
 kill9_agent
@@ -30,8 +29,7 @@ check_no_loss launch-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303
 #     update and starting it, before checkpointing RUNNING (its update queue is rewound to
 #     that moment while the agent is down; the framework has acknowledged nothing of it)
 acker_stop
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json l4 "sleep 304$TAG")")
+c=$(launch "$(task_json l4 "sleep 304$TAG")")
 check window-accepted [ "$c" = 202 ]
 UPD="$WORK/agent/meta/tasks/$FW_ID/l4/updates.json"
 two_queued() { [ "$(jq length "$UPD")" = 2 ]; }
@@ -45,8 +43,7 @@ fw_resubscribe || fail resubscribe
 check window-l4-running wait_for acked_is l4 TASK_RUNNING
 [ -n "${FAULT_DEBUG:-}" ] && exit 0
 # 2. mid-kill: the agent dies right after the master forwarded a KILL of a running task
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json k1 "sleep 306$TAG")")
+c=$(launch "$(task_json k1 "sleep 306$TAG")")
 check kill-launched [ "$c" = 202 ]
 check kill-k1-running wait_for acked_is k1 TASK_RUNNING
 c=$(kill_task k1)
@@ -62,8 +59,7 @@ check_no_loss kill-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$T
 # 3. updates unacknowledged: two running tasks, the framework stops acknowledging, one
 #    finishes and the other is killed, the agent dies with both terminal updates pending,
 #    comes back, and the framework acknowledges again on a new stream
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json u1 "sleep 2.5$TAG")" "$(task_json u2 "sleep 305$TAG")")
+c=$(launch "$(task_json u1 "sleep 2.5$TAG")" "$(task_json u2 "sleep 305$TAG")")
 check unacked-accepted [ "$c" = 202 ]
 check unacked-running wait_for acked_is u1 TASK_RUNNING
 wait_for acked_is u2 TASK_RUNNING

@@ -16,8 +16,7 @@ TAG=$$
 WAIT_S=30
 
 # ---- the agent's checkpoints: c1 truncated, c2 valid JSON of the wrong shape
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json c1 "sleep 501$TAG")" "$(task_json c2 "sleep 502$TAG")" \
+c=$(launch "$(task_json c1 "sleep 501$TAG")" "$(task_json c2 "sleep 502$TAG")" \
 	"$(task_json c3 "sleep 503$TAG")")
 check ckpt-accepted [ "$c" = 202 ]
 for t in c1 c2 c3; do wait_for acked_is $t TASK_RUNNING; done

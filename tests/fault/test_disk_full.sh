@@ -29,8 +29,7 @@ fault_fw fault || { fail subscribe; exit 1; }
 TAG=$$
 WAIT_S=30
 
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json d1 "sleep 601$TAG")")
+c=$(launch "$(task_json d1 "sleep 601$TAG")")
 check d1-accepted [ "$c" = 202 ]
 check d1-running wait_for acked_is d1 TASK_RUNNING
 
@@ -38,8 +37,7 @@ check d1-running wait_for acked_is d1 TASK_RUNNING
 dd if=/dev/zero of="$WORK/agent/fill" bs=4k 2>/dev/null
 check disk-full [ "$(df --output=avail "$WORK/agent" | tail -1)" -eq 0 ]
 
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json d2 "sleep 602$TAG")")
+c=$(launch "$(task_json d2 "sleep 602$TAG")")
 check d2-accepted [ "$c" = 202 ]
 check d2-failed wait_for settled d2
 check d2-not-running [ "$(task_state d2)" != TASK_RUNNING ]
@@ -55,8 +53,7 @@ check d1-gone wait_for no_procs "sleep 601$TAG"
 
 # space back, agent killed and restarted: every checkpoint reads
 rm -f "$WORK/agent/fill"
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json d3 "sleep 603$TAG")")
+c=$(launch "$(task_json d3 "sleep 603$TAG")")
 check d3-running wait_for acked_is d3 TASK_RUNNING
 kill9_agent
 restart_agent

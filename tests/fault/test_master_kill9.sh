@@ -29,13 +29,11 @@ after_restart() {
 }
 
 # 1. running tasks, then the master dies right after accepting two more
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json m1 "sleep 401$TAG")" "$(task_json m2 "sleep 402$TAG")")
+c=$(launch "$(task_json m1 "sleep 401$TAG")" "$(task_json m2 "sleep 402$TAG")")
 check accept-1 [ "$c" = 202 ]
 TASKS="m1:sleep_401$TAG m2:sleep_402$TAG"
 wait_for acked_is m2 TASK_RUNNING
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json m3 "sleep 403$TAG")" "$(task_json m4 "sleep 404$TAG")")
+c=$(launch "$(task_json m3 "sleep 403$TAG")" "$(task_json m4 "sleep 404$TAG")")
 kill9_master
 check accept-2 [ "$c" = 202 ]
 TASKS="$TASKS m3:sleep_403$TAG m4:sleep_404$TAG"
@@ -53,8 +51,7 @@ for round in 1 2 3; do
 done
 
 # 3. and after all that, a new task still launches and is killed cleanly
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json m5 "sleep 405$TAG")")
+c=$(launch "$(task_json m5 "sleep 405$TAG")")
 check accept-3 [ "$c" = 202 ]
 TASKS="$TASKS m5:sleep_405$TAG"
 check m5-running wait_for acked_is m5 TASK_RUNNING

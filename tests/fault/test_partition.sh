@@ -59,8 +59,7 @@ AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.valu
 fault_fw fault || { fail subscribe; exit 1; }
 TAG=$$
 
-o=$(offer_id "$AGENT_ID")
-c=$(accept "$o" "$(task_json p1 "sleep 701$TAG")" "$(task_json p2 "sleep 7.5$TAG")")
+c=$(launch "$(task_json p1 "sleep 701$TAG")" "$(task_json p2 "sleep 7.5$TAG")")
 check accepted [ "$c" = 202 ]
 check p1-running wait_for acked_is p1 TASK_RUNNING
 check p2-running wait_for acked_is p2 TASK_RUNNING
