@@ -618,10 +618,11 @@ static void launch(struct agent *a, json_t *ev)
 	if (!t)
 		return;
 	/* the record goes to disk before anything exists that a restart would have to find */
-	if (save_task(t) < 0) {
+	r = save_task(t);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "cannot write the task's checkpoint: %s", strerror(-r));
 		t->sandbox[0] = '\0';
-		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
-			    "cannot write the task's checkpoint", NULL);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
 		goto out;
 	}
 
@@ -805,8 +806,17 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		close(sfd);
 	if (r == AGENT_REATTACH_RUNNING) {
 		struct agent_task_limits lim;
+		/*
+		 * The agent died between starting the task and checkpointing its RUNNING
+		 * update: the last update it queued is STARTING. Say RUNNING now, or the
+		 * framework never hears it. (An empty queue is taken to mean RUNNING was
+		 * acknowledged; STARTING acknowledged within that window is not covered.)
+		 */
+		bool announce = t->updates && t->state == TASK_STARTING;
 		t->running = true;
 		t->state = TASK_RUNNING;
+		if (announce)
+			task_status(t, TASK_RUNNING, NULL, NULL, NULL);
 		t->exit_watch = loop_watch_fd(a->loop, t->proc.supervisor_pidfd, EPOLLIN,
 					      on_supervisor_exit, t);
 		task_track(t, true);

@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "launch.h"
 #include "util.h"
+#include "wire.h"
 
 static int open_dir(int dirfd, const char *name, bool create)
 {
@@ -190,6 +191,31 @@ static json_t *load_json(int dirfd, const char *name, int *ret_err, const char *
 	return j;
 }
 
+/*
+ * The shape recovery relies on: a record object with a "task" object, and an array of
+ * updates each with a "uuid" string and a known "state". NULL, or why not.
+ */
+static const char *checkpoint_shape_error(json_t *record, json_t *updates)
+{
+	size_t i;
+	json_t *u;
+
+	if (!json_is_object(record) || !json_is_object(json_object_get(record, "task")))
+		return "task.json: not an object with a \"task\" object";
+	if (!json_is_array(updates))
+		return "updates.json: not an array";
+	json_array_foreach(updates, i, u) {
+		const char *state = json_string_value(json_object_get(u, "state"));
+		enum task_state s;
+
+		if (!json_is_string(json_object_get(u, "uuid")) || !state)
+			return "updates.json: an update without a \"uuid\" and a \"state\"";
+		if (task_state_parse(state, &s) < 0)
+			return "updates.json: an update with an unknown \"state\"";
+	}
+	return NULL;
+}
+
 int checkpoint_tasks_load(struct checkpoint *c,
 			  void (*fn)(const char *fw, const char *task, json_t *record,
 				     json_t *updates, void *data),
@@ -252,6 +278,14 @@ int checkpoint_tasks_load(struct checkpoint *c,
 			}
 			if (!updates)
 				updates = json_array();
+			why = checkpoint_shape_error(record, updates);
+			if (why) {
+				if (bad)
+					bad(path, why, data);
+				json_decref(record);
+				json_decref(updates);
+				continue;
+			}
 			fn(fe->d_name, te->d_name, record, updates, data);
 			count++;
 		}

@@ -46,8 +46,10 @@ int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *tas
 
 /*
  * Visit every checkpointed task: fn(fw, task, record, updates, data) with new references
- * it must release (updates may be an empty array). A record that does not parse calls
- * bad(path, why, data) and is skipped. Returns the number of tasks or -errno.
+ * it must release (updates may be an empty array). A task whose files do not parse, or
+ * parse to another shape (a record object with a "task" object; updates each with a
+ * "uuid" and a known "state"), calls bad(path, why, data) and is skipped. Returns the
+ * number of tasks or -errno.
  */
 int checkpoint_tasks_load(struct checkpoint *c,
 			  void (*fn)(const char *fw, const char *task, json_t *record,

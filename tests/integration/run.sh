@@ -1,20 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Run every tests/integration/test_*.sh against the binaries in BUILD and record results.
+# Run every test_*.sh of a tier against the binaries in BUILD and record results:
+#   run.sh BUILD RESULTS [DIR]     (DIR: the tier's folder, default tests/integration;
+#                                   tests/fault runs through here too)
 # A script reports sub-results through tests/integration/lib.sh (pass/fail/skip); its exit
 # status 77 means "skipped" (it prints "SKIP: reason"), any other non-zero status a failure.
 set -u
 BUILD=$1 RESULTS=$2
+here=$(cd "${3:-$(dirname "$0")}" && pwd)
+tier=$(basename "$here")
 BUILD=$(cd "$BUILD" && pwd)
 RESULTS_ABS=$(mkdir -p "$(dirname "$RESULTS")" && cd "$(dirname "$RESULTS")" && pwd)/$(basename "$RESULTS")
-mkdir -p "$BUILD/logs/integration"
+mkdir -p "$BUILD/logs/$tier"
 : >"$RESULTS_ABS"
-here=$(cd "$(dirname "$0")" && pwd)
 for t in "$here"/test_*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
-	log="$BUILD/logs/integration/$name.log"
-	sub="$BUILD/logs/integration/$name.results"
+	log="$BUILD/logs/$tier/$name.log"
+	sub="$BUILD/logs/$tier/$name.results"
 	: >"$sub"
 	DROVER_BUILD="$BUILD" DROVER_RESULTS="$sub" DROVER_TEST="$name" \
 		timeout -k 10 600 sh "$t" >"$log" 2>&1
@@ -34,6 +37,6 @@ for t in "$here"/test_*.sh; do
 		echo "---- $name failed; last lines of $log:" >&2
 		tail -30 "$log" >&2
 	fi
-	printf '  integ    %-40s %s\n' "$name" "$( [ $rc -eq 77 ] && echo skipped || { [ $rc -eq 0 ] && echo ok || echo FAILED; })"
+	printf '  %-8s %-40s %s\n' "$(echo "$tier" | cut -c1-5)" "$name" "$( [ $rc -eq 77 ] && echo skipped || { [ $rc -eq 0 ] && echo ok || echo FAILED; })"
 done
 exit 0

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: Apache-2.0
+# Partition the agent from the master and heal it. The agent runs in its own network
+# namespace on a veth pair; nftables in that namespace drops all traffic to and from the
+# master. The master declares the agent unreachable after its missed pings (partition-aware
+# framework: TASK_UNREACHABLE), the task keeps running; after the heal the agent
+# reregisters, the task is TASK_RUNNING again, an update from during the partition (a task
+# that finished meanwhile) arrives, and nothing is lost or duplicated.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cgroup2
+need_jq
+command -v nft >/dev/null || skip_all "needs nft (nftables)"
+command -v nsenter >/dev/null || skip_all "needs nsenter (util-linux)"
+NS=drover-fault-$$
+VH=dfh$$ VA=dfa$$
+NET=10.$((200 + $$ % 50)).$((($$ / 50) % 250))
+HOST_IP=$NET.1 NS_IP=$NET.2
+ip netns add "$NS" 2>/dev/null || skip_all "cannot create a network namespace"
+net_cleanup() {
+	ip link del "$VH" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+}
+if ! { ip link add "$VH" type veth peer name "$VA" &&
+	ip link set "$VA" netns "$NS" &&
+	ip addr add "$HOST_IP/30" dev "$VH" && ip link set "$VH" up &&
+	ip -n "$NS" addr add "$NS_IP/30" dev "$VA" && ip -n "$NS" link set "$VA" up &&
+	ip -n "$NS" link set lo up; }; then
+	net_cleanup
+	skip_all "cannot set up a veth pair"
+fi
+if ! ip netns exec "$NS" nft list tables >/dev/null 2>&1; then
+	net_cleanup
+	skip_all "nftables does not work here"
+fi
+
+WORK=$(mktemp -d /tmp/drover-fault.XXXXXX)
+MPORT=$(free_port)
+APORT=$(free_port)
+MASTER=$HOST_IP:$MPORT
+CGROOT=drover-fault-$$.slice
+BPFPIN=/sys/fs/bpf/drover
+mkdir -p "$WORK/bpffs" && mount -t bpf bpf "$WORK/bpffs" 2>/dev/null && BPFPIN=$WORK/bpffs/drover
+"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" --allocation-interval 200ms \
+	--agent-ping-timeout 1s --max-agent-ping-timeouts 3 >"$WORK/master.log" 2>&1 &
+MASTER_PID=$!
+nsenter --net="/run/netns/$NS" "$BIN/drover-agent" --master "$MASTER" --listen "$NS_IP:$APORT" \
+	--work-dir "$WORK/agent" --cgroup-root "$CGROOT" --enforce best-effort \
+	--bpf-pin-dir "$BPFPIN" --resources 'cpus:2;mem:1024;ports:[31000-31099]' \
+	>"$WORK/agent.log" 2>&1 &
+AGENT_PID=$!
+part_cleanup() {
+	fault_cleanup
+	net_cleanup
+}
+trap part_cleanup EXIT
+WAIT_S=30
+wait_for grep -q 'subscribed to the master' "$WORK/agent.log" || { fail agent-up; exit 1; }
+AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
+fault_fw fault || { fail subscribe; exit 1; }
+TAG=$$
+
+c=$(launch "$(task_json p1 "sleep 701$TAG")" "$(task_json p2 "sleep 7.5$TAG")")
+check accepted [ "$c" = 202 ]
+check p1-running wait_for acked_is p1 TASK_RUNNING
+check p2-running wait_for acked_is p2 TASK_RUNNING
+
+# partition: both directions dropped inside the agent's namespace
+ip netns exec "$NS" nft -f - <<NFT
+table inet drover_fault {
+	chain in { type filter hook input priority 0; policy accept; ip saddr $HOST_IP drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr $HOST_IP drop; }
+}
+NFT
+check partitioned [ $? -eq 0 ]
+check p1-unreachable wait_for acked_is p1 TASK_UNREACHABLE
+check p2-unreachable wait_for acked_is p2 TASK_UNREACHABLE
+check agent-inactive wait_for sh -c "! $(command -v curl) -s -X POST -H 'Content-Type: application/json' -d '{\"type\":\"GET_AGENTS\"}' http://$MASTER/api/v1 | jq -e '.get_agents.agents[] | select(.active == true)' >/dev/null"
+check p1-still-runs [ "$(procs_of "sleep 701$TAG")" = 1 ]
+# p2 finishes while the agent cannot tell anyone
+check p2-ended-meanwhile wait_for no_procs "sleep 7.5$TAG"
+check p2-not-yet-told [ "$(acked_state p2)" = TASK_UNREACHABLE ]
+
+# heal
+ip netns exec "$NS" nft delete table inet drover_fault
+check healed [ $? -eq 0 ]
+WAIT_S=60
+check agent-back wait_for agent_registered
+check p1-running-again wait_for acked_is p1 TASK_RUNNING
+check p2-finished wait_for acked_is p2 TASK_FINISHED
+sleep 2
+check_no_loss heal-no-loss p1:"sleep_701$TAG" p2:"sleep_7.5$TAG"
+kill_task p1 >/dev/null
+check p1-killed wait_for acked_is p1 TASK_KILLED
+finish

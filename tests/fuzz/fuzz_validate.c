@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libFuzzer target: the master's pure field checks (masterd/validate.c) on any JSON:
+ * IDs that become file and cgroup names, roles, UPDATE_WEIGHTS' weight_infos. What they
+ * accept must be safe to use as a path component; what they refuse must say why.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "masterd/validate.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void no_weight(void *opaque, const char *role, double w)
+{
+	int *n = opaque;
+	char err[WIRE_ERR_LEN];
+
+	if (!master_role_is_valid(role, err, sizeof(err)) || !master_weight_is_valid(w))
+		abort();
+	(*n)++;
+}
+
+static void check_id(json_t *obj, const char *field)
+{
+	char err[WIRE_ERR_LEN] = "";
+	const char *id = master_get_id(obj, field, "call", err, sizeof(err));
+
+	if (!id) {
+		if (!err[0])
+			abort();
+		return;
+	}
+	if (!*id || strlen(id) > 255 || strchr(id, '/') || strcmp(id, ".") == 0 ||
+	    strcmp(id, "..") == 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[WIRE_ERR_LEN] = "", *text;
+	json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+	int n = 0, r;
+
+	if (j) {
+		check_id(j, "task_id");
+		check_id(j, "framework_id");
+		r = master_parse_weights(json_object_get(j, "weight_infos"), "weight_infos",
+					 no_weight, &n, err, sizeof(err));
+		if (r >= 0 ? r != n : !err[0])
+			abort();
+		r = master_parse_weights(j, "weight_infos", no_weight, &n, err, sizeof(err));
+		json_decref(j);
+	}
+	text = strndup((const char *)data, size);
+	if (text) {
+		err[0] = '\0';
+		if (master_role_is_valid(text, err, sizeof(err))) {
+			if (strcmp(text, "*") != 0 &&
+			    (text[0] == '/' || strstr(text, "//") || strstr(text, "/../") ||
+			     strncmp(text, "../", 3) == 0 || strcmp(text, "..") == 0))
+				abort();
+		} else if (!err[0]) {
+			abort();
+		}
+		free(text);
+	}
+	return 0;
+}
