@@ -144,7 +144,7 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 	return s;
 }
 
-static void dispatch(struct master *m, struct msg *msg)
+void master_dispatch(struct master *m, struct msg *msg)
 {
 	/* queued while this master led, answered after it stopped (or not yet started) */
 	if (msg->req && master_leader_redirect(m, msg->req))
@@ -198,7 +198,7 @@ static void on_wake(struct loop *l, void *data)
 		pthread_mutex_unlock(&m->qlock);
 		if (!msg)
 			break;
-		dispatch(m, msg);
+		master_dispatch(m, msg);
 		msg_free(msg);
 	}
 	master_commit(m);

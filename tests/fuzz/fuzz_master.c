@@ -67,31 +67,7 @@ static void drain(struct master *m)
 		pthread_mutex_unlock(&m->qlock);
 		if (!msg)
 			break;
-		switch (msg->kind) {
-		case MSG_SCHEDULER:
-			scheduler_call(m, msg);
-			break;
-		case MSG_AGENT:
-			agent_call(m, msg);
-			break;
-		case MSG_OPERATOR:
-			operator_call(m, msg);
-			break;
-		case MSG_METRICS:
-			metrics_reply(m, msg);
-			break;
-		case MSG_STREAM_CLOSED:
-			if (msg->owner_is_agent) {
-				struct agent *a = strmap_get(&m->agents, msg->owner_id);
-				if (a && a->stream == msg->stream)
-					agent_stream_closed(m, a, msg->stream);
-			} else {
-				struct framework *fw = strmap_get(&m->frameworks, msg->owner_id);
-				if (fw && fw->stream == msg->stream)
-					framework_stream_closed(m, fw, msg->stream);
-			}
-			break;
-		}
+		master_dispatch(m, msg);
 		msg_free(msg);
 	}
 	master_commit(m);

@@ -134,6 +134,17 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return NULL;
 }
 
+/* Fuzzed requests carry no credentials (the harness's master has none configured). */
+int http_request_basic_auth(const struct http_request *req, char **ret_user, char **ret_password)
+{
+	return -ENOENT;
+}
+
+const char *http_request_bearer(const struct http_request *req)
+{
+	return NULL;
+}
+
 const char *http_request_body(const struct http_request *req, size_t *ret_len)
 {
 	*ret_len = req->len;
@@ -193,6 +204,11 @@ void http_reply_error(struct http_request *req, unsigned status, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg), NULL);
+}
+
+void http_reply_unauthorized(struct http_request *req, const char *realm, const char *message)
+{
+	http_reply(req, 401, "text/plain; charset=utf-8", message, strlen(message), NULL);
 }
 
 struct http_stream *http_reply_stream(struct http_request *req, const char *content_type,
