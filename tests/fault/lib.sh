@@ -80,16 +80,13 @@ acker_start() {
 }
 acker_stop() { [ -n "${ACKER_PID:-}" ] && kill "$ACKER_PID" 2>/dev/null; ACKER_PID=; }
 
-# offer_id [AGENT_ID]: an offer the master holds for the framework now (of that agent),
-# not used yet (USED_OFFERS)
-offer_id() {
+# offer_ids AGENT_ID: this framework's outstanding offers of the agent as a JSON list of
+# {"value": id} (the resources of one agent may be in several offers: what was free, and
+# what a task gave back since). Waits up to 15 s for one.
+offer_ids() {
 	for _ in $(seq 150); do
-		for _o in $(operator GET_FRAMEWORKS | jq -r --arg f "$FW_ID" --arg a "${1:-}" '.get_frameworks.frameworks[] | select(.framework_info.id.value == $f) | .offers // [] | .[] | select($a == "" or .agent_id.value == $a) | .id.value'); do
-			case " ${USED_OFFERS:-} " in *" $_o "*) continue ;; esac
-			USED_OFFERS="${USED_OFFERS:-} $_o"
-			echo "$_o"
-			return 0
-		done
+		_ids=$(operator GET_FRAMEWORKS | jq -c --arg f "$FW_ID" --arg a "${1:-}" '[.get_frameworks.frameworks[] | select(.framework_info.id.value == $f) | .offers // [] | .[] | select($a == "" or .agent_id.value == $a) | {value: .id.value}]')
+		[ "$_ids" != "[]" ] && [ -n "$_ids" ] && { echo "$_ids"; return 0; }
 		sleep 0.1
 	done
 	return 1
@@ -100,21 +97,22 @@ task_json() {
 	echo '{"name":"'"$1"'","task_id":{"value":"'"$1"'"},"agent_id":{"value":"'"${3:-$AGENT_ID}"'"},"command":{"value":"'"$2"'"},"resources":'"$(res_json 0.1 16)"'}'
 }
 
-# accept OFFER TASK_JSON...: launch the tasks from one offer; prints the HTTP status
+# accept OFFER_IDS_JSON TASK_JSON...: launch the tasks from those offers (of one agent);
+# prints the HTTP status
 accept() {
 	_o=$1
 	shift
 	_ts=$(echo "$@" | sed 's/} {"name"/},{"name"/g')
-	api_post $SCHED '{"type":"ACCEPT","framework_id":{"value":"'"$FW_ID"'"},"accept":{"offer_ids":[{"value":"'"$_o"'"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":['"$_ts"']}}],"filters":{"refuse_seconds":0}}}' \
+	api_post $SCHED '{"type":"ACCEPT","framework_id":{"value":"'"$FW_ID"'"},"accept":{"offer_ids":'"$_o"',"operations":[{"type":"LAUNCH","launch":{"task_infos":['"$_ts"']}}],"filters":{"refuse_seconds":0}}}' \
 		-H "Mesos-Stream-Id: $FW_SID"
 }
 
-# launch TASK_JSON...: accept an offer of $AGENT_ID with the tasks; an offer that went
-# away in between (rescinded when the agent reregistered) is refused with 400 and nothing
-# launched, so take the next one. Prints the last HTTP status.
+# launch TASK_JSON...: accept all offers of $AGENT_ID together with the tasks; an offer that
+# went away in between (rescinded when the agent reregistered) is refused with 400 and
+# nothing launched, so look again. Prints the last HTTP status.
 launch() {
 	for _try in 1 2 3 4 5 6; do
-		_o=$(offer_id "$AGENT_ID") || { echo none; return 1; }
+		_o=$(offer_ids "$AGENT_ID") || { echo none; return 1; }
 		_c=$(accept "$_o" "$@")
 		[ "$_c" = 202 ] && break
 		echo "ACCEPT of offer $_o: $_c $(cat "$WORK/reply")" >&2

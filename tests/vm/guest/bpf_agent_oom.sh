@@ -14,7 +14,7 @@ bpf_agent_oom() {
 	term=$(grep '"TASK_FAILED"\|"TASK_FINISHED"' "$AWORK/run.out" | tail -1)
 	echo "drover task run exit status $rc; terminal update:"
 	echo "$term"
-	echo "$term" | grep -q 'OOM killed: pid [0-9]* (memhog) at [0-9]* MiB, limit 32 MiB' || {
+	echo "$term" | grep -q 'OOM killed: pid [0-9]* (memhog) at [0-9][0-9.]* MiB, limit 32 MiB' || {
 		cat "$AWORK/agent.log"
 		fail "the terminal update lacks 'OOM killed: pid N (memhog) at X MiB, limit 32 MiB'"
 	}

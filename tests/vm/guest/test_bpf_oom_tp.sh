@@ -14,7 +14,7 @@ out=$(bpf_check oom-tp "$cg" memhog 256)
 rc=$?
 echo "$out"
 [ $rc -eq 0 ] || fail "bpf_check oom-tp failed (exit status $rc)"
-echo "$out" | grep -q 'OOM killed: pid [0-9]* (memhog) at [0-9]* MiB, limit 32 MiB' ||
+echo "$out" | grep -q 'OOM killed: pid [0-9]* (memhog) at [0-9][0-9.]* MiB, limit 32 MiB' ||
 	fail "no 'OOM killed: pid N (memhog) at X MiB, limit 32 MiB' line"
 # the variant for kernels whose tracepoint passes only a pid, with BPF_PROG_TEST_RUN
 cg2=$CG/vm-bpf-oom-tp-run
