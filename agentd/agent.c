@@ -1238,6 +1238,17 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 						  sizeof(err)) < 0)
 		return log_error_errno(EINVAL, "option '--attributes': %s", err);
 
+	/* credentials, TLS files and --task-user first: a bad one creates nothing */
+	r = loop_new(&a->loop);
+	if (r < 0)
+		return log_error_errno(r, "cannot create the event loop: %m");
+	r = http_client_new(a->loop, &a->http);
+	if (r < 0)
+		return log_error_errno(r, "cannot create the HTTP client: %m");
+	r = agent_security_init(a);
+	if (r < 0)
+		return r;
+
 	r = mkdir_p(flags->work_dir);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the work dir '%s': %m", flags->work_dir);
@@ -1266,15 +1277,6 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	if (!flags->resources && detect_resources(a, err, sizeof(err)) < 0)
 		return log_error_errno(EINVAL, "cannot describe the detected resources: %s", err);
 
-	r = loop_new(&a->loop);
-	if (r < 0)
-		return log_error_errno(r, "cannot create the event loop: %m");
-	r = http_client_new(a->loop, &a->http);
-	if (r < 0)
-		return log_error_errno(r, "cannot create the HTTP client: %m");
-	r = agent_security_init(a);
-	if (r < 0)
-		return r;
 	a->reconnect_timer = loop_timer_add(a->loop, 0, 0, on_reconnect, a);
 	a->heartbeat_timer = loop_timer_add(a->loop, 5000000000LL, 5000000000LL, on_heartbeat, a);
 	if (!a->reconnect_timer || !a->heartbeat_timer)

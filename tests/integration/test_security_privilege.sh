@@ -50,6 +50,7 @@ check root-task-cannot-mount [ $? -ne 0 ]
 	>"$WORK/a2.log" 2>&1
 check task-user-root-refused [ $? -ne 0 ]
 check task-user-root-says-why grep -q "task-user.*root" "$WORK/a2.log"
+check task-user-root-creates-nothing [ ! -e "$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)/drover-it-priv-$$.slice" ]
 
 # the master as 'nobody' with no capabilities: it serves
 UW=$(mktemp -d /tmp/drover-umaster.XXXXXX)
