@@ -144,7 +144,23 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 	return s;
 }
 
-void master_dispatch(struct master *m, struct msg *msg)
+static struct msg *master_dequeue(struct master *m)
+{
+	struct msg *msg;
+
+	pthread_mutex_lock(&m->qlock);
+	msg = m->qhead;
+	if (msg) {
+		m->qhead = msg->next;
+		if (!m->qhead)
+			m->qtail = NULL;
+		m->qdepth--;
+	}
+	pthread_mutex_unlock(&m->qlock);
+	return msg;
+}
+
+static void master_dispatch(struct master *m, struct msg *msg)
 {
 	/* queued while this master led, answered after it stopped (or not yet started) */
 	if (msg->req && master_leader_redirect(m, msg->req))
@@ -181,27 +197,20 @@ void master_dispatch(struct master *m, struct msg *msg)
 	}
 }
 
-static void on_wake(struct loop *l, void *data)
+void master_drain(struct master *m)
 {
-	struct master *m = data;
+	struct msg *msg;
 
-	for (;;) {
-		struct msg *msg;
-		pthread_mutex_lock(&m->qlock);
-		msg = m->qhead;
-		if (msg) {
-			m->qhead = msg->next;
-			if (!m->qhead)
-				m->qtail = NULL;
-			m->qdepth--;
-		}
-		pthread_mutex_unlock(&m->qlock);
-		if (!msg)
-			break;
+	while ((msg = master_dequeue(m))) {
 		master_dispatch(m, msg);
 		msg_free(msg);
 	}
 	master_commit(m);
+}
+
+static void on_wake(struct loop *l, void *data)
+{
+	master_drain(data);
 }
 
 /* Allocation is batched: events ask for a cycle, the timer runs at most one per tick. */

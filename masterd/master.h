@@ -172,8 +172,9 @@ int master_init(struct master *m, struct master_flags *flags);
 int master_run(struct master *m);
 void master_fini(struct master *m);
 void master_enqueue(struct master *m, struct msg *msg);
-/* Handle one queued message on the owner thread (the loop does; so does the fuzz harness). */
-void master_dispatch(struct master *m, struct msg *msg);
+/* Owner thread: handle every queued message, then hand the registry its writes (the loop
+ * does this when woken; so does the fuzz harness). */
+void master_drain(struct master *m);
 void master_request_allocation(struct master *m);
 void msg_free(struct msg *msg);
 /* Count a reply in the HTTP metrics (reply_json/reply_error do it themselves). */

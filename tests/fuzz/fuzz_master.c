@@ -50,29 +50,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* What the owner thread does with its queue (master.c's on_wake). */
-static void drain(struct master *m)
-{
-	struct msg *msg;
-
-	for (;;) {
-		pthread_mutex_lock(&m->qlock);
-		msg = m->qhead;
-		if (msg) {
-			m->qhead = msg->next;
-			if (!m->qhead)
-				m->qtail = NULL;
-			m->qdepth--;
-		}
-		pthread_mutex_unlock(&m->qlock);
-		if (!msg)
-			break;
-		master_dispatch(m, msg);
-		msg_free(msg);
-	}
-	master_commit(m);
-}
-
 /* body with @names replaced by the IDs read from events so far */
 static char *expand(const char *p, size_t n, size_t *ret_len)
 {
@@ -121,13 +98,13 @@ static void call(struct master *m, const char *method, const char *path, const c
 	req.body = b;
 	req.len = n;
 	master_http_handler(&req, m);
-	drain(m);
+	master_drain(m);
 	if (!req.answered) {
 		fprintf(stderr, "fuzz_master: %s %s was never answered\n", method, path);
 		abort();
 	}
 	harness_close_ended();
-	drain(m);
+	master_drain(m);
 	free(b);
 }
 
@@ -152,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":\"root\","
 	     "\"name\":\"fuzz\",\"roles\":[\"*\"],\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}]}}}");
 	offers_allocate(&m);
-	drain(&m);
+	master_drain(&m);
 	if (!hs->fw_id[0] || !hs->agent_id[0] || !hs->offer_id[0])
 		abort(); /* the preamble itself must work */
 
@@ -184,18 +161,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 'T':
 			offers_allocate(&m);
-			drain(&m);
+			master_drain(&m);
 			break;
 		case 'C':
 		case 'D':
 			harness_drop_stream(line[0] == 'D');
-			drain(&m);
+			master_drain(&m);
 			break;
 		case 'P':
 			agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
 			agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
 			framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
-			drain(&m);
+			master_drain(&m);
 			break;
 		default:
 			break;

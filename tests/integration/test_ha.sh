@@ -20,20 +20,6 @@ cleanup() {
 trap cleanup EXIT
 start_zk || exit 1
 
-# op TYPE: the operator API of the current leader
-op() {
-	eval "_p=\$MPORT_$(leader)"
-	curl -s -m 5 -X POST -H 'Content-Type: application/json' -d "{\"type\":\"$1\"}" \
-		"http://127.0.0.1:$_p/api/v1"
-}
-# wait_op TYPE JQ [SECONDS]: until JQ on the leader's TYPE answer prints true
-wait_op() {
-	for _ in $(seq $((${3:-20} * 10))); do
-		[ "$(op "$1" | jq "$2" 2>/dev/null)" = true ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # failover: kill -9 the leader; print how long until another master answers as leader (ms)
 failover() {
 	_old=$(leader)

@@ -118,3 +118,18 @@ stop_ha() {
 	for i in 1 2; do mountpoint -q "$WORK/bpffs$i" && umount "$WORK/bpffs$i"; done
 	rm -rf "$WORK"
 }
+
+# op TYPE: the operator API of the current leader
+op() {
+	eval "_p=\$MPORT_$(leader)"
+	curl -s -m 5 -X POST -H 'Content-Type: application/json' -d "{\"type\":\"$1\"}" \
+		"http://127.0.0.1:$_p/api/v1"
+}
+# wait_op TYPE JQ [SECONDS]: until JQ on the leader's TYPE answer prints true
+wait_op() {
+	for _ in $(seq $((${3:-20} * 10))); do
+		[ "$(op "$1" | jq "$2" 2>/dev/null)" = true ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
