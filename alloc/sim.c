@@ -315,5 +315,7 @@ int alloc_sim_run(const json_t *scenario, json_t **ret, char *err, size_t errlen
 	alloc_free(s.a);
 	if (rc == 0)
 		*ret = out;
+	else if (err && errlen && !err[0]) /* a failure deep in the allocator: still say so */
+		fail(err, errlen, "the simulation failed: %s", strerror(-rc));
 	return rc;
 }
