@@ -29,6 +29,17 @@ bool agent_send(struct agent *a, json_t *ev)
 	return stream_send_event(a->stream, ev);
 }
 
+void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		    const char *uuid)
+{
+	/* the agent forgets the update when it has this: not before the registry knows */
+	if (a->connected)
+		outbox_send(m, a->stream,
+			    wire_event("ACKNOWLEDGE", "acknowledge",
+				       json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fw_id),
+						 "task_id", wire_id(task_id), "uuid", uuid)));
+}
+
 static int64_t heartbeat_ns(struct master *m)
 {
 	int64_t hb = m->flags->agent_ping_timeout_ns / 3;
@@ -327,18 +338,14 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
 	if (!t) {
 		/* nobody to tell: acknowledge it ourselves so the agent stops retrying */
-		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
-					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fid),
-						   "task_id", wire_id(tid), "uuid", uuid)));
+		agent_send_ack(m, a, fid, tid, uuid);
 		return;
 	}
 	was = t->state;
 	if (t->acked_uuid[0] && strcmp(t->acked_uuid, uuid) == 0) {
 		/* acknowledged while the agent was away: tell it again, do not forward again */
 		m->metrics.updates_duplicate++;
-		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
-					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fid),
-						   "task_id", wire_id(tid), "uuid", uuid)));
+		agent_send_ack(m, a, fid, tid, uuid);
 		return;
 	}
 	if (t->pending_uuid[0] && strcmp(t->pending_uuid, uuid) == 0) {

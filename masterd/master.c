@@ -382,11 +382,15 @@ void master_fini(struct master *m)
 {
 	struct msg *msg;
 
-	/* The owner is done: drop queued requests (the server answers them 503), stop HTTP. */
+	/* The owner is done: drop queued requests (the server answers them 503), send what
+	 * the outbox holds once durable (unless no longer leading), stop HTTP. */
 	while ((msg = m->qhead)) {
 		m->qhead = msg->next;
 		msg_free(msg);
 	}
+	if (!m->restart)
+		master_sync(m);
+	outbox_drop(m);
 	http_server_stop(m->http);
 	/* closed-stream notices posted while stopping */
 	while ((msg = m->qhead)) {

@@ -129,6 +129,14 @@ struct master_metrics {
 	uint64_t recovered_agents, recovered_frameworks, recovered_tasks;
 };
 
+/* outbox.c */
+struct outbox_item;
+struct outbox {
+	struct outbox_item *head, *tail;
+	struct outbox_item *untagged; /* the first item made since the last commit */
+	size_t held;
+};
+
 struct master {
 	struct master_flags *flags;
 	struct loop *loop;
@@ -152,6 +160,7 @@ struct master {
 	struct alloc *alloc;
 	struct registry *registry;
 	bool registry_failed;
+	struct outbox outbox;     /* held until the registry writes behind them are durable */
 	struct master_leader *leader; /* --zk: the election (leader.c), else NULL */
 	bool restart;                 /* stepped down: master_run() returns MASTER_RESTART */
 	json_t *completed;        /* the last completed tasks (GET_TASKS), oldest first */
@@ -222,6 +231,9 @@ void agent_call(struct master *m, struct msg *msg);
 void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s);
 void agents_check_pings(struct master *m, int64_t now);
 bool agent_send(struct agent *a, json_t *ev);
+/* ACKNOWLEDGE an update to the agent, once the registry has what follows from it (outbox). */
+void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		    const char *uuid);
 void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
 void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
 
@@ -254,6 +266,8 @@ int master_registry_recover(struct master *m, const char *name);
 void master_registry_close(struct master *m);
 /* Commit this loop iteration's writes; a failed commit stops the master (as Mesos does). */
 void master_commit(struct master *m);
+/* master_commit, waiting until everything written is durable (then the outbox is empty). */
+void master_sync(struct master *m);
 void persist_task(struct master *m, struct task *t);
 /* t is done (terminal and acknowledged, or its framework went): keep it as history. */
 void persist_task_done(struct master *m, struct task *t);
@@ -263,6 +277,16 @@ void persist_framework_removed(struct master *m, const struct framework *fw);
 void persist_weight(struct master *m, const char *role, double weight);
 /* --roles FILE: weights, quota and tiers; -errno with a logged message. */
 int master_roles_load(struct master *m, const char *path);
+
+/* outbox.c: held until this loop iteration's registry writes are durable */
+/* An event (taken) for stream s. */
+void outbox_send(struct master *m, struct http_stream *s, json_t *ev);
+/* An empty answer with status to req. */
+void outbox_reply(struct master *m, struct http_request *req, unsigned status);
+/* Tag what is new with generation submitted; send what waits for durable or older. */
+void outbox_release(struct master *m, uint64_t submitted, uint64_t durable);
+/* Forget everything held (the master stops leading, or its registry failed). */
+void outbox_drop(struct master *m);
 
 /* security.c */
 /* Load --credentials, --acls, --tls-cert/--tls-key; -errno with a logged message. */

@@ -34,23 +34,51 @@ static void failed(struct master *m, int r, const char *what, const char *id)
 	m->registry_failed = true;
 }
 
-void master_commit(struct master *m)
+/* Hand the registry this iteration's writes (wait: and wait until all are durable), then
+ * send what the outbox holds for writes that are durable. */
+static void commit(struct master *m, bool wait)
 {
-	int r;
+	uint64_t submitted = 0, durable = 0;
+	int r = 0;
 
-	if (!m->registry)
-		return;
-	r = registry_submit(m->registry);
+	if (m->registry) {
+		r = wait ? registry_commit(m->registry) : registry_submit(m->registry);
+		if (r >= 0)
+			r = registry_durable(m->registry, &submitted, &durable);
+	}
 	if (r < 0 && !m->registry_failed) {
 		log_error_errno(r, "registry: a write failed: %s", registry_error(m->registry));
 		m->registry_failed = true;
 	}
-	if (m->registry_failed && m->leader) {
+	if (!m->registry_failed) {
+		outbox_release(m, submitted, durable);
+		return;
+	}
+	outbox_drop(m);
+	if (m->leader) {
 		master_leader_step_down(m, "the registry cannot be written");
-	} else if (m->registry_failed) {
+	} else {
 		log_error("the registry cannot be written: stopping the master");
 		loop_stop(m->loop);
 	}
+}
+
+void master_commit(struct master *m)
+{
+	commit(m, false);
+}
+
+void master_sync(struct master *m)
+{
+	commit(m, true);
+}
+
+/* The registry's writer thread: a generation is durable, the owner may release the outbox. */
+static void registry_durable_notice(void *opaque)
+{
+	struct master *m = opaque;
+
+	loop_wakeup(m->loop);
 }
 
 void persist_task(struct master *m, struct task *t)
@@ -353,6 +381,7 @@ int master_registry_open(struct master *m)
 			  sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "cannot open the registry: %s", err);
+	registry_notify(m->registry, registry_durable_notice, m);
 	return master_registry_recover(m, path);
 }
 

@@ -95,6 +95,8 @@ struct sqlite_registry {
 	char errmsg[256];
 	struct registry_stats stats;
 	bool stopping;
+	void (*notify)(void *opaque); /* told when a generation is durable */
+	void *notify_opaque;
 
 	/* the writer thread; it alone uses db once started (db_lock covers registry_load) */
 	pthread_t writer;
@@ -486,6 +488,26 @@ static int sqlite_commit(struct sqlite_registry *r)
 	return e;
 }
 
+static int sqlite_durable(struct sqlite_registry *r, uint64_t *submitted, uint64_t *durable)
+{
+	int e;
+
+	pthread_mutex_lock(&r->lock);
+	*submitted = r->submitted;
+	*durable = r->durable;
+	e = r->error;
+	pthread_mutex_unlock(&r->lock);
+	return e;
+}
+
+static void sqlite_notify(struct sqlite_registry *r, void (*fn)(void *opaque), void *opaque)
+{
+	pthread_mutex_lock(&r->lock);
+	r->notify = fn;
+	r->notify_opaque = opaque;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void sqlite_stats(struct sqlite_registry *r, struct registry_stats *ret)
 {
 	pthread_mutex_lock(&r->lock);
@@ -589,6 +611,7 @@ static void *writer_main(void *data)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
+		void (*notify)(void *opaque) = NULL;
 		struct op *ops;
 		uint64_t gen;
 		unsigned n;
@@ -620,6 +643,13 @@ static void *writer_main(void *data)
 		r->stats.writes += n;
 		r->stats.commit_ns += (uint64_t)(now_mono_ns() - t0);
 		pthread_cond_broadcast(&r->done);
+		notify = r->notify;
+		if (notify) {
+			void *opaque = r->notify_opaque;
+			pthread_mutex_unlock(&r->lock);
+			notify(opaque);
+			pthread_mutex_lock(&r->lock);
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -793,6 +823,16 @@ static int op_commit(struct registry *r)
 	return sqlite_commit(S(r));
 }
 
+static int op_durable(struct registry *r, uint64_t *submitted, uint64_t *durable)
+{
+	return sqlite_durable(S(r), submitted, durable);
+}
+
+static void op_notify(struct registry *r, void (*fn)(void *opaque), void *opaque)
+{
+	sqlite_notify(S(r), fn, opaque);
+}
+
 static unsigned op_pending(const struct registry *r)
 {
 	return sqlite_pending((const struct sqlite_registry *)r);
@@ -817,4 +857,6 @@ static const struct registry_backend sqlite_backend = {
 	.commit = op_commit,
 	.pending = op_pending,
 	.stats = op_stats,
+	.durable = op_durable,
+	.notify = op_notify,
 };

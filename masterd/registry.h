@@ -47,6 +47,9 @@ struct registry_backend {
 	int (*commit)(struct registry *r);
 	unsigned (*pending)(const struct registry *r);
 	void (*stats)(struct registry *r, struct registry_stats *ret); /* NULL: none kept */
+	/* NULL in a back end whose submit is its commit (nothing is ever waiting) */
+	int (*durable)(struct registry *r, uint64_t *submitted, uint64_t *durable);
+	void (*notify)(struct registry *r, void (*fn)(void *opaque), void *opaque);
 };
 
 /* Every back end's registry starts with this. */
@@ -117,6 +120,17 @@ int registry_submit(struct registry *r);
 int registry_commit(struct registry *r);
 /* Writes not yet handed to the writer. */
 unsigned registry_pending(const struct registry *r);
+
+/*
+ * Generations, for a caller that holds back what must not be seen before the writes behind it
+ * are durable (the master's outbox): every registry_submit that hands writes over starts
+ * one. *submitted is the newest handed over, *durable the newest committed; the two are equal
+ * in a back end that commits as it submits. Returns the writer's sticky error, read together
+ * with *durable (so a generation that failed is never reported durable without it), else 0.
+ */
+int registry_durable(struct registry *r, uint64_t *submitted, uint64_t *durable);
+/* fn(opaque) runs on the writer thread each time a generation has become durable. */
+void registry_notify(struct registry *r, void (*fn)(void *opaque), void *opaque);
 
 struct registry_stats {
 	uint64_t commits;   /* transactions the writer committed */

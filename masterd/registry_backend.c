@@ -67,3 +67,18 @@ unsigned registry_pending(const struct registry *r)
 {
 	return r->backend->pending(r);
 }
+
+int registry_durable(struct registry *r, uint64_t *submitted, uint64_t *durable)
+{
+	if (!r->backend->durable) {
+		*submitted = *durable = 0;
+		return 0;
+	}
+	return r->backend->durable(r, submitted, durable);
+}
+
+void registry_notify(struct registry *r, void (*fn)(void *opaque), void *opaque)
+{
+	if (r->backend->notify)
+		r->backend->notify(r, fn, opaque);
+}

@@ -75,11 +75,11 @@ void framework_send_update(struct master *m, struct framework *fw, struct task *
 	if (t->pending_uuid[0] && t->pending_sent_gen == fw->stream_gen)
 		return;
 	ev = wire_event("UPDATE", "update", json_pack("{s:O}", "status", t->status));
-	if (stream_send_event(fw->stream, ev)) {
-		m->metrics.updates_forwarded++;
-		if (t->pending_uuid[0])
-			t->pending_sent_gen = fw->stream_gen;
-	}
+	/* not before the registry has it (outbox.c) */
+	outbox_send(m, fw->stream, ev);
+	m->metrics.updates_forwarded++;
+	if (t->pending_uuid[0])
+		t->pending_sent_gen = fw->stream_gen;
 }
 
 void task_update(struct master *m, struct task *t, json_t *status)
@@ -856,18 +856,18 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
+	/*
+	 * Answered once the registry has the acknowledgement (outbox.c): a framework told 202
+	 * never gets this update again, from this master or from the next one. Mesos accepts
+	 * stale acknowledgements and ignores them.
+	 */
+	outbox_reply(m, msg->req, 202);
 	t = strmap_get(&fw->tasks, tid);
-	if (!t || !t->pending_uuid[0] || strcmp(t->pending_uuid, uuid) != 0) {
-		/* Mesos accepts stale acknowledgements and ignores them */
-		reply_error(m, msg->req, 202, "%s", "");
+	if (!t || !t->pending_uuid[0] || strcmp(t->pending_uuid, uuid) != 0)
 		return;
-	}
-	reply_error(m, msg->req, 202, "%s", "");
 	a = strmap_get(&m->agents, t->agent_id);
 	if (a)
-		agent_send(a, wire_event("ACKNOWLEDGE", "acknowledge",
-					 json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fw->id),
-						   "task_id", wire_id(t->id), "uuid", uuid)));
+		agent_send_ack(m, a, fw->id, t->id, uuid);
 	snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", t->pending_uuid);
 	t->pending_uuid[0] = '\0';
 	/*
