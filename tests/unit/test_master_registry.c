@@ -213,6 +213,44 @@ static void test_submit_async(void **state)
 	json_decref(tinfo);
 }
 
+static void count_notice(void *opaque)
+{
+	__atomic_add_fetch((int *)opaque, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Generations: a submit with writes starts one, it is durable once the writer committed it
+ * (and the writer says so); a submit with nothing to write starts none. */
+static void test_durable_generations(void **state)
+{
+	struct registry *r = open_reg(100);
+	json_t *tinfo = json_pack("{s:s}", "name", "n");
+	struct registry_task t = {"f", "t1", "a", "TASK_RUNNING", tinfo, NULL, NULL, NULL, false};
+	uint64_t sub, dur;
+	int notices = 0;
+
+	registry_notify(r, count_notice, &notices);
+	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(sub, 0);
+	assert_int_equal(dur, 0);
+	assert_int_equal(registry_put_task(r, &t), 0);
+	assert_int_equal(registry_submit(r), 0);
+	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(sub, 1);
+	assert_true(dur <= 1);
+	assert_int_equal(registry_submit(r), 0); /* nothing new */
+	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(sub, 1);
+	t.id = "t2";
+	assert_int_equal(registry_put_task(r, &t), 0);
+	assert_int_equal(registry_commit(r), 0);
+	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(sub, 2);
+	assert_int_equal(dur, 2);
+	registry_close(r); /* joins the writer: every notice has run */
+	assert_true(notices >= 1 && notices <= 2);
+	json_decref(tinfo);
+}
+
 /* A write that fails is reported (sticky, with SQLite's message); the rest is kept. */
 static void test_write_error_reported(void **state)
 {
@@ -227,6 +265,11 @@ static void test_write_error_reported(void **state)
 	assert_int_equal(registry_commit(r), -EIO);
 	assert_non_null(strstr(registry_error(r), "NOT NULL"));
 	assert_int_equal(registry_submit(r), -EIO);
+	{
+		uint64_t sub, dur;
+		/* the failed generation is never reported durable without its error */
+		assert_int_equal(registry_durable(r, &sub, &dur), -EIO);
+	}
 	registry_close(r);
 	r = open_reg(100);
 	assert_int_equal(registry_load(r, &ops, &l), 0);
@@ -251,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_async, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_durable_generations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_reported, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
