@@ -53,7 +53,7 @@ static int do_simulate(int argc, char **argv)
 {
 	json_t *sc, *out = NULL;
 	json_error_t jerr;
-	char err[512];
+	char err[512] = "";
 	int rc;
 
 	if (argc != 1) {
@@ -68,7 +68,7 @@ static int do_simulate(int argc, char **argv)
 	rc = alloc_sim_run(sc, &out, err, sizeof(err));
 	json_decref(sc);
 	if (rc < 0) {
-		p_err("%s: %s", argv[0], rc == -EINVAL ? err : strerror(-rc));
+		p_err("%s: %s", argv[0], err[0] ? err : strerror(-rc));
 		return EXIT_FAILED;
 	}
 	if (json_output) {
