@@ -37,6 +37,9 @@ const struct conf_opt master_flag_table[] = {
 	{"zk-session-timeout", CONF_DURATION, F(zk_session_timeout_ns), "6s", "DURATION",
 	 "ZooKeeper session timeout (a dead leader is replaced within about this time)",
 	 1000000000LL, 600 * SEC},
+	{"zk-credential", CONF_STRING, F(zk_credential), NULL, "FILE",
+	 "JSON {\"principal\", \"secret\"}: authenticate to ZooKeeper (digest); the election "
+	 "znodes are then writable, and the registry readable, by that identity only"},
 	{"advertise", CONF_STRING, F(advertise), NULL, "HOST:PORT",
 	 "the address other masters redirect to (default: --listen)"},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},

@@ -22,6 +22,7 @@ struct master_flags {
 	char *log_level;
 	char *zk;
 	int64_t zk_session_timeout_ns;
+	char *zk_credential;
 	char *advertise;
 	/* security (docs/security.md) */
 	char *credentials;

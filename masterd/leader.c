@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "leader.h"
 #include "log.h"
 #include "master.h"
@@ -31,7 +32,63 @@ struct master_leader {
 	struct zk_watch *watch; /* the leader's address, for redirects */
 	pthread_mutex_t lock;
 	bool leading_pub; /* guarded by lock: leading, as HTTP threads see it */
+	/* the ACLs of what we create: open, or per --zk-credential (below) */
+	struct ACL_vector *election_acl, *registry_acl;
 };
+
+/*
+ * With --zk-credential: the election's znodes are readable by anyone (agents and drover find
+ * the leader there) and writable by the masters' identity only; the registry is that
+ * identity's alone (it holds task definitions and their environment).
+ */
+static struct ACL election_acl[] = {
+	{0 /* ZOO_PERM_ALL (not a constant expression) */, {"auth", ""}},
+	{0 /* ZOO_PERM_READ */, {"world", "anyone"}},
+};
+static struct ACL registry_acl[] = {{0 /* ZOO_PERM_ALL */, {"auth", ""}}};
+static struct ACL_vector election_acls = {2, election_acl};
+static struct ACL_vector registry_acls = {1, registry_acl};
+
+/* --zk-credential: digest authentication on the session (the client repeats it on every
+ * reconnection). */
+static int add_auth(struct master *m)
+{
+	struct master_leader *l = m->leader;
+	char err[ERRLEN], *principal = NULL, *secret = NULL, *cert = NULL;
+	int r, rc;
+
+	l->election_acl = l->registry_acl = &ZOO_OPEN_ACL_UNSAFE;
+	if (!m->flags->zk_credential) {
+		log_warn("zookeeper: no --zk-credential: the election and registry znodes are "
+			 "open to every client of the ensemble");
+		return 0;
+	}
+	r = auth_credential_load(m->flags->zk_credential, &principal, &secret, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "--zk-credential: %s", err);
+	if (strchr(principal, ':')) {
+		r = log_error_errno(EINVAL, "--zk-credential: the principal may not contain ':'");
+	} else if (asprintf(&cert, "%s:%s", principal, secret) < 0) {
+		cert = NULL;
+		r = log_error_errno(ENOMEM, "out of memory");
+	} else {
+		election_acl[0].perms = registry_acl[0].perms = ZOO_PERM_ALL;
+		election_acl[1].perms = ZOO_PERM_READ;
+		rc = zoo_add_auth(l->zh, "digest", cert, (int)strlen(cert), NULL, NULL);
+		r = rc == ZOK ? 0 : log_error_errno(EIO, "zookeeper: cannot authenticate: %s",
+						     zerror(rc));
+		l->election_acl = &election_acls;
+		l->registry_acl = &registry_acls;
+		log_info("zookeeper: authenticated as '%s' (digest)", principal);
+	}
+	if (cert)
+		explicit_bzero(cert, strlen(cert));
+	explicit_bzero(secret, strlen(secret));
+	free(cert);
+	free(principal);
+	free(secret);
+	return r;
+}
 
 /* ZooKeeper thread: hand the event to the owner. */
 static void on_zk_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
@@ -71,7 +128,7 @@ void master_leader_step_down(struct master *m, const char *why)
 }
 
 /* Create the persistent parents of path ("/a/b/c": /a, /a/b, /a/b/c). */
-static int ensure_path(zhandle_t *zh, const char *path)
+static int ensure_path(zhandle_t *zh, const char *path, struct ACL_vector *acl)
 {
 	char buf[1024];
 	int rc;
@@ -81,7 +138,7 @@ static int ensure_path(zhandle_t *zh, const char *path)
 		if (*p == '/' || !*p) {
 			char c = *p;
 			*p = '\0';
-			rc = zoo_create(zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			rc = zoo_create(zh, buf, NULL, -1, acl, 0, NULL, 0);
 			if (rc != ZOK && rc != ZNODEEXISTS)
 				return rc;
 			*p = c;
@@ -127,7 +184,7 @@ static int join(struct master *m)
 	json_t *j;
 	int rc;
 
-	rc = ensure_path(l->zh, l->path);
+	rc = ensure_path(l->zh, l->path, l->election_acl);
 	if (rc != ZOK) {
 		log_warn("zookeeper: cannot create '%s': %s", l->path, zerror(rc));
 		return -EIO;
@@ -147,7 +204,7 @@ static int join(struct master *m)
 	data = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	snprintf(member, sizeof(member), "%s/%s", l->path, ZK_MEMBER_PREFIX);
-	rc = zoo_create(l->zh, member, data, data ? (int)strlen(data) : -1, &ZOO_OPEN_ACL_UNSAFE,
+	rc = zoo_create(l->zh, member, data, data ? (int)strlen(data) : -1, l->election_acl,
 			ZOO_EPHEMERAL | ZOO_SEQUENCE, created, sizeof(created));
 	free(data);
 	if (rc != ZOK) {
@@ -166,8 +223,8 @@ static int become_leader(struct master *m)
 	int r;
 
 	snprintf(root, sizeof(root), "%s/registry", l->path);
-	r = registry_zk_open(l->zh, root, l->mine, (unsigned)m->flags->max_completed_tasks,
-			     &m->registry, err, sizeof(err));
+	r = registry_zk_open(l->zh, root, l->mine, l->registry_acl,
+			     (unsigned)m->flags->max_completed_tasks, &m->registry, err, sizeof(err));
 	if (r < 0) {
 		log_error("cannot open the registry in ZooKeeper '%s': %s", root, err);
 		return r;
@@ -357,6 +414,9 @@ int master_leader_start(struct master *m)
 	if (!l->zh)
 		return log_error_errno(errno, "cannot start a ZooKeeper session with '%s': %m",
 				       l->hosts);
+	r = add_auth(m);
+	if (r < 0)
+		return r;
 	log_info("zookeeper: %s, election and registry under '%s', session timeout %.1fs", l->hosts,
 		 l->path, (double)m->flags->zk_session_timeout_ns / 1e9);
 	return 0;

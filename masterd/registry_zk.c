@@ -27,6 +27,7 @@ struct zk_registry {
 	struct registry base; /* first: the backend table */
 	zhandle_t *zh;
 	char *root, *fence;
+	struct ACL_vector *acl; /* of what we create */
 	unsigned history;
 	char err[256];
 	struct strmap mirror; /* "agents/<id>"... -> json_t record, as written */
@@ -442,7 +443,7 @@ static int commit_once(struct zk_registry *r)
 		else if (stored)
 			zoo_set_op_init(&b->ops[i], path, data, (int)len, -1, NULL);
 		else
-			zoo_create_op_init(&b->ops[i], path, data, (int)len, &ZOO_OPEN_ACL_UNSAFE,
+			zoo_create_op_init(&b->ops[i], path, data, (int)len, r->acl,
 					   0, b->created[i], sizeof(b->created[i]));
 	}
 	if (e == 0)
@@ -682,13 +683,13 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 
 static int ensure_node(struct zk_registry *r, const char *path)
 {
-	int rc = zoo_create(r->zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	int rc = zoo_create(r->zh, path, NULL, -1, r->acl, 0, NULL, 0);
 
 	return rc == ZOK || rc == ZNODEEXISTS ? 0 : zk_errno(r, rc, path);
 }
 
-int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, unsigned history,
-		     struct registry **ret, char *err, size_t errlen)
+int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, struct ACL_vector *acl,
+		     unsigned history, struct registry **ret, char *err, size_t errlen)
 {
 	struct zk_registry *r = calloc(1, sizeof(*r));
 	char path[3072];
@@ -703,6 +704,7 @@ int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, unsigne
 	}
 	r->base.backend = &zk_backend;
 	r->zh = zh;
+	r->acl = acl;
 	r->history = history;
 	r->next_seq = 1;
 	strmap_init(&r->mirror);

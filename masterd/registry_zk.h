@@ -23,10 +23,11 @@
 
 /*
  * Open the registry under root (created if missing) on the session zh (borrowed: it must
- * outlive the registry); fence is the path of the caller's election znode.
+ * outlive the registry); fence is the path of the caller's election znode; what is created
+ * gets acl (borrowed, e.g. &ZOO_OPEN_ACL_UNSAFE).
  */
-int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, unsigned history,
-		     struct registry **ret, char *err, size_t errlen);
+int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, struct ACL_vector *acl,
+		     unsigned history, struct registry **ret, char *err, size_t errlen);
 
 /* A znode name for an ID or role: [A-Za-z0-9._:-] kept, anything else as %XX. */
 void registry_zk_escape(const char *s, char *buf, size_t len);

@@ -189,7 +189,8 @@ static struct registry *open_reg(unsigned history)
 	struct registry *r = NULL;
 	char err[256];
 
-	assert_int_equal(registry_zk_open(zh, root, fence, history, &r, err, sizeof(err)), 0);
+	assert_int_equal(registry_zk_open(zh, root, fence, &ZOO_OPEN_ACL_UNSAFE, history, &r, err,
+					  sizeof(err)), 0);
 	return r;
 }
 
