@@ -90,9 +90,25 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 			master_alloc_used(m, a, fw, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
 		persist_task(m, t);
-	} else if (t->state == TASK_UNREACHABLE || t->state == TASK_LOST) {
+	} else if (t->state == TASK_LOST) {
+		/*
+		 * Its framework (not partition-aware) was told the task is gone and may have
+		 * replaced it: as Mesos does, the task is killed and the framework hears nothing
+		 * more of it (the agent's updates about it are acknowledged by the master).
+		 */
 		if (!task_state_terminal(s))
-			master_alloc_used(m, a, fw, &t->res);
+			agent_send(a, wire_event("KILL", "kill",
+						 json_pack("{s:o,s:o}", "framework_id", wire_id(fid),
+							   "task_id", wire_id(tid))));
+		log_info("task %s of framework %s came back on agent %s after it was lost: %s",
+			 tid, fid, a->id, task_state_terminal(s) ? "it has ended" : "killing it");
+		task_remove(m, t);
+		return;
+	} else if (t->state == TASK_UNREACHABLE && task_state_terminal(s)) {
+		/* it ended meanwhile: the agent's own update (kept until acknowledged) says so,
+		 * once; a status of the master's as well would be a second terminal update */
+	} else if (t->state == TASK_UNREACHABLE) {
+		master_alloc_used(m, a, fw, &t->res);
 		t->state = s;
 		task_update(m, t, master_status(t, s, "REASON_AGENT_REREGISTERED",
 						"Agent reregistered"));

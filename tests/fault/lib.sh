@@ -13,10 +13,12 @@
 
 SCHED=/api/v1/scheduler
 
-# fault_fw NAME: subscribe a partition-aware framework with a 1 h failover timeout and
-# start its acknowledger. Sets FW_ID, FW_SID, FW_OUT, ACKS, ACKER_PID.
+# fault_fw NAME [CAPABILITIES_JSON]: subscribe a framework (partition-aware unless other
+# capabilities are given, e.g. []) with a 1 h failover timeout and start its acknowledger. Sets FW_ID, FW_SID, FW_OUT, ACKS, ACKER_PID.
 fault_fw() {
-	fw_subscribe "$1" '{"name":"'"$1"'","failover_timeout":3600,"capabilities":[{"type":"PARTITION_AWARE"}]}' ||
+	_caps='[{"type":"PARTITION_AWARE"}]'
+	[ $# -lt 2 ] || _caps=$2
+	fw_subscribe "$1" '{"name":"'"$1"'","failover_timeout":3600,"capabilities":'"$_caps"'}' ||
 		return 1
 	ACKS=${ACKS:-$WORK/acks.log}
 	touch "$ACKS"

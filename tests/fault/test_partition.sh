@@ -4,7 +4,10 @@
 # master. The master declares the agent unreachable after its missed pings (partition-aware
 # framework: TASK_UNREACHABLE), the task keeps running; after the heal the agent
 # reregisters, the task is TASK_RUNNING again, an update from during the partition (a task
-# that finished meanwhile) arrives, and nothing is lost or duplicated.
+# that finished meanwhile) arrives once, and nothing is lost or duplicated. Then the same
+# with a framework that is not partition-aware: its tasks are TASK_LOST, and after the heal
+# (as in Mesos) the one still running is killed and the framework hears nothing more of
+# either (it was told they are gone and may have replaced them).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cgroup2
@@ -91,4 +94,45 @@ sleep 2
 check_no_loss heal-no-loss p1:"sleep_701$TAG" p2:"sleep_7.5$TAG"
 kill_task p1 >/dev/null
 check p1-killed wait_for acked_is p1 TASK_KILLED
+# the task that ended during the partition: one terminal update, the agent's
+check p2-one-terminal-update [ "$(awk '$1 == "p2" && $2 == "TASK_FINISHED"' "$ACKS" | wc -l)" = 1 ]
+
+# ---- a framework that is not partition-aware
+api_post $SCHED '{"type":"TEARDOWN","framework_id":{"value":"'"$FW_ID"'"}}' -H "Mesos-Stream-Id: $FW_SID" >/dev/null
+acker_stop
+ACKS=$WORK/acks-lost.log
+fault_fw lostfw '[]' || { fail subscribe-lostfw; exit 1; }
+c=$(launch "$(task_json l1 "sleep 702$TAG")" "$(task_json l2 "sleep 7.6$TAG")")
+check lost-accepted [ "$c" = 202 ]
+check l1-running wait_for acked_is l1 TASK_RUNNING
+check l2-running wait_for acked_is l2 TASK_RUNNING
+ip netns exec "$NS" nft -f - <<NFT
+table inet drover_fault {
+	chain in { type filter hook input priority 0; policy accept; ip saddr $HOST_IP drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr $HOST_IP drop; }
+}
+NFT
+check lost-partitioned [ $? -eq 0 ]
+WAIT_S=30
+check l1-lost wait_for acked_is l1 TASK_LOST
+check l2-lost wait_for acked_is l2 TASK_LOST
+check l2-ended-meanwhile wait_for no_procs "sleep 7.6$TAG"
+check l1-runs-while-lost [ "$(procs_of "sleep 702$TAG")" = 1 ]
+ip netns exec "$NS" nft delete table inet drover_fault
+check lost-healed [ $? -eq 0 ]
+WAIT_S=60
+check lost-agent-back wait_for agent_registered
+check l1-killed-after-heal wait_for no_procs "sleep 702$TAG"
+sleep 3 # what the agent has to say about them arrives (and is not forwarded)
+not_in_master() {
+	! operator GET_TASKS | jq -e --arg t "$1" '.get_tasks.tasks[] | select(.task_id.value == $t)' >/dev/null
+}
+none_running() {
+	[ "$(operator GET_TASKS | jq '[.get_tasks.tasks[] | select(.state == "TASK_RUNNING")] | length')" = 0 ]
+}
+for t in l1 l2; do
+	check "$t-nothing-after-lost" [ "$(awk -v t=$t '$1 == t { if (lost) n++; if ($2 == "TASK_LOST") lost = 1 } END { print n + 0 }' "$ACKS")" = 0 ]
+	check "$t-gone-from-master" not_in_master $t
+done
+check lost-none-running none_running
 finish
