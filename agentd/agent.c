@@ -335,7 +335,7 @@ static void task_finish(struct agent_task *t, const struct agent_exit_record *re
 	char bpf_oom[256] = "";
 
 	if (t->cgroup_fd >= 0)
-		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, &u);
+		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, 0, &u);
 	if (t->cgroup_fd >= 0) /* exact figures and the OOM victim, into acct.bpf */
 		agent_bpf_task_finish(a->bpf, t->cgroup_fd, acct, bpf_oom, sizeof(bpf_oom));
 	task_track_procs(t);

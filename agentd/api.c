@@ -99,11 +99,30 @@ static json_t *usage_json(const struct agent_task_usage *u)
 	return j;
 }
 
-static void task_usage(struct agent *a, struct agent_task *t, struct agent_task_usage *u)
+/*
+ * A container's `usage`: the last BPF sample's figures (exact, no file read), and from
+ * cgroupfs only what the sample does not have (pids, or everything without BPF).
+ */
+static json_t *task_usage(struct agent *a, struct agent_task *t)
 {
-	memset(u, 0, sizeof(*u));
-	if (t->cgroup_fd >= 0)
-		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, u);
+	struct agent_task_usage u;
+	json_t *bpf = json_object(), *j;
+	unsigned skip = 0;
+
+	memset(&u, 0, sizeof(u));
+	if (t->cgroup_fd >= 0 && bpf) {
+		agent_bpf_usage_json(a->bpf, t->cgroup_fd, bpf);
+		if (json_object_get(bpf, "cpu_usage_ns"))
+			skip |= AGENT_CTRL_BIT(AGENT_CTRL_CPU);
+		if (json_object_get(bpf, "mem_current_bytes"))
+			skip |= AGENT_CTRL_BIT(AGENT_CTRL_MEMORY);
+		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, skip, &u);
+	}
+	j = usage_json(&u);
+	if (bpf)
+		json_object_update(j, bpf); /* BPF's figures over cgroupfs' */
+	json_decref(bpf);
+	return j;
 }
 
 static json_t *containers(struct agent *a)
@@ -114,16 +133,12 @@ static json_t *containers(struct agent *a)
 
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
 		struct agent_task *t = v;
-		struct agent_task_usage u;
 		json_t *c;
 
-		task_usage(a, t, &u);
 		c = json_pack("{s:o,s:o,s:s,s:o,s:s,s:o}", "framework_id", wire_id(t->fw_id),
 			      "task_id", wire_id(t->id), "state", task_state_name(t->state),
 			      "resources", alloc_res_to_json(&t->res), "sandbox", t->sandbox, "usage",
-			      usage_json(&u));
-		if (t->cgroup_fd >= 0) /* exact BPF figures over the cgroupfs ones (bpf_agent.h) */
-			agent_bpf_usage_json(a->bpf, t->cgroup_fd, json_object_get(c, "usage"));
+			      task_usage(a, t));
 		if (t->isolation_note[0])
 			json_object_set_new(c, "isolation", json_string(t->isolation_note));
 		if (t->running && t->proc.task_pid > 0)
@@ -183,17 +198,17 @@ static void metrics(struct agent *a, struct http_request *req)
 		   "# TYPE drover_agent_task_oom_kills_total counter\n");
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
 		struct agent_task *t = v;
-		struct agent_task_usage u;
-		task_usage(a, t, &u);
-		if (u.valid & AGENT_USAGE_CPU)
-			fprintf(f, "drover_agent_task_cpu_seconds_total{framework=\"%s\",task=\"%s\"} %.6f\n",
-				t->fw_id, t->id, (double)u.cpu_usage_usec / 1e6);
-		if (u.valid & AGENT_USAGE_MEM)
-			fprintf(f, "drover_agent_task_memory_bytes{framework=\"%s\",task=\"%s\"} %" PRIu64 "\n",
-				t->fw_id, t->id, u.mem_current);
-		if (u.valid & AGENT_USAGE_MEM_EVENTS)
-			fprintf(f, "drover_agent_task_oom_kills_total{framework=\"%s\",task=\"%s\"} %" PRIu64 "\n",
-				t->fw_id, t->id, u.mem_events_oom_kill);
+		json_t *u = task_usage(a, t), *n;
+		if ((n = json_object_get(u, "cpu_usage_ns")))
+			fprintf(f, "drover_agent_task_cpu_seconds_total{framework=\"%s\",task=\"%s\"} %.9f\n",
+				t->fw_id, t->id, (double)json_integer_value(n) / 1e9);
+		if ((n = json_object_get(u, "mem_current_bytes")))
+			fprintf(f, "drover_agent_task_memory_bytes{framework=\"%s\",task=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+				t->fw_id, t->id, json_integer_value(n));
+		if ((n = json_object_get(u, "oom_kills")))
+			fprintf(f, "drover_agent_task_oom_kills_total{framework=\"%s\",task=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+				t->fw_id, t->id, json_integer_value(n));
+		json_decref(u);
 		if (t->cgroup_fd >= 0) {
 			char labels[600];
 			snprintf(labels, sizeof(labels), "framework=\"%s\",task=\"%s\"", t->fw_id, t->id);

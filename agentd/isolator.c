@@ -203,7 +203,7 @@ int agent_isolators_isolate(const struct agent_isolator_ctx *ctx, int leaf_fd, p
 	return 0;
 }
 
-int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd,
+int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd, unsigned skip,
 			  struct agent_task_usage *ret)
 {
 	struct agent_task_usage u = {0};
@@ -211,7 +211,7 @@ int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd,
 	for (size_t i = 0; agent_isolators[i]; i++) {
 		int r;
 
-		if (!agent_isolators[i]->usage)
+		if (!agent_isolators[i]->usage || (skip & AGENT_CTRL_BIT(agent_isolators[i]->ctrl)))
 			continue;
 		r = agent_isolators[i]->usage(ctx, leaf_fd, &u);
 		if (r < 0)

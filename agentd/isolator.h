@@ -137,8 +137,9 @@ int agent_isolators_isolate(const struct agent_isolator_ctx *ctx, int leaf_fd, p
 int agent_isolators_update(const struct agent_isolator_ctx *ctx, int leaf_fd,
 			   const struct agent_task_limits *lim, struct agent_isolation *ret,
 			   char *err, size_t errlen);
-/* Fill *ret (zeroed first) from every isolator. */
-int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd,
+/* Fill *ret (zeroed first) from every isolator but those of the controllers in skip
+ * (AGENT_CTRL_BIT()s: what the caller has from elsewhere, e.g. the last BPF sample). */
+int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd, unsigned skip,
 			  struct agent_task_usage *ret);
 void agent_isolators_cleanup(const struct agent_isolator_ctx *ctx, int leaf_fd);
 int agent_isolators_recover(const struct agent_isolator_ctx *ctx, int leaf_fd,

@@ -560,7 +560,7 @@ static void test_isolators(void **state)
 	put(leaf, "memory.peak", "2097152\n");
 	put(leaf, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
 	put(leaf, "pids.current", "3\n");
-	assert_int_equal(agent_isolators_usage(&ctx, leaf, &u), 0);
+	assert_int_equal(agent_isolators_usage(&ctx, leaf, 0, &u), 0);
 	assert_int_equal(u.valid, AGENT_USAGE_CPU | AGENT_USAGE_MEM | AGENT_USAGE_MEM_PEAK |
 					  AGENT_USAGE_MEM_EVENTS | AGENT_USAGE_PIDS);
 	assert_int_equal(u.cpu_usage_usec, 300);

@@ -203,7 +203,7 @@ static void test_exit_code_and_output(void **state)
 	out = sandbox_file(&t, "stderr");
 	assert_string_equal(out, "oops\n");
 	free(out);
-	assert_int_equal(agent_isolators_usage(&ictx, t.leaf_fd, &u), 0);
+	assert_int_equal(agent_isolators_usage(&ictx, t.leaf_fd, 0, &u), 0);
 	assert_true(u.valid & AGENT_USAGE_CPU); /* cpu.stat is there without the controller */
 	agent_task_outcome(&rec, false, &u, &o);
 	assert_int_equal(o.state, AGENT_TASK_FAILED);
