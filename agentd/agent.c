@@ -963,6 +963,12 @@ static void on_sub_record(const char *rec, size_t len, void *data)
 		double hb = json_number_value(json_object_get(sub, "heartbeat_interval_seconds"));
 		size_t it;
 		void *v;
+		if (id && !agent_task_id_valid_n(id, strlen(id))) {
+			/* it names checkpoints and metrics: never take a path or control characters */
+			log_error("the master gave an agent ID that is not valid: not subscribed");
+			json_decref(ev);
+			return;
+		}
 		if (id && strcmp(id, a->agent_id) != 0) {
 			snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
 			if (checkpoint_agent_id_save(&a->ckpt, a->agent_id) < 0)
@@ -970,8 +976,11 @@ static void on_sub_record(const char *rec, size_t len, void *data)
 		}
 		a->subscribed = true;
 		a->reconnect_backoff_ns = 0;
-		if (hb > 0)
+		if (hb > 0) {
+			/* whatever the master says: between 100 ms and an hour */
+			hb = hb < 0.1 ? 0.1 : hb > 3600 ? 3600 : hb;
 			loop_timer_set(a->heartbeat_timer, (int64_t)(hb * 1e9), (int64_t)(hb * 1e9));
+		}
 		log_info("subscribed to the master as agent %s", a->agent_id);
 		/* resend what is unacknowledged */
 		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
