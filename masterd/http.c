@@ -78,9 +78,11 @@ void master_http_handler(struct http_request *req, void *data)
 		reply_error(m, req, 200, "OK");
 		return;
 	}
-	if (master_leader_redirect(m, req)) /* --zk: a follower sends callers to the leader */
+	/* every master answers /metrics itself (drover_master_elected says which leads); a
+	 * follower sends every other call to the leader */
+	if (strcmp(path, "/metrics") != 0 && master_leader_redirect(m, req))
 		return;
-	/* every other endpoint: who is calling (security.c), before anything is parsed */
+	/* who is calling (security.c), before anything is parsed */
 	if (!master_authenticate(m, req, &principal))
 		return;
 	if (strcmp(path, "/metrics") == 0) {

@@ -345,6 +345,11 @@ void master_leader_tick(struct master *m)
 		check(m);
 }
 
+bool master_leader_elected(const struct master *m)
+{
+	return !m->leader || m->leader->leading;
+}
+
 bool master_leader_redirect(struct master *m, struct http_request *req)
 {
 	struct master_leader *l = m->leader;

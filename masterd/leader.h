@@ -36,5 +36,7 @@ void master_leader_step_down(struct master *m, const char *why);
  * leader, or 503 while there is none) and return true.
  */
 bool master_leader_redirect(struct master *m, struct http_request *req);
+/* Owner thread: does this master lead (always, without --zk)? */
+bool master_leader_elected(const struct master *m);
 
 #endif

@@ -163,7 +163,7 @@ static struct msg *master_dequeue(struct master *m)
 static void master_dispatch(struct master *m, struct msg *msg)
 {
 	/* queued while this master led, answered after it stopped (or not yet started) */
-	if (msg->req && master_leader_redirect(m, msg->req))
+	if (msg->req && msg->kind != MSG_METRICS && master_leader_redirect(m, msg->req))
 		return;
 	switch (msg->kind) {
 	case MSG_SCHEDULER:

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "leader.h"
 #include "master.h"
 #include "registry.h"
 #include "validate.h"
@@ -392,6 +393,8 @@ void metrics_reply(struct master *m, struct msg *msg)
 		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
 			count[((struct task *)w)->state]++;
 	}
+	fprintf(f, "# TYPE drover_master_elected gauge\ndrover_master_elected %d\n",
+		master_leader_elected(m));
 	fprintf(f, "# TYPE drover_master_agents gauge\ndrover_master_agents %zu\n",
 		strmap_size(&m->agents));
 	fprintf(f, "# TYPE drover_master_frameworks gauge\ndrover_master_frameworks %zu\n",

@@ -56,7 +56,12 @@ for i in 1 2 3; do
 	code=$(head -1 "$WORK/redir.hdrs" | awk '{print $2}')
 	check "follower_${i}_307" [ "$code" = 307 ]
 	check "follower_${i}_location" [ "$loc" = "http://127.0.0.1:$_lp/api/v1" ]
+	# /metrics is every master's own: monitoring sees which one leads
+	check "follower_${i}_metrics_own" sh -c \
+		"curl -sf http://127.0.0.1:$_p/metrics | grep -qx 'drover_master_elected 0'"
 done
+check leader_metrics_elected sh -c \
+	"curl -sf http://127.0.0.1:$(eval echo \$MPORT_$L)/metrics | grep -qx 'drover_master_elected 1'"
 # the CLI follows the leader through ZooKeeper
 check cli_zk_master sh -c "'$BIN/drover' --master '$ZK' -j agent list >/dev/null"
 check cli_zk_bad_url sh -c "! '$BIN/drover' --master 'zk://127.0.0.1:1' -j agent list 2>/dev/null"
