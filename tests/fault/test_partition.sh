@@ -51,6 +51,16 @@ nsenter --net="/run/netns/$NS" "$BIN/drover-agent" --master "$MASTER" --listen "
 	--bpf-pin-dir "$BPFPIN" --resources 'cpus:2;mem:1024;ports:[31000-31099]' \
 	>"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
+# partition: both directions dropped inside the agent's namespace; heal: the rule gone
+partition() {
+	ip netns exec "$NS" nft -f - <<NFT
+table inet drover_fault {
+	chain in { type filter hook input priority 0; policy accept; ip saddr $HOST_IP drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr $HOST_IP drop; }
+}
+NFT
+}
+heal() { ip netns exec "$NS" nft delete table inet drover_fault; }
 part_cleanup() {
 	fault_cleanup
 	net_cleanup
@@ -67,14 +77,7 @@ check accepted [ "$c" = 202 ]
 check p1-running wait_for acked_is p1 TASK_RUNNING
 check p2-running wait_for acked_is p2 TASK_RUNNING
 
-# partition: both directions dropped inside the agent's namespace
-ip netns exec "$NS" nft -f - <<NFT
-table inet drover_fault {
-	chain in { type filter hook input priority 0; policy accept; ip saddr $HOST_IP drop; }
-	chain out { type filter hook output priority 0; policy accept; ip daddr $HOST_IP drop; }
-}
-NFT
-check partitioned [ $? -eq 0 ]
+check partitioned partition
 check p1-unreachable wait_for acked_is p1 TASK_UNREACHABLE
 check p2-unreachable wait_for acked_is p2 TASK_UNREACHABLE
 check agent-inactive wait_for sh -c "! $(command -v curl) -s -X POST -H 'Content-Type: application/json' -d '{\"type\":\"GET_AGENTS\"}' http://$MASTER/api/v1 | jq -e '.get_agents.agents[] | select(.active == true)' >/dev/null"
@@ -84,8 +87,7 @@ check p2-ended-meanwhile wait_for no_procs "sleep 7.5$TAG"
 check p2-not-yet-told [ "$(acked_state p2)" = TASK_UNREACHABLE ]
 
 # heal
-ip netns exec "$NS" nft delete table inet drover_fault
-check healed [ $? -eq 0 ]
+check healed heal
 WAIT_S=60
 check agent-back wait_for agent_registered
 check p1-running-again wait_for acked_is p1 TASK_RUNNING
@@ -106,20 +108,13 @@ c=$(launch "$(task_json l1 "sleep 702$TAG")" "$(task_json l2 "sleep 7.6$TAG")")
 check lost-accepted [ "$c" = 202 ]
 check l1-running wait_for acked_is l1 TASK_RUNNING
 check l2-running wait_for acked_is l2 TASK_RUNNING
-ip netns exec "$NS" nft -f - <<NFT
-table inet drover_fault {
-	chain in { type filter hook input priority 0; policy accept; ip saddr $HOST_IP drop; }
-	chain out { type filter hook output priority 0; policy accept; ip daddr $HOST_IP drop; }
-}
-NFT
-check lost-partitioned [ $? -eq 0 ]
+check lost-partitioned partition
 WAIT_S=30
 check l1-lost wait_for acked_is l1 TASK_LOST
 check l2-lost wait_for acked_is l2 TASK_LOST
 check l2-ended-meanwhile wait_for no_procs "sleep 7.6$TAG"
 check l1-runs-while-lost [ "$(procs_of "sleep 702$TAG")" = 1 ]
-ip netns exec "$NS" nft delete table inet drover_fault
-check lost-healed [ $? -eq 0 ]
+check lost-healed heal
 WAIT_S=60
 check lost-agent-back wait_for agent_registered
 check l1-killed-after-heal wait_for no_procs "sleep 702$TAG"

@@ -6,19 +6,7 @@
 # the new leader while a framework launches: its tasks all end up running.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zk_lib.sh"
-need_root
-need_cgroup2
-need_jq
-need_zookeeper
-WORK=$(mktemp -d /tmp/drover-ha.XXXXXX)
-BG_PIDS=
-cleanup() {
-	kill $BG_PIDS 2>/dev/null
-	wait $BG_PIDS 2>/dev/null
-	stop_ha
-}
-trap cleanup EXIT
-start_zk || exit 1
+ha_begin
 
 # failover: kill -9 the leader; print how long until another master answers as leader (ms)
 failover() {

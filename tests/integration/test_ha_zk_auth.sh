@@ -6,19 +6,7 @@
 # (org.apache.zookeeper.ZooKeeperMain), an unauthenticated client.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zk_lib.sh"
-need_root
-need_cgroup2
-need_jq
-need_zookeeper
-WORK=$(mktemp -d /tmp/drover-ha.XXXXXX)
-BG_PIDS=
-cleanup() {
-	kill $BG_PIDS 2>/dev/null
-	wait $BG_PIDS 2>/dev/null
-	stop_ha
-}
-trap cleanup EXIT
-start_zk || exit 1
+ha_begin
 ROOT=${ZK#zk://*/}
 ROOT=/${ZK##*/}
 

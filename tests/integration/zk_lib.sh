@@ -47,6 +47,24 @@ CFG
 	return 1
 }
 
+# ha_begin: what every test of a whole HA cluster starts with: its needs, $WORK, a cleanup
+# at exit (the background $BG_PIDS, then stop_ha) and a private ZooKeeper
+ha_begin() {
+	need_root
+	need_cgroup2
+	need_jq
+	need_zookeeper
+	WORK=$(mktemp -d /tmp/drover-ha.XXXXXX)
+	BG_PIDS=
+	trap ha_cleanup EXIT
+	start_zk || exit 1
+}
+ha_cleanup() {
+	kill $BG_PIDS 2>/dev/null
+	wait $BG_PIDS 2>/dev/null
+	stop_ha
+}
+
 # start_ha_master I [FLAGS...]: master I (1..3) on its own port and work dir
 start_ha_master() {
 	_i=$1
