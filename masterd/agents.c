@@ -256,6 +256,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	a->last_seen_ns = now_mono_ns();
 	if (is_new)
 		strmap_put(&m->agents, a->id, a, NULL);
+	liveness_agent_up(m, a);
 	master_alloc_agent_add(m, a);
 	/* resources of tasks it still runs are in use */
 	{
@@ -421,6 +422,7 @@ void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *
 	if (a->stream != s)
 		return;
 	log_warn("agent %s (%s) disconnected", a->id, a->hostname);
+	liveness_agent_down(m, a);
 	http_stream_unref(a->stream);
 	a->stream = NULL;
 	a->connected = false;
@@ -441,6 +443,7 @@ static void agent_unreachable(struct master *m, struct agent *a)
 	log_warn("agent %s (%s) is unreachable after %d missed pings", a->id, a->hostname,
 		 a->missed_pings);
 	a->reachable = false;
+	liveness_agent_down(m, a);
 	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
 		offer_rescind(m, v);
 		it = 0;
@@ -480,6 +483,11 @@ void agents_check_pings(struct master *m, int64_t now)
 				agent_unreachable(m, a);
 			}
 			continue;
+		}
+		{
+			int64_t seen = liveness_seen(m, a); /* heartbeats answered on HTTP threads */
+			if (seen > a->last_seen_ns)
+				a->last_seen_ns = seen;
 		}
 		a->missed_pings = (int)((now - a->last_seen_ns) / timeout);
 		if (a->missed_pings >= m->flags->max_agent_ping_timeouts)

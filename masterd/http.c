@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * What runs on the HTTP threads: route, parse the JSON body, check its envelope, and queue
- * it for the owner thread, which answers. Nothing here reads or writes the master's state.
+ * it for the owner thread, which answers. Nothing here reads or writes the master's state,
+ * but for agent heartbeats (liveness.c, a table of its own).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,15 @@ void master_http_handler(struct http_request *req, void *data)
 		return;
 	}
 	body = parse_call(m, req);
+	if (body && kind == MSG_AGENT &&
+	    streq(json_string_value(json_object_get(body, "type")), "HEARTBEAT") &&
+	    liveness_heartbeat(m, body, http_request_header(req, "Mesos-Stream-Id"), principal)) {
+		/* a subscribed agent's heartbeat: answered here, without the owner (liveness.c) */
+		json_decref(body);
+		free(principal);
+		reply_error(m, req, 202, "%s", "");
+		return;
+	}
 	if (body)
 		queue(m, req, kind, body, principal);
 	else

@@ -288,6 +288,7 @@ int master_init(struct master *m, struct master_flags *flags)
 	strmap_init(&m->agents);
 	strmap_init(&m->frameworks);
 	strmap_init(&m->offers);
+	liveness_init(m);
 	m->completed = json_array();
 	m->weights = json_object();
 	m->role_tiers = json_object();
@@ -392,6 +393,7 @@ void master_fini(struct master *m)
 		master_sync(m);
 	outbox_drop(m);
 	http_server_stop(m->http);
+	liveness_fini(m); /* no HTTP thread is left to look */
 	/* closed-stream notices posted while stopping */
 	while ((msg = m->qhead)) {
 		m->qhead = msg->next;

@@ -161,6 +161,9 @@ struct master {
 	struct registry *registry;
 	bool registry_failed;
 	struct outbox outbox;     /* held until the registry writes behind them are durable */
+	/* liveness.c: what an agent's heartbeat must match, for the HTTP threads */
+	pthread_mutex_t live_lock;
+	struct strmap live;       /* agent id -> struct live, under live_lock */
 	struct master_leader *leader; /* --zk: the election (leader.c), else NULL */
 	bool restart;                 /* stepped down: master_run() returns MASTER_RESTART */
 	json_t *completed;        /* the last completed tasks (GET_TASKS), oldest first */
@@ -287,6 +290,18 @@ void outbox_reply(struct master *m, struct http_request *req, unsigned status);
 void outbox_release(struct master *m, uint64_t submitted, uint64_t durable);
 /* Forget everything held (the master stops leading, or its registry failed). */
 void outbox_drop(struct master *m);
+
+/* liveness.c: agent heartbeats answered on the HTTP threads */
+void liveness_init(struct master *m);
+void liveness_fini(struct master *m);
+/* Owner: a's heartbeats are now valid on its current stream / no longer are. */
+void liveness_agent_up(struct master *m, const struct agent *a);
+void liveness_agent_down(struct master *m, const struct agent *a);
+/* Owner: when a's last heartbeat came (0: none recorded here). */
+int64_t liveness_seen(struct master *m, const struct agent *a);
+/* HTTP thread: true when call is a heartbeat of a subscribed agent on its stream (recorded). */
+bool liveness_heartbeat(struct master *m, const json_t *call, const char *stream_id,
+			const char *principal);
 
 /* security.c */
 /* Load --credentials, --acls, --tls-cert/--tls-key; -errno with a logged message. */

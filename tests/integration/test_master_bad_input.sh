@@ -178,6 +178,11 @@ bad agent-missing-stream-id 400 "Mesos-Stream-Id" $AGP \
 	"{\"type\":\"HEARTBEAT\",\"agent_id\":{\"value\":\"$AG_ID\"}}"
 bad agent-unknown 403 "not subscribed" $AGP \
 	'{"type":"HEARTBEAT","agent_id":{"value":"nobody"}}' -H "Mesos-Stream-Id: $AG_SID"
+bad agent-heartbeat-other-stream 400 "does not match the agent's stream" $AGP \
+	"{\"type\":\"HEARTBEAT\",\"agent_id\":{\"value\":\"$AG_ID\"}}" -H "Mesos-Stream-Id: 00000000-0000-0000-0000-000000000000"
+bad agent-heartbeat-agent-id-not-string 400 "agent_id" $AGP \
+	'{"type":"HEARTBEAT","agent_id":{"value":7}}' -H "Mesos-Stream-Id: $AG_SID"
+check agent-heartbeat-ok [ "$(api_post $AGP "{\"type\":\"HEARTBEAT\",\"agent_id\":{\"value\":\"$AG_ID\"}}" -H "Mesos-Stream-Id: $AG_SID")" = 202 ]
 bad agent-update-task-id-unsafe 400 "status_update.status.task_id.value' contains '/'" $AGP \
 	"{\"type\":\"STATUS_UPDATE\",\"agent_id\":{\"value\":\"$AG_ID\"},\"status_update\":{\"framework_id\":{\"value\":\"$F1\"},\"status\":{\"task_id\":{\"value\":\"x/y\"},\"state\":\"TASK_RUNNING\",\"uuid\":\"u\"}}}" \
 	-H "Mesos-Stream-Id: $AG_SID"
