@@ -432,7 +432,7 @@ static int runq_phases(int cg_fd, uint64_t cgid, bool sched_info_ok, struct floo
 		fprintf(stderr, "drover-bpfbench: %s\n", err);
 		return r;
 	}
-	r = bpf_runqlat_track(rq, cgid);
+	r = bpf_runqlat_track(rq, cg_fd, cgid);
 	if (r < 0)
 		goto out;
 	n = bpf_runqlat_prog_fds(rq, fds, names, 5);
