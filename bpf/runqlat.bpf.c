@@ -22,10 +22,12 @@
  * other cgroups on the host cost one failed lookup and no map space.
  *
  * That lookup, on every switch of every task of the host: where the kernel has cgroup local
- * storage (6.2), runq_switch_cg first asks the cgroup's own storage for the mark the loader
- * sets beside each histogram it creates (no kernfs id, no hash: a NULL pointer in struct
- * cgroup for cgroups without storage); elsewhere runq_switch looks the id up in runq_hists. The histograms stay in the
- * hash either way: that is what the agent reads in batches and `drover cgroup` reads pinned.
+ * storage (6.2), runq_switch_cg first tests whether next's cgroup has any local storage at
+ * all (one load of cgrp->bpf_cgrp_storage: no helper call, no kernfs id, no hash), and the
+ * loader gives every cgroup it tracks a mark in runq_tracked so that the pointer is set there.
+ * A cgroup with storage from some other BPF user goes on to the lookup as before. Elsewhere
+ * runq_switch looks every id up. The histograms stay in the hash either way: that is what the
+ * agent reads in batches and `drover cgroup` reads pinned.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -62,7 +64,8 @@ struct {
 	__type(value, struct runq_hist);
 } runq_hists SEC(".maps");
 
-/* 1 in the storage of every cgroup the loader tracks (runq_switch_cg without track_all) */
+/* 1 in the storage of every cgroup the loader tracks: its existence is the mark (runq_switch_cg
+ * without track_all tests the storage pointer, never the value) */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -171,8 +174,8 @@ static __always_inline __u64 stamped_wait(struct task_struct *prev, struct task_
 
 /*
  * The histogram of next's cgroup, created with track_all; NULL: not tracked. With cg (the
- * cgroup storage way) and without track_all, an untracked cgroup costs the loads of
- * next->cgroups->dfl_cgrp and of its storage pointer (NULL), and no hash lookup.
+ * cgroup storage way) and without track_all, a cgroup without local storage (untracked) costs
+ * the loads of next->cgroups->dfl_cgrp and of its storage pointer, and no hash lookup.
  */
 static __always_inline struct runq_hist *hist_of(struct task_struct *next, bool cg)
 {
@@ -181,7 +184,7 @@ static __always_inline struct runq_hist *hist_of(struct task_struct *next, bool 
 	struct runq_hist *h;
 	__u64 cgid;
 
-	if (cg && !track_all && !bpf_cgrp_storage_get(&runq_tracked, cgrp, 0, 0))
+	if (cg && !track_all && !cgrp->bpf_cgrp_storage)
 		return NULL;
 	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
 	cgid = cgrp->kn->id;
