@@ -456,7 +456,7 @@ int agent_bpf_task_start(struct agent_bpf *b, int cgroup_fd, const struct alloc_
 			return -ENOMEM;
 		}
 	}
-	if (b->runq && (r = bpf_runqlat_track(b->runq, cgid)) < 0)
+	if (b->runq && (r = bpf_runqlat_track(b->runq, cgroup_fd, cgid)) < 0)
 		log_warn_errno(r, "bpf: cannot track the run queue of cgroup %" PRIu64 ": %m", cgid);
 	if (b->ports) {
 		n = task_ports(res, pr, PORTS_MAX_RANGES);
@@ -494,7 +494,7 @@ void agent_bpf_task_stop(struct agent_bpf *b, int cgroup_fd, const struct alloc_
 	if (!agent_bpf_active(b) || bpf_cgroup_id_of_fd(cgroup_fd, &cgid) < 0)
 		return;
 	if (b->runq)
-		bpf_runqlat_forget(b->runq, cgid);
+		bpf_runqlat_forget(b->runq, cgroup_fd, cgid);
 	if (b->ports)
 		bpf_ports_forget(b->ports, cgid, pr, task_ports(res, pr, PORTS_MAX_RANGES));
 	if (b->devs)

@@ -14,8 +14,15 @@
 
 struct bpf_runqlat {
 	struct runqlat_bpf *skel;
-	bool sched_info; /* the wait from the scheduler's own stamp: only runq_switch loaded */
+	bool sched_info; /* the wait from the scheduler's own stamp: no wakeup programs */
+	bool cgrp_storage; /* runq_switch_cg and the runq_tracked marks, not runq_switch */
 };
+
+/* The switch program loaded: runq_switch_cg where cgroup local storage exists. */
+static struct bpf_program *switch_prog(const struct bpf_runqlat *q)
+{
+	return q->cgrp_storage ? q->skel->progs.runq_switch_cg : q->skel->progs.runq_switch;
+}
 
 static int open_load_attach(bool track_all, bool sched_info_ok, struct bpf_runqlat **ret,
 			    char *err, size_t errlen)
@@ -35,6 +42,11 @@ static int open_load_attach(bool track_all, bool sched_info_ok, struct bpf_runql
 			bpf_kernel_has_member("sched_entity", "cfs_rq") &&
 			bpf_kernel_has_member("cfs_rq", "rq");
 	q->skel->rodata->use_sched_info = q->sched_info;
+	q->cgrp_storage = libbpf_probe_bpf_map_type(bpf_map__type(q->skel->maps.runq_tracked),
+						    NULL) == 1;
+	bpf_program__set_autoload(q->skel->progs.runq_switch, !q->cgrp_storage);
+	bpf_program__set_autoload(q->skel->progs.runq_switch_cg, q->cgrp_storage);
+	bpf_map__set_autocreate(q->skel->maps.runq_tracked, q->cgrp_storage);
 	if (q->sched_info) {
 		bpf_program__set_autoload(q->skel->progs.runq_wakeup, false);
 		bpf_program__set_autoload(q->skel->progs.runq_wakeup_new, false);
@@ -75,19 +87,26 @@ int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat
 	return open_load_attach(track_all, sched_info_ok, ret, err, errlen);
 }
 
-int bpf_runqlat_track(struct bpf_runqlat *q, uint64_t cgid)
+int bpf_runqlat_track(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid)
 {
 	struct runq_hist zero;
+	__u32 one = 1;
 
 	memset(&zero, 0, sizeof(zero));
 	if (bpf_map__update_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), &zero,
 				 sizeof(zero), BPF_NOEXIST) < 0 && errno != EEXIST)
 		return -errno;
+	/* the mark after the histogram: a marked cgroup always has one (until forgotten) */
+	if (q->cgrp_storage && bpf_map__update_elem(q->skel->maps.runq_tracked, &cgroup_fd,
+						    sizeof(cgroup_fd), &one, sizeof(one), 0) < 0)
+		return -errno;
 	return 0;
 }
 
-void bpf_runqlat_forget(struct bpf_runqlat *q, uint64_t cgid)
+void bpf_runqlat_forget(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid)
 {
+	if (q->cgrp_storage)
+		bpf_map__delete_elem(q->skel->maps.runq_tracked, &cgroup_fd, sizeof(cgroup_fd), 0);
 	bpf_map__delete_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), 0);
 }
 
@@ -126,7 +145,7 @@ int bpf_runqlat_read_all(struct bpf_runqlat *q, bpf_runqlat_each_cb cb, void *da
 
 int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max)
 {
-	struct bpf_program *progs[] = {q->skel->progs.runq_switch, q->skel->progs.runq_wakeup,
+	struct bpf_program *progs[] = {switch_prog(q), q->skel->progs.runq_wakeup,
 				       q->skel->progs.runq_wakeup_new};
 	int n = 0;
 
@@ -139,7 +158,7 @@ int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, in
 
 int bpf_runqlat_pin(struct bpf_runqlat *q, const char *dir)
 {
-	int r = bpf_pin_prog(dir, "runq_switch", q->skel->progs.runq_switch);
+	int r = bpf_pin_prog(dir, "runq_switch", switch_prog(q));
 
 	if (r == 0 && !q->sched_info)
 		r = bpf_pin_prog(dir, "runq_wakeup", q->skel->progs.runq_wakeup);

@@ -33,8 +33,9 @@ int bpf_runqlat_open_tracked(struct bpf_runqlat **ret, char *err, size_t errlen)
  * scheduler's own would do (benchmarks compare the two). */
 int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat **ret,
 			  char *err, size_t errlen);
-int bpf_runqlat_track(struct bpf_runqlat *q, uint64_t cgid);
-void bpf_runqlat_forget(struct bpf_runqlat *q, uint64_t cgid);
+/* cgroup_fd: the cgroup whose id is cgid (its storage holds the mark the program tests). */
+int bpf_runqlat_track(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid);
+void bpf_runqlat_forget(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid);
 int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret);
 /* Up to max (fd, name) pairs of its programs; returns how many. */
 /*

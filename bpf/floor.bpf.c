@@ -3,6 +3,7 @@
  * Empty programs of the hot programs' types, for drover-bpfbench events only: what it costs
  * to run any program at that hook here (the dispatch, and under BPF_ENABLE_STATS the two
  * clock reads of the accounting), the floor beside which the real programs' figures are read.
+ * The cgroup ones are attached by the bench to its scratch cgroup (no auto-attach).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,4 +31,16 @@ int BPF_PROG(floor_switch_clock, bool preempt, struct task_struct *prev, struct 
 {
 	floor_sink += bpf_ktime_get_ns();
 	return 0;
+}
+
+SEC("cgroup/bind4")
+int floor_bind4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/dev")
+int floor_dev(struct bpf_cgroup_dev_ctx *ctx)
+{
+	return 1;
 }

@@ -20,6 +20,14 @@
  * With track_all (the default, for tests and tools) a histogram is created for every cgroup
  * that waits; the agent clears it and creates the histograms of its task cgroups itself, so
  * other cgroups on the host cost one failed lookup and no map space.
+ *
+ * That lookup, on every switch of every task of the host: where the kernel has cgroup local
+ * storage (6.2), runq_switch_cg first tests whether next's cgroup has any local storage at
+ * all (one load of cgrp->bpf_cgrp_storage: no helper call, no kernfs id, no hash), and the
+ * loader gives every cgroup it tracks a mark in runq_tracked so that the pointer is set there.
+ * A cgroup with storage from some other BPF user goes on to the lookup as before. Elsewhere
+ * runq_switch looks every id up. The histograms stay in the hash either way: that is what the
+ * agent reads in batches and `drover cgroup` reads pinned.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -55,6 +63,15 @@ struct {
 	__type(key, __u64);
 	__type(value, struct runq_hist);
 } runq_hists SEC(".maps");
+
+/* 1 in the storage of every cgroup the loader tracks: its existence is the mark (runq_switch_cg
+ * without track_all tests the storage pointer, never the value) */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} runq_tracked SEC(".maps");
 
 static __always_inline void mark_enqueued(struct task_struct *p)
 {
@@ -155,38 +172,52 @@ static __always_inline __u64 stamped_wait(struct task_struct *prev, struct task_
 	return d;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+/*
+ * The histogram of next's cgroup, created with track_all; NULL: not tracked. With cg (the
+ * cgroup storage way) and without track_all, a cgroup without local storage (untracked) costs
+ * the loads of next->cgroups->dfl_cgrp and of its storage pointer, and no hash lookup.
+ */
+static __always_inline struct runq_hist *hist_of(struct task_struct *next, bool cg)
 {
 	static const struct runq_hist zero;
+	struct cgroup *cgrp = next->cgroups->dfl_cgrp;
 	struct runq_hist *h;
-	__u64 delta, cgid;
+	__u64 cgid;
+
+	if (cg && !track_all && !cgrp->bpf_cgrp_storage)
+		return NULL;
+	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
+	cgid = cgrp->kn->id;
+	h = bpf_map_lookup_elem(&runq_hists, &cgid);
+	if (h || !track_all)
+		return h;
+	bpf_map_update_elem(&runq_hists, &cgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&runq_hists, &cgid);
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, bool cg)
+{
+	struct runq_hist *h;
+	__u64 delta;
 	__u32 slot;
 
 	if (use_sched_info) {
-		/* cheap tests first: most switches are of tasks that did not wait or that no
-		 * one tracks */
-		delta = queued_here(next);
-		if (!delta && !next->sched_info.last_queued)
+		/* cheap tests first: most switches are of tasks that did not wait (one load of
+		 * next, whose lines the scheduler has just used) or that no one tracks */
+		if (!next->sched_info.last_queued)
 			return 0;
+		h = hist_of(next, cg);
+		if (!h)
+			return 0;
+		delta = whole_wait(next, queued_here(next));
 	} else {
 		delta = stamped_wait(prev, next);
 		if (!delta)
 			return 0;
-	}
-	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
-	cgid = next->cgroups->dfl_cgrp->kn->id;
-	h = bpf_map_lookup_elem(&runq_hists, &cgid);
-	if (!h) {
-		if (!track_all)
-			return 0;
-		bpf_map_update_elem(&runq_hists, &cgid, &zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&runq_hists, &cgid);
+		h = hist_of(next, cg);
 		if (!h)
 			return 0;
 	}
-	if (use_sched_info)
-		delta = whole_wait(next, delta);
 	slot = log2_u64(delta / 1000);
 	if (slot >= RUNQ_SLOTS)
 		slot = RUNQ_SLOTS - 1;
@@ -196,4 +227,17 @@ int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_st
 	if (delta > h->max_ns)
 		h->max_ns = delta; /* racy by design: a max that can lag one event */
 	return 0;
+}
+
+/* The loader keeps one of the two: runq_switch_cg where cgroup local storage exists. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, false);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch_cg, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, true);
 }

@@ -17,8 +17,10 @@
  *	(bpf/floor.bpf.c: the floor) beside the agent's run-queue program in tracked mode, once
  *	timing waits from the scheduler's own stamps and once from bpf_ktime_get_ns() stamps;
  *	drives pipe ping-pong between two processes on one CPU inside a tracked scratch cgroup
- *	and then outside it; then binds and device opens in that cgroup with the port and
- *	device programs. Prints run_cnt, run_time_ns and ns per event of every program.
+ *	and then outside it; then device opens and binds (port 0 and a denied port in turn, and
+ *	each kind alone: port 0, an allowed port, a denied port) in that cgroup with the port
+ *	and device programs and empty programs of their types. Prints run_cnt, run_time_ns and
+ *	ns per event of every program.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -432,7 +434,7 @@ static int runq_phases(int cg_fd, uint64_t cgid, bool sched_info_ok, struct floo
 		fprintf(stderr, "drover-bpfbench: %s\n", err);
 		return r;
 	}
-	r = bpf_runqlat_track(rq, cgid);
+	r = bpf_runqlat_track(rq, cg_fd, cgid);
 	if (r < 0)
 		goto out;
 	n = bpf_runqlat_prog_fds(rq, fds, names, 5);
@@ -464,12 +466,64 @@ out:
 	return r;
 }
 
+/*
+ * In a child moved into the scratch cgroup (the port and device programs see it): opens, then
+ * binds to each kind of port, with the programs' figures for each part (the child prints).
+ */
+static int binds_and_opens(int cg_fd, struct prog_stat *ps, int n)
+{
+	static const struct {
+		const char *what;
+		int count, port_a, port_b;
+	} binds[] = {
+		{"binds, port 0 and a denied port (31001) in turn", 20000, 0, 31001},
+		{"binds to port 0 (outside the managed ranges: no map lookup)", 10000, 0, 0},
+		{"binds to an allowed port (31002)", 10000, 31002, 31002},
+		{"binds to a denied port (31001)", 10000, 31001, 31001},
+	};
+	int status, procs;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		if (waitpid(pid, &status, 0) < 0)
+			return -errno;
+		return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	}
+	procs = openat(cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (procs < 0 || write(procs, "0", 1) != 1)
+		_exit(1);
+	close(procs);
+	stats_mark(ps, n);
+	for (int i = 0; i < 100000; i++) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+	}
+	printf("100000 opens of /dev/null in the scratch cgroup:\n");
+	stats_print(ps, n);
+	for (size_t k = 0; k < sizeof(binds) / sizeof(binds[0]); k++) {
+		stats_mark(ps, n);
+		for (int i = 0; i < binds[k].count; i++)
+			bpf_ports_try_bind(i % 2 ? binds[k].port_b : binds[k].port_a);
+		printf("%d %s:\n", binds[k].count, binds[k].what);
+		stats_print(ps, n);
+	}
+	fflush(stdout);
+	_exit(0);
+}
+
 static int bench_events(const char *mount, double seconds)
 {
 	struct bpf_ports *ports = NULL;
 	struct bpf_devices *devs = NULL;
 	struct floor_bpf *fl = NULL;
 	struct bpf_port_range range = {.begin = 31000, .end = 31999};
+	struct bpf_port_range allowed = {.begin = 31002, .end = 31002};
+	struct bpf_link *floor_links[2] = {NULL, NULL};
 	char cgpath[4200], err[2048];
 	int stats_fd, cg_fd = -1, r;
 	struct prog_stat ps[8];
@@ -504,6 +558,27 @@ static int bench_events(const char *mount, double seconds)
 	if (r < 0)
 		goto out;
 
+	/* the empty cgroup programs alone first, then the agent's alone: each runs first after
+	 * the system call's entry, as the agent's do in production */
+	floor_links[0] = bpf_program__attach_cgroup(fl->progs.floor_bind4, cg_fd);
+	floor_links[1] = bpf_program__attach_cgroup(fl->progs.floor_dev, cg_fd);
+	if (!floor_links[0] || !floor_links[1]) {
+		r = -errno;
+		fprintf(stderr, "drover-bpfbench: attaching the cgroup floors: %s\n", strerror(errno));
+		goto out;
+	}
+	ps[0] = (struct prog_stat){.name = "floor_bind4 (empty)",
+				   .fd = bpf_program__fd(fl->progs.floor_bind4)};
+	ps[1] = (struct prog_stat){.name = "floor_dev (empty)",
+				   .fd = bpf_program__fd(fl->progs.floor_dev)};
+	printf("The same system calls with only empty cgroup/bind4 and cgroup/dev programs attached:\n");
+	r = binds_and_opens(cg_fd, ps, 2);
+	if (r < 0)
+		goto out;
+	bpf_link__destroy(floor_links[0]);
+	bpf_link__destroy(floor_links[1]);
+	floor_links[0] = floor_links[1] = NULL;
+
 	r = bpf_ports_open(cg_fd, &range, 1, &ports, err, sizeof(err));
 	if (r == 0)
 		r = bpf_devices_open(cg_fd, &devs, err, sizeof(err));
@@ -515,39 +590,19 @@ static int bench_events(const char *mount, double seconds)
 	nprogs += bpf_devices_prog_fds(devs, fds + nprogs, names + nprogs, 8 - nprogs);
 	for (int i = 0; i < nprogs; i++)
 		ps[i] = (struct prog_stat){.name = names[i], .fd = fds[i]};
-	stats_mark(ps, nprogs);
-	/* binds and device opens from inside the scratch cgroup, in a child */
-	{
-		pid_t pid = fork();
-		int status;
-
-		if (pid == 0) {
-			char pidbuf[32];
-			int procs = openat(cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-
-			snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
-			if (procs < 0 || write(procs, pidbuf, strlen(pidbuf)) < 0)
-				_exit(1);
-			close(procs);
-			for (int i = 0; i < 100000; i++) {
-				int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-				if (fd >= 0)
-					close(fd);
-			}
-			for (int i = 0; i < 20000; i++)
-				bpf_ports_try_bind(i % 2 ? 31001 : 0);
-			_exit(0);
-		}
-		if (pid > 0)
-			waitpid(pid, &status, 0);
+	r = bpf_ports_allow(ports, cgid, &allowed, 1);
+	if (r < 0) {
+		fprintf(stderr, "drover-bpfbench: allowing port %u: %s\n", allowed.begin,
+			strerror(-r));
+		goto out;
 	}
-	printf("100000 opens of /dev/null and 20000 binds in a cgroup with the device and port "
-	       "programs:\n");
-	stats_print(ps, nprogs);
-	r = 0;
+	printf("The agent's port and device programs:\n");
+	r = binds_and_opens(cg_fd, ps, nprogs);
 out:
 	bpf_devices_close(devs);
 	bpf_ports_close(ports);
+	bpf_link__destroy(floor_links[0]);
+	bpf_link__destroy(floor_links[1]);
 	floor_bpf__destroy(fl);
 	if (cg_fd >= 0)
 		close(cg_fd);

@@ -13,7 +13,12 @@
  * process keeps moving the child between CPU 0 and 1 (waits split by migrations) (within our own
  * waits while the map was read, which fall on one side of a window edge only, + 2 % + 0.5 ms).
  *
- *   runqlat_check [-v] [-s] [-n ROUNDS]
+ * With -t, in the agent's mode: no histogram but the one this program makes for its own
+ * cgroup (and the map must hold only that one). The switch program is the one the agent would
+ * load here: runq_switch_cg (cgroup local storage marks the tracked cgroups) where the kernel
+ * has that map type, runq_switch (the id looked up in the hash) otherwise or with -H.
+ *
+ *   runqlat_check [-v] [-s] [-t] [-H] [-n ROUNDS]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +43,8 @@
 static bool verbose;
 /* -s: waits over the run from schedstat (run_delay of both processes), for the comparison */
 static bool sched_info;
+/* -t: the agent's mode (track_all off): only our cgroup has a histogram, made by the loader */
+static bool tracked;
 static uint64_t schedstat_ns, bpf_window_ns;
 /* our own waits while reading the map at either end: they fall into one window, not both */
 static uint64_t slack_ns;
@@ -281,6 +288,10 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 			(unsigned long long)cgid, entries);
 		return -ENOENT;
 	}
+	if (tracked && entries != 1) {
+		fprintf(stderr, "runqlat_check: tracking only our cgroup, the map holds %u\n", entries);
+		return -EINVAL;
+	}
 	for (i = 0; i < RUNQ_SLOTS; i++)
 		sum += h.slots[i];
 	printf("runqlat_check: cgroup %llu: %llu waits, avg %llu us, max %llu us; %u cgroups in the map\n",
@@ -314,15 +325,44 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 	return 0;
 }
 
+/* What bpf_runqlat_track() does for the agent: our histogram, then the mark (with cg). */
+static int track_own(struct runqlat_bpf *skel, const char *path, uint64_t cgid, bool cg)
+{
+	struct runq_hist zero;
+	__u32 one = 1;
+	int fd, r = 0;
+
+	memset(&zero, 0, sizeof(zero));
+	if (bpf_map__update_elem(skel->maps.runq_hists, &cgid, sizeof(cgid), &zero, sizeof(zero),
+				 BPF_NOEXIST))
+		return -errno;
+	if (!cg)
+		return 0;
+	fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map__update_elem(skel->maps.runq_tracked, &fd, sizeof(fd), &one, sizeof(one), 0))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	char mnt[2048], rel[2048], path[4200];
 	struct runqlat_bpf *skel;
 	int rounds = 2000, opt, r;
+	bool hash_only = false, cg;
 	uint64_t cgid = 0;
 
-	while ((opt = getopt(argc, argv, "vsn:")) != -1) {
+	while ((opt = getopt(argc, argv, "vstHn:")) != -1) {
 		switch (opt) {
+		case 'H':
+			hash_only = true;
+			break;
+		case 't':
+			tracked = true;
+			break;
 		case 's':
 			sched_info = true;
 			break;
@@ -333,7 +373,7 @@ int main(int argc, char **argv)
 			rounds = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: runqlat_check [-v] [-s] [-n ROUNDS]\n");
+			fprintf(stderr, "usage: runqlat_check [-v] [-s] [-t] [-H] [-n ROUNDS]\n");
 			return 1;
 		}
 	}
@@ -368,10 +408,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->use_sched_info = sched_info;
+	skel->rodata->track_all = !tracked;
 	if (sched_info) {
 		bpf_program__set_autoload(skel->progs.runq_wakeup, false);
 		bpf_program__set_autoload(skel->progs.runq_wakeup_new, false);
 	}
+	cg = !hash_only &&
+	     libbpf_probe_bpf_map_type(bpf_map__type(skel->maps.runq_tracked), NULL) == 1;
+	bpf_program__set_autoload(skel->progs.runq_switch, !cg);
+	bpf_program__set_autoload(skel->progs.runq_switch_cg, cg);
+	bpf_map__set_autocreate(skel->maps.runq_tracked, cg);
 	g_skel = skel;
 	g_cgid = cgid;
 	r = runqlat_bpf__load(skel);
@@ -379,9 +425,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "runqlat_check: load: %s\n", strerror(-r));
 		goto out_destroy_skel;
 	}
-	printf("runqlat_check: waits timed from %s\n",
+	if (tracked) {
+		r = track_own(skel, path, cgid, cg);
+		if (r < 0) {
+			fprintf(stderr, "runqlat_check: tracking '%s': %s\n", path, strerror(-r));
+			goto out_destroy_skel;
+		}
+	}
+	printf("runqlat_check: waits timed from %s; %s\n",
 	       sched_info ? "the scheduler's stamps (sched_info.last_queued, rq->clock)"
-			  : "bpf_ktime_get_ns() stamps in task storage");
+			  : "bpf_ktime_get_ns() stamps in task storage",
+	       cg ? "runq_switch_cg (tracked cgroups marked in cgroup storage)"
+		  : "runq_switch (cgroup ids looked up in the hash)");
 	r = runqlat_bpf__attach(skel);
 	if (r) {
 		fprintf(stderr, "runqlat_check: attach: %s\n", strerror(-r));
