@@ -47,6 +47,14 @@ static int64_t heartbeat_ns(struct master *m)
 	return hb > 15000000000LL ? 15000000000LL : hb;
 }
 
+/* Kill a task the master will not report on (its updates are acknowledged by the master). */
+static void kill_orphan(struct agent *a, const char *fw_id, const char *task_id)
+{
+	agent_send(a, wire_event("KILL", "kill",
+				 json_pack("{s:o,s:o}", "framework_id", wire_id(fw_id), "task_id",
+					   wire_id(task_id))));
+}
+
 /* A task the agent says it runs: adopt it, or bring back one the master had given up on. */
 static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct strmap *reported)
 {
@@ -62,9 +70,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		return;
 	if (!fw) {
 		/* the framework is gone: the task has no one to report to */
-		agent_send(a, wire_event("KILL", "kill",
-					 json_pack("{s:o,s:o}", "framework_id", wire_id(fid),
-						   "task_id", wire_id(tid))));
+		kill_orphan(a, fid, tid);
 		return;
 	}
 	t = strmap_get(&fw->tasks, tid);
@@ -97,9 +103,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		 * more of it (the agent's updates about it are acknowledged by the master).
 		 */
 		if (!task_state_terminal(s))
-			agent_send(a, wire_event("KILL", "kill",
-						 json_pack("{s:o,s:o}", "framework_id", wire_id(fid),
-							   "task_id", wire_id(tid))));
+			kill_orphan(a, fid, tid);
 		log_info("task %s of framework %s came back on agent %s after it was lost: %s",
 			 tid, fid, a->id, task_state_terminal(s) ? "it has ended" : "killing it");
 		task_remove(m, t);
