@@ -395,6 +395,8 @@ void metrics_reply(struct master *m, struct msg *msg)
 	}
 	fprintf(f, "# TYPE drover_master_elected gauge\ndrover_master_elected %d\n",
 		master_leader_elected(m));
+	fprintf(f, "# TYPE drover_master_outbox_held gauge\ndrover_master_outbox_held %zu\n",
+		m->outbox.held);
 	fprintf(f, "# TYPE drover_master_agents gauge\ndrover_master_agents %zu\n",
 		strmap_size(&m->agents));
 	fprintf(f, "# TYPE drover_master_frameworks gauge\ndrover_master_frameworks %zu\n",
