@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "auth.h"
 #include "bpf_agent.h"
 #include "cgroup.h"
 #include "checkpoint.h"
@@ -89,6 +90,8 @@ struct agent {
 	struct loop_watch *taskstats_watch;
 	char taskstats_note[300];
 	char *tls_cert_pem, *tls_key_pem; /* the agent's own API (--tls-cert/--tls-key) */
+	struct auth_credentials api_creds; /* --api-credentials: who may call that API */
+	bool api_auth;
 };
 
 json_t *agent_enforcement_json(struct agent *a);

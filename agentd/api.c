@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "api.h"
+#include "http_auth.h"
 #include "http_server.h"
 #include "isolator.h"
 #include "log.h"
@@ -36,6 +37,12 @@ static void handler(struct http_request *req, void *data)
 	if (strcmp(path, "/health") == 0) {
 		http_reply_error(req, 200, "OK");
 		return;
+	}
+	if (a->api_auth) { /* --api-credentials: the same check as the master's API */
+		char *principal = NULL;
+		if (http_authenticate(&a->api_creds, req, "drover-agent", &principal) < 0)
+			return;
+		free(principal);
 	}
 	if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) {
 		/* answered on the loop */

@@ -47,6 +47,9 @@ const struct conf_opt agent_flag_table[] = {
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
 	{"credential", CONF_STRING, F(credential), NULL, "FILE",
 	 "JSON {\"principal\", \"secret\"} the agent authenticates to the master with (HTTP Basic)"},
+	{"api-credentials", CONF_STRING, F(api_credentials), NULL, "FILE",
+	 "JSON principals and secrets (the master's --credentials format): the agent's own API "
+	 "then answers only HTTP Basic or a bearer token of one of them (401), but /health"},
 	{"tls-ca", CONF_STRING, F(tls_ca), NULL, "FILE",
 	 "PEM CA bundle the master's certificate must chain to (https:// master; default: the "
 	 "system's)"},

@@ -29,6 +29,7 @@ struct agent_flags {
 	int bpf_oom;       /* enum bpf_oom_mode */
 	/* security (docs/security.md) */
 	char *credential;
+	char *api_credentials;
 	char *tls_ca;
 	char *tls_cert;
 	char *tls_key;

@@ -45,6 +45,19 @@ int agent_security_init(struct agent *a)
 		if (r < 0)
 			return log_error_errno(r, "out of memory");
 	}
+	if (f->api_credentials) {
+		r = auth_credentials_load(f->api_credentials, &a->api_creds, err, sizeof(err));
+		if (r < 0) {
+			log_error("--api-credentials: %s", err);
+			return r;
+		}
+		a->api_auth = true;
+		log_info("the agent's API needs authentication: %zu principals from '%s'",
+			 a->api_creds.n, f->api_credentials);
+		if (!f->tls_cert)
+			log_warn("--api-credentials without --tls-cert: secrets cross the network in "
+				 "clear text");
+	}
 	if (!f->tls_cert != !f->tls_key) {
 		log_error("--tls-cert and --tls-key go together");
 		return -EINVAL;
@@ -75,6 +88,7 @@ int agent_security_init(struct agent *a)
 
 void agent_security_fini(struct agent *a)
 {
+	auth_credentials_clear(&a->api_creds);
 	if (a->tls_key_pem)
 		explicit_bzero(a->tls_key_pem, strlen(a->tls_key_pem));
 	free(a->tls_key_pem);

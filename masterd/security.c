@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "http_auth.h"
 #include "log.h"
 #include "master.h"
 
@@ -78,49 +79,15 @@ void master_security_fini(struct master *m)
 
 bool master_authenticate(struct master *m, struct http_request *req, char **ret_principal)
 {
-	const char *token, *who = NULL;
-	char *user = NULL, *pass = NULL;
+	int r;
 
 	*ret_principal = NULL;
 	if (!m->authenticate)
 		return true;
-	if (http_request_basic_auth(req, &user, &pass) == 0) {
-		who = auth_check_basic(&m->creds, user, pass);
-		explicit_bzero(pass, strlen(pass));
-		free(pass);
-		if (!who) {
-			master_count_status(m, 401);
-			/* the name is the caller's: no control characters into the log */
-			for (char *c = user; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
-					*c = '?';
-			log_warn("authentication of '%.64s' from %s failed", user,
-				 http_request_peer(req));
-			http_reply_unauthorized(req, REALM, "Authentication failed: bad principal or secret");
-			free(user);
-			return false;
-		}
-		free(user);
-	} else if ((token = http_request_bearer(req))) {
-		who = auth_check_token(&m->creds, token);
-		if (!who) {
-			master_count_status(m, 401);
-			log_warn("bearer token from %s not accepted", http_request_peer(req));
-			http_reply_unauthorized(req, REALM, "Authentication failed: bad token");
-			return false;
-		}
-	} else {
-		master_count_status(m, 401);
-		http_reply_unauthorized(req, REALM,
-					"Authentication required (HTTP Basic or a bearer token)");
-		return false;
-	}
-	*ret_principal = strdup(who);
-	if (!*ret_principal) {
-		reply_error(m, req, 503, "out of memory");
-		return false;
-	}
-	return true;
+	r = http_authenticate(&m->creds, req, REALM, ret_principal);
+	if (r < 0)
+		master_count_status(m, (unsigned)-r);
+	return r == 0;
 }
 
 static bool authorize(struct master *m, struct msg *msg, enum acl_action action,

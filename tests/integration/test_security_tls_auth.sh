@@ -2,7 +2,8 @@
 # TLS and authentication (docs/security.md): a master with --tls-cert/--tls-key and
 # --credentials; curl, a real agent and `drover task run` over HTTPS with HTTP Basic or a
 # bearer token; 401 with WWW-Authenticate otherwise; agents verify the master's
-# certificate (a master signed by another CA is refused); frameworks stay their principal's.
+# certificate (a master signed by another CA is refused); frameworks stay their principal's;
+# the agent's own API with --api-credentials.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/security_lib.sh"
 need_root
@@ -124,4 +125,24 @@ check claimed-principal-mismatch-403 [ "$code" = 403 ]
 TID=$($D --credential "$WORK/fw1.cred" -j task list | jq -r '.[0].task_id.value')
 $D --credential "$WORK/fw1.cred" task kill "$TID" >/dev/null 2>&1
 check owner-can-kill [ $? -eq 0 ]
+
+# ---- the agent's own API with --api-credentials (the master's credentials format)
+stop_pid "$AGENT_PID"
+AP=$(free_port)
+"$BIN/drover-agent" --master "$MASTER" --listen 127.0.0.1:$AP \
+	--work-dir "$WORK/agent-a.log" --cgroup-root "$CGROOT" --enforce best-effort \
+	--bpf off --resources 'cpus:2;mem:1024' --credential "$WORK/agent.cred" \
+	--tls-ca "$WORK/ca.crt" --api-credentials "$WORK/creds.json" >>"$WORK/a.log" 2>&1 &
+AGENT_PID=$!
+WAIT_S=10 wait_for curl -sf -o /dev/null "http://127.0.0.1:$AP/health"
+check agent-api-health-open [ "$(status_of "http://127.0.0.1:$AP/health")" = 200 ]
+check agent-api-metrics-401 [ "$(status_of "http://127.0.0.1:$AP/metrics")" = 401 ]
+check agent-api-call-401 [ "$(status_of -X POST -H 'Content-Type: application/json' \
+	-d '{"type":"GET_CONTAINERS"}' "http://127.0.0.1:$AP/api/v1")" = 401 ]
+check agent-api-bad-secret-401 [ "$(status_of -u ops:nope "http://127.0.0.1:$AP/metrics")" = 401 ]
+check agent-api-basic-200 [ "$(status_of -u ops:ops-secret "http://127.0.0.1:$AP/metrics")" = 200 ]
+check agent-api-token-200 [ "$(status_of -H 'Authorization: Bearer ops-token-123' -X POST \
+	-H 'Content-Type: application/json' -d '{"type":"GET_CONTAINERS"}' "http://127.0.0.1:$AP/api/v1")" = 200 ]
+check agent-api-cli-credential "$BIN/drover" --agent 127.0.0.1:$AP --credential "$WORK/fw1.cred" metrics
+check agent-api-cli-no-credential sh -c "! '$BIN/drover' --agent 127.0.0.1:$AP metrics >/dev/null 2>&1"
 finish
