@@ -76,6 +76,7 @@ struct fsim {
 	long total_tasks, done, finished, killed, bad, launched, running;
 	long offers, declined, accepted, call_failures;
 	double rate;         /* tasks arriving per second in all; 0: all at the start */
+	int64_t warmup_ns;   /* --warmup: tasks that arrive before this are not timed */
 	int64_t period_ns;   /* between two arrivals at one framework */
 	struct loop_timer *arrive;
 	struct lat {
@@ -397,8 +398,10 @@ static void on_update(struct sfw *f, json_t *st)
 	if (ts == TASK_RUNNING && !t->running) {
 		t->running = true;
 		s->running++;
-		add_latency(&s->lat, now_mono_ns() - t->offer_ns);
-		add_latency(&s->lat_accept, now_mono_ns() - t->accept_ns);
+		if (!s->warmup_ns || t->arrival_ns >= s->start_ns + s->warmup_ns) {
+			add_latency(&s->lat, now_mono_ns() - t->offer_ns);
+			add_latency(&s->lat_accept, now_mono_ns() - t->accept_ns);
+		}
 	}
 	if (task_state_terminal(ts) && !t->done) {
 		t->done = true;
@@ -544,6 +547,8 @@ static void usage(FILE *f)
 		   "  --refuse S           refuse_seconds of declines and accepts (default 5)\n"
 		   "  --rate R             tasks arrive at R per second in all (default: all at once);\n"
 		   "                       each framework keeps up to 4 offers for them\n"
+		   "  --warmup S           with --rate: time only the tasks arriving after S seconds\n"
+		   "                       (e.g. once the first offers have been declined)\n"
 		   "  --timeout S          give up after S seconds (default 600)\n"
 		   "  --progress S         a progress line every S seconds (default 5; 0: none)\n"
 		   "  --post-connections N keep-alive connections for calls (default 16)\n");
@@ -559,6 +564,7 @@ int main(int argc, char **argv)
 		{"role", required_argument, NULL, 'r'},
 		{"refuse", required_argument, NULL, 'R'},
 		{"rate", required_argument, NULL, 'a'},
+		{"warmup", required_argument, NULL, 'w'},
 		{"timeout", required_argument, NULL, 't'},
 		{"progress", required_argument, NULL, 'p'},
 		{"post-connections", required_argument, NULL, 'c'},
@@ -599,6 +605,13 @@ int main(int argc, char **argv)
 		case 'a':
 			s.rate = atof(optarg);
 			if (s.rate <= 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'w':
+			s.warmup_ns = (int64_t)(atof(optarg) * 1e9);
+			if (s.warmup_ns < 0) {
 				usage(stderr);
 				return 2;
 			}
