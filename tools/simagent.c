@@ -111,6 +111,7 @@ struct sim {
 	/* the call queue */
 	struct postq_item *qhead, *qtail;
 	long inflight, max_inflight, queued, queued_max;
+	struct postq_ctx *calls; /* in flight */
 };
 
 static struct sim *the_sim;
@@ -135,6 +136,7 @@ struct postq_ctx {
 	struct sim *s;
 	http_done_fn done;
 	void *data;
+	struct postq_ctx *prev, *next; /* in flight (freed at exit if never answered) */
 };
 
 /* ------------------------------------------------------------------ random */
@@ -265,6 +267,12 @@ static void postq_done(long status, const char *body, size_t len, const char *er
 	struct sim *s = c->s;
 
 	s->inflight--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	c->done(status, body, len, err, c->data);
 	free(c);
 	postq_pump(s);
@@ -281,12 +289,16 @@ static void postq_pump(struct sim *s)
 			s->qtail = NULL;
 		s->queued--;
 		if (c) {
-			*c = (struct postq_ctx){s, it->done, it->data};
+			*c = (struct postq_ctx){s, it->done, it->data, NULL, s->calls};
 			if (http_post(s->posts, s->url, "application/json", it->body, it->len, hdrs,
-				      15000, postq_done, c))
+				      15000, postq_done, c)) {
 				s->inflight++;
-			else
+				if (s->calls)
+					s->calls->prev = c;
+				s->calls = c;
+			} else {
 				free(c), c = NULL;
+			}
 		}
 		if (!c)
 			it->done(0, "", 0, "cannot start the call", it->data);
@@ -1027,6 +1039,11 @@ int main(int argc, char **argv)
 	}
 	http_client_free(s.streams);
 	http_client_free(s.posts);
+	while (s.calls) { /* in flight at exit: their answers never came */
+		struct postq_ctx *call = s.calls;
+		s.calls = call->next;
+		free(call);
+	}
 	/* tasks already forgotten but still named by timer entries: free with their last entry */
 	for (size_t i = 0; i < s.nheap; i++) {
 		struct ev *e = &s.heap[i];

@@ -698,6 +698,11 @@ int main(int argc, char **argv)
 	}
 	http_client_free(s.streams);
 	http_client_free(s.posts);
+	while (s.qhead) { /* calls not sent when everything had ended (acknowledgements) */
+		struct postq_item *it = s.qhead;
+		s.qhead = it->next;
+		free(it);
+	}
 	for (int i = 0; i < s.nfw; i++) {
 		free(s.fws[i].tasks);
 		free(s.fws[i].id);
