@@ -403,6 +403,27 @@ static void on_kill_timer(struct loop *l, struct loop_timer *timer, void *data)
 	}
 }
 
+/* SIGTERM to the task's cgroup now, cgroup.kill when the grace period is over. */
+static void kill_signal(struct agent_task *t, int64_t grace_ns)
+{
+	if (t->cgroup_fd >= 0)
+		agent_cgroup_signal(t->cgroup_fd, SIGTERM);
+	t->kill_timer = loop_timer_add(t->agent->loop, grace_ns, 0, on_kill_timer, t);
+}
+
+/* The grace period of policy (a KILL's), else of the task's own kill_policy, else 3 s. */
+static int64_t kill_grace(const struct agent_task *t, json_t *policy)
+{
+	json_t *gp;
+
+	if (!policy)
+		policy = json_object_get(t->info, "kill_policy");
+	gp = json_object_get(json_object_get(policy, "grace_period"), "nanoseconds");
+	if (json_is_integer(gp) && json_integer_value(gp) >= 0)
+		return (int64_t)json_integer_value(gp);
+	return DEFAULT_GRACE_NS;
+}
+
 static void task_kill(struct agent_task *t, int64_t grace_ns)
 {
 	if (task_state_terminal(t->state) || t->kill_requested)
@@ -412,9 +433,7 @@ static void task_kill(struct agent_task *t, int64_t grace_ns)
 	if (!t->running)
 		return;
 	task_status(t, TASK_KILLING, NULL, NULL, NULL);
-	if (t->cgroup_fd >= 0)
-		agent_cgroup_signal(t->cgroup_fd, SIGTERM);
-	t->kill_timer = loop_timer_add(t->agent->loop, grace_ns, 0, on_kill_timer, t);
+	kill_signal(t, grace_ns);
 }
 
 /* argv/envp from the CommandInfo; NULL-terminated, owned by the caller. */
@@ -734,8 +753,6 @@ static void on_kill(struct agent *a, json_t *k)
 	char err[WIRE_ERR_LEN], key[2 * ID_MAX_LEN + 2];
 	const char *fid = wire_get_id(k, "framework_id", err, sizeof(err));
 	const char *tid = wire_get_id(k, "task_id", err, sizeof(err));
-	json_t *policy = json_object_get(k, "kill_policy"), *gp;
-	int64_t grace = DEFAULT_GRACE_NS;
 	struct agent_task *t;
 
 	if (!fid || !tid)
@@ -745,12 +762,7 @@ static void on_kill(struct agent *a, json_t *k)
 	if (!t)
 		return;
 	/* the KILL's own policy wins over the one the task was launched with */
-	if (!policy)
-		policy = json_object_get(t->info, "kill_policy");
-	gp = json_object_get(json_object_get(policy, "grace_period"), "nanoseconds");
-	if (json_is_integer(gp) && json_integer_value(gp) >= 0)
-		grace = (int64_t)json_integer_value(gp);
-	task_kill(t, grace);
+	task_kill(t, kill_grace(t, json_object_get(k, "kill_policy")));
 }
 
 /* ------------------------------------------------------------------ recovery */
@@ -834,6 +846,13 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 			save_task(t);
 			if (t->cgroup_fd >= 0)
 				agent_cgroup_kill(t->cgroup_fd);
+		} else if (t->kill_requested) {
+			/*
+			 * The agent died while killing it (perhaps before the signal went out):
+			 * finish the kill. No second TASK_KILLING: the first may have been sent.
+			 */
+			log_info("task '%s': resuming its kill after the restart", t->id);
+			kill_signal(t, kill_grace(t, NULL));
 		}
 	} else if (r == AGENT_REATTACH_EXITED) {
 		struct agent_exit_record rec;

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# kill -9 the agent mid-launch, mid-kill and with updates unacknowledged, then restart it
+# kill -9 the agent mid-launch, mid-kill (also between the kill's checkpoint and its signal)
+# and with updates unacknowledged, then restart it
 # on the same work dir. Every task ends up running (one process) or ended with its real
 # state, and the framework acknowledges every update once: none lost, none duplicated.
 . "$(dirname "$0")/lib.sh"
@@ -53,8 +54,24 @@ restart_agent
 check kill-agent-back wait_for agent_registered
 check kill-k1-killed wait_for acked_is k1 TASK_KILLED
 check kill-k1-gone wait_for no_procs "sleep 306$TAG"
+
+# 2b. the same window made certain: the agent died after checkpointing the kill request,
+#     before its signal went out (the checkpoint says kill_requested while the task runs):
+#     the restarted agent finishes the kill
+c=$(launch "$(task_json k2 "sleep 307$TAG")")
+check killwin-launched [ "$c" = 202 ]
+check killwin-k2-running wait_for acked_is k2 TASK_RUNNING
+kill9_agent
+TJ="$WORK/agent/meta/tasks/$FW_ID/k2/task.json"
+jq -c '.kill_requested = true' "$TJ" >"$TJ.tmp" && mv "$TJ.tmp" "$TJ"
+check killwin-checkpoint-says-kill jq -e '.kill_requested == true' "$TJ"
+check killwin-k2-still-runs [ "$(procs_of "sleep 307$TAG")" = 1 ]
+restart_agent
+check killwin-agent-back wait_for agent_registered
+check killwin-k2-killed wait_for acked_is k2 TASK_KILLED
+check killwin-k2-gone wait_for no_procs "sleep 307$TAG"
 check_no_loss kill-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$TAG" \
-	l4:"sleep_304$TAG" k1:"sleep_306$TAG"
+	l4:"sleep_304$TAG" k1:"sleep_306$TAG" k2:"sleep_307$TAG"
 
 # 3. updates unacknowledged: two running tasks, the framework stops acknowledging, one
 #    finishes and the other is killed, the agent dies with both terminal updates pending,
@@ -68,7 +85,8 @@ kill_task u2 >/dev/null
 check unacked-ended wait_for no_procs "sleep 2.5$TAG"
 check unacked-killed wait_for no_procs "sleep 305$TAG"
 sleep 1
-check unacked-pending [ "$(acked_state u1)" = TASK_RUNNING ] && [ "$(acked_state u2)" = TASK_RUNNING ]
+both_pending() { [ "$(acked_state u1)" = TASK_RUNNING ] && [ "$(acked_state u2)" = TASK_RUNNING ]; }
+check unacked-pending both_pending
 kill9_agent
 restart_agent
 check unacked-agent-back wait_for agent_registered
@@ -77,7 +95,8 @@ check unacked-u1-finished wait_for acked_is u1 TASK_FINISHED
 check unacked-u2-killed wait_for acked_is u2 TASK_KILLED
 sleep 2 # retries that would duplicate an acknowledged update come within this
 check_no_loss unacked-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$TAG" \
-	l4:"sleep_304$TAG" k1:"sleep_306$TAG" u1:"sleep_2.5$TAG" u2:"sleep_305$TAG"
+	l4:"sleep_304$TAG" k1:"sleep_306$TAG" k2:"sleep_307$TAG" u1:"sleep_2.5$TAG" \
+	u2:"sleep_305$TAG"
 for t in l1 l2 l3 l4; do
 	[ "$(task_state $t)" = TASK_RUNNING ] && kill_task $t >/dev/null && wait_for settled $t
 done
