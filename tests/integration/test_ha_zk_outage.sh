@@ -34,9 +34,13 @@ echo "leader stepped down ${down_ms} ms after ZooKeeper died"
 check leader_steps_down [ "$down_ms" -lt 8000 ]
 eval "_lp=\$MPORT_$L"
 check stepped_down_logged grep -q 'stepping down as the leading master' "$WORK/master$L.log"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-	-d '{"type":"GET_TASKS"}' "http://127.0.0.1:$_lp/api/v1")
-check old_leader_answers_503 [ "$code" = 503 ]
+# (it restarts as a candidate on the same port: a moment without a listener, then 503)
+answers_503() {
+	[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		-d '{"type":"GET_TASKS"}' "http://127.0.0.1:$_lp/api/v1")" = 503 ]
+}
+WAIT_S=5 wait_for answers_503
+check old_leader_answers_503 [ $? -eq 0 ]
 sleep 2
 check still_no_leader no_leader
 
