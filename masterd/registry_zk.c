@@ -4,11 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <jansson.h>
 
-#include "log.h"
-#include "loop.h"
 #include "registry_zk.h"
 #include "strmap.h"
 #include "util.h"
@@ -453,28 +450,6 @@ static int commit_once(struct zk_registry *r)
 	return e;
 }
 
-/*
- * After a lost connection (not a lost session): wait, up to two thirds of the session
- * timeout (when the leader would give up leading anyway), for the client to reconnect to a
- * server of the ensemble, as it does by itself when one restarts. The owner thread waits
- * meanwhile: nothing it would do could be written. False: the session is gone or the time
- * is up.
- */
-static bool reconnected(struct zk_registry *r)
-{
-	int64_t deadline = now_mono_ns() + (int64_t)zoo_recv_timeout(r->zh) * 2000000 / 3;
-
-	while (now_mono_ns() < deadline) {
-		int state = zoo_state(r->zh);
-		if (state == ZOO_CONNECTED_STATE)
-			return true;
-		if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE)
-			return false;
-		usleep(20000);
-	}
-	return false;
-}
-
 static int op_commit(struct registry *reg)
 {
 	struct zk_registry *r = Z(reg);
@@ -485,13 +460,6 @@ static int op_commit(struct registry *reg)
 	e = prune(r);
 	if (e == 0)
 		e = commit_once(r);
-	while (e == -ECONNRESET && reconnected(r)) {
-		/* the transaction may or may not have been applied: look, and send it again */
-		log_warn("registry: the connection to ZooKeeper was lost during a write; "
-			 "reconnected, writing again");
-		resync(r);
-		e = commit_once(r);
-	}
 	if (e == -ENOENT || e == -EEXIST) {
 		/* what we believed stored was not: look, and try once more */
 		resync(r);
