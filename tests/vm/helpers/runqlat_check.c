@@ -13,6 +13,8 @@
  * process keeps moving the child between CPU 0 and 1 (waits split by migrations) (within our own
  * waits while the map was read, which fall on one side of a window edge only, + 2 % + 0.5 ms).
  *
+ * With -x, the sum comparison is printed but not enforced.
+ *
  * With -t, in the agent's mode: no histogram but the one this program makes for its own
  * cgroup (and the map must hold only that one). The switch program is the one the agent would
  * load here: runq_switch_cg (cgroup local storage marks the tracked cgroups) where the kernel
@@ -43,6 +45,7 @@
 static bool verbose;
 /* -s: waits over the run from schedstat (run_delay of both processes), for the comparison */
 static bool sched_info;
+static bool sum_report_only; /* -x: print the sum comparison, do not fail on it */
 /* -t: the agent's mode (track_all off): only our cgroup has a histogram, made by the loader */
 static bool tracked;
 static uint64_t schedstat_ns, bpf_window_ns;
@@ -317,9 +320,10 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 		       (unsigned long long)bpf_window_ns, (unsigned long long)schedstat_ns,
 		       (unsigned long long)slack_ns);
 		if (d > slack_ns + schedstat_ns / 50 + 500000) {
-			fprintf(stderr, "runqlat_check: BPF and schedstat differ by %llu ns\n",
-				(unsigned long long)d);
-			return -EINVAL;
+			fprintf(stderr, "runqlat_check: BPF and schedstat differ by %llu ns%s\n",
+				(unsigned long long)d, sum_report_only ? " (reported only: -x)" : "");
+			if (!sum_report_only)
+				return -EINVAL;
 		}
 	}
 	return 0;
@@ -355,7 +359,7 @@ int main(int argc, char **argv)
 	bool hash_only = false, cg;
 	uint64_t cgid = 0;
 
-	while ((opt = getopt(argc, argv, "vstHn:")) != -1) {
+	while ((opt = getopt(argc, argv, "vstxHn:")) != -1) {
 		switch (opt) {
 		case 'H':
 			hash_only = true;
@@ -365,6 +369,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			sched_info = true;
+			break;
+		case 'x':
+			sum_report_only = true;
 			break;
 		case 'v':
 			verbose = true;
