@@ -75,11 +75,14 @@ static int add_auth(struct master *m)
 		election_acl[0].perms = registry_acl[0].perms = ZOO_PERM_ALL;
 		election_acl[1].perms = ZOO_PERM_READ;
 		rc = zoo_add_auth(l->zh, "digest", cert, (int)strlen(cert), NULL, NULL);
-		r = rc == ZOK ? 0 : log_error_errno(EIO, "zookeeper: cannot authenticate: %s",
-						     zerror(rc));
-		l->election_acl = &election_acls;
-		l->registry_acl = &registry_acls;
-		log_info("zookeeper: authenticated as '%s' (digest)", principal);
+		if (rc != ZOK) {
+			r = log_error_errno(EIO, "zookeeper: cannot authenticate: %s", zerror(rc));
+		} else {
+			r = 0;
+			l->election_acl = &election_acls;
+			l->registry_acl = &registry_acls;
+			log_info("zookeeper: authenticated as '%s' (digest)", principal);
+		}
 	}
 	if (cert)
 		explicit_bzero(cert, strlen(cert));

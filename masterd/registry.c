@@ -611,7 +611,7 @@ static void *writer_main(void *data)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		void (*notify)(void *opaque) = NULL;
+		void (*notify)(void *opaque);
 		struct op *ops;
 		uint64_t gen;
 		unsigned n;
