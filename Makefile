@@ -59,7 +59,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -Wl,--as-needed
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lzookeeper_mt -lnl-genl-3 -lnl-3 \
 	-lpthread -lm
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I. -Ibpf
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I. -Ibpf
 
 .DELETE_ON_ERROR:
 .SUFFIXES:

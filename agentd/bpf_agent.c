@@ -102,12 +102,8 @@ static void on_oom_readable(struct loop *l, int fd, uint32_t events, void *data)
 	bpf_oomkill_consume(b->oom);
 }
 
-static void on_hist(uint64_t cgid, const struct runq_hist *now, void *data)
+static void on_hist(struct tracked *t, const struct runq_hist *now)
 {
-	struct tracked *t = find(data, cgid);
-
-	if (!t)
-		return;
 	bpf_runq_summarize(now, t->have_prev ? &t->prev : NULL, &t->runq);
 	t->prev = *now;
 	t->have_prev = true;
@@ -122,16 +118,13 @@ static void sample(struct agent_bpf *b)
 
 	if (b->cgstat && bpf_cgstat_collect(b->cgstat) < 0)
 		log_debug("bpf: cgroup walk failed: %m");
-	/* the map holds only tracked cgroups (the agent's program does not add any): one
-	 * batched read; one lookup per task only when batches are not supported */
-	if (b->runq && bpf_runqlat_read_all(b->runq, on_hist, b) < 0) {
-		for (it = 0; strmap_next(&b->tracked, &it, NULL, &v);) {
-			struct tracked *t = v;
-			struct runq_hist now;
+	/* the histograms are read from the mapped array: no system call */
+	for (it = 0; b->runq && strmap_next(&b->tracked, &it, NULL, &v);) {
+		struct tracked *t = v;
+		struct runq_hist now;
 
-			if (bpf_runqlat_read(b->runq, t->cgid, &now) == 0)
-				on_hist(t->cgid, &now, b);
-		}
+		if (bpf_runqlat_read(b->runq, t->cgid, &now) == 0)
+			on_hist(t, &now);
 	}
 	b->samples++;
 	b->sample_last_ns = mono_ns() - t0;

@@ -9,10 +9,12 @@
  * when nothing is, as bpftool does), replaced at every start, removed at exit:
  *
  *	cgstat_walk       iter.s/cgroup program      cgstats       mmapable array  slot -> struct cgstat_rec
- *	runq_wakeup       tp_btf/sched_wakeup         runq_hists    hash  cgid -> struct runq_hist
+ *	runq_switch       tp_btf/sched_switch         runq_hists    mmapable array, open addressing by cgid
+ *	                                                            -> struct runq_hist
+ *	                  (program runq_switch_cg where the kernel has cgroup storage: its runq_tracked
+ *	                   marks and the per-thread runq_seen array are not pinned)
+ *	runq_wakeup       tp_btf/sched_wakeup         (only where the scheduler's stamps are missing)
  *	runq_wakeup_new   tp_btf/sched_wakeup_new
- *	runq_switch       tp_btf/sched_switch         (program runq_switch_cg where the kernel has
- *	                                               cgroup storage: its runq_tracked marks, unpinned)
  *	bind4, bind6      cgroup/bind4, cgroup/bind6  port_allow    hash  {cgid, port} -> 1
  *	                                              port_denied   hash  cgid -> denied binds
  *	dev               cgroup/dev                  dev_allow     hash  {cgid, type, major, minor} -> rwm mask

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,7 +17,10 @@ struct bpf_runqlat {
 	struct runqlat_bpf *skel;
 	bool sched_info; /* the wait from the scheduler's own stamp: no wakeup programs */
 	bool cgrp_storage; /* runq_switch_cg and the runq_tracked marks, not runq_switch */
+	struct runq_hist *hists; /* runq_hists, mapped: RUNQ_MAX_CGROUPS entries */
 };
+
+#define HISTS_SIZE (sizeof(struct runq_hist) * RUNQ_MAX_CGROUPS)
 
 /* The switch program loaded: runq_switch_cg where cgroup local storage exists. */
 static struct bpf_program *switch_prog(const struct bpf_runqlat *q)
@@ -61,6 +65,13 @@ static int open_load_attach(bool track_all, bool sched_info_ok, struct bpf_runql
 		r = bpf_common_fail(r, "runqlat: attach", err, errlen);
 		goto out_destroy_skel;
 	}
+	q->hists = mmap(NULL, HISTS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(q->skel->maps.runq_hists), 0);
+	if (q->hists == MAP_FAILED) {
+		q->hists = NULL;
+		r = bpf_common_fail(-errno, "runqlat: mmap of runq_hists", err, errlen);
+		goto out_destroy_skel;
+	}
 	*ret = q;
 	return 0;
 
@@ -87,16 +98,39 @@ int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat
 	return open_load_attach(track_all, sched_info_ok, ret, err, errlen);
 }
 
+struct runq_hist *bpf_runq_entry_find(struct runq_hist *table, uint64_t cgid, bool claim)
+{
+	struct runq_hist *tomb = NULL;
+
+	for (__u32 i = 0; i < RUNQ_PROBES; i++) {
+		struct runq_hist *h = &table[runq_entry(cgid, i)];
+		uint64_t id = __atomic_load_n(&h->cgid, __ATOMIC_ACQUIRE);
+
+		if (id == cgid)
+			return h;
+		if (id == RUNQ_TOMB && !tomb)
+			tomb = h;
+		if (!id)
+			return claim ? (tomb ? tomb : h) : NULL;
+	}
+	return claim ? tomb : NULL;
+}
+
 int bpf_runqlat_track(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid)
 {
-	struct runq_hist zero;
+	struct runq_hist *h;
 	__u32 one = 1;
 
-	memset(&zero, 0, sizeof(zero));
-	if (bpf_map__update_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), &zero,
-				 sizeof(zero), BPF_NOEXIST) < 0 && errno != EEXIST)
-		return -errno;
-	/* the mark after the histogram: a marked cgroup always has one (until forgotten) */
+	if (!cgid || cgid == RUNQ_TOMB)
+		return -EINVAL;
+	h = bpf_runq_entry_find(q->hists, cgid, true);
+	if (!h)
+		return -ENOSPC;
+	/* counts from zero, then the id: the program counts into an entry once its id is set */
+	__atomic_store_n(&h->cgid, RUNQ_TOMB, __ATOMIC_RELEASE);
+	memset((char *)h + sizeof(h->cgid), 0, sizeof(*h) - sizeof(h->cgid));
+	__atomic_store_n(&h->cgid, cgid, __ATOMIC_RELEASE);
+	/* the mark after the entry: a marked cgroup always has one (until forgotten) */
 	if (q->cgrp_storage && bpf_map__update_elem(q->skel->maps.runq_tracked, &cgroup_fd,
 						    sizeof(cgroup_fd), &one, sizeof(one), 0) < 0)
 		return -errno;
@@ -105,53 +139,40 @@ int bpf_runqlat_track(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid)
 
 void bpf_runqlat_forget(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid)
 {
+	struct runq_hist *h = bpf_runq_entry_find(q->hists, cgid, false);
+
 	if (q->cgrp_storage)
 		bpf_map__delete_elem(q->skel->maps.runq_tracked, &cgroup_fd, sizeof(cgroup_fd), 0);
-	bpf_map__delete_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), 0);
+	if (h)
+		__atomic_store_n(&h->cgid, RUNQ_TOMB, __ATOMIC_RELEASE);
 }
 
 int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret)
 {
-	if (bpf_map__lookup_elem(q->skel->maps.runq_hists, &cgid, sizeof(cgid), ret, sizeof(*ret),
-				 0) < 0)
-		return -errno;
+	const struct runq_hist *h = bpf_runq_entry_find(q->hists, cgid, false);
+
+	if (!h)
+		return -ENOENT;
+	memcpy(ret, h, sizeof(*ret));
+	/* forgotten or taken over while we copied */
+	if (__atomic_load_n(&h->cgid, __ATOMIC_ACQUIRE) != cgid)
+		return -ENOENT;
 	return 0;
-}
-
-int bpf_runqlat_read_all(struct bpf_runqlat *q, bpf_runqlat_each_cb cb, void *data)
-{
-	enum { BATCH = 256 };
-	int fd = bpf_map__fd(q->skel->maps.runq_hists), r, n = 0;
-	static __thread uint64_t keys[BATCH];
-	static __thread struct runq_hist vals[BATCH];
-	uint64_t batch = 0;
-	bool first = true;
-
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = BATCH;
-
-		r = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count,
-					 &opts);
-		if (r < 0 && errno != ENOENT)
-			return -errno;
-		first = false;
-		for (__u32 i = 0; i < count; i++, n++)
-			cb(keys[i], &vals[i], data);
-		if (r < 0) /* ENOENT: that was the last batch */
-			return n;
-	}
 }
 
 int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max)
 {
-	struct bpf_program *progs[] = {switch_prog(q), q->skel->progs.runq_wakeup,
-				       q->skel->progs.runq_wakeup_new};
-	int n = 0;
+	struct bpf_program *progs[3];
+	int n = 0, k = 0;
 
-	for (size_t i = 0; i < (q->sched_info ? 1 : 3) && n < max; i++, n++) {
-		fds[n] = bpf_program__fd(progs[i]);
-		names[n] = bpf_program__name(progs[i]);
+	progs[k++] = switch_prog(q);
+	if (!q->sched_info) {
+		progs[k++] = q->skel->progs.runq_wakeup;
+		progs[k++] = q->skel->progs.runq_wakeup_new;
+	}
+	for (; n < k && n < max; n++) {
+		fds[n] = bpf_program__fd(progs[n]);
+		names[n] = bpf_program__name(progs[n]);
 	}
 	return n;
 }
@@ -187,6 +208,8 @@ void bpf_runqlat_close(struct bpf_runqlat *q)
 {
 	if (!q)
 		return;
+	if (q->hists)
+		munmap(q->hists, HISTS_SIZE);
 	runqlat_bpf__destroy(q->skel);
 	free(q);
 }

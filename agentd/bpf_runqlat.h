@@ -36,18 +36,13 @@ int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat
 /* cgroup_fd: the cgroup whose id is cgid (its storage holds the mark the program tests). */
 int bpf_runqlat_track(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid);
 void bpf_runqlat_forget(struct bpf_runqlat *q, int cgroup_fd, uint64_t cgid);
+/* Read from the mapped array: no system call. -ENOENT: cgid has no histogram. */
 int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret);
-/* Up to max (fd, name) pairs of its programs; returns how many. */
-/*
- * Every histogram in the map, read in batches (a few system calls for thousands of
- * cgroups); cb sees each once. The number seen, or -errno.
- */
-typedef void (*bpf_runqlat_each_cb)(uint64_t cgid, const struct runq_hist *h, void *data);
-int bpf_runqlat_read_all(struct bpf_runqlat *q, bpf_runqlat_each_cb cb, void *data);
 /* Where the wait comes from (see bpf/runqlat.bpf.c), for logs and benchmarks. */
 const char *bpf_runqlat_clock(const struct bpf_runqlat *q);
+/* Up to max (fd, name) pairs of its programs; returns how many. */
 int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max);
-/* runq_wakeup, runq_wakeup_new, runq_switch, runq_hists. */
+/* runq_switch, runq_wakeup and runq_wakeup_new where loaded, runq_hists. */
 int bpf_runqlat_pin(struct bpf_runqlat *q, const char *dir);
 void bpf_runqlat_unpin(const char *dir);
 void bpf_runqlat_close(struct bpf_runqlat *q);
@@ -56,6 +51,12 @@ void bpf_runqlat_close(struct bpf_runqlat *q);
 
 /* The upper bound in us of the bucket holding quantile q (0 < q <= 1) of h; 0 when empty. */
 uint64_t bpf_runq_quantile_us(const struct runq_hist *h, double q);
+/*
+ * In a table of RUNQ_MAX_CGROUPS entries laid out as runq_hists: the entry of cgid (runqlat.h);
+ * with claim, the one to take when it has none (the first forgotten entry on its probe
+ * sequence, else the first never used one). NULL: none, or no room within RUNQ_PROBES.
+ */
+struct runq_hist *bpf_runq_entry_find(struct runq_hist *table, uint64_t cgid, bool claim);
 /* now - prev, bucket by bucket (a histogram that was reset counts from zero). */
 void bpf_runq_delta(const struct runq_hist *now, const struct runq_hist *prev,
 		    struct runq_hist *ret);

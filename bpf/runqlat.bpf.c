@@ -9,25 +9,33 @@
  *  - sched_info (CONFIG_SCHED_INFO, the usual case): the scheduler itself stamps
  *    next->sched_info.last_queued with its run-queue clock when the task is queued (woken,
  *    new or preempted) and turns it into run_delay right after this tracepoint. The wait is
- *    this CPU's rq->clock (updated by __schedule just before) minus that stamp, plus what
- *    run_delay gained since the task last ran (parts of a wait booked at a migration): the
- *    same figure the kernel adds to schedstat's run_delay, with no clock read and no program
- *    on the wakeup paths. Needs the fields, and cfs_rq->rq (CONFIG_FAIR_GROUP_SCHED) to
- *    reach the run queue from next.
+ *    this CPU's rq->clock (updated by __schedule just before) minus that stamp, plus the
+ *    parts of the same wait the kernel booked into run_delay when it migrated the task while
+ *    it waited: the same figure the kernel adds to schedstat's run_delay, with no clock read.
+ *    Needs the fields, and cfs_rq->rq (CONFIG_FAIR_GROUP_SCHED) to reach the run queue.
  *  - otherwise: the wakeup programs stamp bpf_ktime_get_ns() into task-local storage (no
  *    pid-keyed hash to look up, insert and delete on every switch).
  *
- * With track_all (the default, for tests and tools) a histogram is created for every cgroup
- * that waits; the agent clears it and creates the histograms of its task cgroups itself, so
- * other cgroups on the host cost one failed lookup and no map space.
+ * The parts booked at migrations: whole_wait keeps, per tracked thread, its run_delay after
+ * its last arrival in runq_seen, an array indexed by pid (an inlined lookup: task storage
+ * would cost a helper call, ~100 ns more per switch on the host we measure on, and the
+ * fentry/fexit programs on deactivate_task() that could catch the parts where they are booked
+ * do not load there).
  *
- * That lookup, on every switch of every task of the host: where the kernel has cgroup local
+ * Histograms live in runq_hists, an array used as an open-addressing table keyed by cgroup
+ * id (runqlat.h): found with inlined array lookups, no hash lookup and no helper call, and
+ * mmap-able, so the agent reads its tasks' histograms without a system call.
+ *
+ * With track_all (the default, for tests and tools) the program claims an entry for every
+ * cgroup that waits; the agent turns it off and claims the entries of its task cgroups
+ * itself, so other cgroups on the host cost a few failed probes and no map space.
+ *
+ * Those probes, on every switch of every task of the host: where the kernel has cgroup local
  * storage (6.2), runq_switch_cg first tests whether next's cgroup has any local storage at
- * all (one load of cgrp->bpf_cgrp_storage: no helper call, no kernfs id, no hash), and the
- * loader gives every cgroup it tracks a mark in runq_tracked so that the pointer is set there.
- * A cgroup with storage from some other BPF user goes on to the lookup as before. Elsewhere
- * runq_switch looks every id up. The histograms stay in the hash either way: that is what the
- * agent reads in batches and `drover cgroup` reads pinned.
+ * all (one load of cgrp->bpf_cgrp_storage: no helper call), and the loader gives every cgroup
+ * it tracks a mark in runq_tracked so that the pointer is set there. A cgroup with storage
+ * from some other BPF user goes on to the probes as before. Elsewhere runq_switch probes for
+ * every switch.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -49,18 +57,11 @@ struct {
 	__type(value, __u64);
 } runq_start SEC(".maps");
 
-/* sched_info way: run_delay after the task's last arrival, + 1 */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u64);
-} runq_delay_seen SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, RUNQ_MAX_CGROUPS);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct runq_hist);
 } runq_hists SEC(".maps");
 
@@ -72,6 +73,22 @@ struct {
 	__type(key, int);
 	__type(value, __u32);
 } runq_tracked SEC(".maps");
+
+/*
+ * Per tracked thread, at the slot of its pid (RUNQ_TASK_SLOTS; the start time tells which
+ * thread holds a slot): run_delay after its last arrival, + 1 (0: not seen yet).
+ */
+struct runq_seen {
+	__u64 start_time;
+	__u64 seen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RUNQ_TASK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct runq_seen);
+} runq_seen SEC(".maps");
 
 static __always_inline void mark_enqueued(struct task_struct *p)
 {
@@ -137,20 +154,24 @@ static __always_inline __u64 queued_here(struct task_struct *next)
 
 /*
  * The whole wait of a tracked task from the scheduler's stamps: run_delay after this arrival
- * minus run_delay after its previous one (kept in task storage, +1 so that 0 means "not
- * seen yet"), which adds the parts the kernel booked at migrations. The first wait seen of
- * a task is the last part only.
+ * minus run_delay after its previous one, which adds the parts the kernel booked into
+ * run_delay when it migrated the task while it waited. The first wait seen of a thread is the
+ * last part only, and so is every wait of a thread whose slot another tracked thread took
+ * since its previous arrival (two live tracked threads whose pids are equal modulo
+ * RUNQ_TASK_SLOTS take it in turns).
  */
 static __always_inline __u64 whole_wait(struct task_struct *next, __u64 here)
 {
-	__u64 after = next->sched_info.run_delay + here, *seen, d = here;
+	__u64 after = next->sched_info.run_delay + here, start = next->start_time, d = here;
+	__u32 k = (__u32)next->pid & (RUNQ_TASK_SLOTS - 1);
+	struct runq_seen *e = bpf_map_lookup_elem(&runq_seen, &k);
 
-	seen = bpf_task_storage_get(&runq_delay_seen, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!seen)
+	if (!e)
 		return here;
-	if (*seen && after >= *seen - 1)
-		d = after - (*seen - 1);
-	*seen = after + 1;
+	if (e->start_time == start && e->seen && after >= e->seen - 1)
+		d = after - (e->seen - 1);
+	e->start_time = start;
+	e->seen = after + 1;
 	return d;
 }
 
@@ -173,26 +194,48 @@ static __always_inline __u64 stamped_wait(struct task_struct *prev, struct task_
 }
 
 /*
- * The histogram of next's cgroup, created with track_all; NULL: not tracked. With cg (the
- * cgroup storage way) and without track_all, a cgroup without local storage (untracked) costs
- * the loads of next->cgroups->dfl_cgrp and of its storage pointer, and no hash lookup.
+ * The entry of cgroup id cgid (runqlat.h), claimed here with track_all; NULL: not tracked.
+ * A claim races only with other CPUs claiming: the compare-and-swap decides, and the loser
+ * takes the winner's entry when it is for the same cgroup.
  */
-static __always_inline struct runq_hist *hist_of(struct task_struct *next, bool cg)
+static __always_inline struct runq_hist *entry_of(__u64 cgid)
 {
-	static const struct runq_hist zero;
-	struct cgroup *cgrp = next->cgroups->dfl_cgrp;
-	struct runq_hist *h;
-	__u64 cgid;
+	struct runq_hist *h, *free = NULL;
+
+	#pragma unroll
+	for (__u32 i = 0; i < RUNQ_PROBES; i++) {
+		__u32 k = runq_entry(cgid, i);
+
+		h = bpf_map_lookup_elem(&runq_hists, &k);
+		if (!h)
+			return NULL;
+		if (h->cgid == cgid)
+			return h;
+		if (!h->cgid) {
+			free = h;
+			break;
+		}
+	}
+	if (!track_all || !free)
+		return NULL;
+	if (__sync_val_compare_and_swap(&free->cgid, 0, cgid) == 0 || free->cgid == cgid)
+		return free;
+	return NULL;
+}
+
+/*
+ * The entry of p's cgroup. With cg (the cgroup storage way) and without track_all, a cgroup
+ * without local storage (untracked) costs the loads of p->cgroups->dfl_cgrp and of its
+ * storage pointer, and no probe.
+ */
+static __always_inline struct runq_hist *hist_of(struct task_struct *p, bool cg)
+{
+	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
+	struct cgroup *cgrp = p->cgroups->dfl_cgrp;
 
 	if (cg && !track_all && !cgrp->bpf_cgrp_storage)
 		return NULL;
-	/* tp_btf arguments are BTF pointers: plain (CO-RE relocated) loads, no probe_read */
-	cgid = cgrp->kn->id;
-	h = bpf_map_lookup_elem(&runq_hists, &cgid);
-	if (h || !track_all)
-		return h;
-	bpf_map_update_elem(&runq_hists, &cgid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&runq_hists, &cgid);
+	return entry_of(cgrp->kn->id);
 }
 
 static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, bool cg)

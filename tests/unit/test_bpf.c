@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -70,6 +71,37 @@ static void test_delta_and_reset(void **state)
 	/* no previous sample */
 	bpf_runq_summarize(&now, NULL, &s);
 	assert_int_equal(s.count, 16);
+}
+
+/* The agent's side of the runq_hists table: probing, claiming, forgetting (tombstones). */
+static void test_runq_table(void **state)
+{
+	struct runq_hist *t = calloc(RUNQ_MAX_CGROUPS, sizeof(*t)), *a, *b, *c;
+	uint64_t base = 5 * RUNQ_MAX_CGROUPS + 7; /* ids that share a first entry */
+
+	assert_non_null(t);
+	assert_null(bpf_runq_entry_find(t, base, false));
+	a = bpf_runq_entry_find(t, base, true);
+	assert_ptr_equal(a, &t[7]);
+	a->cgid = base;
+	b = bpf_runq_entry_find(t, base + RUNQ_MAX_CGROUPS, true);
+	assert_ptr_equal(b, &t[8]); /* the next one along */
+	b->cgid = base + RUNQ_MAX_CGROUPS;
+	assert_ptr_equal(bpf_runq_entry_find(t, base + RUNQ_MAX_CGROUPS, false), b);
+	/* a forgotten entry keeps the probe going for the ones behind it, and is reused */
+	a->cgid = RUNQ_TOMB;
+	assert_null(bpf_runq_entry_find(t, base, false));
+	assert_ptr_equal(bpf_runq_entry_find(t, base + RUNQ_MAX_CGROUPS, false), b);
+	c = bpf_runq_entry_find(t, base + 2 * RUNQ_MAX_CGROUPS, true);
+	assert_ptr_equal(c, a);
+	/* the last entry wraps around to the first */
+	t[RUNQ_MAX_CGROUPS - 1].cgid = RUNQ_MAX_CGROUPS - 1;
+	assert_ptr_equal(bpf_runq_entry_find(t, 2 * RUNQ_MAX_CGROUPS - 1, true), &t[0]);
+	/* no room within RUNQ_PROBES entries */
+	for (int i = 0; i < RUNQ_PROBES; i++)
+		t[100 + i].cgid = 1000 + i;
+	assert_null(bpf_runq_entry_find(t, 100 + RUNQ_MAX_CGROUPS, true));
+	free(t);
 }
 
 static void test_cpu_split(void **state)
@@ -163,7 +195,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quantile_empty),  cmocka_unit_test(test_quantile_buckets),
-		cmocka_unit_test(test_delta_and_reset), cmocka_unit_test(test_cpu_split),
+		cmocka_unit_test(test_delta_and_reset),
+		cmocka_unit_test(test_runq_table), cmocka_unit_test(test_cpu_split),
 		cmocka_unit_test(test_oom_format),      cmocka_unit_test(test_oom_format_tracepoint),      cmocka_unit_test(test_device_rules),
 	};
 

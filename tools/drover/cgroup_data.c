@@ -205,7 +205,7 @@ static json_t *runq_json(struct cg_ctx *ctx, uint64_t cgid)
 {
 	struct runq_hist h;
 
-	if (ctx->runq_fd < 0 || bpf_map_lookup_elem(ctx->runq_fd, &cgid, &h) < 0 || !h.count)
+	if (ctx->runq_fd < 0 || runq_lookup(ctx->runq_fd, cgid, &h) < 0 || !h.count)
 		return NULL;
 	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)h.count, "avg_ns",
 			 (json_int_t)(h.total_ns / h.count), "max_ns", (json_int_t)h.max_ns, "p50_ns",

@@ -16,9 +16,9 @@
  * With -x, the sum comparison is printed but not enforced.
  *
  * With -t, in the agent's mode: no histogram but the one this program makes for its own
- * cgroup (and the map must hold only that one). The switch program is the one the agent would
+ * cgroup (and the map must hold only that one). The programs are the ones the agent would
  * load here: runq_switch_cg (cgroup local storage marks the tracked cgroups) where the kernel
- * has that map type, runq_switch (the id looked up in the hash) otherwise or with -H.
+ * has that map type, runq_switch (every id probed in the table) otherwise or with -H.
  *
  *   runqlat_check [-v] [-s] [-t] [-H] [-n ROUNDS]
  */
@@ -59,8 +59,7 @@ static uint64_t bpf_total(void)
 {
 	struct runq_hist h;
 
-	if (bpf_map__lookup_elem(g_skel->maps.runq_hists, &g_cgid, sizeof(g_cgid), &h, sizeof(h),
-				 0))
+	if (runq_lookup(bpf_map__fd(g_skel->maps.runq_hists), g_cgid, &h) < 0)
 		return 0;
 	return h.total_ns;
 }
@@ -274,18 +273,16 @@ static int ping_pong(int rounds)
 /* Fail unless our cgroup's histogram is non-empty and its buckets add up to its count. */
 static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 {
+	int fd = bpf_map__fd(skel->maps.runq_hists);
 	struct runq_hist h;
-	uint64_t key, next, sum = 0;
 	unsigned int entries = 0;
-	void *prev = NULL;
+	uint64_t sum = 0;
 	int i;
 
-	while (!bpf_map__get_next_key(skel->maps.runq_hists, prev, &next, sizeof(next))) {
-		entries++;
-		key = next;
-		prev = &key;
-	}
-	if (bpf_map__lookup_elem(skel->maps.runq_hists, &cgid, sizeof(cgid), &h, sizeof(h), 0)) {
+	for (__u32 k = 0; k < RUNQ_MAX_CGROUPS; k++)
+		if (bpf_map_lookup_elem(fd, &k, &h) == 0 && h.cgid && h.cgid != RUNQ_TOMB)
+			entries++;
+	if (runq_lookup(fd, cgid, &h) < 0) {
 		fprintf(stderr,
 			"runqlat_check: no histogram for cgroup %llu (%u cgroups in the map)\n",
 			(unsigned long long)cgid, entries);
@@ -329,16 +326,17 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 	return 0;
 }
 
-/* What bpf_runqlat_track() does for the agent: our histogram, then the mark (with cg). */
+/* What bpf_runqlat_track() does for the agent: our entry, then the mark (with cg). The
+ * table is empty (track_all off), so our entry is the first we would probe. */
 static int track_own(struct runqlat_bpf *skel, const char *path, uint64_t cgid, bool cg)
 {
 	struct runq_hist zero;
-	__u32 one = 1;
+	__u32 one = 1, k = runq_entry(cgid, 0);
 	int fd, r = 0;
 
 	memset(&zero, 0, sizeof(zero));
-	if (bpf_map__update_elem(skel->maps.runq_hists, &cgid, sizeof(cgid), &zero, sizeof(zero),
-				 BPF_NOEXIST))
+	zero.cgid = cgid;
+	if (bpf_map__update_elem(skel->maps.runq_hists, &k, sizeof(k), &zero, sizeof(zero), 0))
 		return -errno;
 	if (!cg)
 		return 0;
@@ -356,13 +354,13 @@ int main(int argc, char **argv)
 	char mnt[2048], rel[2048], path[4200];
 	struct runqlat_bpf *skel;
 	int rounds = 2000, opt, r;
-	bool hash_only = false, cg;
+	bool plain_only = false, cg;
 	uint64_t cgid = 0;
 
 	while ((opt = getopt(argc, argv, "vstxHn:")) != -1) {
 		switch (opt) {
 		case 'H':
-			hash_only = true;
+			plain_only = true;
 			break;
 		case 't':
 			tracked = true;
@@ -420,7 +418,7 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.runq_wakeup, false);
 		bpf_program__set_autoload(skel->progs.runq_wakeup_new, false);
 	}
-	cg = !hash_only &&
+	cg = !plain_only &&
 	     libbpf_probe_bpf_map_type(bpf_map__type(skel->maps.runq_tracked), NULL) == 1;
 	bpf_program__set_autoload(skel->progs.runq_switch, !cg);
 	bpf_program__set_autoload(skel->progs.runq_switch_cg, cg);
@@ -443,7 +441,7 @@ int main(int argc, char **argv)
 	       sched_info ? "the scheduler's stamps (sched_info.last_queued, rq->clock)"
 			  : "bpf_ktime_get_ns() stamps in task storage",
 	       cg ? "runq_switch_cg (tracked cgroups marked in cgroup storage)"
-		  : "runq_switch (cgroup ids looked up in the hash)");
+		  : "runq_switch (every cgroup id probed in the table)");
 	r = runqlat_bpf__attach(skel);
 	if (r) {
 		fprintf(stderr, "runqlat_check: attach: %s\n", strerror(-r));
