@@ -236,12 +236,11 @@ uint64_t bpf_runq_quantile_us(const struct runq_hist *h, double q)
 void bpf_runq_delta(const struct runq_hist *now, const struct runq_hist *prev,
 		    struct runq_hist *ret)
 {
-	bool reset = !prev || prev->count > now->count;
+	bool reset = !prev || runq_count(prev) > runq_count(now);
 
 	for (int i = 0; i < RUNQ_SLOTS; i++)
 		ret->slots[i] = reset || prev->slots[i] > now->slots[i] ? now->slots[i]
 									  : now->slots[i] - prev->slots[i];
-	ret->count = reset ? now->count : now->count - prev->count;
 	ret->total_ns = reset || prev->total_ns > now->total_ns ? now->total_ns
 								 : now->total_ns - prev->total_ns;
 	ret->max_ns = now->max_ns;
@@ -253,10 +252,10 @@ void bpf_runq_summarize(const struct runq_hist *now, const struct runq_hist *pre
 	struct runq_hist d;
 
 	bpf_runq_delta(now, prev, &d);
-	ret->count = d.count;
+	ret->count = runq_count(&d);
 	ret->p50_us = bpf_runq_quantile_us(&d, 0.5);
 	ret->p99_us = bpf_runq_quantile_us(&d, 0.99);
 	ret->max_us = now->max_ns / 1000;
-	ret->total_count = now->count;
+	ret->total_count = runq_count(now);
 	ret->total_wait_ns = now->total_ns;
 }

@@ -116,6 +116,19 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
+/* log2(ns / 1000) without a division: log2(ns) - 9 or - 10 (1000 is 2^9.97) */
+static __always_inline __u32 us_bucket(__u64 ns)
+{
+	__u32 j = log2_u64(ns), i;
+
+	if (j < 10)
+		return 0;
+	i = j - 9;
+	if (ns < (1000ULL << i))
+		i--;
+	return i < RUNQ_SLOTS ? i : RUNQ_SLOTS - 1;
+}
+
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(runq_wakeup, struct task_struct *p)
 {
@@ -261,11 +274,8 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		if (!h)
 			return 0;
 	}
-	slot = log2_u64(delta / 1000);
-	if (slot >= RUNQ_SLOTS)
-		slot = RUNQ_SLOTS - 1;
+	slot = us_bucket(delta);
 	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->total_ns, delta);
 	if (delta > h->max_ns)
 		h->max_ns = delta; /* racy by design: a max that can lag one event */

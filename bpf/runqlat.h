@@ -17,11 +17,21 @@
  */
 struct runq_hist {
 	__u64 cgid; /* 0: free; RUNQ_TOMB: forgotten */
-	__u64 count;
-	__u64 total_ns;
+	__u64 total_ns; /* the waits' sum; their number is the buckets' (runq_count) */
 	__u64 max_ns;
 	__u64 slots[RUNQ_SLOTS];
+	__u64 pad[5]; /* 320 bytes: every entry starts a cache line */
 };
+
+/* The number of waits in h (the program keeps no count of its own: one atomic add less). */
+static inline __u64 runq_count(const struct runq_hist *h)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < RUNQ_SLOTS; i++)
+		n += h->slots[i];
+	return n;
+}
 
 /* The i-th entry to try for cgroup id cgid: linear probing from the id itself (ids are
  * handed out in sequence, so live cgroups rarely share a first entry). */

@@ -204,14 +204,14 @@ uint64_t cg_hist_quantile_ns(const unsigned long long *slots, int nslots, uint64
 static json_t *runq_json(struct cg_ctx *ctx, uint64_t cgid)
 {
 	struct runq_hist h;
+	uint64_t n;
 
-	if (ctx->runq_fd < 0 || runq_lookup(ctx->runq_fd, cgid, &h) < 0 || !h.count)
+	if (ctx->runq_fd < 0 || runq_lookup(ctx->runq_fd, cgid, &h) < 0 || !(n = runq_count(&h)))
 		return NULL;
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)h.count, "avg_ns",
-			 (json_int_t)(h.total_ns / h.count), "max_ns", (json_int_t)h.max_ns, "p50_ns",
-			 (json_int_t)cg_hist_quantile_ns(h.slots, RUNQ_SLOTS, h.count, 0.50),
-			 "p99_ns",
-			 (json_int_t)cg_hist_quantile_ns(h.slots, RUNQ_SLOTS, h.count, 0.99));
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)n, "avg_ns",
+			 (json_int_t)(h.total_ns / n), "max_ns", (json_int_t)h.max_ns, "p50_ns",
+			 (json_int_t)cg_hist_quantile_ns(h.slots, RUNQ_SLOTS, n, 0.50), "p99_ns",
+			 (json_int_t)cg_hist_quantile_ns(h.slots, RUNQ_SLOTS, n, 0.99));
 }
 
 /* The agent's container for framework/task, or NULL. */

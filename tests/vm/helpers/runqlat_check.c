@@ -5,7 +5,7 @@
  * Opens, loads and attaches the runqlat skeleton, makes this process and a child ping-pong
  * over pipes (every round trip is a wakeup and a context switch in our own cgroup), detaches,
  * and checks that runq_hists holds a histogram for our cgroup with non-zero counts whose
- * buckets add up to its count. Exit 0 when all of that holds, 1 otherwise.
+ * buckets agree with its sum. Exit 0 when all of that holds, 1 otherwise.
  *
  * With -s, the waits are timed from the scheduler's own stamps (use_sched_info, as the agent
  * does where the kernel has them; exit 3 when it has not) and their sum must equal what the
@@ -270,13 +270,16 @@ static int ping_pong(int rounds)
 	return 0;
 }
 
-/* Fail unless our cgroup's histogram is non-empty and its buckets add up to its count. */
+/*
+ * Fail unless our cgroup's histogram is non-empty and its buckets agree with its sum and its
+ * maximum: a wait of d ns goes to bucket log2(d / 1000), [2^i, 2^(i+1)) us (i = 0 also below).
+ */
 static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 {
 	int fd = bpf_map__fd(skel->maps.runq_hists);
+	uint64_t n, lo = 0, hi = 0, top = 0;
 	struct runq_hist h;
 	unsigned int entries = 0;
-	uint64_t sum = 0;
 	int i;
 
 	for (__u32 k = 0; k < RUNQ_MAX_CGROUPS; k++)
@@ -292,20 +295,26 @@ static int check_hist(struct runqlat_bpf *skel, uint64_t cgid)
 		fprintf(stderr, "runqlat_check: tracking only our cgroup, the map holds %u\n", entries);
 		return -EINVAL;
 	}
-	for (i = 0; i < RUNQ_SLOTS; i++)
-		sum += h.slots[i];
+	n = runq_count(&h);
 	printf("runqlat_check: cgroup %llu: %llu waits, avg %llu us, max %llu us; %u cgroups in the map\n",
-	       (unsigned long long)cgid, (unsigned long long)h.count,
-	       (unsigned long long)(h.count ? h.total_ns / h.count / 1000 : 0),
+	       (unsigned long long)cgid, (unsigned long long)n,
+	       (unsigned long long)(n ? h.total_ns / n / 1000 : 0),
 	       (unsigned long long)(h.max_ns / 1000), entries);
 	for (i = 0; i < RUNQ_SLOTS; i++) {
-		if (h.slots[i])
-			printf("  [%llu, %llu) us: %llu\n", i ? 1ULL << i : 0ULL, 1ULL << (i + 1),
-			       (unsigned long long)h.slots[i]);
+		if (!h.slots[i])
+			continue;
+		printf("  [%llu, %llu) us: %llu\n", i ? 1ULL << i : 0ULL, 1ULL << (i + 1),
+		       (unsigned long long)h.slots[i]);
+		lo += h.slots[i] * (i ? (1ULL << i) * 1000 : 0);
+		hi += h.slots[i] * (1ULL << (i + 1)) * 1000;
+		top = (uint64_t)i;
 	}
-	if (!h.count || sum != h.count) {
-		fprintf(stderr, "runqlat_check: bad histogram: count %llu, buckets sum to %llu\n",
-			(unsigned long long)h.count, (unsigned long long)sum);
+	/* (the maximum is kept without an atomic: it may lag, never lead) */
+	if (!n || h.total_ns < lo || h.total_ns >= hi || h.max_ns >= (1ULL << (top + 1)) * 1000) {
+		fprintf(stderr, "runqlat_check: bad histogram: %llu waits, sum %llu ns (buckets say "
+				"[%llu, %llu)), max %llu ns (top bucket %llu)\n",
+			(unsigned long long)n, (unsigned long long)h.total_ns, (unsigned long long)lo,
+			(unsigned long long)hi, (unsigned long long)h.max_ns, (unsigned long long)top);
 		return -EINVAL;
 	}
 	if (sched_info) {
