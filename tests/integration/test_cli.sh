@@ -200,6 +200,15 @@ if [ -n "$B" ]; then
 		run $B -j map dump "$M"
 		check map-dump [ "$rc" -eq 0 ]
 	fi
+	# runq_hists is an array of 16,384 entries: the unused (all-zero) ones only with --all
+	if $B -j map list | jq -e '[.[] | .pinned] | any(endswith("/runq_hists"))' >/dev/null; then
+		run $B -j map dump runq_hists
+		jq_check map-dump-array-used-only "$out" 'all(.[]; any(.value[]; . != "0x00"))'
+		run $B -j map dump --all runq_hists
+		jq_check map-dump-array-all "$out" 'length == 16384'
+		run $B map dump runq_hists
+		check map-dump-array-says-left-out grep -q 'all-zero array elements: --all prints them)$' "$out"
+	fi
 	run $B -j map dump no_such_map
 	check map-dump-missing-exit-1 [ "$rc" -eq 1 ]
 	if [ -z "$BPFFS" ]; then

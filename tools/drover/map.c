@@ -3,6 +3,8 @@
  * `drover map`: the BPF maps pinned under --bpf-dir (list), and their entries as raw bytes
  * (dump NAME), like `bpftool map dump` without BTF: keys and values in hex, per CPU for the
  * per-CPU kinds; JSON: {"key": ["0x01", ...], "value": [...]} ("values": [{"cpu", "value"}]).
+ * Array elements that are all zero (indexes never used: runq_hists has 16,384) are left out
+ * unless --all.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -235,6 +237,19 @@ static int open_map(int argc, char **argv, char *ret_what, size_t len)
 	return fd < 0 ? -ENOENT : fd;
 }
 
+static bool is_array(__u32 type)
+{
+	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static int do_dump(int argc, char **argv)
 {
 	struct bpf_map_info info = {0};
@@ -244,11 +259,16 @@ static int do_dump(int argc, char **argv)
 	size_t vsz;
 	int ncpu = 1, fd, rc = EXIT_OK;
 	json_t *out = NULL;
-	long n = 0;
+	long n = 0, zero = 0;
+	bool all = false;
 
+	if (argc && (streq(argv[0], "--all") || streq(argv[0], "-a"))) {
+		all = true;
+		NEXT_ARG();
+	}
 	fd = open_map(argc, argv, what, sizeof(what));
 	if (fd == -EINVAL)
-		return usage_err("map dump { NAME | id ID | PATH }");
+		return usage_err("map dump [--all] { NAME | id ID | PATH }");
 	if (fd < 0) {
 		if (fd == -ENOENT)
 			p_err("no map '%s' pinned in %s ('%s map list')", what, bpf_pin_dir, bin_name);
@@ -288,6 +308,11 @@ static int do_dump(int argc, char **argv)
 		memcpy(key, next, info.key_size);
 		if (bpf_map_lookup_elem(fd, key, val) < 0)
 			continue; /* deleted meanwhile, or a prog array slot */
+		/* an array has every index: the unused ones (all zero) only with --all */
+		if (!all && is_array(info.type) && all_zero(val, vsz)) {
+			zero++;
+			continue;
+		}
 		n++;
 		if (json_output) {
 			json_t *e = json_pack("{s:o}", "key", hex_json(key, info.key_size));
@@ -334,7 +359,11 @@ static int do_dump(int argc, char **argv)
 		json_print(out);
 		out = NULL;
 	} else {
-		printf("Found %ld element%s\n", n, n == 1 ? "" : "s");
+		printf("Found %ld element%s", n, n == 1 ? "" : "s");
+		if (zero)
+			printf(" (and %ld all-zero array element%s: --all prints them)", zero,
+			       zero == 1 ? "" : "s");
+		printf("\n");
 	}
 out:
 	json_decref(out);
@@ -353,12 +382,13 @@ static int do_help(int argc, char **argv)
 		"map", cmds,
 		"Ours are the maps pinned under --bpf-dir (default /sys/fs/bpf/drover). NAME is a\n"
 		"pin's path relative to that directory or its last component; 'id N' or a bpffs\n"
-		"PATH name any map. Entries print as raw hex bytes (no BTF), per CPU for per-CPU maps.\n");
+		"PATH name any map. Entries print as raw hex bytes (no BTF), per CPU for per-CPU maps;\n"
+		"dump leaves out array elements that are all zero unless --all.\n");
 }
 
 static const struct cmd cmds[] = {
 	{"list", do_list, " [--all]"},
-	{"dump", do_dump, " { NAME | id ID | PATH }"},
+	{"dump", do_dump, " [--all] { NAME | id ID | PATH }"},
 	{"help", do_help, NULL},
 	{0},
 };
