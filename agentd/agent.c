@@ -948,8 +948,25 @@ static void lost_master(struct agent *a, const char *why)
 static void on_heartbeat_done(long status, const char *body, size_t len, const char *err,
 			      void *data)
 {
-	if (status != 202)
-		log_debug("heartbeat not accepted: %ld %s", status, err ? err : body);
+	struct agent *a = data;
+	char why[256];
+
+	if (status == 202)
+		return;
+	log_debug("heartbeat not accepted: %ld %s", status, err ? err : body);
+	/*
+	 * 403: the master holds no stream of ours although ours looks open from here (it saw it
+	 * close, or gave up on us). Nothing would arrive on it: subscribe again. (A partition
+	 * gives no answer at all; a 403 to a heartbeat sent before a resubscription costs one
+	 * more resubscription.)
+	 */
+	if (status == 403 && a->subscribed) {
+		snprintf(why, sizeof(why), "it refused a heartbeat: %ld %.*s", status,
+			 (int)(len < 160 ? len : 160), body ? body : "");
+		if (a->sub_call)
+			http_call_cancel(a->http, a->sub_call);
+		lost_master(a, why);
+	}
 }
 
 static void on_heartbeat(struct loop *l, struct loop_timer *timer, void *data)

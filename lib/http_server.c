@@ -53,6 +53,8 @@ struct http_stream {
 	bool peer_gone; /* the client closed its end: end the stream at once */
 	int fd;         /* the connection's socket, watched for the peer closing */
 	bool watched;   /* in srv->watch_epfd; the watcher holds a reference */
+	uint32_t watch_gen; /* in the epoll event beside fd: an event for a closed fd whose
+			     * number a newer stream took is not that stream's */
 	struct chunk *head, *tail;
 	size_t queued;
 	http_stream_closed_fn closed;
@@ -76,6 +78,7 @@ struct http_server {
 	pthread_t watch_thread;
 	bool watch_running;
 	struct http_stream **by_fd; /* under lock */
+	uint32_t watch_gen;         /* under lock: the last one given to a stream */
 	size_t by_fd_cap;
 	struct strmap peers; /* address -> open connections (as uintptr_t), under lock */
 };
@@ -251,10 +254,14 @@ static bool unwatch_locked(struct http_server *srv, struct http_stream *s)
 
 static void watch_locked(struct http_server *srv, struct http_stream *s)
 {
-	struct epoll_event ev = {.events = EPOLLRDHUP, .data.fd = s->fd};
+	struct epoll_event ev = {.events = EPOLLRDHUP};
 
 	if (s->fd < 0 || srv->watch_epfd < 0)
 		return;
+	if (++srv->watch_gen == 0) /* 0 is the wake fd's */
+		srv->watch_gen = 1;
+	s->watch_gen = srv->watch_gen;
+	ev.data.u64 = (uint64_t)s->watch_gen << 32 | (uint32_t)s->fd;
 	if ((size_t)s->fd >= srv->by_fd_cap) {
 		size_t cap = srv->by_fd_cap ? srv->by_fd_cap : 1024;
 		struct http_stream **n;
@@ -287,12 +294,16 @@ static void *watch_main(void *data)
 		if (n < 0 && errno != EINTR)
 			return NULL;
 		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
+			int fd = (int)(uint32_t)evs[i].data.u64;
+			uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
 			struct http_stream *s = NULL;
-			if (fd == srv->watch_wakefd)
+			if (!gen && fd == srv->watch_wakefd)
 				return NULL;
 			pthread_mutex_lock(&srv->lock);
-			if ((size_t)fd < srv->by_fd_cap && srv->by_fd[fd]) {
+			/* the stream now on fd is the one the event was for (not a newer one on a
+			 * reused fd number, while this event waited for the lock) */
+			if ((size_t)fd < srv->by_fd_cap && srv->by_fd[fd] &&
+			    srv->by_fd[fd]->watch_gen == gen) {
 				s = srv->by_fd[fd];
 				if (!unwatch_locked(srv, s))
 					s = NULL;
@@ -797,7 +808,8 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 	srv->watch_epfd = epoll_create1(EPOLL_CLOEXEC);
 	srv->watch_wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (srv->watch_epfd >= 0 && srv->watch_wakefd >= 0) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.fd = srv->watch_wakefd};
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u64 = (uint32_t)srv->watch_wakefd}; /* generation 0 */
 		if (epoll_ctl(srv->watch_epfd, EPOLL_CTL_ADD, srv->watch_wakefd, &ev) == 0 &&
 		    pthread_create(&srv->watch_thread, NULL, watch_main, srv) == 0)
 			srv->watch_running = true;
