@@ -162,17 +162,13 @@ int bpf_runqlat_read(struct bpf_runqlat *q, uint64_t cgid, struct runq_hist *ret
 
 int bpf_runqlat_prog_fds(struct bpf_runqlat *q, int *fds, const char **names, int max)
 {
-	struct bpf_program *progs[3];
-	int n = 0, k = 0;
+	struct bpf_program *progs[] = {switch_prog(q), q->skel->progs.runq_wakeup,
+				       q->skel->progs.runq_wakeup_new};
+	int n = 0;
 
-	progs[k++] = switch_prog(q);
-	if (!q->sched_info) {
-		progs[k++] = q->skel->progs.runq_wakeup;
-		progs[k++] = q->skel->progs.runq_wakeup_new;
-	}
-	for (; n < k && n < max; n++) {
-		fds[n] = bpf_program__fd(progs[n]);
-		names[n] = bpf_program__name(progs[n]);
+	for (size_t i = 0; i < (q->sched_info ? 1 : 3) && n < max; i++, n++) {
+		fds[n] = bpf_program__fd(progs[i]);
+		names[n] = bpf_program__name(progs[i]);
 	}
 	return n;
 }
@@ -216,10 +212,8 @@ void bpf_runqlat_close(struct bpf_runqlat *q)
 
 uint64_t bpf_runq_quantile_us(const struct runq_hist *h, double q)
 {
-	uint64_t total = 0, want, seen = 0;
+	uint64_t total = runq_count(h), want, seen = 0;
 
-	for (int i = 0; i < RUNQ_SLOTS; i++)
-		total += h->slots[i];
 	if (!total)
 		return 0;
 	want = (uint64_t)((double)total * q + 0.999999);
