@@ -363,6 +363,7 @@ static void free_agent(void *p)
 	http_stream_unref(a->stream);
 	json_decref(a->info);
 	json_decref(a->enforcement);
+	agent_offer_frag_drop(a);
 	alloc_res_clear(&a->total);
 	free(a->hostname);
 	free(a->principal);

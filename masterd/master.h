@@ -55,6 +55,17 @@ struct offer {
 	bool named; /* named twice in one call? (collect_offers) */
 };
 
+/*
+ * offers.c: an agent's part of every offer made on it, as compact JSON without the braces
+ * ("agent_id":…,"hostname":…,"resources":…,"attributes":…), valid while the offered
+ * resources equal res. Rebuilt when they differ; dropped when the agent's info changes.
+ */
+struct offer_frag {
+	char *text;
+	size_t len;
+	struct alloc_res res;
+};
+
 struct framework {
 	char *id;
 	json_t *info;
@@ -92,6 +103,7 @@ struct agent {
 	int missed_pings;
 	struct strmap tasks; /* "<framework>/<task>" -> struct task */
 	struct strmap offers;
+	struct offer_frag offer_frag;
 };
 
 /* Requests handed from HTTP threads to the owner. */
@@ -261,6 +273,8 @@ void offers_allocate(struct master *m);
 void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
 void offer_rescind(struct master *m, struct offer *o);
 json_t *offer_to_json(const struct offer *o);
+/* Forget a's cached part of offers (its hostname or info changed, or it goes). NULL-safe. */
+void agent_offer_frag_drop(struct agent *a);
 
 /* persist.c: the master's side of the registry (owner thread) */
 int master_registry_open(struct master *m);
