@@ -155,6 +155,7 @@ struct master {
 	struct http_server *http;
 	struct loop_timer *alloc_timer, *cron_timer;
 	bool alloc_pending;
+	int64_t alloc_not_before_ns; /* --allocation-max-share: no cycle before this */
 	uint64_t cron_ticks;
 	int64_t started_ns;
 	char master_id[UUID_STR_LEN];
