@@ -197,6 +197,8 @@ static void master_dispatch(struct master *m, struct msg *msg)
 	}
 }
 
+#define DECLINE_SLICE_NS 1000000 /* 1 ms */
+
 void master_drain(struct master *m)
 {
 	struct msg *msg;
@@ -205,6 +207,9 @@ void master_drain(struct master *m)
 		master_dispatch(m, msg);
 		msg_free(msg);
 	}
+	/* declined resources back to the allocator, a slice at a time: calls come first */
+	if (m->declines && offers_declines_run(m, DECLINE_SLICE_NS))
+		loop_wakeup(m->loop);
 	master_commit(m);
 }
 
@@ -426,6 +431,7 @@ void master_fini(struct master *m)
 	master_leader_stop(m);
 	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
+	offers_declines_drop(m);
 	strmap_clear(&m->frameworks, free_framework);
 	strmap_clear(&m->agents, free_agent);
 	json_decref(m->completed);
