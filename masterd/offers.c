@@ -285,10 +285,13 @@ struct obuf {
 	bool failed;
 };
 
-static void obuf_add(struct obuf *b, const char *s, size_t n)
+/* n more bytes at the end of b (their content is the caller's), or NULL after a failure. */
+static char *obuf_grow(struct obuf *b, size_t n)
 {
+	char *at;
+
 	if (b->failed)
-		return;
+		return NULL;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		char *p;
@@ -297,13 +300,22 @@ static void obuf_add(struct obuf *b, const char *s, size_t n)
 		p = realloc(b->p, cap);
 		if (!p) {
 			b->failed = true;
-			return;
+			return NULL;
 		}
 		b->p = p;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, s, n);
+	at = b->p + b->len;
 	b->len += n;
+	return at;
+}
+
+static void obuf_add(struct obuf *b, const char *s, size_t n)
+{
+	char *at = obuf_grow(b, n);
+
+	if (at)
+		memcpy(at, s, n);
 }
 
 static void obuf_adds(struct obuf *b, const char *s)
@@ -414,7 +426,7 @@ static struct batch *batch_new(const struct framework *fw)
 	obuf_add_string(&t, fw->role);
 	obuf_adds(&t, "}}");
 	bt->role_part = obuf_take(&t);
-	obuf_add(&bt->b, "", RECORD_HDR_ROOM);
+	obuf_grow(&bt->b, RECORD_HDR_ROOM);
 	obuf_adds(&bt->b, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
 	if (!bt->fw_part || !bt->role_part || bt->b.failed) {
 		batch_free(bt);
