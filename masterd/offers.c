@@ -221,7 +221,6 @@ bool offers_declines_run(struct master *m, int64_t budget_ns)
 	int64_t end = now_mono_ns() + budget_ns;
 	double now = now_s();
 	struct decline *d;
-	unsigned n = 0;
 
 	while ((d = decline_pop(m))) {
 		/* -ENOENT: the framework or the agent went meanwhile, and the resources with it */
@@ -231,7 +230,8 @@ bool offers_declines_run(struct master *m, int64_t budget_ns)
 		if (r < 0 && r != -ENOENT)
 			check(r, "recover resources of", d->fw_id);
 		decline_free(d);
-		if (budget_ns > 0 && ++n % 16 == 0 && now_mono_ns() >= end)
+		/* (one can take a fraction of a ms: a filter group's first bitmap, new pages) */
+		if (budget_ns > 0 && now_mono_ns() >= end)
 			break;
 	}
 	return m->declines != NULL;
