@@ -225,6 +225,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
 	a->info = json_deep_copy(info);
+	agent_offer_frag_drop(a); /* hostname and attributes are in it */
 	json_decref(a->enforcement);
 	a->enforcement = json_incref(json_object_get(sub, "enforcement"));
 	alloc_res_clear(&a->total);

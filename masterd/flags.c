@@ -15,6 +15,9 @@ const struct conf_opt master_flag_table[] = {
 	 "where the registry lives (default: sqlite:<work-dir>/registry.db)"},
 	{"allocation-interval", CONF_DURATION, F(allocation_interval_ns), "1s", "DURATION",
 	 "time between batched allocation cycles", 1000000, 3600 * SEC},
+	{"allocation-max-share", CONF_INT, F(allocation_max_share), "25", "PERCENT",
+	 "most of the master's time allocation cycles may take: after a cycle of d, the next "
+	 "waits d * (100 / PERCENT - 1) (100: no wait)", 1, 100},
 	{"roles", CONF_STRING, F(roles), NULL, "FILE", "JSON file of role weights, quota and tiers"},
 	{"agent-ping-timeout", CONF_DURATION, F(agent_ping_timeout_ns), "15s", "DURATION",
 	 "an agent that sends nothing for this long has missed a ping", 1000000, 3600 * SEC},

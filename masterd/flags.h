@@ -11,6 +11,7 @@ struct master_flags {
 	char *work_dir;
 	char *registry;
 	int64_t allocation_interval_ns;
+	int64_t allocation_max_share;
 	char *roles;
 	int64_t agent_ping_timeout_ns;
 	int64_t max_agent_ping_timeouts;

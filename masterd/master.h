@@ -55,6 +55,17 @@ struct offer {
 	bool named; /* named twice in one call? (collect_offers) */
 };
 
+/*
+ * offers.c: an agent's part of every offer made on it, as compact JSON without the braces
+ * ("agent_id":…,"hostname":…,"resources":…,"attributes":…), valid while the offered
+ * resources equal res. Rebuilt when they differ; dropped when the agent's info changes.
+ */
+struct offer_frag {
+	char *text;
+	size_t len;
+	struct alloc_res res;
+};
+
 struct framework {
 	char *id;
 	json_t *info;
@@ -92,6 +103,19 @@ struct agent {
 	int missed_pings;
 	struct strmap tasks; /* "<framework>/<task>" -> struct task */
 	struct strmap offers;
+	struct offer_frag offer_frag;
+};
+
+/*
+ * A declined offer whose resources are not yet handed back to the allocator (offers.c):
+ * DECLINE takes the offers away at once and answers; the allocator's part, most of a
+ * decline's cost, runs in slices between calls.
+ */
+struct decline {
+	struct decline *next;
+	char *fw_id, *agent_id;
+	struct alloc_res res;
+	double refuse_s;
 };
 
 /* Requests handed from HTTP threads to the owner. */
@@ -143,6 +167,7 @@ struct master {
 	struct http_server *http;
 	struct loop_timer *alloc_timer, *cron_timer;
 	bool alloc_pending;
+	int64_t alloc_not_before_ns; /* --allocation-max-share: no cycle before this */
 	uint64_t cron_ticks;
 	int64_t started_ns;
 	char master_id[UUID_STR_LEN];
@@ -170,6 +195,7 @@ struct master {
 	json_t *weights;          /* role -> weight set by UPDATE_WEIGHTS or --roles */
 	json_t *role_tiers;       /* role -> default tier of its frameworks (--roles) */
 	uint64_t next_offer;
+	struct decline *declines, *declines_tail; /* oldest first */
 	struct master_metrics metrics;
 
 	/* security.c: read-only after master_init (HTTP threads read them) */
@@ -260,7 +286,15 @@ void master_alloc_recover(struct master *m, struct agent *a, struct framework *f
 void offers_allocate(struct master *m);
 void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
 void offer_rescind(struct master *m, struct offer *o);
+/* DECLINE: o is gone at once; its resources go back (with the filter) in offers_declines_run. */
+void offer_decline(struct master *m, struct offer *o, double refuse_s);
+/* Hand declined resources back for about budget_ns (0: all); true while some are left. */
+bool offers_declines_run(struct master *m, int64_t budget_ns);
+/* Forget what is left (the allocator goes away). */
+void offers_declines_drop(struct master *m);
 json_t *offer_to_json(const struct offer *o);
+/* Forget a's cached part of offers (its hostname or info changed, or it goes). NULL-safe. */
+void agent_offer_frag_drop(struct agent *a);
 
 /* persist.c: the master's side of the registry (owner thread) */
 int master_registry_open(struct master *m);

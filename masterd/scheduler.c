@@ -791,7 +791,7 @@ static void decline_call(struct master *m, struct framework *fw, struct msg *msg
 	refuse = refuse_seconds(msg->body, "decline");
 	reply_error(m, msg->req, 202, "%s", "");
 	for (size_t i = 0; i < n; i++)
-		offer_remove(m, offers[i], true, refuse);
+		offer_decline(m, offers[i], refuse);
 	m->metrics.offers_declined += n;
 	free(offers);
 }
@@ -1026,6 +1026,9 @@ void scheduler_call(struct master *m, struct msg *msg)
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	struct framework *fw;
 
+	/* the filters of earlier declines first: REVIVE clears them, SUBSCRIBE may re-add it */
+	if (streq(type, "SUBSCRIBE") || streq(type, "REVIVE"))
+		offers_declines_run(m, 0);
 	if (streq(type, "SUBSCRIBE")) {
 		subscribe(m, msg);
 		return;
