@@ -217,6 +217,9 @@ static void subscribe(struct master *m, struct msg *msg)
 	} else {
 		master_stream_retire(m, a->stream);
 		a->stream = NULL;
+		/* declines still queued for this agent go back before it is re-added: afterwards
+		 * they would be recovered against its new totals */
+		offers_declines_run(m, 0);
 		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
 	}
 	free(a->hostname);
