@@ -42,8 +42,6 @@ struct agent_bpf {
 	struct bpf_oomkill *oom;
 	char err_cgstat[ERRLEN], err_runq[ERRLEN], err_ports[ERRLEN], err_devs[ERRLEN],
 		err_oom[ERRLEN];
-	struct bpf_port_range managed[PORTS_MAX_RANGES];
-	size_t nmanaged;
 	struct loop_watch *oom_watch;
 	struct loop_timer *sample_timer;
 	int stats_fd;
@@ -163,10 +161,29 @@ static void pin_all(struct agent_bpf *b)
 		log_info("bpf: programs and maps pinned under '%s'", d);
 }
 
+/* The port ranges of res (NULL and *n = 0 when it has none, or on ENOMEM: the caller tells). */
+static struct bpf_port_range *port_ranges(const struct alloc_res *res, size_t *n)
+{
+	const struct alloc_res_item *p = res ? alloc_res_find(res, "ports") : NULL;
+	struct bpf_port_range *out;
+
+	*n = 0;
+	if (!p || !p->n || !(out = calloc(p->n, sizeof(*out))))
+		return NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		out[i].begin = (uint32_t)p->ranges[i].begin;
+		out[i].end = (uint32_t)p->ranges[i].end;
+	}
+	*n = p->n;
+	return out;
+}
+
 int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 {
 	struct agent_bpf *b = calloc(1, sizeof(*b));
 	const struct alloc_res_item *ports;
+	struct bpf_port_range *managed;
+	size_t nmanaged;
 	int r;
 
 	if (!b)
@@ -191,11 +208,7 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 	bpf_common_log_setup();
 
 	ports = cfg->total ? alloc_res_find(cfg->total, "ports") : NULL;
-	for (size_t i = 0; ports && i < ports->n && b->nmanaged < PORTS_MAX_RANGES; i++) {
-		b->managed[b->nmanaged].begin = (uint32_t)ports->ranges[i].begin;
-		b->managed[b->nmanaged].end = (uint32_t)ports->ranges[i].end;
-		b->nmanaged++;
-	}
+	managed = port_ranges(cfg->total, &nmanaged);
 
 	r = bpf_cgstat_open(cfg->tasks_fd, 0, &b->cgstat, b->err_cgstat, ERRLEN);
 	if (r < 0)
@@ -205,7 +218,14 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 		b->runq = NULL;
 	else
 		log_info("bpf: run-queue waits from %s", bpf_runqlat_clock(b->runq));
-	r = bpf_ports_open(cfg->tasks_fd, b->managed, b->nmanaged, &b->ports, b->err_ports, ERRLEN);
+	if (ports && ports->n && !managed) {
+		snprintf(b->err_ports, ERRLEN, "ports: %s", strerror(ENOMEM));
+		r = -ENOMEM;
+	} else {
+		r = bpf_ports_open(cfg->tasks_fd, managed, nmanaged, &b->ports, b->err_ports,
+				   ERRLEN);
+	}
+	free(managed);
 	if (r < 0)
 		b->ports = NULL;
 	r = bpf_devices_open(cfg->tasks_fd, &b->devs, b->err_devs, ERRLEN);
@@ -361,18 +381,6 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b)
 }
 
 /* "ports" of the task as bpf_port_range[], clipped to 16 ranges. */
-static size_t task_ports(const struct alloc_res *res, struct bpf_port_range *out, size_t max)
-{
-	const struct alloc_res_item *p = res ? alloc_res_find(res, "ports") : NULL;
-	size_t n = 0;
-
-	for (size_t i = 0; p && i < p->n && n < max; i++, n++) {
-		out[n].begin = (uint32_t)p->ranges[i].begin;
-		out[n].end = (uint32_t)p->ranges[i].end;
-	}
-	return n;
-}
-
 static const char *devices_label(json_t *info)
 {
 	json_t *labels = json_object_get(json_object_get(info, "labels"), "labels"), *l;
@@ -423,7 +431,7 @@ static int allow_devices(struct agent_bpf *b, uint64_t cgid, const char *spec, c
 int agent_bpf_task_start(struct agent_bpf *b, int cgroup_fd, const struct alloc_res *res,
 			 json_t *task_info, char *err, size_t errlen)
 {
-	struct bpf_port_range pr[PORTS_MAX_RANGES];
+	struct bpf_port_range *pr;
 	struct tracked *t;
 	const char *devs;
 	char key[24];
@@ -452,12 +460,21 @@ int agent_bpf_task_start(struct agent_bpf *b, int cgroup_fd, const struct alloc_
 	if (b->runq && (r = bpf_runqlat_track(b->runq, cgroup_fd, cgid)) < 0)
 		log_warn_errno(r, "bpf: cannot track the run queue of cgroup %" PRIu64 ": %m", cgid);
 	if (b->ports) {
-		n = task_ports(res, pr, PORTS_MAX_RANGES);
+		pr = port_ranges(res, &n);
+		if (!pr && alloc_res_find(res, "ports")) {
+			snprintf(err, errlen, "cannot allow the task's ports: %s", strerror(ENOMEM));
+			r = -ENOMEM;
+			goto out_stop;
+		}
 		r = bpf_ports_allow(b->ports, cgid, pr, n);
+		free(pr);
 		if (r < 0) {
 			snprintf(err, errlen, "cannot allow the task's ports: %s", strerror(-r));
 			goto out_stop;
 		}
+		if (r > 0)
+			log_warn("bpf: %d of the ports given to cgroup %" PRIu64 " were still held "
+				 "by another cgroup; they are this one's now", r, cgid);
 	}
 	devs = devices_label(task_info);
 	if (devs) {
@@ -480,16 +497,20 @@ out_stop:
 
 void agent_bpf_task_stop(struct agent_bpf *b, int cgroup_fd, const struct alloc_res *res)
 {
-	struct bpf_port_range pr[PORTS_MAX_RANGES];
+	struct bpf_port_range *pr;
 	uint64_t cgid;
 	char key[24];
+	size_t n;
 
 	if (!agent_bpf_active(b) || bpf_cgroup_id_of_fd(cgroup_fd, &cgid) < 0)
 		return;
 	if (b->runq)
 		bpf_runqlat_forget(b->runq, cgroup_fd, cgid);
-	if (b->ports)
-		bpf_ports_forget(b->ports, cgid, pr, task_ports(res, pr, PORTS_MAX_RANGES));
+	if (b->ports) {
+		pr = port_ranges(res, &n);
+		bpf_ports_forget(b->ports, cgid, pr, n);
+		free(pr);
+	}
 	if (b->devs)
 		bpf_devices_forget(b->devs, cgid);
 	key_of(cgid, key, sizeof(key));

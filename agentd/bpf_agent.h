@@ -15,7 +15,8 @@
  *	                   marks and the per-thread runq_seen array are not pinned)
  *	runq_wakeup       tp_btf/sched_wakeup         (only where the scheduler's stamps are missing)
  *	runq_wakeup_new   tp_btf/sched_wakeup_new
- *	bind4, bind6      cgroup/bind4, cgroup/bind6  port_allow    hash  {cgid, port} -> 1
+ *	bind4, bind6      cgroup/bind4, cgroup/bind6  port_owner    mmapable array  port -> holder cgid
+ *	                                                            (0: unmanaged, ~0: free)
  *	                                              port_denied   hash  cgid -> denied binds
  *	dev               cgroup/dev                  dev_allow     hash  {cgid, type, major, minor} -> rwm mask
  *	                                              dev_denied    hash  cgid -> denied accesses

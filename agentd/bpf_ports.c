@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,18 +20,24 @@
 struct bpf_ports {
 	struct ports_bpf *skel;
 	struct bpf_link *bind4, *bind6;
+	volatile uint64_t *owner; /* port_owner, mapped: PORTS_NR entries */
 };
+
+#define OWNER_SIZE ((size_t)PORTS_NR * sizeof(uint64_t))
 
 int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n,
 		   struct bpf_ports **ret, char *err, size_t errlen)
 {
 	struct bpf_ports *p;
+	void *m;
 	int r;
 
-	if (n > PORTS_MAX_RANGES) {
-		snprintf(err, errlen, "ports: %zu ranges, at most %d can be enforced", n,
-			 PORTS_MAX_RANGES);
-		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		if (managed[i].begin > managed[i].end || managed[i].end >= PORTS_NR) {
+			snprintf(err, errlen, "ports: range [%u-%u] is not within 0-%d",
+				 managed[i].begin, managed[i].end, PORTS_NR - 1);
+			return -EINVAL;
+		}
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -39,20 +47,27 @@ int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n
 		r = bpf_common_fail(-errno, "ports: open", err, errlen);
 		goto out_free;
 	}
-	for (size_t i = 0; i < n; i++) {
-		p->skel->rodata->managed[i].begin = managed[i].begin;
-		p->skel->rodata->managed[i].end = managed[i].end;
-	}
-	p->skel->rodata->nr_managed = (__u32)n;
 	r = ports_bpf__load(p->skel);
 	if (r) {
 		r = bpf_common_fail(r, "ports: load", err, errlen);
 		goto out_destroy_skel;
 	}
+	m = mmap(NULL, OWNER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(p->skel->maps.port_owner), 0);
+	if (m == MAP_FAILED) {
+		r = bpf_common_fail(-errno, "ports: mmap of port_owner", err, errlen);
+		goto out_destroy_skel;
+	}
+	p->owner = m;
+	/* the managed ports are free before the programs run; port 0 (any port) never is */
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t port = managed[i].begin; port <= managed[i].end; port++)
+			if (port)
+				p->owner[port] = PORT_FREE;
 	p->bind4 = bpf_program__attach_cgroup(p->skel->progs.drover_bind4, cgroup_fd);
 	if (!p->bind4) {
 		r = bpf_common_fail(-errno, "ports: attach cgroup/bind4", err, errlen);
-		goto out_destroy_skel;
+		goto out_unmap;
 	}
 	p->bind6 = bpf_program__attach_cgroup(p->skel->progs.drover_bind6, cgroup_fd);
 	if (!p->bind6) {
@@ -64,6 +79,8 @@ int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n
 
 out_destroy_link4:
 	bpf_link__destroy(p->bind4);
+out_unmap:
+	munmap((void *)p->owner, OWNER_SIZE);
 out_destroy_skel:
 	ports_bpf__destroy(p->skel);
 out_free:
@@ -71,42 +88,49 @@ out_free:
 	return r;
 }
 
-static int update_ports(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_range *r,
-			size_t n, bool add)
+/* Each store is one aligned 8-byte write: the programs see the old owner or the new one. */
+static bool owner_swap(struct bpf_ports *p, uint32_t port, uint64_t from, uint64_t to)
 {
-	struct port_key key = {.cgid = cgid};
-	__u8 one = 1;
-	int ret = 0;
+	uint64_t expect = from;
 
-	for (size_t i = 0; i < n; i++) {
-		for (uint64_t port = r[i].begin; port <= r[i].end && port <= 65535; port++) {
-			key.port = (__u32)port;
-			if (!add) {
-				bpf_map__delete_elem(p->skel->maps.port_allow, &key, sizeof(key), 0);
-				continue;
-			}
-			if (bpf_map__update_elem(p->skel->maps.port_allow, &key, sizeof(key), &one,
-						 sizeof(one), BPF_ANY) < 0 && !ret)
-				ret = -errno;
-		}
-	}
-	return ret;
+	return __atomic_compare_exchange_n(&p->owner[port], &expect, to, false, __ATOMIC_RELEASE,
+					   __ATOMIC_RELAXED);
 }
 
 int bpf_ports_allow(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_range *r, size_t n)
 {
-	int ret = update_ports(p, cgid, r, n, true);
+	int taken = 0;
 
-	if (ret < 0)
-		update_ports(p, cgid, r, n, false);
-	return ret;
+	if (cgid == PORT_UNMANAGED || cgid == PORT_FREE)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		for (uint64_t port = r[i].begin; port <= r[i].end && port < PORTS_NR; port++) {
+			uint64_t was = __atomic_load_n(&p->owner[port], __ATOMIC_RELAXED);
+
+			/* unmanaged ports are open to every task anyway */
+			if (!port || was == PORT_UNMANAGED || was == cgid)
+				continue;
+			if (was != PORT_FREE)
+				taken++;
+			__atomic_store_n(&p->owner[port], cgid, __ATOMIC_RELEASE);
+		}
+	}
+	return taken;
 }
 
 void bpf_ports_forget(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_range *r,
 		      size_t n)
 {
-	update_ports(p, cgid, r, n, false);
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t port = r[i].begin; port <= r[i].end && port < PORTS_NR; port++)
+			owner_swap(p, (uint32_t)port, cgid, PORT_FREE);
 	bpf_map__delete_elem(p->skel->maps.port_denied, &cgid, sizeof(cgid), 0);
+}
+
+uint64_t bpf_ports_owner(const struct bpf_ports *p, uint32_t port)
+{
+	return port < PORTS_NR ? __atomic_load_n(&p->owner[port], __ATOMIC_RELAXED)
+			       : PORT_UNMANAGED;
 }
 
 uint64_t bpf_ports_denied(struct bpf_ports *p, uint64_t cgid)
@@ -141,7 +165,7 @@ int bpf_ports_pin(struct bpf_ports *p, const char *dir)
 	if (r == 0)
 		r = bpf_pin_prog(dir, "bind6", p->skel->progs.drover_bind6);
 	if (r == 0)
-		r = bpf_pin_map(dir, "port_allow", p->skel->maps.port_allow);
+		r = bpf_pin_map(dir, "port_owner", p->skel->maps.port_owner);
 	if (r == 0)
 		r = bpf_pin_map(dir, "port_denied", p->skel->maps.port_denied);
 	return r;
@@ -151,7 +175,8 @@ void bpf_ports_unpin(const char *dir)
 {
 	bpf_unpin(dir, "bind4");
 	bpf_unpin(dir, "bind6");
-	bpf_unpin(dir, "port_allow");
+	bpf_unpin(dir, "port_owner");
+	bpf_unpin(dir, "port_allow"); /* the hash map it replaced, left by an older agent */
 	bpf_unpin(dir, "port_denied");
 }
 
@@ -161,6 +186,7 @@ void bpf_ports_close(struct bpf_ports *p)
 		return;
 	bpf_link__destroy(p->bind6);
 	bpf_link__destroy(p->bind4);
+	munmap((void *)p->owner, OWNER_SIZE);
 	ports_bpf__destroy(p->skel);
 	free(p);
 }

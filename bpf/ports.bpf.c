@@ -9,15 +9,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define EACCES 13
 
-const volatile struct port_range managed[PORTS_MAX_RANGES] = {};
-const volatile __u32 nr_managed = 0;
-
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PORTS_MAX_ALLOWED);
-	__type(key, struct port_key);
-	__type(value, __u8);
-} port_allow SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PORTS_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} port_owner SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -26,34 +24,25 @@ struct {
 	__type(value, __u64);
 } port_denied SEC(".maps");
 
-static __always_inline bool is_managed(__u32 port)
-{
-	for (int i = 0; i < PORTS_MAX_RANGES; i++) {
-		if (i >= nr_managed)
-			break;
-		if (port >= managed[i].begin && port <= managed[i].end)
-			return true;
-	}
-	return false;
-}
-
 static __always_inline int check_bind(struct bpf_sock_addr *ctx)
 {
-	struct port_key key = {};
 	__u32 port = bpf_ntohs((__u16)ctx->user_port);
-	__u64 one = 1, *n;
+	__u64 owner, cgid, one = 1, *p, *n;
 
-	if (!port || !is_managed(port))
+	p = bpf_map_lookup_elem(&port_owner, &port); /* an array: inlined, no call */
+	if (!p)
 		return 1;
-	key.cgid = bpf_get_current_cgroup_id();
-	key.port = port;
-	if (bpf_map_lookup_elem(&port_allow, &key))
+	owner = *(volatile __u64 *)p; /* one load: the agent may change it meanwhile */
+	if (owner == PORT_UNMANAGED)
 		return 1;
-	n = bpf_map_lookup_elem(&port_denied, &key.cgid);
+	cgid = bpf_get_current_cgroup_id();
+	if (owner == cgid)
+		return 1;
+	n = bpf_map_lookup_elem(&port_denied, &cgid);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
-		bpf_map_update_elem(&port_denied, &key.cgid, &one, BPF_NOEXIST);
+		bpf_map_update_elem(&port_denied, &cgid, &one, BPF_NOEXIST);
 	bpf_set_retval(-EACCES);
 	return 0;
 }

@@ -53,7 +53,7 @@ agent_call() {
 agent_call GET_STATE >"$WORK/state.json"
 check enforcement-bpf-enabled [ "$(jq -r .get_state.enforcement.bpf.enabled "$WORK/state.json")" = true ]
 check enforcement-bpf-usage-source [ "$(jq -r .get_state.enforcement.bpf.usage_source "$WORK/state.json")" = bpf ]
-for o in cgstat_walk cgstats runq_switch runq_hists bind4 bind6 port_allow dev dev_allow; do
+for o in cgstat_walk cgstats runq_switch runq_hists bind4 bind6 port_owner dev dev_allow; do
 	check "pinned-$o" [ -e "$WORK/bpffs/drover/$o" ]
 done
 # OOM events: kprobe/oom_kill_process, or where it cannot attach (this kind of kernel inlines
@@ -121,6 +121,16 @@ check ports-ephemeral-ok grep -q 'port 0: ok' "$sandbox/stdout"
 check ports-outside-range-ok grep -q 'port 40123: ok' "$sandbox/stdout"
 $D -j task run --ports 1 -- "$TRY bind-range 31000 31009" >"$WORK/ports.json" 2>&1
 check ports-denials-counted grep -q '"bind_denied": *9' "$WORK/ports.json"
+# the port table (one entry per port): while a task runs it holds its one port; once it ended
+# all 100 managed ports are free again (0xff..ff), and nothing outside the range is entered
+$D task run --ports 1 -- "sleep 2" >/dev/null 2>&1 &
+RUN=$!
+sleep 1
+"$BIN/drover" -j map dump "$WORK/bpffs/drover/port_owner" >"$WORK/owner-held.json" 2>&1
+wait $RUN
+"$BIN/drover" -j map dump "$WORK/bpffs/drover/port_owner" >"$WORK/owner-freed.json" 2>&1
+check ports-owner-held jq -e 'length == 100 and ([.[] | select(any(.value[]; . != "0xff"))] | length) == 1' "$WORK/owner-held.json"
+check ports-owner-freed jq -e 'length == 100 and all(.[]; all(.value[]; . == "0xff"))' "$WORK/owner-freed.json"
 
 # ---- devices: /dev/net/tun (root-only by mode, no capability needed to open) is off the
 # allowlist, so only the device program stops a root task opening it

@@ -502,11 +502,9 @@ static int ports_child(void *arg)
 
 static int check_ports(const char *path)
 {
-	struct port_key key = {0};
 	struct ports_bpf *skel;
 	struct bpf_link *l4 = NULL, *l6 = NULL;
-	uint64_t cgid, denied = 0, want;
-	uint8_t one = 1;
+	uint64_t cgid, denied = 0, want, owner;
 	int cg, rc, r = 1;
 
 	cg = open_cgroup(path, &cgid);
@@ -515,9 +513,6 @@ static int check_ports(const char *path)
 	skel = ports_bpf__open();
 	if (!skel)
 		return 1;
-	skel->rodata->managed[0].begin = 31000;
-	skel->rodata->managed[0].end = 31009;
-	skel->rodata->nr_managed = 1;
 	if (ports_bpf__load(skel)) {
 		fprintf(stderr, "bpf_check: ports load failed\n");
 		goto out;
@@ -528,9 +523,15 @@ static int check_ports(const char *path)
 		fprintf(stderr, "bpf_check: attach bind4/bind6: %s\n", strerror(errno));
 		goto out;
 	}
-	key.cgid = cgid;
-	key.port = 31005;
-	bpf_map__update_elem(skel->maps.port_allow, &key, sizeof(key), &one, sizeof(one), 0);
+	/* managed 31000-31009, of which the cgroup holds 31005 */
+	for (uint32_t port = 31000; port <= 31009; port++) {
+		owner = port == 31005 ? cgid : PORT_FREE;
+		if (bpf_map__update_elem(skel->maps.port_owner, &port, sizeof(port), &owner,
+					 sizeof(owner), 0) < 0) {
+			fprintf(stderr, "bpf_check: port_owner[%u]: %s\n", port, strerror(errno));
+			goto out;
+		}
+	}
 	rc = in_cgroup(cg, ports_child, NULL);
 	want = rc == 3 ? 1 : 2;
 	bpf_map__lookup_elem(skel->maps.port_denied, &cgid, sizeof(cgid), &denied, sizeof(denied), 0);
