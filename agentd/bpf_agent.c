@@ -380,7 +380,6 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b)
 	return j;
 }
 
-/* "ports" of the task as bpf_port_range[], clipped to 16 ranges. */
 static const char *devices_label(json_t *info)
 {
 	json_t *labels = json_object_get(json_object_get(info, "labels"), "labels"), *l;
