@@ -29,6 +29,8 @@ static __always_inline int check_bind(struct bpf_sock_addr *ctx)
 	__u32 port = bpf_ntohs((__u16)ctx->user_port);
 	__u64 owner, cgid, one = 1, *p, *n;
 
+	if (!port) /* any port: the kernel picks an ephemeral one */
+		return 1;
 	p = bpf_map_lookup_elem(&port_owner, &port); /* an array: inlined, no call */
 	if (!p)
 		return 1;

@@ -477,7 +477,8 @@ static int binds_and_opens(int cg_fd, struct prog_stat *ps, int n)
 		int count, port_a, port_b;
 	} binds[] = {
 		{"binds, port 0 and a denied port (31001) in turn", 20000, 0, 31001},
-		{"binds to port 0 (unmanaged: one array load, no cgroup id)", 10000, 0, 0},
+		{"binds to port 0 (any port: returns at once)", 10000, 0, 0},
+		{"binds to a port outside the managed ranges (40000)", 10000, 40000, 40000},
 		{"binds to an allowed port (31002)", 10000, 31002, 31002},
 		{"binds to a denied port (31001)", 10000, 31001, 31001},
 	};
