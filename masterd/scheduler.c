@@ -962,6 +962,19 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 			if (!task_state_terminal(t->state))
 				master_alloc_recover(m, a, fw, &t->res, 0);
 		}
+		if (!task_state_terminal(t->state)) {
+			/* the history keeps it killed by the master, not in the state it had: the
+			 * agent's own TASK_KILLED finds no framework to go to */
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "Framework removed: %s", why);
+			json_decref(t->status);
+			free(t->status_text);
+			t->status_text = NULL;
+			t->status = master_status(t, TASK_KILLED, "REASON_FRAMEWORK_REMOVED", msg);
+			t->state = TASK_KILLED;
+			persist_task(m, t);
+		}
 	}
 	master_stream_retire(m, fw->stream);
 	fw->stream = NULL;

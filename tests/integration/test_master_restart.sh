@@ -153,4 +153,14 @@ check ghost-agent-unreachable wait_op GET_AGENTS ".get_agents.agents[] | select(
 # the real agent's tasks are all still there
 check ghost-tasks-state wait_op GET_TASKS '[.get_tasks.tasks[] | select(.agent_id.value == "'"$GHOST"'") | .state] | sort == ["TASK_LOST", "TASK_UNREACHABLE"]'
 check real-tasks-running wait_op GET_TASKS '[.get_tasks.tasks[] | select(.agent_id.value != "'"$GHOST"'") | .state == "TASK_RUNNING"] | length == 3 and all'
+
+# a framework torn down with a running task: the history keeps that task TASK_KILLED by the
+# master (REASON_FRAMEWORK_REMOVED), not TASK_RUNNING, and so does the registry
+code=$(api_post $SCHED "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"$SH_FW\"}}" -H "Mesos-Stream-Id: $SH_SID")
+check teardown-202 [ "$code" = 202 ]
+KILLED='[.get_tasks.completed_tasks[] | select(.task_id.value == "sh-task") | {state, reason: .statuses[0].reason, source: .statuses[0].source}] == [{"state": "TASK_KILLED", "reason": "REASON_FRAMEWORK_REMOVED", "source": "SOURCE_MASTER"}]'
+check torn-down-task-killed wait_op GET_TASKS "$KILLED"
+check torn-down-task-not-active wait_op GET_TASKS '[.get_tasks.tasks[] | select(.task_id.value == "sh-task")] == []'
+restart_master
+check torn-down-task-killed-after-restart wait_op GET_TASKS "$KILLED"
 finish
