@@ -294,6 +294,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 			.name = (char *)json_string_value(json_object_get(rt->info, "name")),
 			.state = s,
 			.status = rt->status,
+			.status_text = (char *)rt->status_text,
 		};
 		json_array_append_new(m->completed, task_to_json(&tmp));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
@@ -309,7 +310,10 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	t->agent_id = strdup(rt->agent_id);
 	t->name = wire_dup_string(rt->info, "name");
 	/* kept as text until needed: a tree per task would be most of the master's memory */
-	t->status_text = rt->status ? json_dumps(rt->status, JSON_COMPACT) : NULL;
+	if (rt->status_text)
+		t->status_text = strdup(rt->status_text); /* parsed when needed (task_status) */
+	else if (rt->status)
+		t->status_text = json_dumps(rt->status, JSON_COMPACT);
 	t->state = s;
 	if (rt->pending_uuid && strlen(rt->pending_uuid) < sizeof(t->pending_uuid))
 		snprintf(t->pending_uuid, sizeof(t->pending_uuid), "%s", rt->pending_uuid);

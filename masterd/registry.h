@@ -80,6 +80,8 @@ struct registry_task {
 	const char *pending_uuid; /* forwarded, not yet acknowledged ("" or NULL: none) */
 	const char *acked_uuid;   /* the last update the framework acknowledged */
 	bool completed;           /* terminal and acknowledged, or its framework is gone */
+	const char *status_text;  /* or, where a backend has it as text (SQLite), the TaskStatus
+				   * as JSON text and status is NULL: the master keeps the text */
 };
 
 struct registry_ops {

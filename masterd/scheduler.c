@@ -48,10 +48,24 @@ json_t *master_status(const struct task *t, enum task_state state, const char *r
 	return st;
 }
 
+/* A status kept as text (recovered from the registry) that does not parse as an object: the
+ * master's own for the task's state in its place, as if the registry had had none. */
+static json_t *status_from_text(const struct task *t)
+{
+	json_t *j = json_loads(t->status_text, 0, NULL);
+
+	if (j && json_is_object(j))
+		return j;
+	json_decref(j);
+	log_warn("task %s: its status in the registry is not a JSON object; the master's own "
+		 "takes its place", t->id);
+	return master_status(t, t->state, NULL, NULL);
+}
+
 json_t *task_status(struct task *t)
 {
 	if (!t->status && t->status_text) {
-		t->status = json_loads(t->status_text, 0, NULL);
+		t->status = status_from_text(t);
 		free(t->status_text);
 		t->status_text = NULL;
 	}
@@ -62,7 +76,7 @@ json_t *task_status_copy(const struct task *t)
 {
 	if (t->status)
 		return json_deep_copy(t->status);
-	return t->status_text ? json_loads(t->status_text, 0, NULL) : NULL;
+	return t->status_text ? status_from_text(t) : NULL;
 }
 
 /* Send t's latest status to its framework, unless this stream already has it. */

@@ -19,6 +19,7 @@ struct loaded {
 	char last_state[32], pending[40], acked[40], order[256];
 	bool agent_draining;
 	int tier;
+	char status[64];
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -64,6 +65,9 @@ static int on_task(void *o, const struct registry_task *t)
 	snprintf(l->last_state, sizeof(l->last_state), "%s", t->state);
 	snprintf(l->pending, sizeof(l->pending), "%s", t->pending_uuid ? t->pending_uuid : "");
 	snprintf(l->acked, sizeof(l->acked), "%s", t->acked_uuid ? t->acked_uuid : "");
+	/* SQLite hands the status over as the text it stored, unparsed */
+	assert_null(t->status);
+	snprintf(l->status, sizeof(l->status), "%s", t->status_text ? t->status_text : "");
 	assert_non_null(t->info); /* kept from the first write though later ones omit it */
 	assert_string_equal(json_string_value(json_object_get(t->info, "name")), "n");
 	return 0;
@@ -141,6 +145,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(l.last_state, "TASK_RUNNING");
 	assert_string_equal(l.pending, "u2");
 	assert_string_equal(l.acked, "u1");
+	assert_string_equal(l.status, "{\"state\":\"TASK_RUNNING\"}");
 
 	/* the framework goes: its task becomes history */
 	assert_int_equal(registry_remove_framework(r, "f1"), 0);
