@@ -39,25 +39,25 @@ void strmap_clear(struct strmap *m, void (*free_value)(void *))
 	memset(m, 0, sizeof(*m));
 }
 
-static struct strmap_slot *find(const struct strmap *m, const char *key)
+static struct strmap_slot *find(const struct strmap *m, const char *key, uint64_t h)
 {
 	size_t mask, i;
 
 	if (!m->cap)
 		return NULL;
 	mask = m->cap - 1;
-	for (i = hash(key) & mask;; i = (i + 1) & mask) {
+	for (i = h & mask;; i = (i + 1) & mask) {
 		struct strmap_slot *s = &m->slots[i];
 		if (!s->key)
 			return NULL;
-		if (s->key != STRMAP_TOMB && strcmp(s->key, key) == 0)
+		if (s->hash == h && s->key != STRMAP_TOMB && strcmp(s->key, key) == 0)
 			return s;
 	}
 }
 
 void *strmap_get(const struct strmap *m, const char *key)
 {
-	struct strmap_slot *s = find(m, key);
+	struct strmap_slot *s = find(m, key, hash(key));
 
 	return s ? s->value : NULL;
 }
@@ -81,7 +81,7 @@ static int grow(struct strmap *m)
 		size_t j;
 		if (!old[i].key || old[i].key == STRMAP_TOMB)
 			continue;
-		for (j = hash(old[i].key) & (cap - 1); n[j].key; j = (j + 1) & (cap - 1))
+		for (j = old[i].hash & (cap - 1); n[j].key; j = (j + 1) & (cap - 1))
 			;
 		n[j] = old[i];
 		m->used++;
@@ -92,7 +92,8 @@ static int grow(struct strmap *m)
 
 int strmap_put(struct strmap *m, const char *key, void *value, void **ret_old)
 {
-	struct strmap_slot *s = find(m, key);
+	uint64_t h = hash(key);
+	struct strmap_slot *s = find(m, key, h);
 	size_t i, mask;
 	char *k;
 
@@ -110,19 +111,20 @@ int strmap_put(struct strmap *m, const char *key, void *value, void **ret_old)
 	if (!k)
 		return -ENOMEM;
 	mask = m->cap - 1;
-	for (i = hash(key) & mask; m->slots[i].key && m->slots[i].key != STRMAP_TOMB; i = (i + 1) & mask)
+	for (i = h & mask; m->slots[i].key && m->slots[i].key != STRMAP_TOMB; i = (i + 1) & mask)
 		;
 	if (!m->slots[i].key)
 		m->used++;
 	m->slots[i].key = k;
 	m->slots[i].value = value;
+	m->slots[i].hash = h;
 	m->count++;
 	return 0;
 }
 
 void *strmap_del(struct strmap *m, const char *key)
 {
-	struct strmap_slot *s = find(m, key);
+	struct strmap_slot *s = find(m, key, hash(key));
 	void *v;
 
 	if (!s)

@@ -5,10 +5,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strmap_slot {
 	char *key; /* NULL: empty; STRMAP_TOMB: deleted */
 	void *value;
+	uint64_t hash; /* of key: a probe compares it before the key (no strcmp on a miss) */
 };
 
 struct strmap {

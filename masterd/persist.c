@@ -81,8 +81,39 @@ static void registry_durable_notice(void *opaque)
 	loop_wakeup(m->loop);
 }
 
+/*
+ * t's resources in alloc_res_format's text form, for the registry's res column, when parsing
+ * that text gives the same resources back (a set item holding ',' or '}' would not): a
+ * malloc'ed string, or NULL (recovery then reads the TaskInfo).
+ */
+static char *res_text(const struct task *t)
+{
+	struct alloc_res back = ALLOC_RES_INIT;
+	char small[256], err[ERRLEN], *s;
+	size_t n = alloc_res_format(&t->res, small, sizeof(small));
+	bool same;
+
+	if (n < sizeof(small)) {
+		s = strdup(small);
+	} else {
+		s = malloc(n + 1);
+		if (s)
+			alloc_res_format(&t->res, s, n + 1);
+	}
+	if (!s)
+		return NULL;
+	same = alloc_res_parse(s, &back, err, sizeof(err)) == 0 && alloc_res_equal(&back, &t->res);
+	alloc_res_clear(&back);
+	if (!same) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 void persist_task(struct master *m, struct task *t)
 {
+	char *res = !t->persisted ? res_text(t) : NULL;
 	struct registry_task rt = {
 		.fw_id = t->fw_id,
 		.id = t->id,
@@ -92,10 +123,13 @@ void persist_task(struct master *m, struct task *t)
 		.status = task_status(t),
 		.pending_uuid = t->pending_uuid,
 		.acked_uuid = t->acked_uuid,
+		.name = t->persisted ? NULL : t->name,
+		.res_text = res,
 	};
 
 	if (m->registry)
 		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+	free(res);
 	/* the registry has its own copy now (written out at once): only the name is kept */
 	t->persisted = true;
 	json_decref(t->info);
@@ -104,6 +138,7 @@ void persist_task(struct master *m, struct task *t)
 
 void persist_task_done(struct master *m, struct task *t)
 {
+	char *res = !t->persisted ? res_text(t) : NULL;
 	struct registry_task rt = {
 		.fw_id = t->fw_id,
 		.id = t->id,
@@ -113,6 +148,8 @@ void persist_task_done(struct master *m, struct task *t)
 		.status = task_status(t),
 		.acked_uuid = t->acked_uuid,
 		.completed = true,
+		.name = t->persisted ? NULL : t->name,
+		.res_text = res,
 	};
 
 	json_array_append_new(m->completed, task_to_json(t));
@@ -120,6 +157,7 @@ void persist_task_done(struct master *m, struct task *t)
 		json_array_remove(m->completed, 0);
 	if (m->registry)
 		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+	free(res);
 }
 
 void persist_agent(struct master *m, const struct agent *a)
@@ -279,36 +317,60 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	struct framework *fw = rt->fw_id ? strmap_get(&m->frameworks, rt->fw_id) : NULL;
 	struct agent *a = rt->agent_id ? strmap_get(&m->agents, rt->agent_id) : NULL;
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
+	struct alloc_res res = ALLOC_RES_INIT;
+	json_t *info = NULL;
+	const char *name;
 	struct task *t;
 	enum task_state s;
 
 	if (!rt->id || !rt->fw_id || !rt->agent_id || !rt->state ||
 	    task_state_parse(rt->state, &s) < 0)
 		return 0;
+	/* the name and resources from their own columns; from the TaskInfo in rows written
+	 * before those existed, or when the resources' text does not parse */
+	if (!rt->res_text || alloc_res_parse(rt->res_text, &res, err, sizeof(err)) < 0) {
+		if (rt->res_text)
+			log_warn("registry: task %s: resources '%s': %s; read from its TaskInfo",
+				 rt->id, rt->res_text, err);
+		info = rt->info ? json_incref(rt->info)
+		       : rt->info_text ? json_loads(rt->info_text, 0, NULL) : NULL;
+		alloc_res_clear(&res);
+		if (alloc_res_from_json(json_object_get(info, "resources"), &res, err,
+					sizeof(err)) < 0)
+			alloc_res_clear(&res);
+	}
+	name = rt->res_text && !info ? rt->name : json_string_value(json_object_get(info, "name"));
 	if (rt->completed || !fw) {
 		/* history: only its JSON is kept */
 		struct task tmp = {
 			.id = (char *)rt->id,
 			.fw_id = (char *)rt->fw_id,
 			.agent_id = (char *)rt->agent_id,
-			.name = (char *)json_string_value(json_object_get(rt->info, "name")),
+			.name = (char *)name,
 			.state = s,
+			.res = res,
 			.status = rt->status,
 			.status_text = (char *)rt->status_text,
 		};
 		json_array_append_new(m->completed, task_to_json(&tmp));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 			json_array_remove(m->completed, 0);
+		alloc_res_clear(&res);
+		json_decref(info);
 		return 0;
 	}
 	t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t) {
+		alloc_res_clear(&res);
+		json_decref(info);
 		return -ENOMEM;
+	}
 	t->id = strdup(rt->id);
 	t->fw = fw;
 	t->fw_id = strdup(rt->fw_id);
 	t->agent_id = strdup(rt->agent_id);
-	t->name = wire_dup_string(rt->info, "name");
+	t->name = name ? strdup(name) : NULL;
+	json_decref(info); /* name was its last use */
 	/* kept as text until needed: a tree per task would be most of the master's memory */
 	if (rt->status_text)
 		t->status_text = strdup(rt->status_text); /* parsed when needed (task_status) */
@@ -321,8 +383,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", rt->acked_uuid);
 	t->created_ns = now_mono_ns();
 	t->persisted = true;
-	if (alloc_res_from_json(json_object_get(rt->info, "resources"), &t->res, err, sizeof(err)) < 0)
-		alloc_res_clear(&t->res);
+	t->res = res; /* moved */
 	if (!t->status_text)
 		t->status = master_status(t, s, NULL, NULL);
 	if (!t->id || !t->fw_id || !t->agent_id || strmap_put(&fw->tasks, t->id, t, NULL) < 0) {

@@ -11,7 +11,7 @@
 #include "registry.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 2: tasks.name and tasks.res */
 /* ops queued for the writer beyond which the owner waits for the disk */
 #define MAX_QUEUED 200000
 
@@ -47,9 +47,11 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_COMPLETE_FW_TASKS] = "UPDATE tasks SET completed = 1, seq = ?2 "
 				 "WHERE fw_id = ?1 AND completed = 0",
 	[ST_PUT_TASK] = "INSERT INTO tasks(fw_id, id, agent_id, state, info, status, pending_uuid, "
-			"acked_uuid, completed, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+			"acked_uuid, completed, seq, name, res) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			"?9, ?10, ?11, ?12) "
 			"ON CONFLICT(fw_id, id) DO UPDATE SET agent_id = excluded.agent_id, "
 			"state = excluded.state, info = COALESCE(excluded.info, info), "
+			"name = COALESCE(excluded.name, name), res = COALESCE(excluded.res, res), "
 			"status = excluded.status, pending_uuid = excluded.pending_uuid, "
 			"acked_uuid = excluded.acked_uuid, completed = excluded.completed, "
 			"seq = excluded.seq",
@@ -69,9 +71,20 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS tasks(fw_id TEXT NOT NULL, id TEXT NOT NULL,"
 	" agent_id TEXT NOT NULL, state TEXT NOT NULL, info TEXT, status TEXT,"
 	" pending_uuid TEXT, acked_uuid TEXT, completed INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	" PRIMARY KEY(fw_id, id));"
+	" name TEXT, res TEXT, PRIMARY KEY(fw_id, id));"
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
-	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');";
+	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '2');";
+
+/*
+ * Version 1 (first sessions) to 2: the task's name and resources (text form) in their own
+ * columns, so that recovery parses no TaskInfo. Rows written before stay NULL there and are
+ * read through their TaskInfo as before.
+ */
+static const char upgrade_1_2[] = "BEGIN IMMEDIATE;"
+				  "ALTER TABLE tasks ADD COLUMN name TEXT;"
+				  "ALTER TABLE tasks ADD COLUMN res TEXT;"
+				  "UPDATE meta SET value = '2' WHERE key = 'schema';"
+				  "COMMIT;";
 
 struct op;
 
@@ -214,6 +227,13 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 		rc = SQLITE_ERROR;
 		goto fail;
 	}
+	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 1 &&
+	    (e = exec(r, upgrade_1_2)) < 0) {
+		snprintf(err, errlen, "cannot upgrade '%s' from schema version 1: %s", path,
+			 sqlite3_errmsg(r->db));
+		sqlite_close(r);
+		return e;
+	}
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") != SCHEMA_VERSION) {
 		snprintf(err, errlen, "'%s' has an unknown schema version", path);
 		sqlite_close(r);
@@ -254,7 +274,7 @@ fail:
  */
 enum param_kind { P_NULL, P_TEXT, P_INT, P_DOUBLE, P_SEQ };
 
-#define MAX_PARAMS 10
+#define MAX_PARAMS 12
 
 struct op {
 	struct op *next;
@@ -434,6 +454,7 @@ static int sqlite_put_task(struct sqlite_registry *r, const struct registry_task
 		add_int(o, t->completed);
 		add_seq(o);
 		o->completes = t->completed;
+		ok = add_text(o, t->name) && add_text(o, t->res_text);
 	}
 	return push(r, o, ok);
 }
@@ -745,7 +766,7 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 
 	rc = sqlite3_prepare_v2(r->db,
 				"SELECT fw_id, id, agent_id, state, info, status, pending_uuid, "
-				"acked_uuid, completed FROM tasks ORDER BY completed, seq",
+				"acked_uuid, completed, name, res FROM tasks ORDER BY completed, seq",
 				-1, &s, NULL);
 	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
 		struct registry_task t = {
@@ -753,11 +774,13 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 			.id = column_text(s, 1),
 			.agent_id = column_text(s, 2),
 			.state = column_text(s, 3),
-			.info = column_json(s, 4),
-			.status = column_json(s, 5),
+			.info_text = column_text(s, 4), /* parsed by the master if it must */
+			.status_text = column_text(s, 5),
 			.pending_uuid = column_text(s, 6),
 			.acked_uuid = column_text(s, 7),
 			.completed = sqlite3_column_int(s, 8),
+			.name = column_text(s, 9),
+			.res_text = column_text(s, 10),
 		};
 		e = ops->task ? ops->task(opaque, &t) : 0;
 		json_decref(t.info);

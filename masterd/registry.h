@@ -82,6 +82,11 @@ struct registry_task {
 	bool completed;           /* terminal and acknowledged, or its framework is gone */
 	const char *status_text;  /* or, where a backend has it as text (SQLite), the TaskStatus
 				   * as JSON text and status is NULL: the master keeps the text */
+	const char *info_text;    /* likewise the TaskInfo (info is then NULL) */
+	const char *name;         /* TaskInfo.name and, in alloc_res_format's text form, its */
+	const char *res_text;     /* resources: written with the TaskInfo, read instead of it
+				   * (NULL in rows written before schema 2, or when the text form
+				   * would not give the same resources back) */
 };
 
 struct registry_ops {

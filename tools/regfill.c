@@ -111,7 +111,10 @@ int main(int argc, char **argv)
 		st = json_pack("{s:{s:s},s:{s:s},s:s,s:s,s:f}", "task_id", "value", tid,
 			       "agent_id", "value", aid, "state", "TASK_RUNNING", "source",
 			       "SOURCE_EXECUTOR", "timestamp", 1.7e9);
-		struct registry_task t = {fid, tid, aid, "TASK_RUNNING", info, st, NULL, NULL, false};
+		/* as the master writes a launched task: its name and resources (text form) beside
+		 * the TaskInfo */
+		struct registry_task t = {fid, tid, aid, "TASK_RUNNING", info, st, NULL, NULL, false,
+					  .name = "sim", .res_text = "cpus:0.5;mem:256"};
 		e = registry_put_task(r, &t);
 		json_decref(info);
 		json_decref(st);

@@ -17,9 +17,9 @@ WAIT_S=30
 
 # ---- the agent's checkpoints: c1 truncated, c2 valid JSON of the wrong shape
 c=$(launch "$(task_json c1 "sleep 501$TAG")" "$(task_json c2 "sleep 502$TAG")" \
-	"$(task_json c3 "sleep 503$TAG")")
+	"$(task_json c3 "sleep 503$TAG")" "$(task_json c4 "sleep 504$TAG")")
 check ckpt-accepted [ "$c" = 202 ]
-for t in c1 c2 c3; do wait_for acked_is $t TASK_RUNNING; done
+for t in c1 c2 c3 c4; do wait_for acked_is $t TASK_RUNNING; done
 check ckpt-running acked_is c3 TASK_RUNNING
 kill9_agent
 T="$WORK/agent/meta/tasks/$FW_ID"
@@ -67,10 +67,18 @@ rm -f "$REG-wal" "$REG-shm"
 dd if=/dev/urandom of="$REG" bs=1 seek=$((size / 2)) count=4096 conv=notrunc 2>/dev/null
 dd if=/dev/urandom of="$REG" bs=1 seek=100 count=4000 conv=notrunc 2>/dev/null
 refused garbled
-# and the intact file still starts a master that knows the framework and its tasks
+# and the intact file still starts a master that knows the framework and its tasks, even with
+# two bad values in rows: the finished c3's status is not JSON (the master's own takes its
+# place), the running c4's resources text does not parse (read from its TaskInfo instead)
 cp "$WORK/registry.good" "$REG"
 rm -f "$REG-wal" "$REG-shm"
+sqlite3 "$REG" "UPDATE tasks SET status = '{\"broken' WHERE id = 'c3'; UPDATE tasks SET res = 'cpus:;;' WHERE id = 'c4';"
+check reg-rows-damaged [ "$(sqlite3 "$REG" "SELECT count(*) FROM tasks WHERE status = '{\"broken' OR res = 'cpus:;;'")" = 2 ]
 restart_master_same --agent-reregister-timeout 30s
 check reg-good-starts wait_for curl -sf -o /dev/null "http://$MASTER/health"
 check reg-good-knows-tasks [ "$(operator GET_TASKS | jq '[.get_tasks | (.tasks // [], .completed_tasks // [])[] | select(.task_id.value == "c3")] | length')" = 1 ]
+check reg-bad-status-said grep -q "task c3: its status in the registry is not a JSON object" "$WORK/master.log"
+check reg-bad-status-replaced [ "$(operator GET_TASKS | jq -r '[.get_tasks.completed_tasks[] | select(.task_id.value == "c3") | .statuses[0] | "\(.state) \(.source)"] | last')" = "TASK_KILLED SOURCE_MASTER" ]
+check reg-bad-res-said grep -q "registry: task c4: resources 'cpus:;;'" "$WORK/master.log"
+check reg-bad-res-from-taskinfo [ "$(operator GET_TASKS | jq -r '[.get_tasks.tasks[] | select(.task_id.value == "c4") | .resources[] | select(.name == "cpus") | .scalar.value] | first')" = 0.1 ]
 finish

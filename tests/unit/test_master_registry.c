@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "masterd/registry.h"
 
@@ -20,6 +21,7 @@ struct loaded {
 	bool agent_draining;
 	int tier;
 	char status[64];
+	char name[16], res[32];
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -68,8 +70,12 @@ static int on_task(void *o, const struct registry_task *t)
 	/* SQLite hands the status over as the text it stored, unparsed */
 	assert_null(t->status);
 	snprintf(l->status, sizeof(l->status), "%s", t->status_text ? t->status_text : "");
-	assert_non_null(t->info); /* kept from the first write though later ones omit it */
-	assert_string_equal(json_string_value(json_object_get(t->info, "name")), "n");
+	/* kept from the first write though later ones omit it; as text, unparsed */
+	assert_null(t->info);
+	assert_non_null(t->info_text);
+	assert_string_equal(t->info_text, "{\"name\":\"n\"}");
+	snprintf(l->name, sizeof(l->name), "%s", t->name ? t->name : "(null)");
+	snprintf(l->res, sizeof(l->res), "%s", t->res_text ? t->res_text : "(null)");
 	return 0;
 }
 
@@ -114,14 +120,16 @@ static void test_round_trip(void **state)
 	json_t *st = json_pack("{s:s}", "state", "TASK_RUNNING");
 	struct registry_agent a = {"a1", "h1", ainfo, true, true, true};
 	struct registry_framework fw = {"f1", "eng", finfo, 2, 3600, false};
-	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", tinfo, NULL, NULL, NULL, false};
+	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", tinfo, NULL, NULL, NULL, false,
+				  .name = "n", .res_text = "cpus:0.5;mem:32"};
 	struct loaded l = {0};
 
 	assert_int_equal(registry_put_weight(r, "eng", 3), 0);
 	assert_int_equal(registry_put_agent(r, &a), 0);
 	assert_int_equal(registry_put_framework(r, &fw), 0);
 	assert_int_equal(registry_put_task(r, &t), 0);
-	t.info = NULL; /* later writes leave the TaskInfo alone */
+	t.info = NULL; /* later writes leave the TaskInfo, name and resources alone */
+	t.name = t.res_text = NULL;
 	t.state = "TASK_RUNNING";
 	t.status = st;
 	t.pending_uuid = "u2";
@@ -146,6 +154,8 @@ static void test_round_trip(void **state)
 	assert_string_equal(l.pending, "u2");
 	assert_string_equal(l.acked, "u1");
 	assert_string_equal(l.status, "{\"state\":\"TASK_RUNNING\"}");
+	assert_string_equal(l.name, "n");
+	assert_string_equal(l.res, "cpus:0.5;mem:32");
 
 	/* the framework goes: its task becomes history */
 	assert_int_equal(registry_remove_framework(r, "f1"), 0);
@@ -283,6 +293,51 @@ static void test_write_error_reported(void **state)
 	json_decref(tinfo);
 }
 
+/* A registry of schema version 1 (no name and res columns) is upgraded in place; its rows
+ * come back with no name or resources text (read from the TaskInfo by the master). */
+static void test_upgrade_from_1(void **state)
+{
+	struct registry *r;
+	struct loaded l = {0};
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			     "CREATE TABLE tasks(fw_id TEXT NOT NULL, id TEXT NOT NULL,"
+			     " agent_id TEXT NOT NULL, state TEXT NOT NULL, info TEXT, status TEXT,"
+			     " pending_uuid TEXT, acked_uuid TEXT, completed INTEGER NOT NULL,"
+			     " seq INTEGER NOT NULL, PRIMARY KEY(fw_id, id));"
+			     "INSERT INTO meta VALUES ('schema', '1');"
+			     "INSERT INTO tasks VALUES ('f', 't1', 'a', 'TASK_RUNNING',"
+			     " '{\"name\":\"n\"}', NULL, NULL, NULL, 0, 1);",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	r = open_reg(100);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.tasks, 1);
+	assert_string_equal(l.name, "(null)");
+	assert_string_equal(l.res, "(null)");
+	registry_close(r);
+	/* and it stays at version 2: opened again, nothing to upgrade */
+	r = open_reg(100);
+	registry_close(r);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema'",
+						    -1, &s, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "2");
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
+
 static void test_open_errors(void **state)
 {
 	struct registry *r = NULL;
@@ -301,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_submit_async, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_durable_generations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_1, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 
