@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "master.h"
 
@@ -281,9 +282,8 @@ json_t *offer_to_json(const struct offer *o)
  * the two encodings byte for byte.
  */
 struct obuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
+	struct buf b;
+	bool failed; /* sticky: a writer checks once, at the end */
 };
 
 /* n more bytes at the end of b (their content is the caller's), or NULL after a failure. */
@@ -293,30 +293,17 @@ static char *obuf_grow(struct obuf *b, size_t n)
 
 	if (b->failed)
 		return NULL;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return NULL;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (buf_grow(&b->b, n, &at) < 0) {
+		b->failed = true;
+		return NULL;
 	}
-	at = b->p + b->len;
-	b->len += n;
 	return at;
 }
 
 static void obuf_add(struct obuf *b, const char *s, size_t n)
 {
-	char *at = obuf_grow(b, n);
-
-	if (at)
-		memcpy(at, s, n);
+	if (!b->failed && buf_append(&b->b, s, n) < 0)
+		b->failed = true;
 }
 
 static void obuf_adds(struct obuf *b, const char *s)
@@ -384,7 +371,7 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 
 /* One framework's OFFERS event of this cycle, as it is being written. */
 struct offers_event {
-	struct obuf b;
+	struct obuf out;
 	size_t n;
 	char *fw_part;   /* ,"framework_id":{"value":…}, */
 	char *role_part; /* ,"allocation_info":{"role":…}} */
@@ -395,7 +382,7 @@ void offers_event_free(struct offers_event *ev)
 {
 	if (!ev)
 		return;
-	free(ev->b.p);
+	buf_free(&ev->out.b);
 	free(ev->fw_part);
 	free(ev->role_part);
 	free(ev);
@@ -406,15 +393,13 @@ static void offers_event_freep(void *p)
 	offers_event_free(p);
 }
 
+/* b's text (free it), or NULL after a failure; b is empty again. */
 static char *obuf_take(struct obuf *b)
 {
-	char *p;
+	char *p = b->failed ? NULL : buf_steal(&b->b, NULL);
 
-	obuf_add(b, "", 1);
-	p = b->failed ? NULL : b->p;
-	if (!p)
-		free(b->p);
-	*b = (struct obuf){0};
+	buf_free(&b->b);
+	b->failed = false;
 	return p;
 }
 
@@ -433,9 +418,9 @@ struct offers_event *offers_event_new(const struct framework *fw)
 	obuf_add_string(&t, fw->role);
 	obuf_adds(&t, "}}");
 	ev->role_part = obuf_take(&t);
-	obuf_grow(&ev->b, RECORD_HDR_ROOM);
-	obuf_adds(&ev->b, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
-	if (!ev->fw_part || !ev->role_part || ev->b.failed) {
+	obuf_grow(&ev->out, RECORD_HDR_ROOM);
+	obuf_adds(&ev->out, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
+	if (!ev->fw_part || !ev->role_part || ev->out.failed) {
 		offers_event_free(ev);
 		return NULL;
 	}
@@ -452,12 +437,12 @@ int offers_event_add(struct offers_event *ev, const struct offer *o)
 	if (!frag)
 		return -ENOMEM;
 	/* what json_dumps(offer_to_json(o)) would give */
-	obuf_adds(&ev->b, ev->n++ ? ",{\"id\":{\"value\":\"" : "{\"id\":{\"value\":\"");
-	obuf_adds(&ev->b, o->id);
-	obuf_adds(&ev->b, ev->fw_part);
-	obuf_add(&ev->b, frag->text, frag->len);
-	obuf_adds(&ev->b, ev->role_part);
-	return ev->b.failed ? -ENOMEM : 0;
+	obuf_adds(&ev->out, ev->n++ ? ",{\"id\":{\"value\":\"" : "{\"id\":{\"value\":\"");
+	obuf_adds(&ev->out, o->id);
+	obuf_adds(&ev->out, ev->fw_part);
+	obuf_add(&ev->out, frag->text, frag->len);
+	obuf_adds(&ev->out, ev->role_part);
+	return ev->out.failed ? -ENOMEM : 0;
 }
 
 int offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len)
@@ -467,15 +452,15 @@ int offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_l
 	int h;
 
 	if (!ev->closed) {
-		obuf_adds(&ev->b, "]}}");
+		obuf_adds(&ev->out, "]}}");
 		ev->closed = true;
 	}
-	if (ev->b.failed)
+	if (ev->out.failed)
 		return -ENOMEM;
-	json_len = ev->b.len - RECORD_HDR_ROOM;
+	json_len = ev->out.b.len - RECORD_HDR_ROOM;
 	h = snprintf(hdr, sizeof(hdr), "%zu\n", json_len);
-	memcpy(ev->b.p + RECORD_HDR_ROOM - h, hdr, (size_t)h);
-	*ret = ev->b.p + RECORD_HDR_ROOM - h;
+	memcpy(ev->out.b.p + RECORD_HDR_ROOM - h, hdr, (size_t)h);
+	*ret = ev->out.b.p + RECORD_HDR_ROOM - h;
 	*ret_len = (size_t)h + json_len;
 	return 0;
 }
