@@ -333,8 +333,12 @@ int master_roles_load(struct master *m, const char *path);
 /* outbox.c: held until this loop iteration's registry writes are durable */
 /* An event (taken) for stream s. */
 void outbox_send(struct master *m, struct http_stream *s, json_t *ev);
-/* An empty answer with status to req. */
-void outbox_reply(struct master *m, struct http_request *req, unsigned status);
+/*
+ * An empty answer with status to req; for an ACKNOWLEDGE call, ack_uuid (else NULL) names the
+ * update, and the answer is logged (debug) just before it leaves.
+ */
+void outbox_reply(struct master *m, struct http_request *req, unsigned status,
+		  const char *ack_uuid);
 /* Tag what is new with generation submitted; send what waits for durable or older. */
 void outbox_release(struct master *m, uint64_t submitted, uint64_t durable);
 /* Forget everything held (the master stops leading, or its registry failed). */
