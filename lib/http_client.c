@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "http_client.h"
 #include "loop.h"
 #include "recordio.h"
@@ -28,8 +29,7 @@ struct http_call {
 	bool stream, opened, cancelled, finished;
 	long status;
 	char stream_id[128];
-	char *body; /* non-stream body, or error body of a stream */
-	size_t body_len, body_cap;
+	struct buf body; /* non-stream body, or error body of a stream */
 	struct recordio_decoder dec;
 	struct rec *recs, *recs_tail; /* decoded, not yet delivered */
 	int rec_error;
@@ -72,27 +72,8 @@ static void call_free(struct http_call *call)
 	}
 	recordio_decoder_free(&call->dec);
 	free(call->req_body);
-	free(call->body);
+	buf_free(&call->body);
 	free(call);
-}
-
-static int append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t nc = *cap ? *cap * 2 : 1024;
-		char *b;
-		while (nc < *len + n + 1)
-			nc *= 2;
-		b = realloc(*buf, nc);
-		if (!b)
-			return -ENOMEM;
-		*buf = b;
-		*cap = nc;
-	}
-	memcpy(*buf + *len, data, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -135,7 +116,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 	if (!call->status)
 		curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &call->status);
 	if (!call->stream || call->status != 200)
-		return append(&call->body, &call->body_len, &call->body_cap, p, len) < 0 ? 0 : len;
+		return buf_append(&call->body, p, len) < 0 ? 0 : len;
 	if (recordio_feed(&call->dec, p, len) < 0)
 		return 0;
 	while ((k = recordio_next(&call->dec, &r, &rl)) > 0) {
@@ -203,7 +184,7 @@ static void dispatch(struct http_client *c)
 		if (call->finished && !call->cancelled) {
 			call->cancelled = true; /* done runs once */
 			if (call->done)
-				call->done(call->status, call->body ? call->body : "", call->body_len,
+				call->done(call->status, call->body.p ? call->body.p : "", call->body.len,
 					   call->errbuf[0] ? call->errbuf : NULL, call->data);
 		}
 	}

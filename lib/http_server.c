@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <microhttpd.h>
 
+#include "buf.h"
 #include "http_server.h"
 #include "strmap.h"
 #include "util.h"
@@ -24,8 +25,7 @@ struct http_request {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
 	const char *method, *path;
-	char *body;
-	size_t body_len, body_cap;
+	struct buf body; /* up to cfg.max_body bytes */
 	bool too_large;
 	char peer[INET6_ADDRSTRLEN];
 	void *user;
@@ -368,8 +368,8 @@ const char *http_request_header(const struct http_request *req, const char *name
 const char *http_request_body(const struct http_request *req, size_t *ret_len)
 {
 	if (ret_len)
-		*ret_len = req->body_len;
-	return req->body ? req->body : "";
+		*ret_len = req->body.len;
+	return req->body.p ? req->body.p : "";
 }
 
 const char *http_request_peer(const struct http_request *req)
@@ -622,24 +622,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 
 	if (req->state == REQ_READING && *upload_size) {
 		size_t n = *upload_size;
-		if (!req->too_large && req->body_len + n > srv->cfg.max_body)
+		if (!req->too_large && req->body.len + n > srv->cfg.max_body)
 			req->too_large = true;
-		if (!req->too_large) {
-			if (req->body_len + n + 1 > req->body_cap) {
-				size_t cap = req->body_cap ? req->body_cap * 2 : 4096;
-				char *b;
-				while (cap < req->body_len + n + 1)
-					cap *= 2;
-				b = realloc(req->body, cap);
-				if (!b)
-					return MHD_NO;
-				req->body = b;
-				req->body_cap = cap;
-			}
-			memcpy(req->body + req->body_len, upload, n);
-			req->body_len += n;
-			req->body[req->body_len] = '\0';
-		}
+		if (!req->too_large && buf_append(&req->body, upload, n) < 0)
+			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -691,7 +677,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req->resp)
 		MHD_destroy_response(req->resp);
 	pthread_mutex_destroy(&req->lock);
-	free(req->body);
+	buf_free(&req->body);
 	free(req);
 	*con_cls = NULL;
 }

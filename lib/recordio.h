@@ -9,11 +9,12 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 #define RECORDIO_MAX_DIGITS 20
 
 struct recordio_decoder {
-	char *buf; /* unconsumed bytes */
-	size_t len, cap;
+	struct buf in; /* unconsumed bytes */
 	size_t max_record; /* a longer record is an error */
 	int error;         /* sticky: once malformed, always malformed */
 	char *last;        /* the record handed out last, freed on the next call */
@@ -21,7 +22,7 @@ struct recordio_decoder {
 
 void recordio_decoder_init(struct recordio_decoder *d, size_t max_record);
 void recordio_decoder_free(struct recordio_decoder *d);
-/* Append bytes. Returns 0 or -ENOMEM. */
+/* Append bytes. Returns 0, -ENOMEM, or -EOVERFLOW when the total would not fit in size_t. */
 int recordio_feed(struct recordio_decoder *d, const char *data, size_t len);
 /*
  * Take the next complete record: 1 with *ret_rec and *ret_len (a NUL-terminated copy owned by

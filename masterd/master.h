@@ -293,6 +293,21 @@ bool offers_declines_run(struct master *m, int64_t budget_ns);
 /* Forget what is left (the allocator goes away). */
 void offers_declines_drop(struct master *m);
 json_t *offer_to_json(const struct offer *o);
+/*
+ * One framework's OFFERS event, written as text: the record is, byte for byte, what
+ * wire_record() gives for {"type":"OFFERS","offers":{"offers":[offer_to_json(o), …]}}
+ * (tests/unit/test_master_offers.c holds it to that). Offer ids must need no escaping.
+ */
+struct offers_event;
+struct offers_event *offers_event_new(const struct framework *fw);
+/*
+ * Add o (an offer to ev's framework): 0, -ENOMEM (after a failed write the event is lost)
+ * or -EINVAL once ev is closed.
+ */
+int offers_event_add(struct offers_event *ev, const struct offer *o);
+/* Close ev: its RecordIO record "<length>\n{…}", owned by ev. 0, or -ENOMEM. */
+int offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len);
+void offers_event_free(struct offers_event *ev);
 /* Forget a's cached part of offers (its hostname or info changed, or it goes). NULL-safe. */
 void agent_offer_frag_drop(struct agent *a);
 
@@ -318,8 +333,12 @@ int master_roles_load(struct master *m, const char *path);
 /* outbox.c: held until this loop iteration's registry writes are durable */
 /* An event (taken) for stream s. */
 void outbox_send(struct master *m, struct http_stream *s, json_t *ev);
-/* An empty answer with status to req. */
-void outbox_reply(struct master *m, struct http_request *req, unsigned status);
+/*
+ * An empty answer with status to req; for an ACKNOWLEDGE call, ack_uuid (else NULL) names the
+ * update, and the answer is logged (debug) just before it leaves.
+ */
+void outbox_reply(struct master *m, struct http_request *req, unsigned status,
+		  const char *ack_uuid);
 /* Tag what is new with generation submitted; send what waits for durable or older. */
 void outbox_release(struct master *m, uint64_t submitted, uint64_t durable);
 /* Forget everything held (the master stops leading, or its registry failed). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "master.h"
 
@@ -277,12 +278,12 @@ json_t *offer_to_json(const struct offer *o)
  * JSON_COMPACT | JSON_ENSURE_ASCII) gives, key for key: the parts that depend on the agent
  * come from its cached fragment (made by jansson, once per agent and offered resources),
  * the framework's parts are escaped by jansson once per event, and offer ids are ours
- * ("<8 hex digits>-O<number>": nothing to escape).
+ * ("<8 hex digits>-O<number>": nothing to escape). tests/unit/test_master_offers.c checks
+ * the two encodings byte for byte.
  */
 struct obuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
+	struct buf b;
+	bool failed; /* sticky: a writer checks once, at the end */
 };
 
 /* n more bytes at the end of b (their content is the caller's), or NULL after a failure. */
@@ -292,30 +293,17 @@ static char *obuf_grow(struct obuf *b, size_t n)
 
 	if (b->failed)
 		return NULL;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return NULL;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (buf_grow(&b->b, n, &at) < 0) {
+		b->failed = true;
+		return NULL;
 	}
-	at = b->p + b->len;
-	b->len += n;
 	return at;
 }
 
 static void obuf_add(struct obuf *b, const char *s, size_t n)
 {
-	char *at = obuf_grow(b, n);
-
-	if (at)
-		memcpy(at, s, n);
+	if (!b->failed && buf_append(&b->b, s, n) < 0)
+		b->failed = true;
 }
 
 static void obuf_adds(struct obuf *b, const char *s)
@@ -382,78 +370,115 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 #define RECORD_HDR_ROOM 24
 
 /* One framework's OFFERS event of this cycle, as it is being written. */
-struct batch {
-	struct obuf b;
+struct offers_event {
+	struct obuf out;
 	size_t n;
 	char *fw_part;   /* ,"framework_id":{"value":…}, */
 	char *role_part; /* ,"allocation_info":{"role":…}} */
+	bool closed;
 };
 
-static void batch_free(void *p)
+void offers_event_free(struct offers_event *ev)
 {
-	struct batch *bt = p;
-
-	free(bt->b.p);
-	free(bt->fw_part);
-	free(bt->role_part);
-	free(bt);
+	if (!ev)
+		return;
+	buf_free(&ev->out.b);
+	free(ev->fw_part);
+	free(ev->role_part);
+	free(ev);
 }
 
+static void offers_event_freep(void *p)
+{
+	offers_event_free(p);
+}
+
+/* b's text (free it), or NULL after a failure; b is empty again. */
 static char *obuf_take(struct obuf *b)
 {
-	char *p;
+	char *p = b->failed ? NULL : buf_steal(&b->b, NULL);
 
-	obuf_add(b, "", 1);
-	p = b->failed ? NULL : b->p;
-	if (!p)
-		free(b->p);
-	*b = (struct obuf){0};
+	buf_free(&b->b);
+	b->failed = false;
 	return p;
 }
 
-static struct batch *batch_new(const struct framework *fw)
+struct offers_event *offers_event_new(const struct framework *fw)
 {
-	struct batch *bt = calloc(1, sizeof(*bt));
+	struct offers_event *ev = calloc(1, sizeof(*ev));
 	struct obuf t = {0};
 
-	if (!bt)
+	if (!ev)
 		return NULL;
 	obuf_adds(&t, "\"},\"framework_id\":{\"value\":");
 	obuf_add_string(&t, fw->id);
 	obuf_adds(&t, "},");
-	bt->fw_part = obuf_take(&t);
+	ev->fw_part = obuf_take(&t);
 	obuf_adds(&t, ",\"allocation_info\":{\"role\":");
 	obuf_add_string(&t, fw->role);
 	obuf_adds(&t, "}}");
-	bt->role_part = obuf_take(&t);
-	obuf_grow(&bt->b, RECORD_HDR_ROOM);
-	obuf_adds(&bt->b, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
-	if (!bt->fw_part || !bt->role_part || bt->b.failed) {
-		batch_free(bt);
+	ev->role_part = obuf_take(&t);
+	obuf_grow(&ev->out, RECORD_HDR_ROOM);
+	obuf_adds(&ev->out, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
+	if (!ev->fw_part || !ev->role_part || ev->out.failed) {
+		offers_event_free(ev);
 		return NULL;
 	}
-	return bt;
+	return ev;
 }
 
-/* Close the event and send it as one RecordIO record; false when it could not be. */
-static bool batch_send(struct batch *bt, struct http_stream *s)
+int offers_event_add(struct offers_event *ev, const struct offer *o)
+{
+	const struct offer_frag *frag;
+
+	if (ev->closed)
+		return -EINVAL;
+	frag = agent_offer_frag(o->agent, &o->res);
+	if (!frag)
+		return -ENOMEM;
+	/* what json_dumps(offer_to_json(o)) would give */
+	obuf_adds(&ev->out, ev->n++ ? ",{\"id\":{\"value\":\"" : "{\"id\":{\"value\":\"");
+	obuf_adds(&ev->out, o->id);
+	obuf_adds(&ev->out, ev->fw_part);
+	obuf_add(&ev->out, frag->text, frag->len);
+	obuf_adds(&ev->out, ev->role_part);
+	return ev->out.failed ? -ENOMEM : 0;
+}
+
+int offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len)
 {
 	char hdr[RECORD_HDR_ROOM];
 	size_t json_len;
 	int h;
 
-	obuf_adds(&bt->b, "]}}");
-	if (bt->b.failed || !s)
-		return false;
-	json_len = bt->b.len - RECORD_HDR_ROOM;
+	if (!ev->closed) {
+		obuf_adds(&ev->out, "]}}");
+		ev->closed = true;
+	}
+	if (ev->out.failed)
+		return -ENOMEM;
+	json_len = ev->out.b.len - RECORD_HDR_ROOM;
 	h = snprintf(hdr, sizeof(hdr), "%zu\n", json_len);
-	memcpy(bt->b.p + RECORD_HDR_ROOM - h, hdr, (size_t)h);
-	return http_stream_send(s, bt->b.p + RECORD_HDR_ROOM - h, (size_t)h + json_len) == 0;
+	memcpy(ev->out.b.p + RECORD_HDR_ROOM - h, hdr, (size_t)h);
+	*ret = ev->out.b.p + RECORD_HDR_ROOM - h;
+	*ret_len = (size_t)h + json_len;
+	return 0;
+}
+
+/* Close the event and send it as one RecordIO record; false when it could not be. */
+static bool offers_event_send(struct offers_event *ev, struct http_stream *s)
+{
+	const char *rec;
+	size_t len;
+
+	if (offers_event_record(ev, &rec, &len) < 0 || !s)
+		return false;
+	return http_stream_send(s, rec, len) == 0;
 }
 
 struct cycle {
 	struct master *m;
-	struct strmap batches; /* framework id -> struct batch */
+	struct strmap events; /* framework id -> struct offers_event */
 };
 
 static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
@@ -463,11 +488,9 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 	struct master *m = c->m;
 	struct framework *fw = strmap_get(&m->frameworks, fw_id);
 	struct agent *a = strmap_get(&m->agents, agent_id);
-	const struct offer_frag *frag;
-	struct batch *bt;
+	struct offers_event *ev;
 	struct offer *o;
 	char id[UUID_STR_LEN + 32];
-	int n;
 
 	if (!fw || !a || !fw->connected || !a->connected ||
 	    (m->flags->max_offers_per_framework > 0 &&
@@ -479,38 +502,33 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 		alloc_recover(m->alloc, fw_id, agent_id, res);
 		return;
 	}
-	bt = strmap_get(&c->batches, fw_id);
-	if (!bt) {
-		bt = batch_new(fw);
-		if (bt && strmap_put(&c->batches, fw_id, bt, NULL) < 0) {
-			batch_free(bt);
-			bt = NULL;
+	ev = strmap_get(&c->events, fw_id);
+	if (!ev) {
+		ev = offers_event_new(fw);
+		if (ev && strmap_put(&c->events, fw_id, ev, NULL) < 0) {
+			offers_event_free(ev);
+			ev = NULL;
 		}
 	}
-	frag = agent_offer_frag(a, res);
 	o = calloc(1, sizeof(*o));
-	if (!bt || !frag || !o || alloc_res_copy(&o->res, res) < 0) {
-		alloc_res_clear(&o->res);
-		free(o);
+	if (o) {
+		snprintf(id, sizeof(id), "%.8s-O%llu", m->master_id,
+			 (unsigned long long)++m->next_offer);
+		o->id = strdup(id);
+		o->fw = fw;
+		o->agent = a;
+		o->created_ns = now_mono_ns();
+	}
+	if (!ev || !o || !o->id || alloc_res_copy(&o->res, res) < 0 ||
+	    offers_event_add(ev, o) < 0) {
+		if (o)
+			offer_free(o);
 		alloc_recover(m->alloc, fw_id, agent_id, res);
 		return;
 	}
-	n = snprintf(id, sizeof(id), "%.8s-O%llu", m->master_id,
-		     (unsigned long long)++m->next_offer);
-	o->id = strdup(id);
-	o->fw = fw;
-	o->agent = a;
-	o->created_ns = now_mono_ns();
 	strmap_put(&m->offers, o->id, o, NULL);
 	strmap_put(&fw->offers, o->id, o, NULL);
 	strmap_put(&a->offers, o->id, o, NULL);
-
-	/* what json_dumps(offer_to_json(o)) would give */
-	obuf_adds(&bt->b, bt->n++ ? ",{\"id\":{\"value\":\"" : "{\"id\":{\"value\":\"");
-	obuf_add(&bt->b, id, (size_t)n);
-	obuf_adds(&bt->b, bt->fw_part);
-	obuf_add(&bt->b, frag->text, frag->len);
-	obuf_adds(&bt->b, bt->role_part);
 	m->metrics.offers_sent++;
 }
 
@@ -523,7 +541,7 @@ void offers_allocate(struct master *m)
 	void *v;
 	int n, b;
 
-	strmap_init(&c.batches);
+	strmap_init(&c.events);
 	n = alloc_cycle(m->alloc, now_s(), on_offer, &c);
 	us = (now_mono_ns() - t0) / 1000;
 	for (b = 0; b < 15 && (1LL << (b + 1)) <= us; b++)
@@ -534,9 +552,9 @@ void offers_allocate(struct master *m)
 	if (n < 0)
 		log_warn("allocation cycle failed: %s", strerror(-n));
 
-	for (it = 0; strmap_next(&c.batches, &it, &fw_id, &v);) {
+	for (it = 0; strmap_next(&c.events, &it, &fw_id, &v);) {
 		struct framework *fw = strmap_get(&m->frameworks, fw_id);
-		if (fw && !batch_send(v, fw->stream))
+		if (fw && !offers_event_send(v, fw->stream))
 			log_warn("could not send offers to framework %s", fw_id);
 		if (fw && !fw->offer_capped && m->flags->max_offers_per_framework > 0 &&
 		    strmap_size(&fw->offers) >= (size_t)m->flags->max_offers_per_framework) {
@@ -547,5 +565,5 @@ void offers_allocate(struct master *m)
 				 fw->id, strmap_size(&fw->offers));
 		}
 	}
-	strmap_clear(&c.batches, batch_free);
+	strmap_clear(&c.events, offers_event_freep);
 }

@@ -16,8 +16,10 @@
  * sends again what its registry says is unacknowledged, and requests not answered get the
  * server's 503 when it stops.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "master.h"
 #include "registry.h"
 
@@ -28,6 +30,7 @@ struct outbox_item {
 	json_t *event;
 	struct http_request *req;    /* or an empty answer to this request */
 	unsigned status;
+	char ack_uuid[UUID_STR_LEN]; /* the answer to an ACKNOWLEDGE of this update, logged */
 };
 
 static void hold(struct master *m, struct outbox_item *it)
@@ -59,7 +62,8 @@ void outbox_send(struct master *m, struct http_stream *s, json_t *ev)
 	hold(m, it);
 }
 
-void outbox_reply(struct master *m, struct http_request *req, unsigned status)
+void outbox_reply(struct master *m, struct http_request *req, unsigned status,
+		  const char *ack_uuid)
 {
 	struct outbox_item *it = calloc(1, sizeof(*it));
 
@@ -69,6 +73,8 @@ void outbox_reply(struct master *m, struct http_request *req, unsigned status)
 	}
 	it->req = req;
 	it->status = status;
+	if (ack_uuid)
+		snprintf(it->ack_uuid, sizeof(it->ack_uuid), "%s", ack_uuid);
 	hold(m, it);
 }
 
@@ -93,6 +99,10 @@ void outbox_release(struct master *m, uint64_t submitted, uint64_t durable)
 		if (!o->head)
 			o->tail = NULL;
 		o->held--;
+		if (it->req && it->ack_uuid[0])
+			/* before the answer: no line, no answer (tests/integration/test_ha.sh) */
+			log_debug("acknowledgement of update %s answered %u", it->ack_uuid,
+				  it->status);
 		if (it->req)
 			reply_error(m, it->req, it->status, "%s", "");
 		else

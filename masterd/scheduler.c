@@ -413,8 +413,11 @@ static void subscribe(struct master *m, struct msg *msg)
 	/* what the framework has not acknowledged yet goes out again */
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
-		if (t->pending_uuid[0])
-			framework_send_update(m, fw, t);
+		if (!t->pending_uuid[0])
+			continue;
+		log_debug("framework %s subscribed: update %s of task %s is not acknowledged, "
+			  "sent again", fw->id, t->pending_uuid, t->id);
+		framework_send_update(m, fw, t);
 	}
 	master_request_allocation(m);
 }
@@ -875,7 +878,7 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	 * never gets this update again, from this master or from the next one. Mesos accepts
 	 * stale acknowledgements and ignores them.
 	 */
-	outbox_reply(m, msg->req, 202);
+	outbox_reply(m, msg->req, 202, uuid);
 	t = strmap_get(&fw->tasks, tid);
 	if (!t || !t->pending_uuid[0] || strcmp(t->pending_uuid, uuid) != 0)
 		return;

@@ -25,7 +25,8 @@ failover() {
 	[ -n "$_l" ]
 }
 
-for i in 1 2 3; do start_ha_master $i; done
+# (--log-level debug: the answers to ACKNOWLEDGE calls and the updates sent again, for dup_ok)
+for i in 1 2 3; do start_ha_master $i --log-level debug; done
 WAIT_S=30 wait_for leader
 L=$(leader)
 check one_leader [ -n "$L" ]
@@ -98,7 +99,7 @@ for f in 1 2; do
 done
 
 # ---- the killed master comes back as a candidate; kill the leader while a framework launches
-start_ha_master "$KILLED"
+start_ha_master "$KILLED" --log-level debug
 DROVER_MASTER=$ZK "$BIN/drover" -j task run --name ha3 --count 3 --cpus 0.1 -- sleep 300 \
 	>"$WORK/fw3.out" 2>"$WORK/fw3.err" &
 BG_PIDS="$BG_PIDS $!"
@@ -117,8 +118,31 @@ check launch_completes_after_failover wait_op GET_TASKS \
 	'[.get_tasks.tasks[] | select(.state == "TASK_RUNNING")] | length == 5' 40
 check all_frameworks_connected wait_op GET_FRAMEWORKS \
 	'.get_frameworks.frameworks | length == 3 and all(.connected)' 30
+# Updates are at-least-once (docs/api.md): an ACKNOWLEDGE in flight when the leader died was
+# never answered 202 (answers wait until the acknowledgement is durable, masterd/outbox.c),
+# so the next leader sends that update again on the resubscribed stream. dup_ok UUID FILE:
+# a repeat is that and nothing else: two copies, a master that sent it again to a
+# resubscribing framework as unacknowledged, and one ACKNOWLEDGE of it answered 202 in all
+# the masters' logs (the second copy's; the answer is logged before it leaves). Any other
+# repeat (three copies, two on one stream, an acknowledged update sent again) fails.
+acked_once() {
+	[ "$(cat "$WORK"/master?.log | grep -c "acknowledgement of update $1 answered 202")" = 1 ]
+}
+dup_ok() {
+	[ "$(jq -r 'select(.event == "UPDATE") | .status.uuid // empty' "$2" | grep -cx "$1")" = 2 ] &&
+		grep -q "update $1 of task .* is not acknowledged, sent again" "$WORK"/master?.log &&
+		wait_for acked_once "$1" # (the second copy's answer may still be on its way)
+}
 for f in 1 2 3; do
-	dup=$(jq -r 'select(.event == "UPDATE") | .status.uuid // empty' "$WORK/fw$f.out" | sort | uniq -d)
-	check "fw${f}_no_duplicate_update_2" [ -z "$dup" ]
+	bad=
+	for u in $(jq -r 'select(.event == "UPDATE") | .status.uuid // empty' "$WORK/fw$f.out" |
+		sort | uniq -d); do
+		if dup_ok "$u" "$WORK/fw$f.out"; then
+			echo "fw$f: update $u came twice: its first ACKNOWLEDGE was not answered (failover)"
+		else
+			bad="$bad $u"
+		fi
+	done
+	check "fw${f}_no_duplicate_update_2" [ -z "$bad" ]
 done
 finish
