@@ -337,6 +337,20 @@ static void on_open(long status, const char *stream_id, void *data)
 		snprintf(r->stream_id, sizeof(r->stream_id), "%s", stream_id);
 }
 
+/* KILL every launched task not yet ended (after an interrupt). */
+static void send_kills(struct run *r)
+{
+	const char *tid;
+	json_t *rec;
+
+	r->kill_sent = true;
+	json_object_foreach(r->tasks, tid, rec) {
+		if (!json_is_true(json_object_get(rec, "done")))
+			call(r, json_pack("{s:s,s:{s:{s:s}}}", "type", "KILL", "kill", "task_id",
+					  "value", tid));
+	}
+}
+
 static void on_record(const char *rec, size_t len, void *data)
 {
 	struct run *r = data;
@@ -365,6 +379,10 @@ static void on_record(const char *rec, size_t len, void *data)
 					  list));
 			if (r->launched < r->count)
 				call(r, json_pack("{s:s}", "type", "REVIVE"));
+			/* KILLs sent while the leader changed may never have reached one (such a
+			 * call's failure is let go above): send them again to this one */
+			if (r->interrupted && r->kill_sent)
+				send_kills(r);
 		}
 	} else if (streq(type, "OFFERS")) {
 		on_offers(r, json_object_get(json_object_get(ev, "offers"), "offers"));
@@ -446,19 +464,12 @@ static void on_signal(int sig)
 static void on_wake(struct loop *l, void *data)
 {
 	struct run *r = data;
-	const char *tid;
-	json_t *rec;
 
 	if (!r->interrupted || r->kill_sent)
 		return;
-	r->kill_sent = true;
 	if (!json_output)
 		fprintf(stderr, "drover: interrupted: killing the task(s)\n");
-	json_object_foreach(r->tasks, tid, rec) {
-		if (!json_is_true(json_object_get(rec, "done")))
-			call(r, json_pack("{s:s,s:{s:{s:s}}}", "type", "KILL", "kill", "task_id",
-					  "value", tid));
-	}
+	send_kills(r);
 }
 
 static int usage(void)
