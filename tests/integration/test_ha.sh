@@ -67,7 +67,23 @@ for f in 1 2; do
 done
 check tasks_running wait_op GET_TASKS \
 	'[.get_tasks.tasks[] | select(.state == "TASK_RUNNING")] | length == 2' 30
-sleep 1 # the acknowledgements land
+# acked_once UUID: one ACKNOWLEDGE of that update answered 202 in all the masters' logs
+# (--log-level debug: the answer is logged just before it leaves the outbox)
+acked_once() {
+	[ "$(cat "$WORK"/master?.log | grep -c "acknowledgement of update $1 answered 202")" = 1 ]
+}
+# all_acked FILE: the framework has its task's RUNNING update, and every update it has seen
+# (STARTING, RUNNING) was answered 202: none is in flight to be sent again after the kill
+all_acked() {
+	jq -r 'select(.event == "UPDATE" and .status.state == "TASK_RUNNING") | .status.uuid // empty' \
+		"$1" | grep -q . || return 1
+	for _u in $(jq -r 'select(.event == "UPDATE") | .status.uuid // empty' "$1"); do
+		acked_once "$_u" || return 1
+	done
+}
+for f in 1 2; do
+	check "fw${f}_acked_before_kill" wait_for all_acked "$WORK/fw$f.out"
+done
 op GET_TASKS | jq -r '.get_tasks.tasks[].task_id.value' | sort >"$WORK/tasks.before"
 op GET_FRAMEWORKS | jq -r '.get_frameworks.frameworks[].framework_info.id.value' | sort \
 	>"$WORK/fws.before"
@@ -125,9 +141,6 @@ check all_frameworks_connected wait_op GET_FRAMEWORKS \
 # resubscribing framework as unacknowledged, and one ACKNOWLEDGE of it answered 202 in all
 # the masters' logs (the second copy's; the answer is logged before it leaves). Any other
 # repeat (three copies, two on one stream, an acknowledged update sent again) fails.
-acked_once() {
-	[ "$(cat "$WORK"/master?.log | grep -c "acknowledgement of update $1 answered 202")" = 1 ]
-}
 dup_ok() {
 	[ "$(jq -r 'select(.event == "UPDATE") | .status.uuid // empty' "$2" | grep -cx "$1")" = 2 ] &&
 		grep -q "update $1 of task .* is not acknowledged, sent again" "$WORK"/master?.log &&
