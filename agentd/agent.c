@@ -1018,9 +1018,17 @@ static void on_sub_record(const char *rec, size_t len, void *data)
 			loop_timer_set(a->heartbeat_timer, (int64_t)(hb * 1e9), (int64_t)(hb * 1e9));
 		}
 		log_info("subscribed to the master as agent %s", a->agent_id);
-		/* resend what is unacknowledged */
+		/*
+		 * Resend what is unacknowledged. A POST of the previous stream may still be in
+		 * flight (a partition holds it until its time-out): cancel it first, or it would
+		 * outlive the task once the acknowledgement frees it (its callback holds the task).
+		 */
 		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
 			struct agent_task *t = v;
+			if (t->update_call) {
+				http_call_cancel(a->http, t->update_call);
+				t->update_call = NULL;
+			}
 			t->update_in_flight = false;
 			send_next_update(t);
 		}

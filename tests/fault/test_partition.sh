@@ -130,4 +130,8 @@ for t in l1 l2; do
 	check "$t-gone-from-master" not_in_master $t
 done
 check lost-none-running none_running
+# the same agent process all along: two partitions and heals did not kill it (an update POST
+# still in flight from before a partition outlived its task once acknowledged: a
+# use-after-free that crashed the agent some seconds after it reregistered)
+check agent-never-died kill -0 "$AGENT_PID"
 finish
