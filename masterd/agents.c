@@ -297,6 +297,8 @@ static void subscribe(struct master *m, struct msg *msg)
 					       "heartbeat_interval_seconds",
 					       (double)heartbeat_ns(m) / 1e9)));
 	log_info("agent %s (%s) %s", a->id, a->hostname, is_new ? "registered" : "reregistered");
+	if (!is_new)
+		master_resend_kills(m, a);
 	master_request_allocation(m);
 }
 

@@ -44,6 +44,9 @@ struct task {
 	uint64_t pending_sent_gen;       /* framework stream generation it went out on */
 	int64_t created_ns;
 	bool persisted;                  /* its TaskInfo is in the registry */
+	bool kill_requested;             /* a KILL was asked for: sent again when its agent
+					  * resubscribes (it may have died before acting on it) */
+	json_t *kill_policy;             /* that KILL's kill_policy, or NULL */
 };
 
 struct offer {
@@ -249,6 +252,8 @@ json_t *task_status(struct task *t);
 /* A new reference to a copy of it that is not kept: for replies about many tasks. */
 json_t *task_status_copy(const struct task *t);
 /* A status the master makes itself (no uuid, so no acknowledgement is expected). */
+/* The KILLs asked for a's live tasks, again (a has just resubscribed). */
+void master_resend_kills(struct master *m, struct agent *a);
 json_t *master_status(const struct task *t, enum task_state state, const char *reason,
 		      const char *message);
 /* Drop a terminal task once its last update is acknowledged. */

@@ -24,6 +24,7 @@ void task_free(struct task *t)
 	json_decref(t->info);
 	json_decref(t->status);
 	free(t->status_text);
+	json_decref(t->kill_policy);
 	alloc_res_clear(&t->res);
 	free(t->name);
 	free(t->id);
@@ -820,14 +821,32 @@ static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
 
 	if (task_state_terminal(t->state))
 		return;
-	if (!a || !a->connected) {
-		return; /* the agent will be told when it comes back (or its tasks are lost) */
+	/* kept, so that it goes out again when the agent resubscribes: a KILL on the stream of
+	 * an agent that dies before reading it is gone (the agent's kill is idempotent) */
+	t->kill_requested = true;
+	if (kill_policy && kill_policy != t->kill_policy) {
+		json_decref(t->kill_policy);
+		t->kill_policy = json_incref(kill_policy);
 	}
+	if (!a || !a->connected)
+		return; /* the agent will be told when it comes back (or its tasks are lost) */
 	payload = json_pack("{s:o,s:o}", "framework_id", wire_id(t->fw_id), "task_id",
 			    wire_id(t->id));
-	if (kill_policy)
-		json_object_set(payload, "kill_policy", kill_policy);
+	if (t->kill_policy)
+		json_object_set(payload, "kill_policy", t->kill_policy);
 	agent_send(a, wire_event("KILL", "kill", payload));
+}
+
+void master_resend_kills(struct master *m, struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		if (t->kill_requested && !task_state_terminal(t->state))
+			kill_task(m, t, NULL);
+	}
 }
 
 static void kill_call(struct master *m, struct framework *fw, struct msg *msg)

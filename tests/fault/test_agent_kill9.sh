@@ -70,8 +70,24 @@ restart_agent
 check killwin-agent-back wait_for agent_registered
 check killwin-k2-killed wait_for acked_is k2 TASK_KILLED
 check killwin-k2-gone wait_for no_procs "sleep 307$TAG"
+# 2c. the KILL itself lost, made certain: the agent is stopped (SIGSTOP) when the master
+#     forwards it, so it dies without having read it; the master sends the KILL again when
+#     the agent resubscribes
+c=$(launch "$(task_json k3 "sleep 308$TAG")")
+check killlost-launched [ "$c" = 202 ]
+check killlost-k3-running wait_for acked_is k3 TASK_RUNNING
+kill -STOP "$AGENT_PID"
+c=$(kill_task k3)
+check killlost-accepted [ "$c" = 202 ]
+sleep 0.5 # the KILL waits on the stopped agent's stream
+kill9_agent
+check killlost-k3-still-runs [ "$(procs_of "sleep 308$TAG")" = 1 ]
+restart_agent
+check killlost-agent-back wait_for agent_registered
+check killlost-k3-killed wait_for acked_is k3 TASK_KILLED
+check killlost-k3-gone wait_for no_procs "sleep 308$TAG"
 check_no_loss kill-no-loss l1:"sleep_301$TAG" l2:"sleep_302$TAG" l3:"sleep_303$TAG" \
-	l4:"sleep_304$TAG" k1:"sleep_306$TAG" k2:"sleep_307$TAG"
+	l4:"sleep_304$TAG" k1:"sleep_306$TAG" k2:"sleep_307$TAG" k3:"sleep_308$TAG"
 
 # 3. updates unacknowledged: two running tasks, the framework stops acknowledging, one
 #    finishes and the other is killed, the agent dies with both terminal updates pending,
