@@ -408,27 +408,39 @@ static void free_offer(void *p)
 	free(o);
 }
 
-void master_fini(struct master *m)
+/*
+ * Free every queued message. Under the queue's lock, and leaving head and tail empty:
+ * threads that are not stopped yet (HTTP, ZooKeeper's) may still enqueue meanwhile, and a
+ * tail left pointing at a freed message would be written through.
+ */
+static void drop_queue(struct master *m)
 {
-	struct msg *msg;
+	struct msg *msg, *next;
 
-	/* The owner is done: drop queued requests (the server answers them 503), send what
-	 * the outbox holds once durable (unless no longer leading), stop HTTP. */
-	while ((msg = m->qhead)) {
-		m->qhead = msg->next;
+	pthread_mutex_lock(&m->qlock);
+	msg = m->qhead;
+	m->qhead = m->qtail = NULL;
+	m->qdepth = 0;
+	pthread_mutex_unlock(&m->qlock);
+	for (; msg; msg = next) {
+		next = msg->next;
 		msg_free(msg);
 	}
+}
+
+void master_fini(struct master *m)
+{
+	/* The owner is done: drop queued requests (the server answers them 503), send what
+	 * the outbox holds once durable (unless no longer leading), stop HTTP. */
+	drop_queue(m);
 	if (!m->restart)
 		master_sync(m);
 	outbox_drop(m);
 	http_server_stop(m->http);
 	liveness_fini(m); /* no HTTP thread is left to look */
-	/* closed-stream notices posted while stopping */
-	while ((msg = m->qhead)) {
-		m->qhead = msg->next;
-		msg_free(msg);
-	}
+	drop_queue(m); /* closed-stream notices posted while stopping */
 	master_leader_stop(m);
+	drop_queue(m); /* and what ZooKeeper's threads posted until they stopped */
 	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
 	offers_declines_drop(m);

@@ -33,6 +33,14 @@ for t in "$here"/test_*.sh; do
 	else
 		cat "$sub" >>"$RESULTS_ABS"
 	fi
+	# a sanitizer's report from any process of the test (the scripts print their daemons'
+	# logs) fails it, even when every check passed: under ASan a use-after-free at shutdown
+	# was otherwise only in the log
+	if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$log"; then
+		echo "FAIL $name/sanitizer-report (see $log)" >>"$RESULTS_ABS"
+		echo "FAIL $name/sanitizer-report" >>"$sub"
+		rc=1
+	fi
 	if grep -q "^FAIL" "$sub" || { [ $rc -ne 0 ] && [ $rc -ne 77 ]; }; then
 		echo "---- $name failed; last lines of $log:" >&2
 		tail -30 "$log" >&2
