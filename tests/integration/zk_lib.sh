@@ -119,7 +119,7 @@ stop_ha() {
 		eval "_pid=\${$v:-}"
 		[ -n "$_pid" ] && wait "$_pid" 2>/dev/null
 	done
-	for f in "$WORK"/master*.log "$WORK"/agent*.log "$WORK"/fw*.out; do
+	for f in "$WORK"/master*.log "$WORK"/agent*.log "$WORK"/fw*.out "$WORK"/fw*.err; do
 		[ -f "$f" ] && { echo "---- $f"; cat "$f"; }
 	done
 	CGMOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
