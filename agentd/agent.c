@@ -121,6 +121,15 @@ static void send_next_update(struct agent_task *t)
 
 	if (!t->updates || t->update_in_flight || !a->subscribed)
 		return;
+	/*
+	 * One POST per task at a time: one still held is from before a resubscription (a
+	 * partition holds it until its time-out). It goes, or its callback, which holds the task,
+	 * would outlive the task once the acknowledgement frees it.
+	 */
+	if (t->update_call) {
+		http_call_cancel(a->http, t->update_call);
+		t->update_call = NULL;
+	}
 	/* an update queued before the agent knew its ID carries an empty agent_id */
 	json_object_set_new(t->updates->status, "agent_id", wire_id(a->agent_id));
 	body = json_pack("{s:s,s:{s:o,s:O,s:s}}", "type", "STATUS_UPDATE", "status_update",
@@ -1018,17 +1027,9 @@ static void on_sub_record(const char *rec, size_t len, void *data)
 			loop_timer_set(a->heartbeat_timer, (int64_t)(hb * 1e9), (int64_t)(hb * 1e9));
 		}
 		log_info("subscribed to the master as agent %s", a->agent_id);
-		/*
-		 * Resend what is unacknowledged. A POST of the previous stream may still be in
-		 * flight (a partition holds it until its time-out): cancel it first, or it would
-		 * outlive the task once the acknowledgement frees it (its callback holds the task).
-		 */
+		/* resend what is unacknowledged (send_next_update drops a POST still held) */
 		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
 			struct agent_task *t = v;
-			if (t->update_call) {
-				http_call_cancel(a->http, t->update_call);
-				t->update_call = NULL;
-			}
 			t->update_in_flight = false;
 			send_next_update(t);
 		}
