@@ -4,12 +4,12 @@
 
 #include <stdio.h>
 
-#ifndef DROVER_VERSION
-#define DROVER_VERSION "0.0.0"
-#endif
-#ifndef DROVER_GIT_REV
-#define DROVER_GIT_REV "unknown"
-#endif
+/*
+ * DROVER_VERSION (the VERSION file) and DROVER_GIT_REV (the commit, "-dirty" for a modified
+ * tree): written by the Makefile into $(BUILD)/gen/version_gen.h, replaced only when they
+ * change, so --version always names the build's commit and only this header's users rebuild.
+ */
+#include "version_gen.h"
 
 static inline void version_print(const char *prog)
 {
