@@ -12,9 +12,10 @@
  * Prints one line per cell and scenario: agents, frameworks, median and max cycle ms,
  * peak RSS. Each cell runs in a child process, so its peak RSS is its own.
  * Usage: drover-allocbench [--agents N] [--frameworks M] [--cycles K]
- *                          [--scenario a|b] [--filter-pct P] [--max-filters N]
+ *                          [--scenario ab|a|b] [--filter-pct P] [--max-filters N]
+ * (options from the table below, as the daemons': also DROVER_ALLOCBENCH_* variables)
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "daemon.h"
 #include "util.h"
 
 #define ID_LEN 24
@@ -145,7 +147,8 @@ static int run(int agents, int frameworks, int cycles, char scenario, int filter
 	printf("scenario=%c agents=%d frameworks=%d cycles=%d median_ms=%.2f max_ms=%.2f "
 	       "offers_per_cycle=%zu decline_all_ms=%.2f filters=%zu setup_ms=%.0f peak_rss_mib=%ld\n",
 	       scenario, agents, frameworks, cycles, t[cycles / 2], t[cycles - 1],
-	       offers / (size_t)cycles, decl / cycles, alloc_filter_count(a), setup, peak_rss_mib());
+	       offers / (size_t)cycles, decl / cycles, alloc_filter_count(a), setup,
+	       peak_rss_mib());
 	fflush(stdout);
 	for (size_t i = 0; i < rec.cap; i++)
 		alloc_res_clear(&rec.res[i]);
@@ -158,58 +161,66 @@ static int run(int agents, int frameworks, int cycles, char scenario, int filter
 	return 0;
 }
 
+struct allocbench_flags {
+	int64_t agents, frameworks, cycles, filter_pct, max_filters;
+	int scenario;
+	char *log_level;
+};
+
+static const char *const scenarios[] = {"ab", "a", "b", NULL};
+
+#define F(field) offsetof(struct allocbench_flags, field)
+static const struct conf_opt allocbench_flag_table[] = {
+	{"agents", CONF_INT, F(agents), "0", "N", "agents of the one cell to run (0: the grid's)",
+	 0, 10000000},
+	{"frameworks", CONF_INT, F(frameworks), "0", "N",
+	 "frameworks of the one cell to run (0: the grid's)", 0, 10000000},
+	{"cycles", CONF_INT, F(cycles), "5", "K", "allocation cycles timed per cell", 1, 1000000},
+	{"scenario", CONF_ENUM, F(scenario), "ab", NULL,
+	 "a: no filters; b: filters on --filter-pct % of the agents", .choices = scenarios},
+	{"filter-pct", CONF_INT, F(filter_pct), "90", "P",
+	 "scenario b: percent of the agents each framework filters", 0, 100},
+	{"max-filters", CONF_INT, F(max_filters), "0", "N",
+	 "skip scenario b in cells with more live filters than this (0: no cap)", 0, INT64_MAX},
+	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
+	CONF_END,
+};
+#undef F
+
+static const struct daemon_desc allocbench_desc = {
+	.prog = "drover-allocbench",
+	.synopsis = "[OPTIONS]",
+	.env_prefix = "DROVER_ALLOCBENCH",
+	.table = allocbench_flag_table,
+	.log_level_offset = offsetof(struct allocbench_flags, log_level),
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"agents", required_argument, NULL, 'a'},
-		{"frameworks", required_argument, NULL, 'f'},
-		{"cycles", required_argument, NULL, 'c'},
-		{"scenario", required_argument, NULL, 's'},
-		{"filter-pct", required_argument, NULL, 'p'},
-		{"max-filters", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	static const int grid_a[] = {1000, 5000, 10000, 20000, 50000};
 	static const int grid_f[] = {100, 1000, 5000};
-	int agents = 0, frameworks = 0, cycles = 5, pct = 90, c;
-	long max_filters = 0; /* no cap */
-	const char *scen = "ab";
+	struct allocbench_flags fl = {0};
+	int agents, frameworks, cycles, pct, rc;
+	long max_filters;
+	const char *scen;
 
-	while ((c = getopt_long(argc, argv, "a:f:c:s:p:m:h", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'a':
-			agents = atoi(optarg);
-			break;
-		case 'f':
-			frameworks = atoi(optarg);
-			break;
-		case 'c':
-			cycles = atoi(optarg);
-			break;
-		case 's':
-			scen = optarg;
-			break;
-		case 'p':
-			pct = atoi(optarg);
-			break;
-		case 'm':
-			max_filters = atol(optarg);
-			break;
-		default:
-			fprintf(stderr, "usage: %s [--agents N] [--frameworks M] [--cycles K] "
-					"[--scenario a|b|ab] [--filter-pct P] [--max-filters N]\n",
-				argv[0]);
-			return c == 'h' ? 0 : 2;
-		}
+	rc = daemon_parse_args(&allocbench_desc, &fl, argc, argv);
+	if (rc >= 0) {
+		conf_free(allocbench_flag_table, &fl);
+		return rc;
 	}
-	if (cycles < 1 || agents < 0 || frameworks < 0 || pct < 0 || pct > 100) {
-		fprintf(stderr, "bad arguments\n");
-		return 2;
-	}
+	agents = (int)fl.agents;
+	frameworks = (int)fl.frameworks;
+	cycles = (int)fl.cycles;
+	pct = (int)fl.filter_pct;
+	max_filters = (long)fl.max_filters;
+	scen = scenarios[fl.scenario];
+	conf_free(allocbench_flag_table, &fl);
+
 	for (size_t i = 0; i < ARRAY_SIZE(grid_a); i++) {
 		for (size_t j = 0; j < ARRAY_SIZE(grid_f); j++) {
-			int na = agents ? agents : grid_a[i], nf = frameworks ? frameworks : grid_f[j];
+			int na = agents ? agents : grid_a[i],
+			    nf = frameworks ? frameworks : grid_f[j];
 
 			if ((agents && i) || (frameworks && j))
 				continue;
@@ -217,7 +228,8 @@ int main(int argc, char **argv)
 				pid_t pid;
 				int status;
 
-				if (*s == 'b' && max_filters && (long)na * nf / 100 * pct > max_filters) {
+				if (*s == 'b' && max_filters &&
+				    (long)na * nf / 100 * pct > max_filters) {
 					printf("scenario=b agents=%d frameworks=%d skipped: %ld filters > "
 					       "--max-filters %ld\n",
 					       na, nf, (long)na * nf / 100 * pct, max_filters);
@@ -230,10 +242,12 @@ int main(int argc, char **argv)
 					return 1;
 				}
 				if (pid == 0)
-					exit(run(na, nf, cycles, *s, pct)); /* exit: LSan checks the cell */
+					exit(run(na, nf, cycles, *s,
+						 pct)); /* exit: LSan checks the cell */
 				if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 				    WEXITSTATUS(status)) {
-					fprintf(stderr, "cell %d x %d scenario %c failed\n", na, nf, *s);
+					fprintf(stderr, "cell %d x %d scenario %c failed\n", na, nf,
+						*s);
 					return 1;
 				}
 			}

@@ -21,11 +21,13 @@
  *	each kind alone: port 0, an allowed port, a denied port) in that cgroup with the port
  *	and device programs and empty programs of their types. Prints run_cnt, run_time_ns and
  *	ns per event of every program.
+ *
+ * The options come from a lib/conf table, as the daemons' do (DROVER_BPFBENCH_* variables).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +44,10 @@
 #include "agentd/bpf_runqlat.h"
 #include "agentd/cgroup.h"
 #include "agentd/isolator.h"
+#include "daemon.h"
 #include "floor.skel.h"
 #include "log.h"
+#include "util.h"
 
 static uint64_t now_ns(void)
 {
@@ -192,7 +196,8 @@ static int verify_collect(struct bpf_cgstat *c, struct bench_dir *d)
 		agent_cpu_stat_parse(buf, &u);
 		if (!rec || rec->s.cpu_ns / 1000 != u.cpu_usage_usec) {
 			fprintf(stderr, "drover-bpfbench: cgroup c%d (id %llu): %s\n", i,
-				(unsigned long long)id, rec ? "CPU differs from cpu.stat" : "no record");
+				(unsigned long long)id,
+				rec ? "CPU differs from cpu.stat" : "no record");
 			return -EBADMSG;
 		}
 	}
@@ -285,8 +290,8 @@ static int bench_collect(const char *mount, int n, int rounds)
 		       "cgroupfs %8.3f ms (%s)  ratio %.1fx\n",
 		       n, b / 1e6, median(walk_ns, rounds) / 1e6, median(read_ns, rounds) / 1e6,
 		       (unsigned long long)visited, f / 1e6,
-		       mem ? "cpu.stat+memory.current+memory.peak+memory.events"
-			   : "cpu.stat only: no memory controller on this cgroup2",
+		       mem ? "cpu.stat+memory.current+memory.peak+memory.events" :
+			     "cpu.stat only: no memory controller on this cgroup2",
 		       (double)f / (double)b);
 		b = median(bpf_cpu, rounds);
 		f = median(fs_cpu, rounds);
@@ -456,8 +461,8 @@ static int runq_phases(int cg_fd, uint64_t cgid, bool sched_info_ok, struct floo
 		printf("runqlat, wait from %s; %.1f s of pipe ping-pong on CPU 0 %s (%llu round "
 		       "trips):\n",
 		       bpf_runqlat_clock(rq), seconds,
-		       phase == 0 ? "in a tracked cgroup (a Drover task)"
-				  : "outside any tracked cgroup (any other task)",
+		       phase == 0 ? "in a tracked cgroup (a Drover task)" :
+				    "outside any tracked cgroup (any other task)",
 		       (unsigned long long)rounds);
 		stats_print(ps, n);
 	}
@@ -539,7 +544,8 @@ static int bench_events(const char *mount, double seconds)
 		return stats_fd;
 	}
 	snprintf(cgpath, sizeof(cgpath), "%s/drover-bpfbench-%d", mount, (int)getpid());
-	if (mkdir(cgpath, 0755) < 0 || (cg_fd = open(cgpath, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0) {
+	if (mkdir(cgpath, 0755) < 0 ||
+	    (cg_fd = open(cgpath, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0) {
 		r = -errno;
 		fprintf(stderr, "drover-bpfbench: cgroup '%s': %s\n", cgpath, strerror(errno));
 		goto out;
@@ -565,7 +571,8 @@ static int bench_events(const char *mount, double seconds)
 	floor_links[1] = bpf_program__attach_cgroup(fl->progs.floor_dev, cg_fd);
 	if (!floor_links[0] || !floor_links[1]) {
 		r = -errno;
-		fprintf(stderr, "drover-bpfbench: attaching the cgroup floors: %s\n", strerror(errno));
+		fprintf(stderr, "drover-bpfbench: attaching the cgroup floors: %s\n",
+			strerror(errno));
 		goto out;
 	}
 	ps[0] = (struct prog_stat){.name = "floor_bind4 (empty)",
@@ -614,71 +621,107 @@ out:
 
 /* ------------------------------------------------------------------ main */
 
-static void usage(FILE *f)
+struct bpfbench_flags {
+	char *cgroups;
+	int64_t rounds;
+	double seconds;
+	char *log_level;
+};
+
+#define F(field) offsetof(struct bpfbench_flags, field)
+static const struct conf_opt bpfbench_flag_table[] = {
+	{"cgroups", CONF_STRING, F(cgroups), "1000,10000", "N[,N...]",
+	 "collect: the cgroup counts to measure, in turn"},
+	{"rounds", CONF_INT, F(rounds), "5", "R", "collect: rounds each way per count", 1, 100000},
+	{"seconds", CONF_DOUBLE, F(seconds), "2", "S", "events: seconds of each ping-pong phase", 0,
+	 3600},
+	{"log-level", CONF_STRING, F(log_level), "warn", "LEVEL", "error, warn, info or debug"},
+	CONF_END,
+};
+#undef F
+
+static const struct daemon_desc bpfbench_desc = {
+	.prog = "drover-bpfbench",
+	.synopsis = "collect|events [OPTIONS]",
+	.env_prefix = "DROVER_BPFBENCH",
+	.table = bpfbench_flag_table,
+	.log_level_offset = offsetof(struct bpfbench_flags, log_level),
+};
+
+/* "1000,10000": each count a whole number of cgroups, 1 to 1,000,000. */
+static int parse_counts(const char *list, int *counts, int max, int *ret_n)
 {
-	fprintf(f, "Usage: drover-bpfbench collect [--cgroups N[,N...]] [--rounds R]\n"
-		   "       drover-bpfbench events [--seconds S]\n");
+	const char *p = list;
+	int n = 0;
+
+	for (;;) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno || v < 1 || v > 1000000 || (*end && *end != ',') || n == max)
+			return -EINVAL;
+		counts[n++] = (int)v;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	*ret_n = n;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"cgroups", required_argument, NULL, 'n'}, {"rounds", required_argument, NULL, 'r'},
-		{"seconds", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
-	const char *counts = "1000,10000", *mode;
-	char *mount = NULL, *list, *save, *tok;
-	double seconds = 2;
-	int rounds = 5, c, fd, r = 0;
+	struct bpfbench_flags fl = {0};
+	const char *mode = NULL;
+	char *mount = NULL;
+	int counts[16], ncounts = 0, fd, r;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	/* the mode comes first; the options after it are parsed as a daemon's argv */
+	if (argc >= 2 && argv[1][0] != '-') {
+		mode = argv[1];
+		argc--;
+		argv++;
 	}
-	mode = argv[1];
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:r:s:h", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'n':
-			counts = optarg;
-			break;
-		case 'r':
-			rounds = atoi(optarg);
-			break;
-		case 's':
-			seconds = atof(optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	r = daemon_parse_args(&bpfbench_desc, &fl, argc, argv);
+	if (r >= 0)
+		goto out_flags;
+	r = 2;
+	if (!mode || (strcmp(mode, "collect") != 0 && strcmp(mode, "events") != 0)) {
+		fprintf(stderr, "drover-bpfbench: %s (see --help)\n",
+			mode ? "the mode is collect or events" : "no mode: collect or events");
+		goto out_flags;
 	}
-	if (rounds < 1 || seconds <= 0) {
-		usage(stderr);
-		return 2;
+	if (parse_counts(fl.cgroups, counts, (int)ARRAY_SIZE(counts), &ncounts) < 0) {
+		fprintf(stderr,
+			"drover-bpfbench: option '--cgroups': '%s' is not a list of up to %d "
+			"counts from 1 to 1000000\n",
+			fl.cgroups, (int)ARRAY_SIZE(counts));
+		goto out_flags;
 	}
-	log_max_level = LOG_WARN;
+	if (fl.seconds <= 0) {
+		fprintf(stderr, "drover-bpfbench: option '--seconds': must be more than 0\n");
+		goto out_flags;
+	}
 	bpf_common_log_setup();
 	r = agent_cgroup_mount_open(&mount, &fd);
 	if (r < 0) {
 		fprintf(stderr, "drover-bpfbench: no cgroup2 mount: %s\n", strerror(-r));
-		return 1;
+		r = 1;
+		goto out_flags;
 	}
 	close(fd);
+	r = 0;
 	if (strcmp(mode, "collect") == 0) {
-		list = strdup(counts);
-		for (tok = strtok_r(list, ",", &save); tok && r == 0; tok = strtok_r(NULL, ",", &save))
-			r = bench_collect(mount, atoi(tok), rounds);
-		free(list);
-	} else if (strcmp(mode, "events") == 0) {
-		r = bench_events(mount, seconds);
+		for (int i = 0; i < ncounts && r == 0; i++)
+			r = bench_collect(mount, counts[i], (int)fl.rounds);
 	} else {
-		usage(stderr);
-		r = -EINVAL;
+		r = bench_events(mount, fl.seconds);
 	}
 	free(mount);
-	return r < 0 ? 1 : 0;
+	r = r < 0 ? 1 : 0;
+out_flags:
+	conf_free(bpfbench_flag_table, &fl);
+	return r;
 }

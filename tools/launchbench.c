@@ -17,8 +17,9 @@
  * launch. Needs root and a writable cgroup2 mount (best-effort: limits are written where
  * the controllers are available).
  *
- *   drover-launchbench [-n LAUNCHES] [--binary /bin/true] [--work-dir DIR] [--pad MiB]
+ *   drover-launchbench [--launches N] [--binary /bin/true] [--work-dir DIR] [--pad MiB]
  *                      [--no-vfork]
+ * (options from a lib/conf table, as the daemons': also DROVER_LAUNCHBENCH_* variables)
  *
  * --no-vfork clones the task fork-like (a copy of the supervisor's page tables), as the
  * agent did before it used CLONE_VM | CLONE_VFORK: to measure what that bought.
@@ -28,9 +29,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +46,12 @@
 #include "agentd/isolator.h"
 #include "agentd/launch.h"
 #include "agentd/supervisor.h"
+#include "daemon.h"
 
 enum phase { P_CKPT, P_SANDBOX, P_LEAF, P_LIMITS, P_UPDATE, P_PREPARE, P_SPAWN, P_MAX };
 static const char *const phase_names[P_MAX] = {
-	"checkpoint task", "sandbox", "cgroup leaf", "limits", "checkpoint STARTING",
-	"spawn prepare", "supervisor+clone+exec",
+	"checkpoint task",     "sandbox",	"cgroup leaf",		 "limits",
+	"checkpoint STARTING", "spawn prepare", "supervisor+clone+exec",
 };
 
 static int64_t now_ns(void)
@@ -138,9 +140,9 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	snprintf(id, sizeof(id), "task-%d", i);
 	snprintf(sandbox, sizeof(sandbox), "%s/sandboxes/bench/%s", b->work, id);
 	task = json_pack("{s:{s:s},s:s,s:{s:s},s:[{s:s,s:s,s:{s:f}}],s:{s:b,s:s}}", "task_id",
-			 "value", id, "name", "bench", "agent_id", "value", "a1", "resources", "name",
-			 "cpus", "type", "SCALAR", "scalar", "value", 0.1, "command", "shell", 0,
-			 "value", b->binary);
+			 "value", id, "name", "bench", "agent_id", "value", "a1", "resources",
+			 "name", "cpus", "type", "SCALAR", "scalar", "value", 0.1, "command",
+			 "shell", 0, "value", b->binary);
 
 	t[0] = now_ns();
 	record = json_pack("{s:{s:s},s:O,s:b,s:s}", "framework_id", "value", "bench", "task", task,
@@ -208,51 +210,58 @@ fail:
 	return -1;
 }
 
+struct launchbench_flags {
+	int64_t launches, pad_mib;
+	char *binary, *work_dir, *log_level;
+	bool no_vfork;
+};
+
+#define F(field) offsetof(struct launchbench_flags, field)
+static const struct conf_opt launchbench_flag_table[] = {
+	{"launches", CONF_INT, F(launches), "1000", "N", "launches timed each way", 10, 10000000},
+	{"binary", CONF_STRING, F(binary), "/bin/true", "PATH", "the binary launched"},
+	{"work-dir", CONF_STRING, F(work_dir), NULL, "DIR",
+	 "checkpoints and sandboxes, kept afterwards (default: a temporary "
+	 "/var/tmp/drover-launchbench-PID, removed)"},
+	{"pad", CONF_INT, F(pad_mib), "24", "MiB",
+	 "memory touched first, so this process is the size of a running agent", 0, 65536},
+	{"no-vfork", CONF_BOOL, F(no_vfork), "false", NULL,
+	 "clone the task fork-like, as the agent did before CLONE_VM | CLONE_VFORK"},
+	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
+	CONF_END,
+};
+#undef F
+
+static const struct daemon_desc launchbench_desc = {
+	.prog = "drover-launchbench",
+	.synopsis = "[OPTIONS]",
+	.env_prefix = "DROVER_LAUNCHBENCH",
+	.table = launchbench_flag_table,
+	.log_level_offset = offsetof(struct launchbench_flags, log_level),
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"launches", required_argument, NULL, 'n'},
-		{"binary", required_argument, NULL, 'b'},
-		{"work-dir", required_argument, NULL, 'w'},
-		{"pad", required_argument, NULL, 'p'},
-		{"no-vfork", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	struct bench b = {.binary = "/bin/true"};
-	const char *work = NULL;
-	int n = 1000, pad_mib = 24, opt, rc = 1;
+	struct launchbench_flags fl = {0};
+	struct bench b = {0};
+	const char *work;
+	int n, pad_mib, rc;
 	int64_t *agent = NULL, *bare = NULL, *ph[P_MAX] = {0};
 	char root[64], err[512], path[300];
 	char *pad = NULL;
 
-	while ((opt = getopt_long(argc, argv, "n:b:w:p:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'b':
-			b.binary = optarg;
-			break;
-		case 'w':
-			work = optarg;
-			break;
-		case 'p':
-			pad_mib = atoi(optarg);
-			break;
-		case 'V':
-			b.spawn_flags = AGENT_LAUNCH_F_NO_VFORK;
-			break;
-		default:
-			fprintf(stderr, "usage: drover-launchbench [-n LAUNCHES] [--binary PATH] "
-					"[--work-dir DIR] [--pad MiB] [--no-vfork]\n");
-			return opt == 'h' ? 0 : 2;
-		}
+	rc = daemon_parse_args(&launchbench_desc, &fl, argc, argv);
+	if (rc >= 0) {
+		conf_free(launchbench_flag_table, &fl);
+		return rc;
 	}
-	if (n < 10) {
-		fprintf(stderr, "need at least 10 launches\n");
-		return 2;
-	}
+	rc = 1;
+	n = (int)fl.launches;
+	pad_mib = (int)fl.pad_mib;
+	b.binary = fl.binary;
+	work = fl.work_dir;
+	if (fl.no_vfork)
+		b.spawn_flags = AGENT_LAUNCH_F_NO_VFORK;
 	signal(SIGPIPE, SIG_IGN);
 	if (pad_mib > 0) {
 		pad = malloc((size_t)pad_mib << 20);
@@ -279,8 +288,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cgroup setup failed: %s\n", err);
 		goto out;
 	}
-	b.ictx = (struct agent_isolator_ctx){.strict = false, .available = b.cg.report.available,
-					     .pids_max_default = 4096};
+	b.ictx = (struct agent_isolator_ctx){
+		.strict = false, .available = b.cg.report.available, .pids_max_default = 4096};
 	agent = calloc((size_t)n, sizeof(*agent));
 	bare = calloc((size_t)n, sizeof(*bare));
 	for (int p = 0; p < P_MAX; p++)
@@ -316,7 +325,8 @@ int main(int argc, char **argv)
 		       (double)a99 / (double)b99);
 		printf("agent launch, median per phase:\n");
 		for (int p = 0; p < P_MAX; p++)
-			printf("  %-26s %10.1f\n", phase_names[p], pct(ph[p], (size_t)n, 0.5) / 1e3);
+			printf("  %-26s %10.1f\n", phase_names[p],
+			       pct(ph[p], (size_t)n, 0.5) / 1e3);
 	}
 	rc = 0;
 out_teardown:
@@ -333,5 +343,6 @@ out:
 	for (int p = 0; p < P_MAX; p++)
 		free(ph[p]);
 	free(pad);
+	conf_free(launchbench_flag_table, &fl);
 	return rc;
 }

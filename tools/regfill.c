@@ -7,69 +7,72 @@
  *   drover-regfill --registry PATH --agents 40000 --frameworks 100 --tasks 400000
  *   drover-master --registry sqlite:PATH ...   # then read drover_master_recovery_seconds
  *
- * Records look like those the master writes for simulated agents and tasks.
+ * Records look like those the master writes for simulated agents and tasks. The options come
+ * from a lib/conf table, as the daemons' do (DROVER_REGFILL_* variables).
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <jansson.h>
 
+#include "daemon.h"
 #include "loop.h"
+#include "util.h"
 #include "masterd/registry.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: drover-regfill --registry PATH [--agents N] [--frameworks F] "
-		   "[--tasks T]\n"
-		   "Writes N agents (default 40000), F frameworks (default 100) and T running\n"
-		   "tasks (default 400000, spread evenly) into a new master registry at PATH.\n");
-}
+struct regfill_flags {
+	char *registry, *log_level;
+	int64_t agents, frameworks, tasks;
+};
+
+#define F(field) offsetof(struct regfill_flags, field)
+static const struct conf_opt regfill_flag_table[] = {
+	{"registry", CONF_STRING, F(registry), NULL, "PATH",
+	 "the new master registry (SQLite) to write (required)"},
+	{"agents", CONF_INT, F(agents), "40000", "N", "agents written", 1, 100000000},
+	{"frameworks", CONF_INT, F(frameworks), "100", "F", "frameworks written", 1, 100000000},
+	{"tasks", CONF_INT, F(tasks), "400000", "T",
+	 "running tasks written, spread evenly over the agents and frameworks", 0, 1000000000},
+	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
+	CONF_END,
+};
+#undef F
+
+static const struct daemon_desc regfill_desc = {
+	.prog = "drover-regfill",
+	.synopsis = "--registry PATH [OPTIONS]",
+	.env_prefix = "DROVER_REGFILL",
+	.table = regfill_flag_table,
+	.log_level_offset = offsetof(struct regfill_flags, log_level),
+};
 
 static json_t *resources(double cpus, double mem)
 {
 	return json_pack("[{s:s,s:s,s:{s:f}},{s:s,s:s,s:{s:f}}]", "name", "cpus", "type", "SCALAR",
-			 "scalar", "value", cpus, "name", "mem", "type", "SCALAR", "scalar", "value",
-			 mem);
+			 "scalar", "value", cpus, "name", "mem", "type", "SCALAR", "scalar",
+			 "value", mem);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"registry", required_argument, NULL, 'r'}, {"agents", required_argument, NULL, 'a'},
-		{"frameworks", required_argument, NULL, 'f'}, {"tasks", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},           {0},
-	};
-	const char *path = NULL;
-	long nagents = 40000, nfw = 100, ntasks = 400000;
+	struct regfill_flags fl = {0};
+	_cleanup_free_ char *path = NULL;
+	long nagents, nfw, ntasks;
 	struct registry *r;
 	char err[512], aid[64], fid[64], tid[64], host[64];
 	int64_t t0;
-	int c, e;
+	int e;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			path = optarg;
-			break;
-		case 'a':
-			nagents = atol(optarg);
-			break;
-		case 'f':
-			nfw = atol(optarg);
-			break;
-		case 't':
-			ntasks = atol(optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!path || nagents <= 0 || nfw <= 0 || ntasks < 0) {
-		usage(stderr);
+	e = daemon_parse_args(&regfill_desc, &fl, argc, argv);
+	path = TAKE_PTR(fl.registry);
+	nagents = (long)fl.agents;
+	nfw = (long)fl.frameworks;
+	ntasks = (long)fl.tasks;
+	conf_free(regfill_flag_table, &fl);
+	if (e >= 0)
+		return e;
+	if (!path || !*path) {
+		fprintf(stderr, "drover-regfill: option '--registry' is required (see --help)\n");
 		return 2;
 	}
 	if (registry_open(path, 1000, &r, err, sizeof(err)) < 0) {
@@ -108,13 +111,22 @@ int main(int argc, char **argv)
 		info = json_pack("{s:s,s:{s:s},s:{s:s},s:{s:s},s:o}", "name", "sim", "task_id",
 				 "value", tid, "agent_id", "value", aid, "command", "value", "true",
 				 "resources", resources(0.5, 256));
-		st = json_pack("{s:{s:s},s:{s:s},s:s,s:s,s:f}", "task_id", "value", tid,
-			       "agent_id", "value", aid, "state", "TASK_RUNNING", "source",
-			       "SOURCE_EXECUTOR", "timestamp", 1.7e9);
+		st = json_pack("{s:{s:s},s:{s:s},s:s,s:s,s:f}", "task_id", "value", tid, "agent_id",
+			       "value", aid, "state", "TASK_RUNNING", "source", "SOURCE_EXECUTOR",
+			       "timestamp", 1.7e9);
 		/* as the master writes a launched task: its name and resources (text form) beside
 		 * the TaskInfo */
-		struct registry_task t = {fid, tid, aid, "TASK_RUNNING", info, st, NULL, NULL, false,
-					  .name = "sim", .res_text = "cpus:0.5;mem:256"};
+		struct registry_task t = {fid,
+					  tid,
+					  aid,
+					  "TASK_RUNNING",
+					  info,
+					  st,
+					  NULL,
+					  NULL,
+					  false,
+					  .name = "sim",
+					  .res_text = "cpus:0.5;mem:256"};
 		e = registry_put_task(r, &t);
 		json_decref(info);
 		json_decref(st);
