@@ -492,7 +492,7 @@ int agent_cgroup_wait_empty(int dirfd, int timeout_ms)
 		if (pfd.revents) {
 			char buf[256];
 
-			(void)pread(fd, buf, sizeof(buf), 0);
+			(void)!pread(fd, buf, sizeof(buf), 0);
 		}
 	}
 }
