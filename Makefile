@@ -111,12 +111,14 @@ ALL_OBJS := $(call obj,$(LIB_SRCS) $(ALLOC_SRCS) $(MASTER_SRCS) $(AGENT_SRCS) $(
 	$(TOOL_SRCS) masterd/main.c agentd/main.c $(UNIT_SRCS) $(VMTEST_SRCS))
 
 # ---------------------------------------------------------------- top-level goals
-.PHONY: all asan bins tests clean deps vmlinux install format-check format-candidates deb check check-unit check-integration \
+.PHONY: all asan bins tests clean deps vmlinux install check check-unit check-integration \
 	check-vm run-unit run-integration run-vm fuzz bench plots plots-render demo check-fault \
 	run-fault check-fuzz run-fuzz
+.PHONY: product format-check format-candidates deb check-packaging run-packaging
 all: $(BINS) $(UNIT_BINS) $(VMTEST_BINS) $(SKELS)
 asan: all
 bins: $(BINS)
+product: $(PRODUCT_BINS)
 
 # ---------------------------------------------------------------- compile rules
 $(BUILD)/%.o: %.c
@@ -205,6 +207,12 @@ check-fault: run-fault
 	$(Q)tests/summary.sh $(RESULTS)/fault.txt
 check-vm: run-vm
 	$(Q)tests/summary.sh $(RESULTS)/vm.txt
+# The Debian packages (make deb, lintian, their contents): minutes, so not part of `make check`.
+run-packaging:
+	$(Q)mkdir -p $(BUILD)
+	$(Q)tests/integration/run.sh $(BUILD) $(RESULTS)/packaging.txt tests/packaging
+check-packaging: run-packaging
+	$(Q)tests/summary.sh $(RESULTS)/packaging.txt
 # Each fuzz target briefly (FUZZ_CHECK_SECONDS each), as a tier of `make check`.
 FUZZ_CHECK_SECONDS ?= 20
 # A target that does not build is a failure of this tier; the tiers after it still run.
@@ -273,6 +281,24 @@ install: $(PRODUCT_BINS)
 		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$u.service; \
 	done
 
+# Debian packages of the product (debian/): drover-master, drover-agent and drover, built by
+# dpkg-buildpackage with the distribution's hardening flags in a copy of the tree (so the
+# work tree gets none of debhelper's files), then checked by lintian (any error or warning
+# fails). The .debs land in build-deb/: `apt install ./build-deb/drover*.deb`.
+DEB_DIR ?= build-deb
+deb:
+	$(Q)tools/install-deps.sh packaging
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/drover
+	$(Q)git ls-files -co --exclude-standard -z | tar --null -T - -cf - | \
+		tar -xf - -C $(DEB_DIR)/src/drover
+	$(call msg,DEB,$(DEB_DIR)/src/drover)
+	$(Q)cd $(DEB_DIR)/src/drover && GIT_REV=$(GIT_REV) dpkg-buildpackage -b -us -uc \
+		-j$(NPROC) >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	$(Q)mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/
+	$(Q)rm -rf $(DEB_DIR)/src
+	$(Q)ls $(DEB_DIR)/*.deb
+	$(Q)lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+
 # The README's first command: a single-node cluster and a demo story, end to end.
 demo:
 	$(Q)tools/demo.sh
@@ -290,7 +316,7 @@ plots-render:
 	$(Q)gnuplot -e "csv='docs/data/scale.csv'; out='docs/img'" tools/plots.gp
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (tests/fuzz/fuzz_*.c), each linked with the project's archives built

@@ -15,6 +15,11 @@ PKGS="$PKGS libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
 busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
+# Debian packaging (make deb, make check-packaging): only when asked for, with
+# `install-deps.sh packaging`
+if [ "${1:-}" = packaging ]; then
+	PKGS="debhelper dpkg-dev lintian"
+fi
 
 missing=""
 for p in $PKGS; do
