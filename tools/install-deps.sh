@@ -10,8 +10,9 @@ libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libmicrohttpd-dev libcurl4-openss
 libjansson-dev libsqlite3-dev libzookeeper-mt-dev"
 # tests: unit (cmocka), integration (curl, iproute2, util-linux, procps), fault (nftables
 # for partitions), VM tier (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests
-# (zookeeper), security tests (openssl: throwaway certificates made at test time)
-PKGS="$PKGS libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
+# (zookeeper), security tests (openssl: throwaway certificates made at test time),
+# make format-check (clang-format)
+PKGS="$PKGS clang-format libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
 busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
