@@ -60,7 +60,32 @@ dpkg-deb -e "$debs/drover-master_${version}_amd64.deb" "$tmp/master-control"
 dpkg-deb -x "$debs/drover-master_${version}_amd64.deb" "$tmp/root"
 dpkg-deb -x "$debs/drover-agent_${version}_amd64.deb" "$tmp/root"
 dpkg-deb -x "$debs/drover_${version}_amd64.deb" "$tmp/root"
-check postinst-adds-user grep -q 'adduser .*--system.* drover$' "$tmp/master-control/postinst"
+# run the postinst with stand-ins for getent, adduser and systemd's helpers that log their
+# arguments: it adds the system user drover before it starts the unit, and only once
+mkdir -p "$tmp/fake"
+for c in adduser deb-systemd-helper deb-systemd-invoke systemctl; do
+	printf '#!/bin/sh\necho "%s $*" >>"$FAKE_LOG"\n' "$c" >"$tmp/fake/$c"
+done
+printf '#!/bin/sh\n[ -n "$FAKE_USER" ] && echo "drover:x:999:999::/:/bin/false"\n' >"$tmp/fake/getent"
+chmod +x "$tmp/fake"/*
+FAKE_LOG=$tmp/postinst.log FAKE_USER= PATH="$tmp/fake:$PATH" \
+	sh -e "$tmp/master-control/postinst" configure >/dev/null 2>&1 || fail postinst-runs
+cat "$tmp/postinst.log"
+if grep -q '^adduser .*--system.*--home /var/lib/drover/master .* drover$' "$tmp/postinst.log" &&
+	[ "$(grep -n '^adduser' "$tmp/postinst.log" | cut -d: -f1)" -lt \
+		"$(grep -n '^deb-systemd-helper enable' "$tmp/postinst.log" | cut -d: -f1)" ]; then
+	pass postinst-adds-user
+else
+	fail postinst-adds-user "$(cat "$tmp/postinst.log")"
+fi
+: >"$tmp/postinst.log"
+FAKE_LOG=$tmp/postinst.log FAKE_USER=yes PATH="$tmp/fake:$PATH" \
+	sh -e "$tmp/master-control/postinst" configure 0.1.0 >/dev/null 2>&1 || fail postinst-reruns
+if grep -q '^adduser' "$tmp/postinst.log"; then
+	fail postinst-user-once "adduser ran though the user exists"
+else
+	pass postinst-user-once
+fi
 check postinst-enables-unit grep -q 'deb-systemd-helper .*drover-master.service' \
 	"$tmp/master-control/postinst"
 check master-depends-adduser sh -c "dpkg-deb -f '$debs/drover-master_${version}_amd64.deb' \
