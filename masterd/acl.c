@@ -22,6 +22,7 @@ static const struct {
 	[ACL_VIEW] = {"view", "calls"},
 	[ACL_UPDATE_WEIGHTS] = {"update_weights", "roles"},
 	[ACL_DRAIN_AGENTS] = {"drain_agents", "agents"},
+	[ACL_REQUEST_TIERS] = {"request_tiers", "tiers"},
 };
 
 const char *acl_action_name(enum acl_action action)
@@ -88,10 +89,16 @@ static int entity_parse(json_t *v, const char *where, bool object, struct acl_en
 	if (!e->values)
 		return -ENOMEM;
 	json_array_foreach(v, i, x) {
+		if (json_is_integer(x)) { /* a tier: compared as its decimal text */
+			if (asprintf(&e->values[i], "%" JSON_INTEGER_FORMAT, json_integer_value(x)) < 0)
+				return -ENOMEM;
+			e->n = i + 1;
+			continue;
+		}
 		if (!json_is_string(x) || json_string_length(x) == 0 ||
 		    strlen(json_string_value(x)) != json_string_length(x)) {
-			snprintf(err, errlen, "%s[%zu] must be a non-empty string without NUL", where,
-				 i);
+			snprintf(err, errlen, "%s[%zu] must be a non-empty string without NUL (or an "
+				 "integer)", where, i);
 			return -EINVAL;
 		}
 		e->values[i] = strdup(json_string_value(x));

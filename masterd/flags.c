@@ -71,5 +71,14 @@ const struct conf_opt master_flag_table[] = {
 	 "memory for a request's line and headers; larger requests are refused", 4096, 1 << 24},
 	{"http-idle-timeout", CONF_DURATION, F(http_idle_timeout_ns), "60s", "DURATION",
 	 "connections silent this long are closed (slow or idle clients)", SEC, 86400 * SEC},
+	{"max-stream-queue", CONF_SIZE, F(max_stream_queue), "64MiB", "SIZE",
+	 "bytes an event stream (framework or agent) may hold unread; a subscriber past it is "
+	 "disconnected", 65536, 1LL << 32},
+	{"max-call-list", CONF_INT, F(max_call_list), "10000", "N",
+	 "entries of any one list in a call (RECONCILE's tasks, offer_ids, task_infos...); a "
+	 "longer one is refused with 400", 16, 10000000},
+	{"max-failover-timeout", CONF_DURATION, F(max_failover_timeout_ns), "7d", "DURATION",
+	 "longest failover timeout a framework gets (a longer framework_info.failover_timeout "
+	 "is cut to it)", SEC, 365 * 86400 * SEC},
 	CONF_END,
 };

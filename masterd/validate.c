@@ -30,7 +30,62 @@ const char *master_get_id(json_t *obj, const char *field, const char *path, char
 		snprintf(err, errlen, "field '%s%s%s.value' %s", P(path), field, why);
 		return NULL;
 	}
+	/* a hidden name: an agent recovering its tasks from their directories skips it */
+	if (json_string_value(s)[0] == '.') {
+		snprintf(err, errlen, "field '%s%s%s.value' starts with '.'", P(path), field);
+		return NULL;
+	}
 	return json_string_value(s);
+}
+
+/* The length of path after appending n bytes at pathlen, or pathlen (undone) if they did not fit. */
+static size_t keep(char *path, size_t pathlen, size_t pathcap, int n)
+{
+	if (n > 0 && (size_t)n < pathcap - pathlen)
+		return pathlen + (size_t)n;
+	path[pathlen] = '\0';
+	return pathlen;
+}
+
+/* Depth-first; path is the JSON path of j so far ("" at the top), extended in place. */
+static bool lists_ok(json_t *j, size_t max, char *path, size_t pathlen, size_t pathcap,
+		     char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(j)) {
+		if (json_array_size(j) > max) {
+			snprintf(err, errlen, "field '%s' has %zu entries, more than the %zu allowed",
+				 pathlen ? path : "(body)", json_array_size(j), max);
+			return false;
+		}
+		json_array_foreach(j, i, v) {
+			int n = snprintf(path + pathlen, pathcap - pathlen, "[%zu]", i);
+			size_t l = keep(path, pathlen, pathcap, n);
+			if (!lists_ok(v, max, path, l, pathcap, err, errlen))
+				return false;
+			path[pathlen] = '\0';
+		}
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, k, v) {
+			int n = snprintf(path + pathlen, pathcap - pathlen, "%s%s",
+					 pathlen ? "." : "", k);
+			size_t l = keep(path, pathlen, pathcap, n);
+			if (!lists_ok(v, max, path, l, pathcap, err, errlen))
+				return false;
+			path[pathlen] = '\0';
+		}
+	}
+	return true;
+}
+
+bool master_call_lists_ok(json_t *call, size_t max, char *err, size_t errlen)
+{
+	char path[256] = "";
+
+	return lists_ok(call, max, path, 0, sizeof(path), err, errlen);
 }
 
 bool master_role_is_valid(const char *role, char *err, size_t errlen)
