@@ -89,16 +89,10 @@ static int entity_parse(json_t *v, const char *where, bool object, struct acl_en
 	if (!e->values)
 		return -ENOMEM;
 	json_array_foreach(v, i, x) {
-		if (json_is_integer(x)) { /* a tier: compared as its decimal text */
-			if (asprintf(&e->values[i], "%" JSON_INTEGER_FORMAT, json_integer_value(x)) < 0)
-				return -ENOMEM;
-			e->n = i + 1;
-			continue;
-		}
 		if (!json_is_string(x) || json_string_length(x) == 0 ||
 		    strlen(json_string_value(x)) != json_string_length(x)) {
-			snprintf(err, errlen, "%s[%zu] must be a non-empty string without NUL (or an "
-				 "integer)", where, i);
+			snprintf(err, errlen, "%s[%zu] must be a non-empty string without NUL", where,
+				 i);
 			return -EINVAL;
 		}
 		e->values[i] = strdup(json_string_value(x));
@@ -107,6 +101,21 @@ static int entity_parse(json_t *v, const char *where, bool object, struct acl_en
 		e->n = i + 1;
 	}
 	return 0;
+}
+
+/* Tiers may be written as numbers: each becomes its decimal text, the object compared. */
+static void tiers_as_text(json_t *v)
+{
+	char text[32];
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(v, i, x) {
+		if (!json_is_integer(x))
+			continue;
+		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+		json_array_set_new(v, i, json_string(text));
+	}
 }
 
 static int rule_parse(json_t *r, enum acl_action act, size_t idx, struct acl_rule *rule,
@@ -140,6 +149,8 @@ static int rule_parse(json_t *r, enum acl_action act, size_t idx, struct acl_rul
 	if (ret < 0)
 		return ret;
 	v = json_object_get(r, obj);
+	if (act == ACL_REQUEST_TIERS)
+		tiers_as_text(v);
 	snprintf(where, sizeof(where), "%s[%zu].%s", name, idx, obj);
 	if (!v) {
 		snprintf(err, errlen, "%s[%zu]: missing field '%s'", name, idx, obj);
