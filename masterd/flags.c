@@ -56,8 +56,9 @@ const struct conf_opt master_flag_table[] = {
 	{"tls-key", CONF_STRING, F(tls_key), NULL, "FILE", "PEM private key of --tls-cert"},
 	{"max-agents", CONF_INT, F(max_agents), "0", "N",
 	 "agents the master admits; more are refused with 429 (0: no cap)", 0, 10000000},
-	{"max-frameworks", CONF_INT, F(max_frameworks), "0", "N",
-	 "frameworks the master admits; more are refused with 429 (0: no cap)", 0, 10000000},
+	{"max-frameworks", CONF_INT, F(max_frameworks), "1000", "N",
+	 "frameworks the master holds, connected or within their failover timeout; more are "
+	 "refused with 429 (0: no cap)", 0, 10000000},
 	{"max-tasks-per-framework", CONF_INT, F(max_tasks_per_framework), "0", "N",
 	 "active tasks of one framework; an ACCEPT going over gets 429 (0: no cap)", 0,
 	 100000000},

@@ -37,6 +37,11 @@ fw_tier() { operator GET_FRAMEWORKS | jq -r --arg f "$1" '.get_frameworks.framew
 fw_connected() { operator GET_FRAMEWORKS | jq -r --arg f "$1" '.get_frameworks.frameworks[] | select(.framework_info.id.value == $f) | .connected'; }
 fw_count() { operator GET_FRAMEWORKS | jq '.get_frameworks.frameworks | length'; }
 
+# ---- safe defaults: frameworks held are capped without any flag (the others are set above)
+flag() { operator GET_FLAGS | jq -r --arg n "$1" '.get_flags.flags[] | select(.name == $n) | .value'; }
+check default-max-frameworks [ "$(flag max-frameworks)" = 1000 ]
+check max-stream-queue-flag [ "$(flag max-stream-queue)" = 256KiB ]
+
 # ---- IDs: issued by the master, full length, never reused (item 3)
 L1=$(printf 'a%.0s' $(seq 100))1
 L2=$(printf 'a%.0s' $(seq 100))2
