@@ -38,54 +38,71 @@ const char *master_get_id(json_t *obj, const char *field, const char *path, char
 	return json_string_value(s);
 }
 
-/* The length of path after appending n bytes at pathlen, or pathlen (undone) if they did not fit. */
-static size_t keep(char *path, size_t pathlen, size_t pathcap, int n)
+/* Where a long list is: its path's parts, innermost first (the outermost beyond 16 lost). */
+struct list_path {
+	const char *key[16]; /* NULL: an index */
+	size_t idx[16];
+	int n;
+	bool cut;
+};
+
+static void path_push(struct list_path *p, const char *key, size_t idx)
 {
-	if (n > 0 && (size_t)n < pathcap - pathlen)
-		return pathlen + (size_t)n;
-	path[pathlen] = '\0';
-	return pathlen;
+	if (p->n == 16) {
+		p->cut = true;
+		return;
+	}
+	p->key[p->n] = key;
+	p->idx[p->n++] = idx;
 }
 
-/* Depth-first; path is the JSON path of j so far ("" at the top), extended in place. */
-static bool lists_ok(json_t *j, size_t max, char *path, size_t pathlen, size_t pathcap,
-		     char *err, size_t errlen)
+/* The first array in j longer than max (depth first), or NULL; p says where it is. */
+static json_t *find_long_list(json_t *j, size_t max, struct list_path *p)
 {
+	json_t *v, *bad;
 	const char *k;
-	json_t *v;
 	size_t i;
 
 	if (json_is_array(j)) {
-		if (json_array_size(j) > max) {
-			snprintf(err, errlen, "field '%s' has %zu entries, more than the %zu allowed",
-				 pathlen ? path : "(body)", json_array_size(j), max);
-			return false;
-		}
+		if (json_array_size(j) > max)
+			return j;
 		json_array_foreach(j, i, v) {
-			int n = snprintf(path + pathlen, pathcap - pathlen, "[%zu]", i);
-			size_t l = keep(path, pathlen, pathcap, n);
-			if (!lists_ok(v, max, path, l, pathcap, err, errlen))
-				return false;
-			path[pathlen] = '\0';
+			if ((bad = find_long_list(v, max, p))) {
+				path_push(p, NULL, i);
+				return bad;
+			}
 		}
 	} else if (json_is_object(j)) {
 		json_object_foreach(j, k, v) {
-			int n = snprintf(path + pathlen, pathcap - pathlen, "%s%s",
-					 pathlen ? "." : "", k);
-			size_t l = keep(path, pathlen, pathcap, n);
-			if (!lists_ok(v, max, path, l, pathcap, err, errlen))
-				return false;
-			path[pathlen] = '\0';
+			if ((bad = find_long_list(v, max, p))) {
+				path_push(p, k, 0);
+				return bad;
+			}
 		}
 	}
-	return true;
+	return NULL;
 }
 
 bool master_call_lists_ok(json_t *call, size_t max, char *err, size_t errlen)
 {
+	struct list_path p = {.n = 0};
+	json_t *bad = find_long_list(call, max, &p);
 	char path[256] = "";
+	size_t len = 0;
 
-	return lists_ok(call, max, path, 0, sizeof(path), err, errlen);
+	if (!bad)
+		return true;
+	if (p.cut)
+		len = (size_t)snprintf(path, sizeof(path), "...");
+	for (int i = p.n - 1; i >= 0 && len < sizeof(path); i--) {
+		int n = p.key[i] ? snprintf(path + len, sizeof(path) - len, "%s%s",
+					    len ? "." : "", p.key[i])
+				 : snprintf(path + len, sizeof(path) - len, "[%zu]", p.idx[i]);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	snprintf(err, errlen, "field '%s' has %zu entries, more than the %zu allowed",
+		 path[0] ? path : "(body)", json_array_size(bad), max);
+	return false;
 }
 
 bool master_role_is_valid(const char *role, char *err, size_t errlen)
