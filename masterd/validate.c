@@ -100,7 +100,7 @@ bool master_call_lists_ok(json_t *call, size_t max, char *err, size_t errlen)
 				 : snprintf(path + len, sizeof(path) - len, "[%zu]", p.idx[i]);
 		len += n > 0 ? (size_t)n : 0;
 	}
-	snprintf(err, errlen, "field '%s' has %zu entries, more than the %zu allowed",
+	snprintf(err, errlen, "field '%.160s' has %zu entries, more than the %zu allowed",
 		 path[0] ? path : "(body)", json_array_size(bad), max);
 	return false;
 }
