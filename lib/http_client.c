@@ -396,8 +396,8 @@ static struct http_call *start(struct http_client *c, bool stream, const char *u
 	curl_easy_setopt(call->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(call->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(call->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(call->easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(call->easy, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+	if (http_client_redirect_policy(call->easy, url) < 0)
+		goto fail;
 	if (timeout_ms > 0)
 		curl_easy_setopt(call->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	if (c->local_addr)
@@ -426,6 +426,29 @@ fail:
 	free(call->req_body);
 	free(call);
 	return NULL;
+}
+
+int http_client_redirect_policy(void *easy, const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	int r = -EINVAL;
+
+	if (!u)
+		return -ENOMEM;
+	/* a bare HOST:PORT is what libcurl fetches over http */
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) ==
+		    CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, scheme) == CURLE_OK) {
+		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(easy, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+		r = 0;
+	}
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
 }
 
 struct http_call *http_post(struct http_client *c, const char *url, const char *content_type,

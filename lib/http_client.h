@@ -46,6 +46,14 @@ int http_client_set_tls_ca(struct http_client *c, const char *ca_file);
 int http_client_set_basic_auth(struct http_client *c, const char *user, const char *password);
 
 /*
+ * How every Drover client follows redirects (a follower master's 307 to the leader), on a
+ * libcurl easy handle (CURL *) about to fetch url: POST kept as POST, at most 5 hops, and only
+ * to url's own protocol, so that an https:// call never goes on in clear text (nor an http://
+ * one to another protocol). Returns 0, or -EINVAL when url has no scheme libcurl knows.
+ */
+int http_client_redirect_policy(void *easy, const char *url);
+
+/*
  * POST body to url. headers: NULL-terminated "Name: value" strings or NULL.
  * timeout_ms 0: none. Returns the call (owned by the client until done runs) or NULL.
  */

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <errno.h>
 #include <netdb.h>
@@ -18,6 +19,14 @@
 #include "http_server.h"
 #include "strmap.h"
 #include "util.h"
+
+/*
+ * GnuTLS priorities of a TLS server: TLS 1.2 and 1.3 only, with AEAD ciphers (AES-GCM,
+ * ChaCha20-Poly1305) and forward-secret key exchange; no SSL 3, TLS 1.0/1.1, CBC or RC4.
+ */
+#define HTTPS_PRIORITIES                                                                  \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
+	"+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA"
 
 enum req_state { REQ_READING, REQ_HANDLING, REQ_DEFERRED, REQ_READY, REQ_QUEUED };
 
@@ -145,6 +154,28 @@ static void stream_kick(struct http_stream *s)
 	}
 }
 
+/*
+ * Must hold s->lock, the stream not dead (so its connection, and fd, are still open): drop
+ * what is queued and close the connection. The peer may not be reading at all, so MHD may be
+ * waiting for the socket to take more and never call stream_read: shutting the socket down
+ * makes that write fail, and MHD closes the connection (stream_done follows).
+ */
+static void stream_cut(struct http_stream *s)
+{
+	while (s->head) {
+		struct chunk *c = s->head;
+		s->head = c->next;
+		free(c);
+	}
+	s->tail = NULL;
+	s->queued = 0;
+	s->ended = true;
+	s->peer_gone = true;
+	if (s->fd >= 0)
+		shutdown(s->fd, SHUT_RDWR);
+	stream_kick(s);
+}
+
 int http_stream_send(struct http_stream *s, const char *data, size_t len)
 {
 	struct chunk *c;
@@ -153,6 +184,11 @@ int http_stream_send(struct http_stream *s, const char *data, size_t len)
 	if (s->ended || s->dead) {
 		pthread_mutex_unlock(&s->lock);
 		return -EPIPE;
+	}
+	if (s->srv->cfg.max_stream_queue && s->queued + len > s->srv->cfg.max_stream_queue) {
+		stream_cut(s);
+		pthread_mutex_unlock(&s->lock);
+		return -ENOBUFS;
 	}
 	c = malloc(sizeof(*c) + len);
 	if (!c) {
@@ -528,8 +564,10 @@ struct http_stream *http_reply_stream(struct http_request *req, const char *cont
 	s->refs = 2;
 	s->closed = closed;
 	s->closed_data = closed_data;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_size ? block_size : 65536,
-					      stream_read, s, stream_done);
+	if (!block_size || block_size > 65536)
+		block_size = 65536;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_size, stream_read, s,
+					      stream_done);
 	if (!r) {
 		stream_free(s);
 		http_reply_error(req, 503, "out of memory");
@@ -772,6 +810,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 	struct MHD_OptionItem tls_opts[] = {
 		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTPS_PRIORITIES},
 		{MHD_OPTION_END, 0, NULL},
 	};
 	int r;

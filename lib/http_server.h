@@ -31,6 +31,8 @@ struct http_server_config {
 	unsigned idle_timeout_s;   /* idle keep-alive connections are closed; 0: 60 */
 	unsigned max_per_peer;     /* requests from a peer with more connections get 429; 0: no cap */
 	size_t max_header;         /* per-connection memory (request line + headers); 0: 32 KiB */
+	size_t max_stream_queue;   /* bytes a stream may hold unsent; past it the stream is cut
+				    * (http_stream_send: -ENOBUFS); 0: no cap */
 	const char *tls_cert_pem;  /* with tls_key_pem: serve HTTPS only (PEM text, not paths) */
 	const char *tls_key_pem;
 	http_handler_fn handler;
@@ -74,14 +76,21 @@ void http_reply_error(struct http_request *req, unsigned status, const char *fmt
 void http_reply_unauthorized(struct http_request *req, const char *realm, const char *message);
 
 /*
- * Answer 200 with a chunked stream. The returned stream holds one reference for the caller
+ * Answer 200 with a chunked stream. block_size is what libmicrohttpd reserves for the
+ * response up front (unused by chunked streams, which are written from the connection's own
+ * buffer): keep it small, at most 64 KiB is taken. The returned stream holds one reference for the caller
  * (drop it with http_stream_unref) and one for the connection (dropped when it ends, after
  * closed() is called).
  */
 struct http_stream *http_reply_stream(struct http_request *req, const char *content_type,
 				      const char *const *extra_headers, size_t block_size,
 				      http_stream_closed_fn closed, void *closed_data);
-/* Queue one chunk (copied). Any thread. Returns -EPIPE once the stream has ended. */
+/*
+ * Queue one chunk (copied). Any thread. Returns -EPIPE once the stream has ended, and
+ * -ENOBUFS when the chunk would take what the peer has not read past the server's
+ * max_stream_queue: the queue is then dropped and the connection closed (a peer that does
+ * not read must not grow the daemon), and closed() follows as for any ended connection.
+ */
 int http_stream_send(struct http_stream *s, const char *data, size_t len);
 /* Finish the stream after what is queued. Any thread. */
 void http_stream_end(struct http_stream *s);

@@ -22,6 +22,7 @@ static const struct {
 	[ACL_VIEW] = {"view", "calls"},
 	[ACL_UPDATE_WEIGHTS] = {"update_weights", "roles"},
 	[ACL_DRAIN_AGENTS] = {"drain_agents", "agents"},
+	[ACL_REQUEST_TIERS] = {"request_tiers", "tiers"},
 };
 
 const char *acl_action_name(enum acl_action action)
@@ -102,6 +103,21 @@ static int entity_parse(json_t *v, const char *where, bool object, struct acl_en
 	return 0;
 }
 
+/* Tiers may be written as numbers: each becomes its decimal text, the object compared. */
+static void tiers_as_text(json_t *v)
+{
+	char text[32];
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(v, i, x) {
+		if (!json_is_integer(x))
+			continue;
+		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+		json_array_set_new(v, i, json_string(text));
+	}
+}
+
 static int rule_parse(json_t *r, enum acl_action act, size_t idx, struct acl_rule *rule,
 		      char *err, size_t errlen)
 {
@@ -133,6 +149,8 @@ static int rule_parse(json_t *r, enum acl_action act, size_t idx, struct acl_rul
 	if (ret < 0)
 		return ret;
 	v = json_object_get(r, obj);
+	if (act == ACL_REQUEST_TIERS)
+		tiers_as_text(v);
 	snprintf(where, sizeof(where), "%s[%zu].%s", name, idx, obj);
 	if (!v) {
 		snprintf(err, errlen, "%s[%zu]: missing field '%s'", name, idx, obj);

@@ -29,6 +29,7 @@ enum acl_action {
 	ACL_VIEW,                /* object: operator call type, or "/metrics" */
 	ACL_UPDATE_WEIGHTS,      /* object: role */
 	ACL_DRAIN_AGENTS,        /* object: the agent's hostname (drain, (de/re)activate) */
+	ACL_REQUEST_TIERS,       /* object: a tier above the role's, in decimal ("5") */
 	_ACL_ACTION_MAX,
 };
 

@@ -56,8 +56,9 @@ const struct conf_opt master_flag_table[] = {
 	{"tls-key", CONF_STRING, F(tls_key), NULL, "FILE", "PEM private key of --tls-cert"},
 	{"max-agents", CONF_INT, F(max_agents), "0", "N",
 	 "agents the master admits; more are refused with 429 (0: no cap)", 0, 10000000},
-	{"max-frameworks", CONF_INT, F(max_frameworks), "0", "N",
-	 "frameworks the master admits; more are refused with 429 (0: no cap)", 0, 10000000},
+	{"max-frameworks", CONF_INT, F(max_frameworks), "1000", "N",
+	 "frameworks the master holds, connected or within their failover timeout; more are "
+	 "refused with 429 (0: no cap)", 0, 10000000},
 	{"max-tasks-per-framework", CONF_INT, F(max_tasks_per_framework), "0", "N",
 	 "active tasks of one framework; an ACCEPT going over gets 429 (0: no cap)", 0,
 	 100000000},
@@ -71,5 +72,14 @@ const struct conf_opt master_flag_table[] = {
 	 "memory for a request's line and headers; larger requests are refused", 4096, 1 << 24},
 	{"http-idle-timeout", CONF_DURATION, F(http_idle_timeout_ns), "60s", "DURATION",
 	 "connections silent this long are closed (slow or idle clients)", SEC, 86400 * SEC},
+	{"max-stream-queue", CONF_SIZE, F(max_stream_queue), "64MiB", "SIZE",
+	 "bytes an event stream (framework or agent) may hold unread; a subscriber past it is "
+	 "disconnected", 65536, 1LL << 32},
+	{"max-call-list", CONF_INT, F(max_call_list), "10000", "N",
+	 "entries of any one list in a call (RECONCILE's tasks, offer_ids, task_infos...); a "
+	 "longer one is refused with 400", 16, 10000000},
+	{"max-failover-timeout", CONF_DURATION, F(max_failover_timeout_ns), "7d", "DURATION",
+	 "longest failover timeout a framework gets (a longer framework_info.failover_timeout "
+	 "is cut to it)", SEC, 365 * 86400 * SEC},
 	CONF_END,
 };

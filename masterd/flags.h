@@ -37,6 +37,10 @@ struct master_flags {
 	int64_t max_connections_per_peer;
 	int64_t max_header_size;
 	int64_t http_idle_timeout_ns;
+	/* trust boundaries between tenants (docs/security.md) */
+	int64_t max_stream_queue;
+	int64_t max_call_list;
+	int64_t max_failover_timeout_ns;
 };
 
 extern const struct conf_opt master_flag_table[];

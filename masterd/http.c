@@ -10,6 +10,7 @@
 #include "leader.h"
 #include "log.h"
 #include "master.h"
+#include "validate.h"
 
 /* Takes body and principal. */
 static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body,
@@ -37,6 +38,7 @@ static json_t *parse_call(struct master *m, struct http_request *req)
 {
 	const char *ct = http_request_header(req, "Content-Type");
 	json_error_t jerr;
+	char err[WIRE_ERR_LEN];
 	size_t len;
 	const char *body = http_request_body(req, &len);
 	json_t *j, *type;
@@ -61,6 +63,12 @@ static json_t *parse_call(struct master *m, struct http_request *req)
 	if (!type || !json_is_string(type)) {
 		json_decref(j);
 		reply_error(m, req, 400, "Failed to validate call: 'type' must be a string");
+		return NULL;
+	}
+	/* what a call may make the master do (an UPDATE per RECONCILE entry...) is bounded */
+	if (!master_call_lists_ok(j, (size_t)m->flags->max_call_list, err, sizeof(err))) {
+		json_decref(j);
+		reply_error(m, req, 400, "Failed to validate call: %s (--max-call-list)", err);
 		return NULL;
 	}
 	return j;

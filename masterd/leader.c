@@ -372,7 +372,9 @@ bool master_leader_redirect(struct master *m, struct http_request *req)
 		master_count_status(m, 503);
 		http_reply_error(req, 503, "no leading master is elected yet");
 	} else {
-		snprintf(loc, sizeof(loc), "http://%s%s", addr, http_request_path(req));
+		/* masters of one cluster serve TLS alike: send the client on as it came */
+		snprintf(loc, sizeof(loc), "%s://%s%s", m->tls_cert_pem ? "https" : "http", addr,
+			 http_request_path(req));
 		master_count_status(m, 307);
 		http_reply(req, 307, "text/plain", "", 0, hdrs);
 	}

@@ -79,6 +79,7 @@ bool stream_send_event(struct http_stream *s, json_t *ev)
 	char *rec = NULL;
 	long n;
 	bool ok;
+	int r;
 
 	if (!s) {
 		json_decref(ev);
@@ -88,7 +89,11 @@ bool stream_send_event(struct http_stream *s, json_t *ev)
 	json_decref(ev);
 	if (n < 0)
 		return false;
-	ok = http_stream_send(s, rec, (size_t)n) == 0;
+	r = http_stream_send(s, rec, (size_t)n);
+	if (r == -ENOBUFS)
+		log_warn("a subscriber does not read its event stream: past --max-stream-queue, "
+			 "its connection is closed");
+	ok = r == 0;
 	free(rec);
 	return ok;
 }
@@ -301,6 +306,7 @@ int master_init(struct master *m, struct master_flags *flags)
 		.listen = flags->listen,
 		.max_body = (size_t)flags->max_body_size,
 		.max_per_peer = (unsigned)flags->max_connections_per_peer,
+		.max_stream_queue = (size_t)flags->max_stream_queue,
 		.max_header = (size_t)flags->max_header_size,
 		.idle_timeout_s = (unsigned)(flags->http_idle_timeout_ns / 1000000000),
 		.handler = master_http_handler,

@@ -223,8 +223,8 @@ static int parse_framework_info(json_t *info, char **ret_role, double *ret_failo
 	r = wire_get_number(info, "failover_timeout", &fo, err, ERRLEN);
 	if (r < 0)
 		return r;
-	if (fo < 0 || fo > MAX_REFUSE_S * 10) {
-		snprintf(err, ERRLEN, "field 'framework_info.failover_timeout' is out of range");
+	if (!isfinite(fo) || fo < 0) {
+		snprintf(err, ERRLEN, "field 'framework_info.failover_timeout' must not be negative");
 		return -EINVAL;
 	}
 	*ret_role = strdup(role);
@@ -232,9 +232,36 @@ static int parse_framework_info(json_t *info, char **ret_role, double *ret_failo
 	return 0;
 }
 
+/*
+ * The framework's tier: its role's (--roles), unless framework_info.tier asks for another.
+ * A tier above the role's puts the framework before others (strict priority): only where an
+ * explicit request_tiers rule grants the principal that tier. False after answering 400/403.
+ */
+static bool framework_tier(struct master *m, struct msg *msg, json_t *info, const char *role,
+			   int *ret)
+{
+	json_t *rt = json_object_get(m->role_tiers, role);
+	int dflt = json_is_integer(rt) ? (int)json_integer_value(rt) : 0;
+	double t = dflt;
+	char err[ERRLEN], obj[16];
+
+	if (wire_get_number(info, "tier", &t, err, sizeof(err)) < 0 || t != floor(t) ||
+	    fabs(t) > 1000) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate scheduler::Call: field 'framework_info.tier' must be "
+			    "an integer in [-1000, 1000]");
+		return false;
+	}
+	snprintf(obj, sizeof(obj), "%d", (int)t);
+	if ((int)t > dflt && !master_authorize_explicit(m, msg, ACL_REQUEST_TIERS, obj))
+		return false;
+	*ret = (int)t;
+	return true;
+}
+
 static void subscribe(struct master *m, struct msg *msg)
 {
-	char err[ERRLEN] = "", fwid[UUID_STR_LEN + 32];
+	char err[ERRLEN] = "", fwid[UUID_STR_LEN];
 	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
 	json_t *info = sub ? wire_get_object(sub, "framework_info", true, err, sizeof(err)) : NULL;
 	const char *want_id = NULL;
@@ -256,19 +283,12 @@ static void subscribe(struct master *m, struct msg *msg)
 		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
-	{
-		json_t *rt = json_object_get(m->role_tiers, role);
-		double t = json_is_integer(rt) ? (double)json_integer_value(rt) : 0;
-		if (wire_get_number(info, "tier", &t, err, sizeof(err)) < 0 || t != floor(t) ||
-		    fabs(t) > 1000) {
-			reply_error(m, msg->req, 400,
-				    "Failed to validate scheduler::Call: field 'framework_info.tier' "
-				    "must be an integer in [-1000, 1000]");
-			free(role);
-			return;
-		}
-		tier = (int)t;
+	if (!framework_tier(m, msg, info, role, &tier)) {
+		free(role);
+		return;
 	}
+	if (failover > (double)m->flags->max_failover_timeout_ns / 1e9)
+		failover = (double)m->flags->max_failover_timeout_ns / 1e9;
 	if (json_object_get(info, "id")) {
 		want_id = master_get_id(info, "id", "subscribe.framework_info", err, sizeof(err));
 		if (!want_id) {
@@ -305,6 +325,20 @@ static void subscribe(struct master *m, struct msg *msg)
 	}
 	if (want_id) {
 		fw = strmap_get(&m->frameworks, want_id);
+		/*
+		 * IDs come from the master: the registry has every one it gave out and not yet
+		 * removed (and gives them back after a restart or to a new leader). An unknown ID
+		 * is a removed framework's, or was never given out: refused, so that no one takes
+		 * over a removed framework's ID (its completed tasks, its history).
+		 */
+		if (!fw) {
+			reply_error(m, msg->req, 400,
+				    "Failed to validate scheduler::Call: framework '%s' is unknown or "
+				    "has been removed (subscribe without an ID to get a new one)",
+				    want_id);
+			free(role);
+			return;
+		}
 		/* failing over someone else's framework takes it over: an explicit rule only */
 		if (fw && m->authenticate && !streq(framework_principal(fw), msg->principal) &&
 		    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS,
@@ -339,13 +373,7 @@ static void subscribe(struct master *m, struct msg *msg)
 			reply_error(m, msg->req, 503, "out of memory");
 			return;
 		}
-		if (want_id) {
-			snprintf(fwid, sizeof(fwid), "%s", want_id);
-		} else {
-			char u[UUID_STR_LEN];
-			uuid_random(u);
-			snprintf(fwid, sizeof(fwid), "%s", u);
-		}
+		uuid_random(fwid);
 		fw->id = strdup(fwid);
 		strmap_init(&fw->tasks);
 		strmap_init(&fw->offers);
@@ -359,6 +387,8 @@ static void subscribe(struct master *m, struct msg *msg)
 	json_decref(fw->info);
 	fw->info = json_deep_copy(info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
+	if (json_object_get(info, "failover_timeout")) /* what it gets (--max-failover-timeout) */
+		json_object_set_new(fw->info, "failover_timeout", json_real(failover));
 	if (msg->principal) /* the authenticated one: what ACLs and takeovers compare */
 		json_object_set_new(fw->info, "principal", json_string(msg->principal));
 	fw->tier = tier;
@@ -377,7 +407,9 @@ static void subscribe(struct master *m, struct msg *msg)
 	hdrs[2] = "Cache-Control";
 	hdrs[3] = "no-cache";
 	hdrs[4] = NULL;
-	fw->stream = master_open_stream(m, msg->req, hdrs, 1 << 20, false, fw->id);
+	/* the block MHD reserves per stream: chunked streams are written from the connection's
+	 * own buffer, so a small one (a framework's events queue in lib/http_server, capped) */
+	fw->stream = master_open_stream(m, msg->req, hdrs, 4096, false, fw->id);
 	master_count_status(m, 200);
 	if (!fw->stream) {
 		if (is_new) {
@@ -1059,6 +1091,9 @@ void framework_check_failover(struct master *m, int64_t now)
 		double timeout = fw->failover_timeout_s > 0
 					 ? fw->failover_timeout_s
 					 : (double)m->flags->framework_failover_timeout_ns / 1e9;
+		/* what a registry written before --max-failover-timeout holds is capped too */
+		if (timeout > (double)m->flags->max_failover_timeout_ns / 1e9)
+			timeout = (double)m->flags->max_failover_timeout_ns / 1e9;
 		/* a framework recovered after a restart gets the agents' time to come back too */
 		if (fw->recovered &&
 		    timeout < (double)m->flags->agent_reregister_timeout_ns / 1e9)

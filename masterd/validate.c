@@ -30,7 +30,79 @@ const char *master_get_id(json_t *obj, const char *field, const char *path, char
 		snprintf(err, errlen, "field '%s%s%s.value' %s", P(path), field, why);
 		return NULL;
 	}
+	/* a hidden name: an agent recovering its tasks from their directories skips it */
+	if (json_string_value(s)[0] == '.') {
+		snprintf(err, errlen, "field '%s%s%s.value' starts with '.'", P(path), field);
+		return NULL;
+	}
 	return json_string_value(s);
+}
+
+/* Where a long list is: its path's parts, innermost first (the outermost beyond 16 lost). */
+struct list_path {
+	const char *key[16]; /* NULL: an index */
+	size_t idx[16];
+	int n;
+	bool cut;
+};
+
+static void path_push(struct list_path *p, const char *key, size_t idx)
+{
+	if (p->n == 16) {
+		p->cut = true;
+		return;
+	}
+	p->key[p->n] = key;
+	p->idx[p->n++] = idx;
+}
+
+/* The first array in j longer than max (depth first), or NULL; p says where it is. */
+static json_t *find_long_list(json_t *j, size_t max, struct list_path *p)
+{
+	json_t *v, *bad;
+	const char *k;
+	size_t i;
+
+	if (json_is_array(j)) {
+		if (json_array_size(j) > max)
+			return j;
+		json_array_foreach(j, i, v) {
+			if ((bad = find_long_list(v, max, p))) {
+				path_push(p, NULL, i);
+				return bad;
+			}
+		}
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, k, v) {
+			if ((bad = find_long_list(v, max, p))) {
+				path_push(p, k, 0);
+				return bad;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool master_call_lists_ok(json_t *call, size_t max, char *err, size_t errlen)
+{
+	struct list_path p = {.n = 0};
+	json_t *bad = find_long_list(call, max, &p);
+	char path[256] = "";
+	size_t len = 0;
+
+	if (!bad)
+		return true;
+	if (p.cut)
+		len = (size_t)snprintf(path, sizeof(path), "...");
+	for (int i = p.n - 1; i >= 0 && len < sizeof(path); i--) {
+		int n = p.key[i] ? snprintf(path + len, sizeof(path) - len, "%s%s",
+					    len ? "." : "", p.key[i])
+				 : snprintf(path + len, sizeof(path) - len, "[%zu]", p.idx[i]);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	snprintf(err, errlen, "field '%.160s' has %zu entries, more than the %zu allowed",
+		 path[0] ? path : "(body)", json_array_size(bad), max);
+	return false;
 }
 
 bool master_role_is_valid(const char *role, char *err, size_t errlen)

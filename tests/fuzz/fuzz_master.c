@@ -37,7 +37,7 @@ static struct master_flags flags;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *args[] = {"fuzz_master", "--registry=sqlite::memory:", "--listen=127.0.0.1:0",
-			"--log-level=error", NULL};
+			"--log-level=error", "--max-call-list=16", NULL};
 	char err[256];
 	int first;
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer target: the master's pure field checks (masterd/validate.c) on any JSON:
- * IDs that become file and cgroup names, roles, UPDATE_WEIGHTS' weight_infos. What they
+ * IDs that become file and cgroup names (never hidden: no leading '.'), roles,
+ * UPDATE_WEIGHTS' weight_infos, the cap on every list in a call. What they
  * accept must be safe to use as a path component; what they refuse must say why.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +35,38 @@ static void check_id(json_t *obj, const char *field)
 			abort();
 		return;
 	}
-	if (!*id || strlen(id) > 255 || strchr(id, '/') || strcmp(id, ".") == 0 ||
-	    strcmp(id, "..") == 0)
+	if (!*id || strlen(id) > 255 || strchr(id, '/') || id[0] == '.')
+		abort();
+}
+
+/* The longest array anywhere in j. */
+static size_t longest_list(json_t *j)
+{
+	size_t most = json_is_array(j) ? json_array_size(j) : 0, i, n;
+	const char *k;
+	json_t *v;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			n = longest_list(v);
+			most = n > most ? n : most;
+		}
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, k, v) {
+			n = longest_list(v);
+			most = n > most ? n : most;
+		}
+	}
+	return most;
+}
+
+/* master_call_lists_ok (what http.c checks every call with) against a plain walk */
+static void check_lists(json_t *j)
+{
+	char err[WIRE_ERR_LEN] = "";
+	bool ok = master_call_lists_ok(j, 4, err, sizeof(err));
+
+	if (ok != (longest_list(j) <= 4) || (!ok && !strstr(err, "more than the 4 allowed")))
 		abort();
 }
 
@@ -47,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (j) {
 		check_id(j, "task_id");
 		check_id(j, "framework_id");
+		check_lists(j);
 		r = master_parse_weights(json_object_get(j, "weight_infos"), "weight_infos",
 					 no_weight, &n, err, sizeof(err));
 		if (r >= 0 ? r != n : !err[0])

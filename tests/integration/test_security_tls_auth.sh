@@ -55,6 +55,15 @@ C="--cacert $WORK/ca.crt"
 check health-over-tls [ "$(status_of $C "$U/health")" = 200 ]
 check plain-http-refused [ "$(status_of "http://$MASTER/health")" != 200 ]
 check rogue-ca-refused [ "$(status_of --cacert "$WORK/rogue.crt" "$U/health")" = 000 ]
+# TLS 1.2 at least (issue 17 item 20): a client offering at most TLS 1.1 (with OpenSSL's
+# security level lowered, or OpenSSL itself would not offer it) gets no session
+echo | openssl s_client -connect "$MASTER" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
+	-CAfile "$WORK/ca.crt" >"$WORK/tls11" 2>&1
+check tls11-refused grep -q '^New, (NONE), Cipher is (NONE)' "$WORK/tls11"
+echo | openssl s_client -connect "$MASTER" -tls1_2 -CAfile "$WORK/ca.crt" >"$WORK/tls12" 2>&1
+check tls12-accepted grep -q 'Protocol *: TLSv1.2' "$WORK/tls12"
+check tls12-aead grep -q '^New, TLSv1.2, Cipher is .*GCM' "$WORK/tls12"
+check tls11-curl-refused [ "$(status_of $C --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0' "$U/health")" = 000 ]
 
 # ---- authentication
 op='{"type":"GET_STATE"}'

@@ -68,6 +68,43 @@ static void test_id_bad(void **state)
 	}
 }
 
+/* issue 17 item 11: an agent's recovery skips hidden names, so the master takes none */
+static void test_id_leading_dot(void **state)
+{
+	expect_bad("{\"task_id\":{\"value\":\".hidden\"}}", 0,
+		   "'accept.task_infos[0].task_id.value' starts with '.'");
+	expect_bad("{\"task_id\":{\"value\":\"...\"}}", 0, "starts with '.'");
+	{
+		char err[WIRE_ERR_LEN];
+		json_t *j = parse("{\"task_id\":{\"value\":\"a.b.\"}}", 0);
+		assert_string_equal(master_get_id(j, "task_id", NULL, err, sizeof(err)), "a.b.");
+		json_decref(j);
+	}
+}
+
+/* issue 17 item 5: every list anywhere in a call is capped */
+static void test_call_lists(void **state)
+{
+	char err[WIRE_ERR_LEN] = "";
+	json_t *j = parse("{\"type\":\"RECONCILE\",\"reconcile\":{\"tasks\":[1,2,3]}}", 0);
+	json_t *deep = parse("{\"accept\":{\"operations\":[{\"launch\":{\"task_infos\":[{"
+			     "\"resources\":[{\"ranges\":{\"range\":[1,2,3,4]}}]}]}}]}}", 0);
+	json_t *top = parse("[1,2,3]", 0);
+
+	assert_true(master_call_lists_ok(j, 3, err, sizeof(err)));
+	assert_false(master_call_lists_ok(j, 2, err, sizeof(err)));
+	assert_string_equal(err, "field 'reconcile.tasks' has 3 entries, more than the 2 allowed");
+	assert_true(master_call_lists_ok(deep, 4, err, sizeof(err)));
+	assert_false(master_call_lists_ok(deep, 3, err, sizeof(err)));
+	assert_string_equal(err, "field 'accept.operations[0].launch.task_infos[0].resources[0]."
+				 "ranges.range' has 4 entries, more than the 3 allowed");
+	assert_false(master_call_lists_ok(top, 2, err, sizeof(err)));
+	assert_non_null(strstr(err, "(body)"));
+	json_decref(j);
+	json_decref(deep);
+	json_decref(top);
+}
+
 static void test_roles(void **state)
 {
 	char err[WIRE_ERR_LEN];
@@ -144,6 +181,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_ok),
 		cmocka_unit_test(test_id_bad),
+		cmocka_unit_test(test_id_leading_dot),
+		cmocka_unit_test(test_call_lists),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_weights),
 	};

@@ -155,6 +155,26 @@ static void test_acl_rules(void **state)
 	acls_clear(&a);
 }
 
+/* issue 17 item 4: a tier above the role's only by an explicit grant, as a number or text */
+static void test_acl_tiers(void **state)
+{
+	struct acls a;
+	char why[256], err[256];
+	const char *text = "{\"request_tiers\": [{\"principals\": [\"batch\"], \"tiers\": [5, \"7\", -2]}]}";
+
+	assert_int_equal(acls_parse(P(text), &a, err, sizeof(err)), 0);
+	assert_true(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "5", why, sizeof(why)));
+	assert_true(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "7", why, sizeof(why)));
+	assert_true(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "-2", why, sizeof(why)));
+	assert_false(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "6", why, sizeof(why)));
+	assert_false(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "web", "5", why, sizeof(why)));
+	/* permissive (the default) grants no tier */
+	assert_false(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, NULL, "1", why, sizeof(why)));
+	assert_string_equal(acl_action_name(ACL_REQUEST_TIERS), "request_tiers");
+	assert_string_equal(acl_object_name(ACL_REQUEST_TIERS), "tiers");
+	acls_clear(&a);
+}
+
 static void test_acl_bad(void **state)
 {
 	static const struct {
@@ -198,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_secret_equal),   cmocka_unit_test(test_credentials_parse),
 		cmocka_unit_test(test_credential_parse), cmocka_unit_test(test_acl_defaults),
 		cmocka_unit_test(test_acl_rules),      cmocka_unit_test(test_acl_bad),
+		cmocka_unit_test(test_acl_tiers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,8 +118,10 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+	if (http_client_redirect_policy(c, url) < 0) {
+		api_err("cannot fetch %s: not a URL", url);
+		goto out;
+	}
 	secure(c);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
