@@ -25,6 +25,15 @@ check() {
 
 finish() { [ "$failures" -eq 0 ]; }
 
+# is_one_of VALUE CHOICE...: VALUE is one of the CHOICEs (for check: `check x is_one_of "$code"
+# 413 431`; `check x [ A ] || [ B ]` would record a failure for B before testing it)
+is_one_of() {
+	_v=$1
+	shift
+	for _c; do [ "$_v" = "$_c" ] && return 0; done
+	return 1
+}
+
 # A TCP port on 127.0.0.1 nobody listens on, from a range away from the ephemeral one.
 free_port() {
 	while :; do

@@ -34,8 +34,11 @@ run $J nosuchobject
 check unknown-object-exit-2 [ "$rc" -eq 2 ]
 run $D task list -j
 jq_check json-after-command "$out" 'type == "array"'
-run $D task list -p
-check pretty-is-indented grep -q '^\[\]$\|^  ' "$out"
+# (a list with an element: an empty one prints "[]" in either form)
+run $D agent list -p
+check pretty-is-indented grep -q '^  {' "$out"
+run $D agent list -j
+check compact-is-one-line [ "$(wc -l <"$out")" -eq 1 ]
 run $J agent show no-such-agent
 check not-found-exit-1 [ "$rc" -eq 1 ]
 jq_check not-found-json-error "$out" '.error | test("no agent")'
@@ -99,7 +102,8 @@ jq_check cgroup-show-path "$out" '.procs == 1'
 run $J cgroup show no-such-thing
 check cgroup-show-missing-exit-1 [ "$rc" -eq 1 ]
 run $D cgroup top -b -n 2 -d 0.2
-check cgroup-top-batch [ "$rc" -eq 0 ] && [ "$(grep -c '^drover cgroup top' "$out")" -eq 2 ]
+check cgroup-top-batch [ "$rc" -eq 0 ]
+check cgroup-top-batch-frames [ "$(grep -c '^drover cgroup top' "$out")" -eq 2 ]
 check cgroup-top-batch-tasks grep -q "$TB" "$out"
 check cgroup-top-batch-no-escapes [ "$(grep -c "$(printf '\033')" "$out")" -eq 0 ]
 run $J cgroup top -n 2 -d 0.2 -s mem
@@ -135,17 +139,24 @@ run $D metrics show agent
 check metrics-plain grep -q '^# TYPE drover_agent' "$out"
 
 # ---- task kill: a connected framework is refused; --force fails over and kills
-TA=$($J task list | jq -r '[.[] | select(.name == "cli-a")][0].task_id.value')
-if $J framework list | jq -e '.[] | select(.role == "a") | .connected' >/dev/null; then
-	run $J task kill "$TA"
-	check task-kill-connected-refused [ "$rc" -eq 1 ]
-	jq_check task-kill-connected-explains "$out" '.error | test("connected")'
-fi
-run $J task kill "$TA" --force --grace 1
+# (a framework of `task run` that waits for its task: a detached one is not connected)
+$D task run --name cli-c --role c -- 'sleep 60' >"$WORK/run-c.out" 2>&1 &
+RUN_C=$!
+WAIT_S=15 wait_for sh -c "$J task list | jq -e '[.[] | select(.name == \"cli-c\" and .state == \"TASK_RUNNING\")] | length == 1'"
+check task-kill-task-running [ $? -eq 0 ]
+TC=$($J task list | jq -r '[.[] | select(.name == "cli-c")][0].task_id.value')
+run $J framework list
+jq_check task-kill-framework-connected "$out" '[.[] | select(.role == "c") | .connected] == [true]'
+run $J task kill "$TC"
+check task-kill-connected-refused [ "$rc" -eq 1 ]
+jq_check task-kill-connected-explains "$out" '.error | test("connected")'
+run $J task kill "$TC" --force --grace 1
 check task-kill-exit-0 [ "$rc" -eq 0 ]
 jq_check task-kill-json "$out" '.state == "TASK_KILLED"'
 run $J task list --all
-jq_check task-list-all "$out" "[.[] | select(.task_id.value == \"$TA\") | .state] | index(\"TASK_KILLED\") != null"
+jq_check task-list-all "$out" "[.[] | select(.task_id.value == \"$TC\") | .state] | index(\"TASK_KILLED\") != null"
+kill "$RUN_C" 2>/dev/null
+wait "$RUN_C" 2>/dev/null
 run $J task kill no-such-task
 check task-kill-unknown-exit-1 [ "$rc" -eq 1 ]
 

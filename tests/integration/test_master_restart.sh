@@ -139,8 +139,8 @@ check next-update-after-ack [ $? -eq 0 ]
 fw_subscribe run "{\"name\":\"drover-task-run\",\"failover_timeout\":604800,\"id\":{\"value\":\"$RUN_FW\"}}"
 BG_PIDS="$BG_PIDS $FW_PID"
 api_post $SCHED "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"$RUN_FW\"},\"reconcile\":{\"tasks\":[{\"task_id\":{\"value\":\"zzz\"}}]}}" -H "Mesos-Stream-Id: $FW_SID" >/dev/null
-wait_json "$FW_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "zzz") | .state' >/dev/null
-check reconcile-answered [ $? -eq 0 ]
+zzz=$(wait_json "$FW_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "zzz") | .state + " " + .reason')
+check reconcile-answered [ "$zzz" = "TASK_LOST REASON_RECONCILIATION" ]
 resent=$(recordio_json "$FW_OUT" | jq -r 'select(.type == "UPDATE") | .update.status | select(.uuid != null) | .task_id.value' | wc -l)
 check acked-updates-not-resent [ "$resent" -eq 0 ]
 check run-tasks-still-running wait_op GET_TASKS "[.get_tasks.tasks[] | select(.framework_id.value == \"$RUN_FW\") | .state == \"TASK_RUNNING\"] | all and length == 2"
