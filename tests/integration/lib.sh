@@ -199,6 +199,16 @@ fw_subscribe() {
 	FW_SID=$(header_value "$WORK/fw-$1.hdrs" Mesos-Stream-Id)
 }
 
+# fw_launch FW_OUT FW_ID SID AGENT_ID TASK_INFO_JSON: accept an offer of AGENT_ID (read from
+# the stream FW_OUT) with that one task. Fails unless the ACCEPT is answered 202.
+fw_launch() {
+	_o=$(wait_json "$1" "select(.type == \"OFFERS\") | .offers.offers[] | select(.agent_id.value == \"$4\") | .id.value") ||
+		return 1
+	_c=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$2\"},\"accept\":{\"offer_ids\":[{\"value\":\"$_o\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$5]}}]}}" \
+		-H "Mesos-Stream-Id: $3")
+	[ "$_c" = 202 ]
+}
+
 # fake_agent NAME RESOURCES_JSON [AGENT_ID]: an agent that subscribes and then only listens.
 # Sets AG_ID, AG_SID, AG_PID, AG_OUT.
 fake_agent() {

@@ -8,7 +8,9 @@ need_cgroup2
 need_jq
 start_cluster || exit 1
 BPFFS=
+EVIL_FW_PID=
 cleanup() {
+	[ -n "$EVIL_FW_PID" ] && kill "$EVIL_FW_PID" 2>/dev/null
 	[ -n "$BPFFS" ] && { umount "$BPFFS" 2>/dev/null; rmdir "$BPFFS" 2>/dev/null; }
 	stop_cluster
 }
@@ -159,6 +161,31 @@ kill "$RUN_C" 2>/dev/null
 wait "$RUN_C" 2>/dev/null
 run $J task kill no-such-task
 check task-kill-unknown-exit-1 [ "$rc" -eq 1 ]
+
+# ---- names from the wire are shown escaped: a framework and a task named with ESC and a
+# newline, in the CLI's plain output, the master's log and the metrics
+EVIL='evil\u001b[31m\nname'
+ESC=$(printf '\033')
+fw_subscribe evil "{\"name\":\"$EVIL-fw\",\"roles\":[\"e\"]}"
+check evil-framework-subscribed [ -n "$FW_ID" ]
+EVIL_FW_PID=$FW_PID
+fw_launch "$FW_OUT" "$FW_ID" "$FW_SID" "$AID" "{\"name\":\"$EVIL-task\",\"task_id\":{\"value\":\"evil-task\"},\"agent_id\":{\"value\":\"$AID\"},\"command\":{\"value\":\"sleep 60\"},\"resources\":$(res_json 0.1 32)}"
+check evil-task-launched [ $? -eq 0 ]
+run $D framework list
+check framework-list-escapes-name grep -qF 'evil\x1b[31m\nname-fw' "$out"
+check framework-list-no-raw-escape [ "$(grep -c "$ESC" "$out")" -eq 0 ]
+run $D task show evil-task
+check task-show-escapes-name grep -qF 'evil\x1b[31m\nname-task' "$out"
+check task-show-no-raw-escape [ "$(grep -c "$ESC" "$out")" -eq 0 ]
+run $J task show evil-task
+jq_check task-show-json-keeps-name "$out" '.name == "evil\u001b[31m\nname-task"'
+check master-log-escapes-name grep -qF "framework 'evil\\x1b[31m\\nname-fw'" "$WORK/master.log"
+check master-log-no-raw-escape [ "$(grep -c "$ESC" "$WORK/master.log")" -eq 0 ]
+for d in master agent; do
+	run $D metrics show $d
+	check "metrics-$d-shown" [ "$rc" -eq 0 ]
+	check "metrics-$d-no-raw-escape" [ "$(grep -c "$ESC" "$out")" -eq 0 ]
+done
 
 # ---- alloc simulate (offline)
 cat >"$WORK/sim.json" <<'JSON'
