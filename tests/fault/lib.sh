@@ -191,6 +191,9 @@ check_no_loss() {
 	_name=$1
 	shift
 	_bad=
+	# (both loops below must run: no stream or no task would pass unchecked)
+	[ -n "${STREAMS:-}" ] || { echo "no framework stream to check"; _bad=1; }
+	[ $# -gt 0 ] || { echo "no task to check"; _bad=1; }
 	for _s in $STREAMS; do
 		_d=$(recordio_json "$_s" | jq -r 'select(.type == "UPDATE") | .update.status.uuid // empty' | sort | uniq -d)
 		[ -z "$_d" ] || { echo "update(s) delivered twice on $_s: $_d"; _bad=1; }
