@@ -204,7 +204,6 @@ api_post() {
 		"$@" --data-binary "$_b" "http://$MASTER$_p"
 }
 
-
 # fw_subscribe NAME FRAMEWORK_INFO_JSON: open a framework's stream in the background.
 # Sets FW_ID, FW_SID, FW_PID (also added to BG_PIDS), FW_OUT (the stream file).
 fw_subscribe() {
