@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "api.h"
+#include "escape.h"
 #include "http_auth.h"
 #include "http_server.h"
 #include "isolator.h"
@@ -206,19 +207,22 @@ static void metrics(struct agent *a, struct http_request *req)
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
 		struct agent_task *t = v;
 		json_t *u = task_usage(a, t), *n;
+		char fw_id[2 * ID_MAX_LEN + 1], id[2 * ID_MAX_LEN + 1]; /* label values */
+		escape_prom_label(t->fw_id, fw_id, sizeof(fw_id));
+		escape_prom_label(t->id, id, sizeof(id));
 		if ((n = json_object_get(u, "cpu_usage_ns")))
 			fprintf(f, "drover_agent_task_cpu_seconds_total{framework=\"%s\",task=\"%s\"} %.9f\n",
-				t->fw_id, t->id, (double)json_integer_value(n) / 1e9);
+				fw_id, id, (double)json_integer_value(n) / 1e9);
 		if ((n = json_object_get(u, "mem_current_bytes")))
 			fprintf(f, "drover_agent_task_memory_bytes{framework=\"%s\",task=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
-				t->fw_id, t->id, json_integer_value(n));
+				fw_id, id, json_integer_value(n));
 		if ((n = json_object_get(u, "oom_kills")))
 			fprintf(f, "drover_agent_task_oom_kills_total{framework=\"%s\",task=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
-				t->fw_id, t->id, json_integer_value(n));
+				fw_id, id, json_integer_value(n));
 		json_decref(u);
 		if (t->cgroup_fd >= 0) {
-			char labels[600];
-			snprintf(labels, sizeof(labels), "framework=\"%s\",task=\"%s\"", t->fw_id, t->id);
+			char labels[4 * ID_MAX_LEN + 32];
+			snprintf(labels, sizeof(labels), "framework=\"%s\",task=\"%s\"", fw_id, id);
 			agent_bpf_metrics(a->bpf, t->cgroup_fd, labels, f);
 		}
 	}

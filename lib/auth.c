@@ -161,6 +161,16 @@ int auth_credentials_parse(const char *text, size_t len, struct auth_credentials
 				r = -EINVAL;
 				goto out;
 			}
+			/* a token names one principal: shared, it would authenticate as
+			 * whichever entry comes last (the token itself is not printed) */
+			if (en->token && c.entries[k].token &&
+			    strcmp(c.entries[k].token, en->token) == 0) {
+				snprintf(err, errlen,
+					 "%s: the token of '%.64s' is also the token of '%.64s'", where,
+					 en->principal, c.entries[k].principal);
+				r = -EINVAL;
+				goto out;
+			}
 		}
 	}
 	*ret = c;

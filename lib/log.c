@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "log.h"
 
 enum log_level log_max_level = LOG_INFO;
@@ -36,10 +37,14 @@ void log_set_ident(const char *ident)
 	log_ident = ident;
 }
 
-/* One line per message: "2026-11-25T15:30:01.123Z drover-master info: text". */
+/*
+ * One line per message: "2026-11-25T15:30:01.123Z drover-master info: text". The text is
+ * escaped as a whole (lib/escape.h): names and messages from the wire end up in it, and none
+ * may add a line or send a terminal escape to whoever reads the log.
+ */
 void log_internal(enum log_level l, int err, const char *file, int line, const char *fmt, ...)
 {
-	char ts[32], msg[2048];
+	char ts[32], raw[2048], msg[4 * sizeof(raw)];
 	struct timespec now;
 	struct tm tm;
 	va_list ap;
@@ -50,8 +55,9 @@ void log_internal(enum log_level l, int err, const char *file, int line, const c
 
 	errno = err; /* so that %m prints the error being reported */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_ctrl(raw, strlen(raw), 0, msg, sizeof(msg));
 
 	if (log_max_level >= LOG_DEBUG)
 		fprintf(stderr, "%s.%03ldZ %s %s: %s (%s:%d)\n", ts, now.tv_nsec / 1000000,

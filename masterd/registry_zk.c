@@ -568,7 +568,8 @@ static int load_tasks(struct zk_registry *r, json_t *tasks, const struct registr
 				.acked_uuid = str(v[i], "acked_uuid"),
 				.completed = completed,
 			};
-			if (seq >= r->next_seq)
+			/* (a record's seq is whatever the znode says: INT64_MAX must not wrap) */
+			if (seq >= r->next_seq && seq < INT64_MAX)
 				r->next_seq = seq + 1;
 			if (ops->task)
 				e = ops->task(opaque, &t);

@@ -13,6 +13,22 @@
 
 SCHED=/api/v1/scheduler
 
+# fault_begin [START_CLUSTER FLAGS...]: what a fault test of one master and one agent starts
+# with: its needs, the cluster (agents may take 30 s to come back), fault_cleanup at exit,
+# AGENT_ID, the framework "fault" with its acknowledger, TAG (for process names) and
+# WAIT_S=30.
+fault_begin() {
+	need_root
+	need_cgroup2
+	need_jq
+	start_cluster --agent-reregister-timeout 30s "$@" || exit 1
+	trap fault_cleanup EXIT
+	AGENT_ID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
+	fault_fw fault || { fail subscribe; exit 1; }
+	TAG=$$
+	WAIT_S=30
+}
+
 # fault_fw NAME [CAPABILITIES_JSON]: subscribe a framework (partition-aware unless other
 # capabilities are given, e.g. []) with a 1 h failover timeout and start its acknowledger. Sets FW_ID, FW_SID, FW_OUT, ACKS, ACKER_PID.
 fault_fw() {
@@ -87,7 +103,7 @@ acker_stop() { [ -n "${ACKER_PID:-}" ] && kill "$ACKER_PID" 2>/dev/null; ACKER_P
 # what a task gave back since). Waits up to 15 s for one.
 offer_ids() {
 	for _ in $(seq 150); do
-		_ids=$(operator GET_FRAMEWORKS | jq -c --arg f "$FW_ID" --arg a "${1:-}" '[.get_frameworks.frameworks[] | select(.framework_info.id.value == $f) | .offers // [] | .[] | select($a == "" or .agent_id.value == $a) | {value: .id.value}]')
+		_ids=$(op GET_FRAMEWORKS | jq -c --arg f "$FW_ID" --arg a "${1:-}" '[.get_frameworks.frameworks[] | select(.framework_info.id.value == $f) | .offers // [] | .[] | select($a == "" or .agent_id.value == $a) | {value: .id.value}]')
 		[ "$_ids" != "[]" ] && [ -n "$_ids" ] && { echo "$_ids"; return 0; }
 		sleep 0.1
 	done
@@ -130,7 +146,7 @@ kill_task() {
 
 # task_state ID: the task's state as the master reports it (GET_TASKS)
 task_state() {
-	operator GET_TASKS | jq -r --arg t "$1" '[.get_tasks | (.tasks // [], .completed_tasks // [], .unreachable_tasks // [])[] | select(.task_id.value == $t) | .state] | last // empty'
+	op GET_TASKS | jq -r --arg t "$1" '[.get_tasks | (.tasks // [], .completed_tasks // [], .unreachable_tasks // [])[] | select(.task_id.value == $t) | .state] | last // empty'
 }
 # acked_state ID: the last state of the task the framework acknowledged
 acked_state() { awk -v t="$1" '$1 == t { s = $2 } END { print s }' "$ACKS"; }
@@ -166,7 +182,7 @@ restart_master_same() {
 	wait_for curl -sf -o /dev/null "http://$MASTER/health"
 }
 agent_registered() {
-	[ "$(operator GET_AGENTS | jq -r --arg a "$AGENT_ID" '.get_agents.agents[] | select(.agent_info.id.value == $a) | .active')" = true ]
+	[ "$(op GET_AGENTS | jq -r --arg a "$AGENT_ID" '.get_agents.agents[] | select(.agent_info.id.value == $a) | .active')" = true ]
 }
 
 # check_no_loss NAME TASK:CMD...: the invariants of the file comment, for the given tasks
@@ -175,6 +191,9 @@ check_no_loss() {
 	_name=$1
 	shift
 	_bad=
+	# (both loops below must run: no stream or no task would pass unchecked)
+	[ -n "${STREAMS:-}" ] || { echo "no framework stream to check"; _bad=1; }
+	[ $# -gt 0 ] || { echo "no task to check"; _bad=1; }
 	for _s in $STREAMS; do
 		_d=$(recordio_json "$_s" | jq -r 'select(.type == "UPDATE") | .update.status.uuid // empty' | sort | uniq -d)
 		[ -z "$_d" ] || { echo "update(s) delivered twice on $_s: $_d"; _bad=1; }
@@ -186,7 +205,7 @@ check_no_loss() {
 	# with the details follows)
 	_d=$(awk '$3 != "-" { print $1, $2 }' "$ACKS" | sort | uniq -d)
 	[ -z "$_d" ] || { echo "task(s) with two updates of one state from the agent: $_d"; _bad=1; }
-	_tasks=$(operator GET_TASKS)
+	_tasks=$(op GET_TASKS)
 	for _tc in "$@"; do
 		_t=${_tc%%:*} _c=$(echo "${_tc#*:}" | tr _ ' ')
 		_cnt=$(echo "$_tasks" | jq --arg t "$_t" '[.get_tasks | (.tasks // [], .completed_tasks // [], .unreachable_tasks // [])[] | select(.task_id.value == $t)] | length')

@@ -4,15 +4,7 @@
 # on the same work dir. Every task ends up running (one process) or ended with its real
 # state, and the framework acknowledges every update once: none lost, none duplicated.
 . "$(dirname "$0")/lib.sh"
-need_root
-need_cgroup2
-need_jq
-start_cluster --agent-reregister-timeout 30s || exit 1
-trap fault_cleanup EXIT
-AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
-fault_fw fault || { fail subscribe; exit 1; }
-TAG=$$
-WAIT_S=30
+fault_begin
 
 # 1. mid-launch: the agent dies right after the master accepted three tasks
 c=$(launch "$(task_json l1 "sleep 301$TAG")" "$(task_json l2 "sleep 302$TAG")" \

@@ -7,7 +7,7 @@ need_root
 need_cgroup2
 need_jq
 start_cluster --agent-reregister-timeout 30s || exit 1
-AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
+AGENT_ID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
 # move the agent's work dir onto a 1 MiB tmpfs (same agent ID, same checkpoints)
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null

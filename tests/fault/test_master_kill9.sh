@@ -4,15 +4,7 @@
 # the framework come back; every task is known once, runs with one process or has ended,
 # and no update is lost or delivered twice.
 . "$(dirname "$0")/lib.sh"
-need_root
-need_cgroup2
-need_jq
-start_cluster --agent-reregister-timeout 30s || exit 1
-trap fault_cleanup EXIT
-AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
-fault_fw fault || { fail subscribe; exit 1; }
-TAG=$$
-WAIT_S=30
+fault_begin
 TASKS=
 
 # after_restart NAME: the agent and the framework are back and every task has settled

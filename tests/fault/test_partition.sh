@@ -68,7 +68,7 @@ part_cleanup() {
 trap part_cleanup EXIT
 WAIT_S=30
 wait_for grep -q 'subscribed to the master' "$WORK/agent.log" || { fail agent-up; exit 1; }
-AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
+AGENT_ID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
 fault_fw fault || { fail subscribe; exit 1; }
 TAG=$$
 
@@ -120,10 +120,10 @@ check lost-agent-back wait_for agent_registered
 check l1-killed-after-heal wait_for no_procs "sleep 702$TAG"
 sleep 3 # what the agent has to say about them arrives (and is not forwarded)
 not_in_master() {
-	! operator GET_TASKS | jq -e --arg t "$1" '.get_tasks.tasks[] | select(.task_id.value == $t)' >/dev/null
+	! op GET_TASKS | jq -e --arg t "$1" '.get_tasks.tasks[] | select(.task_id.value == $t)' >/dev/null
 }
 none_running() {
-	[ "$(operator GET_TASKS | jq '[.get_tasks.tasks[] | select(.state == "TASK_RUNNING")] | length')" = 0 ]
+	[ "$(op GET_TASKS | jq '[.get_tasks.tasks[] | select(.state == "TASK_RUNNING")] | length')" = 0 ]
 }
 for t in l1 l2; do
 	check "$t-nothing-after-lost" [ "$(awk -v t=$t '$1 == t { if (lost) n++; if ($2 == "TASK_LOST") lost = 1 } END { print n + 0 }' "$ACKS")" = 0 ]

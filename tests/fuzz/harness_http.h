@@ -13,6 +13,9 @@
 struct http_request {
 	const char *method, *path, *body, *stream_id, *content_type;
 	size_t len;
+	/* the Authorization header, as http_server.c decodes it: Basic user and password
+	 * (NULL: none), or a bearer token (NULL: none) */
+	const char *basic_user, *basic_password, *bearer;
 	void *data;
 	bool answered;
 	unsigned status;

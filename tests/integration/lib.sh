@@ -25,6 +25,15 @@ check() {
 
 finish() { [ "$failures" -eq 0 ]; }
 
+# is_one_of VALUE CHOICE...: VALUE is one of the CHOICEs (for check: `check x is_one_of "$code"
+# 413 431`; `check x [ A ] || [ B ]` would record a failure for B before testing it)
+is_one_of() {
+	_v=$1
+	shift
+	for _c; do [ "$_v" = "$_c" ] && return 0; done
+	return 1
+}
+
 # A TCP port on 127.0.0.1 nobody listens on, from a range away from the ephemeral one.
 free_port() {
 	while :; do
@@ -48,10 +57,7 @@ start_cluster() {
 	"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" \
 		--allocation-interval 200ms "$@" >"$WORK/master.log" 2>&1 &
 	MASTER_PID=$!
-	"$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
-		--cgroup-root "$CGROOT" --enforce best-effort --bpf-pin-dir "$BPFPIN" \
-		--resources 'cpus:2;mem:1024;ports:[31000-31099]' >"$WORK/agent.log" 2>&1 &
-	AGENT_PID=$!
+	run_agent
 	for _ in $(seq 50); do
 		grep -q 'subscribed to the master' "$WORK/agent.log" 2>/dev/null && return 0
 		sleep 0.1
@@ -87,10 +93,17 @@ need_cgroup2() {
 		skip_all "no cgroup2 mount"
 }
 
-# Operator call on the master: master_call TYPE -> JSON on stdout.
-master_call() {
-	curl -s -X POST -H 'Content-Type: application/json' -d "{\"type\":\"$1\"}" "http://$MASTER/api/v1"
+# op TYPE [BODY_JSON]: the master's answer to the operator call TYPE, with BODY_JSON as its
+# "<type>" field when given (zk_lib.sh's op asks the current leader instead). For the status
+# code of a call, api_post.
+op() {
+	_ot=$(echo "$1" | tr 'A-Z' 'a-z')
+	curl -s -X POST -H 'Content-Type: application/json' \
+		-d "{\"type\":\"$1\"${2:+,\"$_ot\":$2}}" "http://$MASTER/api/v1"
 }
+# (op's older names)
+master_call() { op "$@"; }
+operator() { op "$@"; }
 
 # Poll until "$@" succeeds (at most $WAIT_S seconds, default 10).
 wait_for() {
@@ -103,13 +116,17 @@ wait_for() {
 	return 1
 }
 
-# Restart the agent of start_cluster on the same work dir, extra flags in "$@".
-restart_agent() {
+# The agent of start_cluster, extra flags in "$@", in the background (its log appended to
+# $WORK/agent.log). Sets AGENT_PID.
+run_agent() {
 	"$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
 		--cgroup-root "$CGROOT" --enforce best-effort --bpf-pin-dir "$BPFPIN" \
 		--resources 'cpus:2;mem:1024;ports:[31000-31099]' "$@" >>"$WORK/agent.log" 2>&1 &
 	AGENT_PID=$!
 }
+
+# Restart the agent of start_cluster on the same work dir, extra flags in "$@".
+restart_agent() { run_agent "$@"; }
 
 # ---------------------------------------------------------------- a framework and an agent in shell
 # (used by test_master_*.sh). They need curl and jq.
@@ -129,6 +146,23 @@ start_master() {
 	done
 	echo "master did not come up"; cat "$WORK/master.log"
 	return 1
+}
+
+# master_begin [FLAGS...]: what a test of a master alone (frameworks and agents in shell)
+# starts with: jq, $WORK, a cleanup at exit (the background $BG_PIDS, which fw_subscribe and
+# fake_agent fill, and the master, whose log is printed) and the master.
+master_begin() {
+	need_jq
+	WORK=$(mktemp -d /tmp/drover-it.XXXXXX)
+	BG_PIDS=
+	trap master_cleanup EXIT
+	start_master "$@" || exit 1
+}
+master_cleanup() {
+	kill $BG_PIDS "$MASTER_PID" 2>/dev/null
+	wait 2>/dev/null
+	echo "---- master log"; cat "$WORK/master.log"
+	rm -rf "$WORK"
 }
 
 # The records of a RecordIO stream file, one JSON per line (the JSON is ASCII-only and holds
@@ -170,14 +204,8 @@ api_post() {
 		"$@" --data-binary "$_b" "http://$MASTER$_p"
 }
 
-# operator TYPE: the reply to {"type": TYPE} on the operator API.
-operator() {
-	curl -s -X POST -H 'Content-Type: application/json' -d "{\"type\":\"$1\"}" \
-		"http://$MASTER/api/v1"
-}
-
 # fw_subscribe NAME FRAMEWORK_INFO_JSON: open a framework's stream in the background.
-# Sets FW_ID, FW_SID, FW_PID, FW_OUT (the stream file).
+# Sets FW_ID, FW_SID, FW_PID (also added to BG_PIDS), FW_OUT (the stream file).
 fw_subscribe() {
 	FW_OUT="$WORK/fw-$1.stream"
 	: >"$FW_OUT"
@@ -185,13 +213,24 @@ fw_subscribe() {
 		-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":$2}}" \
 		"http://$MASTER/api/v1/scheduler" >"$FW_OUT" 2>/dev/null &
 	FW_PID=$!
+	BG_PIDS="${BG_PIDS:-} $FW_PID"
 	FW_ID=$(wait_json "$FW_OUT" 'select(.type == "SUBSCRIBED") | .subscribed.framework_id.value') ||
 		return 1
 	FW_SID=$(header_value "$WORK/fw-$1.hdrs" Mesos-Stream-Id)
 }
 
+# fw_launch FW_OUT FW_ID SID AGENT_ID TASK_INFO_JSON: accept an offer of AGENT_ID (read from
+# the stream FW_OUT) with that one task. Fails unless the ACCEPT is answered 202.
+fw_launch() {
+	_o=$(wait_json "$1" "select(.type == \"OFFERS\") | .offers.offers[] | select(.agent_id.value == \"$4\") | .id.value") ||
+		return 1
+	_c=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$2\"},\"accept\":{\"offer_ids\":[{\"value\":\"$_o\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$5]}}]}}" \
+		-H "Mesos-Stream-Id: $3")
+	[ "$_c" = 202 ]
+}
+
 # fake_agent NAME RESOURCES_JSON [AGENT_ID]: an agent that subscribes and then only listens.
-# Sets AG_ID, AG_SID, AG_PID, AG_OUT.
+# Sets AG_ID, AG_SID, AG_PID (also added to BG_PIDS), AG_OUT.
 fake_agent() {
 	AG_OUT="$WORK/agent-$1.stream"
 	: >"$AG_OUT"
@@ -201,6 +240,7 @@ fake_agent() {
 		-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"agent_info\":{\"hostname\":\"$1\",\"resources\":$2}$_id}}" \
 		"http://$MASTER/api/v1/agent" >"$AG_OUT" 2>/dev/null &
 	AG_PID=$!
+	BG_PIDS="${BG_PIDS:-} $AG_PID"
 	AG_ID=$(wait_json "$AG_OUT" 'select(.type == "SUBSCRIBED") | .subscribed.agent_id.value') ||
 		return 1
 	AG_SID=$(header_value "$WORK/agent-$1.hdrs" Mesos-Stream-Id)

@@ -8,7 +8,9 @@ need_cgroup2
 need_jq
 start_cluster || exit 1
 BPFFS=
+EVIL_FW_PID=
 cleanup() {
+	[ -n "$EVIL_FW_PID" ] && kill "$EVIL_FW_PID" 2>/dev/null
 	[ -n "$BPFFS" ] && { umount "$BPFFS" 2>/dev/null; rmdir "$BPFFS" 2>/dev/null; }
 	stop_cluster
 }
@@ -34,8 +36,11 @@ run $J nosuchobject
 check unknown-object-exit-2 [ "$rc" -eq 2 ]
 run $D task list -j
 jq_check json-after-command "$out" 'type == "array"'
-run $D task list -p
-check pretty-is-indented grep -q '^\[\]$\|^  ' "$out"
+# (a list with an element: an empty one prints "[]" in either form)
+run $D agent list -p
+check pretty-is-indented grep -q '^  {' "$out"
+run $D agent list -j
+check compact-is-one-line [ "$(wc -l <"$out")" -eq 1 ]
 run $J agent show no-such-agent
 check not-found-exit-1 [ "$rc" -eq 1 ]
 jq_check not-found-json-error "$out" '.error | test("no agent")'
@@ -82,8 +87,6 @@ jq_check role-weight-applied "$out" '(.[] | select(.name == "b") | .weight) == 3
 run $J role weight a=0
 check role-weight-bad-exit-2 [ "$rc" -eq 2 ]
 
-run $J offer list
-jq_check offer-list "$out" 'type == "array" and all(.[]; .id.value and .agent_id.value)'
 
 # ---- host-local: cgroups
 run $J cgroup tree
@@ -99,7 +102,8 @@ jq_check cgroup-show-path "$out" '.procs == 1'
 run $J cgroup show no-such-thing
 check cgroup-show-missing-exit-1 [ "$rc" -eq 1 ]
 run $D cgroup top -b -n 2 -d 0.2
-check cgroup-top-batch [ "$rc" -eq 0 ] && [ "$(grep -c '^drover cgroup top' "$out")" -eq 2 ]
+check cgroup-top-batch [ "$rc" -eq 0 ]
+check cgroup-top-batch-frames [ "$(grep -c '^drover cgroup top' "$out")" -eq 2 ]
 check cgroup-top-batch-tasks grep -q "$TB" "$out"
 check cgroup-top-batch-no-escapes [ "$(grep -c "$(printf '\033')" "$out")" -eq 0 ]
 run $J cgroup top -n 2 -d 0.2 -s mem
@@ -135,19 +139,55 @@ run $D metrics show agent
 check metrics-plain grep -q '^# TYPE drover_agent' "$out"
 
 # ---- task kill: a connected framework is refused; --force fails over and kills
-TA=$($J task list | jq -r '[.[] | select(.name == "cli-a")][0].task_id.value')
-if $J framework list | jq -e '.[] | select(.role == "a") | .connected' >/dev/null; then
-	run $J task kill "$TA"
-	check task-kill-connected-refused [ "$rc" -eq 1 ]
-	jq_check task-kill-connected-explains "$out" '.error | test("connected")'
-fi
-run $J task kill "$TA" --force --grace 1
+# (a framework of `task run` that waits for its task: a detached one is not connected)
+$D task run --name cli-c --role c -- 'sleep 60' >"$WORK/run-c.out" 2>&1 &
+RUN_C=$!
+WAIT_S=15 wait_for sh -c "$J task list | jq -e '[.[] | select(.name == \"cli-c\" and .state == \"TASK_RUNNING\")] | length == 1'"
+check task-kill-task-running [ $? -eq 0 ]
+TC=$($J task list | jq -r '[.[] | select(.name == "cli-c")][0].task_id.value')
+run $J framework list
+jq_check task-kill-framework-connected "$out" '[.[] | select(.role == "c") | .connected] == [true]'
+run $J task kill "$TC"
+check task-kill-connected-refused [ "$rc" -eq 1 ]
+jq_check task-kill-connected-explains "$out" '.error | test("connected")'
+run $J task kill "$TC" --force --grace 1
 check task-kill-exit-0 [ "$rc" -eq 0 ]
 jq_check task-kill-json "$out" '.state == "TASK_KILLED"'
 run $J task list --all
-jq_check task-list-all "$out" "[.[] | select(.task_id.value == \"$TA\") | .state] | index(\"TASK_KILLED\") != null"
+jq_check task-list-all "$out" "[.[] | select(.task_id.value == \"$TC\") | .state] | index(\"TASK_KILLED\") != null"
+kill "$RUN_C" 2>/dev/null
+wait "$RUN_C" 2>/dev/null
 run $J task kill no-such-task
 check task-kill-unknown-exit-1 [ "$rc" -eq 1 ]
+
+# ---- names from the wire are shown escaped: a framework and a task named with ESC and a
+# newline, in the CLI's plain output, the master's log and the metrics
+EVIL='evil\u001b[31m\nname'
+ESC=$(printf '\033')
+fw_subscribe evil "{\"name\":\"$EVIL-fw\",\"roles\":[\"e\"]}"
+check evil-framework-subscribed [ -n "$FW_ID" ]
+EVIL_FW_PID=$FW_PID
+# (a connected framework holds offers: the detached ones above do not)
+WAIT_S=10 wait_for sh -c "$J offer list | jq -e 'length >= 1'"
+run $J offer list
+jq_check offer-list "$out" 'length >= 1 and all(.[]; .id.value and .agent_id.value)'
+fw_launch "$FW_OUT" "$FW_ID" "$FW_SID" "$AID" "{\"name\":\"$EVIL-task\",\"task_id\":{\"value\":\"evil-task\"},\"agent_id\":{\"value\":\"$AID\"},\"command\":{\"value\":\"sleep 60\"},\"resources\":$(res_json 0.1 32)}"
+check evil-task-launched [ $? -eq 0 ]
+run $D framework list
+check framework-list-escapes-name grep -qF 'evil\x1b[31m\nname-fw' "$out"
+check framework-list-no-raw-escape [ "$(grep -c "$ESC" "$out")" -eq 0 ]
+run $D task show evil-task
+check task-show-escapes-name grep -qF 'evil\x1b[31m\nname-task' "$out"
+check task-show-no-raw-escape [ "$(grep -c "$ESC" "$out")" -eq 0 ]
+run $J task show evil-task
+jq_check task-show-json-keeps-name "$out" '.name == "evil\u001b[31m\nname-task"'
+check master-log-escapes-name grep -qF "framework 'evil\\x1b[31m\\nname-fw'" "$WORK/master.log"
+check master-log-no-raw-escape [ "$(grep -c "$ESC" "$WORK/master.log")" -eq 0 ]
+for d in master agent; do
+	run $D metrics show $d
+	check "metrics-$d-shown" [ "$rc" -eq 0 ]
+	check "metrics-$d-no-raw-escape" [ "$(grep -c "$ESC" "$out")" -eq 0 ]
+done
 
 # ---- alloc simulate (offline)
 cat >"$WORK/sim.json" <<'JSON'
@@ -182,7 +222,7 @@ if [ -n "$B" ]; then
 	run $B -j prog list
 	jq_check prog-list "$out" 'length >= 1 and all(.[]; .id > 0 and (.type | length) > 0 and has("run_cnt") and has("pinned"))'
 	run $B -j prog list --stats 0.2
-	jq_check prog-list-stats "$out" 'all(.[]; .stats_seconds == 0.2)'
+	jq_check prog-list-stats "$out" 'length >= 1 and all(.[]; .stats_seconds == 0.2)'
 	run $B -j prog list --all
 	jq_check prog-list-all "$out" 'length >= 1'
 	run $B -j map list
@@ -229,7 +269,8 @@ run $J agent drain "$AID" --grace 1
 check agent-drain [ "$rc" -eq 0 ]
 run $J agent show "$AID"
 jq_check agent-draining "$out" '.draining == true and .state == "draining"'
-WAIT_S=15 wait_for sh -c "$J task list | jq -e 'all(.[]; .state == \"TASK_KILLED\")'"
+# (--all: the killed ones too; five tasks were started: cli-a twice, cli-b, cli-c, evil-task)
+WAIT_S=15 wait_for sh -c "$J task list --all | jq -e 'length == 5 and all(.[]; .state == \"TASK_KILLED\")'"
 check agent-drain-kills-tasks [ $? -eq 0 ]
 run $J agent reactivate "$AID"
 run $J agent show "$AID"

@@ -49,10 +49,12 @@ sort -u "$T/table" >"$T/table.sorted"
 extra=$(comm -23 "$T/man.cmds" "$T/table.sorted" | tr '\n' ' ')
 check man-has-no-stale-commands [ -z "$extra" ] || echo "in drover.8 but not in the tables: $extra"
 # every global option of `drover help` is in the man page
-bad=
+bad= n=0
 for o in $(grep -oE -- '--[a-z-]+' "$T/help" | sort -u); do
 	grep -qF -- "$o" "$T/man.txt" || bad="$bad $o"
+	n=$((n + 1))
 done
+check help-lists-global-options [ "$n" -ge 4 ]
 check man-documents-global-options [ -z "$bad" ] || echo "missing in drover.8:$bad"
 
 # ---- completion: the same objects and commands, both ways
@@ -68,12 +70,14 @@ check completion-prefix-match [ "$out" = "drain deactivate" ]
 # ---- daemons: every option of --help in their man pages
 for d in master agent; do
 	sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' "$MAN/drover-$d.8" >"$T/$d.txt"
-	bad=
+	bad= n=0
 	for o in $("$BIN/drover-$d" --help 2>&1 | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' |
 		grep -oE -- '--[a-z0-9-]+'); do
 		grep -qE -- "^\.(BI|BR|B) $o( |$)|^$o( |$)" "$MAN/drover-$d.8" ||
 			grep -qE -- "(^| )$o( |$)" "$T/$d.txt" || bad="$bad $o"
+		n=$((n + 1))
 	done
+	check "drover-$d-help-lists-options" [ "$n" -ge 10 ]
 	check "man-drover-$d-documents-every-option" [ -z "$bad" ] || echo "missing in drover-$d.8:$bad"
 done
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 10: high availability on ZooKeeper. A private ZooKeeper, three masters (--zk) and two
+# High availability on ZooKeeper. A private ZooKeeper, three masters (--zk) and two
 # agents (--master zk://...). kill -9 the leader while tasks run: a new leader within the
 # session timeout (target <= 10 s), agents reregistered, frameworks (drover task run)
 # resubscribed, every task still known, no acknowledged update lost or duplicated. Then kill

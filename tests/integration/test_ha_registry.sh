@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 10: the ZooKeeper registry's unit cases (tests/unit/test_master_registry_zk) against a
+# The ZooKeeper registry's unit cases (tests/unit/test_master_registry_zk) against a
 # private ZooKeeper server: round trip, commits split into several transactions, bounded
 # history, and the fence (a master whose election znode is gone cannot write).
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 10, ZooKeeper authentication: masters with --zk-credential (digest). The election
+# ZooKeeper authentication: masters with --zk-credential (digest). The election
 # znodes are readable by anyone (an agent without the credential finds the leader) and
 # writable by the masters' identity only; the registry is theirs alone. A master with
 # another secret cannot join the election. Checked with ZooKeeper's own CLI

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 10: a ZooKeeper outage. Three masters (--zk), two agents (--master zk://...) and a
+# A ZooKeeper outage. Three masters (--zk), two agents (--master zk://...) and a
 # framework with a running task; kill -9 ZooKeeper: the leader steps down within the session
 # timeout and no master leads; start ZooKeeper again on its data: a leader is elected, the
 # agents reregister, the framework resubscribes, and the task is still known and running.

@@ -1,28 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 4, item 8: every bad call gets a 4xx whose message names the field, and changes
+# Every bad call gets a 4xx whose message names the field, and changes
 # nothing (GET_STATE before and after are equal). A framework and an agent written in shell
 # (curl + jq) drive a real master; no cgroups needed.
 . "$(dirname "$0")/lib.sh"
-need_jq
-WORK=$(mktemp -d /tmp/drover-it.XXXXXX)
-cleanup() {
-	kill $FW_PIDS $AG_PID "$MASTER_PID" 2>/dev/null
-	wait 2>/dev/null
-	echo "---- master log"; cat "$WORK/master.log"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-start_master --max-body-size 4KiB || exit 1
+master_begin --max-body-size 4KiB
 
 fake_agent a1 "$(res_json 2 1024)" || { fail setup-agent; exit 1; }
 fw_subscribe f1 '{"name":"f1","role":"eng","failover_timeout":3600}' || { fail setup-fw1; exit 1; }
-F1=$FW_ID S1=$FW_SID OUT1=$FW_OUT FW_PIDS=$FW_PID
+F1=$FW_ID S1=$FW_SID OUT1=$FW_OUT
 fw_subscribe f2 '{"name":"f2","role":"eng"}' || { fail setup-fw2; exit 1; }
 F2=$FW_ID S2=$FW_SID F2_PID=$FW_PID
 OFFER=$(wait_json "$OUT1" 'select(.type == "OFFERS") | .offers.offers[0].id.value') ||
 	{ fail setup-offer; exit 1; }
 
-state() { operator GET_STATE | jq -S . ; }
+state() { op GET_STATE | jq -S . ; }
 BASE=$(state)
 
 # bad NAME CODE PATTERN PATH BODY [CURL ARGS...]: the call is refused with CODE, the reply
@@ -237,20 +228,19 @@ bad accept-rescinded-offer 400 "offer $OFFER is no longer valid" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t3"' "$(res_json 0.5 10)")]")" -H "$H1"
 
 # ---- an expired offer (--offer-timeout): its own master
-kill "$MASTER_PID" $FW_PIDS; wait 2>/dev/null
-MPORT=$(free_port) FW_PIDS=
+kill "$MASTER_PID" $BG_PIDS; wait 2>/dev/null
+MPORT=$(free_port) BG_PIDS=
 start_master --offer-timeout 300ms --allocation-interval 10s --registry "sqlite:$WORK/m2.db" ||
 	exit 1
 fake_agent a2 "$(res_json 1 512)"
 fw_subscribe f3 '{"name":"f3"}'
 F1=$FW_ID H1="Mesos-Stream-Id: $FW_SID"
-FW_PIDS="$FW_PIDS $FW_PID"
 OFFER=$(wait_json "$FW_OUT" 'select(.type == "OFFERS") | .offers.offers[0].id.value')
 wait_json "$FW_OUT" "select(.type == \"RESCIND\") | .rescind.offer_id.value | select(. == \"$OFFER\")" >/dev/null
 check offer-expired [ $? -eq 0 ]
-tasks_before=$(operator GET_TASKS)
+tasks_before=$(op GET_TASKS)
 code=$(api_post $SCHED "$(accept_body "$OFFER" "[$(ti '"t4"' "$(res_json 0.5 10)")]")" -H "$H1")
 check accept-expired-offer-400 [ "$code" = 400 ]
 check accept-expired-offer-names-field grep -qF "accept.offer_ids[0]'" "$WORK/reply"
-check accept-expired-offer-no-task [ "$(operator GET_TASKS)" = "$tasks_before" ]
+check accept-expired-offer-no-task [ "$(op GET_TASKS)" = "$tasks_before" ]
 finish

@@ -11,20 +11,18 @@ start_cluster --agent-ping-timeout 1s --max-agent-ping-timeouts 2 || exit 1
 trap stop_cluster EXIT
 D="$BIN/drover --master $MASTER"
 
-op() { curl -s -o "$WORK/op.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d "$1" "http://$MASTER/api/v1"; }
-
 # --- weights
-code=$(op '{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":3},{"role":"ops","weight":1.5}]}}')
+code=$(api_post /api/v1 '{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":3},{"role":"ops","weight":1.5}]}}')
 check update-weights-200 [ "$code" = 200 ]
-master_call GET_WEIGHTS >"$WORK/w.json"
+op GET_WEIGHTS >"$WORK/w.json"
 check get-weights-eng jq -e '.get_weights.weight_infos[] | select(.role == "eng") | .weight == 3' "$WORK/w.json"
 $D task run --role eng -- true >/dev/null 2>&1
-master_call GET_ROLES >"$WORK/roles.json"
+op GET_ROLES >"$WORK/roles.json"
 check get-roles-weight jq -e '.get_roles.roles[] | select(.name == "eng") | .weight == 3' "$WORK/roles.json"
 
 # --- accounting: a running task holds exactly its resources; a finished one nothing
 cpus_of() { # role -> allocated cpus (0 when none)
-	master_call GET_ROLES | jq -r --arg r "$1" '[.get_roles.roles[] | select(.name == $r) |
+	op GET_ROLES | jq -r --arg r "$1" '[.get_roles.roles[] | select(.name == $r) |
 		.allocated[]? | select(.name == "cpus") | .scalar.value] | add // 0'
 }
 alloc_is() { [ "$(cpus_of "$1")" = "$2" ]; }
@@ -37,18 +35,18 @@ check finished-task-returns-resources alloc_is acct 0
 kill -9 "$MASTER_PID"
 wait "$MASTER_PID" 2>/dev/null
 start_master --agent-ping-timeout 1s --max-agent-ping-timeouts 2 || exit 1
-master_call GET_WEIGHTS >"$WORK/w2.json"
+op GET_WEIGHTS >"$WORK/w2.json"
 check weights-survive-restart jq -e '.get_weights.weight_infos[] | select(.role == "eng") | .weight == 3' "$WORK/w2.json"
-agent_id() { master_call GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value'; }
+agent_id() { op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value'; }
 WAIT_S=15 wait_for sh -c "curl -s -X POST -H 'Content-Type: application/json' -d '{\"type\":\"GET_AGENTS\"}' http://$MASTER/api/v1 | jq -e '.get_agents.agents[0].active == true'"
 AID=$(agent_id)
 
 # --- drain: no offers while drained, tasks killed; reactivate brings offers back
 $D task run --detach --name drained -- 'sleep 60' >/dev/null 2>&1
-code=$(op "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"$AID\"},\"max_grace_period\":{\"nanoseconds\":500000000}}}")
+code=$(api_post /api/v1 "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"$AID\"},\"max_grace_period\":{\"nanoseconds\":500000000}}}")
 check drain-200 [ "$code" = 200 ]
 task_state() {
-	master_call GET_TASKS | jq -r --arg p "$1" '[.get_tasks.tasks[], (.get_tasks.completed_tasks // [])[]] |
+	op GET_TASKS | jq -r --arg p "$1" '[.get_tasks.tasks[], (.get_tasks.completed_tasks // [])[]] |
 		map(select(.task_id.value | startswith($p))) | .[0].state'
 }
 WAIT_S=10 wait_for sh -c "true" # let the kill go out
@@ -57,7 +55,7 @@ WAIT_S=10 wait_for in_state drained TASK_KILLED
 check drain-kills-tasks in_state drained TASK_KILLED
 timeout 3 $D task run -- true >/dev/null 2>&1
 check drained-agent-gets-no-offers [ $? -eq 124 ]
-code=$(op "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_id\":{\"value\":\"$AID\"}}}")
+code=$(api_post /api/v1 "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_id\":{\"value\":\"$AID\"}}}")
 check reactivate-200 [ "$code" = 200 ]
 timeout 10 $D task run -- true >/dev/null 2>&1
 check reactivated-agent-runs-tasks [ $? -eq 0 ]

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 4, item 6: kill -9 the master with running tasks and start it again on the same work
+# kill -9 the master with running tasks and start it again on the same work
 # dir. Every framework and task comes back (GET_FRAMEWORKS, GET_TASKS); a framework that
 # resubscribes gets its unacknowledged update again and no acknowledged one; tasks of an
 # agent that never comes back are reported TASK_UNREACHABLE (partition-aware) or TASK_LOST.
@@ -36,7 +36,7 @@ restart_master() {
 # wait_op TYPE JQ: poll the operator API until JQ on TYPE's reply is true
 wait_op() {
 	for _ in $(seq 200); do
-		[ "$(operator "$1" | jq "$2")" = true ] && return 0
+		[ "$(op "$1" | jq "$2")" = true ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -52,17 +52,17 @@ launch() {
 		-H "Mesos-Stream-Id: $3")
 	[ "$_c" = 202 ] || return 1
 	api_post $SCHED "{\"type\":\"SUPPRESS\",\"framework_id\":{\"value\":\"$2\"}}" -H "Mesos-Stream-Id: $3" >/dev/null
-	for _o in $(operator GET_FRAMEWORKS | jq -r ".get_frameworks.frameworks[] | select(.framework_info.id.value == \"$2\") | .offers[].id.value"); do
+	for _o in $(op GET_FRAMEWORKS | jq -r ".get_frameworks.frameworks[] | select(.framework_info.id.value == \"$2\") | .offers[].id.value"); do
 		api_post $SCHED "{\"type\":\"DECLINE\",\"framework_id\":{\"value\":\"$2\"},\"decline\":{\"offer_ids\":[{\"value\":\"$_o\"}],\"filters\":{\"refuse_seconds\":3600}}}" -H "Mesos-Stream-Id: $3" >/dev/null
 	done
 }
-AGENT_ID=$(operator GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
+AGENT_ID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
 
 # 1. two detached tasks of `drover task run` (framework with a 7-day failover timeout,
 #    every update acknowledged)
 $D task run --detach --count 2 --name det -- sleep 60 >"$WORK/run.out" 2>&1
 check detach-run [ $? -eq 0 ]
-RUN_FW=$(operator GET_FRAMEWORKS | jq -r '.get_frameworks.frameworks[0].framework_info.id.value')
+RUN_FW=$(op GET_FRAMEWORKS | jq -r '.get_frameworks.frameworks[0].framework_info.id.value')
 
 # 2. a shell framework that does not acknowledge: its task's STARTING update stays pending
 fw_subscribe sh '{"name":"sh","failover_timeout":3600}' || { fail subscribe-sh; exit 1; }
@@ -90,8 +90,8 @@ launch "$NP_OUT" "$NP_FW" "$NP_SID" "$GHOST" np-task true
 check np-launch [ $? -eq 0 ]
 kill "$GHOST_PID"
 
-operator GET_FRAMEWORKS | jq -S '[.get_frameworks.frameworks[].framework_info] | sort_by(.id.value)' >"$WORK/fw.before"
-operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.before"
+op GET_FRAMEWORKS | jq -S '[.get_frameworks.frameworks[].framework_info] | sort_by(.id.value)' >"$WORK/fw.before"
+op GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.before"
 check five-tasks-before [ "$(jq length "$WORK/tasks.before")" = 5 ]
 check four-frameworks-before [ "$(jq length "$WORK/fw.before")" = 4 ]
 
@@ -106,17 +106,17 @@ PA_OUT=$FW_OUT
 fw_subscribe np2 "{\"name\":\"np\",\"failover_timeout\":3600,\"id\":{\"value\":\"$NP_FW\"}}"
 BG_PIDS="$BG_PIDS $FW_PID"
 NP_OUT=$FW_OUT
-operator GET_FRAMEWORKS | jq -S '[.get_frameworks.frameworks[].framework_info] | sort_by(.id.value)' >"$WORK/fw.after"
-operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.after"
+op GET_FRAMEWORKS | jq -S '[.get_frameworks.frameworks[].framework_info] | sort_by(.id.value)' >"$WORK/fw.after"
+op GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.after"
 check frameworks-recovered cmp -s "$WORK/fw.before" "$WORK/fw.after"
 check tasks-recovered cmp -s "$WORK/tasks.before" "$WORK/tasks.after"
-check frameworks-marked-recovered wait_op GET_FRAMEWORKS '[.get_frameworks.frameworks[] | select(.framework_info.name == "sh" or .framework_info.name == "drover-task-run") | .recovered] | all'
+check frameworks-marked-recovered wait_op GET_FRAMEWORKS '[.get_frameworks.frameworks[] | select(.framework_info.name == "sh" or .framework_info.name == "drover-task-run") | .recovered] | length == 2 and all'
 
 _t0=$(date +%s%N)
 wait_op GET_AGENTS ".get_agents.agents[] | select(.agent_info.id.value == \"$AGENT_ID\") | .active"
 check agent-reregistered [ $? -eq 0 ]
 echo "agent reregistered $((($(date +%s%N) - _t0) / 1000000)) ms after the master answered"
-operator GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.rereg"
+op GET_TASKS | jq -S '[.get_tasks.tasks[] | {task_id, framework_id, agent_id, state, name, resources, status: .statuses[0].state}] | sort_by(.task_id.value)' >"$WORK/tasks.rereg"
 jq 'map(select(.agent_id.value != "'"$GHOST"'"))' "$WORK/tasks.before" >"$WORK/tasks.before.real"
 jq 'map(select(.agent_id.value != "'"$GHOST"'"))' "$WORK/tasks.rereg" >"$WORK/tasks.rereg.real"
 check tasks-same-after-reregistration cmp -s "$WORK/tasks.before.real" "$WORK/tasks.rereg.real"
@@ -139,8 +139,8 @@ check next-update-after-ack [ $? -eq 0 ]
 fw_subscribe run "{\"name\":\"drover-task-run\",\"failover_timeout\":604800,\"id\":{\"value\":\"$RUN_FW\"}}"
 BG_PIDS="$BG_PIDS $FW_PID"
 api_post $SCHED "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"$RUN_FW\"},\"reconcile\":{\"tasks\":[{\"task_id\":{\"value\":\"zzz\"}}]}}" -H "Mesos-Stream-Id: $FW_SID" >/dev/null
-wait_json "$FW_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "zzz") | .state' >/dev/null
-check reconcile-answered [ $? -eq 0 ]
+zzz=$(wait_json "$FW_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "zzz") | .state + " " + .reason')
+check reconcile-answered [ "$zzz" = "TASK_LOST REASON_RECONCILIATION" ]
 resent=$(recordio_json "$FW_OUT" | jq -r 'select(.type == "UPDATE") | .update.status | select(.uuid != null) | .task_id.value' | wc -l)
 check acked-updates-not-resent [ "$resent" -eq 0 ]
 check run-tasks-still-running wait_op GET_TASKS "[.get_tasks.tasks[] | select(.framework_id.value == \"$RUN_FW\") | .state == \"TASK_RUNNING\"] | all and length == 2"

@@ -126,10 +126,13 @@ check metrics-allowed-for-ops [ "$(status_of -u ops:s-ops "http://$MASTER/metric
 w='{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":2},{"role":"prod","weight":3}]}}'
 code=$(post ops /api/v1 "$w")
 check weights-partly-denied-403 [ "$code" = 403 ]
-post ops /api/v1 '{"type":"GET_WEIGHTS"}' >/dev/null
-check weights-unchanged-after-403 sh -c "! jq -e '.get_weights.weight_infos[] | select(.role == \"eng\" and .weight == 2)' '$WORK/reply' >/dev/null"
+code=$(post ops /api/v1 '{"type":"GET_WEIGHTS"}')
+check weights-read-200 [ "$code" = 200 ]
+check weights-unchanged-after-403 jq -e '.type == "GET_WEIGHTS" and (.get_weights.weight_infos | type == "array" and all(.[]; .weight != 2 and .weight != 3))' "$WORK/reply"
 code=$(post ops /api/v1 '{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":2}]}}')
 check weights-allowed-200 [ "$code" = 200 ]
+post ops /api/v1 '{"type":"GET_WEIGHTS"}' >/dev/null
+check weights-read-shows-update jq -e 'any(.get_weights.weight_infos[]; .role == "eng" and .weight == 2)' "$WORK/reply"
 code=$(post ops /api/v1 "{\"type\":\"DEACTIVATE_AGENT\",\"deactivate_agent\":{\"agent_id\":{\"value\":\"$H2\"}}}")
 check drain-h2-denied-403 [ "$code" = 403 ]
 code=$(post ops /api/v1 "{\"type\":\"DEACTIVATE_AGENT\",\"deactivate_agent\":{\"agent_id\":{\"value\":\"$H1\"}}}")

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cgroup2
+need_jq
 start_cluster || exit 1
 trap stop_cluster EXIT
 
@@ -49,7 +50,7 @@ CGMOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 left=$(find "$CGMOUNT/$CGROOT/tasks" -mindepth 2 -type d 2>/dev/null | wc -l)
 check no-task-cgroups-left [ "$left" -eq 0 ]
 
-# the operator API knows the agent
-$D -j task list >"$WORK/tasks.json" 2>&1
-check task-list-json grep -q '^\[' "$WORK/tasks.json"
+# the operator API knows the tasks that ran: they are history now (--all), as JSON
+$D -j task list --all >"$WORK/tasks.json" 2>&1
+check task-list-json jq -e '[.[] | select(.name == "hello")] | length == 1 and .[0].state == "TASK_FINISHED"' "$WORK/tasks.json"
 finish

@@ -63,6 +63,8 @@ static void test_credentials_parse(void **state)
 		{"{\"credentials\":[{\"principal\":\"a\",\"secret\":\"x\",\"pw\":\"y\"}]}", "unknown field 'pw'"},
 		{"{\"credentials\":[{\"principal\":\"a\",\"secret\":\"x\"},{\"principal\":\"a\",\"secret\":\"y\"}]}",
 		 "appears twice"},
+		{"{\"credentials\":[{\"principal\":\"a\",\"token\":\"t\"},{\"principal\":\"b\",\"token\":\"t\"}]}",
+		 "the token of 'b' is also the token of 'a'"},
 		{"{\"credentials\":[{\"principal\":\"a\",\"secret\":\"x\"}],\"x\":1}", "unknown field 'x'"},
 		{"{\"credentials\":[{\"principal\":\"a\",\"secret\":\"x\\u0000y\"}]}", "not allowed"},
 	};

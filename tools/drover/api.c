@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "api.h"
+#include "escape.h"
 #include "http_client.h"
 #include "main.h"
 #include "zk.h"
@@ -134,6 +135,13 @@ json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_
 		out = json_loadb(b.data, b.len, 0, &e);
 		if (!out)
 			api_err("bad JSON from %s: %s", url, e.text);
+		/* names, messages, hostnames: no control character reaches the terminal (the JSON
+		 * printer writes them as \uXXXX) */
+		else if (!json_output && escape_json_strings(out) < 0) {
+			api_err("out of memory");
+			json_decref(out);
+			out = NULL;
+		}
 	} else if (status / 100 == 2) {
 		out = json_object();
 	} else {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "escape.h"
 #include "main.h"
 #include "version.h"
 
@@ -32,16 +33,19 @@ bool is_prefix(const char *arg, const char *keyword)
 
 void p_err(const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], esc[4 * sizeof(msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (json_output)
+	if (json_output) {
 		json_print(json_pack("{s:s}", "error", msg));
-	else
-		fprintf(stderr, "Error: %s\n", msg);
+	} else {
+		/* (the text may hold what a server answered) */
+		escape_ctrl(msg, strlen(msg), 0, esc, sizeof(esc));
+		fprintf(stderr, "Error: %s\n", esc);
+	}
 }
 
 void json_print(json_t *v)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "escape.h"
 #include "main.h"
 
 /* Prometheus text -> {"sample{labels}": number}; comments and bad lines are skipped. */
@@ -43,10 +44,14 @@ static int show(const char *who)
 
 	if (!text)
 		return EXIT_FAILED;
-	if (json_output)
+	if (json_output) {
 		json_print(prom_to_json(text));
-	else
-		fputs(text, stdout);
+	} else {
+		/* its lines as they are, control characters in label values escaped */
+		char *safe = escape_ctrl_dup(text, ESCAPE_KEEP_NL);
+		fputs(safe ? safe : "", stdout);
+		free(safe);
+	}
 	free(text);
 	return EXIT_OK;
 }
