@@ -100,7 +100,6 @@ static json_t *payload_of(json_t *ev, const char *type)
 
 int subscription_deliver(struct subscription *s, const char *rec, size_t len)
 {
-	const struct subscription_handler *h;
 	char why[256];
 	const char *type;
 	json_t *ev;
@@ -112,9 +111,9 @@ int subscription_deliver(struct subscription *s, const char *rec, size_t len)
 		return -EBADMSG;
 	}
 	type = json_string_value(json_object_get(ev, "type"));
-	for (h = s->ops->handlers; h && h->type; h++) {
-		if (streq(h->type, type)) {
-			h->fn(payload_of(ev, type), s->data);
+	for (size_t i = 0; i < SUBSCRIPTION_MAX_HANDLERS && s->ops->handlers[i].type; i++) {
+		if (streq(s->ops->handlers[i].type, type)) {
+			s->ops->handlers[i].fn(payload_of(ev, type), s->data);
 			break;
 		}
 	}

@@ -21,10 +21,8 @@ struct http_client;
 struct subscription;
 
 /*
- * One row per event type: {"SUBSCRIBED", on_subscribed}, ..., {NULL}. The handler gets the
- * event's payload, the member named as the type in lower case ({"type": "LAUNCH", "launch":
- * {...}}), or NULL when the event has none. Events of a type the table lacks are ignored
- * (a newer master may send more).
+ * The handler of one event type. It gets the event's payload, the member named as the type
+ * in lower case ({"type": "LAUNCH", "launch": {...}}), or NULL when the event has none.
  */
 typedef void (*subscription_event_fn)(json_t *payload, void *data);
 
@@ -32,6 +30,8 @@ struct subscription_handler {
 	const char *type;
 	subscription_event_fn fn;
 };
+
+#define SUBSCRIPTION_MAX_HANDLERS 24 /* the scheduler API has 11 event types */
 
 enum subscription_end_reason {
 	SUBSCRIPTION_CLOSED,    /* the 200 stream ended cleanly: the server closed it */
@@ -49,11 +49,15 @@ struct subscription_end {
 };
 
 struct subscription_ops {
-	const struct subscription_handler *handlers; /* ends with {NULL} */
 	/* A record that is no event (not a JSON object with a string "type"); optional. */
 	void (*malformed)(const char *why, void *data);
 	/* The stream ended (not after subscription_close()); the subscription may be reopened. */
 	void (*ended)(const struct subscription_end *end, void *data);
+	/*
+	 * One row per event type: {{"SUBSCRIBED", on_subscribed}, ...}; the rows after the last
+	 * are zero. Events of a type the table lacks are ignored (a newer master may send more).
+	 */
+	struct subscription_handler handlers[SUBSCRIPTION_MAX_HANDLERS];
 };
 
 /* ops is not copied: it must outlive the subscription (a static table). */

@@ -641,18 +641,15 @@ static void on_sub_ended(const struct subscription_end *end, void *data)
 	lost_master(data, subscription_end_describe(end, why, sizeof(why)));
 }
 
-static const struct subscription_handler master_events[] = {
-	{"SUBSCRIBED", on_subscribed},
-	{"LAUNCH", on_launch},
-	{"KILL", on_kill},
-	{"ACKNOWLEDGE", on_ack},
-	{NULL},
-};
-
 static const struct subscription_ops master_session = {
-	.handlers = master_events,
 	.malformed = on_sub_malformed,
 	.ended = on_sub_ended,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"LAUNCH", on_launch},
+		{"KILL", on_kill},
+		{"ACKNOWLEDGE", on_ack},
+	},
 };
 
 static void agent_subscribe(struct sagent *a)

@@ -476,19 +476,16 @@ static void on_stream_end(const struct subscription_end *end, void *data)
 	loop_stop(f->sim->loop);
 }
 
-static const struct subscription_handler scheduler_events[] = {
-	{"SUBSCRIBED", on_subscribed},
-	{"OFFERS", on_offers},
-	{"RESCIND", on_rescind},
-	{"UPDATE", on_update},
-	{"ERROR", on_error},
-	{NULL},
-};
-
 static const struct subscription_ops scheduler_session = {
-	.handlers = scheduler_events,
 	.malformed = on_malformed,
 	.ended = on_stream_end,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"OFFERS", on_offers},
+		{"RESCIND", on_rescind},
+		{"UPDATE", on_update},
+		{"ERROR", on_error},
+	},
 };
 
 static int subscribe(struct sfw *f)

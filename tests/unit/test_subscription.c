@@ -84,16 +84,13 @@ static void on_ended(const struct subscription_end *end, void *data)
 		loop_stop(s->loop);
 }
 
-static const struct subscription_handler events[] = {
-	{"SUBSCRIBED", on_subscribed},
-	{"LAUNCH", on_launch},
-	{NULL},
-};
-
 static const struct subscription_ops ops = {
-	.handlers = events,
 	.malformed = on_malformed,
 	.ended = on_ended,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"LAUNCH", on_launch},
+	},
 };
 
 static int deliver(struct subscription *sub, const char *rec)
@@ -154,7 +151,7 @@ static void test_malformed_reported_once(void **state)
 /* Without a malformed callback the record is still counted and skipped. */
 static void test_malformed_without_callback(void **state)
 {
-	static const struct subscription_ops quiet = {.handlers = events};
+	static const struct subscription_ops quiet = {.handlers = {{"SUBSCRIBED", on_subscribed}}};
 	struct seen s = {0};
 	struct subscription *sub;
 

@@ -141,18 +141,15 @@ static void on_stream_end(const struct subscription_end *end, void *data)
 	loop_stop(k->loop);
 }
 
-static const struct subscription_handler scheduler_events[] = {
-	{"SUBSCRIBED", on_subscribed},
-	{"OFFERS", on_offers},
-	{"UPDATE", on_update},
-	{"ERROR", on_error},
-	{NULL},
-};
-
 static const struct subscription_ops scheduler_session = {
-	.handlers = scheduler_events,
 	.malformed = on_malformed,
 	.ended = on_stream_end,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"OFFERS", on_offers},
+		{"UPDATE", on_update},
+		{"ERROR", on_error},
+	},
 };
 
 static void on_timeout(struct loop *l, struct loop_timer *t, void *data)

@@ -419,18 +419,15 @@ static void on_stream_end(const struct subscription_end *end, void *data)
 	loop_stop(r->loop);
 }
 
-static const struct subscription_handler scheduler_events[] = {
-	{"SUBSCRIBED", on_subscribed},
-	{"OFFERS", on_offers},
-	{"UPDATE", on_update},
-	{"ERROR", on_error},
-	{NULL},
-};
-
 static const struct subscription_ops scheduler_session = {
-	.handlers = scheduler_events,
 	.malformed = on_malformed,
 	.ended = on_stream_end,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"OFFERS", on_offers},
+		{"UPDATE", on_update},
+		{"ERROR", on_error},
+	},
 };
 
 /* zk://: find the leader again and subscribe with the framework ID. */
