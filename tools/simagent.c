@@ -102,6 +102,7 @@ struct sim {
 	long expect_tasks;
 	double progress_s;
 	volatile sig_atomic_t interrupted;
+	bool stopping; /* calls are being aborted at exit: no retry, no report */
 	/* counters */
 	long subscribed_now, subscribes, resubscribes, sub_failures;
 	long launched, running, finished, killed, done_acked, duplicate_launches;
@@ -308,6 +309,25 @@ static void postq_pump(struct sim *s)
 	}
 }
 
+/* At exit: every call still queued or out gets its done (status 0), as agent_post promises. */
+static void postq_abort(struct sim *s)
+{
+	s->stopping = true;
+	while (s->calls) {
+		struct postq_ctx *c = s->calls;
+		s->calls = c->next;
+		c->done(0, "", 0, "shutting down", c->data);
+		free(c);
+	}
+	while (s->qhead) {
+		struct postq_item *it = s->qhead;
+		s->qhead = it->next;
+		it->done(0, "", 0, "shutting down", it->data);
+		free(it);
+	}
+	s->qtail = NULL;
+}
+
 /* Queue a call of agent a; done runs once, always (status 0 and err on failure). */
 static void agent_post(struct sagent *a, const char *body, size_t len, http_done_fn done,
 		       void *data)
@@ -366,8 +386,8 @@ static void on_update_sent(long status, const char *body, size_t len, const char
 	free(c);
 	if (current)
 		t->in_flight = false;
-	if (!current || t->dead) {
-		/* acknowledged (or forgotten) while the POST was out */
+	if (!current || t->dead || s->stopping) {
+		/* acknowledged (or forgotten) while the POST was out, or aborted at exit */
 		task_unref(t);
 		return;
 	}
@@ -712,7 +732,7 @@ static void on_heartbeat_done(long status, const char *body, size_t len, const c
 {
 	struct sagent *a = data;
 
-	if (status != 202 && ++a->sim->hb_failures <= 5)
+	if (status != 202 && !a->sim->stopping && ++a->sim->hb_failures <= 5)
 		fprintf(stderr, "simagent: heartbeat of agent %d failed: %ld %.200s\n", a->idx,
 			status, err ? err : body);
 }
@@ -1008,11 +1028,7 @@ int main(int argc, char **argv)
 		subscription_free(s.agents[i].sub); /* before their http client */
 	http_client_free(s.streams);
 	http_client_free(s.posts);
-	while (s.calls) { /* in flight at exit: their answers never came */
-		struct postq_ctx *call = s.calls;
-		s.calls = call->next;
-		free(call);
-	}
+	postq_abort(&s); /* the client is gone: no call's answer will come */
 	/* tasks already forgotten but still named by timer entries: free with their last entry */
 	for (size_t i = 0; i < s.nheap; i++) {
 		struct ev *e = &s.heap[i];

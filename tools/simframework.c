@@ -661,8 +661,10 @@ int main(int argc, char **argv)
 	elapsed = (double)(now_mono_ns() - (s.first_launch_ns ? s.first_launch_ns : s.start_ns)) / 1e9;
 	if (s.t10_ns && s.t90_ns > s.t10_ns)
 		steady = 0.8 * (double)s.total_tasks / ((double)(s.t90_ns - s.t10_ns) / 1e9);
-	qsort(s.lat.v, s.lat.n, sizeof(*s.lat.v), cmp64);
-	qsort(s.lat_accept.v, s.lat_accept.n, sizeof(*s.lat_accept.v), cmp64);
+	if (s.lat.n) /* qsort() of no latencies would be handed a NULL array */
+		qsort(s.lat.v, s.lat.n, sizeof(*s.lat.v), cmp64);
+	if (s.lat_accept.n)
+		qsort(s.lat_accept.v, s.lat_accept.n, sizeof(*s.lat_accept.v), cmp64);
 	printf("simframework frameworks=%d tasks=%ld launched=%ld done=%ld finished=%ld killed=%ld "
 	       "bad=%ld offers=%ld accepted=%ld declined=%ld call_failures=%ld\n",
 	       s.nfw, s.total_tasks, s.launched, s.done, s.finished, s.killed, s.bad, s.offers,
