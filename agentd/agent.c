@@ -36,7 +36,7 @@ static void post_call(struct agent *a, json_t *body, http_done_fn done, void *da
 	const char *hdrs[2] = {hdr, NULL};
 	struct http_call *c;
 
-	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", a->stream_id);
+	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", subscription_stream_id(a->sub));
 	snprintf(url, sizeof(url), "%s/api/v1/agent", a->master_url);
 	json_object_set_new(body, "agent_id", wire_id(a->agent_id));
 	s = json_dumps(body, JSON_COMPACT);
@@ -945,7 +945,6 @@ static void on_reconnect(struct loop *l, struct loop_timer *timer, void *data)
 static void lost_master(struct agent *a, const char *why)
 {
 	a->subscribed = false;
-	a->sub_call = NULL;
 	a->reconnect_backoff_ns = a->reconnect_backoff_ns ? a->reconnect_backoff_ns * 2 : 500000000;
 	if (a->reconnect_backoff_ns > 5000000000LL)
 		a->reconnect_backoff_ns = 5000000000LL;
@@ -972,8 +971,7 @@ static void on_heartbeat_done(long status, const char *body, size_t len, const c
 	if (status == 403 && a->subscribed) {
 		snprintf(why, sizeof(why), "it refused a heartbeat: %ld %.*s", status,
 			 (int)(len < 160 ? len : 160), body ? body : "");
-		if (a->sub_call)
-			http_call_cancel(a->http, a->sub_call);
+		subscription_close(a->sub);
 		lost_master(a, why);
 	}
 }
@@ -986,72 +984,78 @@ static void on_heartbeat(struct loop *l, struct loop_timer *timer, void *data)
 		post_call(a, json_pack("{s:s}", "type", "HEARTBEAT"), on_heartbeat_done, a, NULL);
 }
 
-static void on_sub_open(long status, const char *stream_id, void *data)
+static void on_subscribed(json_t *sub, void *data)
 {
 	struct agent *a = data;
+	const char *id = json_string_value(json_object_get(json_object_get(sub, "agent_id"),
+							   "value"));
+	double hb = json_number_value(json_object_get(sub, "heartbeat_interval_seconds"));
+	size_t it;
+	void *v;
 
-	if (status == 200 && stream_id)
-		snprintf(a->stream_id, sizeof(a->stream_id), "%s", stream_id);
-}
-
-static void on_sub_record(const char *rec, size_t len, void *data)
-{
-	struct agent *a = data;
-	json_error_t e;
-	json_t *ev = json_loadb(rec, len, 0, &e);
-	const char *type = json_string_value(json_object_get(ev, "type"));
-
-	if (streq(type, "SUBSCRIBED")) {
-		json_t *sub = json_object_get(ev, "subscribed");
-		const char *id = json_string_value(json_object_get(json_object_get(sub, "agent_id"),
-								   "value"));
-		double hb = json_number_value(json_object_get(sub, "heartbeat_interval_seconds"));
-		size_t it;
-		void *v;
-		if (id && !agent_task_id_valid_n(id, strlen(id))) {
-			/* it names checkpoints and metrics: never take a path or control characters */
-			log_error("the master gave an agent ID that is not valid: not subscribed");
-			json_decref(ev);
-			return;
-		}
-		if (id && strcmp(id, a->agent_id) != 0) {
-			snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
-			if (checkpoint_agent_id_save(&a->ckpt, a->agent_id) < 0)
-				log_error("cannot checkpoint the agent ID");
-		}
-		a->subscribed = true;
-		a->reconnect_backoff_ns = 0;
-		if (hb > 0) {
-			/* whatever the master says: between 100 ms and an hour */
-			hb = hb < 0.1 ? 0.1 : hb > 3600 ? 3600 : hb;
-			loop_timer_set(a->heartbeat_timer, (int64_t)(hb * 1e9), (int64_t)(hb * 1e9));
-		}
-		log_info("subscribed to the master as agent %s", a->agent_id);
-		/* resend what is unacknowledged (send_next_update drops a POST still held) */
-		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
-			struct agent_task *t = v;
-			t->update_in_flight = false;
-			send_next_update(t);
-		}
-	} else if (streq(type, "LAUNCH")) {
-		launch(a, json_object_get(ev, "launch"));
-	} else if (streq(type, "KILL")) {
-		on_kill(a, json_object_get(ev, "kill"));
-	} else if (streq(type, "ACKNOWLEDGE")) {
-		on_acknowledge(a, json_object_get(ev, "acknowledge"));
+	if (id && !agent_task_id_valid_n(id, strlen(id))) {
+		/* it names checkpoints and metrics: never take a path or control characters */
+		log_error("the master gave an agent ID that is not valid: not subscribed");
+		return;
 	}
-	json_decref(ev);
+	if (id && strcmp(id, a->agent_id) != 0) {
+		snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
+		if (checkpoint_agent_id_save(&a->ckpt, a->agent_id) < 0)
+			log_error("cannot checkpoint the agent ID");
+	}
+	a->subscribed = true;
+	a->reconnect_backoff_ns = 0;
+	if (hb > 0) {
+		/* whatever the master says: between 100 ms and an hour */
+		hb = hb < 0.1 ? 0.1 : hb > 3600 ? 3600 : hb;
+		loop_timer_set(a->heartbeat_timer, (int64_t)(hb * 1e9), (int64_t)(hb * 1e9));
+	}
+	log_info("subscribed to the master as agent %s", a->agent_id);
+	/* resend what is unacknowledged (send_next_update drops a POST still held) */
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct agent_task *t = v;
+		t->update_in_flight = false;
+		send_next_update(t);
+	}
 }
 
-static void on_sub_done(long status, const char *body, size_t len, const char *err, void *data)
+static void on_sub_launch(json_t *ev, void *data)
 {
-	struct agent *a = data;
+	launch(data, ev);
+}
+
+static void on_sub_kill(json_t *ev, void *data)
+{
+	on_kill(data, ev);
+}
+
+static void on_sub_acknowledge(json_t *ev, void *data)
+{
+	on_acknowledge(data, ev);
+}
+
+static void on_sub_malformed(const char *why, void *data)
+{
+	log_warn("the master sent an event that is not one (%s): ignored", why);
+}
+
+static void on_sub_ended(const struct subscription_end *end, void *data)
+{
 	char why[300];
 
-	snprintf(why, sizeof(why), "%s%ld %.200s", err ? err : "status ", err ? 0L : status,
-		 err ? "" : body);
-	lost_master(a, why);
+	lost_master(data, subscription_end_describe(end, why, sizeof(why)));
 }
+
+static const struct subscription_ops master_session = {
+	.malformed = on_sub_malformed,
+	.ended = on_sub_ended,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"LAUNCH", on_sub_launch},
+		{"KILL", on_sub_kill},
+		{"ACKNOWLEDGE", on_sub_acknowledge},
+	},
+};
 
 static json_t *running_tasks(struct agent *a)
 {
@@ -1111,11 +1115,10 @@ static void subscribe(struct agent *a)
 		return;
 	}
 	snprintf(url, sizeof(url), "%s/api/v1/agent", a->master_url);
-	a->sub_call = http_post_stream(a->http, url, "application/json", s, strlen(s), NULL,
-				       on_sub_open, on_sub_record, on_sub_done, a);
-	free(s);
-	if (!a->sub_call)
+	if ((!a->sub && subscription_new(a->http, &master_session, a, &a->sub) < 0) || !s ||
+	    subscription_open(a->sub, url, s, strlen(s)) < 0)
 		lost_master(a, "cannot start the request");
+	free(s);
 }
 
 /*
@@ -1142,9 +1145,7 @@ static void on_leader_changed(struct loop *l, int fd, uint32_t events, void *dat
 	if (strcmp(a->master_url, url) != 0) {
 		log_info("zookeeper: the leading master is %s", addr);
 		snprintf(a->master_url, sizeof(a->master_url), "%s", url);
-		if (a->sub_call)
-			http_call_cancel(a->http, a->sub_call);
-		a->sub_call = NULL;
+		subscription_close(a->sub);
 		a->subscribed = false;
 		a->reconnect_backoff_ns = 0;
 		loop_timer_stop(a->reconnect_timer);
@@ -1406,6 +1407,7 @@ void agent_fini(struct agent *a)
 		loop_unwatch(a->loop, a->zk_loop_watch);
 	if (a->zk_fd >= 0)
 		close(a->zk_fd);
+	subscription_free(a->sub); /* before its http client */
 	if (a->http)
 		http_client_free(a->http);
 	agent_security_fini(a);

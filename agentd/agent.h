@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "resources.h"
 #include "strmap.h"
+#include "subscription.h"
 #include "wire.h"
 
 struct agent;
@@ -68,9 +69,8 @@ struct agent {
 	int zk_fd;            /* eventfd: the watch's threads wake the loop through it */
 	struct loop_watch *zk_loop_watch;
 	char agent_id[ID_MAX_LEN + 1];
-	char stream_id[128];
 	bool subscribed;
-	struct http_call *sub_call;
+	struct subscription *sub; /* the stream of events from the master; its Mesos-Stream-Id */
 	struct loop_timer *reconnect_timer, *heartbeat_timer;
 	int64_t reconnect_backoff_ns;
 	int64_t heartbeat_ns;

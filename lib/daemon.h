@@ -19,5 +19,7 @@ struct daemon_desc {
  * status to leave with (0 after --help/--version, 2 on a usage error).
  */
 int daemon_parse_args(const struct daemon_desc *d, void *flags, int argc, char **argv);
+/* The same without --log-level, for the tools (log_level_offset is not read). */
+int daemon_parse_tool_args(const struct daemon_desc *d, void *flags, int argc, char **argv);
 
 #endif

@@ -475,3 +475,8 @@ void http_call_cancel(struct http_client *c, struct http_call *call)
 	if (!c->dispatching)
 		call_free(call);
 }
+
+int http_call_stream_error(const struct http_call *call)
+{
+	return call->rec_error;
+}

@@ -73,4 +73,10 @@ struct http_call *http_post_stream(struct http_client *c, const char *url,
 /* Abort a call; its callbacks will not run. */
 void http_call_cancel(struct http_client *c, struct http_call *call);
 
+/*
+ * From inside a stream's callbacks: the RecordIO decoder's error that cut the stream
+ * (-EBADMSG: a malformed length, -EMSGSIZE: a record too long), or 0.
+ */
+int http_call_stream_error(const struct http_call *call);
+
 #endif

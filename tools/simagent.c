@@ -16,9 +16,9 @@
  * task was lost (an update the master refused outright, or fewer than --expect-tasks tasks
  * ended and acknowledged).
  */
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +26,12 @@
 #include <sys/resource.h>
 #include <jansson.h>
 
+#include "daemon.h"
 #include "http_client.h"
 #include "id.h"
 #include "loop.h"
 #include "strmap.h"
+#include "subscription.h"
 #include "util.h"
 #include "wire.h"
 
@@ -73,9 +75,8 @@ struct sagent {
 	int idx;
 	char addr[16];
 	char id[64];
-	char stream_id[64];
 	char hostname[32];
-	struct http_call *sub;
+	struct subscription *sub; /* its stream and Mesos-Stream-Id */
 	bool subscribed, ever_subscribed;
 	int64_t hb_ns;
 	int64_t backoff_ns;
@@ -101,12 +102,14 @@ struct sim {
 	long expect_tasks;
 	double progress_s;
 	volatile sig_atomic_t interrupted;
+	bool stopping; /* calls are being aborted at exit: no retry, no report */
 	/* counters */
 	long subscribed_now, subscribes, resubscribes, sub_failures;
 	long launched, running, finished, killed, done_acked, duplicate_launches;
 	long updates_sent, updates_acked, update_failures, refused, heartbeats, hb_failures;
 	long kills;
 	long acks_stale;
+	long malformed; /* records from the master that were no event */
 	int64_t first_loss_ns; /* every agent was subscribed, then one lost the master */
 	/* the call queue */
 	struct postq_item *qhead, *qtail;
@@ -126,7 +129,7 @@ struct postq_item {
 	http_done_fn done;
 	void *data;
 	size_t len;
-	char hdr[96];
+	char hdr[160];
 	char body[];
 };
 
@@ -306,6 +309,25 @@ static void postq_pump(struct sim *s)
 	}
 }
 
+/* At exit: every call still queued or out gets its done (status 0), as agent_post promises. */
+static void postq_abort(struct sim *s)
+{
+	s->stopping = true;
+	while (s->calls) {
+		struct postq_ctx *c = s->calls;
+		s->calls = c->next;
+		c->done(0, "", 0, "shutting down", c->data);
+		free(c);
+	}
+	while (s->qhead) {
+		struct postq_item *it = s->qhead;
+		s->qhead = it->next;
+		it->done(0, "", 0, "shutting down", it->data);
+		free(it);
+	}
+	s->qtail = NULL;
+}
+
 /* Queue a call of agent a; done runs once, always (status 0 and err on failure). */
 static void agent_post(struct sagent *a, const char *body, size_t len, http_done_fn done,
 		       void *data)
@@ -321,7 +343,7 @@ static void agent_post(struct sagent *a, const char *body, size_t len, http_done
 	it->done = done;
 	it->data = data;
 	it->len = len;
-	snprintf(it->hdr, sizeof(it->hdr), "Mesos-Stream-Id: %s", a->stream_id);
+	snprintf(it->hdr, sizeof(it->hdr), "Mesos-Stream-Id: %s", subscription_stream_id(a->sub));
 	memcpy(it->body, body, len + 1);
 	if (s->qtail)
 		s->qtail->next = it;
@@ -364,8 +386,8 @@ static void on_update_sent(long status, const char *body, size_t len, const char
 	free(c);
 	if (current)
 		t->in_flight = false;
-	if (!current || t->dead) {
-		/* acknowledged (or forgotten) while the POST was out */
+	if (!current || t->dead || s->stopping) {
+		/* acknowledged (or forgotten) while the POST was out, or aborted at exit */
 		task_unref(t);
 		return;
 	}
@@ -458,8 +480,9 @@ static void task_forget(struct stask *t)
 		task_free(t);
 }
 
-static void on_launch(struct sagent *a, json_t *l)
+static void on_launch(json_t *l, void *data)
 {
+	struct sagent *a = data;
 	struct sim *s = a->sim;
 	json_t *task = json_object_get(l, "task");
 	const char *fid = json_string_value(json_object_get(json_object_get(l, "framework_id"),
@@ -497,8 +520,9 @@ static void on_launch(struct sagent *a, json_t *l)
 	}
 }
 
-static void on_kill(struct sagent *a, json_t *k)
+static void on_kill(json_t *k, void *data)
 {
+	struct sagent *a = data;
 	const char *fid = json_string_value(json_object_get(json_object_get(k, "framework_id"),
 							    "value"));
 	const char *tid = json_string_value(json_object_get(json_object_get(k, "task_id"),
@@ -516,8 +540,9 @@ static void on_kill(struct sagent *a, json_t *k)
 	/* an unknown task: the master learns it is gone when we reregister without it */
 }
 
-static void on_ack(struct sagent *a, json_t *ack)
+static void on_ack(json_t *ack, void *data)
 {
+	struct sagent *a = data;
 	struct sim *s = a->sim;
 	const char *fid = json_string_value(json_object_get(json_object_get(ack, "framework_id"),
 							    "value"));
@@ -569,7 +594,6 @@ static void lost_master(struct sagent *a, const char *why)
 	if (a->subscribed)
 		s->subscribed_now--;
 	a->subscribed = false;
-	a->sub = NULL;
 	s->sub_failures++;
 	a->backoff_ns = a->backoff_ns ? 2 * a->backoff_ns : SEC / 2;
 	if (a->backoff_ns > 5 * SEC)
@@ -582,16 +606,9 @@ static void lost_master(struct sagent *a, const char *why)
 		 EV_SUBSCRIBE, a);
 }
 
-static void on_sub_open(long status, const char *stream_id, void *data)
+static void on_subscribed(json_t *sub, void *data)
 {
 	struct sagent *a = data;
-
-	if (status == 200 && stream_id)
-		snprintf(a->stream_id, sizeof(a->stream_id), "%s", stream_id);
-}
-
-static void on_subscribed(struct sagent *a, json_t *sub)
-{
 	struct sim *s = a->sim;
 	const char *id = json_string_value(json_object_get(json_object_get(sub, "agent_id"),
 							   "value"));
@@ -628,35 +645,32 @@ static void on_subscribed(struct sagent *a, json_t *sub)
 		send_head(v);
 }
 
-static void on_sub_record(const char *rec, size_t len, void *data)
+static void on_sub_malformed(const char *why, void *data)
 {
 	struct sagent *a = data;
-	json_error_t e;
-	json_t *ev = json_loadb(rec, len, 0, &e);
-	const char *type = json_string_value(json_object_get(ev, "type"));
 
-	if (!type)
-		;
-	else if (streq(type, "SUBSCRIBED"))
-		on_subscribed(a, json_object_get(ev, "subscribed"));
-	else if (streq(type, "LAUNCH"))
-		on_launch(a, json_object_get(ev, "launch"));
-	else if (streq(type, "KILL"))
-		on_kill(a, json_object_get(ev, "kill"));
-	else if (streq(type, "ACKNOWLEDGE"))
-		on_ack(a, json_object_get(ev, "acknowledge"));
-	json_decref(ev);
+	if (++a->sim->malformed <= 5)
+		fprintf(stderr, "simagent: agent %d: the master sent an event that is not one (%s)\n",
+			a->idx, why);
 }
 
-static void on_sub_done(long status, const char *body, size_t len, const char *err, void *data)
+static void on_sub_ended(const struct subscription_end *end, void *data)
 {
-	struct sagent *a = data;
 	char why[300];
 
-	snprintf(why, sizeof(why), "%s%ld %.200s", err ? err : "status ", err ? 0L : status,
-		 err ? "" : body);
-	lost_master(a, why);
+	lost_master(data, subscription_end_describe(end, why, sizeof(why)));
 }
+
+static const struct subscription_ops master_session = {
+	.malformed = on_sub_malformed,
+	.ended = on_sub_ended,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"LAUNCH", on_launch},
+		{"KILL", on_kill},
+		{"ACKNOWLEDGE", on_ack},
+	},
+};
 
 static void agent_subscribe(struct sagent *a)
 {
@@ -707,11 +721,10 @@ static void agent_subscribe(struct sagent *a)
 	len += 3;
 	a->sub_started_ns = now_mono_ns();
 	http_client_set_local_address(s->streams, a->addr);
-	a->sub = http_post_stream(s->streams, s->url, "application/json", body, len, NULL,
-				  on_sub_open, on_sub_record, on_sub_done, a);
-	free(body);
-	if (!a->sub)
+	if ((!a->sub && subscription_new(s->streams, &master_session, a, &a->sub) < 0) ||
+	    subscription_open(a->sub, s->url, body, len) < 0)
 		lost_master(a, "cannot start the request");
+	free(body);
 }
 
 static void on_heartbeat_done(long status, const char *body, size_t len, const char *err,
@@ -719,7 +732,7 @@ static void on_heartbeat_done(long status, const char *body, size_t len, const c
 {
 	struct sagent *a = data;
 
-	if (status != 202 && ++a->sim->hb_failures <= 5)
+	if (status != 202 && !a->sim->stopping && ++a->sim->hb_failures <= 5)
 		fprintf(stderr, "simagent: heartbeat of agent %d failed: %ld %.200s\n", a->idx,
 			status, err ? err : body);
 }
@@ -877,105 +890,78 @@ static char *resources_json(const char *text)
 	return out;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: drover-simagent [OPTIONS]\n"
-		"  --master HOST:PORT      the master (default 127.0.0.1:5050)\n"
-		"  --agents N              simulated agents (default 100)\n"
-		"  --offset K              number agents from K (several processes; default 0)\n"
-		"  --resources TEXT        per agent (default cpus:8;mem:16384;ports:[31000-32000])\n"
-		"  --duration MEAN[,SD]    task duration in seconds, normal (default 30,10)\n"
-		"  --no-starting           report RUNNING at once (no STARTING first)\n"
-		"  --ramp N                subscriptions per second (default 2000; 0: all at once)\n"
-		"  --run-for S             stop after S seconds (default: until SIGINT/SIGTERM)\n"
-		"  --expect-tasks N        stop once N tasks ended and were acknowledged; exit 1 if\n"
-		"                          fewer did by the stop\n"
-		"  --progress S            a progress line every S seconds (default 5; 0: none)\n"
-		"  --post-connections N    keep-alive connections for calls (default 16)\n"
-		"  --seed N                random seed\n");
-}
+struct sim_flags {
+	char *master, *resources, *duration, *seed;
+	int64_t agents, offset, expect_tasks, post_connections;
+	bool no_starting;
+	double ramp, run_for, progress;
+};
+
+#define F(field) offsetof(struct sim_flags, field)
+
+static const struct conf_opt sim_flag_table[] = {
+	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT", "the master"},
+	{"agents", CONF_INT, F(agents), "100", "N", "simulated agents", 1, 16000000},
+	{"offset", CONF_INT, F(offset), "0", "K", "number agents from K (several processes)", 0,
+	 16000000},
+	{"resources", CONF_STRING, F(resources), "cpus:8;mem:16384;ports:[31000-32000]", "TEXT",
+	 "per agent"},
+	{"duration", CONF_STRING, F(duration), "30,10", "MEAN[,SD]",
+	 "task duration in seconds, normal"},
+	{"no-starting", CONF_BOOL, F(no_starting), "false", NULL,
+	 "report RUNNING at once (no STARTING first)"},
+	{"ramp", CONF_DOUBLE, F(ramp), "2000", "N", "subscriptions per second (0: all at once)", 0,
+	 100000000},
+	{"run-for", CONF_DOUBLE, F(run_for), "0", "S",
+	 "stop after S seconds (0: until SIGINT/SIGTERM)", 0, 31536000},
+	{"expect-tasks", CONF_INT, F(expect_tasks), "0", "N",
+	 "stop once N tasks ended and were acknowledged; exit 1 if fewer did by the stop", 0,
+	 1000000000000LL},
+	{"progress", CONF_DOUBLE, F(progress), "5", "S",
+	 "a progress line every S seconds (0: none)", 0, 86400},
+	{"post-connections", CONF_INT, F(post_connections), "16", "N",
+	 "keep-alive connections for calls", 1, 100000},
+	{"seed", CONF_STRING, F(seed), NULL, "N", "random seed"},
+	CONF_END,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"master", required_argument, NULL, 'm'},
-		{"agents", required_argument, NULL, 'n'},
-		{"offset", required_argument, NULL, 'o'},
-		{"resources", required_argument, NULL, 'r'},
-		{"duration", required_argument, NULL, 'd'},
-		{"no-starting", no_argument, NULL, 'S'},
-		{"ramp", required_argument, NULL, 'R'},
-		{"run-for", required_argument, NULL, 't'},
-		{"expect-tasks", required_argument, NULL, 'e'},
-		{"progress", required_argument, NULL, 'p'},
-		{"post-connections", required_argument, NULL, 'c'},
-		{"seed", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	static const struct daemon_desc desc = {
+		.prog = "drover-simagent",
+		.synopsis = "[OPTIONS]",
+		.env_prefix = "DROVER_SIMAGENT",
+		.table = sim_flag_table,
 	};
-	struct sim s = {.nagents = 100, .mean_s = 30, .sd_s = 10, .ramp = 2000, .starting = true,
-			.progress_s = 5, .rng = 0x9e3779b97f4a7c15ULL};
-	const char *master = "127.0.0.1:5050";
-	const char *resources = "cpus:8;mem:16384;ports:[31000-32000]";
-	long post_conns = 16;
+	struct sim_flags fl = {0};
+	struct sim s = {.rng = 0x9e3779b97f4a7c15ULL};
+	long post_conns;
 	struct rlimit rl;
-	int c, rc = 0;
+	int rc = daemon_parse_tool_args(&desc, &fl, argc, argv);
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			master = optarg;
-			break;
-		case 'n':
-			s.nagents = atoi(optarg);
-			break;
-		case 'o':
-			s.offset = atoi(optarg);
-			break;
-		case 'r':
-			resources = optarg;
-			break;
-		case 'd':
-			if (sscanf(optarg, "%lf,%lf", &s.mean_s, &s.sd_s) < 1) {
-				usage(stderr);
-				return 2;
-			}
-			if (!strchr(optarg, ','))
-				s.sd_s = 0;
-			break;
-		case 'S':
-			s.starting = false;
-			break;
-		case 'R':
-			s.ramp = atof(optarg);
-			break;
-		case 't':
-			s.run_for_ns = (int64_t)(atof(optarg) * 1e9);
-			break;
-		case 'e':
-			s.expect_tasks = atol(optarg);
-			break;
-		case 'p':
-			s.progress_s = atof(optarg);
-			break;
-		case 'c':
-			post_conns = atol(optarg);
-			break;
-		case 's':
-			s.rng = strtoull(optarg, NULL, 0) | 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	if (rc >= 0)
+		goto out_flags;
+	rc = 2;
+	if (sscanf(fl.duration, "%lf,%lf", &s.mean_s, &s.sd_s) < 1) {
+		fprintf(stderr, "simagent: --duration wants MEAN[,SD] in seconds, not '%s'\n",
+			fl.duration);
+		goto out_flags;
 	}
-	if (s.nagents <= 0 || s.offset < 0 || s.nagents + s.offset > 16000000) {
+	if (!strchr(fl.duration, ','))
+		s.sd_s = 0;
+	s.nagents = (int)fl.agents;
+	s.offset = (int)fl.offset;
+	s.starting = !fl.no_starting;
+	s.ramp = fl.ramp;
+	s.run_for_ns = (int64_t)(fl.run_for * 1e9);
+	s.expect_tasks = (long)fl.expect_tasks;
+	s.progress_s = fl.progress;
+	post_conns = (long)fl.post_connections;
+	if (fl.seed)
+		s.rng = strtoull(fl.seed, NULL, 0) | 1;
+	if (s.nagents + s.offset > 16000000) {
 		fprintf(stderr, "simagent: --agents must be 1..16M\n");
-		return 2;
+		goto out_flags;
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -986,8 +972,8 @@ int main(int argc, char **argv)
 			"simagent: warning: %d agents need as many descriptors; the limit is %llu "
 			"(run several processes with --offset)\n",
 			s.nagents, (unsigned long long)rl.rlim_cur);
-	snprintf(s.url, sizeof(s.url), "http://%s/api/v1/agent", master);
-	s.resources_json = resources_json(resources);
+	snprintf(s.url, sizeof(s.url), "http://%s/api/v1/agent", fl.master);
+	s.resources_json = resources_json(fl.resources);
 	if (!s.resources_json)
 		return 2;
 	if (loop_new(&s.loop) < 0 || http_client_new(s.loop, &s.streams) < 0 ||
@@ -1022,6 +1008,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	loop_run(s.loop);
+	rc = 0;
 
 	print_counts(&s, "final");
 	if (s.all_subscribed_ns)
@@ -1037,13 +1024,11 @@ int main(int argc, char **argv)
 		       s.done_acked, s.expect_tasks);
 		rc = 1;
 	}
+	for (int i = 0; i < s.nagents; i++)
+		subscription_free(s.agents[i].sub); /* before their http client */
 	http_client_free(s.streams);
 	http_client_free(s.posts);
-	while (s.calls) { /* in flight at exit: their answers never came */
-		struct postq_ctx *call = s.calls;
-		s.calls = call->next;
-		free(call);
-	}
+	postq_abort(&s); /* the client is gone: no call's answer will come */
 	/* tasks already forgotten but still named by timer entries: free with their last entry */
 	for (size_t i = 0; i < s.nheap; i++) {
 		struct ev *e = &s.heap[i];
@@ -1067,5 +1052,7 @@ int main(int argc, char **argv)
 	loop_timer_del(s.loop, s.timer);
 	loop_timer_del(s.loop, s.progress_timer);
 	loop_free(s.loop);
+out_flags:
+	conf_free(sim_flag_table, &fl);
 	return rc;
 }

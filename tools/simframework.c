@@ -10,8 +10,9 @@
  * over the steady middle of the run). Exits non-zero when a task ended in any state other
  * than FINISHED or KILLED (lost, dropped, failed...), or when the run timed out first.
  */
-#include <getopt.h>
+#include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,9 +20,11 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "daemon.h"
 #include "http_client.h"
 #include "loop.h"
 #include "strmap.h"
+#include "subscription.h"
 #include "util.h"
 #include "wire.h"
 
@@ -50,8 +53,7 @@ struct sfw {
 	int idx;
 	char name[64];
 	char *id;
-	char stream_id[128];
-	struct http_call *sub;
+	struct subscription *sub;
 	bool subscribed, suppressed;
 	long queued;   /* tasks arrived, not yet launched */
 	long arrived;  /* tasks that have arrived (all at once without --rate) */
@@ -150,7 +152,7 @@ static void fw_call(struct sfw *f, const char *body, size_t len)
 	it->next = NULL;
 	it->f = f;
 	it->len = len;
-	snprintf(it->hdr, sizeof(it->hdr), "Mesos-Stream-Id: %s", f->stream_id);
+	snprintf(it->hdr, sizeof(it->hdr), "Mesos-Stream-Id: %s", subscription_stream_id(f->sub));
 	memcpy(it->body, body, len);
 	it->body[len] = '\0';
 	if (s->qtail)
@@ -270,8 +272,10 @@ static void maybe_suppress(struct sfw *f)
 	fw_call(f, body, (size_t)n);
 }
 
-static void on_offers(struct sfw *f, json_t *offers)
+static void on_offers(json_t *ev, void *data)
 {
+	struct sfw *f = data;
+	json_t *offers = json_object_get(ev, "offers");
 	struct fsim *s = f->sim;
 	int64_t now = now_mono_ns();
 	struct declines d = {0};
@@ -313,8 +317,12 @@ static void on_offers(struct sfw *f, json_t *offers)
 	maybe_suppress(f);
 }
 
-static void on_rescind(struct sfw *f, const char *oid)
+static void on_rescind(json_t *ev, void *data)
 {
+	struct sfw *f = data;
+	const char *oid = json_string_value(json_object_get(json_object_get(ev, "offer_id"),
+							    "value"));
+
 	for (int i = 0; oid && i < f->nheld; i++) {
 		if (streq(f->held[i].id, oid)) {
 			f->held[i] = f->held[--f->nheld];
@@ -368,8 +376,10 @@ static void add_latency(struct lat *l, int64_t ns)
 	l->v[l->n++] = ns;
 }
 
-static void on_update(struct sfw *f, json_t *st)
+static void on_update(json_t *ev, void *data)
 {
+	struct sfw *f = data;
+	json_t *st = json_object_get(ev, "status");
 	struct fsim *s = f->sim;
 	const char *tid = json_string_value(json_object_get(json_object_get(st, "task_id"), "value"));
 	const char *state = json_string_value(json_object_get(st, "state"));
@@ -426,58 +436,59 @@ static void on_update(struct sfw *f, json_t *st)
 	}
 }
 
-static void on_open(long status, const char *stream_id, void *data)
+static void on_subscribed(json_t *ev, void *data)
 {
 	struct sfw *f = data;
+	const char *id = json_string_value(json_object_get(json_object_get(ev, "framework_id"),
+							   "value"));
 
-	if (status == 200 && stream_id)
-		snprintf(f->stream_id, sizeof(f->stream_id), "%s", stream_id);
+	free(f->id);
+	f->id = id ? strdup(id) : NULL;
+	f->subscribed = true;
 }
 
-static void on_record(const char *rec, size_t len, void *data)
+static void on_error(json_t *ev, void *data)
 {
 	struct sfw *f = data;
-	json_error_t e;
-	json_t *ev = json_loadb(rec, len, 0, &e);
-	const char *type = json_string_value(json_object_get(ev, "type"));
 
-	if (!type)
-		;
-	else if (streq(type, "SUBSCRIBED")) {
-		const char *id = json_string_value(json_object_get(
-			json_object_get(json_object_get(ev, "subscribed"), "framework_id"), "value"));
-		free(f->id);
-		f->id = id ? strdup(id) : NULL;
-		f->subscribed = true;
-	} else if (streq(type, "OFFERS")) {
-		on_offers(f, json_object_get(json_object_get(ev, "offers"), "offers"));
-	} else if (streq(type, "RESCIND")) {
-		on_rescind(f, json_string_value(json_object_get(
-				      json_object_get(json_object_get(ev, "rescind"), "offer_id"),
-				      "value")));
-	} else if (streq(type, "UPDATE")) {
-		on_update(f, json_object_get(json_object_get(ev, "update"), "status"));
-	} else if (streq(type, "ERROR")) {
-		fprintf(stderr, "simframework: %s: master error: %s\n", f->name,
-			json_string_value(json_object_get(json_object_get(ev, "error"), "message")));
-	}
-	json_decref(ev);
+	fprintf(stderr, "simframework: %s: master error: %s\n", f->name,
+		json_string_value(json_object_get(ev, "message")));
 }
 
-static void on_stream_done(long status, const char *body, size_t len, const char *err,
-			   void *data)
+static void on_malformed(const char *why, void *data)
 {
 	struct sfw *f = data;
 
-	fprintf(stderr, "simframework: %s: stream ended: %ld %.200s\n", f->name, status,
-		err ? err : body);
+	fprintf(stderr, "simframework: %s: the master sent an event that is not one (%s)\n",
+		f->name, why);
+}
+
+static void on_stream_end(const struct subscription_end *end, void *data)
+{
+	struct sfw *f = data;
+	char why[300];
+
+	fprintf(stderr, "simframework: %s: stream ended (%s): %s\n", f->name,
+		subscription_end_reason_name(end->reason),
+		subscription_end_describe(end, why, sizeof(why)));
 	f->subscribed = false;
-	f->sub = NULL;
 	f->sim->bad += f->launched - f->done; /* no failover here: count its tasks as lost */
 	loop_stop(f->sim->loop);
 }
 
-static void subscribe(struct sfw *f)
+static const struct subscription_ops scheduler_session = {
+	.malformed = on_malformed,
+	.ended = on_stream_end,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"OFFERS", on_offers},
+		{"RESCIND", on_rescind},
+		{"UPDATE", on_update},
+		{"ERROR", on_error},
+	},
+};
+
+static int subscribe(struct sfw *f)
 {
 	char body[512];
 	int n = snprintf(body, sizeof(body),
@@ -485,8 +496,14 @@ static void subscribe(struct sfw *f)
 			 "\"user\":\"nobody\",\"role\":\"%s\"}}}",
 			 f->name, f->sim->role);
 
-	f->sub = http_post_stream(f->sim->streams, f->sim->url, "application/json", body,
-				  (size_t)n, NULL, on_open, on_record, on_stream_done, f);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return -EINVAL;
+	if (!f->sub) {
+		int r = subscription_new(f->sim->streams, &scheduler_session, f, &f->sub);
+		if (r < 0)
+			return r;
+	}
+	return subscription_open(f->sub, f->sim->url, body, (size_t)n);
 }
 
 static int cmp64(const void *a, const void *b)
@@ -536,113 +553,76 @@ static void on_signal(int sig)
 	}
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: drover-simframework [OPTIONS]\n"
-		   "  --master HOST:PORT   the master (default 127.0.0.1:5050)\n"
-		   "  --frameworks M       frameworks (default 10)\n"
-		   "  --tasks N            tasks in all, split evenly (default 1000)\n"
-		   "  --task RES           shape of every task: cpus,mem (default 1,128)\n"
-		   "  --role ROLE          role of the frameworks (default *)\n"
-		   "  --refuse S           refuse_seconds of declines and accepts (default 5)\n"
-		   "  --rate R             tasks arrive at R per second in all (default: all at once);\n"
-		   "                       each framework keeps up to 4 offers for them\n"
-		   "  --warmup S           with --rate: time only the tasks arriving after S seconds\n"
-		   "                       (e.g. once the first offers have been declined)\n"
-		   "  --timeout S          give up after S seconds (default 600)\n"
-		   "  --progress S         a progress line every S seconds (default 5; 0: none)\n"
-		   "  --post-connections N keep-alive connections for calls (default 16)\n");
-}
+struct fsim_flags {
+	char *master, *task, *role;
+	int64_t frameworks, tasks, post_connections;
+	double refuse, rate, warmup, timeout, progress;
+};
+
+#define F(field) offsetof(struct fsim_flags, field)
+
+static const struct conf_opt fsim_flag_table[] = {
+	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT", "the master"},
+	{"frameworks", CONF_INT, F(frameworks), "10", "M", "frameworks", 1, 1000000},
+	{"tasks", CONF_INT, F(tasks), "1000", "N", "tasks in all, split evenly", 1, 1000000000},
+	{"task", CONF_STRING, F(task), "1,128", "CPUS,MEM", "shape of every task"},
+	{"role", CONF_STRING, F(role), "*", "ROLE", "role of the frameworks"},
+	{"refuse", CONF_DOUBLE, F(refuse), "5", "S",
+	 "refuse_seconds of declines and accepts", 0, 31536000},
+	{"rate", CONF_DOUBLE, F(rate), "0", "R",
+	 "tasks arrive at R per second in all (0: all at once); each framework keeps up to 4 "
+	 "offers for them", 0, 100000000},
+	{"warmup", CONF_DOUBLE, F(warmup), "0", "S",
+	 "with --rate: time only the tasks arriving after S seconds (e.g. once the first offers "
+	 "have been declined)", 0, 31536000},
+	{"timeout", CONF_DOUBLE, F(timeout), "600", "S", "give up after S seconds (0: never)", 0,
+	 31536000},
+	{"progress", CONF_DOUBLE, F(progress), "5", "S",
+	 "a progress line every S seconds (0: none)", 0, 86400},
+	{"post-connections", CONF_INT, F(post_connections), "16", "N",
+	 "keep-alive connections for calls", 1, 100000},
+	CONF_END,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"master", required_argument, NULL, 'm'},
-		{"frameworks", required_argument, NULL, 'f'},
-		{"tasks", required_argument, NULL, 'n'},
-		{"task", required_argument, NULL, 'T'},
-		{"role", required_argument, NULL, 'r'},
-		{"refuse", required_argument, NULL, 'R'},
-		{"rate", required_argument, NULL, 'a'},
-		{"warmup", required_argument, NULL, 'w'},
-		{"timeout", required_argument, NULL, 't'},
-		{"progress", required_argument, NULL, 'p'},
-		{"post-connections", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	static const struct daemon_desc desc = {
+		.prog = "drover-simframework",
+		.synopsis = "[OPTIONS]",
+		.env_prefix = "DROVER_SIMFRAMEWORK",
+		.table = fsim_flag_table,
 	};
-	struct fsim s = {.nfw = 10, .total_tasks = 1000, .cpus = 1, .mem = 128, .refuse_s = 5,
-			 .role = "*", .timeout_ns = 600 * SEC, .progress_s = 5};
-	const char *master = "127.0.0.1:5050";
-	long post_conns = 16;
+	struct fsim_flags fl = {0};
+	struct fsim s = {0};
 	double elapsed, steady = 0;
-	int c, rc = 0;
+	int rc = daemon_parse_tool_args(&desc, &fl, argc, argv);
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			master = optarg;
-			break;
-		case 'f':
-			s.nfw = atoi(optarg);
-			break;
-		case 'n':
-			s.total_tasks = atol(optarg);
-			break;
-		case 'T':
-			if (sscanf(optarg, "%lf,%lf", &s.cpus, &s.mem) != 2 || s.cpus <= 0 ||
-			    s.mem <= 0) {
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 'r':
-			s.role = optarg;
-			break;
-		case 'R':
-			s.refuse_s = atof(optarg);
-			break;
-		case 'a':
-			s.rate = atof(optarg);
-			if (s.rate <= 0) {
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 'w':
-			s.warmup_ns = (int64_t)(atof(optarg) * 1e9);
-			if (s.warmup_ns < 0) {
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 't':
-			s.timeout_ns = (int64_t)(atof(optarg) * 1e9);
-			break;
-		case 'p':
-			s.progress_s = atof(optarg);
-			break;
-		case 'c':
-			post_conns = atol(optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	if (rc >= 0)
+		goto out_flags;
+	rc = 2;
+	if (sscanf(fl.task, "%lf,%lf", &s.cpus, &s.mem) != 2 || s.cpus <= 0 || s.mem <= 0) {
+		fprintf(stderr, "simframework: --task wants CPUS,MEM (both positive), not '%s'\n",
+			fl.task);
+		goto out_flags;
 	}
-	if (s.nfw <= 0 || s.total_tasks < s.nfw) {
+	s.nfw = (int)fl.frameworks;
+	s.total_tasks = (long)fl.tasks;
+	s.role = fl.role;
+	s.refuse_s = fl.refuse;
+	s.rate = fl.rate;
+	s.warmup_ns = (int64_t)(fl.warmup * 1e9);
+	s.timeout_ns = (int64_t)(fl.timeout * 1e9);
+	s.progress_s = fl.progress;
+	if (s.total_tasks < s.nfw) {
 		fprintf(stderr, "simframework: need at least one task per framework\n");
-		return 2;
+		goto out_flags;
 	}
-	snprintf(s.url, sizeof(s.url), "http://%s/api/v1/scheduler", master);
+	snprintf(s.url, sizeof(s.url), "http://%s/api/v1/scheduler", fl.master);
 	if (loop_new(&s.loop) < 0 || http_client_new(s.loop, &s.streams) < 0 ||
 	    http_client_new(s.loop, &s.posts) < 0)
 		return 2;
-	s.max_inflight = post_conns;
-	http_client_set_limits(s.posts, 0, post_conns);
+	s.max_inflight = fl.post_connections;
+	http_client_set_limits(s.posts, 0, (long)fl.post_connections);
 	s.tick = loop_timer_add(s.loop, SEC / 10, SEC / 10, on_tick, &s);
 	s.fws = calloc((size_t)s.nfw, sizeof(*s.fws));
 	if (!s.tick || !s.fws)
@@ -665,7 +645,10 @@ int main(int argc, char **argv)
 		if (!f->tasks)
 			return 2;
 		snprintf(f->name, sizeof(f->name), "simfw-%d", i);
-		subscribe(f);
+		if (subscribe(f) < 0) {
+			fprintf(stderr, "simframework: %s: cannot start the SUBSCRIBE call\n", f->name);
+			return 2;
+		}
 	}
 	the_sim = &s;
 	signal(SIGINT, on_signal);
@@ -674,11 +657,14 @@ int main(int argc, char **argv)
 
 	loop_run(s.loop);
 
+	rc = 0;
 	elapsed = (double)(now_mono_ns() - (s.first_launch_ns ? s.first_launch_ns : s.start_ns)) / 1e9;
 	if (s.t10_ns && s.t90_ns > s.t10_ns)
 		steady = 0.8 * (double)s.total_tasks / ((double)(s.t90_ns - s.t10_ns) / 1e9);
-	qsort(s.lat.v, s.lat.n, sizeof(*s.lat.v), cmp64);
-	qsort(s.lat_accept.v, s.lat_accept.n, sizeof(*s.lat_accept.v), cmp64);
+	if (s.lat.n) /* qsort() of no latencies would be handed a NULL array */
+		qsort(s.lat.v, s.lat.n, sizeof(*s.lat.v), cmp64);
+	if (s.lat_accept.n)
+		qsort(s.lat_accept.v, s.lat_accept.n, sizeof(*s.lat_accept.v), cmp64);
 	printf("simframework frameworks=%d tasks=%ld launched=%ld done=%ld finished=%ld killed=%ld "
 	       "bad=%ld offers=%ld accepted=%ld declined=%ld call_failures=%ld\n",
 	       s.nfw, s.total_tasks, s.launched, s.done, s.finished, s.killed, s.bad, s.offers,
@@ -696,6 +682,8 @@ int main(int argc, char **argv)
 		printf("simframework: %ld task(s) lost or failed\n", s.bad);
 		rc = 1;
 	}
+	for (int i = 0; i < s.nfw; i++)
+		subscription_free(s.fws[i].sub); /* before their http client */
 	http_client_free(s.streams);
 	http_client_free(s.posts);
 	while (s.qhead) { /* calls not sent when everything had ended (acknowledgements) */
@@ -714,5 +702,7 @@ int main(int argc, char **argv)
 		loop_timer_del(s.loop, s.arrive);
 	loop_timer_del(s.loop, s.tick);
 	loop_free(s.loop);
+out_flags:
+	conf_free(fsim_flag_table, &fl);
 	return rc;
 }

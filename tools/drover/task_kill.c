@@ -18,6 +18,7 @@
 #include "http_client.h"
 #include "loop.h"
 #include "main.h"
+#include "subscription.h"
 #include "wire.h"
 
 struct kill {
@@ -25,7 +26,7 @@ struct kill {
 	struct http_client *http;
 	struct loop_timer *timer;
 	char url[512];
-	char stream_id[128];
+	struct subscription *sub;
 	const char *fw_id, *task_id;
 	double grace_s;
 	bool sent, done, timed_out, failed;
@@ -51,7 +52,7 @@ static void post(struct kill *k, json_t *body)
 	char hdr[160], *s;
 	const char *hdrs[2] = {hdr, NULL};
 
-	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", k->stream_id);
+	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", subscription_stream_id(k->sub));
 	json_object_set_new(body, "framework_id", wire_id(k->fw_id));
 	s = json_dumps(body, JSON_COMPACT);
 	http_post(k->http, k->url, "application/json", s, strlen(s), hdrs, 30000, on_post_done, k);
@@ -59,80 +60,97 @@ static void post(struct kill *k, json_t *body)
 	json_decref(body);
 }
 
-static void on_open(long status, const char *stream_id, void *data)
+static void on_subscribed(json_t *ev, void *data)
 {
 	struct kill *k = data;
+	json_t *kill;
 
-	if (status == 200 && stream_id)
-		snprintf(k->stream_id, sizeof(k->stream_id), "%s", stream_id);
+	if (k->sent)
+		return;
+	kill = json_pack("{s:{s:s}}", "task_id", "value", k->task_id);
+	if (k->grace_s >= 0)
+		json_object_set_new(kill, "kill_policy",
+				    json_pack("{s:{s:I}}", "grace_period", "nanoseconds",
+					      (json_int_t)(k->grace_s * 1e9)));
+	k->sent = true;
+	post(k, json_pack("{s:s,s:o}", "type", "KILL", "kill", kill));
 }
 
-static void on_record(const char *rec, size_t len, void *data)
+static void on_offers(json_t *ev, void *data)
+{
+	json_t *ids = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(ev, "offers"), i, o)
+		json_array_append(ids, json_object_get(o, "id"));
+	post(data, json_pack("{s:s,s:{s:o,s:{s:f}}}", "type", "DECLINE", "decline", "offer_ids", ids,
+			     "filters", "refuse_seconds", 30.0));
+}
+
+static void on_update(json_t *ev, void *data)
 {
 	struct kill *k = data;
-	json_t *ev = json_loadb(rec, len, 0, NULL);
-	const char *type = json_string_value(json_object_get(ev, "type"));
+	json_t *st = json_object_get(ev, "status");
+	const char *state = json_string_value(json_object_get(st, "state"));
+	const char *uuid = json_string_value(json_object_get(st, "uuid"));
+	enum task_state s;
+	bool terminal;
 
-	if (streq(type, "SUBSCRIBED") && !k->sent) {
-		json_t *kill = json_pack("{s:{s:s}}", "task_id", "value", k->task_id);
-		if (k->grace_s >= 0)
-			json_object_set_new(kill, "kill_policy",
-					    json_pack("{s:{s:I}}", "grace_period", "nanoseconds",
-						      (json_int_t)(k->grace_s * 1e9)));
-		k->sent = true;
-		post(k, json_pack("{s:s,s:o}", "type", "KILL", "kill", kill));
-	} else if (streq(type, "OFFERS")) {
-		json_t *ids = json_array(), *o;
-		size_t i;
-		json_array_foreach(json_object_get(json_object_get(ev, "offers"), "offers"), i, o)
-			json_array_append(ids, json_object_get(o, "id"));
-		post(k, json_pack("{s:s,s:{s:o,s:{s:f}}}", "type", "DECLINE", "decline", "offer_ids",
-				  ids, "filters", "refuse_seconds", 30.0));
-	} else if (streq(type, "UPDATE")) {
-		json_t *st = json_object_get(json_object_get(ev, "update"), "status");
-		const char *state = json_string_value(json_object_get(st, "state"));
-		const char *uuid = json_string_value(json_object_get(st, "uuid"));
-		enum task_state s;
-		bool terminal;
-
-		if (!streq(id_value(st, "task_id"), k->task_id) || !state ||
-		    task_state_parse(state, &s) < 0 || k->done)
-			goto out;
-		/* updates come in order, each after the one before is acknowledged */
-		terminal = task_state_terminal(s);
-		if (!json_output)
-			fprintf(stderr, "drover: task %s is %s\n", k->task_id, state);
-		if (terminal) {
-			k->done = true;
-			k->final = json_incref(st);
-		}
-		if (uuid)
-			post(k, json_pack("{s:s,s:{s:{s:s},s:{s:s},s:s}}", "type", "ACKNOWLEDGE",
-					  "acknowledge", "agent_id", "value", id_value(st, "agent_id"),
-					  "task_id", "value", k->task_id, "uuid", uuid));
-		else if (terminal)
-			loop_stop(k->loop);
-	} else if (streq(type, "ERROR")) {
-		p_err("master: %s",
-		      json_string_value(json_object_get(json_object_get(ev, "error"), "message")));
-		k->failed = true;
-		loop_stop(k->loop);
+	if (!streq(id_value(st, "task_id"), k->task_id) || !state ||
+	    task_state_parse(state, &s) < 0 || k->done)
+		return;
+	/* updates come in order, each after the one before is acknowledged */
+	terminal = task_state_terminal(s);
+	if (!json_output)
+		fprintf(stderr, "drover: task %s is %s\n", k->task_id, state);
+	if (terminal) {
+		k->done = true;
+		k->final = json_incref(st);
 	}
-out:
-	json_decref(ev);
+	if (uuid)
+		post(k, json_pack("{s:s,s:{s:{s:s},s:{s:s},s:s}}", "type", "ACKNOWLEDGE",
+				  "acknowledge", "agent_id", "value", id_value(st, "agent_id"),
+				  "task_id", "value", k->task_id, "uuid", uuid));
+	else if (terminal)
+		loop_stop(k->loop);
 }
 
-static void on_stream_done(long status, const char *body, size_t len, const char *err,
-			   void *data)
+static void on_error(json_t *ev, void *data)
+{
+	struct kill *k = data;
+
+	p_err("master: %s", json_string_value(json_object_get(ev, "message")));
+	k->failed = true;
+	loop_stop(k->loop);
+}
+
+static void on_malformed(const char *why, void *data)
+{
+	fprintf(stderr, "drover: the master sent an event that is not one (%s): ignored\n", why);
+}
+
+static void on_stream_end(const struct subscription_end *end, void *data)
 {
 	struct kill *k = data;
 
 	if (!k->done) {
-		p_err("SUBSCRIBE as framework %s: %ld %s", k->fw_id, status, err ? err : body);
+		p_err("SUBSCRIBE as framework %s: %ld %.*s", k->fw_id, end->status,
+		      (int)end->message_len, end->message);
 		k->failed = true;
 	}
 	loop_stop(k->loop);
 }
+
+static const struct subscription_ops scheduler_session = {
+	.malformed = on_malformed,
+	.ended = on_stream_end,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"OFFERS", on_offers},
+		{"UPDATE", on_update},
+		{"ERROR", on_error},
+	},
+};
 
 static void on_timeout(struct loop *l, struct loop_timer *t, void *data)
 {
@@ -206,15 +224,15 @@ int do_task_kill(int argc, char **argv)
 	json_decref(sub);
 	api_url(master_url, "/api/v1/scheduler", k.url, sizeof(k.url));
 	if (!s || loop_new(&k.loop) < 0 || http_client_new(k.loop, &k.http) < 0 ||
-	    api_client_setup(k.http) < 0) {
+	    api_client_setup(k.http) < 0 ||
+	    subscription_new(k.http, &scheduler_session, &k, &k.sub) < 0 ||
+	    subscription_open(k.sub, k.url, s, strlen(s)) < 0) {
 		free(s);
 		p_err("cannot set up the event loop");
 		goto out_loop;
 	}
 	k.timer = loop_timer_add(k.loop, (int64_t)((30 + (k.grace_s > 0 ? k.grace_s : 0)) * 1e9),
 				 0, on_timeout, &k);
-	http_post_stream(k.http, k.url, "application/json", s, strlen(s), NULL, on_open, on_record,
-			 on_stream_done, &k);
 	free(s);
 	loop_run(k.loop);
 	if (k.timed_out)
@@ -231,6 +249,7 @@ int do_task_kill(int argc, char **argv)
 out_loop:
 	if (k.timer)
 		loop_timer_del(k.loop, k.timer);
+	subscription_free(k.sub);
 	http_client_free(k.http);
 	if (k.loop)
 		loop_free(k.loop);

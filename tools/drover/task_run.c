@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "main.h"
 #include "resources.h"
+#include "subscription.h"
 #include "wire.h"
 #include "zk.h"
 
@@ -43,7 +44,7 @@ struct run {
 	struct loop *loop;
 	struct http_client *http;
 	char url[512];
-	char stream_id[128];
+	struct subscription *sub;
 	char *fw_id;
 	const char *name, *role, *user;
 	double cpus, mem, limit_cpus, limit_mem;
@@ -99,7 +100,7 @@ static void call(struct run *r, json_t *body)
 	const char *hdrs[2];
 	char hdr[160], *s;
 
-	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", r->stream_id);
+	snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s", subscription_stream_id(r->sub));
 	hdrs[0] = hdr;
 	hdrs[1] = NULL;
 	json_object_set_new(body, "framework_id", wire_id(r->fw_id));
@@ -183,8 +184,10 @@ static json_t *task_info(struct run *r, const char *agent_id, int index,
 	return ti;
 }
 
-static void on_offers(struct run *r, json_t *offers)
+static void on_offers(json_t *ev, void *data)
 {
+	struct run *r = data;
+	json_t *offers = json_object_get(ev, "offers");
 	char want_txt[128];
 	struct alloc_res want = ALLOC_RES_INIT;
 	json_t *o;
@@ -263,8 +266,10 @@ static int exit_code_of(json_t *st)
 	return RUN_LOST;
 }
 
-static void on_update(struct run *r, json_t *st)
+static void on_update(json_t *ev, void *data)
 {
+	struct run *r = data;
+	json_t *st = json_object_get(ev, "status");
 	const char *tid = json_string_value(json_object_get(json_object_get(st, "task_id"), "value"));
 	const char *state = json_string_value(json_object_get(st, "state"));
 	const char *uuid = json_string_value(json_object_get(st, "uuid"));
@@ -329,14 +334,6 @@ static void on_update(struct run *r, json_t *st)
 	}
 }
 
-static void on_open(long status, const char *stream_id, void *data)
-{
-	struct run *r = data;
-
-	if (status == 200 && stream_id)
-		snprintf(r->stream_id, sizeof(r->stream_id), "%s", stream_id);
-}
-
 /* KILL every launched task not yet ended (after an interrupt). */
 static void send_kills(struct run *r)
 {
@@ -351,76 +348,87 @@ static void send_kills(struct run *r)
 	}
 }
 
-static void on_record(const char *rec, size_t len, void *data)
+static void on_subscribed(json_t *sub, void *data)
 {
 	struct run *r = data;
-	json_error_t e;
-	json_t *ev = json_loadb(rec, len, 0, &e);
-	const char *type = json_string_value(json_object_get(ev, "type"));
 
-	if (streq(type, "SUBSCRIBED")) {
-		json_t *sub = json_object_get(ev, "subscribed");
-		free(r->fw_id);
-		r->fw_id = strdup(json_string_value(
-			json_object_get(json_object_get(sub, "framework_id"), "value")));
-		if (!json_output)
-			fprintf(stderr, "drover: subscribed as framework %s\n", r->fw_id);
-		r->lost_ns = 0;
-		if (r->reconcile) {
-			json_t *list = json_array(), *tr;
-			const char *tid;
-			r->reconcile = false;
-			json_object_foreach(r->tasks, tid, tr) {
-				if (!json_is_true(json_object_get(tr, "done")))
-					json_array_append_new(list, json_pack("{s:o}", "task_id",
-									      wire_id(tid)));
-			}
-			call(r, json_pack("{s:s,s:{s:o}}", "type", "RECONCILE", "reconcile", "tasks",
-					  list));
-			if (r->launched < r->count)
-				call(r, json_pack("{s:s}", "type", "REVIVE"));
-			/* KILLs sent while the leader changed may never have reached one (such a
-			 * call's failure is let go above): send them again to this one */
-			if (r->interrupted && r->kill_sent)
-				send_kills(r);
+	free(r->fw_id);
+	r->fw_id = strdup(json_string_value(
+		json_object_get(json_object_get(sub, "framework_id"), "value")));
+	if (!json_output)
+		fprintf(stderr, "drover: subscribed as framework %s\n", r->fw_id);
+	r->lost_ns = 0;
+	if (r->reconcile) {
+		json_t *list = json_array(), *tr;
+		const char *tid;
+		r->reconcile = false;
+		json_object_foreach(r->tasks, tid, tr) {
+			if (!json_is_true(json_object_get(tr, "done")))
+				json_array_append_new(list,
+						      json_pack("{s:o}", "task_id", wire_id(tid)));
 		}
-	} else if (streq(type, "OFFERS")) {
-		on_offers(r, json_object_get(json_object_get(ev, "offers"), "offers"));
-	} else if (streq(type, "UPDATE")) {
-		on_update(r, json_object_get(json_object_get(ev, "update"), "status"));
-	} else if (streq(type, "ERROR")) {
-		p_err("master: %s", json_string_value(json_object_get(json_object_get(ev, "error"),
-								      "message")));
-		r->exit_code = RUN_FAILED;
-		loop_stop(r->loop);
+		call(r, json_pack("{s:s,s:{s:o}}", "type", "RECONCILE", "reconcile", "tasks", list));
+		if (r->launched < r->count)
+			call(r, json_pack("{s:s}", "type", "REVIVE"));
+		/* KILLs sent while the leader changed may never have reached one (such a
+		 * call's failure is let go above): send them again to this one */
+		if (r->interrupted && r->kill_sent)
+			send_kills(r);
 	}
-	json_decref(ev);
 }
 
-static void on_stream_done(long status, const char *body, size_t len, const char *err,
-			   void *data)
+static void on_error(json_t *ev, void *data)
 {
 	struct run *r = data;
+
+	p_err("master: %s", json_string_value(json_object_get(ev, "message")));
+	r->exit_code = RUN_FAILED;
+	loop_stop(r->loop);
+}
+
+static void on_malformed(const char *why, void *data)
+{
+	fprintf(stderr, "drover: the master sent an event that is not one (%s): ignored\n", why);
+}
+
+static void on_stream_end(const struct subscription_end *end, void *data)
+{
+	struct run *r = data;
+	char why[300];
 
 	if (r->ha && !r->tearing_down && r->fw_id &&
 	    (!r->lost_ns || now_mono_ns() - r->lost_ns < RESUBSCRIBE_FOR_NS)) {
 		if (!r->lost_ns)
 			r->lost_ns = now_mono_ns();
 		if (!json_output)
-			fprintf(stderr, "drover: lost the leading master (%s%ld); resubscribing\n",
-				err ? err : "status ", err ? 0L : status);
+			fprintf(stderr, "drover: lost the leading master (%s); resubscribing\n",
+				subscription_end_describe(end, why, sizeof(why)));
 		loop_timer_set(r->resub_timer, 300000000, 0);
 		return;
 	}
 	if (!r->tearing_down) {
-		if (status != 200 && status)
-			p_err("SUBSCRIBE answered %ld: %s", status, body);
+		if (end->reason == SUBSCRIPTION_REFUSED)
+			p_err("SUBSCRIBE answered %ld: %.*s", end->status, (int)end->message_len,
+			      end->message);
 		else
-			p_err("the master closed the stream%s%s", err ? ": " : "", err ? err : "");
+			p_err("the master closed the stream%s%s",
+			      end->reason == SUBSCRIPTION_CLOSED ? "" : ": ",
+			      end->reason == SUBSCRIPTION_CLOSED ? "" : end->message);
 		r->exit_code = RUN_FAILED;
 	}
 	loop_stop(r->loop);
 }
+
+static const struct subscription_ops scheduler_session = {
+	.malformed = on_malformed,
+	.ended = on_stream_end,
+	.handlers = {
+		{"SUBSCRIBED", on_subscribed},
+		{"OFFERS", on_offers},
+		{"UPDATE", on_update},
+		{"ERROR", on_error},
+	},
+};
 
 /* zk://: find the leader again and subscribe with the framework ID. */
 static void on_resubscribe(struct loop *l, struct loop_timer *t, void *data)
@@ -441,8 +449,7 @@ static void on_resubscribe(struct loop *l, struct loop_timer *t, void *data)
 	s = json_dumps(sub, JSON_COMPACT);
 	json_decref(sub);
 	r->reconcile = true;
-	if (!s || !http_post_stream(r->http, r->url, "application/json", s, strlen(s), NULL,
-				    on_open, on_record, on_stream_done, r))
+	if (!s || subscription_open(r->sub, r->url, s, strlen(s)) < 0)
 		loop_timer_set(t, 1000000000, 0);
 	free(s);
 }
@@ -593,7 +600,8 @@ int do_task_run(int argc, char **argv)
 	api_url(master_url, "/api/v1/scheduler", r.url, sizeof(r.url));
 	r.tasks = json_object();
 	if (loop_new(&r.loop) < 0 || http_client_new(r.loop, &r.http) < 0 ||
-	    api_client_setup(r.http) < 0) {
+	    api_client_setup(r.http) < 0 ||
+	    subscription_new(r.http, &scheduler_session, &r, &r.sub) < 0) {
 		p_err("cannot set up the event loop");
 		return RUN_FAILED;
 	}
@@ -612,8 +620,11 @@ int do_task_run(int argc, char **argv)
 	r.sub_s = sub_s;
 	r.resub_timer = loop_timer_add(r.loop, 0, 0, on_resubscribe, &r);
 	loop_timer_stop(r.resub_timer);
-	http_post_stream(r.http, r.url, "application/json", sub_s, strlen(sub_s), NULL, on_open,
-			 on_record, on_stream_done, &r);
+	if (!sub_s || subscription_open(r.sub, r.url, sub_s, strlen(sub_s)) < 0) {
+		p_err("cannot start the SUBSCRIBE call");
+		r.exit_code = RUN_FAILED;
+		loop_stop(r.loop);
+	}
 	the_run = &r;
 	loop_set_wake(r.loop, on_wake, &r);
 	sigaction(SIGINT, &sa, NULL);
@@ -622,6 +633,7 @@ int do_task_run(int argc, char **argv)
 	the_run = NULL;
 	loop_timer_del(r.loop, r.resub_timer);
 	free(r.sub_s);
+	subscription_free(r.sub);
 	http_client_free(r.http);
 	loop_free(r.loop);
 	json_decref(r.tasks);
