@@ -5,6 +5,7 @@
  * STATUS_UPDATE and HEARTBEAT calls with its Mesos-Stream-Id. Agents that stay silent past
  * the ping budget become unreachable and their tasks are reported UNREACHABLE or LOST.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,28 @@ static int64_t heartbeat_ns(struct master *m)
 	return hb > 15000000000LL ? 15000000000LL : hb;
 }
 
+int agent_task_add(struct agent *a, struct task *t)
+{
+	char key[2 * ID_MAX_LEN + 2];
+
+	if (!t->agent_id || !streq(t->agent_id, a->id))
+		return -EINVAL;
+	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	return strmap_put(&a->tasks, key, t, NULL);
+}
+
+void agent_task_del(struct master *m, const struct task *t)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
+
+	if (!a)
+		return;
+	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	if (strmap_get(&a->tasks, key) == t)
+		strmap_del(&a->tasks, key);
+}
+
 /* Kill a task the master will not report on (its updates are acknowledged by the master). */
 static void kill_orphan(struct agent *a, const char *fw_id, const char *task_id)
 {
@@ -55,8 +78,27 @@ static void kill_orphan(struct agent *a, const char *fw_id, const char *task_id)
 					   wire_id(task_id))));
 }
 
-/* A task the agent says it runs: adopt it, or bring back one the master had given up on. */
-static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct strmap *reported)
+/*
+ * An agent spoke of a task that is not its own: the master placed it on another agent, or,
+ * on a reregistration, the master never placed it at all. Nothing of the task changes; a
+ * live one is killed on the claimant (where the framework cannot know of it).
+ */
+static void refuse_claim(struct master *m, struct agent *a, const char *fid, const char *tid,
+			 const char *what, bool live)
+{
+	m->metrics.agent_claims_refused++;
+	log_warn("agent %s (%s) %s task %s of framework %s, which is not its own: ignored%s",
+		 a->id, a->hostname, what, tid, fid, live ? ", killed there" : "");
+	if (live)
+		kill_orphan(a, fid, tid);
+}
+
+/*
+ * A task the agent says it runs: adopt it (only when the agent registers for the first time
+ * and nobody owns the task), or bring back one the master had placed on it and given up on.
+ */
+static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct strmap *reported,
+			  bool is_new)
 {
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
 	const char *tid = master_get_id(rt, "task_id", NULL, err, sizeof(err));
@@ -74,6 +116,16 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		return;
 	}
 	t = strmap_get(&fw->tasks, tid);
+	if (t && !streq(t->agent_id, a->id)) {
+		/* placed on another agent: never moved (nor filed here) on this one's word */
+		refuse_claim(m, a, fid, tid, "reported", !task_state_terminal(s));
+		return;
+	}
+	if (!t && !is_new) {
+		/* the master placed no such task on this agent (its registry would know) */
+		refuse_claim(m, a, fid, tid, "reported", !task_state_terminal(s));
+		return;
+	}
 	if (!t) {
 		struct alloc_res res = ALLOC_RES_INIT;
 		json_t *rj = json_object_get(rt, "resources");
@@ -91,7 +143,11 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		t->res = res;
 		t->state = s;
 		t->created_ns = now_mono_ns();
-		strmap_put(&fw->tasks, t->id, t, NULL);
+		if (!t->id || !t->fw_id || !t->agent_id ||
+		    strmap_put(&fw->tasks, t->id, t, NULL) < 0) {
+			task_free(t);
+			return;
+		}
 		if (!task_state_terminal(s))
 			master_alloc_used(m, a, fw, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
@@ -120,7 +176,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 	if (!task_status(t))
 		t->status = master_status(t, s, NULL, NULL);
 	agent_task_key(fid, tid, key, sizeof(key));
-	strmap_put(&a->tasks, key, t, NULL);
+	agent_task_add(a, t);
 	strmap_put(reported, key, t, NULL);
 }
 
@@ -281,7 +337,7 @@ static void subscribe(struct master *m, struct msg *msg)
 		struct strmap reported;
 		strmap_init(&reported);
 		json_array_foreach(tasks, i, rt)
-			reattach_task(m, a, rt, &reported);
+			reattach_task(m, a, rt, &reported, is_new);
 		if (!is_new)
 			unreported_tasks(m, a, &reported);
 		strmap_clear(&reported, NULL);
@@ -363,6 +419,11 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	reply_error(m, msg->req, 202, "%s", "");
 	fw = strmap_get(&m->frameworks, fid);
 	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
+	if (t && !streq(t->agent_id, a->id)) {
+		/* an agent speaks only for its own tasks: nothing changes, nothing is forwarded */
+		refuse_claim(m, a, fid, tid, "sent an update about", false);
+		t = NULL;
+	}
 	if (!t) {
 		/* nobody to tell: acknowledge it ourselves so the agent stops retrying */
 		agent_send_ack(m, a, fid, tid, uuid);

@@ -154,6 +154,7 @@ struct master_metrics {
 	uint64_t alloc_cycle_sum_us;
 	int64_t recovery_us;
 	uint64_t recovered_agents, recovered_frameworks, recovered_tasks;
+	uint64_t agent_claims_refused; /* an agent's word on a task not its own, ignored */
 };
 
 /* outbox.c */
@@ -270,6 +271,13 @@ void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const 
 		    const char *uuid);
 void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
 void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
+/*
+ * File t in a's map of tasks: only a task the master placed on a (t->agent_id is a's), so that
+ * no agent's map holds a task another agent's removal frees. 0, -EINVAL or -ENOMEM.
+ */
+int agent_task_add(struct agent *a, struct task *t);
+/* Take t out of its agent's map (when that entry is t; NULL-safe on the agent). */
+void agent_task_del(struct master *m, const struct task *t);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);

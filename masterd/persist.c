@@ -316,7 +316,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	struct master *m = opaque;
 	struct framework *fw = rt->fw_id ? strmap_get(&m->frameworks, rt->fw_id) : NULL;
 	struct agent *a = rt->agent_id ? strmap_get(&m->agents, rt->agent_id) : NULL;
-	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
+	char err[ERRLEN];
 	struct alloc_res res = ALLOC_RES_INIT;
 	json_t *info = NULL;
 	const char *name;
@@ -390,10 +390,8 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		task_free(t);
 		return -ENOMEM;
 	}
-	if (a) {
-		agent_task_key(t->fw_id, t->id, key, sizeof(key));
-		strmap_put(&a->tasks, key, t, NULL);
-	}
+	if (a)
+		agent_task_add(a, t);
 	m->metrics.recovered_tasks++;
 	return 0;
 }

@@ -122,13 +122,7 @@ void task_update(struct master *m, struct task *t, json_t *status)
 
 void task_remove(struct master *m, struct task *t)
 {
-	char key[2 * ID_MAX_LEN + 2];
-	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
-
-	if (a) {
-		agent_task_key(t->fw_id, t->id, key, sizeof(key));
-		strmap_del(&a->tasks, key);
-	}
+	agent_task_del(m, t);
 	persist_task_done(m, t);
 	strmap_del(&t->fw->tasks, t->id);
 	task_free(t);
@@ -641,7 +635,6 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 {
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = calloc(1, sizeof(*t));
-		char key[2 * ID_MAX_LEN + 2];
 		json_t *ev;
 
 		if (!t)
@@ -658,8 +651,7 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		t->created_ns = now_mono_ns();
 		t->status = master_status(t, TASK_STAGING, NULL, NULL);
 		strmap_put(&fw->tasks, t->id, t, NULL);
-		agent_task_key(fw->id, t->id, key, sizeof(key));
-		strmap_put(&a->tasks, key, t, NULL);
+		agent_task_add(a, t);
 		/* no master_alloc_used(): the offer's resources are already the framework's */
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
@@ -990,11 +982,9 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
 		struct agent *a = strmap_get(&m->agents, t->agent_id);
-		char key[2 * ID_MAX_LEN + 2];
 		kill_task(m, t, NULL);
 		if (a) {
-			agent_task_key(fw->id, t->id, key, sizeof(key));
-			strmap_del(&a->tasks, key);
+			agent_task_del(m, t);
 			if (!task_state_terminal(t->state))
 				master_alloc_recover(m, a, fw, &t->res, 0);
 		}
