@@ -219,7 +219,13 @@ static void subscribe(struct master *m, struct msg *msg)
 		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
-	if (!master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname))
+	/*
+	 * With --credentials an agent registers only where a register_agents rule allows its
+	 * principal ("permissive" does not): whoever holds any credential would otherwise be
+	 * handed LAUNCHes, with their environment.
+	 */
+	if (!(m->authenticate ? master_authorize_explicit(m, msg, ACL_REGISTER_AGENTS, hostname)
+			      : master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname)))
 		return;
 	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
 				sizeof(res_err)) < 0) {

@@ -815,10 +815,13 @@ static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
 		return;
 	/* kept, so that it goes out again when the agent resubscribes: a KILL on the stream of
 	 * an agent that dies before reading it is gone (the agent's kill is idempotent) */
-	t->kill_requested = true;
-	if (kill_policy && kill_policy != t->kill_policy) {
-		json_decref(t->kill_policy);
-		t->kill_policy = json_incref(kill_policy);
+	if (!t->kill_requested || (kill_policy && kill_policy != t->kill_policy)) {
+		t->kill_requested = true;
+		if (kill_policy && kill_policy != t->kill_policy) {
+			json_decref(t->kill_policy);
+			t->kill_policy = json_incref(kill_policy);
+		}
+		persist_task(m, t); /* and across a restart or a failover (the registry) */
 	}
 	if (!a || !a->connected)
 		return; /* the agent will be told when it comes back (or its tasks are lost) */
@@ -855,7 +858,8 @@ static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
 	if (!master_authorize(m, msg, ACL_KILL_TASKS,
 			      framework_principal(fw) ? framework_principal(fw) : ""))
 		return;
-	reply_error(m, msg->req, 202, "%s", "");
+	/* 202 once the registry has the KILL (outbox.c): the next leader sends it again */
+	outbox_reply(m, msg->req, 202, NULL);
 	t = strmap_get(&fw->tasks, tid);
 	if (!t) {
 		/* Mesos answers a kill of an unknown task with TASK_LOST (or UNKNOWN) */
