@@ -259,6 +259,7 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 		alloc_res_clear(&a->total);
 	strmap_init(&a->tasks);
 	strmap_init(&a->offers);
+	strmap_init(&a->killing);
 	a->reachable = ra->reachable;
 	a->recovered = ra->reachable; /* an unreachable agent is not waited for again */
 	a->deactivated = ra->deactivated;

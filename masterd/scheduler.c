@@ -989,8 +989,10 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 		kill_task(m, t, NULL);
 		if (a) {
 			agent_task_del(m, t);
+			/* not offered again before the agent says the task ended (as Mesos
+			 * does for tasks being killed): it would refuse a task launched there */
 			if (!task_state_terminal(t->state))
-				master_alloc_recover(m, a, fw, &t->res, 0);
+				agent_hold(m, a, fw->id, t->id, &t->res);
 		}
 		if (!task_state_terminal(t->state)) {
 			/* the history keeps it killed by the master, not in the state it had: the
