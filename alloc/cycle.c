@@ -85,7 +85,7 @@ static bool make_offer(struct alloc *a, struct fw *f, struct agent *ag, int stag
 				continue;
 			allowed = vec_get(&a->unalloc, i) - a->required.s[i];
 			if (q)
-				allowed += unmet(q, i);
+				allowed = alloc_scalar_add(allowed, unmet(q, i));
 			cap_scalar(o, i, allowed);
 		}
 	}
@@ -235,7 +235,7 @@ static int recompute_required(struct alloc *a)
 			return rc;
 		for (uint32_t k = 0; k < r->gv.ns; k++)
 			if (r->gv.s[k] > 0)
-				a->required.s[k] += unmet(r, k);
+				a->required.s[k] = alloc_scalar_add(a->required.s[k], unmet(r, k));
 	}
 	return 0;
 }
@@ -314,7 +314,7 @@ static int record_offer(struct alloc *a, struct fw *f, struct agent *ag, int sta
 			po->ns = o->ns;
 		}
 		for (uint32_t i = 0; i < o->ns; i++)
-			po->s[i] += o->s[i];
+			po->s[i] = alloc_scalar_add(po->s[i], o->s[i]);
 		if (o->x.n) {
 			struct alloc_res sum = ALLOC_RES_INIT;
 

@@ -420,7 +420,7 @@ int alloc_res_add(struct alloc_res *dst, const struct alloc_res *src)
 			return -EINVAL;
 		switch (s->type) {
 		case ALLOC_RES_SCALAR:
-			d->scalar += s->scalar;
+			d->scalar = alloc_scalar_add(d->scalar, s->scalar);
 			break;
 		case ALLOC_RES_RANGES:
 			rc = ranges_add(d, s);

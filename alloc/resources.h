@@ -27,6 +27,21 @@
 
 enum alloc_res_type { ALLOC_RES_SCALAR, ALLOC_RES_RANGES, ALLOC_RES_SET };
 
+/*
+ * a + b of two scalars in milli-units (both >= 0), at most INT64_MAX: one scalar is at most
+ * 1e18 milli-units, so ten agents of 1e15 cpus already add up past int64. Every sum of
+ * scalars in alloc/ (cluster totals, allocations, quotas, offers) goes through here; a
+ * saturated total only makes shares smaller, never negative.
+ */
+static inline int64_t alloc_scalar_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 struct alloc_range {
 	uint64_t begin, end; /* inclusive */
 };

@@ -76,7 +76,7 @@ static inline int vec_add_scalars(struct vec *d, const struct vec *s)
 	if (d->ns < s->ns && vec_reserve(d, s->ns) < 0)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < s->ns; i++)
-		d->s[i] += s->s[i];
+		d->s[i] = alloc_scalar_add(d->s[i], s->s[i]);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * STATUS_UPDATE and HEARTBEAT calls with its Mesos-Stream-Id. Agents that stay silent past
  * the ping budget become unreachable and their tasks are reported UNREACHABLE or LOST.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,41 +48,188 @@ static int64_t heartbeat_ns(struct master *m)
 	return hb > 15000000000LL ? 15000000000LL : hb;
 }
 
-/* Kill a task the master will not report on (its updates are acknowledged by the master). */
-static void kill_orphan(struct agent *a, const char *fw_id, const char *task_id)
+int agent_task_add(struct agent *a, struct task *t)
+{
+	char key[2 * ID_MAX_LEN + 2];
+
+	if (!t->agent_id || !streq(t->agent_id, a->id))
+		return -EINVAL;
+	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	return strmap_put(&a->tasks, key, t, NULL);
+}
+
+void agent_task_del(struct master *m, const struct task *t)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
+
+	if (!a)
+		return;
+	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	if (strmap_get(&a->tasks, key) == t)
+		strmap_del(&a->tasks, key);
+}
+
+static void res_free(void *p)
+{
+	alloc_res_clear(p);
+	free(p);
+}
+
+void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		const struct alloc_res *res)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct alloc_res *r;
+	void *old = NULL;
+
+	if (!res || alloc_res_is_empty(res))
+		return;
+	r = calloc(1, sizeof(*r));
+	if (!r || alloc_res_copy(r, res) < 0) {
+		res_free(r);
+		return; /* offered again at once, as before: the agent refuses what it lacks */
+	}
+	agent_task_key(fw_id, task_id, key, sizeof(key));
+	if (strmap_put(&a->killing, key, r, &old) < 0) {
+		res_free(r);
+		return;
+	}
+	res_free(old);
+	master_alloc_agent_update(m, a);
+}
+
+/* The agent says the task ended (or no longer runs it): what it held is offered again. */
+static void agent_release(struct master *m, struct agent *a, const char *fw_id,
+			  const char *task_id)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct alloc_res *r;
+
+	agent_task_key(fw_id, task_id, key, sizeof(key));
+	r = strmap_del(&a->killing, key);
+	if (!r)
+		return;
+	res_free(r);
+	master_alloc_agent_update(m, a);
+	master_request_allocation(m);
+}
+
+void agent_holds_clear(struct agent *a)
+{
+	strmap_clear(&a->killing, res_free);
+}
+
+int agent_offerable(const struct agent *a, struct alloc_res *ret)
+{
+	struct alloc_res total = ALLOC_RES_INIT;
+	size_t it;
+	void *v;
+	int r = alloc_res_copy(&total, &a->total);
+
+	for (it = 0; r == 0 && strmap_next(&a->killing, &it, NULL, &v);)
+		r = alloc_res_sub(&total, v);
+	if (r < 0) {
+		alloc_res_clear(&total);
+		return r;
+	}
+	*ret = total;
+	return 0;
+}
+
+/*
+ * Kill a task the master will not report on (its updates are acknowledged by the master);
+ * res (NULL: none known) stays out of the agent's offers until it says the task ended.
+ */
+static void kill_orphan(struct master *m, struct agent *a, const char *fw_id,
+			const char *task_id, const struct alloc_res *res)
 {
 	agent_send(a, wire_event("KILL", "kill",
 				 json_pack("{s:o,s:o}", "framework_id", wire_id(fw_id), "task_id",
 					   wire_id(task_id))));
+	agent_hold(m, a, fw_id, task_id, res);
 }
 
-/* A task the agent says it runs: adopt it, or bring back one the master had given up on. */
-static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct strmap *reported)
+/* The resources an agent reports for a task in its SUBSCRIBE, or empty. */
+static void reported_res(json_t *rt, struct alloc_res *ret)
+{
+	char err[ERRLEN];
+	json_t *rj = json_object_get(rt, "resources");
+
+	if (rj && alloc_res_from_json(rj, ret, err, sizeof(err)) < 0)
+		alloc_res_clear(ret);
+}
+
+/*
+ * An agent spoke of a task that is not its own: the master placed it on another agent, or,
+ * on a reregistration, the master never placed it at all. Nothing of the task changes; a
+ * live one is killed on the claimant (where the framework cannot know of it).
+ */
+static void refuse_claim(struct master *m, struct agent *a, const char *fid, const char *tid,
+			 const char *what, bool live, const struct alloc_res *res)
+{
+	m->metrics.agent_claims_refused++;
+	log_warn("agent %s (%s) %s task %s of framework %s, which is not its own: ignored%s",
+		 a->id, a->hostname, what, tid, fid, live ? ", killed there" : "");
+	if (live)
+		kill_orphan(m, a, fid, tid, res);
+}
+
+/*
+ * A task the agent says it runs: adopt it (only when the agent registers for the first time
+ * and nobody owns the task), or bring back one the master had placed on it and given up on.
+ */
+static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct strmap *reported,
+			  bool is_new)
 {
 	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
 	const char *tid = master_get_id(rt, "task_id", NULL, err, sizeof(err));
 	const char *fid = master_get_id(rt, "framework_id", NULL, err, sizeof(err));
 	const char *state = json_string_value(json_object_get(rt, "state"));
 	struct framework *fw = fid ? strmap_get(&m->frameworks, fid) : NULL;
+	struct alloc_res res = ALLOC_RES_INIT;
 	struct task *t;
 	enum task_state s;
 
 	if (!tid || !fid || !state || task_state_parse(state, &s) < 0)
 		return;
-	if (!fw) {
-		/* the framework is gone: the task has no one to report to */
-		kill_orphan(a, fid, tid);
+	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
+	if (!fw || (t && !streq(t->agent_id, a->id)) || (!t && !is_new) ||
+	    (t && t->state == TASK_LOST)) {
+		/* killed, not adopted: what it uses stays out of offers until it has ended */
+		if (!task_state_terminal(s))
+			reported_res(rt, &res);
+		if (!fw) {
+			/* the framework is gone: the task has no one to report to */
+			kill_orphan(m, a, fid, tid, &res);
+		} else if (t && !streq(t->agent_id, a->id)) {
+			/* placed on another agent: never moved (nor filed here) on this one's word */
+			refuse_claim(m, a, fid, tid, "reported", !task_state_terminal(s), &res);
+		} else if (!t) {
+			/* the master placed no such task on this agent (its registry would know) */
+			refuse_claim(m, a, fid, tid, "reported", !task_state_terminal(s), &res);
+		} else {
+			/*
+			 * Its framework (not partition-aware) was told the task is gone and may
+			 * have replaced it: as Mesos does, the task is killed and the framework
+			 * hears nothing more of it (the agent's updates about it are acknowledged
+			 * by the master).
+			 */
+			if (!task_state_terminal(s))
+				kill_orphan(m, a, fid, tid, &res);
+			log_info("task %s of framework %s came back on agent %s after it was lost: %s",
+				 tid, fid, a->id,
+				 task_state_terminal(s) ? "it has ended" : "killing it");
+			task_remove(m, t);
+		}
+		alloc_res_clear(&res);
 		return;
 	}
-	t = strmap_get(&fw->tasks, tid);
 	if (!t) {
-		struct alloc_res res = ALLOC_RES_INIT;
-		json_t *rj = json_object_get(rt, "resources");
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return;
-		if (rj && alloc_res_from_json(rj, &res, err, sizeof(err)) < 0)
-			alloc_res_clear(&res);
+		reported_res(rt, &res);
 		t->id = strdup(tid);
 		t->fw = fw;
 		t->fw_id = strdup(fid);
@@ -91,23 +239,15 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		t->res = res;
 		t->state = s;
 		t->created_ns = now_mono_ns();
-		strmap_put(&fw->tasks, t->id, t, NULL);
+		if (!t->id || !t->fw_id || !t->agent_id ||
+		    strmap_put(&fw->tasks, t->id, t, NULL) < 0) {
+			task_free(t);
+			return;
+		}
 		if (!task_state_terminal(s))
 			master_alloc_used(m, a, fw, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
 		persist_task(m, t);
-	} else if (t->state == TASK_LOST) {
-		/*
-		 * Its framework (not partition-aware) was told the task is gone and may have
-		 * replaced it: as Mesos does, the task is killed and the framework hears nothing
-		 * more of it (the agent's updates about it are acknowledged by the master).
-		 */
-		if (!task_state_terminal(s))
-			kill_orphan(a, fid, tid);
-		log_info("task %s of framework %s came back on agent %s after it was lost: %s",
-			 tid, fid, a->id, task_state_terminal(s) ? "it has ended" : "killing it");
-		task_remove(m, t);
-		return;
 	} else if (t->state == TASK_UNREACHABLE && task_state_terminal(s)) {
 		/* it ended meanwhile: the agent's own update (kept until acknowledged) says so,
 		 * once; a status of the master's as well would be a second terminal update */
@@ -120,7 +260,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 	if (!task_status(t))
 		t->status = master_status(t, s, NULL, NULL);
 	agent_task_key(fid, tid, key, sizeof(key));
-	strmap_put(&a->tasks, key, t, NULL);
+	agent_task_add(a, t);
 	strmap_put(reported, key, t, NULL);
 }
 
@@ -163,7 +303,13 @@ static void subscribe(struct master *m, struct msg *msg)
 		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
-	if (!master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname))
+	/*
+	 * With --credentials an agent registers only where a register_agents rule allows its
+	 * principal ("permissive" does not): whoever holds any credential would otherwise be
+	 * handed LAUNCHes, with their environment.
+	 */
+	if (!(m->authenticate ? master_authorize_explicit(m, msg, ACL_REGISTER_AGENTS, hostname)
+			      : master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname)))
 		return;
 	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
 				sizeof(res_err)) < 0) {
@@ -213,6 +359,7 @@ static void subscribe(struct master *m, struct msg *msg)
 		a->id = strdup(want_id ? want_id : id);
 		strmap_init(&a->tasks);
 		strmap_init(&a->offers);
+		strmap_init(&a->killing);
 		is_new = true;
 	} else {
 		master_stream_retire(m, a->stream);
@@ -221,6 +368,8 @@ static void subscribe(struct master *m, struct msg *msg)
 		 * they would be recovered against its new totals */
 		offers_declines_run(m, 0);
 		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
+		/* held again below for the tasks it reports still being killed, and only those */
+		agent_holds_clear(a);
 	}
 	free(a->hostname);
 	a->hostname = strdup(hostname);
@@ -281,7 +430,7 @@ static void subscribe(struct master *m, struct msg *msg)
 		struct strmap reported;
 		strmap_init(&reported);
 		json_array_foreach(tasks, i, rt)
-			reattach_task(m, a, rt, &reported);
+			reattach_task(m, a, rt, &reported, is_new);
 		if (!is_new)
 			unreported_tasks(m, a, &reported);
 		strmap_clear(&reported, NULL);
@@ -363,9 +512,21 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	reply_error(m, msg->req, 202, "%s", "");
 	fw = strmap_get(&m->frameworks, fid);
 	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
+	if (t && !streq(t->agent_id, a->id)) {
+		/* an agent speaks only for its own tasks: nothing changes, nothing is forwarded */
+		refuse_claim(m, a, fid, tid, "sent an update about", false, NULL);
+		t = NULL;
+	}
 	if (!t) {
 		/* nobody to tell: acknowledge it ourselves so the agent stops retrying */
 		agent_send_ack(m, a, fid, tid, uuid);
+		/* a task the master gave up on has ended: what it held is offered again */
+		enum task_state latest;
+		if (task_state_terminal(s) ||
+		    (task_state_parse(json_string_value(json_object_get(su, "latest_state")),
+				      &latest) == 0 &&
+		     task_state_terminal(latest)))
+			agent_release(m, a, fid, tid);
 		return;
 	}
 	was = t->state;
@@ -471,6 +632,7 @@ static void agent_unreachable(struct master *m, struct agent *a)
 		a->connected = false;
 	}
 	master_alloc_agent_remove(m, a);
+	agent_holds_clear(a); /* its resources are all gone from the allocator */
 	a->recovered = false;
 	persist_agent(m, a);
 }

@@ -107,6 +107,13 @@ struct agent {
 	struct strmap tasks; /* "<framework>/<task>" -> struct task */
 	struct strmap offers;
 	struct offer_frag offer_frag;
+	/*
+	 * "<framework>/<task>" -> struct alloc_res: tasks the master gave up on (their framework
+	 * was removed, or they came back after being lost) that the agent is being told to kill.
+	 * Their resources are kept out of its offers until it reports them ended, reregisters
+	 * without them, or is lost (agents.c, agent_hold).
+	 */
+	struct strmap killing;
 };
 
 /*
@@ -154,6 +161,7 @@ struct master_metrics {
 	uint64_t alloc_cycle_sum_us;
 	int64_t recovery_us;
 	uint64_t recovered_agents, recovered_frameworks, recovered_tasks;
+	uint64_t agent_claims_refused; /* an agent's word on a task not its own, ignored */
 };
 
 /* outbox.c */
@@ -270,6 +278,20 @@ void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const 
 		    const char *uuid);
 void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
 void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
+/*
+ * File t in a's map of tasks: only a task the master placed on a (t->agent_id is a's), so that
+ * no agent's map holds a task another agent's removal frees. 0, -EINVAL or -ENOMEM.
+ */
+int agent_task_add(struct agent *a, struct task *t);
+/* Take t out of its agent's map (when that entry is t; NULL-safe on the agent). */
+void agent_task_del(struct master *m, const struct task *t);
+/* Keep res (copied) of a task being killed on a out of a's offers until the task ends. */
+void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		const struct alloc_res *res);
+/* ret = a's total less what agent_hold keeps (what the allocator may offer); -ENOMEM. */
+int agent_offerable(const struct agent *a, struct alloc_res *ret);
+/* Forget a's held resources (NULL-safe map walk; the allocator is not told). */
+void agent_holds_clear(struct agent *a);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);
@@ -281,6 +303,8 @@ void master_alloc_framework_suppress(struct master *m, struct framework *fw, boo
 void master_alloc_framework_revive(struct master *m, struct framework *fw);
 void master_alloc_agent_add(struct master *m, struct agent *a);
 void master_alloc_agent_remove(struct master *m, struct agent *a);
+/* a's offerable total changed (agent_hold): tell the allocator, if it has a. */
+void master_alloc_agent_update(struct master *m, struct agent *a);
 void master_alloc_agent_activate(struct master *m, struct agent *a, bool active);
 /* Resources a framework holds on an agent outside any offer (running tasks). */
 void master_alloc_used(struct master *m, struct agent *a, struct framework *fw,

@@ -75,9 +75,27 @@ void master_alloc_framework_revive(struct master *m, struct framework *fw)
 
 void master_alloc_agent_add(struct master *m, struct agent *a)
 {
-	check(alloc_agent_add(m->alloc, a->id, a->hostname, &a->total), "add agent", a->id);
+	struct alloc_res total = ALLOC_RES_INIT;
+	int r = agent_offerable(a, &total);
+
+	if (r == 0)
+		r = alloc_agent_add(m->alloc, a->id, a->hostname, &total);
+	check(r, "add agent", a->id);
+	alloc_res_clear(&total);
 	if (a->deactivated)
 		alloc_agent_set_active(m->alloc, a->id, false);
+}
+
+void master_alloc_agent_update(struct master *m, struct agent *a)
+{
+	struct alloc_res total = ALLOC_RES_INIT;
+	int r = agent_offerable(a, &total);
+
+	if (r == 0)
+		r = alloc_agent_update_total(m->alloc, a->id, &total);
+	if (r < 0 && r != -ENOENT) /* not in the allocator (lost): nothing to update */
+		check(r, "update agent", a->id);
+	alloc_res_clear(&total);
 }
 
 void master_alloc_agent_remove(struct master *m, struct agent *a)

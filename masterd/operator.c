@@ -166,6 +166,8 @@ static json_t *get_metrics(struct master *m)
 			 (json_int_t)mm->updates_duplicate, "allocator/cycles",
 			 (json_int_t)mm->alloc_cycles, "master/event_queue_max",
 			 (json_int_t)m->qdepth_max);
+	json_object_set_new(j, "master/agent_claims_refused",
+			    json_integer((json_int_t)mm->agent_claims_refused));
 	if (m->registry) {
 		struct registry_stats rs;
 
@@ -432,6 +434,9 @@ void metrics_reply(struct master *m, struct msg *msg)
 	fprintf(f, "# TYPE drover_master_event_queue_depth_max gauge\n"
 		   "drover_master_event_queue_depth_max %zu\n",
 		m->qdepth_max);
+	fprintf(f, "# TYPE drover_master_agent_claims_refused_total counter\n"
+		   "drover_master_agent_claims_refused_total %" PRIu64 "\n",
+		mm->agent_claims_refused);
 	if (m->registry) {
 		struct registry_stats rs;
 

@@ -111,9 +111,18 @@ static char *res_text(const struct task *t)
 	return s;
 }
 
+/* The KILL asked for t, as the registry keeps it: {"kill_policy": …} or {}, or NULL. */
+static json_t *kill_record(const struct task *t)
+{
+	if (!t->kill_requested)
+		return NULL;
+	return t->kill_policy ? json_pack("{s:O}", "kill_policy", t->kill_policy) : json_object();
+}
+
 void persist_task(struct master *m, struct task *t)
 {
 	char *res = !t->persisted ? res_text(t) : NULL;
+	json_t *kill = kill_record(t);
 	struct registry_task rt = {
 		.fw_id = t->fw_id,
 		.id = t->id,
@@ -125,11 +134,13 @@ void persist_task(struct master *m, struct task *t)
 		.acked_uuid = t->acked_uuid,
 		.name = t->persisted ? NULL : t->name,
 		.res_text = res,
+		.kill = kill,
 	};
 
 	if (m->registry)
 		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
 	free(res);
+	json_decref(kill);
 	/* the registry has its own copy now (written out at once): only the name is kept */
 	t->persisted = true;
 	json_decref(t->info);
@@ -169,6 +180,7 @@ void persist_agent(struct master *m, const struct agent *a)
 		.reachable = a->reachable,
 		.deactivated = a->deactivated,
 		.draining = a->draining,
+		.principal = a->principal,
 	};
 
 	if (m->registry)
@@ -247,12 +259,17 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 		alloc_res_clear(&a->total);
 	strmap_init(&a->tasks);
 	strmap_init(&a->offers);
+	strmap_init(&a->killing);
 	a->reachable = ra->reachable;
 	a->recovered = ra->reachable; /* an unreachable agent is not waited for again */
 	a->deactivated = ra->deactivated;
 	a->draining = ra->draining;
 	a->last_seen_ns = now_mono_ns();
-	if (!a->id || !a->hostname || strmap_put(&m->agents, a->id, a, NULL) < 0) {
+	/* only this principal may reregister it (rows before schema 3 have none) */
+	a->principal = ra->principal ? strdup(ra->principal) : NULL;
+	if (!a->id || !a->hostname || (ra->principal && !a->principal) ||
+	    strmap_put(&m->agents, a->id, a, NULL) < 0) {
+		free(a->principal);
 		free(a->id);
 		free(a->hostname);
 		json_decref(a->info);
@@ -316,7 +333,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	struct master *m = opaque;
 	struct framework *fw = rt->fw_id ? strmap_get(&m->frameworks, rt->fw_id) : NULL;
 	struct agent *a = rt->agent_id ? strmap_get(&m->agents, rt->agent_id) : NULL;
-	char err[ERRLEN], key[2 * ID_MAX_LEN + 2];
+	char err[ERRLEN];
 	struct alloc_res res = ALLOC_RES_INIT;
 	json_t *info = NULL;
 	const char *name;
@@ -383,6 +400,9 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", rt->acked_uuid);
 	t->created_ns = now_mono_ns();
 	t->persisted = true;
+	/* a KILL asked for before the restart goes out again when the agent reregisters */
+	t->kill_requested = json_is_object(rt->kill);
+	t->kill_policy = json_incref(json_object_get(rt->kill, "kill_policy"));
 	t->res = res; /* moved */
 	if (!t->status_text)
 		t->status = master_status(t, s, NULL, NULL);
@@ -390,10 +410,8 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		task_free(t);
 		return -ENOMEM;
 	}
-	if (a) {
-		agent_task_key(t->fw_id, t->id, key, sizeof(key));
-		strmap_put(&a->tasks, key, t, NULL);
-	}
+	if (a)
+		agent_task_add(a, t);
 	m->metrics.recovered_tasks++;
 	return 0;
 }

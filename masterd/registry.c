@@ -11,7 +11,7 @@
 #include "registry.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 2 /* 2: tasks.name and tasks.res */
+#define SCHEMA_VERSION 3 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill */
 /* ops queued for the writer beyond which the owner waits for the disk */
 #define MAX_QUEUED 200000
 
@@ -33,11 +33,11 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_PUT_WEIGHT] = "INSERT INTO weights(role, weight) VALUES (?1, ?2) "
 			  "ON CONFLICT(role) DO UPDATE SET weight = excluded.weight",
-	[ST_PUT_AGENT] = "INSERT INTO agents(id, hostname, info, reachable, deactivated, draining) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET "
+	[ST_PUT_AGENT] = "INSERT INTO agents(id, hostname, info, reachable, deactivated, draining, "
+			 "principal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO UPDATE SET "
 			 "hostname = excluded.hostname, info = excluded.info, "
 			 "reachable = excluded.reachable, deactivated = excluded.deactivated, "
-			 "draining = excluded.draining",
+			 "draining = excluded.draining, principal = excluded.principal",
 	[ST_PUT_FRAMEWORK] = "INSERT INTO frameworks(id, role, info, tier, failover_timeout, "
 			     "suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE "
 			     "SET role = excluded.role, info = excluded.info, tier = excluded.tier, "
@@ -47,14 +47,14 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_COMPLETE_FW_TASKS] = "UPDATE tasks SET completed = 1, seq = ?2 "
 				 "WHERE fw_id = ?1 AND completed = 0",
 	[ST_PUT_TASK] = "INSERT INTO tasks(fw_id, id, agent_id, state, info, status, pending_uuid, "
-			"acked_uuid, completed, seq, name, res) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			"?9, ?10, ?11, ?12) "
+			"acked_uuid, completed, seq, name, res, kill) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+			"?8, ?9, ?10, ?11, ?12, ?13) "
 			"ON CONFLICT(fw_id, id) DO UPDATE SET agent_id = excluded.agent_id, "
 			"state = excluded.state, info = COALESCE(excluded.info, info), "
 			"name = COALESCE(excluded.name, name), res = COALESCE(excluded.res, res), "
 			"status = excluded.status, pending_uuid = excluded.pending_uuid, "
 			"acked_uuid = excluded.acked_uuid, completed = excluded.completed, "
-			"seq = excluded.seq",
+			"seq = excluded.seq, kill = excluded.kill",
 	[ST_PRUNE] = "DELETE FROM tasks WHERE completed = 1 AND seq <= (SELECT seq FROM tasks "
 		     "WHERE completed = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
 };
@@ -64,16 +64,16 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS weights(role TEXT PRIMARY KEY, weight REAL NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, hostname TEXT NOT NULL,"
 	" info TEXT NOT NULL, reachable INTEGER NOT NULL, deactivated INTEGER NOT NULL,"
-	" draining INTEGER NOT NULL);"
+	" draining INTEGER NOT NULL, principal TEXT);"
 	"CREATE TABLE IF NOT EXISTS frameworks(id TEXT PRIMARY KEY, role TEXT NOT NULL,"
 	" info TEXT NOT NULL, tier INTEGER NOT NULL, failover_timeout REAL NOT NULL,"
 	" suppressed INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS tasks(fw_id TEXT NOT NULL, id TEXT NOT NULL,"
 	" agent_id TEXT NOT NULL, state TEXT NOT NULL, info TEXT, status TEXT,"
 	" pending_uuid TEXT, acked_uuid TEXT, completed INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	" name TEXT, res TEXT, PRIMARY KEY(fw_id, id));"
+	" name TEXT, res TEXT, kill TEXT, PRIMARY KEY(fw_id, id));"
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
-	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '2');";
+	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '3');";
 
 /*
  * Version 1 (first sessions) to 2: the task's name and resources (text form) in their own
@@ -85,6 +85,7 @@ static const char upgrade_1_2[] = "BEGIN IMMEDIATE;"
 				  "ALTER TABLE tasks ADD COLUMN res TEXT;"
 				  "UPDATE meta SET value = '2' WHERE key = 'schema';"
 				  "COMMIT;";
+
 
 struct op;
 
@@ -170,6 +171,38 @@ static int64_t query_int(struct sqlite_registry *r, const char *sql)
 	return v;
 }
 
+/*
+ * 2 to 3: the principal that registered each agent (so that after a restart or a failover
+ * only it may reregister the agent) and the KILL asked for a task (sent again after one).
+ * Rows written before have NULL there: an agent registered by nobody in particular, no KILL.
+ * A column is added unless its table has it already (the schema above just created the
+ * table: a version 1 registry may have had no agent yet).
+ */
+static int upgrade_2_3(struct sqlite_registry *r)
+{
+	static const char *const add[][2] = {{"agents", "principal"}, {"tasks", "kill"}};
+	char sql[160];
+	int e = exec(r, "BEGIN IMMEDIATE");
+
+	for (size_t i = 0; e == 0 && i < ARRAY_SIZE(add); i++) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", add[i][0],
+			 add[i][1]);
+		if (query_int(r, sql) > 0)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s TEXT", add[i][0],
+			 add[i][1]);
+		e = exec(r, sql);
+	}
+	if (e == 0)
+		e = exec(r, "UPDATE meta SET value = '3' WHERE key = 'schema'");
+	if (e == 0)
+		e = exec(r, "COMMIT");
+	else
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
 static void *writer_main(void *data);
 static void ops_free(struct op *o);
 static int sqlite_commit(struct sqlite_registry *r);
@@ -234,6 +267,13 @@ int registry_open(const char *path, unsigned history, struct registry **ret, cha
 		sqlite_close(r);
 		return e;
 	}
+	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 2 &&
+	    (e = upgrade_2_3(r)) < 0) {
+		snprintf(err, errlen, "cannot upgrade '%s' from schema version 2: %s", path,
+			 sqlite3_errmsg(r->db));
+		sqlite_close(r);
+		return e;
+	}
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") != SCHEMA_VERSION) {
 		snprintf(err, errlen, "'%s' has an unknown schema version", path);
 		sqlite_close(r);
@@ -274,7 +314,7 @@ fail:
  */
 enum param_kind { P_NULL, P_TEXT, P_INT, P_DOUBLE, P_SEQ };
 
-#define MAX_PARAMS 12
+#define MAX_PARAMS 13
 
 struct op {
 	struct op *next;
@@ -409,6 +449,7 @@ static int sqlite_put_agent(struct sqlite_registry *r, const struct registry_age
 		add_int(o, a->reachable);
 		add_int(o, a->deactivated);
 		add_int(o, a->draining);
+		ok = add_text(o, a->principal);
 	}
 	return push(r, o, ok);
 }
@@ -454,7 +495,7 @@ static int sqlite_put_task(struct sqlite_registry *r, const struct registry_task
 		add_int(o, t->completed);
 		add_seq(o);
 		o->completes = t->completed;
-		ok = add_text(o, t->name) && add_text(o, t->res_text);
+		ok = add_text(o, t->name) && add_text(o, t->res_text) && add_json(o, t->kill, NULL);
 	}
 	return push(r, o, ok);
 }
@@ -727,7 +768,8 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 		return e < 0 ? e : sql_errno(rc);
 
 	rc = sqlite3_prepare_v2(r->db,
-				"SELECT id, hostname, info, reachable, deactivated, draining FROM agents",
+				"SELECT id, hostname, info, reachable, deactivated, draining, principal "
+				"FROM agents",
 				-1, &s, NULL);
 	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
 		struct registry_agent a = {
@@ -737,6 +779,7 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 			.reachable = sqlite3_column_int(s, 3),
 			.deactivated = sqlite3_column_int(s, 4),
 			.draining = sqlite3_column_int(s, 5),
+			.principal = column_text(s, 6),
 		};
 		e = ops->agent ? ops->agent(opaque, &a) : 0;
 		json_decref(a.info);
@@ -766,7 +809,7 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 
 	rc = sqlite3_prepare_v2(r->db,
 				"SELECT fw_id, id, agent_id, state, info, status, pending_uuid, "
-				"acked_uuid, completed, name, res FROM tasks ORDER BY completed, seq",
+				"acked_uuid, completed, name, res, kill FROM tasks ORDER BY completed, seq",
 				-1, &s, NULL);
 	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
 		struct registry_task t = {
@@ -781,10 +824,12 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 			.completed = sqlite3_column_int(s, 8),
 			.name = column_text(s, 9),
 			.res_text = column_text(s, 10),
+			.kill = column_json(s, 11),
 		};
 		e = ops->task ? ops->task(opaque, &t) : 0;
 		json_decref(t.info);
 		json_decref(t.status);
+		json_decref(t.kill);
 	}
 	sqlite3_finalize(s);
 	if (e < 0 || rc != SQLITE_DONE)

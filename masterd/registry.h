@@ -63,6 +63,7 @@ struct registry_agent {
 	bool reachable;    /* false once declared unreachable */
 	bool deactivated;  /* not offered (DEACTIVATE_AGENT, DRAIN_AGENT) */
 	bool draining;     /* its tasks are being killed (DRAIN_AGENT) */
+	const char *principal; /* who registered it (authenticated), or NULL (schema 3) */
 };
 
 struct registry_framework {
@@ -87,6 +88,8 @@ struct registry_task {
 	const char *res_text;     /* resources: written with the TaskInfo, read instead of it
 				   * (NULL in rows written before schema 2, or when the text form
 				   * would not give the same resources back) */
+	json_t *kill;             /* {"kill_policy": …} (or {}) once a KILL was asked for,
+				   * else NULL (borrowed; schema 3) */
 };
 
 struct registry_ops {

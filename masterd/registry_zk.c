@@ -165,10 +165,11 @@ static int op_put_agent(struct registry *reg, const struct registry_agent *a)
 
 	node_name(node, sizeof(node), "agents", a->id, NULL);
 	return put(Z(reg), node,
-		   json_pack("{s:s,s:s,s:o,s:b,s:b,s:b}", "id", a->id, "hostname",
+		   json_pack("{s:s,s:s,s:o,s:b,s:b,s:b,s:s*}", "id", a->id, "hostname",
 			     a->hostname ? a->hostname : "", "info",
 			     a->info ? json_incref(a->info) : json_object(), "reachable",
-			     a->reachable, "deactivated", a->deactivated, "draining", a->draining));
+			     a->reachable, "deactivated", a->deactivated, "draining", a->draining,
+			     "principal", a->principal));
 }
 
 static int op_put_framework(struct registry *reg, const struct registry_framework *fw)
@@ -257,12 +258,12 @@ static int op_put_task(struct registry *reg, const struct registry_task *t)
 	node_name(node, sizeof(node), "tasks", t->fw_id, t->id);
 	old = strmap_get(&r->mirror, node);
 	info = t->info ? t->info : json_object_get(old, "info");
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:O?,s:O?,s:o,s:o,s:b,s:I}", "fw_id", t->fw_id, "id",
-			t->id, "agent_id", t->agent_id ? t->agent_id : "", "state",
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:O?,s:O?,s:o,s:o,s:b,s:I,s:O*}", "fw_id", t->fw_id,
+			"id", t->id, "agent_id", t->agent_id ? t->agent_id : "", "state",
 			t->state ? t->state : "TASK_UNKNOWN", "info", info, "status", t->status,
 			"pending_uuid", opt_string(t->pending_uuid), "acked_uuid",
 			opt_string(t->acked_uuid), "completed", t->completed, "seq",
-			(json_int_t)r->next_seq++);
+			(json_int_t)r->next_seq++, "kill", t->kill);
 	if (!rec)
 		return -ENOMEM;
 	return put_task_rec(r, node, rec);
@@ -567,6 +568,9 @@ static int load_tasks(struct zk_registry *r, json_t *tasks, const struct registr
 				.pending_uuid = str(v[i], "pending_uuid"),
 				.acked_uuid = str(v[i], "acked_uuid"),
 				.completed = completed,
+				.kill = json_is_object(json_object_get(v[i], "kill"))
+						? json_object_get(v[i], "kill")
+						: NULL,
 			};
 			/* (a record's seq is whatever the znode says: INT64_MAX must not wrap) */
 			if (seq >= r->next_seq && seq < INT64_MAX)
@@ -617,6 +621,7 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 			.reachable = json_is_true(json_object_get(rec, "reachable")),
 			.deactivated = json_is_true(json_object_get(rec, "deactivated")),
 			.draining = json_is_true(json_object_get(rec, "draining")),
+			.principal = str(rec, "principal"),
 		};
 		if (e == 0 && ops->agent)
 			e = ops->agent(opaque, &a);

@@ -122,13 +122,7 @@ void task_update(struct master *m, struct task *t, json_t *status)
 
 void task_remove(struct master *m, struct task *t)
 {
-	char key[2 * ID_MAX_LEN + 2];
-	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
-
-	if (a) {
-		agent_task_key(t->fw_id, t->id, key, sizeof(key));
-		strmap_del(&a->tasks, key);
-	}
+	agent_task_del(m, t);
 	persist_task_done(m, t);
 	strmap_del(&t->fw->tasks, t->id);
 	task_free(t);
@@ -673,7 +667,6 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 {
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = calloc(1, sizeof(*t));
-		char key[2 * ID_MAX_LEN + 2];
 		json_t *ev;
 
 		if (!t)
@@ -690,8 +683,7 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		t->created_ns = now_mono_ns();
 		t->status = master_status(t, TASK_STAGING, NULL, NULL);
 		strmap_put(&fw->tasks, t->id, t, NULL);
-		agent_task_key(fw->id, t->id, key, sizeof(key));
-		strmap_put(&a->tasks, key, t, NULL);
+		agent_task_add(a, t);
 		/* no master_alloc_used(): the offer's resources are already the framework's */
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
@@ -855,10 +847,13 @@ static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
 		return;
 	/* kept, so that it goes out again when the agent resubscribes: a KILL on the stream of
 	 * an agent that dies before reading it is gone (the agent's kill is idempotent) */
-	t->kill_requested = true;
-	if (kill_policy && kill_policy != t->kill_policy) {
-		json_decref(t->kill_policy);
-		t->kill_policy = json_incref(kill_policy);
+	if (!t->kill_requested || (kill_policy && kill_policy != t->kill_policy)) {
+		t->kill_requested = true;
+		if (kill_policy && kill_policy != t->kill_policy) {
+			json_decref(t->kill_policy);
+			t->kill_policy = json_incref(kill_policy);
+		}
+		persist_task(m, t); /* and across a restart or a failover (the registry) */
 	}
 	if (!a || !a->connected)
 		return; /* the agent will be told when it comes back (or its tasks are lost) */
@@ -895,7 +890,8 @@ static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
 	if (!master_authorize(m, msg, ACL_KILL_TASKS,
 			      framework_principal(fw) ? framework_principal(fw) : ""))
 		return;
-	reply_error(m, msg->req, 202, "%s", "");
+	/* 202 once the registry has the KILL (outbox.c): the next leader sends it again */
+	outbox_reply(m, msg->req, 202, NULL);
 	t = strmap_get(&fw->tasks, tid);
 	if (!t) {
 		/* Mesos answers a kill of an unknown task with TASK_LOST (or UNKNOWN) */
@@ -1022,13 +1018,13 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
 		struct agent *a = strmap_get(&m->agents, t->agent_id);
-		char key[2 * ID_MAX_LEN + 2];
 		kill_task(m, t, NULL);
 		if (a) {
-			agent_task_key(fw->id, t->id, key, sizeof(key));
-			strmap_del(&a->tasks, key);
+			agent_task_del(m, t);
+			/* not offered again before the agent says the task ended (as Mesos
+			 * does for tasks being killed): it would refuse a task launched there */
 			if (!task_state_terminal(t->state))
-				master_alloc_recover(m, a, fw, &t->res, 0);
+				agent_hold(m, a, fw->id, t->id, &t->res);
 		}
 		if (!task_state_terminal(t->state)) {
 			/* the history keeps it killed by the master, not in the state it had: the

@@ -250,3 +250,25 @@ fake_agent() {
 res_json() {
 	echo "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":$1}},{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":$2}}]"
 }
+
+# agent_sub NAME USER:SECRET [AGENT_ID [TASKS_JSON]]: SUBSCRIBE an agent (hostname NAME,
+# cpus:2;mem:512) with HTTP Basic in the background, and its tasks. Sets AG_CODE (the HTTP
+# status), AG_OUT (its stream, or the error), AG_SID; adds its curl to BG_PIDS.
+agent_sub() {
+	AG_OUT="$WORK/agent-$1.stream"
+	: >"$AG_OUT"
+	rm -f "$WORK/agent-$1.hdrs"
+	_id=
+	[ -z "${3:-}" ] || _id=",\"agent_id\":{\"value\":\"$3\"}"
+	curl -s -N -u "$2" -D "$WORK/agent-$1.hdrs" -X POST -H 'Content-Type: application/json' \
+		-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"agent_info\":{\"hostname\":\"$1\",\"resources\":$(res_json 2 512)}$_id,\"tasks\":${4:-[]}}}" \
+		"http://$MASTER/api/v1/agent" >"$AG_OUT" 2>/dev/null &
+	BG_PIDS="$BG_PIDS $!"
+	for _ in $(seq 100); do
+		_c=$(head -1 "$WORK/agent-$1.hdrs" 2>/dev/null | awk '{ print $2 }')
+		[ -n "$_c" ] && break
+		sleep 0.05
+	done
+	AG_SID=$(header_value "$WORK/agent-$1.hdrs" Mesos-Stream-Id)
+	AG_CODE=${_c:-none}
+}

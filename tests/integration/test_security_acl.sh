@@ -71,7 +71,7 @@ agent() { # PRINCIPAL HOSTNAME: AG_ID
 # ---- agents
 code=$(post fw1 /api/v1/agent "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"agent_info\":{\"hostname\":\"h9\",\"resources\":$(res_json 1 64)}}}")
 check register-agent-denied-403 [ "$code" = 403 ]
-check register-agent-403-names-rule grep -q "register_agents.*permissive" "$WORK/reply"
+check register-agent-403-names-rule grep -q "register_agents.*explicit rule" "$WORK/reply"
 agent agent h1
 H1=$AG_ID
 check register-agent-allowed [ -n "$H1" ]

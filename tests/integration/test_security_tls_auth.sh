@@ -43,10 +43,12 @@ J
 echo '{"principal": "agent", "secret": "agent-secret"}' >"$WORK/agent.cred"
 echo '{"principal": "agent", "secret": "wrong"}' >"$WORK/bad.cred"
 echo '{"principal": "fw1", "secret": "fw1-secret"}' >"$WORK/fw1.cred"
+# with --credentials, agents register only where a rule allows their principal
+echo '{"register_agents": [{"principals": ["agent"], "agents": "ANY"}]}' >"$WORK/acls.json"
 chmod 600 "$WORK"/*.cred "$WORK/creds.json" "$WORK"/*.key
 
 run_master "$WORK/m.log" --tls-cert "$WORK/master.crt" --tls-key "$WORK/master.key" \
-	--credentials "$WORK/creds.json" || { cat "$WORK/m.log"; exit 1; }
+	--credentials "$WORK/creds.json" --acls "$WORK/acls.json" || { cat "$WORK/m.log"; exit 1; }
 check master-says-tls grep -q 'listening on .*(TLS)' "$WORK/m.log"
 U="https://$MASTER"
 C="--cacert $WORK/ca.crt"

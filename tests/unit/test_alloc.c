@@ -636,6 +636,33 @@ static void test_bookkeeping(void **state)
 }
 
 /* Mesos's random sorter: the first pick follows the weights, deterministically per seed. */
+/* Issue 17, item 15: ten agents of 1e15 cpus (the largest scalar accepted) add up past int64:
+ * the cluster total saturates (it wrapped negative, UBSan: signed integer overflow) and every
+ * agent is still offered in full. */
+static void test_totals_saturate(void **state)
+{
+	struct alloc *a = mk();
+	struct offers os;
+	char id[8];
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		agent(a, id, "cpus:1000000000000000;mem:1000000000000000");
+	}
+	assert_true(alloc_res_scalar(alloc_cluster_total(a), "cpus") == INT64_MAX);
+	assert_true(alloc_res_scalar(alloc_cluster_total(a), "mem") == INT64_MAX);
+	assert_int_equal(alloc_framework_add(a, "f", "r", 0, true), 0);
+	held(a, "f", "a0", "cpus:1000000000000000");
+	held(a, "f", "a1", "cpus:1000000000000000");
+	os = cycle(a, 0);
+	assert_int_equal(os.n, 10);
+	assert_string_equal(os.o[9].res, "cpus:1000000000000000;mem:1000000000000000");
+	assert_true(alloc_dominant_share(a, alloc_cluster_total(a)) <= 1.0);
+	assert_int_equal(alloc_agent_remove(a, "a9"), 0);
+	assert_true(alloc_res_scalar(alloc_cluster_total(a), "cpus") > 0);
+	alloc_free(a);
+}
+
 static void test_random_policy(void **state)
 {
 	int wins = 0, again = 0;
@@ -678,6 +705,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drf_vs_naive),
+		cmocka_unit_test(test_totals_saturate),
 		cmocka_unit_test(test_fairness_exclude_gpus),
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_nested_roles),

@@ -22,6 +22,7 @@ struct loaded {
 	int tier;
 	char status[64];
 	char name[16], res[32];
+	char principal[16], kill[64];
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -40,6 +41,7 @@ static int on_agent(void *o, const struct registry_agent *a)
 
 	l->agents++;
 	l->agent_draining = a->draining;
+	snprintf(l->principal, sizeof(l->principal), "%s", a->principal ? a->principal : "(null)");
 	assert_string_equal(json_string_value(json_object_get(a->info, "hostname")), "h1");
 	return 0;
 }
@@ -76,6 +78,13 @@ static int on_task(void *o, const struct registry_task *t)
 	assert_string_equal(t->info_text, "{\"name\":\"n\"}");
 	snprintf(l->name, sizeof(l->name), "%s", t->name ? t->name : "(null)");
 	snprintf(l->res, sizeof(l->res), "%s", t->res_text ? t->res_text : "(null)");
+	if (t->kill) {
+		char *k = json_dumps(t->kill, JSON_COMPACT | JSON_SORT_KEYS);
+		snprintf(l->kill, sizeof(l->kill), "%s", k);
+		free(k);
+	} else {
+		snprintf(l->kill, sizeof(l->kill), "(null)");
+	}
 	return 0;
 }
 
@@ -118,7 +127,8 @@ static void test_round_trip(void **state)
 	json_t *finfo = json_pack("{s:s}", "name", "f");
 	json_t *tinfo = json_pack("{s:s}", "name", "n");
 	json_t *st = json_pack("{s:s}", "state", "TASK_RUNNING");
-	struct registry_agent a = {"a1", "h1", ainfo, true, true, true};
+	struct registry_agent a = {"a1", "h1", ainfo, true, true, true, .principal = "agent-p"};
+	json_t *kill = json_pack("{s:{s:{s:i}}}", "kill_policy", "grace_period", "nanoseconds", 5);
 	struct registry_framework fw = {"f1", "eng", finfo, 2, 3600, false};
 	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", tinfo, NULL, NULL, NULL, false,
 				  .name = "n", .res_text = "cpus:0.5;mem:32"};
@@ -134,6 +144,7 @@ static void test_round_trip(void **state)
 	t.status = st;
 	t.pending_uuid = "u2";
 	t.acked_uuid = "u1";
+	t.kill = kill;
 	assert_int_equal(registry_put_task(r, &t), 0);
 	assert_int_equal(registry_pending(r), 5);
 	assert_int_equal(registry_commit(r), 0);
@@ -156,6 +167,9 @@ static void test_round_trip(void **state)
 	assert_string_equal(l.status, "{\"state\":\"TASK_RUNNING\"}");
 	assert_string_equal(l.name, "n");
 	assert_string_equal(l.res, "cpus:0.5;mem:32");
+	/* schema 3: who registered the agent, the KILL asked for the task */
+	assert_string_equal(l.principal, "agent-p");
+	assert_string_equal(l.kill, "{\"kill_policy\":{\"grace_period\":{\"nanoseconds\":5}}}");
 
 	/* the framework goes: its task becomes history */
 	assert_int_equal(registry_remove_framework(r, "f1"), 0);
@@ -172,6 +186,7 @@ static void test_round_trip(void **state)
 	json_decref(finfo);
 	json_decref(tinfo);
 	json_decref(st);
+	json_decref(kill);
 }
 
 static void test_history_bounded(void **state)
@@ -321,7 +336,7 @@ static void test_upgrade_from_1(void **state)
 	assert_string_equal(l.name, "(null)");
 	assert_string_equal(l.res, "(null)");
 	registry_close(r);
-	/* and it stays at version 2: opened again, nothing to upgrade */
+	/* and it stays at version 3: opened again, nothing to upgrade */
 	r = open_reg(100);
 	registry_close(r);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -332,10 +347,67 @@ static void test_upgrade_from_1(void **state)
 						    -1, &s, NULL),
 				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), "2");
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "3");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
+}
+
+/* Schema 2 to 3 (issue 17, items 7 and 17): agents.principal and tasks.kill are added; rows
+ * written before have neither, and new writes keep both. */
+static void test_upgrade_from_2(void **state)
+{
+	json_t *ainfo = json_pack("{s:s}", "hostname", "h1");
+	struct registry_agent a = {"a2", "h1", ainfo, true, false, false, .principal = "p2"};
+	struct registry *r;
+	struct loaded l = {0};
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			     "CREATE TABLE agents(id TEXT PRIMARY KEY, hostname TEXT NOT NULL,"
+			     " info TEXT NOT NULL, reachable INTEGER NOT NULL, deactivated INTEGER"
+			     " NOT NULL, draining INTEGER NOT NULL);"
+			     "CREATE TABLE tasks(fw_id TEXT NOT NULL, id TEXT NOT NULL,"
+			     " agent_id TEXT NOT NULL, state TEXT NOT NULL, info TEXT, status TEXT,"
+			     " pending_uuid TEXT, acked_uuid TEXT, completed INTEGER NOT NULL,"
+			     " seq INTEGER NOT NULL, name TEXT, res TEXT, PRIMARY KEY(fw_id, id));"
+			     "INSERT INTO meta VALUES ('schema', '2');"
+			     "INSERT INTO agents VALUES ('a1', 'h1', '{\"hostname\":\"h1\"}', 1, 0, 0);"
+			     "INSERT INTO tasks VALUES ('f', 't1', 'a1', 'TASK_RUNNING',"
+			     " '{\"name\":\"n\"}', NULL, NULL, NULL, 0, 1, 'n', 'cpus:1');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	r = open_reg(100);
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 1);
+	assert_string_equal(l.principal, "(null)");
+	assert_int_equal(l.tasks, 1);
+	assert_string_equal(l.kill, "(null)");
+	assert_int_equal(registry_put_agent(r, &a), 0);
+	assert_int_equal(registry_commit(r), 0);
+	registry_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 2);
+	registry_close(r);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT principal FROM agents WHERE id = 'a2'",
+						    -1, &s, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "p2");
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	json_decref(ainfo);
 }
 
 static void test_open_errors(void **state)
@@ -357,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_durable_generations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_2, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 

@@ -139,6 +139,8 @@ struct loaded {
 	double weight;
 	char order[4096], state[32], pending[40];
 	bool info_kept;
+	char principal[16];
+	bool kill_kept;
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -153,7 +155,10 @@ static int on_weight(void *o, const char *role, double w)
 
 static int on_agent(void *o, const struct registry_agent *a)
 {
-	((struct loaded *)o)->agents++;
+	struct loaded *l = o;
+
+	l->agents++;
+	snprintf(l->principal, sizeof(l->principal), "%s", a->principal ? a->principal : "(null)");
 	return 0;
 }
 
@@ -179,6 +184,7 @@ static int on_task(void *o, const struct registry_task *t)
 	snprintf(l->state, sizeof(l->state), "%s", t->state);
 	snprintf(l->pending, sizeof(l->pending), "%s", t->pending_uuid ? t->pending_uuid : "");
 	l->info_kept = t->info && json_object_get(t->info, "name");
+	l->kill_kept = json_is_object(json_object_get(t->kill, "kill_policy"));
 	return 0;
 }
 
@@ -200,8 +206,9 @@ static void test_zk_round_trip(void **state)
 	struct registry *r = open_reg(100);
 	json_t *info = json_pack("{s:s}", "name", "n");
 	json_t *st = json_pack("{s:s}", "state", "TASK_RUNNING");
-	struct registry_agent a = {"a1", "h1", info, true, false, false};
+	struct registry_agent a = {"a1", "h1", info, true, false, false, .principal = "agent-p"};
 	struct registry_framework fw = {"f1", "eng/ml", info, 1, 60, false};
+	json_t *kill = json_pack("{s:{}}", "kill_policy");
 	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", info, NULL, NULL, NULL, false};
 	struct loaded l = {0};
 
@@ -214,6 +221,7 @@ static void test_zk_round_trip(void **state)
 	t.state = "TASK_RUNNING";
 	t.status = st;
 	t.pending_uuid = "u2";
+	t.kill = kill;
 	assert_int_equal(registry_put_task(r, &t), 0);
 	assert_int_equal(registry_pending(r), 1);
 	assert_int_equal(registry_commit(r), 0);
@@ -230,6 +238,9 @@ static void test_zk_round_trip(void **state)
 	assert_string_equal(l.state, "TASK_RUNNING");
 	assert_string_equal(l.pending, "u2");
 	assert_true(l.info_kept);
+	/* who registered the agent, the KILL asked for the task (issue 17, items 7 and 17) */
+	assert_string_equal(l.principal, "agent-p");
+	assert_true(l.kill_kept);
 	/* the framework goes: its task becomes history */
 	assert_int_equal(registry_remove_framework(r, "f1"), 0);
 	assert_int_equal(registry_commit(r), 0);
@@ -243,6 +254,7 @@ static void test_zk_round_trip(void **state)
 	registry_close(r);
 	json_decref(info);
 	json_decref(st);
+	json_decref(kill);
 }
 
 /* More writes than one transaction takes, and a bounded history, oldest first. */
