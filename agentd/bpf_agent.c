@@ -34,6 +34,7 @@ struct agent_bpf {
 	bool enabled;
 	char why_off[ERRLEN]; /* why nothing (or not everything) loaded */
 	char pin_dir[256];
+	char *devices_allow; /* --task-devices */
 	struct loop *loop;
 	struct bpf_cgstat *cgstat;
 	struct bpf_runqlat *runq;
@@ -191,6 +192,19 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 	strmap_init(&b->tracked);
 	b->stats_fd = -1;
 	b->loop = cfg->loop;
+	if (cfg->devices_allow && *cfg->devices_allow) {
+		if (bpf_devices_rule_covered(cfg->devices_allow, 'c', 0, 0, 0) < 0) {
+			log_error("--task-devices: '%s' is not 'c|b MAJOR:MINOR|* rwm; ...'",
+				  cfg->devices_allow);
+			free(b);
+			return -EINVAL;
+		}
+		b->devices_allow = strdup(cfg->devices_allow);
+		if (!b->devices_allow) {
+			free(b);
+			return -ENOMEM;
+		}
+	}
 	*ret = b;
 	if (!cfg->enabled) {
 		snprintf(b->why_off, sizeof(b->why_off), "turned off (--bpf off)");
@@ -325,6 +339,7 @@ void agent_bpf_fini(struct agent_bpf *b)
 	if (b->stats_fd >= 0)
 		close(b->stats_fd);
 	strmap_clear(&b->tracked, free_tracked);
+	free(b->devices_allow);
 	free(b);
 }
 
@@ -419,6 +434,12 @@ static int allow_devices(struct agent_bpf *b, uint64_t cgid, const char *spec, c
 			acc[k++] = 'w';
 		if (mask & DEV_ACC_MKNOD)
 			acc[k++] = 'm';
+		if (bpf_devices_rule_covered(b->devices_allow, type, major, minor, mask) != 1) {
+			snprintf(err, errlen, "label 'drover.devices': '%s' is not within this agent's "
+				 "--task-devices ('%s')", rule, b->devices_allow ? b->devices_allow : "");
+			r = -EPERM;
+			break;
+		}
 		r = bpf_devices_allow(b->devs, cgid, type, major, minor, acc);
 		if (r < 0)
 			snprintf(err, errlen, "cannot allow device '%s': %s", rule, strerror(-r));

@@ -52,9 +52,13 @@ struct agent_bpf_config {
 	struct loop *loop;
 	int64_t sample_ns;      /* --sample-interval */
 	int oom_mode;           /* --bpf-oom: enum bpf_oom_mode */
+	const char *devices_allow; /* --task-devices: what a drover.devices label may ask for */
 };
 
-/* Never fails for a missing kernel feature (that is reported); -ENOMEM only. */
+/*
+ * Never fails for a missing kernel feature (that is reported); -ENOMEM, or -EINVAL for a
+ * bad devices_allow.
+ */
 int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret);
 void agent_bpf_fini(struct agent_bpf *b);
 
@@ -65,7 +69,8 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b);
 
 /*
  * A task leaf exists and nothing runs in it yet: allow its ports (TaskInfo resources `ports`)
- * and devices (TaskInfo label "drover.devices": "c 10:200 rwm; b 8:0 r"), start its
+ * and devices (TaskInfo label "drover.devices": "c 10:200 rwm; b 8:0 r", each rule within
+ * the agent's --task-devices, else -EPERM: a framework cannot widen its allowlist), start its
  * run-queue histogram. Also called for re-attached tasks after a restart. -errno + err.
  */
 int agent_bpf_task_start(struct agent_bpf *b, int cgroup_fd, const struct alloc_res *res,

@@ -167,3 +167,29 @@ int bpf_devices_rule_parse(const char *text, char *ret_type, uint32_t *ret_major
 	*ret_access = mask;
 	return 0;
 }
+
+int bpf_devices_rule_covered(const char *allowlist, char type, uint32_t major, uint32_t minor,
+			     uint32_t access)
+{
+	const char *p = allowlist;
+
+	while (p && *p) {
+		size_t len = strcspn(p, ";");
+		char rule[64], at;
+		uint32_t amaj, amin, amask;
+
+		if (len >= sizeof(rule))
+			return -EINVAL;
+		memcpy(rule, p, len);
+		rule[len] = '\0';
+		p += len + (p[len] == ';');
+		if (!rule[strspn(rule, " ")])
+			continue;
+		if (bpf_devices_rule_parse(rule, &at, &amaj, &amin, &amask) < 0)
+			return -EINVAL;
+		if (at == type && amaj == major && (amin == DEV_ANY_MINOR || amin == minor) &&
+		    (access & ~amask) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -32,6 +32,13 @@ void bpf_devices_close(struct bpf_devices *d);
  * Parse one device rule as the agent takes them: "c 10:200 rwm", "b 8:* r" (pure; type
  * 'c'/'b', minor DEV_ANY_MINOR for '*', access mask of DEV_ACC_*). -EINVAL with err.
  */
+/*
+ * Is the rule (type, major, minor or DEV_ANY_MINOR, access mask) within one rule of
+ * allowlist ("c 10:200 rwm; c 195:* rw": same type and major, the same minor or '*', no
+ * access beyond it)? 1 yes, 0 no ("" or NULL allows nothing), -EINVAL for a bad allowlist.
+ */
+int bpf_devices_rule_covered(const char *allowlist, char type, uint32_t major, uint32_t minor,
+			     uint32_t access);
 int bpf_devices_rule_parse(const char *text, char *ret_type, uint32_t *ret_major,
 			   uint32_t *ret_minor, uint32_t *ret_access);
 
