@@ -494,6 +494,27 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/*
+ * sandboxes/ and sandboxes/<framework>/ may be crossed but not listed (0711): a task of
+ * one framework cannot learn another's framework or task IDs from them.
+ */
+static int sandbox_parents_private(const char *sandbox)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", sandbox);
+	for (int i = 0; i < 2; i++) {
+		char *slash = strrchr(buf, '/');
+
+		if (!slash || slash == buf)
+			return 0;
+		*slash = '\0';
+		if (chmod(buf, 0711) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static struct agent_task *task_new(struct agent *a, const char *fid, const char *tid,
 				   json_t *info)
 {
@@ -714,6 +735,8 @@ static void launch(struct agent *a, json_t *ev)
 		goto out;
 	}
 	r = mkdir_p(t->sandbox);
+	if (r >= 0)
+		r = sandbox_parents_private(t->sandbox);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "cannot create the sandbox: %s", strerror(-r));
 		task_cleanup(t);

@@ -5,7 +5,9 @@
  * dynamic uid), the tasks' seccomp filter, and the aggregate limits on tasks/.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +153,24 @@ static bool framework_live(struct agent *a, const char *fid, const struct agent_
 	return false;
 }
 
+/* The sandboxes of framework fid go back to root (its uid is released: the next holder). */
+static void sandboxes_to_root(struct agent *a, const char *fid)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/sandboxes/%s", a->flags->work_dir, fid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    fchownat(dirfd(d), de->d_name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
+			log_warn("cannot give the sandbox '%s/%s' back to root: %m", path, de->d_name);
+	closedir(d);
+}
+
 static int uids_start(struct agent *a)
 {
 	struct agent_flags *f = a->flags;
@@ -175,6 +195,7 @@ static int uids_start(struct agent *a)
 	/* (deleting leaves a tombstone: the walk goes on) */
 	for (it = 0; strmap_next(&a->uids.fw, &it, &fid, &v);) {
 		if (!framework_live(a, fid, NULL)) {
+			sandboxes_to_root(a, fid);
 			agent_uid_pool_put(&a->uids, fid);
 			changed = true;
 		}

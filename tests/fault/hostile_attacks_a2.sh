@@ -65,9 +65,16 @@ a2_attack_read_environ() {
 	! grep -q "$A2_SECRET" "$A2_OUT"
 }
 
-# Write into (or list) another tenant's sandbox.
+# Write into (or list) another tenant's sandbox. The test's $WORK (mktemp -d: 0700) and the
+# agent's work dir are made traversable first, as /var/lib/drover/agent is: only the
+# sandbox's own mode may stop the attack.
 a2_attack_write_sandbox() {
 	a2_victim || return 77
+	_d=$(dirname "$A2_VICTIM_SANDBOX")
+	while [ "$_d" != / ] && [ "$_d" != "$(dirname "$WORK")" ]; do
+		chmod o+x "$_d"
+		_d=$(dirname "$_d")
+	done
 	a2_attacker "echo pwned >'$A2_VICTIM_SANDBOX/a2-pwned'; ls '$A2_VICTIM_SANDBOX'"
 	_ok=0
 	[ ! -e "$A2_VICTIM_SANDBOX/a2-pwned" ] && ! grep -qx pid "$A2_OUT" && _ok=1

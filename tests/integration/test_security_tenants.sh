@@ -32,6 +32,7 @@ a2_victim || exit 1
 vuid=$(proc_uid "$A2_VICTIM_PID")
 check victim-dynamic-uid in_dynamic_range "$vuid"
 check victim-sandbox-0700 [ "$(stat -c '%a %u' "$A2_VICTIM_SANDBOX")" = "700 $vuid" ]
+check sandboxes-not-listable [ "$(stat -c %a "$(dirname "$A2_VICTIM_SANDBOX")") $(stat -c %a "$WORK/agent/sandboxes")" = "711 711" ]
 vfw=$(alloc | jq -r --argjson u "$vuid" '.frameworks | to_entries[] | select(.value == $u) | .key')
 check victim-uid-kept-on-disk [ -n "$vfw" ]
 $D task run -- 'id -u' >"$WORK/other.out" 2>&1

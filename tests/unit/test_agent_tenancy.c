@@ -3,7 +3,8 @@
  * The agent's trust boundaries between tasks (docs/security.md, "Between tasks"): the
  * dynamic uid pool (range, allocation, release, the JSON it is kept in), the tasks' limits
  * read from a TaskInfo (MiB to bytes without overflow) and their cap, the devices
- * allowlist, and the seccomp filter itself (installed in a child: a new user namespace
+ * allowlist, the API's caller uid (the socket table's parser, and a real loopback
+ * connection made as another uid), and the seccomp filter itself (installed in a child: a new user namespace
  * fails with EPERM, clone3 with ENOSYS, keyctl with EPERM; fork still works).
  */
 #include <errno.h>
@@ -17,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +29,7 @@
 #include <linux/seccomp.h>
 #include <cmocka.h>
 
+#include "agentd/api_peer.h"
 #include "agentd/bpf_devices.h"
 #include "agentd/seccomp.h"
 #include "agentd/task_limits.h"
@@ -111,6 +116,86 @@ static void test_uid_pool_json(void **state)
 	t = "{\"frameworks\":";
 	assert_int_equal(agent_uid_pool_load_json(&p, t, strlen(t), err, sizeof(err)), -EINVAL);
 	agent_uid_pool_clear(&p);
+}
+
+/* ---------------------------------------------------------------- API peers */
+
+static void test_peer_table(void **state)
+{
+	/* 127.0.0.1:40000 -> 127.0.0.1:5051 owned by 6100000; the agent's side owned by 0 */
+	const char *v4 =
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n"
+		"   0: 0100007F:13BB 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0 0 1\n"
+		"   1: 0100007F:9C40 0100007F:13BB 01 00000000:00000000 00:00000000 00000000 6100000 0 2\n"
+		"   2: 0100007F:9C41 0100007F:13BB 06 00000000:00000000 00:00000000 00000000    7 0 3\n";
+	const char *v6 =
+		"   0: 00000000000000000000000001000000:9C40 00000000000000000000000001000000:13BB 01 "
+		"00000000:00000000 00:00000000 00000000  1234 0 9\n";
+	struct agent_peer_end them = {.addr = {[10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1},
+				      .port = 40000},
+			      us = {.addr = {[10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1},
+				    .port = 5051};
+	uint32_t uid = 99;
+
+	assert_int_equal(agent_peer_table_find(v4, &them, &us, &uid), 0);
+	assert_int_equal(uid, 6100000);
+	/* our own side is not the caller's; a TIME_WAIT line does not count */
+	assert_int_equal(agent_peer_table_find(v4, &us, &them, &uid), 0);
+	assert_int_equal(uid, 0);
+	them.port = 40001;
+	assert_int_equal(agent_peer_table_find(v4, &them, &us, &uid), -ENOENT);
+	/* ::1 */
+	memset(&them.addr, 0, 16);
+	them.addr[15] = 1;
+	them.port = 40000;
+	us.addr[10] = us.addr[11] = us.addr[12] = 0;
+	assert_int_equal(agent_peer_table_find(v6, &them, &us, &uid), 0);
+	assert_int_equal(uid, 1234);
+	assert_int_equal(agent_peer_table_find("garbage\n\n:", &them, &us, &uid), -ENOENT);
+}
+
+/* The uid of a loopback connection's other end, made by a child as uid `as`. */
+static void check_peer(uid_t as)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c, status;
+	uint32_t uid = 12345;
+	pid_t pid;
+
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &len), 0);
+	pid = fork();
+	if (pid == 0) {
+		int s;
+		char b;
+
+		if (as != geteuid() && setresuid(as, as, as) < 0)
+			_exit(1);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(2);
+		(void)!read(s, &b, 1); /* until the parent has looked */
+		_exit(0);
+	}
+	c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(c >= 0);
+	assert_int_equal(agent_api_peer_uid(c, &uid), 0);
+	assert_int_equal(uid, as);
+	close(c);
+	close(l);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_peer_uid(void **state)
+{
+	check_peer(geteuid());
+	if (geteuid() == 0)
+		check_peer(65534);
+	assert_int_equal(agent_api_peer_uid(-1, NULL), -EBADF);
 }
 
 /* ---------------------------------------------------------------- limits */
@@ -300,6 +385,8 @@ int main(void)
 		cmocka_unit_test(test_uid_range),
 		cmocka_unit_test(test_uid_pool),
 		cmocka_unit_test(test_uid_pool_json),
+		cmocka_unit_test(test_peer_table),
+		cmocka_unit_test(test_peer_uid),
 		cmocka_unit_test(test_mib_to_bytes),
 		cmocka_unit_test(test_limits_from_json),
 		cmocka_unit_test(test_limits_cap),
