@@ -19,7 +19,7 @@
  *	                        syslog, settimeofday, clock_settime, adjtimex
  *	other processes         ptrace, process_vm_readv, process_vm_writev, kcmp
  *	file handles            open_by_handle_at (bypasses path permissions), name_to_handle_at
- * System calls of another architecture (32-bit int 0x80 on x86-64) kill the task.
+ * System calls of another architecture (32-bit int 0x80 on x86-64) kill the calling thread.
  */
 #ifndef DROVER_AGENT_SECCOMP_H
 #define DROVER_AGENT_SECCOMP_H
