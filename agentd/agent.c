@@ -539,11 +539,21 @@ static struct agent_task *task_new(struct agent *a, const char *fid, const char 
 }
 
 /*
- * Limits from TaskInfo.resources and TaskInfo.limits, in the isolators' units, capped by
- * --max-limit-ratio of the agent's total (task_limits.h). -EINVAL with a message.
+ * Limits from TaskInfo.resources and TaskInfo.limits, in the isolators' units
+ * (task_limits.h), for a task that already runs: a cap lowered since its launch does not
+ * apply to it. Limits it could not have been launched with read as none.
  */
-static int task_limits(struct agent_task *t, struct agent_task_limits *lim, char *err,
-		       size_t errlen)
+static void task_limits(struct agent_task *t, struct agent_task_limits *lim)
+{
+	char err[256];
+
+	if (agent_task_limits_from_json(t->info, &t->res, lim, err, sizeof(err)) < 0)
+		memset(lim, 0, sizeof(*lim));
+}
+
+/* The same for a launch, capped by --max-limit-ratio of the agent's total. -EINVAL + err. */
+static int task_limits_capped(struct agent_task *t, struct agent_task_limits *lim, char *err,
+			      size_t errlen)
 {
 	struct agent *a = t->agent;
 	uint64_t total_mem = 0;
@@ -718,7 +728,7 @@ static void launch(struct agent *a, json_t *ev)
 		spec.argv = argv && argv[0] ? argv : NULL;
 	}
 	if (agent_launch_spec_check(&spec, &lerr) < 0 ||
-	    task_limits(t, &lim, lerr.message, sizeof(lerr.message)) < 0 ||
+	    task_limits_capped(t, &lim, lerr.message, sizeof(lerr.message)) < 0 ||
 	    (agent_task_limits_check(&lim, lerr.message, sizeof(lerr.message)) < 0)) {
 		t->sandbox[0] = '\0';
 		task_status(t, TASK_ERROR, "REASON_TASK_INVALID", lerr.message, NULL);
@@ -890,9 +900,7 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 					      on_supervisor_exit, t);
 		task_track(t, true);
 		if (t->cgroup_fd >= 0) {
-			/* a cap lowered since the launch does not apply to a running task */
-			if (agent_task_limits_from_json(t->info, &t->res, &lim, err, sizeof(err)) < 0)
-				memset(&lim, 0, sizeof(lim));
+			task_limits(t, &lim);
 			agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);
 			if (agent_bpf_task_start(a->bpf, t->cgroup_fd, &t->res, t->info, err,
 						 sizeof(err)) < 0)
