@@ -65,7 +65,7 @@ CPPFLAGS_ALL = -D_GNU_SOURCE -I. -Ilib -Ialloc -Ibpf -I$(BUILD)/bpf -I$(BUILD)/g
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANITIZE) -fstack-protector-strong \
 	-ffile-prefix-map=$(CURDIR)=. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -Wl,--as-needed
-LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lzookeeper_mt -lnl-genl-3 -lnl-3 \
+LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lzookeeper_mt -lnl-genl-3 -lnl-3 -lseccomp \
 	-lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I. -Ibpf \

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "task_limits.h"
 #include "api.h"
 #include "launch.h"
 #include "log.h"
@@ -287,6 +288,7 @@ static void task_cleanup(struct agent_task *t)
 	}
 	if (!task_state_terminal(t->state))
 		alloc_res_sub(&a->used, &t->res);
+	agent_task_uid_release(a, t);
 }
 
 /* Sum the taskstats exit records of t's processes from now on (taskstats.h). */
@@ -492,6 +494,27 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/*
+ * sandboxes/ and sandboxes/<framework>/ may be crossed but not listed (0711): a task of
+ * one framework cannot learn another's framework or task IDs from them.
+ */
+static int sandbox_parents_private(const char *sandbox)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", sandbox);
+	for (int i = 0; i < 2; i++) {
+		char *slash = strrchr(buf, '/');
+
+		if (!slash || slash == buf)
+			return 0;
+		*slash = '\0';
+		if (chmod(buf, 0711) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static struct agent_task *task_new(struct agent *a, const char *fid, const char *tid,
 				   json_t *info)
 {
@@ -515,24 +538,35 @@ static struct agent_task *task_new(struct agent *a, const char *fid, const char 
 	return t;
 }
 
-/* Limits from TaskInfo.resources and TaskInfo.limits, in the isolators' units. */
+/*
+ * Limits from TaskInfo.resources and TaskInfo.limits, in the isolators' units
+ * (task_limits.h), for a task that already runs: a cap lowered since its launch does not
+ * apply to it. Limits it could not have been launched with read as none.
+ */
 static void task_limits(struct agent_task *t, struct agent_task_limits *lim)
 {
-	json_t *limits = json_object_get(t->info, "limits");
-	json_t *lc = json_object_get(limits, "cpus"), *lm = json_object_get(limits, "mem");
+	char err[256];
 
-	memset(lim, 0, sizeof(*lim));
-	lim->cpus = (double)alloc_res_scalar(&t->res, "cpus") / ALLOC_SCALAR_UNIT;
-	lim->mem_bytes =
-		(uint64_t)(alloc_res_scalar(&t->res, "mem") * 1024 * 1024 / ALLOC_SCALAR_UNIT);
-	if (json_is_object(lc))
-		lc = json_object_get(lc, "value");
-	if (json_is_object(lm))
-		lm = json_object_get(lm, "value");
-	if (json_is_number(lc))
-		lim->cpus_limit = json_number_value(lc);
-	if (json_is_number(lm))
-		lim->mem_limit_bytes = (uint64_t)(json_number_value(lm) * 1024 * 1024);
+	if (agent_task_limits_from_json(t->info, &t->res, lim, err, sizeof(err)) < 0)
+		memset(lim, 0, sizeof(*lim));
+}
+
+/* The same for a launch, capped by --max-limit-ratio of the agent's total. -EINVAL + err. */
+static int task_limits_capped(struct agent_task *t, struct agent_task_limits *lim, char *err,
+			      size_t errlen)
+{
+	struct agent *a = t->agent;
+	uint64_t total_mem = 0;
+	int r;
+
+	r = agent_task_limits_from_json(t->info, &t->res, lim, err, errlen);
+	if (r < 0)
+		return r;
+	(void)agent_mib_to_bytes((double)alloc_res_scalar(&a->total, "mem") / ALLOC_SCALAR_UNIT,
+				 &total_mem);
+	return agent_task_limits_cap(lim,
+				     (double)alloc_res_scalar(&a->total, "cpus") / ALLOC_SCALAR_UNIT,
+				     total_mem, a->flags->max_limit_ratio, err, errlen);
 }
 
 static void on_refusal_sent(long status, const char *body, size_t len, const char *err,
@@ -590,19 +624,34 @@ static void task_sandbox_discard(struct agent_task *t)
 }
 
 /*
- * Who a task runs as: its command's user, else its framework's (as Mesos), else
- * --task-user when the agent is root (never root by default: the master's run_tasks ACL
- * allows root only by name), else the agent's own user.
+ * Who a task runs as: its command's user, else its framework's (as Mesos), else, when the
+ * agent is root, --task-user if given, else the framework's dynamic uid (uid_pool.h: one
+ * of its own, so tenants are apart); else the agent's own user. Sets spec->user or
+ * spec->dynamic_uid; -errno with a message when the uid range is exhausted.
  */
-static const char *launch_user(struct agent *a, json_t *ev, json_t *cmd)
+static int launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
+		       struct agent_launch_spec *spec, char *err, size_t errlen)
 {
 	const char *u = json_string_value(json_object_get(cmd, "user"));
+	int r;
 
 	if (!u || !*u)
 		u = json_string_value(json_object_get(json_object_get(ev, "framework_info"), "user"));
-	if (!u || !*u)
-		u = geteuid() == 0 ? a->flags->task_user : NULL;
-	return u && *u ? u : NULL;
+	if (u && *u) {
+		spec->user = u;
+		return 0;
+	}
+	if (geteuid() != 0)
+		return 0;
+	if (a->flags->task_user && *a->flags->task_user) {
+		spec->user = a->flags->task_user;
+		return 0;
+	}
+	r = agent_task_uid_get(a, fid, &spec->dynamic_uid);
+	if (r < 0)
+		snprintf(err, errlen, "no dynamic uid for framework '%s': %s", fid,
+			 r == -ENOSPC ? "every uid of --dynamic-uids is taken" : strerror(-r));
+	return r;
 }
 
 static void launch(struct agent *a, json_t *ev)
@@ -668,7 +717,7 @@ static void launch(struct agent *a, json_t *ev)
 		goto out;
 	}
 	/* What the request alone can tell is wrong is refused before anything is created. */
-	spec.user = launch_user(a, ev, cmd);
+	spec.seccomp = agent_task_seccomp(a);
 	envp = strv_from_json(env, true);
 	spec.envp = envp;
 	if (!json_is_false(json_object_get(cmd, "shell"))) {
@@ -678,8 +727,8 @@ static void launch(struct agent *a, json_t *ev)
 		spec.path = json_string_value(json_object_get(cmd, "value"));
 		spec.argv = argv && argv[0] ? argv : NULL;
 	}
-	task_limits(t, &lim);
 	if (agent_launch_spec_check(&spec, &lerr) < 0 ||
+	    task_limits_capped(t, &lim, lerr.message, sizeof(lerr.message)) < 0 ||
 	    (agent_task_limits_check(&lim, lerr.message, sizeof(lerr.message)) < 0)) {
 		t->sandbox[0] = '\0';
 		task_status(t, TASK_ERROR, "REASON_TASK_INVALID", lerr.message, NULL);
@@ -688,7 +737,16 @@ static void launch(struct agent *a, json_t *ev)
 	alloc_res_add(&a->used, &t->res);
 	t->state = TASK_STARTING;
 
+	r = launch_user(a, ev, cmd, fid, &spec, err, sizeof(err));
+	if (r < 0) {
+		task_cleanup(t);
+		t->sandbox[0] = '\0';
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
 	r = mkdir_p(t->sandbox);
+	if (r >= 0)
+		r = sandbox_parents_private(t->sandbox);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "cannot create the sandbox: %s", strerror(-r));
 		task_cleanup(t);
@@ -1359,12 +1417,16 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 			.loop = a->loop,
 			.sample_ns = flags->sample_interval_ns,
 			.oom_mode = flags->bpf_oom,
+			.devices_allow = flags->task_devices,
 		};
 		r = agent_bpf_init(&bc, &a->bpf);
 		if (r < 0)
 			return log_error_errno(r, "cannot set up BPF: %m");
 	}
 	r = agent_recover(a);
+	if (r < 0)
+		return r;
+	r = agent_security_start(a);
 	if (r < 0)
 		return r;
 	r = agent_api_start(a);

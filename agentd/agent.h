@@ -18,6 +18,7 @@
 #include "isolator.h"
 #include "supervisor.h"
 #include "taskstats.h"
+#include "uid_pool.h"
 #include "flags.h"
 #include "http_client.h"
 #include "id.h"
@@ -28,6 +29,7 @@
 #include "wire.h"
 
 struct agent;
+struct sock_fprog;
 
 /* One status update waiting for the master's acknowledgement (in order, per task). */
 struct agent_update {
@@ -92,6 +94,10 @@ struct agent {
 	char *tls_cert_pem, *tls_key_pem; /* the agent's own API (--tls-cert/--tls-key) */
 	struct auth_credentials api_creds; /* --api-credentials: who may call that API */
 	bool api_auth;
+	/* trust boundaries between tasks (security.c) */
+	struct agent_uid_pool uids;  /* --dynamic-uids: framework -> uid */
+	bool uids_ready;             /* uids initialized (agent_security_start) */
+	struct sock_fprog *seccomp;  /* --task-seccomp default: the filter; NULL off */
 };
 
 json_t *agent_enforcement_json(struct agent *a);
@@ -100,6 +106,17 @@ int agent_init(struct agent *a, struct agent_flags *flags);
 /* security.c: --credential, --tls-ca toward the master, --tls-cert/--tls-key, --task-user */
 int agent_security_init(struct agent *a);
 void agent_security_fini(struct agent *a);
+/*
+ * security.c, after the recovery: the dynamic uids (loaded, and released for frameworks
+ * with no task left), the tasks' seccomp filter, the aggregate limits on tasks/.
+ */
+int agent_security_start(struct agent *a);
+/* The dynamic uid of framework fid (held or new; saved). -ENOSPC, -errno. */
+int agent_task_uid_get(struct agent *a, const char *fid, uint32_t *ret_uid);
+/* t ends: its sandbox goes back to root; its framework's uid is released if t was its last. */
+void agent_task_uid_release(struct agent *a, struct agent_task *t);
+/* The seccomp filter tasks start under (NULL: --task-seccomp off). */
+const struct sock_fprog *agent_task_seccomp(struct agent *a);
 int agent_run(struct agent *a);
 void agent_fini(struct agent *a);
 

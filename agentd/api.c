@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "api.h"
+#include "api_peer.h"
 #include "escape.h"
 #include "http_auth.h"
 #include "http_server.h"
@@ -26,6 +28,42 @@ struct agent_api {
 	pthread_mutex_t lock;
 	struct api_req *head, *tail;
 };
+
+/* Calls that name nothing about tasks: open to every caller (as /health). */
+static bool call_is_public(const char *path, json_t *body)
+{
+	const char *type = json_string_value(json_object_get(body, "type"));
+
+	return strcmp(path, "/api/v1") == 0 &&
+	       (streq(type, "GET_HEALTH") || streq(type, "GET_VERSION"));
+}
+
+/*
+ * Without --api-credentials, task data (IDs, sandboxes, pids, usage, /metrics) goes only to
+ * a caller on this host whose socket belongs to root or to the agent's own uid: a task
+ * (another uid) cannot read its neighbours' (docs/security.md). 403 otherwise.
+ */
+static bool peer_may_read(struct http_request *req)
+{
+	uint32_t uid;
+	int r = agent_api_peer_uid(http_request_socket(req), &uid);
+
+	if (r == 0 && (uid == 0 || uid == (uint32_t)geteuid()))
+		return true;
+	if (r == 0)
+		http_reply_error(req, 403,
+				 "the agent's API serves task data to root on this host only (the "
+				 "caller's uid is %u); give the agent --api-credentials to serve "
+				 "others",
+				 uid);
+	else
+		http_reply_error(req, 403,
+				 "the agent's API serves task data to root on this host only (%s); "
+				 "give the agent --api-credentials to serve others",
+				 r == -EADDRNOTAVAIL ? "the caller is not on this host"
+						     : "the caller's uid is unknown");
+	return false;
+}
 
 static void handler(struct http_request *req, void *data)
 {
@@ -61,6 +99,10 @@ static void handler(struct http_request *req, void *data)
 		}
 	} else {
 		http_reply_error(req, 404, "No endpoint '%s %s'", method, path);
+		return;
+	}
+	if (!a->api_auth && !call_is_public(path, body) && !peer_may_read(req)) {
+		json_decref(body);
 		return;
 	}
 	r = calloc(1, sizeof(*r));

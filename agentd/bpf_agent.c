@@ -34,6 +34,7 @@ struct agent_bpf {
 	bool enabled;
 	char why_off[ERRLEN]; /* why nothing (or not everything) loaded */
 	char pin_dir[256];
+	char *devices_allow; /* --task-devices */
 	struct loop *loop;
 	struct bpf_cgstat *cgstat;
 	struct bpf_runqlat *runq;
@@ -136,7 +137,24 @@ static void on_sample(struct loop *l, struct loop_timer *timer, void *data)
 	sample(data);
 }
 
-static void pin_all(struct agent_bpf *b)
+/*
+ * The enforcement links a previous agent left, when this one does not run those programs
+ * (--bpf off, or they did not load): their maps would no longer follow the tasks (a new
+ * task's ports would be refused), so they go. Unpinning the last reference detaches.
+ */
+static void drop_stale_links(const char *dir, bool ports, bool devs)
+{
+	if (!dir || !*dir)
+		return;
+	if (!ports) {
+		bpf_unpin(dir, "link_bind4");
+		bpf_unpin(dir, "link_bind6");
+	}
+	if (!devs)
+		bpf_unpin(dir, "link_dev");
+}
+
+static void pin_all(struct agent_bpf *b, int tasks_fd)
 {
 	const char *d = b->pin_dir;
 	int r;
@@ -159,6 +177,19 @@ static void pin_all(struct agent_bpf *b)
 		log_warn_errno(r, "bpf: cannot pin under '%s': %m", d);
 	else
 		log_info("bpf: programs and maps pinned under '%s'", d);
+	/* enforcement that does not lapse while the agent is down or restarting */
+	if (b->ports && (r = bpf_ports_keep_links(b->ports, d, tasks_fd)) < 0)
+		log_warn_errno(r, "bpf: cannot pin the bind4/bind6 links under '%s' (ports are not "
+			       "enforced while the agent is down): %m", d);
+	else if (b->ports)
+		log_info("bpf: bind4/bind6 %s (%s/link_bind4, link_bind6)",
+			 r > 0 ? "re-adopted from the previous agent" : "pinned", d);
+	if (b->devs && (r = bpf_devices_keep_link(b->devs, d, tasks_fd)) < 0)
+		log_warn_errno(r, "bpf: cannot pin the devices link under '%s' (devices are not "
+			       "enforced while the agent is down): %m", d);
+	else if (b->devs)
+		log_info("bpf: devices %s (%s/link_dev)",
+			 r > 0 ? "re-adopted from the previous agent" : "pinned", d);
 }
 
 /* The port ranges of res (NULL and *n = 0 when it has none, or on ENOMEM: the caller tells). */
@@ -191,13 +222,28 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 	strmap_init(&b->tracked);
 	b->stats_fd = -1;
 	b->loop = cfg->loop;
+	if (cfg->devices_allow && *cfg->devices_allow) {
+		if (bpf_devices_rule_covered(cfg->devices_allow, 'c', 0, 0, 0) < 0) {
+			log_error("--task-devices: '%s' is not 'c|b MAJOR:MINOR|* rwm; ...'",
+				  cfg->devices_allow);
+			free(b);
+			return -EINVAL;
+		}
+		b->devices_allow = strdup(cfg->devices_allow);
+		if (!b->devices_allow) {
+			free(b);
+			return -ENOMEM;
+		}
+	}
 	*ret = b;
 	if (!cfg->enabled) {
+		drop_stale_links(cfg->pin_dir, false, false);
 		snprintf(b->why_off, sizeof(b->why_off), "turned off (--bpf off)");
 		log_info("bpf: %s; usage is read from cgroupfs", b->why_off);
 		return 0;
 	}
 	if (!bpf_kernel_has_btf()) {
+		drop_stale_links(cfg->pin_dir, false, false);
 		snprintf(b->why_off, sizeof(b->why_off),
 			 "the kernel exposes no BTF (/sys/kernel/btf/vmlinux)");
 		log_warn("bpf: unavailable, %s; usage is read from cgroupfs, devices and ports "
@@ -222,13 +268,13 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 		snprintf(b->err_ports, ERRLEN, "ports: %s", strerror(ENOMEM));
 		r = -ENOMEM;
 	} else {
-		r = bpf_ports_open(cfg->tasks_fd, managed, nmanaged, &b->ports, b->err_ports,
-				   ERRLEN);
+		r = bpf_ports_open_pinned(cfg->tasks_fd, managed, nmanaged, cfg->pin_dir,
+					  &b->ports, b->err_ports, ERRLEN);
 	}
 	free(managed);
 	if (r < 0)
 		b->ports = NULL;
-	r = bpf_devices_open(cfg->tasks_fd, &b->devs, b->err_devs, ERRLEN);
+	r = bpf_devices_open_pinned(cfg->tasks_fd, cfg->pin_dir, &b->devs, b->err_devs, ERRLEN);
 	if (r < 0)
 		b->devs = NULL;
 	r = bpf_oomkill_open((enum bpf_oom_mode)cfg->oom_mode, on_oom, b, &b->oom, b->err_oom,
@@ -242,6 +288,7 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 	}
 
 	b->enabled = b->cgstat || b->runq || b->ports || b->devs || b->oom;
+	drop_stale_links(cfg->pin_dir, b->ports, b->devs);
 	{
 		const char *names[] = {"cpu/memory (cgroup iterator)", "run-queue latency", "ports",
 				       "devices", "OOM events"};
@@ -290,7 +337,7 @@ int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret)
 				       cfg->pin_dir);
 		} else {
 			snprintf(b->pin_dir, sizeof(b->pin_dir), "%s", cfg->pin_dir);
-			pin_all(b);
+			pin_all(b, cfg->tasks_fd);
 		}
 	}
 	return 0;
@@ -306,12 +353,18 @@ void agent_bpf_fini(struct agent_bpf *b)
 	if (!b)
 		return;
 	if (b->pin_dir[0]) {
+		/*
+		 * The tasks outlive the agent: the ports and devices links and their maps stay
+		 * pinned (enforcement goes on; the next agent adopts them). Only the programs'
+		 * own pins go, and the rest.
+		 */
 		bpf_cgstat_unpin(b->pin_dir);
 		bpf_runqlat_unpin(b->pin_dir);
-		bpf_ports_unpin(b->pin_dir);
-		bpf_devices_unpin(b->pin_dir);
+		bpf_unpin(b->pin_dir, "bind4");
+		bpf_unpin(b->pin_dir, "bind6");
+		bpf_unpin(b->pin_dir, "dev");
 		bpf_oomkill_unpin(b->pin_dir);
-		rmdir(b->pin_dir);
+		rmdir(b->pin_dir); /* (not empty while those stay) */
 	}
 	if (b->oom_watch)
 		loop_unwatch(b->loop, b->oom_watch);
@@ -325,6 +378,7 @@ void agent_bpf_fini(struct agent_bpf *b)
 	if (b->stats_fd >= 0)
 		close(b->stats_fd);
 	strmap_clear(&b->tracked, free_tracked);
+	free(b->devices_allow);
 	free(b);
 }
 
@@ -419,6 +473,12 @@ static int allow_devices(struct agent_bpf *b, uint64_t cgid, const char *spec, c
 			acc[k++] = 'w';
 		if (mask & DEV_ACC_MKNOD)
 			acc[k++] = 'm';
+		if (bpf_devices_rule_covered(b->devices_allow, type, major, minor, mask) != 1) {
+			snprintf(err, errlen, "label 'drover.devices': '%s' is not within this agent's "
+				 "--task-devices ('%s')", rule, b->devices_allow ? b->devices_allow : "");
+			r = -EPERM;
+			break;
+		}
 		r = bpf_devices_allow(b->devs, cgid, type, major, minor, acc);
 		if (r < 0)
 			snprintf(err, errlen, "cannot allow device '%s': %s", rule, strerror(-r));

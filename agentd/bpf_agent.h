@@ -6,7 +6,8 @@
  * into terminal messages, and pins everything for `drover` and bpftool.
  *
  * Pinned under --bpf-pin-dir (default /sys/fs/bpf/drover; bpffs is mounted at /sys/fs/bpf
- * when nothing is, as bpftool does), replaced at every start, removed at exit:
+ * when nothing is, as bpftool does), replaced at every start, removed at exit (but the
+ * enforcement's links and maps, below):
  *
  *	cgstat_walk       iter.s/cgroup program      cgstats       mmapable array  slot -> struct cgstat_rec
  *	runq_switch       tp_btf/sched_switch         runq_hists    mmapable array, open addressing by cgid
@@ -24,7 +25,12 @@
  *	 or mark_victim   raw_tp/mark_victim (when the kprobe cannot attach, or --bpf-oom)
  *
  * (cgid = the task leaf's cgroup id = its directory's inode number; layouts in bpf/<feat>.h.)
- * The attachments are bpf_links owned by the agent: they end when it exits.
+ * The attachments are bpf_links. The OOM and sampling ones end when the agent exits; the
+ * enforcement ones are pinned too (link_bind4, link_bind6, link_dev) and, with their maps
+ * (port_owner, port_denied, dev_allow, dev_denied), stay after the agent exits or is
+ * killed, since its tasks go on running: the next agent takes over the maps (same shape)
+ * and gives the links its programs (BPF_LINK_UPDATE), so enforcement never lapses. Without
+ * a pin dir the links end with the agent.
  *
  * Each part is optional: what fails to load is reported (log, REGISTER `enforcement.bpf`) and
  * the agent falls back to reading cgroupfs for usage. --bpf off loads nothing.
@@ -52,9 +58,13 @@ struct agent_bpf_config {
 	struct loop *loop;
 	int64_t sample_ns;      /* --sample-interval */
 	int oom_mode;           /* --bpf-oom: enum bpf_oom_mode */
+	const char *devices_allow; /* --task-devices: what a drover.devices label may ask for */
 };
 
-/* Never fails for a missing kernel feature (that is reported); -ENOMEM only. */
+/*
+ * Never fails for a missing kernel feature (that is reported); -ENOMEM, or -EINVAL for a
+ * bad devices_allow.
+ */
 int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret);
 void agent_bpf_fini(struct agent_bpf *b);
 
@@ -65,7 +75,8 @@ json_t *agent_bpf_enforcement_json(const struct agent_bpf *b);
 
 /*
  * A task leaf exists and nothing runs in it yet: allow its ports (TaskInfo resources `ports`)
- * and devices (TaskInfo label "drover.devices": "c 10:200 rwm; b 8:0 r"), start its
+ * and devices (TaskInfo label "drover.devices": "c 10:200 rwm; b 8:0 r", each rule within
+ * the agent's --task-devices, else -EPERM: a framework cannot widen its allowlist), start its
  * run-queue histogram. Also called for re-attached tasks after a restart. -errno + err.
  */
 int agent_bpf_task_start(struct agent_bpf *b, int cgroup_fd, const struct alloc_res *res,

@@ -242,3 +242,56 @@ int bpf_prog_run_stats(int prog_fd, uint64_t *ret_run_cnt, uint64_t *ret_run_tim
 	*ret_run_time_ns = info.run_time_ns;
 	return 0;
 }
+
+int bpf_map_reuse_pinned(const char *dir, const char *name, struct bpf_map *map)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, r;
+
+	if (!dir || !*dir || pin_path(dir, name, path, sizeof(path)) < 0)
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	/* only a map of the same shape: another layout (an older agent) starts afresh */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.type != bpf_map__type(map) ||
+	    info.key_size != bpf_map__key_size(map) || info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map) || info.map_flags != bpf_map__map_flags(map)) {
+		close(fd);
+		return 0;
+	}
+	r = bpf_map__reuse_fd(map, fd);
+	close(fd); /* reuse_fd holds its own dup */
+	return r < 0 ? r : 1;
+}
+
+int bpf_link_keep(const char *dir, const char *name, int cgroup_fd, struct bpf_program *prog,
+		  struct bpf_link **link)
+{
+	struct bpf_link_info info = {0};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	uint64_t cgid = 0;
+	struct bpf_link *old;
+	int r;
+
+	r = pin_path(dir, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	old = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
+	if (old) {
+		/* the enforcement a previous agent left attached: hand it our program */
+		if (bpf_obj_get_info_by_fd(bpf_link__fd(old), &info, &len) == 0 &&
+		    info.type == BPF_LINK_TYPE_CGROUP && bpf_cgroup_id_of_fd(cgroup_fd, &cgid) == 0 &&
+		    info.cgroup.cgroup_id == cgid && bpf_link__update_program(old, prog) == 0) {
+			bpf_link__destroy(*link); /* ours was a second attachment of the same */
+			*link = old;
+			return 1;
+		}
+		bpf_link__destroy(old); /* detached, or of another cgroup: replaced */
+	}
+	unlink(path);
+	return bpf_link__pin(*link, path) < 0 ? -errno : 0;
+}

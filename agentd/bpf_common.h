@@ -16,6 +16,7 @@
 
 struct bpf_program;
 struct bpf_map;
+struct bpf_link;
 
 #define BPF_PIN_DIR_DEFAULT "/sys/fs/bpf/drover"
 
@@ -54,6 +55,21 @@ int bpf_pin_dir_prepare(const char *dir);
 /* Pin prog/map at <dir>/<name>, replacing a stale pin of the same name. */
 int bpf_pin_prog(const char *dir, const char *name, struct bpf_program *prog);
 int bpf_pin_map(const char *dir, const char *name, struct bpf_map *map);
+/*
+ * Before load: make map the one pinned at <dir>/<name> when that one has the same type,
+ * sizes and flags (its contents survive an agent restart). 1 reused, 0 none (or another
+ * shape; dir NULL or ""), -errno.
+ */
+int bpf_map_reuse_pinned(const char *dir, const char *name, struct bpf_map *map);
+/*
+ * Enforcement that outlives the agent: *link (prog attached to cgroup_fd) is pinned at
+ * <dir>/<name>, so it stays attached when the agent exits or is killed. When a link a
+ * previous agent pinned there is still attached to the same cgroup, it is adopted instead:
+ * it gets prog (BPF_LINK_UPDATE, atomic), *link is detached and replaced by it — no moment
+ * without the program. 1 adopted, 0 pinned, -errno.
+ */
+int bpf_link_keep(const char *dir, const char *name, int cgroup_fd, struct bpf_program *prog,
+		  struct bpf_link **link);
 /* Remove <dir>/<name> (no error when absent). */
 void bpf_unpin(const char *dir, const char *name);
 

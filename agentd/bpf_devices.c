@@ -19,15 +19,31 @@ struct bpf_devices {
 
 int bpf_devices_open(int cgroup_fd, struct bpf_devices **ret, char *err, size_t errlen)
 {
+	return bpf_devices_open_pinned(cgroup_fd, NULL, ret, err, errlen);
+}
+
+int bpf_devices_open_pinned(int cgroup_fd, const char *pin_dir, struct bpf_devices **ret,
+			    char *err, size_t errlen)
+{
 	struct bpf_devices *d = calloc(1, sizeof(*d));
 	int r;
 
 	if (!d)
 		return -ENOMEM;
-	d->skel = devices_bpf__open_and_load();
+	d->skel = devices_bpf__open();
 	if (!d->skel) {
-		r = bpf_common_fail(-errno, "devices: open and load", err, errlen);
+		r = bpf_common_fail(-errno, "devices: open", err, errlen);
 		goto out_free;
+	}
+	/* the allowlists of a previous agent's tasks, which still run */
+	r = bpf_map_reuse_pinned(pin_dir, "dev_allow", d->skel->maps.dev_allow);
+	if (r >= 0)
+		r = bpf_map_reuse_pinned(pin_dir, "dev_denied", d->skel->maps.dev_denied);
+	if (r >= 0)
+		r = devices_bpf__load(d->skel);
+	if (r < 0) {
+		r = bpf_common_fail(r, "devices: load", err, errlen);
+		goto out_destroy_skel;
 	}
 	d->link = bpf_program__attach_cgroup(d->skel->progs.drover_dev, cgroup_fd);
 	if (!d->link) {
@@ -120,6 +136,11 @@ int bpf_devices_pin(struct bpf_devices *d, const char *dir)
 	return r;
 }
 
+int bpf_devices_keep_link(struct bpf_devices *d, const char *dir, int cgroup_fd)
+{
+	return bpf_link_keep(dir, "link_dev", cgroup_fd, d->skel->progs.drover_dev, &d->link);
+}
+
 void bpf_devices_unpin(const char *dir)
 {
 	bpf_unpin(dir, "dev");
@@ -165,5 +186,31 @@ int bpf_devices_rule_parse(const char *text, char *ret_type, uint32_t *ret_major
 	*ret_major = major;
 	*ret_minor = minor;
 	*ret_access = mask;
+	return 0;
+}
+
+int bpf_devices_rule_covered(const char *allowlist, char type, uint32_t major, uint32_t minor,
+			     uint32_t access)
+{
+	const char *p = allowlist;
+
+	while (p && *p) {
+		size_t len = strcspn(p, ";");
+		char rule[64], at;
+		uint32_t amaj, amin, amask;
+
+		if (len >= sizeof(rule))
+			return -EINVAL;
+		memcpy(rule, p, len);
+		rule[len] = '\0';
+		p += len + (p[len] == ';');
+		if (!rule[strspn(rule, " ")])
+			continue;
+		if (bpf_devices_rule_parse(rule, &at, &amaj, &amin, &amask) < 0)
+			return -EINVAL;
+		if (at == type && amaj == major && (amin == DEV_ANY_MINOR || amin == minor) &&
+		    (access & ~amask) == 0)
+			return 1;
+	}
 	return 0;
 }

@@ -16,6 +16,11 @@
 struct bpf_devices;
 
 int bpf_devices_open(int cgroup_fd, struct bpf_devices **ret, char *err, size_t errlen);
+/* The same, taking over dev_allow and dev_denied pinned in pin_dir by a previous agent. */
+int bpf_devices_open_pinned(int cgroup_fd, const char *pin_dir, struct bpf_devices **ret,
+			    char *err, size_t errlen);
+/* Keep the program attached after the agent exits (link_dev in dir; bpf_link_keep). */
+int bpf_devices_keep_link(struct bpf_devices *d, const char *dir, int cgroup_fd);
 /* type 'c' or 'b'; minor DEV_ANY_MINOR for all; access "rwm" subset. */
 int bpf_devices_allow(struct bpf_devices *d, uint64_t cgid, char type, uint32_t major,
 		      uint32_t minor, const char *access);
@@ -32,6 +37,13 @@ void bpf_devices_close(struct bpf_devices *d);
  * Parse one device rule as the agent takes them: "c 10:200 rwm", "b 8:* r" (pure; type
  * 'c'/'b', minor DEV_ANY_MINOR for '*', access mask of DEV_ACC_*). -EINVAL with err.
  */
+/*
+ * Is the rule (type, major, minor or DEV_ANY_MINOR, access mask) within one rule of
+ * allowlist ("c 10:200 rwm; c 195:* rw": same type and major, the same minor or '*', no
+ * access beyond it)? 1 yes, 0 no ("" or NULL allows nothing), -EINVAL for a bad allowlist.
+ */
+int bpf_devices_rule_covered(const char *allowlist, char type, uint32_t major, uint32_t minor,
+			     uint32_t access);
 int bpf_devices_rule_parse(const char *text, char *ret_type, uint32_t *ret_major,
 			   uint32_t *ret_minor, uint32_t *ret_access);
 

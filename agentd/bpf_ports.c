@@ -25,10 +25,25 @@ struct bpf_ports {
 
 #define OWNER_SIZE ((size_t)PORTS_NR * sizeof(uint64_t))
 
+static bool is_managed(const struct bpf_port_range *managed, size_t n, uint32_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (port >= managed[i].begin && port <= managed[i].end)
+			return true;
+	return false;
+}
+
 int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n,
 		   struct bpf_ports **ret, char *err, size_t errlen)
 {
+	return bpf_ports_open_pinned(cgroup_fd, managed, n, NULL, ret, err, errlen);
+}
+
+int bpf_ports_open_pinned(int cgroup_fd, const struct bpf_port_range *managed, size_t n,
+			  const char *pin_dir, struct bpf_ports **ret, char *err, size_t errlen)
+{
 	struct bpf_ports *p;
+	bool reused;
 	void *m;
 	int r;
 
@@ -47,6 +62,15 @@ int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n
 		r = bpf_common_fail(-errno, "ports: open", err, errlen);
 		goto out_free;
 	}
+	/* the owners a previous agent left: its tasks still run and still hold their ports */
+	r = bpf_map_reuse_pinned(pin_dir, "port_owner", p->skel->maps.port_owner);
+	reused = r > 0;
+	if (r >= 0)
+		r = bpf_map_reuse_pinned(pin_dir, "port_denied", p->skel->maps.port_denied);
+	if (r < 0) {
+		r = bpf_common_fail(r, "ports: reuse of the pinned maps", err, errlen);
+		goto out_destroy_skel;
+	}
 	r = ports_bpf__load(p->skel);
 	if (r) {
 		r = bpf_common_fail(r, "ports: load", err, errlen);
@@ -60,10 +84,22 @@ int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n
 	}
 	p->owner = m;
 	/* the managed ports are free before the programs run; port 0 (any port) never is */
-	for (size_t i = 0; i < n; i++)
-		for (uint32_t port = managed[i].begin; port <= managed[i].end; port++)
-			if (port)
+	if (!reused) {
+		for (size_t i = 0; i < n; i++)
+			for (uint32_t port = managed[i].begin; port <= managed[i].end; port++)
+				if (port)
+					p->owner[port] = PORT_FREE;
+	} else {
+		/* owners stay; ports the ranges gained are free, ports they lost unmanaged */
+		for (uint32_t port = 1; port < PORTS_NR; port++) {
+			bool in = is_managed(managed, n, port);
+
+			if (in && p->owner[port] == PORT_UNMANAGED)
 				p->owner[port] = PORT_FREE;
+			else if (!in)
+				p->owner[port] = PORT_UNMANAGED;
+		}
+	}
 	p->bind4 = bpf_program__attach_cgroup(p->skel->progs.drover_bind4, cgroup_fd);
 	if (!p->bind4) {
 		r = bpf_common_fail(-errno, "ports: attach cgroup/bind4", err, errlen);
@@ -168,6 +204,16 @@ int bpf_ports_pin(struct bpf_ports *p, const char *dir)
 		r = bpf_pin_map(dir, "port_owner", p->skel->maps.port_owner);
 	if (r == 0)
 		r = bpf_pin_map(dir, "port_denied", p->skel->maps.port_denied);
+	return r;
+}
+
+int bpf_ports_keep_links(struct bpf_ports *p, const char *dir, int cgroup_fd)
+{
+	int r = bpf_link_keep(dir, "link_bind4", cgroup_fd, p->skel->progs.drover_bind4, &p->bind4);
+
+	if (r >= 0)
+		r = bpf_link_keep(dir, "link_bind6", cgroup_fd, p->skel->progs.drover_bind6,
+				  &p->bind6);
 	return r;
 }
 

@@ -24,6 +24,18 @@ struct bpf_port_range {
 int bpf_ports_open(int cgroup_fd, const struct bpf_port_range *managed, size_t n,
 		   struct bpf_ports **ret, char *err, size_t errlen);
 /*
+ * The same, taking over the maps pinned in pin_dir (port_owner, port_denied) when a previous
+ * agent left them: the owners of its running tasks stay; ports the ranges gained are free,
+ * ports they lost unmanaged.
+ */
+int bpf_ports_open_pinned(int cgroup_fd, const struct bpf_port_range *managed, size_t n,
+			  const char *pin_dir, struct bpf_ports **ret, char *err, size_t errlen);
+/*
+ * Keep bind4/bind6 attached after the agent exits (link_bind4, link_bind6 in dir), adopting
+ * the links a previous agent pinned there (bpf_link_keep). -errno.
+ */
+int bpf_ports_keep_links(struct bpf_ports *p, const char *dir, int cgroup_fd);
+/*
  * Give the cgroup the managed ports among r[0..n) (others are open to every task anyway).
  * Returns how many of them another cgroup held (they are now this one's: the master gave
  * them out again, so that holder is gone or going), or -EINVAL for an impossible cgroup id.

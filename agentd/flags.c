@@ -11,6 +11,8 @@ static const char *const recover_choices[] = {"reconnect", "cleanup", NULL};
 static const char *const bpf_choices[] = {"auto", "off", NULL};
 /* the order of enum bpf_oom_mode */
 static const char *const bpf_oom_choices[] = {"auto", "kprobe", "tracepoint", NULL};
+/* the order of enum agent_seccomp_mode */
+static const char *const seccomp_choices[] = {"default", "off", NULL};
 
 const struct conf_opt agent_flag_table[] = {
 	{"master", CONF_STRING, F(master), "127.0.0.1:5050", "HOST:PORT",
@@ -56,7 +58,21 @@ const struct conf_opt agent_flag_table[] = {
 	{"tls-cert", CONF_STRING, F(tls_cert), NULL, "FILE",
 	 "PEM certificate: the agent's own API serves HTTPS only (with --tls-key)"},
 	{"tls-key", CONF_STRING, F(tls_key), NULL, "FILE", "PEM private key of --tls-cert"},
-	{"task-user", CONF_STRING, F(task_user), "nobody", "USER",
-	 "user of tasks that name none (when the agent runs as root); root only if named"},
+	{"task-user", CONF_STRING, F(task_user), "", "USER",
+	 "user of tasks that name none (when the agent runs as root); root only if named; "
+	 "'' : each framework gets its own uid from --dynamic-uids"},
+	{"dynamic-uids", CONF_STRING, F(dynamic_uids), "6100000-6165535", "FIRST-LAST",
+	 "uids the agent hands out, one per framework, to tasks that name no user when "
+	 "--task-user is '' (none may be in the passwd database; '' : off)"},
+	{"task-seccomp", CONF_ENUM, F(task_seccomp), "default", NULL,
+	 "the seccomp filter every task starts under: user namespaces, keyrings, bpf, perf, "
+	 "mount, modules, kexec, ptrace... fail with EPERM (default), or none (off)",
+	 0, 0, seccomp_choices},
+	{"max-limit-ratio", CONF_DOUBLE, F(max_limit_ratio), "1", "R",
+	 "a task's limits.cpus and limits.mem may be at most R times this agent's cpus and mem "
+	 "(0: no cap)", 0, 1000},
+	{"task-devices", CONF_STRING, F(task_devices), "", "RULES",
+	 "devices the TaskInfo label drover.devices may ask for, e.g. 'c 10:200 rwm; c 195:* rw' "
+	 "(a label rule must lie within one of these; '' : the label is refused)"},
 	CONF_END,
 };

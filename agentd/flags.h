@@ -10,6 +10,7 @@
 enum agent_enforce { AGENT_ENFORCE_STRICT, AGENT_ENFORCE_BEST_EFFORT };
 enum agent_recover { AGENT_RECOVER_RECONNECT, AGENT_RECOVER_CLEANUP };
 enum agent_bpf_mode { AGENT_BPF_AUTO, AGENT_BPF_OFF };
+enum agent_seccomp_mode { AGENT_SECCOMP_DEFAULT, AGENT_SECCOMP_OFF };
 
 struct agent_flags {
 	char *master;
@@ -34,6 +35,11 @@ struct agent_flags {
 	char *tls_cert;
 	char *tls_key;
 	char *task_user;
+	/* trust boundaries between tasks (docs/security.md) */
+	char *dynamic_uids;     /* "FIRST-LAST": a uid per framework; "" off */
+	int task_seccomp;       /* enum agent_seccomp_mode */
+	double max_limit_ratio; /* limits.cpus/mem at most this times the agent's total; 0: no cap */
+	char *task_devices;     /* devices a drover.devices label may ask for ("" none) */
 };
 
 extern const struct conf_opt agent_flag_table[];

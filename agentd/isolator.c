@@ -242,3 +242,33 @@ int agent_isolators_recover(const struct agent_isolator_ctx *ctx, int leaf_fd,
 	}
 	return 0;
 }
+
+int agent_isolators_aggregate(const struct agent_isolator_ctx *ctx, int tasks_fd, double cpus,
+			      uint64_t mem_bytes, char *note, size_t notelen)
+{
+	char buf[64], err[256];
+	size_t off = 0;
+	int r;
+
+	note[0] = '\0';
+	if (cpus > 0) {
+		if (!(ctx->available & AGENT_CTRL_BIT(AGENT_CTRL_CPU)))
+			off += (size_t)snprintf(note + off, off < notelen ? notelen - off : 0,
+						"cpu.max not set (no cpu controller)");
+		else if ((r = agent_cpu_max_format(cpus, buf, sizeof(buf))) < 0 ||
+			 (r = isolator_write(tasks_fd, "cpu.max", buf, err, sizeof(err))) < 0)
+			return r;
+	}
+	if (mem_bytes) {
+		if (!(ctx->available & AGENT_CTRL_BIT(AGENT_CTRL_MEMORY))) {
+			snprintf(note + off, off < notelen ? notelen - off : 0, "%smemory.max not set "
+				 "(no memory controller)", off ? "; " : "");
+		} else {
+			agent_u64_format(mem_bytes, buf, sizeof(buf));
+			r = isolator_write(tasks_fd, "memory.max", buf, err, sizeof(err));
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}

@@ -145,6 +145,16 @@ void agent_isolators_cleanup(const struct agent_isolator_ctx *ctx, int leaf_fd);
 int agent_isolators_recover(const struct agent_isolator_ctx *ctx, int leaf_fd,
 			    const struct agent_task_limits *lim);
 
+/*
+ * The aggregate on the tasks/ cgroup: cpu.max for cpus (0: none) and memory.max for
+ * mem_bytes (0: none), the agent's total resources, so that tasks together (limits above
+ * their resources included) never take more than the agent offers. A missing controller is
+ * said in note (best-effort in both modes: the leaves carry the per-task limits); a failed
+ * write on a controller that is there is -errno.
+ */
+int agent_isolators_aggregate(const struct agent_isolator_ctx *ctx, int tasks_fd, double cpus,
+			      uint64_t mem_bytes, char *note, size_t notelen);
+
 /* ---- pure computations and parsers (unit-tested with strings) ---- */
 
 /* 100 per cpu, rounded, clamped to [1, 10000]; 100 for cpus <= 0. */

@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -379,7 +381,19 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 		r = resolve_user(sp, spec->user, err);
 		if (r < 0)
 			goto out_free;
+	} else if (spec->dynamic_uid) {
+		/* a uid of its own (uid_pool.h): no passwd entry, gid = uid, no groups */
+		if (asprintf(&sp->user, "dynamic uid %u", (unsigned)spec->dynamic_uid) < 0) {
+			sp->user = NULL;
+			r = -ENOMEM;
+			goto out_free;
+		}
+		sp->uid = (uid_t)spec->dynamic_uid;
+		sp->gid = (gid_t)spec->dynamic_uid;
+		sp->ngroups = 0;
+		sp->set_user = true;
 	}
+	sp->seccomp = spec->seccomp;
 
 	sp->sandbox_fd = fcntl(spec->sandbox_fd, F_DUPFD_CLOEXEC, 3);
 	sp->cgroup_fd = fcntl(spec->cgroup_fd, F_DUPFD_CLOEXEC, 3);
@@ -387,7 +401,9 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 		r = set_err(err, AGENT_LAUNCH_INVALID, errno, "bad sandbox or cgroup fd: %m");
 		goto out_free;
 	}
-	if (sp->set_user && fchown(sp->sandbox_fd, sp->uid, sp->gid) < 0) {
+	/* the task's own: no other user may enter it (other frameworks' tasks included) */
+	if (sp->set_user &&
+	    (fchown(sp->sandbox_fd, sp->uid, sp->gid) < 0 || fchmod(sp->sandbox_fd, 0700) < 0)) {
 		r = set_err(err, AGENT_LAUNCH_SANDBOX, errno,
 			    "cannot hand the sandbox to user '%s': %m", sp->user);
 		goto out_free;
@@ -709,6 +725,10 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 	if (clear_capabilities() < 0)
 		child_fail(errfd, AGENT_LAUNCH_CREDENTIALS, errno);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(errfd, AGENT_LAUNCH_SETUP, errno);
+	/* last: the filter may deny what the steps above needed (seccomp.h) */
+	if (sp->seccomp &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, sp->seccomp) < 0)
 		child_fail(errfd, AGENT_LAUNCH_SETUP, errno);
 	/* Everything the agent or the supervisor holds stays behind (>= 5.11; else CLOEXEC). */
 	(void)syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);

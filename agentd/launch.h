@@ -20,8 +20,10 @@
  *
  * The task's process: a new session; signal mask and dispositions reset; stdin /dev/null;
  * stdout/stderr appended to <sandbox>/stdout and <sandbox>/stderr; cwd the sandbox;
- * setgroups + setresgid + setresuid when a user is given (the sandbox and both files are
- * chowned to that user first); PR_SET_NO_NEW_PRIVS; every other fd closed on exec.
+ * setgroups + setresgid + setresuid when a user (or a dynamic uid) is given (the sandbox,
+ * made 0700, and both files are chowned to that user first); no capabilities;
+ * PR_SET_NO_NEW_PRIVS; the seccomp filter (seccomp.h) when given; every other fd closed on
+ * exec.
  * A name without '/' is searched in the task's PATH (or a default PATH).
  */
 #ifndef DROVER_AGENT_LAUNCH_H
@@ -29,7 +31,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+struct sock_fprog;
 
 /* Longest task or framework ID: one path component. */
 #define AGENT_ID_MAX 255
@@ -58,7 +63,7 @@ enum agent_launch_stage {
 	AGENT_LAUNCH_CGROUP,      /* joining the cgroup (fallback: cgroup.procs) */
 	AGENT_LAUNCH_CHDIR,       /* entering the sandbox */
 	AGENT_LAUNCH_CREDENTIALS, /* setgroups/setresgid/setresuid */
-	AGENT_LAUNCH_SETUP,       /* setsid, dup2, prctl */
+	AGENT_LAUNCH_SETUP,       /* setsid, dup2, prctl, seccomp */
 	AGENT_LAUNCH_EXEC,        /* execve: missing executable, not executable, ... */
 	AGENT_LAUNCH_SUPERVISOR,  /* the supervisor died or failed on its own */
 	_AGENT_LAUNCH_STAGE_MAX,
@@ -82,7 +87,9 @@ struct agent_launch_spec {
 	const char *path;     /* else: the executable (searched in PATH when without '/') */
 	char *const *argv;    /* else: argv, argv[0] included; NULL means {path} */
 	char *const *envp;    /* the task's whole environment; NULL means empty */
-	const char *user;     /* NULL: the agent's own user */
+	const char *user;     /* NULL: the agent's own user (or dynamic_uid) */
+	uint32_t dynamic_uid; /* with user NULL: run as uid = gid = this, no groups (0: no) */
+	const struct sock_fprog *seccomp; /* installed just before exec (NULL: none) */
 	int sandbox_fd;       /* the sandbox directory (the caller creates it) */
 	int cgroup_fd;        /* the task's leaf (agent_cgroup_task_create) */
 	unsigned flags;       /* AGENT_LAUNCH_F_* */
@@ -100,6 +107,7 @@ struct agent_spawn {
 	gid_t gid;
 	gid_t *groups;
 	int ngroups;
+	const struct sock_fprog *seccomp; /* not owned: the agent's (seccomp.h) */
 	int sandbox_fd;      /* owned dups */
 	int cgroup_fd;
 	int stdin_fd;

@@ -413,6 +413,14 @@ const char *http_request_peer(const struct http_request *req)
 	return req->peer;
 }
 
+int http_request_socket(const struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
 int http_request_basic_auth(const struct http_request *req, char **ret_user, char **ret_password)
 {
 	char *pass = NULL, *user = MHD_basic_auth_get_username_password(req->conn, &pass);

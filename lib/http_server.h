@@ -51,6 +51,8 @@ const char *http_request_header(const struct http_request *req, const char *name
 const char *http_request_body(const struct http_request *req, size_t *ret_len);
 /* The peer's address as text, e.g. "127.0.0.1". */
 const char *http_request_peer(const struct http_request *req);
+/* The connection's socket (for getsockname/getpeername; not to be read or closed); -1. */
+int http_request_socket(const struct http_request *req);
 /*
  * The user and password of an "Authorization: Basic" header, decoded by libmicrohttpd
  * (malloc'ed: free both). -ENOENT when the request has none.

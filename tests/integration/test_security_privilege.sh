@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Least privilege (docs/security.md): a task runs as --task-user (nobody) with no
+# Least privilege (docs/security.md): a task runs as its framework's dynamic uid with no
 # capabilities, an empty bounding set and NO_NEW_PRIVS; root only when asked for by name
 # and allowed by an ACL, and even then without capabilities; --task-user root is refused;
 # the master serves as an unprivileged user.
@@ -26,7 +26,10 @@ check default-task-runs [ $? -eq 0 ]
 sb=$(sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$WORK/caps.out" | head -1)
 st="$sb/stdout"
 nobody=$(id -u nobody)
-check default-user-nobody [ "$(status_field "$st" Uid)" = "$nobody" ]
+uid=$(status_field "$st" Uid)
+in_dynamic_range() { [ "$1" -ge 6100000 ] 2>/dev/null && [ "$1" -le 6165535 ]; }
+check default-user-dynamic in_dynamic_range "$uid"
+check default-gid-dynamic [ "$(status_field "$st" Gid)" = "$uid" ]
 for f in CapInh CapPrm CapEff CapBnd CapAmb; do
 	check "default-$f-empty" [ "$(status_field "$st" $f)" = 0000000000000000 ]
 done

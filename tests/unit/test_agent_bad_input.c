@@ -164,6 +164,8 @@ static int group_setup(void **state)
 		.pids_max = 4096,
 		.sample_interval_ns = 1000000000LL,
 		.bpf = AGENT_BPF_OFF, /* the runtime alone; the eBPF isolators have their tests */
+		.dynamic_uids = "6100000-6165535", /* the flags' defaults */
+		.max_limit_ratio = 1,
 	};
 	if (agent_init(&agent, &flags) < 0) {
 		snprintf(skip_reason, sizeof(skip_reason),
