@@ -17,8 +17,8 @@ struct bpf_devices;
 
 int bpf_devices_open(int cgroup_fd, struct bpf_devices **ret, char *err, size_t errlen);
 /* The same, taking over dev_allow and dev_denied pinned in pin_dir by a previous agent. */
-int bpf_devices_open_pinned(int cgroup_fd, const char *pin_dir, struct bpf_devices **ret,
-			    char *err, size_t errlen);
+int bpf_devices_open_pinned(int cgroup_fd, const char *pin_dir, struct bpf_devices **ret, char *err,
+			    size_t errlen);
 /* Keep the program attached after the agent exits (link_dev in dir; bpf_link_keep). */
 int bpf_devices_keep_link(struct bpf_devices *d, const char *dir, int cgroup_fd);
 /* type 'c' or 'b'; minor DEV_ANY_MINOR for all; access "rwm" subset. */
