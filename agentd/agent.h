@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "checkpoint.h"
 #include "isolator.h"
+#include "sandbox_gc.h"
 #include "supervisor.h"
 #include "taskstats.h"
 #include "flags.h"
@@ -48,6 +49,7 @@ struct agent_task {
 	struct loop_timer *kill_timer;
 	bool kill_requested;
 	char sandbox[4096];
+	char run[UUID_STR_LEN]; /* the sandbox's run ID; "" for one laid out before run IDs */
 	char isolation_note[512];
 	int64_t started_ns;
 
@@ -92,6 +94,8 @@ struct agent {
 	char *tls_cert_pem, *tls_key_pem; /* the agent's own API (--tls-cert/--tls-key) */
 	struct auth_credentials api_creds; /* --api-credentials: who may call that API */
 	bool api_auth;
+	struct agent_gc *gc;          /* sandbox_gc.h */
+	struct loop_timer *disk_timer; /* --disk-watch-interval: reserve and GC */
 };
 
 json_t *agent_enforcement_json(struct agent *a);

@@ -34,6 +34,11 @@ struct agent_flags {
 	char *tls_cert;
 	char *tls_key;
 	char *task_user;
+	/* the work dir's disk (docs/security.md, "A task's own files") */
+	int64_t checkpoint_reserve; /* bytes */
+	int64_t gc_delay_ns;
+	double gc_disk_headroom;
+	int64_t disk_watch_interval_ns;
 };
 
 extern const struct conf_opt agent_flag_table[];

@@ -164,6 +164,11 @@ static int group_setup(void **state)
 		.pids_max = 4096,
 		.sample_interval_ns = 1000000000LL,
 		.bpf = AGENT_BPF_OFF, /* the runtime alone; the eBPF isolators have their tests */
+		.task_user = "nobody",
+		.checkpoint_reserve = 1 << 20,
+		.gc_delay_ns = 7 * 24 * 3600 * 1000000000LL,
+		.gc_disk_headroom = 0.1,
+		.disk_watch_interval_ns = 60 * 1000000000LL,
 	};
 	if (agent_init(&agent, &flags) < 0) {
 		snprintf(skip_reason, sizeof(skip_reason),
