@@ -224,8 +224,8 @@ static bool is_subdir(int dirfd, const struct dirent *de)
 {
 	struct stat st;
 
-	if (de->d_name[0] == '.')
-		return false;
+	if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+		return false; /* an ID may start with '.' (agents before this one launched them) */
 	if (de->d_type == DT_DIR)
 		return true;
 	if (de->d_type != DT_UNKNOWN)

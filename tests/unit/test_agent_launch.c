@@ -416,6 +416,40 @@ static void test_reattach_orphaned(void **state)
 	task_close(&t);
 }
 
+/*
+ * A task replaces, in its own sandbox, every name the supervisor's records ever had there
+ * (FIFOs that no one writes, symlinks to /dev/zero): neither the supervisor nor the agent's
+ * readers block or read without end, and the true status is read from the meta dir.
+ */
+static void test_hostile_sandbox(void **state)
+{
+	struct agent_launch_spec spec = {
+		.command = "rm -f exit_status supervisor; mkfifo exit_status .exit_status.tmp "
+			   ".supervisor.tmp; ln -s /dev/zero supervisor; sleep 0.3; exit 4"};
+	struct agent_launch_error err;
+	struct agent_exit_record rec;
+	struct agent_task_proc p;
+	struct task t;
+
+	NEED_CGROUP();
+	task_open(&t, "hostile");
+	/* the FIFOs are there before the supervisor starts, too */
+	assert_int_equal(mkfifoat(t.sandbox_fd, ".exit_status.tmp", 0666), 0);
+	assert_int_equal(mkfifoat(t.sandbox_fd, "exit_status", 0666), 0);
+	assert_int_equal(task_launch(&t, &spec, &err), 0);
+	task_wait(&t, 5000); /* a supervisor blocked on a FIFO never exits */
+	alarm(10);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
+	assert_int_equal(rec.how, AGENT_EXIT_EXITED);
+	assert_int_equal(rec.code, 4);
+	assert_int_equal(agent_task_reattach(t.meta_fd, &p), AGENT_REATTACH_EXITED);
+	/* what the task left is not read as a record, and reading it never blocks */
+	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), -EBADFD);
+	assert_int_equal(agent_task_reattach(t.sandbox_fd, &p), -ELOOP);
+	alarm(0);
+	task_close(&t);
+}
+
 static void test_spawn_direct(void **state)
 {
 	struct agent_launch_spec spec = {.command = "exit 5"};
@@ -518,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_kill_grace_double_fork),
 		cmocka_unit_test(test_reattach_after_agent_death),
 		cmocka_unit_test(test_reattach_orphaned),
+		cmocka_unit_test(test_hostile_sandbox),
 		cmocka_unit_test(test_spawn_direct),
 		cmocka_unit_test(test_fd_hygiene),
 		cmocka_unit_test(test_move_pid),
