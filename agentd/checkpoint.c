@@ -145,6 +145,9 @@ int checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
+	/* a larger one (an earlier --checkpoint-reserve) would hold more than asked */
+	if ((uint64_t)st.st_size > bytes && ftruncate(fd, (off_t)bytes) < 0)
+		return -errno;
 	if ((uint64_t)st.st_size >= bytes && (uint64_t)st.st_blocks * 512 >= bytes) {
 		c->reserve_released = false;
 		return 0;

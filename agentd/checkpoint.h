@@ -80,7 +80,7 @@ int checkpoint_tasks_load(struct checkpoint *c,
 			  void (*bad)(const char *path, const char *why, void *data), void *data);
 
 /*
- * Make meta/reserve hold at least bytes of allocated blocks (0: remove it). 0, or -ENOSPC
+ * Make meta/reserve hold bytes of allocated blocks (0: remove it; a larger one is cut). 0, or -ENOSPC
  * (-errno) when the file system cannot give them. With bytes above a tenth of the file
  * system's size, a tenth is kept (a small work dir stays usable).
  */
