@@ -24,6 +24,17 @@ D="$BIN/drover --master $MASTER"
 TAG=$$
 WAIT_S=30
 
+# an empty task user (DROVER_AGENT_TASK_USER=) would run tasks naming none as root: refused
+refuses_empty_user() {
+	DROVER_AGENT_TASK_USER= timeout 20 "$BIN/drover-agent" --master "$MASTER" \
+		--listen "127.0.0.1:$(free_port)" --work-dir "$WORK/agent-empty-user" \
+		--cgroup-root "$CGROOT-e" --enforce best-effort >"$WORK/empty-user.log" 2>&1
+	_rc=$?
+	cat "$WORK/empty-user.log"
+	[ "$_rc" -ne 0 ] && [ "$_rc" -ne 124 ] && grep -q "task-user.*must name a user" "$WORK/empty-user.log"
+}
+check agent-refuses-empty-task-user refuses_empty_user
+
 # the agent's work dir on a 24 MiB tmpfs (less than a task's memory: dd fills it) (same agent ID, same checkpoints)
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null

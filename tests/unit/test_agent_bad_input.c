@@ -358,6 +358,29 @@ static void test_unsafe_ids(void **state)
 	launch(".", task_info("fine-task", "true"));
 	expect(".", "fine-task", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
 	assert_int_equal(access("/tmp/drover-should-not-exist", F_OK), -1);
+	/* hidden names: a restarted agent before this one skipped them (running, unkillable) */
+	launch("fw-bad", task_info(".hidden", "true"));
+	expect("fw-bad", ".hidden", "TASK_ERROR", "REASON_TASK_INVALID", "must not start with '.'");
+	launch(".fw-hidden", task_info("fine-task-2", "true"));
+	expect(".fw-hidden", "fine-task-2", "TASK_ERROR", "REASON_TASK_INVALID",
+	       "must not start with '.'");
+}
+
+/* DROVER_AGENT_TASK_USER= : tasks naming no user would run as the agent's user, root. */
+static void test_empty_task_user_refused(void **state)
+{
+	struct agent_flags f = flags;
+	struct agent *other = calloc(1, sizeof(*other));
+
+	NEED_AGENT();
+	assert_non_null(other);
+	f.task_user = "";
+	assert_int_equal(agent_init(other, &f), -EINVAL);
+	agent_fini(other);
+	f.task_user = NULL;
+	assert_int_equal(agent_init(other, &f), -EINVAL);
+	agent_fini(other);
+	free(other);
 }
 
 static void test_oversized_command_and_env(void **state)
@@ -485,6 +508,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_task_runs),
 		cmocka_unit_test(test_unsafe_ids),
+		cmocka_unit_test(test_empty_task_user_refused),
 		cmocka_unit_test(test_oversized_command_and_env),
 		cmocka_unit_test(test_absurd_resources),
 		cmocka_unit_test(test_missing_executable_and_user),
