@@ -42,6 +42,7 @@ mv "$WORK/agent" "$WORK/agent.disk"
 mkdir "$WORK/agent"
 mount -t tmpfs -o size=24m,mode=0755 drover-hostile "$WORK/agent" ||
 	{ stop_cluster; skip_all "cannot mount a tmpfs"; }
+rm -f "$WORK/agent.disk/meta/reserve" # set aside again, smaller
 cp -a "$WORK/agent.disk/." "$WORK/agent/"
 hostile_cleanup() {
 	kill ${HOSTILE_PIDS:-} 2>/dev/null
@@ -154,9 +155,9 @@ check g1-still-running [ "$(task_state g1)" = TASK_RUNNING ]
 check g2-still-running [ "$(task_state g2)" = TASK_RUNNING ]
 # it found the hostile tasks that were still running (their records are out of their reach)
 recovered_running() {
-	n=$(sed -n 's/.*recovered [0-9]* task(s): \([0-9]*\) running.*/\1/p' "$WORK/agent.log" | tail -1)
-	echo "recovered running: $n"
-	[ "${n:-0}" -ge 4 ]
+	_rn=$(sed -n 's/.*recovered [0-9]* task(s): \([0-9]*\) running.*/\1/p' "$WORK/agent.log" | tail -1)
+	echo "recovered running: $_rn"
+	[ "${_rn:-0}" -ge 4 ]
 }
 check agent-recovered-hostile-tasks recovered_running
 
