@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,10 @@ struct agent_gc {
 	char *trash;     /* <work>/gc */
 	uint64_t seq;    /* names in the trash */
 	pthread_t worker;
-	bool started;
-	atomic_bool busy;
+	bool started;            /* worker is joinable */
+	pthread_mutex_t lock;    /* guards running and dirty */
+	bool running;            /* the worker has not yet decided to stop */
+	bool dirty;              /* something was put in the trash since the worker's last look */
 };
 
 int64_t agent_gc_max_age(int64_t gc_delay_ns, double headroom, double usage)
@@ -37,10 +38,8 @@ int64_t agent_gc_max_age(int64_t gc_delay_ns, double headroom, double usage)
 	return (int64_t)((double)gc_delay_ns * f);
 }
 
-/* The worker: remove everything in the trash. */
-static void *empty_trash(void *data)
+static void empty_trash_once(struct agent_gc *gc)
 {
-	struct agent_gc *gc = data;
 	DIR *d = opendir(gc->trash);
 	struct dirent *de;
 
@@ -54,23 +53,39 @@ static void *empty_trash(void *data)
 	}
 	if (d)
 		closedir(d);
-	atomic_store(&gc->busy, false);
-	return NULL;
 }
 
+/* The worker: empty the trash until nothing new was put in it meanwhile. */
+static void *empty_trash(void *data)
+{
+	struct agent_gc *gc = data;
+
+	for (;;) {
+		pthread_mutex_lock(&gc->lock);
+		if (!gc->dirty) {
+			gc->running = false;
+			pthread_mutex_unlock(&gc->lock);
+			return NULL;
+		}
+		gc->dirty = false;
+		pthread_mutex_unlock(&gc->lock);
+		empty_trash_once(gc);
+	}
+}
+
+/* Something is in the trash: have the worker (started if it is not running) look again. */
 static void start_worker(struct agent_gc *gc)
 {
-	if (atomic_load(&gc->busy))
-		return; /* it will see the new entries on its next pass at the latest */
-	if (gc->started)
-		pthread_join(gc->worker, NULL);
-	gc->started = false;
-	atomic_store(&gc->busy, true);
-	if (pthread_create(&gc->worker, NULL, empty_trash, gc) != 0) {
-		atomic_store(&gc->busy, false);
-		return;
+	pthread_mutex_lock(&gc->lock);
+	gc->dirty = true;
+	if (!gc->running) {
+		if (gc->started)
+			pthread_join(gc->worker, NULL); /* it has decided to stop: no lock needed */
+		gc->started = false;
+		if (pthread_create(&gc->worker, NULL, empty_trash, gc) == 0)
+			gc->started = gc->running = true;
 	}
-	gc->started = true;
+	pthread_mutex_unlock(&gc->lock);
 }
 
 int agent_gc_new(const char *work_dir, struct agent_gc **ret)
@@ -79,6 +94,7 @@ int agent_gc_new(const char *work_dir, struct agent_gc **ret)
 
 	if (!gc)
 		return -ENOMEM;
+	pthread_mutex_init(&gc->lock, NULL);
 	if (asprintf(&gc->sandboxes, "%s/sandboxes", work_dir) < 0 ||
 	    asprintf(&gc->trash, "%s/gc", work_dir) < 0) {
 		gc->sandboxes = gc->trash = NULL;
@@ -102,6 +118,7 @@ void agent_gc_free(struct agent_gc *gc)
 		return;
 	if (gc->started)
 		pthread_join(gc->worker, NULL);
+	pthread_mutex_destroy(&gc->lock);
 	free(gc->sandboxes);
 	free(gc->trash);
 	free(gc);
@@ -229,7 +246,7 @@ int agent_gc_collect(struct agent_gc *gc, int64_t gc_delay_ns, double headroom, 
 		(void)rmdir(fw_path); /* when its last task went */
 	}
 	closedir(fws);
-	start_worker(gc); /* also for what an earlier pass left while the worker was busy */
+	start_worker(gc); /* also retries what an earlier removal could not finish */
 	*ret = st;
 	return 0;
 }
