@@ -67,10 +67,11 @@ static int save_task(struct agent_task *t)
 {
 	json_t *rec = json_pack("{s:o,s:O,s:b,s:s}", "framework_id", wire_id(t->fw_id), "task",
 				t->info, "kill_requested", t->kill_requested, "sandbox", t->sandbox);
+	int r;
 
 	if (t->run[0])
 		json_object_set_new(rec, "run", json_string(t->run));
-	int r = checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
+	r = checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
 
 	json_decref(rec);
 	if (r < 0)
