@@ -68,7 +68,11 @@ static int save_task(struct agent_task *t)
 {
 	json_t *rec = json_pack("{s:o,s:O,s:b,s:s}", "framework_id", wire_id(t->fw_id), "task",
 				t->info, "kill_requested", t->kill_requested, "sandbox", t->sandbox);
-	int r = checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
+	int r;
+
+	if (t->run[0])
+		json_object_set_new(rec, "run", json_string(t->run));
+	r = checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
 
 	json_decref(rec);
 	if (r < 0)
@@ -379,22 +383,41 @@ static void task_finish(struct agent_task *t, const struct agent_exit_record *re
 	task_status(t, s, out.reason, out.message, ext);
 }
 
+/*
+ * The directory that holds t's supervisor records (supervisor.h): its checkpoint
+ * directory, root's; for a task launched before run IDs, its sandbox (recovery only).
+ */
+static int task_records_open(struct agent_task *t)
+{
+	int fd;
+
+	if (t->run[0])
+		return checkpoint_task_dir_open(&t->agent->ckpt, t->fw_id, t->id);
+	fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int task_exit_status_read(struct agent_task *t, struct agent_exit_record *rec)
+{
+	_cleanup_close_ int fd = task_records_open(t);
+
+	if (fd < 0)
+		return fd;
+	return agent_exit_status_read(fd, rec);
+}
+
 static void on_supervisor_exit(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct agent_task *t = data;
 	struct agent_exit_record rec;
-	int sfd, r = -ENOENT;
+	int r;
 
 	loop_unwatch(l, t->exit_watch);
 	t->exit_watch = NULL;
 	agent_task_reap(&t->proc);
 	loop_timer_del(l, t->kill_timer);
 	t->kill_timer = NULL;
-	sfd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (sfd >= 0) {
-		r = agent_exit_status_read(sfd, &rec);
-		close(sfd);
-	}
+	r = task_exit_status_read(t, &rec);
 	if (r < 0)
 		log_warn("task '%s': no exit status recorded (%s)", t->id, strerror(-r));
 	task_finish(t, r < 0 ? NULL : &rec);
@@ -495,15 +518,16 @@ static int mkdir_p(const char *path)
 }
 
 /*
- * sandboxes/ and sandboxes/<framework>/ may be crossed but not listed (0711): a task of
- * one framework cannot learn another's framework or task IDs from them.
+ * sandboxes/, sandboxes/<framework>/ and sandboxes/<framework>/<task>/ may be crossed but not
+ * listed (0711): a task of one framework cannot learn another's framework, task or run IDs
+ * from them.
  */
 static int sandbox_parents_private(const char *sandbox)
 {
 	char buf[PATH_MAX];
 
 	snprintf(buf, sizeof(buf), "%s", sandbox);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		char *slash = strrchr(buf, '/');
 
 		if (!slash || slash == buf)
@@ -515,8 +539,12 @@ static int sandbox_parents_private(const char *sandbox)
 	return 0;
 }
 
+/*
+ * A new task in the table. Its sandbox is sandboxes/<fw>/<task>/<run>; run NULL or "" is a
+ * task recovered from before run IDs, whose sandbox is sandboxes/<fw>/<task>.
+ */
 static struct agent_task *task_new(struct agent *a, const char *fid, const char *tid,
-				   json_t *info)
+				   const char *run, json_t *info)
 {
 	struct agent_task *t = calloc(1, sizeof(*t));
 	char key[2 * ID_MAX_LEN + 2];
@@ -532,8 +560,13 @@ static struct agent_task *task_new(struct agent *a, const char *fid, const char 
 	t->cgroup_fd = -1;
 	t->proc.supervisor_pidfd = -1;
 	t->state = TASK_STAGING;
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s", a->flags->work_dir, fid,
-		 tid);
+	snprintf(t->run, sizeof(t->run), "%s", run ? run : "");
+	if (t->run[0])
+		snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s/%s",
+			 a->flags->work_dir, fid, tid, t->run);
+	else
+		snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s", a->flags->work_dir,
+			 fid, tid);
 	strmap_put(&a->tasks, key, t, NULL);
 	return t;
 }
@@ -603,7 +636,10 @@ static void refuse_launch(struct agent *a, json_t *ev, const char *message)
 		  on_refusal_sent, a, NULL);
 }
 
-/* A launch failed after its sandbox was made: remove it, and the framework's dir if empty. */
+/*
+ * A launch failed after its sandbox was made: remove it, and the task's and the
+ * framework's dirs when it was their last.
+ */
 static void task_sandbox_discard(struct agent_task *t)
 {
 	char *slash;
@@ -615,12 +651,93 @@ static void task_sandbox_discard(struct agent_task *t)
 	if (r < 0)
 		log_warn_errno(r, "cannot remove the sandbox '%s' of a failed launch: %m",
 			       t->sandbox);
-	slash = strrchr(t->sandbox, '/');
-	if (slash) {
+	for (int up = t->run[0] ? 2 : 1; up > 0; up--) {
+		slash = strrchr(t->sandbox, '/');
+		if (!slash)
+			break;
 		*slash = '\0';
-		(void)rmdir(t->sandbox); /* sandboxes/<framework>, when this was its last */
+		(void)rmdir(t->sandbox); /* sandboxes/<framework>[/<task>], when this was its last */
 	}
 	t->sandbox[0] = '\0';
+}
+
+/* ------------------------------------------------------------------ the work dir's disk */
+
+static bool sandbox_in_use(const char *path, void *data)
+{
+	struct agent *a = data;
+	const char *k;
+	void *v;
+
+	for (size_t it = 0; strmap_next(&a->tasks, &it, &k, &v);) {
+		const struct agent_task *t = v;
+
+		if (t->sandbox[0] && streq(t->sandbox, path))
+			return true;
+	}
+	return false;
+}
+
+/* One GC pass over the sandboxes no task needs (sandbox_gc.h). */
+static void agent_gc_pass(struct agent *a)
+{
+	struct agent_gc_stats st;
+	int r;
+
+	if (!a->gc)
+		return;
+	r = agent_gc_collect(a->gc, a->flags->gc_delay_ns, a->flags->gc_disk_headroom,
+			     now_real_ns(), sandbox_in_use, a, &st);
+	if (r < 0) {
+		log_warn_errno(r, "sandbox GC: %m");
+		return;
+	}
+	if (st.collected || st.failed)
+		log_info("sandbox GC: %d collected, %d kept, %d could not be moved (disk %.0f%% "
+			 "used, max age %llds)",
+			 st.collected, st.kept, st.failed, st.usage * 100,
+			 (long long)(st.max_age_ns / 1000000000LL));
+}
+
+/*
+ * May a task be launched as far as the work dir's disk goes? The checkpoint reserve must
+ * be whole and as much again free besides it (checkpoint.h); a GC pass first when not.
+ * 0, or -ENOSPC with why in err.
+ */
+static int disk_admits_launch(struct agent *a, char *err, size_t errlen)
+{
+	uint64_t want = checkpoint_reserve_effective(&a->ckpt, (uint64_t)a->flags->checkpoint_reserve);
+	struct statvfs sv;
+	int r = 0;
+
+	if (!want)
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (attempt)
+			agent_gc_pass(a);
+		r = checkpoint_reserve_ensure(&a->ckpt, want);
+		if (r == 0 && fstatvfs(a->ckpt.meta_fd, &sv) == 0 &&
+		    (uint64_t)sv.f_bavail * sv.f_frsize < want)
+			r = -ENOSPC;
+		if (r == 0)
+			return 0;
+	}
+	snprintf(err, errlen,
+		 "the agent's work dir has less than %llu KiB free besides its checkpoint reserve "
+		 "(--checkpoint-reserve): %s",
+		 (unsigned long long)(want / 1024), strerror(-r));
+	return r;
+}
+
+static void on_disk_watch(struct loop *l, struct loop_timer *timer, void *data)
+{
+	struct agent *a = data;
+	uint64_t want = checkpoint_reserve_effective(&a->ckpt, (uint64_t)a->flags->checkpoint_reserve);
+
+	agent_gc_pass(a);
+	/* give the reserve back its blocks once there is room again */
+	if (a->ckpt.reserve_released && checkpoint_reserve_ensure(&a->ckpt, want) == 0)
+		log_info("the checkpoint reserve is whole again");
 }
 
 /*
@@ -669,8 +786,8 @@ static void launch(struct agent *a, json_t *ev)
 	struct agent_task_limits lim;
 	struct agent_isolation iso = {0};
 	struct alloc_res after = ALLOC_RES_INIT;
-	char **argv = NULL, **envp = NULL;
-	int sandbox_fd = -1, r;
+	char **argv = NULL, **envp = NULL, run[UUID_STR_LEN];
+	int sandbox_fd = -1, meta_fd = -1, r;
 
 	if (!fid || !tid) {
 		log_warn("LAUNCH without a framework or task ID ignored: %s", err);
@@ -686,14 +803,28 @@ static void launch(struct agent *a, json_t *ev)
 			      "255 bytes, no '/', no control characters, not '.' or '..'");
 		return;
 	}
+	/* hidden names: tools (and agents before this one) skip them */
+	if (fid[0] == '.' || tid[0] == '.') {
+		log_warn("LAUNCH with a framework or task ID starting with '.' refused");
+		refuse_launch(a, ev, "the framework and task IDs must not start with '.'");
+		return;
+	}
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
 	if (strmap_get(&a->tasks, key)) {
 		log_warn("LAUNCH of task '%s' which already exists ignored", key);
 		return;
 	}
-	t = task_new(a, fid, tid, task);
+	uuid_random(run); /* a fresh sandbox, even for a task ID used before */
+	t = task_new(a, fid, tid, run, task);
 	if (!t)
 		return;
+	/* the disk first: a task that filled it must not take the checkpoints' room */
+	if (disk_admits_launch(a, err, sizeof(err)) < 0) {
+		t->sandbox[0] = '\0';
+		(void)save_task(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
 	/* the record goes to disk before anything exists that a restart would have to find */
 	r = save_task(t);
 	if (r < 0) {
@@ -754,7 +885,7 @@ static void launch(struct agent *a, json_t *ev)
 		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
 		goto out;
 	}
-	sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	r = sandbox_fd < 0 ? -errno : agent_cgroup_task_create(&a->cg, fid, tid, &t->cgroup_fd);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "cannot create the task's sandbox or cgroup: %s",
@@ -780,12 +911,24 @@ static void launch(struct agent *a, json_t *ev)
 		goto out;
 	}
 
+	/* the supervisor's records go where the task cannot write (supervisor.h) */
+	meta_fd = checkpoint_task_dir_open(&a->ckpt, fid, tid);
+	if (meta_fd < 0) {
+		snprintf(err, sizeof(err), "cannot open the task's checkpoint directory: %s",
+			 strerror(-meta_fd));
+		task_cleanup(t);
+		task_sandbox_discard(t);
+		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
+		goto out;
+	}
+	checkpoint_task_run_reset(meta_fd);
+
 	spec.sandbox_fd = sandbox_fd;
 	spec.cgroup_fd = t->cgroup_fd;
 	task_status(t, TASK_STARTING, NULL, NULL, NULL);
 	r = agent_spawn_prepare(&spec, &sp, &lerr);
 	if (r >= 0)
-		r = agent_task_launch(sp, a->cg.supervisor_fd, &t->proc, &lerr);
+		r = agent_task_launch(sp, a->cg.supervisor_fd, meta_fd, &t->proc, &lerr);
 	if (r < 0) {
 		if (sp)
 			agent_launch_error_format(&lerr, sp);
@@ -811,6 +954,8 @@ out:
 	strv_free(envp);
 	if (sandbox_fd >= 0)
 		close(sandbox_fd);
+	if (meta_fd >= 0)
+		close(meta_fd);
 	alloc_res_clear(&after);
 	task_maybe_forget(t);
 }
@@ -852,14 +997,24 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 	struct recover_ctx *rc = data;
 	struct agent *a = rc->a;
 	json_t *info = json_object_get(record, "task"), *st;
+	const char *run = json_string_value(json_object_get(record, "run"));
 	struct agent_task *t;
 	char err[WIRE_ERR_LEN];
 	size_t i;
 	int sfd, r;
 
-	t = task_new(a, fid, tid, info);
+	/* a run ID that is not one (a damaged record) counts as the layout before run IDs */
+	if (run && !(agent_task_id_valid(run) && strlen(run) < UUID_STR_LEN && run[0] != '.'))
+		run = NULL;
+	if (fid[0] == '.' || tid[0] == '.')
+		log_warn("task '%s' of framework '%s': an ID starting with '.' (no longer "
+			 "launched); recovered all the same", tid, fid);
+	t = task_new(a, fid, tid, run, info);
 	if (!t)
 		goto out;
+	if (!t->run[0])
+		log_info("task '%s': launched before run IDs, its records are read from its "
+			 "sandbox", tid);
 	rc->recovered++;
 	t->kill_requested = json_is_true(json_object_get(record, "kill_requested"));
 	if (alloc_res_from_json(json_object_get(info, "resources"), &t->res, err, sizeof(err)) < 0)
@@ -879,10 +1034,12 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 	alloc_res_add(&a->used, &t->res);
 
 	agent_cgroup_task_open(&a->cg, fid, tid, &t->cgroup_fd);
-	sfd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	r = sfd < 0 ? -errno : agent_task_reattach(sfd, &t->proc);
+	sfd = task_records_open(t);
+	r = sfd < 0 ? sfd : agent_task_reattach(sfd, &t->proc);
 	if (sfd >= 0)
 		close(sfd);
+	if (r < 0)
+		log_warn_errno(r, "task '%s': its supervisor's record is unreadable (%m)", t->id);
 	if (r == AGENT_REATTACH_RUNNING) {
 		struct agent_task_limits lim;
 		/*
@@ -923,10 +1080,7 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		}
 	} else if (r == AGENT_REATTACH_EXITED) {
 		struct agent_exit_record rec;
-		sfd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-		r = sfd < 0 ? -errno : agent_exit_status_read(sfd, &rec);
-		if (sfd >= 0)
-			close(sfd);
+		r = task_exit_status_read(t, &rec);
 		rc->exited++;
 		task_finish(t, r < 0 ? NULL : &rec);
 	} else {
@@ -1369,6 +1523,13 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	r = checkpoint_open(flags->work_dir, &a->ckpt);
 	if (r < 0)
 		return log_error_errno(r, "cannot open the checkpoints in '%s': %m", flags->work_dir);
+	r = checkpoint_reserve_ensure(&a->ckpt, (uint64_t)flags->checkpoint_reserve);
+	if (r < 0) /* not fatal: launches wait until it fits */
+		log_warn_errno(r, "cannot set the checkpoint reserve aside in '%s' (%m); no task is "
+			       "launched until it is", flags->work_dir);
+	r = agent_gc_new(flags->work_dir, &a->gc);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up sandbox GC in '%s': %m", flags->work_dir);
 
 	r = agent_cgroup_init(flags->cgroup_root, getpid(), &a->cg, err, sizeof(err));
 	if (r < 0)
@@ -1392,7 +1553,13 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 
 	a->reconnect_timer = loop_timer_add(a->loop, 0, 0, on_reconnect, a);
 	a->heartbeat_timer = loop_timer_add(a->loop, 5000000000LL, 5000000000LL, on_heartbeat, a);
-	if (!a->reconnect_timer || !a->heartbeat_timer)
+	{
+		int64_t every = flags->disk_watch_interval_ns > 0 ? flags->disk_watch_interval_ns
+								  : 60 * 1000000000LL;
+
+		a->disk_timer = loop_timer_add(a->loop, every, every, on_disk_watch, a);
+	}
+	if (!a->reconnect_timer || !a->heartbeat_timer || !a->disk_timer)
 		return log_error_errno(errno, "cannot create timers: %m");
 	if (zk_url_is(flags->master)) {
 		r = master_discovery_start(a);
@@ -1476,6 +1643,7 @@ void agent_fini(struct agent *a)
 	if (a->loop) {
 		loop_timer_del(a->loop, a->reconnect_timer);
 		loop_timer_del(a->loop, a->heartbeat_timer);
+		loop_timer_del(a->loop, a->disk_timer);
 		loop_free(a->loop);
 	}
 	if (a->have_cgroup)
@@ -1483,5 +1651,7 @@ void agent_fini(struct agent *a)
 	alloc_res_clear(&a->total);
 	alloc_res_clear(&a->used);
 	json_decref(a->attributes);
+	agent_gc_free(a->gc);
+	a->gc = NULL;
 	checkpoint_close(&a->ckpt);
 }

@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "checkpoint.h"
 #include "isolator.h"
+#include "sandbox_gc.h"
 #include "supervisor.h"
 #include "taskstats.h"
 #include "uid_pool.h"
@@ -51,6 +52,7 @@ struct agent_task {
 	struct loop_timer *kill_timer;
 	bool kill_requested;
 	char sandbox[4096];
+	char run[UUID_STR_LEN]; /* the sandbox's run ID; "" for one laid out before run IDs */
 	char isolation_note[512];
 	int64_t started_ns;
 
@@ -98,6 +100,8 @@ struct agent {
 	struct agent_uid_pool uids;  /* --dynamic-uids: framework -> uid */
 	bool uids_ready;             /* uids initialized (agent_security_start) */
 	struct sock_fprog *seccomp;  /* --task-seccomp default: the filter; NULL off */
+	struct agent_gc *gc;          /* sandbox_gc.h */
+	struct loop_timer *disk_timer; /* --disk-watch-interval: reserve and GC */
 };
 
 json_t *agent_enforcement_json(struct agent *a);

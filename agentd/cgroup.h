@@ -127,7 +127,10 @@ int agent_cgroup_check_strict(const struct agent_cgroup_report *r, char *buf, si
 
 /* ---- small file helpers on a directory fd ---- */
 
-/* Read a whole (small) file at dirfd into a NUL-terminated buffer. */
+/*
+ * Read a whole (small) file at dirfd into a NUL-terminated buffer: lib/fileio.h's safe reader
+ * (no symlink, regular files only, never blocks, at most 64 MiB). The length or -errno.
+ */
 int agent_read_fileat(int dirfd, const char *name, char **ret_text);
 /* Write value to an existing file at dirfd (no O_CREAT, no truncation semantics needed). */
 int agent_write_fileat(int dirfd, const char *name, const char *value);

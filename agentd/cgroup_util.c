@@ -17,53 +17,21 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fileio.h"
 #include "launch.h"
 #include "util.h"
 
-/* cgroup files are small; cgroup.procs of a big task is the largest we read. */
-#define READ_CHUNK 4096
-
-static int read_fd_all(int fd, char **ret_text)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < READ_CHUNK) {
-			char *nb;
-
-			if (cap > (64u << 20))
-				return -EFBIG;
-			cap = cap ? cap * 2 : READ_CHUNK + 1;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_text = TAKE_PTR(buf);
-	return (int)(len > INT32_MAX ? INT32_MAX : len);
-}
+/* cgroup.procs of a big task is the largest file the agent reads. */
+#define READ_MAX (64u << 20)
 
 int agent_read_fileat(int dirfd, const char *name, char **ret_text)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+	int r = file_read_allat(dirfd, name, READ_MAX, 0, ret_text, &len);
 
-	if (fd < 0)
-		return -errno;
-	return read_fd_all(fd, ret_text);
+	if (r < 0)
+		return r;
+	return (int)(len > INT32_MAX ? INT32_MAX : len);
 }
 
 int agent_write_fileat(int dirfd, const char *name, const char *value)
@@ -256,8 +224,8 @@ static bool is_subdir(int dirfd, const struct dirent *de)
 {
 	struct stat st;
 
-	if (de->d_name[0] == '.')
-		return false;
+	if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+		return false; /* an ID may start with '.' (agents before this one launched them) */
 	if (de->d_type == DT_DIR)
 		return true;
 	if (de->d_type != DT_UNKNOWN)

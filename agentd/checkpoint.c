@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "checkpoint.h"
 #include "launch.h"
+#include "supervisor.h"
 #include "util.h"
 #include "wire.h"
 
@@ -36,6 +38,9 @@ int checkpoint_open(const char *work_dir, struct checkpoint *ret)
 	meta = open_dir(wd, "meta", true);
 	if (meta < 0)
 		return meta;
+	/* root's alone, whatever made it (checkpoint.h) */
+	if (fchmod(meta, 0700) < 0)
+		return -errno;
 	tasks = open_dir(meta, "tasks", true);
 	if (tasks < 0)
 		return tasks;
@@ -46,6 +51,7 @@ int checkpoint_open(const char *work_dir, struct checkpoint *ret)
 	}
 	ret->meta_fd = TAKE_FD(meta);
 	ret->tasks_fd = tasks;
+	ret->reserve_released = false;
 	return 0;
 }
 
@@ -80,12 +86,94 @@ int checkpoint_agent_id_load(struct checkpoint *c, char **ret)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- the reserve */
+
+#define RESERVE_FILE "reserve"
+
+static bool disk_full(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT;
+}
+
+/*
+ * Write a checkpoint file; on a full file system give the reserve up and try once more
+ * (checkpoint.h). The reserve comes back at the next checkpoint_reserve_ensure.
+ */
+static int write_reserved(struct checkpoint *c, int dirfd, const char *name, const char *data,
+			  size_t len, bool durable)
+{
+	int r = agent_write_file_replace(dirfd, name, data, len, durable);
+
+	if (!disk_full(r) || c->meta_fd < 0)
+		return r;
+	if (unlinkat(c->meta_fd, RESERVE_FILE, 0) < 0)
+		return r; /* nothing left to give */
+	c->reserve_released = true;
+	return agent_write_file_replace(dirfd, name, data, len, durable);
+}
+
+uint64_t checkpoint_reserve_effective(struct checkpoint *c, uint64_t bytes)
+{
+	struct statvfs sv;
+
+	if (bytes && fstatvfs(c->meta_fd, &sv) == 0) {
+		uint64_t tenth = (uint64_t)sv.f_blocks * sv.f_frsize / 10;
+
+		if (bytes > tenth)
+			bytes = tenth;
+	}
+	return bytes;
+}
+
+int checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	bytes = checkpoint_reserve_effective(c, bytes);
+	if (!bytes) {
+		if (unlinkat(c->meta_fd, RESERVE_FILE, 0) < 0 && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	fd = openat(c->meta_fd, RESERVE_FILE,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	/* a larger one (an earlier --checkpoint-reserve) would hold more than asked */
+	if ((uint64_t)st.st_size > bytes && ftruncate(fd, (off_t)bytes) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size >= bytes && (uint64_t)st.st_blocks * 512 >= bytes) {
+		c->reserve_released = false;
+		return 0;
+	}
+	r = fallocate(fd, 0, 0, (off_t)bytes);
+	if (r < 0) {
+		r = -errno;
+		/* a file system without fallocate: the blocks written (slower, same effect) */
+		if (r == -EOPNOTSUPP)
+			r = posix_fallocate(fd, 0, (off_t)bytes) == 0 ? 0 : -ENOSPC;
+	}
+	if (r < 0) {
+		/* half a reserve would mislead the next ensure: none until it fits */
+		(void)unlinkat(c->meta_fd, RESERVE_FILE, 0);
+		return r;
+	}
+	c->reserve_released = false;
+	return 0;
+}
+
 int checkpoint_agent_id_save(struct checkpoint *c, const char *id)
 {
 	char buf[300];
 	int n = snprintf(buf, sizeof(buf), "%s\n", id);
 
-	return agent_write_file_atomic(c->meta_fd, "agent_id", buf, (size_t)n);
+	return write_reserved(c, c->meta_fd, "agent_id", buf, (size_t)n, true);
 }
 
 /* meta/tasks/<fw>/<task>, created on demand. */
@@ -112,7 +200,22 @@ static int save_json(struct checkpoint *c, const char *fw, const char *task, con
 	s = json_dumps(j, JSON_COMPACT);
 	if (!s)
 		return -ENOMEM;
-	return agent_write_file_replace(fd, name, s, strlen(s), durable);
+	return write_reserved(c, fd, name, s, strlen(s), durable);
+}
+
+int checkpoint_task_dir_open(struct checkpoint *c, const char *fw, const char *task)
+{
+	return task_dir(c, fw, task, true);
+}
+
+void checkpoint_task_run_reset(int task_dir_fd)
+{
+	static const char *const names[] = {AGENT_SUPERVISOR_FILE, AGENT_EXIT_STATUS_FILE,
+					    "." AGENT_SUPERVISOR_FILE ".tmp",
+					    "." AGENT_EXIT_STATUS_FILE ".tmp"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		(void)unlinkat(task_dir_fd, names[i], 0);
 }
 
 /*
@@ -158,6 +261,7 @@ int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *tas
 		return fwfd == -ENOENT ? 0 : fwfd;
 	fd = open_dir(fwfd, task, false);
 	if (fd >= 0) {
+		checkpoint_task_run_reset(fd);
 		unlinkat(fd, "task.json", 0);
 		unlinkat(fd, "updates.json", 0);
 		fsync(fd);
@@ -237,8 +341,8 @@ int checkpoint_tasks_load(struct checkpoint *c,
 		DIR *ts;
 		struct dirent *te;
 
-		if (fe->d_name[0] == '.')
-			continue;
+		if (!agent_task_id_valid(fe->d_name))
+			continue; /* "." and ".." (an ID may start with '.': it is recovered) */
 		fwfd = open_dir(c->tasks_fd, fe->d_name, false);
 		if (fwfd < 0)
 			continue;
@@ -256,7 +360,7 @@ int checkpoint_tasks_load(struct checkpoint *c,
 			json_t *record, *updates;
 			int err = 0;
 
-			if (te->d_name[0] == '.')
+			if (!agent_task_id_valid(te->d_name))
 				continue;
 			snprintf(path, sizeof(path), "%s/meta/tasks/%s/%s", c->work_dir, fe->d_name,
 				 te->d_name);

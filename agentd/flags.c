@@ -74,5 +74,17 @@ const struct conf_opt agent_flag_table[] = {
 	{"task-devices", CONF_STRING, F(task_devices), "", "RULES",
 	 "devices the TaskInfo label drover.devices may ask for, e.g. 'c 10:200 rwm; c 195:* rw' "
 	 "(a label rule must lie within one of these; '' : the label is refused)"},
+	{"checkpoint-reserve", CONF_SIZE, F(checkpoint_reserve), "16MiB", "SIZE",
+	 "space kept in the work dir for checkpoints (a tenth of its file system at most); "
+	 "launches are refused while less than this is free besides it", 0, 1LL << 40},
+	{"gc-delay", CONF_DURATION, F(gc_delay_ns), "7d", "DURATION",
+	 "how long a sandbox no task needs is kept at most (less as the disk fills)", 0,
+	 3650LL * 24 * 3600 * SEC},
+	{"gc-disk-headroom", CONF_DOUBLE, F(gc_disk_headroom), "0.1", "FRACTION",
+	 "free fraction of the work dir's disk to keep: sandboxes are kept gc-delay * max(0, "
+	 "1 - headroom - disk usage)", 0, 1},
+	{"disk-watch-interval", CONF_DURATION, F(disk_watch_interval_ns), "1m", "DURATION",
+	 "how often the work dir's disk is checked and sandboxes collected", 100000000,
+	 24 * 3600 * SEC},
 	CONF_END,
 };

@@ -40,6 +40,11 @@ struct agent_flags {
 	int task_seccomp;       /* enum agent_seccomp_mode */
 	double max_limit_ratio; /* limits.cpus/mem at most this times the agent's total; 0: no cap */
 	char *task_devices;     /* devices a drover.devices label may ask for ("" none) */
+	/* the work dir's disk (docs/security.md, "A task's own files") */
+	int64_t checkpoint_reserve; /* bytes */
+	int64_t gc_delay_ns;
+	double gc_disk_headroom;
+	int64_t disk_watch_interval_ns;
 };
 
 extern const struct conf_opt agent_flag_table[];

@@ -13,14 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "supervisor.h"
 #include "util.h"
+
+/* what the exit-status temp file holds in allocated blocks from the task's start */
+#define STATUS_RESERVE 4096
 
 struct sv_report {
 	int32_t stage; /* AGENT_LAUNCH_OK or the failed stage */
@@ -29,27 +34,6 @@ struct sv_report {
 };
 
 /* ---------------------------------------------------------------- AS-safe helpers */
-
-static int read_small(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	size_t off = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (off + 1 < len) {
-		ssize_t n = read(fd, buf + off, len - 1 - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	close(fd);
-	return (int)off;
-}
 
 /* Field 22 of /proc/<pid>/stat (after the ')' that ends comm, field 3 is the first). */
 static int stat_starttime(const char *text, uint64_t *ret)
@@ -97,10 +81,85 @@ static int pid_starttime(pid_t pid, uint64_t *ret)
 			*q++ = digits[--n];
 	}
 	memcpy(q, "/stat", sizeof("/stat"));
-	r = read_small(AT_FDCWD, path, buf, sizeof(buf));
+	r = (int)file_read_bufat(AT_FDCWD, path, 0, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	return stat_starttime(buf, ret);
+}
+
+/* ".<name>.tmp" into tmp (64 bytes). */
+static int tmp_name(const char *name, char tmp[64])
+{
+	size_t nlen = strlen(name);
+
+	if (nlen + 6 > 64)
+		return -EINVAL;
+	tmp[0] = '.';
+	memcpy(tmp + 1, name, nlen);
+	memcpy(tmp + 1 + nlen, ".tmp", 5);
+	return 0;
+}
+
+/*
+ * A new temp file: whatever had its name goes first and O_EXCL|O_NOFOLLOW|O_NONBLOCK make
+ * sure what is opened is the regular file just created (a FIFO left there cannot block us,
+ * a symlink cannot lead the write elsewhere). The meta directory is the agent's alone; this
+ * holds even where it is not.
+ */
+static int open_tmp(int dirfd, const char *tmp)
+{
+	int fd;
+
+	(void)unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+		    0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Write data into the temp file fd at offset 0, cut it to its length, [fsync,] rename it to
+ * name[, fsync(dir)]. Consumes fd; the temp file is removed on failure.
+ */
+static int commit_tmp(int dirfd, int fd, const char *tmp, const char *name, const char *data,
+		      size_t len, bool durable)
+{
+	size_t off = 0;
+	int e;
+
+	while (off < len) {
+		ssize_t n = pwrite(fd, data + off, len - off, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			goto out_unlink;
+		}
+		off += (size_t)n;
+	}
+	if (ftruncate(fd, (off_t)len) < 0 || (durable && fsync(fd) < 0)) {
+		e = errno;
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		e = errno;
+		goto out_unlink;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		e = errno;
+		goto out_unlink;
+	}
+	if (durable)
+		(void)fsync(dirfd);
+	return 0;
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+	return -e;
 }
 
 /* Atomic write without stdio or malloc: .<name>.tmp, [fsync,] rename[, fsync(dir)]. */
@@ -108,38 +167,14 @@ static int write_atomic_assafe(int dirfd, const char *name, const char *data, si
 			       bool durable)
 {
 	char tmp[64];
-	size_t nlen = strlen(name), off = 0;
 	int fd;
 
-	if (nlen + 6 > sizeof(tmp))
+	if (tmp_name(name, tmp) < 0)
 		return -EINVAL;
-	tmp[0] = '.';
-	memcpy(tmp + 1, name, nlen);
-	memcpy(tmp + 1 + nlen, ".tmp", 5);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open_tmp(dirfd, tmp);
 	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlinkat(dirfd, tmp, 0);
-			return -EIO;
-		}
-		off += (size_t)n;
-	}
-	if ((durable && fsync(fd) < 0) || close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-
-		unlinkat(dirfd, tmp, 0);
-		return -e;
-	}
-	if (durable)
-		(void)fsync(dirfd);
-	return 0;
+		return fd;
+	return commit_tmp(dirfd, fd, tmp, name, data, len, durable);
 }
 
 static void put_line(char *buf, size_t *off, size_t len, const char *key, uint64_t v)
@@ -170,14 +205,39 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int write_record(int sandbox_fd, const struct agent_exit_record *rec)
+/*
+ * The exit status goes into a temp file opened (and its blocks allocated) before the task
+ * started, so a task that fills the file system cannot take the status with it.
+ */
+struct status_file {
+	int fd;
+	char tmp[64];
+};
+
+static void status_file_prepare(int meta_fd, struct status_file *sf)
+{
+	sf->fd = -1;
+	if (tmp_name(AGENT_EXIT_STATUS_FILE, sf->tmp) < 0)
+		return;
+	sf->fd = open_tmp(meta_fd, sf->tmp);
+	if (sf->fd >= 0)
+		(void)fallocate(sf->fd, 0, 0, STATUS_RESERVE); /* best effort: tmpfs, ext4, xfs */
+}
+
+static int write_record(int meta_fd, struct status_file *sf, const struct agent_exit_record *rec)
 {
 	char buf[512];
-	int n = agent_exit_record_format(rec, buf, sizeof(buf));
+	int n = agent_exit_record_format(rec, buf, sizeof(buf)), fd = sf->fd;
 
-	if (n < 0)
+	sf->fd = -1;
+	if (n < 0) {
+		if (fd >= 0)
+			close(fd);
 		return n;
-	return write_atomic_assafe(sandbox_fd, AGENT_EXIT_STATUS_FILE, buf, (size_t)n, true);
+	}
+	if (fd < 0)
+		return write_atomic_assafe(meta_fd, AGENT_EXIT_STATUS_FILE, buf, (size_t)n, true);
+	return commit_tmp(meta_fd, fd, sf->tmp, AGENT_EXIT_STATUS_FILE, buf, (size_t)n, true);
 }
 
 static void report(int fd, int32_t stage, int32_t err, int32_t task_pid)
@@ -197,18 +257,19 @@ static int lift(int fd)
 
 /* ---------------------------------------------------------------- the supervisor */
 
-static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int report_fd)
+static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int meta_fd, int report_fd)
 {
 	static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
 	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
 	struct agent_spawn sp = *sp_in; /* shallow: the strings stay where they are */
 	struct agent_launch_error err = {0};
 	struct agent_exit_record rec = {0};
+	struct status_file sf;
 	char ident[128];
 	size_t ilen = 0;
 	uint64_t start = 0;
 	sigset_t none;
-	int keep[6], pidfd = -1, status = 0;
+	int keep[7], pidfd = -1, status = 0;
 	struct rusage ru = {0};
 	pid_t pid, w;
 
@@ -225,12 +286,13 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int repor
 
 	/* Keep what the task needs and the report pipe; the agent's stdio becomes /dev/null. */
 	report_fd = lift(report_fd);
+	meta_fd = lift(meta_fd);
 	sp.sandbox_fd = lift(sp.sandbox_fd);
 	sp.cgroup_fd = lift(sp.cgroup_fd);
 	sp.stdin_fd = lift(sp.stdin_fd);
 	sp.stdout_fd = lift(sp.stdout_fd);
 	sp.stderr_fd = lift(sp.stderr_fd);
-	if (report_fd < 0 || sp.sandbox_fd < 0 || sp.cgroup_fd < 0 || sp.stdin_fd < 0 ||
+	if (report_fd < 0 || meta_fd < 0 || sp.sandbox_fd < 0 || sp.cgroup_fd < 0 || sp.stdin_fd < 0 ||
 	    sp.stdout_fd < 0 || sp.stderr_fd < 0)
 		_exit(2);
 	(void)dup2(sp.stdin_fd, 0);
@@ -242,17 +304,20 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int repor
 	keep[3] = sp.stdin_fd;
 	keep[4] = sp.stdout_fd;
 	keep[5] = sp.stderr_fd;
+	keep[6] = meta_fd;
 	agent_close_fds_except(keep, ARRAY_SIZE(keep));
+	status_file_prepare(meta_fd, &sf);
 
 	if (agent_spawn_run(&sp, &pid, &pidfd, &err) < 0) {
 		rec.how = AGENT_EXIT_LAUNCH_FAILED;
 		rec.code = err.err;
 		rec.stage = err.stage;
 		rec.time_ns = realtime_ns();
-		(void)write_record(sp.sandbox_fd, &rec);
+		(void)write_record(meta_fd, &sf, &rec);
 		report(report_fd, (int32_t)err.stage, err.err, 0);
 		_exit(1);
 	}
+	close(sp.sandbox_fd); /* the task's: nothing of ours is written there */
 	close(sp.cgroup_fd);
 	close(sp.stdin_fd);
 	close(sp.stdout_fd);
@@ -266,7 +331,7 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int repor
 	put_line(ident, &ilen, sizeof(ident), "start", start);
 	put_line(ident, &ilen, sizeof(ident), "task_pid", (uint64_t)pid);
 	/* no fsync: the pid and start time mean nothing after a crash of the host */
-	if (write_atomic_assafe(sp.sandbox_fd, AGENT_SUPERVISOR_FILE, ident, ilen, false) < 0) {
+	if (write_atomic_assafe(meta_fd, AGENT_SUPERVISOR_FILE, ident, ilen, false) < 0) {
 		/* Without it a restarted agent cannot find us; the task still runs and is reported. */
 	}
 	report(report_fd, AGENT_LAUNCH_OK, 0, pid);
@@ -295,7 +360,7 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int repor
 	rec.stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec;
 	rec.maxrss_kb = (uint64_t)ru.ru_maxrss;
 	rec.time_ns = realtime_ns();
-	_exit(write_record(sp.sandbox_fd, &rec) < 0 ? 4 : 0);
+	_exit(write_record(meta_fd, &sf, &rec) < 0 ? 4 : 0);
 }
 
 /* ---------------------------------------------------------------- the agent's side */
@@ -310,7 +375,7 @@ static void reap_child(pid_t pid, int *ret_status)
 		*ret_status = st;
 }
 
-int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd,
+int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd, int meta_fd,
 		      struct agent_task_proc *ret, struct agent_launch_error *err)
 {
 	struct sv_report rep;
@@ -339,7 +404,7 @@ int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd,
 				close(fd);
 			}
 		}
-		supervisor_main(sp, p[1]);
+		supervisor_main(sp, meta_fd, p[1]);
 	}
 	close(p[1]);
 	if (pid < 0) {
@@ -394,48 +459,63 @@ void agent_task_proc_close(struct agent_task_proc *p)
 	p->supervisor_pidfd = -1;
 }
 
-static int after_supervisor(int sandbox_fd)
+static int after_supervisor(int meta_fd)
 {
 	struct agent_exit_record rec;
 
-	return agent_exit_status_read(sandbox_fd, &rec) == 0 ? AGENT_REATTACH_EXITED
-							     : AGENT_REATTACH_ORPHANED;
+	return agent_exit_status_read(meta_fd, &rec) == 0 ? AGENT_REATTACH_EXITED
+							  : AGENT_REATTACH_ORPHANED;
 }
 
-int agent_task_reattach(int sandbox_fd, struct agent_task_proc *ret)
+int agent_supervisor_record_parse(const char *text, struct agent_supervisor_record *ret)
 {
-	char buf[256];
-	uint64_t pid, start, task_pid = 0, now;
-	struct pollfd pfd;
-	int fd, r;
+	uint64_t pid, start, task_pid = 0;
 
-	r = read_small(sandbox_fd, AGENT_SUPERVISOR_FILE, buf, sizeof(buf));
-	if (r == -ENOENT)
-		return after_supervisor(sandbox_fd);
-	if (r < 0)
-		return r;
-	if (agent_keyed_get(buf, "pid", &pid) < 0 || agent_keyed_get(buf, "start", &start) < 0 ||
+	if (agent_keyed_get(text, "pid", &pid) < 0 || agent_keyed_get(text, "start", &start) < 0 ||
 	    pid == 0 || pid > INT32_MAX)
 		return -EINVAL;
-	(void)agent_keyed_get(buf, "task_pid", &task_pid);
+	if (agent_keyed_get(text, "task_pid", &task_pid) < 0 || task_pid > INT32_MAX)
+		task_pid = 0;
+	*ret = (struct agent_supervisor_record){
+		.pid = (pid_t)pid, .start = start, .task_pid = (pid_t)task_pid};
+	return 0;
+}
 
-	fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+int agent_task_reattach(int meta_fd, struct agent_task_proc *ret)
+{
+	struct agent_supervisor_record sr;
+	char buf[AGENT_RECORD_MAX];
+	uint64_t now;
+	struct pollfd pfd;
+	ssize_t n;
+	int fd, r;
+
+	n = file_read_bufat(meta_fd, AGENT_SUPERVISOR_FILE, 0, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return after_supervisor(meta_fd);
+	if (n < 0)
+		return (int)n;
+	r = agent_supervisor_record_parse(buf, &sr);
+	if (r < 0)
+		return r;
+
+	fd = (int)syscall(SYS_pidfd_open, sr.pid, 0);
 	if (fd < 0) {
 		if (errno == ESRCH)
-			return after_supervisor(sandbox_fd);
+			return after_supervisor(meta_fd);
 		return -errno;
 	}
 	/* Same process? Its start time, read while the pidfd shows it alive. */
-	r = pid_starttime((pid_t)pid, &now);
+	r = pid_starttime(sr.pid, &now);
 	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
-	if (r < 0 || now != start || poll(&pfd, 1, 0) != 0) {
+	if (r < 0 || now != sr.start || poll(&pfd, 1, 0) != 0) {
 		close(fd);
-		return after_supervisor(sandbox_fd);
+		return after_supervisor(meta_fd);
 	}
 	*ret = (struct agent_task_proc){
-		.supervisor_pid = (pid_t)pid,
+		.supervisor_pid = sr.pid,
 		.supervisor_pidfd = fd,
-		.task_pid = (pid_t)task_pid,
+		.task_pid = sr.task_pid,
 		.child = false,
 	};
 	return AGENT_REATTACH_RUNNING;

@@ -12,23 +12,35 @@
  *     but the few it needs (the agent's listening socket must not outlive the agent),
  *     becomes a child subreaper (a double-forking task's orphans are reaped by it, not by
  *     init, while it runs) and is named "drover-sv" (comm);
- *   - clones the task into its leaf (agent_spawn_run), writes <sandbox>/supervisor
+ *   - clones the task into its leaf (agent_spawn_run), writes <meta>/supervisor
  *     ("pid", "start" = /proc starttime, "task_pid") atomically and reports {ok, task pid}
  *     or {stage, errno} to the agent over a CLOEXEC pipe;
- *   - waits for the task's main process and writes <sandbox>/exit_status atomically
- *     (write-temp + fsync + rename + fsync(dir)), then exits. A process the task left
+ *   - waits for the task's main process and writes <meta>/exit_status atomically
+ *     (write-temp + fsync + rename + fsync(dir)), then exits. The temp file is created and
+ *     its blocks allocated before the task starts, so a task that fills the file system
+ *     does not take its own exit status with it. A process the task left
  *     behind is the agent's to kill (cgroup.kill) once it has seen the status.
  *
  * The agent watches the supervisor's pidfd, not the task's: when it becomes readable the
  * status file is complete (the supervisor writes it before it exits). After an agent
- * restart, agent_task_reattach() finds the supervisor again from <sandbox>/supervisor
+ * restart, agent_task_reattach() finds the supervisor again from <meta>/supervisor
  * (pid + start time, so a recycled pid is never mistaken for it).
+ *
+ * <meta> is the task's checkpoint directory (checkpoint.h: meta/tasks/<fw>/<task>/), root's
+ * and 0700: nothing the task can write. The sandbox belongs to the task's user, who can put
+ * a FIFO, a symlink to /dev/zero or a forged record under any name in it; no file the
+ * agent or the supervisor trusts lives there. (Tasks started by an agent before this
+ * layout kept both files in the sandbox; recovery still reads them there, through the same
+ * safe reader, see agent.c.) Both records are read with lib/fileio.h's file_read_bufat: no
+ * symlink, regular files only, never blocking, at most AGENT_RECORD_MAX bytes.
  *
  * A kill by the agent: agent_cgroup_signal(leaf, SIGTERM), grace period, agent_cgroup_kill;
  * the supervisor records "signaled 15" or "signaled 9" like any exit; the agent knows it
  * asked (it must checkpoint that, to say TASK_KILLED after a restart).
  *
- * <sandbox>/exit_status, one "key value" per line:
+ * <meta>/supervisor, one "key value" per line: pid, start, task_pid.
+ *
+ * <meta>/exit_status, one "key value" per line:
  *	drover-exit-status 1
  *	how exited | signaled | launch-failed
  *	code <exit status | signal number | errno>
@@ -51,6 +63,8 @@
 
 #define AGENT_EXIT_STATUS_FILE "exit_status"
 #define AGENT_SUPERVISOR_FILE "supervisor"
+/* Both records are a few hundred bytes; a longer file is not one of them (-EFBIG). */
+#define AGENT_RECORD_MAX 4096
 
 enum agent_exit_how {
 	AGENT_EXIT_EXITED,
@@ -81,9 +95,10 @@ struct agent_task_proc {
  * supervisor_fd) and have it start the task prepared in sp. Blocks until the task has
  * exec'ed or failed (about the time of one fork + exec). On failure err has the stage,
  * errno and message (the supervisor has also left a launch-failed exit_status). The
- * sandbox is sp->sandbox_fd.
+ * sandbox is sp->sandbox_fd; the supervisor's records go to meta_fd (a directory the task
+ * cannot write).
  */
-int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd,
+int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd, int meta_fd,
 		      struct agent_task_proc *ret, struct agent_launch_error *err);
 /*
  * The supervisor's pidfd fired: reap it if it is our child, close the pidfd. Idempotent.
@@ -93,11 +108,24 @@ void agent_task_reap(struct agent_task_proc *p);
 /* Close the pidfd without reaping (the agent is going away; the supervisor stays). */
 void agent_task_proc_close(struct agent_task_proc *p);
 
-/* <sandbox>/exit_status: 0, -ENOENT when the task has not ended (or no record), -EINVAL. */
-int agent_exit_status_read(int sandbox_fd, struct agent_exit_record *ret);
+/*
+ * <meta>/exit_status: 0, -ENOENT when the task has not ended (or no record), -EINVAL when
+ * it does not parse, -ELOOP/-EBADFD/-EFBIG when it is a symlink, not a regular file or
+ * too long. Never blocks.
+ */
+int agent_exit_status_read(int meta_fd, struct agent_exit_record *ret);
 int agent_exit_record_parse(const char *text, struct agent_exit_record *ret);
 /* Async-signal-safe (hand-rolled formatting). Returns the length or -ENOBUFS. */
 int agent_exit_record_format(const struct agent_exit_record *r, char *buf, size_t len);
+
+/* <meta>/supervisor */
+struct agent_supervisor_record {
+	pid_t pid;
+	uint64_t start; /* /proc/<pid>/stat starttime */
+	pid_t task_pid; /* 0 when unknown */
+};
+/* 0 or -EINVAL (no pid or start, or out of range). */
+int agent_supervisor_record_parse(const char *text, struct agent_supervisor_record *ret);
 
 enum agent_reattach {
 	AGENT_REATTACH_RUNNING,  /* supervisor alive: watch ret->supervisor_pidfd */
@@ -105,13 +133,13 @@ enum agent_reattach {
 	AGENT_REATTACH_ORPHANED, /* no supervisor and no status: the true status is lost */
 };
 /*
- * After an agent restart: find the task's supervisor from <sandbox>/supervisor and
+ * After an agent restart: find the task's supervisor from <meta>/supervisor and
  * pidfd_open it (checking its start time), or its exit status. Returns an
  * enum agent_reattach or -errno. ret is written for RUNNING (and task_pid when known).
  * ORPHANED with the leaf still populated means someone killed the supervisor; the caller
  * kills the leaf (agent_cgroup_kill) and reports the task failed/lost.
  */
-int agent_task_reattach(int sandbox_fd, struct agent_task_proc *ret);
+int agent_task_reattach(int meta_fd, struct agent_task_proc *ret);
 
 /* ---- outcome: what the terminal status update says ---- */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The exit-status record (<sandbox>/exit_status): its async-signal-safe formatter, its
+ * The exit-status record (<meta>/exit_status): its async-signal-safe formatter, its
  * parser, and the mapping from a task's end to its terminal state. Format: supervisor.h.
  */
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -156,14 +157,13 @@ int agent_exit_record_parse(const char *text, struct agent_exit_record *ret)
 	return 0;
 }
 
-int agent_exit_status_read(int sandbox_fd, struct agent_exit_record *ret)
+int agent_exit_status_read(int meta_fd, struct agent_exit_record *ret)
 {
-	_cleanup_free_ char *text = NULL;
-	int r;
+	char text[AGENT_RECORD_MAX];
+	ssize_t n = file_read_bufat(meta_fd, AGENT_EXIT_STATUS_FILE, 0, text, sizeof(text));
 
-	r = agent_read_fileat(sandbox_fd, AGENT_EXIT_STATUS_FILE, &text);
-	if (r < 0)
-		return r;
+	if (n < 0)
+		return (int)n;
 	return agent_exit_record_parse(text, ret);
 }
 

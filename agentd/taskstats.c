@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "taskstats.h"
 #include "util.h"
 
@@ -186,17 +187,7 @@ json_t *agent_taskstats_sum_json(const struct agent_taskstats_sum *s, bool delay
 
 static int read_text(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return (int)n;
+	return (int)file_read_bufat(AT_FDCWD, path, 0, buf, len);
 }
 
 bool agent_taskstats_delayacct(const char *proc_root, char *why, size_t len)

@@ -133,7 +133,7 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	struct agent_task_proc proc = {.supervisor_pidfd = -1};
 	struct agent_exit_record rec;
 	json_t *task, *record, *upd;
-	int sfd = -1, leaf = -1, r;
+	int sfd = -1, mfd = -1, leaf = -1, r;
 	int64_t t[P_MAX + 1];
 	struct pollfd pfd;
 
@@ -175,7 +175,10 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	if (agent_spawn_prepare(&spec, &sp, &lerr) < 0)
 		goto fail;
 	t[6] = now_ns();
-	if (agent_task_launch(sp, b->cg.supervisor_fd, &proc, &lerr) < 0) {
+	mfd = checkpoint_task_dir_open(&b->ck, "bench", id); /* the supervisor's records */
+	if (mfd < 0)
+		goto fail;
+	if (agent_task_launch(sp, b->cg.supervisor_fd, mfd, &proc, &lerr) < 0) {
 		fprintf(stderr, "launch failed: %s\n", lerr.message);
 		goto fail;
 	}
@@ -187,12 +190,13 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	pfd = (struct pollfd){.fd = proc.supervisor_pidfd, .events = POLLIN};
 	(void)poll(&pfd, 1, 5000);
 	agent_task_reap(&proc);
-	if (agent_exit_status_read(sfd, &rec) < 0 || rec.how != AGENT_EXIT_EXITED || rec.code != 0)
+	if (agent_exit_status_read(mfd, &rec) < 0 || rec.how != AGENT_EXIT_EXITED || rec.code != 0)
 		fprintf(stderr, "task %s did not exit 0\n", id);
 	(void)agent_cgroup_wait_empty(leaf, 2000);
 	agent_isolators_cleanup(&b->ictx, leaf);
 	close(leaf);
 	close(sfd);
+	close(mfd);
 	agent_cgroup_task_remove(&b->cg, "bench", id);
 	agent_sandbox_remove(sandbox);
 	checkpoint_task_remove(&b->ck, "bench", id);
@@ -206,6 +210,8 @@ fail:
 		close(leaf);
 	if (sfd >= 0)
 		close(sfd);
+	if (mfd >= 0)
+		close(mfd);
 	json_decref(task);
 	return -1;
 }

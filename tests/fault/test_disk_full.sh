@@ -15,6 +15,8 @@ mv "$WORK/agent" "$WORK/agent.disk"
 mkdir "$WORK/agent"
 mount -t tmpfs -o size=1m,mode=0700 drover-fault "$WORK/agent" ||
 	{ stop_cluster; skip_all "cannot mount a tmpfs"; }
+# (not the checkpoint reserve: the agent sets it aside again, a tenth of the tmpfs at most)
+rm -f "$WORK/agent.disk/meta/reserve"
 cp -a "$WORK/agent.disk/." "$WORK/agent/"
 disk_cleanup() {
 	kill "$AGENT_PID" 2>/dev/null

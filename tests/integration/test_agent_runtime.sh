@@ -98,12 +98,13 @@ else
 fi
 
 # --- a launch that fails leaves neither a sandbox nor a leaf
+runs_before=$(find "$WORK/agent/sandboxes" -mindepth 3 -maxdepth 3 -type d 2>/dev/null | wc -l)
 $D -j task run -- /nonexistent/binary arg >"$WORK/noexe.out" 2>&1
 nsbx=$(grep TASK_FAILED "$WORK/noexe.out" | tail -1 | jq -r '.status.drover.sandbox // empty')
 check missing-exe-reason grep -q "cannot execute '/nonexistent/binary'" "$WORK/noexe.out"
 check missing-exe-no-sandbox-path [ -z "$nsbx" ]
-left=$(find "$WORK/agent/sandboxes" -mindepth 2 -maxdepth 2 -type d -exec test -e {}/exit_status \; -exec grep -l launch-failed {}/exit_status \; 2>/dev/null | wc -l)
-check missing-exe-sandbox-removed [ "$left" -eq 0 ]
+runs_after=$(find "$WORK/agent/sandboxes" -mindepth 3 -maxdepth 3 -type d 2>/dev/null | wc -l)
+check missing-exe-sandbox-removed [ "$runs_after" -eq "$runs_before" ]
 left=$(find "$CGMOUNT/$CGROOT/tasks" -mindepth 2 -type d 2>/dev/null | wc -l)
 check missing-exe-no-leaf [ "$left" -eq 0 ]
 finish

@@ -166,6 +166,11 @@ static int group_setup(void **state)
 		.bpf = AGENT_BPF_OFF, /* the runtime alone; the eBPF isolators have their tests */
 		.dynamic_uids = "6100000-6165535", /* the flags' defaults */
 		.max_limit_ratio = 1,
+		.task_user = "nobody",
+		.checkpoint_reserve = 1 << 20,
+		.gc_delay_ns = 7 * 24 * 3600 * 1000000000LL,
+		.gc_disk_headroom = 0.1,
+		.disk_watch_interval_ns = 60 * 1000000000LL,
 	};
 	if (agent_init(&agent, &flags) < 0) {
 		snprintf(skip_reason, sizeof(skip_reason),
@@ -355,6 +360,37 @@ static void test_unsafe_ids(void **state)
 	launch(".", task_info("fine-task", "true"));
 	expect(".", "fine-task", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
 	assert_int_equal(access("/tmp/drover-should-not-exist", F_OK), -1);
+	/* hidden names: a restarted agent before this one skipped them (running, unkillable) */
+	launch("fw-bad", task_info(".hidden", "true"));
+	expect("fw-bad", ".hidden", "TASK_ERROR", "REASON_TASK_INVALID", "must not start with '.'");
+	launch(".fw-hidden", task_info("fine-task-2", "true"));
+	expect(".fw-hidden", "fine-task-2", "TASK_ERROR", "REASON_TASK_INVALID",
+	       "must not start with '.'");
+}
+
+/*
+ * DROVER_AGENT_TASK_USER= with --dynamic-uids '' : tasks naming no user would run as the
+ * agent's user, root.
+ */
+static void test_empty_task_user_refused(void **state)
+{
+	struct agent_flags f = flags;
+	struct agent *other = calloc(1, sizeof(*other));
+
+	NEED_AGENT();
+	assert_non_null(other);
+	if (geteuid() != 0) {
+		free(other);
+		skip();
+	}
+	f.dynamic_uids = "";
+	f.task_user = "";
+	assert_int_equal(agent_init(other, &f), -EINVAL);
+	agent_fini(other);
+	f.task_user = NULL;
+	assert_int_equal(agent_init(other, &f), -EINVAL);
+	agent_fini(other);
+	free(other);
 }
 
 static void test_oversized_command_and_env(void **state)
@@ -482,6 +518,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_task_runs),
 		cmocka_unit_test(test_unsafe_ids),
+		cmocka_unit_test(test_empty_task_user_refused),
 		cmocka_unit_test(test_oversized_command_and_env),
 		cmocka_unit_test(test_absurd_resources),
 		cmocka_unit_test(test_missing_executable_and_user),

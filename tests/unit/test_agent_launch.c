@@ -112,6 +112,7 @@ static int group_teardown(void **state)
 struct task {
 	char id[64];
 	int sandbox_fd;
+	int meta_fd; /* the supervisor's records: <base>/<id>.meta, root's 0700 */
 	int leaf_fd;
 	struct agent_task_proc proc;
 };
@@ -125,6 +126,10 @@ static void task_open(struct task *t, const char *id)
 	assert_int_equal(mkdir(path, 0755), 0);
 	t->sandbox_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->sandbox_fd >= 0);
+	snprintf(path, sizeof(path), "%s/%s.meta", sandbox_base, id);
+	assert_int_equal(mkdir(path, 0700), 0);
+	t->meta_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(t->meta_fd >= 0);
 	assert_int_equal(agent_cgroup_task_create(&cg, "fw", id, &t->leaf_fd), 0);
 	t->proc.supervisor_pidfd = -1;
 }
@@ -145,7 +150,7 @@ static int task_launch(struct task *t, const struct agent_launch_spec *in,
 	r = agent_spawn_prepare(&spec, &sp, err);
 	if (r < 0)
 		return r;
-	r = agent_task_launch(sp, cg.supervisor_fd, &t->proc, err);
+	r = agent_task_launch(sp, cg.supervisor_fd, t->meta_fd, &t->proc, err);
 	agent_spawn_free(sp);
 	return r;
 }
@@ -166,6 +171,7 @@ static void task_close(struct task *t)
 	agent_isolators_cleanup(&ictx, t->leaf_fd);
 	close(t->leaf_fd);
 	close(t->sandbox_fd);
+	close(t->meta_fd);
 	agent_task_proc_close(&t->proc);
 	assert_int_equal(agent_cgroup_task_remove(&cg, "fw", t->id), 0);
 }
@@ -193,7 +199,7 @@ static void test_exit_code_and_output(void **state)
 	assert_int_equal(task_launch(&t, &spec, &err), 0);
 	assert_true(t.proc.task_pid > 0);
 	task_wait(&t, 5000);
-	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 	assert_int_equal(rec.how, AGENT_EXIT_EXITED);
 	assert_int_equal(rec.code, 3);
 	assert_int_equal(rec.task_pid, t.proc.task_pid);
@@ -223,7 +229,7 @@ static void test_signal(void **state)
 	task_open(&t, "sig");
 	assert_int_equal(task_launch(&t, &spec, &err), 0);
 	task_wait(&t, 5000);
-	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 	assert_int_equal(rec.how, AGENT_EXIT_SIGNALED);
 	assert_int_equal(rec.code, SIGKILL);
 	agent_task_outcome(&rec, false, NULL, &o);
@@ -247,7 +253,7 @@ static void test_argv_path_search_and_cgroup(void **state)
 		spec.flags = fallback ? AGENT_LAUNCH_F_NO_CLONE3 : 0;
 		assert_int_equal(task_launch(&t, &spec, &err), 0);
 		task_wait(&t, 5000);
-		assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+		assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 		assert_int_equal(rec.how, AGENT_EXIT_EXITED);
 		assert_int_equal(rec.code, 0);
 		out = sandbox_file(&t, "stdout");
@@ -272,7 +278,7 @@ static void test_missing_executable(void **state)
 	assert_int_equal(err.stage, AGENT_LAUNCH_EXEC);
 	assert_string_equal(err.message, "cannot execute '/nonexistent/prog': No such file or directory");
 	/* the supervisor recorded it too, and nothing runs */
-	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 	assert_int_equal(rec.how, AGENT_EXIT_LAUNCH_FAILED);
 	assert_int_equal(agent_cgroup_populated(t.leaf_fd), 0);
 	spec.path = "no-such-command-anywhere";
@@ -307,7 +313,7 @@ static void test_users(void **state)
 	spec.user = "nobody";
 	assert_int_equal(task_launch(&t, &spec, &err), 0);
 	task_wait(&t, 5000);
-	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 	assert_int_equal(rec.code, 0);
 	out = sandbox_file(&t, "stdout");
 	snprintf(want, sizeof(want), "%u\n%u\n%s/as-nobody\n", (unsigned)pw->pw_uid,
@@ -344,7 +350,7 @@ static void test_kill_grace_double_fork(void **state)
 	/* SIGTERM to every process in the leaf; the main one dies, the daemon does not */
 	assert_true(agent_cgroup_signal(t.leaf_fd, SIGTERM) >= 2);
 	task_wait(&t, 5000);
-	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 	assert_int_equal(rec.how, AGENT_EXIT_SIGNALED);
 	assert_int_equal(rec.code, SIGTERM);
 	assert_int_equal(agent_cgroup_populated(t.leaf_fd), 1);
@@ -379,18 +385,18 @@ static void test_reattach_after_agent_death(void **state)
 	assert_int_equal(waitpid(agent, &st, 0), agent);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* the supervisor (now someone else's child) is found and watched through a pidfd */
-	r = agent_task_reattach(t.sandbox_fd, &p);
+	r = agent_task_reattach(t.meta_fd, &p);
 	assert_int_equal(r, AGENT_REATTACH_RUNNING);
 	assert_false(p.child);
 	assert_true(p.task_pid > 0);
 	pfd = (struct pollfd){.fd = p.supervisor_pidfd, .events = POLLIN};
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
 	agent_task_reap(&p);
-	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), 0);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
 	assert_int_equal(rec.how, AGENT_EXIT_EXITED);
 	assert_int_equal(rec.code, 7);
 	/* and after the fact: the status is what is left */
-	assert_int_equal(agent_task_reattach(t.sandbox_fd, &p), AGENT_REATTACH_EXITED);
+	assert_int_equal(agent_task_reattach(t.meta_fd, &p), AGENT_REATTACH_EXITED);
 	task_close(&t);
 }
 
@@ -401,12 +407,46 @@ static void test_reattach_orphaned(void **state)
 
 	NEED_CGROUP();
 	task_open(&t, "orphan");
-	assert_int_equal(agent_task_reattach(t.sandbox_fd, &p), AGENT_REATTACH_ORPHANED);
+	assert_int_equal(agent_task_reattach(t.meta_fd, &p), AGENT_REATTACH_ORPHANED);
 	/* a recycled pid is not taken for the supervisor */
-	assert_int_equal(agent_write_file_atomic(t.sandbox_fd, AGENT_SUPERVISOR_FILE,
+	assert_int_equal(agent_write_file_atomic(t.meta_fd, AGENT_SUPERVISOR_FILE,
 						 "pid 1\nstart 12345\ntask_pid 2\n", 29),
 			 0);
-	assert_int_equal(agent_task_reattach(t.sandbox_fd, &p), AGENT_REATTACH_ORPHANED);
+	assert_int_equal(agent_task_reattach(t.meta_fd, &p), AGENT_REATTACH_ORPHANED);
+	task_close(&t);
+}
+
+/*
+ * A task replaces, in its own sandbox, every name the supervisor's records ever had there
+ * (FIFOs that no one writes, symlinks to /dev/zero): neither the supervisor nor the agent's
+ * readers block or read without end, and the true status is read from the meta dir.
+ */
+static void test_hostile_sandbox(void **state)
+{
+	struct agent_launch_spec spec = {
+		.command = "rm -f exit_status supervisor; mkfifo exit_status .exit_status.tmp "
+			   ".supervisor.tmp; ln -s /dev/zero supervisor; sleep 0.3; exit 4"};
+	struct agent_launch_error err;
+	struct agent_exit_record rec;
+	struct agent_task_proc p;
+	struct task t;
+
+	NEED_CGROUP();
+	task_open(&t, "hostile");
+	/* the FIFOs are there before the supervisor starts, too */
+	assert_int_equal(mkfifoat(t.sandbox_fd, ".exit_status.tmp", 0666), 0);
+	assert_int_equal(mkfifoat(t.sandbox_fd, "exit_status", 0666), 0);
+	assert_int_equal(task_launch(&t, &spec, &err), 0);
+	task_wait(&t, 5000); /* a supervisor blocked on a FIFO never exits */
+	alarm(10);
+	assert_int_equal(agent_exit_status_read(t.meta_fd, &rec), 0);
+	assert_int_equal(rec.how, AGENT_EXIT_EXITED);
+	assert_int_equal(rec.code, 4);
+	assert_int_equal(agent_task_reattach(t.meta_fd, &p), AGENT_REATTACH_EXITED);
+	/* what the task left is not read as a record, and reading it never blocks */
+	assert_int_equal(agent_exit_status_read(t.sandbox_fd, &rec), -EBADFD);
+	assert_int_equal(agent_task_reattach(t.sandbox_fd, &p), -ELOOP);
+	alarm(0);
 	task_close(&t);
 }
 
@@ -464,11 +504,12 @@ static void test_fd_hygiene(void **state)
 	assert_true(leak >= 0);
 	task_open(&t, "fds");
 	assert_int_equal(task_launch(&t, &spec, &err), 0);
-	/* the supervisor: stdio on /dev/null and the sandbox, nothing of the agent's (it
-	 * closes the report pipe just after reporting: give it a moment) */
-	for (int i = 0; i < 100 && count_fds(t.proc.supervisor_pid) != 4; i++)
+	/* the supervisor: stdio on /dev/null, its records' directory and the exit status's
+	 * temp file, nothing of the agent's (it closes the report pipe and the sandbox just
+	 * after reporting: give it a moment) */
+	for (int i = 0; i < 100 && count_fds(t.proc.supervisor_pid) != 5; i++)
 		usleep(1000);
-	assert_int_equal(count_fds(t.proc.supervisor_pid), 4);
+	assert_int_equal(count_fds(t.proc.supervisor_pid), 5);
 	task_wait(&t, 5000);
 	out = sandbox_file(&t, "stdout");
 	assert_string_equal(out, "0\n1\n2\n3\n"); /* 3: ls's own directory fd */
@@ -511,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_kill_grace_double_fork),
 		cmocka_unit_test(test_reattach_after_agent_death),
 		cmocka_unit_test(test_reattach_orphaned),
+		cmocka_unit_test(test_hostile_sandbox),
 		cmocka_unit_test(test_spawn_direct),
 		cmocka_unit_test(test_fd_hygiene),
 		cmocka_unit_test(test_move_pid),
