@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "mkdir.h"
+#include "strv.h"
 #include "task_limits.h"
 #include "api.h"
 #include "launch.h"
@@ -492,31 +494,6 @@ static char **strv_from_json(json_t *arr, bool env)
 	return v;
 }
 
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /*
  * sandboxes/, sandboxes/<framework>/ and sandboxes/<framework>/<task>/ may be crossed but not
  * listed (0711): a task of one framework cannot learn another's framework, task or run IDs
@@ -875,7 +852,7 @@ static void launch(struct agent *a, json_t *ev)
 		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
 		goto out;
 	}
-	r = mkdir_p(t->sandbox);
+	r = mkdir_p(t->sandbox, 0755);
 	if (r >= 0)
 		r = sandbox_parents_private(t->sandbox);
 	if (r < 0) {
@@ -1115,7 +1092,7 @@ static void remove_strays(struct agent *a)
 		}
 		agent_cgroup_task_remove(&a->cg, leaves[i], slash + 1);
 	}
-	agent_strv_free(leaves);
+	strv_free(leaves);
 }
 
 static int agent_recover(struct agent *a)
@@ -1516,7 +1493,7 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	if (r < 0)
 		return r;
 
-	r = mkdir_p(flags->work_dir);
+	r = mkdir_p(flags->work_dir, 0755);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the work dir '%s': %m", flags->work_dir);
 

@@ -16,6 +16,7 @@
 #include "bpf_ports.h"
 #include "bpf_runqlat.h"
 #include "log.h"
+#include "loop.h"
 #include "strmap.h"
 
 #define ERRLEN 1024
@@ -54,14 +55,6 @@ struct agent_bpf {
 static void set_u64(json_t *o, const char *k, uint64_t v)
 {
 	json_object_set_new(o, k, json_integer((json_int_t)v));
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void key_of(uint64_t cgid, char *buf, size_t len)
@@ -111,7 +104,7 @@ static void on_hist(struct tracked *t, const struct runq_hist *now)
 /* One sample: the cgroup walk, and every tracked histogram against the previous one. */
 static void sample(struct agent_bpf *b)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = (uint64_t)now_mono_ns();
 	size_t it;
 	void *v;
 
@@ -126,7 +119,7 @@ static void sample(struct agent_bpf *b)
 			on_hist(t, &now);
 	}
 	b->samples++;
-	b->sample_last_ns = mono_ns() - t0;
+	b->sample_last_ns = (uint64_t)now_mono_ns() - t0;
 	b->sample_total_ns += b->sample_last_ns;
 	if (b->sample_last_ns > b->sample_max_ns)
 		b->sample_max_ns = b->sample_last_ns;

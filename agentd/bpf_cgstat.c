@@ -13,6 +13,7 @@
 #include "bpf_cgstat.h"
 #include "bpf_common.h"
 #include "cgstat.skel.h"
+#include "loop.h"
 
 struct bpf_cgstat {
 	struct cgstat_bpf *skel;
@@ -26,14 +27,6 @@ struct bpf_cgstat {
 	uint32_t index_mask;
 	struct bpf_cgstat_timing timing;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint32_t index_hash(const struct bpf_cgstat *c, uint64_t id)
 {
@@ -155,9 +148,9 @@ int bpf_cgstat_collect(struct bpf_cgstat *c)
 	c->n = 0;
 	c->skel->bss->walk_visited = 0;
 	c->skel->bss->walk_dropped = 0;
-	t0 = mono_ns();
+	t0 = (uint64_t)now_mono_ns();
 	r = walk(c);
-	t1 = mono_ns();
+	t1 = (uint64_t)now_mono_ns();
 	if (r < 0) {
 		index_build(c);
 		return r;
@@ -167,7 +160,7 @@ int bpf_cgstat_collect(struct bpf_cgstat *c)
 		c->n = c->max;
 	index_build(c);
 	c->timing.walk_ns = t1 - t0;
-	c->timing.read_ns = mono_ns() - t1;
+	c->timing.read_ns = (uint64_t)now_mono_ns() - t1;
 	c->timing.visited = c->skel->bss->walk_visited;
 	c->timing.dropped = c->skel->bss->walk_dropped;
 	return (int)c->n;

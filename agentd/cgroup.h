@@ -207,10 +207,9 @@ int agent_cgroup_task_remove(const struct agent_cgroup *cg, const char *framewor
 			     const char *task_id);
 /*
  * Every leaf under tasks/ as "framework/task" strings, NULL-terminated (recovery; free
- * with agent_strv_free).
+ * with strv_free() of strv.h).
  */
 int agent_cgroup_task_list(const struct agent_cgroup *cg, char ***ret);
-void agent_strv_free(char **v);
 
 /* ---- processes, signals, kill, events (on any cgroup dir fd) ---- */
 

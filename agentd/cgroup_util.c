@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "fileio.h"
 #include "launch.h"
+#include "strv.h"
 #include "util.h"
 
 /* cgroup.procs of a big task is the largest file the agent reads. */
@@ -96,15 +97,6 @@ int agent_write_file_replace(int dirfd, const char *name, const char *data, size
 out_unlink:
 	(void)unlinkat(dirfd, tmp, 0);
 	return r;
-}
-
-void agent_strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
 }
 
 /* ---------------------------------------------------------------- leaves */
@@ -306,7 +298,7 @@ int agent_cgroup_task_list(const struct agent_cgroup *cg, char ***ret)
 		}
 	}
 	if (r < 0) {
-		agent_strv_free(v);
+		strv_free(v);
 		return r;
 	}
 	*ret = v;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "strv.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -145,15 +146,6 @@ void agent_launch_error_format(struct agent_launch_error *err, const struct agen
 }
 
 /* ---------------------------------------------------------------- prepare */
-
-static void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
 
 void agent_spawn_free(struct agent_spawn *sp)
 {

@@ -81,8 +81,7 @@ ssize_t file_read_bufat(int dirfd, const char *name, int flags, char *buf, size_
 	return (ssize_t)off;
 }
 
-int file_read_allat(int dirfd, const char *name, size_t max, int flags, char **ret,
-		    size_t *ret_len)
+int file_read_allat(int dirfd, const char *name, size_t max, int flags, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open_regular(dirfd, name, flags);
 	_cleanup_free_ char *buf = NULL;

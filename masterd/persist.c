@@ -20,6 +20,7 @@
 #include "leader.h"
 #include "log.h"
 #include "master.h"
+#include "mkdir.h"
 #include "registry.h"
 #include "validate.h"
 
@@ -423,23 +424,6 @@ static const struct registry_ops load_ops = {
 	.task = load_task,
 };
 
-static int mkdir_parents(const char *path)
-{
-	char buf[4096];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 int master_registry_open(struct master *m)
 {
 	const char *spec = m->flags->registry;
@@ -457,7 +441,7 @@ int master_registry_open(struct master *m)
 		r = snprintf(path, sizeof(path), "%s/registry.db", m->flags->work_dir);
 	if (r >= (int)sizeof(path) || !path[0])
 		return log_error_errno(EINVAL, "option '--registry': bad path");
-	r = mkdir_parents(path);
+	r = mkdir_parents(path, 0755);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the directory of '%s': %m", path);
 	r = registry_open(path, (unsigned)m->flags->max_completed_tasks, &m->registry, err,

@@ -22,6 +22,7 @@
 #include "agentd/isolator.h"
 #include "agentd/launch.h"
 #include "agentd/supervisor.h"
+#include "strv.h"
 #include "util.h"
 
 /* This development host: cgroup v1 for the controllers, cgroup2 at /sys/fs/cgroup/unified. */
@@ -454,7 +455,7 @@ static void test_task_leaves(void **state)
 	assert_int_equal(agent_cgroup_task_list(&cg, &list), 2);
 	assert_true((streq(list[0], "fw-1/task-1") && streq(list[1], "fw-1/task-2")) ||
 		    (streq(list[1], "fw-1/task-1") && streq(list[0], "fw-1/task-2")));
-	agent_strv_free(list);
+	strv_free(list);
 	/* populated, procs, events in a leaf */
 	put(leaf, "cgroup.events", "populated 0\nfrozen 0\n");
 	put(leaf, "cgroup.procs", "12\n34\n");
@@ -480,7 +481,7 @@ static void test_task_leaves(void **state)
 	assert_int_equal(agent_cgroup_task_remove(&cg, "fw-1", "task-2"), 0); /* idempotent */
 	assert_int_equal(agent_cgroup_task_list(&cg, &list), 0);
 	assert_null(list[0]);
-	agent_strv_free(list);
+	strv_free(list);
 	agent_cgroup_done(&cg);
 }
 

@@ -29,6 +29,7 @@
 #include "agentd/isolator.h"
 #include "agentd/launch.h"
 #include "agentd/supervisor.h"
+#include "strv.h"
 #include "util.h"
 
 static struct agent_cgroup cg = {.mount_fd = -1};
@@ -86,7 +87,7 @@ static int group_teardown(void **state)
 			}
 			r = -1;
 		}
-		agent_strv_free(left);
+		strv_free(left);
 		if (agent_cgroup_teardown(&cg, 0) < 0) {
 			fprintf(stderr, "cannot remove the test cgroup root: %m\n");
 			r = -1;

@@ -15,6 +15,7 @@
 #include "bpf/runqlat.h"
 #include "cgroup_data.h"
 #include "main.h"
+#include "strv.h"
 
 #define DEFAULT_ROOT "drover.slice"
 
@@ -286,13 +287,6 @@ static char **subdirs(int dirfd, const char *name, int *ret_fd)
 		}
 	*ret_fd = fd;
 	return v;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 json_t *cg_rows(struct cg_ctx *ctx)
