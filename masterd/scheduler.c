@@ -73,7 +73,7 @@ json_t *task_status(struct task *t)
 	return t->status;
 }
 
-json_t *task_status_copy(const struct task *t)
+json_t *master_task_status_copy(const struct task *t)
 {
 	if (t->status)
 		return json_deep_copy(t->status);
@@ -310,7 +310,8 @@ static void framework_set_info(struct master *m, struct msg *msg, struct framewo
 	json_decref(fw->info);
 	fw->info = json_deep_copy(req->info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
-	if (json_object_get(req->info, "failover_timeout")) /* what it gets (--max-failover-timeout) */
+	/* what it gets (--max-failover-timeout) */
+	if (json_object_get(req->info, "failover_timeout"))
 		json_object_set_new(fw->info, "failover_timeout", json_real(failover));
 	if (msg->principal) /* the authenticated one: what ACLs and takeovers compare */
 		json_object_set_new(fw->info, "principal", json_string(msg->principal));
@@ -838,7 +839,7 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 
 static void reconcile_one(struct master *m, struct framework *fw, struct task *t)
 {
-	json_t *st = task_status_copy(t);
+	json_t *st = master_task_status_copy(t);
 
 	if (!st)
 		return;
@@ -891,7 +892,7 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 	}
 }
 
-void framework_remove(struct master *m, struct framework *fw, const char *why)
+void master_framework_remove(struct master *m, struct framework *fw, const char *why)
 {
 	size_t it;
 	void *v;
@@ -940,7 +941,7 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 	master_request_allocation(m);
 }
 
-void framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s)
+void master_framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s)
 {
 	size_t it;
 	void *v;
@@ -960,10 +961,10 @@ void framework_stream_closed(struct master *m, struct framework *fw, struct http
 	}
 	master_alloc_framework_activate(m, fw, false);
 	if (fw->failover_timeout_s <= 0 && m->flags->framework_failover_timeout_ns <= 0)
-		framework_remove(m, fw, "disconnected with no failover timeout");
+		master_framework_remove(m, fw, "disconnected with no failover timeout");
 }
 
-void framework_check_failover(struct master *m, int64_t now)
+void master_framework_check_failover(struct master *m, int64_t now)
 {
 	size_t it;
 	void *v;
@@ -981,13 +982,13 @@ void framework_check_failover(struct master *m, int64_t now)
 		    timeout < (double)m->flags->agent_reregister_timeout_ns / 1e9)
 			timeout = (double)m->flags->agent_reregister_timeout_ns / 1e9;
 		if (!fw->connected && (double)(now - fw->disconnected_ns) / 1e9 >= timeout) {
-			framework_remove(m, fw, "failover timeout elapsed");
+			master_framework_remove(m, fw, "failover timeout elapsed");
 			it = 0;
 		}
 	}
 }
 
-void scheduler_call(struct master *m, struct msg *msg)
+void master_scheduler_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	struct framework *fw;
@@ -1036,6 +1037,6 @@ void scheduler_call(struct master *m, struct msg *msg)
 				      framework_principal(fw) ? framework_principal(fw) : ""))
 			return;
 		reply_error(m, msg->req, 202, "%s", "");
-		framework_remove(m, fw, "TEARDOWN");
+		master_framework_remove(m, fw, "TEARDOWN");
 	}
 }

@@ -243,7 +243,8 @@ static int parse_framework_info(json_t *info, struct master_subscribe_req *req, 
 	if (r < 0)
 		return r;
 	if (!isfinite(fo) || fo < 0) {
-		snprintf(err, errlen, "field 'framework_info.failover_timeout' must not be negative");
+		snprintf(err, errlen,
+			 "field 'framework_info.failover_timeout' must not be negative");
 		return -EINVAL;
 	}
 	r = wire_get_number(info, "tier", &t, err, errlen);
@@ -326,7 +327,8 @@ static int check_command(json_t *ti, const char *path, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (val && !is_text(val)) {
-		snprintf(err, errlen, "field '%s.command.value' must be a string without NUL", path);
+		snprintf(err, errlen, "field '%s.command.value' must be a string without NUL",
+			 path);
 		return -EINVAL;
 	}
 	if (sh && !json_is_boolean(sh)) {
