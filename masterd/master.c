@@ -172,7 +172,7 @@ static void master_dispatch(struct master *m, struct msg *msg)
 		return;
 	switch (msg->kind) {
 	case MSG_SCHEDULER:
-		scheduler_call(m, msg);
+		master_scheduler_call(m, msg);
 		break;
 	case MSG_AGENT:
 		agent_call(m, msg);
@@ -193,7 +193,7 @@ static void master_dispatch(struct master *m, struct msg *msg)
 			struct framework *fw =
 				msg->owner_id ? strmap_get(&m->frameworks, msg->owner_id) : NULL;
 			if (fw && fw->stream == msg->stream)
-				framework_stream_closed(m, fw, msg->stream);
+				master_framework_stream_closed(m, fw, msg->stream);
 		}
 		break;
 	case MSG_ZK:
@@ -286,7 +286,7 @@ static void on_cron(struct loop *l, struct loop_timer *t, void *data)
 	}
 	master_leader_tick(m);
 	agents_check_pings(m, now);
-	framework_check_failover(m, now);
+	master_framework_check_failover(m, now);
 	/* offer timeouts */
 	if (m->flags->offer_timeout_ns > 0) {
 		for (it = 0; strmap_next(&m->offers, &it, NULL, &v);) {

@@ -248,17 +248,17 @@ void reply_error(struct master *m, struct http_request *req, unsigned status, co
 void master_http_handler(struct http_request *req, void *data);
 
 /* scheduler.c */
-void scheduler_call(struct master *m, struct msg *msg);
-void framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s);
+void master_scheduler_call(struct master *m, struct msg *msg);
+void master_framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s);
 void framework_send_update(struct master *m, struct framework *fw, struct task *t);
-void framework_check_failover(struct master *m, int64_t now);
-void framework_remove(struct master *m, struct framework *fw, const char *why);
+void master_framework_check_failover(struct master *m, int64_t now);
+void master_framework_remove(struct master *m, struct framework *fw, const char *why);
 /* Record a new TaskStatus for t (takes status) and forward it to the framework. */
 void task_update(struct master *m, struct task *t, json_t *status);
 /* t's latest status (parsed from status_text on first use, then kept), or NULL. */
 json_t *task_status(struct task *t);
 /* A new reference to a copy of it that is not kept: for replies about many tasks. */
-json_t *task_status_copy(const struct task *t);
+json_t *master_task_status_copy(const struct task *t);
 /* A status the master makes itself (no uuid, so no acknowledgement is expected). */
 /* The KILLs asked for a's live tasks, again (a has just resubscribed). */
 void master_resend_kills(struct master *m, struct agent *a);

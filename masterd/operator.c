@@ -22,7 +22,7 @@ json_t *task_to_json(const struct task *t)
 	if (t->status)
 		json_object_set_new(j, "statuses", json_pack("[O]", t->status));
 	else if (t->status_text)
-		json_object_set_new(j, "statuses", json_pack("[o*]", task_status_copy(t)));
+		json_object_set_new(j, "statuses", json_pack("[o*]", master_task_status_copy(t)));
 	return j;
 }
 

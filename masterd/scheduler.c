@@ -73,7 +73,7 @@ json_t *task_status(struct task *t)
 	return t->status;
 }
 
-json_t *task_status_copy(const struct task *t)
+json_t *master_task_status_copy(const struct task *t)
 {
 	if (t->status)
 		return json_deep_copy(t->status);
@@ -170,224 +170,157 @@ static struct framework *check_caller(struct master *m, struct msg *msg)
 	return fw;
 }
 
-static bool has_capability(json_t *info, const char *cap)
-{
-	json_t *caps = json_object_get(info, "capabilities"), *c;
-	size_t i;
-
-	json_array_foreach(caps, i, c) {
-		if (streq(json_string_value(json_object_get(c, "type")), cap))
-			return true;
-	}
-	return false;
-}
-
-/* Validate framework_info; the role comes from "role" or the first of "roles". */
-static int parse_framework_info(json_t *info, char **ret_role, double *ret_failover, char *err)
-{
-	const char *role = wire_get_string(info, "role", false, err, ERRLEN);
-	json_t *roles = json_object_get(info, "roles");
-	double fo = 0;
-	char sub[ERRLEN];
-	int r;
-
-	if (!role && json_object_get(info, "role"))
-		return -EINVAL;
-	if (!wire_get_string(info, "user", false, err, ERRLEN) && json_object_get(info, "user"))
-		return -EINVAL;
-	if (!wire_get_string(info, "name", true, err, ERRLEN))
-		return -EINVAL;
-	if (roles) {
-		if (!json_is_array(roles) || json_array_size(roles) > 1 ||
-		    (json_array_size(roles) == 1 && !json_is_string(json_array_get(roles, 0)))) {
-			snprintf(err, ERRLEN,
-				 "field 'framework_info.roles' must be an array of one string "
-				 "(multi-role frameworks are not supported)");
-			return -EINVAL;
-		}
-		if (json_array_size(roles) == 1)
-			role = json_string_value(json_array_get(roles, 0));
-	}
-	if (!role || !*role)
-		role = "*";
-	if (!master_role_is_valid(role, sub, sizeof(sub))) {
-		snprintf(err, ERRLEN, "field 'framework_info.role': %.512s", sub);
-		return -EINVAL;
-	}
-	r = wire_get_number(info, "failover_timeout", &fo, err, ERRLEN);
-	if (r < 0)
-		return r;
-	if (!isfinite(fo) || fo < 0) {
-		snprintf(err, ERRLEN, "field 'framework_info.failover_timeout' must not be negative");
-		return -EINVAL;
-	}
-	*ret_role = strdup(role);
-	*ret_failover = fo;
-	return 0;
-}
-
 /*
- * The framework's tier: its role's (--roles), unless framework_info.tier asks for another.
- * A tier above the role's puts the framework before others (strict priority): only where an
- * explicit request_tiers rule grants the principal that tier. False after answering 400/403.
+ * Who may subscribe so: a tier above its role's (--roles) puts the framework before others
+ * (strict priority), only where an explicit request_tiers rule grants the principal that
+ * tier; framework_info.principal, if given, is the authenticated one; register_frameworks
+ * for the role. *ret_tier: the framework's tier. False after answering 403.
  */
-static bool framework_tier(struct master *m, struct msg *msg, json_t *info, const char *role,
-			   int *ret)
+static bool subscribe_authorized(struct master *m, struct msg *msg,
+				 const struct master_subscribe_req *req, int *ret_tier)
 {
-	json_t *rt = json_object_get(m->role_tiers, role);
+	json_t *rt = json_object_get(m->role_tiers, req->role);
 	int dflt = json_is_integer(rt) ? (int)json_integer_value(rt) : 0;
-	double t = dflt;
-	char err[ERRLEN], obj[16];
+	int tier = req->has_tier ? req->tier : dflt;
+	char obj[16];
 
-	if (wire_get_number(info, "tier", &t, err, sizeof(err)) < 0 || t != floor(t) ||
-	    fabs(t) > 1000) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate scheduler::Call: field 'framework_info.tier' must be "
-			    "an integer in [-1000, 1000]");
+	snprintf(obj, sizeof(obj), "%d", tier);
+	if (tier > dflt && !master_authorize_explicit(m, msg, ACL_REQUEST_TIERS, obj))
+		return false;
+	if (m->authenticate && req->principal && !streq(req->principal, msg->principal)) {
+		reply_error(m, msg->req, 403,
+			    "Not authorized: framework_info.principal '%s' is not the authenticated "
+			    "principal '%s'",
+			    req->principal, msg->principal);
 		return false;
 	}
-	snprintf(obj, sizeof(obj), "%d", (int)t);
-	if ((int)t > dflt && !master_authorize_explicit(m, msg, ACL_REQUEST_TIERS, obj))
+	if (!master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, req->role))
 		return false;
-	*ret = (int)t;
+	*ret_tier = tier;
 	return true;
 }
 
-static void subscribe(struct master *m, struct msg *msg)
+/*
+ * A failover: the framework named by framework_info.id. IDs come from the master: the
+ * registry has every one it gave out and not yet removed (and gives them back after a restart
+ * or to a new leader). An unknown ID is a removed framework's, or was never given out: refused,
+ * so that no one takes over a removed framework's ID (its completed tasks, its history).
+ * Failing over someone else's framework takes it over: an explicit rule only. The role stays.
+ * NULL after answering 400/403.
+ */
+static struct framework *subscribe_failover(struct master *m, struct msg *msg,
+					    const struct master_subscribe_req *req)
 {
-	char err[ERRLEN] = "", fwid[UUID_STR_LEN];
-	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
-	json_t *info = sub ? wire_get_object(sub, "framework_info", true, err, sizeof(err)) : NULL;
-	const char *want_id = NULL;
-	struct framework *fw = NULL;
-	char *role = NULL;
-	double failover = 0;
-	bool is_new = false;
-	int tier = 0;
-	char sid[UUID_STR_LEN];
-	const char *hdrs[5];
-	void *v;
-	size_t it;
+	struct framework *fw = strmap_get(&m->frameworks, req->id);
+	const char *owner;
 
-	if (!info) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
-		return;
+	if (!fw) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate scheduler::Call: framework '%s' is unknown or has "
+			    "been removed (subscribe without an ID to get a new one)",
+			    req->id);
+		return NULL;
 	}
-	if (parse_framework_info(info, &role, &failover, err) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
-		return;
+	owner = framework_principal(fw) ? framework_principal(fw) : "";
+	if (m->authenticate && !streq(framework_principal(fw), msg->principal) &&
+	    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS, owner))
+		return NULL;
+	if (strcmp(fw->role, req->role) != 0) {
+		reply_error(m, msg->req, 400,
+			    "Failed to validate scheduler::Call: a framework cannot change its role "
+			    "on failover ('%s' -> '%s')",
+			    fw->role, req->role);
+		return NULL;
 	}
-	if (!framework_tier(m, msg, info, role, &tier)) {
-		free(role);
-		return;
-	}
-	if (failover > (double)m->flags->max_failover_timeout_ns / 1e9)
-		failover = (double)m->flags->max_failover_timeout_ns / 1e9;
-	if (json_object_get(info, "id")) {
-		want_id = master_get_id(info, "id", "subscribe.framework_info", err, sizeof(err));
-		if (!want_id) {
-			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
-			free(role);
-			return;
-		}
-	}
-	if (json_object_get(msg->body, "framework_id")) {
-		const char *cid = master_get_id(msg->body, "framework_id", NULL, err, sizeof(err));
-		if (!cid || !streq(cid, want_id)) {
-			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
-				    cid ? "field 'framework_id' differs from "
-					  "'subscribe.framework_info.id'"
-					: err);
-			free(role);
-			return;
-		}
-	}
-	if (m->authenticate) {
-		const char *claimed = json_string_value(json_object_get(info, "principal"));
-		if (claimed && !streq(claimed, msg->principal)) {
-			reply_error(m, msg->req, 403,
-				    "Not authorized: framework_info.principal '%s' is not the "
-				    "authenticated principal '%s'",
-				    claimed, msg->principal);
-			free(role);
-			return;
-		}
-	}
-	if (!master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, role)) {
-		free(role);
-		return;
-	}
-	if (want_id) {
-		fw = strmap_get(&m->frameworks, want_id);
-		/*
-		 * IDs come from the master: the registry has every one it gave out and not yet
-		 * removed (and gives them back after a restart or to a new leader). An unknown ID
-		 * is a removed framework's, or was never given out: refused, so that no one takes
-		 * over a removed framework's ID (its completed tasks, its history).
-		 */
-		if (!fw) {
-			reply_error(m, msg->req, 400,
-				    "Failed to validate scheduler::Call: framework '%s' is unknown or "
-				    "has been removed (subscribe without an ID to get a new one)",
-				    want_id);
-			free(role);
-			return;
-		}
-		/* failing over someone else's framework takes it over: an explicit rule only */
-		if (fw && m->authenticate && !streq(framework_principal(fw), msg->principal) &&
-		    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS,
-					       framework_principal(fw) ? framework_principal(fw)
-								       : "")) {
-			free(role);
-			return;
-		}
-		if (fw && strcmp(fw->role, role) != 0) {
-			reply_error(m, msg->req, 400,
-				    "Failed to validate scheduler::Call: a framework cannot change its "
-				    "role on failover ('%s' -> '%s')",
-				    fw->role, role);
-			free(role);
-			return;
-		}
-	}
+	return fw;
+}
 
-	if (!fw && m->flags->max_frameworks > 0 &&
+/* A new framework with a fresh ID, not yet listed; NULL on ENOMEM. */
+static struct framework *framework_new(void)
+{
+	struct framework *fw = calloc(1, sizeof(*fw));
+	char fwid[UUID_STR_LEN];
+
+	if (!fw)
+		return NULL;
+	uuid_random(fwid);
+	fw->id = strdup(fwid);
+	if (!fw->id) {
+		free(fw);
+		return NULL;
+	}
+	strmap_init(&fw->tasks);
+	strmap_init(&fw->offers);
+	return fw;
+}
+
+/* What framework_new() and framework_set_info() gave a framework that never got listed. */
+static void framework_free_unlisted(struct framework *fw)
+{
+	json_decref(fw->info);
+	free(fw->id);
+	free(fw->role);
+	free(fw);
+}
+
+/*
+ * Admission: the failed-over framework, or a new one (*ret_new) while the master holds fewer
+ * than --max-frameworks. NULL after answering 400/403/429/503.
+ */
+static struct framework *subscribe_admit(struct master *m, struct msg *msg,
+					 const struct master_subscribe_req *req, bool *ret_new)
+{
+	struct framework *fw;
+
+	*ret_new = !req->id;
+	if (req->id)
+		return subscribe_failover(m, msg, req);
+	if (m->flags->max_frameworks > 0 &&
 	    strmap_size(&m->frameworks) >= (size_t)m->flags->max_frameworks) {
 		reply_error(m, msg->req, 429,
 			    "Too many frameworks: the master holds %zu, the limit is %lld "
 			    "(--max-frameworks)",
 			    strmap_size(&m->frameworks), (long long)m->flags->max_frameworks);
-		free(role);
-		return;
+		return NULL;
 	}
-	if (!fw) {
-		fw = calloc(1, sizeof(*fw));
-		if (!fw) {
-			free(role);
-			reply_error(m, msg->req, 503, "out of memory");
-			return;
-		}
-		uuid_random(fwid);
-		fw->id = strdup(fwid);
-		strmap_init(&fw->tasks);
-		strmap_init(&fw->offers);
-		is_new = true;
-	} else {
-		free(fw->role);
-	}
-	fw->role = role;
+	fw = framework_new();
+	if (!fw)
+		reply_error(m, msg->req, 503, "out of memory");
+	return fw;
+}
+
+/* The subscribe's framework_info becomes fw's, with what the master made of it. */
+static void framework_set_info(struct master *m, struct msg *msg, struct framework *fw,
+			       const struct master_subscribe_req *req, int tier)
+{
+	double failover = req->failover_s;
+
+	if (failover > (double)m->flags->max_failover_timeout_ns / 1e9)
+		failover = (double)m->flags->max_failover_timeout_ns / 1e9;
+	free(fw->role);
+	fw->role = strdup(req->role);
 	fw->failover_timeout_s = failover;
-	fw->partition_aware = has_capability(info, "PARTITION_AWARE");
+	fw->partition_aware = req->partition_aware;
 	json_decref(fw->info);
-	fw->info = json_deep_copy(info);
+	fw->info = json_deep_copy(req->info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
-	if (json_object_get(info, "failover_timeout")) /* what it gets (--max-failover-timeout) */
+	/* what it gets (--max-failover-timeout) */
+	if (json_object_get(req->info, "failover_timeout"))
 		json_object_set_new(fw->info, "failover_timeout", json_real(failover));
 	if (msg->principal) /* the authenticated one: what ACLs and takeovers compare */
 		json_object_set_new(fw->info, "principal", json_string(msg->principal));
 	fw->tier = tier;
+}
 
-	/* a failover: the old connection ends with an ERROR event */
+/*
+ * fw's event stream on this request, with a new Mesos-Stream-Id; a failover's old connection
+ * ends with an ERROR event. False when the stream could not be opened.
+ */
+static bool subscribe_open_stream(struct master *m, struct msg *msg, struct framework *fw)
+{
+	char sid[UUID_STR_LEN];
+	const char *hdrs[] = {"Mesos-Stream-Id", sid, "Cache-Control", "no-cache", NULL};
+
 	if (fw->connected) {
 		stream_send_event(fw->stream,
 				  wire_event("ERROR", "error",
@@ -396,35 +329,35 @@ static void subscribe(struct master *m, struct msg *msg)
 	master_stream_retire(m, fw->stream);
 	fw->stream = NULL;
 	uuid_random(sid);
-	hdrs[0] = "Mesos-Stream-Id";
-	hdrs[1] = sid;
-	hdrs[2] = "Cache-Control";
-	hdrs[3] = "no-cache";
-	hdrs[4] = NULL;
 	/* the block MHD reserves per stream: chunked streams are written from the connection's
 	 * own buffer, so a small one (a framework's events queue in lib/http_server, capped) */
 	fw->stream = master_open_stream(m, msg->req, hdrs, 4096, false, fw->id);
 	master_count_status(m, 200);
-	if (!fw->stream) {
-		if (is_new) {
-			json_decref(fw->info);
-			free(fw->id);
-			free(fw->role);
-			free(fw);
-		}
-		return;
-	}
+	if (!fw->stream)
+		return false;
 	snprintf(fw->stream_id, sizeof(fw->stream_id), "%s", sid);
 	fw->stream_gen++;
 	fw->connected = true;
 	fw->suspended = false;
 	fw->recovered = false;
+	return true;
+}
+
+/*
+ * A subscribed framework: listed (new) or active again, told SUBSCRIBED, sent again the
+ * updates it has not acknowledged.
+ */
+static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
+{
+	size_t it;
+	void *v;
+
 	persist_framework(m, fw);
 	if (is_new) {
 		strmap_put(&m->frameworks, fw->id, fw, NULL);
 		master_alloc_framework_add(m, fw);
 		log_info("framework '%s' (%s) subscribed in role '%s'",
-			 json_string_value(json_object_get(info, "name")), fw->id, fw->role);
+			 json_string_value(json_object_get(fw->info, "name")), fw->id, fw->role);
 	} else {
 		master_alloc_framework_activate(m, fw, true);
 		master_alloc_framework_revive(m, fw);
@@ -437,7 +370,6 @@ static void subscribe(struct master *m, struct msg *msg)
 					       "master_info",
 					       json_pack("{s:s,s:s}", "id", m->master_id, "address",
 							 m->flags->listen))));
-	/* what the framework has not acknowledged yet goes out again */
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
 		if (!t->pending_uuid[0])
@@ -447,6 +379,33 @@ static void subscribe(struct master *m, struct msg *msg)
 		framework_send_update(m, fw, t);
 	}
 	master_request_allocation(m);
+}
+
+/* SUBSCRIBE: parse (validate.c), authorize, admit, open the stream. */
+static void subscribe(struct master *m, struct msg *msg)
+{
+	struct master_subscribe_req req;
+	struct framework *fw;
+	char err[ERRLEN];
+	bool is_new;
+	int tier;
+
+	if (master_parse_subscribe(msg->body, &req, err, sizeof(err)) < 0) {
+		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	if (!subscribe_authorized(m, msg, &req, &tier))
+		return;
+	fw = subscribe_admit(m, msg, &req, &is_new);
+	if (!fw)
+		return;
+	framework_set_info(m, msg, fw, &req, tier);
+	if (!subscribe_open_stream(m, msg, fw)) {
+		if (is_new)
+			framework_free_unlisted(fw);
+		return;
+	}
+	subscribe_start(m, fw, is_new);
 }
 
 static double refuse_seconds(json_t *call, const char *key)
@@ -534,132 +493,58 @@ struct pending_task {
 	const char *id;
 };
 
-/* Validate one TaskInfo of a LAUNCH against what is left of the offers. */
-static int check_task(struct master *m, struct framework *fw, struct agent *a, json_t *ti,
-		      const char *path, struct alloc_res *left, struct pending_task *pt,
-		      size_t nprev, char *err)
+/* What a TaskInfo of valid shape must be against the master: its ID free, on the offers' agent. */
+static int check_task_state(struct framework *fw, struct agent *a,
+			    const struct master_task_shape *t, const char *path,
+			    const struct pending_task *pt, size_t nprev, char *err)
 {
-	const char *id, *aid;
-	json_t *cmd, *res, *limits;
-	char sub[ERRLEN];
-	struct pending_task *cur = &pt[nprev];
-
-	if (!json_is_object(ti)) {
-		snprintf(err, ERRLEN, "field '%s' must be an object", path);
-		return -EINVAL;
-	}
-	id = master_get_id(ti, "task_id", path, err, ERRLEN);
-	if (!id)
-		return -EINVAL;
 	/* a task the framework has not acknowledged the end of still holds its ID */
-	if (strmap_get(&fw->tasks, id)) {
-		snprintf(err, ERRLEN, "field '%s.task_id': task '%s' already exists", path, id);
+	if (strmap_get(&fw->tasks, t->id)) {
+		snprintf(err, ERRLEN, "field '%s.task_id': task '%s' already exists", path, t->id);
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < nprev; k++) {
-		if (strcmp(pt[k].id, id) == 0) {
+		if (strcmp(pt[k].id, t->id) == 0) {
 			snprintf(err, ERRLEN, "field '%s.task_id': task '%s' appears twice in this call",
-				 path, id);
+				 path, t->id);
 			return -EINVAL;
 		}
 	}
-	if (!wire_get_string(ti, "name", true, sub, sizeof(sub))) {
-		snprintf(err, ERRLEN, "%.96s: %.512s", path, sub);
-		return -EINVAL;
-	}
-	aid = master_get_id(ti, "agent_id", path, err, ERRLEN);
-	if (!aid)
-		return -EINVAL;
-	if (strcmp(aid, a->id) != 0) {
+	if (strcmp(t->agent_id, a->id) != 0) {
 		snprintf(err, ERRLEN, "field '%s.agent_id': %.64s is not the offer's agent %.64s",
-			 path, aid, a->id);
+			 path, t->agent_id, a->id);
 		return -EINVAL;
 	}
-	cmd = wire_get_object(ti, "command", false, sub, sizeof(sub));
-	if (!cmd) {
-		if (json_object_get(ti, "command"))
-			snprintf(err, ERRLEN, "%.96s: %.512s", path, sub);
-		else
-			snprintf(err, ERRLEN,
-				 "%s: missing field 'command' (executors are not supported)", path);
+	return 0;
+}
+
+/*
+ * One TaskInfo of a LAUNCH: its shape (validate.c), then the master's view, then within what
+ * is left of the offers, which it takes from left. pt[nprev] is it on success.
+ */
+static int check_task(struct framework *fw, struct agent *a, json_t *ti, const char *path,
+		      struct alloc_res *left, struct pending_task *pt, size_t nprev, char *err)
+{
+	struct master_task_shape t;
+	char want[256], have[256];
+
+	if (master_validate_task_info(ti, path, &t, err, ERRLEN) < 0)
 		return -EINVAL;
-	}
-	{
-		json_t *val = json_object_get(cmd, "value"), *sh = json_object_get(cmd, "shell");
-		json_t *args = json_object_get(cmd, "arguments"), *arg;
-		size_t k;
-		if (val && (!json_is_string(val) ||
-			    strlen(json_string_value(val)) != json_string_length(val))) {
-			snprintf(err, ERRLEN, "field '%s.command.value' must be a string without NUL",
-				 path);
-			return -EINVAL;
-		}
-		if (sh && !json_is_boolean(sh)) {
-			snprintf(err, ERRLEN, "field '%s.command.shell' must be a boolean", path);
-			return -EINVAL;
-		}
-		if (args && !json_is_array(args)) {
-			snprintf(err, ERRLEN, "field '%s.command.arguments' must be an array", path);
-			return -EINVAL;
-		}
-		json_array_foreach(args, k, arg) {
-			if (!json_is_string(arg) ||
-			    strlen(json_string_value(arg)) != json_string_length(arg)) {
-				snprintf(err, ERRLEN,
-					 "field '%s.command.arguments[%zu]' must be a string without NUL",
-					 path, k);
-				return -EINVAL;
-			}
-		}
-		if (!val && (!args || json_array_size(args) == 0)) {
-			snprintf(err, ERRLEN, "field '%s.command' needs 'value' or 'arguments'", path);
-			return -EINVAL;
-		}
-	}
-	limits = json_object_get(ti, "limits");
-	if (limits) {
-		const char *k;
-		json_t *lv;
-		if (!json_is_object(limits)) {
-			snprintf(err, ERRLEN, "field '%s.limits' must be an object", path);
-			return -EINVAL;
-		}
-		json_object_foreach(limits, k, lv) {
-			double d = json_is_number(lv) ? json_number_value(lv)
-				   : json_is_object(lv) ? json_number_value(json_object_get(lv, "value"))
-							: NAN;
-			if (!isfinite(d) || d <= 0) {
-				snprintf(err, ERRLEN, "field '%s.limits.%.32s' must be a positive number",
-					 path, k);
-				return -EINVAL;
-			}
-		}
-	}
-	res = json_object_get(ti, "resources");
-	if (!res) {
-		snprintf(err, ERRLEN, "missing field '%s.resources'", path);
-		return -EINVAL;
-	}
-	if (alloc_res_from_json(res, &cur->res, sub, sizeof(sub)) < 0) {
-		snprintf(err, ERRLEN, "field '%s.resources': %.160s", path, sub);
-		return -EINVAL;
-	}
-	if (alloc_res_is_empty(&cur->res)) {
-		snprintf(err, ERRLEN, "field '%s.resources' is empty", path);
-		return -EINVAL;
-	}
-	if (!alloc_res_contains(left, &cur->res)) {
-		char want[256], have[256];
-		alloc_res_format(&cur->res, want, sizeof(want));
+	if (check_task_state(fw, a, &t, path, pt, nprev, err) < 0)
+		goto fail;
+	if (!alloc_res_contains(left, &t.res)) {
+		alloc_res_format(&t.res, want, sizeof(want));
 		alloc_res_format(left, have, sizeof(have));
 		snprintf(err, ERRLEN, "field '%s.resources': %.60s is beyond the offered %.60s",
 			 path, want, have);
-		return -EINVAL;
+		goto fail;
 	}
-	alloc_res_sub(left, &cur->res);
-	cur->id = id;
-	cur->info = ti;
+	alloc_res_sub(left, &t.res);
+	pt[nprev] = (struct pending_task){.info = ti, .res = t.res, .id = t.id};
 	return 0;
+fail:
+	alloc_res_clear(&t.res);
+	return -EINVAL;
 }
 
 static void launch_tasks(struct master *m, struct framework *fw, struct agent *a,
@@ -788,10 +673,8 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 			char path[96];
 			snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", i,
 				 k);
-			if (check_task(m, fw, a, ti, path, &left, pt, ntasks, err) < 0) {
-				alloc_res_clear(&pt[ntasks].res);
+			if (check_task(fw, a, ti, path, &left, pt, ntasks, err) < 0)
 				goto bad;
-			}
 			ntasks++;
 		}
 	}
@@ -952,7 +835,7 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 
 static void reconcile_one(struct master *m, struct framework *fw, struct task *t)
 {
-	json_t *st = task_status_copy(t);
+	json_t *st = master_task_status_copy(t);
 
 	if (!st)
 		return;
@@ -1005,7 +888,7 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 	}
 }
 
-void framework_remove(struct master *m, struct framework *fw, const char *why)
+void master_framework_remove(struct master *m, struct framework *fw, const char *why)
 {
 	size_t it;
 	void *v;
@@ -1054,7 +937,7 @@ void framework_remove(struct master *m, struct framework *fw, const char *why)
 	master_request_allocation(m);
 }
 
-void framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s)
+void master_framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s)
 {
 	size_t it;
 	void *v;
@@ -1074,10 +957,10 @@ void framework_stream_closed(struct master *m, struct framework *fw, struct http
 	}
 	master_alloc_framework_activate(m, fw, false);
 	if (fw->failover_timeout_s <= 0 && m->flags->framework_failover_timeout_ns <= 0)
-		framework_remove(m, fw, "disconnected with no failover timeout");
+		master_framework_remove(m, fw, "disconnected with no failover timeout");
 }
 
-void framework_check_failover(struct master *m, int64_t now)
+void master_framework_check_failover(struct master *m, int64_t now)
 {
 	size_t it;
 	void *v;
@@ -1095,13 +978,13 @@ void framework_check_failover(struct master *m, int64_t now)
 		    timeout < (double)m->flags->agent_reregister_timeout_ns / 1e9)
 			timeout = (double)m->flags->agent_reregister_timeout_ns / 1e9;
 		if (!fw->connected && (double)(now - fw->disconnected_ns) / 1e9 >= timeout) {
-			framework_remove(m, fw, "failover timeout elapsed");
+			master_framework_remove(m, fw, "failover timeout elapsed");
 			it = 0;
 		}
 	}
 }
 
-void scheduler_call(struct master *m, struct msg *msg)
+void master_scheduler_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	struct framework *fw;
@@ -1150,6 +1033,6 @@ void scheduler_call(struct master *m, struct msg *msg)
 				      framework_principal(fw) ? framework_principal(fw) : ""))
 			return;
 		reply_error(m, msg->req, 202, "%s", "");
-		framework_remove(m, fw, "TEARDOWN");
+		master_framework_remove(m, fw, "TEARDOWN");
 	}
 }

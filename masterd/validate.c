@@ -5,8 +5,12 @@
 #include <string.h>
 
 #include "id.h"
+#include "resources.h"
 #include "util.h"
 #include "validate.h"
+
+/* room for a nested check's message: what is quoted of it is cut with %.512s or less */
+#define SUBLEN 1024
 
 #define P(path) (path) ? (path) : "", (path) ? "." : ""
 
@@ -180,4 +184,249 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 		fn(opaque, json_string_value(json_object_get(e, "role")),
 		   json_number_value(json_object_get(e, "weight")));
 	return (int)json_array_size(infos);
+}
+
+static bool has_capability(json_t *info, const char *cap)
+{
+	json_t *caps = json_object_get(info, "capabilities"), *c;
+	size_t i;
+
+	json_array_foreach(caps, i, c) {
+		if (streq(json_string_value(json_object_get(c, "type")), cap))
+			return true;
+	}
+	return false;
+}
+
+/* framework_info.role, or the one string of framework_info.roles; NULL and err if neither is. */
+static const char *framework_role(json_t *info, char *err, size_t errlen)
+{
+	const char *role = wire_get_string(info, "role", false, err, errlen);
+	json_t *roles = json_object_get(info, "roles");
+
+	if (!role && json_object_get(info, "role"))
+		return NULL;
+	if (!wire_get_string(info, "user", false, err, errlen) && json_object_get(info, "user"))
+		return NULL;
+	if (!wire_get_string(info, "name", true, err, errlen))
+		return NULL;
+	if (roles) {
+		if (!json_is_array(roles) || json_array_size(roles) > 1 ||
+		    (json_array_size(roles) == 1 && !json_is_string(json_array_get(roles, 0)))) {
+			snprintf(err, errlen,
+				 "field 'framework_info.roles' must be an array of one string "
+				 "(multi-role frameworks are not supported)");
+			return NULL;
+		}
+		if (json_array_size(roles) == 1)
+			role = json_string_value(json_array_get(roles, 0));
+	}
+	return role && *role ? role : "*";
+}
+
+/* framework_info's own fields: user, name, role(s), failover_timeout, tier. */
+static int parse_framework_info(json_t *info, struct master_subscribe_req *req, char *err,
+				size_t errlen)
+{
+	char sub[SUBLEN];
+	double fo = 0, t = 0;
+	int r;
+
+	req->role = framework_role(info, err, errlen);
+	if (!req->role)
+		return -EINVAL;
+	if (!master_role_is_valid(req->role, sub, sizeof(sub))) {
+		snprintf(err, errlen, "field 'framework_info.role': %.512s", sub);
+		return -EINVAL;
+	}
+	r = wire_get_number(info, "failover_timeout", &fo, err, errlen);
+	if (r < 0)
+		return r;
+	if (!isfinite(fo) || fo < 0) {
+		snprintf(err, errlen,
+			 "field 'framework_info.failover_timeout' must not be negative");
+		return -EINVAL;
+	}
+	r = wire_get_number(info, "tier", &t, err, errlen);
+	if (r < 0 || t != floor(t) || fabs(t) > 1000) {
+		snprintf(err, errlen,
+			 "field 'framework_info.tier' must be an integer in [-1000, 1000]");
+		return -EINVAL;
+	}
+	req->failover_s = fo;
+	req->has_tier = r > 0;
+	req->tier = (int)t;
+	req->principal = json_string_value(json_object_get(info, "principal"));
+	req->partition_aware = has_capability(info, "PARTITION_AWARE");
+	return 0;
+}
+
+/* framework_info.id, and the call's framework_id, which must be the same ID if present. */
+static int parse_subscribe_id(json_t *call, json_t *info, const char **ret, char *err,
+			      size_t errlen)
+{
+	const char *id = NULL, *cid;
+
+	if (json_object_get(info, "id")) {
+		id = master_get_id(info, "id", "subscribe.framework_info", err, errlen);
+		if (!id)
+			return -EINVAL;
+	}
+	if (json_object_get(call, "framework_id")) {
+		cid = master_get_id(call, "framework_id", NULL, err, errlen);
+		if (!cid)
+			return -EINVAL;
+		if (!streq(cid, id)) {
+			snprintf(err, errlen,
+				 "field 'framework_id' differs from 'subscribe.framework_info.id'");
+			return -EINVAL;
+		}
+	}
+	*ret = id;
+	return 0;
+}
+
+int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char *err,
+			   size_t errlen)
+{
+	json_t *sub = wire_get_object(call, "subscribe", true, err, errlen);
+	struct master_subscribe_req req = {
+		.info = sub ? wire_get_object(sub, "framework_info", true, err, errlen) : NULL,
+	};
+
+	if (!req.info)
+		return -EINVAL;
+	if (parse_framework_info(req.info, &req, err, errlen) < 0)
+		return -EINVAL;
+	if (parse_subscribe_id(call, req.info, &req.id, err, errlen) < 0)
+		return -EINVAL;
+	*ret = req;
+	return 0;
+}
+
+static bool is_text(json_t *s)
+{
+	return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s);
+}
+
+/* ti.command: {"value": s, "shell": b, "arguments": [s...]}, value or arguments given. */
+static int check_command(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	char sub[SUBLEN];
+	json_t *cmd = wire_get_object(ti, "command", false, sub, sizeof(sub));
+	json_t *val = json_object_get(cmd, "value"), *sh = json_object_get(cmd, "shell");
+	json_t *args = json_object_get(cmd, "arguments"), *arg;
+	size_t k;
+
+	if (!cmd) {
+		if (json_object_get(ti, "command"))
+			snprintf(err, errlen, "%.96s: %.512s", path, sub);
+		else
+			snprintf(err, errlen,
+				 "%s: missing field 'command' (executors are not supported)", path);
+		return -EINVAL;
+	}
+	if (val && !is_text(val)) {
+		snprintf(err, errlen, "field '%s.command.value' must be a string without NUL",
+			 path);
+		return -EINVAL;
+	}
+	if (sh && !json_is_boolean(sh)) {
+		snprintf(err, errlen, "field '%s.command.shell' must be a boolean", path);
+		return -EINVAL;
+	}
+	if (args && !json_is_array(args)) {
+		snprintf(err, errlen, "field '%s.command.arguments' must be an array", path);
+		return -EINVAL;
+	}
+	json_array_foreach(args, k, arg) {
+		if (!is_text(arg)) {
+			snprintf(err, errlen,
+				 "field '%s.command.arguments[%zu]' must be a string without NUL", path,
+				 k);
+			return -EINVAL;
+		}
+	}
+	if (!val && (!args || json_array_size(args) == 0)) {
+		snprintf(err, errlen, "field '%s.command' needs 'value' or 'arguments'", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ti.limits: {name: number or {"value": number}}, each finite and > 0. */
+static int check_limits(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *limits = json_object_get(ti, "limits"), *lv;
+	const char *k;
+
+	if (!limits)
+		return 0;
+	if (!json_is_object(limits)) {
+		snprintf(err, errlen, "field '%s.limits' must be an object", path);
+		return -EINVAL;
+	}
+	json_object_foreach(limits, k, lv) {
+		double d = json_is_number(lv)   ? json_number_value(lv)
+			   : json_is_object(lv) ? json_number_value(json_object_get(lv, "value"))
+						: NAN;
+		if (!isfinite(d) || d <= 0) {
+			snprintf(err, errlen, "field '%s.limits.%.32s' must be a positive number", path,
+				 k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ti.resources: present, parsed into *ret (the caller's on success), not empty. */
+static int parse_task_resources(json_t *ti, const char *path, struct alloc_res *ret, char *err,
+				size_t errlen)
+{
+	json_t *res = json_object_get(ti, "resources");
+	struct alloc_res r = ALLOC_RES_INIT;
+	char sub[SUBLEN];
+
+	if (!res) {
+		snprintf(err, errlen, "missing field '%s.resources'", path);
+		return -EINVAL;
+	}
+	if (alloc_res_from_json(res, &r, sub, sizeof(sub)) < 0) {
+		snprintf(err, errlen, "field '%s.resources': %.160s", path, sub);
+		return -EINVAL;
+	}
+	if (alloc_res_is_empty(&r)) {
+		alloc_res_clear(&r);
+		snprintf(err, errlen, "field '%s.resources' is empty", path);
+		return -EINVAL;
+	}
+	*ret = r;
+	return 0;
+}
+
+int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
+			      char *err, size_t errlen)
+{
+	struct master_task_shape t = {.res = ALLOC_RES_INIT};
+	char sub[SUBLEN];
+
+	if (!json_is_object(ti)) {
+		snprintf(err, errlen, "field '%s' must be an object", path);
+		return -EINVAL;
+	}
+	t.id = master_get_id(ti, "task_id", path, err, errlen);
+	if (!t.id)
+		return -EINVAL;
+	if (!wire_get_string(ti, "name", true, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%.96s: %.512s", path, sub);
+		return -EINVAL;
+	}
+	t.agent_id = master_get_id(ti, "agent_id", path, err, errlen);
+	if (!t.agent_id)
+		return -EINVAL;
+	if (check_command(ti, path, err, errlen) < 0 || check_limits(ti, path, err, errlen) < 0 ||
+	    parse_task_resources(ti, path, &t.res, err, errlen) < 0)
+		return -EINVAL;
+	*ret = t;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "resources.h"
 #include "wire.h"
 
 /*
@@ -41,5 +42,43 @@ bool master_weight_is_valid(double w);
  */
 int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, const char *, double),
 			 void *opaque, char *err, size_t errlen);
+
+/*
+ * A SUBSCRIBE call, parsed and checked alone (no master state). Pointers go into the call's
+ * JSON and live as long as it does.
+ */
+struct master_subscribe_req {
+	json_t *info;          /* subscribe.framework_info */
+	const char *id;        /* framework_info.id: a failover; NULL: a new framework */
+	const char *role;      /* "role", else the one of "roles", else "*"; valid */
+	const char *principal; /* framework_info.principal if a string, else NULL */
+	double failover_s;     /* framework_info.failover_timeout: finite, >= 0, not capped */
+	bool has_tier;         /* framework_info.tier is present ... */
+	int tier;              /* ... and this integer in [-1000, 1000] */
+	bool partition_aware;  /* capabilities name PARTITION_AWARE */
+};
+
+/*
+ * Parse call (a whole SUBSCRIBE body) into *ret: framework_info's fields, its ID, a top-level
+ * framework_id equal to it. 0, or -EINVAL with err ("field 'framework_info.role': ...").
+ */
+int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char *err,
+			   size_t errlen);
+
+/*
+ * One TaskInfo of a LAUNCH, checked alone: an object with a safe task_id and agent_id, a
+ * name, a command (value or arguments, no NUL), positive finite limits, resources that parse
+ * and are not empty. Whether the ID is free, the agent the offers' and the resources within
+ * them is the caller's to check. path names the TaskInfo in err
+ * ("accept.operations[0].launch.task_infos[1]"). On 0 *ret is written (the caller clears
+ * ret->res); -EINVAL with err otherwise.
+ */
+struct master_task_shape {
+	const char *id;       /* task_id.value, in ti */
+	const char *agent_id; /* agent_id.value, in ti */
+	struct alloc_res res;
+};
+int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
+			      char *err, size_t errlen);
 
 #endif

@@ -172,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 'P':
 			agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
 			agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
-			framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
+			master_framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
 			master_drain(&m);
 			break;
 		default:

@@ -336,7 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	master_drain(&m);
 	agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
 	agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
-	framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
+	master_framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
 	master_drain(&m);
 	call(&m, "POST", "/api/v1", "{\"type\":\"GET_STATE\"}");
 	master_fini(&m);

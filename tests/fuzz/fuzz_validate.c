@@ -2,10 +2,12 @@
 /*
  * libFuzzer target: the master's pure field checks (masterd/validate.c) on any JSON:
  * IDs that become file and cgroup names (never hidden: no leading '.'), roles,
- * UPDATE_WEIGHTS' weight_infos, the cap on every list in a call. What they
- * accept must be safe to use as a path component; what they refuse must say why.
+ * UPDATE_WEIGHTS' weight_infos, the cap on every list in a call, a SUBSCRIBE call, a
+ * LAUNCH's TaskInfo. What they accept must be safe to use as a path component; what they
+ * refuse must say why.
  */
 #include <stdbool.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,50 @@ static void check_lists(json_t *j)
 		abort();
 }
 
+/* an ID the master took: what master_get_id promises */
+static void check_safe_id(const char *id)
+{
+	if (!id || !*id || strlen(id) > 255 || strchr(id, '/') || id[0] == '.')
+		abort();
+}
+
+/* master_parse_subscribe: what it accepts is a valid role, timeout, tier and ID */
+static void check_subscribe(json_t *j)
+{
+	struct master_subscribe_req req;
+	char err[1024] = "";
+
+	if (master_parse_subscribe(j, &req, err, sizeof(err)) < 0) {
+		if (!err[0])
+			abort();
+		return;
+	}
+	if (!json_is_object(req.info) || !master_role_is_valid(req.role, err, sizeof(err)) ||
+	    !isfinite(req.failover_s) || req.failover_s < 0 ||
+	    (req.has_tier && (req.tier < -1000 || req.tier > 1000)))
+		abort();
+	if (req.id)
+		check_safe_id(req.id);
+}
+
+/* master_validate_task_info: what it accepts has safe IDs and some resources */
+static void check_task_info(json_t *ti)
+{
+	struct master_task_shape t;
+	char err[1024] = "";
+
+	if (master_validate_task_info(ti, "task", &t, err, sizeof(err)) < 0) {
+		if (!err[0])
+			abort();
+		return;
+	}
+	check_safe_id(t.id);
+	check_safe_id(t.agent_id);
+	if (alloc_res_is_empty(&t.res) || !json_object_get(ti, "command"))
+		abort();
+	alloc_res_clear(&t.res);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[WIRE_ERR_LEN] = "", *text;
@@ -80,6 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_id(j, "task_id");
 		check_id(j, "framework_id");
 		check_lists(j);
+		check_subscribe(j);
+		check_task_info(j);
 		r = master_parse_weights(json_object_get(j, "weight_infos"), "weight_infos",
 					 no_weight, &n, err, sizeof(err));
 		if (r >= 0 ? r != n : !err[0])

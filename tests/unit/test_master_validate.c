@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* masterd/validate: IDs, roles and weights as callers send them. */
+/* masterd/validate: IDs, roles, weights, SUBSCRIBE calls and TaskInfos as callers send them. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +176,150 @@ static void test_weights(void **state)
 	assert_int_equal(weights("[]", &s, err), 0);
 }
 
+/* parse a SUBSCRIBE body; on failure err must contain want */
+static int subscribe(const char *json, struct master_subscribe_req *req, const char *want)
+{
+	char err[1024] = "";
+	json_t *j = parse(json, 0);
+	int r = master_parse_subscribe(j, req, err, sizeof(err));
+
+	if (want && (r != -EINVAL || !strstr(err, want)))
+		fail_msg("%s: got %d '%s', want '%s'", json, r, err, want);
+	if (!want && r != 0)
+		fail_msg("%s: refused: %s", json, err);
+	json_decref(j);
+	return r;
+}
+
+#define SUB(info) "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":" info "}}"
+
+/* issue 20: SUBSCRIBE's shape is checked apart from the master's state (and fuzzed) */
+static void test_subscribe_ok(void **state)
+{
+	struct master_subscribe_req req;
+	char err[1024];
+	json_t *j = parse("{\"framework_id\":{\"value\":\"f-1\"},\"subscribe\":{\"framework_info\":"
+			  "{\"name\":\"n\",\"id\":{\"value\":\"f-1\"},\"roles\":[\"eng/ml\"],"
+			  "\"principal\":\"p\",\"failover_timeout\":30,\"tier\":-3,"
+			  "\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}]}}}",
+			  0);
+
+	assert_int_equal(master_parse_subscribe(j, &req, err, sizeof(err)), 0);
+	assert_string_equal(req.id, "f-1");
+	assert_string_equal(req.role, "eng/ml");
+	assert_string_equal(req.principal, "p");
+	assert_true(req.failover_s == 30.0);
+	assert_true(req.has_tier);
+	assert_int_equal(req.tier, -3);
+	assert_true(req.partition_aware);
+	assert_ptr_equal(req.info, json_object_get(json_object_get(j, "subscribe"), "framework_info"));
+	json_decref(j);
+
+	subscribe(SUB("{\"name\":\"n\",\"role\":\"\",\"principal\":5}"), &req, NULL);
+	assert_null(req.id);
+	assert_string_equal(req.role, "*");
+	assert_null(req.principal);
+	assert_false(req.has_tier);
+	assert_false(req.partition_aware);
+	assert_true(req.failover_s == 0.0);
+}
+
+static void test_subscribe_bad(void **state)
+{
+	struct master_subscribe_req req;
+
+	subscribe("{\"type\":\"SUBSCRIBE\"}", &req, "subscribe");
+	subscribe("{\"subscribe\":{}}", &req, "framework_info");
+	subscribe(SUB("{}"), &req, "name");
+	subscribe(SUB("{\"name\":\"n\",\"role\":5}"), &req, "role");
+	subscribe(SUB("{\"name\":\"n\",\"user\":[]}"), &req, "user");
+	subscribe(SUB("{\"name\":\"n\",\"roles\":[\"a\",\"b\"]}"), &req,
+		  "field 'framework_info.roles' must be an array of one string (multi-role "
+		  "frameworks are not supported)");
+	subscribe(SUB("{\"name\":\"n\",\"roles\":[5]}"), &req, "framework_info.roles");
+	subscribe(SUB("{\"name\":\"n\",\"role\":\"a/../b\"}"), &req, "field 'framework_info.role': ");
+	subscribe(SUB("{\"name\":\"n\",\"failover_timeout\":-1}"), &req,
+		  "field 'framework_info.failover_timeout' must not be negative");
+	subscribe(SUB("{\"name\":\"n\",\"failover_timeout\":\"1\"}"), &req, "failover_timeout");
+	subscribe(SUB("{\"name\":\"n\",\"tier\":1.5}"), &req,
+		  "field 'framework_info.tier' must be an integer in [-1000, 1000]");
+	subscribe(SUB("{\"name\":\"n\",\"tier\":1001}"), &req, "framework_info.tier");
+	subscribe(SUB("{\"name\":\"n\",\"tier\":\"1\"}"), &req, "framework_info.tier");
+	subscribe(SUB("{\"name\":\"n\",\"id\":{\"value\":\"../x\"}}"), &req,
+		  "field 'subscribe.framework_info.id.value'");
+	subscribe("{\"framework_id\":{\"value\":\"a\"},\"subscribe\":{\"framework_info\":"
+		  "{\"name\":\"n\",\"id\":{\"value\":\"b\"}}}}",
+		  &req, "field 'framework_id' differs from 'subscribe.framework_info.id'");
+	/* a framework_id with no framework_info.id: a new framework cannot pick its ID */
+	subscribe("{\"framework_id\":{\"value\":\"a\"},\"subscribe\":{\"framework_info\":"
+		  "{\"name\":\"n\"}}}",
+		  &req, "differs");
+	subscribe("{\"framework_id\":\"a\",\"subscribe\":{\"framework_info\":"
+		  "{\"name\":\"n\",\"id\":{\"value\":\"a\"}}}}",
+		  &req, "field 'framework_id' must be an object");
+}
+
+#define TASK(rest)                                                                               \
+	"{\"name\":\"t\",\"task_id\":{\"value\":\"t1\"},\"agent_id\":{\"value\":\"a1\"}," rest "}"
+#define CMD "\"command\":{\"value\":\"true\"}"
+#define RES "\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1}}]"
+
+/* check one TaskInfo; on failure err must be want exactly (the wire's message) */
+static int task(const char *json, const char *want)
+{
+	struct master_task_shape t = {.id = NULL};
+	char err[1024] = "";
+	json_t *j = parse(json, JSON_ALLOW_NUL);
+	int r = master_validate_task_info(j, "ti[0]", &t, err, sizeof(err));
+
+	if (want && (r != -EINVAL || strcmp(err, want) != 0))
+		fail_msg("%s: got %d '%s', want '%s'", json, r, err, want);
+	if (!want && r != 0)
+		fail_msg("%s: refused: %s", json, err);
+	if (r == 0) {
+		assert_string_equal(t.id, "t1");
+		assert_string_equal(t.agent_id, "a1");
+		assert_false(alloc_res_is_empty(&t.res));
+		alloc_res_clear(&t.res);
+	}
+	json_decref(j);
+	return r;
+}
+
+/* issue 20: a TaskInfo's shape is checked apart from the master's state (and fuzzed) */
+static void test_task_info(void **state)
+{
+	task(TASK(CMD "," RES), NULL);
+	task(TASK("\"command\":{\"arguments\":[\"/bin/true\"],\"shell\":false}," RES
+		  ",\"limits\":{\"cpus\":2,\"mem\":{\"value\":64}}"),
+	     NULL);
+	task("[]", "field 'ti[0]' must be an object");
+	task("{\"name\":\"t\"}", "missing field 'ti[0].task_id'");
+	task("{\"task_id\":{\"value\":\"t1\"}}", "ti[0]: missing field 'name'");
+	task("{\"name\":\"t\",\"task_id\":{\"value\":\"t1\"}}", "missing field 'ti[0].agent_id'");
+	task(TASK(RES), "ti[0]: missing field 'command' (executors are not supported)");
+	task(TASK("\"command\":5," RES), "ti[0]: field 'command' must be an object");
+	task(TASK("\"command\":{\"value\":\"a\\u0000b\"}," RES),
+	     "field 'ti[0].command.value' must be a string without NUL");
+	task(TASK("\"command\":{\"value\":\"x\",\"shell\":1}," RES),
+	     "field 'ti[0].command.shell' must be a boolean");
+	task(TASK("\"command\":{\"arguments\":\"x\"}," RES),
+	     "field 'ti[0].command.arguments' must be an array");
+	task(TASK("\"command\":{\"arguments\":[\"x\",5]}," RES),
+	     "field 'ti[0].command.arguments[1]' must be a string without NUL");
+	task(TASK("\"command\":{\"arguments\":[]}," RES),
+	     "field 'ti[0].command' needs 'value' or 'arguments'");
+	task(TASK(CMD "," RES ",\"limits\":[]"), "field 'ti[0].limits' must be an object");
+	task(TASK(CMD "," RES ",\"limits\":{\"mem\":0}"),
+	     "field 'ti[0].limits.mem' must be a positive number");
+	task(TASK(CMD "," RES ",\"limits\":{\"mem\":{\"value\":\"1\"}}"),
+	     "field 'ti[0].limits.mem' must be a positive number");
+	task(TASK(CMD), "missing field 'ti[0].resources'");
+	task(TASK(CMD ",\"resources\":{}"),
+	     "field 'ti[0].resources': resources must be a JSON array");
+	task(TASK(CMD ",\"resources\":[]"), "field 'ti[0].resources' is empty");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +329,9 @@ int main(void)
 		cmocka_unit_test(test_call_lists),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_weights),
+		cmocka_unit_test(test_subscribe_ok),
+		cmocka_unit_test(test_subscribe_bad),
+		cmocka_unit_test(test_task_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
