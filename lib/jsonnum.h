@@ -15,10 +15,11 @@
 #define JSONNUM_DOUBLE_LEN 32
 
 /*
- * Writes finite d into buf (at least JSONNUM_DOUBLE_LEN bytes) as the shortest "%.Ng"
- * (N = 1..17) that strtod() reads back as d, with ".0" appended when that text has no '.'
- * and no exponent, and a positive exponent without its '+' and leading zeros (as jansson
- * writes it). Returns the length, or -EINVAL for NaN and infinities (not JSON).
+ * Writes finite d into buf (at least JSONNUM_DOUBLE_LEN bytes) with the fewest significant
+ * digits that strtod() reads back as d, laid out as Mesos's JSON writer does: plain
+ * decimals from 1e-6 up to 1e21 (0.3, 604800.0, 0.000001), whole values with ".0", else
+ * an exponent without '+' or leading zeros (1e21, 1.5e-7). Returns the length, -EINVAL for
+ * NaN and infinities (not JSON) or -ENOSPC.
  */
 int jsonnum_format_double(double d, char *buf, size_t len);
 
