@@ -135,6 +135,14 @@ static bool field_is_map(const ProtobufCFieldDescriptor *f)
 	return strcmp(e->short_name, want) == 0;
 }
 
+static bool has_required(const ProtobufCMessageDescriptor *d)
+{
+	for (unsigned i = 0; i < d->n_fields; i++)
+		if (d->fields[i].label == PROTOBUF_C_LABEL_REQUIRED)
+			return true;
+	return false;
+}
+
 /* Is the non-repeated field f set in message m? */
 static bool field_is_set(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
@@ -225,10 +233,13 @@ static int value_to_json(struct ctx *c, const ProtobufCFieldDescriptor *f, const
 		break;
 	}
 	case PROTOBUF_C_TYPE_MESSAGE:
-		/* only a map entry without its value leaves a message NULL: the empty message */
-		if (!*(const ProtobufCMessage *const *)slot)
+		/* only a map entry without its value leaves a message NULL: the empty message,
+		 * which is no message at all when the type has required fields (as in proto2) */
+		if (!*(const ProtobufCMessage *const *)slot) {
+			if (has_required(f->descriptor))
+				return fail(c, "a map entry without its value");
 			j = json_object();
-		else
+		} else
 			return msg_to_json(c, *(const ProtobufCMessage *const *)slot, depth + 1,
 					   ret);
 		break;
@@ -648,6 +659,9 @@ static int json_to_repeated(struct ctx *c, ProtobufCMessage *m, const ProtobufCF
 			continue;
 		}
 		r = json_to_value(c, f, el, *arrp + *n * es, depth);
+		/* a message that failed half-way is already in its slot: count it, to be freed */
+		if (r < 0 && f->type == PROTOBUF_C_TYPE_MESSAGE && *(void **)(*arrp + *n * es))
+			(*n)++;
 		if (r < 0)
 			return r;
 		if (r == 0)

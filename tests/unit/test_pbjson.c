@@ -461,6 +461,11 @@ static void test_bad_protobuf(void **state)
 	check_bad_pb(&mesos__v1__resource__descriptor,
 		     (const uint8_t[]){0x0a, 0x01, 'x', 0x10, 99}, 5, -EINVAL,
 		     "field 'type': unknown value 99 of enum 'mesos.v1.Value.Type'");
+	/* a map entry (TaskInfo.limits) without its value, a message with a required field */
+	check_bad_pb(&mesos__v1__task_info__descriptor,
+		     (const uint8_t[]){0x0a, 0x01, 'n', 0x12, 0x03, 0x0a, 0x01, 't', 0x1a, 0x03,
+				       0x0a, 0x01, 'a', 0x7a, 0x06, 0x0a, 0x04, 'c', 'p', 'u', 's'},
+		     21, -EINVAL, "field 'limits[0]': a map entry without its value");
 }
 
 /* An unknown value in an optional enum leaves it unset, as proto2 does (Call.type = 99:
