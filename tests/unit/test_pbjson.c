@@ -480,6 +480,113 @@ static void test_unknown_enum_value(void **state)
 	json_decref(want);
 }
 
+/* ContainerID nests itself (parent): the depth is capped both ways, with a clear error
+ * and no stack overflow even for a million levels of protobuf. */
+static void test_depth_cap(void **state)
+{
+	const ProtobufCMessageDescriptor *cid = &mesos__v1__container_id__descriptor;
+	size_t levels = 1000000, cap = levels * 8 + 16, at = cap, inner;
+	uint8_t *buf = malloc(cap);
+	json_t *j = json_pack("{s:s}", "value", "x");
+	char err[PBJSON_ERR_LEN] = "";
+	json_t *out = NULL;
+	uint8_t *b;
+	size_t n;
+
+	assert_non_null(buf);
+	/* innermost {value: "x"}, then each level {value: "x", parent: <inner>}, built
+	 * backwards from the end of buf */
+	buf[--at] = 'x';
+	buf[--at] = 1;
+	buf[--at] = 0x0a;
+	for (size_t i = 1; i < levels; i++) {
+		uint8_t len[10];
+		size_t k = 0;
+
+		inner = cap - at;
+		do {
+			len[k++] = (uint8_t)((inner & 0x7f) | (inner > 0x7f ? 0x80 : 0));
+			inner >>= 7;
+		} while (inner);
+		while (k)
+			buf[--at] = len[--k];
+		buf[--at] = 0x12;
+		buf[--at] = 'x';
+		buf[--at] = 1;
+		buf[--at] = 0x0a;
+	}
+	assert_int_equal(pbjson_decode(cid, buf + at, cap - at, 0, &out, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(err, "nested deeper than"));
+	free(buf);
+	/* the same in JSON: 70 levels */
+	for (int i = 0; i < 70; i++)
+		j = json_pack("{s:s,s:o}", "value", "x", "parent", j);
+	assert_int_equal(pbjson_encode(cid, j, &b, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nested deeper than"));
+	json_decref(j);
+	/* within the cap both ways */
+	j = json_pack("{s:s}", "value", "x");
+	for (int i = 0; i < 40; i++)
+		j = json_pack("{s:s,s:o}", "value", "x", "parent", j);
+	assert_int_equal(pbjson_encode(cid, j, &b, &n, err, sizeof(err)), 0);
+	assert_int_equal(pbjson_decode(cid, b, n, 0, &out, err, sizeof(err)), 0);
+	assert_true(json_equal(out, j));
+	json_decref(out);
+	json_decref(j);
+	free(b);
+}
+
+/* The deepest chain of nested message types below d; -1 when a type contains itself. */
+static int schema_depth(const ProtobufCMessageDescriptor *d, const ProtobufCMessageDescriptor **stack,
+			int n)
+{
+	int max = 0;
+
+	for (int i = 0; i < n; i++)
+		if (stack[i] == d)
+			return -1;
+	stack[n] = d;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		int k;
+
+		if (d->fields[i].type != PROTOBUF_C_TYPE_MESSAGE ||
+		    (d == &mesos__v1__container_id__descriptor &&
+		     strcmp(d->fields[i].name, "parent") == 0))
+			continue;
+		k = schema_depth(d->fields[i].descriptor, stack, n + 1);
+		if (k < 0)
+			return -1;
+		if (k + 1 > max)
+			max = k + 1;
+	}
+	return max;
+}
+
+/* Apart from ContainerID.parent, no message type of the API contains itself, and the
+ * deepest nesting is within the codec's depth cap: the cap refuses only deep ContainerIDs. */
+static void test_schema_depth(void **state)
+{
+	static const char *const names[] = {
+		"mesos.v1.scheduler.Call", "mesos.v1.scheduler.Event", "mesos.v1.master.Call",
+		"mesos.v1.master.Response", "mesos.v1.master.Event",   "mesos.v1.agent.Call",
+		"mesos.v1.agent.Response",  "mesos.v1.executor.Call",  "mesos.v1.executor.Event",
+	};
+	const ProtobufCMessageDescriptor *stack[PBJSON_MAX_DEPTH + 2];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const ProtobufCMessageDescriptor *d = pbschema_find(names[i]);
+		int k;
+
+		assert_non_null(d);
+		k = schema_depth(d, stack, 0);
+		if (k < 0 || k >= PBJSON_MAX_DEPTH)
+			fail_msg("%s: nesting %d (cap %d; -1: recursive)", names[i], k,
+				 PBJSON_MAX_DEPTH);
+	}
+}
+
 static void find_dirs(const char *argv0)
 {
 	char dir[PATH_MAX];
@@ -516,6 +623,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_oneof),
 		cmocka_unit_test(test_bad_protobuf),
 		cmocka_unit_test(test_unknown_enum_value),
+		cmocka_unit_test(test_schema_depth),
+		cmocka_unit_test(test_depth_cap),
 	};
 
 	find_dirs(argv[0]);
