@@ -27,7 +27,8 @@ char *base64_encode(const uint8_t *data, size_t len)
 		*p++ = alphabet[v & 63];
 	}
 	if (i < len) {
-		uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
+		uint32_t v = (uint32_t)data[i] << 16 |
+			     (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
 		*p++ = alphabet[v >> 18 & 63];
 		*p++ = alphabet[v >> 12 & 63];
 		*p++ = i + 1 < len ? alphabet[v >> 6 & 63] : '=';

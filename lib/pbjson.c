@@ -37,7 +37,8 @@ _printf_(2, 3) static int fail(struct ctx *c, const char *fmt, ...)
 	if (c->err && c->errlen) {
 		/* a long path keeps its end, where the field is */
 		if (c->plen > 120)
-			snprintf(c->err, c->errlen, "field '...%s': %s", c->path + c->plen - 100, msg);
+			snprintf(c->err, c->errlen, "field '...%s': %s", c->path + c->plen - 100,
+				 msg);
 		else if (c->plen)
 			snprintf(c->err, c->errlen, "field '%s': %s", c->path, msg);
 		else
@@ -60,13 +61,13 @@ static size_t path_push(struct ctx *c, const char *name, long idx)
 	int n;
 
 	if (name)
-		n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "%s%s", c->plen ? "." : "",
-			     name);
+		n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "%s%s",
+			     c->plen ? "." : "", name);
 	else
 		n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "[%ld]", idx);
 	if (n > 0)
-		c->plen = c->plen + (size_t)n < sizeof(c->path) ? c->plen + (size_t)n
-								 : sizeof(c->path) - 1;
+		c->plen = c->plen + (size_t)n < sizeof(c->path) ? c->plen + (size_t)n :
+								  sizeof(c->path) - 1;
 	return old;
 }
 
@@ -201,8 +202,8 @@ static int value_to_json(struct ctx *c, const ProtobufCFieldDescriptor *f, const
 	}
 	case PROTOBUF_C_TYPE_FLOAT:
 	case PROTOBUF_C_TYPE_DOUBLE: {
-		double d = f->type == PROTOBUF_C_TYPE_FLOAT ? *(const float *)slot
-							    : *(const double *)slot;
+		double d = f->type == PROTOBUF_C_TYPE_FLOAT ? *(const float *)slot :
+							      *(const double *)slot;
 		if (!isfinite(d))
 			return fail(c, "%s is not a finite number (JSON cannot carry it)",
 				    isnan(d) ? "NaN" : "an infinity");
@@ -289,7 +290,8 @@ static int repeated_to_json(struct ctx *c, const ProtobufCMessage *m,
 		int r;
 
 		if (map) {
-			const ProtobufCMessage *e = *(const ProtobufCMessage *const *)(arr + i * es);
+			const ProtobufCMessage *e =
+				*(const ProtobufCMessage *const *)(arr + i * es);
 			const ProtobufCFieldDescriptor *vf = &e->descriptor->fields[1];
 			_cleanup_free_ char *key = NULL;
 
@@ -344,9 +346,9 @@ static int msg_to_json(struct ctx *c, const ProtobufCMessage *m, int depth, json
 			   !(f->flags & PROTOBUF_C_FIELD_FLAG_DEPRECATED) &&
 			   !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
 			/* a string's default_value is its text; the others point at the value */
-			const void *slot = f->type == PROTOBUF_C_TYPE_STRING
-						   ? (const void *)&f->default_value
-						   : f->default_value;
+			const void *slot = f->type == PROTOBUF_C_TYPE_STRING ?
+						   (const void *)&f->default_value :
+						   f->default_value;
 			r = value_to_json(c, f, slot, depth, &v);
 		}
 		if (r == 0 && v && json_object_set_new(obj, f->name, v) < 0)
@@ -420,9 +422,10 @@ static int nesting_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, con
 		case 2:
 			if (read_varint(&p, end, &n) < 0 || (uint64_t)(end - p) < n)
 				return -EINVAL;
-			f = tag >> 3 <= UINT32_MAX
-				    ? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3))
-				    : NULL;
+			f = tag >> 3 <= UINT32_MAX ?
+				    protobuf_c_message_descriptor_get_field(d,
+									    (unsigned)(tag >> 3)) :
+				    NULL;
 			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
 				r = nesting_ok(f->descriptor, p, p + n, depth + 1);
 				if (r < 0)
@@ -466,8 +469,8 @@ int pbjson_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data, s
 
 /* ------------------------------------------------------------------ JSON -> protobuf */
 
-static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_t *obj,
-		       int depth, ProtobufCMessage **ret);
+static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_t *obj, int depth,
+		       ProtobufCMessage **ret);
 
 /* A JSON number, or a string holding one, as a jansson number (new reference). */
 static json_t *as_number(json_t *v)
@@ -716,8 +719,9 @@ static int json_to_repeated(struct ctx *c, ProtobufCMessage *m, const ProtobufCF
 		count = json_is_array(v) ? json_array_size(v) : 1;
 	}
 	if (count == 0)
-		return field_is_map(f) && !json_is_object(v) ? fail(c, "expected an object (a map)")
-							     : 0;
+		return field_is_map(f) && !json_is_object(v) ?
+			       fail(c, "expected an object (a map)") :
+			       0;
 	*arrp = calloc(count, es);
 	if (!*arrp)
 		return nomem(c);
@@ -763,9 +767,10 @@ static int json_fill_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, jso
 		} else if (json_is_array(v)) {
 			r = fail(c, "an array for a field that is not repeated");
 		} else {
-			uint32_t *oneof_case = (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-						       ? (uint32_t *)((char *)m + f->quantifier_offset)
-						       : NULL;
+			uint32_t *oneof_case =
+				(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ?
+					(uint32_t *)((char *)m + f->quantifier_offset) :
+					NULL;
 			/* the members of a oneof share their memory: one of them only */
 			if (oneof_case && *oneof_case)
 				return fail(c, "another field of the same oneof is set too");
@@ -779,8 +784,7 @@ static int json_fill_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, jso
 			if (r > 0 && oneof_case)
 				*oneof_case = 0;
 			if (r == 0 && !oneof_case && f->label == PROTOBUF_C_LABEL_OPTIONAL &&
-				 f->type != PROTOBUF_C_TYPE_STRING &&
-				 f->type != PROTOBUF_C_TYPE_MESSAGE)
+			    f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
 				*(protobuf_c_boolean *)((char *)m + f->quantifier_offset) = 1;
 		}
 		if (r < 0)
@@ -790,8 +794,8 @@ static int json_fill_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, jso
 	return 0;
 }
 
-static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_t *obj,
-		       int depth, ProtobufCMessage **ret)
+static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_t *obj, int depth,
+		       ProtobufCMessage **ret)
 {
 	ProtobufCMessage *m;
 	int r;
@@ -810,8 +814,8 @@ static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_
 	return r;
 }
 
-int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json,
-		      ProtobufCMessage **ret, char *err, size_t errlen)
+int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, ProtobufCMessage **ret,
+		      char *err, size_t errlen)
 {
 	struct ctx c = {.err = err, .errlen = errlen};
 	ProtobufCMessage *m = NULL;

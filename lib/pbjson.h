@@ -62,7 +62,7 @@ int pbjson_encode(const ProtobufCMessageDescriptor *desc, json_t *json, uint8_t 
  * protobuf_c_message_free_unpacked(msg, NULL)). */
 int pbjson_from_message(const ProtobufCMessage *msg, unsigned flags, json_t **ret, char *err,
 			size_t errlen);
-int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json,
-		      ProtobufCMessage **ret, char *err, size_t errlen);
+int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, ProtobufCMessage **ret,
+		      char *err, size_t errlen);
 
 #endif

@@ -19,9 +19,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const types[] = {
-	"mesos.v1.scheduler.Call", "mesos.v1.scheduler.Event", "mesos.v1.master.Call",
+	"mesos.v1.scheduler.Call",  "mesos.v1.scheduler.Event", "mesos.v1.master.Call",
 	"mesos.v1.master.Response", "mesos.v1.master.Event",	"mesos.v1.agent.Call",
-	"mesos.v1.agent.Response", "mesos.v1.executor.Call",	"mesos.v1.executor.Event",
+	"mesos.v1.agent.Response",  "mesos.v1.executor.Call",	"mesos.v1.executor.Event",
 };
 
 static void check_text(json_t *j)

@@ -12,8 +12,13 @@
 #include "base64.h"
 
 static const char *const vectors[][2] = {
-	{"", ""},	  {"f", "Zg=="},	{"fo", "Zm8="},		{"foo", "Zm9v"},
-	{"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+	{"", ""},
+	{"f", "Zg=="},
+	{"fo", "Zm8="},
+	{"foo", "Zm9v"},
+	{"foob", "Zm9vYg=="},
+	{"fooba", "Zm9vYmE="},
+	{"foobar", "Zm9vYmFy"},
 };
 
 static void test_rfc4648(void **state)

@@ -99,7 +99,8 @@ static void check_case(const char *type, const char *name)
 	if (pbjson_encode(d, want, &enc, &elen, err, sizeof(err)) != 0)
 		fail_msg("%s/%s: encode: %s", type, name, err);
 	if (elen != blen || memcmp(enc, bin, blen) != 0)
-		fail_msg("%s/%s: encoded %zu bytes differ from protoc's %zu", type, name, elen, blen);
+		fail_msg("%s/%s: encoded %zu bytes differ from protoc's %zu", type, name, elen,
+			 blen);
 	/* and the JSON text as Drover writes it reads back to the same message */
 	{
 		char *s = jsonnum_dumps(want, JSON_COMPACT);
@@ -187,7 +188,8 @@ static void test_golden_bytes_are_protocs(void **state)
 			xsnprintf(cmd,
 				  "protoc -I'%s' --encode=%s mesos/v1/scheduler/scheduler.proto "
 				  "mesos/v1/master/master.proto <'%s/%s' | cmp -s - '%s/%.*s.bin'",
-				  protodir, t->d_name, sub, e->d_name, sub, (int)(n - 6), e->d_name);
+				  protodir, t->d_name, sub, e->d_name, sub, (int)(n - 6),
+				  e->d_name);
 			if (system(cmd) != 0)
 				fail_msg("protoc's bytes for %s/%s differ from the committed .bin",
 					 t->d_name, e->d_name);
@@ -242,8 +244,8 @@ static void encode_fails(const ProtobufCMessageDescriptor *d, const char *json, 
 }
 
 /* JSON -> protobuf -> JSON gives want (canonical JSON text, compared as JSON). */
-static void check_normalize(const ProtobufCMessageDescriptor *d, const char *json,
-			    const char *want, unsigned flags)
+static void check_normalize(const ProtobufCMessageDescriptor *d, const char *json, const char *want,
+			    unsigned flags)
 {
 	uint8_t *b;
 	size_t n;
@@ -298,11 +300,11 @@ static void test_numbers(void **state)
 			"{\"name\":\"ports\",\"type\":\"RANGES\",\"ranges\":{\"range\":"
 			"[{\"begin\":18446744073709551615.0,\"end\":1}]}}",
 			0);
-	check_normalize(&mesos__v1__framework_info__descriptor,
-			"{\"user\":\"u\",\"name\":\"n\",\"checkpoint\":\"true\","
-			"\"failover_timeout\":\"2.5\"}",
-			"{\"user\":\"u\",\"name\":\"n\",\"checkpoint\":true,\"failover_timeout\":2.5}",
-			0);
+	check_normalize(
+		&mesos__v1__framework_info__descriptor,
+		"{\"user\":\"u\",\"name\":\"n\",\"checkpoint\":\"true\","
+		"\"failover_timeout\":\"2.5\"}",
+		"{\"user\":\"u\",\"name\":\"n\",\"checkpoint\":true,\"failover_timeout\":2.5}", 0);
 	encode_fails(&mesos__v1__master_info__descriptor, "{\"id\":\"m\",\"ip\":-1,\"port\":1}",
 		     "field 'ip': -1 is out of range");
 	encode_fails(&mesos__v1__master_info__descriptor,
@@ -338,13 +340,15 @@ static void test_infinity(void **state)
 static void test_enums(void **state)
 {
 	check_normalize(call, "{\"type\":\"NO_SUCH_CALL\"}", "{}", 0);
-	check_normalize(&mesos__v1__framework_info__descriptor,
-			"{\"user\":\"u\",\"name\":\"n\",\"capabilities\":[{\"type\":\"MULTI_ROLE\"},"
-			"{\"type\":\"FUTURE_THING\"}]}",
-			"{\"user\":\"u\",\"name\":\"n\",\"capabilities\":[{\"type\":\"MULTI_ROLE\"},"
-			"{}]}",
-			0);
-	encode_fails(call, "{\"type\":3}", "field 'type': expected an enum value name, not a number");
+	check_normalize(
+		&mesos__v1__framework_info__descriptor,
+		"{\"user\":\"u\",\"name\":\"n\",\"capabilities\":[{\"type\":\"MULTI_ROLE\"},"
+		"{\"type\":\"FUTURE_THING\"}]}",
+		"{\"user\":\"u\",\"name\":\"n\",\"capabilities\":[{\"type\":\"MULTI_ROLE\"},"
+		"{}]}",
+		0);
+	encode_fails(call, "{\"type\":3}",
+		     "field 'type': expected an enum value name, not a number");
 	encode_fails(&mesos__v1__resource__descriptor, "{\"name\":\"cpus\",\"type\":\"SCALARS\"}",
 		     "field 'type': unknown value 'SCALARS'");
 }
@@ -360,12 +364,13 @@ static void test_repeated_and_maps(void **state)
 			"\"decline\":{\"offer_ids\":[{\"value\":\"a\"},{\"value\":\"b\"}]}}",
 			0);
 	encode_fails(call, "{\"type\":[\"KILL\"]}", "field 'type': an array for a field");
-	check_normalize(&mesos__v1__task_info__descriptor,
-			"{\"name\":\"n\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"a\"},"
-			"\"limits\":{\"cpus\":{\"value\":2},\"mem\":{\"value\":\"64.5\"}}}",
-			"{\"name\":\"n\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"a\"},"
-			"\"limits\":{\"cpus\":{\"value\":2.0},\"mem\":{\"value\":64.5}}}",
-			0);
+	check_normalize(
+		&mesos__v1__task_info__descriptor,
+		"{\"name\":\"n\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"a\"},"
+		"\"limits\":{\"cpus\":{\"value\":2},\"mem\":{\"value\":\"64.5\"}}}",
+		"{\"name\":\"n\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"a\"},"
+		"\"limits\":{\"cpus\":{\"value\":2.0},\"mem\":{\"value\":64.5}}}",
+		0);
 	encode_fails(&mesos__v1__task_info__descriptor,
 		     "{\"name\":\"n\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"a\"},"
 		     "\"limits\":{\"cpus\":{}}}",
@@ -374,18 +379,19 @@ static void test_repeated_and_maps(void **state)
 		     "{\"name\":\"n\",\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"a\"},"
 		     "\"limits\":[1]}",
 		     "field 'limits': expected an object");
-	encode_fails(call,
-		     "{\"type\":\"ACCEPT\",\"accept\":{\"offer_ids\":[{\"value\":\"a\"},{\"value\":7}]}}",
-		     "field 'accept.offer_ids[1].value': expected a string");
+	encode_fails(
+		call,
+		"{\"type\":\"ACCEPT\",\"accept\":{\"offer_ids\":[{\"value\":\"a\"},{\"value\":7}]}}",
+		"field 'accept.offer_ids[1].value': expected a string");
 }
 
 /* bytes are base64: status uuids are raw 16 bytes on the wire. */
 static void test_bytes(void **state)
 {
-	static const uint8_t want[] = {0x0a, 0x04, 0x0a, 0x02, 'f', 'w', 0x10, 0x08, 0x42, 0x1c,
+	static const uint8_t want[] = {0x0a, 0x04, 0x0a, 0x02, 'f', 'w',  0x10, 0x08, 0x42, 0x1c,
 				       0x0a, 0x03, 0x0a, 0x01, 'a', 0x12, 0x03, 0x0a, 0x01, 't',
-				       0x1a, 0x10, 0,	 1,    2,    3,	   4,	 5,    6,    7,
-				       8,    9,	   10,	 11,   12,   13,   14,	 15};
+				       0x1a, 0x10, 0,	 1,    2,   3,	  4,	5,    6,    7,
+				       8,    9,	   10,	 11,   12,  13,	  14,	15};
 	uint8_t *b;
 	size_t n;
 
@@ -407,9 +413,10 @@ static void test_bytes(void **state)
  * (Mesos's JSON); the deprecated FrameworkInfo.role is not. */
 static void test_defaults(void **state)
 {
-	check_normalize(&mesos__v1__framework_info__descriptor, "{\"user\":\"u\",\"name\":\"n\"}",
-			"{\"user\":\"u\",\"name\":\"n\",\"failover_timeout\":0.0,\"checkpoint\":false}",
-			PBJSON_DEFAULTS);
+	check_normalize(
+		&mesos__v1__framework_info__descriptor, "{\"user\":\"u\",\"name\":\"n\"}",
+		"{\"user\":\"u\",\"name\":\"n\",\"failover_timeout\":0.0,\"checkpoint\":false}",
+		PBJSON_DEFAULTS);
 	check_normalize(&mesos__v1__framework_info__descriptor,
 			"{\"user\":\"u\",\"name\":\"n\",\"role\":\"*\"}",
 			"{\"user\":\"u\",\"name\":\"n\",\"role\":\"*\"}", 0);
@@ -421,14 +428,15 @@ static void test_defaults(void **state)
 /* oneof members share memory: only one of them. */
 static void test_oneof(void **state)
 {
-	check_normalize(&mesos__v1__scheduler__attribute_constraint__descriptor,
-			"{\"selector\":{\"attribute_name\":\"rack\"},\"predicate\":{\"exists\":{}}}",
-			"{\"selector\":{\"attribute_name\":\"rack\"},\"predicate\":{\"exists\":{}}}",
-			0);
-	encode_fails(&mesos__v1__scheduler__attribute_constraint__descriptor,
-		     "{\"selector\":{\"attribute_name\":\"rack\",\"pseudoattribute_type\":\"ZONE\"},"
-		     "\"predicate\":{\"exists\":{}}}",
-		     "another field of the same oneof");
+	check_normalize(
+		&mesos__v1__scheduler__attribute_constraint__descriptor,
+		"{\"selector\":{\"attribute_name\":\"rack\"},\"predicate\":{\"exists\":{}}}",
+		"{\"selector\":{\"attribute_name\":\"rack\"},\"predicate\":{\"exists\":{}}}", 0);
+	encode_fails(
+		&mesos__v1__scheduler__attribute_constraint__descriptor,
+		"{\"selector\":{\"attribute_name\":\"rack\",\"pseudoattribute_type\":\"ZONE\"},"
+		"\"predicate\":{\"exists\":{}}}",
+		"another field of the same oneof");
 }
 
 /* Bad protobuf: a clear error and nothing returned. */
@@ -458,13 +466,13 @@ static void test_bad_protobuf(void **state)
 	/* more than the cap */
 	check_bad_pb(call, (const uint8_t[]){0}, PBJSON_MAX_BYTES + 1, -E2BIG, "more than");
 	/* an unknown value in a required enum: Resource.type = 99 */
-	check_bad_pb(&mesos__v1__resource__descriptor,
-		     (const uint8_t[]){0x0a, 0x01, 'x', 0x10, 99}, 5, -EINVAL,
-		     "field 'type': unknown value 99 of enum 'mesos.v1.Value.Type'");
+	check_bad_pb(&mesos__v1__resource__descriptor, (const uint8_t[]){0x0a, 0x01, 'x', 0x10, 99},
+		     5, -EINVAL, "field 'type': unknown value 99 of enum 'mesos.v1.Value.Type'");
 	/* a map entry (TaskInfo.limits) without its value, a message with a required field */
 	check_bad_pb(&mesos__v1__task_info__descriptor,
-		     (const uint8_t[]){0x0a, 0x01, 'n', 0x12, 0x03, 0x0a, 0x01, 't', 0x1a, 0x03,
-				       0x0a, 0x01, 'a', 0x7a, 0x06, 0x0a, 0x04, 'c', 'p', 'u', 's'},
+		     (const uint8_t[]){0x0a, 0x01, 'n',	 0x12, 0x03, 0x0a, 0x01,
+				       't',  0x1a, 0x03, 0x0a, 0x01, 'a',  0x7a,
+				       0x06, 0x0a, 0x04, 'c',  'p',  'u',  's'},
 		     21, -EINVAL, "field 'limits[0]': a map entry without its value");
 }
 
@@ -539,8 +547,8 @@ static void test_depth_cap(void **state)
 }
 
 /* The deepest chain of nested message types below d; -1 when a type contains itself. */
-static int schema_depth(const ProtobufCMessageDescriptor *d, const ProtobufCMessageDescriptor **stack,
-			int n)
+static int schema_depth(const ProtobufCMessageDescriptor *d,
+			const ProtobufCMessageDescriptor **stack, int n)
 {
 	int max = 0;
 
@@ -569,9 +577,9 @@ static int schema_depth(const ProtobufCMessageDescriptor *d, const ProtobufCMess
 static void test_schema_depth(void **state)
 {
 	static const char *const names[] = {
-		"mesos.v1.scheduler.Call", "mesos.v1.scheduler.Event", "mesos.v1.master.Call",
-		"mesos.v1.master.Response", "mesos.v1.master.Event",   "mesos.v1.agent.Call",
-		"mesos.v1.agent.Response",  "mesos.v1.executor.Call",  "mesos.v1.executor.Event",
+		"mesos.v1.scheduler.Call",  "mesos.v1.scheduler.Event", "mesos.v1.master.Call",
+		"mesos.v1.master.Response", "mesos.v1.master.Event",	"mesos.v1.agent.Call",
+		"mesos.v1.agent.Response",  "mesos.v1.executor.Call",	"mesos.v1.executor.Event",
 	};
 	const ProtobufCMessageDescriptor *stack[PBJSON_MAX_DEPTH + 2];
 
