@@ -11,7 +11,8 @@ for dir in */; do
 	type=${dir%/}
 	for f in "$dir"*.txtpb; do
 		protoc -I../../../proto --encode="$type" mesos/v1/scheduler/scheduler.proto \
-			mesos/v1/master/master.proto <"$f" >"${f%.txtpb}.bin"
+			mesos/v1/master/master.proto mesos/v1/agent/agent.proto \
+			mesos/v1/executor/executor.proto <"$f" >"${f%.txtpb}.bin"
 	done
 done
 echo "regen: $(ls */*.bin | wc -l) golden messages"
