@@ -753,6 +753,17 @@ static int json_to_repeated(struct ctx *c, ProtobufCMessage *m, const ProtobufCF
 static int json_fill_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_t *obj,
 			 ProtobufCMessage *m, int depth)
 {
+	if (c->flags & PBJSON_STRICT) {
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(obj, key, v) {
+			if (!protobuf_c_message_descriptor_get_field_by_name(d, key)) {
+				path_push(c, key, 0);
+				return fail(c, "not a field of %s", d->name);
+			}
+		}
+	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		json_t *v = json_object_get(obj, f->name);
@@ -814,10 +825,10 @@ static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_
 	return r;
 }
 
-int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, ProtobufCMessage **ret,
-		      char *err, size_t errlen)
+int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
+		      ProtobufCMessage **ret, char *err, size_t errlen)
 {
-	struct ctx c = {.err = err, .errlen = errlen};
+	struct ctx c = {.err = err, .errlen = errlen, .flags = flags};
 	ProtobufCMessage *m = NULL;
 	int r = json_to_msg(&c, desc, json, 0, &m);
 
@@ -830,15 +841,15 @@ int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, Prot
 	return 0;
 }
 
-int pbjson_encode(const ProtobufCMessageDescriptor *desc, json_t *json, uint8_t **ret,
-		  size_t *ret_len, char *err, size_t errlen)
+int pbjson_encode(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
+		  uint8_t **ret, size_t *ret_len, char *err, size_t errlen)
 {
 	ProtobufCMessage *m = NULL;
 	uint8_t *buf;
 	size_t len;
 	int r;
 
-	r = pbjson_to_message(desc, json, &m, err, errlen);
+	r = pbjson_to_message(desc, json, flags, &m, err, errlen);
 	if (r < 0)
 		return r;
 	len = protobuf_c_message_get_packed_size(m);

@@ -39,6 +39,11 @@ enum pbjson_flags {
 	 * JSON does. Without it only the fields set on the wire are written.
 	 */
 	PBJSON_DEFAULTS = 1 << 0,
+	/*
+	 * When reading JSON: a key the schema does not know is an error instead of being
+	 * ignored (Mesos ignores them): for conformance tests of what Drover sends.
+	 */
+	PBJSON_STRICT = 1 << 1,
 };
 
 /*
@@ -55,14 +60,14 @@ int pbjson_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data, s
  * *ret (free it; never NULL on success) of *ret_len bytes. Returns 0, -EINVAL (err says
  * which field and why), -E2BIG or -ENOMEM.
  */
-int pbjson_encode(const ProtobufCMessageDescriptor *desc, json_t *json, uint8_t **ret,
-		  size_t *ret_len, char *err, size_t errlen);
+int pbjson_encode(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
+		  uint8_t **ret, size_t *ret_len, char *err, size_t errlen);
 
 /* The same two conversions to and from a protobuf-c message (free it with
  * protobuf_c_message_free_unpacked(msg, NULL)). */
 int pbjson_from_message(const ProtobufCMessage *msg, unsigned flags, json_t **ret, char *err,
 			size_t errlen);
-int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, ProtobufCMessage **ret,
-		      char *err, size_t errlen);
+int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
+		      ProtobufCMessage **ret, char *err, size_t errlen);
 
 #endif

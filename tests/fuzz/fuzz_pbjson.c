@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		if (!j0)
 			return 0;
-		if (pbjson_encode(d, j0, &b1, &n1, err, sizeof(err)) != 0) {
+		if (pbjson_encode(d, j0, 0, &b1, &n1, err, sizeof(err)) != 0) {
 			json_decref(j0);
 			return 0;
 		}
@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* bytes -> JSON -> bytes -> JSON: the two JSONs are equal */
 	if (pbjson_decode(d, b1, n1, flags, &j1, err, sizeof(err)) == 0) {
 		check_text(j1);
-		if (pbjson_encode(d, j1, &b2, &n2, err, sizeof(err)) != 0)
+		if (pbjson_encode(d, j1, 0, &b2, &n2, err, sizeof(err)) != 0)
 			abort();
 		if (pbjson_decode(d, b2, n2, flags, &j2, err, sizeof(err)) != 0)
 			abort();

@@ -96,7 +96,7 @@ static void check_case(const char *type, const char *name)
 		fail_msg("%s/%s: decoded JSON differs from the golden file: %s", type, name, s);
 	}
 	/* the other way: the golden JSON packs to protoc's very bytes */
-	if (pbjson_encode(d, want, &enc, &elen, err, sizeof(err)) != 0)
+	if (pbjson_encode(d, want, 0, &enc, &elen, err, sizeof(err)) != 0)
 		fail_msg("%s/%s: encode: %s", type, name, err);
 	if (elen != blen || memcmp(enc, bin, blen) != 0)
 		fail_msg("%s/%s: encoded %zu bytes differ from protoc's %zu", type, name, elen,
@@ -107,7 +107,7 @@ static void check_case(const char *type, const char *name)
 		back = json_loads(s, 0, NULL);
 		free(s);
 		assert_non_null(back);
-		assert_int_equal(pbjson_encode(d, back, &enc2, &elen, err, sizeof(err)), 0);
+		assert_int_equal(pbjson_encode(d, back, 0, &enc2, &elen, err, sizeof(err)), 0);
 		assert_int_equal(elen, blen);
 		assert_memory_equal(enc2, bin, blen);
 	}
@@ -223,7 +223,7 @@ static void encode_ok(const ProtobufCMessageDescriptor *d, const char *json, uin
 	json_t *j = json_loads(json, 0, NULL);
 
 	assert_non_null(j);
-	if (pbjson_encode(d, j, ret, ret_len, err, sizeof(err)) != 0)
+	if (pbjson_encode(d, j, 0, ret, ret_len, err, sizeof(err)) != 0)
 		fail_msg("encode %s: %s", json, err);
 	json_decref(j);
 }
@@ -237,7 +237,7 @@ static void encode_fails(const ProtobufCMessageDescriptor *d, const char *json, 
 	size_t len = 99;
 
 	assert_non_null(j);
-	assert_int_equal(pbjson_encode(d, j, &out, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pbjson_encode(d, j, 0, &out, &len, err, sizeof(err)), -EINVAL);
 	assert_string_equal((char *)out, "untouched");
 	assert_int_equal(len, 99);
 	if (!strstr(err, want))
@@ -281,6 +281,28 @@ static void test_null_and_unknown(void **state)
 		     "field 'subscribe.framework_info.user': missing required field");
 	encode_fails(call, "{\"type\":\"KILL\",\"kill\":{}}", "field 'kill.task_id': missing");
 	encode_fails(call, "[1]", "expected an object");
+}
+
+/* PBJSON_STRICT: a key the schema does not know is an error, with its path. */
+static void test_strict(void **state)
+{
+	char err[PBJSON_ERR_LEN] = "";
+	json_t *j = json_loads("{\"type\":\"UPDATE\",\"update\":{\"status\":{\"task_id\":"
+			       "{\"value\":\"t\"},\"state\":\"TASK_RUNNING\",\"drover\":{}}}}",
+			       0, NULL);
+	uint8_t *b;
+	size_t n;
+
+	assert_non_null(j);
+	assert_int_equal(pbjson_encode(event, j, 0, &b, &n, err, sizeof(err)), 0);
+	free(b);
+	assert_int_equal(pbjson_encode(event, j, PBJSON_STRICT, &b, &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "field 'update.status.drover': not a field of mesos.v1.TaskStatus");
+	json_object_del(json_object_get(json_object_get(j, "update"), "status"), "drover");
+	assert_int_equal(pbjson_encode(event, j, PBJSON_STRICT, &b, &n, err, sizeof(err)), 0);
+	free(b);
+	json_decref(j);
 }
 
 /* Integers from numbers and numeric strings, written as numbers; bools from strings. */
@@ -533,14 +555,14 @@ static void test_depth_cap(void **state)
 	/* the same in JSON: 70 levels */
 	for (int i = 0; i < 70; i++)
 		j = json_pack("{s:s,s:o}", "value", "x", "parent", j);
-	assert_int_equal(pbjson_encode(cid, j, &b, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pbjson_encode(cid, j, 0, &b, &n, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "nested deeper than"));
 	json_decref(j);
 	/* within the cap both ways */
 	j = json_pack("{s:s}", "value", "x");
 	for (int i = 0; i < 40; i++)
 		j = json_pack("{s:s,s:o}", "value", "x", "parent", j);
-	assert_int_equal(pbjson_encode(cid, j, &b, &n, err, sizeof(err)), 0);
+	assert_int_equal(pbjson_encode(cid, j, 0, &b, &n, err, sizeof(err)), 0);
 	assert_int_equal(pbjson_decode(cid, b, n, 0, &out, err, sizeof(err)), 0);
 	assert_true(json_equal(out, j));
 	json_decref(out);
@@ -625,6 +647,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_golden_bytes_are_protocs),
 		cmocka_unit_test(test_null_and_unknown),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_infinity),
 		cmocka_unit_test(test_enums),
 		cmocka_unit_test(test_repeated_and_maps),
