@@ -66,7 +66,7 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANITIZE) -fstack-protector-strong \
 	-ffile-prefix-map=$(CURDIR)=. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -Wl,--as-needed
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lzookeeper_mt -lnl-genl-3 -lnl-3 -lseccomp \
-	-lpthread -lm
+	-lpthread -lm -lprotobuf-c
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I. -Ibpf \
 	-ffile-prefix-map=$(CURDIR)=.
@@ -184,6 +184,27 @@ $(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c | $(SKELS)
 -include $(VMTEST_BINS:=.d)
 
 -include $(ALL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- protobuf schema
+# proto/ holds the Mesos v1 schema (Mesos's package, message and field names and numbers);
+# protoc-c turns each .proto into $(BUILD)/proto/<path>.pb-c.{c,h} (never committed), and
+# the objects go into libdrover.a beside lib/pbjson.c, which converts them to and from JSON.
+PROTOC_C ?= protoc-c
+PROTO_SRCS := $(sort $(shell find proto -name '*.proto'))
+PROTO_GEN_C := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTO_SRCS))
+PROTO_GEN_H := $(PROTO_GEN_C:.c=.h)
+PROTO_OBJS := $(PROTO_GEN_C:.c=.o)
+CPPFLAGS_ALL += -I$(BUILD)/proto
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto
+	$(call msg,PROTOC,$@)
+	$(Q)mkdir -p $(BUILD)/proto
+	$(Q)$(PROTOC_C) -Iproto --c_out=$(BUILD)/proto $<
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c | $(PROTO_GEN_H)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+$(LIBDROVER): $(PROTO_OBJS)
+$(ALL_OBJS) $(call obj,$(FUZZ_SRCS)): | $(PROTO_GEN_H)
+-include $(PROTO_OBJS:.o=.d)
 
 # ---------------------------------------------------------------- tests
 # Each tier writes one line per test to $(BUILD)/results/<tier>.txt

@@ -7,13 +7,14 @@ set -eu
 # build
 PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
 libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libmicrohttpd-dev libcurl4-openssl-dev
-libjansson-dev libsqlite3-dev libzookeeper-mt-dev libseccomp-dev"
+libjansson-dev libsqlite3-dev libzookeeper-mt-dev libseccomp-dev protobuf-c-compiler libprotobuf-c-dev"
 # tests: unit (cmocka), integration (curl, iproute2, util-linux, procps), fault (nftables
 # for partitions), VM tier (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests
 # (zookeeper), security tests (openssl: throwaway certificates made at test time),
-# make format-check (clang-format)
+# make format-check (clang-format), protobuf golden bytes (protoc --encode/--decode)
 PKGS="$PKGS clang-format libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
-busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables"
+busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables
+protobuf-compiler"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
 # Debian packaging (make deb, make check-packaging): only when asked for, with

@@ -1,0 +1,2 @@
+B
+Framework has been removed
