@@ -48,14 +48,14 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
  * JSON and live as long as it does.
  */
 struct master_subscribe_req {
-	json_t *info;          /* subscribe.framework_info */
-	const char *id;        /* framework_info.id: a failover; NULL: a new framework */
-	const char *role;      /* "role", else the one of "roles", else "*"; valid */
+	json_t *info; /* subscribe.framework_info */
+	const char *id; /* framework_info.id: a failover; NULL: a new framework */
+	const char *role; /* "role", else the one of "roles", else "*"; valid */
 	const char *principal; /* framework_info.principal if a string, else NULL */
-	double failover_s;     /* framework_info.failover_timeout: finite, >= 0, not capped */
-	bool has_tier;         /* framework_info.tier is present ... */
-	int tier;              /* ... and this integer in [-1000, 1000] */
-	bool partition_aware;  /* capabilities name PARTITION_AWARE */
+	double failover_s; /* framework_info.failover_timeout: finite, >= 0, not capped */
+	bool has_tier; /* framework_info.tier is present ... */
+	int tier; /* ... and this integer in [-1000, 1000] */
+	bool partition_aware; /* capabilities name PARTITION_AWARE */
 };
 
 /*
@@ -74,7 +74,7 @@ int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char 
  * ret->res); -EINVAL with err otherwise.
  */
 struct master_task_shape {
-	const char *id;       /* task_id.value, in ti */
+	const char *id; /* task_id.value, in ti */
 	const char *agent_id; /* agent_id.value, in ti */
 	struct alloc_res res;
 };
