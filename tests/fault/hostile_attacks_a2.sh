@@ -7,7 +7,8 @@
 # Each a2_attack_* function launches what it needs through `drover task run` (every run is a
 # framework of its own, so a tenant of its own), tries one attack from a task and returns
 # 0 when the attack was stopped, 1 when it succeeded, 77 when this host cannot tell (the
-# reason on stderr). What the attacking task saw is left in $A2_OUT.
+# reason on stderr). What the attacking task saw is left in $A2_OUT. Attacks may run side by
+# side, each in a subshell with its own A2_TAG (a suffix of the files they write).
 
 A2_SECRET=a2-victim-secret-$$
 
@@ -19,8 +20,8 @@ a2_sandbox_of() { sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$1" | head -
 a2_victim() {
 	"$BIN/drover" --master "$MASTER" task run --detach --name a2-victim \
 		--env "A2_SECRET=$A2_SECRET" -- 'echo $$ >pid; exec sleep 600' \
-		>"$WORK/a2-victim.out" 2>&1 || { cat "$WORK/a2-victim.out" >&2; return 1; }
-	A2_VICTIM_SANDBOX=$(a2_sandbox_of "$WORK/a2-victim.out")
+		>"$WORK/a2-victim${A2_TAG:-}.out" 2>&1 || { cat "$WORK/a2-victim${A2_TAG:-}.out" >&2; return 1; }
+	A2_VICTIM_SANDBOX=$(a2_sandbox_of "$WORK/a2-victim${A2_TAG:-}.out")
 	A2_VICTIM_PID=
 	for _ in $(seq 50); do
 		A2_VICTIM_PID=$(cat "$A2_VICTIM_SANDBOX/pid" 2>/dev/null)
@@ -37,11 +38,11 @@ a2_victim_end() { [ -n "${A2_VICTIM_PID:-}" ] && kill "$A2_VICTIM_PID" 2>/dev/nu
 # $A2_OUT; returns the task's exit status.
 a2_attacker() {
 	"$BIN/drover" --master "$MASTER" task run --name a2-attacker -- "$1" \
-		>"$WORK/a2-attacker.out" 2>&1
+		>"$WORK/a2-attacker${A2_TAG:-}.out" 2>&1
 	_rc=$?
-	_sb=$(a2_sandbox_of "$WORK/a2-attacker.out")
-	A2_OUT="$WORK/a2-attack.$$.txt"
-	cat "$WORK/a2-attacker.out" "$_sb/stdout" "$_sb/stderr" >"$A2_OUT" 2>/dev/null
+	_sb=$(a2_sandbox_of "$WORK/a2-attacker${A2_TAG:-}.out")
+	A2_OUT="$WORK/a2-attack${A2_TAG:-}.$$.txt"
+	cat "$WORK/a2-attacker${A2_TAG:-}.out" "$_sb/stdout" "$_sb/stderr" >"$A2_OUT" 2>/dev/null
 	return $_rc
 }
 

@@ -8,6 +8,12 @@
 #                     loop once blocked on it, and with it every heartbeat)
 #   dev_zero          `supervisor` and `exit_status` as symlinks to /dev/zero
 #   fill_disk         a chatty task fills the work dir's file system (a small tmpfs)
+# and then, while those tasks still run (the filler gone), the attacks of one tenant's task
+# on another's (tests/fault/hostile_attacks_a2.sh, side by side, "Between tasks"):
+#   signal, environ   kill -0 and /proc/PID/environ of another tenant's task
+#   sandbox           write into (and list) another tenant's sandbox
+#   userns            unshare -U / -Ur (capabilities in a new user namespace)
+#   agent_api         other tenants' tasks read off the agent's API on loopback
 # The well-behaved framework's tasks must not notice: never LOST or UNREACHABLE, every
 # update delivered and acknowledged once (check_no_loss), a new task launched once the
 # filler is gone (its sandbox collected), and each hostile task ends with its own status.
@@ -15,6 +21,7 @@
 # Adding an attack: write attack_NAME (start it: hostile_run NAME CMD) and verify_NAME
 # (check its outcome once every hostile run has ended) and add NAME to ATTACKS.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/hostile_attacks_a2.sh"
 need_root
 need_cgroup2
 need_jq
@@ -109,7 +116,6 @@ verify_fill_disk() {
 	# once its task is forgotten, the disk watermark (gc_disk_headroom) collects its sandbox
 	no_fill() { [ -z "$(find "$WORK/agent/sandboxes" -name fill)" ]; }
 	check fill-disk-sandbox-collected wait_for no_fill
-	disk_back() { [ "$(df --output=pcent "$WORK/agent" | tail -1 | tr -dc 0-9)" -lt 50 ]; }
 	check fill-disk-space-back wait_for disk_back
 	df -h "$WORK/agent"
 }
@@ -168,6 +174,37 @@ check agent-recovered-hostile-tasks recovered_running
 kill_task g1 >/dev/null
 check g1-killed wait_for acked_is g1 TASK_KILLED
 check g1-gone wait_for no_procs "sleep 701$TAG"
+
+# ---------------------------------------------------------------- tenant against tenant
+# (once the filler's sandbox is collected: a full disk refuses launches)
+disk_back() { [ "$(df --output=pcent "$WORK/agent" | tail -1 | tr -dc 0-9)" -lt 50 ]; }
+WAIT_S=60 wait_for disk_back
+# the tenants' frameworks get the agent's resources: this one is suppressed (REVIVE below)
+# and gives back what it holds
+api_post $SCHED '{"type":"SUPPRESS","framework_id":{"value":"'"$FW_ID"'"}}' \
+	-H "Mesos-Stream-Id: $FW_SID" >/dev/null
+decline_for 1
+TENANT_ATTACKS="signal_other_tenant read_environ write_sandbox unshare_userns read_agent_api"
+for a in $TENANT_ATTACKS; do
+	( A2_TAG="-$a"; "a2_attack_$a"; echo $? >"$WORK/t-$a.rc" ) >"$WORK/t-$a.log" 2>&1 &
+	HOSTILE_PIDS="${HOSTILE_PIDS:-} $!"
+done
+tenant_ended() { for a in $TENANT_ATTACKS; do [ -s "$WORK/t-$a.rc" ] || return 1; done; }
+WAIT_S=120 check tenant-attacks-ended wait_for tenant_ended
+for a in $TENANT_ATTACKS; do
+	rc=$(cat "$WORK/t-$a.rc" 2>/dev/null)
+	echo "tenant attack $a: $rc"; cat "$WORK/t-$a.log"
+	case $rc in
+	0) pass "tenant-$a-stopped" ;;
+	77) skip "tenant-$a-stopped" "this host cannot tell (see the log above)" ;;
+	*) fail "tenant-$a-stopped" "the attack got through (exit $rc)" ;;
+	esac
+done
+# the agent answered the API attack itself (a refusal, not a connection the agent was not there for)
+check tenant-agent-api-refused grep -q "root on this host only" "$WORK"/a2-attack-read_agent_api.*.txt
+check g2-running-beside-tenants [ "$(task_state g2)" = TASK_RUNNING ]
+api_post $SCHED '{"type":"REVIVE","framework_id":{"value":"'"$FW_ID"'"}}' \
+	-H "Mesos-Stream-Id: $FW_SID" >/dev/null
 
 # every hostile task ends, with its own status
 all_ended() { for a in $ATTACKS; do hostile_ended "$a" || return 1; done; }
