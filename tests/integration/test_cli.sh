@@ -183,6 +183,12 @@ run $J task show evil-task
 jq_check task-show-json-keeps-name "$out" '.name == "evil\u001b[31m\nname-task"'
 check master-log-escapes-name grep -qF "framework 'evil\\x1b[31m\\nname-fw'" "$WORK/master.log"
 check master-log-no-raw-escape [ "$(grep -c "$ESC" "$WORK/master.log")" -eq 0 ]
+# drover task run's progress lines (task IDs, states, messages from the master) too: the
+# agent's "cannot execute '<argv[0]>'" comes back in the task's status message
+"$BIN/drover" --master "$MASTER" task run -- "nosuch-evil${ESC}[31m" arg >"$WORK/evil-run.out" 2>&1
+cat "$WORK/evil-run.out"
+check task-run-progress-escapes-name grep -qF "cannot execute 'nosuch-evil\\x1b[31m'" "$WORK/evil-run.out"
+check task-run-progress-no-raw-escape [ "$(grep -c "$ESC" "$WORK/evil-run.out")" -eq 0 ]
 for d in master agent; do
 	run $D metrics show $d
 	check "metrics-$d-shown" [ "$rc" -eq 0 ]
@@ -269,8 +275,9 @@ run $J agent drain "$AID" --grace 1
 check agent-drain [ "$rc" -eq 0 ]
 run $J agent show "$AID"
 jq_check agent-draining "$out" '.draining == true and .state == "draining"'
-# (--all: the killed ones too; five tasks were started: cli-a twice, cli-b, cli-c, evil-task)
-WAIT_S=15 wait_for sh -c "$J task list --all | jq -e 'length == 5 and all(.[]; .state == \"TASK_KILLED\")'"
+# (--all: the ended ones too; five tasks were started and killed: cli-a twice, cli-b, cli-c,
+# evil-task; and one failed: nosuch-evil)
+WAIT_S=15 wait_for sh -c "$J task list --all | jq -e 'length == 6 and ([.[] | select(.state == \"TASK_KILLED\")] | length) == 5 and ([.[] | select(.state == \"TASK_FAILED\")] | length) == 1'"
 check agent-drain-kills-tasks [ $? -eq 0 ]
 run $J agent reactivate "$AID"
 run $J agent show "$AID"

@@ -48,6 +48,19 @@ void p_err(const char *fmt, ...)
 	}
 }
 
+void p_info(const char *fmt, ...)
+{
+	char msg[1024], esc[4 * sizeof(msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* (task IDs, states and messages, sandboxes: what a master or agent sent) */
+	escape_ctrl(msg, strlen(msg), 0, esc, sizeof(esc));
+	fprintf(stderr, "drover: %s\n", esc);
+}
+
 void json_print(json_t *v)
 {
 	size_t flags = JSON_SORT_KEYS | (pretty_output ? JSON_INDENT(2) : JSON_COMPACT);

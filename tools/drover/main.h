@@ -44,6 +44,8 @@ bool is_prefix(const char *arg, const char *keyword);
 
 /* Print an error: {"error": "..."} on stdout in JSON mode, "Error: ..." on stderr else. */
 void p_err(const char *fmt, ...) _printf_(1, 2);
+/* A progress line on stderr, "drover: TEXT", control characters escaped. */
+void p_info(const char *fmt, ...) _printf_(1, 2);
 /* Print a JSON value per -j/-p and free it. */
 void json_print(json_t *v);
 

@@ -102,7 +102,7 @@ static void on_update(json_t *ev, void *data)
 	/* updates come in order, each after the one before is acknowledged */
 	terminal = task_state_terminal(s);
 	if (!json_output)
-		fprintf(stderr, "drover: task %s is %s\n", k->task_id, state);
+		p_info("task %s is %s", k->task_id, state);
 	if (terminal) {
 		k->done = true;
 		k->final = json_incref(st);
@@ -126,7 +126,7 @@ static void on_error(json_t *ev, void *data)
 
 static void on_malformed(const char *why, void *data)
 {
-	fprintf(stderr, "drover: the master sent an event that is not one (%s): ignored\n", why);
+	p_info("the master sent an event that is not one (%s): ignored", why);
 }
 
 static void on_stream_end(const struct subscription_end *end, void *data)

@@ -80,7 +80,7 @@ static void on_call_done(long status, const char *body, size_t len, const char *
 	if (r->ha && !r->tearing_down && (err || status == 307 || status == 503)) {
 		/* the leader is changing: the resubscription reconciles what this call did */
 		if (!json_output)
-			fprintf(stderr, "drover: a call did not reach the leader (%s)\n",
+			p_info("a call did not reach the leader (%s)",
 				err ? err : body);
 		return;
 	}
@@ -224,7 +224,7 @@ static void on_offers(json_t *ev, void *data)
 		alloc_res_clear(&have);
 		if (json_array_size(tis)) {
 			if (!json_output)
-				fprintf(stderr, "drover: launching %zu task(s) on agent %s\n",
+				p_info("launching %zu task(s) on agent %s",
 					json_array_size(tis), aid);
 			call(r, json_pack("{s:s,s:{s:[{s:s}],s:[{s:s,s:{s:o}}],s:{s:f}}}", "type",
 					  "ACCEPT", "accept", "offer_ids", "value", oid, "operations",
@@ -285,10 +285,10 @@ static void on_update(json_t *ev, void *data)
 		json_print(json_pack("{s:s,s:O}", "event", "UPDATE", "status", st));
 		fflush(stdout);
 	} else {
-		fprintf(stderr, "drover: task %s is %s%s%s\n", tid, state, msg ? ": " : "",
+		p_info("task %s is %s%s%s", tid, state, msg ? ": " : "",
 			msg ? msg : "");
 		if (streq(state, "TASK_RUNNING") && json_object_get(ext, "sandbox"))
-			fprintf(stderr, "drover: task %s output: %s/stdout and %s/stderr\n", tid,
+			p_info("task %s output: %s/stdout and %s/stderr", tid,
 				json_string_value(json_object_get(ext, "sandbox")),
 				json_string_value(json_object_get(ext, "sandbox")));
 	}
@@ -303,7 +303,7 @@ static void on_update(json_t *ev, void *data)
 				       "TASK_STAGING")) {
 		/* launched into a leader that died before it recorded the task: launch again */
 		if (!json_output)
-			fprintf(stderr, "drover: task %s is unknown to the leader; launching it again\n",
+			p_info("task %s is unknown to the leader; launching it again",
 				tid);
 		json_object_del(r->tasks, tid);
 		r->launched--;
@@ -356,7 +356,7 @@ static void on_subscribed(json_t *sub, void *data)
 	r->fw_id = strdup(json_string_value(
 		json_object_get(json_object_get(sub, "framework_id"), "value")));
 	if (!json_output)
-		fprintf(stderr, "drover: subscribed as framework %s\n", r->fw_id);
+		p_info("subscribed as framework %s", r->fw_id);
 	r->lost_ns = 0;
 	if (r->reconcile) {
 		json_t *list = json_array(), *tr;
@@ -388,7 +388,7 @@ static void on_error(json_t *ev, void *data)
 
 static void on_malformed(const char *why, void *data)
 {
-	fprintf(stderr, "drover: the master sent an event that is not one (%s): ignored\n", why);
+	p_info("the master sent an event that is not one (%s): ignored", why);
 }
 
 static void on_stream_end(const struct subscription_end *end, void *data)
@@ -401,7 +401,7 @@ static void on_stream_end(const struct subscription_end *end, void *data)
 		if (!r->lost_ns)
 			r->lost_ns = now_mono_ns();
 		if (!json_output)
-			fprintf(stderr, "drover: lost the leading master (%s); resubscribing\n",
+			p_info("lost the leading master (%s); resubscribing",
 				subscription_end_describe(end, why, sizeof(why)));
 		loop_timer_set(r->resub_timer, 300000000, 0);
 		return;
@@ -475,7 +475,7 @@ static void on_wake(struct loop *l, void *data)
 	if (!r->interrupted || r->kill_sent)
 		return;
 	if (!json_output)
-		fprintf(stderr, "drover: interrupted: killing the task(s)\n");
+		p_info("interrupted: killing the task(s)");
 	send_kills(r);
 }
 
