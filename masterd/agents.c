@@ -16,29 +16,30 @@
 
 #define ERRLEN WIRE_ERR_LEN
 
-void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
+void master_agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", fw_id, task_id);
 }
 
-bool agent_send(struct agent *a, json_t *ev)
+bool master_agent_send(struct agent *a, json_t *ev)
 {
 	if (!a->connected) {
 		json_decref(ev);
 		return false;
 	}
-	return stream_send_event(a->stream, ev);
+	return master_stream_send_event(a->stream, ev);
 }
 
-void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
-		    const char *uuid)
+void master_agent_send_ack(struct master *m, struct agent *a, const char *fw_id,
+			   const char *task_id, const char *uuid)
 {
 	/* the agent forgets the update when it has this: not before the registry knows */
 	if (a->connected)
-		outbox_send(m, a->stream,
-			    wire_event("ACKNOWLEDGE", "acknowledge",
-				       json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fw_id),
-						 "task_id", wire_id(task_id), "uuid", uuid)));
+		master_outbox_send(m, a->stream,
+				   wire_event("ACKNOWLEDGE", "acknowledge",
+					      json_pack("{s:o,s:o,s:s}", "framework_id",
+							wire_id(fw_id), "task_id", wire_id(task_id),
+							"uuid", uuid)));
 }
 
 static int64_t heartbeat_ns(struct master *m)
@@ -48,24 +49,24 @@ static int64_t heartbeat_ns(struct master *m)
 	return hb > 15000000000LL ? 15000000000LL : hb;
 }
 
-int agent_task_add(struct agent *a, struct task *t)
+int master_agent_task_add(struct agent *a, struct task *t)
 {
 	char key[2 * ID_MAX_LEN + 2];
 
 	if (!t->agent_id || !streq(t->agent_id, a->id))
 		return -EINVAL;
-	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	master_agent_task_key(t->fw_id, t->id, key, sizeof(key));
 	return strmap_put(&a->tasks, key, t, NULL);
 }
 
-void agent_task_del(struct master *m, const struct task *t)
+void master_agent_task_del(struct master *m, const struct task *t)
 {
 	char key[2 * ID_MAX_LEN + 2];
 	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
 
 	if (!a)
 		return;
-	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	master_agent_task_key(t->fw_id, t->id, key, sizeof(key));
 	if (strmap_get(&a->tasks, key) == t)
 		strmap_del(&a->tasks, key);
 }
@@ -76,8 +77,8 @@ static void res_free(void *p)
 	free(p);
 }
 
-void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
-		const struct alloc_res *res)
+void master_agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		       const struct alloc_res *res)
 {
 	char key[2 * ID_MAX_LEN + 2];
 	struct alloc_res *r;
@@ -90,7 +91,7 @@ void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char
 		res_free(r);
 		return; /* offered again at once, as before: the agent refuses what it lacks */
 	}
-	agent_task_key(fw_id, task_id, key, sizeof(key));
+	master_agent_task_key(fw_id, task_id, key, sizeof(key));
 	if (strmap_put(&a->killing, key, r, &old) < 0) {
 		res_free(r);
 		return;
@@ -106,7 +107,7 @@ static void agent_release(struct master *m, struct agent *a, const char *fw_id,
 	char key[2 * ID_MAX_LEN + 2];
 	struct alloc_res *r;
 
-	agent_task_key(fw_id, task_id, key, sizeof(key));
+	master_agent_task_key(fw_id, task_id, key, sizeof(key));
 	r = strmap_del(&a->killing, key);
 	if (!r)
 		return;
@@ -115,12 +116,12 @@ static void agent_release(struct master *m, struct agent *a, const char *fw_id,
 	master_request_allocation(m);
 }
 
-void agent_holds_clear(struct agent *a)
+void master_agent_holds_clear(struct agent *a)
 {
 	strmap_clear(&a->killing, res_free);
 }
 
-int agent_offerable(const struct agent *a, struct alloc_res *ret)
+int master_agent_offerable(const struct agent *a, struct alloc_res *ret)
 {
 	struct alloc_res total = ALLOC_RES_INIT;
 	size_t it;
@@ -144,10 +145,10 @@ int agent_offerable(const struct agent *a, struct alloc_res *ret)
 static void kill_orphan(struct master *m, struct agent *a, const char *fw_id,
 			const char *task_id, const struct alloc_res *res)
 {
-	agent_send(a, wire_event("KILL", "kill",
-				 json_pack("{s:o,s:o}", "framework_id", wire_id(fw_id), "task_id",
-					   wire_id(task_id))));
-	agent_hold(m, a, fw_id, task_id, res);
+	master_agent_send(a, wire_event("KILL", "kill",
+					json_pack("{s:o,s:o}", "framework_id", wire_id(fw_id),
+						  "task_id", wire_id(task_id))));
+	master_agent_hold(m, a, fw_id, task_id, res);
 }
 
 /* The resources an agent reports for a task in its SUBSCRIBE, or empty. */
@@ -247,7 +248,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		if (!task_state_terminal(s))
 			master_alloc_used(m, a, fw, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
-		persist_task(m, t);
+		master_persist_task(m, t);
 	} else if (t->state == TASK_UNREACHABLE && task_state_terminal(s)) {
 		/* it ended meanwhile: the agent's own update (kept until acknowledged) says so,
 		 * once; a status of the master's as well would be a second terminal update */
@@ -259,8 +260,8 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 	}
 	if (!task_status(t))
 		t->status = master_status(t, s, NULL, NULL);
-	agent_task_key(fid, tid, key, sizeof(key));
-	agent_task_add(a, t);
+	master_agent_task_key(fid, tid, key, sizeof(key));
+	master_agent_task_add(a, t);
 	strmap_put(reported, key, t, NULL);
 }
 
@@ -300,7 +301,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	size_t i;
 
 	if (!hostname) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
 	/*
@@ -313,38 +314,43 @@ static void subscribe(struct master *m, struct msg *msg)
 		return;
 	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
 				sizeof(res_err)) < 0) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate agent::Call: agent_info.resources: %s", res_err);
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate agent::Call: agent_info.resources: %s",
+				   res_err);
 		return;
 	}
 	if (tasks && !json_is_array(tasks)) {
 		alloc_res_clear(&total);
-		reply_error(m, msg->req, 400,
-			    "Failed to validate agent::Call: 'subscribe.tasks' must be an array");
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate agent::Call: 'subscribe.tasks' must be an array");
 		return;
 	}
 	if (json_object_get(sub, "agent_id")) {
 		want_id = master_get_id(sub, "agent_id", "subscribe", err, sizeof(err));
 		if (!want_id) {
 			alloc_res_clear(&total);
-			reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+			master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s",
+					   err);
 			return;
 		}
 		a = strmap_get(&m->agents, want_id);
 		if (a && a->principal && !streq(a->principal, msg->principal)) {
 			alloc_res_clear(&total);
-			reply_error(m, msg->req, 403,
-				    "Not authorized: agent %s was registered by principal '%s'", a->id,
-				    a->principal);
+			master_reply_error(
+				m, msg->req, 403,
+				"Not authorized: agent %s was registered by principal '%s'", a->id,
+				a->principal);
 			return;
 		}
 	}
 	if (!a && m->flags->max_agents > 0 &&
 	    strmap_size(&m->agents) >= (size_t)m->flags->max_agents) {
 		alloc_res_clear(&total);
-		reply_error(m, msg->req, 429,
-			    "Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
-			    strmap_size(&m->agents), (long long)m->flags->max_agents);
+		master_reply_error(
+			m, msg->req, 429,
+			"Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
+			strmap_size(&m->agents), (long long)m->flags->max_agents);
 		return;
 	}
 	if (!a) {
@@ -352,7 +358,7 @@ static void subscribe(struct master *m, struct msg *msg)
 		a = calloc(1, sizeof(*a));
 		if (!a) {
 			alloc_res_clear(&total);
-			reply_error(m, msg->req, 503, "out of memory");
+			master_reply_error(m, msg->req, 503, "out of memory");
 			return;
 		}
 		uuid_random(id);
@@ -366,10 +372,10 @@ static void subscribe(struct master *m, struct msg *msg)
 		a->stream = NULL;
 		/* declines still queued for this agent go back before it is re-added: afterwards
 		 * they would be recovered against its new totals */
-		offers_declines_run(m, 0);
+		master_offers_declines_run(m, 0);
 		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
 		/* held again below for the tasks it reports still being killed, and only those */
-		agent_holds_clear(a);
+		master_agent_holds_clear(a);
 	}
 	free(a->hostname);
 	a->hostname = strdup(hostname);
@@ -377,7 +383,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
 	a->info = json_deep_copy(info);
-	agent_offer_frag_drop(a); /* hostname and attributes are in it */
+	master_agent_offer_frag_drop(a); /* hostname and attributes are in it */
 	json_decref(a->enforcement);
 	a->enforcement = json_incref(json_object_get(sub, "enforcement"));
 	alloc_res_clear(&a->total);
@@ -413,7 +419,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	a->last_seen_ns = now_mono_ns();
 	if (is_new)
 		strmap_put(&m->agents, a->id, a, NULL);
-	liveness_agent_up(m, a);
+	master_liveness_agent_up(m, a);
 	master_alloc_agent_add(m, a);
 	/* resources of tasks it still runs are in use */
 	{
@@ -436,15 +442,15 @@ static void subscribe(struct master *m, struct msg *msg)
 		strmap_clear(&reported, NULL);
 	}
 	a->recovered = false;
-	persist_agent(m, a);
+	master_persist_agent(m, a);
 	if (a->draining)
-		agent_kill_tasks(m, a, NULL);
+		master_agent_kill_tasks(m, a, NULL);
 
-	stream_send_event(a->stream,
-			  wire_event("SUBSCRIBED", "subscribed",
-				     json_pack("{s:o,s:f}", "agent_id", wire_id(a->id),
-					       "heartbeat_interval_seconds",
-					       (double)heartbeat_ns(m) / 1e9)));
+	master_stream_send_event(a->stream,
+				 wire_event("SUBSCRIBED", "subscribed",
+					    json_pack("{s:o,s:f}", "agent_id", wire_id(a->id),
+						      "heartbeat_interval_seconds",
+						      (double)heartbeat_ns(m) / 1e9)));
 	log_info("agent %s (%s) %s", a->id, a->hostname, is_new ? "registered" : "reregistered");
 	if (!is_new)
 		master_resend_kills(m, a);
@@ -458,24 +464,26 @@ static struct agent *check_caller(struct master *m, struct msg *msg)
 	struct agent *a;
 
 	if (!id) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return NULL;
 	}
 	a = strmap_get(&m->agents, id);
 	if (!a || !a->connected) {
-		reply_error(m, msg->req, 403, "Agent %s is not subscribed", id);
+		master_reply_error(m, msg->req, 403, "Agent %s is not subscribed", id);
 		return NULL;
 	}
 	if (a->principal && !streq(a->principal, msg->principal)) {
-		reply_error(m, msg->req, 403, "Not authorized: agent %s belongs to principal '%s'",
-			    a->id, a->principal);
+		master_reply_error(m, msg->req, 403,
+				   "Not authorized: agent %s belongs to principal '%s'", a->id,
+				   a->principal);
 		return NULL;
 	}
 	if (!msg->stream_id || strcmp(msg->stream_id, a->stream_id) != 0) {
-		reply_error(m, msg->req, 400, "%s",
-			    msg->stream_id ? "The Mesos-Stream-Id does not match the agent's stream"
-					   : "All non-subscribe calls should include the "
-					     "'Mesos-Stream-Id' header");
+		master_reply_error(m, msg->req, 400, "%s",
+				   msg->stream_id ?
+					   "The Mesos-Stream-Id does not match the agent's stream" :
+					   "All non-subscribe calls should include the "
+					   "'Mesos-Stream-Id' header");
 		return NULL;
 	}
 	a->last_seen_ns = now_mono_ns();
@@ -501,15 +509,15 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	json_t *copy;
 
 	if (!uuid) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
 	if (task_state_parse(state, &s) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: unknown state '%s'",
-			    state);
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate agent::Call: unknown state '%s'", state);
 		return;
 	}
-	reply_error(m, msg->req, 202, "%s", "");
+	master_reply_error(m, msg->req, 202, "%s", "");
 	fw = strmap_get(&m->frameworks, fid);
 	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
 	if (t && !streq(t->agent_id, a->id)) {
@@ -519,7 +527,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	}
 	if (!t) {
 		/* nobody to tell: acknowledge it ourselves so the agent stops retrying */
-		agent_send_ack(m, a, fid, tid, uuid);
+		master_agent_send_ack(m, a, fid, tid, uuid);
 		/* a task the master gave up on has ended: what it held is offered again */
 		enum task_state latest;
 		if (task_state_terminal(s) ||
@@ -533,7 +541,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	if (t->acked_uuid[0] && strcmp(t->acked_uuid, uuid) == 0) {
 		/* acknowledged while the agent was away: tell it again, do not forward again */
 		m->metrics.updates_duplicate++;
-		agent_send_ack(m, a, fid, tid, uuid);
+		master_agent_send_ack(m, a, fid, tid, uuid);
 		return;
 	}
 	if (t->pending_uuid[0] && strcmp(t->pending_uuid, uuid) == 0) {
@@ -563,7 +571,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	}
 }
 
-void agent_call(struct master *m, struct msg *msg)
+void master_agent_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	struct agent *a;
@@ -573,8 +581,9 @@ void agent_call(struct master *m, struct msg *msg)
 		return;
 	}
 	if (!streq(type, "STATUS_UPDATE") && !streq(type, "HEARTBEAT")) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate agent::Call: call type '%s' is not supported", type);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate agent::Call: call type '%s' is not supported", type);
 		return;
 	}
 	a = check_caller(m, msg);
@@ -583,23 +592,23 @@ void agent_call(struct master *m, struct msg *msg)
 	if (streq(type, "STATUS_UPDATE"))
 		status_update(m, a, msg);
 	else
-		reply_error(m, msg->req, 202, "%s", "");
+		master_reply_error(m, msg->req, 202, "%s", "");
 }
 
-void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s)
+void master_agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s)
 {
 	void *v;
 
 	if (a->stream != s)
 		return;
 	log_warn("agent %s (%s) disconnected", a->id, a->hostname);
-	liveness_agent_down(m, a);
+	master_liveness_agent_down(m, a);
 	http_stream_unref(a->stream);
 	a->stream = NULL;
 	a->connected = false;
 	/* as Mesos: its offers are rescinded and it is not offered until it comes back */
 	for (size_t it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-		offer_rescind(m, v);
+		master_offer_rescind(m, v);
 		it = 0;
 	}
 	master_alloc_agent_activate(m, a, false);
@@ -614,9 +623,9 @@ static void agent_unreachable(struct master *m, struct agent *a)
 	log_warn("agent %s (%s) is unreachable after %d missed pings", a->id, a->hostname,
 		 a->missed_pings);
 	a->reachable = false;
-	liveness_agent_down(m, a);
+	master_liveness_agent_down(m, a);
 	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-		offer_rescind(m, v);
+		master_offer_rescind(m, v);
 		it = 0;
 	}
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
@@ -632,12 +641,12 @@ static void agent_unreachable(struct master *m, struct agent *a)
 		a->connected = false;
 	}
 	master_alloc_agent_remove(m, a);
-	agent_holds_clear(a); /* its resources are all gone from the allocator */
+	master_agent_holds_clear(a); /* its resources are all gone from the allocator */
 	a->recovered = false;
-	persist_agent(m, a);
+	master_persist_agent(m, a);
 }
 
-void agents_check_pings(struct master *m, int64_t now)
+void master_agents_check_pings(struct master *m, int64_t now)
 {
 	int64_t timeout = m->flags->agent_ping_timeout_ns;
 	size_t it;
@@ -657,7 +666,8 @@ void agents_check_pings(struct master *m, int64_t now)
 			continue;
 		}
 		{
-			int64_t seen = liveness_seen(m, a); /* heartbeats answered on HTTP threads */
+			int64_t seen = master_liveness_seen(
+				m, a); /* heartbeats answered on HTTP threads */
 			if (seen > a->last_seen_ns)
 				a->last_seen_ns = seen;
 		}
@@ -668,7 +678,7 @@ void agents_check_pings(struct master *m, int64_t now)
 }
 
 /* Kill every live task of an agent (DRAIN_AGENT); kill_policy may be NULL. */
-void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
+void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
 {
 	size_t it;
 	void *v;
@@ -684,6 +694,6 @@ void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
 				    wire_id(t->id));
 		if (kill_policy)
 			json_object_set(payload, "kill_policy", kill_policy);
-		agent_send(a, wire_event("KILL", "kill", payload));
+		master_agent_send(a, wire_event("KILL", "kill", payload));
 	}
 }

@@ -31,7 +31,7 @@ static void failed(struct master *m, int r, const char *what, const char *id)
 	if (r >= 0)
 		return;
 	log_error_errno(r, "registry: cannot write %s '%s': %s", what, id ? id : "",
-			registry_error(m->registry));
+			master_reg_error(m->registry));
 	m->registry_failed = true;
 }
 
@@ -43,19 +43,19 @@ static void commit(struct master *m, bool wait)
 	int r = 0;
 
 	if (m->registry) {
-		r = wait ? registry_commit(m->registry) : registry_submit(m->registry);
+		r = wait ? master_reg_commit(m->registry) : master_reg_submit(m->registry);
 		if (r >= 0)
-			r = registry_durable(m->registry, &submitted, &durable);
+			r = master_reg_durable(m->registry, &submitted, &durable);
 	}
 	if (r < 0 && !m->registry_failed) {
-		log_error_errno(r, "registry: a write failed: %s", registry_error(m->registry));
+		log_error_errno(r, "registry: a write failed: %s", master_reg_error(m->registry));
 		m->registry_failed = true;
 	}
 	if (!m->registry_failed) {
-		outbox_release(m, submitted, durable);
+		master_outbox_release(m, submitted, durable);
 		return;
 	}
-	outbox_drop(m);
+	master_outbox_drop(m);
 	if (m->leader) {
 		master_leader_step_down(m, "the registry cannot be written");
 	} else {
@@ -120,7 +120,7 @@ static json_t *kill_record(const struct task *t)
 	return t->kill_policy ? json_pack("{s:O}", "kill_policy", t->kill_policy) : json_object();
 }
 
-void persist_task(struct master *m, struct task *t)
+void master_persist_task(struct master *m, struct task *t)
 {
 	char *res = !t->persisted ? res_text(t) : NULL;
 	json_t *kill = kill_record(t);
@@ -139,7 +139,7 @@ void persist_task(struct master *m, struct task *t)
 	};
 
 	if (m->registry)
-		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+		failed(m, master_reg_put_task(m->registry, &rt), "task", t->id);
 	free(res);
 	json_decref(kill);
 	/* the registry has its own copy now (written out at once): only the name is kept */
@@ -148,7 +148,7 @@ void persist_task(struct master *m, struct task *t)
 	t->info = NULL;
 }
 
-void persist_task_done(struct master *m, struct task *t)
+void master_persist_task_done(struct master *m, struct task *t)
 {
 	char *res = !t->persisted ? res_text(t) : NULL;
 	struct registry_task rt = {
@@ -164,15 +164,15 @@ void persist_task_done(struct master *m, struct task *t)
 		.res_text = res,
 	};
 
-	json_array_append_new(m->completed, task_to_json(t));
+	json_array_append_new(m->completed, master_task_to_json(t));
 	while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 		json_array_remove(m->completed, 0);
 	if (m->registry)
-		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+		failed(m, master_reg_put_task(m->registry, &rt), "task", t->id);
 	free(res);
 }
 
-void persist_agent(struct master *m, const struct agent *a)
+void master_persist_agent(struct master *m, const struct agent *a)
 {
 	struct registry_agent ra = {
 		.id = a->id,
@@ -185,10 +185,10 @@ void persist_agent(struct master *m, const struct agent *a)
 	};
 
 	if (m->registry)
-		failed(m, registry_put_agent(m->registry, &ra), "agent", a->id);
+		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
 }
 
-void persist_framework(struct master *m, const struct framework *fw)
+void master_persist_framework(struct master *m, const struct framework *fw)
 {
 	struct registry_framework rf = {
 		.id = fw->id,
@@ -200,28 +200,28 @@ void persist_framework(struct master *m, const struct framework *fw)
 	};
 
 	if (m->registry)
-		failed(m, registry_put_framework(m->registry, &rf), "framework", fw->id);
+		failed(m, master_reg_put_framework(m->registry, &rf), "framework", fw->id);
 }
 
-void persist_framework_removed(struct master *m, const struct framework *fw)
+void master_persist_framework_removed(struct master *m, const struct framework *fw)
 {
 	size_t it;
 	void *v;
 
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
-		json_array_append_new(m->completed, task_to_json(v));
+		json_array_append_new(m->completed, master_task_to_json(v));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 			json_array_remove(m->completed, 0);
 	}
 	if (m->registry)
-		failed(m, registry_remove_framework(m->registry, fw->id), "framework", fw->id);
+		failed(m, master_reg_remove_framework(m->registry, fw->id), "framework", fw->id);
 }
 
-void persist_weight(struct master *m, const char *role, double weight)
+void master_persist_weight(struct master *m, const char *role, double weight)
 {
 	json_object_set_new(m->weights, role, json_real(weight));
 	if (m->registry)
-		failed(m, registry_put_weight(m->registry, role, weight), "weight of role", role);
+		failed(m, master_reg_put_weight(m->registry, role, weight), "weight of role", role);
 }
 
 /* ---------------------------------------------------------------- recovery */
@@ -370,7 +370,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 			.status = rt->status,
 			.status_text = (char *)rt->status_text,
 		};
-		json_array_append_new(m->completed, task_to_json(&tmp));
+		json_array_append_new(m->completed, master_task_to_json(&tmp));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 			json_array_remove(m->completed, 0);
 		alloc_res_clear(&res);
@@ -412,7 +412,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		return -ENOMEM;
 	}
 	if (a)
-		agent_task_add(a, t);
+		master_agent_task_add(a, t);
 	m->metrics.recovered_tasks++;
 	return 0;
 }
@@ -444,22 +444,22 @@ int master_registry_open(struct master *m)
 	r = mkdir_parents(path, 0755);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the directory of '%s': %m", path);
-	r = registry_open(path, (unsigned)m->flags->max_completed_tasks, &m->registry, err,
-			  sizeof(err));
+	r = master_reg_open(path, (unsigned)m->flags->max_completed_tasks, &m->registry, err,
+			    sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "cannot open the registry: %s", err);
-	registry_notify(m->registry, registry_durable_notice, m);
+	master_reg_notify(m->registry, registry_durable_notice, m);
 	return master_registry_recover(m, path);
 }
 
 int master_registry_recover(struct master *m, const char *name)
 {
 	int64_t t0 = now_mono_ns();
-	int r = registry_load(m->registry, &load_ops, m);
+	int r = master_reg_load(m->registry, &load_ops, m);
 
 	if (r < 0)
 		return log_error_errno(r, "cannot read the registry '%s': %s", name,
-				       registry_error(m->registry));
+				       master_reg_error(m->registry));
 	m->metrics.recovery_us = (now_mono_ns() - t0) / 1000;
 	log_info("registry '%s': recovered %" PRIu64 " agents, %" PRIu64 " frameworks, %" PRIu64
 		 " tasks in %.1f ms",
@@ -470,8 +470,8 @@ int master_registry_recover(struct master *m, const char *name)
 
 void master_registry_close(struct master *m)
 {
-	if (m->registry && registry_commit(m->registry) < 0)
-		log_error("registry: last commit failed: %s", registry_error(m->registry));
-	registry_close(m->registry);
+	if (m->registry && master_reg_commit(m->registry) < 0)
+		log_error("registry: last commit failed: %s", master_reg_error(m->registry));
+	master_reg_close(m->registry);
 	m->registry = NULL;
 }
