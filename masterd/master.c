@@ -375,6 +375,19 @@ int master_run(struct master *m)
 	return r < 0 ? r : m->restart ? MASTER_RESTART : 0;
 }
 
+/* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
+bool master_framework_has_capability(json_t *info, const char *cap)
+{
+	json_t *caps = json_object_get(info, "capabilities"), *c;
+	size_t i;
+
+	json_array_foreach(caps, i, c) {
+		if (streq(json_string_value(json_object_get(c, "type")), cap))
+			return true;
+	}
+	return false;
+}
+
 static void free_framework(void *p)
 {
 	struct framework *fw = p;

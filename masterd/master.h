@@ -230,6 +230,8 @@ void master_msg_free(struct msg *msg);
 void master_count_status(struct master *m, unsigned status);
 /* End a stream and drop the owner's reference to it (NULL-safe). */
 void master_stream_retire(struct master *m, struct http_stream *s);
+/* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
+bool master_framework_has_capability(json_t *info, const char *cap);
 /*
  * Answer req with an event stream owned by a framework or an agent (id). When the stream's
  * connection ends, a MSG_STREAM_CLOSED naming that owner reaches the owner thread.

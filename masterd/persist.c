@@ -281,18 +281,6 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 	return 0;
 }
 
-static bool has_capability(json_t *info, const char *cap)
-{
-	json_t *caps = json_object_get(info, "capabilities"), *c;
-	size_t i;
-
-	json_array_foreach(caps, i, c) {
-		if (streq(json_string_value(json_object_get(c, "type")), cap))
-			return true;
-	}
-	return false;
-}
-
 static int load_framework(void *opaque, const struct registry_framework *rf)
 {
 	struct master *m = opaque;
@@ -308,7 +296,7 @@ static int load_framework(void *opaque, const struct registry_framework *rf)
 	fw->info = rf->info ? json_incref(rf->info) : json_object();
 	fw->tier = rf->tier;
 	fw->failover_timeout_s = rf->failover_timeout;
-	fw->partition_aware = has_capability(fw->info, "PARTITION_AWARE");
+	fw->partition_aware = master_framework_has_capability(fw->info, "PARTITION_AWARE");
 	fw->suspended = rf->suppressed;
 	fw->recovered = true;
 	fw->disconnected_ns = now_mono_ns();

@@ -173,18 +173,6 @@ static struct framework *check_caller(struct master *m, struct msg *msg)
 	return fw;
 }
 
-static bool has_capability(json_t *info, const char *cap)
-{
-	json_t *caps = json_object_get(info, "capabilities"), *c;
-	size_t i;
-
-	json_array_foreach(caps, i, c) {
-		if (streq(json_string_value(json_object_get(c, "type")), cap))
-			return true;
-	}
-	return false;
-}
-
 /* Validate framework_info; the role comes from "role" or the first of "roles". */
 static int parse_framework_info(json_t *info, char **ret_role, double *ret_failover, char *err)
 {
@@ -388,7 +376,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	}
 	fw->role = role;
 	fw->failover_timeout_s = failover;
-	fw->partition_aware = has_capability(info, "PARTITION_AWARE");
+	fw->partition_aware = master_framework_has_capability(info, "PARTITION_AWARE");
 	json_decref(fw->info);
 	fw->info = json_deep_copy(info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
