@@ -16,7 +16,7 @@
 
 #define ERRLEN WIRE_ERR_LEN
 
-void master_agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
+static void task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", fw_id, task_id);
 }
@@ -55,7 +55,7 @@ int master_agent_task_add(struct agent *a, struct task *t)
 
 	if (!t->agent_id || !streq(t->agent_id, a->id))
 		return -EINVAL;
-	master_agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	task_key(t->fw_id, t->id, key, sizeof(key));
 	return strmap_put(&a->tasks, key, t, NULL);
 }
 
@@ -66,7 +66,7 @@ void master_agent_task_del(struct master *m, const struct task *t)
 
 	if (!a)
 		return;
-	master_agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	task_key(t->fw_id, t->id, key, sizeof(key));
 	if (strmap_get(&a->tasks, key) == t)
 		strmap_del(&a->tasks, key);
 }
@@ -91,7 +91,7 @@ void master_agent_hold(struct master *m, struct agent *a, const char *fw_id, con
 		res_free(r);
 		return; /* offered again at once, as before: the agent refuses what it lacks */
 	}
-	master_agent_task_key(fw_id, task_id, key, sizeof(key));
+	task_key(fw_id, task_id, key, sizeof(key));
 	if (strmap_put(&a->killing, key, r, &old) < 0) {
 		res_free(r);
 		return;
@@ -107,7 +107,7 @@ static void agent_release(struct master *m, struct agent *a, const char *fw_id,
 	char key[2 * ID_MAX_LEN + 2];
 	struct alloc_res *r;
 
-	master_agent_task_key(fw_id, task_id, key, sizeof(key));
+	task_key(fw_id, task_id, key, sizeof(key));
 	r = strmap_del(&a->killing, key);
 	if (!r)
 		return;
@@ -260,7 +260,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 	}
 	if (!task_status(t))
 		t->status = master_status(t, s, NULL, NULL);
-	master_agent_task_key(fid, tid, key, sizeof(key));
+	task_key(fid, tid, key, sizeof(key));
 	master_agent_task_add(a, t);
 	strmap_put(reported, key, t, NULL);
 }

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "master.h"
 
-void master_msg_free(struct msg *msg)
+static void msg_free(struct msg *msg)
 {
 	if (!msg)
 		return;
@@ -210,7 +210,7 @@ void master_drain(struct master *m)
 
 	while ((msg = master_dequeue(m))) {
 		master_dispatch(m, msg);
-		master_msg_free(msg);
+		msg_free(msg);
 	}
 	/* declined resources back to the allocator, a slice at a time: calls come first */
 	if (m->declines && master_offers_declines_run(m, DECLINE_SLICE_NS))
@@ -444,7 +444,7 @@ static void drop_queue(struct master *m)
 	pthread_mutex_unlock(&m->qlock);
 	for (; msg; msg = next) {
 		next = msg->next;
-		master_msg_free(msg);
+		msg_free(msg);
 	}
 }
 

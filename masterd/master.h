@@ -225,7 +225,6 @@ void master_enqueue(struct master *m, struct msg *msg);
  * does this when woken; so does the fuzz harness). */
 void master_drain(struct master *m);
 void master_request_allocation(struct master *m);
-void master_msg_free(struct msg *msg);
 /* Count a reply in the HTTP metrics (master_reply_json/master_reply_error do it themselves). */
 void master_count_status(struct master *m, unsigned status);
 /* End a stream and drop the owner's reference to it (NULL-safe). */
@@ -278,7 +277,6 @@ bool master_agent_send(struct agent *a, json_t *ev);
 /* ACKNOWLEDGE an update to the agent, once the registry has what follows from it (outbox). */
 void master_agent_send_ack(struct master *m, struct agent *a, const char *fw_id,
 			   const char *task_id, const char *uuid);
-void master_agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
 void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
 /*
  * File t in a's map of tasks: only a task the master placed on a (t->agent_id is a's), so that
