@@ -41,6 +41,15 @@ void master_enqueue(struct master *m, struct msg *msg)
 	loop_wakeup(m->loop);
 }
 
+/* Any thread: the queue's depth now and its highest so far (both under qlock). */
+void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max)
+{
+	pthread_mutex_lock(&m->qlock);
+	*ret_depth = m->qdepth;
+	*ret_max = m->qdepth_max;
+	pthread_mutex_unlock(&m->qlock);
+}
+
 void master_count_status(struct master *m, unsigned status)
 {
 	unsigned k = status / 100;

@@ -152,6 +152,7 @@ struct msg {
 };
 
 struct master_metrics {
+	/* written by HTTP threads (master_count_status): read with __atomic_load_n */
 	uint64_t http_by_code[6]; /* 1xx..5xx */
 	uint64_t http_by_status[600];
 	uint64_t offers_sent, offers_declined, offers_accepted, offers_rescinded;
@@ -221,6 +222,8 @@ int master_init(struct master *m, struct master_flags *flags);
 int master_run(struct master *m);
 void master_fini(struct master *m);
 void master_enqueue(struct master *m, struct msg *msg);
+/* Any thread: the queue's depth and its highest so far (HTTP threads change them, under qlock). */
+void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max);
 /* Owner thread: handle every queued message, then hand the registry its writes (the loop
  * does this when woken; so does the fuzz harness). */
 void master_drain(struct master *m);

@@ -151,21 +151,23 @@ static json_t *get_flags(struct master *m)
 static json_t *get_metrics(struct master *m)
 {
 	struct master_metrics *mm = &m->metrics;
+	size_t qdepth, qdepth_max;
 	json_t *j;
 
+	master_queue_depth(m, &qdepth, &qdepth_max);
 	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "master/agents",
-			 (json_int_t)strmap_size(&m->agents), "master/frameworks",
-			 (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
-			 (json_int_t)strmap_size(&m->offers), "master/offers_sent",
-			 (json_int_t)mm->offers_sent, "master/offers_declined",
-			 (json_int_t)mm->offers_declined, "master/offers_accepted",
-			 (json_int_t)mm->offers_accepted, "master/offers_rescinded",
-			 (json_int_t)mm->offers_rescinded, "master/tasks_launched",
-			 (json_int_t)mm->tasks_launched, "master/updates_forwarded",
-			 (json_int_t)mm->updates_forwarded, "master/updates_duplicate",
-			 (json_int_t)mm->updates_duplicate, "allocator/cycles",
-			 (json_int_t)mm->alloc_cycles, "master/event_queue_max",
-			 (json_int_t)m->qdepth_max);
+		      (json_int_t)strmap_size(&m->agents), "master/frameworks",
+		      (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
+		      (json_int_t)strmap_size(&m->offers), "master/offers_sent",
+		      (json_int_t)mm->offers_sent, "master/offers_declined",
+		      (json_int_t)mm->offers_declined, "master/offers_accepted",
+		      (json_int_t)mm->offers_accepted, "master/offers_rescinded",
+		      (json_int_t)mm->offers_rescinded, "master/tasks_launched",
+		      (json_int_t)mm->tasks_launched, "master/updates_forwarded",
+		      (json_int_t)mm->updates_forwarded, "master/updates_duplicate",
+		      (json_int_t)mm->updates_duplicate, "allocator/cycles",
+		      (json_int_t)mm->alloc_cycles, "master/event_queue_max",
+		      (json_int_t)qdepth_max);
 	json_object_set_new(j, "master/agent_claims_refused",
 			    json_integer((json_int_t)mm->agent_claims_refused));
 	if (m->registry) {
@@ -180,7 +182,7 @@ static json_t *get_metrics(struct master *m)
 			    json_real((double)mm->recovery_us / 1e6));
 	json_object_set_new(j, "registry/recovered_tasks",
 			    json_integer((json_int_t)mm->recovered_tasks));
-	json_object_set_new(j, "master/event_queue_depth", json_integer((json_int_t)m->qdepth));
+	json_object_set_new(j, "master/event_queue_depth", json_integer((json_int_t)qdepth));
 	return j;
 }
 
@@ -388,6 +390,7 @@ void master_metrics_reply(struct master *m, struct msg *msg)
 	size_t it, jt;
 	void *v, *w;
 	uint64_t cum = 0;
+	size_t qdepth, qdepth_max;
 
 	if (!f) {
 		master_reply_error(m, msg->req, 503, "out of memory");
@@ -411,13 +414,15 @@ void master_metrics_reply(struct master *m, struct msg *msg)
 	fprintf(f, "# TYPE drover_master_tasks gauge\n");
 	for (int s = 0; s < TASK_STATE_MAX; s++)
 		fprintf(f, "drover_master_tasks{state=\"%s\"} %d\n", task_state_name(s), count[s]);
-	fprintf(f, "# TYPE drover_master_event_queue_depth gauge\n"
-		   "drover_master_event_queue_depth %zu\n",
-		m->qdepth);
+	master_queue_depth(m, &qdepth, &qdepth_max);
+	fprintf(f,
+		"# TYPE drover_master_event_queue_depth gauge\n"
+		"drover_master_event_queue_depth %zu\n",
+		qdepth);
 	fprintf(f, "# TYPE drover_master_http_requests_total counter\n");
 	for (int k = 1; k <= 5; k++)
 		fprintf(f, "drover_master_http_requests_total{code=\"%dxx\"} %" PRIu64 "\n", k,
-			mm->http_by_code[k]);
+			__atomic_load_n(&mm->http_by_code[k], __ATOMIC_RELAXED));
 	fprintf(f, "# TYPE drover_master_allocation_cycle_seconds histogram\n");
 	for (int b = 0; b < 16; b++) {
 		cum += mm->alloc_cycle_hist[b];
@@ -430,13 +435,16 @@ void master_metrics_reply(struct master *m, struct msg *msg)
 		(double)mm->alloc_cycle_sum_us / 1e6);
 	fprintf(f, "drover_master_allocation_cycle_seconds_count %" PRIu64 "\n", mm->alloc_cycles);
 	fprintf(f, "# TYPE drover_master_http_responses_total counter\n");
-	for (int c = 100; c < 600; c++)
-		if (mm->http_by_status[c])
-			fprintf(f, "drover_master_http_responses_total{code=\"%d\"} %" PRIu64 "\n", c,
-				mm->http_by_status[c]);
-	fprintf(f, "# TYPE drover_master_event_queue_depth_max gauge\n"
-		   "drover_master_event_queue_depth_max %zu\n",
-		m->qdepth_max);
+	for (int c = 100; c < 600; c++) {
+		uint64_t n = __atomic_load_n(&mm->http_by_status[c], __ATOMIC_RELAXED);
+		if (n)
+			fprintf(f, "drover_master_http_responses_total{code=\"%d\"} %" PRIu64 "\n",
+				c, n);
+	}
+	fprintf(f,
+		"# TYPE drover_master_event_queue_depth_max gauge\n"
+		"drover_master_event_queue_depth_max %zu\n",
+		qdepth_max);
 	fprintf(f, "# TYPE drover_master_agent_claims_refused_total counter\n"
 		   "drover_master_agent_claims_refused_total %" PRIu64 "\n",
 		mm->agent_claims_refused);
