@@ -287,112 +287,150 @@ static void unreported_tasks(struct master *m, struct agent *a, const struct str
 	}
 }
 
-static void subscribe(struct master *m, struct msg *msg)
+int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *ret, char *err,
+				 size_t errlen)
 {
-	char err[ERRLEN] = "", sid[UUID_STR_LEN], res_err[ERRLEN];
-	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
-	json_t *info = sub ? wire_get_object(sub, "agent_info", true, err, sizeof(err)) : NULL;
-	json_t *tasks = sub ? json_object_get(sub, "tasks") : NULL, *rt;
-	const char *hostname = info ? wire_get_string(info, "hostname", true, err, sizeof(err)) : NULL;
-	const char *want_id = NULL, *hdrs[3];
-	struct alloc_res total = ALLOC_RES_INIT;
-	struct agent *a = NULL;
-	bool is_new = false;
-	size_t i;
+	char res_err[ERRLEN];
 
-	if (!hostname) {
-		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
-		return;
-	}
-	/*
-	 * With --credentials an agent registers only where a register_agents rule allows its
-	 * principal ("permissive" does not): whoever holds any credential would otherwise be
-	 * handed LAUNCHes, with their environment.
-	 */
-	if (!(m->authenticate ? master_authorize_explicit(m, msg, ACL_REGISTER_AGENTS, hostname)
-			      : master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname)))
-		return;
-	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
+	memset(ret, 0, sizeof(*ret));
+	ret->sub = wire_get_object(body, "subscribe", true, err, errlen);
+	ret->info = ret->sub ? wire_get_object(ret->sub, "agent_info", true, err, errlen) : NULL;
+	ret->hostname = ret->info ? wire_get_string(ret->info, "hostname", true, err, errlen) : NULL;
+	if (!ret->hostname)
+		return -EINVAL;
+	ret->tasks = json_object_get(ret->sub, "tasks");
+	ret->enforcement = json_object_get(ret->sub, "enforcement");
+	if (alloc_res_from_json(json_object_get(ret->info, "resources"), &ret->total, res_err,
 				sizeof(res_err)) < 0) {
-		master_reply_error(m, msg->req, 400,
-				   "Failed to validate agent::Call: agent_info.resources: %s",
-				   res_err);
-		return;
+		snprintf(err, errlen, "agent_info.resources: %s", res_err);
+		return -EINVAL;
 	}
-	if (tasks && !json_is_array(tasks)) {
-		alloc_res_clear(&total);
-		master_reply_error(
-			m, msg->req, 400,
-			"Failed to validate agent::Call: 'subscribe.tasks' must be an array");
-		return;
+	if (ret->tasks && !json_is_array(ret->tasks)) {
+		snprintf(err, errlen, "'subscribe.tasks' must be an array");
+		return -EINVAL;
 	}
-	if (json_object_get(sub, "agent_id")) {
-		want_id = master_get_id(sub, "agent_id", "subscribe", err, sizeof(err));
-		if (!want_id) {
-			alloc_res_clear(&total);
-			master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s",
-					   err);
-			return;
-		}
-		a = strmap_get(&m->agents, want_id);
-		if (a && a->principal && !streq(a->principal, msg->principal)) {
-			alloc_res_clear(&total);
-			master_reply_error(
-				m, msg->req, 403,
-				"Not authorized: agent %s was registered by principal '%s'", a->id,
-				a->principal);
-			return;
-		}
+	if (json_object_get(ret->sub, "agent_id")) {
+		ret->agent_id = master_get_id(ret->sub, "agent_id", "subscribe", err, errlen);
+		if (!ret->agent_id)
+			return -EINVAL;
 	}
-	if (!a && m->flags->max_agents > 0 &&
-	    strmap_size(&m->agents) >= (size_t)m->flags->max_agents) {
-		alloc_res_clear(&total);
-		master_reply_error(
-			m, msg->req, 429,
-			"Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
-			strmap_size(&m->agents), (long long)m->flags->max_agents);
-		return;
+	return 0;
+}
+
+void master_agent_subscribe_clear(struct master_agent_subscribe *s)
+{
+	alloc_res_clear(&s->total);
+}
+
+/*
+ * With --credentials an agent registers only where a register_agents rule allows its
+ * principal ("permissive" does not): whoever holds any credential would otherwise be handed
+ * LAUNCHes, with their environment. False: refused (answered 403).
+ */
+static bool subscribe_allowed(struct master *m, struct msg *msg, const char *hostname)
+{
+	return m->authenticate ? master_authorize_explicit(m, msg, ACL_REGISTER_AGENTS, hostname)
+			       : master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname);
+}
+
+/*
+ * An agent ID already known belongs to the principal that registered it (persisted with the
+ * agent): another principal may not take it over. 0 with *ret the known agent (or NULL), or
+ * -EPERM (answered 403).
+ */
+static int subscribe_identity(struct master *m, struct msg *msg,
+			      const struct master_agent_subscribe *req, struct agent **ret)
+{
+	struct agent *a = req->agent_id ? strmap_get(&m->agents, req->agent_id) : NULL;
+
+	if (a && a->principal && !streq(a->principal, msg->principal)) {
+		master_reply_error(m, msg->req, 403,
+				   "Not authorized: agent %s was registered by principal '%s'",
+				   a->id, a->principal);
+		return -EPERM;
 	}
+	*ret = a;
+	return 0;
+}
+
+/* A new agent's place: refused past --max-agents (answered 429). */
+static bool subscribe_room(struct master *m, struct msg *msg)
+{
+	if (m->flags->max_agents <= 0 || strmap_size(&m->agents) < (size_t)m->flags->max_agents)
+		return true;
+	master_reply_error(m, msg->req, 429,
+			   "Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
+			   strmap_size(&m->agents), (long long)m->flags->max_agents);
+	return false;
+}
+
+/* A new agent, with the ID it asked for or a fresh one; NULL: out of memory (answered 503). */
+static struct agent *agent_new(struct master *m, struct msg *msg, const char *want_id)
+{
+	char id[UUID_STR_LEN];
+	struct agent *a = calloc(1, sizeof(*a));
+
 	if (!a) {
-		char id[UUID_STR_LEN];
-		a = calloc(1, sizeof(*a));
-		if (!a) {
-			alloc_res_clear(&total);
-			master_reply_error(m, msg->req, 503, "out of memory");
-			return;
-		}
-		uuid_random(id);
-		a->id = strdup(want_id ? want_id : id);
-		strmap_init(&a->tasks);
-		strmap_init(&a->offers);
-		strmap_init(&a->killing);
-		is_new = true;
-	} else {
-		master_stream_retire(m, a->stream);
-		a->stream = NULL;
-		/* declines still queued for this agent go back before it is re-added: afterwards
-		 * they would be recovered against its new totals */
-		master_offers_declines_run(m, 0);
-		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
-		/* held again below for the tasks it reports still being killed, and only those */
-		master_agent_holds_clear(a);
+		master_reply_error(m, msg->req, 503, "out of memory");
+		return NULL;
 	}
+	uuid_random(id);
+	a->id = strdup(want_id ? want_id : id);
+	strmap_init(&a->tasks);
+	strmap_init(&a->offers);
+	strmap_init(&a->killing);
+	return a;
+}
+
+/* A new agent whose stream did not open: forgotten (it is in no map yet). */
+static void agent_free_new(struct agent *a)
+{
+	alloc_res_clear(&a->total);
+	json_decref(a->info);
+	json_decref(a->enforcement);
 	free(a->hostname);
-	a->hostname = strdup(hostname);
+	free(a->principal);
+	free(a->id);
+	free(a);
+}
+
+/* A known agent reregisters: its old stream and its place in the allocator go. */
+static void agent_reregistering(struct master *m, struct agent *a)
+{
+	master_stream_retire(m, a->stream);
+	a->stream = NULL;
+	/* declines still queued for this agent go back before it is re-added: afterwards
+	 * they would be recovered against its new totals */
+	master_offers_declines_run(m, 0);
+	master_alloc_agent_remove(m, a); /* re-added with its new totals once subscribed */
+	/* held again for the tasks it reports still being killed, and only those */
+	master_agent_holds_clear(a);
+}
+
+/* What the agent says of itself replaces what the master had; req->total is taken. */
+static void agent_take_info(struct agent *a, struct msg *msg, struct master_agent_subscribe *req)
+{
+	free(a->hostname);
+	a->hostname = strdup(req->hostname);
 	free(a->principal);
 	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
-	a->info = json_deep_copy(info);
+	a->info = json_deep_copy(req->info);
 	master_agent_offer_frag_drop(a); /* hostname and attributes are in it */
 	json_decref(a->enforcement);
-	a->enforcement = json_incref(json_object_get(sub, "enforcement"));
+	a->enforcement = json_incref(req->enforcement);
 	alloc_res_clear(&a->total);
-	a->total = total;
+	a->total = req->total;
+	req->total = (struct alloc_res)ALLOC_RES_INIT;
+}
+
+/* Answer the SUBSCRIBE with the agent's event stream; -EIO: it did not open (answered). */
+static int subscribe_open_stream(struct master *m, struct msg *msg, struct agent *a)
+{
+	char sid[UUID_STR_LEN];
+	const char *hdrs[3] = {"Mesos-Stream-Id", sid, NULL};
 
 	uuid_random(sid);
-	hdrs[0] = "Mesos-Stream-Id";
-	hdrs[1] = sid;
-	hdrs[2] = NULL;
 	/*
 	 * MHD allocates the block with the response, for the stream's whole life: 64 KiB per
 	 * agent was most of the master's memory per agent. Agent events are small (a LAUNCH is
@@ -400,19 +438,44 @@ static void subscribe(struct master *m, struct msg *msg)
 	 * split, so 4 KiB (docs/benchmarks.md, "## Scale").
 	 */
 	a->stream = master_open_stream(m, msg->req, hdrs, 4096, true, a->id);
-	if (!a->stream) {
-		/* keep what we had; a new agent is forgotten */
-		if (is_new) {
-			alloc_res_clear(&a->total);
-			json_decref(a->info);
-			free(a->hostname);
-			free(a->principal);
-			free(a->id);
-			free(a);
-		}
-		return;
-	}
+	if (!a->stream)
+		return -EIO;
 	snprintf(a->stream_id, sizeof(a->stream_id), "%s", sid);
+	return 0;
+}
+
+/* The resources of tasks the master had on the agent and it still runs are in use. */
+static void agent_tasks_in_use(struct master *m, struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
+		    t->state != TASK_LOST)
+			master_alloc_used(m, a, t->fw, &t->res);
+	}
+}
+
+/* The tasks the agent reports, under the claim rules of reattach_task (docs/security.md). */
+static void agent_tasks_reported(struct master *m, struct agent *a, json_t *tasks, bool is_new)
+{
+	struct strmap reported;
+	json_t *rt;
+	size_t i;
+
+	strmap_init(&reported);
+	json_array_foreach(tasks, i, rt)
+		reattach_task(m, a, rt, &reported, is_new);
+	if (!is_new)
+		unreported_tasks(m, a, &reported);
+	strmap_clear(&reported, NULL);
+}
+
+/* The agent's stream is open: it is connected, offered, and told it is subscribed. */
+static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, bool is_new)
+{
 	a->connected = true;
 	a->reachable = true;
 	a->missed_pings = 0;
@@ -421,31 +484,12 @@ static void subscribe(struct master *m, struct msg *msg)
 		strmap_put(&m->agents, a->id, a, NULL);
 	master_liveness_agent_up(m, a);
 	master_alloc_agent_add(m, a);
-	/* resources of tasks it still runs are in use */
-	{
-		size_t it;
-		void *v;
-		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
-			struct task *t = v;
-			if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
-			    t->state != TASK_LOST)
-				master_alloc_used(m, a, t->fw, &t->res);
-		}
-	}
-	{
-		struct strmap reported;
-		strmap_init(&reported);
-		json_array_foreach(tasks, i, rt)
-			reattach_task(m, a, rt, &reported, is_new);
-		if (!is_new)
-			unreported_tasks(m, a, &reported);
-		strmap_clear(&reported, NULL);
-	}
+	agent_tasks_in_use(m, a);
+	agent_tasks_reported(m, a, tasks, is_new);
 	a->recovered = false;
 	master_persist_agent(m, a);
 	if (a->draining)
 		master_agent_kill_tasks(m, a, NULL);
-
 	master_stream_send_event(a->stream,
 				 wire_event("SUBSCRIBED", "subscribed",
 					    json_pack("{s:o,s:f}", "agent_id", wire_id(a->id),
@@ -455,6 +499,59 @@ static void subscribe(struct master *m, struct msg *msg)
 	if (!is_new)
 		master_resend_kills(m, a);
 	master_request_allocation(m);
+}
+
+/*
+ * Admit the agent (known: reregistering; new: within --max-agents), take what it says of
+ * itself and open its stream. NULL: refused or failed (answered); a known agent keeps what
+ * it had been given.
+ */
+static struct agent *subscribe_admit(struct master *m, struct msg *msg,
+				     struct master_agent_subscribe *req, struct agent *known)
+{
+	struct agent *a = known;
+
+	if (!a && !subscribe_room(m, msg))
+		return NULL;
+	if (!a)
+		a = agent_new(m, msg, req->agent_id);
+	else
+		agent_reregistering(m, a);
+	if (!a)
+		return NULL;
+	agent_take_info(a, msg, req);
+	if (subscribe_open_stream(m, msg, a) < 0) {
+		if (!known)
+			agent_free_new(a);
+		return NULL;
+	}
+	return a;
+}
+
+/*
+ * SUBSCRIBE: parse, authorize (register_agents, then the known agent's principal), admit,
+ * open the stream. The caller is authorized before it hears any fault of its call but a
+ * missing hostname (the ACL's object).
+ */
+static void subscribe(struct master *m, struct msg *msg)
+{
+	struct master_agent_subscribe req;
+	char err[ERRLEN] = "";
+	struct agent *known = NULL, *a;
+	int r = master_agent_subscribe_parse(msg->body, &req, err, sizeof(err));
+
+	if (!req.hostname) {
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+	} else if (!subscribe_allowed(m, msg, req.hostname)) {
+		/* answered 403 */
+	} else if (r < 0) {
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+	} else if (subscribe_identity(m, msg, &req, &known) == 0) {
+		a = subscribe_admit(m, msg, &req, known);
+		if (a)
+			agent_subscribed(m, a, req.tasks, !known);
+	}
+	master_agent_subscribe_clear(&req);
 }
 
 static struct agent *check_caller(struct master *m, struct msg *msg)

@@ -273,6 +273,23 @@ void task_remove(struct master *m, struct task *t);
 void task_free(struct task *t);
 
 /* agents.c */
+/* An agent's SUBSCRIBE call, parsed: pointers into the call's body (valid while it is). */
+struct master_agent_subscribe {
+	json_t *sub, *info;     /* "subscribe", "subscribe.agent_info" */
+	json_t *tasks;          /* "subscribe.tasks": an array, or NULL */
+	json_t *enforcement;    /* "subscribe.enforcement", or NULL */
+	const char *hostname;   /* "agent_info.hostname" (the register_agents ACL's object) */
+	const char *agent_id;   /* "subscribe.agent_id": NULL when it asks for a new ID */
+	struct alloc_res total; /* "agent_info.resources" (owned: master_agent_subscribe_clear) */
+};
+/*
+ * Pure: read a SUBSCRIBE call's body into ret; 0, or -EINVAL with why in err (the text that
+ * follows "Failed to validate agent::Call: "). ret is set either way as far as the call was
+ * read (ret->hostname NULL: it has none); clear it with master_agent_subscribe_clear.
+ */
+int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *ret, char *err,
+				 size_t errlen);
+void master_agent_subscribe_clear(struct master_agent_subscribe *s);
 void master_agent_call(struct master *m, struct msg *msg);
 void master_agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s);
 void master_agents_check_pings(struct master *m, int64_t now);
