@@ -12,7 +12,7 @@
 #include "master.h"
 #include "validate.h"
 
-/* Takes body and principal. */
+/* HTTP thread: hand the call to the owner thread (master_enqueue); takes body and principal. */
 static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body,
 		  char *principal)
 {
@@ -33,7 +33,10 @@ static void queue(struct master *m, struct http_request *req, enum msg_kind kind
 	master_enqueue(m, msg);
 }
 
-/* Parse a call: a JSON object with a string "type". Answers 400/415 itself on failure. */
+/*
+ * HTTP thread: parse a call, a JSON object with a string "type" and bounded lists. Answers
+ * 400/415 itself on failure.
+ */
 static json_t *parse_call(struct master *m, struct http_request *req)
 {
 	const char *ct = http_request_header(req, "Content-Type");
@@ -77,6 +80,10 @@ static json_t *parse_call(struct master *m, struct http_request *req)
 	return j;
 }
 
+/*
+ * HTTP thread (libmicrohttpd's): redirect (follower), authenticate, route, parse, then
+ * answer a heartbeat here (liveness.c) or queue the call for the owner thread.
+ */
 void master_http_handler(struct http_request *req, void *data)
 {
 	struct master *m = data;

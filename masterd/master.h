@@ -221,6 +221,7 @@ struct master {
 int master_init(struct master *m, struct master_flags *flags);
 int master_run(struct master *m);
 void master_fini(struct master *m);
+/* HTTP threads (any thread): hand msg to the owner thread and wake it. */
 void master_enqueue(struct master *m, struct msg *msg);
 /* Any thread: the queue's depth and its highest so far (HTTP threads change them, under qlock). */
 void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max);
@@ -228,7 +229,10 @@ void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max);
  * does this when woken; so does the fuzz harness). */
 void master_drain(struct master *m);
 void master_request_allocation(struct master *m);
-/* Count a reply in the HTTP metrics (master_reply_json/master_reply_error do it themselves). */
+/*
+ * Any thread (HTTP threads too): count a reply in the HTTP metrics (master_reply_json and
+ * master_reply_error do it themselves).
+ */
 void master_count_status(struct master *m, unsigned status);
 /* End a stream and drop the owner's reference to it (NULL-safe). */
 void master_stream_retire(struct master *m, struct http_stream *s);
@@ -244,6 +248,7 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 				       bool agent, const char *id);
 /* Send one event on a stream; false when the stream is gone. */
 bool master_stream_send_event(struct http_stream *s, json_t *ev);
+/* Any thread: HTTP threads answer with these before queuing, the owner thread after. */
 void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
 void master_reply_error(struct master *m, struct http_request *req, unsigned status,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
