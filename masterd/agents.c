@@ -503,8 +503,8 @@ static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, b
 
 /*
  * Admit the agent (known: reregistering; new: within --max-agents), take what it says of
- * itself and open its stream. NULL: refused or failed (answered); a known agent keeps what
- * it had been given.
+ * itself and open its stream. NULL: refused or failed (answered); a new agent whose stream
+ * did not open is forgotten, a known one stays known (out of the allocator, without a stream).
  */
 static struct agent *subscribe_admit(struct master *m, struct msg *msg,
 				     struct master_agent_subscribe *req, struct agent *known)
