@@ -25,17 +25,17 @@ static const struct {
 	[ACL_REQUEST_TIERS] = {"request_tiers", "tiers"},
 };
 
-const char *acl_action_name(enum acl_action action)
+const char *master_acl_action_name(enum acl_action action)
 {
 	return action < _ACL_ACTION_MAX ? actions[action].name : "?";
 }
 
-const char *acl_object_name(enum acl_action action)
+const char *master_acl_object_name(enum acl_action action)
 {
 	return action < _ACL_ACTION_MAX ? actions[action].object : "?";
 }
 
-void acls_init(struct acls *a)
+void master_acls_init(struct acls *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->permissive = true;
@@ -50,7 +50,7 @@ static void entity_clear(struct acl_entity *e)
 	e->n = 0;
 }
 
-void acls_clear(struct acls *a)
+void master_acls_clear(struct acls *a)
 {
 	if (!a)
 		return;
@@ -61,7 +61,7 @@ void acls_clear(struct acls *a)
 		}
 		free(a->rules[k]);
 	}
-	acls_init(a);
+	master_acls_init(a);
 }
 
 /* "ANY", "NONE" (objects only: sets *ret_none) or an array of non-empty strings. */
@@ -173,7 +173,7 @@ static int rule_parse(json_t *r, enum acl_action act, size_t idx, struct acl_rul
 	return 0;
 }
 
-int acls_parse(const char *text, size_t len, struct acls *ret, char *err, size_t errlen)
+int master_acls_parse(const char *text, size_t len, struct acls *ret, char *err, size_t errlen)
 {
 	struct acls a;
 	json_error_t je;
@@ -181,7 +181,7 @@ int acls_parse(const char *text, size_t len, struct acls *ret, char *err, size_t
 	const char *k;
 	int r = -EINVAL;
 
-	acls_init(&a);
+	master_acls_init(&a);
 	if (!j) {
 		snprintf(err, errlen, "not valid JSON: %s (line %d, column %d)", je.text, je.line,
 			 je.column);
@@ -229,15 +229,15 @@ int acls_parse(const char *text, size_t len, struct acls *ret, char *err, size_t
 		}
 	}
 	*ret = a;
-	acls_init(&a);
+	master_acls_init(&a);
 	r = 0;
 out:
-	acls_clear(&a);
+	master_acls_clear(&a);
 	json_decref(j);
 	return r;
 }
 
-int acls_load(const char *path, struct acls *ret, char *err, size_t errlen)
+int master_acls_load(const char *path, struct acls *ret, char *err, size_t errlen)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *text = NULL;
@@ -256,7 +256,7 @@ int acls_load(const char *path, struct acls *ret, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read '%s' (or it is empty)", path);
 		return -EIO;
 	}
-	r = acls_parse(text, (size_t)n, ret, sub, sizeof(sub));
+	r = master_acls_parse(text, (size_t)n, ret, sub, sizeof(sub));
 	if (r < 0)
 		snprintf(err, errlen, "'%s': %s", path, sub);
 	return r;
@@ -277,7 +277,7 @@ static bool entity_matches(const struct acl_entity *e, const char *name)
 static bool allowed(const struct acls *a, enum acl_action action, const char *principal,
 		    const char *object, bool explicit_only, char *why, size_t whylen)
 {
-	const char *name = acl_action_name(action);
+	const char *name = master_acl_action_name(action);
 
 	if (action >= _ACL_ACTION_MAX)
 		return false;
@@ -307,14 +307,15 @@ static bool allowed(const struct acls *a, enum acl_action action, const char *pr
 	return a->permissive;
 }
 
-bool acls_allowed(const struct acls *a, enum acl_action action, const char *principal,
-		  const char *object, char *why, size_t whylen)
+bool master_acls_allowed(const struct acls *a, enum acl_action action, const char *principal,
+			 const char *object, char *why, size_t whylen)
 {
 	return allowed(a, action, principal, object, false, why, whylen);
 }
 
-bool acls_allowed_explicit(const struct acls *a, enum acl_action action, const char *principal,
-			   const char *object, char *why, size_t whylen)
+bool master_acls_allowed_explicit(const struct acls *a, enum acl_action action,
+				  const char *principal, const char *object, char *why,
+				  size_t whylen)
 {
 	return allowed(a, action, principal, object, true, why, whylen);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Authorization: who may do what (--acls FILE, docs/security.md). Pure: parse text, answer
- * questions; no I/O except acls_load(), no logging.
+ * questions; no I/O except master_acls_load(), no logging.
  *
  *	{"permissive": true,
  *	 "register_frameworks": [{"principals": ["fw1"], "roles": ["eng", "eng/ml"]}],
@@ -51,25 +51,26 @@ struct acls {
 };
 
 /* The defaults without a file: permissive, no rules (so: no tasks as root). */
-void acls_init(struct acls *a);
-int acls_parse(const char *text, size_t len, struct acls *ret, char *err, size_t errlen);
-int acls_load(const char *path, struct acls *ret, char *err, size_t errlen);
-void acls_clear(struct acls *a);
+void master_acls_init(struct acls *a);
+int master_acls_parse(const char *text, size_t len, struct acls *ret, char *err, size_t errlen);
+int master_acls_load(const char *path, struct acls *ret, char *err, size_t errlen);
+void master_acls_clear(struct acls *a);
 
-const char *acl_action_name(enum acl_action action);
+const char *master_acl_action_name(enum acl_action action);
 /* The JSON key of an action's object: "roles", "users", ... */
-const char *acl_object_name(enum acl_action action);
+const char *master_acl_object_name(enum acl_action action);
 
 /*
  * May principal (NULL: unauthenticated) do action on object? When not, why says which rule
  * (or the default) denied it: "rule run_tasks[1]" / "no rule of 'run_tasks' matched and
  * 'permissive' is false".
  */
-bool acls_allowed(const struct acls *a, enum acl_action action, const char *principal,
-		  const char *object, char *why, size_t whylen);
+bool master_acls_allowed(const struct acls *a, enum acl_action action, const char *principal,
+			 const char *object, char *why, size_t whylen);
 
 /* Same, but only an explicit rule allows: "permissive" does not (root, takeovers). */
-bool acls_allowed_explicit(const struct acls *a, enum acl_action action, const char *principal,
-			   const char *object, char *why, size_t whylen);
+bool master_acls_allowed_explicit(const struct acls *a, enum acl_action action,
+				  const char *principal, const char *object, char *why,
+				  size_t whylen);
 
 #endif

@@ -16,29 +16,30 @@
 
 #define ERRLEN WIRE_ERR_LEN
 
-void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
+static void task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", fw_id, task_id);
 }
 
-bool agent_send(struct agent *a, json_t *ev)
+bool master_agent_send(struct agent *a, json_t *ev)
 {
 	if (!a->connected) {
 		json_decref(ev);
 		return false;
 	}
-	return stream_send_event(a->stream, ev);
+	return master_stream_send_event(a->stream, ev);
 }
 
-void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
-		    const char *uuid)
+void master_agent_send_ack(struct master *m, struct agent *a, const char *fw_id,
+			   const char *task_id, const char *uuid)
 {
 	/* the agent forgets the update when it has this: not before the registry knows */
 	if (a->connected)
-		outbox_send(m, a->stream,
-			    wire_event("ACKNOWLEDGE", "acknowledge",
-				       json_pack("{s:o,s:o,s:s}", "framework_id", wire_id(fw_id),
-						 "task_id", wire_id(task_id), "uuid", uuid)));
+		master_outbox_send(m, a->stream,
+				   wire_event("ACKNOWLEDGE", "acknowledge",
+					      json_pack("{s:o,s:o,s:s}", "framework_id",
+							wire_id(fw_id), "task_id", wire_id(task_id),
+							"uuid", uuid)));
 }
 
 static int64_t heartbeat_ns(struct master *m)
@@ -48,24 +49,24 @@ static int64_t heartbeat_ns(struct master *m)
 	return hb > 15000000000LL ? 15000000000LL : hb;
 }
 
-int agent_task_add(struct agent *a, struct task *t)
+int master_agent_task_add(struct agent *a, struct task *t)
 {
 	char key[2 * ID_MAX_LEN + 2];
 
 	if (!t->agent_id || !streq(t->agent_id, a->id))
 		return -EINVAL;
-	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	task_key(t->fw_id, t->id, key, sizeof(key));
 	return strmap_put(&a->tasks, key, t, NULL);
 }
 
-void agent_task_del(struct master *m, const struct task *t)
+void master_agent_task_del(struct master *m, const struct task *t)
 {
 	char key[2 * ID_MAX_LEN + 2];
 	struct agent *a = t->agent_id ? strmap_get(&m->agents, t->agent_id) : NULL;
 
 	if (!a)
 		return;
-	agent_task_key(t->fw_id, t->id, key, sizeof(key));
+	task_key(t->fw_id, t->id, key, sizeof(key));
 	if (strmap_get(&a->tasks, key) == t)
 		strmap_del(&a->tasks, key);
 }
@@ -76,8 +77,8 @@ static void res_free(void *p)
 	free(p);
 }
 
-void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
-		const struct alloc_res *res)
+void master_agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		       const struct alloc_res *res)
 {
 	char key[2 * ID_MAX_LEN + 2];
 	struct alloc_res *r;
@@ -90,7 +91,7 @@ void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char
 		res_free(r);
 		return; /* offered again at once, as before: the agent refuses what it lacks */
 	}
-	agent_task_key(fw_id, task_id, key, sizeof(key));
+	task_key(fw_id, task_id, key, sizeof(key));
 	if (strmap_put(&a->killing, key, r, &old) < 0) {
 		res_free(r);
 		return;
@@ -106,7 +107,7 @@ static void agent_release(struct master *m, struct agent *a, const char *fw_id,
 	char key[2 * ID_MAX_LEN + 2];
 	struct alloc_res *r;
 
-	agent_task_key(fw_id, task_id, key, sizeof(key));
+	task_key(fw_id, task_id, key, sizeof(key));
 	r = strmap_del(&a->killing, key);
 	if (!r)
 		return;
@@ -115,12 +116,12 @@ static void agent_release(struct master *m, struct agent *a, const char *fw_id,
 	master_request_allocation(m);
 }
 
-void agent_holds_clear(struct agent *a)
+void master_agent_holds_clear(struct agent *a)
 {
 	strmap_clear(&a->killing, res_free);
 }
 
-int agent_offerable(const struct agent *a, struct alloc_res *ret)
+int master_agent_offerable(const struct agent *a, struct alloc_res *ret)
 {
 	struct alloc_res total = ALLOC_RES_INIT;
 	size_t it;
@@ -144,10 +145,10 @@ int agent_offerable(const struct agent *a, struct alloc_res *ret)
 static void kill_orphan(struct master *m, struct agent *a, const char *fw_id,
 			const char *task_id, const struct alloc_res *res)
 {
-	agent_send(a, wire_event("KILL", "kill",
-				 json_pack("{s:o,s:o}", "framework_id", wire_id(fw_id), "task_id",
-					   wire_id(task_id))));
-	agent_hold(m, a, fw_id, task_id, res);
+	master_agent_send(a, wire_event("KILL", "kill",
+					json_pack("{s:o,s:o}", "framework_id", wire_id(fw_id),
+						  "task_id", wire_id(task_id))));
+	master_agent_hold(m, a, fw_id, task_id, res);
 }
 
 /* The resources an agent reports for a task in its SUBSCRIBE, or empty. */
@@ -220,7 +221,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 			log_info("task %s of framework %s came back on agent %s after it was lost: %s",
 				 tid, fid, a->id,
 				 task_state_terminal(s) ? "it has ended" : "killing it");
-			task_remove(m, t);
+			master_task_remove(m, t);
 		}
 		alloc_res_clear(&res);
 		return;
@@ -241,26 +242,27 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		t->created_ns = now_mono_ns();
 		if (!t->id || !t->fw_id || !t->agent_id ||
 		    strmap_put(&fw->tasks, t->id, t, NULL) < 0) {
-			task_free(t);
+			master_task_free(t);
 			return;
 		}
 		if (!task_state_terminal(s))
 			master_alloc_used(m, a, fw, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
-		persist_task(m, t);
+		master_persist_task(m, t);
 	} else if (t->state == TASK_UNREACHABLE && task_state_terminal(s)) {
 		/* it ended meanwhile: the agent's own update (kept until acknowledged) says so,
 		 * once; a status of the master's as well would be a second terminal update */
 	} else if (t->state == TASK_UNREACHABLE) {
 		master_alloc_used(m, a, fw, &t->res);
 		t->state = s;
-		task_update(m, t, master_status(t, s, "REASON_AGENT_REREGISTERED",
-						"Agent reregistered"));
+		master_task_update(m, t,
+				   master_status(t, s, "REASON_AGENT_REREGISTERED",
+						 "Agent reregistered"));
 	}
-	if (!task_status(t))
+	if (!master_task_status(t))
 		t->status = master_status(t, s, NULL, NULL);
-	agent_task_key(fid, tid, key, sizeof(key));
-	agent_task_add(a, t);
+	task_key(fid, tid, key, sizeof(key));
+	master_agent_task_add(a, t);
 	strmap_put(reported, key, t, NULL);
 }
 
@@ -281,112 +283,158 @@ static void unreported_tasks(struct master *m, struct agent *a, const struct str
 		    t->state == TASK_UNREACHABLE)
 			continue;
 		master_alloc_recover(m, a, t->fw, &t->res, 0);
-		task_update(m, t, master_status(t, s, "REASON_AGENT_REREGISTERED",
-						"The agent reregistered without this task"));
+		master_task_update(m, t,
+				   master_status(t, s, "REASON_AGENT_REREGISTERED",
+						 "The agent reregistered without this task"));
 	}
 }
 
-static void subscribe(struct master *m, struct msg *msg)
+int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *ret, char *err,
+				 size_t errlen)
 {
-	char err[ERRLEN] = "", sid[UUID_STR_LEN], res_err[ERRLEN];
-	json_t *sub = wire_get_object(msg->body, "subscribe", true, err, sizeof(err));
-	json_t *info = sub ? wire_get_object(sub, "agent_info", true, err, sizeof(err)) : NULL;
-	json_t *tasks = sub ? json_object_get(sub, "tasks") : NULL, *rt;
-	const char *hostname = info ? wire_get_string(info, "hostname", true, err, sizeof(err)) : NULL;
-	const char *want_id = NULL, *hdrs[3];
-	struct alloc_res total = ALLOC_RES_INIT;
-	struct agent *a = NULL;
-	bool is_new = false;
-	size_t i;
+	char res_err[ERRLEN];
 
-	if (!hostname) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
-		return;
-	}
-	/*
-	 * With --credentials an agent registers only where a register_agents rule allows its
-	 * principal ("permissive" does not): whoever holds any credential would otherwise be
-	 * handed LAUNCHes, with their environment.
-	 */
-	if (!(m->authenticate ? master_authorize_explicit(m, msg, ACL_REGISTER_AGENTS, hostname)
-			      : master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname)))
-		return;
-	if (alloc_res_from_json(json_object_get(info, "resources"), &total, res_err,
+	memset(ret, 0, sizeof(*ret));
+	ret->sub = wire_get_object(body, "subscribe", true, err, errlen);
+	ret->info = ret->sub ? wire_get_object(ret->sub, "agent_info", true, err, errlen) : NULL;
+	ret->hostname = ret->info ? wire_get_string(ret->info, "hostname", true, err, errlen) :
+				    NULL;
+	if (!ret->hostname)
+		return -EINVAL;
+	ret->tasks = json_object_get(ret->sub, "tasks");
+	ret->enforcement = json_object_get(ret->sub, "enforcement");
+	if (alloc_res_from_json(json_object_get(ret->info, "resources"), &ret->total, res_err,
 				sizeof(res_err)) < 0) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate agent::Call: agent_info.resources: %s", res_err);
-		return;
+		snprintf(err, errlen, "agent_info.resources: %s", res_err);
+		return -EINVAL;
 	}
-	if (tasks && !json_is_array(tasks)) {
-		alloc_res_clear(&total);
-		reply_error(m, msg->req, 400,
-			    "Failed to validate agent::Call: 'subscribe.tasks' must be an array");
-		return;
+	if (ret->tasks && !json_is_array(ret->tasks)) {
+		snprintf(err, errlen, "'subscribe.tasks' must be an array");
+		return -EINVAL;
 	}
-	if (json_object_get(sub, "agent_id")) {
-		want_id = master_get_id(sub, "agent_id", "subscribe", err, sizeof(err));
-		if (!want_id) {
-			alloc_res_clear(&total);
-			reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
-			return;
-		}
-		a = strmap_get(&m->agents, want_id);
-		if (a && a->principal && !streq(a->principal, msg->principal)) {
-			alloc_res_clear(&total);
-			reply_error(m, msg->req, 403,
-				    "Not authorized: agent %s was registered by principal '%s'", a->id,
-				    a->principal);
-			return;
-		}
+	if (json_object_get(ret->sub, "agent_id")) {
+		ret->agent_id = master_get_id(ret->sub, "agent_id", "subscribe", err, errlen);
+		if (!ret->agent_id)
+			return -EINVAL;
 	}
-	if (!a && m->flags->max_agents > 0 &&
-	    strmap_size(&m->agents) >= (size_t)m->flags->max_agents) {
-		alloc_res_clear(&total);
-		reply_error(m, msg->req, 429,
-			    "Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
-			    strmap_size(&m->agents), (long long)m->flags->max_agents);
-		return;
+	return 0;
+}
+
+void master_agent_subscribe_clear(struct master_agent_subscribe *s)
+{
+	alloc_res_clear(&s->total);
+}
+
+/*
+ * With --credentials an agent registers only where a register_agents rule allows its
+ * principal ("permissive" does not): whoever holds any credential would otherwise be handed
+ * LAUNCHes, with their environment. False: refused (answered 403).
+ */
+static bool subscribe_allowed(struct master *m, struct msg *msg, const char *hostname)
+{
+	return m->authenticate ? master_authorize_explicit(m, msg, ACL_REGISTER_AGENTS, hostname) :
+				 master_authorize(m, msg, ACL_REGISTER_AGENTS, hostname);
+}
+
+/*
+ * An agent ID already known belongs to the principal that registered it (persisted with the
+ * agent): another principal may not take it over. 0 with *ret the known agent (or NULL), or
+ * -EPERM (answered 403).
+ */
+static int subscribe_identity(struct master *m, struct msg *msg,
+			      const struct master_agent_subscribe *req, struct agent **ret)
+{
+	struct agent *a = req->agent_id ? strmap_get(&m->agents, req->agent_id) : NULL;
+
+	if (a && a->principal && !streq(a->principal, msg->principal)) {
+		master_reply_error(m, msg->req, 403,
+				   "Not authorized: agent %s was registered by principal '%s'",
+				   a->id, a->principal);
+		return -EPERM;
 	}
+	*ret = a;
+	return 0;
+}
+
+/* A new agent's place: refused past --max-agents (answered 429). */
+static bool subscribe_room(struct master *m, struct msg *msg)
+{
+	if (m->flags->max_agents <= 0 || strmap_size(&m->agents) < (size_t)m->flags->max_agents)
+		return true;
+	master_reply_error(
+		m, msg->req, 429,
+		"Too many agents: the master holds %zu, the limit is %lld (--max-agents)",
+		strmap_size(&m->agents), (long long)m->flags->max_agents);
+	return false;
+}
+
+/* A new agent, with the ID it asked for or a fresh one; NULL: out of memory (answered 503). */
+static struct agent *agent_new(struct master *m, struct msg *msg, const char *want_id)
+{
+	char id[UUID_STR_LEN];
+	struct agent *a = calloc(1, sizeof(*a));
+
 	if (!a) {
-		char id[UUID_STR_LEN];
-		a = calloc(1, sizeof(*a));
-		if (!a) {
-			alloc_res_clear(&total);
-			reply_error(m, msg->req, 503, "out of memory");
-			return;
-		}
-		uuid_random(id);
-		a->id = strdup(want_id ? want_id : id);
-		strmap_init(&a->tasks);
-		strmap_init(&a->offers);
-		strmap_init(&a->killing);
-		is_new = true;
-	} else {
-		master_stream_retire(m, a->stream);
-		a->stream = NULL;
-		/* declines still queued for this agent go back before it is re-added: afterwards
-		 * they would be recovered against its new totals */
-		offers_declines_run(m, 0);
-		master_alloc_agent_remove(m, a); /* re-added below with its new totals */
-		/* held again below for the tasks it reports still being killed, and only those */
-		agent_holds_clear(a);
+		master_reply_error(m, msg->req, 503, "out of memory");
+		return NULL;
 	}
+	uuid_random(id);
+	a->id = strdup(want_id ? want_id : id);
+	strmap_init(&a->tasks);
+	strmap_init(&a->offers);
+	strmap_init(&a->killing);
+	return a;
+}
+
+/* A new agent whose stream did not open: forgotten (it is in no map yet). */
+static void agent_free_new(struct agent *a)
+{
+	alloc_res_clear(&a->total);
+	json_decref(a->info);
+	json_decref(a->enforcement);
 	free(a->hostname);
-	a->hostname = strdup(hostname);
+	free(a->principal);
+	free(a->id);
+	free(a);
+}
+
+/* A known agent reregisters: its old stream and its place in the allocator go. */
+static void agent_reregistering(struct master *m, struct agent *a)
+{
+	master_stream_retire(m, a->stream);
+	a->stream = NULL;
+	/* declines still queued for this agent go back before it is re-added: afterwards
+	 * they would be recovered against its new totals */
+	master_offers_declines_run(m, 0);
+	master_alloc_agent_remove(m, a); /* re-added with its new totals once subscribed */
+	/* held again for the tasks it reports still being killed, and only those */
+	master_agent_holds_clear(a);
+}
+
+/* What the agent says of itself replaces what the master had; req->total is taken. */
+static void agent_take_info(struct agent *a, struct msg *msg, struct master_agent_subscribe *req)
+{
+	free(a->hostname);
+	a->hostname = strdup(req->hostname);
 	free(a->principal);
 	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
-	a->info = json_deep_copy(info);
-	agent_offer_frag_drop(a); /* hostname and attributes are in it */
+	a->info = json_deep_copy(req->info);
+	master_agent_offer_frag_drop(a); /* hostname and attributes are in it */
 	json_decref(a->enforcement);
-	a->enforcement = json_incref(json_object_get(sub, "enforcement"));
+	a->enforcement = json_incref(req->enforcement);
 	alloc_res_clear(&a->total);
-	a->total = total;
+	a->total = req->total;
+	req->total = (struct alloc_res)ALLOC_RES_INIT;
+}
+
+/* Answer the SUBSCRIBE with the agent's event stream; -EIO: it did not open (answered). */
+static int subscribe_open_stream(struct master *m, struct msg *msg, struct agent *a)
+{
+	char sid[UUID_STR_LEN];
+	const char *hdrs[3] = {"Mesos-Stream-Id", sid, NULL};
 
 	uuid_random(sid);
-	hdrs[0] = "Mesos-Stream-Id";
-	hdrs[1] = sid;
-	hdrs[2] = NULL;
 	/*
 	 * MHD allocates the block with the response, for the stream's whole life: 64 KiB per
 	 * agent was most of the master's memory per agent. Agent events are small (a LAUNCH is
@@ -394,61 +442,120 @@ static void subscribe(struct master *m, struct msg *msg)
 	 * split, so 4 KiB (docs/benchmarks.md, "## Scale").
 	 */
 	a->stream = master_open_stream(m, msg->req, hdrs, 4096, true, a->id);
-	if (!a->stream) {
-		/* keep what we had; a new agent is forgotten */
-		if (is_new) {
-			alloc_res_clear(&a->total);
-			json_decref(a->info);
-			free(a->hostname);
-			free(a->principal);
-			free(a->id);
-			free(a);
-		}
-		return;
-	}
+	if (!a->stream)
+		return -EIO;
 	snprintf(a->stream_id, sizeof(a->stream_id), "%s", sid);
+	return 0;
+}
+
+/* The resources of tasks the master had on the agent and it still runs are in use. */
+static void agent_tasks_in_use(struct master *m, struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
+		    t->state != TASK_LOST)
+			master_alloc_used(m, a, t->fw, &t->res);
+	}
+}
+
+/* The tasks the agent reports, under the claim rules of reattach_task (docs/security.md). */
+static void agent_tasks_reported(struct master *m, struct agent *a, json_t *tasks, bool is_new)
+{
+	struct strmap reported;
+	json_t *rt;
+	size_t i;
+
+	strmap_init(&reported);
+	json_array_foreach(tasks, i, rt)
+		reattach_task(m, a, rt, &reported, is_new);
+	if (!is_new)
+		unreported_tasks(m, a, &reported);
+	strmap_clear(&reported, NULL);
+}
+
+/* The agent's stream is open: it is connected, offered, and told it is subscribed. */
+static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, bool is_new)
+{
 	a->connected = true;
 	a->reachable = true;
 	a->missed_pings = 0;
 	a->last_seen_ns = now_mono_ns();
 	if (is_new)
 		strmap_put(&m->agents, a->id, a, NULL);
-	liveness_agent_up(m, a);
+	master_liveness_agent_up(m, a);
 	master_alloc_agent_add(m, a);
-	/* resources of tasks it still runs are in use */
-	{
-		size_t it;
-		void *v;
-		for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
-			struct task *t = v;
-			if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
-			    t->state != TASK_LOST)
-				master_alloc_used(m, a, t->fw, &t->res);
-		}
-	}
-	{
-		struct strmap reported;
-		strmap_init(&reported);
-		json_array_foreach(tasks, i, rt)
-			reattach_task(m, a, rt, &reported, is_new);
-		if (!is_new)
-			unreported_tasks(m, a, &reported);
-		strmap_clear(&reported, NULL);
-	}
+	agent_tasks_in_use(m, a);
+	agent_tasks_reported(m, a, tasks, is_new);
 	a->recovered = false;
-	persist_agent(m, a);
+	master_persist_agent(m, a);
 	if (a->draining)
-		agent_kill_tasks(m, a, NULL);
-
-	stream_send_event(a->stream,
-			  wire_event("SUBSCRIBED", "subscribed",
-				     json_pack("{s:o,s:f}", "agent_id", wire_id(a->id),
-					       "heartbeat_interval_seconds",
-					       (double)heartbeat_ns(m) / 1e9)));
+		master_agent_kill_tasks(m, a, NULL);
+	master_stream_send_event(a->stream,
+				 wire_event("SUBSCRIBED", "subscribed",
+					    json_pack("{s:o,s:f}", "agent_id", wire_id(a->id),
+						      "heartbeat_interval_seconds",
+						      (double)heartbeat_ns(m) / 1e9)));
 	log_info("agent %s (%s) %s", a->id, a->hostname, is_new ? "registered" : "reregistered");
 	if (!is_new)
 		master_resend_kills(m, a);
 	master_request_allocation(m);
+}
+
+/*
+ * Admit the agent (known: reregistering; new: within --max-agents), take what it says of
+ * itself and open its stream. NULL: refused or failed (answered); a new agent whose stream
+ * did not open is forgotten, a known one stays known (out of the allocator, without a stream).
+ */
+static struct agent *subscribe_admit(struct master *m, struct msg *msg,
+				     struct master_agent_subscribe *req, struct agent *known)
+{
+	struct agent *a = known;
+
+	if (!a && !subscribe_room(m, msg))
+		return NULL;
+	if (!a)
+		a = agent_new(m, msg, req->agent_id);
+	else
+		agent_reregistering(m, a);
+	if (!a)
+		return NULL;
+	agent_take_info(a, msg, req);
+	if (subscribe_open_stream(m, msg, a) < 0) {
+		if (!known)
+			agent_free_new(a);
+		return NULL;
+	}
+	return a;
+}
+
+/*
+ * SUBSCRIBE: parse, authorize (register_agents, then the known agent's principal), admit,
+ * open the stream. The caller is authorized before it hears any fault of its call but a
+ * missing hostname (the ACL's object).
+ */
+static void subscribe(struct master *m, struct msg *msg)
+{
+	struct master_agent_subscribe req;
+	char err[ERRLEN] = "";
+	struct agent *known = NULL, *a;
+	int r = master_agent_subscribe_parse(msg->body, &req, err, sizeof(err));
+
+	if (!req.hostname) {
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+	} else if (!subscribe_allowed(m, msg, req.hostname)) {
+		/* answered 403 */
+	} else if (r < 0) {
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+	} else if (subscribe_identity(m, msg, &req, &known) == 0) {
+		a = subscribe_admit(m, msg, &req, known);
+		if (a)
+			agent_subscribed(m, a, req.tasks, !known);
+	}
+	master_agent_subscribe_clear(&req);
 }
 
 static struct agent *check_caller(struct master *m, struct msg *msg)
@@ -458,24 +565,26 @@ static struct agent *check_caller(struct master *m, struct msg *msg)
 	struct agent *a;
 
 	if (!id) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return NULL;
 	}
 	a = strmap_get(&m->agents, id);
 	if (!a || !a->connected) {
-		reply_error(m, msg->req, 403, "Agent %s is not subscribed", id);
+		master_reply_error(m, msg->req, 403, "Agent %s is not subscribed", id);
 		return NULL;
 	}
 	if (a->principal && !streq(a->principal, msg->principal)) {
-		reply_error(m, msg->req, 403, "Not authorized: agent %s belongs to principal '%s'",
-			    a->id, a->principal);
+		master_reply_error(m, msg->req, 403,
+				   "Not authorized: agent %s belongs to principal '%s'", a->id,
+				   a->principal);
 		return NULL;
 	}
 	if (!msg->stream_id || strcmp(msg->stream_id, a->stream_id) != 0) {
-		reply_error(m, msg->req, 400, "%s",
-			    msg->stream_id ? "The Mesos-Stream-Id does not match the agent's stream"
-					   : "All non-subscribe calls should include the "
-					     "'Mesos-Stream-Id' header");
+		master_reply_error(m, msg->req, 400, "%s",
+				   msg->stream_id ?
+					   "The Mesos-Stream-Id does not match the agent's stream" :
+					   "All non-subscribe calls should include the "
+					   "'Mesos-Stream-Id' header");
 		return NULL;
 	}
 	a->last_seen_ns = now_mono_ns();
@@ -501,15 +610,15 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	json_t *copy;
 
 	if (!uuid) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
 	if (task_state_parse(state, &s) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate agent::Call: unknown state '%s'",
-			    state);
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate agent::Call: unknown state '%s'", state);
 		return;
 	}
-	reply_error(m, msg->req, 202, "%s", "");
+	master_reply_error(m, msg->req, 202, "%s", "");
 	fw = strmap_get(&m->frameworks, fid);
 	t = fw ? strmap_get(&fw->tasks, tid) : NULL;
 	if (t && !streq(t->agent_id, a->id)) {
@@ -519,7 +628,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	}
 	if (!t) {
 		/* nobody to tell: acknowledge it ourselves so the agent stops retrying */
-		agent_send_ack(m, a, fid, tid, uuid);
+		master_agent_send_ack(m, a, fid, tid, uuid);
 		/* a task the master gave up on has ended: what it held is offered again */
 		enum task_state latest;
 		if (task_state_terminal(s) ||
@@ -533,18 +642,18 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	if (t->acked_uuid[0] && strcmp(t->acked_uuid, uuid) == 0) {
 		/* acknowledged while the agent was away: tell it again, do not forward again */
 		m->metrics.updates_duplicate++;
-		agent_send_ack(m, a, fid, tid, uuid);
+		master_agent_send_ack(m, a, fid, tid, uuid);
 		return;
 	}
 	if (t->pending_uuid[0] && strcmp(t->pending_uuid, uuid) == 0) {
 		m->metrics.updates_duplicate++;
-		framework_send_update(m, fw, t); /* only if this stream has not seen it */
+		master_framework_send_update(m, fw, t); /* only if this stream has not seen it */
 	} else {
 		copy = json_deep_copy(st);
 		json_object_set_new(copy, "agent_id", wire_id(a->id));
 		if (!json_object_get(copy, "source"))
 			json_object_set_new(copy, "source", json_string("SOURCE_AGENT"));
-		task_update(m, t, copy);
+		master_task_update(m, t, copy);
 	}
 	/*
 	 * Updates reach the framework one at a time, each after the previous one's
@@ -563,7 +672,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	}
 }
 
-void agent_call(struct master *m, struct msg *msg)
+void master_agent_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	struct agent *a;
@@ -573,8 +682,9 @@ void agent_call(struct master *m, struct msg *msg)
 		return;
 	}
 	if (!streq(type, "STATUS_UPDATE") && !streq(type, "HEARTBEAT")) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate agent::Call: call type '%s' is not supported", type);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate agent::Call: call type '%s' is not supported", type);
 		return;
 	}
 	a = check_caller(m, msg);
@@ -583,23 +693,23 @@ void agent_call(struct master *m, struct msg *msg)
 	if (streq(type, "STATUS_UPDATE"))
 		status_update(m, a, msg);
 	else
-		reply_error(m, msg->req, 202, "%s", "");
+		master_reply_error(m, msg->req, 202, "%s", "");
 }
 
-void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s)
+void master_agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s)
 {
 	void *v;
 
 	if (a->stream != s)
 		return;
 	log_warn("agent %s (%s) disconnected", a->id, a->hostname);
-	liveness_agent_down(m, a);
+	master_liveness_agent_down(m, a);
 	http_stream_unref(a->stream);
 	a->stream = NULL;
 	a->connected = false;
 	/* as Mesos: its offers are rescinded and it is not offered until it comes back */
 	for (size_t it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-		offer_rescind(m, v);
+		master_offer_rescind(m, v);
 		it = 0;
 	}
 	master_alloc_agent_activate(m, a, false);
@@ -614,9 +724,9 @@ static void agent_unreachable(struct master *m, struct agent *a)
 	log_warn("agent %s (%s) is unreachable after %d missed pings", a->id, a->hostname,
 		 a->missed_pings);
 	a->reachable = false;
-	liveness_agent_down(m, a);
+	master_liveness_agent_down(m, a);
 	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-		offer_rescind(m, v);
+		master_offer_rescind(m, v);
 		it = 0;
 	}
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
@@ -624,20 +734,20 @@ static void agent_unreachable(struct master *m, struct agent *a)
 		enum task_state s = t->fw->partition_aware ? TASK_UNREACHABLE : TASK_LOST;
 		if (task_state_terminal(t->state) || t->state == TASK_UNREACHABLE)
 			continue;
-		task_update(m, t, master_status(t, s, "REASON_AGENT_REMOVED",
-						"Agent is unreachable"));
+		master_task_update(
+			m, t, master_status(t, s, "REASON_AGENT_REMOVED", "Agent is unreachable"));
 	}
 	if (a->connected) {
 		http_stream_end(a->stream);
 		a->connected = false;
 	}
 	master_alloc_agent_remove(m, a);
-	agent_holds_clear(a); /* its resources are all gone from the allocator */
+	master_agent_holds_clear(a); /* its resources are all gone from the allocator */
 	a->recovered = false;
-	persist_agent(m, a);
+	master_persist_agent(m, a);
 }
 
-void agents_check_pings(struct master *m, int64_t now)
+void master_agents_check_pings(struct master *m, int64_t now)
 {
 	int64_t timeout = m->flags->agent_ping_timeout_ns;
 	size_t it;
@@ -657,7 +767,8 @@ void agents_check_pings(struct master *m, int64_t now)
 			continue;
 		}
 		{
-			int64_t seen = liveness_seen(m, a); /* heartbeats answered on HTTP threads */
+			int64_t seen = master_liveness_seen(
+				m, a); /* heartbeats answered on HTTP threads */
 			if (seen > a->last_seen_ns)
 				a->last_seen_ns = seen;
 		}
@@ -668,7 +779,7 @@ void agents_check_pings(struct master *m, int64_t now)
 }
 
 /* Kill every live task of an agent (DRAIN_AGENT); kill_policy may be NULL. */
-void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
+void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
 {
 	size_t it;
 	void *v;
@@ -684,6 +795,6 @@ void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy)
 				    wire_id(t->id));
 		if (kill_policy)
 			json_object_set(payload, "kill_policy", kill_policy);
-		agent_send(a, wire_event("KILL", "kill", payload));
+		master_agent_send(a, wire_event("KILL", "kill", payload));
 	}
 }

@@ -12,7 +12,7 @@
 #include "master.h"
 #include "validate.h"
 
-/* Takes body and principal. */
+/* HTTP thread: hand the call to the owner thread (master_enqueue); takes body and principal. */
 static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body,
 		  char *principal)
 {
@@ -33,7 +33,10 @@ static void queue(struct master *m, struct http_request *req, enum msg_kind kind
 	master_enqueue(m, msg);
 }
 
-/* Parse a call: a JSON object with a string "type". Answers 400/415 itself on failure. */
+/*
+ * HTTP thread: parse a call, a JSON object with a string "type" and bounded lists. Answers
+ * 400/415 itself on failure.
+ */
 static json_t *parse_call(struct master *m, struct http_request *req)
 {
 	const char *ct = http_request_header(req, "Content-Type");
@@ -44,36 +47,43 @@ static json_t *parse_call(struct master *m, struct http_request *req)
 	json_t *j, *type;
 
 	if (ct && strncmp(ct, "application/json", 16) != 0) {
-		reply_error(m, req, 415, "Content-Type '%s' is not supported; use application/json",
-			    ct);
+		master_reply_error(m, req, 415,
+				   "Content-Type '%s' is not supported; use application/json", ct);
 		return NULL;
 	}
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
-		reply_error(m, req, 400, "Failed to parse body into JSON: %s (at line %d, column %d)",
-			    jerr.text, jerr.line, jerr.column);
+		master_reply_error(m, req, 400,
+				   "Failed to parse body into JSON: %s (at line %d, column %d)",
+				   jerr.text, jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		reply_error(m, req, 400, "Failed to validate call: the body must be a JSON object");
+		master_reply_error(m, req, 400,
+				   "Failed to validate call: the body must be a JSON object");
 		return NULL;
 	}
 	type = json_object_get(j, "type");
 	if (!type || !json_is_string(type)) {
 		json_decref(j);
-		reply_error(m, req, 400, "Failed to validate call: 'type' must be a string");
+		master_reply_error(m, req, 400, "Failed to validate call: 'type' must be a string");
 		return NULL;
 	}
 	/* what a call may make the master do (an UPDATE per RECONCILE entry...) is bounded */
 	if (!master_call_lists_ok(j, (size_t)m->flags->max_call_list, err, sizeof(err))) {
 		json_decref(j);
-		reply_error(m, req, 400, "Failed to validate call: %s (--max-call-list)", err);
+		master_reply_error(m, req, 400, "Failed to validate call: %s (--max-call-list)",
+				   err);
 		return NULL;
 	}
 	return j;
 }
 
+/*
+ * HTTP thread (libmicrohttpd's): redirect (follower), authenticate, route, parse, then
+ * answer a heartbeat here (liveness.c) or queue the call for the owner thread.
+ */
 void master_http_handler(struct http_request *req, void *data)
 {
 	struct master *m = data;
@@ -84,7 +94,7 @@ void master_http_handler(struct http_request *req, void *data)
 	char *principal = NULL;
 
 	if (strcmp(path, "/health") == 0) {
-		reply_error(m, req, 200, "OK");
+		master_reply_error(m, req, 200, "OK");
 		return;
 	}
 	/* every master answers /metrics itself (drover_master_elected says which leads); a
@@ -97,7 +107,7 @@ void master_http_handler(struct http_request *req, void *data)
 	if (strcmp(path, "/metrics") == 0) {
 		if (strcmp(method, "GET") != 0) {
 			free(principal);
-			reply_error(m, req, 405, "Expecting 'GET', received '%s'", method);
+			master_reply_error(m, req, 405, "Expecting 'GET', received '%s'", method);
 			return;
 		}
 		queue(m, req, MSG_METRICS, NULL, principal);
@@ -111,22 +121,23 @@ void master_http_handler(struct http_request *req, void *data)
 		kind = MSG_OPERATOR;
 	else {
 		free(principal);
-		reply_error(m, req, 404, "No endpoint '%s'", path);
+		master_reply_error(m, req, 404, "No endpoint '%s'", path);
 		return;
 	}
 	if (strcmp(method, "POST") != 0) {
 		free(principal);
-		reply_error(m, req, 405, "Expecting 'POST', received '%s'", method);
+		master_reply_error(m, req, 405, "Expecting 'POST', received '%s'", method);
 		return;
 	}
 	body = parse_call(m, req);
 	if (body && kind == MSG_AGENT &&
 	    streq(json_string_value(json_object_get(body, "type")), "HEARTBEAT") &&
-	    liveness_heartbeat(m, body, http_request_header(req, "Mesos-Stream-Id"), principal)) {
+	    master_liveness_heartbeat(m, body, http_request_header(req, "Mesos-Stream-Id"),
+				      principal)) {
 		/* a subscribed agent's heartbeat: answered here, without the owner (liveness.c) */
 		json_decref(body);
 		free(principal);
-		reply_error(m, req, 202, "%s", "");
+		master_reply_error(m, req, 202, "%s", "");
 		return;
 	}
 	if (body)

@@ -226,8 +226,9 @@ static int become_leader(struct master *m)
 	int r;
 
 	snprintf(root, sizeof(root), "%s/registry", l->path);
-	r = registry_zk_open(l->zh, root, l->mine, l->registry_acl,
-			     (unsigned)m->flags->max_completed_tasks, &m->registry, err, sizeof(err));
+	r = master_reg_zk_open(l->zh, root, l->mine, l->registry_acl,
+			       (unsigned)m->flags->max_completed_tasks, &m->registry, err,
+			       sizeof(err));
 	if (r < 0) {
 		log_error("cannot open the registry in ZooKeeper '%s': %s", root, err);
 		return r;

@@ -31,25 +31,25 @@ static void live_free(void *p)
 	free(l);
 }
 
-void liveness_init(struct master *m)
+void master_liveness_init(struct master *m)
 {
 	pthread_mutex_init(&m->live_lock, NULL);
 	strmap_init(&m->live);
 }
 
-void liveness_fini(struct master *m)
+void master_liveness_fini(struct master *m)
 {
 	strmap_clear(&m->live, live_free);
 	pthread_mutex_destroy(&m->live_lock);
 }
 
-void liveness_agent_up(struct master *m, const struct agent *a)
+void master_liveness_agent_up(struct master *m, const struct agent *a)
 {
 	struct live *l = calloc(1, sizeof(*l));
 
 	if (!l || (a->principal && !(l->principal = strdup(a->principal)))) {
 		live_free(l); /* heartbeats take the owner's way */
-		liveness_agent_down(m, a);
+		master_liveness_agent_down(m, a);
 		return;
 	}
 	snprintf(l->stream_id, sizeof(l->stream_id), "%s", a->stream_id);
@@ -65,14 +65,14 @@ void liveness_agent_up(struct master *m, const struct agent *a)
 	live_free(old);
 }
 
-void liveness_agent_down(struct master *m, const struct agent *a)
+void master_liveness_agent_down(struct master *m, const struct agent *a)
 {
 	pthread_mutex_lock(&m->live_lock);
 	live_free(strmap_del(&m->live, a->id));
 	pthread_mutex_unlock(&m->live_lock);
 }
 
-int64_t liveness_seen(struct master *m, const struct agent *a)
+int64_t master_liveness_seen(struct master *m, const struct agent *a)
 {
 	struct live *l;
 	int64_t seen = 0;
@@ -85,8 +85,8 @@ int64_t liveness_seen(struct master *m, const struct agent *a)
 	return seen;
 }
 
-bool liveness_heartbeat(struct master *m, const json_t *call, const char *stream_id,
-			const char *principal)
+bool master_liveness_heartbeat(struct master *m, const json_t *call, const char *stream_id,
+			       const char *principal)
 {
 	const char *id = json_string_value(json_object_get(json_object_get(call, "agent_id"),
 							   "value"));

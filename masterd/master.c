@@ -13,7 +13,7 @@
 #include "log.h"
 #include "master.h"
 
-void msg_free(struct msg *msg)
+static void msg_free(struct msg *msg)
 {
 	if (!msg)
 		return;
@@ -41,6 +41,15 @@ void master_enqueue(struct master *m, struct msg *msg)
 	loop_wakeup(m->loop);
 }
 
+/* Any thread: the queue's depth now and its highest so far (both under qlock). */
+void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max)
+{
+	pthread_mutex_lock(&m->qlock);
+	*ret_depth = m->qdepth;
+	*ret_max = m->qdepth_max;
+	pthread_mutex_unlock(&m->qlock);
+}
+
 void master_count_status(struct master *m, unsigned status)
 {
 	unsigned k = status / 100;
@@ -51,7 +60,7 @@ void master_count_status(struct master *m, unsigned status)
 	}
 }
 
-void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
+void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
 {
 	char *s = json_dumps(body, JSON_COMPACT);
 
@@ -61,8 +70,8 @@ void reply_json(struct master *m, struct http_request *req, unsigned status, jso
 	json_decref(body);
 }
 
-void reply_error(struct master *m, struct http_request *req, unsigned status, const char *fmt,
-		 ...)
+void master_reply_error(struct master *m, struct http_request *req, unsigned status,
+			const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -74,7 +83,7 @@ void reply_error(struct master *m, struct http_request *req, unsigned status, co
 	http_reply_error(req, status, "%s", buf);
 }
 
-bool stream_send_event(struct http_stream *s, json_t *ev)
+bool master_stream_send_event(struct http_stream *s, json_t *ev)
 {
 	char *rec = NULL;
 	long n;
@@ -175,20 +184,20 @@ static void master_dispatch(struct master *m, struct msg *msg)
 		master_scheduler_call(m, msg);
 		break;
 	case MSG_AGENT:
-		agent_call(m, msg);
+		master_agent_call(m, msg);
 		break;
 	case MSG_OPERATOR:
-		operator_call(m, msg);
+		master_operator_call(m, msg);
 		break;
 	case MSG_METRICS:
-		metrics_reply(m, msg);
+		master_metrics_reply(m, msg);
 		break;
 	case MSG_STREAM_CLOSED:
 		/* only if it is still the owner's current stream (not replaced meanwhile) */
 		if (msg->owner_is_agent) {
 			struct agent *a = msg->owner_id ? strmap_get(&m->agents, msg->owner_id) : NULL;
 			if (a && a->stream == msg->stream)
-				agent_stream_closed(m, a, msg->stream);
+				master_agent_stream_closed(m, a, msg->stream);
 		} else {
 			struct framework *fw =
 				msg->owner_id ? strmap_get(&m->frameworks, msg->owner_id) : NULL;
@@ -213,7 +222,7 @@ void master_drain(struct master *m)
 		msg_free(msg);
 	}
 	/* declined resources back to the allocator, a slice at a time: calls come first */
-	if (m->declines && offers_declines_run(m, DECLINE_SLICE_NS))
+	if (m->declines && master_offers_declines_run(m, DECLINE_SLICE_NS))
 		loop_wakeup(m->loop);
 	master_commit(m);
 }
@@ -255,7 +264,7 @@ static void on_alloc_timer(struct loop *l, struct loop_timer *t, void *data)
 	int64_t t0 = now_mono_ns(), t1, share = m->flags->allocation_max_share;
 
 	m->alloc_pending = false;
-	offers_allocate(m);
+	master_offers_allocate(m);
 	t1 = now_mono_ns();
 	m->alloc_not_before_ns = share > 0 && share < 100 ? t1 + (t1 - t0) * (100 - share) / share
 							   : 0;
@@ -277,22 +286,22 @@ static void on_cron(struct loop *l, struct loop_timer *t, void *data)
 	for (it = 0; beat && strmap_next(&m->frameworks, &it, NULL, &v);) {
 		struct framework *fw = v;
 		if (fw->connected)
-			stream_send_event(fw->stream, wire_event("HEARTBEAT", NULL, NULL));
+			master_stream_send_event(fw->stream, wire_event("HEARTBEAT", NULL, NULL));
 	}
 	for (it = 0; beat && strmap_next(&m->agents, &it, NULL, &v);) {
 		struct agent *a = v;
 		if (a->connected)
-			stream_send_event(a->stream, wire_event("HEARTBEAT", NULL, NULL));
+			master_stream_send_event(a->stream, wire_event("HEARTBEAT", NULL, NULL));
 	}
 	master_leader_tick(m);
-	agents_check_pings(m, now);
+	master_agents_check_pings(m, now);
 	master_framework_check_failover(m, now);
 	/* offer timeouts */
 	if (m->flags->offer_timeout_ns > 0) {
 		for (it = 0; strmap_next(&m->offers, &it, NULL, &v);) {
 			struct offer *o = v;
 			if (now - o->created_ns >= m->flags->offer_timeout_ns) {
-				offer_rescind(m, o);
+				master_offer_rescind(m, o);
 				it = 0; /* the map changed: start over */
 			}
 		}
@@ -322,7 +331,7 @@ int master_init(struct master *m, struct master_flags *flags)
 	strmap_init(&m->agents);
 	strmap_init(&m->frameworks);
 	strmap_init(&m->offers);
-	liveness_init(m);
+	master_liveness_init(m);
 	m->completed = json_array();
 	m->weights = json_object();
 	m->role_tiers = json_object();
@@ -379,7 +388,7 @@ static void free_framework(void *p)
 {
 	struct framework *fw = p;
 
-	strmap_clear(&fw->tasks, (void (*)(void *))task_free);
+	strmap_clear(&fw->tasks, (void (*)(void *))master_task_free);
 	strmap_clear(&fw->offers, NULL);
 	http_stream_unref(fw->stream);
 	json_decref(fw->info);
@@ -394,11 +403,11 @@ static void free_agent(void *p)
 
 	strmap_clear(&a->tasks, NULL); /* tasks are owned by their framework */
 	strmap_clear(&a->offers, NULL);
-	agent_holds_clear(a);
+	master_agent_holds_clear(a);
 	http_stream_unref(a->stream);
 	json_decref(a->info);
 	json_decref(a->enforcement);
-	agent_offer_frag_drop(a);
+	master_agent_offer_frag_drop(a);
 	alloc_res_clear(&a->total);
 	free(a->hostname);
 	free(a->principal);
@@ -442,15 +451,15 @@ void master_fini(struct master *m)
 	drop_queue(m);
 	if (!m->restart)
 		master_sync(m);
-	outbox_drop(m);
+	master_outbox_drop(m);
 	http_server_stop(m->http);
-	liveness_fini(m); /* no HTTP thread is left to look */
+	master_liveness_fini(m); /* no HTTP thread is left to look */
 	drop_queue(m); /* closed-stream notices posted while stopping */
 	master_leader_stop(m);
 	drop_queue(m); /* and what ZooKeeper's threads posted until they stopped */
 	master_registry_close(m);
 	strmap_clear(&m->offers, free_offer);
-	offers_declines_drop(m);
+	master_offers_declines_drop(m);
 	strmap_clear(&m->frameworks, free_framework);
 	strmap_clear(&m->agents, free_agent);
 	json_decref(m->completed);

@@ -37,7 +37,7 @@ struct task {
 	json_t *info;   /* the TaskInfo as launched, until the registry has it (then NULL) */
 	struct alloc_res res;
 	enum task_state state;
-	json_t *status; /* the latest TaskStatus; use task_status() */
+	json_t *status; /* the latest TaskStatus; use master_task_status() */
 	char *status_text; /* or, recovered and not yet needed, that status as compact JSON */
 	char pending_uuid[UUID_STR_LEN]; /* update forwarded, not yet acknowledged */
 	char acked_uuid[UUID_STR_LEN];   /* the last one the framework acknowledged */
@@ -80,7 +80,7 @@ struct framework {
 	char stream_id[UUID_STR_LEN];
 	uint64_t stream_gen; /* bumped on every (re)subscription */
 	bool connected;
-	bool suspended;
+	bool suppressed; /* SUPPRESS: no offers until REVIVE */
 	bool recovered; /* read from the registry, not resubscribed since */
 	bool offer_capped; /* suppressed in the allocator at --max-offers-per-framework */
 	int64_t disconnected_ns;
@@ -111,7 +111,7 @@ struct agent {
 	 * "<framework>/<task>" -> struct alloc_res: tasks the master gave up on (their framework
 	 * was removed, or they came back after being lost) that the agent is being told to kill.
 	 * Their resources are kept out of its offers until it reports them ended, reregisters
-	 * without them, or is lost (agents.c, agent_hold).
+	 * without them, or is lost (agents.c, master_agent_hold).
 	 */
 	struct strmap killing;
 };
@@ -152,6 +152,7 @@ struct msg {
 };
 
 struct master_metrics {
+	/* written by HTTP threads (master_count_status): read with __atomic_load_n */
 	uint64_t http_by_code[6]; /* 1xx..5xx */
 	uint64_t http_by_status[600];
 	uint64_t offers_sent, offers_declined, offers_accepted, offers_rescinded;
@@ -220,13 +221,18 @@ struct master {
 int master_init(struct master *m, struct master_flags *flags);
 int master_run(struct master *m);
 void master_fini(struct master *m);
+/* HTTP threads (any thread): hand msg to the owner thread and wake it. */
 void master_enqueue(struct master *m, struct msg *msg);
+/* Any thread: the queue's depth and its highest so far (HTTP threads change them, under qlock). */
+void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max);
 /* Owner thread: handle every queued message, then hand the registry its writes (the loop
  * does this when woken; so does the fuzz harness). */
 void master_drain(struct master *m);
 void master_request_allocation(struct master *m);
-void msg_free(struct msg *msg);
-/* Count a reply in the HTTP metrics (reply_json/reply_error do it themselves). */
+/*
+ * Any thread (HTTP threads too): count a reply in the HTTP metrics (master_reply_json and
+ * master_reply_error do it themselves).
+ */
 void master_count_status(struct master *m, unsigned status);
 /* End a stream and drop the owner's reference to it (NULL-safe). */
 void master_stream_retire(struct master *m, struct http_stream *s);
@@ -239,10 +245,11 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 				       const char *const *headers, size_t block_size,
 				       bool agent, const char *id);
 /* Send one event on a stream; false when the stream is gone. */
-bool stream_send_event(struct http_stream *s, json_t *ev);
-void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
-void reply_error(struct master *m, struct http_request *req, unsigned status, const char *fmt,
-		 ...) __attribute__((format(printf, 4, 5)));
+bool master_stream_send_event(struct http_stream *s, json_t *ev);
+/* Any thread: HTTP threads answer with these before queuing, the owner thread after. */
+void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
+void master_reply_error(struct master *m, struct http_request *req, unsigned status,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* http.c: the handler that runs on HTTP threads */
 void master_http_handler(struct http_request *req, void *data);
@@ -250,13 +257,13 @@ void master_http_handler(struct http_request *req, void *data);
 /* scheduler.c */
 void master_scheduler_call(struct master *m, struct msg *msg);
 void master_framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s);
-void framework_send_update(struct master *m, struct framework *fw, struct task *t);
+void master_framework_send_update(struct master *m, struct framework *fw, struct task *t);
 void master_framework_check_failover(struct master *m, int64_t now);
 void master_framework_remove(struct master *m, struct framework *fw, const char *why);
 /* Record a new TaskStatus for t (takes status) and forward it to the framework. */
-void task_update(struct master *m, struct task *t, json_t *status);
+void master_task_update(struct master *m, struct task *t, json_t *status);
 /* t's latest status (parsed from status_text on first use, then kept), or NULL. */
-json_t *task_status(struct task *t);
+json_t *master_task_status(struct task *t);
 /* A new reference to a copy of it that is not kept: for replies about many tasks. */
 json_t *master_task_status_copy(const struct task *t);
 /* A status the master makes itself (no uuid, so no acknowledgement is expected). */
@@ -265,33 +272,49 @@ void master_resend_kills(struct master *m, struct agent *a);
 json_t *master_status(const struct task *t, enum task_state state, const char *reason,
 		      const char *message);
 /* Drop a terminal task once its last update is acknowledged. */
-void task_remove(struct master *m, struct task *t);
-void task_free(struct task *t);
+void master_task_remove(struct master *m, struct task *t);
+void master_task_free(struct task *t);
 
 /* agents.c */
-void agent_call(struct master *m, struct msg *msg);
-void agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s);
-void agents_check_pings(struct master *m, int64_t now);
-bool agent_send(struct agent *a, json_t *ev);
+/* An agent's SUBSCRIBE call, parsed: pointers into the call's body (valid while it is). */
+struct master_agent_subscribe {
+	json_t *sub, *info; /* "subscribe", "subscribe.agent_info" */
+	json_t *tasks; /* "subscribe.tasks": an array, or NULL */
+	json_t *enforcement; /* "subscribe.enforcement", or NULL */
+	const char *hostname; /* "agent_info.hostname" (the register_agents ACL's object) */
+	const char *agent_id; /* "subscribe.agent_id": NULL when it asks for a new ID */
+	struct alloc_res total; /* "agent_info.resources" (owned: master_agent_subscribe_clear) */
+};
+/*
+ * Pure: read a SUBSCRIBE call's body into ret; 0, or -EINVAL with why in err (the text that
+ * follows "Failed to validate agent::Call: "). ret is set either way as far as the call was
+ * read (ret->hostname NULL: it has none); clear it with master_agent_subscribe_clear.
+ */
+int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *ret, char *err,
+				 size_t errlen);
+void master_agent_subscribe_clear(struct master_agent_subscribe *s);
+void master_agent_call(struct master *m, struct msg *msg);
+void master_agent_stream_closed(struct master *m, struct agent *a, struct http_stream *s);
+void master_agents_check_pings(struct master *m, int64_t now);
+bool master_agent_send(struct agent *a, json_t *ev);
 /* ACKNOWLEDGE an update to the agent, once the registry has what follows from it (outbox). */
-void agent_send_ack(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
-		    const char *uuid);
-void agent_task_key(const char *fw_id, const char *task_id, char *buf, size_t len);
-void agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
+void master_agent_send_ack(struct master *m, struct agent *a, const char *fw_id,
+			   const char *task_id, const char *uuid);
+void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_policy);
 /*
  * File t in a's map of tasks: only a task the master placed on a (t->agent_id is a's), so that
  * no agent's map holds a task another agent's removal frees. 0, -EINVAL or -ENOMEM.
  */
-int agent_task_add(struct agent *a, struct task *t);
+int master_agent_task_add(struct agent *a, struct task *t);
 /* Take t out of its agent's map (when that entry is t; NULL-safe on the agent). */
-void agent_task_del(struct master *m, const struct task *t);
+void master_agent_task_del(struct master *m, const struct task *t);
 /* Keep res (copied) of a task being killed on a out of a's offers until the task ends. */
-void agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
-		const struct alloc_res *res);
-/* ret = a's total less what agent_hold keeps (what the allocator may offer); -ENOMEM. */
-int agent_offerable(const struct agent *a, struct alloc_res *ret);
+void master_agent_hold(struct master *m, struct agent *a, const char *fw_id, const char *task_id,
+		       const struct alloc_res *res);
+/* ret = a's total less what master_agent_hold keeps (what the allocator may offer); -ENOMEM. */
+int master_agent_offerable(const struct agent *a, struct alloc_res *ret);
 /* Forget a's held resources (NULL-safe map walk; the allocator is not told). */
-void agent_holds_clear(struct agent *a);
+void master_agent_holds_clear(struct agent *a);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);
@@ -303,7 +326,7 @@ void master_alloc_framework_suppress(struct master *m, struct framework *fw, boo
 void master_alloc_framework_revive(struct master *m, struct framework *fw);
 void master_alloc_agent_add(struct master *m, struct agent *a);
 void master_alloc_agent_remove(struct master *m, struct agent *a);
-/* a's offerable total changed (agent_hold): tell the allocator, if it has a. */
+/* a's offerable total changed (master_agent_hold): tell the allocator, if it has a. */
 void master_alloc_agent_update(struct master *m, struct agent *a);
 void master_alloc_agent_activate(struct master *m, struct agent *a, bool active);
 /* Resources a framework holds on an agent outside any offer (running tasks). */
@@ -312,33 +335,36 @@ void master_alloc_used(struct master *m, struct agent *a, struct framework *fw,
 /* Give back offered or used resources; refuse_s > 0 filters them from fw on a. */
 void master_alloc_recover(struct master *m, struct agent *a, struct framework *fw,
 			  const struct alloc_res *res, double refuse_s);
-void offers_allocate(struct master *m);
-void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
-void offer_rescind(struct master *m, struct offer *o);
-/* DECLINE: o is gone at once; its resources go back (with the filter) in offers_declines_run. */
-void offer_decline(struct master *m, struct offer *o, double refuse_s);
+void master_offers_allocate(struct master *m);
+void master_offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
+void master_offer_rescind(struct master *m, struct offer *o);
+/*
+ * DECLINE: o is gone at once; its resources go back (with the filter) in
+ * master_offers_declines_run.
+ */
+void master_offer_decline(struct master *m, struct offer *o, double refuse_s);
 /* Hand declined resources back for about budget_ns (0: all); true while some are left. */
-bool offers_declines_run(struct master *m, int64_t budget_ns);
+bool master_offers_declines_run(struct master *m, int64_t budget_ns);
 /* Forget what is left (the allocator goes away). */
-void offers_declines_drop(struct master *m);
-json_t *offer_to_json(const struct offer *o);
+void master_offers_declines_drop(struct master *m);
+json_t *master_offer_to_json(const struct offer *o);
 /*
  * One framework's OFFERS event, written as text: the record is, byte for byte, what
- * wire_record() gives for {"type":"OFFERS","offers":{"offers":[offer_to_json(o), …]}}
+ * wire_record() gives for {"type":"OFFERS","offers":{"offers":[master_offer_to_json(o), …]}}
  * (tests/unit/test_master_offers.c holds it to that). Offer ids must need no escaping.
  */
 struct offers_event;
-struct offers_event *offers_event_new(const struct framework *fw);
+struct offers_event *master_offers_event_new(const struct framework *fw);
 /*
  * Add o (an offer to ev's framework): 0, -ENOMEM (after a failed write the event is lost)
  * or -EINVAL once ev is closed.
  */
-int offers_event_add(struct offers_event *ev, const struct offer *o);
+int master_offers_event_add(struct offers_event *ev, const struct offer *o);
 /* Close ev: its RecordIO record "<length>\n{…}", owned by ev. 0, or -ENOMEM. */
-int offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len);
-void offers_event_free(struct offers_event *ev);
+int master_offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len);
+void master_offers_event_free(struct offers_event *ev);
 /* Forget a's cached part of offers (its hostname or info changed, or it goes). NULL-safe. */
-void agent_offer_frag_drop(struct agent *a);
+void master_agent_offer_frag_drop(struct agent *a);
 
 /* persist.c: the master's side of the registry (owner thread) */
 int master_registry_open(struct master *m);
@@ -349,41 +375,41 @@ void master_registry_close(struct master *m);
 void master_commit(struct master *m);
 /* master_commit, waiting until everything written is durable (then the outbox is empty). */
 void master_sync(struct master *m);
-void persist_task(struct master *m, struct task *t);
+void master_persist_task(struct master *m, struct task *t);
 /* t is done (terminal and acknowledged, or its framework went): keep it as history. */
-void persist_task_done(struct master *m, struct task *t);
-void persist_agent(struct master *m, const struct agent *a);
-void persist_framework(struct master *m, const struct framework *fw);
-void persist_framework_removed(struct master *m, const struct framework *fw);
-void persist_weight(struct master *m, const char *role, double weight);
+void master_persist_task_done(struct master *m, struct task *t);
+void master_persist_agent(struct master *m, const struct agent *a);
+void master_persist_framework(struct master *m, const struct framework *fw);
+void master_persist_framework_removed(struct master *m, const struct framework *fw);
+void master_persist_weight(struct master *m, const char *role, double weight);
 /* --roles FILE: weights, quota and tiers; -errno with a logged message. */
 int master_roles_load(struct master *m, const char *path);
 
 /* outbox.c: held until this loop iteration's registry writes are durable */
 /* An event (taken) for stream s. */
-void outbox_send(struct master *m, struct http_stream *s, json_t *ev);
+void master_outbox_send(struct master *m, struct http_stream *s, json_t *ev);
 /*
  * An empty answer with status to req; for an ACKNOWLEDGE call, ack_uuid (else NULL) names the
  * update, and the answer is logged (debug) just before it leaves.
  */
-void outbox_reply(struct master *m, struct http_request *req, unsigned status,
-		  const char *ack_uuid);
+void master_outbox_reply(struct master *m, struct http_request *req, unsigned status,
+			 const char *ack_uuid);
 /* Tag what is new with generation submitted; send what waits for durable or older. */
-void outbox_release(struct master *m, uint64_t submitted, uint64_t durable);
+void master_outbox_release(struct master *m, uint64_t submitted, uint64_t durable);
 /* Forget everything held (the master stops leading, or its registry failed). */
-void outbox_drop(struct master *m);
+void master_outbox_drop(struct master *m);
 
 /* liveness.c: agent heartbeats answered on the HTTP threads */
-void liveness_init(struct master *m);
-void liveness_fini(struct master *m);
+void master_liveness_init(struct master *m);
+void master_liveness_fini(struct master *m);
 /* Owner: a's heartbeats are now valid on its current stream / no longer are. */
-void liveness_agent_up(struct master *m, const struct agent *a);
-void liveness_agent_down(struct master *m, const struct agent *a);
+void master_liveness_agent_up(struct master *m, const struct agent *a);
+void master_liveness_agent_down(struct master *m, const struct agent *a);
 /* Owner: when a's last heartbeat came (0: none recorded here). */
-int64_t liveness_seen(struct master *m, const struct agent *a);
+int64_t master_liveness_seen(struct master *m, const struct agent *a);
 /* HTTP thread: true when call is a heartbeat of a subscribed agent on its stream (recorded). */
-bool liveness_heartbeat(struct master *m, const json_t *call, const char *stream_id,
-			const char *principal);
+bool master_liveness_heartbeat(struct master *m, const json_t *call, const char *stream_id,
+			       const char *principal);
 
 /* security.c */
 /* Load --credentials, --acls, --tls-cert/--tls-key; -errno with a logged message. */
@@ -397,15 +423,15 @@ bool master_authenticate(struct master *m, struct http_request *req, char **ret_
 /* Owner thread: may msg's caller do action on object? False after answering 403. */
 bool master_authorize(struct master *m, struct msg *msg, enum acl_action action,
 		      const char *object);
-/* Same, allowed only by an explicit rule (acls_allowed_explicit). */
+/* Same, allowed only by an explicit rule (master_acls_allowed_explicit). */
 bool master_authorize_explicit(struct master *m, struct msg *msg, enum acl_action action,
 			       const char *object);
 /* The principal a framework was registered by ("principal" of its FrameworkInfo), or NULL. */
-const char *framework_principal(const struct framework *fw);
+const char *master_framework_principal(const struct framework *fw);
 
 /* operator.c */
-void operator_call(struct master *m, struct msg *msg);
-void metrics_reply(struct master *m, struct msg *msg);
-json_t *task_to_json(const struct task *t);
+void master_operator_call(struct master *m, struct msg *msg);
+void master_metrics_reply(struct master *m, struct msg *msg);
+json_t *master_task_to_json(const struct task *t);
 
 #endif

@@ -76,7 +76,7 @@ void master_alloc_framework_revive(struct master *m, struct framework *fw)
 void master_alloc_agent_add(struct master *m, struct agent *a)
 {
 	struct alloc_res total = ALLOC_RES_INIT;
-	int r = agent_offerable(a, &total);
+	int r = master_agent_offerable(a, &total);
 
 	if (r == 0)
 		r = alloc_agent_add(m->alloc, a->id, a->hostname, &total);
@@ -89,7 +89,7 @@ void master_alloc_agent_add(struct master *m, struct agent *a)
 void master_alloc_agent_update(struct master *m, struct agent *a)
 {
 	struct alloc_res total = ALLOC_RES_INIT;
-	int r = agent_offerable(a, &total);
+	int r = master_agent_offerable(a, &total);
 
 	if (r == 0)
 		r = alloc_agent_update_total(m->alloc, a->id, &total);
@@ -105,7 +105,7 @@ void master_alloc_agent_remove(struct master *m, struct agent *a)
 
 	/* outstanding offers on it are void */
 	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-		offer_rescind(m, v);
+		master_offer_rescind(m, v);
 		it = 0;
 	}
 	alloc_agent_remove(m->alloc, a->id); /* -ENOENT when already gone is fine */
@@ -160,13 +160,13 @@ static void offer_uncap(struct master *m, struct framework *fw)
 	if (fw->offer_capped &&
 	    strmap_size(&fw->offers) < (size_t)m->flags->max_offers_per_framework) {
 		fw->offer_capped = false;
-		if (!fw->suspended)
+		if (!fw->suppressed)
 			master_alloc_framework_suppress(m, fw, false);
 		master_request_allocation(m);
 	}
 }
 
-void offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s)
+void master_offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s)
 {
 	struct framework *fw = o->fw;
 
@@ -184,7 +184,7 @@ void offer_remove(struct master *m, struct offer *o, bool recover, double refuse
  * name them again); their resources stay allocated to the framework, so offered to no one,
  * until handed back here a slice at a time between calls (master_drain).
  */
-void offer_decline(struct master *m, struct offer *o, double refuse_s)
+void master_offer_decline(struct master *m, struct offer *o, double refuse_s)
 {
 	struct framework *fw = o->fw;
 	struct decline *d = calloc(1, sizeof(*d));
@@ -199,7 +199,7 @@ void offer_decline(struct master *m, struct offer *o, double refuse_s)
 			free(d->agent_id);
 			free(d);
 		}
-		offer_remove(m, o, true, refuse_s);
+		master_offer_remove(m, o, true, refuse_s);
 		return;
 	}
 	offer_unlink(m, o);
@@ -235,7 +235,7 @@ static void decline_free(struct decline *d)
 	free(d);
 }
 
-bool offers_declines_run(struct master *m, int64_t budget_ns)
+bool master_offers_declines_run(struct master *m, int64_t budget_ns)
 {
 	int64_t end = now_mono_ns() + budget_ns;
 	double now = now_s();
@@ -256,7 +256,7 @@ bool offers_declines_run(struct master *m, int64_t budget_ns)
 	return m->declines != NULL;
 }
 
-void offers_declines_drop(struct master *m)
+void master_offers_declines_drop(struct master *m)
 {
 	struct decline *d;
 
@@ -264,20 +264,20 @@ void offers_declines_drop(struct master *m)
 		decline_free(d);
 }
 
-void offer_rescind(struct master *m, struct offer *o)
+void master_offer_rescind(struct master *m, struct offer *o)
 {
 	struct framework *fw = o->fw;
 
 	if (fw->connected)
-		stream_send_event(fw->stream,
-				  wire_event("RESCIND", "rescind",
-					     json_pack("{s:o}", "offer_id", wire_id(o->id))));
+		master_stream_send_event(
+			fw->stream, wire_event("RESCIND", "rescind",
+					       json_pack("{s:o}", "offer_id", wire_id(o->id))));
 	m->metrics.offers_rescinded++;
-	offer_remove(m, o, true, 0);
+	master_offer_remove(m, o, true, 0);
 	master_request_allocation(m);
 }
 
-json_t *offer_to_json(const struct offer *o)
+json_t *master_offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
 
@@ -292,7 +292,7 @@ json_t *offer_to_json(const struct offer *o)
 /*
  * OFFERS events are written as text, not built as a jansson tree and dumped: at 10,000
  * agents the dump of one cycle's events was half of the owner thread (docs/benchmarks.md,
- * "Offer path at 10,000 agents"). The bytes are those json_dumps(offer_to_json(o),
+ * "Offer path at 10,000 agents"). The bytes are those json_dumps(master_offer_to_json(o),
  * JSON_COMPACT | JSON_ENSURE_ASCII) gives, key for key: the parts that depend on the agent
  * come from its cached fragment (made by jansson, once per agent and offered resources),
  * the framework's parts are escaped by jansson once per event, and offer ids are ours
@@ -343,7 +343,7 @@ static void obuf_add_string(struct obuf *b, const char *s)
 	json_decref(j);
 }
 
-void agent_offer_frag_drop(struct agent *a)
+void master_agent_offer_frag_drop(struct agent *a)
 {
 	if (!a)
 		return;
@@ -364,7 +364,7 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 
 	if (f->text && alloc_res_equal(&f->res, res))
 		return f;
-	agent_offer_frag_drop(a);
+	master_agent_offer_frag_drop(a);
 	j = json_pack("{s:o,s:s,s:o,s:o}", "agent_id", wire_id(a->id), "hostname", a->hostname,
 		      "resources", alloc_res_to_json(res), "attributes",
 		      attrs ? json_incref(attrs) : json_array());
@@ -396,7 +396,7 @@ struct offers_event {
 	bool closed;
 };
 
-void offers_event_free(struct offers_event *ev)
+void master_offers_event_free(struct offers_event *ev)
 {
 	if (!ev)
 		return;
@@ -408,7 +408,7 @@ void offers_event_free(struct offers_event *ev)
 
 static void offers_event_freep(void *p)
 {
-	offers_event_free(p);
+	master_offers_event_free(p);
 }
 
 /* b's text (free it), or NULL after a failure; b is empty again. */
@@ -421,7 +421,7 @@ static char *obuf_take(struct obuf *b)
 	return p;
 }
 
-struct offers_event *offers_event_new(const struct framework *fw)
+struct offers_event *master_offers_event_new(const struct framework *fw)
 {
 	struct offers_event *ev = calloc(1, sizeof(*ev));
 	struct obuf t = {0};
@@ -439,13 +439,13 @@ struct offers_event *offers_event_new(const struct framework *fw)
 	obuf_grow(&ev->out, RECORD_HDR_ROOM);
 	obuf_adds(&ev->out, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
 	if (!ev->fw_part || !ev->role_part || ev->out.failed) {
-		offers_event_free(ev);
+		master_offers_event_free(ev);
 		return NULL;
 	}
 	return ev;
 }
 
-int offers_event_add(struct offers_event *ev, const struct offer *o)
+int master_offers_event_add(struct offers_event *ev, const struct offer *o)
 {
 	const struct offer_frag *frag;
 
@@ -454,7 +454,7 @@ int offers_event_add(struct offers_event *ev, const struct offer *o)
 	frag = agent_offer_frag(o->agent, &o->res);
 	if (!frag)
 		return -ENOMEM;
-	/* what json_dumps(offer_to_json(o)) would give */
+	/* what json_dumps(master_offer_to_json(o)) would give */
 	obuf_adds(&ev->out, ev->n++ ? ",{\"id\":{\"value\":\"" : "{\"id\":{\"value\":\"");
 	obuf_adds(&ev->out, o->id);
 	obuf_adds(&ev->out, ev->fw_part);
@@ -463,7 +463,7 @@ int offers_event_add(struct offers_event *ev, const struct offer *o)
 	return ev->out.failed ? -ENOMEM : 0;
 }
 
-int offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len)
+int master_offers_event_record(struct offers_event *ev, const char **ret, size_t *ret_len)
 {
 	char hdr[RECORD_HDR_ROOM];
 	size_t json_len;
@@ -489,7 +489,7 @@ static bool offers_event_send(struct offers_event *ev, struct http_stream *s)
 	const char *rec;
 	size_t len;
 
-	if (offers_event_record(ev, &rec, &len) < 0 || !s)
+	if (master_offers_event_record(ev, &rec, &len) < 0 || !s)
 		return false;
 	return http_stream_send(s, rec, len) == 0;
 }
@@ -522,9 +522,9 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 	}
 	ev = strmap_get(&c->events, fw_id);
 	if (!ev) {
-		ev = offers_event_new(fw);
+		ev = master_offers_event_new(fw);
 		if (ev && strmap_put(&c->events, fw_id, ev, NULL) < 0) {
-			offers_event_free(ev);
+			master_offers_event_free(ev);
 			ev = NULL;
 		}
 	}
@@ -538,7 +538,7 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 		o->created_ns = now_mono_ns();
 	}
 	if (!ev || !o || !o->id || alloc_res_copy(&o->res, res) < 0 ||
-	    offers_event_add(ev, o) < 0) {
+	    master_offers_event_add(ev, o) < 0) {
 		if (o)
 			offer_free(o);
 		alloc_recover(m->alloc, fw_id, agent_id, res);
@@ -550,7 +550,7 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 	m->metrics.offers_sent++;
 }
 
-void offers_allocate(struct master *m)
+void master_offers_allocate(struct master *m)
 {
 	struct cycle c = {.m = m};
 	int64_t t0 = now_mono_ns(), us;

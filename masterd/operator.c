@@ -12,7 +12,7 @@
 #include "validate.h"
 #include "version.h"
 
-json_t *task_to_json(const struct task *t)
+json_t *master_task_to_json(const struct task *t)
 {
 	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "name", t->name ? t->name : "",
 			      "task_id", wire_id(t->id), "framework_id", wire_id(t->fw_id), "agent_id",
@@ -63,9 +63,9 @@ static json_t *framework_to_json(struct master *m, const struct framework *fw)
 	void *v;
 
 	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);)
-		json_array_append_new(offers, offer_to_json(v));
+		json_array_append_new(offers, master_offer_to_json(v));
 	j = json_pack("{s:O,s:b,s:b,s:b,s:s,s:i,s:i,s:o}", "framework_info", fw->info, "active",
-		      fw->connected && !fw->suspended, "connected", fw->connected, "recovered",
+		      fw->connected && !fw->suppressed, "connected", fw->connected, "recovered",
 		      fw->recovered, "role", fw->role, "tier", fw->tier, "tasks",
 		      (int)strmap_size(&fw->tasks), "offers", offers);
 
@@ -108,7 +108,7 @@ static json_t *get_tasks(struct master *m)
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
 		struct framework *fw = v;
 		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
-			json_array_append_new(arr, task_to_json(w));
+			json_array_append_new(arr, master_task_to_json(w));
 	}
 	return json_pack("{s:o,s:O}", "tasks", arr, "completed_tasks", m->completed);
 }
@@ -151,27 +151,29 @@ static json_t *get_flags(struct master *m)
 static json_t *get_metrics(struct master *m)
 {
 	struct master_metrics *mm = &m->metrics;
+	size_t qdepth, qdepth_max;
 	json_t *j;
 
+	master_queue_depth(m, &qdepth, &qdepth_max);
 	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "master/agents",
-			 (json_int_t)strmap_size(&m->agents), "master/frameworks",
-			 (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
-			 (json_int_t)strmap_size(&m->offers), "master/offers_sent",
-			 (json_int_t)mm->offers_sent, "master/offers_declined",
-			 (json_int_t)mm->offers_declined, "master/offers_accepted",
-			 (json_int_t)mm->offers_accepted, "master/offers_rescinded",
-			 (json_int_t)mm->offers_rescinded, "master/tasks_launched",
-			 (json_int_t)mm->tasks_launched, "master/updates_forwarded",
-			 (json_int_t)mm->updates_forwarded, "master/updates_duplicate",
-			 (json_int_t)mm->updates_duplicate, "allocator/cycles",
-			 (json_int_t)mm->alloc_cycles, "master/event_queue_max",
-			 (json_int_t)m->qdepth_max);
+		      (json_int_t)strmap_size(&m->agents), "master/frameworks",
+		      (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
+		      (json_int_t)strmap_size(&m->offers), "master/offers_sent",
+		      (json_int_t)mm->offers_sent, "master/offers_declined",
+		      (json_int_t)mm->offers_declined, "master/offers_accepted",
+		      (json_int_t)mm->offers_accepted, "master/offers_rescinded",
+		      (json_int_t)mm->offers_rescinded, "master/tasks_launched",
+		      (json_int_t)mm->tasks_launched, "master/updates_forwarded",
+		      (json_int_t)mm->updates_forwarded, "master/updates_duplicate",
+		      (json_int_t)mm->updates_duplicate, "allocator/cycles",
+		      (json_int_t)mm->alloc_cycles, "master/event_queue_max",
+		      (json_int_t)qdepth_max);
 	json_object_set_new(j, "master/agent_claims_refused",
 			    json_integer((json_int_t)mm->agent_claims_refused));
 	if (m->registry) {
 		struct registry_stats rs;
 
-		registry_stats(m->registry, &rs);
+		master_reg_stats(m->registry, &rs);
 		json_object_set_new(j, "registry/commits", json_integer((json_int_t)rs.commits));
 		json_object_set_new(j, "registry/writes", json_integer((json_int_t)rs.writes));
 		json_object_set_new(j, "registry/queued", json_integer((json_int_t)rs.queued));
@@ -180,7 +182,7 @@ static json_t *get_metrics(struct master *m)
 			    json_real((double)mm->recovery_us / 1e6));
 	json_object_set_new(j, "registry/recovered_tasks",
 			    json_integer((json_int_t)mm->recovered_tasks));
-	json_object_set_new(j, "master/event_queue_depth", json_integer((json_int_t)m->qdepth));
+	json_object_set_new(j, "master/event_queue_depth", json_integer((json_int_t)qdepth));
 	return j;
 }
 
@@ -194,7 +196,7 @@ static void set_weight(void *opaque, const char *role, double w)
 	if (r < 0)
 		log_warn("allocator: weight of role '%s': %s", role, strerror(-r));
 	else
-		persist_weight(m, role, w);
+		master_persist_weight(m, role, w);
 }
 
 struct weight_check {
@@ -207,8 +209,8 @@ static void check_weight(void *opaque, const char *role, double w)
 {
 	struct weight_check *c = opaque;
 
-	if (!c->denied && !acls_allowed(&c->m->acls, ACL_UPDATE_WEIGHTS, c->msg->principal, role,
-					NULL, 0))
+	if (!c->denied &&
+	    !master_acls_allowed(&c->m->acls, ACL_UPDATE_WEIGHTS, c->msg->principal, role, NULL, 0))
 		c->denied = strdup(role);
 }
 
@@ -220,7 +222,7 @@ static void update_weights(struct master *m, struct msg *msg)
 	int n;
 
 	if (!uw) {
-		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
 		return;
 	}
 	/* all entries are checked (and authorized) before any is applied */
@@ -236,12 +238,12 @@ static void update_weights(struct master *m, struct msg *msg)
 		n = master_parse_weights(json_object_get(uw, "weight_infos"), "update_weights.weight_infos",
 				 set_weight, m, err, sizeof(err));
 	if (n < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
 		return;
 	}
 	log_info("UPDATE_WEIGHTS: %d role(s)", n);
 	master_request_allocation(m);
-	reply_error(m, msg->req, 200, "%s", "");
+	master_reply_error(m, msg->req, 200, "%s", "");
 }
 
 /* DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT: {"<type lower>": {"agent_id": {...}}} */
@@ -260,26 +262,28 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 	body = wire_get_object(msg->body, key, true, err, sizeof(err));
 	id = body ? master_get_id(body, "agent_id", key, err, sizeof(err)) : NULL;
 	if (!id) {
-		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
 		return;
 	}
 	grace = json_object_get(body, "max_grace_period");
 	if (grace && (!json_is_object(grace) ||
 		      !json_is_integer(json_object_get(grace, "nanoseconds")) ||
 		      json_integer_value(json_object_get(grace, "nanoseconds")) < 0)) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate master::Call: field '%s.max_grace_period' must be "
-			    "{\"nanoseconds\": integer >= 0}",
-			    key);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate master::Call: field '%s.max_grace_period' must be "
+			"{\"nanoseconds\": integer >= 0}",
+			key);
 		return;
 	}
 	if (wire_get_bool(body, "kill_tasks", &kill, err, sizeof(err)) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate master::Call: %s.%s", key, err);
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s.%s", key,
+				   err);
 		return;
 	}
 	a = strmap_get(&m->agents, id);
 	if (!a) {
-		reply_error(m, msg->req, 404, "agent '%s' is not known", id);
+		master_reply_error(m, msg->req, 404, "agent '%s' is not known", id);
 		return;
 	}
 	if (!master_authorize(m, msg, ACL_DRAIN_AGENTS, a->hostname))
@@ -295,19 +299,19 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 		a->deactivated = true;
 		a->draining = streq(type, "DRAIN_AGENT") && kill;
 		for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-			offer_rescind(m, v);
+			master_offer_rescind(m, v);
 			it = 0;
 		}
 		master_alloc_agent_activate(m, a, false);
 		if (a->draining) {
 			json_t *kp = grace ? json_pack("{s:O}", "grace_period", grace) : NULL;
-			agent_kill_tasks(m, a, kp);
+			master_agent_kill_tasks(m, a, kp);
 			json_decref(kp);
 		}
 	}
-	persist_agent(m, a);
+	master_persist_agent(m, a);
 	log_info("%s: agent %s (%s)", type, a->id, a->hostname);
-	reply_error(m, msg->req, 200, "%s", "");
+	master_reply_error(m, msg->req, 200, "%s", "");
 }
 
 /* Payload key of a response type: GET_STATE -> "get_state". */
@@ -322,7 +326,7 @@ static json_t *response(const char *type, json_t *payload)
 	return wire_event(type, key, payload);
 }
 
-void operator_call(struct master *m, struct msg *msg)
+void master_operator_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
 	json_t *payload = NULL;
@@ -365,14 +369,15 @@ void operator_call(struct master *m, struct msg *msg)
 		payload = json_pack("{s:o,s:o,s:o}", "get_agents", get_agents(m), "get_frameworks",
 				    get_frameworks(m), "get_tasks", get_tasks(m));
 	if (!payload) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate master::Call: call type '%s' is not supported", type);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate master::Call: call type '%s' is not supported", type);
 		return;
 	}
-	reply_json(m, msg->req, 200, response(type, payload));
+	master_reply_json(m, msg->req, 200, response(type, payload));
 }
 
-void metrics_reply(struct master *m, struct msg *msg)
+void master_metrics_reply(struct master *m, struct msg *msg)
 {
 	struct master_metrics *mm = &m->metrics;
 	int count[TASK_STATE_MAX] = {0};
@@ -385,9 +390,10 @@ void metrics_reply(struct master *m, struct msg *msg)
 	size_t it, jt;
 	void *v, *w;
 	uint64_t cum = 0;
+	size_t qdepth, qdepth_max;
 
 	if (!f) {
-		reply_error(m, msg->req, 503, "out of memory");
+		master_reply_error(m, msg->req, 503, "out of memory");
 		return;
 	}
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
@@ -408,13 +414,15 @@ void metrics_reply(struct master *m, struct msg *msg)
 	fprintf(f, "# TYPE drover_master_tasks gauge\n");
 	for (int s = 0; s < TASK_STATE_MAX; s++)
 		fprintf(f, "drover_master_tasks{state=\"%s\"} %d\n", task_state_name(s), count[s]);
-	fprintf(f, "# TYPE drover_master_event_queue_depth gauge\n"
-		   "drover_master_event_queue_depth %zu\n",
-		m->qdepth);
+	master_queue_depth(m, &qdepth, &qdepth_max);
+	fprintf(f,
+		"# TYPE drover_master_event_queue_depth gauge\n"
+		"drover_master_event_queue_depth %zu\n",
+		qdepth);
 	fprintf(f, "# TYPE drover_master_http_requests_total counter\n");
 	for (int k = 1; k <= 5; k++)
 		fprintf(f, "drover_master_http_requests_total{code=\"%dxx\"} %" PRIu64 "\n", k,
-			mm->http_by_code[k]);
+			__atomic_load_n(&mm->http_by_code[k], __ATOMIC_RELAXED));
 	fprintf(f, "# TYPE drover_master_allocation_cycle_seconds histogram\n");
 	for (int b = 0; b < 16; b++) {
 		cum += mm->alloc_cycle_hist[b];
@@ -427,20 +435,23 @@ void metrics_reply(struct master *m, struct msg *msg)
 		(double)mm->alloc_cycle_sum_us / 1e6);
 	fprintf(f, "drover_master_allocation_cycle_seconds_count %" PRIu64 "\n", mm->alloc_cycles);
 	fprintf(f, "# TYPE drover_master_http_responses_total counter\n");
-	for (int c = 100; c < 600; c++)
-		if (mm->http_by_status[c])
-			fprintf(f, "drover_master_http_responses_total{code=\"%d\"} %" PRIu64 "\n", c,
-				mm->http_by_status[c]);
-	fprintf(f, "# TYPE drover_master_event_queue_depth_max gauge\n"
-		   "drover_master_event_queue_depth_max %zu\n",
-		m->qdepth_max);
+	for (int c = 100; c < 600; c++) {
+		uint64_t n = __atomic_load_n(&mm->http_by_status[c], __ATOMIC_RELAXED);
+		if (n)
+			fprintf(f, "drover_master_http_responses_total{code=\"%d\"} %" PRIu64 "\n",
+				c, n);
+	}
+	fprintf(f,
+		"# TYPE drover_master_event_queue_depth_max gauge\n"
+		"drover_master_event_queue_depth_max %zu\n",
+		qdepth_max);
 	fprintf(f, "# TYPE drover_master_agent_claims_refused_total counter\n"
 		   "drover_master_agent_claims_refused_total %" PRIu64 "\n",
 		mm->agent_claims_refused);
 	if (m->registry) {
 		struct registry_stats rs;
 
-		registry_stats(m->registry, &rs);
+		master_reg_stats(m->registry, &rs);
 		fprintf(f, "# TYPE drover_master_registry_commits_total counter\n"
 			   "drover_master_registry_commits_total %" PRIu64 "\n",
 			rs.commits);

@@ -47,7 +47,7 @@ static void hold(struct master *m, struct outbox_item *it)
 	o->held++;
 }
 
-void outbox_send(struct master *m, struct http_stream *s, json_t *ev)
+void master_outbox_send(struct master *m, struct http_stream *s, json_t *ev)
 {
 	struct outbox_item *it = s ? calloc(1, sizeof(*it)) : NULL;
 
@@ -62,13 +62,13 @@ void outbox_send(struct master *m, struct http_stream *s, json_t *ev)
 	hold(m, it);
 }
 
-void outbox_reply(struct master *m, struct http_request *req, unsigned status,
-		  const char *ack_uuid)
+void master_outbox_reply(struct master *m, struct http_request *req, unsigned status,
+			 const char *ack_uuid)
 {
 	struct outbox_item *it = calloc(1, sizeof(*it));
 
 	if (!it) {
-		reply_error(m, req, 503, "out of memory");
+		master_reply_error(m, req, 503, "out of memory");
 		return;
 	}
 	it->req = req;
@@ -86,7 +86,7 @@ static void item_free(struct outbox_item *it)
 	free(it);
 }
 
-void outbox_release(struct master *m, uint64_t submitted, uint64_t durable)
+void master_outbox_release(struct master *m, uint64_t submitted, uint64_t durable)
 {
 	struct outbox *o = &m->outbox;
 	struct outbox_item *it;
@@ -104,14 +104,14 @@ void outbox_release(struct master *m, uint64_t submitted, uint64_t durable)
 			log_debug("acknowledgement of update %s answered %u", it->ack_uuid,
 				  it->status);
 		if (it->req)
-			reply_error(m, it->req, it->status, "%s", "");
+			master_reply_error(m, it->req, it->status, "%s", "");
 		else
-			stream_send_event(it->stream, json_incref(it->event));
+			master_stream_send_event(it->stream, json_incref(it->event));
 		item_free(it);
 	}
 }
 
-void outbox_drop(struct master *m)
+void master_outbox_drop(struct master *m)
 {
 	struct outbox *o = &m->outbox;
 	struct outbox_item *it;

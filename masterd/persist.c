@@ -31,7 +31,7 @@ static void failed(struct master *m, int r, const char *what, const char *id)
 	if (r >= 0)
 		return;
 	log_error_errno(r, "registry: cannot write %s '%s': %s", what, id ? id : "",
-			registry_error(m->registry));
+			master_reg_error(m->registry));
 	m->registry_failed = true;
 }
 
@@ -43,19 +43,19 @@ static void commit(struct master *m, bool wait)
 	int r = 0;
 
 	if (m->registry) {
-		r = wait ? registry_commit(m->registry) : registry_submit(m->registry);
+		r = wait ? master_reg_commit(m->registry) : master_reg_submit(m->registry);
 		if (r >= 0)
-			r = registry_durable(m->registry, &submitted, &durable);
+			r = master_reg_durable(m->registry, &submitted, &durable);
 	}
 	if (r < 0 && !m->registry_failed) {
-		log_error_errno(r, "registry: a write failed: %s", registry_error(m->registry));
+		log_error_errno(r, "registry: a write failed: %s", master_reg_error(m->registry));
 		m->registry_failed = true;
 	}
 	if (!m->registry_failed) {
-		outbox_release(m, submitted, durable);
+		master_outbox_release(m, submitted, durable);
 		return;
 	}
-	outbox_drop(m);
+	master_outbox_drop(m);
 	if (m->leader) {
 		master_leader_step_down(m, "the registry cannot be written");
 	} else {
@@ -120,7 +120,7 @@ static json_t *kill_record(const struct task *t)
 	return t->kill_policy ? json_pack("{s:O}", "kill_policy", t->kill_policy) : json_object();
 }
 
-void persist_task(struct master *m, struct task *t)
+void master_persist_task(struct master *m, struct task *t)
 {
 	char *res = !t->persisted ? res_text(t) : NULL;
 	json_t *kill = kill_record(t);
@@ -130,7 +130,7 @@ void persist_task(struct master *m, struct task *t)
 		.agent_id = t->agent_id,
 		.state = task_state_name(t->state),
 		.info = t->persisted ? NULL : t->info,
-		.status = task_status(t),
+		.status = master_task_status(t),
 		.pending_uuid = t->pending_uuid,
 		.acked_uuid = t->acked_uuid,
 		.name = t->persisted ? NULL : t->name,
@@ -139,7 +139,7 @@ void persist_task(struct master *m, struct task *t)
 	};
 
 	if (m->registry)
-		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+		failed(m, master_reg_put_task(m->registry, &rt), "task", t->id);
 	free(res);
 	json_decref(kill);
 	/* the registry has its own copy now (written out at once): only the name is kept */
@@ -148,7 +148,7 @@ void persist_task(struct master *m, struct task *t)
 	t->info = NULL;
 }
 
-void persist_task_done(struct master *m, struct task *t)
+void master_persist_task_done(struct master *m, struct task *t)
 {
 	char *res = !t->persisted ? res_text(t) : NULL;
 	struct registry_task rt = {
@@ -157,22 +157,22 @@ void persist_task_done(struct master *m, struct task *t)
 		.agent_id = t->agent_id,
 		.state = task_state_name(t->state),
 		.info = t->persisted ? NULL : t->info,
-		.status = task_status(t),
+		.status = master_task_status(t),
 		.acked_uuid = t->acked_uuid,
 		.completed = true,
 		.name = t->persisted ? NULL : t->name,
 		.res_text = res,
 	};
 
-	json_array_append_new(m->completed, task_to_json(t));
+	json_array_append_new(m->completed, master_task_to_json(t));
 	while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 		json_array_remove(m->completed, 0);
 	if (m->registry)
-		failed(m, registry_put_task(m->registry, &rt), "task", t->id);
+		failed(m, master_reg_put_task(m->registry, &rt), "task", t->id);
 	free(res);
 }
 
-void persist_agent(struct master *m, const struct agent *a)
+void master_persist_agent(struct master *m, const struct agent *a)
 {
 	struct registry_agent ra = {
 		.id = a->id,
@@ -185,10 +185,10 @@ void persist_agent(struct master *m, const struct agent *a)
 	};
 
 	if (m->registry)
-		failed(m, registry_put_agent(m->registry, &ra), "agent", a->id);
+		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
 }
 
-void persist_framework(struct master *m, const struct framework *fw)
+void master_persist_framework(struct master *m, const struct framework *fw)
 {
 	struct registry_framework rf = {
 		.id = fw->id,
@@ -196,32 +196,32 @@ void persist_framework(struct master *m, const struct framework *fw)
 		.info = fw->info,
 		.tier = fw->tier,
 		.failover_timeout = fw->failover_timeout_s,
-		.suppressed = fw->suspended,
+		.suppressed = fw->suppressed,
 	};
 
 	if (m->registry)
-		failed(m, registry_put_framework(m->registry, &rf), "framework", fw->id);
+		failed(m, master_reg_put_framework(m->registry, &rf), "framework", fw->id);
 }
 
-void persist_framework_removed(struct master *m, const struct framework *fw)
+void master_persist_framework_removed(struct master *m, const struct framework *fw)
 {
 	size_t it;
 	void *v;
 
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
-		json_array_append_new(m->completed, task_to_json(v));
+		json_array_append_new(m->completed, master_task_to_json(v));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 			json_array_remove(m->completed, 0);
 	}
 	if (m->registry)
-		failed(m, registry_remove_framework(m->registry, fw->id), "framework", fw->id);
+		failed(m, master_reg_remove_framework(m->registry, fw->id), "framework", fw->id);
 }
 
-void persist_weight(struct master *m, const char *role, double weight)
+void master_persist_weight(struct master *m, const char *role, double weight)
 {
 	json_object_set_new(m->weights, role, json_real(weight));
 	if (m->registry)
-		failed(m, registry_put_weight(m->registry, role, weight), "weight of role", role);
+		failed(m, master_reg_put_weight(m->registry, role, weight), "weight of role", role);
 }
 
 /* ---------------------------------------------------------------- recovery */
@@ -281,18 +281,6 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 	return 0;
 }
 
-static bool has_capability(json_t *info, const char *cap)
-{
-	json_t *caps = json_object_get(info, "capabilities"), *c;
-	size_t i;
-
-	json_array_foreach(caps, i, c) {
-		if (streq(json_string_value(json_object_get(c, "type")), cap))
-			return true;
-	}
-	return false;
-}
-
 static int load_framework(void *opaque, const struct registry_framework *rf)
 {
 	struct master *m = opaque;
@@ -308,8 +296,8 @@ static int load_framework(void *opaque, const struct registry_framework *rf)
 	fw->info = rf->info ? json_incref(rf->info) : json_object();
 	fw->tier = rf->tier;
 	fw->failover_timeout_s = rf->failover_timeout;
-	fw->partition_aware = has_capability(fw->info, "PARTITION_AWARE");
-	fw->suspended = rf->suppressed;
+	fw->partition_aware = master_framework_has_capability(fw->info, "PARTITION_AWARE");
+	fw->suppressed = rf->suppressed;
 	fw->recovered = true;
 	fw->disconnected_ns = now_mono_ns();
 	strmap_init(&fw->tasks);
@@ -323,7 +311,7 @@ static int load_framework(void *opaque, const struct registry_framework *rf)
 	}
 	if (alloc_framework_add(m->alloc, fw->id, fw->role, fw->tier, false) < 0)
 		log_warn("allocator: cannot add recovered framework %s", fw->id);
-	else if (fw->suspended)
+	else if (fw->suppressed)
 		alloc_framework_suppress(m->alloc, fw->id);
 	m->metrics.recovered_frameworks++;
 	return 0;
@@ -370,7 +358,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 			.status = rt->status,
 			.status_text = (char *)rt->status_text,
 		};
-		json_array_append_new(m->completed, task_to_json(&tmp));
+		json_array_append_new(m->completed, master_task_to_json(&tmp));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
 			json_array_remove(m->completed, 0);
 		alloc_res_clear(&res);
@@ -391,7 +379,8 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	json_decref(info); /* name was its last use */
 	/* kept as text until needed: a tree per task would be most of the master's memory */
 	if (rt->status_text)
-		t->status_text = strdup(rt->status_text); /* parsed when needed (task_status) */
+		t->status_text =
+			strdup(rt->status_text); /* parsed when needed (master_task_status) */
 	else if (rt->status)
 		t->status_text = json_dumps(rt->status, JSON_COMPACT);
 	t->state = s;
@@ -408,11 +397,11 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	if (!t->status_text)
 		t->status = master_status(t, s, NULL, NULL);
 	if (!t->id || !t->fw_id || !t->agent_id || strmap_put(&fw->tasks, t->id, t, NULL) < 0) {
-		task_free(t);
+		master_task_free(t);
 		return -ENOMEM;
 	}
 	if (a)
-		agent_task_add(a, t);
+		master_agent_task_add(a, t);
 	m->metrics.recovered_tasks++;
 	return 0;
 }
@@ -444,22 +433,22 @@ int master_registry_open(struct master *m)
 	r = mkdir_parents(path, 0755);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the directory of '%s': %m", path);
-	r = registry_open(path, (unsigned)m->flags->max_completed_tasks, &m->registry, err,
-			  sizeof(err));
+	r = master_reg_open(path, (unsigned)m->flags->max_completed_tasks, &m->registry, err,
+			    sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "cannot open the registry: %s", err);
-	registry_notify(m->registry, registry_durable_notice, m);
+	master_reg_notify(m->registry, registry_durable_notice, m);
 	return master_registry_recover(m, path);
 }
 
 int master_registry_recover(struct master *m, const char *name)
 {
 	int64_t t0 = now_mono_ns();
-	int r = registry_load(m->registry, &load_ops, m);
+	int r = master_reg_load(m->registry, &load_ops, m);
 
 	if (r < 0)
 		return log_error_errno(r, "cannot read the registry '%s': %s", name,
-				       registry_error(m->registry));
+				       master_reg_error(m->registry));
 	m->metrics.recovery_us = (now_mono_ns() - t0) / 1000;
 	log_info("registry '%s': recovered %" PRIu64 " agents, %" PRIu64 " frameworks, %" PRIu64
 		 " tasks in %.1f ms",
@@ -470,8 +459,8 @@ int master_registry_recover(struct master *m, const char *name)
 
 void master_registry_close(struct master *m)
 {
-	if (m->registry && registry_commit(m->registry) < 0)
-		log_error("registry: last commit failed: %s", registry_error(m->registry));
-	registry_close(m->registry);
+	if (m->registry && master_reg_commit(m->registry) < 0)
+		log_error("registry: last commit failed: %s", master_reg_error(m->registry));
+	master_reg_close(m->registry);
 	m->registry = NULL;
 }

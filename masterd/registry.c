@@ -112,7 +112,7 @@ struct sqlite_registry {
 	void (*notify)(void *opaque); /* told when a generation is durable */
 	void *notify_opaque;
 
-	/* the writer thread; it alone uses db once started (db_lock covers registry_load) */
+	/* the writer thread; it alone uses db once started (db_lock covers master_reg_load) */
 	pthread_t writer;
 	bool writer_started;
 	pthread_mutex_t db_lock;
@@ -233,8 +233,8 @@ static void sqlite_close(struct sqlite_registry *r)
 	free(r);
 }
 
-int registry_open(const char *path, unsigned history, struct registry **ret, char *err,
-		  size_t errlen)
+int master_reg_open(const char *path, unsigned history, struct registry **ret, char *err,
+		    size_t errlen)
 {
 	struct sqlite_registry *r = calloc(1, sizeof(*r));
 	int rc, e;
@@ -619,7 +619,7 @@ static int run_stmt(struct sqlite_registry *r, sqlite3_stmt *s, const struct op 
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Keep the first error and its message (the owner reads them through registry_error). */
+/* Keep the first error and its message (the owner reads them through master_reg_error). */
 static void note_error(struct sqlite_registry *r, int rc, int *first)
 {
 	if (rc == SQLITE_OK || *first)

@@ -5,10 +5,10 @@
  * state and unacknowledged update (terminal ones kept as a bounded history), role weights.
  *
  * Writes are recorded by the owner thread and handed, once per loop iteration, to a writer
- * thread (registry_submit) that runs everything handed over since its last commit in one
+ * thread (master_reg_submit) that runs everything handed over since its last commit in one
  * transaction: one fsync for a burst, and the owner never waits for the disk (unless the
- * writer falls far behind). registry_commit waits until what was written is durable.
- * Reading back (registry_load) calls the caller's functions in this order: weights,
+ * writer falls far behind). master_reg_commit waits until what was written is durable.
+ * Reading back (master_reg_load) calls the caller's functions in this order: weights,
  * agents, frameworks, tasks not yet completed, then completed tasks oldest first.
  *
  * Knows nothing of struct master: records in, records out. All functions are called from
@@ -104,43 +104,43 @@ struct registry_ops {
  * Open (creating) the SQLite registry at path; history is how many completed tasks to keep.
  * On error err says what failed (the SQLite message).
  */
-int registry_open(const char *path, unsigned history, struct registry **ret, char *err,
-		  size_t errlen);
-void registry_close(struct registry *r);
+int master_reg_open(const char *path, unsigned history, struct registry **ret, char *err,
+		    size_t errlen);
+void master_reg_close(struct registry *r);
 /* The last SQLite error message. */
-const char *registry_error(const struct registry *r);
+const char *master_reg_error(const struct registry *r);
 
-int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque);
+int master_reg_load(struct registry *r, const struct registry_ops *ops, void *opaque);
 
-int registry_put_weight(struct registry *r, const char *role, double weight);
-int registry_put_agent(struct registry *r, const struct registry_agent *a);
-int registry_put_framework(struct registry *r, const struct registry_framework *fw);
+int master_reg_put_weight(struct registry *r, const char *role, double weight);
+int master_reg_put_agent(struct registry *r, const struct registry_agent *a);
+int master_reg_put_framework(struct registry *r, const struct registry_framework *fw);
 /* The framework goes; its tasks become completed history. */
-int registry_remove_framework(struct registry *r, const char *id);
+int master_reg_remove_framework(struct registry *r, const char *id);
 /* Insert or replace a task (completed or not). */
-int registry_put_task(struct registry *r, const struct registry_task *t);
+int master_reg_put_task(struct registry *r, const struct registry_task *t);
 
 /*
  * Hand what was written since the last call to the writer and return at once. Returns the
  * first error the writer met (-errno, sticky: a registry that failed stays failed; the
- * message is in registry_error()), else 0.
+ * message is in master_reg_error()), else 0.
  */
-int registry_submit(struct registry *r);
-/* registry_submit, then wait until everything written is durable (committed, fsynced). */
-int registry_commit(struct registry *r);
+int master_reg_submit(struct registry *r);
+/* master_reg_submit, then wait until everything written is durable (committed, fsynced). */
+int master_reg_commit(struct registry *r);
 /* Writes not yet handed to the writer. */
-unsigned registry_pending(const struct registry *r);
+unsigned master_reg_pending(const struct registry *r);
 
 /*
  * Generations, for a caller that holds back what must not be seen before the writes behind it
- * are durable (the master's outbox): every registry_submit that hands writes over starts
+ * are durable (the master's outbox): every master_reg_submit that hands writes over starts
  * one. *submitted is the newest handed over, *durable the newest committed; the two are equal
  * in a back end that commits as it submits. Returns the writer's sticky error, read together
  * with *durable (so a generation that failed is never reported durable without it), else 0.
  */
-int registry_durable(struct registry *r, uint64_t *submitted, uint64_t *durable);
+int master_reg_durable(struct registry *r, uint64_t *submitted, uint64_t *durable);
 /* fn(opaque) runs on the writer thread each time a generation has become durable. */
-void registry_notify(struct registry *r, void (*fn)(void *opaque), void *opaque);
+void master_reg_notify(struct registry *r, void (*fn)(void *opaque), void *opaque);
 
 struct registry_stats {
 	uint64_t commits;   /* transactions the writer committed */
@@ -148,6 +148,6 @@ struct registry_stats {
 	uint64_t commit_ns; /* time the writer spent writing and committing */
 	unsigned queued;    /* handed over, not yet durable */
 };
-void registry_stats(struct registry *r, struct registry_stats *ret);
+void master_reg_stats(struct registry *r, struct registry_stats *ret);
 
 #endif

@@ -5,70 +5,70 @@
 
 #include "registry.h"
 
-void registry_close(struct registry *r)
+void master_reg_close(struct registry *r)
 {
 	if (r)
 		r->backend->close(r);
 }
 
-const char *registry_error(const struct registry *r)
+const char *master_reg_error(const struct registry *r)
 {
 	return r ? r->backend->error(r) : "out of memory";
 }
 
-int registry_load(struct registry *r, const struct registry_ops *ops, void *opaque)
+int master_reg_load(struct registry *r, const struct registry_ops *ops, void *opaque)
 {
 	return r->backend->load(r, ops, opaque);
 }
 
-int registry_put_weight(struct registry *r, const char *role, double weight)
+int master_reg_put_weight(struct registry *r, const char *role, double weight)
 {
 	return r->backend->put_weight(r, role, weight);
 }
 
-int registry_put_agent(struct registry *r, const struct registry_agent *a)
+int master_reg_put_agent(struct registry *r, const struct registry_agent *a)
 {
 	return r->backend->put_agent(r, a);
 }
 
-int registry_put_framework(struct registry *r, const struct registry_framework *fw)
+int master_reg_put_framework(struct registry *r, const struct registry_framework *fw)
 {
 	return r->backend->put_framework(r, fw);
 }
 
-int registry_remove_framework(struct registry *r, const char *id)
+int master_reg_remove_framework(struct registry *r, const char *id)
 {
 	return r->backend->remove_framework(r, id);
 }
 
-int registry_put_task(struct registry *r, const struct registry_task *t)
+int master_reg_put_task(struct registry *r, const struct registry_task *t)
 {
 	return r->backend->put_task(r, t);
 }
 
-int registry_submit(struct registry *r)
+int master_reg_submit(struct registry *r)
 {
 	return r->backend->submit ? r->backend->submit(r) : r->backend->commit(r);
 }
 
-void registry_stats(struct registry *r, struct registry_stats *ret)
+void master_reg_stats(struct registry *r, struct registry_stats *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (r->backend->stats)
 		r->backend->stats(r, ret);
 }
 
-int registry_commit(struct registry *r)
+int master_reg_commit(struct registry *r)
 {
 	return r->backend->commit(r);
 }
 
-unsigned registry_pending(const struct registry *r)
+unsigned master_reg_pending(const struct registry *r)
 {
 	return r->backend->pending(r);
 }
 
-int registry_durable(struct registry *r, uint64_t *submitted, uint64_t *durable)
+int master_reg_durable(struct registry *r, uint64_t *submitted, uint64_t *durable)
 {
 	if (!r->backend->durable) {
 		*submitted = *durable = 0;
@@ -77,7 +77,7 @@ int registry_durable(struct registry *r, uint64_t *submitted, uint64_t *durable)
 	return r->backend->durable(r, submitted, durable);
 }
 
-void registry_notify(struct registry *r, void (*fn)(void *opaque), void *opaque)
+void master_reg_notify(struct registry *r, void (*fn)(void *opaque), void *opaque)
 {
 	if (r->backend->notify)
 		r->backend->notify(r, fn, opaque);

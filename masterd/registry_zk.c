@@ -40,7 +40,7 @@ struct zk_registry {
 
 static const struct registry_backend zk_backend;
 
-/* ZooKeeper's return codes to -errno (the message stays in registry_error()). */
+/* ZooKeeper's return codes to -errno (the message stays in master_reg_error()). */
 static int zk_errno(struct zk_registry *r, int rc, const char *what)
 {
 	snprintf(r->err, sizeof(r->err), "%s: %s", what, zerror(rc));
@@ -66,7 +66,7 @@ static int zk_errno(struct zk_registry *r, int rc, const char *what)
 	}
 }
 
-void registry_zk_escape(const char *s, char *buf, size_t len)
+void master_reg_zk_escape(const char *s, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
@@ -92,9 +92,9 @@ static void node_name(char *buf, size_t len, const char *dir, const char *a, con
 {
 	char ea[3 * 256 + 8], eb[3 * 256 + 8];
 
-	registry_zk_escape(a, ea, sizeof(ea));
+	master_reg_zk_escape(a, ea, sizeof(ea));
 	if (b) {
-		registry_zk_escape(b, eb, sizeof(eb));
+		master_reg_zk_escape(b, eb, sizeof(eb));
 		snprintf(buf, len, "%s/%s|%s", dir, ea, eb);
 	} else {
 		snprintf(buf, len, "%s/%s", dir, ea);
@@ -662,8 +662,8 @@ static int ensure_node(struct zk_registry *r, const char *path)
 	return rc == ZOK || rc == ZNODEEXISTS ? 0 : zk_errno(r, rc, path);
 }
 
-int registry_zk_open(zhandle_t *zh, const char *root, const char *fence, struct ACL_vector *acl,
-		     unsigned history, struct registry **ret, char *err, size_t errlen)
+int master_reg_zk_open(zhandle_t *zh, const char *root, const char *fence, struct ACL_vector *acl,
+		       unsigned history, struct registry **ret, char *err, size_t errlen)
 {
 	struct zk_registry *r = calloc(1, sizeof(*r));
 	char path[3072];

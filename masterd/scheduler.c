@@ -17,7 +17,7 @@
 #define DEFAULT_REFUSE_S 5.0
 #define MAX_REFUSE_S (365.0 * 86400)
 
-void task_free(struct task *t)
+void master_task_free(struct task *t)
 {
 	if (!t)
 		return;
@@ -63,7 +63,7 @@ static json_t *status_from_text(const struct task *t)
 	return master_status(t, t->state, NULL, NULL);
 }
 
-json_t *task_status(struct task *t)
+json_t *master_task_status(struct task *t)
 {
 	if (!t->status && t->status_text) {
 		t->status = status_from_text(t);
@@ -81,23 +81,23 @@ json_t *master_task_status_copy(const struct task *t)
 }
 
 /* Send t's latest status to its framework, unless this stream already has it. */
-void framework_send_update(struct master *m, struct framework *fw, struct task *t)
+void master_framework_send_update(struct master *m, struct framework *fw, struct task *t)
 {
 	json_t *ev;
 
-	if (!fw->connected || !task_status(t))
+	if (!fw->connected || !master_task_status(t))
 		return;
 	if (t->pending_uuid[0] && t->pending_sent_gen == fw->stream_gen)
 		return;
 	ev = wire_event("UPDATE", "update", json_pack("{s:O}", "status", t->status));
 	/* not before the registry has it (outbox.c) */
-	outbox_send(m, fw->stream, ev);
+	master_outbox_send(m, fw->stream, ev);
 	m->metrics.updates_forwarded++;
 	if (t->pending_uuid[0])
 		t->pending_sent_gen = fw->stream_gen;
 }
 
-void task_update(struct master *m, struct task *t, json_t *status)
+void master_task_update(struct master *m, struct task *t, json_t *status)
 {
 	const char *state = json_string_value(json_object_get(status, "state"));
 	const char *uuid = json_string_value(json_object_get(status, "uuid"));
@@ -116,16 +116,16 @@ void task_update(struct master *m, struct task *t, json_t *status)
 	} else {
 		t->pending_uuid[0] = '\0';
 	}
-	persist_task(m, t);
-	framework_send_update(m, t->fw, t);
+	master_persist_task(m, t);
+	master_framework_send_update(m, t->fw, t);
 }
 
-void task_remove(struct master *m, struct task *t)
+void master_task_remove(struct master *m, struct task *t)
 {
-	agent_task_del(m, t);
-	persist_task_done(m, t);
+	master_agent_task_del(m, t);
+	master_persist_task_done(m, t);
 	strmap_del(&t->fw->tasks, t->id);
-	task_free(t);
+	master_task_free(t);
 }
 
 /* Every call but SUBSCRIBE: a known, subscribed framework and its own stream id. */
@@ -136,35 +136,38 @@ static struct framework *check_caller(struct master *m, struct msg *msg)
 	struct framework *fw;
 
 	if (!id) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return NULL;
 	}
 	fw = strmap_get(&m->frameworks, id);
 	if (!fw) {
-		reply_error(m, msg->req, 403, "Framework %s is not subscribed", id);
+		master_reply_error(m, msg->req, 403, "Framework %s is not subscribed", id);
 		return NULL;
 	}
 	if (!msg->stream_id) {
-		reply_error(m, msg->req, 400,
-			    "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+		master_reply_error(
+			m, msg->req, 400,
+			"All non-subscribe calls should include the 'Mesos-Stream-Id' header");
 		return NULL;
 	}
 	if (!fw->connected) {
-		reply_error(m, msg->req, 403, "Framework %s is not subscribed", fw->id);
+		master_reply_error(m, msg->req, 403, "Framework %s is not subscribed", fw->id);
 		return NULL;
 	}
-	if (m->authenticate && !streq(framework_principal(fw), msg->principal)) {
-		reply_error(m, msg->req, 403,
-			    "Not authorized: framework %s belongs to principal '%s', not '%s'",
-			    fw->id, framework_principal(fw) ? framework_principal(fw) : "",
-			    msg->principal);
+	if (m->authenticate && !streq(master_framework_principal(fw), msg->principal)) {
+		master_reply_error(
+			m, msg->req, 403,
+			"Not authorized: framework %s belongs to principal '%s', not '%s'", fw->id,
+			master_framework_principal(fw) ? master_framework_principal(fw) : "",
+			msg->principal);
 		return NULL;
 	}
 	if (strcmp(msg->stream_id, fw->stream_id) != 0) {
-		reply_error(m, msg->req, 400,
-			    "The stream ID '%s' included in this request didn't match the stream ID "
-			    "currently associated with framework ID %s",
-			    msg->stream_id, fw->id);
+		master_reply_error(
+			m, msg->req, 400,
+			"The stream ID '%s' included in this request didn't match the stream ID "
+			"currently associated with framework ID %s",
+			msg->stream_id, fw->id);
 		return NULL;
 	}
 	return fw;
@@ -188,10 +191,11 @@ static bool subscribe_authorized(struct master *m, struct msg *msg,
 	if (tier > dflt && !master_authorize_explicit(m, msg, ACL_REQUEST_TIERS, obj))
 		return false;
 	if (m->authenticate && req->principal && !streq(req->principal, msg->principal)) {
-		reply_error(m, msg->req, 403,
-			    "Not authorized: framework_info.principal '%s' is not the authenticated "
-			    "principal '%s'",
-			    req->principal, msg->principal);
+		master_reply_error(
+			m, msg->req, 403,
+			"Not authorized: framework_info.principal '%s' is not the authenticated "
+			"principal '%s'",
+			req->principal, msg->principal);
 		return false;
 	}
 	if (!master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, req->role))
@@ -215,21 +219,23 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 	const char *owner;
 
 	if (!fw) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate scheduler::Call: framework '%s' is unknown or has "
-			    "been removed (subscribe without an ID to get a new one)",
-			    req->id);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate scheduler::Call: framework '%s' is unknown or has "
+			"been removed (subscribe without an ID to get a new one)",
+			req->id);
 		return NULL;
 	}
-	owner = framework_principal(fw) ? framework_principal(fw) : "";
-	if (m->authenticate && !streq(framework_principal(fw), msg->principal) &&
+	owner = master_framework_principal(fw) ? master_framework_principal(fw) : "";
+	if (m->authenticate && !streq(master_framework_principal(fw), msg->principal) &&
 	    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS, owner))
 		return NULL;
 	if (strcmp(fw->role, req->role) != 0) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate scheduler::Call: a framework cannot change its role "
-			    "on failover ('%s' -> '%s')",
-			    fw->role, req->role);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate scheduler::Call: a framework cannot change its role "
+			"on failover ('%s' -> '%s')",
+			fw->role, req->role);
 		return NULL;
 	}
 	return fw;
@@ -277,15 +283,16 @@ static struct framework *subscribe_admit(struct master *m, struct msg *msg,
 		return subscribe_failover(m, msg, req);
 	if (m->flags->max_frameworks > 0 &&
 	    strmap_size(&m->frameworks) >= (size_t)m->flags->max_frameworks) {
-		reply_error(m, msg->req, 429,
-			    "Too many frameworks: the master holds %zu, the limit is %lld "
-			    "(--max-frameworks)",
-			    strmap_size(&m->frameworks), (long long)m->flags->max_frameworks);
+		master_reply_error(m, msg->req, 429,
+				   "Too many frameworks: the master holds %zu, the limit is %lld "
+				   "(--max-frameworks)",
+				   strmap_size(&m->frameworks),
+				   (long long)m->flags->max_frameworks);
 		return NULL;
 	}
 	fw = framework_new();
 	if (!fw)
-		reply_error(m, msg->req, 503, "out of memory");
+		master_reply_error(m, msg->req, 503, "out of memory");
 	return fw;
 }
 
@@ -322,9 +329,10 @@ static bool subscribe_open_stream(struct master *m, struct msg *msg, struct fram
 	const char *hdrs[] = {"Mesos-Stream-Id", sid, "Cache-Control", "no-cache", NULL};
 
 	if (fw->connected) {
-		stream_send_event(fw->stream,
-				  wire_event("ERROR", "error",
-					     json_pack("{s:s}", "message", "Framework failed over")));
+		master_stream_send_event(
+			fw->stream,
+			wire_event("ERROR", "error",
+				   json_pack("{s:s}", "message", "Framework failed over")));
 	}
 	master_stream_retire(m, fw->stream);
 	fw->stream = NULL;
@@ -338,7 +346,7 @@ static bool subscribe_open_stream(struct master *m, struct msg *msg, struct fram
 	snprintf(fw->stream_id, sizeof(fw->stream_id), "%s", sid);
 	fw->stream_gen++;
 	fw->connected = true;
-	fw->suspended = false;
+	fw->suppressed = false;
 	fw->recovered = false;
 	return true;
 }
@@ -352,7 +360,7 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 	size_t it;
 	void *v;
 
-	persist_framework(m, fw);
+	master_persist_framework(m, fw);
 	if (is_new) {
 		strmap_put(&m->frameworks, fw->id, fw, NULL);
 		master_alloc_framework_add(m, fw);
@@ -363,20 +371,20 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 		master_alloc_framework_revive(m, fw);
 		log_info("framework %s resubscribed", fw->id);
 	}
-	stream_send_event(fw->stream,
-			  wire_event("SUBSCRIBED", "subscribed",
-				     json_pack("{s:o,s:i,s:o}", "framework_id", wire_id(fw->id),
-					       "heartbeat_interval_seconds", HEARTBEAT_INTERVAL_S,
-					       "master_info",
-					       json_pack("{s:s,s:s}", "id", m->master_id, "address",
-							 m->flags->listen))));
+	master_stream_send_event(fw->stream,
+				 wire_event("SUBSCRIBED", "subscribed",
+					    json_pack("{s:o,s:i,s:o}", "framework_id",
+						      wire_id(fw->id), "heartbeat_interval_seconds",
+						      HEARTBEAT_INTERVAL_S, "master_info",
+						      json_pack("{s:s,s:s}", "id", m->master_id,
+								"address", m->flags->listen))));
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
 		if (!t->pending_uuid[0])
 			continue;
 		log_debug("framework %s subscribed: update %s of task %s is not acknowledged, "
 			  "sent again", fw->id, t->pending_uuid, t->id);
-		framework_send_update(m, fw, t);
+		master_framework_send_update(m, fw, t);
 	}
 	master_request_allocation(m);
 }
@@ -391,7 +399,7 @@ static void subscribe(struct master *m, struct msg *msg)
 	int tier;
 
 	if (master_parse_subscribe(msg->body, &req, err, sizeof(err)) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
 	if (!subscribe_authorized(m, msg, &req, &tier))
@@ -568,16 +576,17 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		t->created_ns = now_mono_ns();
 		t->status = master_status(t, TASK_STAGING, NULL, NULL);
 		strmap_put(&fw->tasks, t->id, t, NULL);
-		agent_task_add(a, t);
+		master_agent_task_add(a, t);
 		/* no master_alloc_used(): the offer's resources are already the framework's */
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
 					  "framework_info", fw->info, "task", t->info));
-		persist_task(m, t); /* drops t->info */
-		if (!agent_send(a, ev)) {
+		master_persist_task(m, t); /* drops t->info */
+		if (!master_agent_send(a, ev)) {
 			/* the agent went away between the offer and now */
-			task_update(m, t, master_status(t, TASK_LOST, "REASON_AGENT_DISCONNECTED",
-							"Agent disconnected before the launch"));
+			master_task_update(m, t,
+					   master_status(t, TASK_LOST, "REASON_AGENT_DISCONNECTED",
+							 "Agent disconnected before the launch"));
 		}
 		m->metrics.tasks_launched++;
 	}
@@ -609,10 +618,11 @@ static bool accept_allowed(struct master *m, struct framework *fw, struct msg *m
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);)
 		active += !task_state_terminal(((struct task *)v)->state);
 	if (active + n > (size_t)m->flags->max_tasks_per_framework) {
-		reply_error(m, msg->req, 429,
-			    "Too many tasks: framework %s has %zu active and launches %zu, the "
-			    "limit is %lld (--max-tasks-per-framework)",
-			    fw->id, active, n, (long long)m->flags->max_tasks_per_framework);
+		master_reply_error(
+			m, msg->req, 429,
+			"Too many tasks: framework %s has %zu active and launches %zu, the "
+			"limit is %lld (--max-tasks-per-framework)",
+			fw->id, active, n, (long long)m->flags->max_tasks_per_framework);
 		return false;
 	}
 	return true;
@@ -631,8 +641,8 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 	double refuse;
 
 	if (!acc || collect_offers(m, fw, acc, "accept", true, &offers, &noffers, err) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
-			    err[0] ? err : "bad 'offer_ids'");
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
+				   err[0] ? err : "bad 'offer_ids'");
 		return;
 	}
 	a = offers[0]->agent;
@@ -683,16 +693,16 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 		goto out;
 	/* valid: the offers are used up, the tasks go out, the rest returns to the pool */
 	refuse = refuse_seconds(msg->body, "accept");
-	reply_error(m, msg->req, 202, "%s", "");
+	master_reply_error(m, msg->req, 202, "%s", "");
 	launch_tasks(m, fw, a, pt, ntasks);
 	for (i = 0; i < noffers; i++)
-		offer_remove(m, offers[i], false, 0);
+		master_offer_remove(m, offers[i], false, 0);
 	if (!alloc_res_is_empty(&left))
 		master_alloc_recover(m, a, fw, &left, refuse);
 	m->metrics.offers_accepted += noffers;
 	goto out;
 bad:
-	reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+	master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 out:
 	for (i = 0; pt && i < ti_count; i++)
 		alloc_res_clear(&pt[i].res);
@@ -710,13 +720,13 @@ static void decline_call(struct master *m, struct framework *fw, struct msg *msg
 	double refuse;
 
 	if (!dec || collect_offers(m, fw, dec, "decline", false, &offers, &n, err) < 0) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
 	refuse = refuse_seconds(msg->body, "decline");
-	reply_error(m, msg->req, 202, "%s", "");
+	master_reply_error(m, msg->req, 202, "%s", "");
 	for (size_t i = 0; i < n; i++)
-		offer_decline(m, offers[i], refuse);
+		master_offer_decline(m, offers[i], refuse);
 	m->metrics.offers_declined += n;
 	free(offers);
 }
@@ -736,7 +746,7 @@ static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
 			json_decref(t->kill_policy);
 			t->kill_policy = json_incref(kill_policy);
 		}
-		persist_task(m, t); /* and across a restart or a failover (the registry) */
+		master_persist_task(m, t); /* and across a restart or a failover (the registry) */
 	}
 	if (!a || !a->connected)
 		return; /* the agent will be told when it comes back (or its tasks are lost) */
@@ -744,7 +754,7 @@ static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
 			    wire_id(t->id));
 	if (t->kill_policy)
 		json_object_set(payload, "kill_policy", t->kill_policy);
-	agent_send(a, wire_event("KILL", "kill", payload));
+	master_agent_send(a, wire_event("KILL", "kill", payload));
 }
 
 void master_resend_kills(struct master *m, struct agent *a)
@@ -767,22 +777,22 @@ static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
 	struct task *t;
 
 	if (!tid) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
 	if (!master_authorize(m, msg, ACL_KILL_TASKS,
-			      framework_principal(fw) ? framework_principal(fw) : ""))
+			      master_framework_principal(fw) ? master_framework_principal(fw) : ""))
 		return;
 	/* 202 once the registry has the KILL (outbox.c): the next leader sends it again */
-	outbox_reply(m, msg->req, 202, NULL);
+	master_outbox_reply(m, msg->req, 202, NULL);
 	t = strmap_get(&fw->tasks, tid);
 	if (!t) {
 		/* Mesos answers a kill of an unknown task with TASK_LOST (or UNKNOWN) */
 		struct task tmp = {.id = (char *)tid, .fw = fw};
 		json_t *st = master_status(&tmp, fw->partition_aware ? TASK_UNKNOWN : TASK_LOST,
 					   "REASON_RECONCILIATION", "Attempted to kill an unknown task");
-		stream_send_event(fw->stream, wire_event("UPDATE", "update",
-							 json_pack("{s:o}", "status", st)));
+		master_stream_send_event(fw->stream, wire_event("UPDATE", "update",
+								json_pack("{s:o}", "status", st)));
 		return;
 	}
 	kill_task(m, t, json_object_get(k, "kill_policy"));
@@ -800,7 +810,7 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	struct agent *a;
 
 	if (!uuid) {
-		reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
 	/*
@@ -808,13 +818,13 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	 * never gets this update again, from this master or from the next one. Mesos accepts
 	 * stale acknowledgements and ignores them.
 	 */
-	outbox_reply(m, msg->req, 202, uuid);
+	master_outbox_reply(m, msg->req, 202, uuid);
 	t = strmap_get(&fw->tasks, tid);
 	if (!t || !t->pending_uuid[0] || strcmp(t->pending_uuid, uuid) != 0)
 		return;
 	a = strmap_get(&m->agents, t->agent_id);
 	if (a)
-		agent_send_ack(m, a, fw->id, t->id, uuid);
+		master_agent_send_ack(m, a, fw->id, t->id, uuid);
 	snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", t->pending_uuid);
 	t->pending_uuid[0] = '\0';
 	/*
@@ -823,13 +833,14 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	 */
 	{
 		enum task_state acked;
-		if (task_state_parse(json_string_value(json_object_get(task_status(t), "state")),
-				     &acked) < 0)
+		if (task_state_parse(
+			    json_string_value(json_object_get(master_task_status(t), "state")),
+			    &acked) < 0)
 			acked = t->state;
 		if (task_state_terminal(acked))
-			task_remove(m, t);
+			master_task_remove(m, t);
 		else
-			persist_task(m, t);
+			master_persist_task(m, t);
 	}
 }
 
@@ -841,8 +852,8 @@ static void reconcile_one(struct master *m, struct framework *fw, struct task *t
 		return;
 	json_object_del(st, "uuid");
 	json_object_set_new(st, "reason", json_string("REASON_RECONCILIATION"));
-	stream_send_event(fw->stream,
-			  wire_event("UPDATE", "update", json_pack("{s:o}", "status", st)));
+	master_stream_send_event(fw->stream,
+				 wire_event("UPDATE", "update", json_pack("{s:o}", "status", st)));
 }
 
 static void reconcile_call(struct master *m, struct framework *fw, struct msg *msg)
@@ -854,19 +865,21 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 	void *v;
 
 	if (tasks && !json_is_array(tasks)) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate scheduler::Call: 'reconcile.tasks' must be an array");
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate scheduler::Call: 'reconcile.tasks' must be an array");
 		return;
 	}
 	json_array_foreach(tasks, i, e) {
 		char path[48];
 		snprintf(path, sizeof(path), "reconcile.tasks[%zu]", i);
 		if (!master_get_id(e, "task_id", path, err, sizeof(err))) {
-			reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+			master_reply_error(m, msg->req, 400,
+					   "Failed to validate scheduler::Call: %s", err);
 			return;
 		}
 	}
-	reply_error(m, msg->req, 202, "%s", "");
+	master_reply_error(m, msg->req, 202, "%s", "");
 	if (!tasks || json_array_size(tasks) == 0) { /* implicit: everything known */
 		for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);)
 			reconcile_one(m, fw, v);
@@ -882,8 +895,9 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 			struct task tmp = {.id = (char *)tid, .fw = fw};
 			json_t *st = master_status(&tmp, fw->partition_aware ? TASK_UNKNOWN : TASK_LOST,
 						   "REASON_RECONCILIATION", "Task is unknown");
-			stream_send_event(fw->stream, wire_event("UPDATE", "update",
-								 json_pack("{s:o}", "status", st)));
+			master_stream_send_event(fw->stream,
+						 wire_event("UPDATE", "update",
+							    json_pack("{s:o}", "status", st)));
 		}
 	}
 }
@@ -895,7 +909,7 @@ void master_framework_remove(struct master *m, struct framework *fw, const char 
 
 	log_info("removing framework %s: %s", fw->id, why);
 	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
-		offer_remove(m, v, false, 0);
+		master_offer_remove(m, v, false, 0);
 		it = 0;
 	}
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
@@ -903,11 +917,11 @@ void master_framework_remove(struct master *m, struct framework *fw, const char 
 		struct agent *a = strmap_get(&m->agents, t->agent_id);
 		kill_task(m, t, NULL);
 		if (a) {
-			agent_task_del(m, t);
+			master_agent_task_del(m, t);
 			/* not offered again before the agent says the task ended (as Mesos
 			 * does for tasks being killed): it would refuse a task launched there */
 			if (!task_state_terminal(t->state))
-				agent_hold(m, a, fw->id, t->id, &t->res);
+				master_agent_hold(m, a, fw->id, t->id, &t->res);
 		}
 		if (!task_state_terminal(t->state)) {
 			/* the history keeps it killed by the master, not in the state it had: the
@@ -920,15 +934,15 @@ void master_framework_remove(struct master *m, struct framework *fw, const char 
 			t->status_text = NULL;
 			t->status = master_status(t, TASK_KILLED, "REASON_FRAMEWORK_REMOVED", msg);
 			t->state = TASK_KILLED;
-			persist_task(m, t);
+			master_persist_task(m, t);
 		}
 	}
 	master_stream_retire(m, fw->stream);
 	fw->stream = NULL;
-	persist_framework_removed(m, fw);
+	master_persist_framework_removed(m, fw);
 	master_alloc_framework_remove(m, fw);
 	strmap_del(&m->frameworks, fw->id);
-	strmap_clear(&fw->tasks, (void (*)(void *))task_free);
+	strmap_clear(&fw->tasks, (void (*)(void *))master_task_free);
 	strmap_clear(&fw->offers, NULL);
 	json_decref(fw->info);
 	free(fw->role);
@@ -952,7 +966,7 @@ void master_framework_stream_closed(struct master *m, struct framework *fw, stru
 	fw->disconnected_ns = now_mono_ns();
 	/* its outstanding offers go back to the pool */
 	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
-		offer_remove(m, v, true, 0);
+		master_offer_remove(m, v, true, 0);
 		it = 0;
 	}
 	master_alloc_framework_activate(m, fw, false);
@@ -991,7 +1005,7 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 
 	/* the filters of earlier declines first: REVIVE clears them, SUBSCRIBE may re-add it */
 	if (streq(type, "SUBSCRIBE") || streq(type, "REVIVE"))
-		offers_declines_run(m, 0);
+		master_offers_declines_run(m, 0);
 	if (streq(type, "SUBSCRIBE")) {
 		subscribe(m, msg);
 		return;
@@ -999,8 +1013,10 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	if (!streq(type, "ACCEPT") && !streq(type, "DECLINE") && !streq(type, "KILL") &&
 	    !streq(type, "ACKNOWLEDGE") && !streq(type, "RECONCILE") && !streq(type, "REVIVE") &&
 	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN")) {
-		reply_error(m, msg->req, 400,
-			    "Failed to validate scheduler::Call: call type '%s' is not supported", type);
+		master_reply_error(
+			m, msg->req, 400,
+			"Failed to validate scheduler::Call: call type '%s' is not supported",
+			type);
 		return;
 	}
 	fw = check_caller(m, msg);
@@ -1017,22 +1033,23 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	else if (streq(type, "RECONCILE"))
 		reconcile_call(m, fw, msg);
 	else if (streq(type, "REVIVE")) {
-		reply_error(m, msg->req, 202, "%s", "");
-		fw->suspended = false;
-		persist_framework(m, fw);
+		master_reply_error(m, msg->req, 202, "%s", "");
+		fw->suppressed = false;
+		master_persist_framework(m, fw);
 		master_alloc_framework_suppress(m, fw, false);
 		master_alloc_framework_revive(m, fw);
 		master_request_allocation(m);
 	} else if (streq(type, "SUPPRESS")) {
-		reply_error(m, msg->req, 202, "%s", "");
-		fw->suspended = true;
-		persist_framework(m, fw);
+		master_reply_error(m, msg->req, 202, "%s", "");
+		fw->suppressed = true;
+		master_persist_framework(m, fw);
 		master_alloc_framework_suppress(m, fw, true);
 	} else if (streq(type, "TEARDOWN")) {
-		if (!master_authorize(m, msg, ACL_TEARDOWN_FRAMEWORKS,
-				      framework_principal(fw) ? framework_principal(fw) : ""))
+		if (!master_authorize(
+			    m, msg, ACL_TEARDOWN_FRAMEWORKS,
+			    master_framework_principal(fw) ? master_framework_principal(fw) : ""))
 			return;
-		reply_error(m, msg->req, 202, "%s", "");
+		master_reply_error(m, msg->req, 202, "%s", "");
 		master_framework_remove(m, fw, "TEARDOWN");
 	}
 }

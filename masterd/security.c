@@ -30,7 +30,7 @@ int master_security_init(struct master *m)
 	char err[1024];
 	int r;
 
-	acls_init(&m->acls);
+	master_acls_init(&m->acls);
 	if (f->credentials) {
 		r = auth_credentials_load(f->credentials, &m->creds, err, sizeof(err));
 		if (r < 0) {
@@ -41,7 +41,7 @@ int master_security_init(struct master *m)
 		log_info("authentication on: %zu principals from '%s'", m->creds.n, f->credentials);
 	}
 	if (f->acls) {
-		r = acls_load(f->acls, &m->acls, err, sizeof(err));
+		r = master_acls_load(f->acls, &m->acls, err, sizeof(err));
 		if (r < 0) {
 			log_error("--acls: %s", err);
 			return r;
@@ -69,7 +69,7 @@ int master_security_init(struct master *m)
 void master_security_fini(struct master *m)
 {
 	auth_credentials_clear(&m->creds);
-	acls_clear(&m->acls);
+	master_acls_clear(&m->acls);
 	if (m->tls_key_pem)
 		explicit_bzero(m->tls_key_pem, strlen(m->tls_key_pem));
 	free(m->tls_key_pem);
@@ -95,17 +95,19 @@ static bool authorize(struct master *m, struct msg *msg, enum acl_action action,
 {
 	char why[256] = "";
 
-	if (explicit_only ? acls_allowed_explicit(&m->acls, action, msg->principal, object, why,
-						  sizeof(why))
-			  : acls_allowed(&m->acls, action, msg->principal, object, why, sizeof(why)))
+	if (explicit_only ?
+		    master_acls_allowed_explicit(&m->acls, action, msg->principal, object, why,
+						 sizeof(why)) :
+		    master_acls_allowed(&m->acls, action, msg->principal, object, why, sizeof(why)))
 		return true;
 	log_info("denied: principal '%s' may not %s '%s' (%s)",
-		 msg->principal ? msg->principal : "(none)", acl_action_name(action),
+		 msg->principal ? msg->principal : "(none)", master_acl_action_name(action),
 		 object ? object : "", why);
-	reply_error(m, msg->req, 403,
-		    "Not authorized: principal '%s' may not %s with %s '%s' (denied by %s)",
-		    msg->principal ? msg->principal : "(unauthenticated)", acl_action_name(action),
-		    acl_object_name(action), object ? object : "", why);
+	master_reply_error(m, msg->req, 403,
+			   "Not authorized: principal '%s' may not %s with %s '%s' (denied by %s)",
+			   msg->principal ? msg->principal : "(unauthenticated)",
+			   master_acl_action_name(action), master_acl_object_name(action),
+			   object ? object : "", why);
 	return false;
 }
 
@@ -121,7 +123,7 @@ bool master_authorize_explicit(struct master *m, struct msg *msg, enum acl_actio
 	return authorize(m, msg, action, object, true);
 }
 
-const char *framework_principal(const struct framework *fw)
+const char *master_framework_principal(const struct framework *fw)
 {
 	return json_string_value(json_object_get(fw->info, "principal"));
 }

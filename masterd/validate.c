@@ -186,18 +186,6 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 	return (int)json_array_size(infos);
 }
 
-static bool has_capability(json_t *info, const char *cap)
-{
-	json_t *caps = json_object_get(info, "capabilities"), *c;
-	size_t i;
-
-	json_array_foreach(caps, i, c) {
-		if (streq(json_string_value(json_object_get(c, "type")), cap))
-			return true;
-	}
-	return false;
-}
-
 /* framework_info.role, or the one string of framework_info.roles; NULL and err if neither is. */
 static const char *framework_role(json_t *info, char *err, size_t errlen)
 {
@@ -257,7 +245,7 @@ static int parse_framework_info(json_t *info, struct master_subscribe_req *req, 
 	req->has_tier = r > 0;
 	req->tier = (int)t;
 	req->principal = json_string_value(json_object_get(info, "principal"));
-	req->partition_aware = has_capability(info, "PARTITION_AWARE");
+	req->partition_aware = master_framework_has_capability(info, "PARTITION_AWARE");
 	return 0;
 }
 
@@ -284,6 +272,19 @@ static int parse_subscribe_id(json_t *call, json_t *info, const char **ret, char
 	}
 	*ret = id;
 	return 0;
+}
+
+/* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
+bool master_framework_has_capability(json_t *info, const char *cap)
+{
+	json_t *caps = json_object_get(info, "capabilities"), *c;
+	size_t i;
+
+	json_array_foreach(caps, i, c) {
+		if (streq(json_string_value(json_object_get(c, "type")), cap))
+			return true;
+	}
+	return false;
 }
 
 int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char *err,

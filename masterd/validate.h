@@ -81,4 +81,7 @@ struct master_task_shape {
 int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
 			      char *err, size_t errlen);
 
+/* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
+bool master_framework_has_capability(json_t *info, const char *cap);
+
 #endif

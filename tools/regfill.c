@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "drover-regfill: option '--registry' is required (see --help)\n");
 		return 2;
 	}
-	if (registry_open(path, 1000, &r, err, sizeof(err)) < 0) {
+	if (master_reg_open(path, 1000, &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "drover-regfill: %s\n", err);
 		return 1;
 	}
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 		info = json_pack("{s:s,s:{s:s},s:o}", "hostname", host, "id", "value", aid,
 				 "resources", resources(8, 16384));
 		struct registry_agent a = {aid, host, info, true, false, false};
-		e = registry_put_agent(r, &a);
+		e = master_reg_put_agent(r, &a);
 		json_decref(info);
 		if (e < 0)
 			goto fail;
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 		info = json_pack("{s:s,s:s,s:s,s:{s:s},s:f}", "name", "regfill", "user", "root",
 				 "role", "*", "id", "value", fid, "failover_timeout", 3600.0);
 		struct registry_framework fw = {fid, "*", info, 0, 3600, false};
-		e = registry_put_framework(r, &fw);
+		e = master_reg_put_framework(r, &fw);
 		json_decref(info);
 		if (e < 0)
 			goto fail;
@@ -127,23 +127,23 @@ int main(int argc, char **argv)
 					  false,
 					  .name = "sim",
 					  .res_text = "cpus:0.5;mem:256"};
-		e = registry_put_task(r, &t);
+		e = master_reg_put_task(r, &t);
 		json_decref(info);
 		json_decref(st);
 		if (e < 0)
 			goto fail;
-		if (i % 10000 == 9999 && (e = registry_submit(r)) < 0)
+		if (i % 10000 == 9999 && (e = master_reg_submit(r)) < 0)
 			goto fail;
 	}
-	e = registry_commit(r);
+	e = master_reg_commit(r);
 	if (e < 0)
 		goto fail;
-	registry_close(r);
+	master_reg_close(r);
 	printf("regfill: %ld agents, %ld frameworks, %ld tasks written to %s in %.2f s\n", nagents,
 	       nfw, ntasks, path, (double)(now_mono_ns() - t0) / 1e9);
 	return 0;
 fail:
-	fprintf(stderr, "drover-regfill: %s\n", registry_error(r));
-	registry_close(r);
+	fprintf(stderr, "drover-regfill: %s\n", master_reg_error(r));
+	master_reg_close(r);
 	return 1;
 }

@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CALL(&m, "/api/v1/scheduler", NULL,
 	     "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":\"root\","
 	     "\"name\":\"fuzz\",\"roles\":[\"*\"],\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}]}}}");
-	offers_allocate(&m);
+	master_offers_allocate(&m);
 	master_drain(&m);
 	if (!hs->fw_id[0] || !hs->agent_id[0] || !hs->offer_id[0])
 		abort(); /* the preamble itself must work */
@@ -161,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			call(&m, "GET", "/metrics", NULL, "", 0);
 			break;
 		case 'T':
-			offers_allocate(&m);
+			master_offers_allocate(&m);
 			master_drain(&m);
 			break;
 		case 'C':
@@ -170,8 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			master_drain(&m);
 			break;
 		case 'P':
-			agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
-			agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
+			master_agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
+			master_agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
 			master_framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
 			master_drain(&m);
 			break;

@@ -158,7 +158,7 @@ static struct registry *sqlite_registry(const struct rec *recs, size_t n, sqlite
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
 			    NULL) != SQLITE_OK)
 		abort();
-	if (registry_open(uri, 100, &reg, err, sizeof(err)) < 0) {
+	if (master_reg_open(uri, 100, &reg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_registry: %s\n", err);
 		abort();
 	}
@@ -310,8 +310,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 1) {
 		zk_recs = recs;
 		zk_nrecs = n;
-		if (registry_zk_open((zhandle_t *)&m, ZK_ROOT, ZK_ROOT "/fence", NULL, 100, &reg,
-				     err, sizeof(err)) < 0) {
+		if (master_reg_zk_open((zhandle_t *)&m, ZK_ROOT, ZK_ROOT "/fence", NULL, 100, &reg,
+				       err, sizeof(err)) < 0) {
 			fprintf(stderr, "fuzz_registry: %s\n", err);
 			abort();
 		}
@@ -322,7 +322,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)master_registry_recover(&m, "fuzz");
 	/* what was read is the master's own from here: nothing more goes to the registry (the
 	 * ZooKeeper above answers reads only) */
-	registry_close(m.registry);
+	master_reg_close(m.registry);
 	m.registry = NULL;
 	sqlite3_close(db);
 	zk_nrecs = 0;
@@ -332,10 +332,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		call(&m, "POST", "/api/v1", body);
 	}
 	call(&m, "GET", "/metrics", "");
-	offers_allocate(&m);
+	master_offers_allocate(&m);
 	master_drain(&m);
-	agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
-	agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
+	master_agents_check_pings(&m, now_mono_ns() + 60LL * 1000000000);
+	master_agents_check_pings(&m, now_mono_ns() + 120LL * 1000000000);
 	master_framework_check_failover(&m, now_mono_ns() + 60LL * 1000000000);
 	master_drain(&m);
 	call(&m, "POST", "/api/v1", "{\"type\":\"GET_STATE\"}");

@@ -153,33 +153,34 @@ static void acls(char *const *f, const size_t *len)
 	struct acls a;
 	char err[256] = "", why[512];
 
-	acls_init(&a);
-	if (acls_parse(f[0], len[0], &a, err, sizeof(err)) < 0) {
+	master_acls_init(&a);
+	if (master_acls_parse(f[0], len[0], &a, err, sizeof(err)) < 0) {
 		if (!err[0])
 			abort();
-		acls_clear(&a);
+		master_acls_clear(&a);
 		return;
 	}
 	for (int act = 0; act < _ACL_ACTION_MAX; act++) {
 		bool allowed, explicit;
 
-		if (!acl_action_name(act) || !acl_object_name(act))
+		if (!master_acl_action_name(act) || !master_acl_object_name(act))
 			abort();
 		why[0] = '\0';
-		allowed = acls_allowed(&a, act, principal, object, why, sizeof(why));
+		allowed = master_acls_allowed(&a, act, principal, object, why, sizeof(why));
 		if (!allowed && !why[0])
 			abort();
 		why[0] = '\0';
-		explicit = acls_allowed_explicit(&a, act, principal, object, why, sizeof(why));
+		explicit =
+			master_acls_allowed_explicit(&a, act, principal, object, why, sizeof(why));
 		if (!explicit && !why[0])
 			abort();
 		if (explicit && !allowed) {
 			fprintf(stderr, "%s: allowed by an explicit rule, refused otherwise\n",
-				acl_action_name(act));
+				master_acl_action_name(act));
 			abort();
 		}
 	}
-	acls_clear(&a);
+	master_acls_clear(&a);
 }
 
 /* stderr to /dev/null (unless FUZZ_VERBOSE); the saved one, or -1 */

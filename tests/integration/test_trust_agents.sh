@@ -4,7 +4,7 @@
 #  - reregisters claiming t1: t1 is not filed under it (GET_AGENTS counts no task there) and
 #    it is told to KILL its copy; t1 then ends on its real agent and is acknowledged (freed),
 #    and DRAIN_AGENT of the claimant must not touch it (it was a heap-use-after-free in
-#    agent_kill_tasks: ASan reports it, a plain build crashes);
+#    master_agent_kill_tasks: ASan reports it, a plain build crashes);
 #  - posts TASK_FAILED for t2: the framework never sees it, t2 stays where it was, and the
 #    forged update is counted (drover_master_agent_claims_refused_total).
 . "$(dirname "$0")/lib.sh"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * masterd/offers: an OFFERS event written as text (offers_event_*) is, byte for byte, the
- * record wire_record() makes of the same event built from offer_to_json(), the offer's
+ * record wire_record() makes of the same event built from master_offer_to_json(), the offer's
  * encoding GET_OFFERS answers with. Frameworks, agents and offers are built by hand: the
  * writer reads only their ids, hostname, role, agent info and resources.
  */
@@ -62,7 +62,7 @@ static void agent_init(struct agent *a, const char *id, const char *hostname, js
 
 static void agent_fini(struct agent *a)
 {
-	agent_offer_frag_drop(a);
+	master_agent_offer_frag_drop(a);
 	free(a->id);
 	free(a->hostname);
 	json_decref(a->info);
@@ -115,11 +115,11 @@ static void assert_same_bytes(const char *want, size_t want_len, const char *got
 
 /*
  * Write one OFFERS event of fw's offers o[0..n) with offers_event_*, and check it against
- * wire_record() of the event built with offer_to_json().
+ * wire_record() of the event built with master_offer_to_json().
  */
 static void check_event(const struct framework *fw, struct offer **o, size_t n)
 {
-	struct offers_event *ev = offers_event_new(fw);
+	struct offers_event *ev = master_offers_event_new(fw);
 	json_t *arr = json_array(), *event;
 	const char *got, *body_want, *body_got;
 	char *want = NULL;
@@ -129,11 +129,11 @@ static void check_event(const struct framework *fw, struct offer **o, size_t n)
 	assert_non_null(ev);
 	assert_non_null(arr);
 	for (size_t i = 0; i < n; i++) {
-		json_t *j = offer_to_json(o[i]);
+		json_t *j = master_offer_to_json(o[i]);
 
 		assert_non_null(j);
 		assert_int_equal(json_array_append_new(arr, j), 0);
-		assert_int_equal(offers_event_add(ev, o[i]), 0);
+		assert_int_equal(master_offers_event_add(ev, o[i]), 0);
 	}
 	event = wire_event("OFFERS", "offers", json_pack("{s:o}", "offers", arr));
 	assert_non_null(event);
@@ -141,7 +141,7 @@ static void check_event(const struct framework *fw, struct offer **o, size_t n)
 	json_decref(event);
 	assert_true(want_len > 0);
 
-	assert_int_equal(offers_event_record(ev, &got, &got_len), 0);
+	assert_int_equal(master_offers_event_record(ev, &got, &got_len), 0);
 	/* the JSON after each "<length>\n" first (a clearer message), then the whole record */
 	body_want = memchr(want, '\n', (size_t)want_len);
 	body_got = memchr(got, '\n', got_len);
@@ -151,11 +151,11 @@ static void check_event(const struct framework *fw, struct offer **o, size_t n)
 			  body_got + 1, got_len - (size_t)(body_got + 1 - got));
 	assert_same_bytes(want, (size_t)want_len, got, got_len);
 	/* closed: the same record again, and nothing more can be added */
-	assert_int_equal(offers_event_record(ev, &got, &got_len), 0);
+	assert_int_equal(master_offers_event_record(ev, &got, &got_len), 0);
 	assert_same_bytes(want, (size_t)want_len, got, got_len);
-	assert_int_equal(offers_event_add(ev, o[0]), -EINVAL);
+	assert_int_equal(master_offers_event_add(ev, o[0]), -EINVAL);
 	free(want);
-	offers_event_free(ev);
+	master_offers_event_free(ev);
 }
 
 static void test_resource_kinds(void **state)
@@ -203,7 +203,7 @@ static void test_resource_kinds(void **state)
 	json_object_set_new(a.info, "attributes",
 			    parse("[{\"name\":\"rack\",\"type\":\"TEXT\","
 				  "\"text\":{\"value\":\"r13\"}}]"));
-	agent_offer_frag_drop(&a);
+	master_agent_offer_frag_drop(&a);
 	check_event(&fw, o, 4);
 
 	offers_free(o, 5);
@@ -325,16 +325,16 @@ static void test_invalid_utf8(void **state)
 	struct offer *o;
 	struct offers_event *ev;
 
-	assert_null(offers_event_new(&bad_fw));
+	assert_null(master_offers_event_new(&bad_fw));
 	agent_init(&a, "agent", "host\xc3", json_object());
 	o = offer_new(&bad_fw, &a, 1);
-	assert_null(offer_to_json(o));
+	assert_null(master_offer_to_json(o));
 	o->fw = &fw;
-	assert_null(offer_to_json(o));
-	ev = offers_event_new(&fw);
+	assert_null(master_offer_to_json(o));
+	ev = master_offers_event_new(&fw);
 	assert_non_null(ev);
-	assert_int_equal(offers_event_add(ev, o), -ENOMEM);
-	offers_event_free(ev);
+	assert_int_equal(master_offers_event_add(ev, o), -ENOMEM);
+	master_offers_event_free(ev);
 	t_offer_free(o);
 	agent_fini(&a);
 }

@@ -116,7 +116,7 @@ static struct registry *open_reg(unsigned history)
 	struct registry *r = NULL;
 	char err[256];
 
-	assert_int_equal(registry_open(path, history, &r, err, sizeof(err)), 0);
+	assert_int_equal(master_reg_open(path, history, &r, err, sizeof(err)), 0);
 	return r;
 }
 
@@ -134,10 +134,10 @@ static void test_round_trip(void **state)
 				  .name = "n", .res_text = "cpus:0.5;mem:32"};
 	struct loaded l = {0};
 
-	assert_int_equal(registry_put_weight(r, "eng", 3), 0);
-	assert_int_equal(registry_put_agent(r, &a), 0);
-	assert_int_equal(registry_put_framework(r, &fw), 0);
-	assert_int_equal(registry_put_task(r, &t), 0);
+	assert_int_equal(master_reg_put_weight(r, "eng", 3), 0);
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_put_framework(r, &fw), 0);
+	assert_int_equal(master_reg_put_task(r, &t), 0);
 	t.info = NULL; /* later writes leave the TaskInfo, name and resources alone */
 	t.name = t.res_text = NULL;
 	t.state = "TASK_RUNNING";
@@ -145,15 +145,15 @@ static void test_round_trip(void **state)
 	t.pending_uuid = "u2";
 	t.acked_uuid = "u1";
 	t.kill = kill;
-	assert_int_equal(registry_put_task(r, &t), 0);
-	assert_int_equal(registry_pending(r), 5);
-	assert_int_equal(registry_commit(r), 0);
-	assert_int_equal(registry_pending(r), 0);
-	assert_int_equal(registry_commit(r), 0); /* nothing to do */
-	registry_close(r);
+	assert_int_equal(master_reg_put_task(r, &t), 0);
+	assert_int_equal(master_reg_pending(r), 5);
+	assert_int_equal(master_reg_commit(r), 0);
+	assert_int_equal(master_reg_pending(r), 0);
+	assert_int_equal(master_reg_commit(r), 0); /* nothing to do */
+	master_reg_close(r);
 
 	r = open_reg(100);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.weights, 1);
 	assert_true(l.eng_weight == 3.0);
 	assert_int_equal(l.agents, 1);
@@ -172,16 +172,16 @@ static void test_round_trip(void **state)
 	assert_string_equal(l.kill, "{\"kill_policy\":{\"grace_period\":{\"nanoseconds\":5}}}");
 
 	/* the framework goes: its task becomes history */
-	assert_int_equal(registry_remove_framework(r, "f1"), 0);
-	assert_int_equal(registry_commit(r), 0);
-	registry_close(r);
+	assert_int_equal(master_reg_remove_framework(r, "f1"), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
 	r = open_reg(100);
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.frameworks, 0);
 	assert_int_equal(l.tasks, 0);
 	assert_int_equal(l.completed, 1);
-	registry_close(r);
+	master_reg_close(r);
 	json_decref(ainfo);
 	json_decref(finfo);
 	json_decref(tinfo);
@@ -199,16 +199,16 @@ static void test_history_bounded(void **state)
 	for (int i = 0; i < 10; i++) {
 		struct registry_task t = {"f", id, "a", "TASK_FINISHED", tinfo, NULL, NULL, NULL, true};
 		snprintf(id, sizeof(id), "t%d", i);
-		assert_int_equal(registry_put_task(r, &t), 0);
+		assert_int_equal(master_reg_put_task(r, &t), 0);
 		if (i % 2)
-			assert_int_equal(registry_commit(r), 0);
+			assert_int_equal(master_reg_commit(r), 0);
 	}
-	registry_close(r);
+	master_reg_close(r);
 	r = open_reg(3);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.completed, 3);
 	assert_string_equal(l.order, "t7,t8,t9,"); /* the newest, oldest first */
-	registry_close(r);
+	master_reg_close(r);
 	json_decref(tinfo);
 }
 
@@ -224,22 +224,22 @@ static void test_submit_async(void **state)
 	for (int i = 0; i < 1000; i++) {
 		struct registry_task t = {"f", id, "a", "TASK_RUNNING", tinfo, NULL, NULL, NULL, false};
 		snprintf(id, sizeof(id), "t%d", i);
-		assert_int_equal(registry_put_task(r, &t), 0);
+		assert_int_equal(master_reg_put_task(r, &t), 0);
 		if (i % 10 == 9) {
-			assert_int_equal(registry_submit(r), 0);
-			assert_int_equal(registry_pending(r), 0);
+			assert_int_equal(master_reg_submit(r), 0);
+			assert_int_equal(master_reg_pending(r), 0);
 		}
 	}
-	assert_int_equal(registry_commit(r), 0);
-	registry_stats(r, &rs);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_stats(r, &rs);
 	assert_int_equal(rs.writes, 1000);
 	assert_int_equal(rs.queued, 0);
 	assert_true(rs.commits >= 1 && rs.commits <= 101);
-	registry_close(r);
+	master_reg_close(r);
 	r = open_reg(100);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.tasks, 1000);
-	registry_close(r);
+	master_reg_close(r);
 	json_decref(tinfo);
 }
 
@@ -258,25 +258,25 @@ static void test_durable_generations(void **state)
 	uint64_t sub, dur;
 	int notices = 0;
 
-	registry_notify(r, count_notice, &notices);
-	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	master_reg_notify(r, count_notice, &notices);
+	assert_int_equal(master_reg_durable(r, &sub, &dur), 0);
 	assert_int_equal(sub, 0);
 	assert_int_equal(dur, 0);
-	assert_int_equal(registry_put_task(r, &t), 0);
-	assert_int_equal(registry_submit(r), 0);
-	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(master_reg_put_task(r, &t), 0);
+	assert_int_equal(master_reg_submit(r), 0);
+	assert_int_equal(master_reg_durable(r, &sub, &dur), 0);
 	assert_int_equal(sub, 1);
 	assert_true(dur <= 1);
-	assert_int_equal(registry_submit(r), 0); /* nothing new */
-	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(master_reg_submit(r), 0); /* nothing new */
+	assert_int_equal(master_reg_durable(r, &sub, &dur), 0);
 	assert_int_equal(sub, 1);
 	t.id = "t2";
-	assert_int_equal(registry_put_task(r, &t), 0);
-	assert_int_equal(registry_commit(r), 0);
-	assert_int_equal(registry_durable(r, &sub, &dur), 0);
+	assert_int_equal(master_reg_put_task(r, &t), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	assert_int_equal(master_reg_durable(r, &sub, &dur), 0);
 	assert_int_equal(sub, 2);
 	assert_int_equal(dur, 2);
-	registry_close(r); /* joins the writer: every notice has run */
+	master_reg_close(r); /* joins the writer: every notice has run */
 	assert_true(notices >= 1 && notices <= 2);
 	json_decref(tinfo);
 }
@@ -290,21 +290,21 @@ static void test_write_error_reported(void **state)
 	struct registry_task good = {"f", "t2", "a", "TASK_RUNNING", tinfo, NULL, NULL, NULL, false};
 	struct loaded l = {0};
 
-	assert_int_equal(registry_put_task(r, &bad), 0); /* fw_id NULL: a NOT NULL column */
-	assert_int_equal(registry_put_task(r, &good), 0);
-	assert_int_equal(registry_commit(r), -EIO);
-	assert_non_null(strstr(registry_error(r), "NOT NULL"));
-	assert_int_equal(registry_submit(r), -EIO);
+	assert_int_equal(master_reg_put_task(r, &bad), 0); /* fw_id NULL: a NOT NULL column */
+	assert_int_equal(master_reg_put_task(r, &good), 0);
+	assert_int_equal(master_reg_commit(r), -EIO);
+	assert_non_null(strstr(master_reg_error(r), "NOT NULL"));
+	assert_int_equal(master_reg_submit(r), -EIO);
 	{
 		uint64_t sub, dur;
 		/* the failed generation is never reported durable without its error */
-		assert_int_equal(registry_durable(r, &sub, &dur), -EIO);
+		assert_int_equal(master_reg_durable(r, &sub, &dur), -EIO);
 	}
-	registry_close(r);
+	master_reg_close(r);
 	r = open_reg(100);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.tasks, 1);
-	registry_close(r);
+	master_reg_close(r);
 	json_decref(tinfo);
 }
 
@@ -331,14 +331,14 @@ static void test_upgrade_from_1(void **state)
 		SQLITE_OK);
 	sqlite3_close(db);
 	r = open_reg(100);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.tasks, 1);
 	assert_string_equal(l.name, "(null)");
 	assert_string_equal(l.res, "(null)");
-	registry_close(r);
+	master_reg_close(r);
 	/* and it stays at version 3: opened again, nothing to upgrade */
 	r = open_reg(100);
-	registry_close(r);
+	master_reg_close(r);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *s;
@@ -382,19 +382,19 @@ static void test_upgrade_from_2(void **state)
 		SQLITE_OK);
 	sqlite3_close(db);
 	r = open_reg(100);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.agents, 1);
 	assert_string_equal(l.principal, "(null)");
 	assert_int_equal(l.tasks, 1);
 	assert_string_equal(l.kill, "(null)");
-	assert_int_equal(registry_put_agent(r, &a), 0);
-	assert_int_equal(registry_commit(r), 0);
-	registry_close(r);
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
 	r = open_reg(100);
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.agents, 2);
-	registry_close(r);
+	master_reg_close(r);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *s;
@@ -415,7 +415,8 @@ static void test_open_errors(void **state)
 	struct registry *r = NULL;
 	char err[256] = "";
 
-	assert_true(registry_open("/nonexistent-dir/x/registry.db", 10, &r, err, sizeof(err)) < 0);
+	assert_true(master_reg_open("/nonexistent-dir/x/registry.db", 10, &r, err, sizeof(err)) <
+		    0);
 	assert_null(r);
 	assert_non_null(strstr(err, "/nonexistent-dir/x/registry.db"));
 }

@@ -85,13 +85,13 @@ static void test_escape(void **state)
 {
 	char buf[64];
 
-	registry_zk_escape("abc-1.2:3_x", buf, sizeof(buf));
+	master_reg_zk_escape("abc-1.2:3_x", buf, sizeof(buf));
 	assert_string_equal(buf, "abc-1.2:3_x");
-	registry_zk_escape("eng/ml", buf, sizeof(buf));
+	master_reg_zk_escape("eng/ml", buf, sizeof(buf));
 	assert_string_equal(buf, "eng%2Fml");
-	registry_zk_escape("..", buf, sizeof(buf));
+	master_reg_zk_escape("..", buf, sizeof(buf));
 	assert_string_equal(buf, "%2E%2E");
-	registry_zk_escape("a%b|c", buf, sizeof(buf));
+	master_reg_zk_escape("a%b|c", buf, sizeof(buf));
 	assert_string_equal(buf, "a%25b%7Cc");
 }
 
@@ -195,8 +195,9 @@ static struct registry *open_reg(unsigned history)
 	struct registry *r = NULL;
 	char err[256];
 
-	assert_int_equal(registry_zk_open(zh, root, fence, &ZOO_OPEN_ACL_UNSAFE, history, &r, err,
-					  sizeof(err)), 0);
+	assert_int_equal(master_reg_zk_open(zh, root, fence, &ZOO_OPEN_ACL_UNSAFE, history, &r, err,
+					    sizeof(err)),
+			 0);
 	return r;
 }
 
@@ -212,24 +213,24 @@ static void test_zk_round_trip(void **state)
 	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", info, NULL, NULL, NULL, false};
 	struct loaded l = {0};
 
-	assert_int_equal(registry_put_weight(r, "eng/ml", 2.5), 0);
-	assert_int_equal(registry_put_agent(r, &a), 0);
-	assert_int_equal(registry_put_framework(r, &fw), 0);
-	assert_int_equal(registry_put_task(r, &t), 0);
-	assert_int_equal(registry_commit(r), 0);
+	assert_int_equal(master_reg_put_weight(r, "eng/ml", 2.5), 0);
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_put_framework(r, &fw), 0);
+	assert_int_equal(master_reg_put_task(r, &t), 0);
+	assert_int_equal(master_reg_commit(r), 0);
 	t.info = NULL; /* a later write keeps the TaskInfo */
 	t.state = "TASK_RUNNING";
 	t.status = st;
 	t.pending_uuid = "u2";
 	t.kill = kill;
-	assert_int_equal(registry_put_task(r, &t), 0);
-	assert_int_equal(registry_pending(r), 1);
-	assert_int_equal(registry_commit(r), 0);
-	assert_int_equal(registry_pending(r), 0);
-	registry_close(r);
+	assert_int_equal(master_reg_put_task(r, &t), 0);
+	assert_int_equal(master_reg_pending(r), 1);
+	assert_int_equal(master_reg_commit(r), 0);
+	assert_int_equal(master_reg_pending(r), 0);
+	master_reg_close(r);
 
 	r = open_reg(100);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.weights, 1);
 	assert_true(l.weight == 2.5);
 	assert_int_equal(l.agents, 1);
@@ -242,16 +243,16 @@ static void test_zk_round_trip(void **state)
 	assert_string_equal(l.principal, "agent-p");
 	assert_true(l.kill_kept);
 	/* the framework goes: its task becomes history */
-	assert_int_equal(registry_remove_framework(r, "f1"), 0);
-	assert_int_equal(registry_commit(r), 0);
-	registry_close(r);
+	assert_int_equal(master_reg_remove_framework(r, "f1"), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
 	r = open_reg(100);
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.frameworks, 0);
 	assert_int_equal(l.tasks, 0);
 	assert_int_equal(l.completed, 1);
-	registry_close(r);
+	master_reg_close(r);
 	json_decref(info);
 	json_decref(st);
 	json_decref(kill);
@@ -271,24 +272,24 @@ static void test_zk_large_commit_and_history(void **state)
 		struct registry_task t = {"f",	id,   "a",  "TASK_RUNNING", info,
 					  NULL, NULL, NULL, false};
 		snprintf(id, sizeof(id), "t%d", i);
-		assert_int_equal(registry_put_task(r, &t), 0);
+		assert_int_equal(master_reg_put_task(r, &t), 0);
 	}
-	assert_int_equal(registry_commit(r), 0);
+	assert_int_equal(master_reg_commit(r), 0);
 	for (int i = 0; i < 12; i++) {
 		struct registry_task t = {"f",	id,   "a", "TASK_FINISHED", NULL, NULL,
 					  NULL, NULL, true};
 		snprintf(id, sizeof(id), "t%d", i);
-		assert_int_equal(registry_put_task(r, &t), 0);
+		assert_int_equal(master_reg_put_task(r, &t), 0);
 		if (i % 3 == 2)
-			assert_int_equal(registry_commit(r), 0);
+			assert_int_equal(master_reg_commit(r), 0);
 	}
-	registry_close(r);
+	master_reg_close(r);
 	r = open_reg(5);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.tasks, n - 12);
 	assert_int_equal(l.completed, 5);
 	assert_string_equal(l.order, "t7,t8,t9,t10,t11,");
-	registry_close(r);
+	master_reg_close(r);
 	json_decref(info);
 }
 
@@ -301,14 +302,14 @@ static void test_zk_fence(void **state)
 	struct loaded l = {0};
 
 	assert_int_equal(zoo_delete(zh, fence, -1), ZOK);
-	assert_int_equal(registry_put_agent(r, &a), 0);
-	assert_int_equal(registry_commit(r), -ESTALE);
-	assert_non_null(strstr(registry_error(r), "zoo_multi"));
-	registry_close(r);
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_commit(r), -ESTALE);
+	assert_non_null(strstr(master_reg_error(r), "zoo_multi"));
+	master_reg_close(r);
 	r = open_reg(10);
-	assert_int_equal(registry_load(r, &ops, &l), 0);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.agents, 0); /* nothing was written */
-	registry_close(r);
+	master_reg_close(r);
 }
 
 int main(void)

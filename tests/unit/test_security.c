@@ -102,16 +102,17 @@ static void test_acl_defaults(void **state)
 	struct acls a;
 	char why[256];
 
-	acls_init(&a);
-	assert_true(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, NULL, "*", why, sizeof(why)));
-	assert_true(acls_allowed(&a, ACL_RUN_TASKS, "fw", "nobody", why, sizeof(why)));
-	assert_true(acls_allowed(&a, ACL_RUN_TASKS, NULL, NULL, why, sizeof(why)));
+	master_acls_init(&a);
+	assert_true(master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, NULL, "*", why, sizeof(why)));
+	assert_true(master_acls_allowed(&a, ACL_RUN_TASKS, "fw", "nobody", why, sizeof(why)));
+	assert_true(master_acls_allowed(&a, ACL_RUN_TASKS, NULL, NULL, why, sizeof(why)));
 	/* never root by default */
-	assert_false(acls_allowed(&a, ACL_RUN_TASKS, "fw", "root", why, sizeof(why)));
+	assert_false(master_acls_allowed(&a, ACL_RUN_TASKS, "fw", "root", why, sizeof(why)));
 	assert_non_null(strstr(why, "root"));
 	/* takeovers need an explicit rule */
-	assert_false(acls_allowed_explicit(&a, ACL_TEARDOWN_FRAMEWORKS, "x", "y", why, sizeof(why)));
-	acls_clear(&a);
+	assert_false(master_acls_allowed_explicit(&a, ACL_TEARDOWN_FRAMEWORKS, "x", "y", why,
+						  sizeof(why)));
+	master_acls_clear(&a);
 }
 
 static void test_acl_rules(void **state)
@@ -131,30 +132,39 @@ static void test_acl_rules(void **state)
 		" \"view\": [{\"principals\": \"ANY\", \"calls\": [\"GET_HEALTH\"]}],"
 		" \"teardown_frameworks\": [{\"principals\": [\"ops\"], \"framework_principals\": \"ANY\"}]}";
 
-	assert_int_equal(acls_parse(P(text), &a, err, sizeof(err)), 0);
+	assert_int_equal(master_acls_parse(P(text), &a, err, sizeof(err)), 0);
 	assert_false(a.permissive);
-	assert_true(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "fw1", "eng", why, sizeof(why)));
-	assert_true(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "fw1", "eng/ml", why, sizeof(why)));
-	assert_false(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "fw1", "dev", why, sizeof(why)));
+	assert_true(
+		master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "fw1", "eng", why, sizeof(why)));
+	assert_true(master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "fw1", "eng/ml", why,
+					sizeof(why)));
+	assert_false(
+		master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "fw1", "dev", why, sizeof(why)));
 	assert_non_null(strstr(why, "permissive"));
 	/* first match wins: the deny of prod comes before ops' ANY */
-	assert_false(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "ops", "prod", why, sizeof(why)));
+	assert_false(
+		master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "ops", "prod", why, sizeof(why)));
 	assert_string_equal(why, "rule register_frameworks[1]");
-	assert_true(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "ops", "dev", why, sizeof(why)));
+	assert_true(
+		master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, "ops", "dev", why, sizeof(why)));
 	/* a list never matches the unauthenticated; ANY does */
-	assert_false(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, NULL, "eng", why, sizeof(why)));
-	assert_false(acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, NULL, "prod", why, sizeof(why)));
-	assert_true(acls_allowed(&a, ACL_RUN_TASKS, "ops", "root", why, sizeof(why)));
-	assert_false(acls_allowed(&a, ACL_RUN_TASKS, "fw1", "nobody", why, sizeof(why)));
+	assert_false(
+		master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, NULL, "eng", why, sizeof(why)));
+	assert_false(
+		master_acls_allowed(&a, ACL_REGISTER_FRAMEWORKS, NULL, "prod", why, sizeof(why)));
+	assert_true(master_acls_allowed(&a, ACL_RUN_TASKS, "ops", "root", why, sizeof(why)));
+	assert_false(master_acls_allowed(&a, ACL_RUN_TASKS, "fw1", "nobody", why, sizeof(why)));
 	assert_string_equal(why, "rule run_tasks[1]");
-	assert_true(acls_allowed(&a, ACL_RUN_TASKS, "fw2", "nobody", why, sizeof(why)));
+	assert_true(master_acls_allowed(&a, ACL_RUN_TASKS, "fw2", "nobody", why, sizeof(why)));
 	/* root through ANY: an explicit allow */
-	assert_true(acls_allowed(&a, ACL_RUN_TASKS, "fw2", "root", why, sizeof(why)));
-	assert_true(acls_allowed(&a, ACL_VIEW, NULL, "GET_HEALTH", why, sizeof(why)));
-	assert_false(acls_allowed(&a, ACL_VIEW, "ops", "GET_STATE", why, sizeof(why)));
-	assert_true(acls_allowed_explicit(&a, ACL_TEARDOWN_FRAMEWORKS, "ops", "fw1", why, sizeof(why)));
-	assert_false(acls_allowed_explicit(&a, ACL_TEARDOWN_FRAMEWORKS, "fw2", "fw1", why, sizeof(why)));
-	acls_clear(&a);
+	assert_true(master_acls_allowed(&a, ACL_RUN_TASKS, "fw2", "root", why, sizeof(why)));
+	assert_true(master_acls_allowed(&a, ACL_VIEW, NULL, "GET_HEALTH", why, sizeof(why)));
+	assert_false(master_acls_allowed(&a, ACL_VIEW, "ops", "GET_STATE", why, sizeof(why)));
+	assert_true(master_acls_allowed_explicit(&a, ACL_TEARDOWN_FRAMEWORKS, "ops", "fw1", why,
+						 sizeof(why)));
+	assert_false(master_acls_allowed_explicit(&a, ACL_TEARDOWN_FRAMEWORKS, "fw2", "fw1", why,
+						  sizeof(why)));
+	master_acls_clear(&a);
 }
 
 /* issue 17 item 4: a tier above the role's only by an explicit grant, as a number or text */
@@ -164,17 +174,23 @@ static void test_acl_tiers(void **state)
 	char why[256], err[256];
 	const char *text = "{\"request_tiers\": [{\"principals\": [\"batch\"], \"tiers\": [5, \"7\", -2]}]}";
 
-	assert_int_equal(acls_parse(P(text), &a, err, sizeof(err)), 0);
-	assert_true(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "5", why, sizeof(why)));
-	assert_true(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "7", why, sizeof(why)));
-	assert_true(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "-2", why, sizeof(why)));
-	assert_false(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "6", why, sizeof(why)));
-	assert_false(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "web", "5", why, sizeof(why)));
+	assert_int_equal(master_acls_parse(P(text), &a, err, sizeof(err)), 0);
+	assert_true(master_acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "5", why,
+						 sizeof(why)));
+	assert_true(master_acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "7", why,
+						 sizeof(why)));
+	assert_true(master_acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "-2", why,
+						 sizeof(why)));
+	assert_false(master_acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "batch", "6", why,
+						  sizeof(why)));
+	assert_false(
+		master_acls_allowed_explicit(&a, ACL_REQUEST_TIERS, "web", "5", why, sizeof(why)));
 	/* permissive (the default) grants no tier */
-	assert_false(acls_allowed_explicit(&a, ACL_REQUEST_TIERS, NULL, "1", why, sizeof(why)));
-	assert_string_equal(acl_action_name(ACL_REQUEST_TIERS), "request_tiers");
-	assert_string_equal(acl_object_name(ACL_REQUEST_TIERS), "tiers");
-	acls_clear(&a);
+	assert_false(
+		master_acls_allowed_explicit(&a, ACL_REQUEST_TIERS, NULL, "1", why, sizeof(why)));
+	assert_string_equal(master_acl_action_name(ACL_REQUEST_TIERS), "request_tiers");
+	assert_string_equal(master_acl_object_name(ACL_REQUEST_TIERS), "tiers");
+	master_acls_clear(&a);
 }
 
 static void test_acl_bad(void **state)
@@ -207,11 +223,11 @@ static void test_acl_bad(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(acls_parse(P(bad[i].text), &a, err, sizeof(err)), -EINVAL);
+		assert_int_equal(master_acls_parse(P(bad[i].text), &a, err, sizeof(err)), -EINVAL);
 		if (!strstr(err, bad[i].msg))
 			fail_msg("'%s': error '%s' lacks '%s'", bad[i].text, err, bad[i].msg);
 	}
-	assert_int_equal(acls_load("/nonexistent/acls.json", &a, err, sizeof(err)), -ENOENT);
+	assert_int_equal(master_acls_load("/nonexistent/acls.json", &a, err, sizeof(err)), -ENOENT);
 }
 
 int main(void)

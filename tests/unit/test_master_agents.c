@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * masterd/agents: master_agent_subscribe_parse() reads an agent's SUBSCRIBE call (hostname,
+ * resources, tasks, agent ID) or says what is wrong with it, in the words the master answers
+ * 400 with; the hostname is read before anything else can fail (the register_agents ACL's
+ * object: the caller is authorized before it hears of other faults).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "masterd/master.h"
+#include "util.h"
+
+#define RES "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":4}}]"
+
+static json_t *parse(const char *s)
+{
+	json_error_t e;
+	json_t *j = json_loads(s, 0, &e);
+
+	if (!j)
+		fail_msg("bad JSON in the test: %s: %s", e.text, s);
+	return j;
+}
+
+/* Parse body; returns the parser's result, with err and the struct for the caller to check. */
+static int sub_parse(const char *body, json_t **ret_body, struct master_agent_subscribe *req,
+		     char *err, size_t errlen)
+{
+	*ret_body = parse(body);
+	err[0] = '\0';
+	return master_agent_subscribe_parse(*ret_body, req, err, errlen);
+}
+
+static void test_valid(void **state)
+{
+	struct master_agent_subscribe req;
+	char err[256];
+	json_t *body;
+	int r = sub_parse(
+		"{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"agent_info\":{\"hostname\":\"h1\","
+		"\"resources\":" RES "},\"agent_id\":{\"value\":\"a1\"},"
+		"\"tasks\":[],\"enforcement\":{\"x\":1}}}",
+		&body, &req, err, sizeof(err));
+
+	(void)state;
+	assert_int_equal(r, 0);
+	assert_string_equal(req.hostname, "h1");
+	assert_string_equal(req.agent_id, "a1");
+	assert_true(json_is_array(req.tasks));
+	assert_true(json_is_object(req.enforcement));
+	assert_true(json_is_object(req.info));
+	assert_false(alloc_res_is_empty(&req.total));
+	master_agent_subscribe_clear(&req);
+	json_decref(body);
+}
+
+static void test_new_agent(void **state)
+{
+	struct master_agent_subscribe req;
+	char err[256];
+	json_t *body;
+	int r = sub_parse("{\"subscribe\":{\"agent_info\":{\"hostname\":\"h1\",\"resources\":[]}}}",
+			  &body, &req, err, sizeof(err));
+
+	(void)state;
+	assert_int_equal(r, 0);
+	assert_string_equal(req.hostname, "h1");
+	assert_null(req.agent_id);
+	assert_null(req.tasks);
+	assert_null(req.enforcement);
+	assert_true(alloc_res_is_empty(&req.total));
+	master_agent_subscribe_clear(&req);
+	json_decref(body);
+}
+
+/* Each fault: -EINVAL, the message, and whether the hostname was read. */
+static void test_faults(void **state)
+{
+	static const struct {
+		const char *body, *err;
+		bool hostname;
+	} cases[] = {
+		{"{}", "missing field 'subscribe'", false},
+		{"{\"subscribe\":{}}", "missing field 'agent_info'", false},
+		{"{\"subscribe\":{\"agent_info\":{}}}", "missing field 'hostname'", false},
+		{"{\"subscribe\":{\"agent_info\":{\"hostname\":\"h\"}}}",
+		 "agent_info.resources: ", true},
+		{"{\"subscribe\":{\"agent_info\":{\"hostname\":\"h\",\"resources\":7}}}",
+		 "agent_info.resources: ", true},
+		{"{\"subscribe\":{\"agent_info\":{\"hostname\":\"h\",\"resources\":" RES
+		 "},\"tasks\":{}}}",
+		 "'subscribe.tasks' must be an array", true},
+		{"{\"subscribe\":{\"agent_info\":{\"hostname\":\"h\",\"resources\":" RES
+		 "},\"agent_id\":\"a\"}}",
+		 "field 'subscribe.agent_id' must be an object", true},
+		{"{\"subscribe\":{\"agent_info\":{\"hostname\":\"h\",\"resources\":" RES
+		 "},\"agent_id\":{\"value\":\".a\"}}}",
+		 "starts with '.'", true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct master_agent_subscribe req;
+		char err[256];
+		json_t *body;
+		int r = sub_parse(cases[i].body, &body, &req, err, sizeof(err));
+
+		if (r != -EINVAL)
+			fail_msg("%s: returned %d, not -EINVAL", cases[i].body, r);
+		if (!strstr(err, cases[i].err))
+			fail_msg("%s: error '%s' lacks '%s'", cases[i].body, err, cases[i].err);
+		if ((req.hostname != NULL) != cases[i].hostname)
+			fail_msg("%s: hostname %s", cases[i].body,
+				 req.hostname ? "read" : "not read");
+		master_agent_subscribe_clear(&req);
+		json_decref(body);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_new_agent),
+		cmocka_unit_test(test_faults),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
