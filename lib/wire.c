@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonnum.h"
 #include "recordio.h"
 #include "util.h"
 #include "wire.h"
@@ -161,7 +162,7 @@ json_t *wire_event(const char *type, const char *key, json_t *payload)
 
 long wire_record(json_t *ev, char **ret)
 {
-	_cleanup_free_ char *s = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
+	_cleanup_free_ char *s = jsonnum_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
 
 	if (!s)
 		return -ENOMEM;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jsonnum.h"
 #include "auth.h"
 #include "leader.h"
 #include "log.h"
@@ -204,7 +205,7 @@ static int join(struct master *m)
 	l->tried_join = true;
 	j = json_pack("{s:s,s:s,s:i}", "address", l->address, "id", m->master_id, "pid",
 		      (int)getpid());
-	data = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	data = j ? jsonnum_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	snprintf(member, sizeof(member), "%s/%s", l->path, ZK_MEMBER_PREFIX);
 	rc = zoo_create(l->zh, member, data, data ? (int)strlen(data) : -1, l->election_acl,

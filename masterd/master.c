@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonnum.h"
 #include "leader.h"
 #include "log.h"
 #include "master.h"
@@ -62,7 +63,7 @@ void master_count_status(struct master *m, unsigned status)
 
 void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT);
+	char *s = jsonnum_dumps(body, JSON_COMPACT);
 
 	master_count_status(m, status);
 	http_reply(req, status, "application/json", s ? s : "{}", s ? strlen(s) : 2, NULL);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonnum.h"
 #include "buf.h"
 #include "log.h"
 #include "master.h"
@@ -292,7 +293,7 @@ json_t *master_offer_to_json(const struct offer *o)
 /*
  * OFFERS events are written as text, not built as a jansson tree and dumped: at 10,000
  * agents the dump of one cycle's events was half of the owner thread (docs/benchmarks.md,
- * "Offer path at 10,000 agents"). The bytes are those json_dumps(master_offer_to_json(o),
+ * "Offer path at 10,000 agents"). The bytes are those jsonnum_dumps(master_offer_to_json(o),
  * JSON_COMPACT | JSON_ENSURE_ASCII) gives, key for key: the parts that depend on the agent
  * come from its cached fragment (made by jansson, once per agent and offered resources),
  * the framework's parts are escaped by jansson once per event, and offer ids are ours
@@ -368,7 +369,7 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 	j = json_pack("{s:o,s:s,s:o,s:o}", "agent_id", wire_id(a->id), "hostname", a->hostname,
 		      "resources", alloc_res_to_json(res), "attributes",
 		      attrs ? json_incref(attrs) : json_array());
-	t = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	t = j ? jsonnum_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(j);
 	n = t ? strlen(t) : 0;
 	if (n < 2 || alloc_res_copy(&f->res, res) < 0) {
@@ -454,7 +455,7 @@ int master_offers_event_add(struct offers_event *ev, const struct offer *o)
 	frag = agent_offer_frag(o->agent, &o->res);
 	if (!frag)
 		return -ENOMEM;
-	/* what json_dumps(master_offer_to_json(o)) would give */
+	/* what jsonnum_dumps(master_offer_to_json(o)) would give */
 	obuf_adds(&ev->out, ev->n++ ? ",{\"id\":{\"value\":\"" : "{\"id\":{\"value\":\"");
 	obuf_adds(&ev->out, o->id);
 	obuf_adds(&ev->out, ev->fw_part);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonnum.h"
 #include "leader.h"
 #include "log.h"
 #include "master.h"
@@ -382,7 +383,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		t->status_text =
 			strdup(rt->status_text); /* parsed when needed (master_task_status) */
 	else if (rt->status)
-		t->status_text = json_dumps(rt->status, JSON_COMPACT);
+		t->status_text = jsonnum_dumps(rt->status, JSON_COMPACT);
 	t->state = s;
 	if (rt->pending_uuid && strlen(rt->pending_uuid) < sizeof(t->pending_uuid))
 		snprintf(t->pending_uuid, sizeof(t->pending_uuid), "%s", rt->pending_uuid);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "jsonnum.h"
 #include "loop.h"
 #include "registry.h"
 #include "util.h"
@@ -385,7 +386,7 @@ static bool add_json(struct op *o, json_t *j, const char *dflt)
 	if (!j && !dflt)
 		return o->p[i].kind = P_NULL, true;
 	o->p[i].kind = P_TEXT;
-	o->p[i].text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : strdup(dflt);
+	o->p[i].text = j ? jsonnum_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : strdup(dflt);
 	return o->p[i].text != NULL;
 }
 

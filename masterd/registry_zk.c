@@ -6,6 +6,7 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "jsonnum.h"
 #include "registry_zk.h"
 #include "strmap.h"
 #include "util.h"
@@ -404,7 +405,7 @@ static int commit_once(struct zk_registry *r)
 		if (!rec && !stored)
 			continue;
 		if (rec) {
-			data = json_dumps(rec, JSON_COMPACT);
+			data = jsonnum_dumps(rec, JSON_COMPACT);
 			if (!data) {
 				e = -ENOMEM;
 				break;

@@ -31,6 +31,13 @@ check running-task-counted-once alloc_is acct 0.5
 WAIT_S=10 wait_for alloc_is acct 0
 check finished-task-returns-resources alloc_is acct 0
 
+# --- doubles on the wire in the shortest form that reads back the same (0.3, not jansson's
+# 0.29999999999999999), in replies, events and the registry
+$D task run --role short --cpus 0.3 --detach -- 'sleep 3' >/dev/null 2>&1
+short_cpus() { op GET_TASKS >"$WORK/short.json"; grep -q '"value":0.3}' "$WORK/short.json"; }
+check doubles-shortest-in-replies wait_for short_cpus
+check doubles-no-17-digits [ "$(grep -c '0.29999999999999999' "$WORK/short.json")" -eq 0 ]
+
 # --- a restart keeps them
 kill -9 "$MASTER_PID"
 wait "$MASTER_PID" 2>/dev/null
