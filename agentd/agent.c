@@ -60,7 +60,7 @@ static void save_updates(struct agent_task *t)
 
 	for (struct agent_update *u = t->updates; u; u = u->next)
 		json_array_append(arr, u->status);
-	r = checkpoint_updates_save(&t->agent->ckpt, t->fw_id, t->id, arr);
+	r = agent_checkpoint_updates_save(&t->agent->ckpt, t->fw_id, t->id, arr);
 	if (r < 0)
 		log_error_errno(r, "cannot checkpoint the updates of task '%s': %m", t->id);
 	json_decref(arr);
@@ -74,7 +74,7 @@ static int save_task(struct agent_task *t)
 
 	if (t->run[0])
 		json_object_set_new(rec, "run", json_string(t->run));
-	r = checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
+	r = agent_checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
 
 	json_decref(rec);
 	if (r < 0)
@@ -205,7 +205,7 @@ static void task_maybe_forget(struct agent_task *t)
 
 	if (t->updates || !task_state_terminal(t->state) || t->running)
 		return;
-	checkpoint_task_remove(&a->ckpt, t->fw_id, t->id);
+	agent_checkpoint_task_remove(&a->ckpt, t->fw_id, t->id);
 	strmap_del(&a->tasks, t->key);
 	task_free(t);
 }
@@ -394,7 +394,7 @@ static int task_records_open(struct agent_task *t)
 	int fd;
 
 	if (t->run[0])
-		return checkpoint_task_dir_open(&t->agent->ckpt, t->fw_id, t->id);
+		return agent_checkpoint_task_dir_open(&t->agent->ckpt, t->fw_id, t->id);
 	fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -683,7 +683,7 @@ static void agent_gc_pass(struct agent *a)
  */
 static int disk_admits_launch(struct agent *a, char *err, size_t errlen)
 {
-	uint64_t want = checkpoint_reserve_effective(&a->ckpt, (uint64_t)a->flags->checkpoint_reserve);
+	uint64_t want = agent_checkpoint_reserve_effective(&a->ckpt, (uint64_t)a->flags->checkpoint_reserve);
 	struct statvfs sv;
 	int r = 0;
 
@@ -692,7 +692,7 @@ static int disk_admits_launch(struct agent *a, char *err, size_t errlen)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (attempt)
 			agent_gc_pass(a);
-		r = checkpoint_reserve_ensure(&a->ckpt, want);
+		r = agent_checkpoint_reserve_ensure(&a->ckpt, want);
 		if (r == 0 && fstatvfs(a->ckpt.meta_fd, &sv) == 0 &&
 		    (uint64_t)sv.f_bavail * sv.f_frsize < want)
 			r = -ENOSPC;
@@ -709,11 +709,11 @@ static int disk_admits_launch(struct agent *a, char *err, size_t errlen)
 static void on_disk_watch(struct loop *l, struct loop_timer *timer, void *data)
 {
 	struct agent *a = data;
-	uint64_t want = checkpoint_reserve_effective(&a->ckpt, (uint64_t)a->flags->checkpoint_reserve);
+	uint64_t want = agent_checkpoint_reserve_effective(&a->ckpt, (uint64_t)a->flags->checkpoint_reserve);
 
 	agent_gc_pass(a);
 	/* give the reserve back its blocks once there is room again */
-	if (a->ckpt.reserve_released && checkpoint_reserve_ensure(&a->ckpt, want) == 0)
+	if (a->ckpt.reserve_released && agent_checkpoint_reserve_ensure(&a->ckpt, want) == 0)
 		log_info("the checkpoint reserve is whole again");
 }
 
@@ -889,7 +889,7 @@ static void launch(struct agent *a, json_t *ev)
 	}
 
 	/* the supervisor's records go where the task cannot write (supervisor.h) */
-	meta_fd = checkpoint_task_dir_open(&a->ckpt, fid, tid);
+	meta_fd = agent_checkpoint_task_dir_open(&a->ckpt, fid, tid);
 	if (meta_fd < 0) {
 		snprintf(err, sizeof(err), "cannot open the task's checkpoint directory: %s",
 			 strerror(-meta_fd));
@@ -898,7 +898,7 @@ static void launch(struct agent *a, json_t *ev)
 		task_status(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED", err, NULL);
 		goto out;
 	}
-	checkpoint_task_run_reset(meta_fd);
+	agent_checkpoint_task_run_reset(meta_fd);
 
 	spec.sandbox_fd = sandbox_fd;
 	spec.cgroup_fd = t->cgroup_fd;
@@ -1101,14 +1101,14 @@ static int agent_recover(struct agent *a)
 	char *id = NULL;
 	int r;
 
-	r = checkpoint_agent_id_load(&a->ckpt, &id);
+	r = agent_checkpoint_agent_id_load(&a->ckpt, &id);
 	if (r == 0) {
 		snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
 		free(id);
 	} else if (r != -ENOENT) {
 		log_error_errno(r, "the saved agent ID is unreadable (%m); registering as new");
 	}
-	r = checkpoint_tasks_load(&a->ckpt, recover_task, on_bad_checkpoint, &rc);
+	r = agent_checkpoint_tasks_load(&a->ckpt, recover_task, on_bad_checkpoint, &rc);
 	if (r < 0)
 		return log_error_errno(r, "cannot read the checkpoints: %m");
 	remove_strays(a);
@@ -1189,7 +1189,7 @@ static void on_subscribed(json_t *sub, void *data)
 	}
 	if (id && strcmp(id, a->agent_id) != 0) {
 		snprintf(a->agent_id, sizeof(a->agent_id), "%s", id);
-		if (checkpoint_agent_id_save(&a->ckpt, a->agent_id) < 0)
+		if (agent_checkpoint_agent_id_save(&a->ckpt, a->agent_id) < 0)
 			log_error("cannot checkpoint the agent ID");
 	}
 	a->subscribed = true;
@@ -1497,10 +1497,10 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	if (r < 0)
 		return log_error_errno(r, "cannot create the work dir '%s': %m", flags->work_dir);
 
-	r = checkpoint_open(flags->work_dir, &a->ckpt);
+	r = agent_checkpoint_open(flags->work_dir, &a->ckpt);
 	if (r < 0)
 		return log_error_errno(r, "cannot open the checkpoints in '%s': %m", flags->work_dir);
-	r = checkpoint_reserve_ensure(&a->ckpt, (uint64_t)flags->checkpoint_reserve);
+	r = agent_checkpoint_reserve_ensure(&a->ckpt, (uint64_t)flags->checkpoint_reserve);
 	if (r < 0) /* not fatal: launches wait until it fits */
 		log_warn_errno(r, "cannot set the checkpoint reserve aside in '%s' (%m); no task is "
 			       "launched until it is", flags->work_dir);
@@ -1630,5 +1630,5 @@ void agent_fini(struct agent *a)
 	json_decref(a->attributes);
 	agent_gc_free(a->gc);
 	a->gc = NULL;
-	checkpoint_close(&a->ckpt);
+	agent_checkpoint_close(&a->ckpt);
 }

@@ -155,8 +155,6 @@ struct agent_task_outcome {
 	char message[256];
 };
 
-/* "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED". */
-const char *agent_task_state_name(enum agent_task_state s);
 /*
  * Map a task's end to its terminal state (Mesos's rules):
  *   killed by the agent (KILL, shutdown) -> TASK_KILLED;
