@@ -103,6 +103,102 @@ static void on_taskstats(struct loop *l, int fd, uint32_t events, void *data)
 		log_warn_errno(r, "reading taskstats: %m");
 }
 
+/*
+ * The work dir: created if need be, its checkpoints opened with their reserve set aside
+ * (checkpoint.h), sandbox GC set up (sandbox_gc.h). 0 or -errno, logged.
+ */
+static int work_dir_open(struct agent *a)
+{
+	struct agent_flags *flags = a->flags;
+	int r;
+
+	r = mkdir_p(flags->work_dir, 0755);
+	if (r < 0)
+		return log_error_errno(r, "cannot create the work dir '%s': %m", flags->work_dir);
+
+	r = agent_checkpoint_open(flags->work_dir, &a->ckpt);
+	if (r < 0)
+		return log_error_errno(r, "cannot open the checkpoints in '%s': %m", flags->work_dir);
+	r = agent_checkpoint_reserve_ensure(&a->ckpt, (uint64_t)flags->checkpoint_reserve);
+	if (r < 0) /* not fatal: launches wait until it fits */
+		log_warn_errno(r, "cannot set the checkpoint reserve aside in '%s' (%m); no task is "
+			       "launched until it is", flags->work_dir);
+	r = agent_gc_new(flags->work_dir, &a->gc);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up sandbox GC in '%s': %m", flags->work_dir);
+	return 0;
+}
+
+/*
+ * The agent's cgroups (cgroup.h): created and reported; with --enforce strict, missing
+ * controllers are fatal and what was made is removed. 0 or -errno, logged.
+ */
+static int cgroups_start(struct agent *a)
+{
+	struct agent_flags *flags = a->flags;
+	char err[AGENT_ERRLEN];
+	int r;
+
+	r = agent_cgroup_init(flags->cgroup_root, getpid(), &a->cg, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "cgroup setup failed: %s", err);
+	a->have_cgroup = true;
+	agent_cgroup_report_format(&a->cg.report, a->cg_report, sizeof(a->cg_report));
+	log_info("cgroup2 at '%s', root '%s': %s", a->cg.mount, a->cg.root, a->cg_report);
+	if (agent_cgroup_check_strict(&a->cg.report, err, sizeof(err)) < 0) {
+		if (flags->enforce == AGENT_ENFORCE_STRICT) {
+			/* leave nothing behind: the cgroups just made (they fail EBUSY if used) */
+			(void)agent_cgroup_teardown(&a->cg, getpid());
+			return log_error_errno(EOPNOTSUPP,
+					       "cannot enforce limits: %s (run with --enforce "
+					       "best-effort to run without them)",
+					       err);
+		}
+		log_warn("best-effort mode, limits not enforced: %s", err);
+	}
+	return 0;
+}
+
+/*
+ * What enforces and measures tasks: the isolators' context, the taskstats socket (its
+ * absence is only logged) and the BPF programs (bpf_agent.h). 0 or -errno, logged.
+ */
+static int enforcement_start(struct agent *a)
+{
+	struct agent_flags *flags = a->flags;
+	struct agent_bpf_config bc = {
+		.enabled = flags->bpf == AGENT_BPF_AUTO,
+		.pin_dir = flags->bpf_pin_dir,
+		.stats = flags->bpf_stats,
+		.tasks_fd = a->cg.tasks_fd,
+		.total = &a->total,
+		.loop = a->loop,
+		.sample_ns = flags->sample_interval_ns,
+		.oom_mode = flags->bpf_oom,
+		.devices_allow = flags->task_devices,
+	};
+	int r;
+
+	a->iso_ctx.strict = flags->enforce == AGENT_ENFORCE_STRICT;
+	a->iso_ctx.available = a->cg.report.available;
+	a->iso_ctx.pids_max_default = (uint64_t)flags->pids_max;
+	if (agent_taskstats_open(&a->taskstats, a->taskstats_note, sizeof(a->taskstats_note)) < 0)
+		log_warn("terminal updates carry no taskstats accounting: %s", a->taskstats_note);
+	else
+		a->taskstats_watch = loop_watch_fd(a->loop, agent_taskstats_fd(a->taskstats),
+						   EPOLLIN, on_taskstats, a);
+	r = agent_bpf_init(&bc, &a->bpf);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up BPF: %m");
+	return 0;
+}
+
+/*
+ * The agent, from its flags to a loop ready to run: options parsed, the loop and the HTTP
+ * client, credentials (security.c), work dir, cgroups, resources, the master session, the
+ * disk timer, isolation and BPF, recovery, the API. 0 or -errno, logged; agent_fini()
+ * undoes what was done either way.
+ */
 int agent_init(struct agent *a, struct agent_flags *flags)
 {
 	char err[AGENT_ERRLEN];
@@ -134,38 +230,12 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	if (r < 0)
 		return r;
 
-	r = mkdir_p(flags->work_dir, 0755);
+	r = work_dir_open(a);
 	if (r < 0)
-		return log_error_errno(r, "cannot create the work dir '%s': %m", flags->work_dir);
-
-	r = agent_checkpoint_open(flags->work_dir, &a->ckpt);
+		return r;
+	r = cgroups_start(a);
 	if (r < 0)
-		return log_error_errno(r, "cannot open the checkpoints in '%s': %m", flags->work_dir);
-	r = agent_checkpoint_reserve_ensure(&a->ckpt, (uint64_t)flags->checkpoint_reserve);
-	if (r < 0) /* not fatal: launches wait until it fits */
-		log_warn_errno(r, "cannot set the checkpoint reserve aside in '%s' (%m); no task is "
-			       "launched until it is", flags->work_dir);
-	r = agent_gc_new(flags->work_dir, &a->gc);
-	if (r < 0)
-		return log_error_errno(r, "cannot set up sandbox GC in '%s': %m", flags->work_dir);
-
-	r = agent_cgroup_init(flags->cgroup_root, getpid(), &a->cg, err, sizeof(err));
-	if (r < 0)
-		return log_error_errno(r, "cgroup setup failed: %s", err);
-	a->have_cgroup = true;
-	agent_cgroup_report_format(&a->cg.report, a->cg_report, sizeof(a->cg_report));
-	log_info("cgroup2 at '%s', root '%s': %s", a->cg.mount, a->cg.root, a->cg_report);
-	if (agent_cgroup_check_strict(&a->cg.report, err, sizeof(err)) < 0) {
-		if (flags->enforce == AGENT_ENFORCE_STRICT) {
-			/* leave nothing behind: the cgroups just made (they fail EBUSY if used) */
-			(void)agent_cgroup_teardown(&a->cg, getpid());
-			return log_error_errno(EOPNOTSUPP,
-					       "cannot enforce limits: %s (run with --enforce "
-					       "best-effort to run without them)",
-					       err);
-		}
-		log_warn("best-effort mode, limits not enforced: %s", err);
-	}
+		return r;
 	if (!flags->resources && detect_resources(a, err, sizeof(err)) < 0)
 		return log_error_errno(EINVAL, "cannot describe the detected resources: %s", err);
 
@@ -175,30 +245,9 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	r = agent_disk_start(a);
 	if (r < 0)
 		return r;
-	a->iso_ctx.strict = flags->enforce == AGENT_ENFORCE_STRICT;
-	a->iso_ctx.available = a->cg.report.available;
-	a->iso_ctx.pids_max_default = (uint64_t)flags->pids_max;
-	if (agent_taskstats_open(&a->taskstats, a->taskstats_note, sizeof(a->taskstats_note)) < 0)
-		log_warn("terminal updates carry no taskstats accounting: %s", a->taskstats_note);
-	else
-		a->taskstats_watch = loop_watch_fd(a->loop, agent_taskstats_fd(a->taskstats),
-						   EPOLLIN, on_taskstats, a);
-	{
-		struct agent_bpf_config bc = {
-			.enabled = flags->bpf == AGENT_BPF_AUTO,
-			.pin_dir = flags->bpf_pin_dir,
-			.stats = flags->bpf_stats,
-			.tasks_fd = a->cg.tasks_fd,
-			.total = &a->total,
-			.loop = a->loop,
-			.sample_ns = flags->sample_interval_ns,
-			.oom_mode = flags->bpf_oom,
-			.devices_allow = flags->task_devices,
-		};
-		r = agent_bpf_init(&bc, &a->bpf);
-		if (r < 0)
-			return log_error_errno(r, "cannot set up BPF: %m");
-	}
+	r = enforcement_start(a);
+	if (r < 0)
+		return r;
 	r = agent_recover(a);
 	if (r < 0)
 		return r;

@@ -15,7 +15,7 @@
  * see a file the agent trusts. A sandbox is the task's user's; <run> is a fresh ID per
  * launch, so a task ID used again never gets an old sandbox. (An agent before "run" put
  * the sandbox at sandboxes/<framework>/<task>/ with the supervisor's files in it; such a
- * record has no "run" and is recovered from there, see agent.c.)
+ * record has no "run" and is recovered from there, see recover.c.)
  *
  * Every file is written whole (write-temp + rename), so it is old or new, never torn, across
  * a crash of the agent. fsync (of the file and the dir) only where it must also survive a

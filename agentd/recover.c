@@ -28,6 +28,53 @@ static void on_bad_checkpoint(const char *path, const char *why, void *data)
 		  why);
 }
 
+/*
+ * A recovered task whose supervisor still runs: RUNNING (announced if the agent died
+ * before it was), watched again, its limits and BPF maps restored; killed under --recover
+ * cleanup, or its kill resumed if one was under way.
+ */
+static void recover_running(struct agent_task *t)
+{
+	struct agent *a = t->agent;
+	struct agent_task_limits lim;
+	char err[WIRE_ERR_LEN];
+	/*
+	 * The agent died between starting the task and checkpointing its RUNNING
+	 * update: the last update it queued is STARTING. Say RUNNING now, or the
+	 * framework never hears it. (An empty queue is taken to mean RUNNING was
+	 * acknowledged; STARTING acknowledged within that window is not covered.)
+	 */
+	bool announce = t->updates && t->state == TASK_STARTING;
+
+	t->running = true;
+	t->state = TASK_RUNNING;
+	if (announce)
+		agent_task_status(t, TASK_RUNNING, NULL, NULL, NULL);
+	agent_task_watch_exit(t);
+	agent_task_track(t, true);
+	if (t->cgroup_fd >= 0) {
+		agent_task_limits_of(t, &lim);
+		agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);
+		if (agent_bpf_task_start(a->bpf, t->cgroup_fd, &t->res, t->info, err,
+					 sizeof(err)) < 0)
+			log_warn("task '%s': BPF ports/devices not restored: %s", t->id, err);
+	}
+	if (a->flags->recover == AGENT_RECOVER_CLEANUP) {
+		log_info("--recover cleanup: killing task '%s'", t->id);
+		t->kill_requested = true;
+		agent_task_save(t);
+		if (t->cgroup_fd >= 0)
+			agent_cgroup_kill(t->cgroup_fd);
+	} else if (t->kill_requested) {
+		/*
+		 * The agent died while killing it (perhaps before the signal went out):
+		 * finish the kill. No second TASK_KILLING: the first may have been sent.
+		 */
+		log_info("task '%s': resuming its kill after the restart", t->id);
+		agent_task_kill_signal(t, agent_task_kill_grace(t, NULL));
+	}
+}
+
 /* One checkpointed task: its queued updates come back, its supervisor is found again. */
 static void recover_task(const char *fid, const char *tid, json_t *record, json_t *updates,
 			 void *data)
@@ -79,42 +126,8 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 	if (r < 0)
 		log_warn_errno(r, "task '%s': its supervisor's record is unreadable (%m)", t->id);
 	if (r == AGENT_REATTACH_RUNNING) {
-		struct agent_task_limits lim;
-		/*
-		 * The agent died between starting the task and checkpointing its RUNNING
-		 * update: the last update it queued is STARTING. Say RUNNING now, or the
-		 * framework never hears it. (An empty queue is taken to mean RUNNING was
-		 * acknowledged; STARTING acknowledged within that window is not covered.)
-		 */
-		bool announce = t->updates && t->state == TASK_STARTING;
-		t->running = true;
-		t->state = TASK_RUNNING;
-		if (announce)
-			agent_task_status(t, TASK_RUNNING, NULL, NULL, NULL);
-		agent_task_watch_exit(t);
-		agent_task_track(t, true);
-		if (t->cgroup_fd >= 0) {
-			agent_task_limits_of(t, &lim);
-			agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);
-			if (agent_bpf_task_start(a->bpf, t->cgroup_fd, &t->res, t->info, err,
-						 sizeof(err)) < 0)
-				log_warn("task '%s': BPF ports/devices not restored: %s", t->id, err);
-		}
+		recover_running(t);
 		rc->reattached++;
-		if (a->flags->recover == AGENT_RECOVER_CLEANUP) {
-			log_info("--recover cleanup: killing task '%s'", t->id);
-			t->kill_requested = true;
-			agent_task_save(t);
-			if (t->cgroup_fd >= 0)
-				agent_cgroup_kill(t->cgroup_fd);
-		} else if (t->kill_requested) {
-			/*
-			 * The agent died while killing it (perhaps before the signal went out):
-			 * finish the kill. No second TASK_KILLING: the first may have been sent.
-			 */
-			log_info("task '%s': resuming its kill after the restart", t->id);
-			agent_task_kill_signal(t, agent_task_kill_grace(t, NULL));
-		}
 	} else if (r == AGENT_REATTACH_EXITED) {
 		struct agent_exit_record rec;
 		r = agent_task_exit_status_read(t, &rec);

@@ -4,10 +4,10 @@
  * beside a bare fork + exec of the same binary measured in the same run (interleaved, from
  * the same process, so both pay the same page-table copy).
  *
- * One agent launch is what agentd/agent.c launch() does between the LAUNCH event and the
- * task's exec: checkpoint the task record, make the sandbox, create the cgroup leaf, write
- * the limits (isolators), checkpoint the STARTING update, prepare the spawn (argv, env,
- * stdout/stderr files), fork the supervisor, which clones the task into its leaf
+ * One agent launch is what agentd/task_launch.c agent_on_launch() does between the LAUNCH
+ * event and the task's exec: checkpoint the task record, make the sandbox, create the
+ * cgroup leaf, write the limits (isolators), checkpoint the STARTING update, prepare the
+ * spawn (argv, env, stdout/stderr files), fork the supervisor, which clones the task into its leaf
  * (clone3 CLONE_INTO_CGROUP) and reports once it has exec'ed. The clock stops there; the
  * exit, the leaf's removal and the sandbox's are done untimed between launches.
  *
@@ -119,7 +119,7 @@ struct bench {
 	unsigned spawn_flags;
 };
 
-/* One launch as agent.c does it; phases[] gets each step's time. Returns the total. */
+/* One launch as task_launch.c does it; phases[] gets each step's time. Returns the total. */
 static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 {
 	char id[32], sandbox[512], err[512];
