@@ -20,6 +20,7 @@
 
 /* ------------------------------------------------------------------ lifecycle */
 
+/* --attributes "NAME:VALUE;...": TEXT attributes. -EINVAL with err. */
 static int parse_attributes(const char *text, json_t **ret, char *err, size_t errlen)
 {
 	json_t *arr = json_array();
@@ -94,6 +95,7 @@ static int detect_resources(struct agent *a, char *err, size_t errlen)
 	return alloc_res_parse(text, &a->total, err, errlen);
 }
 
+/* The taskstats socket is readable: take the exit records in. */
 static void on_taskstats(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct agent *a = data;

@@ -11,6 +11,7 @@
 #include "agent_internal.h"
 #include "log.h"
 
+/* agent_gc_collect's in_use: is path the sandbox of a task in the table? */
 static bool sandbox_in_use(const char *path, void *data)
 {
 	struct agent *a = data;
@@ -78,6 +79,7 @@ int agent_disk_admits_launch(struct agent *a, char *err, size_t errlen)
 	return r;
 }
 
+/* The --disk-watch-interval timer: a GC pass, and the reserve made whole when it can be. */
 static void on_disk_watch(struct loop *l, struct loop_timer *timer, void *data)
 {
 	struct agent *a = data;

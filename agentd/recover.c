@@ -168,6 +168,7 @@ static void remove_strays(struct agent *a)
 	strv_free(leaves);
 }
 
+/* The agent ID and the checkpointed tasks back; stray leaves killed. 0 or -errno, logged. */
 int agent_recover(struct agent *a)
 {
 	struct recover_ctx rc = {.a = a};

@@ -17,6 +17,7 @@
 
 /* ------------------------------------------------------------------ master calls */
 
+/* POST body (consumed, the agent ID added) to the master on the current stream. */
 void agent_master_post(struct agent *a, json_t *body, http_done_fn done, void *data,
 		       struct http_call **ret_call)
 {
@@ -40,6 +41,7 @@ void agent_master_post(struct agent *a, json_t *body, http_done_fn done, void *d
 
 static void subscribe(struct agent *a);
 
+/* The reconnect timer: SUBSCRIBE again. */
 static void on_reconnect(struct loop *l, struct loop_timer *timer, void *data)
 {
 	struct agent *a = data;
@@ -48,6 +50,7 @@ static void on_reconnect(struct loop *l, struct loop_timer *timer, void *data)
 	subscribe(a);
 }
 
+/* The stream is gone (why): reconnect after a backoff from 0.5 s, doubled, at most 5 s. */
 static void lost_master(struct agent *a, const char *why)
 {
 	a->subscribed = false;
@@ -82,6 +85,7 @@ static void on_heartbeat_done(long status, const char *body, size_t len, const c
 	}
 }
 
+/* The heartbeat timer: a HEARTBEAT while subscribed. */
 static void on_heartbeat(struct loop *l, struct loop_timer *timer, void *data)
 {
 	struct agent *a = data;
@@ -91,6 +95,10 @@ static void on_heartbeat(struct loop *l, struct loop_timer *timer, void *data)
 				  NULL);
 }
 
+/*
+ * SUBSCRIBED: the agent ID (checkpointed when new), the heartbeat interval, and every
+ * unacknowledged update sent again.
+ */
 static void on_subscribed(json_t *sub, void *data)
 {
 	struct agent *a = data;
@@ -164,6 +172,7 @@ static const struct subscription_ops master_session = {
 	},
 };
 
+/* The tasks of the table for SUBSCRIBE: ID, framework, state and resources. */
 static json_t *running_tasks(struct agent *a)
 {
 	json_t *arr = json_array();
@@ -180,6 +189,7 @@ static json_t *running_tasks(struct agent *a)
 	return arr;
 }
 
+/* What the agent enforces (mode, controllers, the missing ones and why, BPF): agent.h. */
 json_t *agent_enforcement_json(struct agent *a)
 {
 	json_t *missing = json_array(), *avail = json_array();
@@ -200,6 +210,7 @@ json_t *agent_enforcement_json(struct agent *a)
 			 agent_bpf_enforcement_json(a->bpf));
 }
 
+/* SUBSCRIBE with agent_info, the running tasks and the enforcement report. */
 static void subscribe(struct agent *a)
 {
 	char url[600], *s;
@@ -271,6 +282,7 @@ static void wake_on_leader(void *data)
 		return; /* the counter is full: a wakeup is pending anyway */
 }
 
+/* --master zk://...: watch the leader; its changes wake the loop through an eventfd. */
 static int master_discovery_start(struct agent *a)
 {
 	char err[AGENT_ERRLEN];

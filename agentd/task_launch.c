@@ -85,6 +85,7 @@ static int task_limits_capped(struct agent_task *t, struct agent_task_limits *li
 				     total_mem, a->flags->max_limit_ratio, err, errlen);
 }
 
+/* The master's answer to a refusal's TASK_ERROR (not retried). */
 static void on_refusal_sent(long status, const char *body, size_t len, const char *err,
 			    void *data)
 {

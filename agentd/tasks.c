@@ -50,6 +50,7 @@ struct agent_task *agent_task_new(struct agent *a, const char *fid, const char *
 	return t;
 }
 
+/* Checkpoint t's record (TaskInfo, sandbox, run ID, kill request). 0 or -errno, logged. */
 int agent_task_save(struct agent_task *t)
 {
 	json_t *rec = json_pack("{s:o,s:O,s:b,s:s}", "framework_id", wire_id(t->fw_id), "task",
@@ -78,6 +79,7 @@ void agent_task_maybe_forget(struct agent_task *t)
 	agent_task_free(t);
 }
 
+/* Free t (the caller takes it out of the table); its supervisor and leaf stay as they are. */
 void agent_task_free(struct agent_task *t)
 {
 	struct agent *a = t->agent;
@@ -218,6 +220,7 @@ int agent_task_records_open(struct agent_task *t)
 	return fd < 0 ? -errno : fd;
 }
 
+/* t's exit status as its supervisor recorded it (supervisor.h). 0 or -errno. */
 int agent_task_exit_status_read(struct agent_task *t, struct agent_exit_record *rec)
 {
 	_cleanup_close_ int fd = agent_task_records_open(t);
@@ -227,6 +230,7 @@ int agent_task_exit_status_read(struct agent_task *t, struct agent_exit_record *
 	return agent_exit_status_read(fd, rec);
 }
 
+/* t's supervisor is gone: its record says how t ended; t is finished and maybe forgotten. */
 static void on_supervisor_exit(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct agent_task *t = data;
@@ -253,6 +257,7 @@ void agent_task_watch_exit(struct agent_task *t)
 				      on_supervisor_exit, t);
 }
 
+/* The grace period is over: cgroup.kill what is left. */
 static void on_kill_timer(struct loop *l, struct loop_timer *timer, void *data)
 {
 	struct agent_task *t = data;
@@ -286,6 +291,10 @@ int64_t agent_task_kill_grace(const struct agent_task *t, json_t *policy)
 	return DEFAULT_GRACE_NS;
 }
 
+/*
+ * Kill t once: the request checkpointed first, then (if it runs) TASK_KILLING, SIGTERM and
+ * cgroup.kill after grace_ns.
+ */
 static void task_kill(struct agent_task *t, int64_t grace_ns)
 {
 	if (task_state_terminal(t->state) || t->kill_requested)
@@ -311,6 +320,7 @@ void agent_task_limits_of(struct agent_task *t, struct agent_task_limits *lim)
 		memset(lim, 0, sizeof(*lim));
 }
 
+/* A KILL event for a task the agent has (any other is ignored). */
 void agent_on_kill(struct agent *a, json_t *k)
 {
 	char err[WIRE_ERR_LEN], key[2 * ID_MAX_LEN + 2];

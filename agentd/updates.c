@@ -12,6 +12,7 @@
 
 /* ------------------------------------------------------------------ checkpoints */
 
+/* Checkpoint t's queue as it is now (logged on failure: the queue in memory still goes). */
 static void save_updates(struct agent_task *t)
 {
 	json_t *arr = json_array();
@@ -27,6 +28,7 @@ static void save_updates(struct agent_task *t)
 
 /* ------------------------------------------------------------------ status updates */
 
+/* The retry timer: send the head of the queue again. */
 static void on_retry(struct loop *l, struct loop_timer *timer, void *data)
 {
 	struct agent_task *t = data;
@@ -36,6 +38,7 @@ static void on_retry(struct loop *l, struct loop_timer *timer, void *data)
 	agent_update_send_next(t);
 }
 
+/* Send again later: backoff from 0.5 s, doubled each time, at most 10 s. */
 static void schedule_retry(struct agent_task *t)
 {
 	t->backoff_ns = t->backoff_ns ? t->backoff_ns * 2 : 500000000;
@@ -45,6 +48,7 @@ static void schedule_retry(struct agent_task *t)
 		t->retry_timer = loop_timer_add(t->agent->loop, t->backoff_ns, 0, on_retry, t);
 }
 
+/* The master's answer to a STATUS_UPDATE POST (the acknowledgement comes on the stream). */
 static void on_update_sent(long status, const char *body, size_t len, const char *err, void *data)
 {
 	struct agent_task *t = data;
@@ -62,6 +66,7 @@ static void on_update_sent(long status, const char *body, size_t len, const char
 	schedule_retry(t);
 }
 
+/* Send the head of t's queue, unless one is in flight or the agent is not subscribed. */
 void agent_update_send_next(struct agent_task *t)
 {
 	struct agent *a = t->agent;
@@ -91,6 +96,7 @@ void agent_update_send_next(struct agent_task *t)
 	}
 }
 
+/* Append status (owned) to t's queue, unsaved and unsent. */
 void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid)
 {
 	struct agent_update *u = calloc(1, sizeof(*u));
@@ -137,6 +143,7 @@ void agent_task_status(struct agent_task *t, enum task_state s, const char *reas
 	agent_update_send_next(t);
 }
 
+/* An ACKNOWLEDGE of t's oldest update: drop it, send the next, or forget t. */
 void agent_on_acknowledge(struct agent *a, json_t *ack)
 {
 	char err[WIRE_ERR_LEN], key[2 * ID_MAX_LEN + 2];
