@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The agent daemon's state: one loop (agent.c) owns everything — the master connection,
- * the task table, the status update queues, and the cgroup runtime.
+ * The agent daemon's state: one loop (agent_run, agent.c) owns everything — the master
+ * connection, the task table, the status update queues, and the cgroup runtime. The files
+ * that do each job are listed in agent_internal.h.
  */
 #ifndef DROVER_AGENT_H
 #define DROVER_AGENT_H

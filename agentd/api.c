@@ -29,7 +29,7 @@ struct agent_api {
 	struct api_req *head, *tail;
 };
 
-/* Calls that name nothing about tasks: open to every caller (as /health). */
+/* Calls that name nothing about tasks: open to every caller (as /health). HTTP thread. */
 static bool call_is_public(const char *path, json_t *body)
 {
 	const char *type = json_string_value(json_object_get(body, "type"));
@@ -41,7 +41,8 @@ static bool call_is_public(const char *path, json_t *body)
 /*
  * Without --api-credentials, task data (IDs, sandboxes, pids, usage, /metrics) goes only to
  * a caller on this host whose socket belongs to root or to the agent's own uid: a task
- * (another uid) cannot read its neighbours' (docs/security.md). 403 otherwise.
+ * (another uid) cannot read its neighbours' (docs/security.md). 403 otherwise. Runs on
+ * the HTTP thread.
  */
 static bool peer_may_read(struct http_request *req)
 {
@@ -65,6 +66,11 @@ static bool peer_may_read(struct http_request *req)
 	return false;
 }
 
+/*
+ * On the HTTP server's thread: /health, authentication, parsing and refusals are answered
+ * here; every other request is queued for on_wake(), on the loop, which owns the state
+ * (this thread reads only what agent_init set: the credentials and flags).
+ */
 static void handler(struct http_request *req, void *data)
 {
 	struct agent *a = data;
@@ -273,6 +279,7 @@ static void metrics(struct agent *a, struct http_request *req)
 	free(buf);
 }
 
+/* The loop thread: answer what handler() queued. */
 static void on_wake(struct loop *l, void *data)
 {
 	struct agent *a = data;

@@ -178,12 +178,6 @@ const struct cgstat_rec *bpf_cgstat_find(const struct bpf_cgstat *c, uint64_t id
 	return NULL;
 }
 
-const struct cgstat_rec *bpf_cgstat_records(const struct bpf_cgstat *c, size_t *ret_n)
-{
-	*ret_n = c->n;
-	return c->recs;
-}
-
 void bpf_cgstat_timing(const struct bpf_cgstat *c, struct bpf_cgstat_timing *ret)
 {
 	*ret = c->timing;

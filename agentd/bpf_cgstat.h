@@ -36,8 +36,6 @@ int bpf_cgstat_open(int root_fd, unsigned max_cgroups, struct bpf_cgstat **ret, 
 /* Number of records, or -errno. */
 int bpf_cgstat_collect(struct bpf_cgstat *c);
 const struct cgstat_rec *bpf_cgstat_find(const struct bpf_cgstat *c, uint64_t id);
-/* The records of the last collect, in walk (pre-)order. */
-const struct cgstat_rec *bpf_cgstat_records(const struct bpf_cgstat *c, size_t *ret_n);
 void bpf_cgstat_timing(const struct bpf_cgstat *c, struct bpf_cgstat_timing *ret);
 int bpf_cgstat_prog_fd(const struct bpf_cgstat *c);
 /* Pin as <dir>/cgstat_walk (the program) and <dir>/cgstats (the map). */

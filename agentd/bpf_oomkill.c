@@ -195,20 +195,6 @@ int bpf_oomkill_consume(struct bpf_oomkill *o)
 	return ring_buffer__consume(o->rb);
 }
 
-int bpf_oomkill_poll(struct bpf_oomkill *o, int timeout_ms)
-{
-	return ring_buffer__poll(o->rb, timeout_ms);
-}
-
-int bpf_oomkill_prog_fds(struct bpf_oomkill *o, int *fds, const char **names, int max)
-{
-	if (max < 1)
-		return 0;
-	fds[0] = bpf_program__fd(o->prog);
-	names[0] = bpf_program__name(o->prog);
-	return 1;
-}
-
 int bpf_oomkill_pin(struct bpf_oomkill *o, const char *dir)
 {
 	int r = bpf_pin_prog(dir, bpf_program__name(o->prog), o->prog);

@@ -31,9 +31,6 @@ const char *bpf_oomkill_source(const struct bpf_oomkill *o);
 int bpf_oomkill_fd(struct bpf_oomkill *o);
 /* Handle what is in the ring buffer (no waiting); returns the number of events or -errno. */
 int bpf_oomkill_consume(struct bpf_oomkill *o);
-/* Wait up to timeout_ms for events and handle them (tests, helpers). */
-int bpf_oomkill_poll(struct bpf_oomkill *o, int timeout_ms);
-int bpf_oomkill_prog_fds(struct bpf_oomkill *o, int *fds, const char **names, int max);
 /* oom_kill_process or mark_victim (the attached program), and oom_events. */
 int bpf_oomkill_pin(struct bpf_oomkill *o, const char *dir);
 void bpf_oomkill_unpin(const char *dir);

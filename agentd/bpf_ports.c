@@ -163,12 +163,6 @@ void bpf_ports_forget(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_
 	bpf_map__delete_elem(p->skel->maps.port_denied, &cgid, sizeof(cgid), 0);
 }
 
-uint64_t bpf_ports_owner(const struct bpf_ports *p, uint32_t port)
-{
-	return port < PORTS_NR ? __atomic_load_n(&p->owner[port], __ATOMIC_RELAXED)
-			       : PORT_UNMANAGED;
-}
-
 uint64_t bpf_ports_denied(struct bpf_ports *p, uint64_t cgid)
 {
 	uint64_t v = 0;

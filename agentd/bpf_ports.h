@@ -44,8 +44,6 @@ int bpf_ports_allow(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_ra
 /* Free those of r[0..n) the cgroup still holds, and drop its denial counter. */
 void bpf_ports_forget(struct bpf_ports *p, uint64_t cgid, const struct bpf_port_range *r,
 		      size_t n);
-/* PORT_UNMANAGED, PORT_FREE or the cgroup id holding port. */
-uint64_t bpf_ports_owner(const struct bpf_ports *p, uint32_t port);
 /* Binds denied to the cgroup so far (0 when none). */
 uint64_t bpf_ports_denied(struct bpf_ports *p, uint64_t cgid);
 int bpf_ports_prog_fds(struct bpf_ports *p, int *fds, const char **names, int max);

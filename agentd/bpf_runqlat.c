@@ -82,11 +82,6 @@ out_free:
 	return r;
 }
 
-int bpf_runqlat_open(struct bpf_runqlat **ret, char *err, size_t errlen)
-{
-	return open_load_attach(true, true, ret, err, errlen);
-}
-
 int bpf_runqlat_open_tracked(struct bpf_runqlat **ret, char *err, size_t errlen)
 {
 	return open_load_attach(false, true, ret, err, errlen);

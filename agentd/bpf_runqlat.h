@@ -26,10 +26,9 @@ struct bpf_runq_summary {
 	uint64_t total_wait_ns;
 };
 
-int bpf_runqlat_open(struct bpf_runqlat **ret, char *err, size_t errlen);
 /* track_all off: only cgroups passed to bpf_runqlat_track() are counted. */
 int bpf_runqlat_open_tracked(struct bpf_runqlat **ret, char *err, size_t errlen);
-/* Either, and with sched_info_ok false the bpf_ktime_get_ns() stamps even where the
+/* Either mode (track_all), and with sched_info_ok false the bpf_ktime_get_ns() stamps even where the
  * scheduler's own would do (benchmarks compare the two). */
 int bpf_runqlat_open_opts(bool track_all, bool sched_info_ok, struct bpf_runqlat **ret,
 			  char *err, size_t errlen);

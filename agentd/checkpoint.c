@@ -27,7 +27,7 @@ static int open_dir(int dirfd, const char *name, bool create)
 	return fd < 0 ? -errno : fd;
 }
 
-int checkpoint_open(const char *work_dir, struct checkpoint *ret)
+int agent_checkpoint_open(const char *work_dir, struct checkpoint *ret)
 {
 	_cleanup_close_ int wd = -1, meta = -1;
 	int tasks;
@@ -55,7 +55,7 @@ int checkpoint_open(const char *work_dir, struct checkpoint *ret)
 	return 0;
 }
 
-void checkpoint_close(struct checkpoint *c)
+void agent_checkpoint_close(struct checkpoint *c)
 {
 	if (!c)
 		return;
@@ -68,7 +68,7 @@ void checkpoint_close(struct checkpoint *c)
 	c->work_dir = NULL;
 }
 
-int checkpoint_agent_id_load(struct checkpoint *c, char **ret)
+int agent_checkpoint_agent_id_load(struct checkpoint *c, char **ret)
 {
 	char *text = NULL;
 	size_t n;
@@ -97,7 +97,7 @@ static bool disk_full(int r)
 
 /*
  * Write a checkpoint file; on a full file system give the reserve up and try once more
- * (checkpoint.h). The reserve comes back at the next checkpoint_reserve_ensure.
+ * (checkpoint.h). The reserve comes back at the next agent_checkpoint_reserve_ensure.
  */
 static int write_reserved(struct checkpoint *c, int dirfd, const char *name, const char *data,
 			  size_t len, bool durable)
@@ -112,7 +112,7 @@ static int write_reserved(struct checkpoint *c, int dirfd, const char *name, con
 	return agent_write_file_replace(dirfd, name, data, len, durable);
 }
 
-uint64_t checkpoint_reserve_effective(struct checkpoint *c, uint64_t bytes)
+uint64_t agent_checkpoint_reserve_effective(struct checkpoint *c, uint64_t bytes)
 {
 	struct statvfs sv;
 
@@ -125,13 +125,13 @@ uint64_t checkpoint_reserve_effective(struct checkpoint *c, uint64_t bytes)
 	return bytes;
 }
 
-int checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes)
+int agent_checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 	int r;
 
-	bytes = checkpoint_reserve_effective(c, bytes);
+	bytes = agent_checkpoint_reserve_effective(c, bytes);
 	if (!bytes) {
 		if (unlinkat(c->meta_fd, RESERVE_FILE, 0) < 0 && errno != ENOENT)
 			return -errno;
@@ -168,7 +168,7 @@ int checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes)
 	return 0;
 }
 
-int checkpoint_agent_id_save(struct checkpoint *c, const char *id)
+int agent_checkpoint_agent_id_save(struct checkpoint *c, const char *id)
 {
 	char buf[300];
 	int n = snprintf(buf, sizeof(buf), "%s\n", id);
@@ -203,12 +203,12 @@ static int save_json(struct checkpoint *c, const char *fw, const char *task, con
 	return write_reserved(c, fd, name, s, strlen(s), durable);
 }
 
-int checkpoint_task_dir_open(struct checkpoint *c, const char *fw, const char *task)
+int agent_checkpoint_task_dir_open(struct checkpoint *c, const char *fw, const char *task)
 {
 	return task_dir(c, fw, task, true);
 }
 
-void checkpoint_task_run_reset(int task_dir_fd)
+void agent_checkpoint_task_run_reset(int task_dir_fd)
 {
 	static const char *const names[] = {AGENT_SUPERVISOR_FILE, AGENT_EXIT_STATUS_FILE,
 					    "." AGENT_SUPERVISOR_FILE ".tmp",
@@ -224,7 +224,7 @@ void checkpoint_task_run_reset(int task_dir_fd)
  * they are written without fsync (on the launch path, where the fsyncs cost more than
  * the fork and exec); a queue that holds a terminal update is written durably.
  */
-int checkpoint_task_save(struct checkpoint *c, const char *fw, const char *task, json_t *record)
+int agent_checkpoint_task_save(struct checkpoint *c, const char *fw, const char *task, json_t *record)
 {
 	return save_json(c, fw, task, "task.json", record, false);
 }
@@ -244,13 +244,13 @@ static bool holds_terminal(json_t *updates)
 	return false;
 }
 
-int checkpoint_updates_save(struct checkpoint *c, const char *fw, const char *task,
+int agent_checkpoint_updates_save(struct checkpoint *c, const char *fw, const char *task,
 			    json_t *updates)
 {
 	return save_json(c, fw, task, "updates.json", updates, holds_terminal(updates));
 }
 
-int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *task)
+int agent_checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *task)
 {
 	_cleanup_close_ int fwfd = -1, fd = -1;
 
@@ -261,7 +261,7 @@ int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *tas
 		return fwfd == -ENOENT ? 0 : fwfd;
 	fd = open_dir(fwfd, task, false);
 	if (fd >= 0) {
-		checkpoint_task_run_reset(fd);
+		agent_checkpoint_task_run_reset(fd);
 		unlinkat(fd, "task.json", 0);
 		unlinkat(fd, "updates.json", 0);
 		fsync(fd);
@@ -320,7 +320,7 @@ static const char *checkpoint_shape_error(json_t *record, json_t *updates)
 	return NULL;
 }
 
-int checkpoint_tasks_load(struct checkpoint *c,
+int agent_checkpoint_tasks_load(struct checkpoint *c,
 			  void (*fn)(const char *fw, const char *task, json_t *record,
 				     json_t *updates, void *data),
 			  void (*bad)(const char *path, const char *why, void *data), void *data)

@@ -15,7 +15,7 @@
  * see a file the agent trusts. A sandbox is the task's user's; <run> is a fresh ID per
  * launch, so a task ID used again never gets an old sandbox. (An agent before "run" put
  * the sandbox at sandboxes/<framework>/<task>/ with the supervisor's files in it; such a
- * record has no "run" and is recovered from there, see agent.c.)
+ * record has no "run" and is recovered from there, see recover.c.)
  *
  * Every file is written whole (write-temp + rename), so it is old or new, never torn, across
  * a crash of the agent. fsync (of the file and the dir) only where it must also survive a
@@ -28,7 +28,7 @@
  * --checkpoint-reserve bytes of allocated blocks; a checkpoint write that finds the file
  * system full (ENOSPC, EDQUOT) gives the reserve up and is tried again, so the updates of
  * running tasks are still checkpointed when a task has filled the disk. The agent refuses
- * launches until the reserve is whole again (checkpoint_reserve_ensure).
+ * launches until the reserve is whole again (agent_checkpoint_reserve_ensure).
  */
 #ifndef DROVER_AGENT_CHECKPOINT_H
 #define DROVER_AGENT_CHECKPOINT_H
@@ -45,27 +45,27 @@ struct checkpoint {
 	bool reserve_released; /* given up to a full disk since the last ensure */
 };
 
-int checkpoint_open(const char *work_dir, struct checkpoint *ret);
-void checkpoint_close(struct checkpoint *c);
+int agent_checkpoint_open(const char *work_dir, struct checkpoint *ret);
+void agent_checkpoint_close(struct checkpoint *c);
 
 /* The agent ID: 0 and a malloc'ed string, -ENOENT when none was saved. */
-int checkpoint_agent_id_load(struct checkpoint *c, char **ret);
-int checkpoint_agent_id_save(struct checkpoint *c, const char *id);
+int agent_checkpoint_agent_id_load(struct checkpoint *c, char **ret);
+int agent_checkpoint_agent_id_save(struct checkpoint *c, const char *id);
 
 /* The task record (task.json): written on launch and when a kill is requested. */
-int checkpoint_task_save(struct checkpoint *c, const char *fw, const char *task, json_t *record);
+int agent_checkpoint_task_save(struct checkpoint *c, const char *fw, const char *task, json_t *record);
 /* The unacknowledged updates (updates.json), written whenever the queue changes. */
-int checkpoint_updates_save(struct checkpoint *c, const char *fw, const char *task,
+int agent_checkpoint_updates_save(struct checkpoint *c, const char *fw, const char *task,
 			    json_t *updates);
 /*
  * The task's checkpoint directory (meta/tasks/<fw>/<task>, created), where its supervisor
  * keeps its records: an O_DIRECTORY fd or -errno.
  */
-int checkpoint_task_dir_open(struct checkpoint *c, const char *fw, const char *task);
+int agent_checkpoint_task_dir_open(struct checkpoint *c, const char *fw, const char *task);
 /* Remove the supervisor's records of an earlier run, before a new one starts. */
-void checkpoint_task_run_reset(int task_dir_fd);
+void agent_checkpoint_task_run_reset(int task_dir_fd);
 /* Forget a task (after its last update is acknowledged). */
-int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *task);
+int agent_checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *task);
 
 /*
  * Visit every checkpointed task: fn(fw, task, record, updates, data) with new references
@@ -74,7 +74,7 @@ int checkpoint_task_remove(struct checkpoint *c, const char *fw, const char *tas
  * "uuid" and a known "state"), calls bad(path, why, data) and is skipped. Returns the
  * number of tasks or -errno.
  */
-int checkpoint_tasks_load(struct checkpoint *c,
+int agent_checkpoint_tasks_load(struct checkpoint *c,
 			  void (*fn)(const char *fw, const char *task, json_t *record,
 				     json_t *updates, void *data),
 			  void (*bad)(const char *path, const char *why, void *data), void *data);
@@ -84,8 +84,8 @@ int checkpoint_tasks_load(struct checkpoint *c,
  * (-errno) when the file system cannot give them. With bytes above a tenth of the file
  * system's size, a tenth is kept (a small work dir stays usable).
  */
-int checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes);
+int agent_checkpoint_reserve_ensure(struct checkpoint *c, uint64_t bytes);
 /* The reserve as it will be kept on this file system for --checkpoint-reserve bytes. */
-uint64_t checkpoint_reserve_effective(struct checkpoint *c, uint64_t bytes);
+uint64_t agent_checkpoint_reserve_effective(struct checkpoint *c, uint64_t bytes);
 
 #endif

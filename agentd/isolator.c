@@ -23,7 +23,7 @@ const struct agent_isolator_ops *const agent_isolators[] = {
 
 /* ---------------------------------------------------------------- helpers */
 
-int isolator_need(const struct agent_isolator_ctx *ctx, enum agent_ctrl ctrl, bool required,
+int agent_isolator_need(const struct agent_isolator_ctx *ctx, enum agent_ctrl ctrl, bool required,
 		  const char *what, char *err, size_t errlen)
 {
 	if (ctx->available & AGENT_CTRL_BIT(ctrl))
@@ -35,7 +35,7 @@ int isolator_need(const struct agent_isolator_ctx *ctx, enum agent_ctrl ctrl, bo
 	return -EOPNOTSUPP;
 }
 
-int isolator_write(int leaf_fd, const char *file, const char *value, char *err, size_t errlen)
+int agent_isolator_write(int leaf_fd, const char *file, const char *value, char *err, size_t errlen)
 {
 	int r = agent_write_fileat(leaf_fd, file, value);
 
@@ -73,7 +73,7 @@ void agent_u64_format(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, v);
 }
 
-int isolator_read_u64(int leaf_fd, const char *file, uint64_t *ret)
+int agent_isolator_read_u64(int leaf_fd, const char *file, uint64_t *ret)
 {
 	_cleanup_free_ char *text = NULL;
 	int r;
@@ -136,9 +136,9 @@ static void note_skipped(struct agent_isolation *iso, const struct agent_isolato
 		 off ? "; " : "", ops->name, agent_ctrl_name(ops->ctrl));
 }
 
-static int run_limits(const struct agent_isolator_ctx *ctx, int leaf_fd,
-		      const struct agent_task_limits *lim, struct agent_isolation *ret, char *err,
-		      size_t errlen, bool update)
+int agent_isolators_prepare(const struct agent_isolator_ctx *ctx, int leaf_fd,
+			    const struct agent_task_limits *lim, struct agent_isolation *ret,
+			    char *err, size_t errlen)
 {
 	struct agent_isolation iso = {0};
 	size_t i;
@@ -151,12 +151,10 @@ static int run_limits(const struct agent_isolator_ctx *ctx, int leaf_fd,
 		return r;
 	for (i = 0; agent_isolators[i]; i++) {
 		const struct agent_isolator_ops *ops = agent_isolators[i];
-		int (*fn)(const struct agent_isolator_ctx *, int, const struct agent_task_limits *,
-			  char *, size_t) = update ? ops->update : ops->prepare;
 
-		if (!fn)
+		if (!ops->prepare)
 			continue;
-		r = fn(ctx, leaf_fd, lim, err, errlen);
+		r = ops->prepare(ctx, leaf_fd, lim, err, errlen);
 		if (r < 0)
 			goto out_cleanup;
 		if (r == AGENT_ISOLATOR_SKIPPED)
@@ -168,39 +166,10 @@ static int run_limits(const struct agent_isolator_ctx *ctx, int leaf_fd,
 		*ret = iso;
 	return 0;
 out_cleanup:
-	if (!update)
-		while (i-- > 0)
-			if (agent_isolators[i]->cleanup)
-				(void)agent_isolators[i]->cleanup(ctx, leaf_fd);
+	while (i-- > 0)
+		if (agent_isolators[i]->cleanup)
+			(void)agent_isolators[i]->cleanup(ctx, leaf_fd);
 	return r;
-}
-
-int agent_isolators_prepare(const struct agent_isolator_ctx *ctx, int leaf_fd,
-			    const struct agent_task_limits *lim, struct agent_isolation *ret,
-			    char *err, size_t errlen)
-{
-	return run_limits(ctx, leaf_fd, lim, ret, err, errlen, false);
-}
-
-int agent_isolators_update(const struct agent_isolator_ctx *ctx, int leaf_fd,
-			   const struct agent_task_limits *lim, struct agent_isolation *ret,
-			   char *err, size_t errlen)
-{
-	return run_limits(ctx, leaf_fd, lim, ret, err, errlen, true);
-}
-
-int agent_isolators_isolate(const struct agent_isolator_ctx *ctx, int leaf_fd, pid_t pid)
-{
-	for (size_t i = 0; agent_isolators[i]; i++) {
-		int r;
-
-		if (!agent_isolators[i]->isolate)
-			continue;
-		r = agent_isolators[i]->isolate(ctx, leaf_fd, pid);
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd, unsigned skip,
@@ -256,7 +225,7 @@ int agent_isolators_aggregate(const struct agent_isolator_ctx *ctx, int tasks_fd
 			off += (size_t)snprintf(note + off, off < notelen ? notelen - off : 0,
 						"cpu.max not set (no cpu controller)");
 		else if ((r = agent_cpu_max_format(cpus, buf, sizeof(buf))) < 0 ||
-			 (r = isolator_write(tasks_fd, "cpu.max", buf, err, sizeof(err))) < 0)
+			 (r = agent_isolator_write(tasks_fd, "cpu.max", buf, err, sizeof(err))) < 0)
 			return r;
 	}
 	if (mem_bytes) {
@@ -265,7 +234,7 @@ int agent_isolators_aggregate(const struct agent_isolator_ctx *ctx, int tasks_fd
 				 "(no memory controller)", off ? "; " : "");
 		} else {
 			agent_u64_format(mem_bytes, buf, sizeof(buf));
-			r = isolator_write(tasks_fd, "memory.max", buf, err, sizeof(err));
+			r = agent_isolator_write(tasks_fd, "memory.max", buf, err, sizeof(err));
 			if (r < 0)
 				return r;
 		}

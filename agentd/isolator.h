@@ -12,8 +12,6 @@
  *	                                 before any process exists (clone3 puts the task
  *	                                 straight into a limited cgroup)
  *	agent_task_launch()              (supervisor.h)
- *	agent_isolators_isolate()        the process exists (pid): attach-by-pid mechanisms
- *	agent_isolators_update()         new limits for a running task
  *	agent_isolators_usage()          every sample and at the end
  *	agent_isolators_cleanup()        before the leaf is removed
  *	agent_isolators_recover()        after an agent restart, for each surviving leaf
@@ -69,7 +67,7 @@ struct agent_isolator_ctx {
 	uint64_t pids_max_default; /* --pids-max */
 };
 
-/* What prepare/update did, for GET_CONTAINERS, REGISTER and the log. */
+/* What prepare did, for GET_CONTAINERS, REGISTER and the log. */
 struct agent_isolation {
 	unsigned applied; /* AGENT_CTRL_BIT()s whose limits were written */
 	unsigned skipped; /* ... whose limits were skipped (best-effort, controller missing) */
@@ -94,7 +92,7 @@ struct agent_task_usage {
 	uint64_t pids_current;
 };
 
-/* An isolator's return from prepare/update when it skipped its work (best-effort). */
+/* An isolator's return from prepare when it skipped its work (best-effort). */
 #define AGENT_ISOLATOR_SKIPPED 1
 
 struct agent_isolator_ops {
@@ -103,11 +101,6 @@ struct agent_isolator_ops {
 	/* Validate limits and write them into the leaf. 0, AGENT_ISOLATOR_SKIPPED or -errno+err. */
 	int (*prepare)(const struct agent_isolator_ctx *ctx, int leaf_fd,
 		       const struct agent_task_limits *lim, char *err, size_t errlen);
-	/* The task's first process exists. May be NULL. */
-	int (*isolate)(const struct agent_isolator_ctx *ctx, int leaf_fd, pid_t pid);
-	/* New limits for a running task (same contract as prepare). May be NULL. */
-	int (*update)(const struct agent_isolator_ctx *ctx, int leaf_fd,
-		      const struct agent_task_limits *lim, char *err, size_t errlen);
 	/* Add what it measures to *u. Missing files are not an error. May be NULL. */
 	int (*usage)(const struct agent_isolator_ctx *ctx, int leaf_fd, struct agent_task_usage *u);
 	/* Before the leaf is removed. May be NULL. */
@@ -133,10 +126,6 @@ extern const struct agent_isolator_ops *const agent_isolators[];
 int agent_isolators_prepare(const struct agent_isolator_ctx *ctx, int leaf_fd,
 			    const struct agent_task_limits *lim, struct agent_isolation *ret,
 			    char *err, size_t errlen);
-int agent_isolators_isolate(const struct agent_isolator_ctx *ctx, int leaf_fd, pid_t pid);
-int agent_isolators_update(const struct agent_isolator_ctx *ctx, int leaf_fd,
-			   const struct agent_task_limits *lim, struct agent_isolation *ret,
-			   char *err, size_t errlen);
 /* Fill *ret (zeroed first) from every isolator but those of the controllers in skip
  * (AGENT_CTRL_BIT()s: what the caller has from elsewhere, e.g. the last BPF sample). */
 int agent_isolators_usage(const struct agent_isolator_ctx *ctx, int leaf_fd, unsigned skip,
@@ -164,7 +153,7 @@ int agent_cpu_max_format(double cpus_limit, char *buf, size_t len);
 /* memory.max and memory.high in bytes (UINT64_MAX: "max"). -EINVAL for absurd values. */
 int agent_memory_limits(const struct agent_task_limits *lim, uint64_t *ret_max,
 			uint64_t *ret_high);
-/* Validation shared by prepare and update: a message naming the field. */
+/* Validation before prepare: a message naming the field. */
 int agent_task_limits_check(const struct agent_task_limits *lim, char *err, size_t errlen);
 /* cpu.stat -> usage/user/system (+ periods/throttled when present). */
 int agent_cpu_stat_parse(const char *text, struct agent_task_usage *u);

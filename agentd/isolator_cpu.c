@@ -55,19 +55,19 @@ static int cpu_apply(const struct agent_isolator_ctx *ctx, int leaf_fd,
 
 	if (!(lim->cpus > 0) && !has_cpu_limit(lim->cpus_limit))
 		return 0;
-	r = isolator_need(ctx, AGENT_CTRL_CPU, true, "CPU share and limit", err, errlen);
+	r = agent_isolator_need(ctx, AGENT_CTRL_CPU, true, "CPU share and limit", err, errlen);
 	if (r != 0)
 		return r;
 	if (lim->cpus > 0) {
 		snprintf(buf, sizeof(buf), "%" PRIu64, agent_cpu_weight(lim->cpus));
-		r = isolator_write(leaf_fd, "cpu.weight", buf, err, errlen);
+		r = agent_isolator_write(leaf_fd, "cpu.weight", buf, err, errlen);
 		if (r < 0)
 			return r;
 	}
 	r = agent_cpu_max_format(lim->cpus_limit, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	return isolator_write(leaf_fd, "cpu.max", buf, err, errlen);
+	return agent_isolator_write(leaf_fd, "cpu.max", buf, err, errlen);
 }
 
 int agent_cpu_stat_parse(const char *text, struct agent_task_usage *u)
@@ -111,6 +111,5 @@ const struct agent_isolator_ops agent_isolator_cpu = {
 	.name = "cpu",
 	.ctrl = AGENT_CTRL_CPU,
 	.prepare = cpu_apply,
-	.update = cpu_apply,
 	.usage = cpu_usage,
 };

@@ -48,16 +48,16 @@ static int memory_apply(const struct agent_isolator_ctx *ctx, int leaf_fd,
 	}
 	if (max == UINT64_MAX && !lim->mem_bytes)
 		return 0; /* nothing asked for */
-	r = isolator_need(ctx, AGENT_CTRL_MEMORY, true, "memory limit", err, errlen);
+	r = agent_isolator_need(ctx, AGENT_CTRL_MEMORY, true, "memory limit", err, errlen);
 	if (r != 0)
 		return r;
 	/* Lower high first when shrinking: the kernel takes either order, reclaim is gentler. */
 	agent_u64_format(high, buf, sizeof(buf));
-	r = isolator_write(leaf_fd, "memory.high", buf, err, errlen);
+	r = agent_isolator_write(leaf_fd, "memory.high", buf, err, errlen);
 	if (r < 0)
 		return r;
 	agent_u64_format(max, buf, sizeof(buf));
-	r = isolator_write(leaf_fd, "memory.max", buf, err, errlen);
+	r = agent_isolator_write(leaf_fd, "memory.max", buf, err, errlen);
 	if (r < 0)
 		return r;
 	/* Without swap accounting (swapaccount=0, !CONFIG_MEMCG_SWAP) the file is absent. */
@@ -89,16 +89,16 @@ static int memory_usage(const struct agent_isolator_ctx *ctx, int leaf_fd,
 	_cleanup_free_ char *events = NULL;
 	int r;
 
-	r = isolator_read_u64(leaf_fd, "memory.current", &u->mem_current);
+	r = agent_isolator_read_u64(leaf_fd, "memory.current", &u->mem_current);
 	if (r == -ENOENT)
 		return 0; /* no memory controller in this leaf */
 	if (r < 0)
 		return r;
 	u->valid |= AGENT_USAGE_MEM;
-	if (isolator_read_u64(leaf_fd, "memory.max", &u->mem_max_limit) < 0)
+	if (agent_isolator_read_u64(leaf_fd, "memory.max", &u->mem_max_limit) < 0)
 		u->mem_max_limit = UINT64_MAX;
 	/* memory.peak: 5.19 and later */
-	if (isolator_read_u64(leaf_fd, "memory.peak", &u->mem_peak) == 0)
+	if (agent_isolator_read_u64(leaf_fd, "memory.peak", &u->mem_peak) == 0)
 		u->valid |= AGENT_USAGE_MEM_PEAK;
 	r = agent_read_fileat(leaf_fd, "memory.events", &events);
 	if (r == 0 || r > 0)
@@ -110,6 +110,5 @@ const struct agent_isolator_ops agent_isolator_memory = {
 	.name = "memory",
 	.ctrl = AGENT_CTRL_MEMORY,
 	.prepare = memory_apply,
-	.update = memory_apply,
 	.usage = memory_usage,
 };

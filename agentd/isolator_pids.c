@@ -18,16 +18,16 @@ static int pids_apply(const struct agent_isolator_ctx *ctx, int leaf_fd,
 	if (!max)
 		return 0;
 	/* Only a limit the task asked for is required; the agent's default is best-effort. */
-	r = isolator_need(ctx, AGENT_CTRL_PIDS, lim->pids_max != 0, "pids limit", err, errlen);
+	r = agent_isolator_need(ctx, AGENT_CTRL_PIDS, lim->pids_max != 0, "pids limit", err, errlen);
 	if (r != 0)
 		return r;
 	agent_u64_format(max, buf, sizeof(buf));
-	return isolator_write(leaf_fd, "pids.max", buf, err, errlen);
+	return agent_isolator_write(leaf_fd, "pids.max", buf, err, errlen);
 }
 
 static int pids_usage(const struct agent_isolator_ctx *ctx, int leaf_fd, struct agent_task_usage *u)
 {
-	int r = isolator_read_u64(leaf_fd, "pids.current", &u->pids_current);
+	int r = agent_isolator_read_u64(leaf_fd, "pids.current", &u->pids_current);
 
 	if (r == -ENOENT)
 		return 0;
@@ -41,6 +41,5 @@ const struct agent_isolator_ops agent_isolator_pids = {
 	.name = "pids",
 	.ctrl = AGENT_CTRL_PIDS,
 	.prepare = pids_apply,
-	.update = pids_apply,
 	.usage = pids_usage,
 };

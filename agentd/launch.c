@@ -733,16 +733,16 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
  */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 /*
- * long drover_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg)
+ * long agent_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg)
  * clone3, and in the child call fn(arg) on the new stack (args->stack), then exit. glibc
  * has no public clone3 wrapper that takes a function; clone(2) has no CLONE_INTO_CGROUP.
  * fn and arg ride in r8/r9, which the syscall instruction preserves.
  */
-long drover_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg);
+long agent_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg);
 __asm__(".text\n"
-	".globl drover_clone3_run\n"
-	".type drover_clone3_run, @function\n"
-	"drover_clone3_run:\n"
+	".globl agent_clone3_run\n"
+	".type agent_clone3_run, @function\n"
+	"agent_clone3_run:\n"
 	"	movq %rdx, %r8\n"
 	"	movq %rcx, %r9\n"
 	"	movl $435, %eax\n" /* SYS_clone3 */
@@ -757,7 +757,7 @@ __asm__(".text\n"
 	"	movl $60, %eax\n" /* SYS_exit: fn does not return */
 	"	syscall\n"
 	"	hlt\n"
-	".size drover_clone3_run, .-drover_clone3_run\n");
+	".size agent_clone3_run, .-agent_clone3_run\n");
 
 struct vfork_arg {
 	const struct agent_spawn *sp;
@@ -797,7 +797,7 @@ static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_
 
 	if (unsupported || sp->cgroup_fd < 0)
 		return -ENOSYS;
-	pid = drover_clone3_run(&args, sizeof(args), vfork_child, &va);
+	pid = agent_clone3_run(&args, sizeof(args), vfork_child, &va);
 	if (pid < 0) {
 		if (pid == -ENOSYS || pid == -E2BIG || pid == -EINVAL)
 			unsupported = true;

@@ -38,6 +38,7 @@ int64_t agent_gc_max_age(int64_t gc_delay_ns, double headroom, double usage)
 	return (int64_t)((double)gc_delay_ns * f);
 }
 
+/* On the worker thread (empty_trash): remove everything in the trash. */
 static void empty_trash_once(struct agent_gc *gc)
 {
 	DIR *d = opendir(gc->trash);
@@ -55,7 +56,7 @@ static void empty_trash_once(struct agent_gc *gc)
 		closedir(d);
 }
 
-/* The worker: empty the trash until nothing new was put in it meanwhile. */
+/* The worker thread: empty the trash until nothing new was put in it meanwhile. */
 static void *empty_trash(void *data)
 {
 	struct agent_gc *gc = data;
@@ -73,7 +74,10 @@ static void *empty_trash(void *data)
 	}
 }
 
-/* Something is in the trash: have the worker (started if it is not running) look again. */
+/*
+ * Something is in the trash: have the worker (started if it is not running) look again.
+ * The loop thread (agent_gc_new, agent_gc_collect).
+ */
 static void start_worker(struct agent_gc *gc)
 {
 	pthread_mutex_lock(&gc->lock);

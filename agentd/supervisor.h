@@ -31,8 +31,9 @@
  * a FIFO, a symlink to /dev/zero or a forged record under any name in it; no file the
  * agent or the supervisor trusts lives there. (Tasks started by an agent before this
  * layout kept both files in the sandbox; recovery still reads them there, through the same
- * safe reader, see agent.c.) Both records are read with lib/fileio.h's file_read_bufat: no
- * symlink, regular files only, never blocking, at most AGENT_RECORD_MAX bytes.
+ * safe reader, see agent_task_records_open() in tasks.c.) Both records are read with
+ * lib/fileio.h's file_read_bufat: no symlink, regular files only, never blocking, at most
+ * AGENT_RECORD_MAX bytes.
  *
  * A kill by the agent: agent_cgroup_signal(leaf, SIGTERM), grace period, agent_cgroup_kill;
  * the supervisor records "signaled 15" or "signaled 9" like any exit; the agent knows it
@@ -155,8 +156,6 @@ struct agent_task_outcome {
 	char message[256];
 };
 
-/* "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED". */
-const char *agent_task_state_name(enum agent_task_state s);
 /*
  * Map a task's end to its terminal state (Mesos's rules):
  *   killed by the agent (KILL, shutdown) -> TASK_KILLED;

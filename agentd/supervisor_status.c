@@ -169,19 +169,6 @@ int agent_exit_status_read(int meta_fd, struct agent_exit_record *ret)
 
 /* ---------------------------------------------------------------- outcome */
 
-const char *agent_task_state_name(enum agent_task_state s)
-{
-	switch (s) {
-	case AGENT_TASK_FINISHED:
-		return "TASK_FINISHED";
-	case AGENT_TASK_FAILED:
-		return "TASK_FAILED";
-	case AGENT_TASK_KILLED:
-		return "TASK_KILLED";
-	}
-	return "TASK_UNKNOWN";
-}
-
 static void mib(char *buf, size_t len, uint64_t bytes)
 {
 	if (bytes == UINT64_MAX)

@@ -367,11 +367,6 @@ int agent_taskstats_receive(struct agent_taskstats *ts)
 	}
 }
 
-uint64_t agent_taskstats_lost(const struct agent_taskstats *ts)
-{
-	return ts ? ts->lost : 0;
-}
-
 int agent_taskstats_track(struct agent_taskstats *ts, const void *owner, const char *cgroup_path,
 			  pid_t supervisor, pid_t task, bool partial)
 {

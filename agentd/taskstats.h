@@ -120,8 +120,6 @@ int agent_taskstats_set_proc_root(struct agent_taskstats *ts, const char *root);
 int agent_taskstats_receive(struct agent_taskstats *ts);
 /* Account a buffer of netlink messages as received from the socket. */
 int agent_taskstats_feed(struct agent_taskstats *ts, const void *buf, size_t len);
-/* Messages the kernel dropped because the socket's buffer was full. */
-uint64_t agent_taskstats_lost(const struct agent_taskstats *ts);
 
 /*
  * Start summing for owner: cgroup_path is the leaf as /proc/<pid>/cgroup shows it

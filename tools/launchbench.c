@@ -4,10 +4,10 @@
  * beside a bare fork + exec of the same binary measured in the same run (interleaved, from
  * the same process, so both pay the same page-table copy).
  *
- * One agent launch is what agentd/agent.c launch() does between the LAUNCH event and the
- * task's exec: checkpoint the task record, make the sandbox, create the cgroup leaf, write
- * the limits (isolators), checkpoint the STARTING update, prepare the spawn (argv, env,
- * stdout/stderr files), fork the supervisor, which clones the task into its leaf
+ * One agent launch is what agentd/task_launch.c agent_on_launch() does between the LAUNCH
+ * event and the task's exec: checkpoint the task record, make the sandbox, create the
+ * cgroup leaf, write the limits (isolators), checkpoint the STARTING update, prepare the
+ * spawn (argv, env, stdout/stderr files), fork the supervisor, which clones the task into its leaf
  * (clone3 CLONE_INTO_CGROUP) and reports once it has exec'ed. The clock stops there; the
  * exit, the leaf's removal and the sandbox's are done untimed between launches.
  *
@@ -119,7 +119,7 @@ struct bench {
 	unsigned spawn_flags;
 };
 
-/* One launch as agent.c does it; phases[] gets each step's time. Returns the total. */
+/* One launch as task_launch.c does it; phases[] gets each step's time. Returns the total. */
 static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 {
 	char id[32], sandbox[512], err[512];
@@ -147,7 +147,7 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	t[0] = now_ns();
 	record = json_pack("{s:{s:s},s:O,s:b,s:s}", "framework_id", "value", "bench", "task", task,
 			   "kill_requested", 0, "sandbox", sandbox);
-	r = checkpoint_task_save(&b->ck, "bench", id, record);
+	r = agent_checkpoint_task_save(&b->ck, "bench", id, record);
 	json_decref(record);
 	t[1] = now_ns();
 	if (r < 0)
@@ -164,7 +164,7 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	t[4] = now_ns();
 	upd = json_pack("[{s:{s:s},s:s,s:s}]", "task_id", "value", id, "state", "TASK_STARTING",
 			"uuid", "00000000-0000-0000-0000-000000000000");
-	r = checkpoint_updates_save(&b->ck, "bench", id, upd);
+	r = agent_checkpoint_updates_save(&b->ck, "bench", id, upd);
 	json_decref(upd);
 	t[5] = now_ns();
 	if (r < 0)
@@ -175,7 +175,7 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	if (agent_spawn_prepare(&spec, &sp, &lerr) < 0)
 		goto fail;
 	t[6] = now_ns();
-	mfd = checkpoint_task_dir_open(&b->ck, "bench", id); /* the supervisor's records */
+	mfd = agent_checkpoint_task_dir_open(&b->ck, "bench", id); /* the supervisor's records */
 	if (mfd < 0)
 		goto fail;
 	if (agent_task_launch(sp, b->cg.supervisor_fd, mfd, &proc, &lerr) < 0) {
@@ -199,7 +199,7 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	close(mfd);
 	agent_cgroup_task_remove(&b->cg, "bench", id);
 	agent_sandbox_remove(sandbox);
-	checkpoint_task_remove(&b->ck, "bench", id);
+	agent_checkpoint_task_remove(&b->ck, "bench", id);
 	agent_spawn_free(sp);
 	json_decref(task);
 	return t[7] - t[0];
@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/sandboxes/bench", b.work);
 	mkdir(path, 0755);
-	if (checkpoint_open(b.work, &b.ck) < 0) {
+	if (agent_checkpoint_open(b.work, &b.ck) < 0) {
 		fprintf(stderr, "cannot open checkpoints in %s\n", b.work);
 		goto out;
 	}
@@ -339,7 +339,7 @@ out_teardown:
 	if (agent_cgroup_teardown(&b.cg, 0) < 0)
 		fprintf(stderr, "cannot remove the cgroup root '%s'\n", root);
 	agent_cgroup_done(&b.cg);
-	checkpoint_close(&b.ck);
+	agent_checkpoint_close(&b.ck);
 	snprintf(path, sizeof(path), "rm -rf '%s'", b.work);
 	if (!work)
 		(void)!system(path);

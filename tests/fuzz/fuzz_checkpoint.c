@@ -113,16 +113,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put(path, part[i], len[i]);
 	}
 
-	if (checkpoint_open(work, &c) < 0)
+	if (agent_checkpoint_open(work, &c) < 0)
 		abort();
-	r = checkpoint_agent_id_load(&c, &id);
+	r = agent_checkpoint_agent_id_load(&c, &id);
 	if (r == 0 && (!id || !*id))
 		abort();
 	free(id);
-	r = checkpoint_tasks_load(&c, on_task, on_bad, &s);
+	r = agent_checkpoint_tasks_load(&c, on_task, on_bad, &s);
 	/* the one task directory is reported, one way or the other, exactly once */
 	if (r < 0 || r != s.good || s.good + s.bad != 1)
 		abort();
-	checkpoint_close(&c);
+	agent_checkpoint_close(&c);
 	return 0;
 }

@@ -188,17 +188,17 @@ static void test_dot_ids_recovered(void **state)
 
 	snprintf(dir, sizeof(dir), "%s/dot", work);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	assert_int_equal(checkpoint_open(dir, &c), 0);
-	assert_int_equal(checkpoint_task_save(&c, ".fw", ".t", rec), 0);
+	assert_int_equal(agent_checkpoint_open(dir, &c), 0);
+	assert_int_equal(agent_checkpoint_task_save(&c, ".fw", ".t", rec), 0);
 	n_loaded = 0;
-	assert_int_equal(checkpoint_tasks_load(&c, on_task, NULL, NULL), 1);
+	assert_int_equal(agent_checkpoint_tasks_load(&c, on_task, NULL, NULL), 1);
 	assert_int_equal(n_loaded, 1);
 	assert_string_equal(loaded[0], ".fw");
 	assert_string_equal(loaded[1], ".t");
-	assert_int_equal(checkpoint_task_remove(&c, ".fw", ".t"), 0);
-	assert_int_equal(checkpoint_tasks_load(&c, on_task, NULL, NULL), 0);
+	assert_int_equal(agent_checkpoint_task_remove(&c, ".fw", ".t"), 0);
+	assert_int_equal(agent_checkpoint_tasks_load(&c, on_task, NULL, NULL), 0);
 	json_decref(rec);
-	checkpoint_close(&c);
+	agent_checkpoint_close(&c);
 }
 
 /* meta/ is root's alone, whatever mode made it. */
@@ -215,15 +215,15 @@ static void test_meta_private(void **state)
 	assert_int_equal(mkdir(dir, 0777), 0);
 	assert_int_equal(chmod(dir, 0777), 0);
 	snprintf(dir, sizeof(dir), "%s/priv", work);
-	assert_int_equal(checkpoint_open(dir, &c), 0);
+	assert_int_equal(agent_checkpoint_open(dir, &c), 0);
 	assert_int_equal(fstat(c.meta_fd, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	fd = checkpoint_task_dir_open(&c, "fw", "t");
+	fd = agent_checkpoint_task_dir_open(&c, "fw", "t");
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	close(fd);
-	checkpoint_close(&c);
+	agent_checkpoint_close(&c);
 }
 
 static void test_reserve(void **state)
@@ -245,10 +245,10 @@ static void test_reserve(void **state)
 		printf("# SKIP: cannot mount a tmpfs: %s\n", strerror(errno));
 		skip();
 	}
-	assert_int_equal(checkpoint_open(dir, &c), 0);
+	assert_int_equal(agent_checkpoint_open(dir, &c), 0);
 	/* a tenth of the file system at most */
-	assert_int_equal(checkpoint_reserve_effective(&c, 16 << 20), (2 << 20) / 10);
-	assert_int_equal(checkpoint_reserve_ensure(&c, 16 << 20), 0);
+	assert_int_equal(agent_checkpoint_reserve_effective(&c, 16 << 20), (2 << 20) / 10);
+	assert_int_equal(agent_checkpoint_reserve_ensure(&c, 16 << 20), 0);
 	assert_int_equal(fstatat(c.meta_fd, "reserve", &st, 0), 0);
 	assert_true((uint64_t)st.st_blocks * 512 >= (2 << 20) / 10);
 	/* a task fills the disk */
@@ -265,19 +265,19 @@ static void test_reserve(void **state)
 	/* the checkpoint is written all the same, from the reserve */
 	rec = json_pack("{s:{s:{s:s}},s:s}", "task", "task_id", "value", "t", "pad",
 			"0123456789012345678901234567890123456789");
-	assert_int_equal(checkpoint_task_save(&c, "fw", "t", rec), 0);
+	assert_int_equal(agent_checkpoint_task_save(&c, "fw", "t", rec), 0);
 	assert_true(c.reserve_released);
-	fd = checkpoint_task_dir_open(&c, "fw", "t");
+	fd = agent_checkpoint_task_dir_open(&c, "fw", "t");
 	assert_true(fd >= 0);
 	assert_int_equal(faccessat(fd, "task.json", F_OK, 0), 0);
 	close(fd);
 	/* no room for it again yet; then room, and it is whole */
-	assert_int_equal(checkpoint_reserve_ensure(&c, 16 << 20), -ENOSPC);
+	assert_int_equal(agent_checkpoint_reserve_ensure(&c, 16 << 20), -ENOSPC);
 	assert_int_equal(unlink(fill), 0);
-	assert_int_equal(checkpoint_reserve_ensure(&c, 16 << 20), 0);
+	assert_int_equal(agent_checkpoint_reserve_ensure(&c, 16 << 20), 0);
 	assert_false(c.reserve_released);
 	json_decref(rec);
-	checkpoint_close(&c);
+	agent_checkpoint_close(&c);
 	assert_int_equal(umount(dir), 0);
 }
 
