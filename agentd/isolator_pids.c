@@ -18,7 +18,8 @@ static int pids_apply(const struct agent_isolator_ctx *ctx, int leaf_fd,
 	if (!max)
 		return 0;
 	/* Only a limit the task asked for is required; the agent's default is best-effort. */
-	r = agent_isolator_need(ctx, AGENT_CTRL_PIDS, lim->pids_max != 0, "pids limit", err, errlen);
+	r = agent_isolator_need(ctx, AGENT_CTRL_PIDS, lim->pids_max != 0, "pids limit", err,
+				errlen);
 	if (r != 0)
 		return r;
 	agent_u64_format(max, buf, sizeof(buf));

@@ -10,9 +10,10 @@
  * best-effort mode (or when !required); -EOPNOTSUPP with a message in strict mode.
  */
 int agent_isolator_need(const struct agent_isolator_ctx *ctx, enum agent_ctrl ctrl, bool required,
-		  const char *what, char *err, size_t errlen);
+			const char *what, char *err, size_t errlen);
 /* Write value to file in the leaf; on failure a message naming both. */
-int agent_isolator_write(int leaf_fd, const char *file, const char *value, char *err, size_t errlen);
+int agent_isolator_write(int leaf_fd, const char *file, const char *value, char *err,
+			 size_t errlen);
 /* Read a single-value file; -ENOENT when it is not there. */
 int agent_isolator_read_u64(int leaf_fd, const char *file, uint64_t *ret);
 
