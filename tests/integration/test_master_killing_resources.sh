@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 17, item 9: resources of a task being killed are not offered until the agent says
+# Resources of a task being killed are not offered until the agent says
 # the task ended. A shell agent (cpus:2) runs a framework's task using all of it; the
 # framework is torn down, so the master sends KILL; the agent has not answered yet:
 #  - its resources are not available and a second framework gets no offer of them (before,
@@ -8,19 +8,8 @@
 #  - the agent reregisters still running the task: still held, KILL sent again;
 #  - the agent reports TASK_KILLED: they are offered again.
 . "$(dirname "$0")/lib.sh"
-need_jq
-start_master || exit 1
-cleanup() {
-	kill $BG_PIDS 2>/dev/null
-	kill "$MASTER_PID" 2>/dev/null
-	wait 2>/dev/null
-	echo "---- master.log"
-	cat "$WORK/master.log"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+master_begin
 SCHED=/api/v1/scheduler
-BG_PIDS=
 
 fake_agent a1 "$(res_json 2 512)" || exit 1
 A1_ID=$AG_ID A1_SID=$AG_SID A1_OUT=$AG_OUT

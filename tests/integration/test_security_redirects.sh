@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 17 item 12, redirects and TLS (docs/security.md, "Redirects"): a follower master
+# Redirects and TLS (docs/security.md, "Redirects"): a follower master
 # with TLS sends clients on to https://, never http://; Drover's clients (the CLI's blocking
 # calls and lib/http_client, which the agent and `drover task run` use) follow a redirect
 # only to the protocol they started with, so an https:// call never goes on in clear text.

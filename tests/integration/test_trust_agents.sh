@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 17, item 1: an agent speaks only for the tasks the master placed on it. Two shell
+# An agent speaks only for the tasks the master placed on it. Two shell
 # agents; a framework launches t1 and t2 on the first. The second agent
 #  - reregisters claiming t1: t1 is not filed under it (GET_AGENTS counts no task there) and
 #    it is told to KILL its copy; t1 then ends on its real agent and is acknowledged (freed),
@@ -8,19 +8,8 @@
 #  - posts TASK_FAILED for t2: the framework never sees it, t2 stays where it was, and the
 #    forged update is counted (drover_master_agent_claims_refused_total).
 . "$(dirname "$0")/lib.sh"
-need_jq
-start_master || exit 1
-cleanup() {
-	kill $BG_PIDS 2>/dev/null
-	kill "$MASTER_PID" 2>/dev/null
-	wait 2>/dev/null
-	echo "---- master.log"
-	cat "$WORK/master.log"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+master_begin
 SCHED=/api/v1/scheduler
-BG_PIDS=
 
 fake_agent a1 "$(res_json 4 1024)" || exit 1
 A1_ID=$AG_ID A1_SID=$AG_SID A1_OUT=$AG_OUT

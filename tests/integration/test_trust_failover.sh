@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 17, items 7 and 17, on a failover (the ZooKeeper registry): two masters with
+# An agent's identity and a KILL across a failover (the ZooKeeper registry): two masters with
 # --credentials; a shell agent registers with principal agent1 on the leader, a framework
 # launches a task there and KILLs it (202). The leader is killed (-9); on the next leader
 #  - another allowed principal reregistering agent1's ID first is refused (403), the real

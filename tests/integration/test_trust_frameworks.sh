@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 17, trust boundaries between frameworks (docs/security.md, "Framework IDs, tiers and
+# Trust boundaries between frameworks (docs/security.md, "Framework IDs, tiers and
 # streams"): a framework cannot choose its ID (long IDs once collided after 68 characters),
 # nor reuse a removed framework's, nor name a task or itself with a leading '.'; it cannot
 # pick a strict-priority tier above its role's without an ACL grant; it cannot grow the

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Issue 17, items 7 and 17: what binds an agent and a KILL survives a master restart
+# What binds an agent and a KILL survives a master restart
 # (kill -9, same work dir and registry). Shell agents and a shell framework, --credentials:
 #  - an agent registers only where a register_agents rule allows its principal ("permissive"
 #    does not count with --credentials);

@@ -636,7 +636,7 @@ static void test_bookkeeping(void **state)
 }
 
 /* Mesos's random sorter: the first pick follows the weights, deterministically per seed. */
-/* Issue 17, item 15: ten agents of 1e15 cpus (the largest scalar accepted) add up past int64:
+/* Ten agents of 1e15 cpus (the largest scalar accepted) add up past int64:
  * the cluster total saturates (it wrapped negative, UBSan: signed integer overflow) and every
  * agent is still offered in full. */
 static void test_totals_saturate(void **state)
