@@ -2,27 +2,13 @@
 /* alloc: agents, frameworks, roles, allocations, shares: the allocator's bookkeeping. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "err.h"
 #include "util.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 void alloc_config_defaults(struct alloc_config *c)
 {
@@ -45,7 +31,7 @@ int alloc_role_validate(const char *role, char *err, size_t errlen)
 	int depth = 0;
 
 	if (!role || !*role)
-		return fail(err, errlen, "role name is empty");
+		return alloc_fail(err, errlen, "role name is empty");
 	if (streq(role, "*"))
 		return 0;
 	while (*p) {
@@ -56,21 +42,21 @@ int alloc_role_validate(const char *role, char *err, size_t errlen)
 			p++;
 		len = (size_t)(p - comp);
 		if (len == 0)
-			return fail(err, errlen, "role '%s' has an empty path component", role);
+			return alloc_fail(err, errlen, "role '%s' has an empty path component", role);
 		if ((len == 1 && comp[0] == '.') || (len == 2 && comp[0] == '.' && comp[1] == '.'))
-			return fail(err, errlen, "role '%s' has a '.' or '..' component", role);
+			return alloc_fail(err, errlen, "role '%s' has a '.' or '..' component", role);
 		if (comp[0] == '-')
-			return fail(err, errlen, "role '%s': a component starts with '-'", role);
+			return alloc_fail(err, errlen, "role '%s': a component starts with '-'", role);
 		for (const char *q = comp; q < p; q++)
 			if (*q <= ' ' || *q == 127 || *q == '*' || *q == '\\')
-				return fail(err, errlen, "role '%s' has a bad character", role);
+				return alloc_fail(err, errlen, "role '%s' has a bad character", role);
 		if (++depth > ALLOC_ROLE_DEPTH_MAX)
-			return fail(err, errlen, "role '%s' is nested deeper than %d", role,
+			return alloc_fail(err, errlen, "role '%s' is nested deeper than %d", role,
 				    ALLOC_ROLE_DEPTH_MAX);
 		if (*p == '/') {
 			p++;
 			if (!*p)
-				return fail(err, errlen, "role '%s' ends with '/'", role);
+				return alloc_fail(err, errlen, "role '%s' ends with '/'", role);
 		}
 	}
 	return 0;
@@ -291,9 +277,9 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	int rc;
 
 	if (!isfinite(c->allocation_interval) || c->allocation_interval < 0)
-		return fail(err, errlen, "allocation_interval must be finite and >= 0");
+		return alloc_fail(err, errlen, "allocation_interval must be finite and >= 0");
 	if (!isfinite(c->default_refuse_seconds) || c->default_refuse_seconds < 0)
-		return fail(err, errlen, "default_refuse_seconds must be finite and >= 0");
+		return alloc_fail(err, errlen, "default_refuse_seconds must be finite and >= 0");
 	a->interval = c->allocation_interval;
 	a->default_refuse = c->default_refuse_seconds;
 	a->rng = c->seed ? c->seed : 1;
@@ -301,10 +287,10 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	a->dense_min = c->filter_dense_min;
 	a->role_policy = alloc_policy_find(c->role_sorter ? c->role_sorter : "drf");
 	if (!a->role_policy)
-		return fail(err, errlen, "role_sorter: unknown policy '%s'", c->role_sorter);
+		return alloc_fail(err, errlen, "role_sorter: unknown policy '%s'", c->role_sorter);
 	a->fw_policy = alloc_policy_find(c->framework_sorter ? c->framework_sorter : "drf");
 	if (!a->fw_policy)
-		return fail(err, errlen, "framework_sorter: unknown policy '%s'",
+		return alloc_fail(err, errlen, "framework_sorter: unknown policy '%s'",
 			    c->framework_sorter);
 
 	p = c->min_allocatable ? c->min_allocatable : "";
@@ -330,7 +316,7 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 		memset(&v[a->n_min_alloc], 0, sizeof(*v));
 		rc = alloc_res_parse(alt, &n[a->n_min_alloc], e2, sizeof(e2));
 		if (rc < 0)
-			return fail(err, errlen, "min_allocatable: %s", e2);
+			return alloc_fail(err, errlen, "min_allocatable: %s", e2);
 		a->n_min_alloc++;
 		if ((rc = vec_from_res(&a->names, &v[a->n_min_alloc - 1], &n[a->n_min_alloc - 1])) < 0)
 			return rc;
