@@ -209,10 +209,12 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(ARCHIVES)
 # from their static archives (the linker takes only the members a helper uses).
 VMTEST_CFLAGS = -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -Ibpf -I$(BUILD)/bpf
 VMTEST_LDLIBS := -lbpf -lelf -lz
-$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c | $(SKELS)
+# the few lib/ files a helper may use, compiled in (they depend on nothing else of lib/)
+VMTEST_LIB_SRCS := lib/runq.c
+$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c $(VMTEST_LIB_SRCS) | $(SKELS)
 	$(call msg,CC-VM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(VMTEST_CFLAGS) -MMD -MP -MF $@.d -static -o $@ $< $(VMTEST_LDLIBS)
+	$(Q)$(CC) $(VMTEST_CFLAGS) -MMD -MP -MF $@.d -static -o $@ $< $(VMTEST_LIB_SRCS) $(VMTEST_LDLIBS)
 -include $(VMTEST_BINS:=.d)
 
 -include $(ALL_OBJS:.o=.d)

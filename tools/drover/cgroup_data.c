@@ -11,11 +11,11 @@
 #include <bpf/bpf.h>
 
 #include "api.h"
-#include "bpf/runqlat.h"
 #include "cgroup_data.h"
 #include "cgroupfs.h"
 #include "fileio.h"
 #include "main.h"
+#include "runq.h"
 #include "strv.h"
 
 #define DEFAULT_ROOT "drover.slice"
