@@ -231,11 +231,6 @@ static void rekey_fw(struct alloc *a, struct fw *f, bool bump)
 	rekey_entry(a, a->fw_policy, &t->fws, &f->ent, &f->alloc, 1.0, bump);
 }
 
-void alloc_rekey_fw(struct alloc *a, struct fw *f)
-{
-	rekey_fw(a, f, false);
-}
-
 static void rekey_role_path(struct alloc *a, struct role *r, bool bump)
 {
 	if (r->self_ent.level || bump)
@@ -244,11 +239,6 @@ static void rekey_role_path(struct alloc *a, struct role *r, bool bump)
 	for (; r != a->root; r = r->parent)
 		rekey_entry(a, a->role_policy, &r->parent->children, &r->ent, &r->alloc, r->weight,
 			    bump);
-}
-
-void alloc_rekey_role_path(struct alloc *a, struct role *r)
-{
-	rekey_role_path(a, r, false);
 }
 
 void alloc_rekey_all(struct alloc *a)
@@ -298,27 +288,27 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 		const char *bar = strchr(p, '|');
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
 		_cleanup_free_ char *alt = strndup(p, len);
-		struct alloc_res *n;
+		struct alloc_res res;
 		struct vec *v;
 		char e2[200];
 
 		if (!alt)
 			return -ENOMEM;
-		n = realloc(a->min_alloc_res, (a->n_min_alloc + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		a->min_alloc_res = n;
 		v = realloc(a->min_alloc, (a->n_min_alloc + 1) * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		a->min_alloc = v;
-		alloc_res_init(&n[a->n_min_alloc]);
 		memset(&v[a->n_min_alloc], 0, sizeof(*v));
-		rc = alloc_res_parse(alt, &n[a->n_min_alloc], e2, sizeof(e2));
-		if (rc < 0)
+		alloc_res_init(&res);
+		rc = alloc_res_parse(alt, &res, e2, sizeof(e2));
+		if (rc < 0) {
+			alloc_res_clear(&res);
 			return alloc_fail(err, errlen, "min_allocatable: %s", e2);
+		}
 		a->n_min_alloc++;
-		if ((rc = vec_from_res(&a->names, &v[a->n_min_alloc - 1], &n[a->n_min_alloc - 1])) < 0)
+		rc = vec_from_res(&a->names, &v[a->n_min_alloc - 1], &res);
+		alloc_res_clear(&res);
+		if (rc < 0)
 			return rc;
 		p += len;
 		if (*p == '|')
@@ -473,11 +463,8 @@ void alloc_free(struct alloc *a)
 	free(a->offerable);
 	free(a->ag_slots);
 	free(a->ag_free);
-	for (size_t i = 0; i < a->n_min_alloc; i++) {
-		alloc_res_clear(&a->min_alloc_res[i]);
+	for (size_t i = 0; i < a->n_min_alloc; i++)
 		vec_clear(&a->min_alloc[i]);
-	}
-	free(a->min_alloc_res);
 	free(a->min_alloc);
 	free(a->tiers);
 	alloc_res_clear(&a->totals);
@@ -494,18 +481,6 @@ void alloc_free(struct alloc *a)
 	free(a->view);
 	names_free(&a->names);
 	free(a);
-}
-
-bool alloc_is_allocatable(const struct alloc *a, const struct alloc_res *res)
-{
-	if (alloc_res_is_empty(res))
-		return false;
-	if (a->n_min_alloc == 0)
-		return true;
-	for (size_t i = 0; i < a->n_min_alloc; i++)
-		if (alloc_res_contains(res, &a->min_alloc_res[i]))
-			return true;
-	return false;
 }
 
 bool alloc_vec_allocatable(const struct alloc *a, const struct vec *v)

@@ -153,7 +153,8 @@ static json_t *parse_cgroup_file(char *text)
 	return obj ? obj : json_string(text);
 }
 
-json_t *cg_dir_stats(int dirfd)
+/* The cgroupfs files of one cgroup directory as JSON (see cg_rows). */
+static json_t *cg_dir_stats(int dirfd)
 {
 	static const char *const files[] = {
 		"cpu.stat",	  "cpu.max",	      "cpu.weight",	"cpu.pressure",
@@ -199,7 +200,9 @@ static int count_procs(int dirfd, int64_t *ret_rss)
 	return n;
 }
 
-uint64_t cg_hist_quantile_ns(const unsigned long long *slots, int nslots, uint64_t count, double q)
+/* A log2-microsecond histogram's quantile q (0..1) in ns (upper bound of the bucket). */
+static uint64_t cg_hist_quantile_ns(const unsigned long long *slots, int nslots, uint64_t count,
+				    double q)
 {
 	uint64_t want = (uint64_t)((double)count * q + 0.999999), seen = 0;
 
