@@ -92,31 +92,12 @@ int agent_ctrl_from_name(const char *name);
 unsigned agent_ctrl_mask_parse(const char *text);
 
 /*
- * The cgroupfs and /proc parsers moved to lib/cgroupfs.h (the CLI shares them); these old
- * names stay as thin wrappers for the agent's callers.
+ * The cgroupfs and /proc parsers are lib/cgroupfs.h's (the CLI shares them); these two old
+ * names stay as thin wrappers for their callers elsewhere in agentd/.
  */
-static inline int agent_mountinfo_find_cgroup2(const char *mountinfo, char **ret_path)
-{
-	return cgroupfs_mountinfo_find_cgroup2(mountinfo, ret_path);
-}
-static inline int agent_mountinfo_find_v1(const char *mountinfo, const char *name,
-					  char **ret_path)
-{
-	return cgroupfs_mountinfo_find_v1(mountinfo, name, ret_path);
-}
-static inline int agent_proc_cgroups_lookup(const char *text, const char *name,
-					    unsigned *ret_hierarchy, bool *ret_enabled)
-{
-	return cgroupfs_proc_cgroups_lookup(text, name, ret_hierarchy, ret_enabled);
-}
 static inline int agent_keyed_get(const char *text, const char *key, uint64_t *ret)
 {
 	return cgroupfs_keyed_get(text, key, ret);
-}
-static inline int agent_cgroup_events_parse(const char *text, int *ret_populated,
-					    int *ret_frozen)
-{
-	return cgroupfs_events_parse(text, ret_populated, ret_frozen);
 }
 static inline int agent_cpulist_count(const char *text)
 {
