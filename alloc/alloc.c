@@ -52,7 +52,7 @@ int alloc_role_validate(const char *role, char *err, size_t errlen)
 				return alloc_fail(err, errlen, "role '%s' has a bad character", role);
 		if (++depth > ALLOC_ROLE_DEPTH_MAX)
 			return alloc_fail(err, errlen, "role '%s' is nested deeper than %d", role,
-				    ALLOC_ROLE_DEPTH_MAX);
+					  ALLOC_ROLE_DEPTH_MAX);
 		if (*p == '/') {
 			p++;
 			if (!*p)
@@ -281,7 +281,7 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	a->fw_policy = alloc_policy_find(c->framework_sorter ? c->framework_sorter : "drf");
 	if (!a->fw_policy)
 		return alloc_fail(err, errlen, "framework_sorter: unknown policy '%s'",
-			    c->framework_sorter);
+				  c->framework_sorter);
 
 	p = c->min_allocatable ? c->min_allocatable : "";
 	while (*p) {

@@ -549,12 +549,12 @@ static int check_name(const char *name, char *err, size_t errlen)
 		return alloc_fail(err, errlen, "empty resource name");
 	if (strlen(name) >= ALLOC_RES_NAME_MAX)
 		return alloc_fail(err, errlen, "resource name '%.20s...' too long (max %d)", name,
-			    ALLOC_RES_NAME_MAX - 1);
+				  ALLOC_RES_NAME_MAX - 1);
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
 			return alloc_fail(err, errlen, "bad character '%c' in resource name '%s'", *p,
-				    name);
+					  name);
 	return 0;
 }
 
@@ -639,15 +639,15 @@ static int parse_ranges(struct alloc_res_item *it, const char **pp, char *err, s
 			return rc;
 		if (*p != '-')
 			return alloc_fail(err, errlen, "resource '%s': expected '-' in range at '%.16s'",
-				    it->name, p);
+					  it->name, p);
 		p++;
 		rc = parse_u64(it->name, &p, &r.end, err, errlen);
 		if (rc < 0)
 			return rc;
 		if (r.begin > r.end)
 			return alloc_fail(err, errlen, "resource '%s': range %llu-%llu has begin > end",
-				    it->name, (unsigned long long)r.begin,
-				    (unsigned long long)r.end);
+					  it->name, (unsigned long long)r.begin,
+					  (unsigned long long)r.end);
 		if (it->n == cap) {
 			struct alloc_range *n;
 
@@ -664,7 +664,7 @@ static int parse_ranges(struct alloc_res_item *it, const char **pp, char *err, s
 			p = skip_ws(p + 1);
 		else if (*p != ']')
 			return alloc_fail(err, errlen, "resource '%s': expected ',' or ']' at '%.16s'",
-				    it->name, p);
+					  it->name, p);
 	}
 	ranges_normalize(it->ranges, &it->n);
 	*pp = p + 1;
@@ -707,8 +707,9 @@ static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size
 			return alloc_fail(err, errlen, "resource '%s': empty set item", it->name);
 		if (!set_item_ok(s, len))
 			return alloc_fail(err, errlen,
-				    "resource '%s': set item '%.*s' has a control character or one of :[]",
-				    it->name, (int)len, s);
+					  "resource '%s': set item '%.*s' has a control character "
+					  "or one of :[]",
+					  it->name, (int)len, s);
 		n = realloc(it->set, (it->n + 1) * sizeof(char *));
 		if (!n)
 			return -ENOMEM;
@@ -728,7 +729,7 @@ static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size
 	for (size_t i = 1; i < it->n; i++)
 		if (streq(it->set[i - 1], it->set[i]))
 			return alloc_fail(err, errlen, "resource '%s': duplicate set item '%s'", it->name,
-				    it->set[i]);
+					  it->set[i]);
 	*pp = p + 1;
 	return 0;
 }
@@ -749,7 +750,7 @@ static int parse_one(const char **pp, struct alloc_res *r, char *err, size_t err
 		return alloc_fail(err, errlen, "expected 'name:value' at '%.*s'", (int)(len > 32 ? 32 : len), s);
 	if (len >= ALLOC_RES_NAME_MAX)
 		return alloc_fail(err, errlen, "resource name '%.20s...' too long (max %d)", s,
-			    ALLOC_RES_NAME_MAX - 1);
+				  ALLOC_RES_NAME_MAX - 1);
 	memcpy(it.name, s, len);
 	rc = check_name(it.name, err, errlen);
 	if (rc < 0)
@@ -828,7 +829,7 @@ static int json_u64(const json_t *j, const char *name, const char *field, uint64
 		}
 	}
 	return alloc_fail(err, errlen, "resource '%s': range '%s' missing or not a non-negative integer",
-		    name, field);
+			  name, field);
 }
 
 static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size_t errlen)
@@ -853,7 +854,7 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 		it->type = ALLOC_RES_SCALAR;
 		if (!json_is_number(v))
 			return alloc_fail(err, errlen, "resource '%s': 'scalar.value' missing or not a number",
-				    name);
+					  name);
 		return scalar_from_double(name, json_number_value(v), &it->scalar, err, errlen);
 	}
 	if (streq(type, "RANGES")) {
@@ -864,7 +865,7 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 		it->type = ALLOC_RES_RANGES;
 		if (!json_is_array(arr))
 			return alloc_fail(err, errlen, "resource '%s': 'ranges.range' missing or not an array",
-				    name);
+					  name);
 		it->ranges = calloc(json_array_size(arr) + 1, sizeof(*it->ranges));
 		if (!it->ranges)
 			return -ENOMEM;
@@ -878,8 +879,8 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 				return rc;
 			if (g.begin > g.end)
 				return alloc_fail(err, errlen, "resource '%s': range %llu-%llu has begin > end",
-					    name, (unsigned long long)g.begin,
-					    (unsigned long long)g.end);
+						  name, (unsigned long long)g.begin,
+						  (unsigned long long)g.end);
 			it->ranges[it->n++] = g;
 		}
 		ranges_normalize(it->ranges, &it->n);
@@ -893,19 +894,19 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 		it->type = ALLOC_RES_SET;
 		if (!json_is_array(arr))
 			return alloc_fail(err, errlen, "resource '%s': 'set.item' missing or not an array",
-				    name);
+					  name);
 		it->set = calloc(json_array_size(arr) + 1, sizeof(char *));
 		if (!it->set)
 			return -ENOMEM;
 		json_array_foreach(arr, i, s) {
 			if (!json_is_string(s) || !*json_string_value(s))
 				return alloc_fail(err, errlen, "resource '%s': set item %zu is not a non-empty string",
-					    name, i);
+						  name, i);
 			if (!set_item_ok(json_string_value(s), json_string_length(s)))
 				return alloc_fail(err, errlen,
-					    "resource '%s': set item %zu has a control character, "
-					    "surrounding blanks or one of ,;:{}[]",
-					    name, i);
+						  "resource '%s': set item %zu has a control "
+						  "character, surrounding blanks or one of ,;:{}[]",
+						  name, i);
 			it->set[it->n] = strdup(json_string_value(s));
 			if (!it->set[it->n])
 				return -ENOMEM;
@@ -915,7 +916,7 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 		for (i = 1; i < it->n; i++)
 			if (streq(it->set[i - 1], it->set[i]))
 				return alloc_fail(err, errlen, "resource '%s': duplicate set item '%s'",
-					    name, it->set[i]);
+						  name, it->set[i]);
 		return 0;
 	}
 	return alloc_fail(err, errlen, "resource '%s': unknown type '%s'", name, type);
