@@ -23,7 +23,8 @@ GIT_REV := $(shell r=$$(git rev-parse --short=12 HEAD 2>/dev/null) || r=unknown;
 endif
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-ifneq ($(filter asan,$(MAKECMDGOALS)),)
+# (a build directory named build-asan is always the sanitizer build, whatever the goals)
+ifneq ($(filter asan,$(MAKECMDGOALS))$(filter build-asan %/build-asan,$(BUILD)),)
 BUILD ?= build-asan
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else ifneq ($(filter fuzz fuzz-build,$(MAKECMDGOALS)),)
@@ -159,14 +160,45 @@ $(ARCHIVES):
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/drover-master: $(BUILD)/masterd/main.o $(ARCHIVES)
-$(BUILD)/bin/drover-agent: $(BUILD)/agentd/main.o $(ARCHIVES)
-$(BUILD)/bin/drover: $(call obj,$(CLI_SRCS)) $(ARCHIVES)
-$(patsubst tools/%.c,$(BUILD)/bin/drover-%,$(TOOL_SRCS)): $(BUILD)/bin/drover-%: $(BUILD)/tools/%.o $(ARCHIVES)
+# Layering, enforced by the linker: each binary links only the archives of its layer, so a
+# call across layers (the CLI calling into agentd/, the agent into masterd/, alloc/ into
+# either daemon) fails to link (tests/integration/test_build.sh shows it does).
+#   lib/      libdrover       everything may use it; it uses nothing else
+#   alloc/    libdroveralloc  lib only
+#   masterd/  libmasterd      alloc + lib
+#   agentd/   libagentd       alloc + lib
+# The benchmarks and simulators (tools/*.c) link what they measure: allocbench the
+# allocator, bpfbench and launchbench the agent's BPF loaders and launch path, regfill the
+# master's registry; simagent and simframework speak the wire only (lib).
+MASTER_LIBS := $(LIBMASTER) $(LIBALLOC) $(LIBDROVER)
+AGENT_LIBS := $(LIBAGENT) $(LIBALLOC) $(LIBDROVER)
+CLI_LIBS := $(LIBALLOC) $(LIBDROVER)
+TOOL_LIBS_allocbench := $(LIBALLOC) $(LIBDROVER)
+TOOL_LIBS_bpfbench := $(AGENT_LIBS)
+TOOL_LIBS_launchbench := $(AGENT_LIBS)
+TOOL_LIBS_regfill := $(MASTER_LIBS)
+TOOL_LIBS_simagent := $(LIBDROVER)
+TOOL_LIBS_simframework := $(LIBDROVER)
+
+$(BUILD)/bin/drover-master: $(BUILD)/masterd/main.o $(MASTER_LIBS)
+$(BUILD)/bin/drover-agent: $(BUILD)/agentd/main.o $(AGENT_LIBS)
+$(BUILD)/bin/drover: $(call obj,$(CLI_SRCS)) $(CLI_LIBS)
+$(foreach t,$(TOOL_SRCS:tools/%.c=%),$(eval $(BUILD)/bin/drover-$(t): $(BUILD)/tools/$(t).o \
+	$$(or $$(TOOL_LIBS_$(t)),$$(error tools/$(t).c: name its archives in TOOL_LIBS_$(t)))))
 $(BINS):
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ARCHIVES) $(LDLIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
+
+# The layering's proof (tests/integration/test_build.sh): compile PROBE (a C file) and link
+# it exactly as LAYER's binary is linked (LAYER: MASTER, AGENT or CLI), into PROBE_OUT.
+PROBE_OUT ?= $(BUILD)/probe
+.PHONY: layering-probe
+layering-probe:
+	$(Q)mkdir -p $(PROBE_OUT)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(ALL_CFLAGS) -c $(PROBE) -o $(PROBE_OUT)/probe.o
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $(PROBE_OUT)/probe $(PROBE_OUT)/probe.o \
+		$(or $($(LAYER)_LIBS),$(error LAYER=MASTER, AGENT or CLI)) $(LDLIBS)
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(ARCHIVES)
 	$(call msg,LD,$@)
@@ -177,10 +209,12 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(ARCHIVES)
 # from their static archives (the linker takes only the members a helper uses).
 VMTEST_CFLAGS = -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -Ibpf -I$(BUILD)/bpf
 VMTEST_LDLIBS := -lbpf -lelf -lz
-$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c | $(SKELS)
+# the few lib/ files a helper may use, compiled in (they depend on nothing else of lib/)
+VMTEST_LIB_SRCS := lib/runq.c
+$(BUILD)/tests/vm/helpers/%: tests/vm/helpers/%.c $(VMTEST_LIB_SRCS) | $(SKELS)
 	$(call msg,CC-VM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(VMTEST_CFLAGS) -MMD -MP -MF $@.d -static -o $@ $< $(VMTEST_LDLIBS)
+	$(Q)$(CC) $(VMTEST_CFLAGS) -MMD -MP -MF $@.d -static -o $@ $< $(VMTEST_LIB_SRCS) $(VMTEST_LDLIBS)
 -include $(VMTEST_BINS:=.d)
 
 -include $(ALL_OBJS:.o=.d)

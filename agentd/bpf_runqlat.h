@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "bpf/runqlat.h"
+#include "runq.h"
 
 struct bpf_runqlat;
 

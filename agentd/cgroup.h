@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroupfs.h"
+
 /* The controllers the agent knows about. Only cpu, memory and pids carry limits today. */
 enum agent_ctrl {
 	AGENT_CTRL_CPU,
@@ -86,31 +88,21 @@ int agent_ctrl_from_name(const char *name);
 
 /* ---- pure parsers (strings in, values out; no I/O) ---- */
 
-/*
- * The mount point of the first cgroup2 file system in mountinfo text, unescaped
- * ("\040" -> ' '). -ENOENT when there is none.
- */
-int agent_mountinfo_find_cgroup2(const char *mountinfo, char **ret_path);
-/* The mount point of the cgroup v1 hierarchy that holds controller name, or -ENOENT. */
-int agent_mountinfo_find_v1(const char *mountinfo, const char *name, char **ret_path);
 /* "cpu memory pids\n" -> AGENT_CTRL_BIT()s (unknown names are ignored). */
 unsigned agent_ctrl_mask_parse(const char *text);
-/*
- * One controller's line of /proc/cgroups: ret_hierarchy (0 = not bound to v1) and
- * ret_enabled. -ENOENT when the kernel does not list it.
- */
-int agent_proc_cgroups_lookup(const char *text, const char *name, unsigned *ret_hierarchy,
-			      bool *ret_enabled);
-/* A flat-keyed file ("key value\n" lines: cgroup.events, cpu.stat, memory.events). */
-int agent_keyed_get(const char *text, const char *key, uint64_t *ret);
-/* cgroup.events -> populated (0/1) and frozen (0/1, -1 if the line is missing). */
-int agent_cgroup_events_parse(const char *text, int *ret_populated, int *ret_frozen);
 
 /*
- * The number of CPUs in a cpu list ("0-3,8,10-11\n" -> 7), as cpuset.cpus.effective and
- * /sys/devices/system/cpu/online write it. -EINVAL for malformed text; 0 for an empty list.
+ * The cgroupfs and /proc parsers are lib/cgroupfs.h's (the CLI shares them); these two old
+ * names stay as thin wrappers for their callers elsewhere in agentd/.
  */
-int agent_cpulist_count(const char *text);
+static inline int agent_keyed_get(const char *text, const char *key, uint64_t *ret)
+{
+	return cgroupfs_keyed_get(text, key, ret);
+}
+static inline int agent_cpulist_count(const char *text)
+{
+	return cgroupfs_cpulist_count(text);
+}
 
 /* ---- report ---- */
 

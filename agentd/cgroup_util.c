@@ -399,7 +399,7 @@ int agent_cgroup_populated(int dirfd)
 	r = agent_read_fileat(dirfd, "cgroup.events", &text);
 	if (r < 0)
 		return r;
-	r = agent_cgroup_events_parse(text, &pop, NULL);
+	r = cgroupfs_events_parse(text, &pop, NULL);
 	if (r < 0)
 		return r;
 	return pop;

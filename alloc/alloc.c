@@ -2,27 +2,13 @@
 /* alloc: agents, frameworks, roles, allocations, shares: the allocator's bookkeeping. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "err.h"
 #include "util.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 void alloc_config_defaults(struct alloc_config *c)
 {
@@ -45,7 +31,7 @@ int alloc_role_validate(const char *role, char *err, size_t errlen)
 	int depth = 0;
 
 	if (!role || !*role)
-		return fail(err, errlen, "role name is empty");
+		return alloc_fail(err, errlen, "role name is empty");
 	if (streq(role, "*"))
 		return 0;
 	while (*p) {
@@ -56,21 +42,21 @@ int alloc_role_validate(const char *role, char *err, size_t errlen)
 			p++;
 		len = (size_t)(p - comp);
 		if (len == 0)
-			return fail(err, errlen, "role '%s' has an empty path component", role);
+			return alloc_fail(err, errlen, "role '%s' has an empty path component", role);
 		if ((len == 1 && comp[0] == '.') || (len == 2 && comp[0] == '.' && comp[1] == '.'))
-			return fail(err, errlen, "role '%s' has a '.' or '..' component", role);
+			return alloc_fail(err, errlen, "role '%s' has a '.' or '..' component", role);
 		if (comp[0] == '-')
-			return fail(err, errlen, "role '%s': a component starts with '-'", role);
+			return alloc_fail(err, errlen, "role '%s': a component starts with '-'", role);
 		for (const char *q = comp; q < p; q++)
 			if (*q <= ' ' || *q == 127 || *q == '*' || *q == '\\')
-				return fail(err, errlen, "role '%s' has a bad character", role);
+				return alloc_fail(err, errlen, "role '%s' has a bad character", role);
 		if (++depth > ALLOC_ROLE_DEPTH_MAX)
-			return fail(err, errlen, "role '%s' is nested deeper than %d", role,
-				    ALLOC_ROLE_DEPTH_MAX);
+			return alloc_fail(err, errlen, "role '%s' is nested deeper than %d", role,
+					  ALLOC_ROLE_DEPTH_MAX);
 		if (*p == '/') {
 			p++;
 			if (!*p)
-				return fail(err, errlen, "role '%s' ends with '/'", role);
+				return alloc_fail(err, errlen, "role '%s' ends with '/'", role);
 		}
 	}
 	return 0;
@@ -245,11 +231,6 @@ static void rekey_fw(struct alloc *a, struct fw *f, bool bump)
 	rekey_entry(a, a->fw_policy, &t->fws, &f->ent, &f->alloc, 1.0, bump);
 }
 
-void alloc_rekey_fw(struct alloc *a, struct fw *f)
-{
-	rekey_fw(a, f, false);
-}
-
 static void rekey_role_path(struct alloc *a, struct role *r, bool bump)
 {
 	if (r->self_ent.level || bump)
@@ -258,11 +239,6 @@ static void rekey_role_path(struct alloc *a, struct role *r, bool bump)
 	for (; r != a->root; r = r->parent)
 		rekey_entry(a, a->role_policy, &r->parent->children, &r->ent, &r->alloc, r->weight,
 			    bump);
-}
-
-void alloc_rekey_role_path(struct alloc *a, struct role *r)
-{
-	rekey_role_path(a, r, false);
 }
 
 void alloc_rekey_all(struct alloc *a)
@@ -291,9 +267,9 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	int rc;
 
 	if (!isfinite(c->allocation_interval) || c->allocation_interval < 0)
-		return fail(err, errlen, "allocation_interval must be finite and >= 0");
+		return alloc_fail(err, errlen, "allocation_interval must be finite and >= 0");
 	if (!isfinite(c->default_refuse_seconds) || c->default_refuse_seconds < 0)
-		return fail(err, errlen, "default_refuse_seconds must be finite and >= 0");
+		return alloc_fail(err, errlen, "default_refuse_seconds must be finite and >= 0");
 	a->interval = c->allocation_interval;
 	a->default_refuse = c->default_refuse_seconds;
 	a->rng = c->seed ? c->seed : 1;
@@ -301,38 +277,38 @@ static int parse_config(struct alloc *a, const struct alloc_config *c, char *err
 	a->dense_min = c->filter_dense_min;
 	a->role_policy = alloc_policy_find(c->role_sorter ? c->role_sorter : "drf");
 	if (!a->role_policy)
-		return fail(err, errlen, "role_sorter: unknown policy '%s'", c->role_sorter);
+		return alloc_fail(err, errlen, "role_sorter: unknown policy '%s'", c->role_sorter);
 	a->fw_policy = alloc_policy_find(c->framework_sorter ? c->framework_sorter : "drf");
 	if (!a->fw_policy)
-		return fail(err, errlen, "framework_sorter: unknown policy '%s'",
-			    c->framework_sorter);
+		return alloc_fail(err, errlen, "framework_sorter: unknown policy '%s'",
+				  c->framework_sorter);
 
 	p = c->min_allocatable ? c->min_allocatable : "";
 	while (*p) {
 		const char *bar = strchr(p, '|');
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
 		_cleanup_free_ char *alt = strndup(p, len);
-		struct alloc_res *n;
+		struct alloc_res res;
 		struct vec *v;
 		char e2[200];
 
 		if (!alt)
 			return -ENOMEM;
-		n = realloc(a->min_alloc_res, (a->n_min_alloc + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		a->min_alloc_res = n;
 		v = realloc(a->min_alloc, (a->n_min_alloc + 1) * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		a->min_alloc = v;
-		alloc_res_init(&n[a->n_min_alloc]);
 		memset(&v[a->n_min_alloc], 0, sizeof(*v));
-		rc = alloc_res_parse(alt, &n[a->n_min_alloc], e2, sizeof(e2));
-		if (rc < 0)
-			return fail(err, errlen, "min_allocatable: %s", e2);
+		alloc_res_init(&res);
+		rc = alloc_res_parse(alt, &res, e2, sizeof(e2));
+		if (rc < 0) {
+			alloc_res_clear(&res);
+			return alloc_fail(err, errlen, "min_allocatable: %s", e2);
+		}
 		a->n_min_alloc++;
-		if ((rc = vec_from_res(&a->names, &v[a->n_min_alloc - 1], &n[a->n_min_alloc - 1])) < 0)
+		rc = vec_from_res(&a->names, &v[a->n_min_alloc - 1], &res);
+		alloc_res_clear(&res);
+		if (rc < 0)
 			return rc;
 		p += len;
 		if (*p == '|')
@@ -487,11 +463,8 @@ void alloc_free(struct alloc *a)
 	free(a->offerable);
 	free(a->ag_slots);
 	free(a->ag_free);
-	for (size_t i = 0; i < a->n_min_alloc; i++) {
-		alloc_res_clear(&a->min_alloc_res[i]);
+	for (size_t i = 0; i < a->n_min_alloc; i++)
 		vec_clear(&a->min_alloc[i]);
-	}
-	free(a->min_alloc_res);
 	free(a->min_alloc);
 	free(a->tiers);
 	alloc_res_clear(&a->totals);
@@ -508,18 +481,6 @@ void alloc_free(struct alloc *a)
 	free(a->view);
 	names_free(&a->names);
 	free(a);
-}
-
-bool alloc_is_allocatable(const struct alloc *a, const struct alloc_res *res)
-{
-	if (alloc_res_is_empty(res))
-		return false;
-	if (a->n_min_alloc == 0)
-		return true;
-	for (size_t i = 0; i < a->n_min_alloc; i++)
-		if (alloc_res_contains(res, &a->min_alloc_res[i]))
-			return true;
-	return false;
 }
 
 bool alloc_vec_allocatable(const struct alloc *a, const struct vec *v)

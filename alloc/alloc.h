@@ -174,8 +174,6 @@ void alloc_roles_foreach(struct alloc *a, void (*fn)(void *opaque, const struct 
 double alloc_dominant_share(struct alloc *a, const struct alloc_res *res);
 /* Cluster total (sum of agent totals, scalars only). Borrowed. */
 const struct alloc_res *alloc_cluster_total(const struct alloc *a);
-/* True when res holds one of the min_allocatable alternatives. */
-bool alloc_is_allocatable(const struct alloc *a, const struct alloc_res *res);
 /* Number of live filters (for metrics and tests). */
 size_t alloc_filter_count(const struct alloc *a);
 

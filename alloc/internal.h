@@ -167,7 +167,6 @@ struct pending_offer {
 struct alloc {
 	double interval, default_refuse;
 	struct vec *min_alloc;            /* alternatives */
-	struct alloc_res *min_alloc_res;  /* the same, for alloc_is_allocatable() */
 	size_t n_min_alloc;
 	struct alloc_names names;
 	const struct alloc_policy *role_policy, *fw_policy;
@@ -239,8 +238,6 @@ static inline void bit_clear(uint64_t *b, uint32_t i)
 }
 
 /* alloc.c */
-void alloc_rekey_fw(struct alloc *a, struct fw *f);
-void alloc_rekey_role_path(struct alloc *a, struct role *r);
 void alloc_rekey_all(struct alloc *a);
 struct role_tier *alloc_role_tier(struct role *r, int tier);
 struct role *alloc_quota_role(const struct alloc *a, const struct role *r, bool top);

@@ -2,27 +2,13 @@
 /* alloc/resources: scalars (fixed point), ranges and sets; text and JSON forms; arithmetic. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "resources.h"
+#include "err.h"
 #include "util.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 void alloc_res_init(struct alloc_res *r)
 {
@@ -560,15 +546,15 @@ int alloc_res_intersect(const struct alloc_res *a, const struct alloc_res *b,
 static int check_name(const char *name, char *err, size_t errlen)
 {
 	if (!*name)
-		return fail(err, errlen, "empty resource name");
+		return alloc_fail(err, errlen, "empty resource name");
 	if (strlen(name) >= ALLOC_RES_NAME_MAX)
-		return fail(err, errlen, "resource name '%.20s...' too long (max %d)", name,
-			    ALLOC_RES_NAME_MAX - 1);
+		return alloc_fail(err, errlen, "resource name '%.20s...' too long (max %d)", name,
+				  ALLOC_RES_NAME_MAX - 1);
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
-			return fail(err, errlen, "bad character '%c' in resource name '%s'", *p,
-				    name);
+			return alloc_fail(err, errlen, "bad character '%c' in resource name '%s'", *p,
+					  name);
 	return 0;
 }
 
@@ -576,13 +562,13 @@ static int scalar_from_double(const char *name, double v, int64_t *ret, char *er
 			      size_t errlen)
 {
 	if (isnan(v))
-		return fail(err, errlen, "resource '%s': value is NaN", name);
+		return alloc_fail(err, errlen, "resource '%s': value is NaN", name);
 	if (isinf(v))
-		return fail(err, errlen, "resource '%s': value is infinite", name);
+		return alloc_fail(err, errlen, "resource '%s': value is infinite", name);
 	if (v < 0)
-		return fail(err, errlen, "resource '%s': negative value %g", name, v);
+		return alloc_fail(err, errlen, "resource '%s': negative value %g", name, v);
 	if (v > ALLOC_SCALAR_MAX)
-		return fail(err, errlen, "resource '%s': value %g too large", name, v);
+		return alloc_fail(err, errlen, "resource '%s': value %g too large", name, v);
 	*ret = llround(v * ALLOC_SCALAR_UNIT);
 	return 0;
 }
@@ -594,7 +580,7 @@ static int put_item(struct alloc_res *r, struct alloc_res_item *it, char *err, s
 	struct alloc_res_item *d;
 
 	if (i >= 0) {
-		int rc = fail(err, errlen, "duplicate resource '%s'", it->name);
+		int rc = alloc_fail(err, errlen, "duplicate resource '%s'", it->name);
 
 		item_free(it);
 		return rc;
@@ -628,11 +614,11 @@ static int parse_u64(const char *name, const char **pp, uint64_t *ret, char *err
 	unsigned long long v;
 
 	if (*p < '0' || *p > '9')
-		return fail(err, errlen, "resource '%s': expected a number at '%.16s'", name, p);
+		return alloc_fail(err, errlen, "resource '%s': expected a number at '%.16s'", name, p);
 	errno = 0;
 	v = strtoull(p, &end, 10);
 	if (errno == ERANGE)
-		return fail(err, errlen, "resource '%s': range bound overflows at '%.24s'", name, p);
+		return alloc_fail(err, errlen, "resource '%s': range bound overflows at '%.24s'", name, p);
 	*ret = v;
 	*pp = skip_ws(end);
 	return 0;
@@ -652,16 +638,16 @@ static int parse_ranges(struct alloc_res_item *it, const char **pp, char *err, s
 		if (rc < 0)
 			return rc;
 		if (*p != '-')
-			return fail(err, errlen, "resource '%s': expected '-' in range at '%.16s'",
-				    it->name, p);
+			return alloc_fail(err, errlen, "resource '%s': expected '-' in range at '%.16s'",
+					  it->name, p);
 		p++;
 		rc = parse_u64(it->name, &p, &r.end, err, errlen);
 		if (rc < 0)
 			return rc;
 		if (r.begin > r.end)
-			return fail(err, errlen, "resource '%s': range %llu-%llu has begin > end",
-				    it->name, (unsigned long long)r.begin,
-				    (unsigned long long)r.end);
+			return alloc_fail(err, errlen, "resource '%s': range %llu-%llu has begin > end",
+					  it->name, (unsigned long long)r.begin,
+					  (unsigned long long)r.end);
 		if (it->n == cap) {
 			struct alloc_range *n;
 
@@ -673,12 +659,12 @@ static int parse_ranges(struct alloc_res_item *it, const char **pp, char *err, s
 		}
 		it->ranges[it->n++] = r;
 		if (*p == ',' && *skip_ws(p + 1) == ']')
-			return fail(err, errlen, "resource '%s': empty range after ','", it->name);
+			return alloc_fail(err, errlen, "resource '%s': empty range after ','", it->name);
 		if (*p == ',')
 			p = skip_ws(p + 1);
 		else if (*p != ']')
-			return fail(err, errlen, "resource '%s': expected ',' or ']' at '%.16s'",
-				    it->name, p);
+			return alloc_fail(err, errlen, "resource '%s': expected ',' or ']' at '%.16s'",
+					  it->name, p);
 	}
 	ranges_normalize(it->ranges, &it->n);
 	*pp = p + 1;
@@ -716,13 +702,14 @@ static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size
 		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 			len--;
 		if (*p != ',' && *p != '}')
-			return fail(err, errlen, "resource '%s': unterminated set", it->name);
+			return alloc_fail(err, errlen, "resource '%s': unterminated set", it->name);
 		if (len == 0)
-			return fail(err, errlen, "resource '%s': empty set item", it->name);
+			return alloc_fail(err, errlen, "resource '%s': empty set item", it->name);
 		if (!set_item_ok(s, len))
-			return fail(err, errlen,
-				    "resource '%s': set item '%.*s' has a control character or one of :[]",
-				    it->name, (int)len, s);
+			return alloc_fail(err, errlen,
+					  "resource '%s': set item '%.*s' has a control character "
+					  "or one of :[]",
+					  it->name, (int)len, s);
 		n = realloc(it->set, (it->n + 1) * sizeof(char *));
 		if (!n)
 			return -ENOMEM;
@@ -734,15 +721,15 @@ static int parse_set(struct alloc_res_item *it, const char **pp, char *err, size
 		if (*p == ',') {
 			p = skip_ws(p + 1);
 			if (*p == '}')
-				return fail(err, errlen, "resource '%s': empty set item", it->name);
+				return alloc_fail(err, errlen, "resource '%s': empty set item", it->name);
 		}
 	}
 	if (it->n > 1)
 		qsort(it->set, it->n, sizeof(char *), str_cmp);
 	for (size_t i = 1; i < it->n; i++)
 		if (streq(it->set[i - 1], it->set[i]))
-			return fail(err, errlen, "resource '%s': duplicate set item '%s'", it->name,
-				    it->set[i]);
+			return alloc_fail(err, errlen, "resource '%s': duplicate set item '%s'", it->name,
+					  it->set[i]);
 	*pp = p + 1;
 	return 0;
 }
@@ -760,10 +747,10 @@ static int parse_one(const char **pp, struct alloc_res *r, char *err, size_t err
 	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
 	if (*p != ':')
-		return fail(err, errlen, "expected 'name:value' at '%.*s'", (int)(len > 32 ? 32 : len), s);
+		return alloc_fail(err, errlen, "expected 'name:value' at '%.*s'", (int)(len > 32 ? 32 : len), s);
 	if (len >= ALLOC_RES_NAME_MAX)
-		return fail(err, errlen, "resource name '%.20s...' too long (max %d)", s,
-			    ALLOC_RES_NAME_MAX - 1);
+		return alloc_fail(err, errlen, "resource name '%.20s...' too long (max %d)", s,
+				  ALLOC_RES_NAME_MAX - 1);
 	memcpy(it.name, s, len);
 	rc = check_name(it.name, err, errlen);
 	if (rc < 0)
@@ -781,10 +768,10 @@ static int parse_one(const char **pp, struct alloc_res *r, char *err, size_t err
 
 		it.type = ALLOC_RES_SCALAR;
 		if (!*p || *p == ';')
-			return fail(err, errlen, "resource '%s': missing value", it.name);
+			return alloc_fail(err, errlen, "resource '%s': missing value", it.name);
 		v = strtod(p, &end);
 		if (end == p)
-			return fail(err, errlen, "resource '%s': '%.16s' is not a number", it.name, p);
+			return alloc_fail(err, errlen, "resource '%s': '%.16s' is not a number", it.name, p);
 		p = end;
 		rc = scalar_from_double(it.name, v, &it.scalar, err, errlen);
 	}
@@ -795,7 +782,7 @@ static int parse_one(const char **pp, struct alloc_res *r, char *err, size_t err
 	p = skip_ws(p);
 	if (*p && *p != ';') {
 		item_free(&it);
-		return fail(err, errlen, "resource '%s': trailing garbage '%.16s'", it.name, p);
+		return alloc_fail(err, errlen, "resource '%s': trailing garbage '%.16s'", it.name, p);
 	}
 	*pp = p;
 	return put_item(r, &it, err, errlen);
@@ -808,7 +795,7 @@ int alloc_res_parse(const char *text, struct alloc_res *ret, char *err, size_t e
 	int rc;
 
 	if (!text)
-		return fail(err, errlen, "no resources given");
+		return alloc_fail(err, errlen, "no resources given");
 	p = skip_ws(p);
 	while (*p) {
 		rc = parse_one(&p, &r, err, errlen);
@@ -841,8 +828,8 @@ static int json_u64(const json_t *j, const char *name, const char *field, uint64
 			return 0;
 		}
 	}
-	return fail(err, errlen, "resource '%s': range '%s' missing or not a non-negative integer",
-		    name, field);
+	return alloc_fail(err, errlen, "resource '%s': range '%s' missing or not a non-negative integer",
+			  name, field);
 }
 
 static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size_t errlen)
@@ -852,22 +839,22 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 	int rc;
 
 	if (!json_is_object(o))
-		return fail(err, errlen, "resource is not an object");
+		return alloc_fail(err, errlen, "resource is not an object");
 	if (!name)
-		return fail(err, errlen, "resource without a 'name'");
+		return alloc_fail(err, errlen, "resource without a 'name'");
 	rc = check_name(name, err, errlen);
 	if (rc < 0)
 		return rc;
 	snprintf(it->name, sizeof(it->name), "%s", name);
 	if (!type)
-		return fail(err, errlen, "resource '%s': missing 'type'", name);
+		return alloc_fail(err, errlen, "resource '%s': missing 'type'", name);
 	if (streq(type, "SCALAR")) {
 		json_t *v = json_object_get(json_object_get(o, "scalar"), "value");
 
 		it->type = ALLOC_RES_SCALAR;
 		if (!json_is_number(v))
-			return fail(err, errlen, "resource '%s': 'scalar.value' missing or not a number",
-				    name);
+			return alloc_fail(err, errlen, "resource '%s': 'scalar.value' missing or not a number",
+					  name);
 		return scalar_from_double(name, json_number_value(v), &it->scalar, err, errlen);
 	}
 	if (streq(type, "RANGES")) {
@@ -877,8 +864,8 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 
 		it->type = ALLOC_RES_RANGES;
 		if (!json_is_array(arr))
-			return fail(err, errlen, "resource '%s': 'ranges.range' missing or not an array",
-				    name);
+			return alloc_fail(err, errlen, "resource '%s': 'ranges.range' missing or not an array",
+					  name);
 		it->ranges = calloc(json_array_size(arr) + 1, sizeof(*it->ranges));
 		if (!it->ranges)
 			return -ENOMEM;
@@ -891,9 +878,9 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 			if (rc < 0)
 				return rc;
 			if (g.begin > g.end)
-				return fail(err, errlen, "resource '%s': range %llu-%llu has begin > end",
-					    name, (unsigned long long)g.begin,
-					    (unsigned long long)g.end);
+				return alloc_fail(err, errlen, "resource '%s': range %llu-%llu has begin > end",
+						  name, (unsigned long long)g.begin,
+						  (unsigned long long)g.end);
 			it->ranges[it->n++] = g;
 		}
 		ranges_normalize(it->ranges, &it->n);
@@ -906,20 +893,20 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 
 		it->type = ALLOC_RES_SET;
 		if (!json_is_array(arr))
-			return fail(err, errlen, "resource '%s': 'set.item' missing or not an array",
-				    name);
+			return alloc_fail(err, errlen, "resource '%s': 'set.item' missing or not an array",
+					  name);
 		it->set = calloc(json_array_size(arr) + 1, sizeof(char *));
 		if (!it->set)
 			return -ENOMEM;
 		json_array_foreach(arr, i, s) {
 			if (!json_is_string(s) || !*json_string_value(s))
-				return fail(err, errlen, "resource '%s': set item %zu is not a non-empty string",
-					    name, i);
+				return alloc_fail(err, errlen, "resource '%s': set item %zu is not a non-empty string",
+						  name, i);
 			if (!set_item_ok(json_string_value(s), json_string_length(s)))
-				return fail(err, errlen,
-					    "resource '%s': set item %zu has a control character, "
-					    "surrounding blanks or one of ,;:{}[]",
-					    name, i);
+				return alloc_fail(err, errlen,
+						  "resource '%s': set item %zu has a control "
+						  "character, surrounding blanks or one of ,;:{}[]",
+						  name, i);
 			it->set[it->n] = strdup(json_string_value(s));
 			if (!it->set[it->n])
 				return -ENOMEM;
@@ -928,11 +915,11 @@ static int json_item(const json_t *o, struct alloc_res_item *it, char *err, size
 		qsort(it->set, it->n, sizeof(char *), str_cmp);
 		for (i = 1; i < it->n; i++)
 			if (streq(it->set[i - 1], it->set[i]))
-				return fail(err, errlen, "resource '%s': duplicate set item '%s'",
-					    name, it->set[i]);
+				return alloc_fail(err, errlen, "resource '%s': duplicate set item '%s'",
+						  name, it->set[i]);
 		return 0;
 	}
-	return fail(err, errlen, "resource '%s': unknown type '%s'", name, type);
+	return alloc_fail(err, errlen, "resource '%s': unknown type '%s'", name, type);
 }
 
 int alloc_res_from_json(const json_t *j, struct alloc_res *ret, char *err, size_t errlen)
@@ -943,7 +930,7 @@ int alloc_res_from_json(const json_t *j, struct alloc_res *ret, char *err, size_
 	int rc;
 
 	if (!json_is_array(j))
-		return fail(err, errlen, "resources must be a JSON array");
+		return alloc_fail(err, errlen, "resources must be a JSON array");
 	json_array_foreach(j, i, o) {
 		struct alloc_res_item it = {0};
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /* alloc/sim: scenario in, allocation cycles with simple frameworks, results out. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "sim.h"
+#include "err.h"
 #include "util.h"
 
 struct sim_fw {
@@ -26,20 +26,6 @@ struct sim {
 	int rc;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* A resources field: the text form or the Mesos JSON array. */
 static int get_res(const json_t *o, const char *field, const char *where, bool required,
 		   struct alloc_res *ret, char *err, size_t errlen)
@@ -50,7 +36,7 @@ static int get_res(const json_t *o, const char *field, const char *where, bool r
 
 	if (!v) {
 		if (required)
-			return fail(err, errlen, "%s: missing '%s'", where, field);
+			return alloc_fail(err, errlen, "%s: missing '%s'", where, field);
 		return 0;
 	}
 	if (json_is_string(v))
@@ -58,7 +44,7 @@ static int get_res(const json_t *o, const char *field, const char *where, bool r
 	else
 		rc = alloc_res_from_json(v, ret, e2, sizeof(e2));
 	if (rc < 0)
-		return fail(err, errlen, "%s: '%s': %s", where, field, e2);
+		return alloc_fail(err, errlen, "%s: '%s': %s", where, field, e2);
 	return 0;
 }
 
@@ -133,7 +119,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 
 	alloc_config_defaults(&c);
 	if (cfg && !json_is_object(cfg))
-		return fail(err, errlen, "'config' must be an object");
+		return alloc_fail(err, errlen, "'config' must be an object");
 	if (json_object_get(cfg, "min_allocatable"))
 		c.min_allocatable = json_string_value(json_object_get(cfg, "min_allocatable"));
 	if (json_object_get(cfg, "fairness_exclude"))
@@ -149,7 +135,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 		return rc;
 
 	if (!json_is_array(agents) || !json_array_size(agents))
-		return fail(err, errlen, "'agents' must be a non-empty array");
+		return alloc_fail(err, errlen, "'agents' must be a non-empty array");
 	json_array_foreach(agents, i, o) {
 		json_t *cnt = json_object_get(o, "count");
 		const char *id = json_string_value(json_object_get(o, "id"));
@@ -159,9 +145,9 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 
 		snprintf(where, sizeof(where), "agents[%zu]", i);
 		if (!json_is_object(o))
-			return fail(err, errlen, "%s: not an object", where);
+			return alloc_fail(err, errlen, "%s: not an object", where);
 		if (cnt && (!json_is_integer(cnt) || n < 1 || n > 1000000))
-			return fail(err, errlen, "%s: 'count' must be an integer in 1..1000000", where);
+			return alloc_fail(err, errlen, "%s: 'count' must be an integer in 1..1000000", where);
 		rc = get_res(o, "resources", where, true, &r, err, errlen);
 		for (long k = 0; rc == 0 && k < n; k++) {
 			if (id && n == 1)
@@ -170,7 +156,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 				snprintf(aid, sizeof(aid), "%s-%ld", id ? id : "agent", k);
 			rc = alloc_agent_add(s->a, aid, aid, &r);
 			if (rc == -EEXIST)
-				rc = fail(err, errlen, "%s: duplicate agent id '%s'", where, aid);
+				rc = alloc_fail(err, errlen, "%s: duplicate agent id '%s'", where, aid);
 		}
 		alloc_res_clear(&r);
 		if (rc < 0)
@@ -178,7 +164,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 	}
 
 	if (roles && !json_is_array(roles))
-		return fail(err, errlen, "'roles' must be an array");
+		return alloc_fail(err, errlen, "'roles' must be an array");
 	json_array_foreach(roles, i, o) {
 		const char *name = json_string_value(json_object_get(o, "name"));
 		json_t *w = json_object_get(o, "weight");
@@ -187,14 +173,14 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 
 		snprintf(where, sizeof(where), "roles[%zu]", i);
 		if (!name || alloc_role_validate(name, e2, sizeof(e2)) < 0)
-			return fail(err, errlen, "%s: 'name': %s", where, name ? e2 : "missing");
+			return alloc_fail(err, errlen, "%s: 'name': %s", where, name ? e2 : "missing");
 		if (w && (!json_is_number(w) || alloc_role_set_weight(s->a, name, json_number_value(w)) < 0))
-			return fail(err, errlen, "%s: 'weight' must be a number > 0", where);
+			return alloc_fail(err, errlen, "%s: 'weight' must be a number > 0", where);
 		rc = get_res(o, "guarantee", where, false, &g, err, errlen);
 		if (rc == 0)
 			rc = get_res(o, "limit", where, false, &l, err, errlen);
 		if (rc == 0 && (g.n || l.n) && alloc_role_set_quota(s->a, name, &g, &l) < 0)
-			rc = fail(err, errlen, "%s: quota must be scalars with guarantee <= limit", where);
+			rc = alloc_fail(err, errlen, "%s: quota must be scalars with guarantee <= limit", where);
 		alloc_res_clear(&g);
 		alloc_res_clear(&l);
 		if (rc < 0)
@@ -202,7 +188,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 	}
 
 	if (!json_is_array(fws) || !json_array_size(fws))
-		return fail(err, errlen, "'frameworks' must be a non-empty array");
+		return alloc_fail(err, errlen, "'frameworks' must be a non-empty array");
 	s->fws = calloc(json_array_size(fws), sizeof(*s->fws));
 	if (!s->fws)
 		return -ENOMEM;
@@ -216,29 +202,29 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 		snprintf(where, sizeof(where), "frameworks[%zu]", i);
 		f->id = json_string_value(json_object_get(o, "id"));
 		if (!f->id || !*f->id)
-			return fail(err, errlen, "%s: missing 'id'", where);
+			return alloc_fail(err, errlen, "%s: missing 'id'", where);
 		if (!role)
 			role = "*";
 		if (tier && !json_is_integer(tier))
-			return fail(err, errlen, "%s: 'tier' must be an integer", where);
+			return alloc_fail(err, errlen, "%s: 'tier' must be an integer", where);
 		if (!json_is_integer(tasks) || json_integer_value(tasks) < 0)
-			return fail(err, errlen, "%s: 'tasks' must be an integer >= 0", where);
+			return alloc_fail(err, errlen, "%s: 'tasks' must be an integer >= 0", where);
 		if (per && (!json_is_integer(per) || json_integer_value(per) < 1))
-			return fail(err, errlen, "%s: 'tasks_per_offer' must be an integer >= 1", where);
+			return alloc_fail(err, errlen, "%s: 'tasks_per_offer' must be an integer >= 1", where);
 		rc = get_res(o, "task", where, true, &f->task, err, errlen);
 		s->nfw++;
 		if (rc < 0)
 			return rc;
 		if (alloc_res_is_empty(&f->task))
-			return fail(err, errlen, "%s: 'task' is empty", where);
+			return alloc_fail(err, errlen, "%s: 'task' is empty", where);
 		f->wanted = (long)json_integer_value(tasks);
 		f->per_offer = per ? (long)json_integer_value(per) : 1;
 		rc = alloc_framework_add(s->a, f->id, role, tier ? (int)json_integer_value(tier) : 0,
 					 true);
 		if (rc == -EEXIST)
-			return fail(err, errlen, "%s: duplicate framework id '%s'", where, f->id);
+			return alloc_fail(err, errlen, "%s: duplicate framework id '%s'", where, f->id);
 		if (rc == -EINVAL)
-			return fail(err, errlen, "%s: bad 'role' '%s'", where, role);
+			return alloc_fail(err, errlen, "%s: bad 'role' '%s'", where, role);
 		if (rc < 0)
 			return rc;
 		if (f->wanted == 0) {
@@ -257,10 +243,10 @@ int alloc_sim_run(const json_t *scenario, json_t **ret, char *err, size_t errlen
 	int rc;
 
 	if (!json_is_object(scenario))
-		return fail(err, errlen, "scenario must be a JSON object");
+		return alloc_fail(err, errlen, "scenario must be a JSON object");
 	mc = json_object_get(scenario, "max_cycles");
 	if (mc && (!json_is_integer(mc) || json_integer_value(mc) < 1))
-		return fail(err, errlen, "'max_cycles' must be an integer >= 1");
+		return alloc_fail(err, errlen, "'max_cycles' must be an integer >= 1");
 	if (mc)
 		max_cycles = (long)json_integer_value(mc);
 	rc = setup(&s, scenario, err, errlen);
@@ -316,6 +302,6 @@ int alloc_sim_run(const json_t *scenario, json_t **ret, char *err, size_t errlen
 	if (rc == 0)
 		*ret = out;
 	else if (err && errlen && !err[0]) /* a failure deep in the allocator: still say so */
-		fail(err, errlen, "the simulation failed: %s", strerror(-rc));
+		alloc_fail(err, errlen, "the simulation failed: %s", strerror(-rc));
 	return rc;
 }

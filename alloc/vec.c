@@ -221,11 +221,6 @@ bool vec_contains(const struct vec *a, const struct vec *b)
 	return !b->x.n || alloc_res_contains(&a->x, &b->x);
 }
 
-bool vec_equal(const struct vec *a, const struct vec *b)
-{
-	return vec_contains(a, b) && vec_contains(b, a);
-}
-
 bool vec_clash(const struct alloc_names *nm, const struct vec *d, const struct vec *s)
 {
 	if (!nm->mixed)
@@ -237,17 +232,6 @@ bool vec_clash(const struct alloc_names *nm, const struct vec *d, const struct v
 		if (vec_get(s, (uint32_t)names_find(nm, d->x.items[i].name)) > 0)
 			return true;
 	return false;
-}
-
-int vec_add(const struct alloc_names *nm, struct vec *d, const struct vec *s)
-{
-	int rc;
-
-	if (vec_clash(nm, d, s))
-		return -EINVAL;
-	if ((rc = vec_add_scalars(d, s)) < 0)
-		return rc;
-	return s->x.n ? alloc_res_add(&d->x, &s->x) : 0;
 }
 
 int vec_sub(const struct alloc_names *nm, struct vec *d, const struct vec *s)

@@ -55,11 +55,8 @@ int vec_to_res(const struct alloc_names *nm, const struct vec *v, struct alloc_r
 int vec_copy(struct vec *d, const struct vec *s);
 bool vec_is_empty(const struct vec *v);
 bool vec_contains(const struct vec *a, const struct vec *b);
-bool vec_equal(const struct vec *a, const struct vec *b);
 /* One name held as a scalar by one side and as ranges or a set by the other. */
 bool vec_clash(const struct alloc_names *nm, const struct vec *d, const struct vec *s);
-/* d += s (scalars and the rest); -EINVAL on a type clash (as alloc_res_add). */
-int vec_add(const struct alloc_names *nm, struct vec *d, const struct vec *s);
 /* d -= s, saturating (as alloc_res_sub). */
 int vec_sub(const struct alloc_names *nm, struct vec *d, const struct vec *s);
 /* ret = a ∩ b (ret distinct from a and b). */

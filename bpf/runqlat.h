@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Run-queue latency per cgroup: layouts shared by runqlat.bpf.c and its readers. */
+/*
+ * Run-queue latency per cgroup: layouts shared by runqlat.bpf.c and its readers (the
+ * user-space readers are lib/runq.h).
+ */
 #ifndef DROVER_BPF_RUNQLAT_H
 #define DROVER_BPF_RUNQLAT_H
 
@@ -17,21 +20,11 @@
  */
 struct runq_hist {
 	__u64 cgid; /* 0: free; RUNQ_TOMB: forgotten */
-	__u64 total_ns; /* the waits' sum; their number is the buckets' (runq_count) */
+	__u64 total_ns; /* the waits' sum; their number is the buckets' (lib/runq.h) */
 	__u64 max_ns;
 	__u64 slots[RUNQ_SLOTS];
 	__u64 pad[5]; /* 320 bytes: every entry starts a cache line */
 };
-
-/* The number of waits in h (the program keeps no count of its own: one atomic add less). */
-static inline __u64 runq_count(const struct runq_hist *h)
-{
-	__u64 n = 0;
-
-	for (int i = 0; i < RUNQ_SLOTS; i++)
-		n += h->slots[i];
-	return n;
-}
 
 /* The i-th entry to try for cgroup id cgid: linear probing from the id itself (ids are
  * handed out in sequence, so live cgroups rarely share a first entry). */
@@ -39,26 +32,5 @@ static inline __u32 runq_entry(__u64 cgid, __u32 i)
 {
 	return (__u32)(cgid + i) & (RUNQ_MAX_CGROUPS - 1);
 }
-
-#ifndef __bpf__
-#include <errno.h>
-#include <bpf/bpf.h>
-
-/* User space, through the map's fd: the histogram of cgroup id cgid; -ENOENT: none. */
-static inline int runq_lookup(int map_fd, __u64 cgid, struct runq_hist *ret)
-{
-	for (__u32 i = 0; i < RUNQ_PROBES; i++) {
-		__u32 k = runq_entry(cgid, i);
-
-		if (bpf_map_lookup_elem(map_fd, &k, ret) < 0)
-			return -errno;
-		if (ret->cgid == cgid)
-			return 0;
-		if (!ret->cgid)
-			break;
-	}
-	return -ENOENT;
-}
-#endif
 
 #endif

@@ -232,6 +232,7 @@ int conf_parse(const struct conf_opt *opts, void *cfg, const char *env_prefix, i
 	       char **argv, int *ret_optind, char *err, size_t errlen)
 {
 	char envbuf[128];
+	bool dump = false;
 	int r, i;
 
 	for (const struct conf_opt *o = opts; o->name; o++) {
@@ -270,6 +271,10 @@ int conf_parse(const struct conf_opt *opts, void *cfg, const char *env_prefix, i
 			return CONF_HELP;
 		if (streq(arg, "-V") || streq(arg, "--version"))
 			return CONF_VERSION;
+		if (streq(arg, "--dump-flags")) {
+			dump = true; /* after every other option: the effective values */
+			continue;
+		}
 		if (strncmp(arg, "--", 2) != 0) {
 			if (arg[0] == '-' && arg[1]) {
 				snprintf(err, errlen, "unknown option '%s'", arg);
@@ -301,7 +306,7 @@ int conf_parse(const struct conf_opt *opts, void *cfg, const char *env_prefix, i
 	}
 	if (ret_optind)
 		*ret_optind = i;
-	return CONF_OK;
+	return dump ? CONF_DUMP_FLAGS : CONF_OK;
 }
 
 const char *conf_format(const struct conf_opt *opt, const void *cfg, char *buf, size_t len)
@@ -315,9 +320,17 @@ const char *conf_format(const struct conf_opt *opt, const void *cfg, char *buf, 
 	case CONF_INT:
 		snprintf(buf, len, "%" PRId64, *(const int64_t *)f);
 		break;
-	case CONF_DOUBLE:
-		snprintf(buf, len, "%g", *(const double *)f);
+	case CONF_DOUBLE: {
+		/* the shortest text that reads back as the same double */
+		double d = *(const double *)f;
+
+		for (int prec = 6; prec <= 17; prec++) {
+			snprintf(buf, len, "%.*g", prec, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
 		break;
+	}
 	case CONF_BOOL:
 		snprintf(buf, len, "%s", *(const bool *)f ? "true" : "false");
 		break;
@@ -371,6 +384,8 @@ void conf_usage(FILE *out, const char *prog, const char *synopsis, const struct 
 	}
 	fprintf(out, "  %-32s %s\n  %-32s %s\n", "-h, --help", "show this help and exit",
 		"-V, --version", "show the version and exit");
+	fprintf(out, "  %-32s %s\n", "--dump-flags",
+		"print every option's effective value (name=value) and exit");
 }
 
 void conf_dump(FILE *out, const struct conf_opt *opts, const void *cfg)

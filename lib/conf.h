@@ -40,6 +40,7 @@ enum conf_result {
 	CONF_OK = 0,
 	CONF_HELP = 1,    /* --help or -h was given */
 	CONF_VERSION = 2, /* --version or -V was given */
+	CONF_DUMP_FLAGS = 3, /* --dump-flags was given (and everything else parsed): conf_dump */
 };
 
 /*
@@ -52,7 +53,11 @@ int conf_parse(const struct conf_opt *opts, void *cfg, const char *env_prefix, i
 int conf_set(const struct conf_opt *opt, void *cfg, const char *value, char *err, size_t errlen);
 void conf_usage(FILE *out, const char *prog, const char *synopsis, const struct conf_opt *opts,
 		const char *env_prefix);
-/* Write "name=value" per option (durations and sizes in their text form). */
+/*
+ * Write "name=value" per option, its effective value (durations and sizes in their text
+ * form, an unset string empty): --dump-flags. No option holds a secret itself (secrets are
+ * in files named by path), so everything is printed.
+ */
 void conf_dump(FILE *out, const struct conf_opt *opts, const void *cfg);
 /* Text form of one option's current value into buf. */
 const char *conf_format(const struct conf_opt *opt, const void *cfg, char *buf, size_t len);

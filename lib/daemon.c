@@ -23,6 +23,10 @@ int daemon_parse_tool_args(const struct daemon_desc *d, void *flags, int argc, c
 		fprintf(stderr, "%s: %s\n", d->prog, err);
 		return 2;
 	}
+	if (r == CONF_DUMP_FLAGS) {
+		conf_dump(stdout, d->table, flags);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (first < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", d->prog, argv[first]);
 		return 2;

@@ -14,9 +14,10 @@ struct daemon_desc {
 };
 
 /*
- * Fill flags from defaults, environment and argv, answer --help and --version, print
- * errors, apply --log-level. Returns -1 when the daemon should go on, or else the exit
- * status to leave with (0 after --help/--version, 2 on a usage error).
+ * Fill flags from defaults, environment and argv, answer --help, --version and
+ * --dump-flags (every option's effective value, conf_dump), print errors, apply
+ * --log-level. Returns -1 when the daemon should go on, or else the exit status to leave
+ * with (0 after --help/--version/--dump-flags, 2 on a usage error).
  */
 int daemon_parse_args(const struct daemon_desc *d, void *flags, int argc, char **argv);
 /* The same without --log-level, for the tools (log_level_offset is not read). */

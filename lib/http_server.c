@@ -37,7 +37,6 @@ struct http_request {
 	struct buf body; /* up to cfg.max_body bytes */
 	bool too_large;
 	char peer[INET6_ADDRSTRLEN];
-	void *user;
 
 	pthread_mutex_t lock;
 	enum req_state state;
@@ -217,26 +216,6 @@ void http_stream_end(struct http_stream *s)
 	if (!s->dead)
 		stream_kick(s);
 	pthread_mutex_unlock(&s->lock);
-}
-
-bool http_stream_alive(struct http_stream *s)
-{
-	bool alive;
-
-	pthread_mutex_lock(&s->lock);
-	alive = !s->dead && !s->ended;
-	pthread_mutex_unlock(&s->lock);
-	return alive;
-}
-
-size_t http_stream_queued(struct http_stream *s)
-{
-	size_t q;
-
-	pthread_mutex_lock(&s->lock);
-	q = s->queued;
-	pthread_mutex_unlock(&s->lock);
-	return q;
 }
 
 /* MHD asks for the next bytes: one queued chunk per call, so one record per HTTP chunk. */
@@ -459,16 +438,6 @@ const char *http_request_bearer(const struct http_request *req)
 	while (*h == ' ')
 		h++;
 	return *h ? h : NULL;
-}
-
-void http_request_set_data(struct http_request *req, void *data)
-{
-	req->user = data;
-}
-
-void *http_request_get_data(const struct http_request *req)
-{
-	return req->user;
 }
 
 static void add_headers(struct MHD_Response *r, const char *content_type,

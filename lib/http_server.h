@@ -60,9 +60,6 @@ int http_request_socket(const struct http_request *req);
 int http_request_basic_auth(const struct http_request *req, char **ret_user, char **ret_password);
 /* The token of an "Authorization: Bearer TOKEN" header, or NULL. */
 const char *http_request_bearer(const struct http_request *req);
-/* An opaque slot for the handler's own use. */
-void http_request_set_data(struct http_request *req, void *data);
-void *http_request_get_data(const struct http_request *req);
 
 /*
  * Answer with a status, a content type and a body (copied). extra_headers is a
@@ -96,8 +93,6 @@ struct http_stream *http_reply_stream(struct http_request *req, const char *cont
 int http_stream_send(struct http_stream *s, const char *data, size_t len);
 /* Finish the stream after what is queued. Any thread. */
 void http_stream_end(struct http_stream *s);
-bool http_stream_alive(struct http_stream *s);
-size_t http_stream_queued(struct http_stream *s);
 /* Take another reference (any thread). */
 void http_stream_ref(struct http_stream *s);
 void http_stream_unref(struct http_stream *s);

@@ -27,7 +27,7 @@ int log_level_parse(const char *s, enum log_level *ret)
 	return -EINVAL;
 }
 
-const char *log_level_name(enum log_level l)
+static const char *log_level_name(enum log_level l)
 {
 	return (size_t)l < ARRAY_SIZE(level_names) ? level_names[l] : "?";
 }

@@ -16,7 +16,6 @@ enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 extern enum log_level log_max_level;
 
 int log_level_parse(const char *s, enum log_level *ret);
-const char *log_level_name(enum log_level l);
 void log_set_ident(const char *ident);
 void log_internal(enum log_level l, int err, const char *file, int line, const char *fmt, ...)
 	_printf_(5, 6);

@@ -269,11 +269,6 @@ void loop_stop(struct loop *l)
 	loop_wakeup(l);
 }
 
-bool loop_stopping(const struct loop *l)
-{
-	return atomic_load(&((struct loop *)l)->stop);
-}
-
 int loop_run(struct loop *l)
 {
 	struct epoll_event evs[64];

@@ -42,7 +42,6 @@ void loop_timer_del(struct loop *l, struct loop_timer *t);
 void loop_set_wake(struct loop *l, loop_wake_cb cb, void *data);
 void loop_wakeup(struct loop *l);            /* any thread, async-signal-safe */
 void loop_stop(struct loop *l);              /* any thread */
-bool loop_stopping(const struct loop *l);
 int loop_run(struct loop *l);                /* until loop_stop(); -errno on epoll failure */
 
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in ns. */

@@ -312,7 +312,8 @@ char *zk_watch_leader(struct zk_watch *w)
 	return a;
 }
 
-int zk_watch_wait(struct zk_watch *w, int timeout_ms, char **ret)
+/* Block until a leader is known (its address in *ret, malloc'd) or timeout: -ETIMEDOUT. */
+static int zk_watch_wait(struct zk_watch *w, int timeout_ms, char **ret)
 {
 	struct timespec until;
 	int rc = 0;

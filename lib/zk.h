@@ -52,8 +52,6 @@ void zk_watch_free(struct zk_watch *w);
 void zk_watch_poll(struct zk_watch *w);
 /* The leader's address (malloc'd), or NULL while there is none or it is not yet known. */
 char *zk_watch_leader(struct zk_watch *w);
-/* Block until a leader is known (its address in *ret, malloc'd) or timeout: -ETIMEDOUT. */
-int zk_watch_wait(struct zk_watch *w, int timeout_ms, char **ret);
 
 /*
  * The ZooKeeper client's own log (stderr, errors only, e.g. every failed connection attempt):

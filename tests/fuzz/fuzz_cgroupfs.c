@@ -59,24 +59,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 
-	r = agent_mountinfo_find_cgroup2(text, &path);
+	r = cgroupfs_mountinfo_find_cgroup2(text, &path);
 	if (r == 0 && !path)
 		abort();
 	free(path);
 	path = NULL;
 	if (r < 0 && r != -ENOENT && r != -ENOMEM)
 		abort();
-	r = agent_mountinfo_find_v1(text, name, &path);
+	r = cgroupfs_mountinfo_find_v1(text, name, &path);
 	if (r == 0 && !path)
 		abort();
 	free(path);
 
 	(void)agent_ctrl_mask_parse(text);
-	r = agent_proc_cgroups_lookup(text, name, &hier, &enabled);
+	r = cgroupfs_proc_cgroups_lookup(text, name, &hier, &enabled);
 	if (r < 0 && r != -ENOENT && r != -EINVAL)
 		abort();
 	(void)agent_keyed_get(text, name, &v);
-	r = agent_cgroup_events_parse(text, &pop, &frozen);
+	r = cgroupfs_events_parse(text, &pop, &frozen);
 	if (r == 0 && (pop < 0 || pop > 1 || frozen < -1 || frozen > 1))
 		abort();
 	(void)agent_cpu_stat_parse(text, &u);

@@ -54,7 +54,7 @@ static void run(const struct conf_opt *opts, void *cfg, void *fresh, int argc, c
 	if (r < 0) {
 		if (!err[0])
 			abort(); /* a refusal must name its reason */
-	} else if (r == CONF_OK) {
+	} else if (r == CONF_OK || r == CONF_DUMP_FLAGS) {
 		if (first < 1 || first > argc)
 			abort();
 		roundtrip(opts, cfg, fresh);

@@ -166,16 +166,6 @@ const char *http_request_peer(const struct http_request *req)
 	return "127.0.0.1";
 }
 
-void http_request_set_data(struct http_request *req, void *data)
-{
-	req->data = data;
-}
-
-void *http_request_get_data(const struct http_request *req)
-{
-	return req->data;
-}
-
 static void answered(struct http_request *req, unsigned status)
 {
 	if (req->answered) {
@@ -308,16 +298,6 @@ int http_stream_send(struct http_stream *s, const char *data, size_t len)
 void http_stream_end(struct http_stream *s)
 {
 	s->ended = true;
-}
-
-bool http_stream_alive(struct http_stream *s)
-{
-	return !s->ended;
-}
-
-size_t http_stream_queued(struct http_stream *s)
-{
-	return 0;
 }
 
 void http_stream_ref(struct http_stream *s)

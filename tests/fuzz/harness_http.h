@@ -16,7 +16,6 @@ struct http_request {
 	/* the Authorization header, as http_server.c decodes it: Basic user and password
 	 * (NULL: none), or a bearer token (NULL: none) */
 	const char *basic_user, *basic_password, *bearer;
-	void *data;
 	bool answered;
 	unsigned status;
 };

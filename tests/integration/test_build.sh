@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Build hygiene: --version is never stale (the version header follows the commit and is
 # replaced only when its text changes), objects do not depend on the directory they were
-# built in (-ffile-prefix-map), and `make install` installs the product and nothing else.
+# built in (-ffile-prefix-map), `make install` installs the product and nothing else, and the
+# linker enforces the layering (a binary cannot call into another binary's archive).
 # Works on throwaway copies of the tree (git archive of HEAD plus a fresh repository).
 . "$(dirname "$0")/lib.sh"
 
@@ -71,6 +72,67 @@ for o in id conf; do
 		pass "no-build-dir-in-$o.o"
 	fi
 done
+
+# -------------------------------------------------------------- layering
+# Each binary links only its layer's archives (Makefile, "Layering"): a call from the CLI or
+# the master into agentd/, or from the agent into masterd/, fails to link. The probes link
+# exactly as the binaries do (make layering-probe) against the archives in $DROVER_BUILD.
+if [ -f "$DROVER_BUILD/lib/libdrover.a" ] && [ -f "$DROVER_BUILD/agentd/libagentd.a" ] &&
+	[ -f "$DROVER_BUILD/masterd/libmasterd.a" ]; then
+	printf '#include "agentd/cgroup.h"\nint main(void)\n{\n\treturn agent_cgroup_init("x", 0, 0, 0, 0);\n}\n' \
+		>"$tmp/calls_agentd.c"
+	printf '#include "masterd/registry.h"\nint main(void)\n{\n\treturn registry_open("x", 0, 0, 0, 0);\n}\n' \
+		>"$tmp/calls_masterd.c"
+	printf '#include "cgroupfs.h"\n#include "resources.h"\nint main(void)\n{\n\tstruct alloc_res r;\n\n\talloc_res_init(&r);\n\treturn cgroupfs_cpulist_count("0-3");\n}\n' \
+		>"$tmp/calls_lib.c"
+	built_rev=$(sed -n 's/^#define DROVER_GIT_REV "\(.*\)"$/\1/p' "$DROVER_BUILD/gen/version_gen.h")
+	probe() { # LAYER PROBE.c: the linker's output, and its status
+		rm -rf "$tmp/probe"
+		make -s -C "$repo" layering-probe BUILD="$DROVER_BUILD" GIT_REV="$built_rev" LAYER="$1" \
+			PROBE="$tmp/$2" PROBE_OUT="$tmp/probe" >"$tmp/probe.log" 2>&1
+	}
+	refused() { # NAME LAYER PROBE SYMBOL: the link fails on exactly SYMBOL
+		if probe "$2" "$3"; then
+			fail "$1" "linked: $2 reaches a layer it must not"
+		elif grep -q "undefined reference to \`$4'" "$tmp/probe.log"; then
+			pass "$1"
+		else
+			fail "$1" "failed for another reason: $(tail -5 "$tmp/probe.log")"
+		fi
+	}
+	refused layering-cli-cannot-call-agentd CLI calls_agentd.c agent_cgroup_init
+	refused layering-master-cannot-call-agentd MASTER calls_agentd.c agent_cgroup_init
+	refused layering-agent-cannot-call-masterd AGENT calls_masterd.c registry_open
+	for l in CLI MASTER AGENT; do
+		if probe $l calls_lib.c; then
+			pass "layering-$l-links-lib-and-alloc"
+		else
+			fail "layering-$l-links-lib-and-alloc" "$(tail -5 "$tmp/probe.log")"
+		fi
+	done
+	probe AGENT calls_agentd.c && pass layering-agent-links-agentd ||
+		fail layering-agent-links-agentd "$(tail -5 "$tmp/probe.log")"
+	probe MASTER calls_masterd.c && pass layering-master-links-masterd ||
+		fail layering-master-links-masterd "$(tail -5 "$tmp/probe.log")"
+	# the real binaries linked, each without a symbol of another layer's archive
+	others() { nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u; }
+	for b in drover:agentd/libagentd.a drover:masterd/libmasterd.a \
+		drover-master:agentd/libagentd.a drover-agent:masterd/libmasterd.a; do
+		bin=$BIN/${b%%:*} ar=$DROVER_BUILD/${b#*:}
+		if [ ! -x "$bin" ]; then
+			fail "layering-${b%%:*}-built" "$bin is missing"
+			continue
+		fi
+		leak=$(others "$ar" | comm -12 - "$(others "$bin" >"$tmp/syms"; echo "$tmp/syms")" | head -3)
+		if [ -z "$leak" ]; then
+			pass "layering-${b%%:*}-without-$(basename "${b#*:}" .a)"
+		else
+			fail "layering-${b%%:*}-without-$(basename "${b#*:}" .a)" "holds $leak"
+		fi
+	done
+else
+	skip layering "the archives are not built in $DROVER_BUILD"
+fi
 
 # -------------------------------------------------------------- make install
 if [ -x "$BIN/drover-master" ] && [ -x "$BIN/drover-agent" ] && [ -x "$BIN/drover" ]; then

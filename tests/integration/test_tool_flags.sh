@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The benchmark tools parse their options from lib/conf tables, as the daemons do: --help and
-# --version, DROVER_<TOOL>_* variables, bad values refused (status 2) with the option named.
+# --version, --dump-flags, DROVER_<TOOL>_* variables, bad values refused (status 2) with the
+# option named; the daemons' --dump-flags too.
 # Only option parsing: no benchmark runs.
 . "$(dirname "$0")/lib.sh"
 
@@ -61,5 +62,50 @@ if DROVER_REGFILL_TASKS=5 "$R" --registry "$tmp/reg.db" --agents 3 --frameworks 
 	pass regfill-runs
 else
 	fail regfill-runs "$(cat "$tmp/out")"
+fi
+
+# --dump-flags (lib/conf, every daemon and tool): each option of --help once, as name=value
+# with its effective value (default < environment < command line), then exit 0 without
+# starting anything. Secrets live in files: their paths are printed, never their contents.
+echo '{"credentials": [{"principal": "p", "secret": "s3cr3t-not-printed"}]}' >"$tmp/creds"
+echo '{"principal": "p", "secret": "s3cr3t-not-printed"}' >"$tmp/cred"
+# dumped NAME BIN ARGS...: exits 0 at once, one line per option of --help
+dumped() {
+	n=$1 b=$2
+	shift 2
+	if ! timeout 10 "$b" "$@" --dump-flags >"$tmp/dump" 2>"$tmp/dump.err"; then
+		fail "$n-dump-flags" "rc=$? $(cat "$tmp/dump.err")"
+		return 1
+	fi
+	want=$("$b" --help | sed -n 's/^  --\([a-z0-9-]*\).*/\1/p' | grep -vx 'help\|version\|dump-flags' | sort)
+	got=$(sed 's/=.*//' "$tmp/dump" | sort)
+	if [ -n "$want" ] && [ "$want" = "$got" ] && ! grep -qv '^[a-z0-9-]*=' "$tmp/dump"; then
+		pass "$n-dump-flags"
+	else
+		fail "$n-dump-flags" "options of --help: $(echo $want) / dumped: $(echo $got)"
+		return 1
+	fi
+}
+has() { grep -qx -- "$1" "$tmp/dump"; }
+if dumped master "$BIN/drover-master" --credentials "$tmp/creds" --max-agents 7 \
+	--agent-ping-timeout 1500ms; then
+	check master-dump-argv has max-agents=7
+	check master-dump-duration has agent-ping-timeout=1500ms
+	check master-dump-path has "credentials=$tmp/creds"
+	check master-dump-default has max-frameworks=1000
+	check master-dump-no-secret sh -c "! grep -q s3cr3t '$tmp/dump'"
+fi
+if DROVER_AGENT_LOG_LEVEL=debug dumped agent "$BIN/drover-agent" --credential "$tmp/cred" \
+	--api-credentials "$tmp/creds"; then
+	check agent-dump-env has log-level=debug
+	check agent-dump-path has "credential=$tmp/cred"
+	check agent-dump-no-secret sh -c "! grep -q s3cr3t '$tmp/dump'"
+fi
+expect_refused master-dump-bad-value "'--max-agents'" "$BIN/drover-master" --dump-flags --max-agents x
+for t in allocbench bpfbench launchbench regfill simagent simframework; do
+	[ -x "$BIN/drover-$t" ] && dumped "$t" "$BIN/drover-$t"
+done
+if dumped allocbench-argv "$A" --cycles 9; then
+	check allocbench-dump-argv has cycles=9
 fi
 finish

@@ -54,33 +54,33 @@ static void test_mountinfo(void **state)
 {
 	char *p = NULL;
 
-	assert_int_equal(agent_mountinfo_find_cgroup2(hybrid_mountinfo, &p), 0);
+	assert_int_equal(cgroupfs_mountinfo_find_cgroup2(hybrid_mountinfo, &p), 0);
 	assert_string_equal(p, "/sys/fs/cgroup/unified");
 	free(p);
 	/* "cpu" is not "cpuacct" or "cpuset" */
-	assert_int_equal(agent_mountinfo_find_v1(hybrid_mountinfo, "cpu", &p), 0);
+	assert_int_equal(cgroupfs_mountinfo_find_v1(hybrid_mountinfo, "cpu", &p), 0);
 	assert_string_equal(p, "/sys/fs/cgroup/cpu");
 	free(p);
-	assert_int_equal(agent_mountinfo_find_v1(hybrid_mountinfo, "pids", &p), 0);
+	assert_int_equal(cgroupfs_mountinfo_find_v1(hybrid_mountinfo, "pids", &p), 0);
 	assert_string_equal(p, "/sys/fs/cgroup/pids");
 	free(p);
-	assert_int_equal(agent_mountinfo_find_v1(hybrid_mountinfo, "io", &p), -ENOENT);
+	assert_int_equal(cgroupfs_mountinfo_find_v1(hybrid_mountinfo, "io", &p), -ENOENT);
 	/* unified host, optional fields, an escaped space */
-	assert_int_equal(agent_mountinfo_find_cgroup2(
+	assert_int_equal(cgroupfs_mountinfo_find_cgroup2(
 				 "25 21 0:22 / /sys/fs/cgroup rw,nosuid shared:4 master:1 - cgroup2 cgroup2 rw,nsdelegate\n",
 				 &p),
 			 0);
 	assert_string_equal(p, "/sys/fs/cgroup");
 	free(p);
-	assert_int_equal(agent_mountinfo_find_cgroup2(
+	assert_int_equal(cgroupfs_mountinfo_find_cgroup2(
 				 "25 21 0:22 / /mnt/my\\040cg rw - cgroup2 none rw", &p),
 			 0);
 	assert_string_equal(p, "/mnt/my cg");
 	free(p);
-	assert_int_equal(agent_mountinfo_find_cgroup2("22 1 0:21 / / rw - ext4 /dev/sda rw\n", &p),
+	assert_int_equal(cgroupfs_mountinfo_find_cgroup2("22 1 0:21 / / rw - ext4 /dev/sda rw\n", &p),
 			 -ENOENT);
-	assert_int_equal(agent_mountinfo_find_cgroup2("garbage\n\n", &p), -ENOENT);
-	assert_int_equal(agent_mountinfo_find_cgroup2("", &p), -ENOENT);
+	assert_int_equal(cgroupfs_mountinfo_find_cgroup2("garbage\n\n", &p), -ENOENT);
+	assert_int_equal(cgroupfs_mountinfo_find_cgroup2("", &p), -ENOENT);
 }
 
 static void test_controllers_parse(void **state)
@@ -95,12 +95,12 @@ static void test_controllers_parse(void **state)
 	assert_int_equal(agent_ctrl_mask_parse("hugetlb\n"), 0);
 	assert_int_equal(agent_ctrl_mask_parse(""), 0);
 	assert_int_equal(agent_ctrl_mask_parse("cpuacct"), 0);
-	assert_int_equal(agent_proc_cgroups_lookup(hybrid_proc_cgroups, "cpu", &hier, &en), 0);
+	assert_int_equal(cgroupfs_proc_cgroups_lookup(hybrid_proc_cgroups, "cpu", &hier, &en), 0);
 	assert_int_equal(hier, 1);
 	assert_true(en);
-	assert_int_equal(agent_proc_cgroups_lookup(hybrid_proc_cgroups, "hugetlb", &hier, &en), 0);
+	assert_int_equal(cgroupfs_proc_cgroups_lookup(hybrid_proc_cgroups, "hugetlb", &hier, &en), 0);
 	assert_int_equal(hier, 0);
-	assert_int_equal(agent_proc_cgroups_lookup(hybrid_proc_cgroups, "rdma", &hier, &en), -ENOENT);
+	assert_int_equal(cgroupfs_proc_cgroups_lookup(hybrid_proc_cgroups, "rdma", &hier, &en), -ENOENT);
 	assert_int_equal(agent_ctrl_from_name("memory"), AGENT_CTRL_MEMORY);
 	assert_int_equal(agent_ctrl_from_name("cpuacct"), -ENOENT);
 }
@@ -116,13 +116,13 @@ static void test_keyed_and_events(void **state)
 	assert_true(v == UINT64_MAX);
 	assert_int_equal(agent_keyed_get("a 1\n", "c", &v), -ENOENT);
 	assert_int_equal(agent_keyed_get("a x\n", "a", &v), -EINVAL);
-	assert_int_equal(agent_cgroup_events_parse("populated 1\nfrozen 0\n", &pop, &fr), 0);
+	assert_int_equal(cgroupfs_events_parse("populated 1\nfrozen 0\n", &pop, &fr), 0);
 	assert_int_equal(pop, 1);
 	assert_int_equal(fr, 0);
-	assert_int_equal(agent_cgroup_events_parse("populated 0\n", &pop, &fr), 0);
+	assert_int_equal(cgroupfs_events_parse("populated 0\n", &pop, &fr), 0);
 	assert_int_equal(pop, 0);
 	assert_int_equal(fr, -1);
-	assert_int_equal(agent_cgroup_events_parse("frozen 1\n", &pop, &fr), -ENOENT);
+	assert_int_equal(cgroupfs_events_parse("frozen 1\n", &pop, &fr), -ENOENT);
 }
 
 static void test_usage_parsers(void **state)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -183,6 +184,35 @@ static void test_duration_units(void **state)
 	assert_int_equal(conf_parse_duration("999999999999d", &ns), -ERANGE);
 }
 
+/*
+ * --dump-flags: everything else still parsed (options after it too), then every option's
+ * effective value, doubles exactly (once "%g": 123.456789 printed as 123.457).
+ */
+static void test_dump_flags(void **state)
+{
+	char *argv[] = {"prog", "--dump-flags", "--count", "7", "--weight=123.456789", NULL};
+	char err[256] = "", *text = NULL;
+	size_t len = 0;
+	struct cfg c;
+	FILE *f;
+
+	assert_int_equal(parse(&c, err, 5, argv), CONF_DUMP_FLAGS);
+	assert_int_equal(c.count, 7);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	conf_dump(f, table, &c);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(text, "listen=127.0.0.1:5050\ninterval=1s\nmax-body=1MiB\ncount=7\n"
+				  "weight=123.456789\nverbose=false\nmode=strict\n");
+	free(text);
+	conf_free(table, &c);
+
+	/* a bad value is still refused, not dumped */
+	char *bad[] = {"prog", "--dump-flags", "--count", "0", NULL};
+	assert_int_equal(parse(&c, err, 4, bad), -EINVAL);
+	conf_free(table, &c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_duration_units),
+		cmocka_unit_test(test_dump_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,7 +91,8 @@ int api_client_setup(struct http_client *c)
 	return 0;
 }
 
-json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status)
+/* POST req as JSON; the parsed 2xx answer, or NULL after printing the error. */
+static json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status)
 {
 	struct curl_slist *hdrs = NULL;
 	struct buf b = {0};
@@ -189,11 +190,6 @@ static json_t *call_payload(const char *hostport, const char *type)
 json_t *api_master(const char *type)
 {
 	return call_payload(master_url, type);
-}
-
-json_t *api_agent(const char *type)
-{
-	return call_payload(agent_url, type);
 }
 
 json_t *api_agent_quiet(const char *type)

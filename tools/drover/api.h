@@ -14,13 +14,10 @@ const char *api_leader(const char *hostport, bool fresh);
 /* (NULL when no leader is found: the error is printed.) */
 /* "host:port", a URL or zk://..., plus path, as a URL. */
 void api_url(const char *hostport, const char *path, char *buf, size_t len);
-/* POST req as JSON; the parsed 2xx answer, or NULL after printing the error. */
-json_t *api_call(const char *hostport, const char *path, json_t *req, long *ret_status);
 /* Operator call "GET_X" on the master; returns its "get_x" payload (new reference). */
 json_t *api_master(const char *type);
-/* The same on the agent (--agent): GET_STATE, GET_CONTAINERS. */
-json_t *api_agent(const char *type);
-/* api_agent() that prints nothing when the agent cannot answer. */
+/* The same on the agent (--agent: GET_STATE, GET_CONTAINERS), printing nothing when the
+ * agent cannot answer. */
 json_t *api_agent_quiet(const char *type);
 /* A master call that changes state: {"type": T, "<t>": body}; 0 or -1 (error printed). */
 int api_master_change(const char *type, json_t *body);

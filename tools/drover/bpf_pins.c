@@ -13,7 +13,8 @@
 #include "bpf_pins.h"
 #include "main.h"
 
-enum pin_kind bpf_fd_kind(int fd)
+/* The kind of a BPF fd, from /proc/self/fdinfo. */
+static enum pin_kind bpf_fd_kind(int fd)
 {
 	char path[64], line[256];
 	enum pin_kind k = PIN_OTHER;

@@ -21,8 +21,6 @@ struct pin {
  */
 int pins_collect(struct pin **ret, size_t *ret_n);
 void pins_free(struct pin *p, size_t n);
-/* The kind of a BPF fd, from /proc/self/fdinfo. */
-enum pin_kind bpf_fd_kind(int fd);
 /* "a BPF syscall failed" hint: needs root (CAP_BPF/CAP_SYS_ADMIN) or bpffs not mounted. */
 const char *bpf_hint(int err);
 

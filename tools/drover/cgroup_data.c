@@ -10,14 +10,25 @@
 #include <linux/types.h>
 #include <bpf/bpf.h>
 
-#include "agentd/cgroup.h"
 #include "api.h"
-#include "bpf/runqlat.h"
 #include "cgroup_data.h"
+#include "cgroupfs.h"
+#include "fileio.h"
 #include "main.h"
+#include "runq.h"
 #include "strv.h"
 
 #define DEFAULT_ROOT "drover.slice"
+/* cgroup.procs of a big task is the largest file read here (as the agent reads it). */
+#define READ_MAX (64u << 20)
+
+/* A whole cgroupfs or /proc file, NUL-terminated (fileio.h: no symlink, never blocks). */
+static int read_text(int dirfd, const char *name, char **ret_text)
+{
+	size_t len;
+
+	return file_read_allat(dirfd, name, READ_MAX, 0, ret_text, &len);
+}
 
 int cg_ctx_open(struct cg_ctx *ctx, bool want_agent)
 {
@@ -29,12 +40,12 @@ int cg_ctx_open(struct cg_ctx *ctx, bool want_agent)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->root_fd = -1;
 	ctx->runq_fd = -1;
-	r = agent_read_fileat(AT_FDCWD, "/proc/self/mountinfo", &mi);
+	r = read_text(AT_FDCWD, "/proc/self/mountinfo", &mi);
 	if (r < 0) {
 		p_err("cannot read /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
-	r = agent_mountinfo_find_cgroup2(mi, &ctx->mount);
+	r = cgroupfs_mountinfo_find_cgroup2(mi, &ctx->mount);
 	if (r < 0) {
 		p_err("no cgroup2 file system is mounted on this host");
 		return r;
@@ -142,7 +153,8 @@ static json_t *parse_cgroup_file(char *text)
 	return obj ? obj : json_string(text);
 }
 
-json_t *cg_dir_stats(int dirfd)
+/* The cgroupfs files of one cgroup directory as JSON (see cg_rows). */
+static json_t *cg_dir_stats(int dirfd)
 {
 	static const char *const files[] = {
 		"cpu.stat",	  "cpu.max",	      "cpu.weight",	"cpu.pressure",
@@ -154,7 +166,7 @@ json_t *cg_dir_stats(int dirfd)
 
 	for (int i = 0; files[i]; i++) {
 		_cleanup_free_ char *text = NULL;
-		if (agent_read_fileat(dirfd, files[i], &text) < 0)
+		if (read_text(dirfd, files[i], &text) < 0)
 			continue;
 		json_object_set_new(out, files[i], parse_cgroup_file(text));
 	}
@@ -170,7 +182,7 @@ static int count_procs(int dirfd, int64_t *ret_rss)
 	int n = 0;
 
 	*ret_rss = 0;
-	if (agent_read_fileat(dirfd, "cgroup.procs", &text) < 0)
+	if (read_text(dirfd, "cgroup.procs", &text) < 0)
 		return -1;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char path[64], buf[128];
@@ -188,7 +200,9 @@ static int count_procs(int dirfd, int64_t *ret_rss)
 	return n;
 }
 
-uint64_t cg_hist_quantile_ns(const unsigned long long *slots, int nslots, uint64_t count, double q)
+/* A log2-microsecond histogram's quantile q (0..1) in ns (upper bound of the bucket). */
+static uint64_t cg_hist_quantile_ns(const unsigned long long *slots, int nslots, uint64_t count,
+				    double q)
 {
 	uint64_t want = (uint64_t)((double)count * q + 0.999999), seen = 0;
 

@@ -37,8 +37,6 @@ void cg_ctx_refresh(struct cg_ctx *ctx);
 json_t *cg_rows(struct cg_ctx *ctx);
 /* A row for any cgroup directory (absolute, relative to the mount or to the slice), or NULL. */
 json_t *cg_path_row(struct cg_ctx *ctx, const char *arg);
-/* The cgroupfs files of one cgroup directory as JSON (see cg_rows). */
-json_t *cg_dir_stats(int dirfd);
 /* The slice as a tree: {name, path, procs, children: [...], task: {task_id, state, pid}}. */
 json_t *cg_tree(struct cg_ctx *ctx);
 
@@ -46,8 +44,5 @@ json_t *cg_tree(struct cg_ctx *ctx);
 int64_t cg_row_cpu_ns(json_t *row);
 int64_t cg_row_mem_bytes(json_t *row, const char **ret_src);
 int64_t cg_row_runq_p99_ns(json_t *row);
-
-/* A log2-microsecond histogram's quantile q (0..1) in ns (upper bound of the bucket). */
-uint64_t cg_hist_quantile_ns(const unsigned long long *slots, int nslots, uint64_t count, double q);
 
 #endif

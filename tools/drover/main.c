@@ -12,7 +12,7 @@
 #include "version.h"
 
 bool json_output;
-bool pretty_output;
+static bool pretty_output;
 const char *master_url = "127.0.0.1:5050";
 const char *tls_ca_opt;
 char *cli_principal, *cli_secret;
@@ -160,7 +160,7 @@ static int do_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int do_version(int argc, char **argv)
+static int do_version(int argc, char **argv)
 {
 	if (json_output) {
 		json_print(json_pack("{s:s,s:s}", "version", DROVER_VERSION, "git", DROVER_GIT_REV));

@@ -23,7 +23,6 @@ struct cmd {
 
 /* Parsed global options: the only globals the CLI has. */
 extern bool json_output;
-extern bool pretty_output;
 extern const char *master_url;
 extern const char *agent_url;
 extern const char *bin_name;
@@ -75,7 +74,6 @@ json_t *find_by_id(json_t *arr, const char *id, const char *what,
 int usage_err(const char *text);
 
 /* Per-object entry points (one file each). */
-int do_version(int argc, char **argv);
 int do_alloc(int argc, char **argv);
 int do_agent(int argc, char **argv);
 int do_framework(int argc, char **argv);

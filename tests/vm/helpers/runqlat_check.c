@@ -39,7 +39,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "runqlat.h"
+#include "lib/runq.h"
 #include "runqlat.skel.h"
 
 static bool verbose;
