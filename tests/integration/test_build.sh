@@ -81,7 +81,7 @@ if [ -f "$DROVER_BUILD/lib/libdrover.a" ] && [ -f "$DROVER_BUILD/agentd/libagent
 	[ -f "$DROVER_BUILD/masterd/libmasterd.a" ]; then
 	printf '#include "agentd/cgroup.h"\nint main(void)\n{\n\treturn agent_cgroup_init("x", 0, 0, 0, 0);\n}\n' \
 		>"$tmp/calls_agentd.c"
-	printf '#include "masterd/registry.h"\nint main(void)\n{\n\treturn registry_open("x", 0, 0, 0, 0);\n}\n' \
+	printf '#include "masterd/registry.h"\nint main(void)\n{\n\treturn master_reg_open("x", 0, 0, 0, 0);\n}\n' \
 		>"$tmp/calls_masterd.c"
 	printf '#include "cgroupfs.h"\n#include "resources.h"\nint main(void)\n{\n\tstruct alloc_res r;\n\n\talloc_res_init(&r);\n\treturn cgroupfs_cpulist_count("0-3");\n}\n' \
 		>"$tmp/calls_lib.c"
@@ -102,7 +102,7 @@ if [ -f "$DROVER_BUILD/lib/libdrover.a" ] && [ -f "$DROVER_BUILD/agentd/libagent
 	}
 	refused layering-cli-cannot-call-agentd CLI calls_agentd.c agent_cgroup_init
 	refused layering-master-cannot-call-agentd MASTER calls_agentd.c agent_cgroup_init
-	refused layering-agent-cannot-call-masterd AGENT calls_masterd.c registry_open
+	refused layering-agent-cannot-call-masterd AGENT calls_masterd.c master_reg_open
 	for l in CLI MASTER AGENT; do
 		if probe $l calls_lib.c; then
 			pass "layering-$l-links-lib-and-alloc"
