@@ -226,10 +226,5 @@ int agent_cgroup_populated(int dirfd);
 int agent_cgroup_events_open(int dirfd, int *ret_fd);
 /* Block until populated 0 or timeout_ms passes (-ETIMEDOUT). For cleanup paths and tests. */
 int agent_cgroup_wait_empty(int dirfd, int timeout_ms);
-/*
- * pidfd_open() every process in the cgroup (re-attach). Pids that exit meanwhile are
- * skipped. Free both arrays; close the fds.
- */
-int agent_cgroup_pidfds(int dirfd, pid_t **ret_pids, int **ret_fds, size_t *ret_n);
 
 #endif

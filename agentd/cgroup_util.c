@@ -457,39 +457,6 @@ int agent_cgroup_wait_empty(int dirfd, int timeout_ms)
 	}
 }
 
-int agent_cgroup_pidfds(int dirfd, pid_t **ret_pids, int **ret_fds, size_t *ret_n)
-{
-	_cleanup_free_ pid_t *pids = NULL;
-	_cleanup_free_ int *fds = NULL;
-	size_t n, k = 0;
-	int r;
-
-	r = agent_cgroup_procs(dirfd, &pids, &n);
-	if (r < 0)
-		return r;
-	fds = calloc(n ? n : 1, sizeof(int));
-	if (!fds)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
-
-		if (fd < 0) {
-			if (errno == ESRCH)
-				continue;
-			r = -errno;
-			while (k)
-				close(fds[--k]);
-			return r;
-		}
-		pids[k] = pids[i];
-		fds[k++] = fd;
-	}
-	*ret_pids = TAKE_PTR(pids);
-	*ret_fds = TAKE_PTR(fds);
-	*ret_n = k;
-	return (int)k;
-}
-
 int agent_cgroup_cpuset_effective(const struct agent_cgroup *cg, char **ret_text)
 {
 	_cleanup_free_ char *path = cg->root ? strdup(cg->root) : NULL;
