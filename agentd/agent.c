@@ -66,7 +66,7 @@ static int detect_resources(struct agent *a, char *err, size_t errlen)
 	    CPU_COUNT(&mask) < cpus)
 		cpus = CPU_COUNT(&mask);
 	if (a->have_cgroup && agent_cgroup_cpuset_effective(&a->cg, &cpuset) == 0) {
-		int n = agent_cpulist_count(cpuset);
+		int n = cgroupfs_cpulist_count(cpuset);
 
 		if (n > 0 && n < cpus)
 			cpus = n;

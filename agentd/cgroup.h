@@ -91,18 +91,7 @@ int agent_ctrl_from_name(const char *name);
 /* "cpu memory pids\n" -> AGENT_CTRL_BIT()s (unknown names are ignored). */
 unsigned agent_ctrl_mask_parse(const char *text);
 
-/*
- * The cgroupfs and /proc parsers are lib/cgroupfs.h's (the CLI shares them); these two old
- * names stay as thin wrappers for their callers elsewhere in agentd/.
- */
-static inline int agent_keyed_get(const char *text, const char *key, uint64_t *ret)
-{
-	return cgroupfs_keyed_get(text, key, ret);
-}
-static inline int agent_cpulist_count(const char *text)
-{
-	return cgroupfs_cpulist_count(text);
-}
+/* The cgroupfs and /proc parsers are lib/cgroupfs.h's (the CLI shares them). */
 
 /* ---- report ---- */
 

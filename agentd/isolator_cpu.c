@@ -74,20 +74,20 @@ int agent_cpu_stat_parse(const char *text, struct agent_task_usage *u)
 {
 	int r;
 
-	r = agent_keyed_get(text, "usage_usec", &u->cpu_usage_usec);
+	r = cgroupfs_keyed_get(text, "usage_usec", &u->cpu_usage_usec);
 	if (r < 0)
 		return r;
-	r = agent_keyed_get(text, "user_usec", &u->cpu_user_usec);
+	r = cgroupfs_keyed_get(text, "user_usec", &u->cpu_user_usec);
 	if (r < 0)
 		return r;
-	r = agent_keyed_get(text, "system_usec", &u->cpu_system_usec);
+	r = cgroupfs_keyed_get(text, "system_usec", &u->cpu_system_usec);
 	if (r < 0)
 		return r;
 	u->valid |= AGENT_USAGE_CPU;
 	/* the throttling lines come with the cpu controller only */
-	if (agent_keyed_get(text, "nr_periods", &u->cpu_nr_periods) == 0 &&
-	    agent_keyed_get(text, "nr_throttled", &u->cpu_nr_throttled) == 0 &&
-	    agent_keyed_get(text, "throttled_usec", &u->cpu_throttled_usec) == 0)
+	if (cgroupfs_keyed_get(text, "nr_periods", &u->cpu_nr_periods) == 0 &&
+	    cgroupfs_keyed_get(text, "nr_throttled", &u->cpu_nr_throttled) == 0 &&
+	    cgroupfs_keyed_get(text, "throttled_usec", &u->cpu_throttled_usec) == 0)
 		u->valid |= AGENT_USAGE_CPU_THROTTLE;
 	return 0;
 }

@@ -73,12 +73,12 @@ int agent_memory_events_parse(const char *text, struct agent_task_usage *u)
 {
 	int r;
 
-	r = agent_keyed_get(text, "oom_kill", &u->mem_events_oom_kill);
+	r = cgroupfs_keyed_get(text, "oom_kill", &u->mem_events_oom_kill);
 	if (r < 0)
 		return r;
-	(void)agent_keyed_get(text, "high", &u->mem_events_high);
-	(void)agent_keyed_get(text, "max", &u->mem_events_max);
-	(void)agent_keyed_get(text, "oom", &u->mem_events_oom);
+	(void)cgroupfs_keyed_get(text, "high", &u->mem_events_high);
+	(void)cgroupfs_keyed_get(text, "max", &u->mem_events_max);
+	(void)cgroupfs_keyed_get(text, "oom", &u->mem_events_oom);
 	u->valid |= AGENT_USAGE_MEM_EVENTS;
 	return 0;
 }

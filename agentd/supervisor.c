@@ -471,10 +471,10 @@ int agent_supervisor_record_parse(const char *text, struct agent_supervisor_reco
 {
 	uint64_t pid, start, task_pid = 0;
 
-	if (agent_keyed_get(text, "pid", &pid) < 0 || agent_keyed_get(text, "start", &start) < 0 ||
+	if (cgroupfs_keyed_get(text, "pid", &pid) < 0 || cgroupfs_keyed_get(text, "start", &start) < 0 ||
 	    pid == 0 || pid > INT32_MAX)
 		return -EINVAL;
-	if (agent_keyed_get(text, "task_pid", &task_pid) < 0 || task_pid > INT32_MAX)
+	if (cgroupfs_keyed_get(text, "task_pid", &task_pid) < 0 || task_pid > INT32_MAX)
 		task_pid = 0;
 	*ret = (struct agent_supervisor_record){
 		.pid = (pid_t)pid, .start = start, .task_pid = (pid_t)task_pid};

@@ -122,7 +122,7 @@ int agent_exit_record_parse(const char *text, struct agent_exit_record *ret)
 	uint64_t v;
 	char how[32], stage[32];
 
-	if (agent_keyed_get(text, "drover-exit-status", &v) < 0 || v != 1)
+	if (cgroupfs_keyed_get(text, "drover-exit-status", &v) < 0 || v != 1)
 		return -EINVAL;
 	if (word_get(text, "how", how, sizeof(how)) < 0)
 		return -EINVAL;
@@ -134,10 +134,10 @@ int agent_exit_record_parse(const char *text, struct agent_exit_record *ret)
 		r.how = AGENT_EXIT_LAUNCH_FAILED;
 	else
 		return -EINVAL;
-	if (agent_keyed_get(text, "code", &v) < 0 || v > INT32_MAX)
+	if (cgroupfs_keyed_get(text, "code", &v) < 0 || v > INT32_MAX)
 		return -EINVAL;
 	r.code = (int)v;
-	if (agent_keyed_get(text, "core", &v) == 0)
+	if (cgroupfs_keyed_get(text, "core", &v) == 0)
 		r.core_dumped = v != 0;
 	if (r.how == AGENT_EXIT_LAUNCH_FAILED) {
 		int s;
@@ -147,12 +147,12 @@ int agent_exit_record_parse(const char *text, struct agent_exit_record *ret)
 		s = agent_launch_stage_from_name(stage);
 		r.stage = s < 0 ? AGENT_LAUNCH_SETUP : (enum agent_launch_stage)s;
 	}
-	if (agent_keyed_get(text, "task_pid", &v) == 0 && v <= INT32_MAX)
+	if (cgroupfs_keyed_get(text, "task_pid", &v) == 0 && v <= INT32_MAX)
 		r.task_pid = (pid_t)v;
-	(void)agent_keyed_get(text, "utime_us", &r.utime_us);
-	(void)agent_keyed_get(text, "stime_us", &r.stime_us);
-	(void)agent_keyed_get(text, "maxrss_kb", &r.maxrss_kb);
-	(void)agent_keyed_get(text, "time_ns", &r.time_ns);
+	(void)cgroupfs_keyed_get(text, "utime_us", &r.utime_us);
+	(void)cgroupfs_keyed_get(text, "stime_us", &r.stime_us);
+	(void)cgroupfs_keyed_get(text, "maxrss_kb", &r.maxrss_kb);
+	(void)cgroupfs_keyed_get(text, "time_ns", &r.time_ns);
 	*ret = r;
 	return 0;
 }

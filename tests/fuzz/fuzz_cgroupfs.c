@@ -75,14 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = cgroupfs_proc_cgroups_lookup(text, name, &hier, &enabled);
 	if (r < 0 && r != -ENOENT && r != -EINVAL)
 		abort();
-	(void)agent_keyed_get(text, name, &v);
+	(void)cgroupfs_keyed_get(text, name, &v);
 	r = cgroupfs_events_parse(text, &pop, &frozen);
 	if (r == 0 && (pop < 0 || pop > 1 || frozen < -1 || frozen > 1))
 		abort();
 	(void)agent_cpu_stat_parse(text, &u);
 	(void)agent_memory_events_parse(text, &u);
 	check_u64(text);
-	r = agent_cpulist_count(text);
+	r = cgroupfs_cpulist_count(text);
 	if (r < 0 && r != -EINVAL && r != -ERANGE)
 		abort();
 	free(text);

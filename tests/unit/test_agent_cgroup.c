@@ -105,26 +105,6 @@ static void test_controllers_parse(void **state)
 	assert_int_equal(agent_ctrl_from_name("cpuacct"), -ENOENT);
 }
 
-static void test_keyed_and_events(void **state)
-{
-	uint64_t v;
-	int pop, fr;
-
-	assert_int_equal(agent_keyed_get("a 1\nab 2\nb max\n", "ab", &v), 0);
-	assert_int_equal(v, 2);
-	assert_int_equal(agent_keyed_get("a 1\nab 2\nb max\n", "b", &v), 0);
-	assert_true(v == UINT64_MAX);
-	assert_int_equal(agent_keyed_get("a 1\n", "c", &v), -ENOENT);
-	assert_int_equal(agent_keyed_get("a x\n", "a", &v), -EINVAL);
-	assert_int_equal(cgroupfs_events_parse("populated 1\nfrozen 0\n", &pop, &fr), 0);
-	assert_int_equal(pop, 1);
-	assert_int_equal(fr, 0);
-	assert_int_equal(cgroupfs_events_parse("populated 0\n", &pop, &fr), 0);
-	assert_int_equal(pop, 0);
-	assert_int_equal(fr, -1);
-	assert_int_equal(cgroupfs_events_parse("frozen 1\n", &pop, &fr), -ENOENT);
-}
-
 static void test_usage_parsers(void **state)
 {
 	struct agent_task_usage u = {0};
@@ -657,7 +637,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_controllers_parse),
-		cmocka_unit_test(test_keyed_and_events),
 		cmocka_unit_test(test_usage_parsers),
 		cmocka_unit_test(test_task_id),
 		cmocka_unit_test(test_cpu_limits),

@@ -88,10 +88,15 @@ static void test_keyed_and_events(void **state)
 
 static void test_cpulist(void **state)
 {
+	assert_int_equal(cgroupfs_cpulist_count("0\n"), 1);
+	assert_int_equal(cgroupfs_cpulist_count("0-3\n"), 4);
 	assert_int_equal(cgroupfs_cpulist_count("0-3,8,10-11\n"), 7);
 	assert_int_equal(cgroupfs_cpulist_count("5"), 1);
 	assert_int_equal(cgroupfs_cpulist_count("\n"), 0);
+	assert_int_equal(cgroupfs_cpulist_count(""), 0);
 	assert_int_equal(cgroupfs_cpulist_count("3-1"), -EINVAL);
+	assert_int_equal(cgroupfs_cpulist_count("a"), -EINVAL);
+	assert_int_equal(cgroupfs_cpulist_count("0-"), -EINVAL);
 	assert_int_equal(cgroupfs_cpulist_count("1;2"), -EINVAL);
 	assert_int_equal(cgroupfs_cpulist_count("0-99999999"), -EINVAL);
 }
