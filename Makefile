@@ -67,7 +67,7 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANITIZE) -fstack-protector-strong \
 	-ffile-prefix-map=$(CURDIR)=. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -Wl,--as-needed
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -ljansson -lsqlite3 -lzookeeper_mt -lnl-genl-3 -lnl-3 -lseccomp \
-	-lpthread -lm -lprotobuf-c
+	-lpthread -lm -lprotobuf-c -lcrypto
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I. -Ibpf \
 	-ffile-prefix-map=$(CURDIR)=.

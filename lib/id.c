@@ -23,6 +23,35 @@ void uuid_random(char out[UUID_STR_LEN])
 		 b[15]);
 }
 
+bool id_is_valid(const char *s, size_t len, const char **ret_why)
+{
+	const char *why = NULL;
+
+	if (!s || len == 0)
+		why = "is empty";
+	else if (len > ID_MAX_LEN)
+		why = "is longer than 255 bytes";
+	else if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		why = "is '.' or '..'";
+	else {
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c < 0x20 || c == 0x7f)
+				why = "contains a control character";
+			else if (c == '/')
+				why = "contains '/'";
+			else if (c == '\\')
+				why = "contains '\\'";
+			if (why)
+				break;
+		}
+	}
+	if (why && ret_why)
+		*ret_why = why;
+	return !why;
+}
+
 bool id_is_safe(const char *s, size_t len, const char **ret_why)
 {
 	const char *why = NULL;

@@ -13,8 +13,17 @@
 void uuid_random(char out[UUID_STR_LEN]);
 
 /*
- * Is s safe as a task, framework or agent ID that may name a file or a cgroup?
- * 1..255 bytes of [A-Za-z0-9._:-], not "." or "..". On false, *ret_why says why.
+ * Is s[0..len) a valid task, framework, executor or agent ID, by Mesos's rule
+ * (src/common/validation.cpp): 1..255 bytes (NAME_MAX), not "." or "..", no control
+ * character (C0 or DEL), no '/' and no '\'. Spaces, '@', '%' and UTF-8 are valid: paths and
+ * cgroups are named from an ID through disk_name() (diskname.h), never from the ID itself.
+ * On false, *ret_why (optional) says why.
+ */
+bool id_is_valid(const char *s, size_t len, const char **ret_why);
+
+/*
+ * Is s a portable name: 1..255 bytes of [A-Za-z0-9._:-], not "." or ".."? The charset of a
+ * role's parts (and of task IDs before id_is_valid). On false, *ret_why says why.
  */
 bool id_is_safe(const char *s, size_t len, const char **ret_why);
 

@@ -30,13 +30,9 @@ const char *master_get_id(json_t *obj, const char *field, const char *path, char
 			 P(path), field);
 		return NULL;
 	}
-	if (!id_is_safe(json_string_value(s), json_string_length(s), &why)) {
+	/* Mesos's rule; what names a path or a cgroup is the ID's disk_name() (diskname.h) */
+	if (!id_is_valid(json_string_value(s), json_string_length(s), &why)) {
 		snprintf(err, errlen, "field '%s%s%s.value' %s", P(path), field, why);
-		return NULL;
-	}
-	/* a hidden name: an agent recovering its tasks from their directories skips it */
-	if (json_string_value(s)[0] == '.') {
-		snprintf(err, errlen, "field '%s%s%s.value' starts with '.'", P(path), field);
 		return NULL;
 	}
 	return json_string_value(s);

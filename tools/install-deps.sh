@@ -7,7 +7,8 @@ set -eu
 # build
 PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
 libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libmicrohttpd-dev libcurl4-openssl-dev
-libjansson-dev libsqlite3-dev libzookeeper-mt-dev libseccomp-dev protobuf-c-compiler libprotobuf-c-dev"
+libjansson-dev libsqlite3-dev libzookeeper-mt-dev libseccomp-dev protobuf-c-compiler libprotobuf-c-dev
+libssl-dev"
 # tests: unit (cmocka), integration (curl, iproute2, util-linux, procps), fault (nftables
 # for partitions), VM tier (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests
 # (zookeeper), security tests (openssl: throwaway certificates made at test time),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* lib/id: random version 4 UUIDs, and which user-given IDs are safe as names. */
+/* lib/id: random version 4 UUIDs, which user-given IDs are valid (Mesos's rule), and portable names. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -112,12 +112,60 @@ static void test_unsafe_ids(void **state)
 	}
 }
 
+static void expect_invalid(const char *s, size_t len, const char *why_part)
+{
+	const char *why = NULL;
+
+	assert_false(id_is_valid(s, len, &why));
+	assert_non_null(why);
+	assert_non_null(strstr(why, why_part));
+	assert_false(id_is_valid(s, len, NULL));
+}
+
+/* Mesos's rule: refused only when empty, "." or "..", over 255 bytes, or with a control, '/' or '\'. */
+static void test_valid_ids(void **state)
+{
+	/* the last one is a C1 control in UTF-8: bytes C2 9B, not iscntrl */
+	static const char *const ok[] = {
+		"a",	   "web server@1", "\xc3\xbc-1", "a%2Fb", "%",	      "...",
+		".hidden", "$(x) *?",	   "a:b;c'd\"e", "~",	  "\xc2\x9b",
+	};
+	char big[ID_MAX_LEN + 2];
+	const char *why = "untouched";
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_true(id_is_valid(ok[i], strlen(ok[i]), &why));
+		assert_string_equal(why, "untouched");
+	}
+	memset(big, 'x', sizeof(big));
+	assert_true(id_is_valid(big, ID_MAX_LEN, NULL));
+	expect_invalid(big, ID_MAX_LEN + 1, "longer than 255");
+	expect_invalid("", 0, "empty");
+	expect_invalid(NULL, 3, "empty");
+	expect_invalid(".", 1, "'.' or '..'");
+	expect_invalid("..", 2, "'.' or '..'");
+	expect_invalid("a/b", 3, "'/'");
+	expect_invalid("a\\b", 3, "'\\'");
+	expect_invalid("a\nb", 3, "control");
+	expect_invalid("a\0b", 3, "control");
+	expect_invalid("del\x7f", 4, "control");
+	/* every byte alone and inside an ID: only C0, DEL, '/' and '\' are refused */
+	for (int c = 1; c < 256; c++) {
+		char s[3] = {'a', (char)c, 'b'};
+		bool bad = c < 0x20 || c == 0x7f || c == '/' || c == '\\';
+
+		assert_int_equal(id_is_valid(s, 3, NULL), !bad);
+		assert_int_equal(id_is_valid(s + 1, 1, NULL), !bad && c != '.');
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uuid_format_and_unique),
 		cmocka_unit_test(test_safe_ids),
 		cmocka_unit_test(test_unsafe_ids),
+		cmocka_unit_test(test_valid_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,8 +102,8 @@ static void test_faults(void **state)
 		 "},\"agent_id\":\"a\"}}",
 		 "field 'subscribe.agent_id' must be an object", true},
 		{"{\"subscribe\":{\"agent_info\":{\"hostname\":\"h\",\"resources\":" RES
-		 "},\"agent_id\":{\"value\":\".a\"}}}",
-		 "starts with '.'", true},
+		 "},\"agent_id\":{\"value\":\"a/b\"}}}",
+		 "contains '/'", true},
 	};
 
 	(void)state;
