@@ -22,6 +22,7 @@
 #include "taskstats.h"
 #include "uid_pool.h"
 #include "flags.h"
+#include "diskname.h"
 #include "http_client.h"
 #include "id.h"
 #include "loop.h"
@@ -42,7 +43,13 @@ struct agent_update {
 
 struct agent_task {
 	struct agent *agent;
-	char *fw_id, *id, *key; /* key: "fw/task" */
+	char *fw_id, *id, *key; /* key: "fw/task" (an ID holds no '/') */
+	/*
+	 * On-disk names (diskname.h), never the IDs themselves: meta/tasks/<fw_name>/<name>/
+	 * and sandboxes/<fw_name>/<name>/<run>/; cgroup <root>/tasks/<cg_fw>/<cg_name>/.
+	 */
+	char fw_name[DISK_NAME_MAX + 1], name[DISK_NAME_MAX + 1];
+	char cg_fw[DISK_NAME_MAX + 1], cg_name[DISK_NAME_MAX + 1];
 	json_t *info;
 	struct alloc_res res;
 	enum task_state state;

@@ -42,11 +42,14 @@ void agent_on_acknowledge(struct agent *a, json_t *ack);
 /* ---- tasks.c ---- */
 
 /*
- * A new task in the table (NULL: out of memory). Its sandbox is sandboxes/<fw>/<task>/<run>;
- * run NULL or "" is a task recovered from before run IDs (sandboxes/<fw>/<task>).
+ * A new task in the table (NULL: out of memory, or an ID disk_name() refuses). fw_name and
+ * name are its directories' names (diskname.h): NULL for the disk_name() of fid and tid;
+ * recovery passes the names it found. Its sandbox is sandboxes/<fw_name>/<name>/<run>; run
+ * NULL or "" is a task recovered from before run IDs (sandboxes/<fw_name>/<name>).
  */
 struct agent_task *agent_task_new(struct agent *a, const char *fid, const char *tid,
-				  const char *run, json_t *info);
+				  const char *fw_name, const char *name, const char *run,
+				  json_t *info);
 /* Free t (the caller takes it out of the table); its supervisor and leaf stay as they are. */
 void agent_task_free(struct agent_task *t);
 /* Checkpoint t's record (its TaskInfo, sandbox, run ID, kill request). 0 or -errno, logged. */

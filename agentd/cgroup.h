@@ -13,7 +13,9 @@
  *
  * Why nested and not flat <root>/<task-id>: Mesos task IDs are unique only within their
  * framework (two frameworks may both launch "task-1"), and a flat layout would also let a
- * task named "agent" collide with the agent's own cgroup. Both IDs go through
+ * task named "agent" collide with the agent's own cgroup. The directories are named by
+ * the IDs' disk_name(..., DISK_NAME_CGROUP) (diskname.h: escaped, never an interface file's
+ * name such as "memory.max"); the functions below take those names and check them with
  * agent_task_id_valid() before they touch a path.
  *
  * Every function works on directory fds (openat and friends), so the unit tests run it

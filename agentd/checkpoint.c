@@ -342,7 +342,7 @@ int agent_checkpoint_tasks_load(struct checkpoint *c,
 		struct dirent *te;
 
 		if (!agent_task_id_valid(fe->d_name))
-			continue; /* "." and ".." (an ID may start with '.': it is recovered) */
+			continue; /* "." and ".." (a name of the previous release may start with '.') */
 		fwfd = open_dir(c->tasks_fd, fe->d_name, false);
 		if (fwfd < 0)
 			continue;

@@ -11,6 +11,12 @@
  *	meta/tasks/<framework>/<task>/supervisor, exit_status   the supervisor's (supervisor.h)
  *	sandboxes/<framework>/<task>/<run>/    stdout, stderr: the task's own (its user's)
  *
+ * <framework> and <task> are the disk_name()s of the IDs (diskname.h), never the IDs: an
+ * ID may hold spaces, '%', UTF-8 or 255 bytes that escape to more. The functions below take
+ * those names (fw, task); the real IDs are in task.json ("framework_id", "task".task_id),
+ * and recovery reports those. Names from before disk_name() (the IDs themselves, some with
+ * a leading '.') are read back as they are.
+ *
  * meta/ and everything below it is root's and 0700: a task cannot write, replace or even
  * see a file the agent trusts. A sandbox is the task's user's; <run> is a fresh ID per
  * launch, so a task ID used again never gets an old sandbox. (An agent before "run" put

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "id.h"
 #include "launch.h"
 #include "strv.h"
 #include "util.h"
@@ -35,17 +36,7 @@
 
 bool agent_task_id_valid_n(const char *id, size_t len)
 {
-	if (!id || len == 0 || len > AGENT_ID_MAX)
-		return false;
-	if ((len == 1 && id[0] == '.') || (len == 2 && id[0] == '.' && id[1] == '.'))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)id[i];
-
-		if (c < 0x20 || c == 0x7f || c == '/')
-			return false;
-	}
-	return true;
+	return id_is_valid(id, len, NULL);
 }
 
 bool agent_task_id_valid(const char *id)

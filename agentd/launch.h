@@ -44,10 +44,10 @@ struct sock_fprog;
 #define AGENT_ARGS_COUNT_MAX 16384
 
 /*
- * Is id safe as one path component (task and framework IDs)? Rejects empty, "." and "..",
- * '/', control characters (NUL cannot occur inside a C string; the wire decoder must
- * refuse embedded NULs) and IDs longer than AGENT_ID_MAX bytes. (For lib/: the master
- * needs the same check.)
+ * Is id a valid task, framework or executor ID (id_is_valid(), Mesos's rule: 1..255 bytes,
+ * not "." or "..", no control character, '/' or '\')? Such an ID, and every name
+ * disk_name() makes, is also safe as one path component; paths are built from the
+ * disk_name() of an ID (diskname.h), and a directory name read back is checked with this.
  */
 bool agent_task_id_valid(const char *id);
 /* Same, for a buffer that may hold NULs (JSON strings decode to those). */

@@ -75,31 +75,78 @@ static void recover_running(struct agent_task *t)
 	}
 }
 
-/* One checkpointed task: its queued updates come back, its supervisor is found again. */
-static void recover_task(const char *fid, const char *tid, json_t *record, json_t *updates,
-			 void *data)
+/*
+ * The ID a record holds at obj.field.value, else the one its directory's name decodes to
+ * (diskname.h; a name of the previous release is its own ID). 0, or -EINVAL: neither.
+ */
+static int record_id(json_t *obj, const char *field, const char *dir_name,
+		     char ret[DISK_NAME_MAX + 1])
+{
+	json_t *v = json_object_get(json_object_get(obj, field), "value");
+
+	if (json_is_string(v) && id_is_valid(json_string_value(v), json_string_length(v), NULL)) {
+		snprintf(ret, DISK_NAME_MAX + 1, "%s", json_string_value(v));
+		return 0;
+	}
+	return disk_name_decode(dir_name, ret);
+}
+
+/*
+ * t's cgroup leaf, if it has one. An agent before disk_name() named it by the IDs, as it
+ * named the directories: where the leaf is not at t's cgroup names but at its directories'
+ * names (they differ only for such an ID), that one is t's.
+ */
+static void recover_cgroup(struct agent_task *t)
+{
+	struct agent *a = t->agent;
+
+	if (agent_cgroup_task_open(&a->cg, t->cg_fw, t->cg_name, &t->cgroup_fd) == 0)
+		return;
+	if ((streq(t->cg_fw, t->fw_name) && streq(t->cg_name, t->name)) ||
+	    agent_cgroup_task_open(&a->cg, t->fw_name, t->name, &t->cgroup_fd) < 0)
+		return;
+	snprintf(t->cg_fw, sizeof(t->cg_fw), "%s", t->fw_name);
+	snprintf(t->cg_name, sizeof(t->cg_name), "%s", t->name);
+}
+
+/*
+ * One checkpointed task, found at meta/tasks/<fw_name>/<name>: its real IDs from its
+ * record, its queued updates back, its supervisor found again.
+ */
+static void recover_task(const char *fw_name, const char *name, json_t *record,
+			 json_t *updates, void *data)
 {
 	struct recover_ctx *rc = data;
 	struct agent *a = rc->a;
 	json_t *info = json_object_get(record, "task"), *st;
 	const char *run = json_string_value(json_object_get(record, "run"));
 	struct agent_task *t;
-	char err[WIRE_ERR_LEN];
+	char err[WIRE_ERR_LEN], key[2 * ID_MAX_LEN + 2];
+	char fid[DISK_NAME_MAX + 1], tid[DISK_NAME_MAX + 1];
 	size_t i;
 	int sfd, r;
 
 	/* a run ID that is not one (a damaged record) counts as the layout before run IDs */
 	if (run && !(agent_task_id_valid(run) && strlen(run) < UUID_STR_LEN && run[0] != '.'))
 		run = NULL;
-	if (fid[0] == '.' || tid[0] == '.')
-		log_warn("task '%s' of framework '%s': an ID starting with '.' (no longer "
-			 "launched); recovered all the same", tid, fid);
-	t = agent_task_new(a, fid, tid, run, info);
+	if (record_id(record, "framework_id", fw_name, fid) < 0 ||
+	    record_id(info, "task_id", name, tid) < 0) {
+		log_error("checkpoint 'meta/tasks/%s/%s' names no valid framework and task ID; "
+			  "the task in it is not recovered", fw_name, name);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "%s/%s", fid, tid);
+	if (strmap_get(&a->tasks, key)) {
+		log_error("checkpoint 'meta/tasks/%s/%s': task '%s' is recovered already", fw_name,
+			  name, key);
+		goto out;
+	}
+	t = agent_task_new(a, fid, tid, fw_name, name, run, info);
 	if (!t)
 		goto out;
 	if (!t->run[0])
 		log_info("task '%s': launched before run IDs, its records are read from its "
-			 "sandbox", tid);
+			 "sandbox", t->id);
 	rc->recovered++;
 	t->kill_requested = json_is_true(json_object_get(record, "kill_requested"));
 	if (alloc_res_from_json(json_object_get(info, "resources"), &t->res, err, sizeof(err)) < 0)
@@ -118,7 +165,7 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		goto out; /* only its updates are left to deliver */
 	alloc_res_add(&a->used, &t->res);
 
-	agent_cgroup_task_open(&a->cg, fid, tid, &t->cgroup_fd);
+	recover_cgroup(t);
 	sfd = agent_task_records_open(t);
 	r = sfd < 0 ? sfd : agent_task_reattach(sfd, &t->proc);
 	if (sfd >= 0)
@@ -143,17 +190,34 @@ out:
 	json_decref(updates);
 }
 
-/* Leaves under tasks/ that no checkpoint knows about: kill and remove them. */
+/* Leaves under tasks/ (by their names, "<cg_fw>/<cg_name>") that no task has: kill them. */
 static void remove_strays(struct agent *a)
 {
-	char **leaves = NULL;
+	char **leaves = NULL, leaf[2 * DISK_NAME_MAX + 2];
+	struct strmap known;
+	const char *key;
+	size_t it = 0;
+	void *v;
 
-	if (agent_cgroup_task_list(&a->cg, &leaves) < 0)
+	strmap_init(&known);
+	for (it = 0; strmap_next(&a->tasks, &it, &key, &v);) {
+		struct agent_task *t = v;
+
+		snprintf(leaf, sizeof(leaf), "%s/%s", t->cg_fw, t->cg_name);
+		if (strmap_put(&known, leaf, t, NULL) < 0) {
+			log_error("out of memory: stray cgroups are kept");
+			strmap_clear(&known, NULL);
+			return;
+		}
+	}
+	if (agent_cgroup_task_list(&a->cg, &leaves) < 0) {
+		strmap_clear(&known, NULL);
 		return;
+	}
 	for (size_t i = 0; leaves && leaves[i]; i++) {
 		char *slash = strchr(leaves[i], '/');
 		int fd = -1;
-		if (!slash || strmap_get(&a->tasks, leaves[i]))
+		if (!slash || strmap_get(&known, leaves[i]))
 			continue;
 		*slash = '\0';
 		if (agent_cgroup_task_open(&a->cg, leaves[i], slash + 1, &fd) == 0) {
@@ -166,6 +230,7 @@ static void remove_strays(struct agent *a)
 		agent_cgroup_task_remove(&a->cg, leaves[i], slash + 1);
 	}
 	strv_free(leaves);
+	strmap_clear(&known, NULL);
 }
 
 /* The agent ID and the checkpointed tasks back; stray leaves killed. 0 or -errno, logged. */

@@ -156,11 +156,13 @@ static bool framework_live(struct agent *a, const char *fid, const struct agent_
 /* The sandboxes of framework fid go back to root (its uid is released: the next holder). */
 static void sandboxes_to_root(struct agent *a, const char *fid)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[DISK_NAME_MAX + 1];
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/sandboxes/%s", a->flags->work_dir, fid);
+	if (disk_name(fid, strlen(fid), 0, name) < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/sandboxes/%s", a->flags->work_dir, name);
 	d = opendir(path);
 	if (!d)
 		return;

@@ -192,8 +192,9 @@ struct launch {
 };
 
 /*
- * NULL when the LAUNCH's framework and task IDs can name paths (checkpoint, sandbox,
- * cgroup), else why not, for the TASK_ERROR refuse_launch() sends. Pure but for the log.
+ * NULL when the LAUNCH's framework and task IDs are valid (Mesos's rule, id_is_valid();
+ * the paths and cgroups they name are their disk_name()s), else why not, for the
+ * TASK_ERROR refuse_launch() sends. Pure but for the log.
  */
 static const char *launch_check_ids(json_t *ev, const char *fid, const char *tid)
 {
@@ -203,14 +204,9 @@ static const char *launch_check_ids(json_t *ev, const char *fid, const char *tid
 						 json_object_get(ev, "framework_id"), "value"))) ||
 	    !agent_task_id_valid_n(tid, json_string_length(json_object_get(
 						 json_object_get(task, "task_id"), "value")))) {
-		log_warn("LAUNCH with an unsafe framework or task ID refused");
-		return "the framework and task IDs must be usable as a file name: 1 to 255 bytes, "
-		       "no '/', no control characters, not '.' or '..'";
-	}
-	/* hidden names: tools (and agents before this one) skip them */
-	if (fid[0] == '.' || tid[0] == '.') {
-		log_warn("LAUNCH with a framework or task ID starting with '.' refused");
-		return "the framework and task IDs must not start with '.'";
+		log_warn("LAUNCH with an invalid framework or task ID refused");
+		return "the framework and task IDs must be valid: 1 to 255 bytes, not '.' or '..', "
+		       "no control character, '/' or '\\'";
 	}
 	return NULL;
 }
@@ -312,7 +308,7 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 	}
 	l->sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	r = l->sandbox_fd < 0 ? -errno
-			      : agent_cgroup_task_create(&a->cg, t->fw_id, t->id, &t->cgroup_fd);
+			      : agent_cgroup_task_create(&a->cg, t->cg_fw, t->cg_name, &t->cgroup_fd);
 	if (r < 0) {
 		snprintf(l->err, sizeof(l->err), "cannot create the task's sandbox or cgroup: %s",
 			 strerror(-r));
@@ -327,7 +323,7 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 	if (r < 0)
 		return r;
 	/* the supervisor's records go where the task cannot write (supervisor.h) */
-	l->meta_fd = agent_checkpoint_task_dir_open(&a->ckpt, t->fw_id, t->id);
+	l->meta_fd = agent_checkpoint_task_dir_open(&a->ckpt, t->fw_name, t->name);
 	if (l->meta_fd < 0) {
 		snprintf(l->err, sizeof(l->err), "cannot open the task's checkpoint directory: %s",
 			 strerror(-l->meta_fd));
@@ -401,7 +397,7 @@ void agent_on_launch(struct agent *a, json_t *ev)
 		return;
 	}
 	uuid_random(run); /* a fresh sandbox, even for a task ID used before */
-	t = agent_task_new(a, fid, tid, run, json_object_get(ev, "task"));
+	t = agent_task_new(a, fid, tid, NULL, NULL, run, json_object_get(ev, "task"));
 	if (!t)
 		return;
 	if (launch_record(t, &l) < 0) {

@@ -19,17 +19,29 @@
 #define DEFAULT_GRACE_NS (3LL * 1000000000)
 
 /*
- * A new task in the table. Its sandbox is sandboxes/<fw>/<task>/<run>; run NULL or "" is a
- * task recovered from before run IDs, whose sandbox is sandboxes/<fw>/<task>.
+ * A new task in the table. Its sandbox is sandboxes/<fw_name>/<name>/<run>; run NULL or ""
+ * is a task recovered from before run IDs, whose sandbox is sandboxes/<fw_name>/<name>.
  */
 struct agent_task *agent_task_new(struct agent *a, const char *fid, const char *tid,
-				  const char *run, json_t *info)
+				  const char *fw_name, const char *name, const char *run,
+				  json_t *info)
 {
 	struct agent_task *t = calloc(1, sizeof(*t));
 	char key[2 * ID_MAX_LEN + 2];
 
 	if (!t)
 		return NULL;
+	if (disk_name(fid, strlen(fid), DISK_NAME_CGROUP, t->cg_fw) < 0 ||
+	    disk_name(tid, strlen(tid), DISK_NAME_CGROUP, t->cg_name) < 0 ||
+	    (!fw_name && disk_name(fid, strlen(fid), 0, t->fw_name) < 0) ||
+	    (!name && disk_name(tid, strlen(tid), 0, t->name) < 0)) {
+		free(t);
+		return NULL;
+	}
+	if (fw_name)
+		snprintf(t->fw_name, sizeof(t->fw_name), "%s", fw_name);
+	if (name)
+		snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
 	t->agent = a;
 	t->fw_id = strdup(fid);
@@ -42,10 +54,10 @@ struct agent_task *agent_task_new(struct agent *a, const char *fid, const char *
 	snprintf(t->run, sizeof(t->run), "%s", run ? run : "");
 	if (t->run[0])
 		snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s/%s",
-			 a->flags->work_dir, fid, tid, t->run);
+			 a->flags->work_dir, t->fw_name, t->name, t->run);
 	else
 		snprintf(t->sandbox, sizeof(t->sandbox), "%s/sandboxes/%s/%s", a->flags->work_dir,
-			 fid, tid);
+			 t->fw_name, t->name);
 	strmap_put(&a->tasks, key, t, NULL);
 	return t;
 }
@@ -59,7 +71,7 @@ int agent_task_save(struct agent_task *t)
 
 	if (t->run[0])
 		json_object_set_new(rec, "run", json_string(t->run));
-	r = agent_checkpoint_task_save(&t->agent->ckpt, t->fw_id, t->id, rec);
+	r = agent_checkpoint_task_save(&t->agent->ckpt, t->fw_name, t->name, rec);
 
 	json_decref(rec);
 	if (r < 0)
@@ -74,7 +86,7 @@ void agent_task_maybe_forget(struct agent_task *t)
 
 	if (t->updates || !task_state_terminal(t->state) || t->running)
 		return;
-	agent_checkpoint_task_remove(&a->ckpt, t->fw_id, t->id);
+	agent_checkpoint_task_remove(&a->ckpt, t->fw_name, t->name);
 	strmap_del(&a->tasks, t->key);
 	agent_task_free(t);
 }
@@ -111,7 +123,7 @@ void agent_task_cleanup(struct agent_task *t)
 		agent_isolators_cleanup(&a->iso_ctx, t->cgroup_fd);
 		close(t->cgroup_fd);
 		t->cgroup_fd = -1;
-		agent_cgroup_task_remove(&a->cg, t->fw_id, t->id);
+		agent_cgroup_task_remove(&a->cg, t->cg_fw, t->cg_name);
 	}
 	if (!task_state_terminal(t->state))
 		alloc_res_sub(&a->used, &t->res);
@@ -125,7 +137,7 @@ void agent_task_track(struct agent_task *t, bool partial)
 
 	if (!t->agent->taskstats)
 		return;
-	snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->fw_id, t->id);
+	snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->cg_fw, t->cg_name);
 	if (agent_taskstats_track(t->agent->taskstats, t, path, t->proc.supervisor_pid,
 				  t->proc.task_pid, partial) < 0)
 		log_warn("task '%s': cannot track its taskstats", t->id);
@@ -215,7 +227,7 @@ int agent_task_records_open(struct agent_task *t)
 	int fd;
 
 	if (t->run[0])
-		return agent_checkpoint_task_dir_open(&t->agent->ckpt, t->fw_id, t->id);
+		return agent_checkpoint_task_dir_open(&t->agent->ckpt, t->fw_name, t->name);
 	fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }

@@ -20,7 +20,7 @@ static void save_updates(struct agent_task *t)
 
 	for (struct agent_update *u = t->updates; u; u = u->next)
 		json_array_append(arr, u->status);
-	r = agent_checkpoint_updates_save(&t->agent->ckpt, t->fw_id, t->id, arr);
+	r = agent_checkpoint_updates_save(&t->agent->ckpt, t->fw_name, t->name, arr);
 	if (r < 0)
 		log_error_errno(r, "cannot checkpoint the updates of task '%s': %m", t->id);
 	json_decref(arr);

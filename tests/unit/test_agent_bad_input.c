@@ -306,7 +306,7 @@ static void expect(const char *fw, const char *id, const char *state, const char
 {
 	json_t *st = wait_terminal(id, 10000);
 	const char *s, *r, *m;
-	char path[512];
+	char path[1024];
 
 	if (!st)
 		fail_msg("no terminal status for task '%s'", id);
@@ -319,15 +319,20 @@ static void expect(const char *fw, const char *id, const char *state, const char
 		assert_string_equal(r ? r : "(none)", reason);
 	if (msg_part && (!m || !strstr(m, msg_part)))
 		fail_msg("task '%s': message '%s' lacks '%s'", id, m ? m : "", msg_part);
-	/* no sandbox, no leaf */
-	snprintf(path, sizeof(path), "%s/sandboxes/%s/%s", work_dir, fw, id);
+	/* no sandbox, no leaf (at the IDs' disk names) */
 	if (agent_task_id_valid(fw) && agent_task_id_valid(id)) {
+		char fn[DISK_NAME_MAX + 1], tn[DISK_NAME_MAX + 1];
 		struct stat sb;
 		int fd = -1;
 
+		assert_int_equal(disk_name(fw, strlen(fw), 0, fn), 0);
+		assert_int_equal(disk_name(id, strlen(id), 0, tn), 0);
+		snprintf(path, sizeof(path), "%s/sandboxes/%s/%s", work_dir, fn, tn);
 		if (strcmp(state, "TASK_FINISHED") != 0 && stat(path, &sb) == 0)
 			fail_msg("the sandbox of failed task '%s' was left: %s", id, path);
-		assert_int_equal(agent_cgroup_task_open(&agent.cg, fw, id, &fd), -ENOENT);
+		assert_int_equal(disk_name(fw, strlen(fw), DISK_NAME_CGROUP, fn), 0);
+		assert_int_equal(disk_name(id, strlen(id), DISK_NAME_CGROUP, tn), 0);
+		assert_int_equal(agent_cgroup_task_open(&agent.cg, fn, tn, &fd), -ENOENT);
 	}
 }
 
@@ -346,26 +351,46 @@ static void test_unsafe_ids(void **state)
 
 	NEED_AGENT();
 	launch("fw-bad", task_info("../escape", "touch /tmp/drover-should-not-exist"));
-	expect("fw-bad", "../escape", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
+	expect("fw-bad", "../escape", "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
 	launch("fw-bad", task_info("a/b", "true"));
-	expect("fw-bad", "a/b", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
+	expect("fw-bad", "a/b", "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
+	launch("fw-bad", task_info("a\\b", "true"));
+	expect("fw-bad", "a\\b", "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
 	launch("fw-bad", task_info("..", "true"));
-	expect("fw-bad", "..", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
+	expect("fw-bad", "..", "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
 	launch("fw-bad", task_info("tab\there", "true"));
-	expect("fw-bad", "tab\there", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
+	expect("fw-bad", "tab\there", "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
 	memset(long_id, 'x', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0';
 	launch("fw-bad", task_info(long_id, "true"));
-	expect("fw-bad", long_id, "TASK_ERROR", "REASON_TASK_INVALID", "file name");
+	expect("fw-bad", long_id, "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
 	launch(".", task_info("fine-task", "true"));
-	expect(".", "fine-task", "TASK_ERROR", "REASON_TASK_INVALID", "file name");
+	expect(".", "fine-task", "TASK_ERROR", "REASON_TASK_INVALID", "must be valid");
 	assert_int_equal(access("/tmp/drover-should-not-exist", F_OK), -1);
-	/* hidden names: a restarted agent before this one skipped them (running, unkillable) */
-	launch("fw-bad", task_info(".hidden", "true"));
-	expect("fw-bad", ".hidden", "TASK_ERROR", "REASON_TASK_INVALID", "must not start with '.'");
-	launch(".fw-hidden", task_info("fine-task-2", "true"));
-	expect(".fw-hidden", "fine-task-2", "TASK_ERROR", "REASON_TASK_INVALID",
-	       "must not start with '.'");
+}
+
+/*
+ * Mesos's IDs the old charset refused run: paths are named by disk_name(), so a leading
+ * '.', spaces, '%', UTF-8, an interface file's name and an ID that escapes past NAME_MAX
+ * all get their own sandbox, checkpoint and leaf.
+ */
+static void test_mesos_ids_run(void **state)
+{
+	static const char *const ids[] = {
+		".hidden", "web server@1", "a%2Fb", "\xc3\xbc-1", "memory.max", "cgroup.procs",
+	};
+	char long_id[ID_MAX_LEN + 1];
+
+	NEED_AGENT();
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		launch("fw ok@1", task_info(ids[i], "true"));
+		expect("fw ok@1", ids[i], "TASK_FINISHED", NULL, NULL);
+	}
+	memset(long_id, ' ', ID_MAX_LEN);
+	long_id[ID_MAX_LEN] = '\0';
+	long_id[0] = 'L';
+	launch(".fw", task_info(long_id, "true"));
+	expect(".fw", long_id, "TASK_FINISHED", NULL, NULL);
 }
 
 /*
@@ -500,13 +525,22 @@ static void test_nothing_left(void **state)
 	NEED_AGENT();
 	snprintf(path, sizeof(path), "%s/sandboxes", work_dir);
 	for (int i = 0; i < 100; i++) {
-		/* only the good task's sandbox may stay (finished tasks keep theirs) */
+		/* only finished tasks' sandboxes stay: fw-good, "fw ok@1" and ".fw" */
 		n = count_entries(path);
-		if (n <= 1)
+		if (n <= 3)
 			break;
 		usleep(20000);
 	}
-	assert_true(n <= 1);
+	assert_true(n <= 3);
+	/* test_mesos_ids_run's sandboxes, at their escaped names */
+	snprintf(path, sizeof(path), "%s/sandboxes/fw%%20ok%%401/web%%20server%%401", work_dir);
+	assert_int_equal(count_entries(path), 1);
+	snprintf(path, sizeof(path), "%s/sandboxes/fw%%20ok%%401/%%2Ehidden", work_dir);
+	assert_int_equal(count_entries(path), 1);
+	snprintf(path, sizeof(path), "%s/sandboxes/fw%%20ok%%401/%%C3%%BC-1", work_dir);
+	assert_int_equal(count_entries(path), 1);
+	snprintf(path, sizeof(path), "%s/sandboxes/%%2Efw", work_dir);
+	assert_int_equal(count_entries(path), 1);
 	snprintf(path, sizeof(path), "%s/sandboxes/fw-exec", work_dir);
 	assert_int_equal(count_entries(path), 0);
 	snprintf(path, sizeof(path), "%s/sandboxes/fw-bad", work_dir);
@@ -518,6 +552,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_task_runs),
 		cmocka_unit_test(test_unsafe_ids),
+		cmocka_unit_test(test_mesos_ids_run),
 		cmocka_unit_test(test_empty_task_user_refused),
 		cmocka_unit_test(test_oversized_command_and_env),
 		cmocka_unit_test(test_absurd_resources),
