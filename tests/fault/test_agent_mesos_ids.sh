@@ -130,6 +130,14 @@ check cli-no-raw-c1 sh -c "! grep -qF '$T7' '$WORK/list.txt'"
 "$BIN/drover" --master "$MASTER" -j task list --all >"$WORK/list.json"
 check cli-json-real-id [ "$(jq -r --arg t "$T7" '[.[] | select(.task_id.value == $t)] | length' "$WORK/list.json")" = 1 ]
 
+# the host-local cgroup view matches a leaf to its task through the escaped name
+D="$BIN/drover --master $MASTER --agent 127.0.0.1:$APORT"
+$D -j cgroup show "$T6" >"$WORK/cg-show.json" 2>&1
+cat "$WORK/cg-show.json" | head -c 600; echo
+check cgroup-show-real-id jq -e --arg t "$T6" '.task_id.value == $t and (.path | endswith("/memory%2Emax")) and .procs >= 1' "$WORK/cg-show.json"
+$D -j cgroup tree >"$WORK/cg-tree.json" 2>&1
+check cgroup-tree-real-ids jq -e --arg a "$T1" --arg b "$T3" '[.. | objects | select(has("task")) | .task | select(.task_id == $a or .task_id == $b) | .state] == ["TASK_RUNNING", "TASK_RUNNING"]' "$WORK/cg-tree.json"
+
 # kill one by its ID with a space
 check kill-t1-202 [ "$(kill_id "$T1")" = 202 ]
 check t1-killed wait_for id_acked_is "$T1" TASK_KILLED

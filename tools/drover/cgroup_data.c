@@ -13,6 +13,7 @@
 #include "api.h"
 #include "cgroup_data.h"
 #include "cgroupfs.h"
+#include "diskname.h"
 #include "fileio.h"
 #include "main.h"
 #include "runq.h"
@@ -229,14 +230,31 @@ static json_t *runq_json(struct cg_ctx *ctx, uint64_t cgid)
 			 (json_int_t)cg_hist_quantile_ns(h.slots, RUNQ_SLOTS, n, 0.99));
 }
 
-/* The agent's container for framework/task, or NULL. */
+/*
+ * Is the leaf <fw>/<task> (directory names) container c's? A leaf is named by its IDs'
+ * disk_name(..., DISK_NAME_CGROUP) (diskname.h), or by the IDs themselves when an agent
+ * before disk_name() made it.
+ */
+static bool leaf_is(json_t *c, const char *fw, const char *task)
+{
+	const char *fid = id_value(c, "framework_id"), *tid = id_value(c, "task_id");
+	char f[DISK_NAME_MAX + 1], t[DISK_NAME_MAX + 1];
+
+	if (streq(fid, fw) && streq(tid, task))
+		return true;
+	return disk_name(fid, strlen(fid), DISK_NAME_CGROUP, f) == 0 &&
+	       disk_name(tid, strlen(tid), DISK_NAME_CGROUP, t) == 0 && streq(f, fw) &&
+	       streq(t, task);
+}
+
+/* The agent's container whose leaf is <fw>/<task> (directory names), or NULL. */
 static json_t *container(struct cg_ctx *ctx, const char *fw, const char *task)
 {
 	json_t *c;
 	size_t i;
 
 	json_array_foreach(ctx->containers, i, c)
-		if (streq(id_value(c, "framework_id"), fw) && streq(id_value(c, "task_id"), task))
+		if (leaf_is(c, fw, task))
 			return c;
 	return NULL;
 }
@@ -327,7 +345,9 @@ json_t *cg_rows(struct cg_ctx *ctx)
 			snprintf(rel, sizeof(rel), "%s/tasks/%s/%s", ctx->root, fws[i], tasks[j]);
 			fill_from_dir(ctx, row, lfd, rel);
 			close(lfd);
-			snprintf(key, sizeof(key), "%s/%s", fws[i], tasks[j]);
+			/* a leaf no container has is shown by its names (printable ASCII) */
+			snprintf(key, sizeof(key), "%s/%s", id_value(row, "framework_id"),
+				 id_value(row, "task_id"));
 			json_object_set_new(seen, key, json_true());
 			json_array_append_new(rows, row);
 		}
@@ -362,7 +382,9 @@ static json_t *tree_node(struct cg_ctx *ctx, int dirfd, const char *name, const 
 	/* <root>/tasks/<fw>/<task> is a task's leaf */
 	if (depth == 3 && fw) {
 		json_t *c = container(ctx, fw, name);
-		json_t *t = json_pack("{s:s,s:s}", "framework_id", fw, "task_id", name);
+		json_t *t = c ? json_pack("{s:s,s:s}", "framework_id", id_value(c, "framework_id"),
+					  "task_id", id_value(c, "task_id"))
+			      : json_pack("{s:s,s:s}", "framework_id", fw, "task_id", name);
 		if (c) {
 			json_object_set(t, "state", json_object_get(c, "state"));
 			if (json_object_get(c, "pid"))
