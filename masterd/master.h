@@ -14,6 +14,7 @@
 
 #include "acl.h"
 #include "auth.h"
+#include "codec.h"
 #include "flags.h"
 #include "http_server.h"
 #include "id.h"
@@ -148,6 +149,8 @@ struct msg {
 	bool owner_is_agent;        /* MSG_STREAM_CLOSED: whose stream it was */
 	char *owner_id;
 	int zk_type, zk_state;      /* MSG_ZK */
+	enum codec codec;           /* the request body's (Content-Type) */
+	enum codec accept;          /* the answer's and the stream's (Accept, lib/codec.h) */
 	struct msg *next;
 };
 
@@ -244,10 +247,24 @@ void master_stream_retire(struct master *m, struct http_stream *s);
 struct http_stream *master_open_stream(struct master *m, struct http_request *req,
 				       const char *const *headers, size_t block_size,
 				       bool agent, const char *id);
-/* Send one event on a stream; false when the stream is gone. */
+/*
+ * master_open_stream whose records are desc events in codec c (lib/codec.h): a
+ * scheduler's, an operator's SUBSCRIBE (msg->accept, mesos__v1__*__event__descriptor).
+ * The stream's Content-Type is the codec's.
+ */
+struct http_stream *master_open_stream_codec(struct master *m, struct http_request *req,
+					     const char *const *headers, size_t block_size,
+					     bool agent, const char *id, enum codec c,
+					     const ProtobufCMessageDescriptor *desc);
+/* The codec of a stream's records (JSON for NULL or an untagged stream). */
+enum codec master_stream_codec(const struct http_stream *s);
+/* Send one event (taken) on a stream, in the stream's codec; false when it is gone. */
 bool master_stream_send_event(struct http_stream *s, json_t *ev);
 /* Any thread: HTTP threads answer with these before queuing, the owner thread after. */
 void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
+/* Answer msg's request with body (taken; a desc message) in the negotiated msg->accept. */
+void master_reply_codec(struct master *m, struct msg *msg, unsigned status,
+			const ProtobufCMessageDescriptor *desc, json_t *body);
 void master_reply_error(struct master *m, struct http_request *req, unsigned status,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -484,6 +484,18 @@ int master_offers_event_record(struct offers_event *ev, const char **ret, size_t
 	return 0;
 }
 
+/*
+ * The event on a stream of another codec than JSON: the JSON text read back and written
+ * in the stream's codec.
+ */
+static bool master_offers_event_send_codec(struct offers_event *ev, struct http_stream *s)
+{
+	size_t off = RECORD_HDR_ROOM;
+	json_t *j = json_loadb(ev->out.b.p + off, ev->out.b.len - off, 0, NULL);
+
+	return j && master_stream_send_event(s, j);
+}
+
 /* Close the event and send it as one RecordIO record; false when it could not be. */
 static bool offers_event_send(struct offers_event *ev, struct http_stream *s)
 {
@@ -492,6 +504,8 @@ static bool offers_event_send(struct offers_event *ev, struct http_stream *s)
 
 	if (master_offers_event_record(ev, &rec, &len) < 0 || !s)
 		return false;
+	if (master_stream_codec(s) != CODEC_JSON)
+		return master_offers_event_send_codec(ev, s);
 	return http_stream_send(s, rec, len) == 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "validate.h"
 
 #define ERRLEN 1024
@@ -339,7 +340,8 @@ static bool subscribe_open_stream(struct master *m, struct msg *msg, struct fram
 	uuid_random(sid);
 	/* the block MHD reserves per stream: chunked streams are written from the connection's
 	 * own buffer, so a small one (a framework's events queue in lib/http_server, capped) */
-	fw->stream = master_open_stream(m, msg->req, hdrs, 4096, false, fw->id);
+	fw->stream = master_open_stream_codec(m, msg->req, hdrs, 4096, false, fw->id, msg->accept,
+					      &mesos__v1__scheduler__event__descriptor);
 	master_count_status(m, 200);
 	if (!fw->stream)
 		return false;
