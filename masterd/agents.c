@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "status_uuid.h"
 #include "validate.h"
 
 #define ERRLEN WIRE_ERR_LEN
@@ -603,19 +604,27 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 					      sizeof(err))
 			      : NULL;
 	const char *state = tid ? wire_get_string(st, "state", true, err, sizeof(err)) : NULL;
-	const char *uuid = state ? wire_get_string(st, "uuid", true, err, sizeof(err)) : NULL;
+	const char *given = state ? wire_get_string(st, "uuid", true, err, sizeof(err)) : NULL;
+	char uuid[STATUS_UUID_LEN];
 	struct framework *fw;
 	struct task *t;
 	enum task_state s, was;
 	json_t *copy;
 
-	if (!uuid) {
+	if (!given) {
 		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
 	if (task_state_parse(state, &s) < 0) {
 		master_reply_error(m, msg->req, 400,
 				   "Failed to validate agent::Call: unknown state '%s'", state);
+		return;
+	}
+	/* 16 bytes, kept and forwarded as Mesos's JSON has them (base64), whatever the form */
+	if (status_uuid_canon(given, uuid) < 0) {
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate agent::Call: 'status_update.status.uuid' is "
+				   "not a valid UUID");
 		return;
 	}
 	master_reply_error(m, msg->req, 202, "%s", "");
@@ -650,6 +659,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 		master_framework_send_update(m, fw, t); /* only if this stream has not seen it */
 	} else {
 		copy = json_deep_copy(st);
+		json_object_set_new(copy, "uuid", json_string(uuid));
 		json_object_set_new(copy, "agent_id", wire_id(a->id));
 		if (!json_object_get(copy, "source"))
 			json_object_set_new(copy, "source", json_string("SOURCE_AGENT"));

@@ -156,6 +156,8 @@ bad kill-missing 400 "missing field 'kill'" $SCHED \
 	"{\"type\":\"KILL\",\"framework_id\":{\"value\":\"$F1\"}}" -H "$H1"
 bad ack-uuid-wrong-type 400 "'uuid' must be a string" $SCHED \
 	"{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"$F1\"},\"acknowledge\":{\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"$AG_ID\"},\"uuid\":1}}" -H "$H1"
+bad ack-uuid-not-16-bytes 400 "'acknowledge.uuid' is not a valid UUID" $SCHED \
+	"{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"$F1\"},\"acknowledge\":{\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"$AG_ID\"},\"uuid\":\"AAEC\"}}" -H "$H1"
 bad reconcile-tasks-not-array 400 "'reconcile.tasks' must be an array" $SCHED \
 	"{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"$F1\"},\"reconcile\":{\"tasks\":{}}}" -H "$H1"
 bad reconcile-task-id-unsafe 400 "reconcile.tasks[0].task_id.value' contains '/'" $SCHED \
