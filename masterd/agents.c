@@ -392,6 +392,7 @@ static void agent_free_new(struct agent *a)
 {
 	alloc_res_clear(&a->total);
 	json_decref(a->info);
+	json_decref(a->url);
 	json_decref(a->enforcement);
 	free(a->hostname);
 	free(a->principal);
@@ -421,7 +422,10 @@ static void agent_take_info(struct agent *a, struct msg *msg, struct master_agen
 	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
 	a->info = json_deep_copy(req->info);
-	master_agent_offer_frag_drop(a); /* hostname and attributes are in it */
+	json_decref(a->url);
+	a->url = master_agent_url_json(a->hostname, http_request_peer(msg->req),
+				       json_integer_value(json_object_get(a->info, "port")));
+	master_agent_offer_frag_drop(a); /* hostname, attributes and url are in it */
 	json_decref(a->enforcement);
 	a->enforcement = json_incref(req->enforcement);
 	alloc_res_clear(&a->total);

@@ -449,6 +449,7 @@ static void free_agent(void *p)
 	master_agent_holds_clear(a);
 	http_stream_unref(a->stream);
 	json_decref(a->info);
+	json_decref(a->url);
 	json_decref(a->enforcement);
 	master_agent_offer_frag_drop(a);
 	alloc_res_clear(&a->total);

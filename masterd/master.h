@@ -93,6 +93,7 @@ struct agent {
 	char *id;
 	char *hostname;
 	json_t *info; /* agent_info as registered */
+	json_t *url;  /* Offer.url: the agent's HTTP address (master_agent_url_json), or NULL */
 	json_t *enforcement; /* what the agent says it can and cannot enforce */
 	struct alloc_res total;
 	struct http_stream *stream;
@@ -273,6 +274,12 @@ void master_reply_error(struct master *m, struct http_request *req, unsigned sta
 int master_split_hostport(const char *hostport, char *host, size_t hostlen, unsigned *ret_port);
 /* This master's MasterInfo in Mesos's JSON (id, ip, port, pid, hostname, version, address). */
 json_t *master_info_json(const struct master *m);
+/*
+ * An agent's Offer.url as Mesos fills it: {"scheme": "http", "address": {"hostname",
+ * "ip", "port"}, "path": "/slave(1)"} (ip: the address it connected from; port: its
+ * agent_info.port, 5051 when 0).
+ */
+json_t *master_agent_url_json(const char *hostname, const char *ip, json_int_t port);
 
 /* http.c: the handler that runs on HTTP threads */
 void master_http_handler(struct http_request *req, void *data);

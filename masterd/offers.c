@@ -281,13 +281,18 @@ void master_offer_rescind(struct master *m, struct offer *o)
 json_t *master_offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
+	json_t *j;
 
 	/* "o" steals: a reference of our own to the agent's attributes, or a new array */
-	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:o,s:{s:s}}", "id", wire_id(o->id),
-			 "framework_id", wire_id(o->fw->id), "agent_id", wire_id(o->agent->id),
-			 "hostname", o->agent->hostname, "resources", alloc_res_to_json(&o->res),
-			 "attributes", attrs ? json_incref(attrs) : json_array(), "allocation_info", "role",
-			 o->fw->role);
+	j = json_pack("{s:o,s:o,s:o,s:s,s:o,s:o}", "id", wire_id(o->id), "framework_id",
+		      wire_id(o->fw->id), "agent_id", wire_id(o->agent->id), "hostname",
+		      o->agent->hostname, "resources", alloc_res_to_json(&o->res), "attributes",
+		      attrs ? json_incref(attrs) : json_array());
+	if (j && o->agent->url)
+		json_object_set(j, "url", o->agent->url);
+	if (j)
+		json_object_set_new(j, "allocation_info", json_pack("{s:s}", "role", o->fw->role));
+	return j;
 }
 
 /*
@@ -369,6 +374,8 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 	j = json_pack("{s:o,s:s,s:o,s:o}", "agent_id", wire_id(a->id), "hostname", a->hostname,
 		      "resources", alloc_res_to_json(res), "attributes",
 		      attrs ? json_incref(attrs) : json_array());
+	if (j && a->url)
+		json_object_set(j, "url", a->url);
 	t = j ? jsonnum_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(j);
 	n = t ? strlen(t) : 0;
