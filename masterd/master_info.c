@@ -88,6 +88,7 @@ json_t *master_agent_url_json(const char *hostname, const char *ip, json_int_t p
 	if (ip && addr)
 		json_object_set_new(addr, "ip", json_string(ip));
 	if (addr)
-		json_object_set_new(addr, "port", json_integer(port > 0 && port <= 65535 ? port : 5051));
+		json_object_set_new(addr, "port",
+				    json_integer(port > 0 && port <= 65535 ? port : 5051));
 	return json_pack("{s:s,s:o,s:s}", "scheme", "http", "address", addr, "path", "/slave(1)");
 }
