@@ -38,14 +38,63 @@ def encode(call):
     return json_format.MessageToJson(call, preserving_proto_field_name=True).encode()
 
 
+def strip_extensions(obj):
+    """Drover's documented extensions out: TaskStatus.drover, FrameworkInfo.tier."""
+    if isinstance(obj, dict):
+        obj.pop("drover", None)
+        obj.pop("tier", None)
+        for v in obj.values():
+            strip_extensions(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            strip_extensions(v)
+
+
 def decode_event(data):
+    """The event as a Mesos client reads it, then checked strictly: once Drover's
+    extensions are out, every field is one of Mesos's schema, and every required field
+    is set (what Mesos always sets)."""
     ev = scheduler_pb2.Event()
     if CODEC == "protobuf":
         ev.ParseFromString(data)
+        unknown = unknown_fields(ev)
+        if unknown:
+            die("event %s carries fields outside Mesos's schema: %s" %
+                (scheduler_pb2.Event.Type.Name(ev.type), unknown))
     else:
-        # a Mesos client ignores fields it does not know (Drover's extensions)
-        json_format.Parse(data.decode(), ev, ignore_unknown_fields=True)
+        obj = json.loads(data)
+        strip_extensions(obj)
+        try:
+            json_format.ParseDict(obj, ev, ignore_unknown_fields=False)
+        except json_format.ParseError as e:
+            die("event outside Mesos's schema: %s: %s" % (e, data[:300]))
+    if not ev.IsInitialized():
+        die("event %s lacks required fields: %s" % (scheduler_pb2.Event.Type.Name(ev.type),
+                                                    ev.FindInitializationErrors()))
     return ev
+
+
+def unknown_fields(msg, path=""):
+    """Fields of msg (and of the messages in it) outside Mesos's schema, but for Drover's
+    documented extensions (TaskStatus.drover = 1000, FrameworkInfo.tier = 1000)."""
+    found = []
+    name = msg.DESCRIPTOR.full_name
+    for f in msg.UnknownFields():
+        if f.field_number == 1000 and name in ("mesos.v1.TaskStatus", "mesos.v1.FrameworkInfo"):
+            continue
+        found.append("%s#%d" % (path or name, f.field_number))
+    for fd, value in msg.ListFields():
+        if fd.type != fd.TYPE_MESSAGE:
+            continue
+        if fd.message_type.GetOptions().map_entry:
+            value = list(value.values())
+            if value and not hasattr(value[0], "UnknownFields"):
+                continue
+        elif fd.label != fd.LABEL_REPEATED:
+            value = [value]
+        for i, sub in enumerate(value):
+            found += unknown_fields(sub, "%s.%s[%d]" % (path or name, fd.name, i))
+    return found
 
 
 def post(call, stream_id):
