@@ -68,6 +68,8 @@ struct offer_frag {
 	char *text;
 	size_t len;
 	struct alloc_res res;
+	uint8_t *pb; /* the same fields as protobuf bytes of an Offer (made when first asked) */
+	size_t pb_len;
 };
 
 struct framework {
@@ -384,7 +386,10 @@ json_t *master_offer_to_json(const struct offer *o);
  * (tests/unit/test_master_offers.c holds it to that). Offer ids must need no escaping.
  */
 struct offers_event;
+/* In the codec of fw's stream; _codec: in c (protobuf: the record is, byte for byte,
+ * codec_record() of the same event, a mesos.v1.scheduler.Event). */
 struct offers_event *master_offers_event_new(const struct framework *fw);
+struct offers_event *master_offers_event_new_codec(const struct framework *fw, enum codec c);
 /*
  * Add o (an offer to ev's framework): 0, -ENOMEM (after a failed write the event is lost)
  * or -EINVAL once ev is closed.
