@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "log.h"
 #include "mkdir.h"
+#include "status_uuid.h"
 #include "strv.h"
 #include "task_limits.h"
 
@@ -103,13 +104,13 @@ static void refuse_launch(struct agent *a, json_t *ev, const char *message)
 {
 	json_t *fid = json_object_get(ev, "framework_id");
 	json_t *tid = json_object_get(json_object_get(ev, "task"), "task_id");
-	char uuid[UUID_STR_LEN];
+	char uuid[STATUS_UUID_LEN];
 	json_t *st;
 
 	if (!json_is_string(json_object_get(fid, "value")) ||
 	    !json_is_string(json_object_get(tid, "value")) || !a->subscribed)
 		return;
-	uuid_random(uuid);
+	status_uuid_random(uuid);
 	st = json_pack("{s:O,s:s,s:s,s:s,s:s,s:s,s:f,s:o}", "task_id", tid, "state", "TASK_ERROR",
 		       "source", "SOURCE_AGENT", "reason", "REASON_TASK_INVALID", "message",
 		       message, "uuid", uuid, "timestamp", (double)now_real_ns() / 1e9, "agent_id",

@@ -9,6 +9,7 @@
 
 #include "agent_internal.h"
 #include "log.h"
+#include "status_uuid.h"
 
 /* ------------------------------------------------------------------ checkpoints */
 
@@ -119,11 +120,11 @@ void agent_task_status(struct agent_task *t, enum task_state s, const char *reas
 		       const char *message, json_t *ext)
 {
 	struct agent *a = t->agent;
-	char uuid[UUID_STR_LEN];
+	char uuid[STATUS_UUID_LEN];
 	json_t *st;
 
 	t->state = s;
-	uuid_random(uuid);
+	status_uuid_random(uuid);
 	st = json_pack("{s:o,s:s,s:s,s:s,s:f,s:o}", "task_id", wire_id(t->id), "state",
 		       task_state_name(s), "source", "SOURCE_EXECUTOR", "uuid", uuid, "timestamp",
 		       (double)now_real_ns() / 1e9, "agent_id", wire_id(a->agent_id));
@@ -150,14 +151,17 @@ void agent_on_acknowledge(struct agent *a, json_t *ack)
 	const char *fid = wire_get_id(ack, "framework_id", err, sizeof(err));
 	const char *tid = wire_get_id(ack, "task_id", err, sizeof(err));
 	const char *uuid = json_string_value(json_object_get(ack, "uuid"));
+	char want[STATUS_UUID_LEN], got[STATUS_UUID_LEN];
 	struct agent_task *t;
 	struct agent_update *u;
 
-	if (!fid || !tid || !uuid)
+	if (!fid || !tid || status_uuid_canon(uuid, got) < 0)
 		return;
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
 	t = strmap_get(&a->tasks, key);
-	if (!t || !t->updates || strcmp(t->updates->uuid, uuid) != 0)
+	/* the bytes compared (an update checkpointed by an older agent has the text form) */
+	if (!t || !t->updates || status_uuid_canon(t->updates->uuid, want) < 0 ||
+	    strcmp(want, got) != 0)
 		return;
 	/* the acknowledgement can overtake the 202 of the POST that carried the update */
 	if (t->update_call) {

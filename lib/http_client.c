@@ -374,7 +374,11 @@ static struct http_call *start(struct http_client *c, bool stream, const char *u
 	call->req_body[len] = '\0';
 	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type ? content_type : "application/json");
 	call->hdrs = curl_slist_append(NULL, ct);
-	if (stream)
+	/* a stream's records are JSON unless the caller asks for another type */
+	bool accept = false;
+	for (const char *const *h = headers; h && *h; h++)
+		accept = accept || strncasecmp(*h, "Accept:", 7) == 0;
+	if (stream && !accept)
 		call->hdrs = curl_slist_append(call->hdrs, "Accept: application/json");
 	call->hdrs = curl_slist_append(call->hdrs, "Expect:"); /* no 100-continue round trip */
 	for (; headers && *headers; headers++)

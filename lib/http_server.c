@@ -68,6 +68,7 @@ struct http_stream {
 	http_stream_closed_fn closed;
 	void *closed_data;
 	struct http_stream *next, *prev; /* in srv->streams */
+	const void *tag; /* the owner's (http_stream_set_tag) */
 };
 
 struct http_server {
@@ -122,6 +123,16 @@ static void stream_free(struct http_stream *s)
 	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+void http_stream_set_tag(struct http_stream *s, const void *tag)
+{
+	s->tag = tag;
+}
+
+const void *http_stream_tag(const struct http_stream *s)
+{
+	return s->tag;
 }
 
 void http_stream_ref(struct http_stream *s)

@@ -93,6 +93,13 @@ struct http_stream *http_reply_stream(struct http_request *req, const char *cont
 int http_stream_send(struct http_stream *s, const char *data, size_t len);
 /* Finish the stream after what is queued. Any thread. */
 void http_stream_end(struct http_stream *s);
+/*
+ * A constant of the owner's beside the stream (what its records are: lib/codec.h
+ * struct codec_format), NULL until set. Set it before the stream is shared with other
+ * threads; read it from any thread after that.
+ */
+void http_stream_set_tag(struct http_stream *s, const void *tag);
+const void *http_stream_tag(const struct http_stream *s);
 /* Take another reference (any thread). */
 void http_stream_ref(struct http_stream *s);
 void http_stream_unref(struct http_stream *s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "http_client.h"
 #include "subscription.h"
 #include "util.h"
@@ -17,6 +18,8 @@ struct subscription {
 	struct http_call *call; /* the open stream, or NULL */
 	char stream_id[128];
 	unsigned long malformed;
+	enum codec codec; /* of the stream and of the SUBSCRIBE call */
+	const ProtobufCMessageDescriptor *call_desc, *event_desc;
 };
 
 int subscription_new(struct http_client *http, const struct subscription_ops *ops, void *data,
@@ -62,7 +65,7 @@ void subscription_close(struct subscription *s)
 		http_call_cancel(s->http, TAKE_PTR(s->call));
 }
 
-/* The JSON codec. A protobuf one (Content-Type application/x-protobuf) would sit beside it. */
+/* The JSON codec (the protobuf one: subscription_set_codec). */
 int subscription_decode(const char *rec, size_t len, json_t **ret_event, char *why,
 			size_t whylen)
 {
@@ -98,13 +101,47 @@ static json_t *payload_of(json_t *ev, const char *type)
 	return json_object_get(ev, member);
 }
 
+int subscription_set_codec(struct subscription *s, enum codec c,
+			   const ProtobufCMessageDescriptor *call,
+			   const ProtobufCMessageDescriptor *event)
+{
+	if (c == CODEC_PROTOBUF && (!call || !event))
+		return -EINVAL;
+	s->codec = c;
+	s->call_desc = call;
+	s->event_desc = event;
+	return 0;
+}
+
+/* A protobuf record: the schema's event, as Mesos's JSON, with a "type". */
+static int decode_protobuf(struct subscription *s, const char *rec, size_t len, json_t **ret,
+			   char *why, size_t whylen)
+{
+	char err[CODEC_ERR_LEN];
+	json_t *ev = NULL;
+
+	if (codec_decode(CODEC_PROTOBUF, s->event_desc, rec, len, &ev, err, sizeof(err)) != 0) {
+		snprintf(why, whylen, "%s", err);
+		return -EBADMSG;
+	}
+	if (!json_is_string(json_object_get(ev, "type"))) {
+		snprintf(why, whylen, "not an event: no type this client knows");
+		json_decref(ev);
+		return -EBADMSG;
+	}
+	*ret = ev;
+	return 0;
+}
+
 int subscription_deliver(struct subscription *s, const char *rec, size_t len)
 {
-	char why[256];
+	char why[CODEC_ERR_LEN];
 	const char *type;
 	json_t *ev;
+	int r = s->codec == CODEC_PROTOBUF ? decode_protobuf(s, rec, len, &ev, why, sizeof(why))
+					   : subscription_decode(rec, len, &ev, why, sizeof(why));
 
-	if (subscription_decode(rec, len, &ev, why, sizeof(why)) < 0) {
+	if (r < 0) {
 		s->malformed++;
 		if (s->ops->malformed)
 			s->ops->malformed(why, s->data);
@@ -161,8 +198,28 @@ static void on_done(long status, const char *body, size_t len, const char *err, 
 
 int subscription_open(struct subscription *s, const char *url, const char *body, size_t len)
 {
+	static const char *const accept_pb[] = {"Accept: " CODEC_PROTOBUF_TYPE, NULL};
+	char err[CODEC_ERR_LEN];
+	json_t *j;
+	char *pb = NULL;
+	size_t n = 0;
+
 	if (s->call)
 		return -EBUSY;
+	if (s->codec == CODEC_PROTOBUF) {
+		/* the call in protobuf, the stream asked for in protobuf */
+		j = json_loadb(body, len, 0, NULL);
+		if (!j || codec_encode(CODEC_PROTOBUF, s->call_desc, j, &pb, &n, err,
+				       sizeof(err)) < 0) {
+			json_decref(j);
+			return -EINVAL;
+		}
+		json_decref(j);
+		s->call = http_post_stream(s->http, url, CODEC_PROTOBUF_TYPE, pb, n, accept_pb,
+					   on_open, on_record, on_done, s);
+		free(pb);
+		return s->call ? 0 : -ENOMEM;
+	}
 	s->call = http_post_stream(s->http, url, "application/json", body, len, NULL, on_open,
 				   on_record, on_done, s);
 	return s->call ? 0 : -ENOMEM;

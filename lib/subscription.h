@@ -3,7 +3,7 @@
  * The client side of a Mesos event stream (the scheduler's and the agent's SUBSCRIBE): one
  * POST whose answer is a RecordIO stream of events. It opens the stream on an http_client,
  * keeps the Mesos-Stream-Id the calls beside it must carry, decodes each record into an
- * event (JSON today: subscription_decode() is the one place a second codec plugs in),
+ * event (JSON: subscription_decode(); protobuf through lib/codec: subscription_set_codec),
  * hands the event's payload to the handler its type names in the caller's table, reports
  * a record it cannot decode to the caller (once, and goes on), and says why the stream
  * ended. Library code: it never logs; the caller does, once, from its callbacks.
@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+
+#include "codec.h"
 
 struct http_client;
 struct subscription;
@@ -60,6 +62,16 @@ struct subscription_ops {
 	struct subscription_handler handlers[SUBSCRIPTION_MAX_HANDLERS];
 };
 
+/*
+ * Speak codec c on this subscription (before subscription_open): the SUBSCRIBE body given
+ * as JSON is sent as a call message (protobuf: Content-Type and Accept
+ * application/x-protobuf), and each record is read as an event message into Mesos's JSON
+ * (lib/codec.h), so handlers see the same payloads either way. JSON by default. -EINVAL:
+ * protobuf without both message types.
+ */
+int subscription_set_codec(struct subscription *s, enum codec c,
+			   const ProtobufCMessageDescriptor *call,
+			   const ProtobufCMessageDescriptor *event);
 /* ops is not copied: it must outlive the subscription (a static table). */
 int subscription_new(struct http_client *http, const struct subscription_ops *ops, void *data,
 		     struct subscription **ret);

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "status_uuid.h"
 #include "validate.h"
 
 #define ERRLEN WIRE_ERR_LEN
@@ -391,6 +392,7 @@ static void agent_free_new(struct agent *a)
 {
 	alloc_res_clear(&a->total);
 	json_decref(a->info);
+	json_decref(a->url);
 	json_decref(a->enforcement);
 	free(a->hostname);
 	free(a->principal);
@@ -420,7 +422,10 @@ static void agent_take_info(struct agent *a, struct msg *msg, struct master_agen
 	a->principal = msg->principal ? strdup(msg->principal) : NULL;
 	json_decref(a->info);
 	a->info = json_deep_copy(req->info);
-	master_agent_offer_frag_drop(a); /* hostname and attributes are in it */
+	json_decref(a->url);
+	a->url = master_agent_url_json(a->hostname, http_request_peer(msg->req),
+				       json_integer_value(json_object_get(a->info, "port")));
+	master_agent_offer_frag_drop(a); /* hostname, attributes and url are in it */
 	json_decref(a->enforcement);
 	a->enforcement = json_incref(req->enforcement);
 	alloc_res_clear(&a->total);
@@ -603,19 +608,27 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 					      sizeof(err))
 			      : NULL;
 	const char *state = tid ? wire_get_string(st, "state", true, err, sizeof(err)) : NULL;
-	const char *uuid = state ? wire_get_string(st, "uuid", true, err, sizeof(err)) : NULL;
+	const char *given = state ? wire_get_string(st, "uuid", true, err, sizeof(err)) : NULL;
+	char uuid[STATUS_UUID_LEN];
 	struct framework *fw;
 	struct task *t;
 	enum task_state s, was;
 	json_t *copy;
 
-	if (!uuid) {
+	if (!given) {
 		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
 		return;
 	}
 	if (task_state_parse(state, &s) < 0) {
 		master_reply_error(m, msg->req, 400,
 				   "Failed to validate agent::Call: unknown state '%s'", state);
+		return;
+	}
+	/* 16 bytes, kept and forwarded as Mesos's JSON has them (base64), whatever the form */
+	if (status_uuid_canon(given, uuid) < 0) {
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate agent::Call: 'status_update.status.uuid' is "
+				   "not a valid UUID");
 		return;
 	}
 	master_reply_error(m, msg->req, 202, "%s", "");
@@ -650,6 +663,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 		master_framework_send_update(m, fw, t); /* only if this stream has not seen it */
 	} else {
 		copy = json_deep_copy(st);
+		json_object_set_new(copy, "uuid", json_string(uuid));
 		json_object_set_new(copy, "agent_id", wire_id(a->id));
 		if (!json_object_get(copy, "source"))
 			json_object_set_new(copy, "source", json_string("SOURCE_AGENT"));

@@ -4,17 +4,20 @@
  * it for the owner thread, which answers. Nothing here reads or writes the master's state,
  * but for agent heartbeats (liveness.c, a table of its own).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "leader.h"
 #include "log.h"
+#include "mesos/v1/master/master.pb-c.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "master.h"
 #include "validate.h"
 
 /* HTTP thread: hand the call to the owner thread (master_enqueue); takes body and principal. */
 static void queue(struct master *m, struct http_request *req, enum msg_kind kind, json_t *body,
-		  char *principal)
+		  char *principal, enum codec codec, enum codec accept)
 {
 	struct msg *msg = calloc(1, sizeof(*msg));
 	const char *sid = http_request_header(req, "Mesos-Stream-Id");
@@ -30,44 +33,54 @@ static void queue(struct master *m, struct http_request *req, enum msg_kind kind
 	msg->body = body;
 	msg->stream_id = sid ? strdup(sid) : NULL;
 	msg->principal = principal;
+	msg->codec = codec;
+	msg->accept = accept;
 	master_enqueue(m, msg);
 }
 
-/*
- * HTTP thread: parse a call, a JSON object with a string "type" and bounded lists. Answers
- * 400/415 itself on failure.
- */
-static json_t *parse_call(struct master *m, struct http_request *req)
+/* The schema of an endpoint's calls; NULL: Drover's agent protocol (JSON only). */
+static const ProtobufCMessageDescriptor *call_desc(enum msg_kind kind)
 {
-	const char *ct = http_request_header(req, "Content-Type");
-	json_error_t jerr;
-	char err[WIRE_ERR_LEN];
-	size_t len;
-	const char *body = http_request_body(req, &len);
-	json_t *j, *type;
+	switch (kind) {
+	case MSG_SCHEDULER:
+		return &mesos__v1__scheduler__call__descriptor;
+	case MSG_OPERATOR:
+		return &mesos__v1__master__call__descriptor;
+	default:
+		return NULL;
+	}
+}
 
-	if (ct && strncmp(ct, "application/json", 16) != 0) {
-		master_reply_error(m, req, 415,
-				   "Content-Type '%s' is not supported; use application/json", ct);
+/*
+ * HTTP thread: parse a call in either codec (lib/codec.h) into Mesos's JSON, an object
+ * with a string "type" and bounded lists, and choose the answer's codec: for every
+ * operator call, and for the scheduler calls that are answered with a body. Answers
+ * 400/406/415 itself on failure.
+ */
+static json_t *parse_call(struct master *m, struct http_request *req, enum msg_kind kind,
+			  enum codec *ret_codec, enum codec *ret_accept)
+{
+	char err[CODEC_ERR_LEN];
+	const char *t;
+	json_t *j, *type;
+	int r;
+
+	r = codec_read_request(req, call_desc(kind), ret_codec, &j, err, sizeof(err));
+	if (r == -ENOMEM) {
+		master_reply_error(m, req, 503, "out of memory");
 		return NULL;
 	}
-	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!j) {
-		master_reply_error(m, req, 400,
-				   "Failed to parse body into JSON: %s (at line %d, column %d)",
-				   jerr.text, jerr.line, jerr.column);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		master_reply_error(m, req, 400,
-				   "Failed to validate call: the body must be a JSON object");
+	if (r != 0) {
+		master_reply_error(m, req, (unsigned)r, "%s", err);
 		return NULL;
 	}
 	type = json_object_get(j, "type");
 	if (!type || !json_is_string(type)) {
 		json_decref(j);
-		master_reply_error(m, req, 400, "Failed to validate call: 'type' must be a string");
+		/* (an enum name the schema does not know is dropped, as Mesos drops it) */
+		master_reply_error(m, req, 400,
+				   "Failed to validate call: 'type' must be a string naming a "
+				   "known call type");
 		return NULL;
 	}
 	/* what a call may make the master do (an UPDATE per RECONCILE entry...) is bounded */
@@ -76,6 +89,19 @@ static json_t *parse_call(struct master *m, struct http_request *req)
 		master_reply_error(m, req, 400, "Failed to validate call: %s (--max-call-list)",
 				   err);
 		return NULL;
+	}
+	t = json_string_value(type);
+	*ret_accept = CODEC_JSON;
+	if (kind == MSG_OPERATOR ||
+	    (kind == MSG_SCHEDULER &&
+	     (streq(t, "SUBSCRIBE") || streq(t, "RECONCILE_OPERATIONS")))) {
+		r = codec_negotiate(http_request_header(req, "Accept"), ret_accept, err,
+				    sizeof(err));
+		if (r != 0) {
+			json_decref(j);
+			master_reply_error(m, req, (unsigned)r, "%s", err);
+			return NULL;
+		}
 	}
 	return j;
 }
@@ -89,6 +115,7 @@ void master_http_handler(struct http_request *req, void *data)
 	struct master *m = data;
 	const char *path = http_request_path(req);
 	const char *method = http_request_method(req);
+	enum codec codec = CODEC_JSON, accept = CODEC_JSON;
 	enum msg_kind kind;
 	json_t *body;
 	char *principal = NULL;
@@ -110,7 +137,7 @@ void master_http_handler(struct http_request *req, void *data)
 			master_reply_error(m, req, 405, "Expecting 'GET', received '%s'", method);
 			return;
 		}
-		queue(m, req, MSG_METRICS, NULL, principal);
+		queue(m, req, MSG_METRICS, NULL, principal, CODEC_JSON, CODEC_JSON);
 		return;
 	}
 	if (strcmp(path, "/api/v1/scheduler") == 0)
@@ -129,7 +156,7 @@ void master_http_handler(struct http_request *req, void *data)
 		master_reply_error(m, req, 405, "Expecting 'POST', received '%s'", method);
 		return;
 	}
-	body = parse_call(m, req);
+	body = parse_call(m, req, kind, &codec, &accept);
 	if (body && kind == MSG_AGENT &&
 	    streq(json_string_value(json_object_get(body, "type")), "HEARTBEAT") &&
 	    master_liveness_heartbeat(m, body, http_request_header(req, "Mesos-Stream-Id"),
@@ -141,7 +168,7 @@ void master_http_handler(struct http_request *req, void *data)
 		return;
 	}
 	if (body)
-		queue(m, req, kind, body, principal);
+		queue(m, req, kind, body, principal, codec, accept);
 	else
 		free(principal);
 }

@@ -84,10 +84,28 @@ void master_reply_error(struct master *m, struct http_request *req, unsigned sta
 	http_reply_error(req, status, "%s", buf);
 }
 
+void master_reply_codec(struct master *m, struct msg *msg, unsigned status,
+			const ProtobufCMessageDescriptor *desc, json_t *body)
+{
+	if (msg->accept == CODEC_JSON)
+		master_reply_json(m, msg->req, status, body);
+	else
+		master_count_status(m, codec_reply(msg->req, status, msg->accept, desc, body));
+}
+
+enum codec master_stream_codec(const struct http_stream *s)
+{
+	const struct codec_format *fmt = s ? http_stream_tag(s) : NULL;
+
+	return fmt ? fmt->codec : CODEC_JSON;
+}
+
 bool master_stream_send_event(struct http_stream *s, json_t *ev)
 {
+	const struct codec_format *fmt;
+	char err[CODEC_ERR_LEN];
 	char *rec = NULL;
-	long n;
+	size_t n;
 	bool ok;
 	int r;
 
@@ -95,11 +113,18 @@ bool master_stream_send_event(struct http_stream *s, json_t *ev)
 		json_decref(ev);
 		return false;
 	}
-	n = wire_record(ev, &rec);
-	json_decref(ev);
-	if (n < 0)
+	fmt = http_stream_tag(s);
+	r = codec_record(fmt ? fmt->codec : CODEC_JSON, fmt ? fmt->desc : NULL, ev, &rec, &n, err,
+			 sizeof(err));
+	if (r < 0) {
+		/* an event the schema refuses is a bug of the master's: say which */
+		log_warn("event %s not sent: %s", json_string_value(json_object_get(ev, "type")),
+			 err);
+		json_decref(ev);
 		return false;
-	r = http_stream_send(s, rec, (size_t)n);
+	}
+	json_decref(ev);
+	r = http_stream_send(s, rec, n);
 	if (r == -ENOBUFS)
 		log_warn("a subscriber does not read its event stream: past --max-stream-queue, "
 			 "its connection is closed");
@@ -143,6 +168,15 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 				       const char *const *headers, size_t block_size,
 				       bool agent, const char *id)
 {
+	return master_open_stream_codec(m, req, headers, block_size, agent, id, CODEC_JSON, NULL);
+}
+
+struct http_stream *master_open_stream_codec(struct master *m, struct http_request *req,
+					     const char *const *headers, size_t block_size,
+					     bool agent, const char *id, enum codec c,
+					     const ProtobufCMessageDescriptor *desc)
+{
+	const struct codec_format *fmt = codec_stream_format(c, desc);
 	struct stream_owner *o = malloc(sizeof(*o) + strlen(id) + 1);
 	struct http_stream *s;
 
@@ -153,9 +187,17 @@ struct http_stream *master_open_stream(struct master *m, struct http_request *re
 	o->m = m;
 	o->agent = agent;
 	strcpy(o->id, id);
-	s = http_reply_stream(req, "application/json", headers, block_size, on_stream_closed, o);
+	if (!fmt) {
+		free(o);
+		http_reply_error(req, 500, "no such stream format");
+		return NULL;
+	}
+	s = http_reply_stream(req, codec_content_type(fmt->codec), headers, block_size,
+			      on_stream_closed, o);
 	if (!s)
 		free(o); /* the server answered 503 and will never call on_stream_closed */
+	else
+		http_stream_set_tag(s, fmt);
 	return s;
 }
 
@@ -407,6 +449,7 @@ static void free_agent(void *p)
 	master_agent_holds_clear(a);
 	http_stream_unref(a->stream);
 	json_decref(a->info);
+	json_decref(a->url);
 	json_decref(a->enforcement);
 	master_agent_offer_frag_drop(a);
 	alloc_res_clear(&a->total);

@@ -14,6 +14,7 @@
 
 #include "acl.h"
 #include "auth.h"
+#include "codec.h"
 #include "flags.h"
 #include "http_server.h"
 #include "id.h"
@@ -67,6 +68,8 @@ struct offer_frag {
 	char *text;
 	size_t len;
 	struct alloc_res res;
+	uint8_t *pb; /* the same fields as protobuf bytes of an Offer (made when first asked) */
+	size_t pb_len;
 };
 
 struct framework {
@@ -92,6 +95,7 @@ struct agent {
 	char *id;
 	char *hostname;
 	json_t *info; /* agent_info as registered */
+	json_t *url;  /* Offer.url: the agent's HTTP address (master_agent_url_json), or NULL */
 	json_t *enforcement; /* what the agent says it can and cannot enforce */
 	struct alloc_res total;
 	struct http_stream *stream;
@@ -148,6 +152,8 @@ struct msg {
 	bool owner_is_agent;        /* MSG_STREAM_CLOSED: whose stream it was */
 	char *owner_id;
 	int zk_type, zk_state;      /* MSG_ZK */
+	enum codec codec;           /* the request body's (Content-Type) */
+	enum codec accept;          /* the answer's and the stream's (Accept, lib/codec.h) */
 	struct msg *next;
 };
 
@@ -244,12 +250,38 @@ void master_stream_retire(struct master *m, struct http_stream *s);
 struct http_stream *master_open_stream(struct master *m, struct http_request *req,
 				       const char *const *headers, size_t block_size,
 				       bool agent, const char *id);
-/* Send one event on a stream; false when the stream is gone. */
+/*
+ * master_open_stream whose records are desc events in codec c (lib/codec.h): a
+ * scheduler's, an operator's SUBSCRIBE (msg->accept, mesos__v1__*__event__descriptor).
+ * The stream's Content-Type is the codec's.
+ */
+struct http_stream *master_open_stream_codec(struct master *m, struct http_request *req,
+					     const char *const *headers, size_t block_size,
+					     bool agent, const char *id, enum codec c,
+					     const ProtobufCMessageDescriptor *desc);
+/* The codec of a stream's records (JSON for NULL or an untagged stream). */
+enum codec master_stream_codec(const struct http_stream *s);
+/* Send one event (taken) on a stream, in the stream's codec; false when it is gone. */
 bool master_stream_send_event(struct http_stream *s, json_t *ev);
 /* Any thread: HTTP threads answer with these before queuing, the owner thread after. */
 void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
+/* Answer msg's request with body (taken; a desc message) in the negotiated msg->accept. */
+void master_reply_codec(struct master *m, struct msg *msg, unsigned status,
+			const ProtobufCMessageDescriptor *desc, json_t *body);
 void master_reply_error(struct master *m, struct http_request *req, unsigned status,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* master_info.c */
+/* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -EINVAL. */
+int master_split_hostport(const char *hostport, char *host, size_t hostlen, unsigned *ret_port);
+/* This master's MasterInfo in Mesos's JSON (id, ip, port, pid, hostname, version, address). */
+json_t *master_info_json(const struct master *m);
+/*
+ * An agent's Offer.url as Mesos fills it: {"scheme": "http", "address": {"hostname",
+ * "ip", "port"}, "path": "/slave(1)"} (ip: the address it connected from; port: its
+ * agent_info.port, 5051 when 0).
+ */
+json_t *master_agent_url_json(const char *hostname, const char *ip, json_int_t port);
 
 /* http.c: the handler that runs on HTTP threads */
 void master_http_handler(struct http_request *req, void *data);
@@ -354,7 +386,10 @@ json_t *master_offer_to_json(const struct offer *o);
  * (tests/unit/test_master_offers.c holds it to that). Offer ids must need no escaping.
  */
 struct offers_event;
+/* In the codec of fw's stream; _codec: in c (protobuf: the record is, byte for byte,
+ * codec_record() of the same event, a mesos.v1.scheduler.Event). */
 struct offers_event *master_offers_event_new(const struct framework *fw);
+struct offers_event *master_offers_event_new_codec(const struct framework *fw, enum codec c);
 /*
  * Add o (an offer to ev's framework): 0, -ENOMEM (after a failed write the event is lost)
  * or -EINVAL once ev is closed.

@@ -13,6 +13,9 @@
 #include "buf.h"
 #include "log.h"
 #include "master.h"
+#include "mesos/v1/mesos.pb-c.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
+#include "pbjson.h"
 
 static double now_s(void)
 {
@@ -281,13 +284,18 @@ void master_offer_rescind(struct master *m, struct offer *o)
 json_t *master_offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
+	json_t *j;
 
 	/* "o" steals: a reference of our own to the agent's attributes, or a new array */
-	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:o,s:{s:s}}", "id", wire_id(o->id),
-			 "framework_id", wire_id(o->fw->id), "agent_id", wire_id(o->agent->id),
-			 "hostname", o->agent->hostname, "resources", alloc_res_to_json(&o->res),
-			 "attributes", attrs ? json_incref(attrs) : json_array(), "allocation_info", "role",
-			 o->fw->role);
+	j = json_pack("{s:o,s:o,s:o,s:s,s:o,s:o}", "id", wire_id(o->id), "framework_id",
+		      wire_id(o->fw->id), "agent_id", wire_id(o->agent->id), "hostname",
+		      o->agent->hostname, "resources", alloc_res_to_json(&o->res), "attributes",
+		      attrs ? json_incref(attrs) : json_array());
+	if (j && o->agent->url)
+		json_object_set(j, "url", o->agent->url);
+	if (j)
+		json_object_set_new(j, "allocation_info", json_pack("{s:s}", "role", o->fw->role));
+	return j;
 }
 
 /*
@@ -351,6 +359,9 @@ void master_agent_offer_frag_drop(struct agent *a)
 	free(a->offer_frag.text);
 	a->offer_frag.text = NULL;
 	a->offer_frag.len = 0;
+	free(a->offer_frag.pb);
+	a->offer_frag.pb = NULL;
+	a->offer_frag.pb_len = 0;
 	alloc_res_clear(&a->offer_frag.res);
 }
 
@@ -369,6 +380,8 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 	j = json_pack("{s:o,s:s,s:o,s:o}", "agent_id", wire_id(a->id), "hostname", a->hostname,
 		      "resources", alloc_res_to_json(res), "attributes",
 		      attrs ? json_incref(attrs) : json_array());
+	if (j && a->url)
+		json_object_set(j, "url", a->url);
 	t = j ? jsonnum_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(j);
 	n = t ? strlen(t) : 0;
@@ -387,13 +400,108 @@ static const struct offer_frag *agent_offer_frag(struct agent *a, const struct a
 
 /* Room for the RecordIO header ("<length>\n"), written in front of the JSON when sent. */
 #define RECORD_HDR_ROOM 24
+/* protobuf: also the Event's own fields before its offers (type, the Offers' tag, length) */
+#define PB_HDR_ROOM (RECORD_HDR_ROOM + 16)
+
+/* What an Offer's id and framework_id are packed as when both are "" (stripped below). */
+static const uint8_t empty_ids[] = {0x0a, 0x02, 0x0a, 0x00, 0x12, 0x02, 0x0a, 0x00};
+
+/*
+ * a's fragment as protobuf: the Offer fields agent_id, hostname, url, resources and
+ * attributes, packed by the schema (lib/pbjson) once per agent and offered resources, as
+ * the text is. protobuf-c packs an Offer's fields in its descriptor's order, id and
+ * framework_id first and allocation_info last, so the bytes between are these fields.
+ */
+static const struct offer_frag *agent_offer_frag_pb(struct agent *a, const struct alloc_res *res)
+{
+	const struct offer_frag *t = agent_offer_frag(a, res);
+	struct offer_frag *f = &a->offer_frag;
+	json_t *attrs = json_object_get(a->info, "attributes");
+	char err[PBJSON_ERR_LEN];
+	uint8_t *b = NULL;
+	size_t n = 0;
+	json_t *j;
+	int r;
+
+	if (!t || f->pb)
+		return t;
+	j = json_pack("{s:{s:s},s:{s:s},s:o,s:s,s:o,s:o}", "id", "value", "", "framework_id",
+		      "value", "", "agent_id", wire_id(a->id), "hostname", a->hostname,
+		      "resources", alloc_res_to_json(res), "attributes",
+		      attrs ? json_incref(attrs) : json_array());
+	if (j && a->url)
+		json_object_set(j, "url", a->url);
+	r = j ? pbjson_encode(&mesos__v1__offer__descriptor, j, 0, &b, &n, err, sizeof(err))
+	      : -ENOMEM;
+	json_decref(j);
+	if (r < 0 || n < sizeof(empty_ids) || memcmp(b, empty_ids, sizeof(empty_ids)) != 0) {
+		if (r < 0)
+			log_warn("agent %s: its offers have no protobuf form: %s", a->id, err);
+		free(b);
+		return NULL;
+	}
+	memmove(b, b + sizeof(empty_ids), n - sizeof(empty_ids));
+	f->pb = b;
+	f->pb_len = n - sizeof(empty_ids);
+	return f;
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* v as a protobuf varint into p (varint_len(v) bytes). */
+static void varint_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p = (uint8_t)v;
+}
+
+static void obuf_varint(struct obuf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+
+	varint_put(tmp, v);
+	obuf_add(b, (const char *)tmp, varint_len(v));
+}
+
+/* A length-delimited field: its tag, the length, the bytes. */
+static void obuf_pb_field(struct obuf *b, unsigned field, const void *p, size_t n)
+{
+	obuf_varint(b, (uint64_t)field << 3 | 2);
+	obuf_varint(b, n);
+	obuf_add(b, p, n);
+}
+
+/* A message field holding one string field 1 ({"value": s}, {"role": s}). */
+static void obuf_pb_wrapped(struct obuf *b, unsigned field, const char *s)
+{
+	size_t n = strlen(s);
+
+	obuf_varint(b, (uint64_t)field << 3 | 2);
+	obuf_varint(b, 1 + varint_len(n) + n);
+	obuf_pb_field(b, 1, s, n);
+}
 
 /* One framework's OFFERS event of this cycle, as it is being written. */
 struct offers_event {
 	struct obuf out;
 	size_t n;
-	char *fw_part;   /* ,"framework_id":{"value":…}, */
-	char *role_part; /* ,"allocation_info":{"role":…}} */
+	char *fw_part;   /* ,"framework_id":{"value":…}, (protobuf: Offer.framework_id) */
+	char *role_part; /* ,"allocation_info":{"role":…}} (protobuf: Offer.allocation_info) */
+	size_t fw_part_len, role_part_len;
+	enum codec codec;
+	size_t start; /* once closed: where the record begins in out */
 	bool closed;
 };
 
@@ -424,11 +532,31 @@ static char *obuf_take(struct obuf *b)
 
 struct offers_event *master_offers_event_new(const struct framework *fw)
 {
+	return master_offers_event_new_codec(fw, master_stream_codec(fw->stream));
+}
+
+struct offers_event *master_offers_event_new_codec(const struct framework *fw, enum codec c)
+{
 	struct offers_event *ev = calloc(1, sizeof(*ev));
 	struct obuf t = {0};
 
 	if (!ev)
 		return NULL;
+	ev->codec = c;
+	if (c == CODEC_PROTOBUF) {
+		obuf_pb_wrapped(&t, 2, fw->id);
+		ev->fw_part_len = t.b.len;
+		ev->fw_part = obuf_take(&t);
+		obuf_pb_wrapped(&t, 10, fw->role);
+		ev->role_part_len = t.b.len;
+		ev->role_part = obuf_take(&t);
+		obuf_grow(&ev->out, PB_HDR_ROOM);
+		if (!ev->fw_part || !ev->role_part || ev->out.failed) {
+			master_offers_event_free(ev);
+			return NULL;
+		}
+		return ev;
+	}
 	obuf_adds(&t, "\"},\"framework_id\":{\"value\":");
 	obuf_add_string(&t, fw->id);
 	obuf_adds(&t, "},");
@@ -452,6 +580,24 @@ int master_offers_event_add(struct offers_event *ev, const struct offer *o)
 
 	if (ev->closed)
 		return -EINVAL;
+	if (ev->codec == CODEC_PROTOBUF) {
+		size_t idn = strlen(o->id), idmsg = 1 + varint_len(idn) + idn, len;
+
+		frag = agent_offer_frag_pb(o->agent, &o->res);
+		if (!frag)
+			return -ENOMEM;
+		/* Offers.offers (1): id (1: {value}), framework_id, the agent's part, role */
+		len = 1 + varint_len(idmsg) + idmsg + ev->fw_part_len + frag->pb_len +
+		      ev->role_part_len;
+		obuf_varint(&ev->out, 1 << 3 | 2);
+		obuf_varint(&ev->out, len);
+		obuf_pb_wrapped(&ev->out, 1, o->id);
+		obuf_add(&ev->out, ev->fw_part, ev->fw_part_len);
+		obuf_add(&ev->out, (const char *)frag->pb, frag->pb_len);
+		obuf_add(&ev->out, ev->role_part, ev->role_part_len);
+		ev->n++;
+		return ev->out.failed ? -ENOMEM : 0;
+	}
 	frag = agent_offer_frag(o->agent, &o->res);
 	if (!frag)
 		return -ENOMEM;
@@ -470,6 +616,28 @@ int master_offers_event_record(struct offers_event *ev, const char **ret, size_t
 	size_t json_len;
 	int h;
 
+	if (ev->codec == CODEC_PROTOBUF) {
+		/* Event: type (1) = OFFERS (2), offers (3) = what was written; RecordIO */
+		size_t body = ev->out.b.len - PB_HDR_ROOM, msg, at;
+
+		if (ev->out.failed)
+			return -ENOMEM;
+		msg = 2 + 1 + varint_len(body) + body;
+		h = snprintf(hdr, sizeof(hdr), "%zu\n", msg);
+		at = PB_HDR_ROOM - (msg - body) - (size_t)h;
+		if (!ev->closed) {
+			uint8_t *p = (uint8_t *)ev->out.b.p + at + (size_t)h;
+			memcpy(ev->out.b.p + at, hdr, (size_t)h);
+			p[0] = 0x08;
+			p[1] = 0x02;
+			p[2] = 3 << 3 | 2;
+			varint_put(p + 3, body);
+			ev->closed = true;
+		}
+		*ret = ev->out.b.p + at;
+		*ret_len = (size_t)h + msg;
+		return 0;
+	}
 	if (!ev->closed) {
 		obuf_adds(&ev->out, "]}}");
 		ev->closed = true;
@@ -484,6 +652,28 @@ int master_offers_event_record(struct offers_event *ev, const char **ret, size_t
 	return 0;
 }
 
+/*
+ * The event on a stream whose codec is not the one it was written in: read back and
+ * written in the stream's codec.
+ */
+static bool master_offers_event_send_codec(struct offers_event *ev, struct http_stream *s,
+					   const char *rec, size_t len)
+{
+	const char *nl = memchr(rec, '\n', len);
+	char err[CODEC_ERR_LEN];
+	size_t n = nl ? len - (size_t)(nl + 1 - rec) : 0;
+	json_t *j = NULL;
+
+	if (!nl)
+		return false;
+	if (ev->codec == CODEC_PROTOBUF)
+		pbjson_decode(&mesos__v1__scheduler__event__descriptor, (const uint8_t *)nl + 1, n,
+			      0, &j, err, sizeof(err));
+	else
+		j = json_loadb(nl + 1, n, 0, NULL);
+	return j && master_stream_send_event(s, j);
+}
+
 /* Close the event and send it as one RecordIO record; false when it could not be. */
 static bool offers_event_send(struct offers_event *ev, struct http_stream *s)
 {
@@ -492,6 +682,8 @@ static bool offers_event_send(struct offers_event *ev, struct http_stream *s)
 
 	if (master_offers_event_record(ev, &rec, &len) < 0 || !s)
 		return false;
+	if (master_stream_codec(s) != ev->codec) /* (its stream changed codec meanwhile) */
+		return master_offers_event_send_codec(ev, s, rec, len);
 	return http_stream_send(s, rec, len) == 0;
 }
 

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "leader.h"
 #include "master.h"
+#include "mesos/v1/master/master.pb-c.h"
 #include "registry.h"
 #include "validate.h"
 #include "version.h"
@@ -374,7 +375,8 @@ void master_operator_call(struct master *m, struct msg *msg)
 			"Failed to validate master::Call: call type '%s' is not supported", type);
 		return;
 	}
-	master_reply_json(m, msg->req, 200, response(type, payload));
+	master_reply_codec(m, msg, 200, &mesos__v1__master__response__descriptor,
+			   response(type, payload));
 }
 
 void master_metrics_reply(struct master *m, struct msg *msg)

@@ -11,6 +11,8 @@
 
 #include "log.h"
 #include "master.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
+#include "status_uuid.h"
 #include "validate.h"
 
 #define ERRLEN 1024
@@ -339,7 +341,8 @@ static bool subscribe_open_stream(struct master *m, struct msg *msg, struct fram
 	uuid_random(sid);
 	/* the block MHD reserves per stream: chunked streams are written from the connection's
 	 * own buffer, so a small one (a framework's events queue in lib/http_server, capped) */
-	fw->stream = master_open_stream(m, msg->req, hdrs, 4096, false, fw->id);
+	fw->stream = master_open_stream_codec(m, msg->req, hdrs, 4096, false, fw->id, msg->accept,
+					      &mesos__v1__scheduler__event__descriptor);
 	master_count_status(m, 200);
 	if (!fw->stream)
 		return false;
@@ -373,11 +376,10 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 	}
 	master_stream_send_event(fw->stream,
 				 wire_event("SUBSCRIBED", "subscribed",
-					    json_pack("{s:o,s:i,s:o}", "framework_id",
+					    json_pack("{s:o,s:f,s:o}", "framework_id",
 						      wire_id(fw->id), "heartbeat_interval_seconds",
-						      HEARTBEAT_INTERVAL_S, "master_info",
-						      json_pack("{s:s,s:s}", "id", m->master_id,
-								"address", m->flags->listen))));
+						      (double)HEARTBEAT_INTERVAL_S, "master_info",
+						      master_info_json(m))));
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
 		if (!t->pending_uuid[0])
@@ -805,12 +807,20 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	const char *tid = ack ? master_get_id(ack, "task_id", "acknowledge", err, sizeof(err)) : NULL;
 	const char *aid = tid ? master_get_id(ack, "agent_id", "acknowledge", err, sizeof(err))
 			      : NULL;
-	const char *uuid = aid ? wire_get_string(ack, "uuid", true, err, sizeof(err)) : NULL;
+	const char *given = aid ? wire_get_string(ack, "uuid", true, err, sizeof(err)) : NULL;
+	char uuid[STATUS_UUID_LEN], pending[STATUS_UUID_LEN];
 	struct task *t;
 	struct agent *a;
 
-	if (!uuid) {
+	if (!given) {
 		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	/* the bytes compared: base64 as sent (or the text form older Drover sent) */
+	if (status_uuid_canon(given, uuid) < 0) {
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate scheduler::Call: 'acknowledge.uuid' is not a "
+				   "valid UUID");
 		return;
 	}
 	/*
@@ -820,11 +830,12 @@ static void acknowledge_call(struct master *m, struct framework *fw, struct msg 
 	 */
 	master_outbox_reply(m, msg->req, 202, uuid);
 	t = strmap_get(&fw->tasks, tid);
-	if (!t || !t->pending_uuid[0] || strcmp(t->pending_uuid, uuid) != 0)
+	if (!t || !t->pending_uuid[0] || status_uuid_canon(t->pending_uuid, pending) < 0 ||
+	    strcmp(pending, uuid) != 0)
 		return;
 	a = strmap_get(&m->agents, t->agent_id);
 	if (a)
-		master_agent_send_ack(m, a, fw->id, t->id, uuid);
+		master_agent_send_ack(m, a, fw->id, t->id, t->pending_uuid);
 	snprintf(t->acked_uuid, sizeof(t->acked_uuid), "%s", t->pending_uuid);
 	t->pending_uuid[0] = '\0';
 	/*

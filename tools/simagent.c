@@ -30,6 +30,7 @@
 #include "http_client.h"
 #include "id.h"
 #include "loop.h"
+#include "status_uuid.h"
 #include "strmap.h"
 #include "subscription.h"
 #include "util.h"
@@ -454,7 +455,7 @@ static void task_status(struct stask *t, enum task_state st)
 		return;
 	t->state = st;
 	u->state = st;
-	uuid_random(u->uuid);
+	status_uuid_random(u->uuid);
 	if (t->updates_tail)
 		t->updates_tail->next = u;
 	else

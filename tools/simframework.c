@@ -20,9 +20,11 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "codec.h"
 #include "daemon.h"
 #include "http_client.h"
 #include "loop.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "strmap.h"
 #include "subscription.h"
 #include "util.h"
@@ -95,6 +97,7 @@ struct fsim {
 	/* calls wait here; at most max_inflight are out (see drover-simagent) */
 	struct postq_item *qhead, *qtail;
 	long inflight, max_inflight;
+	enum codec codec; /* --codec: of calls and streams */
 };
 
 struct postq_item {
@@ -131,8 +134,8 @@ static void postq_pump(struct fsim *s)
 		s->qhead = it->next;
 		if (!s->qhead)
 			s->qtail = NULL;
-		if (http_post(s->posts, s->url, "application/json", it->body, it->len, hdrs, 30000,
-			      on_call_done, it->f))
+		if (http_post(s->posts, s->url, codec_content_type(s->codec), it->body, it->len,
+			      hdrs, 30000, on_call_done, it->f))
 			s->inflight++;
 		else
 			s->call_failures++;
@@ -143,8 +146,25 @@ static void postq_pump(struct fsim *s)
 static void fw_call(struct sfw *f, const char *body, size_t len)
 {
 	struct fsim *s = f->sim;
-	struct postq_item *it = malloc(sizeof(*it) + len + 1);
+	_cleanup_free_ char *pb = NULL;
+	struct postq_item *it;
 
+	if (s->codec == CODEC_PROTOBUF) {
+		/* the same call as protobuf bytes (--codec protobuf) */
+		char err[CODEC_ERR_LEN];
+		json_t *j = json_loadb(body, len, 0, NULL);
+		int r = j ? codec_encode(CODEC_PROTOBUF, &mesos__v1__scheduler__call__descriptor, j,
+					 &pb, &len, err, sizeof(err))
+			  : -EINVAL;
+
+		json_decref(j);
+		if (r < 0) {
+			s->call_failures++;
+			return;
+		}
+		body = pb;
+	}
+	it = malloc(sizeof(*it) + len + 1);
 	if (!it) {
 		s->call_failures++;
 		return;
@@ -502,6 +522,11 @@ static int subscribe(struct sfw *f)
 		int r = subscription_new(f->sim->streams, &scheduler_session, f, &f->sub);
 		if (r < 0)
 			return r;
+		r = subscription_set_codec(f->sub, f->sim->codec,
+					   &mesos__v1__scheduler__call__descriptor,
+					   &mesos__v1__scheduler__event__descriptor);
+		if (r < 0)
+			return r;
 	}
 	return subscription_open(f->sub, f->sim->url, body, (size_t)n);
 }
@@ -554,7 +579,7 @@ static void on_signal(int sig)
 }
 
 struct fsim_flags {
-	char *master, *task, *role;
+	char *master, *task, *role, *codec;
 	int64_t frameworks, tasks, post_connections;
 	double refuse, rate, warmup, timeout, progress;
 };
@@ -581,6 +606,8 @@ static const struct conf_opt fsim_flag_table[] = {
 	 "a progress line every S seconds (0: none)", 0, 86400},
 	{"post-connections", CONF_INT, F(post_connections), "16", "N",
 	 "keep-alive connections for calls", 1, 100000},
+	{"codec", CONF_STRING, F(codec), "json", "json|protobuf",
+	 "the media type of calls and event streams (Content-Type and Accept)"},
 	CONF_END,
 };
 
@@ -603,6 +630,13 @@ int main(int argc, char **argv)
 	if (sscanf(fl.task, "%lf,%lf", &s.cpus, &s.mem) != 2 || s.cpus <= 0 || s.mem <= 0) {
 		fprintf(stderr, "simframework: --task wants CPUS,MEM (both positive), not '%s'\n",
 			fl.task);
+		goto out_flags;
+	}
+	if (streq(fl.codec, "protobuf"))
+		s.codec = CODEC_PROTOBUF;
+	else if (!streq(fl.codec, "json")) {
+		fprintf(stderr, "simframework: --codec wants json or protobuf, not '%s'\n",
+			fl.codec);
 		goto out_flags;
 	}
 	s.nfw = (int)fl.frameworks;

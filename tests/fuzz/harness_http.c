@@ -14,7 +14,9 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "codec.h"
 #include "harness_http.h"
+#include "pbjson.h"
 
 struct http_server {
 	http_handler_fn handler;
@@ -30,6 +32,7 @@ struct http_stream {
 	void *closed_data;
 	struct http_stream *next;
 	char stream_id[64];
+	const void *tag;
 };
 
 static struct harness_state st;
@@ -131,6 +134,8 @@ const char *http_request_header(const struct http_request *req, const char *name
 		return req->stream_id;
 	if (strcasecmp(name, "Content-Type") == 0)
 		return req->content_type;
+	if (strcasecmp(name, "Accept") == 0)
+		return req->accept;
 	return NULL;
 }
 
@@ -270,8 +275,20 @@ static void note_event(struct http_stream *s, json_t *ev)
 	st.events++;
 }
 
+void http_stream_set_tag(struct http_stream *s, const void *tag)
+{
+	s->tag = tag;
+}
+
+const void *http_stream_tag(const struct http_stream *s)
+{
+	return s->tag;
+}
+
 int http_stream_send(struct http_stream *s, const char *data, size_t len)
 {
+	const struct codec_format *fmt = s->tag;
+	bool pb = fmt && fmt->codec == CODEC_PROTOBUF;
 	char *end;
 	unsigned long n;
 	json_t *ev;
@@ -279,13 +296,25 @@ int http_stream_send(struct http_stream *s, const char *data, size_t len)
 	if (s->ended)
 		return -EPIPE;
 	n = strtoul(data, &end, 10);
+	/* (JSON records hold no newline; protobuf bytes may) */
 	if (end == data || *end != '\n' || (size_t)(end + 1 - data) + n != len ||
-	    memchr(end + 1, '\n', n)) {
+	    (!pb && memchr(end + 1, '\n', n))) {
 		fprintf(stderr, "harness: a chunk that is not one RecordIO record: %.*s\n",
 			(int)(len > 200 ? 200 : len), data);
 		abort();
 	}
-	ev = json_loadb(end + 1, n, 0, NULL);
+	/* a protobuf stream's record must be its message type's bytes (lib/codec.h) */
+	if (pb) {
+		char err[PBJSON_ERR_LEN];
+		if (pbjson_decode(fmt->desc, (const uint8_t *)end + 1, n, 0, &ev, err,
+				  sizeof(err)) != 0) {
+			fprintf(stderr, "harness: a protobuf record that is no %s: %s\n",
+				fmt->desc->name, err);
+			abort();
+		}
+	} else {
+		ev = json_loadb(end + 1, n, 0, NULL);
+	}
 	if (!json_is_object(ev)) {
 		fprintf(stderr, "harness: a record that is not a JSON object\n");
 		abort();

@@ -12,6 +12,7 @@
 
 struct http_request {
 	const char *method, *path, *body, *stream_id, *content_type;
+	const char *accept; /* the Accept header, or NULL */
 	size_t len;
 	/* the Authorization header, as http_server.c decodes it: Basic user and password
 	 * (NULL: none), or a bearer token (NULL: none) */

@@ -55,7 +55,7 @@ bad malformed-json 400 "Failed to parse body into JSON" $SCHED '{"type":' -H "$H
 bad body-not-object 400 "must be a JSON object" $SCHED '[1,2]' -H "$H1"
 bad type-not-string 400 "'type' must be a string" $SCHED '{"type":5}' -H "$H1"
 bad type-missing 400 "'type'" $SCHED '{"framework_id":{"value":"x"}}' -H "$H1"
-bad unknown-call-type 400 "'FROBNICATE' is not supported" $SCHED \
+bad unknown-call-type 400 "naming a known call type" $SCHED \
 	"{\"type\":\"FROBNICATE\",\"framework_id\":{\"value\":\"$F1\"}}" -H "$H1"
 CT=text/plain bad content-type 415 "Content-Type" $SCHED "$decline_f1" -H "$H1"
 bad wrong-method 405 "POST" $SCHED "" -X GET
@@ -156,6 +156,8 @@ bad kill-missing 400 "missing field 'kill'" $SCHED \
 	"{\"type\":\"KILL\",\"framework_id\":{\"value\":\"$F1\"}}" -H "$H1"
 bad ack-uuid-wrong-type 400 "'uuid' must be a string" $SCHED \
 	"{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"$F1\"},\"acknowledge\":{\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"$AG_ID\"},\"uuid\":1}}" -H "$H1"
+bad ack-uuid-not-16-bytes 400 "'acknowledge.uuid' is not a valid UUID" $SCHED \
+	"{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"$F1\"},\"acknowledge\":{\"task_id\":{\"value\":\"t\"},\"agent_id\":{\"value\":\"$AG_ID\"},\"uuid\":\"AAEC\"}}" -H "$H1"
 bad reconcile-tasks-not-array 400 "'reconcile.tasks' must be an array" $SCHED \
 	"{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"$F1\"},\"reconcile\":{\"tasks\":{}}}" -H "$H1"
 bad reconcile-task-id-unsafe 400 "reconcile.tasks[0].task_id.value' contains '/'" $SCHED \
@@ -186,7 +188,7 @@ bad agent-subscribe-id-unsafe 400 "subscribe.agent_id.value' is '.' or '..'" $AG
 	'{"type":"SUBSCRIBE","subscribe":{"agent_id":{"value":".."},"agent_info":{"hostname":"h","resources":[]}}}'
 
 # ---- operator API
-bad operator-unknown-call 400 "'GET_NOTHING' is not supported" /api/v1 '{"type":"GET_NOTHING"}'
+bad operator-unknown-call 400 "naming a known call type" /api/v1 '{"type":"GET_NOTHING"}'
 bad weights-not-array 400 "'update_weights.weight_infos' must be an array" /api/v1 \
 	'{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":{}}}'
 bad weights-negative 400 "weight_infos[1].weight' must be a number" /api/v1 \

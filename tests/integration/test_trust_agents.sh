@@ -49,7 +49,8 @@ check "claim-killed-on-claimant" wait_json "$A2_OUT" 'select(.type == "KILL" and
 check "claim-not-moved" [ "$(operator GET_TASKS | jq -r '.get_tasks.tasks[] | select(.task_id.value == "t1") | .agent_id.value')" = "$A1_ID" ]
 
 # t1 ends on a1, the framework acknowledges it: the task is freed
-U1=11111111-2222-4333-8444-555555555501
+# (status uuids are 16 bytes, base64 as Mesos's JSON has them)
+U1=ERERESIiQzOERFVVVVVVAQ==
 check "a1-update" [ "$(agent_post "$A1_ID" "$A1_SID" TASK_FINISHED t1 $U1)" = 202 ]
 check "fw-gets-a1-update" wait_json "$FW_OUT" "select(.type == \"UPDATE\" and .update.status.uuid == \"$U1\") | .type"
 code=$(api_post $SCHED "{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"$FW_ID\"},\"acknowledge\":{\"agent_id\":{\"value\":\"$A1_ID\"},\"task_id\":{\"value\":\"t1\"},\"uuid\":\"$U1\"}}" \
@@ -62,7 +63,7 @@ check "drain-claimant" [ "$code" = 200 ]
 check "master-alive-after-drain" curl -sf -o /dev/null "http://$MASTER/health"
 
 # -- a2 forges an end of t2 (which runs on a1)
-U2=11111111-2222-4333-8444-555555555502
+U2=ERERESIiQzOERFVVVVVVAg==
 check "forged-update-answered" [ "$(agent_post "$A2_ID" "$A2_SID" TASK_FAILED t2 $U2)" = 202 ]
 check "forged-update-acknowledged-to-a2" wait_json "$A2_OUT" "select(.type == \"ACKNOWLEDGE\" and .acknowledge.uuid == \"$U2\") | .type"
 check "t2-state-kept" [ "$(task_state t2)" = TASK_STAGING ]

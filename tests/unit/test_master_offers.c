@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "masterd/master.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "util.h"
 
 /* Control characters, quotes, backslashes, DEL, a slash, 2-, 3- and 4-byte UTF-8. */
@@ -114,6 +115,38 @@ static void assert_same_bytes(const char *want, size_t want_len, const char *got
 }
 
 /*
+ * The same event in protobuf (a framework whose stream is application/x-protobuf): the
+ * record is, byte for byte, codec_record() of the event built with master_offer_to_json(),
+ * packed by the schema.
+ */
+static void check_event_protobuf(const struct framework *fw, struct offer **o, size_t n)
+{
+	struct offers_event *ev = master_offers_event_new_codec(fw, CODEC_PROTOBUF);
+	json_t *arr = json_array(), *event;
+	char err[CODEC_ERR_LEN];
+	const char *got;
+	char *want = NULL;
+	size_t got_len, want_len;
+
+	assert_non_null(ev);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(json_array_append_new(arr, master_offer_to_json(o[i])), 0);
+		assert_int_equal(master_offers_event_add(ev, o[i]), 0);
+	}
+	event = wire_event("OFFERS", "offers", json_pack("{s:o}", "offers", arr));
+	if (codec_record(CODEC_PROTOBUF, &mesos__v1__scheduler__event__descriptor, event, &want,
+			 &want_len, err, sizeof(err)) != 0)
+		fail_msg("codec_record: %s", err);
+	json_decref(event);
+	assert_int_equal(master_offers_event_record(ev, &got, &got_len), 0);
+	assert_same_bytes(want, want_len, got, got_len);
+	assert_int_equal(master_offers_event_record(ev, &got, &got_len), 0);
+	assert_same_bytes(want, want_len, got, got_len);
+	free(want);
+	master_offers_event_free(ev);
+}
+
+/*
  * Write one OFFERS event of fw's offers o[0..n) with offers_event_*, and check it against
  * wire_record() of the event built with master_offer_to_json().
  */
@@ -156,6 +189,7 @@ static void check_event(const struct framework *fw, struct offer **o, size_t n)
 	assert_int_equal(master_offers_event_add(ev, o[0]), -EINVAL);
 	free(want);
 	master_offers_event_free(ev);
+	check_event_protobuf(fw, o, n);
 }
 
 static void test_resource_kinds(void **state)

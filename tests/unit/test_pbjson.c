@@ -288,7 +288,7 @@ static void test_strict(void **state)
 {
 	char err[PBJSON_ERR_LEN] = "";
 	json_t *j = json_loads("{\"type\":\"UPDATE\",\"update\":{\"status\":{\"task_id\":"
-			       "{\"value\":\"t\"},\"state\":\"TASK_RUNNING\",\"drover\":{}}}}",
+			       "{\"value\":\"t\"},\"state\":\"TASK_RUNNING\",\"flavour\":{}}}}",
 			       0, NULL);
 	uint8_t *b;
 	size_t n;
@@ -298,8 +298,8 @@ static void test_strict(void **state)
 	free(b);
 	assert_int_equal(pbjson_encode(event, j, PBJSON_STRICT, &b, &n, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
-			    "field 'update.status.drover': not a field of mesos.v1.TaskStatus");
-	json_object_del(json_object_get(json_object_get(j, "update"), "status"), "drover");
+			    "field 'update.status.flavour': not a field of mesos.v1.TaskStatus");
+	json_object_del(json_object_get(json_object_get(j, "update"), "status"), "flavour");
 	assert_int_equal(pbjson_encode(event, j, PBJSON_STRICT, &b, &n, err, sizeof(err)), 0);
 	free(b);
 	json_decref(j);
