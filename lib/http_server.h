@@ -49,6 +49,13 @@ const char *http_request_method(const struct http_request *req);
 const char *http_request_path(const struct http_request *req);
 const char *http_request_header(const struct http_request *req, const char *name);
 const char *http_request_body(const struct http_request *req, size_t *ret_len);
+/* The value of query parameter key (decoded), or NULL. */
+const char *http_request_query(const struct http_request *req, const char *key);
+/*
+ * The query string, re-encoded ("?a=1&b=x%20y", "" without one) into buf (NUL-terminated,
+ * truncated to len); for redirects that keep a request's query.
+ */
+void http_request_query_string(const struct http_request *req, char *buf, size_t len);
 /* The peer's address as text, e.g. "127.0.0.1". */
 const char *http_request_peer(const struct http_request *req);
 /* The connection's socket (for getsockname/getpeername; not to be read or closed); -1. */
