@@ -458,6 +458,36 @@ out:
 	return j;
 }
 
+/*
+ * Frameworks that are gone but have tasks in the completed history: Drover keeps no record
+ * of a removed framework but those tasks, so that is what each entry holds.
+ */
+static json_t *completed_frameworks(struct master *m)
+{
+	json_t *byid = json_object(), *arr = json_array(), *t, *fw;
+	const char *id;
+	size_t i;
+
+	json_array_foreach(m->completed, i, t) {
+		id = completed_field(t, "framework_id");
+		if (!id || strmap_get(&m->frameworks, id))
+			continue;
+		fw = json_object_get(byid, id);
+		if (!fw) {
+			fw = json_pack("{s:s,s:b,s:b,s:b,s:[],s:[],s:[],s:[],s:[]}", "id", id,
+				       "active", 0, "connected", 0, "recovered", 0, "tasks",
+				       "unreachable_tasks", "completed_tasks", "offers",
+				       "executors");
+			json_object_set_new(byid, id, fw);
+		}
+		json_array_append_new(json_object_get(fw, "completed_tasks"), completed_model(t));
+	}
+	json_object_foreach(byid, id, fw)
+		json_array_append(arr, fw);
+	json_decref(byid);
+	return arr;
+}
+
 static json_t *flags_object(struct master *m)
 {
 	json_t *j = json_object();
@@ -531,7 +561,7 @@ static json_t *state(struct master *m, struct msg *msg)
 	json_object_set_new(j, "slaves", slaves);
 	json_object_set_new(j, "recovered_slaves", recovered);
 	json_object_set_new(j, "frameworks", frameworks);
-	json_object_set_new(j, "completed_frameworks", json_array());
+	json_object_set_new(j, "completed_frameworks", completed_frameworks(m));
 	json_object_set_new(j, "orphan_tasks", json_array());
 	json_object_set_new(j, "unregistered_frameworks", json_array());
 	json_decref(info);
