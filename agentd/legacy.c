@@ -32,18 +32,6 @@ static const struct {
 	{"/version", "version"},
 };
 
-/* A JSONP callback: a JavaScript dotted name, nothing that could end the call early. */
-static bool jsonp_ok(const char *s)
-{
-	if (!*s || strlen(s) > 128)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '$' || *s == '.'))
-			return false;
-	return true;
-}
-
 bool agent_legacy_match(struct http_request *req, json_t **ret_body)
 {
 	const char *path = http_request_path(req), *method = http_request_method(req);
@@ -55,7 +43,7 @@ bool agent_legacy_match(struct http_request *req, json_t **ret_body)
 			continue;
 		if (!streq(method, "GET")) {
 			http_reply_error(req, 405, "Expecting 'GET', received '%s'", method);
-		} else if (jsonp && !jsonp_ok(jsonp)) {
+		} else if (jsonp && !http_is_jsonp_name(jsonp)) {
 			http_reply_error(req, 400,
 					 "Invalid 'jsonp': a callback name of letters, digits, "
 					 "'_', '$' and '.' (at most 128)");

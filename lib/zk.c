@@ -142,6 +142,54 @@ const char *zk_member_predecessor(char *const *names, int n, const char *mine)
 	return pred;
 }
 
+/* A host name, an IPv4 address or an IPv6 one (bare): nothing a URL would read as more. */
+static bool host_ok(const char *h, size_t n)
+{
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+		      (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-' || h[i] == '_' ||
+		      h[i] == ':'))
+			return false;
+	return true;
+}
+
+/* "HOST:PORT" (an IPv6 host in brackets) from its parts, or NULL when either is bad. */
+static char *address_make(const char *host, size_t n, long port)
+{
+	char *out;
+
+	if (!host_ok(host, n) || port < 1 || port > 65535)
+		return NULL;
+	if (asprintf(&out, memchr(host, ':', n) ? "[%.*s]:%ld" : "%.*s:%ld", (int)n, host, port) < 0)
+		return NULL;
+	return out;
+}
+
+/* Drover's older {"address": "HOST:PORT"}, checked as address_make() checks. */
+static char *address_parse(const char *a)
+{
+	const char *colon = strrchr(a, ':'), *h = a;
+	size_t n;
+	char *end;
+	long port;
+
+	if (!colon || !colon[1] || colon[1] == '-' || colon[1] == '+')
+		return NULL;
+	port = strtol(colon + 1, &end, 10);
+	if (*end)
+		return NULL;
+	n = (size_t)(colon - a);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	} else if (memchr(h, ':', n)) {
+		return NULL; /* an IPv6 host without brackets */
+	}
+	return address_make(h, n, port);
+}
+
 char *zk_member_address(const char *data, size_t len)
 {
 	json_t *j = data ? json_loadb(data, len, 0, NULL) : NULL;
@@ -151,8 +199,7 @@ char *zk_member_address(const char *data, size_t len)
 	json_int_t port = 0;
 
 	if (json_is_string(addr)) { /* Drover's older member_ nodes */
-		host = json_string_value(addr);
-		out = *host ? strdup(host) : NULL;
+		out = address_parse(json_string_value(addr));
 		json_decref(j);
 		return out;
 	}
@@ -171,9 +218,8 @@ char *zk_member_address(const char *data, size_t len)
 	port = json_integer_value(json_object_get(addr, "port"));
 	if (port <= 0)
 		port = json_integer_value(json_object_get(j, "port"));
-	if (host && *host && port > 0 && port <= 65535 &&
-	    asprintf(&out, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, (int)port) < 0)
-		out = NULL;
+	if (host && port > 0 && port <= 65535)
+		out = address_make(host, strlen(host), (long)port);
 	json_decref(j);
 	return out;
 }

@@ -52,6 +52,8 @@ const char *zk_member_predecessor(char *const *names, int n, const char *mine);
  * The "HOST:PORT" a member's data names, malloc'd (NULL when absent or bad): a MasterInfo
  * (address.hostname, else hostname, else address.ip, else ip; address.port, else port; an
  * IPv6 host in brackets), or the {"address": "HOST:PORT"} of Drover's older "member_" nodes.
+ * Only a host of letters, digits, '.', '-', '_' (':' for IPv6) and a port 1..65535 pass:
+ * anyone who may write the znode must not slip a path or credentials into a URL.
  */
 char *zk_member_address(const char *data, size_t len);
 

@@ -50,18 +50,6 @@ static const struct route *route_find(const char *path, const char *name)
 	return NULL;
 }
 
-/* A JSONP callback: a JavaScript dotted name, nothing that could end the call early. */
-static bool jsonp_ok(const char *s)
-{
-	if (!*s || strlen(s) > 128)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '$' || *s == '.'))
-			return false;
-	return true;
-}
-
 /* A Mesos duration ("5secs", "100ms", "1mins") or Drover's ("5s", "1m"); -EINVAL. */
 static int parse_timeout(const char *s, double *ret_s)
 {
@@ -161,7 +149,7 @@ bool master_legacy_http(struct master *m, struct http_request *req)
 	}
 	if (!master_authenticate(m, req, &principal))
 		return true;
-	if (jsonp && !jsonp_ok(jsonp)) {
+	if (jsonp && !http_is_jsonp_name(jsonp)) {
 		free(principal);
 		master_reply_error(m, req, 400,
 				   "Invalid 'jsonp': a callback name of letters, digits, '_', '$' "
@@ -582,8 +570,11 @@ static json_t *state_summary(struct master *m)
 	}
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
 		json_array_append_new(frameworks, framework_model(v, true, m->completed));
-	return json_pack("{s:O*,s:o,s:o}", "hostname", json_object_get(info, "hostname"), "slaves",
-			 slaves, "frameworks", frameworks);
+	json_t *j = json_pack("{s:O*,s:o,s:o}", "hostname", json_object_get(info, "hostname"),
+			      "slaves", slaves, "frameworks", frameworks);
+
+	json_decref(info);
+	return j;
 }
 
 /* ---------------------------------------------------------------- /metrics/snapshot */

@@ -11,10 +11,11 @@ libjansson-dev libsqlite3-dev libzookeeper-mt-dev libseccomp-dev protobuf-c-comp
 # tests: unit (cmocka), integration (curl, iproute2, util-linux, procps), fault (nftables
 # for partitions), VM tier (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests
 # (zookeeper), security tests (openssl: throwaway certificates made at test time),
-# make format-check (clang-format), protobuf golden bytes (protoc --encode/--decode)
+# make format-check (clang-format), protobuf golden bytes (protoc --encode/--decode), the
+# third-party Mesos client test (nodejs, npm: test_mesos_npm_client.sh)
 PKGS="$PKGS clang-format libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
 busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables
-protobuf-compiler"
+protobuf-compiler nodejs npm"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
 # Debian packaging (make deb, make check-packaging): only when asked for, with

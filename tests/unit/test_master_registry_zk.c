@@ -115,6 +115,16 @@ static void test_member_address(void **state)
 	assert_string_equal(a, "[::1]:5050");
 	free(a);
 	assert_null(zk_member_address("{\"address\":5}", 13));
+	/* what a URL would read as more than a host and port */
+	const char *bad[] = {"{\"address\":\"10.0.0.1:5(050\"}", "{\"address\":\"u@h:5050\"}",
+			     "{\"address\":\"h/x:5050\"}",	  "{\"address\":\"h:0\"}",
+			     "{\"address\":\"h:70000\"}",	  "{\"address\":\"::1:5050\"}",
+			     "{\"hostname\":\"a b\",\"port\":1}", "{\"address\":\":5050\"}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(zk_member_address(bad[i], strlen(bad[i])));
+	a = zk_member_address("{\"address\":\"[::1]:5050\"}", 24);
+	assert_string_equal(a, "[::1]:5050");
+	free(a);
 	assert_null(zk_member_address("{\"hostname\":\"h\"}", 16)); /* no port */
 	assert_null(zk_member_address("not json", 8));
 	assert_null(zk_member_address(NULL, 0));

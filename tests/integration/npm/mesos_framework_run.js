@@ -93,7 +93,13 @@ function run(host, port) {
 		if (finishedAt > 0 && acks >= updates.filter((x) => x.uuid).length)
 			done(0, "finished and acknowledged");
 	});
-	scheduler.on("error", (e) => result({ event: "error", error: e && e.message ? e.message : e }));
+	scheduler.on("error", (e) => {
+		const msg = e && e.message ? e.message : e;
+		result({ event: "error", error: msg });
+		// the library would wait for ever: a refused SUBSCRIBE, an event it cannot handle
+		if (/^Error registering with mesos|^Couldn't parse as JSON/.test(String(msg)))
+			done(4, "stopped by an error");
+	});
 	setTimeout(() => done(1, "timeout"), 90000);
 }
 
