@@ -162,7 +162,8 @@ static char *address_make(const char *host, size_t n, long port)
 
 	if (!host_ok(host, n) || port < 1 || port > 65535)
 		return NULL;
-	if (asprintf(&out, memchr(host, ':', n) ? "[%.*s]:%ld" : "%.*s:%ld", (int)n, host, port) < 0)
+	if (asprintf(&out, memchr(host, ':', n) ? "[%.*s]:%ld" : "%.*s:%ld", (int)n, host, port) <
+	    0)
 		return NULL;
 	return out;
 }
