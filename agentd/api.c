@@ -15,6 +15,7 @@
 #include "http_auth.h"
 #include "http_server.h"
 #include "isolator.h"
+#include "legacy.h"
 #include "log.h"
 #include "mesos/v1/agent/agent.pb-c.h"
 #include "version.h"
@@ -37,8 +38,9 @@ static bool call_is_public(const char *path, json_t *body)
 {
 	const char *type = json_string_value(json_object_get(body, "type"));
 
-	return strcmp(path, "/api/v1") == 0 &&
-	       (streq(type, "GET_HEALTH") || streq(type, "GET_VERSION"));
+	return (strcmp(path, "/api/v1") == 0 &&
+		(streq(type, "GET_HEALTH") || streq(type, "GET_VERSION"))) ||
+	       strcmp(path, "/version") == 0;
 }
 
 /*
@@ -115,6 +117,9 @@ static void handler(struct http_request *req, void *data)
 					 rc > 0 ? err : "out of memory");
 			return;
 		}
+	} else if (agent_legacy_match(req, &body)) { /* /state, /monitor/statistics... */
+		if (!body)
+			return; /* answered: 405, 400 */
 	} else {
 		http_reply_error(req, 404, "No endpoint '%s %s'", method, path);
 		return;
@@ -172,7 +177,7 @@ static json_t *usage_json(const struct agent_task_usage *u)
  * A container's `usage`: the last BPF sample's figures (exact, no file read), and from
  * cgroupfs only what the sample does not have (pids, or everything without BPF).
  */
-static json_t *task_usage(struct agent *a, struct agent_task *t)
+json_t *agent_api_task_usage(struct agent *a, struct agent_task *t)
 {
 	struct agent_task_usage u;
 	json_t *bpf = json_object(), *j;
@@ -207,7 +212,7 @@ static json_t *containers(struct agent *a)
 		c = json_pack("{s:o,s:o,s:s,s:o,s:s,s:o}", "framework_id", wire_id(t->fw_id),
 			      "task_id", wire_id(t->id), "state", task_state_name(t->state),
 			      "resources", alloc_res_to_json(&t->res), "sandbox", t->sandbox, "usage",
-			      task_usage(a, t));
+			      agent_api_task_usage(a, t));
 		if (t->isolation_note[0])
 			json_object_set_new(c, "isolation", json_string(t->isolation_note));
 		if (t->running && t->proc.task_pid > 0)
@@ -284,7 +289,7 @@ static void metrics(struct agent *a, struct http_request *req)
 		   "# TYPE drover_agent_task_oom_kills_total counter\n");
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
 		struct agent_task *t = v;
-		json_t *u = task_usage(a, t), *n;
+		json_t *u = agent_api_task_usage(a, t), *n;
 		char fw_id[2 * ID_MAX_LEN + 1], id[2 * ID_MAX_LEN + 1]; /* label values */
 		escape_prom_label(t->fw_id, fw_id, sizeof(fw_id));
 		escape_prom_label(t->id, id, sizeof(id));
@@ -332,6 +337,8 @@ static void on_wake(struct loop *l, void *data)
 		type = json_string_value(json_object_get(r->body, "type"));
 		if (!r->body)
 			metrics(a, r->req);
+		else if (json_object_get(r->body, "legacy"))
+			agent_legacy_reply(a, r->req, r->body);
 		else if (streq(type, "GET_HEALTH"))
 			reply(r, json_pack("{s:s,s:{s:b}}", "type", type, "get_health", "healthy", 1));
 		else if (streq(type, "GET_VERSION"))

@@ -7,9 +7,17 @@
 #ifndef DROVER_AGENT_API_H
 #define DROVER_AGENT_API_H
 
+#include <jansson.h>
+
 struct agent;
+struct agent_task;
 
 int agent_api_start(struct agent *a);
 void agent_api_stop(struct agent *a);
+/*
+ * The loop: a container's `usage` (GET_CONTAINERS), the last BPF sample's figures and from
+ * cgroupfs what the sample lacks. A new object.
+ */
+json_t *agent_api_task_usage(struct agent *a, struct agent_task *t);
 
 #endif

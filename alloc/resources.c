@@ -1042,3 +1042,82 @@ size_t alloc_res_format(const struct alloc_res *r, char *buf, size_t len)
 	}
 	return off;
 }
+
+/* ---------------------------------------------------------------- Mesos's legacy JSON model */
+
+/* Mesos's text of ranges ("[31000-32000, 33000-33001]") or of a set ("{a, b}"). */
+static json_t *item_text(const struct alloc_res_item *it)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *j;
+
+	if (!f)
+		return NULL;
+	fputc(it->type == ALLOC_RES_RANGES ? '[' : '{', f);
+	for (size_t i = 0; i < it->n; i++) {
+		if (i)
+			fputs(", ", f);
+		if (it->type == ALLOC_RES_RANGES)
+			fprintf(f, "%llu-%llu", (unsigned long long)it->ranges[i].begin,
+				(unsigned long long)it->ranges[i].end);
+		else
+			fputs(it->set[i], f);
+	}
+	fputc(it->type == ALLOC_RES_RANGES ? ']' : '}', f);
+	fclose(f);
+	j = json_stringn(buf, len);
+	free(buf);
+	return j;
+}
+
+json_t *alloc_res_to_legacy_json(const struct alloc_res *r)
+{
+	json_t *j = json_pack("{s:f,s:f,s:f,s:f}", "cpus", 0.0, "gpus", 0.0, "mem", 0.0, "disk",
+			      0.0);
+
+	for (size_t i = 0; j && r && i < r->n; i++) {
+		const struct alloc_res_item *it = &r->items[i];
+		json_object_set_new(j, it->name,
+				    it->type == ALLOC_RES_SCALAR ?
+					    json_real((double)it->scalar / ALLOC_SCALAR_UNIT) :
+					    item_text(it));
+	}
+	return j;
+}
+
+json_t *alloc_attributes_to_legacy_json(const json_t *attrs)
+{
+	json_t *j = json_object(), *a;
+	size_t i;
+
+	json_array_foreach(attrs, i, a) {
+		const char *name = json_string_value(json_object_get(a, "name"));
+		const char *type = json_string_value(json_object_get(a, "type"));
+		json_t *v = NULL;
+
+		if (!name || !type)
+			continue;
+		if (strcmp(type, "SCALAR") == 0) {
+			v = json_real(json_number_value(
+				json_object_get(json_object_get(a, "scalar"), "value")));
+		} else if (strcmp(type, "TEXT") == 0) {
+			v = json_incref(json_object_get(json_object_get(a, "text"), "value"));
+		} else {
+			/* RANGES and SET: the resource model's text, through a one-item vector */
+			json_t *res = json_pack("[{s:s,s:s,s:O*,s:O*}]", "name", name, "type", type,
+						"ranges", json_object_get(a, "ranges"), "set",
+						json_object_get(a, "set"));
+			struct alloc_res r = ALLOC_RES_INIT;
+			char err[128];
+			if (res && alloc_res_from_json(res, &r, err, sizeof(err)) == 0 && r.n == 1)
+				v = item_text(&r.items[0]);
+			alloc_res_clear(&r);
+			json_decref(res);
+		}
+		if (v)
+			json_object_set_new(j, name, v);
+	}
+	return j;
+}

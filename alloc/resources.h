@@ -101,4 +101,13 @@ int alloc_res_set_scalar(struct alloc_res *r, const char *name, int64_t milli);
 /* Keep only the scalar items. */
 void alloc_res_only_scalars(struct alloc_res *r);
 
+/*
+ * Mesos's legacy JSON model (/master/state, the agent's /state): a flat object, "cpus",
+ * "gpus", "mem" and "disk" always there (0.0), scalars as numbers, ranges as
+ * "[31000-32000, 33000-33001]", sets as "{a, b}". New object, NULL on ENOMEM.
+ */
+json_t *alloc_res_to_legacy_json(const struct alloc_res *r);
+/* v1 Attributes (an array) in the same model: {"name": number or text}. */
+json_t *alloc_attributes_to_legacy_json(const json_t *attrs);
+
 #endif

@@ -391,6 +391,65 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_request_query(const struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct query_buf {
+	char *buf;
+	size_t len, pos;
+};
+
+static void query_put(struct query_buf *q, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char enc[4] = {(char)c, '\0'};
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("-._~", c))) {
+			enc[0] = '%';
+			enc[1] = hex[c >> 4];
+			enc[2] = hex[c & 15];
+			enc[3] = '\0';
+		}
+		for (const char *e = enc; *e && q->pos + 1 < q->len; e++)
+			q->buf[q->pos++] = *e;
+	}
+	q->buf[q->pos] = '\0';
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query_buf *q = cls;
+
+	char sep = q->pos == 0 ? '?' : '&';
+
+	(void)kind;
+	if (q->pos + 1 < q->len)
+		q->buf[q->pos++] = sep;
+	query_put(q, key);
+	if (value && q->pos + 1 < q->len) {
+		q->buf[q->pos++] = '=';
+		query_put(q, value);
+	}
+	q->buf[q->pos] = '\0';
+	return MHD_YES;
+}
+
+void http_request_query_string(const struct http_request *req, char *buf, size_t len)
+{
+	struct query_buf q = {buf, len, 0};
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+}
+
 const char *http_request_body(const struct http_request *req, size_t *ret_len)
 {
 	if (ret_len)

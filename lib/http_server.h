@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct http_server;
 struct http_request;
@@ -49,6 +50,28 @@ const char *http_request_method(const struct http_request *req);
 const char *http_request_path(const struct http_request *req);
 const char *http_request_header(const struct http_request *req, const char *name);
 const char *http_request_body(const struct http_request *req, size_t *ret_len);
+/* The value of query parameter key (decoded), or NULL. */
+const char *http_request_query(const struct http_request *req, const char *key);
+/*
+ * The query string, re-encoded ("?a=1&b=x%20y", "" without one) into buf (NUL-terminated,
+ * truncated to len); for redirects that keep a request's query.
+ */
+void http_request_query_string(const struct http_request *req, char *buf, size_t len);
+/*
+ * Is name fit to be a JSONP callback (?jsonp= of the legacy endpoints): a JavaScript dotted
+ * name of letters, digits, '_', '$' and '.', 1 to 128 bytes, nothing that could end the
+ * call and start script of its own.
+ */
+static inline bool http_is_jsonp_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > 128)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '$' || *s == '.'))
+			return false;
+	return true;
+}
 /* The peer's address as text, e.g. "127.0.0.1". */
 const char *http_request_peer(const struct http_request *req);
 /* The connection's socket (for getsockname/getpeername; not to be read or closed); -1. */

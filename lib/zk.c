@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * ZooKeeper glue: zk:// URLs, election member names, and a leader watch on a session of its
- * own. The watch is asynchronous throughout (the client's completion thread must never block
- * on a synchronous call): a session or child event asks for the children, the lowest member's
- * data gives the address.
+ * ZooKeeper glue: zk:// URLs, election member names (Mesos's json.info_ rule), and a leader
+ * watch on a session of its own. The watch is asynchronous throughout (the client's
+ * completion thread must never block on a synchronous call): a session or child event asks
+ * for the children, the lowest member's data gives the address.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -71,46 +71,156 @@ int zk_url_parse(const char *url, char **ret_hosts, char **ret_path, char *err, 
 	return 0;
 }
 
-bool zk_member_is(const char *name)
+int zk_node_sequence(const char *name, int32_t *ret_seq)
 {
-	size_t n = strlen(ZK_MEMBER_PREFIX);
+	const char *end, *tok, *p;
+	char buf[16];
+	long long v;
+	char *e;
 
-	if (!name || strncmp(name, ZK_MEMBER_PREFIX, n) != 0 || strlen(name + n) != 10)
-		return false;
-	for (const char *p = name + n; *p; p++)
+	if (!name)
+		return -EINVAL;
+	/* the last non-empty piece between '_'s */
+	end = name + strlen(name);
+	while (end > name && end[-1] == '_')
+		end--;
+	tok = end;
+	while (tok > name && tok[-1] != '_')
+		tok--;
+	if (end == tok || (size_t)(end - tok) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, tok, (size_t)(end - tok));
+	buf[end - tok] = '\0';
+	p = buf + (buf[0] == '-' || buf[0] == '+');
+	if (!*p)
+		return -EINVAL;
+	for (; *p; p++)
 		if (*p < '0' || *p > '9')
-			return false;
-	return true;
+			return -EINVAL;
+	errno = 0;
+	v = strtoll(buf, &e, 10);
+	if (errno || *e || v < INT32_MIN || v > INT32_MAX)
+		return -EINVAL;
+	*ret_seq = (int32_t)v;
+	return 0;
 }
 
-/* Members compare as their ten-digit sequence numbers, i.e. as strings. */
+bool zk_member_is(const char *name)
+{
+	int32_t seq;
+
+	return name && strncmp(name, ZK_MEMBER_PREFIX, strlen(ZK_MEMBER_PREFIX)) == 0 &&
+	       zk_node_sequence(name, &seq) == 0;
+}
+
 const char *zk_member_lowest(char *const *names, int n)
 {
 	const char *low = NULL;
+	int32_t seq, low_seq = 0;
 
 	for (int i = 0; i < n; i++)
-		if (zk_member_is(names[i]) && (!low || strcmp(names[i], low) < 0))
+		if (zk_node_sequence(names[i], &seq) == 0 && (!low || seq < low_seq)) {
 			low = names[i];
+			low_seq = seq;
+		}
 	return low;
 }
 
 const char *zk_member_predecessor(char *const *names, int n, const char *mine)
 {
 	const char *pred = NULL;
+	int32_t seq, my_seq, pred_seq = 0;
 
+	if (zk_node_sequence(mine, &my_seq) < 0)
+		return NULL;
 	for (int i = 0; i < n; i++)
-		if (zk_member_is(names[i]) && strcmp(names[i], mine) < 0 &&
-		    (!pred || strcmp(names[i], pred) > 0))
+		if (zk_node_sequence(names[i], &seq) == 0 && seq < my_seq &&
+		    (!pred || seq > pred_seq)) {
 			pred = names[i];
+			pred_seq = seq;
+		}
 	return pred;
+}
+
+/* A host name, an IPv4 address or an IPv6 one (bare): nothing a URL would read as more. */
+static bool host_ok(const char *h, size_t n)
+{
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+		      (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-' || h[i] == '_' ||
+		      h[i] == ':'))
+			return false;
+	return true;
+}
+
+/* "HOST:PORT" (an IPv6 host in brackets) from its parts, or NULL when either is bad. */
+static char *address_make(const char *host, size_t n, long port)
+{
+	char *out;
+
+	if (!host_ok(host, n) || port < 1 || port > 65535)
+		return NULL;
+	if (asprintf(&out, memchr(host, ':', n) ? "[%.*s]:%ld" : "%.*s:%ld", (int)n, host, port) <
+	    0)
+		return NULL;
+	return out;
+}
+
+/* Drover's older {"address": "HOST:PORT"}, checked as address_make() checks. */
+static char *address_parse(const char *a)
+{
+	const char *colon = strrchr(a, ':'), *h = a;
+	size_t n;
+	char *end;
+	long port;
+
+	if (!colon || !colon[1] || colon[1] == '-' || colon[1] == '+')
+		return NULL;
+	port = strtol(colon + 1, &end, 10);
+	if (*end)
+		return NULL;
+	n = (size_t)(colon - a);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	} else if (memchr(h, ':', n)) {
+		return NULL; /* an IPv6 host without brackets */
+	}
+	return address_make(h, n, port);
 }
 
 char *zk_member_address(const char *data, size_t len)
 {
 	json_t *j = data ? json_loadb(data, len, 0, NULL) : NULL;
-	const char *a = json_string_value(json_object_get(j, "address"));
-	char *out = a && *a ? strdup(a) : NULL;
+	json_t *addr = json_object_get(j, "address");
+	const char *host = NULL;
+	char ipbuf[16], *out = NULL;
+	json_int_t port = 0;
 
+	if (json_is_string(addr)) { /* Drover's older member_ nodes */
+		out = address_parse(json_string_value(addr));
+		json_decref(j);
+		return out;
+	}
+	host = json_string_value(json_object_get(addr, "hostname"));
+	if (!host || !*host)
+		host = json_string_value(json_object_get(j, "hostname"));
+	if (!host || !*host)
+		host = json_string_value(json_object_get(addr, "ip"));
+	if ((!host || !*host) && json_is_integer(json_object_get(j, "ip"))) {
+		/* the bytes of in_addr.s_addr, in network order, read as a host integer */
+		uint32_t ip = (uint32_t)json_integer_value(json_object_get(j, "ip"));
+		const unsigned char *b = (const unsigned char *)&ip;
+		snprintf(ipbuf, sizeof(ipbuf), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		host = ipbuf;
+	}
+	port = json_integer_value(json_object_get(addr, "port"));
+	if (port <= 0)
+		port = json_integer_value(json_object_get(j, "port"));
+	if (host && port > 0 && port <= 65535)
+		out = address_make(host, strlen(host), (long)port);
 	json_decref(j);
 	return out;
 }

@@ -3,8 +3,10 @@
  * ZooKeeper glue shared by the master, the agent and the CLI (the ZooKeeper C client, mt).
  *
  * A zk:// URL names the ensemble and the election path: zk://host1:2181,host2:2181/drover.
- * Masters are the ephemeral sequential znodes <path>/member_NNNNNNNNNN; the lowest one leads,
- * and its data is {"address": "HOST:PORT", "id": "<master id>"}.
+ * Masters are the ephemeral sequential znodes <path>/json.info_NNNNNNNNNN holding their
+ * MasterInfo as JSON, as Mesos's masters write them. The leader is chosen as Mesos's
+ * detectors choose it: among all children whose name ends in "_<int32>" (whatever the label
+ * before it), the lowest sequence number leads (docs/ha.md).
  *
  * zk_watch follows the leader on its own session: the client's threads call changed() when
  * the leader's address changes or the session expires; the owner then calls zk_watch_poll()
@@ -21,7 +23,9 @@
 #endif
 #include <zookeeper/zookeeper.h>
 
-#define ZK_MEMBER_PREFIX "member_"
+#include <stdint.h>
+
+#define ZK_MEMBER_PREFIX "json.info_"
 
 struct zk_watch;
 
@@ -32,13 +36,25 @@ bool zk_url_is(const char *s);
  * trailing slash). -EINVAL with err set on a bad URL.
  */
 int zk_url_parse(const char *url, char **ret_hosts, char **ret_path, char *err, size_t errlen);
-/* Is name an election member ("member_" and ten digits)? */
+/*
+ * A child's sequence number as Mesos's group membership reads it: the name split at '_'
+ * (empty pieces dropped), the last piece an int32. -EINVAL: not a member ("registry",
+ * "log_replicas").
+ */
+int zk_node_sequence(const char *name, int32_t *ret_seq);
+/* Is name one of Drover's own election members ("json.info_" and a sequence number)? */
 bool zk_member_is(const char *name);
-/* The lowest member among names (NULL: none); for the leader and for predecessors. */
+/* The child with the lowest sequence number, any label (NULL: none): the leader. */
 const char *zk_member_lowest(char *const *names, int n);
-/* The member just below mine (NULL: mine is the lowest). */
+/* The child just below mine by sequence number, any label (NULL: mine is the lowest). */
 const char *zk_member_predecessor(char *const *names, int n, const char *mine);
-/* The address in a member's data ({"address": ...}); malloc'd, NULL when absent or bad. */
+/*
+ * The "HOST:PORT" a member's data names, malloc'd (NULL when absent or bad): a MasterInfo
+ * (address.hostname, else hostname, else address.ip, else ip; address.port, else port; an
+ * IPv6 host in brackets), or the {"address": "HOST:PORT"} of Drover's older "member_" nodes.
+ * Only a host of letters, digits, '.', '-', '_' (':' for IPv6) and a port 1..65535 pass:
+ * anyone who may write the znode must not slip a path or credentials into a URL.
+ */
 char *zk_member_address(const char *data, size_t len);
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "leader.h"
+#include "legacy.h"
 #include "log.h"
 #include "mesos/v1/master/master.pb-c.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
@@ -124,6 +125,8 @@ void master_http_handler(struct http_request *req, void *data)
 		master_reply_error(m, req, 200, "OK");
 		return;
 	}
+	if (master_legacy_http(m, req)) /* /master/state, /master/redirect, ... (legacy.c) */
+		return;
 	/* every master answers /metrics itself (drover_master_elected says which leads); a
 	 * follower sends every other call to the leader */
 	if (strcmp(path, "/metrics") != 0 && master_leader_redirect(m, req))

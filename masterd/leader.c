@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -16,13 +17,14 @@
 #include "registry.h"
 #include "registry_zk.h"
 #include "util.h"
+#include "version.h"
 #include "zk.h"
 
 #define ERRLEN 512
 
 struct master_leader {
 	char *url, *hosts, *path;
-	char address[300]; /* what we publish: --advertise, or --listen */
+	char address[300]; /* HOST:PORT of what we publish: --advertise, or --listen */
 	zhandle_t *zh;
 	char *mine; /* our member znode (full path), NULL until created */
 	bool leading; /* owner thread */
@@ -92,6 +94,130 @@ static int add_auth(struct master *m)
 	free(principal);
 	free(secret);
 	return r;
+}
+
+/*
+ * This master's advertised host (an IPv6 address without brackets) and port: --advertise,
+ * else --listen, a wildcard address replaced by the host name. Any thread (flags only).
+ */
+static void self_host_port(const struct master *m, char *host, size_t hostlen, unsigned *port)
+{
+	const char *adv = m->flags->advertise ? m->flags->advertise : m->flags->listen;
+	const char *colon = strrchr(adv, ':');
+	size_t n = colon ? (size_t)(colon - adv) : strlen(adv);
+
+	*port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 5050;
+	if (n >= 2 && adv[0] == '[' && adv[n - 1] == ']') {
+		adv++;
+		n -= 2;
+	}
+	snprintf(host, hostlen, "%.*s", (int)n, adv);
+	if (!*host || streq(host, "0.0.0.0") || streq(host, "::")) {
+		snprintf(host, hostlen, "localhost");
+		gethostname(host, hostlen - 1);
+		host[hostlen - 1] = '\0';
+	}
+}
+
+/* "HOST:PORT" as zk_member_address() gives it back from our MasterInfo. Any thread. */
+static void self_address(const struct master *m, char *buf, size_t len)
+{
+	char host[256];
+	unsigned port;
+
+	self_host_port(m, host, sizeof(host), &port);
+	snprintf(buf, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+/* host's IPv4 address (a literal, else the first the resolver gives); false: none. */
+static bool ipv4_of(const char *host, struct in_addr *ret)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+
+	if (inet_pton(AF_INET, host, ret) == 1)
+		return true;
+	if (strchr(host, ':') || getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+		return false;
+	*ret = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	freeaddrinfo(ai);
+	return true;
+}
+
+json_t *master_leader_info(struct master *m)
+{
+	char host[256], ip[INET_ADDRSTRLEN] = "", pid[300];
+	struct in_addr in = {0};
+	unsigned port;
+	json_t *j, *addr;
+
+	if (m->info)
+		return json_incref(m->info);
+	self_host_port(m, host, sizeof(host), &port);
+	if (ipv4_of(host, &in))
+		inet_ntop(AF_INET, &in, ip, sizeof(ip));
+	snprintf(pid, sizeof(pid), "master@%s:%u", *ip ? ip : host, port);
+	addr = json_pack("{s:s,s:i}", "hostname", host, "port", (int)port);
+	if (*ip)
+		json_object_set_new(addr, "ip", json_string(ip));
+	/* ip: the bytes of in_addr.s_addr (network order) read as a host integer, as Mesos
+	 * writes it; only the capabilities Drover has are claimed (docs/ha.md) */
+	j = json_pack("{s:s,s:I,s:i,s:s,s:s,s:s,s:o,s:[{s:s}]}", "id", m->master_id, "ip",
+		      (json_int_t)in.s_addr, "port", (int)port, "pid", pid, "hostname", host,
+		      "version", DROVER_VERSION, "address", addr, "capabilities", "type",
+		      "AGENT_DRAINING");
+	m->info = j;
+	return j ? json_incref(j) : NULL;
+}
+
+json_t *master_leader_get_master(struct master *m)
+{
+	json_t *j = json_pack("{s:o*,s:f}", "master_info", master_leader_info(m), "start_time",
+			      (double)m->start_real_ns / 1e9);
+	double t;
+
+	if (j && master_leader_elected_time(m, &t))
+		json_object_set_new(j, "elected_time", json_real(t));
+	return j;
+}
+
+bool master_leader_elected_time(const struct master *m, double *ret)
+{
+	int64_t at;
+
+	if (!m->leader) { /* without --zk it leads from the start */
+		*ret = (double)m->start_real_ns / 1e9;
+		return true;
+	}
+	if (!m->leader->leading)
+		return false;
+	at = m->leader->elected_ns;
+	*ret = (double)(now_real_ns() - (now_mono_ns() - at)) / 1e9;
+	return true;
+}
+
+char *master_leader_current(struct master *m, bool *ret_self)
+{
+	struct master_leader *l = m->leader;
+	char own[300];
+	bool leading = true;
+	char *addr;
+
+	if (l) {
+		pthread_mutex_lock(&l->lock);
+		leading = l->leading_pub;
+		pthread_mutex_unlock(&l->lock);
+	}
+	*ret_self = leading;
+	if (leading) {
+		self_address(m, own, sizeof(own));
+		return strdup(own);
+	}
+	addr = zk_watch_leader(l->watch);
+	if (addr && streq(addr, l->address)) { /* ours, but we do not lead (yet, or any more) */
+		free(addr);
+		addr = NULL;
+	}
+	return addr;
 }
 
 /* ZooKeeper thread: hand the event to the owner. */
@@ -203,8 +329,7 @@ static int join(struct master *m)
 		}
 	}
 	l->tried_join = true;
-	j = json_pack("{s:s,s:s,s:i}", "address", l->address, "id", m->master_id, "pid",
-		      (int)getpid());
+	j = master_leader_info(m);
 	data = j ? jsonnum_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	snprintf(member, sizeof(member), "%s/%s", l->path, ZK_MEMBER_PREFIX);
@@ -387,7 +512,6 @@ bool master_leader_redirect(struct master *m, struct http_request *req)
 int master_leader_start(struct master *m)
 {
 	struct master_leader *l = calloc(1, sizeof(*l));
-	const char *adv = m->flags->advertise ? m->flags->advertise : m->flags->listen;
 	char err[ERRLEN];
 	int r;
 
@@ -405,13 +529,7 @@ int master_leader_start(struct master *m)
 	r = zk_url_parse(m->flags->zk, &l->hosts, &l->path, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "option '--zk': %s", err);
-	if (strncmp(adv, "0.0.0.0:", 8) == 0 || strncmp(adv, "[::]:", 5) == 0) {
-		char host[256] = "localhost";
-		gethostname(host, sizeof(host) - 1);
-		snprintf(l->address, sizeof(l->address), "%s:%s", host, strrchr(adv, ':') + 1);
-	} else {
-		snprintf(l->address, sizeof(l->address), "%s", adv);
-	}
+	self_address(m, l->address, sizeof(l->address));
 	l->lost_timer = loop_timer_add(m->loop, 0, 0, on_lost, m);
 	if (!l->lost_timer)
 		return log_error_errno(errno, "cannot create a timer: %m");
@@ -438,6 +556,8 @@ void master_leader_stop(struct master *m)
 {
 	struct master_leader *l = m->leader;
 
+	json_decref(m->info);
+	m->info = NULL;
 	if (!l)
 		return;
 	/* the registry uses the session: it goes first */

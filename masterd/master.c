@@ -11,6 +11,7 @@
 
 #include "jsonnum.h"
 #include "leader.h"
+#include "legacy.h"
 #include "log.h"
 #include "master.h"
 
@@ -220,7 +221,8 @@ static struct msg *master_dequeue(struct master *m)
 static void master_dispatch(struct master *m, struct msg *msg)
 {
 	/* queued while this master led, answered after it stopped (or not yet started) */
-	if (msg->req && msg->kind != MSG_METRICS && master_leader_redirect(m, msg->req))
+	if (msg->req && msg->kind != MSG_METRICS && msg->kind != MSG_LEGACY &&
+	    master_leader_redirect(m, msg->req))
 		return;
 	switch (msg->kind) {
 	case MSG_SCHEDULER:
@@ -250,6 +252,9 @@ static void master_dispatch(struct master *m, struct msg *msg)
 		break;
 	case MSG_ZK:
 		master_leader_event(m, msg->zk_type, msg->zk_state);
+		break;
+	case MSG_LEGACY:
+		master_legacy_reply(m, msg);
 		break;
 	}
 }
@@ -369,6 +374,7 @@ int master_init(struct master *m, struct master_flags *flags)
 	memset(m, 0, sizeof(*m));
 	m->flags = flags;
 	m->started_ns = now_mono_ns();
+	m->start_real_ns = now_real_ns();
 	uuid_random(m->master_id);
 	pthread_mutex_init(&m->qlock, NULL);
 	strmap_init(&m->agents);

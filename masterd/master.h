@@ -140,6 +140,7 @@ enum msg_kind {
 	MSG_METRICS,
 	MSG_STREAM_CLOSED,
 	MSG_ZK, /* an event of the election's ZooKeeper session (leader.c) */
+	MSG_LEGACY, /* GET of a legacy JSON endpoint (legacy.c) */
 };
 
 struct msg {
@@ -188,6 +189,7 @@ struct master {
 	int64_t alloc_not_before_ns; /* --allocation-max-share: no cycle before this */
 	uint64_t cron_ticks;
 	int64_t started_ns;
+	int64_t start_real_ns; /* wall clock at master_init (legacy.c start_time, GET_MASTER) */
 	char master_id[UUID_STR_LEN];
 
 	/* streams the owner ended and holds until their closed notice arrives */
@@ -208,6 +210,7 @@ struct master {
 	pthread_mutex_t live_lock;
 	struct strmap live;       /* agent id -> struct live, under live_lock */
 	struct master_leader *leader; /* --zk: the election (leader.c), else NULL */
+	json_t *info;                 /* leader.c: this master's MasterInfo, built on first use */
 	bool restart;                 /* stepped down: master_run() returns MASTER_RESTART */
 	json_t *completed;        /* the last completed tasks (GET_TASKS), oldest first */
 	json_t *weights;          /* role -> weight set by UPDATE_WEIGHTS or --roles */

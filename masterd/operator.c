@@ -352,6 +352,8 @@ void master_operator_call(struct master *m, struct msg *msg)
 		payload = get_roles(m);
 	else if (streq(type, "GET_METRICS"))
 		payload = get_metrics(m);
+	else if (streq(type, "GET_MASTER"))
+		payload = master_leader_get_master(m);
 	else if (streq(type, "UPDATE_WEIGHTS")) {
 		update_weights(m, msg);
 		return;

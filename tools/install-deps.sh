@@ -13,10 +13,11 @@ libssl-dev"
 # for partitions), VM tier (qemu, busybox, cpio, dpkg-dev for kernel packages), HA tests
 # (zookeeper), security tests (openssl: throwaway certificates made at test time),
 # make format-check (clang-format), protobuf golden bytes (protoc --encode/--decode), the
-# Mesos protobuf acceptance client and golden decoder (python3-protobuf)
+# Mesos protobuf acceptance client and golden decoder (python3-protobuf), the third-party
+# Mesos client test (nodejs, npm: test_mesos_npm_client.sh)
 PKGS="$PKGS clang-format libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
 busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables
-protobuf-compiler python3-protobuf"
+protobuf-compiler python3-protobuf nodejs npm"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
 # Debian packaging (make deb, make check-packaging): only when asked for, with

@@ -13,6 +13,7 @@
  *   A body   POST /api/v1/agent with the agent's Mesos-Stream-Id
  *   O body   POST /api/v1 (operator)
  *   M        GET /metrics
+ *   L        GET the legacy endpoints (/master/state, state-summary, /metrics/snapshot, redirect)
  *   T        an allocation cycle
  *   C / D    the framework's / the agent's stream connection goes away
  *   P        a minute passes without pings (unreachable agents, framework failover)
@@ -159,6 +160,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 'M':
 			call(&m, "GET", "/metrics", NULL, "", 0);
+			break;
+		case 'L': /* the legacy endpoints (masterd/legacy.c) over the state so far */
+			call(&m, "GET", "/master/state", NULL, "", 0);
+			call(&m, "GET", "/master/state-summary", NULL, "", 0);
+			call(&m, "GET", "/metrics/snapshot", NULL, "", 0);
+			call(&m, "GET", "/master/redirect", NULL, "", 0);
 			break;
 		case 'T':
 			master_offers_allocate(&m);

@@ -171,6 +171,18 @@ const char *http_request_peer(const struct http_request *req)
 	return "127.0.0.1";
 }
 
+/* Requests carry no query. */
+const char *http_request_query(const struct http_request *req, const char *key)
+{
+	return NULL;
+}
+
+void http_request_query_string(const struct http_request *req, char *buf, size_t len)
+{
+	if (len)
+		buf[0] = '\0';
+}
+
 static void answered(struct http_request *req, unsigned status)
 {
 	if (req->answered) {

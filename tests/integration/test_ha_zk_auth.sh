@@ -33,8 +33,8 @@ AID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
 
 zkcli ls "$ROOT" >"$WORK/ls.out"
 cat "$WORK/ls.out"
-check election_listable grep -q 'member_' "$WORK/ls.out"
-M=$(grep -o 'member_[0-9]*' "$WORK/ls.out" | head -1)
+check election_listable grep -q 'json.info_' "$WORK/ls.out"
+M=$(grep -o 'json.info_[0-9]*' "$WORK/ls.out" | head -1)
 zkcli getAcl "$ROOT/$M" >"$WORK/member.acl"
 cat "$WORK/member.acl"
 check member_acl_digest grep -q "'digest,'drover:" "$WORK/member.acl"

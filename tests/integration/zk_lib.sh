@@ -60,8 +60,11 @@ ha_begin() {
 	start_zk || exit 1
 }
 ha_cleanup() {
-	kill $BG_PIDS 2>/dev/null
-	wait $BG_PIDS 2>/dev/null
+	# (a bare "wait" would wait for the masters too)
+	if [ -n "$BG_PIDS" ]; then
+		kill $BG_PIDS 2>/dev/null
+		wait $BG_PIDS 2>/dev/null
+	fi
 	stop_ha
 }
 

@@ -52,31 +52,80 @@ static void test_url(void **state)
 
 static void test_members(void **state)
 {
-	char *names[] = {"registry",  "member_0000000007", "member_0000000003",
-			 "member_12", "member_0000000005", "member_000000000x"};
-	int n = 6;
+	/* Mesos's rule: the last '_' piece is an int32 sequence, whatever the label before it */
+	char *names[] = {"registry",	       "json.info_0000000007", "json.info_0000000003",
+			 "log_replicas",       "json.info_0000000005", "json.info_000000000x",
+			 "json.info_0000000012"};
+	char *mixed[] = {"json.info_0000000010", "member_0000000009", "info_0000000011",
+			 "registry"};
+	int n = 7;
+	int32_t seq;
 
-	assert_true(zk_member_is("member_0000000003"));
-	assert_false(zk_member_is("member_12"));
+	assert_true(zk_member_is("json.info_0000000003"));
+	assert_true(zk_member_is("json.info_12"));
+	assert_false(zk_member_is("member_0000000003"));
 	assert_false(zk_member_is("registry"));
-	assert_string_equal(zk_member_lowest(names, n), "member_0000000003");
+	assert_false(zk_member_is("json.info_"));
+	assert_int_equal(zk_node_sequence("json.info_0000000042", &seq), 0);
+	assert_int_equal(seq, 42);
+	assert_int_equal(zk_node_sequence("0000000007", &seq), 0); /* no label: a bare UPID */
+	assert_int_equal(seq, 7);
+	assert_int_equal(zk_node_sequence("a__5__", &seq), 0);
+	assert_int_equal(seq, 5);
+	assert_int_equal(zk_node_sequence("x_-2147483648", &seq), 0); /* after a wrap */
+	assert_int_equal(seq, INT32_MIN);
+	assert_int_equal(zk_node_sequence("x_2147483648", &seq), -EINVAL);
+	assert_int_equal(zk_node_sequence("log_replicas", &seq), -EINVAL);
+	assert_int_equal(zk_node_sequence("x_", &seq), -EINVAL);
+	assert_int_equal(zk_node_sequence("x_-", &seq), -EINVAL);
+	assert_int_equal(zk_node_sequence("x_12345678901234567890", &seq), -EINVAL);
+	/* numbers, not strings: 12 is above 7 though "12" sorts below "7" unpadded */
+	assert_string_equal(zk_member_lowest(names, n), "json.info_0000000003");
 	/* each candidate watches the member just below it, the lowest none */
-	assert_null(zk_member_predecessor(names, n, "member_0000000003"));
-	assert_string_equal(zk_member_predecessor(names, n, "member_0000000005"),
-			    "member_0000000003");
-	assert_string_equal(zk_member_predecessor(names, n, "member_0000000007"),
-			    "member_0000000005");
+	assert_null(zk_member_predecessor(names, n, "json.info_0000000003"));
+	assert_string_equal(zk_member_predecessor(names, n, "json.info_0000000005"),
+			    "json.info_0000000003");
+	assert_string_equal(zk_member_predecessor(names, n, "json.info_0000000012"),
+			    "json.info_0000000007");
 	assert_null(zk_member_lowest(names, 1));
+	/* another label lower down leads (a Mesos detector would pick it too) */
+	assert_string_equal(zk_member_lowest(mixed, 4), "member_0000000009");
+	assert_string_equal(zk_member_predecessor(mixed, 4, "json.info_0000000010"),
+			    "member_0000000009");
 }
 
 static void test_member_address(void **state)
 {
-	const char *good = "{\"address\":\"10.0.0.1:5050\",\"id\":\"x\"}";
-	char *a = zk_member_address(good, strlen(good));
+	const char *old = "{\"address\":\"10.0.0.1:5050\",\"id\":\"x\"}";
+	const char *info = "{\"id\":\"x\",\"ip\":16777226,\"port\":5050,\"hostname\":\"m1\","
+			   "\"address\":{\"hostname\":\"m1.example\",\"ip\":\"10.0.0.1\",\"port\":5051}}";
+	const char *ip_only = "{\"id\":\"x\",\"ip\":16777226,\"port\":5050}";
+	const char *v6 = "{\"id\":\"x\",\"ip\":0,\"port\":5050,\"hostname\":\"::1\"}";
+	char *a = zk_member_address(old, strlen(old));
 
 	assert_string_equal(a, "10.0.0.1:5050");
 	free(a);
+	a = zk_member_address(info, strlen(info));
+	assert_string_equal(a, "m1.example:5051");
+	free(a);
+	a = zk_member_address(ip_only, strlen(ip_only));
+	assert_string_equal(a, "10.0.0.1:5050"); /* 16777226 is 10.0.0.1's s_addr, little-endian */
+	free(a);
+	a = zk_member_address(v6, strlen(v6));
+	assert_string_equal(a, "[::1]:5050");
+	free(a);
 	assert_null(zk_member_address("{\"address\":5}", 13));
+	/* what a URL would read as more than a host and port */
+	const char *bad[] = {"{\"address\":\"10.0.0.1:5(050\"}", "{\"address\":\"u@h:5050\"}",
+			     "{\"address\":\"h/x:5050\"}",	  "{\"address\":\"h:0\"}",
+			     "{\"address\":\"h:70000\"}",	  "{\"address\":\"::1:5050\"}",
+			     "{\"hostname\":\"a b\",\"port\":1}", "{\"address\":\":5050\"}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(zk_member_address(bad[i], strlen(bad[i])));
+	a = zk_member_address("{\"address\":\"[::1]:5050\"}", 24);
+	assert_string_equal(a, "[::1]:5050");
+	free(a);
+	assert_null(zk_member_address("{\"hostname\":\"h\"}", 16)); /* no port */
 	assert_null(zk_member_address("not json", 8));
 	assert_null(zk_member_address(NULL, 0));
 }
