@@ -101,6 +101,19 @@ struct agent_task_proc {
  */
 int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd, int meta_fd,
 		      struct agent_task_proc *ret, struct agent_launch_error *err);
+struct agent_health_run;
+/*
+ * The same, the supervisor also running the task's health checks (health.h; NULL: none).
+ * The supervisor then keeps the task's sandbox and cgroup fds for them.
+ */
+int agent_task_launch_checked(const struct agent_spawn *sp, const struct agent_health_run *health,
+			      int supervisor_cgroup_fd, int meta_fd, struct agent_task_proc *ret,
+			      struct agent_launch_error *err);
+/*
+ * Write name in dirfd whole (temp + rename, no fsync), async-signal-safe: the supervisor's
+ * records that need not survive a crash of the host (health.h).
+ */
+int agent_record_write(int dirfd, const char *name, const char *data, size_t len);
 /*
  * The supervisor's pidfd fired: reap it if it is our child, close the pidfd. Idempotent.
  * Then read the status with agent_exit_status_read().
