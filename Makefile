@@ -328,7 +328,9 @@ SYSTEMDDIR ?= /lib/systemd/system
 install: $(PRODUCT_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(SYSTEMDDIR)
-	install -m 0755 $(PRODUCT_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(filter-out %/drover-health-probe,$(PRODUCT_BINS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/drover
+	install -m 0755 $(BUILD)/bin/drover-health-probe $(DESTDIR)$(PREFIX)/libexec/drover/
 	install -m 0644 docs/man/drover.8 docs/man/drover-master.8 docs/man/drover-agent.8 \
 		$(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 tools/completion/drover.bash $(DESTDIR)$(BASHCOMPDIR)/drover

@@ -14,7 +14,8 @@
  * (clone3(CLONE_INTO_CGROUP), launch.h: its CPU and memory are the task's), with the task's
  * user, environment (the check's own variables first), seccomp filter and sandbox as its
  * working directory, stdin/stdout/stderr /dev/null. An HTTP or TCP check is the same kind
- * of process exec'ing drover-health-probe (installed beside drover-agent), which connects
+ * of process exec'ing drover-health-probe (<prefix>/libexec/drover/, or beside drover-agent
+ * in a build tree), which connects
  * to 127.0.0.1 (or [::1]) on the port from inside the task's network namespace (the
  * supervisor enters it first when the task has one of its own; today tasks share the
  * host's): libcurl with redirects followed, 200-399 success; or a TCP connect().
@@ -147,7 +148,7 @@ int agent_health_supervise(const struct agent_health_run *hr, const struct agent
 struct agent;
 struct agent_task;
 
-/* drover-health-probe beside the agent's own executable, into buf. 0 or -errno. */
+/* drover-health-probe's path (libexec/drover/, else beside the agent), into buf. 0 or -errno. */
 int agent_health_probe_path(char *buf, size_t len);
 /*
  * t (launched or recovered running, with a health check) is watched: each new update in its

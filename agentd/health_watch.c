@@ -34,6 +34,8 @@ struct agent_task_health {
 
 int agent_health_probe_path(char *buf, size_t len)
 {
+	/* installed: <prefix>/libexec/drover/; in a build tree: beside the agent */
+	static const char *const where[] = {"/../libexec/drover/", "/"};
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
@@ -45,9 +47,13 @@ int agent_health_probe_path(char *buf, size_t len)
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", exe, AGENT_HEALTH_PROBE) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		if ((size_t)snprintf(buf, len, "%s%s%s", exe, where[i], AGENT_HEALTH_PROBE) >= len)
+			return -ENAMETOOLONG;
+		if (access(buf, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
 }
 
 /* t's health state, made on first use when its TaskInfo has a check that parses. */

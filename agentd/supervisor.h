@@ -15,6 +15,8 @@
  *   - clones the task into its leaf (agent_spawn_run), writes <meta>/supervisor
  *     ("pid", "start" = /proc starttime, "task_pid") atomically and reports {ok, task pid}
  *     or {stage, errno} to the agent over a CLOEXEC pipe;
+ *   - with health checks (health.h), keeps the task's sandbox and cgroup fds and runs the
+ *     checks beside the task (agent_health_supervise), writing <meta>/health;
  *   - waits for the task's main process and writes <meta>/exit_status atomically
  *     (write-temp + fsync + rename + fsync(dir)), then exits. The temp file is created and
  *     its blocks allocated before the task starts, so a task that fills the file system

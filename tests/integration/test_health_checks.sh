@@ -100,8 +100,29 @@ k=$(last_of "$WORK/survivor.out" TASK_KILLED)
 check survivor-killed-unhealthy [ "$(echo "$k" | jq -r '.status.healthy')" = false ]
 check survivor-latest-unhealthy-reported [ "$(healths "$WORK/survivor.out" | tr , '\n' | tail -1)" = false ]
 
+# --- 4b. a task that is still running when the agent comes back: its checks ran on, the
+# restarted agent reports its latest health again, and the later failures kill it as before
+$D -j task run --name reattached $FAST --health-grace 0 --health-retries 2 --grace 1 \
+	--health-cmd 'test ! -e sick' -- 'sleep 5; touch sick; exec sleep 302' \
+	>"$WORK/reattached.out" 2>&1 &
+RUN_PID=$!
+check reattached-healthy wait_for grep -q '"healthy": *true' "$WORK/reattached.out"
+kill -9 "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+sleep 1
+check reattached-runs-without-agent [ "$(pgrep -fx 'sleep 5' | wc -l)" -ge 1 ]
+restart_agent
+WAIT_S=30 wait_for sh -c "! kill -0 $RUN_PID"
+wait "$RUN_PID"
+rc=$?
+echo "reattached: exit $rc, health updates: $(healths "$WORK/reattached.out")"
+check reattached-exit-124 [ "$rc" -eq 124 ]
+check reattached-health-again [ "$(healths "$WORK/reattached.out")" = true,true,false,false ]
+k=$(last_of "$WORK/reattached.out" TASK_KILLED)
+check reattached-killed-unhealthy [ "$(echo "$k" | jq -r '.status.healthy')" = false ]
+
 # --- 5. invalid checks are refused (the master checks them with Mesos's rules)
-WAIT_S=15 wait_for sh -c "grep -c 'subscribed to the master' '$WORK/agent.log' | grep -q 2"
+WAIT_S=15 wait_for sh -c "grep -c 'subscribed to the master' '$WORK/agent.log' | grep -q 3"
 $D task run --health-http 0/x -- true >/dev/null 2>&1
 check cli-refuses-port-0 [ $? -eq 2 ]
 $D task run --health-interval 1 -- true >/dev/null 2>&1
