@@ -101,17 +101,20 @@ check survivor-killed-unhealthy [ "$(echo "$k" | jq -r '.status.healthy')" = fal
 check survivor-latest-unhealthy-reported [ "$(healths "$WORK/survivor.out" | tr , '\n' | tail -1)" = false ]
 
 # --- 4b. a task that is still running when the agent comes back: its checks ran on, the
-# restarted agent reports its latest health again, and the later failures kill it as before
+# restarted agent reports its latest health again, and later failures kill it as before
+# (the test makes it sick once the agent is back)
 $D -j task run --name reattached $FAST --health-grace 0 --health-retries 2 --grace 1 \
-	--health-cmd 'test ! -e sick' -- 'sleep 5; touch sick; exec sleep 302' \
-	>"$WORK/reattached.out" 2>&1 &
+	--health-cmd 'test ! -e sick' -- 'exec sleep 302' >"$WORK/reattached.out" 2>&1 &
 RUN_PID=$!
 check reattached-healthy wait_for grep -q '"healthy": *true' "$WORK/reattached.out"
+SB=$(grep -m1 -o '"sandbox": *"[^"]*"' "$WORK/reattached.out" | sed 's/.*: *"//; s/"$//')
 kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
-sleep 1
-check reattached-runs-without-agent [ "$(pgrep -fx 'sleep 5' | wc -l)" -ge 1 ]
+check reattached-runs-without-agent [ "$(pgrep -fx 'sleep 302' | wc -l)" = 1 ]
 restart_agent
+healthy_twice() { [ "$(grep -c '"healthy": *true' "$WORK/reattached.out")" -ge 2 ]; }
+WAIT_S=30 check reattached-health-reported-again wait_for healthy_twice
+touch "$SB/sick"
 WAIT_S=30 wait_for sh -c "! kill -0 $RUN_PID"
 wait "$RUN_PID"
 rc=$?
