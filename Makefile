@@ -103,7 +103,8 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 # the product (what `make install` and the Debian packages ship), then the benchmarks and
 # simulators
-PRODUCT_BINS := $(BUILD)/bin/drover-master $(BUILD)/bin/drover-agent $(BUILD)/bin/drover
+PRODUCT_BINS := $(BUILD)/bin/drover-master $(BUILD)/bin/drover-agent $(BUILD)/bin/drover \
+	$(BUILD)/bin/drover-health-probe
 BINS := $(PRODUCT_BINS) $(patsubst tools/%.c,$(BUILD)/bin/drover-%,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 VMTEST_BINS := $(patsubst %.c,$(BUILD)/%,$(VMTEST_SRCS))
@@ -183,6 +184,9 @@ TOOL_LIBS_simframework := $(LIBDROVER)
 $(BUILD)/bin/drover-master: $(BUILD)/masterd/main.o $(MASTER_LIBS)
 $(BUILD)/bin/drover-agent: $(BUILD)/agentd/main.o $(AGENT_LIBS)
 $(BUILD)/bin/drover: $(call obj,$(CLI_SRCS)) $(CLI_LIBS)
+# the HTTP/TCP health checks' probe, exec'd by task supervisors (agentd/health.h): libcurl only
+$(BUILD)/bin/drover-health-probe: $(BUILD)/agentd/probe/health_probe.o
+-include $(BUILD)/agentd/probe/health_probe.d
 $(foreach t,$(TOOL_SRCS:tools/%.c=%),$(eval $(BUILD)/bin/drover-$(t): $(BUILD)/tools/$(t).o \
 	$$(or $$(TOOL_LIBS_$(t)),$$(error tools/$(t).c: name its archives in TOOL_LIBS_$(t)))))
 $(BINS):
@@ -324,7 +328,9 @@ SYSTEMDDIR ?= /lib/systemd/system
 install: $(PRODUCT_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(SYSTEMDDIR)
-	install -m 0755 $(PRODUCT_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(filter-out %/drover-health-probe,$(PRODUCT_BINS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/drover
+	install -m 0755 $(BUILD)/bin/drover-health-probe $(DESTDIR)$(PREFIX)/libexec/drover/
 	install -m 0644 docs/man/drover.8 docs/man/drover-master.8 docs/man/drover-agent.8 \
 		$(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 tools/completion/drover.bash $(DESTDIR)$(BASHCOMPDIR)/drover

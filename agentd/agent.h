@@ -33,6 +33,8 @@
 
 struct agent;
 struct sock_fprog;
+struct agent_task_health;
+struct agent_health_watch;
 
 /* One status update waiting for the master's acknowledgement (in order, per task). */
 struct agent_update {
@@ -70,6 +72,7 @@ struct agent_task {
 	struct loop_timer *retry_timer;
 	int64_t backoff_ns;
 	bool done; /* terminal and acknowledged: remove */
+	struct agent_task_health *health; /* health_watch.c; NULL: no health check */
 };
 
 struct agent {
@@ -110,6 +113,7 @@ struct agent {
 	struct sock_fprog *seccomp;  /* --task-seccomp default: the filter; NULL off */
 	struct agent_gc *gc;          /* sandbox_gc.h */
 	struct loop_timer *disk_timer; /* --disk-watch-interval: reserve and GC */
+	struct agent_health_watch *health; /* health_watch.c: the records' inotify watch */
 };
 
 json_t *agent_enforcement_json(struct agent *a);

@@ -70,6 +70,8 @@ int agent_task_records_open(struct agent_task *t);
 int agent_task_exit_status_read(struct agent_task *t, struct agent_exit_record *rec);
 /* SIGTERM to t's cgroup now, cgroup.kill when grace_ns is over. */
 void agent_task_kill_signal(struct agent_task *t, int64_t grace_ns);
+/* cgroup.kill of t's cgroup when grace_ns is over (someone else sent the SIGTERM). */
+void agent_task_kill_timer(struct agent_task *t, int64_t grace_ns);
 /* The grace period of policy (a KILL's), else of t's own kill_policy, else 3 s. */
 int64_t agent_task_kill_grace(const struct agent_task *t, json_t *policy);
 /* The limits of a task that already runs (none where they cannot be read: task_limits.h). */
@@ -80,6 +82,9 @@ void agent_task_limits_of(struct agent_task *t, struct agent_task_limits *lim);
 /* Queue (checkpointed) and send a new status of t: s, with its reason, message, extras. */
 void agent_task_status(struct agent_task *t, enum task_state s, const char *reason,
 		       const char *message, json_t *ext);
+/* The same, with TaskStatus.healthy (health checks: health.h). */
+void agent_task_status_healthy(struct agent_task *t, enum task_state s, bool healthy,
+			       const char *reason, const char *message, json_t *ext);
 /* Append status (owned) to t's queue, unsaved and unsent (recovery). */
 void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid);
 /* Send the head of t's queue, unless one is in flight or the agent is not subscribed. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "health.h"
 #include "launch.h"
 #include "log.h"
 #include "strv.h"
@@ -52,6 +53,7 @@ static void recover_running(struct agent_task *t)
 		agent_task_status(t, TASK_RUNNING, NULL, NULL, NULL);
 	agent_task_watch_exit(t);
 	agent_task_track(t, true);
+	agent_health_task_start(t, true); /* its checks ran on: the latest health again */
 	if (t->cgroup_fd >= 0) {
 		agent_task_limits_of(t, &lim);
 		agent_isolators_recover(&a->iso_ctx, t->cgroup_fd, &lim);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "health.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -177,6 +178,11 @@ static int write_atomic_assafe(int dirfd, const char *name, const char *data, si
 	return commit_tmp(dirfd, fd, tmp, name, data, len, durable);
 }
 
+int agent_record_write(int dirfd, const char *name, const char *data, size_t len)
+{
+	return write_atomic_assafe(dirfd, name, data, len, false);
+}
+
 static void put_line(char *buf, size_t *off, size_t len, const char *key, uint64_t v)
 {
 	char tmp[24];
@@ -257,7 +263,9 @@ static int lift(int fd)
 
 /* ---------------------------------------------------------------- the supervisor */
 
-static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int meta_fd, int report_fd)
+static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
+				      const struct agent_health_run *health, int meta_fd,
+				      int report_fd)
 {
 	static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
 	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
@@ -317,11 +325,13 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int meta_
 		report(report_fd, (int32_t)err.stage, err.err, 0);
 		_exit(1);
 	}
-	close(sp.sandbox_fd); /* the task's: nothing of ours is written there */
-	close(sp.cgroup_fd);
-	close(sp.stdin_fd);
 	close(sp.stdout_fd);
 	close(sp.stderr_fd);
+	if (!health) {
+		close(sp.sandbox_fd); /* the task's: nothing of ours is written there */
+		close(sp.cgroup_fd);
+		close(sp.stdin_fd);
+	}
 	if (pidfd >= 0)
 		close(pidfd);
 
@@ -337,6 +347,11 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int meta_
 	report(report_fd, AGENT_LAUNCH_OK, 0, pid);
 	close(report_fd);
 
+	/* with health checks: run them beside the task, reaping as below (health.h) */
+	if (health && agent_health_supervise(health, &sp, pid, meta_fd, &status, &ru) == 0) {
+		w = pid;
+		goto ended;
+	}
 	/* Reap everything (we are a subreaper) until the task's main process is among them. */
 	for (;;) {
 		w = wait4(-1, &status, 0, &ru);
@@ -347,6 +362,7 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in, int meta_
 	}
 	if (w != pid)
 		_exit(3); /* cannot happen: the task is our child */
+ended:
 	rec.task_pid = pid;
 	if (WIFSIGNALED(status)) {
 		rec.how = AGENT_EXIT_SIGNALED;
@@ -378,6 +394,13 @@ static void reap_child(pid_t pid, int *ret_status)
 int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd, int meta_fd,
 		      struct agent_task_proc *ret, struct agent_launch_error *err)
 {
+	return agent_task_launch_checked(sp, NULL, supervisor_cgroup_fd, meta_fd, ret, err);
+}
+
+int agent_task_launch_checked(const struct agent_spawn *sp, const struct agent_health_run *health,
+			      int supervisor_cgroup_fd, int meta_fd, struct agent_task_proc *ret,
+			      struct agent_launch_error *err)
+{
 	struct sv_report rep;
 	int p[2], pidfd = -1, st;
 	bool joined = false;
@@ -404,7 +427,7 @@ int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd, in
 				close(fd);
 			}
 		}
-		supervisor_main(sp, meta_fd, p[1]);
+		supervisor_main(sp, health, meta_fd, p[1]);
 	}
 	close(p[1]);
 	if (pid < 0) {

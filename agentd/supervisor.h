@@ -15,6 +15,8 @@
  *   - clones the task into its leaf (agent_spawn_run), writes <meta>/supervisor
  *     ("pid", "start" = /proc starttime, "task_pid") atomically and reports {ok, task pid}
  *     or {stage, errno} to the agent over a CLOEXEC pipe;
+ *   - with health checks (health.h), keeps the task's sandbox and cgroup fds and runs the
+ *     checks beside the task (agent_health_supervise), writing <meta>/health;
  *   - waits for the task's main process and writes <meta>/exit_status atomically
  *     (write-temp + fsync + rename + fsync(dir)), then exits. The temp file is created and
  *     its blocks allocated before the task starts, so a task that fills the file system
@@ -101,6 +103,19 @@ struct agent_task_proc {
  */
 int agent_task_launch(const struct agent_spawn *sp, int supervisor_cgroup_fd, int meta_fd,
 		      struct agent_task_proc *ret, struct agent_launch_error *err);
+struct agent_health_run;
+/*
+ * The same, the supervisor also running the task's health checks (health.h; NULL: none).
+ * The supervisor then keeps the task's sandbox and cgroup fds for them.
+ */
+int agent_task_launch_checked(const struct agent_spawn *sp, const struct agent_health_run *health,
+			      int supervisor_cgroup_fd, int meta_fd, struct agent_task_proc *ret,
+			      struct agent_launch_error *err);
+/*
+ * Write name in dirfd whole (temp + rename, no fsync), async-signal-safe: the supervisor's
+ * records that need not survive a crash of the host (health.h).
+ */
+int agent_record_write(int dirfd, const char *name, const char *data, size_t len);
 /*
  * The supervisor's pidfd fired: reap it if it is our child, close the pidfd. Idempotent.
  * Then read the status with agent_exit_status_read().

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "health.h"
 #include "launch.h"
 #include "log.h"
 #include "mkdir.h"
@@ -186,6 +187,8 @@ struct launch {
 	struct agent_spawn *sp;
 	struct agent_task_limits lim;
 	char **argv, **envp;
+	struct health_check hc;       /* TaskInfo.health_check, when hc.type is set */
+	struct agent_health_run *health; /* what the supervisor runs for it */
 	int sandbox_fd, meta_fd;
 	bool sandbox_begun;  /* the sandbox (or part of its path) may exist */
 	const char *reason; /* of the TASK_FAILED when prepare or spawn fails */
@@ -280,7 +283,38 @@ static int launch_check(struct agent_task *t, struct launch *l)
 	r = task_limits_capped(t, &l->lim, msg, len);
 	if (r < 0)
 		return r;
-	return agent_task_limits_check(&l->lim, msg, len);
+	r = agent_task_limits_check(&l->lim, msg, len);
+	if (r < 0)
+		return r;
+	/* the master checked it too (lib/health_check.h); this is the agent's own check */
+	if (json_object_get(task, "health_check"))
+		return health_check_parse(json_object_get(task, "health_check"), "task.health_check",
+					  &l->hc, msg, len);
+	return 0;
+}
+
+/* The supervisor's health checks of t (health.h), prepared before its fork. -errno. */
+static int launch_health(struct agent_task *t, struct launch *l)
+{
+	char probe[PATH_MAX] = "";
+	int r;
+
+	if (l->hc.type == HEALTH_CHECK_UNKNOWN)
+		return 0;
+	if (l->hc.type != HEALTH_CHECK_COMMAND) {
+		r = agent_health_probe_path(probe, sizeof(probe));
+		if (r < 0) {
+			snprintf(l->err, sizeof(l->err), "cannot find %s: %s", AGENT_HEALTH_PROBE,
+				 strerror(-r));
+			return r;
+		}
+	}
+	r = agent_health_run_new(&l->hc, l->envp, probe, agent_task_kill_grace(t, NULL),
+				 &l->health);
+	if (r < 0)
+		snprintf(l->err, sizeof(l->err), "cannot prepare the health check: %s",
+			 strerror(-r));
+	return r;
 }
 
 /*
@@ -347,9 +381,13 @@ static int launch_spawn(struct agent_task *t, struct launch *l)
 	int r;
 
 	agent_task_status(t, TASK_STARTING, NULL, NULL, NULL);
+	r = launch_health(t, l);
+	if (r < 0)
+		return r;
 	r = agent_spawn_prepare(&l->spec, &l->sp, &l->lerr);
 	if (r >= 0)
-		r = agent_task_launch(l->sp, a->cg.supervisor_fd, l->meta_fd, &t->proc, &l->lerr);
+		r = agent_task_launch_checked(l->sp, l->health, a->cg.supervisor_fd, l->meta_fd,
+					      &t->proc, &l->lerr);
 	if (r < 0) {
 		if (l->sp)
 			agent_launch_error_format(&l->lerr, l->sp);
@@ -415,6 +453,7 @@ void agent_on_launch(struct agent *a, json_t *ev)
 	if (launch_spawn(t, &l) < 0)
 		goto out_reap;
 	agent_task_status(t, TASK_RUNNING, NULL, NULL, NULL);
+	agent_health_task_start(t, false);
 	goto out;
 
 out_reap:
@@ -428,6 +467,7 @@ out_unprepare:
 	agent_task_status(t, TASK_FAILED, l.reason, l.err, NULL);
 out:
 	agent_spawn_free(l.sp);
+	agent_health_run_free(l.health);
 	strv_free(l.argv);
 	strv_free(l.envp);
 	if (l.sandbox_fd >= 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "health.h"
 #include "log.h"
 #include "task_limits.h"
 
@@ -97,6 +98,7 @@ void agent_task_free(struct agent_task *t)
 	struct agent *a = t->agent;
 
 	agent_updates_free(t);
+	agent_health_task_stop(t);
 	loop_timer_del(a->loop, t->kill_timer);
 	loop_unwatch(a->loop, t->exit_watch);
 	agent_task_proc_close(&t->proc); /* the supervisor stays: the agent may be restarting */
@@ -184,6 +186,8 @@ void agent_task_finish(struct agent_task *t, const struct agent_exit_record *rec
 	json_t *ext = json_object(), *acct = json_object();
 	char bpf_oom[256] = "";
 
+	/* what the health record says that was not sent yet goes first (a kill: TASK_KILLED) */
+	agent_health_task_refresh(t);
 	if (t->cgroup_fd >= 0)
 		agent_isolators_usage(&a->iso_ctx, t->cgroup_fd, 0, &u);
 	if (t->cgroup_fd >= 0) /* exact figures and the OOM victim, into acct.bpf */
@@ -215,7 +219,10 @@ void agent_task_finish(struct agent_task *t, const struct agent_exit_record *rec
 		json_object_set_new(acct, "oom_kills", json_integer((json_int_t)u.mem_events_oom_kill));
 	json_object_set_new(acct, "taskstats", task_taskstats_json(t));
 	json_object_set_new(ext, "accounting", acct);
-	agent_task_status(t, s, out.reason, out.message, ext);
+	if (agent_health_task_killed(t)) /* Mesos: a task its checks killed ends unhealthy */
+		agent_task_status_healthy(t, s, false, out.reason, out.message, ext);
+	else
+		agent_task_status(t, s, out.reason, out.message, ext);
 }
 
 /*
@@ -282,12 +289,19 @@ static void on_kill_timer(struct loop *l, struct loop_timer *timer, void *data)
 	}
 }
 
+/* cgroup.kill of the task's cgroup when the grace period is over. */
+void agent_task_kill_timer(struct agent_task *t, int64_t grace_ns)
+{
+	if (!t->kill_timer)
+		t->kill_timer = loop_timer_add(t->agent->loop, grace_ns, 0, on_kill_timer, t);
+}
+
 /* SIGTERM to the task's cgroup now, cgroup.kill when the grace period is over. */
 void agent_task_kill_signal(struct agent_task *t, int64_t grace_ns)
 {
 	if (t->cgroup_fd >= 0)
 		agent_cgroup_signal(t->cgroup_fd, SIGTERM);
-	t->kill_timer = loop_timer_add(t->agent->loop, grace_ns, 0, on_kill_timer, t);
+	agent_task_kill_timer(t, grace_ns);
 }
 
 /* The grace period of policy (a KILL's), else of the task's own kill_policy, else 3 s. */

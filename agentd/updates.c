@@ -116,8 +116,8 @@ void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid)
 }
 
 /* Queue a new status for t: STARTING, RUNNING, or terminal with its accounting. */
-void agent_task_status(struct agent_task *t, enum task_state s, const char *reason,
-		       const char *message, json_t *ext)
+static void task_status(struct agent_task *t, enum task_state s, int healthy, const char *reason,
+			const char *message, json_t *ext)
 {
 	struct agent *a = t->agent;
 	char uuid[STATUS_UUID_LEN];
@@ -128,6 +128,8 @@ void agent_task_status(struct agent_task *t, enum task_state s, const char *reas
 	st = json_pack("{s:o,s:s,s:s,s:s,s:f,s:o}", "task_id", wire_id(t->id), "state",
 		       task_state_name(s), "source", "SOURCE_EXECUTOR", "uuid", uuid, "timestamp",
 		       (double)now_real_ns() / 1e9, "agent_id", wire_id(a->agent_id));
+	if (healthy >= 0)
+		json_object_set_new(st, "healthy", json_boolean(healthy));
 	if (reason)
 		json_object_set_new(st, "reason", json_string(reason));
 	if (message)
@@ -142,6 +144,18 @@ void agent_task_status(struct agent_task *t, enum task_state s, const char *reas
 	log_info("task '%s' of framework %s: %s%s%s", t->id, t->fw_id, task_state_name(s),
 		 message ? ": " : "", message ? message : "");
 	agent_update_send_next(t);
+}
+
+void agent_task_status(struct agent_task *t, enum task_state s, const char *reason,
+		       const char *message, json_t *ext)
+{
+	task_status(t, s, -1, reason, message, ext);
+}
+
+void agent_task_status_healthy(struct agent_task *t, enum task_state s, bool healthy,
+			       const char *reason, const char *message, json_t *ext)
+{
+	task_status(t, s, healthy, reason, message, ext);
 }
 
 /* An ACKNOWLEDGE of t's oldest update: drop it, send the next, or forget t. */

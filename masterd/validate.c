@@ -7,6 +7,7 @@
 #include "id.h"
 #include "resources.h"
 #include "util.h"
+#include "health_check.h"
 #include "validate.h"
 
 /* room for a nested check's message: what is quoted of it is cut with %.512s or less */
@@ -422,8 +423,26 @@ int master_validate_task_info(json_t *ti, const char *path, struct master_task_s
 	if (!t.agent_id)
 		return -EINVAL;
 	if (check_command(ti, path, err, errlen) < 0 || check_limits(ti, path, err, errlen) < 0 ||
+	    master_validate_health_check(ti, path, err, errlen) < 0 ||
 	    parse_task_resources(ti, path, &t.res, err, errlen) < 0)
 		return -EINVAL;
 	*ret = t;
+	return 0;
+}
+
+int master_validate_health_check(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *hc = json_object_get(ti, "health_check");
+	struct health_check c;
+	char sub[SUBLEN];
+
+	if (!hc)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.health_check", path);
+	if (health_check_parse(hc, sub, &c, err, errlen) < 0)
+		return -EINVAL;
+	/* the agent and the APIs see the type the master inferred (Mesos) */
+	if (c.type_inferred)
+		json_object_set_new(hc, "type", json_string(health_check_type_name(c.type)));
 	return 0;
 }

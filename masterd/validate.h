@@ -81,6 +81,13 @@ struct master_task_shape {
 int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
 			      char *err, size_t errlen);
 
+/*
+ * ti.health_check, when there is one, checked with Mesos's rules (lib/health_check.h); a
+ * type left out is inferred and written into it. 0, or -EINVAL with err naming the field
+ * (the caller answers TASK_ERROR or 400). master_validate_task_info() calls it.
+ */
+int master_validate_health_check(json_t *ti, const char *path, char *err, size_t errlen);
+
 /* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
 bool master_framework_has_capability(json_t *info, const char *cap);
 

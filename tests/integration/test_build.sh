@@ -146,6 +146,7 @@ if [ -x "$BIN/drover-master" ] && [ -x "$BIN/drover-agent" ] && [ -x "$BIN/drove
 	got=$(cd "$dest" && find . ! -type d | sort | tr '\n' ' ')
 	want="./lib/systemd/system/drover-agent.service ./lib/systemd/system/drover-master.service"
 	want="$want ./usr/bin/drover ./usr/bin/drover-agent ./usr/bin/drover-master"
+	want="$want ./usr/libexec/drover/drover-health-probe"
 	want="$want ./usr/share/bash-completion/completions/drover"
 	want="$want ./usr/share/bash-completion/completions/drover-agent"
 	want="$want ./usr/share/bash-completion/completions/drover-master"

@@ -48,7 +48,8 @@ expect drover-master "./etc/default/drover-master ./lib/systemd/system/drover-ma
  ./usr/bin/drover-master ./usr/share/bash-completion/completions/drover-master\
  $(doc drover-master) ./usr/share/man/man8/drover-master.8.gz "
 expect drover-agent "./etc/default/drover-agent ./lib/systemd/system/drover-agent.service\
- ./usr/bin/drover-agent ./usr/share/bash-completion/completions/drover-agent\
+ ./usr/bin/drover-agent ./usr/libexec/drover/drover-health-probe\
+ ./usr/share/bash-completion/completions/drover-agent\
  $(doc drover-agent) ./usr/share/man/man8/drover-agent.8.gz "
 expect drover "./usr/bin/drover ./usr/share/bash-completion/completions/drover\
  $(doc drover) ./usr/share/man/man8/drover.8.gz "

@@ -328,6 +328,35 @@ static void test_task_info(void **state)
 	task(TASK(CMD ",\"resources\":[]"), "field 'ti[0].resources' is empty");
 }
 
+/* TaskInfo.health_check: Mesos's rules; an absent type is inferred and written back */
+static void test_task_health_check(void **state)
+{
+	char err[1024] = "";
+	json_t *j;
+
+	task(TASK(CMD "," RES ",\"health_check\":{\"type\":\"TCP\",\"tcp\":{\"port\":80}}"),
+	     NULL);
+	task(TASK(CMD "," RES ",\"health_check\":{\"type\":\"HTTP\"}"),
+	     "field 'ti[0].health_check.http' is required for a HTTP health check (an object)");
+	task(TASK(CMD "," RES ",\"health_check\":{\"http\":{\"port\":80,\"path\":\"x\"}}"),
+	     "field 'ti[0].health_check.http.path' must be a string starting with '/'");
+	task(TASK(CMD "," RES ",\"health_check\":{\"tcp\":{\"port\":80}}"),
+	     "field 'ti[0].health_check.type' is required");
+	task(TASK(CMD "," RES
+		  ",\"health_check\":{\"command\":{\"value\":\"true\"},\"delay_seconds\":-1}"),
+	     "field 'ti[0].health_check.delay_seconds' must be a number of seconds >= 0");
+
+	j = parse(TASK(CMD "," RES ",\"health_check\":{\"http\":{\"port\":8080}}"), 0);
+	assert_int_equal(master_validate_health_check(j, "ti[0]", err, sizeof(err)), 0);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, "health_check"), "type")),
+		"HTTP");
+	json_decref(j);
+	j = parse(TASK(CMD "," RES), 0); /* none: nothing to check */
+	assert_int_equal(master_validate_health_check(j, "ti[0]", err, sizeof(err)), 0);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_subscribe_ok),
 		cmocka_unit_test(test_subscribe_bad),
 		cmocka_unit_test(test_task_info),
+		cmocka_unit_test(test_task_health_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,15 @@ static const char *task_id(json_t *t)
 	return id_value(t, "task_id");
 }
 
+/* The latest status's health: "healthy", "unhealthy", or "-" (no health check said yet). */
+static const char *task_health(json_t *t)
+{
+	json_t *st = json_object_get(t, "statuses");
+	json_t *h = json_object_get(json_array_get(st, json_array_size(st) - 1), "healthy");
+
+	return !json_is_boolean(h) ? "-" : json_is_true(h) ? "healthy" : "unhealthy";
+}
+
 static int do_list(int argc, char **argv)
 {
 	const char *state = NULL, *fw = NULL;
@@ -63,14 +72,14 @@ static int do_list(int argc, char **argv)
 	if (json_output) {
 		json_print(out);
 	} else {
-		printf("%-36s %-16s %-38s %-38s %s\n", "TASK", "STATE", "FRAMEWORK", "AGENT",
-		       "RESOURCES");
+		printf("%-36s %-16s %-9s %-38s %-38s %s\n", "TASK", "STATE", "HEALTH", "FRAMEWORK",
+		       "AGENT", "RESOURCES");
 		json_array_foreach(out, i, t) {
 			char res[256];
 			res_text(json_object_get(t, "resources"), res, sizeof(res));
-			printf("%-36s %-16s %-38s %-38s %s\n", idv(t, "task_id"),
-			       json_string_value(json_object_get(t, "state")), idv(t, "framework_id"),
-			       idv(t, "agent_id"), res);
+			printf("%-36s %-16s %-9s %-38s %-38s %s\n", idv(t, "task_id"),
+			       json_string_value(json_object_get(t, "state")), task_health(t),
+			       idv(t, "framework_id"), idv(t, "agent_id"), res);
 		}
 		json_decref(out);
 	}
@@ -93,10 +102,12 @@ static int do_show(int argc, char **argv)
 	json_array_extend(tasks, json_object_get(p, "completed_tasks"));
 	t = find_by_id(tasks, argv[0], "task", task_id);
 	if (t) {
-		if (json_output)
+		if (json_output) {
 			json_print(json_incref(t));
-		else
+		} else {
+			printf("health: %s\n", task_health(t));
 			print_kv(t, 0);
+		}
 		rc = EXIT_OK;
 	}
 	json_decref(tasks);
@@ -116,6 +127,9 @@ static int do_help(int argc, char **argv)
 		"and sends KILL; --force does so even if the framework looks connected.\n"
 		"run OPTIONS: --name N --role R --cpus C --mem MIB --ports K --limit-cpus C\n"
 		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach\n"
+		"  --health-cmd CMD | --health-http PORT[/PATH] | --health-tcp PORT\n"
+		"  [--health-interval S --health-timeout S --health-delay S --health-grace S\n"
+		"  --health-retries N]\n"
 		"  ('drover task run help' for its exit codes).\n");
 }
 

@@ -62,6 +62,7 @@ struct run {
 	volatile sig_atomic_t interrupted;
 	bool kill_sent;
 	json_t *tasks; /* task id -> {state} */
+	json_t *health; /* TaskInfo.health_check (--health-*), NULL: none */
 	bool ha;                      /* zk://: resubscribe to the next leader */
 	char *sub_s;                  /* the first SUBSCRIBE (without a framework ID) */
 	struct loop_timer *resub_timer;
@@ -172,6 +173,8 @@ static json_t *task_info(struct run *r, const char *agent_id, int index,
 		json_object_set_new(ti, "kill_policy",
 				    json_pack("{s:{s:I}}", "grace_period", "nanoseconds",
 					      (json_int_t)(r->grace_s * 1e9)));
+	if (r->health)
+		json_object_set(ti, "health_check", r->health);
 	if (r->limit_cpus > 0 || r->limit_mem > 0) {
 		json_t *lim = json_object();
 		if (r->limit_cpus > 0)
@@ -484,12 +487,89 @@ static int usage(void)
 	fprintf(stderr,
 		"Usage: %s task run [--name N] [--role R] [--cpus C] [--mem MIB] [--ports K]\n"
 		"                   [--limit-cpus C] [--limit-mem MIB] [--user U] [--env K=V]...\n"
-		"                   [--count N] [--grace SECONDS] [--detach] -- CMD [ARGS...]\n"
+		"                   [--count N] [--grace SECONDS] [--detach]\n"
+		"                   [--health-cmd CMD | --health-http PORT[/PATH] | --health-tcp PORT]\n"
+		"                   [--health-interval S] [--health-timeout S] [--health-delay S]\n"
+		"                   [--health-grace S] [--health-retries N] -- CMD [ARGS...]\n"
 		"One CMD word runs through /bin/sh -c; several run as an argv.\n"
+		"A health check (Mesos's defaults: delay 15, interval 10, timeout 20, grace 10,\n"
+		"3 retries) kills the task after that many failures in a row (exit 124).\n"
 		"Exit status: the task's own; 128+N for signal N; 121 OOM; 122 lost; 123 error;\n"
 		"124 killed; 125 drover failed.\n",
 		bin_name);
 	return EXIT_USAGE;
+}
+
+/* seconds >= 0 */
+static bool parse_nonneg(const char *s, double *ret)
+{
+	char *e;
+	double v = strtod(s, &e);
+
+	if (e == s || *e || !isfinite(v) || v < 0 || v > 1e9)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/*
+ * --health-cmd CMD, --health-http PORT[/PATH], --health-tcp PORT and their timing into
+ * r->health (TaskInfo.health_check). -1 on a bad value (said), 0 if opt is none of them.
+ */
+static int health_opt(struct run *r, int opt, const char *arg)
+{
+	static const char *const times[] = {"interval_seconds", "timeout_seconds",
+					    "delay_seconds", "grace_period_seconds"};
+	const char *slash;
+	char *e;
+	double d;
+	long port;
+
+	if (!r->health)
+		r->health = json_object();
+	switch (opt) {
+	case 'H':
+		json_object_set_new(r->health, "type", json_string("COMMAND"));
+		json_object_set_new(r->health, "command",
+				    json_pack("{s:s,s:b}", "value", arg, "shell", 1));
+		return 1;
+	case 'T':
+	case 'W':
+		port = strtol(arg, &e, 10);
+		slash = opt == 'W' && *e == '/' ? e : NULL;
+		if (e == arg || port < 1 || port > 65535 || (*e && !slash)) {
+			p_err("--health-%s wants %s, not '%s'", opt == 'W' ? "http" : "tcp",
+			      opt == 'W' ? "PORT[/PATH]" : "PORT", arg);
+			return -1;
+		}
+		json_object_set_new(r->health, "type", json_string(opt == 'W' ? "HTTP" : "TCP"));
+		json_object_set_new(r->health, opt == 'W' ? "http" : "tcp",
+				    json_pack("{s:I}", "port", (json_int_t)port));
+		if (slash)
+			json_object_set_new(json_object_get(r->health, "http"), "path",
+					    json_string(slash));
+		return 1;
+	case 'I':
+	case 'O':
+	case 'Y':
+	case 'G':
+		if (!parse_nonneg(arg, &d)) {
+			p_err("bad value '%s' (seconds >= 0 are expected)", arg);
+			return -1;
+		}
+		json_object_set_new(r->health, times[opt == 'I' ? 0 : opt == 'O' ? 1 : opt == 'Y' ? 2 : 3],
+				    json_real(d));
+		return 1;
+	case 'R':
+		port = strtol(arg, &e, 10);
+		if (e == arg || *e || port < 0 || port > 1000000) {
+			p_err("bad value '%s' (a count >= 0 is expected)", arg);
+			return -1;
+		}
+		json_object_set_new(r->health, "consecutive_failures", json_integer(port));
+		return 1;
+	}
+	return 0;
 }
 
 static bool parse_pos(const char *s, double *ret)
@@ -512,6 +592,14 @@ int do_task_run(int argc, char **argv)
 		{"limit-mem", required_argument, NULL, 'M'}, {"user", required_argument, NULL, 'u'},
 		{"env", required_argument, NULL, 'e'},	 {"count", required_argument, NULL, 'N'},
 		{"detach", no_argument, NULL, 'd'},	 {"grace", required_argument, NULL, 'g'},
+		{"health-cmd", required_argument, NULL, 'H'},
+		{"health-http", required_argument, NULL, 'W'},
+		{"health-tcp", required_argument, NULL, 'T'},
+		{"health-interval", required_argument, NULL, 'I'},
+		{"health-timeout", required_argument, NULL, 'O'},
+		{"health-delay", required_argument, NULL, 'Y'},
+		{"health-grace", required_argument, NULL, 'G'},
+		{"health-retries", required_argument, NULL, 'R'},
 		{0},
 	};
 	struct run r = {.name = "drover-task", .role = "*", .cpus = 0.1, .mem = 32, .count = 1,
@@ -584,10 +672,23 @@ int do_task_run(int argc, char **argv)
 			if (strcmp(optarg, "0") == 0)
 				r.grace_s = 0;
 			break;
-		default:
+		default: {
+			int h = health_opt(&r, c, optarg);
+
+			if (h > 0)
+				break;
 			free(r.env);
-			return usage();
+			json_decref(r.health);
+			return h < 0 ? EXIT_USAGE : usage();
 		}
+		}
+	}
+	if (r.health && !json_object_get(r.health, "type")) {
+		p_err("--health-interval and the like need --health-cmd, --health-http or "
+		      "--health-tcp");
+		free(r.env);
+		json_decref(r.health);
+		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		free(r.env);
@@ -637,6 +738,7 @@ int do_task_run(int argc, char **argv)
 	http_client_free(r.http);
 	loop_free(r.loop);
 	json_decref(r.tasks);
+	json_decref(r.health);
 	free(r.fw_id);
 	free(r.env);
 	return r.exit_code;
