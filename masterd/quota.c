@@ -3,7 +3,7 @@
  * Quota at run time (Mesos's v2 quota): GET_QUOTA and UPDATE_QUOTA {force, quota_configs:
  * [QuotaConfig {role, guarantees: {name: {value}}, limits: {...}}]}. An update is checked
  * whole (every config valid, every role allowed update_quotas, and unless force: guarantees
- * within the cluster's capacity, each role's allocation within its new limits) before any
+ * within the cluster's capacity, what each role's tasks hold within its new limits) before any
  * of it is applied; then the allocator has it at once, the registry keeps it (it wins over
  * --roles after a restart), and the offers of the roles it changes are rescinded so that
  * the next cycle offers within it. A config with neither map removes the role's quota.
@@ -189,8 +189,27 @@ json_t *master_quota_get(struct master *m)
 	return json_pack("{s:{s:o,s:o}}", "status", "infos", infos, "configs", configs);
 }
 
+/* What role and its subroles' tasks hold (Mesos's consumed quota: not what is offered). */
+static void role_consumption(struct master *m, const char *role, struct alloc_res *ret)
+{
+	size_t rl = strlen(role), it, jt;
+	void *v, *w;
+
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+		if (!fw->role || strncmp(fw->role, role, rl) != 0 ||
+		    (fw->role[rl] != '\0' && fw->role[rl] != '/'))
+			continue;
+		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);) {
+			struct task *t = w;
+			if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE)
+				alloc_res_add(ret, &t->res);
+		}
+	}
+}
+
 /* Unless force: the guarantees, once updated, within the cluster's capacity; each updated
- * role's allocation within its new limits. 0, or -EINVAL with err. */
+ * role's tasks within its new limits. 0, or -EINVAL with err. */
 static int check_fit(struct master *m, json_t *configs, const struct alloc_res *lims, char *err,
 		     size_t errlen)
 {
@@ -238,21 +257,22 @@ static int check_fit(struct master *m, json_t *configs, const struct alloc_res *
 	}
 	alloc_res_clear(&sum);
 	json_array_foreach(configs, i, c) {
-		struct alloc_role_info ri;
+		struct alloc_res used = ALLOC_RES_INIT;
 		role = json_string_value(json_object_get(c, "role"));
-		if (r < 0 || alloc_role_get(m->alloc, role, &ri) < 0 || !ri.allocated)
-			continue;
+		if (r < 0)
+			break;
+		role_consumption(m, role, &used);
 		for (size_t k = 0; k < lims[i].n && r == 0; k++) {
 			const char *n = lims[i].items[k].name;
-			if (alloc_res_scalar(ri.allocated, n) > lims[i].items[k].scalar) {
-				snprintf(
-					err, errlen,
-					"role '%s' holds more '%s' than its new limit; use 'force' "
-					"to set it anyway",
-					role, n);
+			if (alloc_res_scalar(&used, n) > lims[i].items[k].scalar) {
+				snprintf(err, errlen,
+					 "role '%s' holds more '%s' than its new limit; use 'force' "
+					 "to set it anyway",
+					 role, n);
 				r = -EINVAL;
 			}
 		}
+		alloc_res_clear(&used);
 	}
 	return r;
 }
