@@ -265,10 +265,11 @@ static int check_fit(struct master *m, json_t *configs, const struct alloc_res *
 		for (size_t k = 0; k < lims[i].n && r == 0; k++) {
 			const char *n = lims[i].items[k].name;
 			if (alloc_res_scalar(&used, n) > lims[i].items[k].scalar) {
-				snprintf(err, errlen,
-					 "role '%s' holds more '%s' than its new limit; use 'force' "
-					 "to set it anyway",
-					 role, n);
+				snprintf(
+					err, errlen,
+					"role '%s' holds more '%s' than its new limit; use 'force' "
+					"to set it anyway",
+					role, n);
 				r = -EINVAL;
 			}
 		}
