@@ -284,6 +284,8 @@ static json_t *read_call(struct master *m, struct msg *msg, const char *type)
 		return master_quota_get(m);
 	if (streq(type, "GET_LOGGING_LEVEL"))
 		return get_logging_level();
+	if (streq(type, "GET_MASTER"))
+		return master_state_master(m);
 	return NULL;
 }
 

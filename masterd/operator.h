@@ -34,6 +34,8 @@ json_t *master_state_tasks(struct master *m, const char *viewer);
 json_t *master_state_executors(struct master *m);
 json_t *master_state_roles(struct master *m, const char *viewer);
 json_t *master_state_get_state(struct master *m, const char *viewer);
+/* GET_MASTER: {master_info: MasterInfo, start_time} (the address --advertise, else --listen). */
+json_t *master_state_master(struct master *m);
 /* One GetAgents.Agent / GetFrameworks.Framework / Task. */
 json_t *master_state_agent(struct master *m, const struct agent *a);
 json_t *master_state_framework(struct master *m, const struct framework *fw);

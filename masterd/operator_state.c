@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/sysinfo.h>
 
 #include "leader.h"
@@ -15,6 +16,7 @@
 #include "operator.h"
 #include "registry.h"
 #include "util.h"
+#include "version.h"
 
 bool master_may_view_role(struct master *m, const char *viewer, const char *role)
 {
@@ -226,6 +228,25 @@ json_t *master_state_get_state(struct master *m, const char *viewer)
 	return json_pack("{s:o,s:o,s:o,s:o}", "get_tasks", master_state_tasks(m, viewer),
 			 "get_executors", master_state_executors(m), "get_frameworks",
 			 master_state_frameworks(m, viewer), "get_agents", master_state_agents(m));
+}
+
+json_t *master_state_master(struct master *m)
+{
+	const char *addr = m->flags->advertise ? m->flags->advertise : m->flags->listen;
+	const char *colon = strrchr(addr, ':');
+	char host[256];
+	struct in_addr in = {0};
+	unsigned port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 5050;
+	double start = (double)(now_real_ns() - (now_mono_ns() - m->started_ns)) / 1e9;
+	json_t *info;
+
+	snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - addr) : (int)strlen(addr), addr);
+	/* Mesos's MasterInfo.ip: the IPv4 address as the uint32 of its network-order bytes */
+	inet_pton(AF_INET, host, &in);
+	info = json_pack("{s:s,s:I,s:i,s:s,s:s,s:{s:s,s:i,s:s}}", "id", m->master_id, "ip",
+			 (json_int_t)in.s_addr, "port", (int)port, "hostname", host, "version",
+			 DROVER_VERSION, "address", "ip", host, "port", (int)port, "hostname", host);
+	return json_pack("{s:o,s:f}", "master_info", info, "start_time", start);
 }
 
 /* ---------------------------------------------------------------- metrics */

@@ -132,6 +132,7 @@ static void test_responses_encode(void **state)
 	check_response("GET_ROLES", master_state_roles(&M, NULL));
 	check_response("GET_STATE", master_state_get_state(&M, NULL));
 	check_response("GET_QUOTA", master_quota_get(&M));
+	check_response("GET_MASTER", master_state_master(&M));
 }
 
 /* the fields Mesos always sets, and Mesos's meaning of them */
