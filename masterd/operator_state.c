@@ -245,7 +245,8 @@ json_t *master_state_master(struct master *m)
 	inet_pton(AF_INET, host, &in);
 	info = json_pack("{s:s,s:I,s:i,s:s,s:s,s:{s:s,s:i,s:s}}", "id", m->master_id, "ip",
 			 (json_int_t)in.s_addr, "port", (int)port, "hostname", host, "version",
-			 DROVER_VERSION, "address", "ip", host, "port", (int)port, "hostname", host);
+			 DROVER_VERSION, "address", "ip", host, "port", (int)port, "hostname",
+			 host);
 	return json_pack("{s:o,s:f}", "master_info", info, "start_time", start);
 }
 

@@ -26,7 +26,7 @@ struct http_stream {
 	int refs;
 	bool ended, closed;
 	bool agent; /* opened on /api/v1/agent */
-	bool op;    /* an operator subscriber's (/api/v1) */
+	bool op; /* an operator subscriber's (/api/v1) */
 	http_stream_closed_fn on_closed;
 	void *closed_data;
 	struct http_stream *next;
