@@ -3,7 +3,8 @@
 # initial value; an update is checked whole (guarantee within limit, guarantees within the
 # cluster unless forced), authorized by update_quotas, takes effect in the allocator at once
 # (the role's offers shrink to the new limit) and is kept in the registry, where it wins over
-# --roles after a restart. SET_LOGGING_LEVEL's level reverts after its duration. The read
+# --roles after a restart; `drover role quota` drives it. SET_LOGGING_LEVEL's level reverts
+# after its duration. The read
 # calls answer Mesos's shapes. Agents and frameworks are curl: no root needed.
 . "$(dirname "$0")/lib.sh"
 need_jq
@@ -75,6 +76,15 @@ check log-level-1 [ "$(op GET_LOGGING_LEVEL | jq .get_logging_level.level)" = 1 
 level0() { [ "$(op GET_LOGGING_LEVEL | jq .get_logging_level.level)" = 0 ]; }
 check log-level-reverts wait_for level0
 check set-level-no-duration-400 [ "$(api_post /api/v1 '{"type":"SET_LOGGING_LEVEL","set_logging_level":{"level":1}}')" = 400 ]
+
+# ---- the CLI: drover role quota
+D="$BIN/drover --master $MASTER"
+check cli-quota-set $D role quota big limit 'cpus:3;mem:256'
+check cli-quota-shown [ "$(quota_of big)" = '{"role":"big","limits":{"cpus":{"value":3},"mem":{"value":256}}}' ]
+check cli-quota-listed sh -c "$D role list | grep -q 'cpus:3;mem:256'"
+check cli-quota-refused [ "$($D role quota big guarantee cpus:100 >/dev/null 2>&1; echo $?)" != 0 ]
+check cli-quota-removed $D role quota big
+check cli-quota-gone [ -z "$(quota_of big)" ]
 
 # ---- read calls in Mesos's shapes
 check get-executors [ "$(op GET_EXECUTORS | jq -c .get_executors.executors)" = '[]' ]
