@@ -102,10 +102,12 @@ void master_task_update(struct master *m, struct task *t, json_t *status)
 {
 	const char *state = json_string_value(json_object_get(status, "state"));
 	const char *uuid = json_string_value(json_object_get(status, "uuid"));
-	enum task_state s, previous = t->state;
+	enum task_state s, previous = t->state; /* the last status's state (operator events) */
 
 	if (!state || task_state_parse(state, &s) < 0)
 		s = TASK_UNKNOWN;
+	if (t->status)
+		task_state_parse(json_string_value(json_object_get(t->status, "state")), &previous);
 	json_decref(t->status);
 	free(t->status_text);
 	t->status_text = NULL;

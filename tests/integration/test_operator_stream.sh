@@ -22,6 +22,14 @@ check subscriber-metric wait_for subs
 
 fake_agent a1 "$(res_json 2 1024)" || exit 1
 A1=$AG_ID A1_SID=$AG_SID A1_PID=$AG_PID
+# its heartbeats (--agent-ping-timeout 1s), until the agent goes silent below
+while :; do
+	curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -H "Mesos-Stream-Id: $A1_SID" \
+		-d "{\"type\":\"HEARTBEAT\",\"agent_id\":{\"value\":\"$A1\"}}" "http://$MASTER/api/v1/agent"
+	sleep 0.3
+done &
+HB_PID=$!
+BG_PIDS="$BG_PIDS $HB_PID"
 check agent-added ev "select(.type == \"AGENT_ADDED\") | .agent_added.agent | select(.agent_info.id.value == \"$A1\") | (.active and .agent_info.hostname == \"a1\" and (.version | type) == \"string\") or empty"
 
 fw_subscribe f1 '{"name":"f1","user":"nobody","role":"eng"}' || exit 1
@@ -45,6 +53,21 @@ check finished-202 [ "$(update TASK_FINISHED 11111111-2222-4333-8444-55555555550
 check task-updated-finished ev 'select(.type == "TASK_UPDATED") | .task_updated | select(.state == "TASK_FINISHED") | .status.state == "TASK_FINISHED" or empty'
 check one-update-per-state [ "$(n_running)" = 1 ]
 
+# ---- an update that says the task has already ended (latest_state), then the ending one:
+# TASK_UPDATED follows the statuses (RUNNING, then FINISHED), not the latest state alone
+# (an offer after t1's: what t1 left of the agent, or all of it back)
+two_offers() { [ "$(recordio_json "$FW_OUT" | jq -r 'select(.type == "OFFERS") | .offers.offers[].id.value' | wc -l)" -ge 2 ]; }
+check new-offer wait_for two_offers
+TI2=$(echo "$TI" | sed 's/"t1"/"t2"/g')
+check launch-t2 fw_launch "$FW_OUT" "$FW_ID" "$FW_SID" "$A1" "$TI2"
+upd2() {
+	api_post /api/v1/agent "{\"type\":\"STATUS_UPDATE\",\"agent_id\":{\"value\":\"$A1\"},\"status_update\":{\"framework_id\":{\"value\":\"$FW_ID\"},\"status\":{\"task_id\":{\"value\":\"t2\"},\"state\":\"$1\",\"source\":\"SOURCE_EXECUTOR\",\"uuid\":\"$2\",\"agent_id\":{\"value\":\"$A1\"}},\"latest_state\":\"TASK_FINISHED\"}}" \
+		-H "Mesos-Stream-Id: $A1_SID"
+}
+check t2-running-202 [ "$(upd2 TASK_RUNNING 11111111-2222-4333-8444-555555555511)" = 202 ]
+check t2-finished-202 [ "$(upd2 TASK_FINISHED 11111111-2222-4333-8444-555555555512)" = 202 ]
+check t2-updated-finished ev 'select(.type == "TASK_UPDATED") | .task_updated | select(.status.task_id.value == "t2" and .status.state == "TASK_FINISHED") | .state == "TASK_FINISHED" or empty'
+
 # ---- teardown: FRAMEWORK_REMOVED with its FrameworkInfo
 code=$(api_post /api/v1/scheduler "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"$FW_ID\"}}" -H "Mesos-Stream-Id: $FW_SID")
 check teardown-202 [ "$code" = 202 ]
@@ -52,9 +75,9 @@ check framework-removed ev "select(.type == \"FRAMEWORK_REMOVED\") | .framework_
 
 # ---- the agent goes silent: unreachable, not removed (Mesos sends AGENT_REMOVED only when
 # an agent is removed); back again, it is AGENT_ADDED once more
-kill "$A1_PID" 2>/dev/null
+kill "$HB_PID" "$A1_PID" 2>/dev/null
 unreachable() { op GET_AGENTS | jq -e ".get_agents.agents[] | select(.agent_info.id.value == \"$A1\") | .reachable == false"; }
-check agent-unreachable wait_for unreachable
+WAIT_S=20 check agent-unreachable wait_for unreachable
 check no-agent-removed-when-unreachable [ -z "$(recordio_json "$OP_OUT" | jq -r 'select(.type == "AGENT_REMOVED") | .type')" ]
 fake_agent a1 "$(res_json 2 1024)" "$A1" || exit 1
 n_added() { recordio_json "$OP_OUT" | jq -r "select(.type == \"AGENT_ADDED\") | .agent_added.agent.agent_info.id.value" | grep -c "$A1"; }
