@@ -23,6 +23,9 @@ static const struct {
 	[ACL_UPDATE_WEIGHTS] = {"update_weights", "roles"},
 	[ACL_DRAIN_AGENTS] = {"drain_agents", "agents"},
 	[ACL_REQUEST_TIERS] = {"request_tiers", "tiers"},
+	[ACL_VIEW_ROLES] = {"view_roles", "roles"},
+	[ACL_UPDATE_QUOTAS] = {"update_quotas", "roles"},
+	[ACL_SET_LOG_LEVEL] = {"set_log_level", "levels"},
 };
 
 const char *master_acl_action_name(enum acl_action action)

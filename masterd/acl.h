@@ -30,6 +30,10 @@ enum acl_action {
 	ACL_UPDATE_WEIGHTS,      /* object: role */
 	ACL_DRAIN_AGENTS,        /* object: the agent's hostname (drain, (de/re)activate) */
 	ACL_REQUEST_TIERS,       /* object: a tier above the role's, in decimal ("5") */
+	ACL_VIEW_ROLES,          /* object: role (its frameworks and tasks in operator replies
+				  * and events; applied only when the file has such rules) */
+	ACL_UPDATE_QUOTAS,       /* object: role (UPDATE_QUOTA) */
+	ACL_SET_LOG_LEVEL,       /* object: the level asked for, in decimal ("0", "1") */
 	_ACL_ACTION_MAX,
 };
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "master.h"
 #include "status_uuid.h"
+#include "operator.h"
 #include "validate.h"
 
 #define ERRLEN WIRE_ERR_LEN
@@ -250,6 +251,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 			master_alloc_used(m, a, fw, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
 		master_persist_task(m, t);
+		master_operator_task_added(m, t);
 	} else if (t->state == TASK_UNREACHABLE && task_state_terminal(s)) {
 		/* it ended meanwhile: the agent's own update (kept until acknowledged) says so,
 		 * once; a status of the master's as well would be a second terminal update */
@@ -485,6 +487,8 @@ static void agent_tasks_reported(struct master *m, struct agent *a, json_t *task
 /* The agent's stream is open: it is connected, offered, and told it is subscribed. */
 static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, bool is_new)
 {
+	bool added = is_new || a->recovered || !a->reachable; /* AGENT_ADDED, as Mesos */
+
 	a->connected = true;
 	a->reachable = true;
 	a->missed_pings = 0;
@@ -505,6 +509,8 @@ static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, b
 						      "heartbeat_interval_seconds",
 						      (double)heartbeat_ns(m) / 1e9)));
 	log_info("agent %s (%s) %s", a->id, a->hostname, is_new ? "registered" : "reregistered");
+	if (added)
+		master_operator_agent_added(m, a);
 	if (!is_new)
 		master_resend_kills(m, a);
 	master_request_allocation(m);

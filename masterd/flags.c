@@ -81,5 +81,8 @@ const struct conf_opt master_flag_table[] = {
 	{"max-failover-timeout", CONF_DURATION, F(max_failover_timeout_ns), "7d", "DURATION",
 	 "longest failover timeout a framework gets (a longer framework_info.failover_timeout "
 	 "is cut to it)", SEC, 365 * 86400 * SEC},
+	{"max-operator-subscribers", CONF_INT, F(max_operator_subscribers), "1000", "N",
+	 "operator event stream subscribers (SUBSCRIBE on /api/v1) held at once; a new one "
+	 "past it closes the oldest (0: no cap)", 0, 1000000},
 	CONF_END,
 };

@@ -41,6 +41,7 @@ struct master_flags {
 	int64_t max_stream_queue;
 	int64_t max_call_list;
 	int64_t max_failover_timeout_ns;
+	int64_t max_operator_subscribers;
 };
 
 extern const struct conf_opt master_flag_table[];

@@ -14,6 +14,7 @@
 #include "legacy.h"
 #include "log.h"
 #include "master.h"
+#include "operator.h"
 
 static void msg_free(struct msg *msg)
 {
@@ -256,6 +257,9 @@ static void master_dispatch(struct master *m, struct msg *msg)
 	case MSG_LEGACY:
 		master_legacy_reply(m, msg);
 		break;
+	case MSG_OPERATOR_STREAM_CLOSED:
+		master_operator_stream_closed(m, msg->stream);
+		break;
 	}
 }
 
@@ -384,7 +388,9 @@ int master_init(struct master *m, struct master_flags *flags)
 	m->completed = json_array();
 	m->weights = json_object();
 	m->role_tiers = json_object();
-	if (!m->completed || !m->weights || !m->role_tiers)
+	m->quotas = json_object();
+	m->log_level_start = -1;
+	if (!m->completed || !m->weights || !m->role_tiers || !m->quotas)
 		return log_error_errno(ENOMEM, "out of memory");
 
 	r = loop_new(&m->loop);
@@ -505,6 +511,7 @@ void master_fini(struct master *m)
 	http_server_stop(m->http);
 	master_liveness_fini(m); /* no HTTP thread is left to look */
 	drop_queue(m); /* closed-stream notices posted while stopping */
+	master_operator_streams_fini(m);
 	master_leader_stop(m);
 	drop_queue(m); /* and what ZooKeeper's threads posted until they stopped */
 	master_registry_close(m);
@@ -515,6 +522,7 @@ void master_fini(struct master *m)
 	json_decref(m->completed);
 	json_decref(m->weights);
 	json_decref(m->role_tiers);
+	json_decref(m->quotas);
 	master_security_fini(m);
 	master_alloc_fini(m);
 	loop_timer_del(m->loop, m->alloc_timer);

@@ -141,6 +141,7 @@ enum msg_kind {
 	MSG_STREAM_CLOSED,
 	MSG_ZK, /* an event of the election's ZooKeeper session (leader.c) */
 	MSG_LEGACY, /* GET of a legacy JSON endpoint (legacy.c) */
+	MSG_OPERATOR_STREAM_CLOSED, /* an operator subscriber's connection ended (.stream) */
 };
 
 struct msg {
@@ -224,6 +225,14 @@ struct master {
 	bool authenticate; /* --credentials given */
 	struct acls acls;
 	char *tls_cert_pem, *tls_key_pem;
+
+	/* the operator API (operator*.c, quota.c; operator.h) */
+	struct operator_sub *op_subs; /* event stream subscribers, oldest first */
+	size_t op_nsubs;
+	struct loop_timer *op_heartbeat_timer; /* their HEARTBEATs (made at the first) */
+	struct loop_timer *log_revert_timer;   /* SET_LOGGING_LEVEL's duration */
+	int log_level_start;                   /* the level before the first SET_LOGGING_LEVEL */
+	json_t *quotas;                        /* role -> QuotaConfig (UPDATE_QUOTA, --roles) */
 };
 
 /* master.c */
@@ -420,6 +429,8 @@ void master_persist_agent(struct master *m, const struct agent *a);
 void master_persist_framework(struct master *m, const struct framework *fw);
 void master_persist_framework_removed(struct master *m, const struct framework *fw);
 void master_persist_weight(struct master *m, const char *role, double weight);
+/* A role's QuotaConfig (borrowed), empty ones too (quota.c keeps the master's table). */
+void master_persist_quota(struct master *m, const char *role, json_t *config);
 /* --roles FILE: weights, quota and tiers; -errno with a logged message. */
 int master_roles_load(struct master *m, const char *path);
 

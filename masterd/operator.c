@@ -9,133 +9,10 @@
 #include "leader.h"
 #include "master.h"
 #include "mesos/v1/master/master.pb-c.h"
+#include "operator.h"
 #include "registry.h"
 #include "validate.h"
 #include "version.h"
-
-json_t *master_task_to_json(const struct task *t)
-{
-	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "name", t->name ? t->name : "",
-			      "task_id", wire_id(t->id), "framework_id", wire_id(t->fw_id), "agent_id",
-			      wire_id(t->agent_id), "state", task_state_name(t->state), "resources",
-			      alloc_res_to_json(&t->res));
-
-	if (t->status)
-		json_object_set_new(j, "statuses", json_pack("[O]", t->status));
-	else if (t->status_text)
-		json_object_set_new(j, "statuses", json_pack("[o*]", master_task_status_copy(t)));
-	return j;
-}
-
-static json_t *agent_to_json(struct master *m, const struct agent *a)
-{
-	const struct alloc_res *total = NULL, *avail = NULL;
-	json_t *attrs = json_object_get(a->info, "attributes");
-	json_t *j = json_pack("{s:{s:o,s:s,s:O*,s:o},s:b,s:b,s:b,s:o}", "agent_info", "id",
-			      wire_id(a->id), "hostname", a->hostname, "resources",
-			      json_object_get(a->info, "resources"), "attributes",
-			      attrs ? json_incref(attrs) : json_array(),
-			      "active", a->connected && a->reachable, "reachable", a->reachable,
-			      "draining", a->draining, "total_resources", alloc_res_to_json(&a->total));
-
-	json_object_set_new(j, "deactivated", json_boolean(a->deactivated));
-	json_object_set_new(j, "recovered", json_boolean(a->recovered));
-
-	if (alloc_agent_get(m->alloc, a->id, &total, &avail) == 0) {
-		struct alloc_res used = ALLOC_RES_INIT;
-		alloc_res_copy(&used, total);
-		alloc_res_sub(&used, avail);
-		json_object_set_new(j, "allocated_resources", alloc_res_to_json(&used));
-		json_object_set_new(j, "available_resources", alloc_res_to_json(avail));
-		alloc_res_clear(&used);
-	}
-	if (a->enforcement)
-		json_object_set(j, "enforcement", a->enforcement);
-	json_object_set_new(j, "tasks", json_integer((json_int_t)strmap_size(&a->tasks)));
-	return j;
-}
-
-static json_t *framework_to_json(struct master *m, const struct framework *fw)
-{
-	struct alloc_framework_info fi;
-	json_t *offers = json_array();
-	json_t *j;
-	size_t it;
-	void *v;
-
-	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);)
-		json_array_append_new(offers, master_offer_to_json(v));
-	j = json_pack("{s:O,s:b,s:b,s:b,s:s,s:i,s:i,s:o}", "framework_info", fw->info, "active",
-		      fw->connected && !fw->suppressed, "connected", fw->connected, "recovered",
-		      fw->recovered, "role", fw->role, "tier", fw->tier, "tasks",
-		      (int)strmap_size(&fw->tasks), "offers", offers);
-
-	if (alloc_framework_get(m->alloc, fw->id, &fi) == 0) {
-		json_object_set_new(j, "dominant_share", json_real(fi.share));
-		json_object_set_new(j, "allocated_resources", alloc_res_to_json(fi.allocated));
-		json_object_set_new(j, "suppressed", json_boolean(fi.suppressed));
-	}
-	return j;
-}
-
-static json_t *get_agents(struct master *m)
-{
-	json_t *arr = json_array();
-	size_t it;
-	void *v;
-
-	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);)
-		json_array_append_new(arr, agent_to_json(m, v));
-	return json_pack("{s:o}", "agents", arr);
-}
-
-static json_t *get_frameworks(struct master *m)
-{
-	json_t *arr = json_array();
-	size_t it;
-	void *v;
-
-	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
-		json_array_append_new(arr, framework_to_json(m, v));
-	return json_pack("{s:o}", "frameworks", arr);
-}
-
-static json_t *get_tasks(struct master *m)
-{
-	json_t *arr = json_array();
-	size_t it, jt;
-	void *v, *w;
-
-	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
-		struct framework *fw = v;
-		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
-			json_array_append_new(arr, master_task_to_json(w));
-	}
-	return json_pack("{s:o,s:O}", "tasks", arr, "completed_tasks", m->completed);
-}
-
-static void role_cb(void *opaque, const struct alloc_role_info *ri)
-{
-	json_t *arr = opaque;
-	json_t *j = json_pack("{s:s,s:f,s:f,s:f,s:i,s:o}", "name", ri->name, "weight", ri->weight,
-			      "dominant_share", ri->share, "weighted_share", ri->weighted_share,
-			      "frameworks", (int)ri->frameworks, "allocated",
-			      alloc_res_to_json(ri->allocated));
-
-	if (ri->guarantee && !alloc_res_is_empty(ri->guarantee))
-		json_object_set_new(j, "quota_guarantee", alloc_res_to_json(ri->guarantee));
-	if (ri->limit && !alloc_res_is_empty(ri->limit))
-		json_object_set_new(j, "quota_limit", alloc_res_to_json(ri->limit));
-	json_array_append_new(arr, j);
-}
-
-static json_t *get_roles(struct master *m)
-{
-	json_t *arr = json_array();
-
-	alloc_roles_foreach(m->alloc, role_cb, arr);
-	return json_pack("{s:o}", "roles", arr);
-}
 
 static json_t *get_flags(struct master *m)
 {
@@ -147,44 +24,6 @@ static json_t *get_flags(struct master *m)
 				      json_pack("{s:s,s:s}", "name", o->name, "value",
 						conf_format(o, m->flags, buf, sizeof(buf))));
 	return json_pack("{s:o}", "flags", flags);
-}
-
-static json_t *get_metrics(struct master *m)
-{
-	struct master_metrics *mm = &m->metrics;
-	size_t qdepth, qdepth_max;
-	json_t *j;
-
-	master_queue_depth(m, &qdepth, &qdepth_max);
-	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "master/agents",
-		      (json_int_t)strmap_size(&m->agents), "master/frameworks",
-		      (json_int_t)strmap_size(&m->frameworks), "master/outstanding_offers",
-		      (json_int_t)strmap_size(&m->offers), "master/offers_sent",
-		      (json_int_t)mm->offers_sent, "master/offers_declined",
-		      (json_int_t)mm->offers_declined, "master/offers_accepted",
-		      (json_int_t)mm->offers_accepted, "master/offers_rescinded",
-		      (json_int_t)mm->offers_rescinded, "master/tasks_launched",
-		      (json_int_t)mm->tasks_launched, "master/updates_forwarded",
-		      (json_int_t)mm->updates_forwarded, "master/updates_duplicate",
-		      (json_int_t)mm->updates_duplicate, "allocator/cycles",
-		      (json_int_t)mm->alloc_cycles, "master/event_queue_max",
-		      (json_int_t)qdepth_max);
-	json_object_set_new(j, "master/agent_claims_refused",
-			    json_integer((json_int_t)mm->agent_claims_refused));
-	if (m->registry) {
-		struct registry_stats rs;
-
-		master_reg_stats(m->registry, &rs);
-		json_object_set_new(j, "registry/commits", json_integer((json_int_t)rs.commits));
-		json_object_set_new(j, "registry/writes", json_integer((json_int_t)rs.writes));
-		json_object_set_new(j, "registry/queued", json_integer((json_int_t)rs.queued));
-	}
-	json_object_set_new(j, "registry/recovery_seconds",
-			    json_real((double)mm->recovery_us / 1e6));
-	json_object_set_new(j, "registry/recovered_tasks",
-			    json_integer((json_int_t)mm->recovered_tasks));
-	json_object_set_new(j, "master/event_queue_depth", json_integer((json_int_t)qdepth));
-	return j;
 }
 
 /* ---------------------------------------------------------------- calls that change state */
@@ -327,50 +166,161 @@ static json_t *response(const char *type, json_t *payload)
 	return wire_event(type, key, payload);
 }
 
+static json_t *get_metrics(struct master *m)
+{
+	json_t *snap = master_metrics_snapshot(m), *arr = json_array(), *v;
+	const char *name;
+
+	json_object_foreach(snap, name, v)
+		json_array_append_new(arr, json_pack("{s:s,s:O}", "name", name, "value", v));
+	json_decref(snap);
+	return json_pack("{s:o}", "metrics", arr);
+}
+
+static json_t *get_weights(struct master *m)
+{
+	json_t *arr = json_array(), *w;
+	const char *role;
+
+	json_object_foreach(m->weights, role, w)
+		json_array_append_new(arr, json_pack("{s:s,s:O}", "role", role, "weight", w));
+	return json_pack("{s:o}", "weight_infos", arr);
+}
+
+/*
+ * Mesos's logging level is glog's verbosity (0: INFO and above, 1 and more: VLOG(n) too);
+ * Drover's levels map onto it as: debug -> 1, anything less verbose -> 0.
+ */
+static json_t *get_logging_level(void)
+{
+	enum log_level l = __atomic_load_n(&log_max_level, __ATOMIC_RELAXED);
+
+	return json_pack("{s:i}", "level", l >= LOG_DEBUG ? 1 : 0);
+}
+
+static void on_log_revert(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct master *m = data;
+
+	(void)l;
+	(void)t;
+	__atomic_store_n(&log_max_level, (enum log_level)m->log_level_start, __ATOMIC_RELAXED);
+	log_info("SET_LOGGING_LEVEL: its duration is over, back to the level the master started "
+		 "with");
+}
+
+/* SET_LOGGING_LEVEL {level, duration}: the level for duration, then the one at start. */
+static void set_logging_level(struct master *m, struct msg *msg)
+{
+	char err[WIRE_ERR_LEN];
+	json_t *sl = wire_get_object(msg->body, "set_logging_level", true, err, sizeof(err));
+	json_t *lv = sl ? json_object_get(sl, "level") : NULL;
+	json_t *dur = sl ? json_object_get(sl, "duration") : NULL;
+	json_t *ns = json_object_get(dur, "nanoseconds");
+	double level, d;
+
+	if (!sl || !lv || !dur) {
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s",
+				   sl ? "'set_logging_level' needs 'level' and 'duration'" : err);
+		return;
+	}
+	level = json_is_number(lv) ? json_number_value(lv)
+				   : json_is_string(lv) ? strtod(json_string_value(lv), NULL) : -1;
+	d = json_is_number(ns) ? json_number_value(ns)
+			       : json_is_string(ns) ? strtod(json_string_value(ns), NULL) : -1;
+	if (!(level >= 0 && level <= UINT32_MAX) || !(d > 0 && d <= 365.0 * 86400 * 1e9)) {
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate master::Call: 'set_logging_level.level' must "
+				   "be an unsigned integer and 'duration.nanoseconds' in (0, 1 year]");
+		return;
+	}
+	if (!master_authorize(m, msg, ACL_SET_LOG_LEVEL, level >= 1 ? "1" : "0"))
+		return;
+	if (m->log_level_start < 0)
+		m->log_level_start = (int)log_max_level;
+	if (!m->log_revert_timer)
+		m->log_revert_timer = loop_timer_add(m->loop, (int64_t)d, 0, on_log_revert, m);
+	else
+		loop_timer_set(m->log_revert_timer, (int64_t)d, 0);
+	if (!m->log_revert_timer) {
+		master_reply_error(m, msg->req, 503, "cannot arm the timer that reverts the level");
+		return;
+	}
+	__atomic_store_n(&log_max_level, level >= 1 ? LOG_DEBUG : LOG_INFO, __ATOMIC_RELAXED);
+	log_info("SET_LOGGING_LEVEL: level %.0f for %.3fs", level, d / 1e9);
+	master_reply_error(m, msg->req, 200, "%s", "");
+}
+
+/* The payload of a read call, or NULL when type is none. */
+static json_t *read_call(struct master *m, struct msg *msg, const char *type)
+{
+	const char *who = msg->principal;
+
+	if (streq(type, "GET_HEALTH"))
+		return json_pack("{s:b}", "healthy", true);
+	if (streq(type, "GET_VERSION"))
+		return json_pack("{s:{s:s,s:s}}", "version_info", "version", DROVER_VERSION,
+				 "git_sha", DROVER_GIT_REV);
+	if (streq(type, "GET_FLAGS"))
+		return get_flags(m);
+	if (streq(type, "GET_AGENTS"))
+		return master_state_agents(m);
+	if (streq(type, "GET_FRAMEWORKS"))
+		return master_state_frameworks(m, who);
+	if (streq(type, "GET_TASKS"))
+		return master_state_tasks(m, who);
+	if (streq(type, "GET_EXECUTORS"))
+		return master_state_executors(m);
+	if (streq(type, "GET_OPERATIONS"))
+		return json_pack("{s:[]}", "operations"); /* no offer operations but LAUNCH */
+	if (streq(type, "GET_ROLES"))
+		return master_state_roles(m, who);
+	if (streq(type, "GET_STATE"))
+		return master_state_get_state(m, who);
+	if (streq(type, "GET_METRICS"))
+		return get_metrics(m);
+	if (streq(type, "GET_WEIGHTS"))
+		return get_weights(m);
+	if (streq(type, "GET_QUOTA"))
+		return master_quota_get(m);
+	if (streq(type, "GET_LOGGING_LEVEL"))
+		return get_logging_level();
+	if (streq(type, "GET_MASTER"))
+		return master_leader_get_master(m);
+	return NULL;
+}
+
 void master_operator_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
-	json_t *payload = NULL;
+	json_t *payload;
 
 	/* reads are "view"; changes are checked where their object (role, agent) is known */
-	if (strncmp(type, "GET_", 4) == 0 && !master_authorize(m, msg, ACL_VIEW, type))
+	if ((strncmp(type, "GET_", 4) == 0 || streq(type, "SUBSCRIBE")) &&
+	    !master_authorize(m, msg, ACL_VIEW, type))
 		return;
-	if (streq(type, "GET_HEALTH"))
-		payload = json_pack("{s:b}", "healthy", true);
-	else if (streq(type, "GET_VERSION"))
-		payload = json_pack("{s:{s:s,s:s}}", "version_info", "version", DROVER_VERSION,
-				    "git_sha", DROVER_GIT_REV);
-	else if (streq(type, "GET_FLAGS"))
-		payload = get_flags(m);
-	else if (streq(type, "GET_AGENTS"))
-		payload = get_agents(m);
-	else if (streq(type, "GET_FRAMEWORKS"))
-		payload = get_frameworks(m);
-	else if (streq(type, "GET_TASKS"))
-		payload = get_tasks(m);
-	else if (streq(type, "GET_ROLES"))
-		payload = get_roles(m);
-	else if (streq(type, "GET_METRICS"))
-		payload = get_metrics(m);
-	else if (streq(type, "GET_MASTER"))
-		payload = master_leader_get_master(m);
-	else if (streq(type, "UPDATE_WEIGHTS")) {
+	if (streq(type, "SUBSCRIBE")) {
+		master_operator_subscribe(m, msg);
+		return;
+	}
+	if (streq(type, "UPDATE_WEIGHTS")) {
 		update_weights(m, msg);
 		return;
-	} else if (streq(type, "DRAIN_AGENT") || streq(type, "DEACTIVATE_AGENT") ||
-		   streq(type, "REACTIVATE_AGENT")) {
+	}
+	if (streq(type, "UPDATE_QUOTA")) {
+		master_quota_update_call(m, msg);
+		return;
+	}
+	if (streq(type, "SET_LOGGING_LEVEL")) {
+		set_logging_level(m, msg);
+		return;
+	}
+	if (streq(type, "DRAIN_AGENT") || streq(type, "DEACTIVATE_AGENT") ||
+	    streq(type, "REACTIVATE_AGENT")) {
 		agent_admin(m, msg, type);
 		return;
-	} else if (streq(type, "GET_WEIGHTS")) {
-		json_t *arr = json_array();
-		const char *role;
-		json_t *w;
-		json_object_foreach(m->weights, role, w)
-			json_array_append_new(arr, json_pack("{s:s,s:O}", "role", role, "weight", w));
-		payload = json_pack("{s:o}", "weight_infos", arr);
-	} else if (streq(type, "GET_STATE"))
-		payload = json_pack("{s:o,s:o,s:o}", "get_agents", get_agents(m), "get_frameworks",
-				    get_frameworks(m), "get_tasks", get_tasks(m));
+	}
+	payload = read_call(m, msg, type);
 	if (!payload) {
 		master_reply_error(
 			m, msg->req, 400,

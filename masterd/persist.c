@@ -21,6 +21,7 @@
 #include "leader.h"
 #include "log.h"
 #include "master.h"
+#include "operator.h"
 #include "mkdir.h"
 #include "registry.h"
 #include "validate.h"
@@ -225,7 +226,25 @@ void master_persist_weight(struct master *m, const char *role, double weight)
 		failed(m, master_reg_put_weight(m->registry, role, weight), "weight of role", role);
 }
 
+void master_persist_quota(struct master *m, const char *role, json_t *config)
+{
+	if (m->registry)
+		failed(m, master_reg_put_quota(m->registry, role, config), "quota of role", role);
+}
+
 /* ---------------------------------------------------------------- recovery */
+
+/* A quota in the registry wins over --roles (applied before the registry is read). */
+static int load_quota(void *opaque, const char *role, json_t *config)
+{
+	struct master *m = opaque;
+
+	if (!role || !json_is_object(config) ||
+	    !streq(role, json_string_value(json_object_get(config, "role"))) ||
+	    master_quota_apply(m, config, false) < 0)
+		log_warn("registry: ignoring the bad quota of role '%s'", role ? role : "");
+	return 0;
+}
 
 static int load_weight(void *opaque, const char *role, double weight)
 {
@@ -409,6 +428,7 @@ static int load_task(void *opaque, const struct registry_task *rt)
 
 static const struct registry_ops load_ops = {
 	.weight = load_weight,
+	.quota = load_quota,
 	.agent = load_agent,
 	.framework = load_framework,
 	.task = load_task,

@@ -12,7 +12,8 @@
 #include "registry.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 3 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill */
+#define SCHEMA_VERSION 4 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill;
+			  * 4: quotas */
 /* ops queued for the writer beyond which the owner waits for the disk */
 #define MAX_QUEUED 200000
 
@@ -26,6 +27,7 @@ enum stmt {
 	ST_COMPLETE_FW_TASKS,
 	ST_PUT_TASK,
 	ST_PRUNE,
+	ST_PUT_QUOTA,
 	_ST_MAX,
 };
 
@@ -58,6 +60,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 			"seq = excluded.seq, kill = excluded.kill",
 	[ST_PRUNE] = "DELETE FROM tasks WHERE completed = 1 AND seq <= (SELECT seq FROM tasks "
 		     "WHERE completed = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
+	[ST_PUT_QUOTA] = "INSERT INTO quotas(role, config) VALUES (?1, ?2) "
+			 "ON CONFLICT(role) DO UPDATE SET config = excluded.config",
 };
 
 static const char schema[] =
@@ -74,7 +78,8 @@ static const char schema[] =
 	" pending_uuid TEXT, acked_uuid TEXT, completed INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" name TEXT, res TEXT, kill TEXT, PRIMARY KEY(fw_id, id));"
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
-	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '3');";
+	"CREATE TABLE IF NOT EXISTS quotas(role TEXT PRIMARY KEY, config TEXT NOT NULL);"
+	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '4');";
 
 /*
  * Version 1 (first sessions) to 2: the task's name and resources (text form) in their own
@@ -204,6 +209,12 @@ static int upgrade_2_3(struct sqlite_registry *r)
 	return e;
 }
 
+/*
+ * 3 to 4: the quotas table (UPDATE_QUOTA), which the schema above has just created; a
+ * registry of version 3 has no quota in it.
+ */
+static const char upgrade_3_4[] = "UPDATE meta SET value = '4' WHERE key = 'schema';";
+
 static void *writer_main(void *data);
 static void ops_free(struct op *o);
 static int sqlite_commit(struct sqlite_registry *r);
@@ -271,6 +282,13 @@ int master_reg_open(const char *path, unsigned history, struct registry **ret, c
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 2 &&
 	    (e = upgrade_2_3(r)) < 0) {
 		snprintf(err, errlen, "cannot upgrade '%s' from schema version 2: %s", path,
+			 sqlite3_errmsg(r->db));
+		sqlite_close(r);
+		return e;
+	}
+	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 3 &&
+	    (e = exec(r, upgrade_3_4)) < 0) {
+		snprintf(err, errlen, "cannot upgrade '%s' from schema version 3: %s", path,
 			 sqlite3_errmsg(r->db));
 		sqlite_close(r);
 		return e;
@@ -437,6 +455,14 @@ static int sqlite_put_weight(struct sqlite_registry *r, const char *role, double
 
 	if (ok)
 		add_double(o, weight);
+	return push(r, o, ok);
+}
+
+static int sqlite_put_quota(struct sqlite_registry *r, const char *role, json_t *config)
+{
+	struct op *o = op_new(ST_PUT_QUOTA);
+	bool ok = o && add_text(o, role) && add_json(o, config, "{}");
+
 	return push(r, o, ok);
 }
 
@@ -768,6 +794,16 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 	if (e < 0 || rc != SQLITE_DONE)
 		return e < 0 ? e : sql_errno(rc);
 
+	rc = sqlite3_prepare_v2(r->db, "SELECT role, config FROM quotas", -1, &s, NULL);
+	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
+		json_t *config = column_json(s, 1);
+		e = ops->quota ? ops->quota(opaque, column_text(s, 0), config) : 0;
+		json_decref(config);
+	}
+	sqlite3_finalize(s);
+	if (e < 0 || rc != SQLITE_DONE)
+		return e < 0 ? e : sql_errno(rc);
+
 	rc = sqlite3_prepare_v2(r->db,
 				"SELECT id, hostname, info, reachable, deactivated, draining, principal "
 				"FROM agents",
@@ -862,6 +898,11 @@ static int op_put_weight(struct registry *r, const char *role, double weight)
 	return sqlite_put_weight(S(r), role, weight);
 }
 
+static int op_put_quota(struct registry *r, const char *role, json_t *config)
+{
+	return sqlite_put_quota(S(r), role, config);
+}
+
 static int op_put_agent(struct registry *r, const struct registry_agent *a)
 {
 	return sqlite_put_agent(S(r), a);
@@ -918,6 +959,7 @@ static const struct registry_backend sqlite_backend = {
 	.error = op_error,
 	.load = op_load,
 	.put_weight = op_put_weight,
+	.put_quota = op_put_quota,
 	.put_agent = op_put_agent,
 	.put_framework = op_put_framework,
 	.remove_framework = op_remove_framework,

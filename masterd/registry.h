@@ -9,7 +9,7 @@
  * transaction: one fsync for a burst, and the owner never waits for the disk (unless the
  * writer falls far behind). master_reg_commit waits until what was written is durable.
  * Reading back (master_reg_load) calls the caller's functions in this order: weights,
- * agents, frameworks, tasks not yet completed, then completed tasks oldest first.
+ * quotas, agents, frameworks, tasks not yet completed, then completed tasks oldest first.
  *
  * Knows nothing of struct master: records in, records out. All functions are called from
  * one thread (the owner); the writer thread is internal.
@@ -50,6 +50,7 @@ struct registry_backend {
 	/* NULL in a back end whose submit is its commit (nothing is ever waiting) */
 	int (*durable)(struct registry *r, uint64_t *submitted, uint64_t *durable);
 	void (*notify)(struct registry *r, void (*fn)(void *opaque), void *opaque);
+	int (*put_quota)(struct registry *r, const char *role, json_t *config);
 };
 
 /* Every back end's registry starts with this. */
@@ -98,6 +99,8 @@ struct registry_ops {
 	int (*agent)(void *opaque, const struct registry_agent *a);
 	int (*framework)(void *opaque, const struct registry_framework *fw);
 	int (*task)(void *opaque, const struct registry_task *t);
+	/* a role's QuotaConfig (borrowed), read after the weights (schema 4) */
+	int (*quota)(void *opaque, const char *role, json_t *config);
 };
 
 /*
@@ -113,6 +116,8 @@ const char *master_reg_error(const struct registry *r);
 int master_reg_load(struct registry *r, const struct registry_ops *ops, void *opaque);
 
 int master_reg_put_weight(struct registry *r, const char *role, double weight);
+/* A role's QuotaConfig {role, guarantees, limits} (an empty one too: it overrides --roles). */
+int master_reg_put_quota(struct registry *r, const char *role, json_t *config);
 int master_reg_put_agent(struct registry *r, const struct registry_agent *a);
 int master_reg_put_framework(struct registry *r, const struct registry_framework *fw);
 /* The framework goes; its tasks become completed history. */

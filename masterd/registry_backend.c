@@ -26,6 +26,11 @@ int master_reg_put_weight(struct registry *r, const char *role, double weight)
 	return r->backend->put_weight(r, role, weight);
 }
 
+int master_reg_put_quota(struct registry *r, const char *role, json_t *config)
+{
+	return r->backend->put_quota(r, role, config);
+}
+
 int master_reg_put_agent(struct registry *r, const struct registry_agent *a)
 {
 	return r->backend->put_agent(r, a);

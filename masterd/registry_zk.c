@@ -14,7 +14,8 @@
 #define DATA_MAX (1024 * 1024)
 #define MULTI_BYTES (512 * 1024)
 
-static const char *const dirs[] = {"weights", "agents", "frameworks", "tasks"};
+/* "quotas" since schema 4 (created at open in a registry that predates it) */
+static const char *const dirs[] = {"weights", "agents", "frameworks", "tasks", "quotas"};
 
 struct completed_entry {
 	char *node; /* "tasks/<fw>|<task>" */
@@ -158,6 +159,14 @@ static int op_put_weight(struct registry *reg, const char *role, double weight)
 
 	node_name(node, sizeof(node), "weights", role, NULL);
 	return put(Z(reg), node, json_pack("{s:s,s:f}", "role", role, "weight", weight));
+}
+
+static int op_put_quota(struct registry *reg, const char *role, json_t *config)
+{
+	char node[2048];
+
+	node_name(node, sizeof(node), "quotas", role, NULL);
+	return put(Z(reg), node, json_pack("{s:s,s:O}", "role", role, "config", config));
 }
 
 static int op_put_agent(struct registry *reg, const struct registry_agent *a)
@@ -596,7 +605,7 @@ static int load_tasks(struct zk_registry *r, json_t *tasks, const struct registr
 static int op_load(struct registry *reg, const struct registry_ops *ops, void *opaque)
 {
 	struct zk_registry *r = Z(reg);
-	json_t *recs[4] = {NULL};
+	json_t *recs[ARRAY_SIZE(dirs)] = {NULL};
 	char *buf = malloc(DATA_MAX);
 	const char *node;
 	json_t *rec;
@@ -610,6 +619,13 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 		if (e == 0 && ops->weight)
 			e = ops->weight(opaque, str(rec, "role"),
 					json_number_value(json_object_get(rec, "weight")));
+		if (e == 0)
+			e = put(r, node, json_incref(rec));
+	}
+	json_object_foreach(e == 0 ? recs[4] : NULL, node, rec)
+	{
+		if (e == 0 && ops->quota)
+			e = ops->quota(opaque, str(rec, "role"), json_object_get(rec, "config"));
 		if (e == 0)
 			e = put(r, node, json_incref(rec));
 	}
@@ -705,6 +721,7 @@ static const struct registry_backend zk_backend = {
 	.error = op_error,
 	.load = op_load,
 	.put_weight = op_put_weight,
+	.put_quota = op_put_quota,
 	.put_agent = op_put_agent,
 	.put_framework = op_put_framework,
 	.remove_framework = op_remove_framework,

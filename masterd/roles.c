@@ -4,9 +4,10 @@
  *   {"roles": [{"role": "eng", "weight": 3, "tier": 1,
  *               "quota": {"guarantee": "cpus:2;mem:1024", "limit": "cpus:8;mem:8192"}}]}
  * weight goes to alloc_role_set_weight, quota (text or Mesos JSON resources, scalars) to
- * alloc_role_set_quota, tier becomes the default tier of frameworks subscribing in the role
- * (framework_info.tier overrides it). Weights set later with UPDATE_WEIGHTS are kept in the
- * registry and win over the file on restart.
+ * master_quota_apply (quota.c), tier becomes the default tier of frameworks subscribing in the role
+ * (framework_info.tier overrides it). Weights and quotas set later with UPDATE_WEIGHTS and
+ * UPDATE_QUOTA are kept in the registry and win over the file on restart (the file is the
+ * initial value; a role's quota removed with UPDATE_QUOTA stays removed).
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "operator.h"
 #include "validate.h"
 
 #define ERRLEN 512
@@ -68,8 +70,12 @@ static int apply_role(struct master *m, json_t *e, size_t i)
 		if (r == 0)
 			json_object_set_new(m->weights, role, json_real(json_number_value(w)));
 	}
-	if (r == 0 && quota)
-		r = alloc_role_set_quota(m->alloc, role, &g, &l);
+	if (r == 0 && quota) {
+		/* as UPDATE_QUOTA's (GET_QUOTA shows it); one in the registry replaces it */
+		json_t *config = master_quota_config(role, &g, &l);
+		r = config ? master_quota_apply(m, config, false) : -ENOMEM;
+		json_decref(config);
+	}
 	alloc_res_clear(&g);
 	alloc_res_clear(&l);
 	if (r < 0)

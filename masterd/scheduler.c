@@ -13,6 +13,7 @@
 #include "master.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "status_uuid.h"
+#include "operator.h"
 #include "validate.h"
 
 #define ERRLEN 1024
@@ -103,10 +104,12 @@ void master_task_update(struct master *m, struct task *t, json_t *status)
 {
 	const char *state = json_string_value(json_object_get(status, "state"));
 	const char *uuid = json_string_value(json_object_get(status, "uuid"));
-	enum task_state s;
+	enum task_state s, previous = t->state; /* the last status's state (operator events) */
 
 	if (!state || task_state_parse(state, &s) < 0)
 		s = TASK_UNKNOWN;
+	if (t->status)
+		task_state_parse(json_string_value(json_object_get(t->status, "state")), &previous);
 	json_decref(t->status);
 	free(t->status_text);
 	t->status_text = NULL;
@@ -120,6 +123,7 @@ void master_task_update(struct master *m, struct task *t, json_t *status)
 	}
 	master_persist_task(m, t);
 	master_framework_send_update(m, t->fw, t);
+	master_operator_task_updated(m, t, previous);
 }
 
 void master_task_remove(struct master *m, struct task *t)
@@ -374,6 +378,10 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 		master_alloc_framework_revive(m, fw);
 		log_info("framework %s resubscribed", fw->id);
 	}
+	if (is_new)
+		master_operator_framework_added(m, fw);
+	else
+		master_operator_framework_updated(m, fw);
 	master_stream_send_event(fw->stream,
 				 wire_event("SUBSCRIBED", "subscribed",
 					    json_pack("{s:o,s:f,s:o}", "framework_id",
@@ -579,6 +587,7 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		t->status = master_status(t, TASK_STAGING, NULL, NULL);
 		strmap_put(&fw->tasks, t->id, t, NULL);
 		master_agent_task_add(a, t);
+		master_operator_task_added(m, t);
 		/* no master_alloc_used(): the offer's resources are already the framework's */
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
@@ -950,6 +959,7 @@ void master_framework_remove(struct master *m, struct framework *fw, const char 
 	}
 	master_stream_retire(m, fw->stream);
 	fw->stream = NULL;
+	master_operator_framework_removed(m, fw);
 	master_persist_framework_removed(m, fw);
 	master_alloc_framework_remove(m, fw);
 	strmap_del(&m->frameworks, fw->id);

@@ -11,7 +11,7 @@
  *   S body   POST /api/v1/scheduler with the framework's Mesos-Stream-Id
  *   s body   the same without a stream ID
  *   A body   POST /api/v1/agent with the agent's Mesos-Stream-Id
- *   O body   POST /api/v1 (operator)
+ *   O body   POST /api/v1 (operator; SUBSCRIBE opens an operator event stream)
  *   M        GET /metrics
  *   L        GET the legacy endpoints (/master/state, state-summary, /metrics/snapshot, redirect)
  *   T        an allocation cycle
@@ -119,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i = 0;
 
 	memset(hs, 0, sizeof(*hs));
+	log_max_level = LOG_ERR; /* an earlier input's SET_LOGGING_LEVEL does not carry over */
 	if (master_init(&m, &flags) < 0)
 		abort();
 	CALL(&m, "/api/v1/agent", NULL,

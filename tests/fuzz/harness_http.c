@@ -28,6 +28,7 @@ struct http_stream {
 	int refs;
 	bool ended, closed;
 	bool agent; /* opened on /api/v1/agent */
+	bool op; /* an operator subscriber's (/api/v1) */
 	http_stream_closed_fn on_closed;
 	void *closed_data;
 	struct http_stream *next;
@@ -88,7 +89,7 @@ void harness_drop_stream(bool agent)
 
 	while (*pp) {
 		struct http_stream *s = *pp;
-		if (s->agent == agent) {
+		if (s->agent == agent && !s->op) {
 			*pp = s->next;
 			stream_close(s);
 			http_stream_unref(s);
@@ -245,8 +246,11 @@ struct http_stream *http_reply_stream(struct http_request *req, const char *cont
 		if (strcasecmp(extra_headers[i], "Mesos-Stream-Id") == 0)
 			snprintf(s->stream_id, sizeof(s->stream_id), "%s", extra_headers[i + 1]);
 	}
-	snprintf(s->agent ? st.agent_stream_id : st.fw_stream_id, sizeof(st.fw_stream_id), "%s",
-		 s->stream_id);
+	/* an operator subscriber's stream has no ID and is neither the agent's nor the framework's */
+	s->op = strcmp(req->path, "/api/v1") == 0;
+	if (!s->op)
+		snprintf(s->agent ? st.agent_stream_id : st.fw_stream_id, sizeof(st.fw_stream_id),
+			 "%s", s->stream_id);
 	s->next = st.srv->streams;
 	st.srv->streams = s;
 	return s;

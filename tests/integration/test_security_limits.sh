@@ -46,7 +46,7 @@ check offer-received [ -n "$OFFER" ]
 sleep 1
 n=$(recordio_json "$FWA_OUT" | jq -s '[.[] | select(.type == "OFFERS") | .offers.offers[]] | length')
 check offers-capped-at-1 [ "$n" = 1 ]
-noffers=$(operator GET_METRICS | jq '.get_metrics["master/outstanding_offers"]')
+noffers=$(operator GET_METRICS | jq '.get_metrics.metrics[] | select(.name == "master/outstanding_offers") | .value')
 check one-outstanding-offer [ "$noffers" = 1 ]
 
 # ---- tasks per framework: an ACCEPT launching 2 gets 429 and leaves the offer alone
@@ -62,7 +62,7 @@ code=$(api_post /api/v1/scheduler "$body" -H "Mesos-Stream-Id: $FWA_SID")
 check tasks-at-cap-accepted [ "$code" = 202 ]
 # the offer was used: the framework may be offered again (what is left of the agent)
 OFFER2=$(wait_json "$FWA_OUT" 'select(.type == "OFFERS") | .offers.offers[] | select(.id.value != "'"$OFFER"'") | .id.value' 60)
-noffers=$(operator GET_METRICS | jq '.get_metrics["master/outstanding_offers"]')
+noffers=$(operator GET_METRICS | jq '.get_metrics.metrics[] | select(.name == "master/outstanding_offers") | .value')
 check still-one-outstanding-offer [ "$noffers" = 1 ]
 check offers-resume-after-answer [ -n "$OFFER2" ]
 

@@ -23,6 +23,8 @@ struct loaded {
 	char status[64];
 	char name[16], res[32];
 	char principal[16], kill[64];
+	int quotas;
+	char quota[128]; /* the last QuotaConfig read, compact */
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -88,7 +90,19 @@ static int on_task(void *o, const struct registry_task *t)
 	return 0;
 }
 
-static const struct registry_ops ops = {on_weight, on_agent, on_framework, on_task};
+static int on_quota(void *o, const char *role, json_t *config)
+{
+	struct loaded *l = o;
+	char *c = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
+
+	l->quotas++;
+	assert_string_equal(role, json_string_value(json_object_get(config, "role")));
+	snprintf(l->quota, sizeof(l->quota), "%s", c);
+	free(c);
+	return 0;
+}
+
+static const struct registry_ops ops = {on_weight, on_agent, on_framework, on_task, on_quota};
 
 static char path[64];
 
@@ -336,7 +350,7 @@ static void test_upgrade_from_1(void **state)
 	assert_string_equal(l.name, "(null)");
 	assert_string_equal(l.res, "(null)");
 	master_reg_close(r);
-	/* and it stays at version 3: opened again, nothing to upgrade */
+	/* and it stays at the current version: opened again, nothing to upgrade */
 	r = open_reg(100);
 	master_reg_close(r);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -347,7 +361,7 @@ static void test_upgrade_from_1(void **state)
 						    -1, &s, NULL),
 				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), "3");
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "4");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
@@ -410,6 +424,38 @@ static void test_upgrade_from_2(void **state)
 	json_decref(ainfo);
 }
 
+/* Schema 3 to 4: the quotas table; a quota written survives a reopen, the last one wins. */
+static void test_upgrade_from_3_quotas(void **state)
+{
+	json_t *q1 = json_pack("{s:s,s:{s:{s:f}}}", "role", "eng", "limits", "cpus", "value", 2.0);
+	json_t *q2 = json_pack("{s:s,s:{s:{s:f}}}", "role", "eng", "limits", "cpus", "value", 3.0);
+	struct registry *r;
+	struct loaded l = {0};
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+				      "INSERT INTO meta VALUES ('schema', '3');",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	r = open_reg(100);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.quotas, 0);
+	assert_int_equal(master_reg_put_quota(r, "eng", q1), 0);
+	assert_int_equal(master_reg_put_quota(r, "eng", q2), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.quotas, 1);
+	assert_string_equal(l.quota, "{\"limits\":{\"cpus\":{\"value\":3.0}},\"role\":\"eng\"}");
+	master_reg_close(r);
+	json_decref(q1);
+	json_decref(q2);
+}
+
 static void test_open_errors(void **state)
 {
 	struct registry *r = NULL;
@@ -431,6 +477,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_error_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_3_quotas, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 

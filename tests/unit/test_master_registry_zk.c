@@ -190,6 +190,8 @@ struct loaded {
 	bool info_kept;
 	char principal[16];
 	bool kill_kept;
+	int quotas;
+	double quota_limit; /* cpus limit of the last QuotaConfig read */
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -237,7 +239,18 @@ static int on_task(void *o, const struct registry_task *t)
 	return 0;
 }
 
-static const struct registry_ops ops = {on_weight, on_agent, on_framework, on_task};
+static int on_quota(void *o, const char *role, json_t *config)
+{
+	struct loaded *l = o;
+
+	l->quotas++;
+	assert_string_equal(role, json_string_value(json_object_get(config, "role")));
+	l->quota_limit = json_number_value(json_object_get(
+		json_object_get(json_object_get(config, "limits"), "cpus"), "value"));
+	return 0;
+}
+
+static const struct registry_ops ops = {on_weight, on_agent, on_framework, on_task, on_quota};
 
 static struct registry *open_reg(unsigned history)
 {
@@ -260,9 +273,12 @@ static void test_zk_round_trip(void **state)
 	struct registry_framework fw = {"f1", "eng/ml", info, 1, 60, false};
 	json_t *kill = json_pack("{s:{}}", "kill_policy");
 	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", info, NULL, NULL, NULL, false};
+	json_t *quota = json_pack("{s:s,s:{s:{s:f}}}", "role", "eng/ml", "limits", "cpus", "value",
+				  4.0);
 	struct loaded l = {0};
 
 	assert_int_equal(master_reg_put_weight(r, "eng/ml", 2.5), 0);
+	assert_int_equal(master_reg_put_quota(r, "eng/ml", quota), 0);
 	assert_int_equal(master_reg_put_agent(r, &a), 0);
 	assert_int_equal(master_reg_put_framework(r, &fw), 0);
 	assert_int_equal(master_reg_put_task(r, &t), 0);
@@ -282,6 +298,8 @@ static void test_zk_round_trip(void **state)
 	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.weights, 1);
 	assert_true(l.weight == 2.5);
+	assert_int_equal(l.quotas, 1);
+	assert_true(l.quota_limit == 4.0);
 	assert_int_equal(l.agents, 1);
 	assert_int_equal(l.frameworks, 1);
 	assert_int_equal(l.tasks, 1);
@@ -305,6 +323,7 @@ static void test_zk_round_trip(void **state)
 	json_decref(info);
 	json_decref(st);
 	json_decref(kill);
+	json_decref(quota);
 }
 
 /* More writes than one transaction takes, and a bounded history, oldest first. */

@@ -6,7 +6,7 @@
 declare -gA _drover_cmds=(
 	[agent]="list show drain deactivate reactivate"
 	[framework]="list show"
-	[role]="list weight"
+	[role]="list weight quota"
 	[offer]="list"
 	[task]="list show kill run"
 	[alloc]="simulate"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * `drover role`: roles with their weights, quota and dominant shares (GET_ROLES), and
- * UPDATE_WEIGHTS. GET_ROLES has no tier: a role's tier shown here is that of its frameworks
+ * `drover role`: roles with their weights, quota and dominant shares (GET_ROLES),
+ * UPDATE_WEIGHTS and UPDATE_QUOTA. GET_ROLES has no tier: a role's tier shown here is that of its frameworks
  * (GET_FRAMEWORKS), "-" when it has none and "mixed" when they differ.
  */
 #include <math.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/resources.h"
 #include "api.h"
 #include "main.h"
 
@@ -70,7 +71,7 @@ static int do_list(int argc, char **argv)
 		printf("%-16s %7g %5s %4lld %7.4f %8.4f  %-28s %s/%s\n",
 		       json_string_value(json_object_get(r, "name")),
 		       json_number_value(json_object_get(r, "weight")), tier,
-		       (long long)json_integer_value(json_object_get(r, "frameworks")),
+		       (long long)json_array_size(json_object_get(r, "frameworks")),
 		       json_number_value(json_object_get(r, "dominant_share")),
 		       json_number_value(json_object_get(r, "weighted_share")), alloc, g, l);
 	}
@@ -115,6 +116,74 @@ static int do_weight(int argc, char **argv)
 	return r ? EXIT_FAILED : EXIT_OK;
 }
 
+/* The scalars of resource text ("cpus:2;mem:1024") as a QuotaConfig map; NULL if bad. */
+static json_t *quota_map(const char *text)
+{
+	struct alloc_res r = ALLOC_RES_INIT;
+	char err[256];
+	json_t *map;
+
+	if (alloc_res_parse(text, &r, err, sizeof(err)) < 0) {
+		p_err("bad resources '%s': %s", text, err);
+		return NULL;
+	}
+	map = json_object();
+	for (size_t i = 0; i < r.n; i++)
+		if (r.items[i].type == ALLOC_RES_SCALAR)
+			json_object_set_new(map, r.items[i].name,
+					    json_pack("{s:f}", "value",
+						      (double)r.items[i].scalar / ALLOC_SCALAR_UNIT));
+	alloc_res_clear(&r);
+	return map;
+}
+
+/* role quota ROLE [guarantee RES] [limit RES] [force]: UPDATE_QUOTA (neither: removed) */
+static int do_quota(int argc, char **argv)
+{
+	json_t *config, *out;
+	bool force = false;
+	int r;
+
+	if (argc < 1)
+		return usage_err("role quota ROLE [guarantee RES] [limit RES] [force]");
+	config = json_pack("{s:s}", "role", argv[0]);
+	for (NEXT_ARG(); argc; NEXT_ARG()) {
+		const char *key = streq(argv[0], "guarantee") ? "guarantees"
+				  : streq(argv[0], "limit")   ? "limits"
+							      : NULL;
+		json_t *map;
+		if (streq(argv[0], "force")) {
+			force = true;
+			continue;
+		}
+		if (!key || argc < 2) {
+			json_decref(config);
+			return usage_err("role quota ROLE [guarantee RES] [limit RES] [force]");
+		}
+		NEXT_ARG();
+		map = quota_map(argv[0]);
+		if (!map) {
+			json_decref(config);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(config, key, map);
+	}
+	out = json_deep_copy(config);
+	r = api_master_change("UPDATE_QUOTA", json_pack("{s:b,s:[o]}", "force", force,
+							"quota_configs", config));
+	if (r == 0 && json_output) {
+		json_print(out);
+		out = NULL;
+	} else if (r == 0) {
+		char *s = json_dumps(out, JSON_COMPACT);
+		printf("role %s: quota %s\n", json_string_value(json_object_get(out, "role")),
+		       json_object_size(out) > 1 ? s : "removed");
+		free(s);
+	}
+	json_decref(out);
+	return r ? EXIT_FAILED : EXIT_OK;
+}
+
 static const struct cmd cmds[];
 
 static int do_help(int argc, char **argv)
@@ -122,13 +191,15 @@ static int do_help(int argc, char **argv)
 	return print_cmds_help(
 		"role", cmds,
 		"SHARE is the role's dominant share, W.SHARE that share divided by the weight\n"
-		"(weighted DRF offers next to the lowest). Weights set with 'role weight' are kept\n"
-		"in the registry.\n");
+		"(weighted DRF offers next to the lowest). Weights set with 'role weight' and quotas\n"
+		"set with 'role quota' (RES: cpus:2;mem:1024, scalars; neither guarantee nor limit:\n"
+		"the quota is removed; force: past the cluster's capacity) are kept in the registry.\n");
 }
 
 static const struct cmd cmds[] = {
 	{"list", do_list, ""},
 	{"weight", do_weight, " ROLE=WEIGHT..."},
+	{"quota", do_quota, " ROLE [guarantee RES] [limit RES] [force]"},
 	{"help", do_help, NULL},
 	{0},
 };
