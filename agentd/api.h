@@ -11,5 +11,7 @@ struct agent;
 
 int agent_api_start(struct agent *a);
 void agent_api_stop(struct agent *a);
+/* The port the API listens on (AgentInfo.port, where /files is read), 0 before it does. */
+unsigned agent_api_port(const struct agent *a);
 
 #endif

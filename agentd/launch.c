@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "logger.h"
 #include "strv.h"
 #include "util.h"
 
@@ -162,6 +163,7 @@ void agent_spawn_free(struct agent_spawn *sp)
 	closep(&sp->stdin_fd);
 	closep(&sp->stdout_fd);
 	closep(&sp->stderr_fd);
+	closep(&sp->logger_pidfd);
 	free(sp);
 }
 
@@ -331,6 +333,7 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 	if (!sp)
 		return -ENOMEM;
 	sp->sandbox_fd = sp->cgroup_fd = sp->stdin_fd = sp->stdout_fd = sp->stderr_fd = -1;
+	sp->logger_pidfd = -1;
 	sp->flags = spec->flags;
 
 	if (spec->command) {
@@ -413,6 +416,19 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 	if (r < 0)
 		goto out_free;
 	sp->stderr_fd = r;
+	if (spec->logger) {
+		struct agent_logger_config cfg = *spec->logger;
+
+		agent_logger_config_env(&cfg, sp->envp);
+		r = agent_logger_start(sp->sandbox_fd, TAKE_FD(sp->stdout_fd), TAKE_FD(sp->stderr_fd),
+				       &cfg, sp->set_user, sp->uid, sp->gid, spec->logger_cgroup_fd,
+				       &sp->stdout_fd, &sp->stderr_fd, &sp->logger_pidfd);
+		if (r < 0) {
+			r = set_err(err, AGENT_LAUNCH_SANDBOX, r, "cannot start the task's logger: %s",
+				    strerror(-r));
+			goto out_free;
+		}
+	}
 	*ret = sp;
 	return 0;
 out_free:

@@ -49,6 +49,11 @@ const char *http_request_method(const struct http_request *req);
 const char *http_request_path(const struct http_request *req);
 const char *http_request_header(const struct http_request *req, const char *name);
 const char *http_request_body(const struct http_request *req, size_t *ret_len);
+/*
+ * A query-string argument, percent-decoded by libmicrohttpd, or NULL when absent.
+ * Only in the handler (the HTTP thread): copy what must outlive it.
+ */
+const char *http_request_arg(const struct http_request *req, const char *name);
 /* The peer's address as text, e.g. "127.0.0.1". */
 const char *http_request_peer(const struct http_request *req);
 /* The connection's socket (for getsockname/getpeername; not to be read or closed); -1. */

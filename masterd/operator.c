@@ -37,6 +37,9 @@ static json_t *agent_to_json(struct master *m, const struct agent *a)
 			      "active", a->connected && a->reachable, "reachable", a->reachable,
 			      "draining", a->draining, "total_resources", alloc_res_to_json(&a->total));
 
+	if (json_is_integer(json_object_get(a->info, "port"))) /* the agent's API (/files) */
+		json_object_set(json_object_get(j, "agent_info"), "port",
+				json_object_get(a->info, "port"));
 	json_object_set_new(j, "deactivated", json_boolean(a->deactivated));
 	json_object_set_new(j, "recovered", json_boolean(a->recovered));
 
