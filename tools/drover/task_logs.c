@@ -43,6 +43,8 @@ struct log_follow {
 	bool in_rotated; /* finishing <stream>.1 after a rotation */
 	bool in_flight, caught_up, failed;
 	bool finish_asked, read_after_finish, finished;
+	void (*done)(void *data);
+	void *done_data;
 };
 
 struct log_follow *log_follow_new(struct http_client *c, const char *agent, const char *fw,
@@ -81,9 +83,22 @@ bool log_follow_failed(const struct log_follow *f)
 	return f->failed;
 }
 
-void log_follow_finish(struct log_follow *f)
+void log_follow_finish(struct log_follow *f, void (*done)(void *data), void *data)
 {
 	f->finish_asked = true;
+	f->done = done;
+	f->done_data = data;
+	log_follow_poll(f);
+}
+
+/* Finished or failed: tell whoever waits, once. */
+static void notify_done(struct log_follow *f)
+{
+	void (*done)(void *data) = f->done;
+
+	f->done = NULL;
+	if (done)
+		done(f->done_data);
 }
 
 bool log_follow_done(const struct log_follow *f)
@@ -197,7 +212,7 @@ static void on_read(struct log_follow *f, const uint8_t *data, size_t n, int64_t
 		f->finished = true;
 }
 
-static void on_read_done(long status, const char *body, size_t len, const char *err, void *data)
+static void read_done(long status, const char *body, size_t len, const char *err, void *data)
 {
 	struct log_follow *f = data;
 	json_t *j, *rf;
@@ -241,6 +256,13 @@ static void on_read_done(long status, const char *body, size_t len, const char *
 	on_read(f, bytes, n, (int64_t)json_integer_value(json_object_get(rf, "size")));
 	free(bytes);
 	json_decref(j);
+}
+
+static void on_read_done(long status, const char *body, size_t len, const char *err, void *data)
+{
+	read_done(status, body, len, err, data);
+	if (log_follow_done(data))
+		notify_done(data);
 }
 
 void log_follow_poll(struct log_follow *f)
@@ -347,11 +369,11 @@ static void on_tick(struct loop *l, struct loop_timer *t, void *data)
 		return;
 	}
 	if (!g->follow && log_follow_caught_up(g->f) && !g->ended) {
-		log_follow_finish(g->f); /* one read: what is there now */
+		log_follow_finish(g->f, NULL, NULL); /* one read: what is there now */
 		g->ended = true;
 	}
 	if (g->follow && !g->ended && ++g->ticks % STATE_EVERY == 0 && task_ended(g->fw, g->task)) {
-		log_follow_finish(g->f);
+		log_follow_finish(g->f, NULL, NULL);
 		g->ended = true;
 	}
 	log_follow_poll(g->f);

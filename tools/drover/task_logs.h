@@ -29,8 +29,11 @@ struct log_follow *log_follow_new(struct http_client *c, const char *agent, cons
 void log_follow_free(struct log_follow *f);
 /* Ask for what is new (nothing when a read is under way). */
 void log_follow_poll(struct log_follow *f);
-/* From now on, log_follow_done() waits for a read that starts after this call. */
-void log_follow_finish(struct log_follow *f);
+/*
+ * From now on, log_follow_done() waits for a read that starts after this call (one starts
+ * now if none is under way); done(data) runs once when the follower is done.
+ */
+void log_follow_finish(struct log_follow *f, void (*done)(void *data), void *data);
 /* Finished (log_follow_finish, then everything read), or failed (the error printed). */
 bool log_follow_done(const struct log_follow *f);
 /* Everything read so far, nothing under way. */

@@ -333,14 +333,23 @@ static void output_start(struct run *r, const char *tid, const char *aid)
 		r->log_timer = loop_timer_add(r->loop, 1, LOG_FOLLOW_INTERVAL_NS, on_log_timer, r);
 }
 
-/* Task tid ended: its followers finish with a read that starts after now. */
+/* A follower is done: tear down now if that was the last output waited for. */
+static void on_output_done(void *data)
+{
+	struct run *r = data;
+
+	if (r->teardown_after_logs && !r->tearing_down && outputs_done(r))
+		teardown(r);
+}
+
+/* Task tid ended: its followers finish with a read that starts now. */
 static void output_finish(struct run *r, const char *tid)
 {
 	for (struct run_output *o = r->outputs; o; o = o->next)
 		if (streq(o->task_id, tid))
 			for (int i = 0; i < 2; i++)
 				if (o->f[i])
-					log_follow_finish(o->f[i]);
+					log_follow_finish(o->f[i], on_output_done, r);
 }
 
 static void outputs_free(struct run *r)
