@@ -325,7 +325,8 @@ static unsigned resolve(struct agent *a, const char *path, int *ret_fd, struct s
 	sfd = sandbox_open(a, &vp);
 	if (sfd < 0)
 		return resolve_status(sfd, msg, len);
-	fd = openat2_beneath(sfd, vp.rest[0] ? vp.rest : ".", O_PATH | O_NOFOLLOW);
+	/* RESOLVE_NO_SYMLINKS: a symlink as the last component is ELOOP (403) too */
+	fd = openat2_beneath(sfd, vp.rest[0] ? vp.rest : ".", O_PATH);
 	close(sfd);
 	if (fd < 0)
 		return resolve_status(fd, msg, len);
