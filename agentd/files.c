@@ -87,7 +87,7 @@ static int parse_int(const char *s, int64_t *ret)
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - (*s - '0')) / 10)
 			return -EINVAL;
 		v = v * 10 + (*s - '0');
 	}

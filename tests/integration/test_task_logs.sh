@@ -177,9 +177,21 @@ fi
 
 # ---- sandboxes: collected after --gc-delay once their task ended and was acknowledged,
 # never while the task runs; the logger outlives an agent restart
-kill "$AGENT_PID"
+$D task run --detach --name survivor -- \
+	'i=0; while [ $i -lt 30 ]; do echo s $i; i=$((i+1)); sleep 0.1; done' >/dev/null 2>&1
+$D -j task list >"$WORK/tasks.json"
+SFW=$(jq -r '[.[] | select(.name == "survivor")][0].framework_id.value' "$WORK/tasks.json")
+ST=$(jq -r '[.[] | select(.name == "survivor")][0].task_id.value' "$WORK/tasks.json")
+SOUT=$WORK/agent/sandboxes/$SFW/$ST/latest/stdout
+kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
+n1=$(wc -l <"$SOUT")
+sleep 1
+n2=$(wc -l <"$SOUT")
+check logger-outlives-agent [ "$n2" -gt "$n1" ]
 run_agent --bpf off --log-max-size 1MiB --log-max-files 2 --gc-delay 2s --disk-watch-interval 200ms
+WAIT_S=10 wait_for sh -c "[ \"\$(wc -l <'$SOUT')\" -ge 30 ]"
+check logger-all-lines-across-restart sh -c "seq 0 29 | sed 's/^/s /' | cmp -s - '$SOUT'"
 WAIT_S=20 wait_for sh -c "[ ! -e '$WORK/agent/sandboxes/$BIG_FW/$BIG' ]"
 check gc-after-delay [ ! -e "$WORK/agent/sandboxes/$BIG_FW/$BIG" ]
 if [ "$HP" = "$APORT" ]; then
