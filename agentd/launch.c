@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -822,8 +823,34 @@ static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_
 	*ret_pidfd = pidfd;
 	return (pid_t)pid;
 }
+
+pid_t agent_vfork_call(int cgroup_fd, void (*fn)(void *), void *arg)
+{
+	const size_t size = 256 * 1024;
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_VFORK | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.exit_signal = SIGCHLD,
+		.stack_size = size,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+	};
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+			   -1, 0);
+	long pid;
+
+	if (stack == MAP_FAILED)
+		return -errno;
+	args.stack = (uint64_t)(uintptr_t)stack;
+	pid = agent_clone3_run(&args, sizeof(args), fn, arg);
+	munmap(stack, size);
+	return (pid_t)pid;
+}
 #else
 static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_pidfd)
+{
+	return -ENOSYS;
+}
+
+pid_t agent_vfork_call(int cgroup_fd, void (*fn)(void *), void *arg)
 {
 	return -ENOSYS;
 }

@@ -159,6 +159,15 @@ void agent_launch_error_format(struct agent_launch_error *err, const struct agen
  */
 pid_t agent_clone_into(int cgroup_fd, bool fallback, int *ret_pidfd, bool *ret_joined);
 
+/*
+ * fn(arg) in a child that shares our memory (CLONE_VM | CLONE_VFORK, in the cgroup at
+ * cgroup_fd, -1: ours), on a stack of its own; returns when the child has exited (the
+ * caller reaps it: the pid), or -ENOSYS where it cannot (not x86-64, ASan): then fork. fn
+ * makes only async-signal-safe calls and must not return to anything of ours but its
+ * caller (it exits when it returns). Costs no copy of our page tables.
+ */
+pid_t agent_vfork_call(int cgroup_fd, void (*fn)(void *), void *arg);
+
 /* Close every fd >= 3 except those in keep (close_range where the kernel has it). */
 void agent_close_fds_except(const int *keep, size_t n);
 

@@ -252,6 +252,27 @@ static _Noreturn void logger_main(const struct logger_args *a)
 
 /* ---------------------------------------------------------------- in the agent */
 
+struct spawn_args {
+	const struct logger_args *args;
+	pid_t logger; /* written by the child (it shares our memory) */
+};
+
+/*
+ * The first child (agent_vfork_call: in our memory, while we wait): fork the logger (the
+ * one copy of our page tables) and exit, so the logger is nobody's child here.
+ */
+static void spawn_logger(void *data)
+{
+	struct spawn_args *s = data;
+	int ignored_fd = -1;
+	bool joined;
+	pid_t pid = agent_clone_into(-1, false, &ignored_fd, &joined);
+
+	if (pid == 0)
+		logger_main(s->args);
+	s->logger = pid;
+}
+
 int agent_logger_start(int sandbox_fd, int out_fd, int err_fd,
 		       const struct agent_logger_config *cfg, bool set_user, uid_t uid, gid_t gid,
 		       int cgroup_fd, int *ret_out, int *ret_err, int *ret_pidfd)
@@ -265,6 +286,7 @@ int agent_logger_start(int sandbox_fd, int out_fd, int err_fd,
 		.uid = uid,
 		.gid = gid,
 	};
+	struct spawn_args sa = {.args = &args, .logger = -ECHILD};
 	pid_t child, logger = -1;
 	bool joined = false;
 	ssize_t n;
@@ -275,6 +297,15 @@ int agent_logger_start(int sandbox_fd, int out_fd, int err_fd,
 	}
 	args.in[0] = po[0];
 	args.in[1] = pe[0];
+	child = agent_vfork_call(cgroup_fd, spawn_logger, &sa);
+	if (child > 0) {
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		logger = sa.logger;
+		n = sizeof(logger);
+		goto started;
+	}
+	/* no vfork here: fork a child that forks the logger and reports its pid */
 	child = agent_clone_into(cgroup_fd, false, &pidfd, &joined);
 	if (child == 0) {
 		int ignored_fd = -1;
@@ -310,6 +341,7 @@ int agent_logger_start(int sandbox_fd, int out_fd, int err_fd,
 		;
 	if (pidfd >= 0)
 		close(pidfd);
+started:
 	if (n != sizeof(logger) || logger <= 0) {
 		r = n == sizeof(logger) && logger < 0 ? logger : -ECHILD;
 		goto out_close;
