@@ -125,8 +125,11 @@ static json_t *text_json(const unsigned char *b, size_t n, bool more, size_t *re
 		return NULL;
 	while (i < n) {
 		unsigned char c = b[i];
-		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-				     : (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t len = c < 0x80		? 1 :
+			     (c & 0xe0) == 0xc0 ? 2 :
+			     (c & 0xf0) == 0xe0 ? 3 :
+			     (c & 0xf8) == 0xf0 ? 4 :
+						  0;
 		bool ok = len > 0 && c != 0xc0 && c != 0xc1 && c <= 0xf4;
 		size_t k;
 
@@ -140,9 +143,11 @@ static json_t *text_json(const unsigned char *b, size_t n, bool more, size_t *re
 		}
 		for (k = 1; ok && k < len; k++)
 			ok = (b[i + k] & 0xc0) == 0x80;
-		if (ok && len == 3 && ((c == 0xe0 && b[i + 1] < 0xa0) || (c == 0xed && b[i + 1] > 0x9f)))
+		if (ok && len == 3 &&
+		    ((c == 0xe0 && b[i + 1] < 0xa0) || (c == 0xed && b[i + 1] > 0x9f)))
 			ok = false; /* overlong, surrogates */
-		if (ok && len == 4 && ((c == 0xf0 && b[i + 1] < 0x90) || (c == 0xf4 && b[i + 1] > 0x8f)))
+		if (ok && len == 4 &&
+		    ((c == 0xf0 && b[i + 1] < 0x90) || (c == 0xf4 && b[i + 1] > 0x8f)))
 			ok = false;
 		if (!ok) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
@@ -188,7 +193,8 @@ struct agent_files_query *agent_files_query_new(struct http_request *req)
 	struct agent_files_query *q;
 
 	if (!streq(http_request_method(req), "GET")) {
-		http_reply_error(req, 405, "Expecting 'GET', received '%s'", http_request_method(req));
+		http_reply_error(req, 405, "Expecting 'GET', received '%s'",
+				 http_request_method(req));
 		return NULL;
 	}
 	if (!path) {
@@ -203,9 +209,9 @@ struct agent_files_query *agent_files_query_new(struct http_request *req)
 	}
 	q->browse = strncmp(http_request_path(req), "/files/browse", 13) == 0;
 	q->offset = q->length = -1;
-	if (!q->browse && agent_files_range_parse(http_request_arg(req, "offset"),
-						  http_request_arg(req, "length"), &q->offset,
-						  &q->length) < 0) {
+	if (!q->browse &&
+	    agent_files_range_parse(http_request_arg(req, "offset"),
+				    http_request_arg(req, "length"), &q->offset, &q->length) < 0) {
 		http_reply_error(req, 400,
 				 "Failed to parse offset or length: a decimal integer >= -1 is "
 				 "expected");
@@ -292,7 +298,8 @@ static unsigned resolve_status(int r, char *msg, size_t len)
 		snprintf(msg, len, "Permission denied");
 		return 403;
 	case ENOSYS:
-		snprintf(msg, len, "This kernel has no openat2 (Linux 5.6): files cannot be served safely");
+		snprintf(msg, len,
+			 "This kernel has no openat2 (Linux 5.6): files cannot be served safely");
 		return 503;
 	default:
 		snprintf(msg, len, "%s", strerror(-r));
@@ -304,8 +311,8 @@ static unsigned resolve_status(int r, char *msg, size_t len)
  * path (a virtual path) to an O_PATH fd of what it names, with its stat. 0, or the HTTP
  * status with msg.
  */
-static unsigned resolve(struct agent *a, const char *path, int *ret_fd, struct stat *st,
-			char *msg, size_t len)
+static unsigned resolve(struct agent *a, const char *path, int *ret_fd, struct stat *st, char *msg,
+			size_t len)
 {
 	_cleanup_free_ char *copy = strdup(path);
 	struct agent_files_vpath vp;
@@ -317,9 +324,10 @@ static unsigned resolve(struct agent *a, const char *path, int *ret_fd, struct s
 	}
 	if (agent_files_vpath_parse(copy, &vp) < 0) {
 		/* what Mesos does not attach (the agent's log, paths above a run) is not found */
-		snprintf(msg, len,
-			 "No such file or directory: paths are "
-			 "/frameworks/FW/executors/EXEC/runs/RUN|latest[/FILE], without '.' or '..'");
+		snprintf(
+			msg, len,
+			"No such file or directory: paths are "
+			"/frameworks/FW/executors/EXEC/runs/RUN|latest[/FILE], without '.' or '..'");
 		return strstr(path, "/..") || strstr(path, "/./") ? 400 : 404;
 	}
 	sfd = sandbox_open(a, &vp);
@@ -407,8 +415,8 @@ static unsigned file_read(struct agent *a, const char *path, int64_t offset, int
 		return status;
 	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		snprintf(msg, len, S_ISDIR(st.st_mode) ? "Cannot read a directory"
-						       : "Not a regular file");
+		snprintf(msg, len,
+			 S_ISDIR(st.st_mode) ? "Cannot read a directory" : "Not a regular file");
 		return 400;
 	}
 	*ret_size = (int64_t)st.st_size;
@@ -434,8 +442,13 @@ static void mode_string(mode_t m, char out[11])
 {
 	static const char rwx[] = "rwxrwxrwx";
 
-	out[0] = S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's'
-	       : S_ISCHR(m) ? 'c' : S_ISBLK(m) ? 'b' : '-';
+	out[0] = S_ISDIR(m)  ? 'd' :
+		 S_ISLNK(m)  ? 'l' :
+		 S_ISFIFO(m) ? 'p' :
+		 S_ISSOCK(m) ? 's' :
+		 S_ISCHR(m)  ? 'c' :
+		 S_ISBLK(m)  ? 'b' :
+			       '-';
 	for (int i = 0; i < 9; i++)
 		out[1 + i] = m & (1u << (8 - i)) ? rwx[i] : '-';
 	if (m & S_ISUID)
@@ -470,8 +483,7 @@ static void group_name(gid_t gid, char *out, size_t len)
 }
 
 /* One entry: Mesos's /files/browse fields, or (operator) a FileInfo. */
-static json_t *file_info(const char *vpath, const char *name, const struct stat *st,
-			 bool operator)
+static json_t *file_info(const char *vpath, const char *name, const struct stat *st, bool operator)
 {
 	char mode[11], user[64], group[64];
 	json_t *p = name ? json_sprintf("%s/%s", vpath, name) : json_string(vpath);
@@ -493,7 +505,7 @@ static json_t *file_info(const char *vpath, const char *name, const struct stat 
 }
 
 /* A directory's entries (not followed), or the one file path names. 0 or an HTTP status. */
-static unsigned file_list(struct agent *a, const char *path, bool operator, json_t **ret,
+static unsigned file_list(struct agent *a, const char *path, bool operator, json_t ** ret,
 			  char *msg, size_t len)
 {
 	_cleanup_free_ char *vpath = strdup(path);
@@ -573,18 +585,19 @@ void agent_files_answer(struct agent *a, struct http_request *req, struct agent_
 		json_t *data;
 
 		status = buf ? file_read(a, q->path, q->offset, q->length, buf, &n, &size, msg,
-					 sizeof(msg))
-			     : (snprintf(msg, sizeof(msg), "out of memory"), 503);
+					 sizeof(msg)) :
+			       (snprintf(msg, sizeof(msg), "out of memory"), 503);
 		if (status) {
 			http_reply_error(req, status, "%s", msg);
 		} else if (q->offset < 0) {
-			reply_json(req, json_pack("{s:I,s:s}", "offset", (json_int_t)size, "data", ""));
+			reply_json(req,
+				   json_pack("{s:I,s:s}", "offset", (json_int_t)size, "data", ""));
 		} else {
-			data = text_json((const unsigned char *)buf, n, q->offset + (int64_t)n < size,
-					 &used);
-			reply_json(req, data ? json_pack("{s:I,s:o}", "offset", (json_int_t)q->offset,
-							 "data", data)
-					     : NULL);
+			data = text_json((const unsigned char *)buf, n,
+					 q->offset + (int64_t)n < size, &used);
+			reply_json(req, data ? json_pack("{s:I,s:o}", "offset",
+							 (json_int_t)q->offset, "data", data) :
+					       NULL);
 		}
 	}
 	agent_files_query_free(q);
@@ -625,21 +638,23 @@ void agent_files_call(struct agent *a, struct http_request *req, json_t *body)
 		if (call_uint(json_object_get(c, "offset"), &offset) < 0 ||
 		    (json_object_get(c, "length") &&
 		     call_uint(json_object_get(c, "length"), &length) < 0)) {
-			http_reply_error(req, 400,
-					 "Failed to validate agent::Call: 'read_file.offset' (required) "
-					 "and 'read_file.length' must be integers >= 0");
+			http_reply_error(
+				req, 400,
+				"Failed to validate agent::Call: 'read_file.offset' (required) "
+				"and 'read_file.length' must be integers >= 0");
 			return;
 		}
-		status = buf ? file_read(a, path, offset, length, buf, &n, &size, msg, sizeof(msg))
-			     : (snprintf(msg, sizeof(msg), "out of memory"), 503);
+		status =
+			buf ? file_read(a, path, offset, length, buf, &n, &size, msg, sizeof(msg)) :
+			      (snprintf(msg, sizeof(msg), "out of memory"), 503);
 		if (status) {
 			http_reply_error(req, status, "%s", msg);
 			return;
 		}
 		b64 = base64_encode((const uint8_t *)buf, n);
-		reply_json(req, b64 ? json_pack("{s:s,s:{s:I,s:s}}", "type", type, "read_file", "size",
-						(json_int_t)size, "data", b64)
-				    : NULL);
+		reply_json(req, b64 ? json_pack("{s:s,s:{s:I,s:s}}", "type", type, "read_file",
+						"size", (json_int_t)size, "data", b64) :
+				      NULL);
 		free(b64);
 	} else {
 		json_t *arr;
@@ -669,7 +684,8 @@ void agent_files_mark_latest(struct agent_task *t)
 	*slash = '\0';
 	/* the task's directory is root's (0711): nothing of the task's can race this */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0 || (unlinkat(dfd, ".latest.tmp", 0), symlinkat(t->run, dfd, ".latest.tmp")) < 0 ||
+	if (dfd < 0 ||
+	    (unlinkat(dfd, ".latest.tmp", 0), symlinkat(t->run, dfd, ".latest.tmp")) < 0 ||
 	    renameat(dfd, ".latest.tmp", dfd, "latest") < 0)
 		log_warn("task '%s': cannot point runs/latest at its sandbox: %m", t->id);
 }

@@ -46,11 +46,11 @@ void agent_logger_config_env(struct agent_logger_config *cfg, char *const *envp)
 /* ---------------------------------------------------------------- in the logger */
 
 struct stream {
-	int in;           /* the pipe's read end; -1 at EOF */
-	int fd;           /* the live file; -1 when it could not be opened */
+	int in; /* the pipe's read end; -1 at EOF */
+	int fd; /* the live file; -1 when it could not be opened */
 	const char *name; /* "stdout" */
-	uint64_t size;    /* of the live file, as far as this logger wrote it */
-	uint64_t max;     /* 0: never rotate */
+	uint64_t size; /* of the live file, as far as this logger wrote it */
+	uint64_t max; /* 0: never rotate */
 };
 
 /* "<base>.<n>" into buf (n < 1000). */

@@ -35,7 +35,7 @@
 
 struct agent_logger_config {
 	uint64_t max_size[2]; /* stdout, stderr: bytes per file before rotation; 0: never */
-	unsigned max_files;   /* per stream, the live file included; >= 1 */
+	unsigned max_files; /* per stream, the live file included; >= 1 */
 };
 
 /*

@@ -138,7 +138,8 @@ static void test_logger_process(void **state)
 	assert_int_equal(symlinkat(target, dfd, "stdout.2"), 0);
 	out = openat(dfd, "stdout", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	err = openat(dfd, "stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	assert_int_equal(agent_logger_start(dfd, out, err, &c, false, 0, 0, -1, &wo, &we, &pidfd), 0);
+	assert_int_equal(agent_logger_start(dfd, out, err, &c, false, 0, 0, -1, &wo, &we, &pidfd),
+			 0);
 	memset(buf, 'x', sizeof(buf));
 	for (int i = 0; i < 20; i++) /* 20,000 bytes: the cap is 4096 a file, 3 files */
 		write_all(wo, buf, sizeof(buf));

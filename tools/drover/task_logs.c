@@ -19,20 +19,20 @@
 #include "task_logs.h"
 #include "wire.h"
 
-#define READ_LEN 65536         /* the agent's cap: 16 pages */
-#define TAIL_BACK (1 << 20)    /* --tail looks back at most this far */
-#define STATE_EVERY 20         /* task logs -f: the task's state every 20 polls (1 s) */
+#define READ_LEN 65536 /* the agent's cap: 16 pages */
+#define TAIL_BACK (1 << 20) /* --tail looks back at most this far */
+#define STATE_EVERY 20 /* task logs -f: the task's state every 20 polls (1 s) */
 
 enum phase {
-	PHASE_SIZE,   /* --tail: how big is the file? */
-	PHASE_TAIL,   /* --tail: the last TAIL_BACK bytes, kept */
+	PHASE_SIZE, /* --tail: how big is the file? */
+	PHASE_TAIL, /* --tail: the last TAIL_BACK bytes, kept */
 	PHASE_FOLLOW, /* everything new, printed */
 };
 
 struct log_follow {
 	struct http_client *http;
 	char url[512];
-	char path[1024];    /* .../runs/latest/stdout */
+	char path[1024]; /* .../runs/latest/stdout */
 	char rotated[1040]; /* .../runs/latest/stdout.1 */
 	int out_fd;
 	long tail;
@@ -73,12 +73,13 @@ void log_follow_free(struct log_follow *f)
 	free(f);
 }
 
-bool log_follow_caught_up(const struct log_follow *f)
+/* Everything read so far, nothing under way. */
+static bool log_follow_caught_up(const struct log_follow *f)
 {
 	return f->failed || (f->caught_up && !f->in_flight);
 }
 
-bool log_follow_failed(const struct log_follow *f)
+static bool log_follow_failed(const struct log_follow *f)
 {
 	return f->failed;
 }
@@ -133,7 +134,8 @@ static void print_tail(struct log_follow *f)
 			break;
 		start--;
 	}
-	if (f->kept_len > start && write_all(f->out_fd, (uint8_t *)f->kept + start, f->kept_len - start) < 0)
+	if (f->kept_len > start &&
+	    write_all(f->out_fd, (uint8_t *)f->kept + start, f->kept_len - start) < 0)
 		f->failed = true;
 	free(f->kept);
 	f->kept = NULL;
@@ -433,7 +435,8 @@ int do_task_logs(int argc, char **argv)
 			g.follow = true;
 		} else if (streq(argv[0], "--stderr")) {
 			stream = "stderr";
-		} else if ((streq(argv[0], "--tail") || streq(argv[0], "--framework")) && argc > 1) {
+		} else if ((streq(argv[0], "--tail") || streq(argv[0], "--framework")) &&
+			   argc > 1) {
 			if (streq(argv[0], "--framework")) {
 				fw = argv[1];
 			} else {
@@ -448,7 +451,8 @@ int do_task_logs(int argc, char **argv)
 		} else if (!id && argv[0][0] != '-') {
 			id = argv[0];
 		} else {
-			return usage_err("task logs ID [-f] [--stderr] [--tail N] [--framework FW]");
+			return usage_err(
+				"task logs ID [-f] [--stderr] [--tail N] [--framework FW]");
 		}
 	}
 	if (!id)

@@ -36,9 +36,6 @@ void log_follow_poll(struct log_follow *f);
 void log_follow_finish(struct log_follow *f, void (*done)(void *data), void *data);
 /* Finished (log_follow_finish, then everything read), or failed (the error printed). */
 bool log_follow_done(const struct log_follow *f);
-/* Everything read so far, nothing under way. */
-bool log_follow_caught_up(const struct log_follow *f);
-bool log_follow_failed(const struct log_follow *f);
 
 /* "host:port" of the API of agent agent_id, from the master's GET_AGENTS. 0 or -1 (printed). */
 int log_agent_address(const char *agent_id, char *buf, size_t len);
