@@ -166,6 +166,12 @@ const char *http_request_peer(const struct http_request *req)
 	return "127.0.0.1";
 }
 
+/* No query strings here (the files endpoints parse theirs: fuzz_files_query). */
+const char *http_request_arg(const struct http_request *req, const char *name)
+{
+	return NULL;
+}
+
 static void answered(struct http_request *req, unsigned status)
 {
 	if (req->answered) {
