@@ -7,7 +7,7 @@
 #   (b) log streaming: a task writes a time-stamped line every 20 ms; the latency from its
 #       write to `drover task logs -f` printing it, beside `tail -F` of the same file on the
 #       agent's disk.
-#   tools/taskbench.sh [BUILD]      RUNS=50 LINES=300 (root, cgroup2, jq)
+#   tools/taskbench.sh [BUILD]      RUNS=50 LINES=300 MASTER_FLAGS= (root, cgroup2, jq)
 set -u
 BUILD=${1:-build}
 BIN=$(cd "$BUILD/bin" && pwd)
@@ -40,7 +40,8 @@ ms_between() {
 	printf '%d.%03d\n' $((d / 1000)) $((d % 1000))
 }
 
-"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" >"$WORK/master.log" 2>&1 &
+"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" ${MASTER_FLAGS:-} \
+	>"$WORK/master.log" 2>&1 &
 PIDS="$PIDS $!"
 "$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
 	--cgroup-root "$CGROOT" --enforce best-effort --resources 'cpus:4;mem:4096' \
@@ -48,7 +49,7 @@ PIDS="$PIDS $!"
 PIDS="$PIDS $!"
 for _ in $(seq 100); do grep -q 'subscribed to the master' "$WORK/agent.log" && break; sleep 0.1; done
 D="$BIN/drover --master $MASTER"
-echo "== task benchmarks: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== task benchmarks: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), master flags: ${MASTER_FLAGS:-none}"
 
 # (a)
 for _ in 1 2 3; do $D task run -- true >/dev/null 2>&1; done # warm up

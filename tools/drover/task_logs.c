@@ -21,7 +21,7 @@
 
 #define READ_LEN 65536 /* the agent's cap: 16 pages */
 #define TAIL_BACK (1 << 20) /* --tail looks back at most this far */
-#define STATE_EVERY 20 /* task logs -f: the task's state every 20 polls (1 s) */
+#define STATE_EVERY 40 /* task logs -f: the task's state every 40 polls (1 s) */
 
 enum phase {
 	PHASE_SIZE, /* --tail: how big is the file? */

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LOG_FOLLOW_INTERVAL_NS (50LL * 1000000)
+#define LOG_FOLLOW_INTERVAL_NS (25LL * 1000000)
 
 struct http_client;
 struct log_follow;
