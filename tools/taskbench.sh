@@ -3,7 +3,8 @@
 # End-to-end task benchmarks on a one-agent cluster on loopback (docs/benchmarks.md,
 # "## Tasks end to end"), each beside a baseline measured in the same run:
 #   (a) `drover task run -- true` wall time (subscribe, offer, launch, exit code), beside a
-#       bare fork + exec of /bin/true by the same shell, the two interleaved;
+#       bare fork + exec of /bin/true by the same shell and the CLI's own start and exit
+#       (`drover version`), the three interleaved;
 #   (b) log streaming: a task writes a time-stamped line every 20 ms; the latency from its
 #       write to `drover task logs -f` printing it, beside `tail -F` of the same file on the
 #       agent's disk.
@@ -55,15 +56,19 @@ echo "== task benchmarks: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/l
 for _ in 1 2 3; do $D task run -- true >/dev/null 2>&1; done # warm up
 : >"$WORK/run.ms"
 : >"$WORK/fork.ms"
+: >"$WORK/cli.ms"
 for _ in $(seq "$RUNS"); do
 	s=$EPOCHREALTIME; $D task run -- true >/dev/null 2>&1; rc=$?; e=$EPOCHREALTIME
 	[ "$rc" -eq 0 ] || echo "task run failed: $rc"
 	ms_between "$s" "$e" >>"$WORK/run.ms"
 	s=$EPOCHREALTIME; /bin/true; e=$EPOCHREALTIME
 	ms_between "$s" "$e" >>"$WORK/fork.ms"
+	s=$EPOCHREALTIME; $D version >/dev/null; e=$EPOCHREALTIME
+	ms_between "$s" "$e" >>"$WORK/cli.ms"
 done
 echo "(a) drover task run -- true: $(pct "$WORK/run.ms")"
 echo "(a) baseline fork+exec /bin/true: $(pct "$WORK/fork.ms")"
+echo "(a) the CLI's own start (drover version): $(pct "$WORK/cli.ms")"
 
 # (b)
 $D task run --detach --name ticker -- \
