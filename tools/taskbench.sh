@@ -8,14 +8,21 @@
 #   (b) log streaming: a task writes a time-stamped line every 20 ms; the latency from its
 #       write to `drover task logs -f` printing it, beside `tail -F` of the same file on the
 #       agent's disk.
-#   tools/taskbench.sh [BUILD]      RUNS=50 LINES=300 MASTER_FLAGS= (root, cgroup2, jq)
+#   tools/taskbench.sh [BUILD]      RUNS=50 LINES=300 MASTER_FLAGS= AGENT_FLAGS= (root, cgroup2, jq)
 set -u
 BUILD=${1:-build}
 BIN=$(cd "$BUILD/bin" && pwd)
 RUNS=${RUNS:-50}
 LINES=${LINES:-300}
 WORK=$(mktemp -d /tmp/drover-taskbench.XXXXXX)
-port() { shuf -i 30000-39999 -n 1; }
+# a port on 127.0.0.1 nobody listens on
+port() {
+	local p
+	while :; do
+		p=$(shuf -i 30000-39999 -n 1)
+		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
 MASTER=127.0.0.1:$(port)
 APORT=$(port)
 CGROOT=drover-taskbench-$$.slice
@@ -45,12 +52,13 @@ ms_between() {
 	>"$WORK/master.log" 2>&1 &
 PIDS="$PIDS $!"
 "$BIN/drover-agent" --master "$MASTER" --listen "127.0.0.1:$APORT" --work-dir "$WORK/agent" \
-	--cgroup-root "$CGROOT" --enforce best-effort --resources 'cpus:4;mem:4096' \
+	--cgroup-root "$CGROOT" --enforce best-effort --resources 'cpus:4;mem:4096' ${AGENT_FLAGS:-} \
 	>"$WORK/agent.log" 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do grep -q 'subscribed to the master' "$WORK/agent.log" && break; sleep 0.1; done
+grep -q 'subscribed to the master' "$WORK/agent.log" || { echo "the cluster did not come up"; cat "$WORK/master.log" "$WORK/agent.log"; exit 1; }
 D="$BIN/drover --master $MASTER"
-echo "== task benchmarks: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), master flags: ${MASTER_FLAGS:-none}"
+echo "== task benchmarks: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), master flags: ${MASTER_FLAGS:-none}, agent flags: ${AGENT_FLAGS:-none}"
 
 # (a)
 for _ in 1 2 3; do $D task run -- true >/dev/null 2>&1; done # warm up
