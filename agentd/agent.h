@@ -60,6 +60,9 @@ struct agent_task {
 	int cgroup_fd;
 	struct loop_watch *exit_watch;
 	struct loop_timer *kill_timer;
+	int logger_pidfd;                /* its logger (logger.h); -1: none known */
+	struct loop_watch *logger_watch; /* its end awaited before the terminal update */
+	struct loop_timer *logger_timer;
 	bool kill_requested;
 	char sandbox[4096];
 	char run[UUID_STR_LEN]; /* the sandbox's run ID; "" for one laid out before run IDs */

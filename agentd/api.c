@@ -12,6 +12,7 @@
 #include "api_peer.h"
 #include "codec.h"
 #include "escape.h"
+#include "files.h"
 #include "http_auth.h"
 #include "http_server.h"
 #include "isolator.h"
@@ -25,6 +26,7 @@ struct api_req {
 	struct http_request *req;
 	json_t *body; /* NULL: GET /metrics */
 	enum codec accept; /* the answer's (lib/codec.h) */
+	struct agent_files_query *files; /* GET /files/...: its arguments (files.h) */
 };
 
 struct agent_api {
@@ -82,6 +84,7 @@ static void handler(struct http_request *req, void *data)
 	struct agent_api *api = a->api;
 	const char *path = http_request_path(req), *method = http_request_method(req);
 	struct api_req *r;
+	struct agent_files_query *files = NULL;
 	json_t *body = NULL;
 	enum codec codec, accept = CODEC_JSON;
 
@@ -120,23 +123,30 @@ static void handler(struct http_request *req, void *data)
 	} else if (agent_legacy_match(req, &body)) { /* /state, /monitor/statistics... */
 		if (!body)
 			return; /* answered: 405, 400 */
+	} else if (agent_files_endpoint(path)) {
+		files = agent_files_query_new(req);
+		if (!files)
+			return; /* answered */
 	} else {
 		http_reply_error(req, 404, "No endpoint '%s %s'", method, path);
 		return;
 	}
 	if (!a->api_auth && !call_is_public(path, body) && !peer_may_read(req)) {
 		json_decref(body);
+		agent_files_query_free(files);
 		return;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		json_decref(body);
+		agent_files_query_free(files);
 		http_reply_error(req, 503, "out of memory");
 		return;
 	}
 	r->req = req;
 	r->body = body;
 	r->accept = accept;
+	r->files = files;
 	pthread_mutex_lock(&api->lock);
 	if (api->tail)
 		api->tail->next = r;
@@ -335,7 +345,9 @@ static void on_wake(struct loop *l, void *data)
 		if (!r)
 			break;
 		type = json_string_value(json_object_get(r->body, "type"));
-		if (!r->body)
+		if (r->files)
+			agent_files_answer(a, r->req, TAKE_PTR(r->files));
+		else if (!r->body)
 			metrics(a, r->req);
 		else if (json_object_get(r->body, "legacy"))
 			agent_legacy_reply(a, r->req, r->body);
@@ -346,6 +358,8 @@ static void on_wake(struct loop *l, void *data)
 					   "version_info", "version", DROVER_VERSION));
 		else if (streq(type, "GET_STATE"))
 			reply(r, json_pack("{s:s,s:o}", "type", type, "get_state", state(a)));
+		else if (streq(type, "READ_FILE") || streq(type, "LIST_FILES"))
+			agent_files_call(a, r->req, r->body);
 		else if (streq(type, "GET_CONTAINERS"))
 			reply(r, json_pack("{s:s,s:{s:o}}", "type", type, "get_containers",
 					   "containers", containers(a)));
@@ -392,10 +406,16 @@ void agent_api_stop(struct agent *a)
 		struct api_req *r = api->head;
 		api->head = r->next;
 		json_decref(r->body);
+		agent_files_query_free(r->files);
 		free(r);
 	}
 	http_server_stop(api->srv);
 	pthread_mutex_destroy(&api->lock);
 	free(api);
 	a->api = NULL;
+}
+
+unsigned agent_api_port(const struct agent *a)
+{
+	return a->api && a->api->srv ? http_server_port(a->api->srv) : 0;
 }

@@ -19,5 +19,7 @@ void agent_api_stop(struct agent *a);
  * cgroupfs what the sample lacks. A new object.
  */
 json_t *agent_api_task_usage(struct agent *a, struct agent_task *t);
+/* The port the API listens on (AgentInfo.port, where /files is read), 0 before it does. */
+unsigned agent_api_port(const struct agent *a);
 
 #endif

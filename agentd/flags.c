@@ -86,5 +86,12 @@ const struct conf_opt agent_flag_table[] = {
 	{"disk-watch-interval", CONF_DURATION, F(disk_watch_interval_ns), "1m", "DURATION",
 	 "how often the work dir's disk is checked and sandboxes collected", 100000000,
 	 24 * 3600 * SEC},
+	{"log-max-size", CONF_SIZE, F(log_max_size), "10MiB", "SIZE",
+	 "a task's stdout or stderr file is rotated at this size (as Mesos's max_stdout_size; a "
+	 "task may ask for less with CONTAINER_LOGGER_MAX_STDOUT_SIZE/_STDERR_SIZE; 0: no "
+	 "logger, the task writes its files itself, uncapped)", 0, 1LL << 40},
+	{"log-max-files", CONF_INT, F(log_max_files), "2", "N",
+	 "files kept per stream, the live one included (stdout, stdout.1, ...): at most "
+	 "log-max-size * N bytes of each", 1, 100},
 	CONF_END,
 };

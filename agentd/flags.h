@@ -45,6 +45,9 @@ struct agent_flags {
 	int64_t gc_delay_ns;
 	double gc_disk_headroom;
 	int64_t disk_watch_interval_ns;
+	/* task output (logger.h) */
+	int64_t log_max_size; /* bytes of one stdout or stderr file before it rotates; 0: no cap */
+	int64_t log_max_files; /* files kept per stream: stdout, stdout.1, ... */
 };
 
 extern const struct conf_opt agent_flag_table[];

@@ -21,12 +21,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "id.h"
 #include "launch.h"
+#include "logger.h"
 #include "strv.h"
 #include "util.h"
 
@@ -153,6 +155,7 @@ void agent_spawn_free(struct agent_spawn *sp)
 	closep(&sp->stdin_fd);
 	closep(&sp->stdout_fd);
 	closep(&sp->stderr_fd);
+	closep(&sp->logger_pidfd);
 	free(sp);
 }
 
@@ -322,6 +325,7 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 	if (!sp)
 		return -ENOMEM;
 	sp->sandbox_fd = sp->cgroup_fd = sp->stdin_fd = sp->stdout_fd = sp->stderr_fd = -1;
+	sp->logger_pidfd = -1;
 	sp->flags = spec->flags;
 
 	if (spec->command) {
@@ -404,6 +408,19 @@ int agent_spawn_prepare(const struct agent_launch_spec *spec, struct agent_spawn
 	if (r < 0)
 		goto out_free;
 	sp->stderr_fd = r;
+	if (spec->logger) {
+		struct agent_logger_config cfg = *spec->logger;
+
+		agent_logger_config_env(&cfg, sp->envp);
+		r = agent_logger_start(sp->sandbox_fd, TAKE_FD(sp->stdout_fd), TAKE_FD(sp->stderr_fd),
+				       &cfg, sp->set_user, sp->uid, sp->gid, spec->logger_cgroup_fd,
+				       &sp->stdout_fd, &sp->stderr_fd, &sp->logger_pidfd);
+		if (r < 0) {
+			r = set_err(err, AGENT_LAUNCH_SANDBOX, r, "cannot start the task's logger: %s",
+				    strerror(-r));
+			goto out_free;
+		}
+	}
 	*ret = sp;
 	return 0;
 out_free:
@@ -797,8 +814,34 @@ static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_
 	*ret_pidfd = pidfd;
 	return (pid_t)pid;
 }
+
+pid_t agent_vfork_call(int cgroup_fd, void (*fn)(void *), void *arg)
+{
+	const size_t size = 256 * 1024;
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_VFORK | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.exit_signal = SIGCHLD,
+		.stack_size = size,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+	};
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+			   -1, 0);
+	long pid;
+
+	if (stack == MAP_FAILED)
+		return -errno;
+	args.stack = (uint64_t)(uintptr_t)stack;
+	pid = agent_clone3_run(&args, sizeof(args), fn, arg);
+	munmap(stack, size);
+	return (pid_t)pid;
+}
 #else
 static pid_t clone_vfork_into(const struct agent_spawn *sp, int errfd, int *ret_pidfd)
+{
+	return -ENOSYS;
+}
+
+pid_t agent_vfork_call(int cgroup_fd, void (*fn)(void *), void *arg)
 {
 	return -ENOSYS;
 }

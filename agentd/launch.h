@@ -19,7 +19,8 @@
  *	                        missing executable is told apart from a task that exits 127.
  *
  * The task's process: a new session; signal mask and dispositions reset; stdin /dev/null;
- * stdout/stderr appended to <sandbox>/stdout and <sandbox>/stderr; cwd the sandbox;
+ * stdout/stderr appended to <sandbox>/stdout and <sandbox>/stderr (through the task's
+ * logger when the spec names one: pipes, rotated files, logger.h); cwd the sandbox;
  * setgroups + setresgid + setresuid when a user (or a dynamic uid) is given (the sandbox,
  * made 0700, and both files are chowned to that user first); no capabilities;
  * PR_SET_NO_NEW_PRIVS; the seccomp filter (seccomp.h) when given; every other fd closed on
@@ -35,6 +36,7 @@
 #include <sys/types.h>
 
 struct sock_fprog;
+struct agent_logger_config;
 
 /* Longest task or framework ID: one path component. */
 #define AGENT_ID_MAX 255
@@ -93,6 +95,10 @@ struct agent_launch_spec {
 	int sandbox_fd;       /* the sandbox directory (the caller creates it) */
 	int cgroup_fd;        /* the task's leaf (agent_cgroup_task_create) */
 	unsigned flags;       /* AGENT_LAUNCH_F_* */
+	/* NULL: the task writes <sandbox>/stdout and stderr itself, uncapped; else through a
+	 * logger (logger.h) with these caps, started in logger_cgroup_fd (-1: stay) */
+	const struct agent_logger_config *logger;
+	int logger_cgroup_fd;
 };
 
 /* A prepared launch. Everything agent_spawn_run needs, already allocated and opened. */
@@ -113,6 +119,7 @@ struct agent_spawn {
 	int stdin_fd;
 	int stdout_fd;
 	int stderr_fd;
+	int logger_pidfd;    /* the task's logger (logger.h), -1: none or no pidfd */
 	unsigned flags;
 };
 
@@ -151,6 +158,15 @@ void agent_launch_error_format(struct agent_launch_error *err, const struct agen
  * cgroup itself. Returns the pid in the parent, 0 in the child, -errno.
  */
 pid_t agent_clone_into(int cgroup_fd, bool fallback, int *ret_pidfd, bool *ret_joined);
+
+/*
+ * fn(arg) in a child that shares our memory (CLONE_VM | CLONE_VFORK, in the cgroup at
+ * cgroup_fd, -1: ours), on a stack of its own; returns when the child has exited (the
+ * caller reaps it: the pid), or -ENOSYS where it cannot (not x86-64, ASan): then fork. fn
+ * makes only async-signal-safe calls and must not return to anything of ours but its
+ * caller (it exits when it returns). Costs no copy of our page tables.
+ */
+pid_t agent_vfork_call(int cgroup_fd, void (*fn)(void *), void *arg);
 
 /* Close every fd >= 3 except those in keep (close_range where the kernel has it). */
 void agent_close_fds_except(const int *keep, size_t n);

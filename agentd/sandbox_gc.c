@@ -172,6 +172,20 @@ static bool is_dir_at(int dfd, const struct dirent *de)
 	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The task's "latest" link (files.h), once the run it names has gone. */
+static void drop_stale_latest(int task_dfd)
+{
+	char run[NAME_MAX + 1];
+	struct stat st;
+	ssize_t n = readlinkat(task_dfd, "latest", run, sizeof(run) - 1);
+
+	if (n < 0)
+		return;
+	run[n] = '\0';
+	if (fstatat(task_dfd, run, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		(void)unlinkat(task_dfd, "latest", 0);
+}
+
 /* sandboxes/<fw>/<task>: its runs, or itself (the layout before run IDs). */
 static void task_pass(struct pass *p, const char *task_path)
 {
@@ -196,6 +210,7 @@ static void task_pass(struct pass *p, const char *task_path)
 		if (n > 0 && (size_t)n < sizeof(path))
 			consider(p, path);
 	}
+	drop_stale_latest(dirfd(d));
 	closedir(d);
 	(void)rmdir(task_path); /* when its last run went */
 }

@@ -4,7 +4,8 @@
  *
  * A sandbox (<work>/sandboxes/<framework>/<task>/<run>, or <framework>/<task> as an agent
  * before run IDs laid it out) that no task of the agent needs any more (no process, no
- * update waiting for an acknowledgement: the caller's in_use says) is removed once older
+ * update waiting for an acknowledgement: the caller's in_use says; a /files read runs on
+ * the same loop as a pass, so none is under way during one, files.h) is removed once older
  * than
  *
  *	max_age = gc_delay * max(0, 1 - gc_disk_headroom - usage)
@@ -16,6 +17,7 @@
  * Collection never blocks the agent's loop on a big or deep sandbox: in the loop a victim
  * is only renamed into <work>/gc/ (one rename, same file system); a worker thread empties
  * <work>/gc/ (agent_sandbox_remove: no symlink followed, not past the file system's edge).
+ * A task's "latest" link (files.h) goes with the run it names.
  */
 #ifndef DROVER_AGENT_SANDBOX_GC_H
 #define DROVER_AGENT_SANDBOX_GC_H

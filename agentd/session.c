@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "api.h"
 #include "log.h"
 #include "zk.h"
 
@@ -220,10 +221,8 @@ static void subscribe(struct agent *a)
 			 alloc_res_to_json(&a->total));
 	if (a->attributes)
 		json_object_set(info, "attributes", a->attributes);
-	/* AgentInfo.port: where the agent's HTTP API listens (the master's Offer.url) */
-	if (a->flags->listen && strrchr(a->flags->listen, ':'))
-		json_object_set_new(info, "port",
-				    json_integer(strtol(strrchr(a->flags->listen, ':') + 1, NULL, 10)));
+	if (agent_api_port(a)) /* where the agent's API (/files) is: hostname:port */
+		json_object_set_new(info, "port", json_integer(agent_api_port(a)));
 	sub = json_pack("{s:o,s:o,s:o}", "agent_info", info, "tasks", running_tasks(a),
 			"enforcement", agent_enforcement_json(a));
 	if (a->agent_id[0])

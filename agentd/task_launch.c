@@ -15,8 +15,10 @@
 
 #include "agent_internal.h"
 #include "health.h"
+#include "files.h"
 #include "launch.h"
 #include "log.h"
+#include "logger.h"
 #include "mkdir.h"
 #include "status_uuid.h"
 #include "strv.h"
@@ -190,6 +192,7 @@ struct launch {
 	struct health_check hc;       /* TaskInfo.health_check, when hc.type is set */
 	struct agent_health_run *health; /* what the supervisor runs for it */
 	int sandbox_fd, meta_fd;
+	struct agent_logger_config logcfg; /* the task's output caps (--log-max-size) */
 	bool sandbox_begun;  /* the sandbox (or part of its path) may exist */
 	const char *reason; /* of the TASK_FAILED when prepare or spawn fails */
 	char err[AGENT_ERRLEN];
@@ -367,6 +370,13 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 	agent_checkpoint_task_run_reset(l->meta_fd);
 	l->spec.sandbox_fd = l->sandbox_fd;
 	l->spec.cgroup_fd = t->cgroup_fd;
+	if (a->flags->log_max_size > 0) { /* the task's output through its logger (logger.h) */
+		l->logcfg = (struct agent_logger_config){
+			.max_size = {(uint64_t)a->flags->log_max_size, (uint64_t)a->flags->log_max_size},
+			.max_files = (unsigned)a->flags->log_max_files};
+		l->spec.logger = &l->logcfg;
+		l->spec.logger_cgroup_fd = a->cg.supervisor_fd;
+	}
 	return 0;
 }
 
@@ -398,6 +408,8 @@ static int launch_spawn(struct agent_task *t, struct launch *l)
 		return r;
 	}
 	t->running = true;
+	t->logger_pidfd = TAKE_FD(l->sp->logger_pidfd);
+	agent_files_mark_latest(t);
 	t->started_ns = now_mono_ns();
 	agent_task_watch_exit(t);
 	agent_task_track(t, false);

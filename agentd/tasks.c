@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ struct agent_task *agent_task_new(struct agent *a, const char *fid, const char *
 	t->key = strdup(key);
 	t->info = json_incref(info);
 	t->cgroup_fd = -1;
+	t->logger_pidfd = -1;
 	t->proc.supervisor_pidfd = -1;
 	t->state = TASK_STAGING;
 	snprintf(t->run, sizeof(t->run), "%s", run ? run : "");
@@ -101,6 +103,9 @@ void agent_task_free(struct agent_task *t)
 	agent_health_task_stop(t);
 	loop_timer_del(a->loop, t->kill_timer);
 	loop_unwatch(a->loop, t->exit_watch);
+	loop_unwatch(a->loop, t->logger_watch);
+	loop_timer_del(a->loop, t->logger_timer);
+	closep(&t->logger_pidfd); /* the logger stays too: it ends with the task's output */
 	agent_task_proc_close(&t->proc); /* the supervisor stays: the agent may be restarting */
 	agent_taskstats_untrack(a->taskstats, t, NULL);
 	if (t->cgroup_fd >= 0)
@@ -249,24 +254,84 @@ int agent_task_exit_status_read(struct agent_task *t, struct agent_exit_record *
 	return agent_exit_status_read(fd, rec);
 }
 
-/* t's supervisor is gone: its record says how t ended; t is finished and maybe forgotten. */
-static void on_supervisor_exit(struct loop *l, int fd, uint32_t events, void *data)
+/* t's supervisor is gone (and its output written): its record says how t ended. */
+static void task_end(struct agent_task *t)
 {
-	struct agent_task *t = data;
 	struct agent_exit_record rec;
 	int r;
 
-	loop_unwatch(l, t->exit_watch);
-	t->exit_watch = NULL;
-	agent_task_reap(&t->proc);
-	loop_timer_del(l, t->kill_timer);
-	t->kill_timer = NULL;
 	r = agent_task_exit_status_read(t, &rec);
 	if (r < 0)
 		log_warn("task '%s': no exit status recorded (%s)", t->id, strerror(-r));
 	agent_task_finish(t, r < 0 ? NULL : &rec);
 	t->running = false;
 	agent_task_maybe_forget(t);
+}
+
+/* The logger has written the last of t's output, or it took too long: t's end goes out. */
+static void on_logger_done(struct agent_task *t)
+{
+	loop_unwatch(t->agent->loop, t->logger_watch);
+	t->logger_watch = NULL;
+	loop_timer_del(t->agent->loop, t->logger_timer);
+	t->logger_timer = NULL;
+	closep(&t->logger_pidfd);
+	task_end(t);
+}
+
+static void on_logger_exit(struct loop *l, int fd, uint32_t events, void *data)
+{
+	on_logger_done(data);
+}
+
+static void on_logger_timeout(struct loop *l, struct loop_timer *timer, void *data)
+{
+	on_logger_done(data);
+}
+
+/*
+ * Wait for t's logger before t's terminal update, so what the task wrote is in its files
+ * when the framework hears of its end (`drover task run` prints it then), but only when
+ * nothing of t is left that could hold the pipes (else the end goes at once, and the
+ * cleanup's cgroup.kill ends the logger), and for a second at most.
+ */
+static bool task_await_logger(struct agent_task *t)
+{
+	struct pollfd pfd = {.fd = t->logger_pidfd, .events = POLLIN};
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (t->logger_pidfd < 0 || poll(&pfd, 1, 0) != 0)
+		return false;
+	if (t->cgroup_fd >= 0 && (agent_cgroup_procs(t->cgroup_fd, &pids, &n) < 0 || n > 0)) {
+		free(pids);
+		return false;
+	}
+	free(pids);
+	t->logger_watch = loop_watch_fd(t->agent->loop, t->logger_pidfd, EPOLLIN, on_logger_exit, t);
+	t->logger_timer = loop_timer_add(t->agent->loop, 1000000000LL, 0, on_logger_timeout, t);
+	if (!t->logger_watch || !t->logger_timer) {
+		loop_unwatch(t->agent->loop, t->logger_watch);
+		loop_timer_del(t->agent->loop, t->logger_timer);
+		t->logger_watch = NULL;
+		t->logger_timer = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* t's supervisor is gone: t ends once its logger has written its output. */
+static void on_supervisor_exit(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct agent_task *t = data;
+
+	loop_unwatch(l, t->exit_watch);
+	t->exit_watch = NULL;
+	agent_task_reap(&t->proc);
+	loop_timer_del(l, t->kill_timer);
+	t->kill_timer = NULL;
+	if (!task_await_logger(t))
+		task_end(t);
 }
 
 /* Watch t's supervisor: its exit finishes t (on_supervisor_exit). */

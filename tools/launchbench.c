@@ -18,7 +18,7 @@
  * the controllers are available).
  *
  *   drover-launchbench [--launches N] [--binary /bin/true] [--work-dir DIR] [--pad MiB]
- *                      [--no-vfork]
+ *                      [--no-vfork] [--logger=false]
  * (options from a lib/conf table, as the daemons': also DROVER_LAUNCHBENCH_* variables)
  *
  * --no-vfork clones the task fork-like (a copy of the supervisor's page tables), as the
@@ -45,6 +45,7 @@
 #include "agentd/checkpoint.h"
 #include "agentd/isolator.h"
 #include "agentd/launch.h"
+#include "agentd/logger.h"
 #include "agentd/supervisor.h"
 #include "daemon.h"
 
@@ -117,11 +118,14 @@ struct bench {
 	char work[256];
 	const char *binary;
 	unsigned spawn_flags;
+	bool logger; /* the task's output through its logger (agentd/logger.h), as the agent */
 };
 
 /* One launch as task_launch.c does it; phases[] gets each step's time. Returns the total. */
 static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 {
+	static const struct agent_logger_config logcfg = {.max_size = {10 << 20, 10 << 20},
+							  .max_files = 2};
 	char id[32], sandbox[512], err[512];
 	char *const argv[] = {(char *)b->binary, NULL};
 	char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
@@ -172,6 +176,10 @@ static int64_t agent_launch(struct bench *b, int i, int64_t *phases)
 	spec.sandbox_fd = sfd;
 	spec.cgroup_fd = leaf;
 	spec.flags = b->spawn_flags;
+	if (b->logger) {
+		spec.logger = &logcfg;
+		spec.logger_cgroup_fd = b->cg.supervisor_fd;
+	}
 	if (agent_spawn_prepare(&spec, &sp, &lerr) < 0)
 		goto fail;
 	t[6] = now_ns();
@@ -220,6 +228,7 @@ struct launchbench_flags {
 	int64_t launches, pad_mib;
 	char *binary, *work_dir, *log_level;
 	bool no_vfork;
+	bool logger;
 };
 
 #define F(field) offsetof(struct launchbench_flags, field)
@@ -233,6 +242,8 @@ static const struct conf_opt launchbench_flag_table[] = {
 	 "memory touched first, so this process is the size of a running agent", 0, 65536},
 	{"no-vfork", CONF_BOOL, F(no_vfork), "false", NULL,
 	 "clone the task fork-like, as the agent did before CLONE_VM | CLONE_VFORK"},
+	{"logger", CONF_BOOL, F(logger), "true", NULL,
+	 "the task's stdout/stderr through its logger process, as the agent (--log-max-size > 0)"},
 	{"log-level", CONF_STRING, F(log_level), "info", "LEVEL", "error, warn, info or debug"},
 	CONF_END,
 };
@@ -268,6 +279,7 @@ int main(int argc, char **argv)
 	work = fl.work_dir;
 	if (fl.no_vfork)
 		b.spawn_flags = AGENT_LAUNCH_F_NO_VFORK;
+	b.logger = fl.logger;
 	signal(SIGPIPE, SIG_IGN);
 	if (pad_mib > 0) {
 		pad = malloc((size_t)pad_mib << 20);

@@ -18,7 +18,7 @@ a2_sandbox_of() { sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$1" | head -
 # a2_victim: a long-running task of a framework of its own, with a secret in its
 # environment. Sets A2_VICTIM_PID (its process) and A2_VICTIM_SANDBOX.
 a2_victim() {
-	"$BIN/drover" --master "$MASTER" task run --detach --name a2-victim \
+	"$BIN/drover" --master "$MASTER" task run -v --detach --name a2-victim \
 		--env "A2_SECRET=$A2_SECRET" -- 'echo $$ >pid; exec sleep 600' \
 		>"$WORK/a2-victim${A2_TAG:-}.out" 2>&1 || { cat "$WORK/a2-victim${A2_TAG:-}.out" >&2; return 1; }
 	A2_VICTIM_SANDBOX=$(a2_sandbox_of "$WORK/a2-victim${A2_TAG:-}.out")
@@ -37,7 +37,7 @@ a2_victim_end() { [ -n "${A2_VICTIM_PID:-}" ] && kill "$A2_VICTIM_PID" 2>/dev/nu
 # a2_attacker CMD: run CMD as a task of another framework; its stdout and stderr go to
 # $A2_OUT; returns the task's exit status.
 a2_attacker() {
-	"$BIN/drover" --master "$MASTER" task run --name a2-attacker -- "$1" \
+	"$BIN/drover" --master "$MASTER" task run -v --name a2-attacker -- "$1" \
 		>"$WORK/a2-attacker${A2_TAG:-}.out" 2>&1
 	_rc=$?
 	_sb=$(a2_sandbox_of "$WORK/a2-attacker${A2_TAG:-}.out")
@@ -108,7 +108,7 @@ a2_attack_bind_during_agent_restart() {
 	grep -q 'bpf: ports loaded' "$WORK/agent.log" ||
 		{ echo "the agent enforces no ports here (no BPF)" >&2; return 77; }
 	# the task waits for its go file (written by root while the agent is down), then binds
-	"$BIN/drover" --master "$MASTER" task run --detach --ports 1 --name a2-binder -- \
+	"$BIN/drover" --master "$MASTER" task run -v --detach --ports 1 --name a2-binder -- \
 		"echo \$\$ >pid; while :; do while [ ! -e go ]; do sleep 0.05; done; $_try bind-range 31000 31099 >bound.tmp; echo done >>bound.tmp; mv bound.tmp bound; rm go; done" \
 		>"$WORK/a2-binder.out" 2>&1 || { cat "$WORK/a2-binder.out" >&2; return 77; }
 	_sb=$(a2_sandbox_of "$WORK/a2-binder.out")

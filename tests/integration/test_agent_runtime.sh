@@ -20,7 +20,7 @@ CGMOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 
 
 # --- run as another user
-$D task run --user nobody -- 'id -u' >"$WORK/user.out" 2>&1
+$D task run -v --user nobody -- 'id -u' >"$WORK/user.out" 2>&1
 sandbox=$(sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$WORK/user.out" | head -1)
 check run-as-nobody grep -qx "$(id -u nobody)" "$sandbox/stdout"
 

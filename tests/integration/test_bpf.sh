@@ -113,7 +113,7 @@ check runq-p99-ms [ "$p99" -ge 1000 ]
 wait $RUN
 
 # ---- ports: one allocated port in 31000-31099; the rest of the range is refused
-$D task run --ports 1 -- "$TRY bind-range 31000 31099; $TRY bind 0; $TRY bind 40123" >"$WORK/ports.out" 2>&1
+$D task run -v --ports 1 -- "$TRY bind-range 31000 31099; $TRY bind 0; $TRY bind 40123" >"$WORK/ports.out" 2>&1
 sandbox=$(sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$WORK/ports.out" | head -1)
 cat "$sandbox/stdout"
 check ports-one-bound [ "$(awk '$1 == "bound" { print NF - 1 }' "$sandbox/stdout")" = 1 ]

@@ -21,7 +21,7 @@ D="$BIN/drover --master $MASTER"
 # status_field FILE NAME: the value of NAME: in a copy of /proc/self/status
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1" | awk '{print $1}'; }
 
-$D task run --name caps -- 'cat /proc/self/status' >"$WORK/caps.out" 2>&1
+$D task run -v --name caps -- 'cat /proc/self/status' >"$WORK/caps.out" 2>&1
 check default-task-runs [ $? -eq 0 ]
 sb=$(sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$WORK/caps.out" | head -1)
 st="$sb/stdout"
@@ -36,7 +36,7 @@ done
 check default-no-new-privs [ "$(status_field "$st" NoNewPrivs)" = 1 ]
 
 # root by name, allowed by the ACL above: uid 0 but no capability at all
-$D task run --name rootcaps --user root -- 'cat /proc/self/status' >"$WORK/root.out" 2>&1
+$D task run -v --name rootcaps --user root -- 'cat /proc/self/status' >"$WORK/root.out" 2>&1
 check root-task-allowed-by-acl [ $? -eq 0 ]
 sb=$(sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$WORK/root.out" | head -1)
 st="$sb/stdout"

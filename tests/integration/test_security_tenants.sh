@@ -35,7 +35,7 @@ check victim-sandbox-0700 [ "$(stat -c '%a %u' "$A2_VICTIM_SANDBOX")" = "700 $vu
 check sandboxes-not-listable [ "$(stat -c %a "$(dirname "$A2_VICTIM_SANDBOX")") $(stat -c %a "$WORK/agent/sandboxes")" = "711 711" ]
 vfw=$(alloc | jq -r --argjson u "$vuid" '.frameworks | to_entries[] | select(.value == $u) | .key')
 check victim-uid-kept-on-disk [ -n "$vfw" ]
-$D task run -- 'id -u' >"$WORK/other.out" 2>&1
+$D task run -v -- 'id -u' >"$WORK/other.out" 2>&1
 osb=$(a2_sandbox_of "$WORK/other.out")
 ouid=$(cat "$osb/stdout")
 check other-framework-other-uid [ "$ouid" != "$vuid" ]
@@ -52,7 +52,7 @@ _n=$(grep -c 'subscribed to the master' "$WORK/agent.log")
 restart_agent
 WAIT_S=20 wait_for sh -c "[ \$(grep -c 'subscribed to the master' '$WORK/agent.log') -gt $_n ]"
 check restart-same-uid [ "$(alloc | jq -r --arg f "$vfw" '.frameworks[$f]')" = "$vuid" ]
-$D task run -- 'id -u' >"$WORK/after.out" 2>&1
+$D task run -v -- 'id -u' >"$WORK/after.out" 2>&1
 auid=$(cat "$(a2_sandbox_of "$WORK/after.out")/stdout")
 check restart-new-framework-not-victims-uid [ "$auid" != "$vuid" ]
 a2_victim_end

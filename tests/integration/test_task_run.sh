@@ -10,7 +10,7 @@ trap stop_cluster EXIT
 
 D="$BIN/drover --master $MASTER"
 
-$D task run --name hello -- 'echo hello from drover' >"$WORK/run.out" 2>&1
+$D task run -v --name hello -- 'echo hello from drover' >"$WORK/run.out" 2>&1
 rc=$?
 check run-exit-0 [ "$rc" -eq 0 ]
 sandbox=$(sed -n 's/.* output: \(.*\)\/stdout and .*/\1/p' "$WORK/run.out" | head -1)

@@ -8,7 +8,7 @@ declare -gA _drover_cmds=(
 	[framework]="list show"
 	[role]="list weight quota"
 	[offer]="list"
-	[task]="list show kill run"
+	[task]="list show kill run logs"
 	[alloc]="simulate"
 	[cgroup]="tree show top"
 	[prog]="list"
@@ -22,7 +22,8 @@ declare -gA _drover_cmd_opts=(
 	[agent drain]="--grace --no-kill"
 	[task list]="--state --framework --all"
 	[task kill]="--grace --force"
-	[task run]="--name --role --cpus --mem --ports --limit-cpus --limit-mem --user --env --count --grace --detach --health-cmd --health-http --health-tcp --health-interval --health-timeout --health-delay --health-grace --health-retries --"
+	[task run]="--name --role --cpus --mem --ports --limit-cpus --limit-mem --user --env --count --grace --detach --verbose -v --health-cmd --health-http --health-tcp --health-interval --health-timeout --health-delay --health-grace --health-retries --"
+	[task logs]="-f --follow --stderr --tail --framework"
 	[cgroup top]="-b -n -d -s"
 	[prog list]="--all --stats"
 	[map list]="--all"
@@ -115,7 +116,7 @@ _drover() {
 		COMPREPLY=($(compgen -W "$(_drover_ids agent)" -- "$cur")) ;;
 	"framework show")
 		COMPREPLY=($(compgen -W "$(_drover_ids framework)" -- "$cur")) ;;
-	"task show" | "task kill" | "cgroup show")
+	"task show" | "task kill" | "task logs" | "cgroup show")
 		COMPREPLY=($(compgen -W "$(_drover_ids task)" -- "$cur")) ;;
 	"map dump")
 		COMPREPLY=($(compgen -W "$(_drover_ids map) id" -- "$cur")) ;;

@@ -82,6 +82,7 @@ int do_offer(int argc, char **argv);
 int do_task(int argc, char **argv);
 int do_task_run(int argc, char **argv);
 int do_task_kill(int argc, char **argv);
+int do_task_logs(int argc, char **argv);
 int do_cgroup(int argc, char **argv);
 int do_cgroup_top(int argc, char **argv);
 int do_prog(int argc, char **argv);

@@ -138,6 +138,7 @@ static const struct cmd cmds[] = {
 	{"show", do_show, " ID"},
 	{"kill", do_task_kill, " ID [--grace SECONDS] [--force]"},
 	{"run", do_task_run, " [OPTIONS] -- CMD [ARGS...]"},
+	{"logs", do_task_logs, " ID [-f] [--stderr] [--tail N] [--framework FW]"},
 	{"help", do_help, NULL},
 	{0},
 };

@@ -27,6 +27,7 @@
 #include "main.h"
 #include "resources.h"
 #include "subscription.h"
+#include "task_logs.h"
 #include "wire.h"
 #include "zk.h"
 
@@ -68,6 +69,18 @@ struct run {
 	struct loop_timer *resub_timer;
 	int64_t lost_ns;              /* when the stream ended (0: it is up) */
 	bool reconcile;               /* resubscribed: reconcile on SUBSCRIBED */
+	/* the tasks' output, streamed to ours (task_logs.h) */
+	bool verbose;                 /* -v: also say where the output files are */
+	struct run_output *outputs;
+	struct loop_timer *log_timer;
+	bool teardown_after_logs;     /* everything ended: tear down once the output is in */
+};
+
+/* One task's stdout and stderr, followed through its agent. */
+struct run_output {
+	struct run_output *next;
+	char *task_id;
+	struct log_follow *f[2];
 };
 
 static struct run *the_run; /* for the signal handler */
@@ -269,6 +282,95 @@ static int exit_code_of(json_t *st)
 	return RUN_LOST;
 }
 
+static bool outputs_done(struct run *r)
+{
+	for (struct run_output *o = r->outputs; o; o = o->next)
+		for (int i = 0; i < 2; i++)
+			if (o->f[i] && !log_follow_done(o->f[i]))
+				return false;
+	return true;
+}
+
+static void teardown(struct run *r)
+{
+	r->tearing_down = true;
+	call(r, json_pack("{s:s}", "type", "TEARDOWN"));
+}
+
+/* Every LOG_FOLLOW_INTERVAL_NS: ask for new output; tear down once the last of it is in. */
+static void on_log_timer(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct run *r = data;
+
+	for (struct run_output *o = r->outputs; o; o = o->next)
+		for (int i = 0; i < 2; i++)
+			if (o->f[i])
+				log_follow_poll(o->f[i]);
+	if (r->teardown_after_logs && !r->tearing_down && outputs_done(r))
+		teardown(r);
+}
+
+/* Task tid runs on agent aid: stream its stdout and stderr to ours. */
+static void output_start(struct run *r, const char *tid, const char *aid)
+{
+	struct run_output *o;
+	char agent[512];
+
+	for (o = r->outputs; o; o = o->next)
+		if (streq(o->task_id, tid))
+			return;
+	if (log_agent_address(aid, agent, sizeof(agent)) < 0) {
+		p_info("task %s: its output cannot be streamed ('task logs' may tell why)", tid);
+		return;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o || !(o->task_id = strdup(tid))) {
+		free(o);
+		return;
+	}
+	o->f[0] = log_follow_new(r->http, agent, r->fw_id, tid, "stdout", STDOUT_FILENO, 0);
+	o->f[1] = log_follow_new(r->http, agent, r->fw_id, tid, "stderr", STDERR_FILENO, 0);
+	o->next = r->outputs;
+	r->outputs = o;
+	if (!r->log_timer)
+		r->log_timer = loop_timer_add(r->loop, 1, LOG_FOLLOW_INTERVAL_NS, on_log_timer, r);
+}
+
+/* A follower is done: tear down now if that was the last output waited for. */
+static void on_output_done(void *data)
+{
+	struct run *r = data;
+
+	if (r->teardown_after_logs && !r->tearing_down && outputs_done(r))
+		teardown(r);
+}
+
+/* Task tid ended: its followers finish with a read that starts now. */
+static void output_finish(struct run *r, const char *tid)
+{
+	for (struct run_output *o = r->outputs; o; o = o->next)
+		if (streq(o->task_id, tid))
+			for (int i = 0; i < 2; i++)
+				if (o->f[i])
+					log_follow_finish(o->f[i], on_output_done, r);
+}
+
+static void outputs_free(struct run *r)
+{
+	while (r->outputs) {
+		struct run_output *o = r->outputs;
+
+		r->outputs = o->next;
+		log_follow_free(o->f[0]);
+		log_follow_free(o->f[1]);
+		free(o->task_id);
+		free(o);
+	}
+	if (r->log_timer)
+		loop_timer_del(r->loop, r->log_timer);
+	r->log_timer = NULL;
+}
+
 static void on_update(json_t *ev, void *data)
 {
 	struct run *r = data;
@@ -290,7 +392,9 @@ static void on_update(json_t *ev, void *data)
 	} else {
 		p_info("task %s is %s%s%s", tid, state, msg ? ": " : "",
 			msg ? msg : "");
-		if (streq(state, "TASK_RUNNING") && json_object_get(ext, "sandbox"))
+		if (streq(state, "TASK_RUNNING") && !r->detach && aid)
+			output_start(r, tid, aid);
+		if (r->verbose && streq(state, "TASK_RUNNING") && json_object_get(ext, "sandbox"))
 			p_info("task %s output: %s/stdout and %s/stderr", tid,
 				json_string_value(json_object_get(ext, "sandbox")),
 				json_string_value(json_object_get(ext, "sandbox")));
@@ -315,6 +419,8 @@ static void on_update(json_t *ev, void *data)
 	}
 	if (s != TASK_UNKNOWN)
 		json_object_set_new(rec, "state", json_string(state));
+	if (task_state_terminal(s))
+		output_finish(r, tid);
 	if (task_state_terminal(s) && !json_is_true(json_object_get(rec, "done"))) {
 		int code = exit_code_of(st);
 		json_object_set_new(rec, "done", json_true());
@@ -326,14 +432,17 @@ static void on_update(json_t *ev, void *data)
 		json_object_set_new(rec, "done", json_true());
 		r->done++;
 	}
-	if (r->done >= r->count && !r->tearing_down) {
+	if (r->done >= r->count && !r->tearing_down && !r->teardown_after_logs) {
 		/* everything ended (or runs detached): leave; without --detach, tear down */
-		r->tearing_down = true;
 		if (r->detach) {
+			r->tearing_down = true;
 			if (!uuid) /* else the acknowledgement's answer ends the loop */
 				loop_stop(r->loop);
-		} else
-			call(r, json_pack("{s:s}", "type", "TEARDOWN"));
+		} else if (!outputs_done(r)) {
+			r->teardown_after_logs = true; /* on_log_timer, once the output is in */
+		} else {
+			teardown(r);
+		}
 	}
 }
 
@@ -487,11 +596,13 @@ static int usage(void)
 	fprintf(stderr,
 		"Usage: %s task run [--name N] [--role R] [--cpus C] [--mem MIB] [--ports K]\n"
 		"                   [--limit-cpus C] [--limit-mem MIB] [--user U] [--env K=V]...\n"
-		"                   [--count N] [--grace SECONDS] [--detach]\n"
+		"                   [--count N] [--grace SECONDS] [--detach] [-v]\n"
 		"                   [--health-cmd CMD | --health-http PORT[/PATH] | --health-tcp PORT]\n"
 		"                   [--health-interval S] [--health-timeout S] [--health-delay S]\n"
 		"                   [--health-grace S] [--health-retries N] -- CMD [ARGS...]\n"
 		"One CMD word runs through /bin/sh -c; several run as an argv.\n"
+		"The task's stdout and stderr are streamed to ours as it writes them (not with\n"
+		"--detach or -j); -v also prints where its output files are on its agent.\n"
 		"A health check (Mesos's defaults: delay 15, interval 10, timeout 20, grace 10,\n"
 		"3 retries) kills the task after that many failures in a row (exit 124).\n"
 		"Exit status: the task's own; 128+N for signal N; 121 OOM; 122 lost; 123 error;\n"
@@ -600,6 +711,7 @@ int do_task_run(int argc, char **argv)
 		{"health-delay", required_argument, NULL, 'Y'},
 		{"health-grace", required_argument, NULL, 'G'},
 		{"health-retries", required_argument, NULL, 'R'},
+		{"verbose", no_argument, NULL, 'v'},
 		{0},
 	};
 	struct run r = {.name = "drover-task", .role = "*", .cpus = 0.1, .mem = 32, .count = 1,
@@ -618,7 +730,7 @@ int do_task_run(int argc, char **argv)
 	argc++;
 	argv--;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+v", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'n':
 			r.name = optarg;
@@ -665,6 +777,9 @@ int do_task_run(int argc, char **argv)
 			break;
 		case 'd':
 			r.detach = true;
+			break;
+		case 'v':
+			r.verbose = true;
 			break;
 		case 'g':
 			if (!parse_pos(optarg, &r.grace_s) && strcmp(optarg, "0") != 0)
@@ -732,6 +847,7 @@ int do_task_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	loop_run(r.loop);
 	the_run = NULL;
+	outputs_free(&r);
 	loop_timer_del(r.loop, r.resub_timer);
 	free(r.sub_s);
 	subscription_free(r.sub);
