@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "log.h"
+#include "masterd/leader.h"
 #include "masterd/master.h"
 #include "masterd/operator.h"
 #include "mesos/v1/master/master.pb-c.h"
@@ -132,7 +133,7 @@ static void test_responses_encode(void **state)
 	check_response("GET_ROLES", master_state_roles(&M, NULL));
 	check_response("GET_STATE", master_state_get_state(&M, NULL));
 	check_response("GET_QUOTA", master_quota_get(&M));
-	check_response("GET_MASTER", master_state_master(&M));
+	check_response("GET_MASTER", master_leader_get_master(&M));
 }
 
 /* the fields Mesos always sets, and Mesos's meaning of them */
