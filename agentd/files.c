@@ -323,12 +323,15 @@ static unsigned resolve(struct agent *a, const char *path, int *ret_fd, struct s
 		return 503;
 	}
 	if (agent_files_vpath_parse(copy, &vp) < 0) {
+		if (strstr(path, "/..") || strstr(path, "/./")) {
+			snprintf(msg, len, "The path has a '.' or '..' component");
+			return 400;
+		}
 		/* what Mesos does not attach (the agent's log, paths above a run) is not found */
-		snprintf(
-			msg, len,
-			"No such file or directory: paths are "
-			"/frameworks/FW/executors/EXEC/runs/RUN|latest[/FILE], without '.' or '..'");
-		return strstr(path, "/..") || strstr(path, "/./") ? 400 : 404;
+		snprintf(msg, len,
+			 "No such file or directory: paths are "
+			 "/frameworks/FW/executors/EXEC/runs/RUN|latest[/FILE]");
+		return 404;
 	}
 	sfd = sandbox_open(a, &vp);
 	if (sfd < 0)

@@ -112,10 +112,12 @@ static int do_help(int argc, char **argv)
 		"task", cmds,
 		"list shows live tasks (--all adds completed ones); S is a state with or without\n"
 		"TASK_ (running, TASK_FINISHED). ID is a task ID or a unique prefix of one.\n"
+		"logs prints a task's stdout (--stderr: its stderr) from the agent that ran it; -f\n"
+		"  follows it until the task ends, --tail N starts with its last N lines.\n"
 		"kill fails over to the task's framework when it is disconnected (a --detach run)\n"
 		"and sends KILL; --force does so even if the framework looks connected.\n"
 		"run OPTIONS: --name N --role R --cpus C --mem MIB --ports K --limit-cpus C\n"
-		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach\n"
+		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach -v\n"
 		"  ('drover task run help' for its exit codes).\n");
 }
 
