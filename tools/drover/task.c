@@ -133,5 +133,8 @@ static const struct cmd cmds[] = {
 
 int do_task(int argc, char **argv)
 {
+	/* "l" stays "list" (`drover t l`), as it was before "logs" shared its first letter */
+	if (argc > 0 && streq(argv[0], "l"))
+		argv[0] = "list";
 	return cmd_select(cmds, argc, argv, do_help);
 }
