@@ -15,8 +15,10 @@
 
 #include "agent.h"
 #include "base64.h"
+#include "diskname.h"
 #include "files.h"
 #include "http_server.h"
+#include "id.h"
 #include "launch.h"
 #include "log.h"
 
@@ -54,7 +56,8 @@ int agent_files_vpath_parse(char *path, struct agent_files_vpath *ret)
 		if (!c || strcmp(c, fixed[i]) != 0)
 			return -EINVAL;
 		c = next_component(&p);
-		if (!c || !agent_task_id_valid(c))
+		/* framework and executor IDs as Mesos has them (any but '/'); runs are ours */
+		if (!c || !(i < 2 ? id_is_valid(c, strlen(c), NULL) : agent_task_id_valid(c)))
 			return -EINVAL;
 		ids[i] = c;
 	}
@@ -244,6 +247,7 @@ static int openat2_beneath(int dirfd, const char *path, uint64_t flags)
 static int sandbox_open(struct agent *a, const struct agent_files_vpath *vp)
 {
 	char key[2 * ID_MAX_LEN + 2], dir[PATH_MAX], run[ID_MAX_LEN + 1];
+	char fw_name[DISK_NAME_MAX + 1], task_name[DISK_NAME_MAX + 1];
 	const char *name = vp->run;
 	struct agent_task *t;
 	ssize_t n;
@@ -255,9 +259,12 @@ static int sandbox_open(struct agent *a, const struct agent_files_vpath *vp)
 		fd = open(t->sandbox, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
-	/* the layout of agent_task_new(): sandboxes/<fw>/<task>/<run> */
-	if (snprintf(dir, sizeof(dir), "%s/sandboxes/%s/%s", a->flags->work_dir, vp->fw,
-		     vp->exec) >= (int)sizeof(dir))
+	/* the layout of agent_task_new(): sandboxes/<fw>/<task>/<run>, by the IDs' disk names */
+	if (disk_name(vp->fw, strlen(vp->fw), 0, fw_name) < 0 ||
+	    disk_name(vp->exec, strlen(vp->exec), 0, task_name) < 0)
+		return -ENOENT;
+	if (snprintf(dir, sizeof(dir), "%s/sandboxes/%s/%s", a->flags->work_dir, fw_name,
+		     task_name) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
 	tfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0)
@@ -323,12 +330,15 @@ static unsigned resolve(struct agent *a, const char *path, int *ret_fd, struct s
 		return 503;
 	}
 	if (agent_files_vpath_parse(copy, &vp) < 0) {
+		if (strstr(path, "/..") || strstr(path, "/./")) {
+			snprintf(msg, len, "The path has a '.' or '..' component");
+			return 400;
+		}
 		/* what Mesos does not attach (the agent's log, paths above a run) is not found */
-		snprintf(
-			msg, len,
-			"No such file or directory: paths are "
-			"/frameworks/FW/executors/EXEC/runs/RUN|latest[/FILE], without '.' or '..'");
-		return strstr(path, "/..") || strstr(path, "/./") ? 400 : 404;
+		snprintf(msg, len,
+			 "No such file or directory: paths are "
+			 "/frameworks/FW/executors/EXEC/runs/RUN|latest[/FILE]");
+		return 404;
 	}
 	sfd = sandbox_open(a, &vp);
 	if (sfd < 0)

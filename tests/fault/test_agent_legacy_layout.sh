@@ -31,6 +31,8 @@ to_legacy() {
 	_sbx="$WORK/agent/sandboxes/$FW_ID/$_t"
 	_run=$(jq -r '.run' "$_meta/task.json")
 	[ -n "$_run" ] && [ "$_run" != null ] && [ -d "$_sbx/$_run" ] || return 1
+	# (an agent before run IDs made no runs/latest link either)
+	rm -f "$_sbx/latest"
 	mv "$_sbx/$_run" "$_sbx.moving" && rmdir "$_sbx" && mv "$_sbx.moving" "$_sbx" || return 1
 	for f in supervisor exit_status; do
 		[ ! -e "$_meta/$f" ] || mv "$_meta/$f" "$_sbx/$f" || return 1

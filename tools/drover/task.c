@@ -123,10 +123,12 @@ static int do_help(int argc, char **argv)
 		"task", cmds,
 		"list shows live tasks (--all adds completed ones); S is a state with or without\n"
 		"TASK_ (running, TASK_FINISHED). ID is a task ID or a unique prefix of one.\n"
+		"logs prints a task's stdout (--stderr: its stderr) from the agent that ran it; -f\n"
+		"  follows it until the task ends, --tail N starts with its last N lines.\n"
 		"kill fails over to the task's framework when it is disconnected (a --detach run)\n"
 		"and sends KILL; --force does so even if the framework looks connected.\n"
 		"run OPTIONS: --name N --role R --cpus C --mem MIB --ports K --limit-cpus C\n"
-		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach\n"
+		"  --limit-mem MIB --user U --env K=V --count N --grace SECONDS --detach -v\n"
 		"  --health-cmd CMD | --health-http PORT[/PATH] | --health-tcp PORT\n"
 		"  [--health-interval S --health-timeout S --health-delay S --health-grace S\n"
 		"  --health-retries N]\n"
@@ -145,5 +147,8 @@ static const struct cmd cmds[] = {
 
 int do_task(int argc, char **argv)
 {
+	/* "l" stays "list" (`drover t l`), as it was before "logs" shared its first letter */
+	if (argc > 0 && streq(argv[0], "l"))
+		argv[0] = "list";
 	return cmd_select(cmds, argc, argv, do_help);
 }
