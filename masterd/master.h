@@ -251,6 +251,9 @@ void master_reply_json(struct master *m, struct http_request *req, unsigned stat
 void master_reply_error(struct master *m, struct http_request *req, unsigned status,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* accept.c: ACCEPT, from a framework check_caller() let through */
+void master_accept_call(struct master *m, struct framework *fw, struct msg *msg);
+
 /* http.c: the handler that runs on HTTP threads */
 void master_http_handler(struct http_request *req, void *data);
 
@@ -271,6 +274,15 @@ json_t *master_task_status_copy(const struct task *t);
 void master_resend_kills(struct master *m, struct agent *a);
 json_t *master_status(const struct task *t, enum task_state state, const char *reason,
 		      const char *message);
+/*
+ * Tell fw (if connected) of a task the master does not keep (refused, unknown): a status of
+ * its own, no uuid (no acknowledgement is expected). agent_id may be NULL.
+ */
+void master_framework_send_status(struct master *m, struct framework *fw, const char *task_id,
+				  const char *agent_id, enum task_state state, const char *reason,
+				  const char *message);
+/* call[key].filters.refuse_seconds as Mesos reads it: default 5 s, negative = default, capped. */
+double master_call_refuse_seconds(json_t *call, const char *key);
 /* Drop a terminal task once its last update is acknowledged. */
 void master_task_remove(struct master *m, struct task *t);
 void master_task_free(struct task *t);

@@ -405,6 +405,160 @@ static int parse_task_resources(json_t *ti, const char *path, struct alloc_res *
 	return 0;
 }
 
+/* obj[field] as {"value": string}, whatever the string: what a protobuf parse needs. */
+static const char *id_shape(json_t *obj, const char *field, const char *path, char *err,
+			    size_t errlen)
+{
+	json_t *v = json_object_get(obj, field);
+	json_t *s = json_is_object(v) ? json_object_get(v, "value") : NULL;
+
+	if (!v) {
+		snprintf(err, errlen, "missing field '%s.%s'", path, field);
+		return NULL;
+	}
+	if (!json_is_string(s)) {
+		snprintf(err, errlen, "field '%s.%s' must be an object {\"value\": string}", path,
+			 field);
+		return NULL;
+	}
+	return json_string_value(s);
+}
+
+int master_task_info_parse(json_t *ti, const char *path, const char **ret_id, char *err,
+			   size_t errlen)
+{
+	char sub[SUBLEN];
+	const char *id;
+
+	if (!json_is_object(ti)) {
+		snprintf(err, errlen, "field '%s' must be an object", path);
+		return -EINVAL;
+	}
+	id = id_shape(ti, "task_id", path, err, errlen);
+	if (!id)
+		return -EINVAL;
+	if (!wire_get_string(ti, "name", true, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%.96s: %.512s", path, sub);
+		return -EINVAL;
+	}
+	if (!id_shape(ti, "agent_id", path, err, errlen))
+		return -EINVAL;
+	*ret_id = id;
+	return 0;
+}
+
+/*
+ * TaskInfo fields that change how a task runs and that Drover does not do: refused, never
+ * accepted and ignored. (Informational ones, discovery, labels and data, are kept.)
+ */
+static const struct {
+	const char *field, *why;
+} unsupported_task_fields[] = {
+	{"executor", "executors are not supported (only 'command' tasks)"},
+	{"check", "checks are not supported"},
+	{"max_completion_time", "is not supported"},
+};
+
+/* ti.container: only a MESOS container with nothing more (what Drover runs anyway). */
+static int check_container(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *c = json_object_get(ti, "container");
+	const char *k;
+	json_t *v;
+
+	if (!c)
+		return 0;
+	if (!json_is_object(c)) {
+		snprintf(err, errlen, "field '%s.container' must be an object", path);
+		return -EINVAL;
+	}
+	json_object_foreach(c, k, v) {
+		if (streq(k, "type") && streq(json_string_value(v), "MESOS"))
+			continue;
+		if (streq(k, "type"))
+			snprintf(err, errlen,
+				 "field '%s.container.type': only MESOS containers are supported",
+				 path);
+		else
+			snprintf(err, errlen, "field '%s.container.%.32s' is not supported", path,
+				 k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Per Resource: what the agent cannot honour (reservations, volumes, revocable...). */
+static int check_resource_fields(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	static const char *const unsupported[] = {"reservation", "reservations", "disk",
+						   "revocable",   "shared",       "provider_id"};
+	json_t *res = json_object_get(ti, "resources"), *r;
+	size_t i, k;
+
+	json_array_foreach(res, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		json_t *role = json_object_get(r, "role");
+		json_t *sc = json_object_get(json_object_get(r, "scalar"), "value");
+
+		for (k = 0; k < sizeof(unsupported) / sizeof(unsupported[0]); k++) {
+			if (json_object_get(r, unsupported[k])) {
+				snprintf(err, errlen,
+					 "field '%s.resources[%zu].%s' is not supported", path, i,
+					 unsupported[k]);
+				return -EINVAL;
+			}
+		}
+		if (role && !streq(json_string_value(role), "*")) {
+			snprintf(err, errlen,
+				 "field '%s.resources[%zu].role': reserved resources are not "
+				 "supported",
+				 path, i);
+			return -EINVAL;
+		}
+		/* whole GPUs only (Mesos: milli-units modulo 1000) */
+		if (streq(name, "gpus") && json_is_number(sc) &&
+		    llround(json_number_value(sc) * 1000) % 1000 != 0) {
+			snprintf(err, errlen,
+				 "field '%s.resources[%zu]': 'gpus' must be an unsigned integer", path,
+				 i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* What else a TaskInfo asks for, beyond command and resources, that Drover can do. */
+static int check_task_extras(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *kp = json_object_get(ti, "kill_policy");
+	json_t *gp = json_object_get(json_object_get(kp, "grace_period"), "nanoseconds");
+	size_t i;
+
+	for (i = 0; i < sizeof(unsupported_task_fields) / sizeof(unsupported_task_fields[0]); i++) {
+		if (json_object_get(ti, unsupported_task_fields[i].field)) {
+			snprintf(err, errlen, "field '%s.%s': %s", path,
+				 unsupported_task_fields[i].field, unsupported_task_fields[i].why);
+			return -EINVAL;
+		}
+	}
+	if (kp && !json_is_object(kp)) {
+		snprintf(err, errlen, "field '%s.kill_policy' must be an object", path);
+		return -EINVAL;
+	}
+	if (gp && (!json_is_number(gp) || json_number_value(gp) < 0)) {
+		snprintf(err, errlen,
+			 "field '%s.kill_policy.grace_period.nanoseconds' must not be negative",
+			 path);
+		return -EINVAL;
+	}
+	if (json_object_get(json_object_get(ti, "command"), "uris")) {
+		snprintf(err, errlen, "field '%s.command.uris': fetching URIs is not supported",
+			 path);
+		return -EINVAL;
+	}
+	return check_container(ti, path, err, errlen);
+}
+
 int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
 			      char *err, size_t errlen)
 {
@@ -425,7 +579,9 @@ int master_validate_task_info(json_t *ti, const char *path, struct master_task_s
 	t.agent_id = master_get_id(ti, "agent_id", path, err, errlen);
 	if (!t.agent_id)
 		return -EINVAL;
-	if (check_command(ti, path, err, errlen) < 0 || check_limits(ti, path, err, errlen) < 0 ||
+	if (check_task_extras(ti, path, err, errlen) < 0 || check_command(ti, path, err, errlen) < 0 ||
+	    check_limits(ti, path, err, errlen) < 0 ||
+	    check_resource_fields(ti, path, err, errlen) < 0 ||
 	    parse_task_resources(ti, path, &t.res, err, errlen) < 0)
 		return -EINVAL;
 	*ret = t;

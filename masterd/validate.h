@@ -81,6 +81,14 @@ struct master_task_shape {
 int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
 			      char *err, size_t errlen);
 
+/*
+ * What of a TaskInfo a protobuf parse would need: an object with task_id and agent_id of
+ * shape {"value": string} and a string name. Their content is master_validate_task_info's to
+ * judge (a bad ID is a TASK_ERROR, not a 400). *ret_id: task_id.value, in ti.
+ */
+int master_task_info_parse(json_t *ti, const char *path, const char **ret_id, char *err,
+			   size_t errlen);
+
 /* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
 bool master_framework_has_capability(json_t *info, const char *cap);
 

@@ -320,6 +320,79 @@ static void test_task_info(void **state)
 	task(TASK(CMD ",\"resources\":[]"), "field 'ti[0].resources' is empty");
 }
 
+/* TaskInfo fields that change how a task runs and that Drover does not do: refused by name */
+static void test_task_info_unsupported(void **state)
+{
+	task(TASK(CMD "," RES ",\"executor\":{}"),
+	     "field 'ti[0].executor': executors are not supported (only 'command' tasks)");
+	task(TASK(CMD "," RES ",\"check\":{}"), "field 'ti[0].check': checks are not supported");
+	task(TASK(CMD "," RES ",\"max_completion_time\":{\"nanoseconds\":1}"),
+	     "field 'ti[0].max_completion_time': is not supported");
+	task(TASK(CMD "," RES ",\"container\":{\"type\":\"DOCKER\"}"),
+	     "field 'ti[0].container.type': only MESOS containers are supported");
+	task(TASK(CMD "," RES ",\"container\":{\"type\":\"MESOS\",\"volumes\":[]}"),
+	     "field 'ti[0].container.volumes' is not supported");
+	task(TASK("\"command\":{\"value\":\"x\",\"uris\":[]}," RES),
+	     "field 'ti[0].command.uris': fetching URIs is not supported");
+	task(TASK(CMD ",\"resources\":[{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":"
+		  "{\"value\":1},\"disk\":{\"persistence\":{\"id\":\"p\"}}}]"),
+	     "field 'ti[0].resources[0].disk' is not supported");
+	task(TASK(CMD ",\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":"
+		  "{\"value\":1},\"revocable\":{}}]"),
+	     "field 'ti[0].resources[0].revocable' is not supported");
+	task(TASK(CMD ",\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":"
+		  "{\"value\":1},\"role\":\"eng\"}]"),
+	     "field 'ti[0].resources[0].role': reserved resources are not supported");
+	task(TASK(CMD ",\"resources\":[{\"name\":\"gpus\",\"type\":\"SCALAR\",\"scalar\":"
+		  "{\"value\":1.5}}]"),
+	     "field 'ti[0].resources[0]': 'gpus' must be an unsigned integer");
+	task(TASK(CMD "," RES ",\"kill_policy\":{\"grace_period\":{\"nanoseconds\":-1}}"),
+	     "field 'ti[0].kill_policy.grace_period.nanoseconds' must not be negative");
+	/* what Drover does or keeps: accepted */
+	task(TASK(CMD "," RES ",\"container\":{\"type\":\"MESOS\"},\"labels\":{\"labels\":[]},"
+		  "\"discovery\":{},\"data\":\"eA==\",\"kill_policy\":{\"grace_period\":"
+		  "{\"nanoseconds\":5}},\"health_check\":{}"),
+	     NULL);
+	task(TASK(CMD ",\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":"
+		  "{\"value\":1},\"role\":\"*\"},{\"name\":\"gpus\",\"type\":\"SCALAR\","
+		  "\"scalar\":{\"value\":2}}]"),
+	     NULL);
+}
+
+/* what a protobuf parse needs (400) apart from what is judged (TASK_ERROR) */
+static void test_task_info_parse(void **state)
+{
+	const char *ok[] = {TASK("\"x\":1"), TASK("\"command\":5"),
+			    "{\"name\":\"t\",\"task_id\":{\"value\":\"a/b\"},"
+			    "\"agent_id\":{\"value\":\"..\"}}"};
+	const struct {
+		const char *json, *err;
+	} bad[] = {
+		{"[]", "field 'ti' must be an object"},
+		{"{\"name\":\"t\"}", "missing field 'ti.task_id'"},
+		{"{\"name\":\"t\",\"task_id\":7}",
+		 "field 'ti.task_id' must be an object {\"value\": string}"},
+		{"{\"task_id\":{\"value\":\"x\"}}", "ti: missing field 'name'"},
+		{"{\"name\":\"t\",\"task_id\":{\"value\":\"x\"}}", "missing field 'ti.agent_id'"},
+	};
+	char err[1024];
+	const char *id;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		json_t *j = parse(ok[i], 0);
+		if (master_task_info_parse(j, "ti", &id, err, sizeof(err)) != 0)
+			fail_msg("%s: refused: %s", ok[i], err);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *j = parse(bad[i].json, 0);
+		int r = master_task_info_parse(j, "ti", &id, err, sizeof(err));
+		if (r != -EINVAL || strcmp(err, bad[i].err) != 0)
+			fail_msg("%s: got %d '%s', want '%s'", bad[i].json, r, err, bad[i].err);
+		json_decref(j);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_subscribe_ok),
 		cmocka_unit_test(test_subscribe_bad),
 		cmocka_unit_test(test_task_info),
+		cmocka_unit_test(test_task_info_unsupported),
+		cmocka_unit_test(test_task_info_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
