@@ -281,6 +281,8 @@ json_t *master_status(const struct task *t, enum task_state state, const char *r
 void master_framework_send_status(struct master *m, struct framework *fw, const char *task_id,
 				  const char *agent_id, enum task_state state, const char *reason,
 				  const char *message);
+/* FAILURE with only agent_id to every connected framework: the agent is removed or unreachable. */
+void master_frameworks_send_failure(struct master *m, const char *agent_id);
 /* call[key].filters.refuse_seconds as Mesos reads it: default 5 s, negative = default, capped. */
 double master_call_refuse_seconds(json_t *call, const char *key);
 /* Drop a terminal task once its last update is acknowledged. */
@@ -333,6 +335,8 @@ int master_alloc_init(struct master *m);
 void master_alloc_fini(struct master *m);
 void master_alloc_framework_add(struct master *m, struct framework *fw);
 void master_alloc_framework_remove(struct master *m, struct framework *fw);
+/* What fw's capabilities change in the allocator (GPU_RESOURCES), again after an update. */
+void master_alloc_framework_caps(struct master *m, struct framework *fw);
 void master_alloc_framework_activate(struct master *m, struct framework *fw, bool active);
 void master_alloc_framework_suppress(struct master *m, struct framework *fw, bool suppress);
 void master_alloc_framework_revive(struct master *m, struct framework *fw);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "log.h"
 #include "master.h"
+#include "validate.h"
 
 static double now_s(void)
 {
@@ -49,6 +50,16 @@ void master_alloc_framework_add(struct master *m, struct framework *fw)
 {
 	check(alloc_framework_add(m->alloc, fw->id, fw->role, fw->tier, true), "add framework",
 	      fw->id);
+	master_alloc_framework_caps(m, fw);
+}
+
+void master_alloc_framework_caps(struct master *m, struct framework *fw)
+{
+	/* Mesos's --filter_gpu_resources (default true): no GPU agent without GPU_RESOURCES */
+	check(alloc_framework_set_gpu_agents(
+		      m->alloc, fw->id,
+		      master_framework_has_capability(fw->info, "GPU_RESOURCES")),
+	      "set the GPU capability of", fw->id);
 }
 
 void master_alloc_framework_remove(struct master *m, struct framework *fw)

@@ -95,6 +95,22 @@ void master_framework_send_status(struct master *m, struct framework *fw, const 
 						      master_status(&tmp, state, reason, message))));
 }
 
+void master_frameworks_send_failure(struct master *m, const char *agent_id)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+
+		if (fw->connected)
+			master_stream_send_event(fw->stream,
+						 wire_event("FAILURE", "failure",
+							    json_pack("{s:o}", "agent_id",
+								      wire_id(agent_id))));
+	}
+}
+
 /* Send t's latest status to its framework, unless this stream already has it. */
 void master_framework_send_update(struct master *m, struct framework *fw, struct task *t)
 {
@@ -382,6 +398,7 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 		log_info("framework '%s' (%s) subscribed in role '%s'",
 			 json_string_value(json_object_get(fw->info, "name")), fw->id, fw->role);
 	} else {
+		master_alloc_framework_caps(m, fw); /* its new framework_info's */
 		master_alloc_framework_activate(m, fw, true);
 		master_alloc_framework_revive(m, fw);
 		log_info("framework %s resubscribed", fw->id);
