@@ -298,6 +298,18 @@ fail:
 	return -EINVAL;
 }
 
+/* As Mesos: every resource of ti without allocation_info gets the offers' (their role). */
+static void set_allocation_info(json_t *ti, const char *role)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(ti, "resources"), i, r) {
+		if (json_is_object(r) && !json_object_get(r, "allocation_info"))
+			json_object_set_new(r, "allocation_info", json_pack("{s:s}", "role", role));
+	}
+}
+
 /* The task is the framework's and goes to the agent; t's resources are taken. */
 static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *ts)
 {
@@ -321,6 +333,7 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	t->fw_id = strdup(fw->id);
 	t->agent_id = strdup(a->id);
 	t->name = wire_dup_string(ti, "name");
+	set_allocation_info(ti, fw->role);
 	t->info = json_incref(ti);
 	t->res = ts->res;
 	memset(&ts->res, 0, sizeof(ts->res));

@@ -75,6 +75,7 @@ struct framework {
 	char *role;
 	int tier;
 	bool partition_aware;
+	bool multi_role; /* MULTI_ROLE: offers carry allocation_info (its one role) */
 	double failover_timeout_s;
 	struct http_stream *stream;
 	char stream_id[UUID_STR_LEN];

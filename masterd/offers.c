@@ -292,13 +292,23 @@ void master_offer_rescind(struct master *m, struct offer *o)
 json_t *master_offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
+	json_t *res = alloc_res_to_json(&o->res), *r, *j;
+	size_t i;
 
 	/* "o" steals: a reference of our own to the agent's attributes, or a new array */
-	return json_pack("{s:o,s:o,s:o,s:s,s:o,s:o,s:{s:s}}", "id", wire_id(o->id),
-			 "framework_id", wire_id(o->fw->id), "agent_id", wire_id(o->agent->id),
-			 "hostname", o->agent->hostname, "resources", alloc_res_to_json(&o->res),
-			 "attributes", attrs ? json_incref(attrs) : json_array(), "allocation_info", "role",
-			 o->fw->role);
+	j = json_pack("{s:o,s:o,s:o,s:s,s:o,s:o}", "id", wire_id(o->id), "framework_id",
+		      wire_id(o->fw->id), "agent_id", wire_id(o->agent->id), "hostname",
+		      o->agent->hostname, "resources", res, "attributes",
+		      attrs ? json_incref(attrs) : json_array());
+	/* as Mesos: the role it is allocated to, on the offer and on every resource, for
+	 * MULTI_ROLE frameworks only (the others get neither) */
+	if (j && o->fw->multi_role) {
+		json_array_foreach(res, i, r)
+			json_object_set_new(r, "allocation_info",
+					    json_pack("{s:s}", "role", o->fw->role));
+		json_object_set_new(j, "allocation_info", json_pack("{s:s}", "role", o->fw->role));
+	}
+	return j;
 }
 
 /*
@@ -404,7 +414,8 @@ struct offers_event {
 	struct obuf out;
 	size_t n;
 	char *fw_part;   /* ,"framework_id":{"value":…}, */
-	char *role_part; /* ,"allocation_info":{"role":…}} */
+	char *role_part; /* ,"allocation_info":{"role":…}} (MULTI_ROLE), or } */
+	bool multi_role; /* the framework's: each offer's resources carry allocation_info too */
 	bool closed;
 };
 
@@ -444,10 +455,14 @@ struct offers_event *master_offers_event_new(const struct framework *fw)
 	obuf_add_string(&t, fw->id);
 	obuf_adds(&t, "},");
 	ev->fw_part = obuf_take(&t);
-	obuf_adds(&t, ",\"allocation_info\":{\"role\":");
-	obuf_add_string(&t, fw->role);
-	obuf_adds(&t, "}}");
+	if (fw->multi_role) {
+		obuf_adds(&t, ",\"allocation_info\":{\"role\":");
+		obuf_add_string(&t, fw->role);
+		obuf_adds(&t, "}");
+	}
+	obuf_adds(&t, "}");
 	ev->role_part = obuf_take(&t);
+	ev->multi_role = fw->multi_role;
 	obuf_grow(&ev->out, RECORD_HDR_ROOM);
 	obuf_adds(&ev->out, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
 	if (!ev->fw_part || !ev->role_part || ev->out.failed) {
@@ -457,12 +472,30 @@ struct offers_event *master_offers_event_new(const struct framework *fw)
 	return ev;
 }
 
+/* o as master_offer_to_json() makes it, dumped (MULTI_ROLE frameworks: few, not the hot path). */
+static int offers_event_add_json(struct offers_event *ev, const struct offer *o)
+{
+	json_t *j = master_offer_to_json(o);
+	char *t = j ? jsonnum_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+	json_decref(j);
+	if (!t)
+		return -ENOMEM;
+	if (ev->n++)
+		obuf_adds(&ev->out, ",");
+	obuf_adds(&ev->out, t);
+	free(t);
+	return ev->out.failed ? -ENOMEM : 0;
+}
+
 int master_offers_event_add(struct offers_event *ev, const struct offer *o)
 {
 	const struct offer_frag *frag;
 
 	if (ev->closed)
 		return -EINVAL;
+	if (ev->multi_role) /* every resource's allocation_info: not in the agent's fragment */
+		return offers_event_add_json(ev, o);
 	frag = agent_offer_frag(o->agent, &o->res);
 	if (!frag)
 		return -ENOMEM;

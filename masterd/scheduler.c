@@ -236,6 +236,25 @@ static bool subscribe_authorized(struct master *m, struct msg *msg,
 }
 
 /*
+ * A SUBSCRIBE Mesos refuses after it parsed (an invalid FrameworkInfo): 200, one ERROR event
+ * saying why, and the stream closed. Nothing changes.
+ */
+static void subscribe_refuse(struct master *m, struct msg *msg, const char *why)
+{
+	const char *hdrs[] = {"Cache-Control", "no-cache", NULL};
+	struct http_stream *s;
+
+	log_info("SUBSCRIBE refused: %s", why);
+	/* owned by no framework (""): its end concerns no one */
+	s = master_open_stream(m, msg->req, hdrs, 4096, false, "");
+	master_count_status(m, 200);
+	if (!s)
+		return;
+	master_stream_send_event(s, wire_event("ERROR", "error", json_pack("{s:s}", "message", why)));
+	master_stream_retire(m, s);
+}
+
+/*
  * A failover: the framework named by framework_info.id. IDs come from the master: the
  * registry has every one it gave out and not yet removed (and gives them back after a restart
  * or to a new leader). An unknown ID is a removed framework's, or was never given out: refused,
@@ -249,12 +268,14 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 	struct framework *fw = strmap_get(&m->frameworks, req->id);
 	const char *owner;
 
+	char why[512];
+
 	if (!fw) {
-		master_reply_error(
-			m, msg->req, 400,
-			"Failed to validate scheduler::Call: framework '%s' is unknown or has "
-			"been removed (subscribe without an ID to get a new one)",
-			req->id);
+		snprintf(why, sizeof(why),
+			 "Framework '%.128s' is unknown or has been removed (subscribe without an "
+			 "ID to get a new one)",
+			 req->id);
+		subscribe_refuse(m, msg, why);
 		return NULL;
 	}
 	owner = master_framework_principal(fw) ? master_framework_principal(fw) : "";
@@ -262,14 +283,25 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 	    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS, owner))
 		return NULL;
 	if (strcmp(fw->role, req->role) != 0) {
-		master_reply_error(
-			m, msg->req, 400,
-			"Failed to validate scheduler::Call: a framework cannot change its role "
-			"on failover ('%s' -> '%s')",
-			fw->role, req->role);
+		snprintf(why, sizeof(why),
+			 "A framework cannot change its role on failover ('%.128s' -> '%.128s')",
+			 fw->role, req->role);
+		subscribe_refuse(m, msg, why);
 		return NULL;
 	}
 	return fw;
+}
+
+/* SUPPRESS (true) or REVIVE (false) of fw's role. */
+static void framework_suppress(struct master *m, struct framework *fw, bool suppress)
+{
+	fw->suppressed = suppress;
+	master_persist_framework(m, fw);
+	master_alloc_framework_suppress(m, fw, suppress);
+	if (!suppress) {
+		master_alloc_framework_revive(m, fw);
+		master_request_allocation(m);
+	}
 }
 
 /* A new framework with a fresh ID, not yet listed; NULL on ENOMEM. */
@@ -339,6 +371,7 @@ static void framework_set_info(struct master *m, struct msg *msg, struct framewo
 	fw->role = strdup(req->role);
 	fw->failover_timeout_s = failover;
 	fw->partition_aware = req->partition_aware;
+	fw->multi_role = master_framework_has_capability(req->info, "MULTI_ROLE");
 	json_decref(fw->info);
 	fw->info = json_deep_copy(req->info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
@@ -430,7 +463,13 @@ static void subscribe(struct master *m, struct msg *msg)
 	bool is_new;
 	int tier;
 
-	if (master_parse_subscribe(msg->body, &req, err, sizeof(err)) < 0) {
+	int r = master_parse_subscribe(msg->body, &req, err, sizeof(err));
+
+	if (r == -EDOM) {
+		subscribe_refuse(m, msg, err);
+		return;
+	}
+	if (r < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
@@ -446,6 +485,8 @@ static void subscribe(struct master *m, struct msg *msg)
 		return;
 	}
 	subscribe_start(m, fw, is_new);
+	if (req.suppressed)
+		framework_suppress(m, fw, true);
 }
 
 double master_call_refuse_seconds(json_t *call, const char *key)
@@ -824,6 +865,99 @@ void master_framework_check_failover(struct master *m, int64_t now)
 	}
 }
 
+/*
+ * SUPPRESS and REVIVE, of the roles the call names ("suppress.roles", "revive.roles"), all of
+ * the framework's when it names none. A role that is not the framework's is a 400.
+ */
+static void suppress_call(struct master *m, struct framework *fw, struct msg *msg, bool suppress)
+{
+	const char *key = suppress ? "suppress" : "revive";
+	json_t *body = json_object_get(msg->body, key);
+	json_t *roles = json_object_get(body, "roles"), *r;
+	size_t i;
+
+	if ((body && !json_is_object(body)) || (roles && !json_is_array(roles))) {
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate scheduler::Call: field '%s.roles' must be an "
+				   "array of strings",
+				   key);
+		return;
+	}
+	json_array_foreach(roles, i, r) {
+		if (!streq(json_string_value(r), fw->role)) {
+			master_reply_error(m, msg->req, 400,
+					   "Failed to validate scheduler::Call: field '%s.roles[%zu]' "
+					   "is not one of the framework's roles",
+					   key, i);
+			return;
+		}
+	}
+	master_reply_error(m, msg->req, 202, "%s", "");
+	if (!roles || json_array_size(roles) > 0)
+		framework_suppress(m, fw, suppress);
+}
+
+/*
+ * UPDATE_FRAMEWORK: a new framework_info (as on a failover: same ID, same role, the
+ * authenticated principal's) and suppressed_roles, without resubscribing. 200, or 400 (does
+ * not parse, or a FrameworkInfo Mesos refuses), or 403.
+ */
+static void update_framework_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	json_t *uf = json_object_get(msg->body, "update_framework");
+	json_t *call = json_pack("{s:O*,s:{s:O*}}", "framework_id",
+				 json_object_get(msg->body, "framework_id"), "subscribe",
+				 "framework_info", json_object_get(uf, "framework_info"));
+	struct master_subscribe_req req;
+	char err[ERRLEN] = "";
+	bool suppressed = false;
+	int r = -EINVAL;
+
+	if (!json_is_object(uf))
+		snprintf(err, sizeof(err), "missing field 'update_framework'");
+	else if (call)
+		r = master_parse_subscribe(call, &req, err, sizeof(err));
+	if (r == 0 && !streq(req.id, fw->id)) {
+		snprintf(err, sizeof(err),
+			 "field 'framework_id' differs from 'update_framework.framework_info.id'");
+		r = -EINVAL;
+	}
+	if (r == 0 && strcmp(req.role, fw->role) != 0) {
+		snprintf(err, sizeof(err), "a framework cannot change its role ('%.128s' -> '%.128s')",
+			 fw->role, req.role);
+		r = -EINVAL;
+	}
+	if (r == 0 && req.has_tier && req.tier != fw->tier) {
+		snprintf(err, sizeof(err), "a framework cannot change its tier");
+		r = -EINVAL;
+	}
+	if (r == 0)
+		r = master_parse_suppressed_roles(uf, "update_framework", req.role, &suppressed, err,
+						  sizeof(err));
+	if (r < 0) {
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		json_decref(call);
+		return;
+	}
+	if (m->authenticate && req.principal && !streq(req.principal, msg->principal)) {
+		master_reply_error(
+			m, msg->req, 403,
+			"Not authorized: framework_info.principal '%s' is not the authenticated "
+			"principal '%s'",
+			req.principal, msg->principal ? msg->principal : "");
+		json_decref(call);
+		return;
+	}
+	framework_set_info(m, msg, fw, &req, fw->tier);
+	master_alloc_framework_caps(m, fw);
+	if (suppressed != fw->suppressed)
+		framework_suppress(m, fw, suppressed);
+	master_persist_framework(m, fw);
+	master_reply_error(m, msg->req, 200, "%s", "");
+	log_info("framework %s updated its framework_info", fw->id);
+	json_decref(call);
+}
+
 void master_scheduler_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
@@ -838,7 +972,8 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	}
 	if (!streq(type, "ACCEPT") && !streq(type, "DECLINE") && !streq(type, "KILL") &&
 	    !streq(type, "ACKNOWLEDGE") && !streq(type, "RECONCILE") && !streq(type, "REVIVE") &&
-	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN") && !streq(type, "REQUEST")) {
+	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN") && !streq(type, "REQUEST") &&
+	    !streq(type, "UPDATE_FRAMEWORK")) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate scheduler::Call: call type '%s' is not supported",
@@ -860,19 +995,11 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 		reconcile_call(m, fw, msg);
 	else if (streq(type, "REQUEST"))
 		master_reply_error(m, msg->req, 202, "%s", ""); /* Mesos ignores it too */
-	else if (streq(type, "REVIVE")) {
-		master_reply_error(m, msg->req, 202, "%s", "");
-		fw->suppressed = false;
-		master_persist_framework(m, fw);
-		master_alloc_framework_suppress(m, fw, false);
-		master_alloc_framework_revive(m, fw);
-		master_request_allocation(m);
-	} else if (streq(type, "SUPPRESS")) {
-		master_reply_error(m, msg->req, 202, "%s", "");
-		fw->suppressed = true;
-		master_persist_framework(m, fw);
-		master_alloc_framework_suppress(m, fw, true);
-	} else if (streq(type, "TEARDOWN")) {
+	else if (streq(type, "REVIVE") || streq(type, "SUPPRESS"))
+		suppress_call(m, fw, msg, streq(type, "SUPPRESS"));
+	else if (streq(type, "UPDATE_FRAMEWORK"))
+		update_framework_call(m, fw, msg);
+	else if (streq(type, "TEARDOWN")) {
 		if (!master_authorize(
 			    m, msg, ACL_TEARDOWN_FRAMEWORKS,
 			    master_framework_principal(fw) ? master_framework_principal(fw) : ""))

@@ -186,30 +186,67 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 	return (int)json_array_size(infos);
 }
 
-/* framework_info.role, or the one string of framework_info.roles; NULL and err if neither is. */
-static const char *framework_role(json_t *info, char *err, size_t errlen)
+/*
+ * framework_info's role, by Mesos's rules: with MULTI_ROLE, "roles" (strings, none twice) and
+ * no "role"; without, no "roles" and "role" (default "*"). Drover gives a framework one role:
+ * a MULTI_ROLE framework names exactly one. 0 with *ret; -EINVAL (a field of the wrong type:
+ * the call does not parse) or -EDOM (a FrameworkInfo Mesos refuses) with err.
+ */
+static int framework_role(json_t *info, const char **ret, char *err, size_t errlen)
 {
 	const char *role = wire_get_string(info, "role", false, err, errlen);
-	json_t *roles = json_object_get(info, "roles");
+	json_t *roles = json_object_get(info, "roles"), *r;
+	bool multi = master_framework_has_capability(info, "MULTI_ROLE");
+	size_t i, k;
 
 	if (!role && json_object_get(info, "role"))
-		return NULL;
+		return -EINVAL;
 	if (!wire_get_string(info, "user", false, err, errlen) && json_object_get(info, "user"))
-		return NULL;
+		return -EINVAL;
 	if (!wire_get_string(info, "name", true, err, errlen))
-		return NULL;
-	if (roles) {
-		if (!json_is_array(roles) || json_array_size(roles) > 1 ||
-		    (json_array_size(roles) == 1 && !json_is_string(json_array_get(roles, 0)))) {
-			snprintf(err, errlen,
-				 "field 'framework_info.roles' must be an array of one string "
-				 "(multi-role frameworks are not supported)");
-			return NULL;
-		}
-		if (json_array_size(roles) == 1)
-			role = json_string_value(json_array_get(roles, 0));
+		return -EINVAL;
+	if (roles && !json_is_array(roles)) {
+		snprintf(err, errlen, "field 'framework_info.roles' must be an array of strings");
+		return -EINVAL;
 	}
-	return role && *role ? role : "*";
+	json_array_foreach(roles, i, r) {
+		if (!json_is_string(r)) {
+			snprintf(err, errlen, "field 'framework_info.roles[%zu]' must be a string", i);
+			return -EINVAL;
+		}
+		for (k = 0; k < i; k++) {
+			if (streq(json_string_value(json_array_get(roles, k)), json_string_value(r))) {
+				snprintf(err, errlen,
+					 "field 'framework_info.roles[%zu]': role '%.64s' appears twice",
+					 i, json_string_value(r));
+				return -EDOM;
+			}
+		}
+	}
+	if (!multi) {
+		if (json_array_size(roles) > 0) {
+			snprintf(err, errlen,
+				 "field 'framework_info.roles' needs the MULTI_ROLE capability "
+				 "(without it, set 'role')");
+			return -EDOM;
+		}
+		*ret = role && *role ? role : "*";
+		return 0;
+	}
+	if (role) {
+		snprintf(err, errlen,
+			 "field 'framework_info.role' must not be set with the MULTI_ROLE "
+			 "capability (set 'roles')");
+		return -EDOM;
+	}
+	if (json_array_size(roles) != 1) {
+		snprintf(err, errlen,
+			 "field 'framework_info.roles' must name exactly one role (frameworks in "
+			 "several roles are not supported)");
+		return -EDOM;
+	}
+	*ret = json_string_value(json_array_get(roles, 0));
+	return 0;
 }
 
 /* framework_info's own fields: user, name, role(s), failover_timeout, tier. */
@@ -220,12 +257,13 @@ static int parse_framework_info(json_t *info, struct master_subscribe_req *req, 
 	double fo = 0, t = 0;
 	int r;
 
-	req->role = framework_role(info, err, errlen);
-	if (!req->role)
-		return -EINVAL;
+	r = framework_role(info, &req->role, err, errlen);
+	if (r < 0)
+		return r;
 	if (!master_role_is_valid(req->role, sub, sizeof(sub))) {
-		snprintf(err, errlen, "field 'framework_info.role': %.512s", sub);
-		return -EINVAL;
+		snprintf(err, errlen, "field 'framework_info.role%s': %.512s",
+			 master_framework_has_capability(info, "MULTI_ROLE") ? "s[0]" : "", sub);
+		return -EDOM;
 	}
 	r = wire_get_number(info, "failover_timeout", &fo, err, errlen);
 	if (r < 0)
@@ -295,13 +333,51 @@ int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char 
 		.info = sub ? wire_get_object(sub, "framework_info", true, err, errlen) : NULL,
 	};
 
+	int r;
+
 	if (!req.info)
 		return -EINVAL;
-	if (parse_framework_info(req.info, &req, err, errlen) < 0)
-		return -EINVAL;
+	r = parse_framework_info(req.info, &req, err, errlen);
+	if (r < 0)
+		return r;
 	if (parse_subscribe_id(call, req.info, &req.id, err, errlen) < 0)
 		return -EINVAL;
+	r = master_parse_suppressed_roles(sub, "subscribe", req.role, &req.suppressed, err,
+					  errlen);
+	if (r < 0)
+		return r;
 	*ret = req;
+	return 0;
+}
+
+int master_parse_suppressed_roles(json_t *obj, const char *path, const char *role,
+				  bool *ret, char *err, size_t errlen)
+{
+	json_t *sr = json_object_get(obj, "suppressed_roles"), *r;
+	bool suppressed = false;
+	size_t i;
+
+	if (sr && !json_is_array(sr)) {
+		snprintf(err, errlen, "field '%s.suppressed_roles' must be an array of strings",
+			 path);
+		return -EINVAL;
+	}
+	json_array_foreach(sr, i, r) {
+		if (!json_is_string(r)) {
+			snprintf(err, errlen, "field '%s.suppressed_roles[%zu]' must be a string",
+				 path, i);
+			return -EINVAL;
+		}
+		if (!streq(json_string_value(r), role)) {
+			snprintf(err, errlen,
+				 "field '%s.suppressed_roles[%zu]': '%.64s' is not one of the "
+				 "framework's roles",
+				 path, i, json_string_value(r));
+			return -EDOM;
+		}
+		suppressed = true;
+	}
+	*ret = suppressed;
 	return 0;
 }
 

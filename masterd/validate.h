@@ -50,17 +50,28 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 struct master_subscribe_req {
 	json_t *info; /* subscribe.framework_info */
 	const char *id; /* framework_info.id: a failover; NULL: a new framework */
-	const char *role; /* "role", else the one of "roles", else "*"; valid */
+	const char *role; /* "role" (default "*"), or MULTI_ROLE's one of "roles"; valid */
 	const char *principal; /* framework_info.principal if a string, else NULL */
 	double failover_s; /* framework_info.failover_timeout: finite, >= 0, not capped */
 	bool has_tier; /* framework_info.tier is present ... */
 	int tier; /* ... and this integer in [-1000, 1000] */
 	bool partition_aware; /* capabilities name PARTITION_AWARE */
+	bool suppressed; /* subscribe.suppressed_roles names its role */
 };
 
 /*
+ * obj.suppressed_roles (SUBSCRIBE's, UPDATE_FRAMEWORK's): strings, each the framework's role.
+ * *ret: whether it is named. 0; -EINVAL (wrong types) or -EDOM (another role) with err.
+ */
+int master_parse_suppressed_roles(json_t *obj, const char *path, const char *role, bool *ret,
+				  char *err, size_t errlen);
+
+/*
  * Parse call (a whole SUBSCRIBE body) into *ret: framework_info's fields, its ID, a top-level
- * framework_id equal to it. 0, or -EINVAL with err ("field 'framework_info.role': ...").
+ * framework_id equal to it, suppressed_roles. 0; -EINVAL when a field has the wrong type or
+ * the IDs differ (the call does not parse or fails Mesos's structural checks: 400), -EDOM
+ * for a FrameworkInfo Mesos refuses with an ERROR event (roles, suppressed roles); err says
+ * which field ("field 'framework_info.role': ...").
  */
 int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char *err,
 			   size_t errlen);
