@@ -373,6 +373,17 @@ static void accept_launch(struct accept *c, json_t *op, size_t opi)
 
 		snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", opi,
 			 k);
+		if (json_object_get(op, "id")) { /* operation feedback is not for LAUNCH (Mesos) */
+			snprintf(
+				err, sizeof(err),
+				"field 'accept.operations[%zu].id': operation IDs are not supported "
+				"for LAUNCH",
+				opi);
+			master_framework_send_status(c->m, c->fw, task_info_id(ti),
+						     task_info_agent(ti), TASK_ERROR,
+						     "REASON_TASK_INVALID", err);
+			continue;
+		}
 		if (!master_acls_allowed(&c->m->acls, ACL_RUN_TASKS, c->msg->principal, user, why,
 					 sizeof(why))) {
 			snprintf(err, sizeof(err),

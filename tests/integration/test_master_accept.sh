@@ -161,6 +161,13 @@ O=$(offer "$OUT1")
 check offered-again-after-all-refused [ -n "$O" ]
 check tasks-running-count [ "$(op GET_TASKS | jq '[.get_tasks.tasks[] | select(.framework_id.value == "'"$F1"'")] | length')" = 2 ]
 
+# an operation ID on a LAUNCH: its tasks get TASK_ERROR (Mesos)
+code=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$O\"}],\"operations\":[{\"type\":\"LAUNCH\",\"id\":{\"value\":\"op1\"},\"launch\":{\"task_infos\":[$(ti opid-1)]}}],\"filters\":{\"refuse_seconds\":0}}}" -H "$H1")
+check launch-with-operation-id-202 [ "$code" = 202 ]
+check launch-with-operation-id-task-error err_says opid-1 "operations[0].id'"
+O=$(offer "$OUT1")
+check offered-again-after-operation-id [ -n "$O" ]
+
 # ---- what does not parse is still 400, and changes nothing
 before=$(op GET_STATE | jq -S .)
 code=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$O\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[{\"name\":\"t\",\"task_id\":7,\"agent_id\":{\"value\":\"$AGENT\"}}]}}]}}" -H "$H1")
