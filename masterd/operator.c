@@ -62,8 +62,11 @@ static json_t *framework_to_json(struct master *m, const struct framework *fw)
 	size_t it;
 	void *v;
 
-	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);)
-		json_array_append_new(offers, master_offer_to_json(v));
+	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
+		json_t *o = master_offer_to_json(v); /* the framework's view; the role always here */
+		json_object_set_new(o, "allocation_info", json_pack("{s:s}", "role", fw->role));
+		json_array_append_new(offers, o);
+	}
 	j = json_pack("{s:O,s:b,s:b,s:b,s:s,s:i,s:i,s:o}", "framework_info", fw->info, "active",
 		      fw->connected && !fw->suppressed, "connected", fw->connected, "recovered",
 		      fw->recovered, "role", fw->role, "tier", fw->tier, "tasks",
