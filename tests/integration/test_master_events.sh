@@ -5,13 +5,8 @@
 # still comes); FAILURE with the agent's ID goes to every connected framework when an agent
 # becomes unreachable. A framework and agents in shell (curl + jq) drive a real master.
 . "$(dirname "$0")/lib.sh"
-master_begin --agent-ping-timeout 1s --max-agent-ping-timeouts 2
+master_begin --agent-ping-timeout 2s --max-agent-ping-timeouts 2
 
-fake_agent gpu '[{"name":"cpus","type":"SCALAR","scalar":{"value":2}},{"name":"mem","type":"SCALAR","scalar":{"value":512}},{"name":"gpus","type":"SCALAR","scalar":{"value":1}}]' ||
-	{ fail setup-gpu-agent; exit 1; }
-GPU=$AG_ID GPU_SID=$AG_SID GPU_OUT=$AG_OUT
-fake_agent plain "$(res_json 2 512)" || { fail setup-agent; exit 1; }
-PLAIN=$AG_ID PLAIN_SID=$AG_SID PLAIN_OUT=$AG_OUT
 # the agents stay reachable while their heartbeats run
 beat() { # AGENT SID
 	while :; do
@@ -20,10 +15,16 @@ beat() { # AGENT SID
 		sleep 0.3
 	done
 }
+fake_agent gpu '[{"name":"cpus","type":"SCALAR","scalar":{"value":2}},{"name":"mem","type":"SCALAR","scalar":{"value":512}},{"name":"gpus","type":"SCALAR","scalar":{"value":1}}]' ||
+	{ fail setup-gpu-agent; exit 1; }
+GPU=$AG_ID GPU_SID=$AG_SID GPU_OUT=$AG_OUT
 beat "$GPU" "$GPU_SID" &
 BEAT_GPU=$!
+BG_PIDS="$BG_PIDS $BEAT_GPU"
+fake_agent plain "$(res_json 2 512)" || { fail setup-agent; exit 1; }
+PLAIN=$AG_ID PLAIN_SID=$AG_SID PLAIN_OUT=$AG_OUT
 beat "$PLAIN" "$PLAIN_SID" &
-BG_PIDS="$BG_PIDS $BEAT_GPU $!"
+BG_PIDS="$BG_PIDS $!"
 
 fw_subscribe plainfw '{"name":"plainfw"}' || { fail setup-fw; exit 1; }
 F1=$FW_ID S1=$FW_SID OUT1=$FW_OUT
@@ -69,7 +70,7 @@ check killing-never-reaches-plain-framework [ "$(states "$OUT1" k1)" = "TASK_KIL
 # ---- FAILURE to every connected framework when an agent becomes unreachable
 kill "$BEAT_GPU"
 failure() { # OUT
-	wait_json "$1" "select(.type == \"FAILURE\") | .failure.agent_id.value | select(. == \"$GPU\")" 200
+	wait_json "$1" "select(.type == \"FAILURE\") | .failure.agent_id.value | select(. == \"$GPU\")" 300
 }
 check failure-to-gpu-framework failure "$OUT2"
 check failure-to-plain-framework failure "$OUT1"
