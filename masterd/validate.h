@@ -79,7 +79,9 @@ int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char 
 /*
  * One TaskInfo of a LAUNCH, checked alone: an object with a safe task_id and agent_id, a
  * name, a command (value or arguments, no NUL), positive finite limits, resources that parse
- * and are not empty. Whether the ID is free, the agent the offers' and the resources within
+ * and are not empty, and no field Drover would not carry out (executor, check,
+ * max_completion_time, command.uris, a container other than a bare MESOS one, reserved,
+ * volume, revocable or shared resources, fractional gpus, a negative kill grace period). Whether the ID is free, the agent the offers' and the resources within
  * them is the caller's to check. path names the TaskInfo in err
  * ("accept.operations[0].launch.task_infos[1]"). On 0 *ret is written (the caller clears
  * ret->res); -EINVAL with err otherwise.
