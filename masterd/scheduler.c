@@ -2,7 +2,9 @@
 /*
  * The Mesos v1 scheduler API (owner thread): SUBSCRIBE opens the framework's event stream;
  * every other call must name a subscribed framework and carry its Mesos-Stream-Id.
- * A call that fails validation is answered 4xx and changes nothing.
+ * A call that does not parse or fails Mesos's structural checks is answered 4xx and changes
+ * nothing; what parses is refused as Mesos refuses it: an invalid FrameworkInfo with an ERROR
+ * event (200), an ACCEPT's bad offers or tasks with status updates (202, accept.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -267,7 +269,6 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 {
 	struct framework *fw = strmap_get(&m->frameworks, req->id);
 	const char *owner;
-
 	char why[512];
 
 	if (!fw) {
@@ -461,10 +462,9 @@ static void subscribe(struct master *m, struct msg *msg)
 	struct framework *fw;
 	char err[ERRLEN];
 	bool is_new;
-	int tier;
+	int tier, r;
 
-	int r = master_parse_subscribe(msg->body, &req, err, sizeof(err));
-
+	r = master_parse_subscribe(msg->body, &req, err, sizeof(err));
 	if (r == -EDOM) {
 		subscribe_refuse(m, msg, err);
 		return;
