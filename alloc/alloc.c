@@ -569,6 +569,7 @@ int alloc_agent_add(struct alloc *a, const char *id, const char *hostname,
 	ag->covered = calloc(a->words ? a->words : 1, sizeof(uint64_t));
 	if (!ag->id || !ag->hostname || !ag->has_filter || !ag->covered)
 		goto out_free;
+	ag->gpus = alloc_res_scalar(total, "gpus") > 0;
 	if ((rc = alloc_res_copy(&ag->total, total)) < 0 ||
 	    (rc = vec_from_res(&a->names, &ag->tv, total)) < 0 ||
 	    (rc = agent_recompute_avail(ag)) < 0 ||
@@ -689,6 +690,7 @@ int alloc_agent_update_total(struct alloc *a, const char *id, const struct alloc
 	if ((rc = alloc_res_copy(&ag->total, total)) < 0 ||
 	    (rc = vec_from_res(&a->names, &ag->tv, total)) < 0)
 		return rc;
+	ag->gpus = alloc_res_scalar(total, "gpus") > 0;
 	return agent_recompute_avail(ag);
 }
 
@@ -909,6 +911,16 @@ int alloc_framework_suppress(struct alloc *a, const char *id)
 		return -ENOENT;
 	f->suppressed = true;
 	fw_update_offerable(a, f);
+	return 0;
+}
+
+int alloc_framework_set_gpu_agents(struct alloc *a, const char *id, bool offer)
+{
+	struct fw *f = fw_find(a, id);
+
+	if (!f)
+		return -ENOENT;
+	f->no_gpus = !offer;
 	return 0;
 }
 

@@ -94,6 +94,12 @@ int alloc_framework_remove(struct alloc *a, const char *id);
 int alloc_framework_set_active(struct alloc *a, const char *id, bool active);
 /* SUPPRESS: no offers until revived. */
 int alloc_framework_suppress(struct alloc *a, const char *id);
+/*
+ * Whether agents with GPUs (a "gpus" scalar in their total) are offered to the framework at
+ * all (default true). Mesos's --filter_gpu_resources: false for frameworks without the
+ * GPU_RESOURCES capability, so that they do not hold the GPU agents' other resources.
+ */
+int alloc_framework_set_gpu_agents(struct alloc *a, const char *id, bool offer);
 /* REVIVE: clear all the framework's filters and un-suppress it. */
 int alloc_framework_revive(struct alloc *a, const char *id);
 

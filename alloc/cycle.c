@@ -8,7 +8,8 @@
  * enough unallocated resources are held back to meet the guarantees not met yet
  * (headroom). In both, an agent's available resources go to the first eligible framework
  * in order: offerable (active, not suppressed), not already offered this agent in this
- * stage, the offer capped by the role's (and its ancestors') limit and still allocatable,
+ * stage, willing to take the agent if it has GPUs, the offer capped by the role's (and its
+ * ancestors') limit and still allocatable,
  * and not filtered. If caps left something allocatable, the next eligible one gets it.
  *
  * Picking: an in-order walk of the role tree (tier by tier, highest first) skips
@@ -107,7 +108,7 @@ static bool try_fw(struct pick *p, struct fw *f)
 	struct agent *ag = p->ag;
 
 	if (!bit_test(a->offerable, f->slot) || bit_test(ag->covered, f->slot) ||
-	    is_excluded(p, f))
+	    is_excluded(p, f) || (ag->gpus && f->no_gpus))
 		return false;
 	if (p->stage == 1) {
 		struct role *q = alloc_quota_role(a, f->role, false);

@@ -88,6 +88,7 @@ struct fw {
 	struct role *role;
 	int tier;
 	bool active, suppressed;
+	bool no_gpus;                  /* not offered agents with GPUs (no GPU_RESOURCES) */
 	struct vec alloc;              /* scalars */
 	struct alloc_res alloc_res;    /* alloc_framework_get's copy of the allocation */
 	struct alloc_sorter_entry ent; /* in role's tier sorter */
@@ -103,6 +104,7 @@ struct agent {
 	char *id, *hostname;
 	uint32_t slot;
 	bool active;
+	bool gpus;                  /* its total has GPUs */
 	struct alloc_res total;     /* as given (alloc_agent_get) */
 	struct vec tv;              /* total, dense */
 	struct vec allocated;       /* scalars: sum of the allocations */

@@ -657,6 +657,12 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 			agent_release(m, a, fid, tid);
 		return;
 	}
+	if (s == TASK_KILLING && !master_framework_has_capability(fw->info, "TASK_KILLING_STATE")) {
+		/* as Mesos: only frameworks that asked for TASK_KILLING see it; the task stays
+		 * where it was for the others, and the agent is answered here */
+		master_agent_send_ack(m, a, fid, tid, uuid);
+		return;
+	}
 	was = t->state;
 	if (t->acked_uuid[0] && strcmp(t->acked_uuid, uuid) == 0) {
 		/* acknowledged while the agent was away: tell it again, do not forward again */
@@ -763,6 +769,7 @@ static void agent_unreachable(struct master *m, struct agent *a)
 	}
 	master_alloc_agent_remove(m, a);
 	master_agent_holds_clear(a); /* its resources are all gone from the allocator */
+	master_frameworks_send_failure(m, a->id); /* as Mesos: every connected framework */
 	a->recovered = false;
 	master_persist_agent(m, a);
 }

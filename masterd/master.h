@@ -78,6 +78,7 @@ struct framework {
 	char *role;
 	int tier;
 	bool partition_aware;
+	bool multi_role; /* MULTI_ROLE: offers carry allocation_info (its one role) */
 	double failover_timeout_s;
 	struct http_stream *stream;
 	char stream_id[UUID_STR_LEN];
@@ -294,6 +295,8 @@ json_t *master_info_json(const struct master *m);
  * agent_info.port, 5051 when 0).
  */
 json_t *master_agent_url_json(const char *hostname, const char *ip, json_int_t port);
+/* accept.c: ACCEPT, from a framework check_caller() let through */
+void master_accept_call(struct master *m, struct framework *fw, struct msg *msg);
 
 /* http.c: the handler that runs on HTTP threads */
 void master_http_handler(struct http_request *req, void *data);
@@ -315,6 +318,17 @@ json_t *master_task_status_copy(const struct task *t);
 void master_resend_kills(struct master *m, struct agent *a);
 json_t *master_status(const struct task *t, enum task_state state, const char *reason,
 		      const char *message);
+/*
+ * Tell fw (if connected) of a task the master does not keep (refused, unknown): a status of
+ * its own, no uuid (no acknowledgement is expected). agent_id may be NULL.
+ */
+void master_framework_send_status(struct master *m, struct framework *fw, const char *task_id,
+				  const char *agent_id, enum task_state state, const char *reason,
+				  const char *message);
+/* FAILURE with only agent_id to every connected framework: the agent is removed or unreachable. */
+void master_frameworks_send_failure(struct master *m, const char *agent_id);
+/* call[key].filters.refuse_seconds as Mesos reads it: default 5 s, negative = default, capped. */
+double master_call_refuse_seconds(json_t *call, const char *key);
 /* Drop a terminal task once its last update is acknowledged. */
 void master_task_remove(struct master *m, struct task *t);
 void master_task_free(struct task *t);
@@ -365,6 +379,8 @@ int master_alloc_init(struct master *m);
 void master_alloc_fini(struct master *m);
 void master_alloc_framework_add(struct master *m, struct framework *fw);
 void master_alloc_framework_remove(struct master *m, struct framework *fw);
+/* What fw's capabilities change in the allocator (GPU_RESOURCES), again after an update. */
+void master_alloc_framework_caps(struct master *m, struct framework *fw);
 void master_alloc_framework_activate(struct master *m, struct framework *fw, bool active);
 void master_alloc_framework_suppress(struct master *m, struct framework *fw, bool suppress);
 void master_alloc_framework_revive(struct master *m, struct framework *fw);

@@ -16,6 +16,7 @@
 #include "mesos/v1/mesos.pb-c.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "pbjson.h"
+#include "validate.h"
 
 static double now_s(void)
 {
@@ -52,6 +53,16 @@ void master_alloc_framework_add(struct master *m, struct framework *fw)
 {
 	check(alloc_framework_add(m->alloc, fw->id, fw->role, fw->tier, true), "add framework",
 	      fw->id);
+	master_alloc_framework_caps(m, fw);
+}
+
+void master_alloc_framework_caps(struct master *m, struct framework *fw)
+{
+	/* Mesos's --filter_gpu_resources (default true): no GPU agent without GPU_RESOURCES */
+	check(alloc_framework_set_gpu_agents(
+		      m->alloc, fw->id,
+		      master_framework_has_capability(fw->info, "GPU_RESOURCES")),
+	      "set the GPU capability of", fw->id);
 }
 
 void master_alloc_framework_remove(struct master *m, struct framework *fw)
@@ -284,17 +295,24 @@ void master_offer_rescind(struct master *m, struct offer *o)
 json_t *master_offer_to_json(const struct offer *o)
 {
 	json_t *attrs = json_object_get(o->agent->info, "attributes");
-	json_t *j;
+	json_t *res = alloc_res_to_json(&o->res), *r, *j;
+	size_t i;
 
 	/* "o" steals: a reference of our own to the agent's attributes, or a new array */
 	j = json_pack("{s:o,s:o,s:o,s:s,s:o,s:o}", "id", wire_id(o->id), "framework_id",
 		      wire_id(o->fw->id), "agent_id", wire_id(o->agent->id), "hostname",
-		      o->agent->hostname, "resources", alloc_res_to_json(&o->res), "attributes",
+		      o->agent->hostname, "resources", res, "attributes",
 		      attrs ? json_incref(attrs) : json_array());
 	if (j && o->agent->url)
 		json_object_set(j, "url", o->agent->url);
-	if (j)
+	/* as Mesos: the role it is allocated to, on the offer and on every resource, for
+	 * MULTI_ROLE frameworks only (the others get neither) */
+	if (j && o->fw->multi_role) {
+		json_array_foreach(res, i, r)
+			json_object_set_new(r, "allocation_info",
+					    json_pack("{s:s}", "role", o->fw->role));
 		json_object_set_new(j, "allocation_info", json_pack("{s:s}", "role", o->fw->role));
+	}
 	return j;
 }
 
@@ -498,10 +516,11 @@ struct offers_event {
 	struct obuf out;
 	size_t n;
 	char *fw_part;   /* ,"framework_id":{"value":…}, (protobuf: Offer.framework_id) */
-	char *role_part; /* ,"allocation_info":{"role":…}} (protobuf: Offer.allocation_info) */
+	char *role_part; /* ,"allocation_info":{"role":…}} (MULTI_ROLE), or } (protobuf: "") */
 	size_t fw_part_len, role_part_len;
 	enum codec codec;
-	size_t start; /* once closed: where the record begins in out */
+	size_t start;	 /* once closed: where the record begins in out */
+	bool multi_role; /* the framework's: each offer's resources carry allocation_info too */
 	bool closed;
 };
 
@@ -543,15 +562,13 @@ struct offers_event *master_offers_event_new_codec(const struct framework *fw, e
 	if (!ev)
 		return NULL;
 	ev->codec = c;
+	ev->multi_role = fw->multi_role;
 	if (c == CODEC_PROTOBUF) {
 		obuf_pb_wrapped(&t, 2, fw->id);
 		ev->fw_part_len = t.b.len;
 		ev->fw_part = obuf_take(&t);
-		obuf_pb_wrapped(&t, 10, fw->role);
-		ev->role_part_len = t.b.len;
-		ev->role_part = obuf_take(&t);
 		obuf_grow(&ev->out, PB_HDR_ROOM);
-		if (!ev->fw_part || !ev->role_part || ev->out.failed) {
+		if (!ev->fw_part || ev->out.failed) {
 			master_offers_event_free(ev);
 			return NULL;
 		}
@@ -561,9 +578,12 @@ struct offers_event *master_offers_event_new_codec(const struct framework *fw, e
 	obuf_add_string(&t, fw->id);
 	obuf_adds(&t, "},");
 	ev->fw_part = obuf_take(&t);
-	obuf_adds(&t, ",\"allocation_info\":{\"role\":");
-	obuf_add_string(&t, fw->role);
-	obuf_adds(&t, "}}");
+	if (fw->multi_role) {
+		obuf_adds(&t, ",\"allocation_info\":{\"role\":");
+		obuf_add_string(&t, fw->role);
+		obuf_adds(&t, "}");
+	}
+	obuf_adds(&t, "}");
 	ev->role_part = obuf_take(&t);
 	obuf_grow(&ev->out, RECORD_HDR_ROOM);
 	obuf_adds(&ev->out, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":[");
@@ -574,27 +594,66 @@ struct offers_event *master_offers_event_new_codec(const struct framework *fw, e
 	return ev;
 }
 
+/*
+ * o as master_offer_to_json() makes it, in the event's codec (MULTI_ROLE frameworks: few,
+ * not the hot path).
+ */
+static int offers_event_add_json(struct offers_event *ev, const struct offer *o)
+{
+	json_t *j = master_offer_to_json(o);
+	char err[PBJSON_ERR_LEN];
+	uint8_t *pb = NULL;
+	size_t len;
+	char *t;
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	if (ev->codec == CODEC_PROTOBUF) {
+		/* Offers.offers (1): the Offer message */
+		r = pbjson_encode(&mesos__v1__offer__descriptor, j, 0, &pb, &len, err, sizeof(err));
+		json_decref(j);
+		if (r < 0)
+			return -ENOMEM;
+		obuf_varint(&ev->out, 1 << 3 | 2);
+		obuf_varint(&ev->out, len);
+		obuf_add(&ev->out, (const char *)pb, len);
+		free(pb);
+		ev->n++;
+		return ev->out.failed ? -ENOMEM : 0;
+	}
+	t = jsonnum_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (!t)
+		return -ENOMEM;
+	if (ev->n++)
+		obuf_adds(&ev->out, ",");
+	obuf_adds(&ev->out, t);
+	free(t);
+	return ev->out.failed ? -ENOMEM : 0;
+}
+
 int master_offers_event_add(struct offers_event *ev, const struct offer *o)
 {
 	const struct offer_frag *frag;
 
 	if (ev->closed)
 		return -EINVAL;
+	if (ev->multi_role) /* every resource's allocation_info: not in the agent's fragment */
+		return offers_event_add_json(ev, o);
 	if (ev->codec == CODEC_PROTOBUF) {
 		size_t idn = strlen(o->id), idmsg = 1 + varint_len(idn) + idn, len;
 
 		frag = agent_offer_frag_pb(o->agent, &o->res);
 		if (!frag)
 			return -ENOMEM;
-		/* Offers.offers (1): id (1: {value}), framework_id, the agent's part, role */
-		len = 1 + varint_len(idmsg) + idmsg + ev->fw_part_len + frag->pb_len +
-		      ev->role_part_len;
+		/* Offers.offers (1): id (1: {value}), framework_id, the agent's part */
+		len = 1 + varint_len(idmsg) + idmsg + ev->fw_part_len + frag->pb_len;
 		obuf_varint(&ev->out, 1 << 3 | 2);
 		obuf_varint(&ev->out, len);
 		obuf_pb_wrapped(&ev->out, 1, o->id);
 		obuf_add(&ev->out, ev->fw_part, ev->fw_part_len);
 		obuf_add(&ev->out, (const char *)frag->pb, frag->pb_len);
-		obuf_add(&ev->out, ev->role_part, ev->role_part_len);
 		ev->n++;
 		return ev->out.failed ? -ENOMEM : 0;
 	}

@@ -102,8 +102,11 @@ json_t *master_state_framework(struct master *m, const struct framework *fw)
 	size_t it;
 	void *v;
 
-	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);)
-		json_array_append_new(offers, master_offer_to_json(v));
+	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
+		json_t *o = master_offer_to_json(v); /* the operator's view: the role always here */
+		json_object_set_new(o, "allocation_info", json_pack("{s:s}", "role", fw->role));
+		json_array_append_new(offers, o);
+	}
 	offers_sum(&fw->offers, &offered);
 	j = json_pack("{s:O,s:b,s:b,s:b,s:o,s:o}", "framework_info", fw->info, "active",
 		      fw->connected, "connected", fw->connected, "recovered", fw->recovered,

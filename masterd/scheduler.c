@@ -2,7 +2,9 @@
 /*
  * The Mesos v1 scheduler API (owner thread): SUBSCRIBE opens the framework's event stream;
  * every other call must name a subscribed framework and carry its Mesos-Stream-Id.
- * A call that fails validation is answered 4xx and changes nothing.
+ * A call that does not parse or fails Mesos's structural checks is answered 4xx and changes
+ * nothing; what parses is refused as Mesos refuses it: an invalid FrameworkInfo with an ERROR
+ * event (200), an ACCEPT's bad offers or tasks with status updates (202, accept.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -81,6 +83,37 @@ json_t *master_task_status_copy(const struct task *t)
 	if (t->status)
 		return json_deep_copy(t->status);
 	return t->status_text ? status_from_text(t) : NULL;
+}
+
+void master_framework_send_status(struct master *m, struct framework *fw, const char *task_id,
+				  const char *agent_id, enum task_state state, const char *reason,
+				  const char *message)
+{
+	struct task tmp = {.id = (char *)task_id, .agent_id = (char *)agent_id, .fw = fw};
+
+	(void)m;
+	if (!fw->connected || !task_id)
+		return;
+	master_stream_send_event(fw->stream,
+				 wire_event("UPDATE", "update",
+					    json_pack("{s:o}", "status",
+						      master_status(&tmp, state, reason, message))));
+}
+
+void master_frameworks_send_failure(struct master *m, const char *agent_id)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
+		struct framework *fw = v;
+
+		if (fw->connected)
+			master_stream_send_event(fw->stream,
+						 wire_event("FAILURE", "failure",
+							    json_pack("{s:o}", "agent_id",
+								      wire_id(agent_id))));
+	}
 }
 
 /* Send t's latest status to its framework, unless this stream already has it. */
@@ -211,6 +244,25 @@ static bool subscribe_authorized(struct master *m, struct msg *msg,
 }
 
 /*
+ * A SUBSCRIBE Mesos refuses after it parsed (an invalid FrameworkInfo): 200, one ERROR event
+ * saying why, and the stream closed. Nothing changes.
+ */
+static void subscribe_refuse(struct master *m, struct msg *msg, const char *why)
+{
+	const char *hdrs[] = {"Cache-Control", "no-cache", NULL};
+	struct http_stream *s;
+
+	log_info("SUBSCRIBE refused: %s", why);
+	/* owned by no framework (""): its end concerns no one */
+	s = master_open_stream(m, msg->req, hdrs, 4096, false, "");
+	master_count_status(m, 200);
+	if (!s)
+		return;
+	master_stream_send_event(s, wire_event("ERROR", "error", json_pack("{s:s}", "message", why)));
+	master_stream_retire(m, s);
+}
+
+/*
  * A failover: the framework named by framework_info.id. IDs come from the master: the
  * registry has every one it gave out and not yet removed (and gives them back after a restart
  * or to a new leader). An unknown ID is a removed framework's, or was never given out: refused,
@@ -223,13 +275,14 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 {
 	struct framework *fw = strmap_get(&m->frameworks, req->id);
 	const char *owner;
+	char why[512];
 
 	if (!fw) {
-		master_reply_error(
-			m, msg->req, 400,
-			"Failed to validate scheduler::Call: framework '%s' is unknown or has "
-			"been removed (subscribe without an ID to get a new one)",
-			req->id);
+		snprintf(why, sizeof(why),
+			 "Framework '%.128s' is unknown or has been removed (subscribe without an "
+			 "ID to get a new one)",
+			 req->id);
+		subscribe_refuse(m, msg, why);
 		return NULL;
 	}
 	owner = master_framework_principal(fw) ? master_framework_principal(fw) : "";
@@ -237,14 +290,25 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 	    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS, owner))
 		return NULL;
 	if (strcmp(fw->role, req->role) != 0) {
-		master_reply_error(
-			m, msg->req, 400,
-			"Failed to validate scheduler::Call: a framework cannot change its role "
-			"on failover ('%s' -> '%s')",
-			fw->role, req->role);
+		snprintf(why, sizeof(why),
+			 "A framework cannot change its role on failover ('%.128s' -> '%.128s')",
+			 fw->role, req->role);
+		subscribe_refuse(m, msg, why);
 		return NULL;
 	}
 	return fw;
+}
+
+/* SUPPRESS (true) or REVIVE (false) of fw's role. */
+static void framework_suppress(struct master *m, struct framework *fw, bool suppress)
+{
+	fw->suppressed = suppress;
+	master_persist_framework(m, fw);
+	master_alloc_framework_suppress(m, fw, suppress);
+	if (!suppress) {
+		master_alloc_framework_revive(m, fw);
+		master_request_allocation(m);
+	}
 }
 
 /* A new framework with a fresh ID, not yet listed; NULL on ENOMEM. */
@@ -314,6 +378,7 @@ static void framework_set_info(struct master *m, struct msg *msg, struct framewo
 	fw->role = strdup(req->role);
 	fw->failover_timeout_s = failover;
 	fw->partition_aware = req->partition_aware;
+	fw->multi_role = master_framework_has_capability(req->info, "MULTI_ROLE");
 	json_decref(fw->info);
 	fw->info = json_deep_copy(req->info);
 	json_object_set_new(fw->info, "id", wire_id(fw->id));
@@ -374,6 +439,7 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 		log_info("framework '%s' (%s) subscribed in role '%s'",
 			 json_string_value(json_object_get(fw->info, "name")), fw->id, fw->role);
 	} else {
+		master_alloc_framework_caps(m, fw); /* its new framework_info's */
 		master_alloc_framework_activate(m, fw, true);
 		master_alloc_framework_revive(m, fw);
 		log_info("framework %s resubscribed", fw->id);
@@ -406,9 +472,14 @@ static void subscribe(struct master *m, struct msg *msg)
 	struct framework *fw;
 	char err[ERRLEN];
 	bool is_new;
-	int tier;
+	int tier, r;
 
-	if (master_parse_subscribe(msg->body, &req, err, sizeof(err)) < 0) {
+	r = master_parse_subscribe(msg->body, &req, err, sizeof(err));
+	if (r == -EDOM) {
+		subscribe_refuse(m, msg, err);
+		return;
+	}
+	if (r < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
@@ -424,9 +495,11 @@ static void subscribe(struct master *m, struct msg *msg)
 		return;
 	}
 	subscribe_start(m, fw, is_new);
+	if (req.suppressed)
+		framework_suppress(m, fw, true);
 }
 
-static double refuse_seconds(json_t *call, const char *key)
+double master_call_refuse_seconds(json_t *call, const char *key)
 {
 	json_t *f = json_object_get(json_object_get(call, key), "filters");
 	json_t *rs = json_object_get(f, "refuse_seconds");
@@ -441,13 +514,13 @@ static double refuse_seconds(json_t *call, const char *key)
 }
 
 /*
- * Look up every offer id of the call; all must be this framework's and named once.
- * ACCEPT: every offer must still be valid and all on one agent. DECLINE (one_agent false)
- * may name offers of several agents, and skips those no longer valid (rescinded or expired
- * meanwhile: a decline racing a rescind must not keep the others outstanding), as Mesos does.
+ * DECLINE: look up every offer id of the call; all must be this framework's and named once.
+ * Offers of several agents may be named, and those no longer valid (rescinded or expired
+ * meanwhile: a decline racing a rescind must not keep the others outstanding) are skipped,
+ * as Mesos does.
  */
 static int collect_offers(struct master *m, struct framework *fw, json_t *call, const char *key,
-			  bool one_agent, struct offer ***ret, size_t *ret_n, char *err)
+			  struct offer ***ret, size_t *ret_n, char *err)
 {
 	json_t *ids = json_object_get(call, "offer_ids");
 	struct offer **offers;
@@ -471,9 +544,9 @@ static int collect_offers(struct master *m, struct framework *fw, json_t *call, 
 			goto fail;
 		}
 		o = strmap_get(&m->offers, v);
-		if (!o && !one_agent)
+		if (!o)
 			continue;
-		if (!o || o->fw != fw) {
+		if (o->fw != fw) {
 			snprintf(err, ERRLEN,
 				 "field '%s.offer_ids[%zu]': offer %.64s is no longer valid (unknown, "
 				 "expired, rescinded or used)",
@@ -483,11 +556,6 @@ static int collect_offers(struct master *m, struct framework *fw, json_t *call, 
 		if (o->named) {
 			snprintf(err, ERRLEN, "field '%s.offer_ids[%zu]': offer %s appears twice", key,
 				 i, v);
-			goto fail;
-		}
-		if (one_agent && n > 0 && o->agent != offers[0]->agent) {
-			snprintf(err, ERRLEN,
-				 "field '%s.offer_ids[%zu]': offers are from different agents", key, i);
 			goto fail;
 		}
 		o->named = true;
@@ -505,223 +573,6 @@ fail:
 	return -EINVAL;
 }
 
-struct pending_task {
-	json_t *info;
-	struct alloc_res res;
-	const char *id;
-};
-
-/* What a TaskInfo of valid shape must be against the master: its ID free, on the offers' agent. */
-static int check_task_state(struct framework *fw, struct agent *a,
-			    const struct master_task_shape *t, const char *path,
-			    const struct pending_task *pt, size_t nprev, char *err)
-{
-	/* a task the framework has not acknowledged the end of still holds its ID */
-	if (strmap_get(&fw->tasks, t->id)) {
-		snprintf(err, ERRLEN, "field '%s.task_id': task '%s' already exists", path, t->id);
-		return -EINVAL;
-	}
-	for (size_t k = 0; k < nprev; k++) {
-		if (strcmp(pt[k].id, t->id) == 0) {
-			snprintf(err, ERRLEN, "field '%s.task_id': task '%s' appears twice in this call",
-				 path, t->id);
-			return -EINVAL;
-		}
-	}
-	if (strcmp(t->agent_id, a->id) != 0) {
-		snprintf(err, ERRLEN, "field '%s.agent_id': %.64s is not the offer's agent %.64s",
-			 path, t->agent_id, a->id);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * One TaskInfo of a LAUNCH: its shape (validate.c), then the master's view, then within what
- * is left of the offers, which it takes from left. pt[nprev] is it on success.
- */
-static int check_task(struct framework *fw, struct agent *a, json_t *ti, const char *path,
-		      struct alloc_res *left, struct pending_task *pt, size_t nprev, char *err)
-{
-	struct master_task_shape t;
-	char want[256], have[256];
-
-	if (master_validate_task_info(ti, path, &t, err, ERRLEN) < 0)
-		return -EINVAL;
-	if (check_task_state(fw, a, &t, path, pt, nprev, err) < 0)
-		goto fail;
-	if (!alloc_res_contains(left, &t.res)) {
-		alloc_res_format(&t.res, want, sizeof(want));
-		alloc_res_format(left, have, sizeof(have));
-		snprintf(err, ERRLEN, "field '%s.resources': %.60s is beyond the offered %.60s",
-			 path, want, have);
-		goto fail;
-	}
-	alloc_res_sub(left, &t.res);
-	pt[nprev] = (struct pending_task){.info = ti, .res = t.res, .id = t.id};
-	return 0;
-fail:
-	alloc_res_clear(&t.res);
-	return -EINVAL;
-}
-
-static void launch_tasks(struct master *m, struct framework *fw, struct agent *a,
-			 struct pending_task *pt, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct task *t = calloc(1, sizeof(*t));
-		json_t *ev;
-
-		if (!t)
-			continue;
-		t->id = strdup(pt[i].id);
-		t->fw = fw;
-		t->fw_id = strdup(fw->id);
-		t->agent_id = strdup(a->id);
-		t->name = wire_dup_string(pt[i].info, "name");
-		t->info = json_incref(pt[i].info);
-		t->res = pt[i].res;
-		memset(&pt[i].res, 0, sizeof(pt[i].res));
-		t->state = TASK_STAGING;
-		t->created_ns = now_mono_ns();
-		t->status = master_status(t, TASK_STAGING, NULL, NULL);
-		strmap_put(&fw->tasks, t->id, t, NULL);
-		master_agent_task_add(a, t);
-		master_operator_task_added(m, t);
-		/* no master_alloc_used(): the offer's resources are already the framework's */
-		ev = wire_event("LAUNCH", "launch",
-				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
-					  "framework_info", fw->info, "task", t->info));
-		master_persist_task(m, t); /* drops t->info */
-		if (!master_agent_send(a, ev)) {
-			/* the agent went away between the offer and now */
-			master_task_update(m, t,
-					   master_status(t, TASK_LOST, "REASON_AGENT_DISCONNECTED",
-							 "Agent disconnected before the launch"));
-		}
-		m->metrics.tasks_launched++;
-	}
-}
-
-/* The user a task runs as: its command's, else its framework's (Mesos); NULL: the agent's. */
-static const char *task_user(const struct framework *fw, json_t *ti)
-{
-	const char *u = json_string_value(json_object_get(json_object_get(ti, "command"), "user"));
-
-	if (!u || !*u)
-		u = json_string_value(json_object_get(fw->info, "user"));
-	return u && *u ? u : NULL;
-}
-
-/* ACLs (run_tasks) and --max-tasks-per-framework; false after answering 403/429. */
-static bool accept_allowed(struct master *m, struct framework *fw, struct msg *msg,
-			   struct pending_task *pt, size_t n)
-{
-	size_t active = 0, it;
-	void *v;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!master_authorize(m, msg, ACL_RUN_TASKS, task_user(fw, pt[i].info)))
-			return false;
-	}
-	if (m->flags->max_tasks_per_framework <= 0 || n == 0)
-		return true;
-	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);)
-		active += !task_state_terminal(((struct task *)v)->state);
-	if (active + n > (size_t)m->flags->max_tasks_per_framework) {
-		master_reply_error(
-			m, msg->req, 429,
-			"Too many tasks: framework %s has %zu active and launches %zu, the "
-			"limit is %lld (--max-tasks-per-framework)",
-			fw->id, active, n, (long long)m->flags->max_tasks_per_framework);
-		return false;
-	}
-	return true;
-}
-
-static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
-{
-	char err[ERRLEN] = "";
-	json_t *acc = wire_get_object(msg->body, "accept", true, err, sizeof(err));
-	json_t *ops, *op;
-	struct offer **offers = NULL;
-	size_t noffers = 0, i, ntasks = 0, ti_count = 0;
-	struct alloc_res left = ALLOC_RES_INIT;
-	struct pending_task *pt = NULL;
-	struct agent *a;
-	double refuse;
-
-	if (!acc || collect_offers(m, fw, acc, "accept", true, &offers, &noffers, err) < 0) {
-		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
-				   err[0] ? err : "bad 'offer_ids'");
-		return;
-	}
-	a = offers[0]->agent;
-	for (i = 0; i < noffers; i++)
-		alloc_res_add(&left, &offers[i]->res);
-
-	ops = json_object_get(acc, "operations");
-	if (ops && !json_is_array(ops)) {
-		snprintf(err, sizeof(err), "field 'accept.operations' must be an array");
-		goto bad;
-	}
-	json_array_foreach(ops, i, op) {
-		const char *type = json_string_value(json_object_get(op, "type"));
-		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos");
-		if (!streq(type, "LAUNCH")) {
-			snprintf(err, sizeof(err),
-				 "field 'accept.operations[%zu].type': '%.32s' is not supported (only "
-				 "LAUNCH)",
-				 i, type ? type : "(none)");
-			goto bad;
-		}
-		if (!json_is_array(tis)) {
-			snprintf(err, sizeof(err),
-				 "field 'accept.operations[%zu].launch.task_infos' must be an array", i);
-			goto bad;
-		}
-		ti_count += json_array_size(tis);
-	}
-	pt = calloc(ti_count ? ti_count : 1, sizeof(*pt));
-	if (!pt) {
-		snprintf(err, sizeof(err), "out of memory");
-		goto bad;
-	}
-	json_array_foreach(ops, i, op) {
-		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos"), *ti;
-		size_t k;
-		json_array_foreach(tis, k, ti) {
-			char path[96];
-			snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", i,
-				 k);
-			if (check_task(fw, a, ti, path, &left, pt, ntasks, err) < 0)
-				goto bad;
-			ntasks++;
-		}
-	}
-
-	if (!accept_allowed(m, fw, msg, pt, ntasks))
-		goto out;
-	/* valid: the offers are used up, the tasks go out, the rest returns to the pool */
-	refuse = refuse_seconds(msg->body, "accept");
-	master_reply_error(m, msg->req, 202, "%s", "");
-	launch_tasks(m, fw, a, pt, ntasks);
-	for (i = 0; i < noffers; i++)
-		master_offer_remove(m, offers[i], false, 0);
-	if (!alloc_res_is_empty(&left))
-		master_alloc_recover(m, a, fw, &left, refuse);
-	m->metrics.offers_accepted += noffers;
-	goto out;
-bad:
-	master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
-out:
-	for (i = 0; pt && i < ti_count; i++)
-		alloc_res_clear(&pt[i].res);
-	free(pt);
-	alloc_res_clear(&left);
-	free(offers);
-}
-
 static void decline_call(struct master *m, struct framework *fw, struct msg *msg)
 {
 	char err[ERRLEN] = "";
@@ -730,16 +581,40 @@ static void decline_call(struct master *m, struct framework *fw, struct msg *msg
 	size_t n = 0;
 	double refuse;
 
-	if (!dec || collect_offers(m, fw, dec, "decline", false, &offers, &n, err) < 0) {
+	if (!dec || collect_offers(m, fw, dec, "decline", &offers, &n, err) < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		return;
 	}
-	refuse = refuse_seconds(msg->body, "decline");
+	refuse = master_call_refuse_seconds(msg->body, "decline");
 	master_reply_error(m, msg->req, 202, "%s", "");
 	for (size_t i = 0; i < n; i++)
 		master_offer_decline(m, offers[i], refuse);
 	m->metrics.offers_declined += n;
 	free(offers);
+}
+
+/*
+ * A task the master does not know, asked about (RECONCILE, or a KILL): Mesos's answer by
+ * what the master knows of the agent the caller names (e["agent_id"]): recovered but not
+ * back yet, nothing (it may still report the task); registered, TASK_GONE; unreachable,
+ * TASK_UNREACHABLE; unknown or not named, TASK_UNKNOWN. TASK_LOST for frameworks that are
+ * not PARTITION_AWARE.
+ */
+static void reconcile_unknown(struct master *m, struct framework *fw, const char *tid, json_t *e)
+{
+	const char *aid =
+		json_string_value(json_object_get(json_object_get(e, "agent_id"), "value"));
+	struct agent *a = aid ? strmap_get(&m->agents, aid) : NULL;
+	enum task_state s = TASK_UNKNOWN;
+
+	if (a && a->recovered && a->reachable)
+		return;
+	if (a)
+		s = a->reachable ? TASK_GONE : TASK_UNREACHABLE;
+	if (!fw->partition_aware)
+		s = TASK_LOST;
+	master_framework_send_status(m, fw, tid, a ? a->id : NULL, s, "REASON_RECONCILIATION",
+				     "Reconciliation: task is unknown");
 }
 
 static void kill_task(struct master *m, struct task *t, json_t *kill_policy)
@@ -798,12 +673,8 @@ static void kill_call(struct master *m, struct framework *fw, struct msg *msg)
 	master_outbox_reply(m, msg->req, 202, NULL);
 	t = strmap_get(&fw->tasks, tid);
 	if (!t) {
-		/* Mesos answers a kill of an unknown task with TASK_LOST (or UNKNOWN) */
-		struct task tmp = {.id = (char *)tid, .fw = fw};
-		json_t *st = master_status(&tmp, fw->partition_aware ? TASK_UNKNOWN : TASK_LOST,
-					   "REASON_RECONCILIATION", "Attempted to kill an unknown task");
-		master_stream_send_event(fw->stream, wire_event("UPDATE", "update",
-								json_pack("{s:o}", "status", st)));
+		/* Mesos: a kill of an unknown task is answered as its reconciliation */
+		reconcile_unknown(m, fw, tid, k);
 		return;
 	}
 	kill_task(m, t, json_object_get(k, "kill_policy"));
@@ -912,12 +783,7 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 		if (t) {
 			reconcile_one(m, fw, t);
 		} else {
-			struct task tmp = {.id = (char *)tid, .fw = fw};
-			json_t *st = master_status(&tmp, fw->partition_aware ? TASK_UNKNOWN : TASK_LOST,
-						   "REASON_RECONCILIATION", "Task is unknown");
-			master_stream_send_event(fw->stream,
-						 wire_event("UPDATE", "update",
-							    json_pack("{s:o}", "status", st)));
+			reconcile_unknown(m, fw, tid, e);
 		}
 	}
 }
@@ -1019,6 +885,99 @@ void master_framework_check_failover(struct master *m, int64_t now)
 	}
 }
 
+/*
+ * SUPPRESS and REVIVE, of the roles the call names ("suppress.roles", "revive.roles"), all of
+ * the framework's when it names none. A role that is not the framework's is a 400.
+ */
+static void suppress_call(struct master *m, struct framework *fw, struct msg *msg, bool suppress)
+{
+	const char *key = suppress ? "suppress" : "revive";
+	json_t *body = json_object_get(msg->body, key);
+	json_t *roles = json_object_get(body, "roles"), *r;
+	size_t i;
+
+	if ((body && !json_is_object(body)) || (roles && !json_is_array(roles))) {
+		master_reply_error(m, msg->req, 400,
+				   "Failed to validate scheduler::Call: field '%s.roles' must be an "
+				   "array of strings",
+				   key);
+		return;
+	}
+	json_array_foreach(roles, i, r) {
+		if (!streq(json_string_value(r), fw->role)) {
+			master_reply_error(m, msg->req, 400,
+					   "Failed to validate scheduler::Call: field '%s.roles[%zu]' "
+					   "is not one of the framework's roles",
+					   key, i);
+			return;
+		}
+	}
+	master_reply_error(m, msg->req, 202, "%s", "");
+	if (!roles || json_array_size(roles) > 0)
+		framework_suppress(m, fw, suppress);
+}
+
+/*
+ * UPDATE_FRAMEWORK: a new framework_info (as on a failover: same ID, same role, the
+ * authenticated principal's) and suppressed_roles, without resubscribing. 200, or 400 (does
+ * not parse, or a FrameworkInfo Mesos refuses), or 403.
+ */
+static void update_framework_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	json_t *uf = json_object_get(msg->body, "update_framework");
+	json_t *call = json_pack("{s:O*,s:{s:O*}}", "framework_id",
+				 json_object_get(msg->body, "framework_id"), "subscribe",
+				 "framework_info", json_object_get(uf, "framework_info"));
+	struct master_subscribe_req req;
+	char err[ERRLEN] = "";
+	bool suppressed = false;
+	int r = -EINVAL;
+
+	if (!json_is_object(uf))
+		snprintf(err, sizeof(err), "missing field 'update_framework'");
+	else if (call)
+		r = master_parse_subscribe(call, &req, err, sizeof(err));
+	if (r == 0 && !streq(req.id, fw->id)) {
+		snprintf(err, sizeof(err),
+			 "field 'framework_id' differs from 'update_framework.framework_info.id'");
+		r = -EINVAL;
+	}
+	if (r == 0 && strcmp(req.role, fw->role) != 0) {
+		snprintf(err, sizeof(err), "a framework cannot change its role ('%.128s' -> '%.128s')",
+			 fw->role, req.role);
+		r = -EINVAL;
+	}
+	if (r == 0 && req.has_tier && req.tier != fw->tier) {
+		snprintf(err, sizeof(err), "a framework cannot change its tier");
+		r = -EINVAL;
+	}
+	if (r == 0)
+		r = master_parse_suppressed_roles(uf, "update_framework", req.role, &suppressed, err,
+						  sizeof(err));
+	if (r < 0) {
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		json_decref(call);
+		return;
+	}
+	if (m->authenticate && req.principal && !streq(req.principal, msg->principal)) {
+		master_reply_error(
+			m, msg->req, 403,
+			"Not authorized: framework_info.principal '%s' is not the authenticated "
+			"principal '%s'",
+			req.principal, msg->principal ? msg->principal : "");
+		json_decref(call);
+		return;
+	}
+	framework_set_info(m, msg, fw, &req, fw->tier);
+	master_alloc_framework_caps(m, fw);
+	if (suppressed != fw->suppressed)
+		framework_suppress(m, fw, suppressed);
+	master_persist_framework(m, fw);
+	master_reply_error(m, msg->req, 200, "%s", "");
+	log_info("framework %s updated its framework_info", fw->id);
+	json_decref(call);
+}
+
 void master_scheduler_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
@@ -1033,7 +992,8 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	}
 	if (!streq(type, "ACCEPT") && !streq(type, "DECLINE") && !streq(type, "KILL") &&
 	    !streq(type, "ACKNOWLEDGE") && !streq(type, "RECONCILE") && !streq(type, "REVIVE") &&
-	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN")) {
+	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN") && !streq(type, "REQUEST") &&
+	    !streq(type, "UPDATE_FRAMEWORK")) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate scheduler::Call: call type '%s' is not supported",
@@ -1044,7 +1004,7 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	if (!fw)
 		return;
 	if (streq(type, "ACCEPT"))
-		accept_call(m, fw, msg);
+		master_accept_call(m, fw, msg);
 	else if (streq(type, "DECLINE"))
 		decline_call(m, fw, msg);
 	else if (streq(type, "KILL"))
@@ -1053,19 +1013,13 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 		acknowledge_call(m, fw, msg);
 	else if (streq(type, "RECONCILE"))
 		reconcile_call(m, fw, msg);
-	else if (streq(type, "REVIVE")) {
-		master_reply_error(m, msg->req, 202, "%s", "");
-		fw->suppressed = false;
-		master_persist_framework(m, fw);
-		master_alloc_framework_suppress(m, fw, false);
-		master_alloc_framework_revive(m, fw);
-		master_request_allocation(m);
-	} else if (streq(type, "SUPPRESS")) {
-		master_reply_error(m, msg->req, 202, "%s", "");
-		fw->suppressed = true;
-		master_persist_framework(m, fw);
-		master_alloc_framework_suppress(m, fw, true);
-	} else if (streq(type, "TEARDOWN")) {
+	else if (streq(type, "REQUEST"))
+		master_reply_error(m, msg->req, 202, "%s", ""); /* Mesos ignores it too */
+	else if (streq(type, "REVIVE") || streq(type, "SUPPRESS"))
+		suppress_call(m, fw, msg, streq(type, "SUPPRESS"));
+	else if (streq(type, "UPDATE_FRAMEWORK"))
+		update_framework_call(m, fw, msg);
+	else if (streq(type, "TEARDOWN")) {
 		if (!master_authorize(
 			    m, msg, ACL_TEARDOWN_FRAMEWORKS,
 			    master_framework_principal(fw) ? master_framework_principal(fw) : ""))

@@ -183,30 +183,67 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 	return (int)json_array_size(infos);
 }
 
-/* framework_info.role, or the one string of framework_info.roles; NULL and err if neither is. */
-static const char *framework_role(json_t *info, char *err, size_t errlen)
+/*
+ * framework_info's role, by Mesos's rules: with MULTI_ROLE, "roles" (strings, none twice) and
+ * no "role"; without, no "roles" and "role" (default "*"). Drover gives a framework one role:
+ * a MULTI_ROLE framework names exactly one. 0 with *ret; -EINVAL (a field of the wrong type:
+ * the call does not parse) or -EDOM (a FrameworkInfo Mesos refuses) with err.
+ */
+static int framework_role(json_t *info, const char **ret, char *err, size_t errlen)
 {
 	const char *role = wire_get_string(info, "role", false, err, errlen);
-	json_t *roles = json_object_get(info, "roles");
+	json_t *roles = json_object_get(info, "roles"), *r;
+	bool multi = master_framework_has_capability(info, "MULTI_ROLE");
+	size_t i, k;
 
 	if (!role && json_object_get(info, "role"))
-		return NULL;
+		return -EINVAL;
 	if (!wire_get_string(info, "user", false, err, errlen) && json_object_get(info, "user"))
-		return NULL;
+		return -EINVAL;
 	if (!wire_get_string(info, "name", true, err, errlen))
-		return NULL;
-	if (roles) {
-		if (!json_is_array(roles) || json_array_size(roles) > 1 ||
-		    (json_array_size(roles) == 1 && !json_is_string(json_array_get(roles, 0)))) {
-			snprintf(err, errlen,
-				 "field 'framework_info.roles' must be an array of one string "
-				 "(multi-role frameworks are not supported)");
-			return NULL;
-		}
-		if (json_array_size(roles) == 1)
-			role = json_string_value(json_array_get(roles, 0));
+		return -EINVAL;
+	if (roles && !json_is_array(roles)) {
+		snprintf(err, errlen, "field 'framework_info.roles' must be an array of strings");
+		return -EINVAL;
 	}
-	return role && *role ? role : "*";
+	json_array_foreach(roles, i, r) {
+		if (!json_is_string(r)) {
+			snprintf(err, errlen, "field 'framework_info.roles[%zu]' must be a string", i);
+			return -EINVAL;
+		}
+		for (k = 0; k < i; k++) {
+			if (streq(json_string_value(json_array_get(roles, k)), json_string_value(r))) {
+				snprintf(err, errlen,
+					 "field 'framework_info.roles[%zu]': role '%.64s' appears twice",
+					 i, json_string_value(r));
+				return -EDOM;
+			}
+		}
+	}
+	if (!multi) {
+		if (json_array_size(roles) > 0) {
+			snprintf(err, errlen,
+				 "field 'framework_info.roles' needs the MULTI_ROLE capability "
+				 "(without it, set 'role')");
+			return -EDOM;
+		}
+		*ret = role && *role ? role : "*";
+		return 0;
+	}
+	if (role) {
+		snprintf(err, errlen,
+			 "field 'framework_info.role' must not be set with the MULTI_ROLE "
+			 "capability (set 'roles')");
+		return -EDOM;
+	}
+	if (json_array_size(roles) != 1) {
+		snprintf(err, errlen,
+			 "field 'framework_info.roles' must name exactly one role (frameworks in "
+			 "several roles are not supported)");
+		return -EDOM;
+	}
+	*ret = json_string_value(json_array_get(roles, 0));
+	return 0;
 }
 
 /* framework_info's own fields: user, name, role(s), failover_timeout, tier. */
@@ -217,12 +254,13 @@ static int parse_framework_info(json_t *info, struct master_subscribe_req *req, 
 	double fo = 0, t = 0;
 	int r;
 
-	req->role = framework_role(info, err, errlen);
-	if (!req->role)
-		return -EINVAL;
+	r = framework_role(info, &req->role, err, errlen);
+	if (r < 0)
+		return r;
 	if (!master_role_is_valid(req->role, sub, sizeof(sub))) {
-		snprintf(err, errlen, "field 'framework_info.role': %.512s", sub);
-		return -EINVAL;
+		snprintf(err, errlen, "field 'framework_info.role%s': %.512s",
+			 master_framework_has_capability(info, "MULTI_ROLE") ? "s[0]" : "", sub);
+		return -EDOM;
 	}
 	r = wire_get_number(info, "failover_timeout", &fo, err, errlen);
 	if (r < 0)
@@ -292,13 +330,51 @@ int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char 
 		.info = sub ? wire_get_object(sub, "framework_info", true, err, errlen) : NULL,
 	};
 
+	int r;
+
 	if (!req.info)
 		return -EINVAL;
-	if (parse_framework_info(req.info, &req, err, errlen) < 0)
-		return -EINVAL;
+	r = parse_framework_info(req.info, &req, err, errlen);
+	if (r < 0)
+		return r;
 	if (parse_subscribe_id(call, req.info, &req.id, err, errlen) < 0)
 		return -EINVAL;
+	r = master_parse_suppressed_roles(sub, "subscribe", req.role, &req.suppressed, err,
+					  errlen);
+	if (r < 0)
+		return r;
 	*ret = req;
+	return 0;
+}
+
+int master_parse_suppressed_roles(json_t *obj, const char *path, const char *role,
+				  bool *ret, char *err, size_t errlen)
+{
+	json_t *sr = json_object_get(obj, "suppressed_roles"), *r;
+	bool suppressed = false;
+	size_t i;
+
+	if (sr && !json_is_array(sr)) {
+		snprintf(err, errlen, "field '%s.suppressed_roles' must be an array of strings",
+			 path);
+		return -EINVAL;
+	}
+	json_array_foreach(sr, i, r) {
+		if (!json_is_string(r)) {
+			snprintf(err, errlen, "field '%s.suppressed_roles[%zu]' must be a string",
+				 path, i);
+			return -EINVAL;
+		}
+		if (!streq(json_string_value(r), role)) {
+			snprintf(err, errlen,
+				 "field '%s.suppressed_roles[%zu]': '%.64s' is not one of the "
+				 "framework's roles",
+				 path, i, json_string_value(r));
+			return -EDOM;
+		}
+		suppressed = true;
+	}
+	*ret = suppressed;
 	return 0;
 }
 
@@ -402,6 +478,160 @@ static int parse_task_resources(json_t *ti, const char *path, struct alloc_res *
 	return 0;
 }
 
+/* obj[field] as {"value": string}, whatever the string: what a protobuf parse needs. */
+static const char *id_shape(json_t *obj, const char *field, const char *path, char *err,
+			    size_t errlen)
+{
+	json_t *v = json_object_get(obj, field);
+	json_t *s = json_is_object(v) ? json_object_get(v, "value") : NULL;
+
+	if (!v) {
+		snprintf(err, errlen, "missing field '%s.%s'", path, field);
+		return NULL;
+	}
+	if (!json_is_string(s)) {
+		snprintf(err, errlen, "field '%s.%s' must be an object {\"value\": string}", path,
+			 field);
+		return NULL;
+	}
+	return json_string_value(s);
+}
+
+int master_task_info_parse(json_t *ti, const char *path, const char **ret_id, char *err,
+			   size_t errlen)
+{
+	char sub[SUBLEN];
+	const char *id;
+
+	if (!json_is_object(ti)) {
+		snprintf(err, errlen, "field '%s' must be an object", path);
+		return -EINVAL;
+	}
+	id = id_shape(ti, "task_id", path, err, errlen);
+	if (!id)
+		return -EINVAL;
+	if (!wire_get_string(ti, "name", true, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%.96s: %.512s", path, sub);
+		return -EINVAL;
+	}
+	if (!id_shape(ti, "agent_id", path, err, errlen))
+		return -EINVAL;
+	*ret_id = id;
+	return 0;
+}
+
+/*
+ * TaskInfo fields that change how a task runs and that Drover does not do: refused, never
+ * accepted and ignored. (Informational ones, discovery, labels and data, are kept.)
+ */
+static const struct {
+	const char *field, *why;
+} unsupported_task_fields[] = {
+	{"executor", "executors are not supported (only 'command' tasks)"},
+	{"check", "checks are not supported"},
+	{"max_completion_time", "is not supported"},
+};
+
+/* ti.container: only a MESOS container with nothing more (what Drover runs anyway). */
+static int check_container(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *c = json_object_get(ti, "container");
+	const char *k;
+	json_t *v;
+
+	if (!c)
+		return 0;
+	if (!json_is_object(c)) {
+		snprintf(err, errlen, "field '%s.container' must be an object", path);
+		return -EINVAL;
+	}
+	json_object_foreach(c, k, v) {
+		if (streq(k, "type") && streq(json_string_value(v), "MESOS"))
+			continue;
+		if (streq(k, "type"))
+			snprintf(err, errlen,
+				 "field '%s.container.type': only MESOS containers are supported",
+				 path);
+		else
+			snprintf(err, errlen, "field '%s.container.%.32s' is not supported", path,
+				 k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Per Resource: what the agent cannot honour (reservations, volumes, revocable...). */
+static int check_resource_fields(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	static const char *const unsupported[] = {"reservation", "reservations", "disk",
+						   "revocable",   "shared",       "provider_id"};
+	json_t *res = json_object_get(ti, "resources"), *r;
+	size_t i, k;
+
+	json_array_foreach(res, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		json_t *role = json_object_get(r, "role");
+		json_t *sc = json_object_get(json_object_get(r, "scalar"), "value");
+
+		for (k = 0; k < sizeof(unsupported) / sizeof(unsupported[0]); k++) {
+			if (json_object_get(r, unsupported[k])) {
+				snprintf(err, errlen,
+					 "field '%s.resources[%zu].%s' is not supported", path, i,
+					 unsupported[k]);
+				return -EINVAL;
+			}
+		}
+		if (role && !streq(json_string_value(role), "*")) {
+			snprintf(err, errlen,
+				 "field '%s.resources[%zu].role': reserved resources are not "
+				 "supported",
+				 path, i);
+			return -EINVAL;
+		}
+		/* whole GPUs only (Mesos: milli-units modulo 1000) */
+		if (streq(name, "gpus") && json_is_number(sc) &&
+		    llround(json_number_value(sc) * 1000) % 1000 != 0) {
+			snprintf(err, errlen,
+				 "field '%s.resources[%zu]': 'gpus' must be an unsigned integer", path,
+				 i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* What else a TaskInfo asks for, beyond command and resources, that Drover can do. */
+static int check_task_extras(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *kp = json_object_get(ti, "kill_policy");
+	json_t *gp = json_object_get(json_object_get(kp, "grace_period"), "nanoseconds");
+	size_t i;
+
+	for (i = 0; i < sizeof(unsupported_task_fields) / sizeof(unsupported_task_fields[0]); i++) {
+		if (json_object_get(ti, unsupported_task_fields[i].field)) {
+			snprintf(err, errlen, "field '%s.%s': %s", path,
+				 unsupported_task_fields[i].field, unsupported_task_fields[i].why);
+			return -EINVAL;
+		}
+	}
+	if (kp && !json_is_object(kp)) {
+		snprintf(err, errlen, "field '%s.kill_policy' must be an object", path);
+		return -EINVAL;
+	}
+	if (gp && (!json_is_number(gp) || json_number_value(gp) < 0)) {
+		snprintf(err, errlen,
+			 "field '%s.kill_policy.grace_period.nanoseconds' must not be negative",
+			 path);
+		return -EINVAL;
+	}
+	if (json_object_get(json_object_get(ti, "command"), "uris")) {
+		snprintf(err, errlen, "field '%s.command.uris': fetching URIs is not supported",
+			 path);
+		return -EINVAL;
+	}
+	return check_container(ti, path, err, errlen);
+}
+
 int master_validate_task_info(json_t *ti, const char *path, struct master_task_shape *ret,
 			      char *err, size_t errlen)
 {
@@ -422,8 +652,10 @@ int master_validate_task_info(json_t *ti, const char *path, struct master_task_s
 	t.agent_id = master_get_id(ti, "agent_id", path, err, errlen);
 	if (!t.agent_id)
 		return -EINVAL;
-	if (check_command(ti, path, err, errlen) < 0 || check_limits(ti, path, err, errlen) < 0 ||
+	if (check_task_extras(ti, path, err, errlen) < 0 || check_command(ti, path, err, errlen) < 0 ||
+	    check_limits(ti, path, err, errlen) < 0 ||
 	    master_validate_health_check(ti, path, err, errlen) < 0 ||
+	    check_resource_fields(ti, path, err, errlen) < 0 ||
 	    parse_task_resources(ti, path, &t.res, err, errlen) < 0)
 		return -EINVAL;
 	*ret = t;

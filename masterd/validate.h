@@ -50,17 +50,28 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 struct master_subscribe_req {
 	json_t *info; /* subscribe.framework_info */
 	const char *id; /* framework_info.id: a failover; NULL: a new framework */
-	const char *role; /* "role", else the one of "roles", else "*"; valid */
+	const char *role; /* "role" (default "*"), or MULTI_ROLE's one of "roles"; valid */
 	const char *principal; /* framework_info.principal if a string, else NULL */
 	double failover_s; /* framework_info.failover_timeout: finite, >= 0, not capped */
 	bool has_tier; /* framework_info.tier is present ... */
 	int tier; /* ... and this integer in [-1000, 1000] */
 	bool partition_aware; /* capabilities name PARTITION_AWARE */
+	bool suppressed; /* subscribe.suppressed_roles names its role */
 };
 
 /*
+ * obj.suppressed_roles (SUBSCRIBE's, UPDATE_FRAMEWORK's): strings, each the framework's role.
+ * *ret: whether it is named. 0; -EINVAL (wrong types) or -EDOM (another role) with err.
+ */
+int master_parse_suppressed_roles(json_t *obj, const char *path, const char *role, bool *ret,
+				  char *err, size_t errlen);
+
+/*
  * Parse call (a whole SUBSCRIBE body) into *ret: framework_info's fields, its ID, a top-level
- * framework_id equal to it. 0, or -EINVAL with err ("field 'framework_info.role': ...").
+ * framework_id equal to it, suppressed_roles. 0; -EINVAL when a field has the wrong type or
+ * the IDs differ (the call does not parse or fails Mesos's structural checks: 400), -EDOM
+ * for a FrameworkInfo Mesos refuses with an ERROR event (roles, suppressed roles); err says
+ * which field ("field 'framework_info.role': ...").
  */
 int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char *err,
 			   size_t errlen);
@@ -68,7 +79,9 @@ int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char 
 /*
  * One TaskInfo of a LAUNCH, checked alone: an object with a safe task_id and agent_id, a
  * name, a command (value or arguments, no NUL), positive finite limits, resources that parse
- * and are not empty. Whether the ID is free, the agent the offers' and the resources within
+ * and are not empty, and no field Drover would not carry out (executor, check,
+ * max_completion_time, command.uris, a container other than a bare MESOS one, reserved,
+ * volume, revocable or shared resources, fractional gpus, a negative kill grace period). Whether the ID is free, the agent the offers' and the resources within
  * them is the caller's to check. path names the TaskInfo in err
  * ("accept.operations[0].launch.task_infos[1]"). On 0 *ret is written (the caller clears
  * ret->res); -EINVAL with err otherwise.
@@ -87,6 +100,14 @@ int master_validate_task_info(json_t *ti, const char *path, struct master_task_s
  * (the caller answers TASK_ERROR or 400). master_validate_task_info() calls it.
  */
 int master_validate_health_check(json_t *ti, const char *path, char *err, size_t errlen);
+
+/*
+ * What of a TaskInfo a protobuf parse would need: an object with task_id and agent_id of
+ * shape {"value": string} and a string name. Their content is master_validate_task_info's to
+ * judge (a bad ID is a TASK_ERROR, not a 400). *ret_id: task_id.value, in ti.
+ */
+int master_task_info_parse(json_t *ti, const char *path, const char **ret_id, char *err,
+			   size_t errlen);
 
 /* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
 bool master_framework_has_capability(json_t *info, const char *cap);

@@ -126,13 +126,16 @@ accept() {
 }
 
 # launch TASK_JSON...: accept all offers of $AGENT_ID together with the tasks; an offer that
-# went away in between (rescinded when the agent reregistered) is refused with 400 and
-# nothing launched, so look again. Prints the last HTTP status.
+# went away in between (rescinded when the agent reregistered) makes the master answer 202
+# and drop the tasks (TASK_LOST/DROPPED, REASON_INVALID_OFFERS: as Mesos) without keeping
+# them, so look again while the first task is unknown to it. Prints the last HTTP status.
 launch() {
+	_tid=$(echo "$1" | jq -r '.task_id.value')
 	for _try in 1 2 3 4 5 6; do
 		_o=$(offer_ids "$AGENT_ID") || { echo none; return 1; }
 		_c=$(accept "$_o" "$@")
-		[ "$_c" = 202 ] && break
+		# the master has the tasks once it answered (one owner thread)
+		[ "$_c" = 202 ] && [ -n "$(task_state "$_tid")" ] && break
 		echo "ACCEPT of offer $_o: $_c $(cat "$WORK/reply")" >&2
 		sleep 0.5
 	done

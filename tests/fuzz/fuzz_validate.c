@@ -103,7 +103,12 @@ static void check_task_info(json_t *ti)
 {
 	struct master_task_shape t;
 	char err[1024] = "";
+	const char *id = NULL;
 
+	/* master_task_info_parse: a task_id string, or a message */
+	if (master_task_info_parse(ti, "task", &id, err, sizeof(err)) < 0 ? !err[0] : !id)
+		abort();
+	err[0] = '\0';
 	if (master_validate_task_info(ti, "task", &t, err, sizeof(err)) < 0) {
 		if (!err[0])
 			abort();

@@ -164,7 +164,7 @@ check task-kill-unknown-exit-1 [ "$rc" -eq 1 ]
 # newline, in the CLI's plain output, the master's log and the metrics
 EVIL='evil\u001b[31m\nname'
 ESC=$(printf '\033')
-fw_subscribe evil "{\"name\":\"$EVIL-fw\",\"roles\":[\"e\"]}"
+fw_subscribe evil "{\"name\":\"$EVIL-fw\",\"role\":\"e\"}"
 check evil-framework-subscribed [ -n "$FW_ID" ]
 EVIL_FW_PID=$FW_PID
 # (a connected framework holds offers: the detached ones above do not)

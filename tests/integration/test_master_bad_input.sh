@@ -85,7 +85,8 @@ bad subscribe-info-not-object 400 "'framework_info' must be an object" $SCHED \
 	'{"type":"SUBSCRIBE","subscribe":{"framework_info":[]}}'
 bad subscribe-name-wrong-type 400 "'name' must be a string" $SCHED \
 	'{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":7}}}'
-bad subscribe-role-unsafe 400 "framework_info.role" $SCHED \
+# a FrameworkInfo that parses but Mesos refuses: 200, one ERROR event, the stream closed
+bad subscribe-role-unsafe 200 "framework_info.role" $SCHED \
 	'{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"x","role":"eng/../x"}}}'
 bad subscribe-failover-wrong-type 400 "'failover_timeout' must be a number" $SCHED \
 	'{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"x","failover_timeout":"1h"}}}'
@@ -95,59 +96,28 @@ bad subscribe-id-nul 400 "\u0000 is not allowed" $SCHED \
 	'{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"x","id":{"value":"a\u0000b"}}}}'
 bad subscribe-id-mismatch 400 "differs" $SCHED \
 	'{"type":"SUBSCRIBE","framework_id":{"value":"a"},"subscribe":{"framework_info":{"name":"x","id":{"value":"b"}}}}'
-bad subscribe-role-change 400 "cannot change its role" $SCHED \
+bad subscribe-role-change 200 "cannot change its role" $SCHED \
 	"{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"name\":\"f1\",\"role\":\"ops\",\"id\":{\"value\":\"$F1\"}}}}"
 
 # ---- ACCEPT
 bad accept-not-object 400 "'accept' must be an object" $SCHED \
 	"{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":5}" -H "$H1"
-bad accept-offer-ids-not-array 400 "'accept.offer_ids' must be a non-empty array" $SCHED \
+bad accept-offer-ids-not-array 400 "'accept.offer_ids' must be an array" $SCHED \
 	"{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":{}}}" -H "$H1"
-bad accept-unknown-offer 400 "accept.offer_ids[0]': offer nope is no longer valid" $SCHED \
-	"$(accept_body nope "[$(ti '"t1"' "$R21")]")" -H "$H1"
 bad accept-operation-unsupported 400 "accept.operations[0].type" $SCHED \
 	"{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"RESERVE\"}]}}" -H "$H1"
 bad accept-task-infos-not-array 400 "launch.task_infos' must be an array" $SCHED \
 	"$(accept_body "$OFFER" '{}')" -H "$H1"
-bad accept-beyond-offer 400 "task_infos[0].resources': cpus:3;mem:1024 is beyond the offered" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$(res_json 3 1024)")]")" -H "$H1"
-bad accept-beyond-offer-sum 400 "task_infos[1].resources'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$(res_json 1.5 100)"),$(ti '"t2"' "$(res_json 1 100)")]")" -H "$H1"
-bad accept-negative-resource 400 "negative value" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$(res_json -1 100)")]")" -H "$H1"
 bad accept-nan-literal 400 "Failed to parse body into JSON" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t1"' "$(res_json NaN 100)")]")" -H "$H1"
-bad accept-nan-string 400 "task_infos[0].resources'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$(res_json '"NaN"' 100)")]")" -H "$H1"
 bad accept-infinite 400 "Failed to parse body into JSON" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t1"' "$(res_json 1e999 100)")]")" -H "$H1"
-bad accept-resources-not-array 400 "task_infos[0].resources'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' '{"cpus":1}')]")" -H "$H1"
-bad accept-empty-resources 400 "task_infos[0].resources' is empty" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' '[]')]")" -H "$H1"
-bad task-id-dotdot 400 "task_id.value' is '.' or '..'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '".."' "$R21")]")" -H "$H1"
-bad task-id-slash 400 "task_id.value' contains '/'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"a/b"' "$R21")]")" -H "$H1"
-bad task-id-nul 400 "\u0000 is not allowed" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"a\u0000b"' "$R21")]")" -H "$H1"
-bad task-id-empty 400 "task_id.value' is empty" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '""' "$R21")]")" -H "$H1"
-long=$(head -c 256 /dev/zero | tr '\0' 'a')
-bad task-id-256-bytes 400 "task_id.value' is longer than 255 bytes" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti "\"$long\"" "$R21")]")" -H "$H1"
 bad task-id-wrong-type 400 "task_id' must be an object" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '7' "$R21")]")" -H "$H1"
-bad task-id-twice-in-call 400 "task 'dup' appears twice" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"dup"' "$(res_json 1 100)"),$(ti '"dup"' "$(res_json 1 100)")]")" -H "$H1"
-bad task-agent-mismatch 400 "task_infos[0].agent_id'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed "s/$AG_ID/other-agent/")]")" -H "$H1"
-bad task-shell-wrong-type 400 "command.shell' must be a boolean" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/"value":"true"}/"value":"true","shell":"yes"}/')]")" -H "$H1"
-bad task-no-command 400 "missing field 'command'" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/"command":{"value":"true"},//')]")" -H "$H1"
-bad task-limits-negative 400 "limits.cpus' must be a positive number" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/}$/,"limits":{"cpus":-2}}/')]")" -H "$H1"
+bad task-name-missing 400 "missing field 'name'" $SCHED \
+	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/"name":"t",//')]")" -H "$H1"
+# a call that parses but names a bad offer or a bad task is 202 with a status update per
+# task: test_master_accept.sh
 
 # ---- other calls
 bad kill-task-id-nul 400 "\u0000 is not allowed" $SCHED \
@@ -215,10 +185,15 @@ OFFER2=$(wait_json "$OUT1" "select(.type == \"OFFERS\") | .offers.offers[0].id.v
 	fail second-offer
 BASE=$(state)
 OFFER=$OFFER2
-bad task-id-in-use 400 "task 'live' already exists" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"live"' "$(res_json 0.5 10)")]")" -H "$H1"
-bad accept-used-offer 400 "is no longer valid" $SCHED \
-	"$(accept_body "$(echo "$BASE" | jq -r '.. | .offers? // empty | .[]?.id.value' | grep -v "$OFFER2" | head -1)X" "[$(ti '"t9"' "$(res_json 0.1 10)")]")" -H "$H1"
+# an offer that is not (any more): 202, and TASK_LOST with REASON_INVALID_OFFERS, nothing else
+# changes (the task's ID taken is test_master_accept.sh's)
+lost() { # NAME OFFER TASK_ID
+	_code=$(api_post $SCHED "$(accept_body "$2" "[$(ti "\"$3\"" "$(res_json 0.1 10)")]")" -H "$H1")
+	check "$1-202" [ "$_code" = 202 ]
+	check "$1-task-lost" [ "$(wait_json "$OUT1" "select(.type == \"UPDATE\") | .update.status | select(.task_id.value == \"$3\") | .reason")" = REASON_INVALID_OFFERS ]
+	check "$1-changes-nothing" [ "$(state)" = "$BASE" ]
+}
+lost accept-used-offer "$(echo "$BASE" | jq -r '.. | .offers? // empty | .[]?.id.value' | grep -v "$OFFER2" | head -1)X" t9
 
 # ---- a rescinded offer: the operator deactivates the agent, its offers are rescinded
 code=$(api_post /api/v1 "{\"type\":\"DEACTIVATE_AGENT\",\"deactivate_agent\":{\"agent_id\":{\"value\":\"$AG_ID\"}}}")
@@ -226,8 +201,7 @@ check deactivate-agent-200 [ "$code" = 200 ]
 wait_json "$OUT1" "select(.type == \"RESCIND\") | .rescind.offer_id.value | select(. == \"$OFFER\")" >/dev/null
 check offer-rescinded-on-deactivate [ $? -eq 0 ]
 BASE=$(state)
-bad accept-rescinded-offer 400 "offer $OFFER is no longer valid" $SCHED \
-	"$(accept_body "$OFFER" "[$(ti '"t3"' "$(res_json 0.5 10)")]")" -H "$H1"
+lost accept-rescinded-offer "$OFFER" t3
 
 # ---- an expired offer (--offer-timeout): its own master
 kill "$MASTER_PID" $BG_PIDS; wait 2>/dev/null
@@ -242,7 +216,7 @@ wait_json "$FW_OUT" "select(.type == \"RESCIND\") | .rescind.offer_id.value | se
 check offer-expired [ $? -eq 0 ]
 tasks_before=$(op GET_TASKS)
 code=$(api_post $SCHED "$(accept_body "$OFFER" "[$(ti '"t4"' "$(res_json 0.5 10)")]")" -H "$H1")
-check accept-expired-offer-400 [ "$code" = 400 ]
-check accept-expired-offer-names-field grep -qF "accept.offer_ids[0]'" "$WORK/reply"
+check accept-expired-offer-202 [ "$code" = 202 ]
+check accept-expired-offer-names-it [ "$(wait_json "$FW_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "t4") | .message' | grep -c "Offer $OFFER is no longer valid")" = 1 ]
 check accept-expired-offer-no-task [ "$(op GET_TASKS)" = "$tasks_before" ]
 finish

@@ -14,7 +14,7 @@ SCHED=/api/v1/scheduler
 fake_agent a1 "$(res_json 2 512)" || exit 1
 A1_ID=$AG_ID A1_SID=$AG_SID A1_OUT=$AG_OUT
 BG_PIDS="$BG_PIDS $AG_PID"
-fw_subscribe f1 '{"user":"nobody","name":"f1","roles":["*"]}' || exit 1
+fw_subscribe f1 '{"user":"nobody","name":"f1","role":"*"}' || exit 1
 F1_ID=$FW_ID F1_SID=$FW_SID F1_PID=$FW_PID
 BG_PIDS="$BG_PIDS $FW_PID"
 
@@ -32,7 +32,7 @@ code=$(api_post $SCHED "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"$F1
 check teardown [ "$code" = 202 ]
 check kill-sent wait_json "$A1_OUT" 'select(.type == "KILL" and .kill.task_id.value == "t1") | .type'
 
-fw_subscribe f2 '{"user":"nobody","name":"f2","roles":["*"]}' || exit 1
+fw_subscribe f2 '{"user":"nobody","name":"f2","role":"*"}' || exit 1
 F2_OUT=$FW_OUT
 BG_PIDS="$BG_PIDS $FW_PID"
 sleep 1 # five allocation cycles

@@ -92,18 +92,24 @@ F1=$FW_ID F1_SID=$FW_SID
 # ---- run_tasks: as whom
 OFFER=$(wait_json "$WORK/f1.stream" 'select(.type == "OFFERS") | .offers.offers[0].id.value')
 AGENT_OF=$(recordio_json "$WORK/f1.stream" | jq -r 'select(.type == "OFFERS") | .offers.offers[] | select(.id.value == "'"$OFFER"'") | .agent_id.value' | head -1)
-accept() { # USER TASK
+task() { # USER TASK: a TaskInfo running as USER
 	_cmd="{\"value\":\"true\"${1:+,\"user\":\"$1\"}}"
-	post fw1 /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[{\"name\":\"$2\",\"task_id\":{\"value\":\"$2\"},\"agent_id\":{\"value\":\"$AGENT_OF\"},\"resources\":$(res_json 0.1 32),\"command\":$_cmd}]}}]}}" \
-		-H "Mesos-Stream-Id: $F1_SID"
+	echo "{\"name\":\"$2\",\"task_id\":{\"value\":\"$2\"},\"agent_id\":{\"value\":\"$AGENT_OF\"},\"resources\":$(res_json 0.1 32),\"command\":$_cmd}"
 }
-code=$(accept root t-root)
-check run-as-root-403 [ "$code" = 403 ]
-check run-as-root-403-says-root grep -q "run_tasks with users 'root'" "$WORK/reply"
-code=$(accept daemon t-daemon)
-check run-as-other-user-403 [ "$code" = 403 ]
-code=$(accept nobody t-nobody)
-check run-as-allowed-user-202 [ "$code" = 202 ]
+# one ACCEPT: the tasks not allowed get TASK_ERROR (REASON_TASK_UNAUTHORIZED, as Mesos), the
+# allowed one launches
+code=$(post fw1 /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$(task root t-root),$(task daemon t-daemon),$(task nobody t-nobody)]}}]}}" \
+	-H "Mesos-Stream-Id: $F1_SID")
+check run-tasks-accept-202 [ "$code" = 202 ]
+refusal() { # TASK FIELD
+	wait_json "$WORK/f1.stream" "select(.type == \"UPDATE\") | .update.status | select(.task_id.value == \"$1\") | .$2"
+}
+check run-as-root-unauthorized [ "$(refusal t-root reason)" = REASON_TASK_UNAUTHORIZED ]
+check run-as-root-task-error [ "$(refusal t-root state)" = TASK_ERROR ]
+check run-as-root-says-root sh -c "grep -q \"run_tasks with users 'root'\" '$WORK/f1.stream'"
+check run-as-other-user-unauthorized [ "$(refusal t-daemon reason)" = REASON_TASK_UNAUTHORIZED ]
+post ops /api/v1 '{"type":"GET_TASKS"}' >/dev/null
+check run-as-allowed-user-launched [ "$(jq -r '.get_tasks.tasks[].task_id.value' "$WORK/reply" | tr '\n' ' ')" = "t-nobody " ]
 
 # ---- kill (allowed for fw1's tasks), teardown (only fw2 its own)
 code=$(post fw1 /api/v1/scheduler "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"$F1\"},\"kill\":{\"task_id\":{\"value\":\"t-nobody\"}}}" -H "Mesos-Stream-Id: $F1_SID")
@@ -152,11 +158,11 @@ fw_subscribe d '{"name":"d","user":"root"}'
 PIDS="$PIDS $FW_PID"
 OFFER=$(wait_json "$FW_OUT" 'select(.type == "OFFERS") | .offers.offers[0].id.value')
 task='{"name":"r","task_id":{"value":"r"},"agent_id":{"value":"'"$AG_ID"'"},"resources":'"$(res_json 0.1 32)"',"command":{"value":"true"}}'
-code=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$FW_ID\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$task]}}]}}" -H "Mesos-Stream-Id: $FW_SID")
-check default-framework-user-root-403 [ "$code" = 403 ]
-check default-root-says-default grep -q "never allowed by default" "$WORK/reply"
-task='{"name":"n","task_id":{"value":"n"},"agent_id":{"value":"'"$AG_ID"'"},"resources":'"$(res_json 0.1 32)"',"command":{"value":"true","user":"nobody"}}'
-code=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$FW_ID\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$task]}}]}}" -H "Mesos-Stream-Id: $FW_SID")
-check default-other-user-202 [ "$code" = 202 ]
+task2='{"name":"n","task_id":{"value":"n"},"agent_id":{"value":"'"$AG_ID"'"},"resources":'"$(res_json 0.1 32)"',"command":{"value":"true","user":"nobody"}}'
+code=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$FW_ID\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$task,$task2]}}]}}" -H "Mesos-Stream-Id: $FW_SID")
+check default-accept-202 [ "$code" = 202 ]
+check default-framework-user-root-unauthorized [ "$(wait_json "$FW_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "r") | .reason')" = REASON_TASK_UNAUTHORIZED ]
+check default-root-says-default sh -c "grep -q 'never allowed by default' '$FW_OUT'"
+check default-other-user-launched [ "$(operator GET_TASKS | jq -r '.get_tasks.tasks[].task_id.value')" = n ]
 check default-operator-open [ "$(operator GET_STATE | jq -r 'has("get_state")')" = true ]
 finish

@@ -17,7 +17,7 @@ BG_PIDS="$BG_PIDS $AG_PID"
 fake_agent a2 "$(res_json 4 1024)" || exit 1
 A2_ID=$AG_ID A2_SID=$AG_SID
 BG_PIDS="$BG_PIDS $AG_PID"
-fw_subscribe f1 '{"user":"nobody","name":"f1","roles":["*"]}' || exit 1
+fw_subscribe f1 '{"user":"nobody","name":"f1","role":"*"}' || exit 1
 BG_PIDS="$BG_PIDS $FW_PID"
 
 # agent_post AGENT_ID SID STATE TASK UUID: a STATUS_UPDATE from that agent; prints the code

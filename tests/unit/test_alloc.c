@@ -663,6 +663,44 @@ static void test_totals_saturate(void **state)
 	alloc_free(a);
 }
 
+/* Mesos's GPU filter: an agent with GPUs goes only to frameworks that take GPU agents, all of
+ * it (not only its other resources); agents without GPUs go to anyone. */
+static void test_gpu_agents(void **state)
+{
+	struct alloc *a = mk();
+	struct alloc_res r;
+	struct offers os;
+
+	agent(a, "gpu", "cpus:4;mem:4;gpus:2");
+	assert_int_equal(alloc_framework_add(a, "A", "r", 0, true), 0);
+	assert_int_equal(alloc_framework_set_gpu_agents(a, "A", false), 0);
+	os = cycle(a, 1);
+	assert_int_equal(os.n, 0);
+	assert_int_equal(alloc_framework_set_gpu_agents(a, "nobody", false), -ENOENT);
+	/* a framework that takes them gets the whole agent */
+	assert_int_equal(alloc_framework_add(a, "B", "r", 0, true), 0);
+	os = cycle(a, 2);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].fw, "B");
+	assert_string_equal(os.o[0].agent, "gpu");
+	/* a plain agent goes to A; an agent that gains GPUs is no longer A's */
+	agent(a, "plain", "cpus:4;mem:4");
+	os = cycle(a, 3);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].fw, "A");
+	r = R(os.o[0].res);
+	assert_int_equal(alloc_recover(a, "A", "plain", &r), 0);
+	alloc_res_clear(&r);
+	r = R("cpus:4;mem:4;gpus:1");
+	assert_int_equal(alloc_agent_update_total(a, "plain", &r), 0);
+	alloc_res_clear(&r);
+	os = cycle(a, 4);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].fw, "B");
+	alloc_free(a);
+	(void)state;
+}
+
 static void test_random_policy(void **state)
 {
 	int wins = 0, again = 0;
@@ -720,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_min_allocatable),
 		cmocka_unit_test(test_bookkeeping),
 		cmocka_unit_test(test_random_policy),
+		cmocka_unit_test(test_gpu_agents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,6 +245,48 @@ static void test_resource_kinds(void **state)
 	agent_fini(&b);
 }
 
+/*
+ * Mesos's allocation_info: on the offer and on each of its resources for MULTI_ROLE
+ * frameworks, on neither for the others; both encodings agree.
+ */
+static void test_allocation_info(void **state)
+{
+	struct framework fw = {.id = "fw-1", .role = "eng/ml", .multi_role = true};
+	struct framework plain = {.id = "fw-2", .role = "eng"};
+	struct agent a;
+	struct offer *o[2];
+	json_t *j, *r;
+	size_t i;
+
+	agent_init(&a, "S1", "node-a", parse("{\"hostname\":\"node-a\"}"));
+	o[0] = offer_new(&fw, &a, 1);
+	res_parse(&o[0]->res, "cpus:4;mem:4096;ports:[31000-32000]");
+	o[1] = offer_new(&fw, &a, 2);
+	res_parse(&o[1]->res, "cpus:1");
+	check_event(&fw, o, 2);
+	j = master_offer_to_json(o[0]);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, "allocation_info"), "role")),
+		"eng/ml");
+	json_array_foreach(json_object_get(j, "resources"), i, r)
+		assert_string_equal(json_string_value(json_object_get(
+					    json_object_get(r, "allocation_info"), "role")),
+				    "eng/ml");
+	assert_int_equal(i, 3);
+	json_decref(j);
+
+	o[0]->fw = o[1]->fw = &plain;
+	check_event(&plain, o, 2);
+	j = master_offer_to_json(o[0]);
+	assert_null(json_object_get(j, "allocation_info"));
+	json_array_foreach(json_object_get(j, "resources"), i, r)
+		assert_null(json_object_get(r, "allocation_info"));
+	json_decref(j);
+	offers_free(o, 2);
+	agent_fini(&a);
+	(void)state;
+}
+
 static void test_escaping(void **state)
 {
 	struct framework fw = {.id = "fw-" NASTY, .role = "role-" NASTY};
@@ -353,7 +395,7 @@ static void test_many(void **state)
 /* A string jansson refuses (not UTF-8) is refused by both encodings. */
 static void test_invalid_utf8(void **state)
 {
-	struct framework bad_fw = {.id = "fw", .role = "r\xff"};
+	struct framework bad_fw = {.id = "fw", .role = "r\xff", .multi_role = true};
 	struct framework fw = {.id = "fw", .role = "r"};
 	struct agent a;
 	struct offer *o;
@@ -376,8 +418,11 @@ static void test_invalid_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_resource_kinds), cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_scalars),	       cmocka_unit_test(test_many),
+		cmocka_unit_test(test_resource_kinds),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_allocation_info),
+		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_invalid_utf8),
 	};
 
