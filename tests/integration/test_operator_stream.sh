@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The operator event stream (POST /api/v1 SUBSCRIBE): SUBSCRIBED with the state and a 15 s
 # heartbeat, AGENT_ADDED, FRAMEWORK_ADDED, a task's life (TASK_ADDED, TASK_UPDATED with
-# framework_id, status and state), FRAMEWORK_REMOVED on TEARDOWN; an agent that goes
+# framework_id, status and state), FRAMEWORK_UPDATED on a failover, FRAMEWORK_REMOVED on
+# TEARDOWN; an agent that goes
 # unreachable is not AGENT_REMOVED (as Mesos) and is AGENT_ADDED again when it comes back;
 # HEARTBEAT; the subscriber count metric. Agents and frameworks are curl: no root needed.
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +68,12 @@ upd2() {
 check t2-running-202 [ "$(upd2 TASK_RUNNING 11111111-2222-4333-8444-555555555511)" = 202 ]
 check t2-finished-202 [ "$(upd2 TASK_FINISHED 11111111-2222-4333-8444-555555555512)" = 202 ]
 check t2-updated-finished ev 'select(.type == "TASK_UPDATED") | .task_updated | select(.status.task_id.value == "t2" and .status.state == "TASK_FINISHED") | .state == "TASK_FINISHED" or empty'
+
+# ---- the framework fails over (resubscribes with its ID): FRAMEWORK_UPDATED
+OLD_FW=$FW_ID
+fw_subscribe f1b "{\"name\":\"f1\",\"user\":\"nobody\",\"role\":\"eng\",\"id\":{\"value\":\"$OLD_FW\"}}" || exit 1
+check resubscribed-same-id [ "$FW_ID" = "$OLD_FW" ]
+check framework-updated ev "select(.type == \"FRAMEWORK_UPDATED\") | .framework_updated.framework | select(.framework_info.id.value == \"$FW_ID\") | .connected or empty"
 
 # ---- teardown: FRAMEWORK_REMOVED with its FrameworkInfo
 code=$(api_post /api/v1/scheduler "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"$FW_ID\"}}" -H "Mesos-Stream-Id: $FW_SID")
