@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "bpf_agent.h"
 #include "cgroup.h"
+#include "executor.h"
 #include "checkpoint.h"
 #include "isolator.h"
 #include "sandbox_gc.h"
@@ -63,6 +64,7 @@ struct agent_task {
 	struct loop_timer *retry_timer;
 	int64_t backoff_ns;
 	bool done; /* terminal and acknowledged: remove */
+	struct agent_executor *exec; /* the executor it runs under (executor.h), or NULL */
 };
 
 struct agent {
@@ -103,6 +105,7 @@ struct agent {
 	struct sock_fprog *seccomp;  /* --task-seccomp default: the filter; NULL off */
 	struct agent_gc *gc;          /* sandbox_gc.h */
 	struct loop_timer *disk_timer; /* --disk-watch-interval: reserve and GC */
+	struct strmap executors; /* "fw/executor" -> struct agent_executor (executor.h) */
 };
 
 json_t *agent_enforcement_json(struct agent *a);

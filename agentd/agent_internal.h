@@ -34,6 +34,11 @@ void agent_master_post(struct agent *a, json_t *body, http_done_fn done, void *d
 
 /* task_launch.c: a LAUNCH; every outcome is a status update of the task (or a refusal). */
 void agent_on_launch(struct agent *a, json_t *ev);
+/*
+ * task_launch.c: one task of ev ({framework_id, framework_info, task}) under executor e
+ * (NULL: alone). The task's state after it (enum task_state), or -1 when none was made.
+ */
+int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e);
 /* tasks.c: a KILL; its kill_policy's grace period wins over the task's own. */
 void agent_on_kill(struct agent *a, json_t *k);
 /* updates.c: an ACKNOWLEDGE; the next update of the task goes, or the task is forgotten. */
@@ -65,6 +70,8 @@ void agent_task_finish(struct agent_task *t, const struct agent_exit_record *rec
 int agent_task_records_open(struct agent_task *t);
 /* t's exit status as its supervisor recorded it (supervisor.h). 0 or -errno. */
 int agent_task_exit_status_read(struct agent_task *t, struct agent_exit_record *rec);
+/* Kill t once: the request checkpointed, TASK_KILLING, SIGTERM, cgroup.kill after grace_ns. */
+void agent_task_kill(struct agent_task *t, int64_t grace_ns);
 /* SIGTERM to t's cgroup now, cgroup.kill when grace_ns is over. */
 void agent_task_kill_signal(struct agent_task *t, int64_t grace_ns);
 /* The grace period of policy (a KILL's), else of t's own kill_policy, else 3 s. */

@@ -97,6 +97,7 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 	t = agent_task_new(a, fid, tid, run, info);
 	if (!t)
 		goto out;
+	agent_executor_recover_task(t, record); /* a task of an executor: its leaf is there */
 	if (!t->run[0])
 		log_info("task '%s': launched before run IDs, its records are read from its "
 			 "sandbox", tid);
@@ -118,7 +119,8 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 		goto out; /* only its updates are left to deliver */
 	alloc_res_add(&a->used, &t->res);
 
-	agent_cgroup_task_open(&a->cg, fid, tid, &t->cgroup_fd);
+	if (!t->exec)
+		agent_cgroup_task_open(&a->cg, fid, tid, &t->cgroup_fd);
 	sfd = agent_task_records_open(t);
 	r = sfd < 0 ? sfd : agent_task_reattach(sfd, &t->proc);
 	if (sfd >= 0)

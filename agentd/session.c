@@ -139,6 +139,11 @@ static void on_sub_launch(json_t *ev, void *data)
 	agent_on_launch(data, ev);
 }
 
+static void on_sub_launch_group(json_t *ev, void *data)
+{
+	agent_on_launch_group(data, ev);
+}
+
 static void on_sub_kill(json_t *ev, void *data)
 {
 	agent_on_kill(data, ev);
@@ -167,6 +172,7 @@ static const struct subscription_ops master_session = {
 	.handlers = {
 		{"SUBSCRIBED", on_subscribed},
 		{"LAUNCH", on_sub_launch},
+		{"LAUNCH_GROUP", on_sub_launch_group},
 		{"KILL", on_sub_kill},
 		{"ACKNOWLEDGE", on_sub_acknowledge},
 	},

@@ -311,8 +311,12 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 		return r;
 	}
 	l->sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	r = l->sandbox_fd < 0 ? -errno
-			      : agent_cgroup_task_create(&a->cg, t->fw_id, t->id, &t->cgroup_fd);
+	if (l->sandbox_fd < 0)
+		r = -errno;
+	else if (t->exec) /* a leaf under its executor's cgroup (executor.h) */
+		r = agent_executor_leaf_create(t->exec, t->id, &t->cgroup_fd);
+	else
+		r = agent_cgroup_task_create(&a->cg, t->fw_id, t->id, &t->cgroup_fd);
 	if (r < 0) {
 		snprintf(l->err, sizeof(l->err), "cannot create the task's sandbox or cgroup: %s",
 			 strerror(-r));
@@ -369,8 +373,12 @@ static int launch_spawn(struct agent_task *t, struct launch *l)
 	return 0;
 }
 
-/* A LAUNCH event: check, record, prepare, spawn; each failure says why in t's update. */
-void agent_on_launch(struct agent *a, json_t *ev)
+/*
+ * A task of a LAUNCH (or of a LAUNCH_GROUP, under executor e; NULL: alone): check, record,
+ * prepare, spawn; each failure says why in t's update. The task's state after it, or -1
+ * when no task was made.
+ */
+int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e)
 {
 	char err[AGENT_ERRLEN], key[2 * ID_MAX_LEN + 2], run[UUID_STR_LEN];
 	const char *fid = wire_get_id(ev, "framework_id", err, sizeof(err));
@@ -385,25 +393,28 @@ void agent_on_launch(struct agent *a, json_t *ev)
 	};
 	const char *why;
 	struct agent_task *t;
+	int state;
 
 	if (!fid || !tid) {
 		log_warn("LAUNCH without a framework or task ID ignored: %s", err);
-		return;
+		return -1;
 	}
 	why = launch_check_ids(ev, fid, tid);
 	if (why) {
 		refuse_launch(a, ev, why);
-		return;
+		return -1;
 	}
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
 	if (strmap_get(&a->tasks, key)) {
 		log_warn("LAUNCH of task '%s' which already exists ignored", key);
-		return;
+		return -1;
 	}
 	uuid_random(run); /* a fresh sandbox, even for a task ID used before */
 	t = agent_task_new(a, fid, tid, run, json_object_get(ev, "task"));
 	if (!t)
-		return;
+		return -1;
+	if (e)
+		agent_executor_task_attach(e, t);
 	if (launch_record(t, &l) < 0) {
 		agent_task_status(t, TASK_FAILED, l.reason, l.err, NULL);
 		goto out;
@@ -437,5 +448,13 @@ out:
 		close(l.sandbox_fd);
 	if (l.meta_fd >= 0)
 		close(l.meta_fd);
+	state = t->state;
 	agent_task_maybe_forget(t);
+	return state;
+}
+
+/* A LAUNCH event: one task alone. */
+void agent_on_launch(struct agent *a, json_t *ev)
+{
+	(void)agent_launch_task(a, ev, NULL);
 }

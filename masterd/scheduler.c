@@ -499,6 +499,7 @@ struct pending_task {
 	json_t *info;
 	struct alloc_res res;
 	const char *id;
+	bool in_group; /* of a LAUNCH_GROUP: its event is the group's (executors.c) */
 };
 
 /* What a TaskInfo of valid shape must be against the master: its ID free, on the offers' agent. */
@@ -577,6 +578,11 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 		t->status = master_status(t, TASK_STAGING, NULL, NULL);
 		strmap_put(&fw->tasks, t->id, t, NULL);
 		master_agent_task_add(a, t);
+		if (pt[i].in_group) {
+			master_persist_task(m, t);
+			m->metrics.tasks_launched++;
+			continue;
+		}
 		/* no master_alloc_used(): the offer's resources are already the framework's */
 		ev = wire_event("LAUNCH", "launch",
 				json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
@@ -628,6 +634,18 @@ static bool accept_allowed(struct master *m, struct framework *fw, struct msg *m
 	return true;
 }
 
+/* Is op one of the LAUNCH_GROUPs refused ({op, why} entries)? */
+static bool op_refused(json_t *refused, json_t *op)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(refused, i, r)
+		if (json_object_get(r, "op") == op)
+			return true;
+	return false;
+}
+
 static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 {
 	char err[ERRLEN] = "";
@@ -639,10 +657,12 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 	struct pending_task *pt = NULL;
 	struct agent *a;
 	double refuse;
+	json_t *refused = json_array(); /* LAUNCH_GROUPs refused as a whole: {op, why} */
 
 	if (!acc || collect_offers(m, fw, acc, "accept", true, &offers, &noffers, err) < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s",
 				   err[0] ? err : "bad 'offer_ids'");
+		json_decref(refused);
 		return;
 	}
 	a = offers[0]->agent;
@@ -656,8 +676,8 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 	}
 	json_array_foreach(ops, i, op) {
 		const char *type = json_string_value(json_object_get(op, "type"));
-		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos");
-		if (!streq(type, "LAUNCH")) {
+		json_t *tis = master_op_task_infos(op);
+		if (!streq(type, "LAUNCH") && !streq(type, "LAUNCH_GROUP")) {
 			snprintf(err, sizeof(err),
 				 "field 'accept.operations[%zu].type': '%.32s' is not supported (only "
 				 "LAUNCH)",
@@ -677,15 +697,28 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 		goto bad;
 	}
 	json_array_foreach(ops, i, op) {
-		json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos"), *ti;
-		size_t k;
+		json_t *tis = master_op_task_infos(op), *ti;
+		struct alloc_res exec_res = ALLOC_RES_INIT;
+		size_t k, first = ntasks;
+		bool group = streq(json_string_value(json_object_get(op, "type")), "LAUNCH_GROUP");
+		if (group && master_group_check(fw, op, &left, &exec_res, err, sizeof(err)) < 0) {
+			json_array_append_new(refused, json_pack("{s:O,s:s}", "op", op, "why", err));
+			err[0] = '\0';
+			continue;
+		}
 		json_array_foreach(tis, k, ti) {
 			char path[96];
 			snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", i,
 				 k);
-			if (check_task(fw, a, ti, path, &left, pt, ntasks, err) < 0)
+			if (check_task(fw, a, ti, path, &left, pt, ntasks, err) < 0) {
+				alloc_res_clear(&exec_res);
 				goto bad;
-			ntasks++;
+			}
+			pt[ntasks++].in_group = group;
+		}
+		if (group) { /* the executor's share rides with its first task */
+			alloc_res_add(&pt[first].res, &exec_res);
+			alloc_res_clear(&exec_res);
 		}
 	}
 
@@ -695,6 +728,13 @@ static void accept_call(struct master *m, struct framework *fw, struct msg *msg)
 	refuse = refuse_seconds(msg->body, "accept");
 	master_reply_error(m, msg->req, 202, "%s", "");
 	launch_tasks(m, fw, a, pt, ntasks);
+	json_array_foreach(refused, i, op)
+		master_group_refuse(m, fw, a, json_object_get(op, "op"),
+				    json_string_value(json_object_get(op, "why")));
+	json_array_foreach(ops, i, op)
+		if (streq(json_string_value(json_object_get(op, "type")), "LAUNCH_GROUP") &&
+		    !op_refused(refused, op))
+			master_group_launch(m, fw, a, op);
 	for (i = 0; i < noffers; i++)
 		master_offer_remove(m, offers[i], false, 0);
 	if (!alloc_res_is_empty(&left))
@@ -709,6 +749,7 @@ out:
 	free(pt);
 	alloc_res_clear(&left);
 	free(offers);
+	json_decref(refused);
 }
 
 static void decline_call(struct master *m, struct framework *fw, struct msg *msg)
@@ -1012,7 +1053,8 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	}
 	if (!streq(type, "ACCEPT") && !streq(type, "DECLINE") && !streq(type, "KILL") &&
 	    !streq(type, "ACKNOWLEDGE") && !streq(type, "RECONCILE") && !streq(type, "REVIVE") &&
-	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN")) {
+	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN") && !streq(type, "MESSAGE") &&
+	    !streq(type, "SHUTDOWN")) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate scheduler::Call: call type '%s' is not supported",
@@ -1032,6 +1074,8 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 		acknowledge_call(m, fw, msg);
 	else if (streq(type, "RECONCILE"))
 		reconcile_call(m, fw, msg);
+	else if (streq(type, "MESSAGE") || streq(type, "SHUTDOWN"))
+		master_executor_call(m, fw, msg); /* executors.c */
 	else if (streq(type, "REVIVE")) {
 		master_reply_error(m, msg->req, 202, "%s", "");
 		fw->suppressed = false;
