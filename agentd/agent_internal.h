@@ -39,6 +39,14 @@ void agent_on_launch(struct agent *a, json_t *ev);
  * (NULL: alone). The task's state after it (enum task_state), or -1 when none was made.
  */
 int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e);
+/* task_launch.c: argv (env false) or "NAME=value" strings (env true) of a CommandInfo. */
+char **agent_strv_from_json(json_t *arr, bool env);
+/*
+ * task_launch.c: who runs cmd of framework fid (ev's framework_info): spec->user or
+ * spec->dynamic_uid. -errno with err.
+ */
+int agent_launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
+		      struct agent_launch_spec *spec, char *err, size_t errlen);
 /* tasks.c: a KILL; its kill_policy's grace period wins over the task's own. */
 void agent_on_kill(struct agent *a, json_t *k);
 /* updates.c: an ACKNOWLEDGE; the next update of the task goes, or the task is forgotten. */
@@ -88,6 +96,9 @@ void agent_task_status(struct agent_task *t, enum task_state s, const char *reas
 void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid);
 /* Send the head of t's queue, unless one is in flight or the agent is not subscribed. */
 void agent_update_send_next(struct agent_task *t);
+/* A status an executor gave for t (its uuid its own): queued, checkpointed and sent. */
+void agent_task_status_forward(struct agent_task *t, enum task_state s, json_t *status,
+			       const char *uuid);
 /* Drop t's queue, its POST in flight and its retry timer (t is being freed). */
 void agent_updates_free(struct agent_task *t);
 

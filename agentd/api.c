@@ -21,6 +21,8 @@ struct api_req {
 	struct api_req *next;
 	struct http_request *req;
 	json_t *body; /* NULL: GET /metrics */
+	bool executor; /* POST /api/v1/executor (executor_api.c) */
+	char *bearer;  /* its bearer token, copied on the HTTP thread */
 };
 
 struct agent_api {
@@ -66,6 +68,33 @@ static bool peer_may_read(struct http_request *req)
 	return false;
 }
 
+/* HTTP thread: hand req (and body, taken) to on_wake(), on the loop. */
+static void queue_request(struct agent *a, struct http_request *req, json_t *body,
+			  bool executor)
+{
+	struct agent_api *api = a->api;
+	const char *bearer = executor ? http_request_bearer(req) : NULL;
+	struct api_req *r = calloc(1, sizeof(*r));
+
+	if (!r || (bearer && !(r->bearer = strdup(bearer)))) {
+		free(r);
+		json_decref(body);
+		http_reply_error(req, 503, "out of memory");
+		return;
+	}
+	r->req = req;
+	r->body = body;
+	r->executor = executor;
+	pthread_mutex_lock(&api->lock);
+	if (api->tail)
+		api->tail->next = r;
+	else
+		api->head = r;
+	api->tail = r;
+	pthread_mutex_unlock(&api->lock);
+	loop_wakeup(a->loop);
+}
+
 /*
  * On the HTTP server's thread: /health, authentication, parsing and refusals are answered
  * here; every other request is queued for on_wake(), on the loop, which owns the state
@@ -74,13 +103,17 @@ static bool peer_may_read(struct http_request *req)
 static void handler(struct http_request *req, void *data)
 {
 	struct agent *a = data;
-	struct agent_api *api = a->api;
 	const char *path = http_request_path(req), *method = http_request_method(req);
-	struct api_req *r;
 	json_t *body = NULL;
 
 	if (strcmp(path, "/health") == 0) {
 		http_reply_error(req, 200, "OK");
+		return;
+	}
+	if (strcmp(path, "/api/v1/executor") == 0) { /* its own token, not --api-credentials */
+		body = agent_executor_api_parse(req);
+		if (body)
+			queue_request(a, req, body, true);
 		return;
 	}
 	if (a->api_auth) { /* --api-credentials: the same check as the master's API */
@@ -111,22 +144,7 @@ static void handler(struct http_request *req, void *data)
 		json_decref(body);
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		json_decref(body);
-		http_reply_error(req, 503, "out of memory");
-		return;
-	}
-	r->req = req;
-	r->body = body;
-	pthread_mutex_lock(&api->lock);
-	if (api->tail)
-		api->tail->next = r;
-	else
-		api->head = r;
-	api->tail = r;
-	pthread_mutex_unlock(&api->lock);
-	loop_wakeup(a->loop);
+	queue_request(a, req, body, false);
 }
 
 static json_t *usage_json(const struct agent_task_usage *u)
@@ -300,7 +318,9 @@ static void on_wake(struct loop *l, void *data)
 		if (!r)
 			break;
 		type = json_string_value(json_object_get(r->body, "type"));
-		if (!r->body)
+		if (r->executor)
+			agent_executor_api_call(a, r->req, r->body, r->bearer);
+		else if (!r->body)
 			metrics(a, r->req);
 		else if (streq(type, "GET_HEALTH"))
 			reply(r->req, json_pack("{s:s,s:{s:b}}", "type", type, "get_health", "healthy",
@@ -318,6 +338,7 @@ static void on_wake(struct loop *l, void *data)
 					 "Failed to validate agent::Call: call type '%s' is not supported",
 					 type);
 		json_decref(r->body);
+		free(r->bearer);
 		free(r);
 	}
 }
@@ -356,6 +377,7 @@ void agent_api_stop(struct agent *a)
 		struct api_req *r = api->head;
 		api->head = r->next;
 		json_decref(r->body);
+		free(r->bearer);
 		free(r);
 	}
 	http_server_stop(api->srv);

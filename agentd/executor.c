@@ -247,6 +247,7 @@ static void executor_free(struct agent_executor *e)
 	loop_unwatch(a->loop, e->exit_watch);
 	loop_timer_del(a->loop, e->register_timer);
 	loop_timer_del(a->loop, e->shutdown_timer);
+	agent_executor_stream_drop(e);
 	agent_task_proc_close(&e->proc);
 	if (e->leaf_fd >= 0)
 		close(e->leaf_fd);
@@ -275,6 +276,8 @@ void agent_executor_maybe_forget(struct agent_executor *e)
 		agent_executor_leaf_remove(e, AGENT_EXECUTOR_LEAF);
 	}
 	executor_cgroup_remove(e);
+	if (!e->is_default)
+		agent_executor_meta_remove(e);
 	strmap_del(&a->executors, e->key);
 	executor_free(e);
 }

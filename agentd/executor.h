@@ -99,10 +99,44 @@ bool agent_executor_sandbox_in_use(struct agent *a, const char *path);
 /* agent_fini: every executor freed (processes stay, as tasks' do). */
 void agent_executors_free(struct agent *a);
 
+/* ---- executor_custom.c ---- */
+
+/* A LAUNCH whose task names an executor: started if new, the task handed to it. */
+void agent_executor_on_launch(struct agent *a, json_t *ev);
+/* The master's MESSAGE (a framework's, for an executor) and SHUTDOWN_EXECUTOR events. */
+void agent_on_executor_message(struct agent *a, json_t *ev);
+void agent_on_shutdown_executor(struct agent *a, json_t *ev);
+/* A KILL of t, a task of a CUSTOM executor: a KILL event to the executor. */
+void agent_executor_kill_task(struct agent_task *t, json_t *kill_policy);
+/*
+ * An event (payload taken; NULL: none) to e's executor; held until it subscribes when hold,
+ * else dropped when it is not subscribed.
+ */
+void agent_executor_send(struct agent_executor *e, const char *type, json_t *payload, bool hold);
+/* After SUBSCRIBE: the held events, in order. */
+void agent_executor_flush(struct agent_executor *e);
+/* End e's stream (it is no longer subscribed). */
+void agent_executor_stream_drop(struct agent_executor *e);
+/* e's checkpoint (meta/executors/<fw>/<executor>) goes. */
+void agent_executor_meta_remove(struct agent_executor *e);
+
+/* ---- executor_api.c ---- */
+
+struct http_request;
+/* HTTP thread: the envelope (POST, Content-Type, JSON, type); HEARTBEAT answered. */
+json_t *agent_executor_api_parse(struct http_request *req);
+/* A call (body taken by the caller) on the loop; bearer: its Authorization token or NULL. */
+void agent_executor_api_call(struct agent *a, struct http_request *req, json_t *body,
+			     const char *bearer);
+/* t's update was acknowledged: ACKNOWLEDGED to its executor. */
+void agent_executor_acknowledged(struct agent_task *t, const char *uuid);
+
 /* ---- task_group.c ---- */
 
 /* A LAUNCH_GROUP from the master (DEFAULT executor). */
 void agent_on_launch_group(struct agent *a, json_t *ev);
+/* Kill every task of e that has not ended (the kill-all rule, SHUTDOWN). */
+void agent_group_kill(struct agent_executor *e);
 /* t (of an executor) ended in state s: the kill-all rule. */
 void agent_group_task_ended(struct agent_task *t, int s);
 

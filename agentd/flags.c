@@ -86,5 +86,14 @@ const struct conf_opt agent_flag_table[] = {
 	{"disk-watch-interval", CONF_DURATION, F(disk_watch_interval_ns), "1m", "DURATION",
 	 "how often the work dir's disk is checked and sandboxes collected", 100000000,
 	 24 * 3600 * SEC},
+	/* executors (executor.h) */
+	{"executor-registration-timeout", CONF_DURATION, F(executor_registration_timeout_ns), "1m",
+	 "DURATION", "how long an executor has to subscribe before its container is destroyed",
+	 100000000, 3600 * SEC},
+	{"executor-shutdown-grace-period", CONF_DURATION, F(executor_shutdown_grace_ns), "5s",
+	 "DURATION",
+	 "how long an executor told to SHUT DOWN has before it is killed (its "
+	 "ExecutorInfo.shutdown_grace_period wins)",
+	 0, 3600 * SEC},
 	CONF_END,
 };

@@ -45,6 +45,9 @@ struct agent_flags {
 	int64_t gc_delay_ns;
 	double gc_disk_headroom;
 	int64_t disk_watch_interval_ns;
+	/* executors (executor.h) */
+	int64_t executor_registration_timeout_ns;
+	int64_t executor_shutdown_grace_ns;
 };
 
 extern const struct conf_opt agent_flag_table[];

@@ -83,8 +83,8 @@ static bool group_has_live_task(struct agent_executor *e, const struct agent_tas
 	return false;
 }
 
-/* Kill every task of e that has not ended (each with its own kill policy). */
-static void group_kill(struct agent_executor *e)
+/* Every task of e that has not ended is killed, each with its own kill policy. */
+void agent_group_kill(struct agent_executor *e)
 {
 	size_t it;
 	void *v;
@@ -106,7 +106,7 @@ void agent_group_task_ended(struct agent_task *t, int s)
 	if (e->is_default && !e->killing && (s == TASK_FAILED || s == TASK_KILLED)) {
 		log_info("executor '%s': task '%s' ended %s: killing the rest of its group", e->id,
 			 t->id, task_state_name(s));
-		group_kill(e);
+		agent_group_kill(e);
 	}
 	if (e->is_default && !group_has_live_task(e, NULL))
 		agent_executor_release(e); /* the default executor ends with its last task */
@@ -191,7 +191,7 @@ void agent_on_launch_group(struct agent *a, json_t *ev)
 		if (s == TASK_FAILED || s == TASK_ERROR) {
 			log_info("executor '%s': a task failed to launch: killing its group",
 				 e->id);
-			group_kill(e);
+			agent_group_kill(e);
 		}
 	}
 	if (!group_has_live_task(e, NULL))

@@ -21,7 +21,7 @@
 #include "task_limits.h"
 
 /* argv/envp from the CommandInfo; NULL-terminated, owned by the caller. */
-static char **strv_from_json(json_t *arr, bool env)
+char **agent_strv_from_json(json_t *arr, bool env)
 {
 	size_t n = json_array_size(arr), i;
 	char **v = calloc(n + 1, sizeof(char *));
@@ -152,8 +152,8 @@ static void task_sandbox_discard(struct agent_task *t)
  * of its own, so tenants are apart); else the agent's own user. Sets spec->user or
  * spec->dynamic_uid; -errno with a message when the uid range is exhausted.
  */
-static int launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
-		       struct agent_launch_spec *spec, char *err, size_t errlen)
+int agent_launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
+		      struct agent_launch_spec *spec, char *err, size_t errlen)
 {
 	const char *u = json_string_value(json_object_get(cmd, "user"));
 	int r;
@@ -268,12 +268,12 @@ static int launch_check(struct agent_task *t, struct launch *l)
 		return -EINVAL;
 	}
 	l->spec.seccomp = agent_task_seccomp(a);
-	l->envp = strv_from_json(env, true);
+	l->envp = agent_strv_from_json(env, true);
 	l->spec.envp = l->envp;
 	if (!json_is_false(json_object_get(l->cmd, "shell"))) {
 		l->spec.command = json_string_value(json_object_get(l->cmd, "value"));
 	} else {
-		l->argv = strv_from_json(json_object_get(l->cmd, "arguments"), false);
+		l->argv = agent_strv_from_json(json_object_get(l->cmd, "arguments"), false);
 		l->spec.path = json_string_value(json_object_get(l->cmd, "value"));
 		l->spec.argv = l->argv && l->argv[0] ? l->argv : NULL;
 	}
@@ -299,7 +299,7 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 
 	alloc_res_add(&a->used, &t->res);
 	t->state = TASK_STARTING;
-	r = launch_user(a, l->ev, l->cmd, t->fw_id, &l->spec, l->err, sizeof(l->err));
+	r = agent_launch_user(a, l->ev, l->cmd, t->fw_id, &l->spec, l->err, sizeof(l->err));
 	if (r < 0)
 		return r;
 	l->sandbox_begun = true;
@@ -453,8 +453,11 @@ out:
 	return state;
 }
 
-/* A LAUNCH event: one task alone. */
+/* A LAUNCH event: one task alone, or one for a CUSTOM executor (executor_custom.c). */
 void agent_on_launch(struct agent *a, json_t *ev)
 {
-	(void)agent_launch_task(a, ev, NULL);
+	if (json_object_get(json_object_get(ev, "task"), "executor"))
+		agent_executor_on_launch(a, ev);
+	else
+		(void)agent_launch_task(a, ev, NULL);
 }

@@ -346,6 +346,10 @@ void agent_on_kill(struct agent *a, json_t *k)
 	t = strmap_get(&a->tasks, key);
 	if (!t)
 		return;
+	if (t->exec && !t->exec->is_default) { /* its executor kills it (executor_custom.c) */
+		agent_executor_kill_task(t, json_object_get(k, "kill_policy"));
+		return;
+	}
 	/* the KILL's own policy wins over the one the task was launched with */
 	agent_task_kill(t, agent_task_kill_grace(t, json_object_get(k, "kill_policy")));
 }

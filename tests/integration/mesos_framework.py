@@ -15,8 +15,11 @@ Scenarios:
                  run; with --kill T (once the file --go exists) KILLs T and prints the
                  final states, else keeps acknowledging until killed
     group-bad    LAUNCH_GROUP whose executor has too little memory: prints the updates
-    executor     two tasks for a custom executor (ARGS: the executor's command), a MESSAGE
+    executor     two tasks for a custom executor (--command: the executor's), a MESSAGE
                  to it, its MESSAGE back, SHUTDOWN, the FAILURE event
+    executor-pause   one task for a custom executor; once it runs prints the framework ID,
+                 waits for the file --go, then SHUTDOWN and the FAILURE event
+    executor-silent  one task for an executor that never subscribes: its states and FAILURE
 """
 import argparse
 import base64
@@ -33,6 +36,7 @@ class Framework:
     def __init__(self, master, events_path, name="it"):
         self.master = master
         self.events = queue.Queue()
+        self.backlog = []
         self.log = open(events_path, "a")
         self.fid = None
         self.sid = None
@@ -86,6 +90,10 @@ class Framework:
         return r.status, text
 
     def wait(self, pred, timeout=30):
+        """The first event, in order, that pred accepts; the others are kept for later."""
+        for i, ev in enumerate(self.backlog):
+            if pred(ev):
+                return self.backlog.pop(i)
         end = time.time() + timeout
         while time.time() < end:
             try:
@@ -96,6 +104,7 @@ class Framework:
                 raise SystemExit("the stream ended")
             if pred(ev):
                 return ev
+            self.backlog.append(ev)
         raise SystemExit("timed out waiting")
 
     def offer(self):
@@ -220,6 +229,39 @@ def scenario_executor(fw, args):
             "shutdown_code": code2, "failure": fail["failure"]}
 
 
+def launch_for_executor(fw, command, eid, names):
+    o = fw.offer()
+    aid = o["agent_id"]["value"]
+    ex = {"type": "CUSTOM", "executor_id": {"value": eid}, "name": eid,
+          "command": {"value": command, "shell": True}, "resources": res(0.1, 32)}
+    ts = []
+    for n in names:
+        t = task(n, aid, "unused")
+        del t["command"]
+        t["executor"] = ex
+        ts.append(t)
+    accept(fw, o, [{"type": "LAUNCH", "launch": {"task_infos": ts}}])
+    return aid
+
+
+def scenario_executor_pause(fw, args):
+    aid = launch_for_executor(fw, args.command, "pyexec2", ["u1"])
+    fw.wait(lambda e: e["type"] == "UPDATE" and e["update"]["status"]["state"] == "TASK_RUNNING")
+    print(json.dumps({"running": ["u1"], "framework_id": fw.fid}), flush=True)
+    while args.go and not os.path.exists(args.go):
+        time.sleep(0.05)
+    fw.call("SHUTDOWN", {"agent_id": {"value": aid}, "executor_id": {"value": "pyexec2"}})
+    fail = fw.wait(lambda e: e["type"] == "FAILURE")
+    return {"failure": fail["failure"]}
+
+
+def scenario_executor_silent(fw, args):
+    launch_for_executor(fw, args.command, "silent", ["s1"])
+    seen, _ = collect_states(fw, ["s1"], 60)
+    fail = fw.wait(lambda e: e["type"] == "FAILURE", 30)
+    return {"states": seen["s1"], "failure": fail["failure"]}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--master", required=True)
@@ -231,7 +273,9 @@ def main():
     args = p.parse_args()
     fw = Framework(args.master, args.events)
     out = {"group": scenario_group, "group-pause": scenario_group_pause,
-           "group-bad": scenario_group_bad, "executor": scenario_executor}[args.scenario](fw, args)
+           "group-bad": scenario_group_bad, "executor": scenario_executor,
+           "executor-pause": scenario_executor_pause,
+           "executor-silent": scenario_executor_silent}[args.scenario](fw, args)
     if out is not None:
         print(json.dumps(out), flush=True)
 
