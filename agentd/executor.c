@@ -172,7 +172,7 @@ int agent_executor_leaf_create(struct agent_executor *e, const char *name, int *
 	return 0;
 }
 
-static int executor_leaf_open(struct agent_executor *e, const char *name, int *ret_fd)
+int agent_executor_leaf_open(struct agent_executor *e, const char *name, int *ret_fd)
 {
 	int fd;
 
@@ -315,7 +315,7 @@ void agent_executor_recover_task(struct agent_task *t, json_t *record)
 	}
 	agent_executor_task_attach(e, t);
 	if (t->cgroup_fd < 0)
-		(void)executor_leaf_open(e, t->id, &t->cgroup_fd);
+		(void)agent_executor_leaf_open(e, t->id, &t->cgroup_fd);
 }
 
 bool agent_executor_sandbox_in_use(struct agent *a, const char *path)

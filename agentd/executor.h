@@ -83,8 +83,9 @@ int agent_executor_new(struct agent *a, const char *fid, json_t *info, json_t *f
 void agent_executor_task_attach(struct agent_executor *e, struct agent_task *t);
 /* t leaves the table: e goes with its last task (and its process, for CUSTOM). */
 void agent_executor_task_detach(struct agent_task *t);
-/* t's leaf under e's cgroup: created (-EEXIST when there), removed. */
+/* t's leaf under e's cgroup: created (-EEXIST when there), opened, removed. */
 int agent_executor_leaf_create(struct agent_executor *e, const char *name, int *ret_fd);
+int agent_executor_leaf_open(struct agent_executor *e, const char *name, int *ret_fd);
 void agent_executor_leaf_remove(struct agent_executor *e, const char *name);
 /* Give e's own resources back (its tasks have ended or it has exited). Idempotent. */
 void agent_executor_release(struct agent_executor *e);
@@ -119,6 +120,14 @@ void agent_executor_flush(struct agent_executor *e);
 void agent_executor_stream_drop(struct agent_executor *e);
 /* e's checkpoint (meta/executors/<fw>/<executor>) goes. */
 void agent_executor_meta_remove(struct agent_executor *e);
+
+/*
+ * Recovery: every checkpointed CUSTOM executor back, its supervisor found again (it has
+ * --executor-reregistration-timeout to subscribe again); then, once the tasks are back,
+ * those that ended while the agent was down end their tasks (TASK_GONE/TASK_LOST).
+ */
+void agent_executors_recover(struct agent *a);
+void agent_executors_recovered(struct agent *a);
 
 /* ---- executor_api.c ---- */
 

@@ -8,6 +8,7 @@
  * after a SHUTDOWN, and when it exits tells the framework (FAILURE, through the master)
  * and ends its remaining tasks (TASK_GONE for partition-aware frameworks, else TASK_LOST).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "fileio.h"
 #include "http_server.h"
 #include "launch.h"
 #include "log.h"
@@ -559,4 +561,156 @@ void agent_executor_kill_task(struct agent_task *t, json_t *kill_policy)
 	t->kill_requested = true;
 	(void)agent_task_save(t);
 	agent_executor_send(t->exec, "KILL", k, true);
+}
+
+/* ------------------------------------------------------------------ recovery */
+
+/* One checkpointed CUSTOM executor: back in the table, its supervisor found again. */
+static void recover_one(struct agent *a, int dirfd, const char *fid, const char *eid)
+{
+	char text[65536], err[AGENT_ERRLEN];
+	_cleanup_close_ int fd =
+		openat(dirfd, eid, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -errno :
+			     file_read_bufat(fd, EXECUTOR_RECORD, 0, text, sizeof(text) - 1);
+	json_t *rec = NULL, *info;
+	const char *run, *token;
+	struct agent_executor *e;
+	int r;
+
+	if (n < 0) {
+		log_warn("executor '%s' of framework %s: its record is unreadable (%s)", eid, fid,
+			 strerror((int)-n));
+		return;
+	}
+	text[n] = '\0';
+	rec = json_loads(text, 0, NULL);
+	info = json_object_get(rec, "info");
+	run = json_string_value(json_object_get(rec, "run"));
+	token = json_string_value(json_object_get(rec, "token"));
+	if (!json_is_object(info) || !run || !agent_task_id_valid(run) || run[0] == '.' ||
+	    strlen(run) >= UUID_STR_LEN || !token || strlen(token) != AGENT_EXECUTOR_TOKEN_LEN ||
+	    agent_executor_new(a, fid, info, json_object_get(rec, "framework_info"), run, &e, err,
+			       sizeof(err)) < 0) {
+		log_warn("executor '%s' of framework %s: its record is damaged; not recovered", eid,
+			 fid);
+		json_decref(rec);
+		return;
+	}
+	snprintf(e->token, sizeof(e->token), "%s", token);
+	json_decref(rec);
+	agent_executor_release(e);
+	(void)agent_executor_leaf_open(e, AGENT_EXECUTOR_LEAF, &e->leaf_fd);
+	r = agent_task_reattach(fd, &e->proc);
+	if (r != AGENT_REATTACH_RUNNING) {
+		log_info("executor '%s' of framework %s ended while the agent was down", eid, fid);
+		return; /* agent_executors_recovered() ends its tasks */
+	}
+	e->running = true;
+	e->exit_watch =
+		loop_watch_fd(a->loop, e->proc.supervisor_pidfd, EPOLLIN, on_executor_exit, e);
+	/* it must subscribe again within Mesos's executor_reregistration_timeout */
+	e->register_timer = loop_timer_add(a->loop, a->flags->executor_reregistration_timeout_ns, 0,
+					   on_destroy_timer, e);
+	log_info("executor '%s' of framework %s recovered (pid %d); waiting for it to "
+		 "subscribe again",
+		 eid, fid, (int)e->proc.task_pid);
+}
+
+void agent_executors_recover(struct agent *a)
+{
+	_cleanup_close_ int top =
+		openat(a->ckpt.meta_fd, "executors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *fws = top < 0 ? NULL : fdopendir(dup(top));
+	struct dirent *f;
+
+	while (fws && (f = readdir(fws))) {
+		_cleanup_close_ int fw = -1;
+		struct dirent *x;
+		DIR *exs;
+
+		if (f->d_name[0] == '.' || !agent_task_id_valid(f->d_name))
+			continue;
+		fw = openat(top, f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		exs = fw < 0 ? NULL : fdopendir(dup(fw));
+		while (exs && (x = readdir(exs)))
+			if (x->d_name[0] != '.' && agent_task_id_valid(x->d_name))
+				recover_one(a, fw, f->d_name, x->d_name);
+		if (exs)
+			closedir(exs);
+	}
+	if (fws)
+		closedir(fws);
+}
+
+/* executors/<fw>/<executor> cgroups no executor of the table owns: killed and removed. */
+static void remove_stray_cgroups(struct agent *a)
+{
+	_cleanup_close_ int top = a->have_cgroup ? openat(a->cg.root_fd, "executors",
+							  O_RDONLY | O_DIRECTORY | O_CLOEXEC) :
+						   -1;
+	DIR *fws = top < 0 ? NULL : fdopendir(dup(top));
+	struct dirent *f;
+
+	while (fws && (f = readdir(fws))) {
+		_cleanup_close_ int fw = -1;
+		struct dirent *x;
+		DIR *exs;
+
+		if (f->d_type != DT_DIR || f->d_name[0] == '.' || !agent_task_id_valid(f->d_name))
+			continue;
+		fw = openat(top, f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		exs = fw < 0 ? NULL : fdopendir(dup(fw));
+		while (exs && (x = readdir(exs))) {
+			_cleanup_close_ int cg = -1;
+
+			if (x->d_type != DT_DIR || x->d_name[0] == '.' ||
+			    agent_executor_get(a, f->d_name, x->d_name))
+				continue;
+			cg = openat(fw, x->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cg < 0)
+				continue;
+			log_warn("killing stray executor cgroup '%s/%s' that no checkpoint knows",
+				 f->d_name, x->d_name);
+			agent_cgroup_kill(cg);
+			agent_cgroup_wait_empty(cg, 2000);
+			/* its leaves, then itself */
+			{
+				DIR *lv = fdopendir(dup(cg));
+				struct dirent *l;
+				while (lv && (l = readdir(lv)))
+					if (l->d_type == DT_DIR && l->d_name[0] != '.')
+						(void)unlinkat(cg, l->d_name, AT_REMOVEDIR);
+				if (lv)
+					closedir(lv);
+			}
+			(void)unlinkat(fw, x->d_name, AT_REMOVEDIR);
+		}
+		if (exs)
+			closedir(exs);
+		(void)unlinkat(top, f->d_name, AT_REMOVEDIR);
+	}
+	if (fws)
+		closedir(fws);
+}
+
+void agent_executors_recovered(struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->executors, &it, NULL, &v);) {
+		struct agent_executor *e = v;
+
+		if (e->is_default || e->running || e->killing)
+			continue;
+		e->killing = true; /* once */
+		if (e->cgroup_fd >= 0)
+			agent_cgroup_kill(e->cgroup_fd);
+		executor_tasks_lost(e, "Executor terminated while the agent was down");
+	}
+	/* executors left with no task and no process go (tombstones keep the walk valid) */
+	for (it = 0; strmap_next(&a->executors, &it, NULL, &v);)
+		agent_executor_maybe_forget(v);
+	remove_stray_cgroups(a);
 }

@@ -90,6 +90,10 @@ const struct conf_opt agent_flag_table[] = {
 	{"executor-registration-timeout", CONF_DURATION, F(executor_registration_timeout_ns), "1m",
 	 "DURATION", "how long an executor has to subscribe before its container is destroyed",
 	 100000000, 3600 * SEC},
+	{"executor-reregistration-timeout", CONF_DURATION, F(executor_reregistration_timeout_ns),
+	 "2s", "DURATION",
+	 "how long a recovered executor has to subscribe again after an agent restart", 0,
+	 15 * SEC},
 	{"executor-shutdown-grace-period", CONF_DURATION, F(executor_shutdown_grace_ns), "5s",
 	 "DURATION",
 	 "how long an executor told to SHUT DOWN has before it is killed (its "

@@ -47,6 +47,7 @@ struct agent_flags {
 	int64_t disk_watch_interval_ns;
 	/* executors (executor.h) */
 	int64_t executor_registration_timeout_ns;
+	int64_t executor_reregistration_timeout_ns;
 	int64_t executor_shutdown_grace_ns;
 };
 

@@ -118,6 +118,8 @@ static void recover_task(const char *fid, const char *tid, json_t *record, json_
 	if (task_state_terminal(t->state))
 		goto out; /* only its updates are left to deliver */
 	alloc_res_add(&a->used, &t->res);
+	if (t->exec && !t->exec->is_default)
+		goto out; /* its executor runs it (executor_custom.c), no supervisor of its own */
 
 	if (!t->exec)
 		agent_cgroup_task_open(&a->cg, fid, tid, &t->cgroup_fd);
@@ -184,9 +186,11 @@ int agent_recover(struct agent *a)
 	} else if (r != -ENOENT) {
 		log_error_errno(r, "the saved agent ID is unreadable (%m); registering as new");
 	}
+	agent_executors_recover(a); /* before their tasks, which attach to them */
 	r = agent_checkpoint_tasks_load(&a->ckpt, recover_task, on_bad_checkpoint, &rc);
 	if (r < 0)
 		return log_error_errno(r, "cannot read the checkpoints: %m");
+	agent_executors_recovered(a);
 	remove_strays(a);
 	if (rc.recovered)
 		log_info("recovered %d task(s): %d running, %d ended while the agent was down, "

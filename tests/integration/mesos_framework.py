@@ -33,7 +33,7 @@ import time
 
 
 class Framework:
-    def __init__(self, master, events_path, name="it"):
+    def __init__(self, master, events_path, name="it", checkpoint=False):
         self.master = master
         self.events = queue.Queue()
         self.backlog = []
@@ -42,7 +42,7 @@ class Framework:
         self.sid = None
         self.conn = http.client.HTTPConnection(master, timeout=60)
         body = {"type": "SUBSCRIBE",
-                "subscribe": {"framework_info": {"name": name,
+                "subscribe": {"framework_info": {"name": name, "checkpoint": checkpoint,
                                                  "capabilities": [{"type": "PARTITION_AWARE"}]}}}
         self.conn.request("POST", "/api/v1/scheduler", json.dumps(body),
                           {"Content-Type": "application/json", "Accept": "application/json"})
@@ -245,12 +245,12 @@ def launch_for_executor(fw, command, eid, names):
 
 
 def scenario_executor_pause(fw, args):
-    aid = launch_for_executor(fw, args.command, "pyexec2", ["u1"])
+    aid = launch_for_executor(fw, args.command, args.eid, ["u1"])
     fw.wait(lambda e: e["type"] == "UPDATE" and e["update"]["status"]["state"] == "TASK_RUNNING")
     print(json.dumps({"running": ["u1"], "framework_id": fw.fid}), flush=True)
     while args.go and not os.path.exists(args.go):
         time.sleep(0.05)
-    fw.call("SHUTDOWN", {"agent_id": {"value": aid}, "executor_id": {"value": "pyexec2"}})
+    fw.call("SHUTDOWN", {"agent_id": {"value": aid}, "executor_id": {"value": args.eid}})
     fail = fw.wait(lambda e: e["type"] == "FAILURE")
     return {"failure": fail["failure"]}
 
@@ -268,10 +268,12 @@ def main():
     p.add_argument("--events", required=True)
     p.add_argument("--kill", default=None)
     p.add_argument("--command", default=None)
+    p.add_argument("--checkpoint", action="store_true", help="FrameworkInfo.checkpoint")
+    p.add_argument("--eid", default="pyexec2", help="executor-pause: the executor's ID")
     p.add_argument("--go", default=None, help="group-pause: kill once this file exists")
     p.add_argument("scenario")
     args = p.parse_args()
-    fw = Framework(args.master, args.events)
+    fw = Framework(args.master, args.events, checkpoint=args.checkpoint)
     out = {"group": scenario_group, "group-pause": scenario_group_pause,
            "group-bad": scenario_group_bad, "executor": scenario_executor,
            "executor-pause": scenario_executor_pause,

@@ -6,7 +6,8 @@
 It reads its configuration from the MESOS_* environment, SUBSCRIBEs to the agent, reports
 each LAUNCHed task TASK_RUNNING, answers a framework MESSAGE with one of its own ("got: "
 and the data), reports a KILLed task TASK_KILLED, and on SHUTDOWN reports its tasks
-TASK_KILLED and exits 0. It writes its environment to $MESOS_SANDBOX/executor-env.json and
+TASK_KILLED and exits 0. With MESOS_CHECKPOINT=1 it subscribes again when the agent
+restarts. It writes its environment to $MESOS_SANDBOX/executor-env.json and
 what it saw to $MESOS_SANDBOX/executor-events.jsonl.
 """
 import base64
@@ -58,7 +59,10 @@ def events(resp):
     """The RecordIO records of the stream: '<length>\\n<JSON>' repeated."""
     buf = b""
     while True:
-        chunk = resp.read1(65536)
+        try:
+            chunk = resp.read1(65536)
+        except (OSError, http.client.HTTPException):
+            return  # the agent went away
         if not chunk:
             return
         buf += chunk
@@ -71,17 +75,44 @@ def events(resp):
             buf = rest[n:]
 
 
+def subscribe():
+    """The event stream; with MESOS_CHECKPOINT=1 an agent that restarts is waited for (as
+    the docs ask: retry within MESOS_RECOVERY_TIMEOUT), else None."""
+    body = {"type": "SUBSCRIBE", "framework_id": FRAMEWORK_ID, "executor_id": EXECUTOR_ID,
+            "subscribe": {"unacknowledged_tasks": list(tasks.values()),
+                          "unacknowledged_updates": []}}
+    end = time.time() + (15 if ENV.get("MESOS_CHECKPOINT") == "1" else 0)
+    while True:
+        try:
+            c = http.client.HTTPConnection(AGENT, timeout=3600)
+            c.request("POST", "/api/v1/executor", json.dumps(body), HEADERS)
+            resp = c.getresponse()
+            if resp.status == 200:
+                return resp
+            print("SUBSCRIBE: %d %s" % (resp.status, resp.read()), file=sys.stderr)
+        except OSError as e:
+            print("SUBSCRIBE: %s" % e, file=sys.stderr)
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
 def main():
     with open(os.path.join(SANDBOX, "executor-env.json"), "w") as f:
         json.dump({k: v for k, v in ENV.items() if k.startswith("MESOS_")}, f)
-    c = http.client.HTTPConnection(AGENT, timeout=3600)
-    body = {"type": "SUBSCRIBE", "framework_id": FRAMEWORK_ID, "executor_id": EXECUTOR_ID,
-            "subscribe": {"unacknowledged_tasks": [], "unacknowledged_updates": []}}
-    c.request("POST", "/api/v1/executor", json.dumps(body), HEADERS)
-    resp = c.getresponse()
-    if resp.status != 200:
-        print("SUBSCRIBE: %d %s" % (resp.status, resp.read()), file=sys.stderr)
-        return 1
+    while True:
+        resp = subscribe()
+        if resp is None:
+            return 1
+        r = run(resp)
+        if r is not None:
+            return r
+        if ENV.get("MESOS_CHECKPOINT") != "1":
+            return 0
+
+
+def run(resp):
+    """Handle the events of one subscription: an exit status, or None when it ended."""
     for ev in events(resp):
         log.write(json.dumps(ev) + "\n")
         log.flush()
@@ -104,7 +135,7 @@ def main():
         elif t == "ERROR":
             print("ERROR event: %s" % ev, file=sys.stderr)
             return 1
-    return 0
+    return None
 
 
 if __name__ == "__main__":
