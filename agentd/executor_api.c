@@ -138,32 +138,40 @@ static bool uuid_valid(const char *s)
 	return ok;
 }
 
+const char *agent_executor_status_invalid(json_t *st, const char *eid, enum task_state *ret)
+{
+	const char *state = json_string_value(json_object_get(st, "state"));
+	json_t *sex = json_object_get(st, "executor_id");
+
+	if (!json_is_object(st))
+		return "'update.status' is missing";
+	if (!uuid_valid(json_string_value(json_object_get(st, "uuid"))))
+		return "'status.uuid' must be a valid UUID";
+	if (!streq(json_string_value(json_object_get(st, "source")), "SOURCE_EXECUTOR"))
+		return "'status.source' must be SOURCE_EXECUTOR";
+	if (sex && !streq(json_string_value(json_object_get(sex, "value")), eid))
+		return "'status.executor_id' is not the caller's";
+	if (!state || task_state_parse(state, ret) < 0)
+		return "'status.state' is not a task state";
+	if (*ret == TASK_STAGING)
+		return "'status.state' must not be TASK_STAGING";
+	if (!json_is_string(json_object_get(json_object_get(st, "task_id"), "value")))
+		return "'status.task_id' is missing";
+	return NULL;
+}
+
 /* UPDATE: Mesos's checks (§7), then the status joins the task's queue to the master. */
 static void update(struct agent_executor *e, struct http_request *req, json_t *body)
 {
 	json_t *st = json_object_get(json_object_get(body, "update"), "status"), *copy;
 	const char *uuid = json_string_value(json_object_get(st, "uuid"));
-	const char *state = json_string_value(json_object_get(st, "state"));
 	const char *tid =
 		json_string_value(json_object_get(json_object_get(st, "task_id"), "value"));
-	json_t *sex = json_object_get(st, "executor_id");
 	char key[2 * ID_MAX_LEN + 2];
 	struct agent_task *t = NULL;
-	enum task_state s;
-	const char *why = NULL;
+	enum task_state s = TASK_STAGING;
+	const char *why = agent_executor_status_invalid(st, e->id, &s);
 
-	if (!json_is_object(st))
-		why = "'update.status' is missing";
-	else if (!uuid_valid(uuid))
-		why = "'status.uuid' must be a valid UUID";
-	else if (!streq(json_string_value(json_object_get(st, "source")), "SOURCE_EXECUTOR"))
-		why = "'status.source' must be SOURCE_EXECUTOR";
-	else if (sex && !streq(json_string_value(json_object_get(sex, "value")), e->id))
-		why = "'status.executor_id' is not the caller's";
-	else if (!state || task_state_parse(state, &s) < 0)
-		why = "'status.state' is not a task state";
-	else if (s == TASK_STAGING)
-		why = "'status.state' must not be TASK_STAGING";
 	if (!why && tid) {
 		snprintf(key, sizeof(key), "%s/%s", e->fw_id, tid);
 		t = strmap_get(&e->agent->tasks, key);
