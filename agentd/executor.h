@@ -138,12 +138,6 @@ json_t *agent_executor_api_parse(struct http_request *req);
 /* A call (body taken by the caller) on the loop; bearer: its Authorization token or NULL. */
 void agent_executor_api_call(struct agent *a, struct http_request *req, json_t *body,
 			     const char *bearer);
-/*
- * Pure: why an executor's TaskStatus st (of executor eid) is refused (Mesos's UPDATE
- * checks: uuid, source, executor_id, state not TASK_STAGING, a task_id), or NULL with
- * *ret (an enum task_state).
- */
-const char *agent_executor_status_invalid(json_t *st, const char *eid, enum task_state *ret);
 /* t's update was acknowledged: ACKNOWLEDGED to its executor. */
 void agent_executor_acknowledged(struct agent_task *t, const char *uuid);
 

@@ -18,6 +18,7 @@
 
 #include "agent_internal.h"
 #include "base64.h"
+#include "executor_api.h"
 #include "http_server.h"
 #include "log.h"
 

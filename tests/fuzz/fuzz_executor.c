@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "agentd/agent.h"
+#include "agentd/executor_api.h"
 #include "harness_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
