@@ -10,6 +10,7 @@
  *	updates.c      the status update queue (at least once, in order, per task)
  *	recover.c      the restart: checkpointed tasks come back
  *	disk.c         the work dir's disk: sandbox GC and the checkpoint reserve
+ *	executor*.c, task_group.c   executors and task groups (executor.h)
  */
 #ifndef DROVER_AGENT_INTERNAL_H
 #define DROVER_AGENT_INTERNAL_H
