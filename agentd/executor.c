@@ -267,6 +267,11 @@ void agent_executor_maybe_forget(struct agent_executor *e)
 {
 	struct agent *a = e->agent;
 
+	if (e->ntasks == 0 && e->running && !e->is_default) {
+		/* no task left to run (all ended and acknowledged): it is not left behind */
+		agent_executor_shutdown(e);
+		return;
+	}
 	if (e->ntasks > 0 || e->running)
 		return;
 	agent_executor_release(e);

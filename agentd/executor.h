@@ -108,6 +108,11 @@ void agent_executor_on_launch(struct agent *a, json_t *ev);
 /* The master's MESSAGE (a framework's, for an executor) and SHUTDOWN_EXECUTOR events. */
 void agent_on_executor_message(struct agent *a, json_t *ev);
 void agent_on_shutdown_executor(struct agent *a, json_t *ev);
+/*
+ * SHUTDOWN: a DEFAULT executor's tasks are killed; a CUSTOM executor is told and destroyed
+ * after its grace period (at once when it has not subscribed).
+ */
+void agent_executor_shutdown(struct agent_executor *e);
 /* A KILL of t, a task of a CUSTOM executor: a KILL event to the executor. */
 void agent_executor_kill_task(struct agent_task *t, json_t *kill_policy);
 /*

@@ -258,7 +258,7 @@ static int64_t shutdown_grace_ns(struct agent_executor *e)
 }
 
 /* SHUTDOWN to e: its tasks killed (DEFAULT), or told and killed after the grace period. */
-static void executor_shutdown(struct agent_executor *e)
+void agent_executor_shutdown(struct agent_executor *e)
 {
 	if (e->is_default) {
 		agent_group_kill(e);
@@ -547,7 +547,7 @@ void agent_on_shutdown_executor(struct agent *a, json_t *ev)
 	struct agent_executor *e = event_executor(a, ev);
 
 	if (e)
-		executor_shutdown(e);
+		agent_executor_shutdown(e);
 }
 
 void agent_executor_kill_task(struct agent_task *t, json_t *kill_policy)

@@ -18,7 +18,8 @@ Scenarios:
     executor     two tasks for a custom executor (--command: the executor's), a MESSAGE
                  to it, its MESSAGE back, SHUTDOWN, the FAILURE event
     executor-pause   one task for a custom executor; once it runs prints the framework ID,
-                 waits for the file --go, then SHUTDOWN and the FAILURE event
+                 waits for the file --go, then SHUTDOWN (or KILL of the task --kill) and
+                 the FAILURE event
     executor-silent  one task for an executor that never subscribes: its states and FAILURE
 """
 import argparse
@@ -250,7 +251,10 @@ def scenario_executor_pause(fw, args):
     print(json.dumps({"running": ["u1"], "framework_id": fw.fid}), flush=True)
     while args.go and not os.path.exists(args.go):
         time.sleep(0.05)
-    fw.call("SHUTDOWN", {"agent_id": {"value": aid}, "executor_id": {"value": args.eid}})
+    if args.kill:  # its only task killed: the agent shuts the idle executor down
+        fw.call("KILL", {"task_id": {"value": args.kill}, "agent_id": {"value": aid}})
+    else:
+        fw.call("SHUTDOWN", {"agent_id": {"value": aid}, "executor_id": {"value": args.eid}})
     fail = fw.wait(lambda e: e["type"] == "FAILURE")
     return {"failure": fail["failure"]}
 

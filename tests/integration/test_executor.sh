@@ -97,6 +97,13 @@ wait "$FWP"
 cat "$WORK/pause.out" "$WORK/pause.err"
 check pause-failure [ "$(tail -1 "$WORK/pause.out" | jq -r .failure.executor_id.value)" = pyexec2 ]
 
+# ---- an executor whose only task was killed (and acknowledged) is shut down, not left idle
+touch "$WORK/go4"
+timeout 90 $FW --command "$EXEC" --eid pyexec4 --kill u1 --go "$WORK/go4" executor-pause \
+	>"$WORK/idle.out" 2>"$WORK/idle.err"
+cat "$WORK/idle.out" "$WORK/idle.err"
+check idle-executor-shut-down [ "$(tail -1 "$WORK/idle.out" | jq -r .failure.executor_id.value)" = pyexec4 ]
+
 # ---- an executor that never subscribes: destroyed after the registration timeout
 timeout 90 $FW --command "sleep 600" executor-silent >"$WORK/silent.json" 2>"$WORK/silent.err"
 cat "$WORK/silent.json" "$WORK/silent.err"

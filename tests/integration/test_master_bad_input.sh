@@ -144,7 +144,7 @@ bad task-agent-mismatch 400 "task_infos[0].agent_id'" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed "s/$AG_ID/other-agent/")]")" -H "$H1"
 bad task-shell-wrong-type 400 "command.shell' must be a boolean" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/"value":"true"}/"value":"true","shell":"yes"}/')]")" -H "$H1"
-bad task-no-command 400 "missing field 'command'" $SCHED \
+bad task-no-command 400 "one of 'command' and 'executor' must be set" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/"command":{"value":"true"},//')]")" -H "$H1"
 bad task-limits-negative 400 "limits.cpus' must be a positive number" $SCHED \
 	"$(accept_body "$OFFER" "[$(ti '"t1"' "$R21" | sed 's/}$/,"limits":{"cpus":-2}}/')]")" -H "$H1"
