@@ -598,10 +598,18 @@ static void launch_tasks(struct master *m, struct framework *fw, struct agent *a
 	}
 }
 
-/* The user a task runs as: its command's, else its framework's (Mesos); NULL: the agent's. */
+/*
+ * The user a task runs as: its command's (its executor's, for a task of a framework's own
+ * executor), else its framework's (Mesos); NULL: the agent's.
+ */
 static const char *task_user(const struct framework *fw, json_t *ti)
 {
-	const char *u = json_string_value(json_object_get(json_object_get(ti, "command"), "user"));
+	json_t *cmd = json_object_get(ti, "command");
+	const char *u;
+
+	if (!cmd)
+		cmd = json_object_get(json_object_get(ti, "executor"), "command");
+	u = json_string_value(json_object_get(cmd, "user"));
 
 	if (!u || !*u)
 		u = json_string_value(json_object_get(fw->info, "user"));

@@ -102,6 +102,15 @@ check run-as-root-403 [ "$code" = 403 ]
 check run-as-root-403-says-root grep -q "run_tasks with users 'root'" "$WORK/reply"
 code=$(accept daemon t-daemon)
 check run-as-other-user-403 [ "$code" = 403 ]
+# a task of the framework's own executor runs as the executor's command's user: that is
+# the user authorized (not the framework's)
+accept_exec() { # USER TASK
+	post fw1 /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[{\"name\":\"$2\",\"task_id\":{\"value\":\"$2\"},\"agent_id\":{\"value\":\"$AGENT_OF\"},\"resources\":$(res_json 0.1 32),\"executor\":{\"executor_id\":{\"value\":\"e-$2\"},\"command\":{\"value\":\"true\",\"user\":\"$1\"}}}]}}]}}" \
+		-H "Mesos-Stream-Id: $F1_SID"
+}
+code=$(accept_exec root t-exec-root)
+check run-executor-as-root-403 [ "$code" = 403 ]
+check run-executor-as-root-403-says-root grep -q "run_tasks with users 'root'" "$WORK/reply"
 code=$(accept nobody t-nobody)
 check run-as-allowed-user-202 [ "$code" = 202 ]
 
