@@ -288,6 +288,7 @@ void agent_fini(struct agent *a)
 	agent_api_stop(a);
 	strmap_clear(&a->tasks, free_task);
 	agent_health_fini(a); /* after the tasks: they leave its table */
+	agent_executors_free(a);
 	agent_bpf_fini(a->bpf); /* before the loop: it owns a timer and a watch there */
 	a->bpf = NULL;
 	if (a->taskstats_watch)

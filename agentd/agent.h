@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "bpf_agent.h"
 #include "cgroup.h"
+#include "executor.h"
 #include "checkpoint.h"
 #include "isolator.h"
 #include "sandbox_gc.h"
@@ -76,6 +77,7 @@ struct agent_task {
 	int64_t backoff_ns;
 	bool done; /* terminal and acknowledged: remove */
 	struct agent_task_health *health; /* health_watch.c; NULL: no health check */
+	struct agent_executor *exec; /* the executor it runs under (executor.h), or NULL */
 };
 
 struct agent {
@@ -117,6 +119,7 @@ struct agent {
 	struct agent_gc *gc;          /* sandbox_gc.h */
 	struct loop_timer *disk_timer; /* --disk-watch-interval: reserve and GC */
 	struct agent_health_watch *health; /* health_watch.c: the records' inotify watch */
+	struct strmap executors; /* "fw/executor" -> struct agent_executor (executor.h) */
 };
 
 json_t *agent_enforcement_json(struct agent *a);

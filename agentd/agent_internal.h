@@ -10,6 +10,7 @@
  *	updates.c      the status update queue (at least once, in order, per task)
  *	recover.c      the restart: checkpointed tasks come back
  *	disk.c         the work dir's disk: sandbox GC and the checkpoint reserve
+ *	executor*.c, task_group.c   executors and task groups (executor.h)
  */
 #ifndef DROVER_AGENT_INTERNAL_H
 #define DROVER_AGENT_INTERNAL_H
@@ -34,6 +35,19 @@ void agent_master_post(struct agent *a, json_t *body, http_done_fn done, void *d
 
 /* task_launch.c: a LAUNCH; every outcome is a status update of the task (or a refusal). */
 void agent_on_launch(struct agent *a, json_t *ev);
+/*
+ * task_launch.c: one task of ev ({framework_id, framework_info, task}) under executor e
+ * (NULL: alone). The task's state after it (enum task_state), or -1 when none was made.
+ */
+int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e);
+/* task_launch.c: argv (env false) or "NAME=value" strings (env true) of a CommandInfo. */
+char **agent_strv_from_json(json_t *arr, bool env);
+/*
+ * task_launch.c: who runs cmd of framework fid (ev's framework_info): spec->user or
+ * spec->dynamic_uid. -errno with err.
+ */
+int agent_launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
+		      struct agent_launch_spec *spec, char *err, size_t errlen);
 /* tasks.c: a KILL; its kill_policy's grace period wins over the task's own. */
 void agent_on_kill(struct agent *a, json_t *k);
 /* updates.c: an ACKNOWLEDGE; the next update of the task goes, or the task is forgotten. */
@@ -68,6 +82,8 @@ void agent_task_finish(struct agent_task *t, const struct agent_exit_record *rec
 int agent_task_records_open(struct agent_task *t);
 /* t's exit status as its supervisor recorded it (supervisor.h). 0 or -errno. */
 int agent_task_exit_status_read(struct agent_task *t, struct agent_exit_record *rec);
+/* Kill t once: the request checkpointed, TASK_KILLING, SIGTERM, cgroup.kill after grace_ns. */
+void agent_task_kill(struct agent_task *t, int64_t grace_ns);
 /* SIGTERM to t's cgroup now, cgroup.kill when grace_ns is over. */
 void agent_task_kill_signal(struct agent_task *t, int64_t grace_ns);
 /* cgroup.kill of t's cgroup when grace_ns is over (someone else sent the SIGTERM). */
@@ -89,6 +105,9 @@ void agent_task_status_healthy(struct agent_task *t, enum task_state s, bool hea
 void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid);
 /* Send the head of t's queue, unless one is in flight or the agent is not subscribed. */
 void agent_update_send_next(struct agent_task *t);
+/* A status an executor gave for t (its uuid its own): queued, checkpointed and sent. */
+void agent_task_status_forward(struct agent_task *t, enum task_state s, json_t *status,
+			       const char *uuid);
 /* Drop t's queue, its POST in flight and its retry timer (t is being freed). */
 void agent_updates_free(struct agent_task *t);
 

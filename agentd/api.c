@@ -27,6 +27,8 @@ struct api_req {
 	json_t *body; /* NULL: GET /metrics */
 	enum codec accept; /* the answer's (lib/codec.h) */
 	struct agent_files_query *files; /* GET /files/...: its arguments (files.h) */
+	bool executor; /* POST /api/v1/executor (executor_api.c) */
+	char *bearer;  /* its bearer token, copied on the HTTP thread */
 };
 
 struct agent_api {
@@ -73,6 +75,36 @@ static bool peer_may_read(struct http_request *req)
 	return false;
 }
 
+/* HTTP thread: hand req (and body, taken) to on_wake(), on the loop. */
+static void queue_request(struct agent *a, struct http_request *req, json_t *body,
+			  struct agent_files_query *files, enum codec accept, bool executor)
+{
+	struct agent_api *api = a->api;
+	const char *bearer = executor ? http_request_bearer(req) : NULL;
+	struct api_req *r = calloc(1, sizeof(*r));
+
+	if (!r || (bearer && !(r->bearer = strdup(bearer)))) {
+		free(r);
+		json_decref(body);
+		agent_files_query_free(files);
+		http_reply_error(req, 503, "out of memory");
+		return;
+	}
+	r->req = req;
+	r->body = body;
+	r->files = files;
+	r->accept = accept;
+	r->executor = executor;
+	pthread_mutex_lock(&api->lock);
+	if (api->tail)
+		api->tail->next = r;
+	else
+		api->head = r;
+	api->tail = r;
+	pthread_mutex_unlock(&api->lock);
+	loop_wakeup(a->loop);
+}
+
 /*
  * On the HTTP server's thread: /health, authentication, parsing and refusals are answered
  * here; every other request is queued for on_wake(), on the loop, which owns the state
@@ -81,15 +113,19 @@ static bool peer_may_read(struct http_request *req)
 static void handler(struct http_request *req, void *data)
 {
 	struct agent *a = data;
-	struct agent_api *api = a->api;
 	const char *path = http_request_path(req), *method = http_request_method(req);
-	struct api_req *r;
 	struct agent_files_query *files = NULL;
 	json_t *body = NULL;
 	enum codec codec, accept = CODEC_JSON;
 
 	if (strcmp(path, "/health") == 0) {
 		http_reply_error(req, 200, "OK");
+		return;
+	}
+	if (strcmp(path, "/api/v1/executor") == 0) { /* its own token, not --api-credentials */
+		body = agent_executor_api_parse(req);
+		if (body)
+			queue_request(a, req, body, NULL, CODEC_JSON, true);
 		return;
 	}
 	if (a->api_auth) { /* --api-credentials: the same check as the master's API */
@@ -136,25 +172,7 @@ static void handler(struct http_request *req, void *data)
 		agent_files_query_free(files);
 		return;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		json_decref(body);
-		agent_files_query_free(files);
-		http_reply_error(req, 503, "out of memory");
-		return;
-	}
-	r->req = req;
-	r->body = body;
-	r->accept = accept;
-	r->files = files;
-	pthread_mutex_lock(&api->lock);
-	if (api->tail)
-		api->tail->next = r;
-	else
-		api->head = r;
-	api->tail = r;
-	pthread_mutex_unlock(&api->lock);
-	loop_wakeup(a->loop);
+	queue_request(a, req, body, files, accept, false);
 }
 
 static json_t *usage_json(const struct agent_task_usage *u)
@@ -345,7 +363,9 @@ static void on_wake(struct loop *l, void *data)
 		if (!r)
 			break;
 		type = json_string_value(json_object_get(r->body, "type"));
-		if (r->files)
+		if (r->executor)
+			agent_executor_api_call(a, r->req, r->body, r->bearer);
+		else if (r->files)
 			agent_files_answer(a, r->req, TAKE_PTR(r->files));
 		else if (!r->body)
 			metrics(a, r->req);
@@ -368,6 +388,7 @@ static void on_wake(struct loop *l, void *data)
 					 "Failed to validate agent::Call: call type '%s' is not supported",
 					 type);
 		json_decref(r->body);
+		free(r->bearer);
 		free(r);
 	}
 }
@@ -407,6 +428,7 @@ void agent_api_stop(struct agent *a)
 		api->head = r->next;
 		json_decref(r->body);
 		agent_files_query_free(r->files);
+		free(r->bearer);
 		free(r);
 	}
 	http_server_stop(api->srv);

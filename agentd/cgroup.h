@@ -179,6 +179,11 @@ int agent_cgroup_cpuset_effective(const struct agent_cgroup *cg, char **ret_text
  */
 int agent_cgroup_task_create(const struct agent_cgroup *cg, const char *framework_id,
 			     const char *task_id, int *ret_fd);
+/*
+ * <parent>/<name> (made when missing, a safe name only) with the controllers of the mask
+ * enable enabled for its children (executors: executor.h). An O_DIRECTORY fd, or -errno.
+ */
+int agent_cgroup_subdir_create(int parent_fd, const char *name, unsigned enable, int *ret_fd);
 /* Open an existing leaf (recovery). -ENOENT when it is not there. */
 int agent_cgroup_task_open(const struct agent_cgroup *cg, const char *framework_id,
 			   const char *task_id, int *ret_fd);

@@ -158,6 +158,27 @@ int agent_cgroup_task_create(const struct agent_cgroup *cg, const char *framewor
 	return 0;
 }
 
+/* A directory under parent_fd (made when missing) with the controllers in enable enabled. */
+int agent_cgroup_subdir_create(int parent_fd, const char *name, unsigned enable, int *ret_fd)
+{
+	int fd, r;
+
+	if (!agent_task_id_valid(name))
+		return -EINVAL;
+	if (mkdirat(parent_fd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = enable_available(fd, enable);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 int agent_cgroup_task_open(const struct agent_cgroup *cg, const char *framework_id,
 			   const char *task_id, int *ret_fd)
 {

@@ -24,7 +24,7 @@ static bool sandbox_in_use(const char *path, void *data)
 		if (t->sandbox[0] && streq(t->sandbox, path))
 			return true;
 	}
-	return false;
+	return agent_executor_sandbox_in_use(a, path); /* executors' sandboxes (executor.h) */
 }
 
 /* One GC pass over the sandboxes no task needs (sandbox_gc.h). */

@@ -93,5 +93,18 @@ const struct conf_opt agent_flag_table[] = {
 	{"log-max-files", CONF_INT, F(log_max_files), "2", "N",
 	 "files kept per stream, the live one included (stdout, stdout.1, ...): at most "
 	 "log-max-size * N bytes of each", 1, 100},
+	/* executors (executor.h) */
+	{"executor-registration-timeout", CONF_DURATION, F(executor_registration_timeout_ns), "1m",
+	 "DURATION", "how long an executor has to subscribe before its container is destroyed",
+	 100000000, 3600 * SEC},
+	{"executor-reregistration-timeout", CONF_DURATION, F(executor_reregistration_timeout_ns),
+	 "2s", "DURATION",
+	 "how long a recovered executor has to subscribe again after an agent restart", 0,
+	 15 * SEC},
+	{"executor-shutdown-grace-period", CONF_DURATION, F(executor_shutdown_grace_ns), "5s",
+	 "DURATION",
+	 "how long an executor told to SHUT DOWN has before it is killed (its "
+	 "ExecutorInfo.shutdown_grace_period wins)",
+	 0, 3600 * SEC},
 	CONF_END,
 };

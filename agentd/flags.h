@@ -48,6 +48,10 @@ struct agent_flags {
 	/* task output (logger.h) */
 	int64_t log_max_size; /* bytes of one stdout or stderr file before it rotates; 0: no cap */
 	int64_t log_max_files; /* files kept per stream: stdout, stdout.1, ... */
+	/* executors (executor.h) */
+	int64_t executor_registration_timeout_ns;
+	int64_t executor_reregistration_timeout_ns;
+	int64_t executor_shutdown_grace_ns;
 };
 
 extern const struct conf_opt agent_flag_table[];

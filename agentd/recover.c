@@ -146,6 +146,7 @@ static void recover_task(const char *fw_name, const char *name, json_t *record,
 	t = agent_task_new(a, fid, tid, fw_name, name, run, info);
 	if (!t)
 		goto out;
+	agent_executor_recover_task(t, record); /* a task of an executor: its leaf is there */
 	if (!t->run[0])
 		log_info("task '%s': launched before run IDs, its records are read from its "
 			 "sandbox", t->id);
@@ -166,8 +167,11 @@ static void recover_task(const char *fw_name, const char *name, json_t *record,
 	if (task_state_terminal(t->state))
 		goto out; /* only its updates are left to deliver */
 	alloc_res_add(&a->used, &t->res);
+	if (t->exec && !t->exec->is_default)
+		goto out; /* its executor runs it (executor_custom.c), no supervisor of its own */
 
-	recover_cgroup(t);
+	if (!t->exec)
+		recover_cgroup(t);
 	sfd = agent_task_records_open(t);
 	r = sfd < 0 ? sfd : agent_task_reattach(sfd, &t->proc);
 	if (sfd >= 0)
@@ -249,9 +253,11 @@ int agent_recover(struct agent *a)
 	} else if (r != -ENOENT) {
 		log_error_errno(r, "the saved agent ID is unreadable (%m); registering as new");
 	}
+	agent_executors_recover(a); /* before their tasks, which attach to them */
 	r = agent_checkpoint_tasks_load(&a->ckpt, recover_task, on_bad_checkpoint, &rc);
 	if (r < 0)
 		return log_error_errno(r, "cannot read the checkpoints: %m");
+	agent_executors_recovered(a);
 	remove_strays(a);
 	if (rc.recovered)
 		log_info("recovered %d task(s): %d running, %d ended while the agent was down, "

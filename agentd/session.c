@@ -140,6 +140,21 @@ static void on_sub_launch(json_t *ev, void *data)
 	agent_on_launch(data, ev);
 }
 
+static void on_sub_launch_group(json_t *ev, void *data)
+{
+	agent_on_launch_group(data, ev);
+}
+
+static void on_sub_message(json_t *ev, void *data)
+{
+	agent_on_executor_message(data, ev);
+}
+
+static void on_sub_shutdown_executor(json_t *ev, void *data)
+{
+	agent_on_shutdown_executor(data, ev);
+}
+
 static void on_sub_kill(json_t *ev, void *data)
 {
 	agent_on_kill(data, ev);
@@ -168,6 +183,9 @@ static const struct subscription_ops master_session = {
 	.handlers = {
 		{"SUBSCRIBED", on_subscribed},
 		{"LAUNCH", on_sub_launch},
+		{"LAUNCH_GROUP", on_sub_launch_group},
+		{"MESSAGE", on_sub_message},
+		{"SHUTDOWN_EXECUTOR", on_sub_shutdown_executor},
 		{"KILL", on_sub_kill},
 		{"ACKNOWLEDGE", on_sub_acknowledge},
 	},

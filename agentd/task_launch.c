@@ -25,7 +25,7 @@
 #include "task_limits.h"
 
 /* argv/envp from the CommandInfo; NULL-terminated, owned by the caller. */
-static char **strv_from_json(json_t *arr, bool env)
+char **agent_strv_from_json(json_t *arr, bool env)
 {
 	size_t n = json_array_size(arr), i;
 	char **v = calloc(n + 1, sizeof(char *));
@@ -156,8 +156,8 @@ static void task_sandbox_discard(struct agent_task *t)
  * of its own, so tenants are apart); else the agent's own user. Sets spec->user or
  * spec->dynamic_uid; -errno with a message when the uid range is exhausted.
  */
-static int launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
-		       struct agent_launch_spec *spec, char *err, size_t errlen)
+int agent_launch_user(struct agent *a, json_t *ev, json_t *cmd, const char *fid,
+		      struct agent_launch_spec *spec, char *err, size_t errlen)
 {
 	const char *u = json_string_value(json_object_get(cmd, "user"));
 	int r;
@@ -271,12 +271,12 @@ static int launch_check(struct agent_task *t, struct launch *l)
 		return -EINVAL;
 	}
 	l->spec.seccomp = agent_task_seccomp(a);
-	l->envp = strv_from_json(env, true);
+	l->envp = agent_strv_from_json(env, true);
 	l->spec.envp = l->envp;
 	if (!json_is_false(json_object_get(l->cmd, "shell"))) {
 		l->spec.command = json_string_value(json_object_get(l->cmd, "value"));
 	} else {
-		l->argv = strv_from_json(json_object_get(l->cmd, "arguments"), false);
+		l->argv = agent_strv_from_json(json_object_get(l->cmd, "arguments"), false);
 		l->spec.path = json_string_value(json_object_get(l->cmd, "value"));
 		l->spec.argv = l->argv && l->argv[0] ? l->argv : NULL;
 	}
@@ -333,7 +333,7 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 
 	alloc_res_add(&a->used, &t->res);
 	t->state = TASK_STARTING;
-	r = launch_user(a, l->ev, l->cmd, t->fw_id, &l->spec, l->err, sizeof(l->err));
+	r = agent_launch_user(a, l->ev, l->cmd, t->fw_id, &l->spec, l->err, sizeof(l->err));
 	if (r < 0)
 		return r;
 	l->sandbox_begun = true;
@@ -345,8 +345,12 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 		return r;
 	}
 	l->sandbox_fd = open(t->sandbox, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	r = l->sandbox_fd < 0 ? -errno
-			      : agent_cgroup_task_create(&a->cg, t->cg_fw, t->cg_name, &t->cgroup_fd);
+	if (l->sandbox_fd < 0)
+		r = -errno;
+	else if (t->exec) /* a leaf under its executor's cgroup (executor.h) */
+		r = agent_executor_leaf_create(t->exec, t->id, &t->cgroup_fd);
+	else
+		r = agent_cgroup_task_create(&a->cg, t->cg_fw, t->cg_name, &t->cgroup_fd);
 	if (r < 0) {
 		snprintf(l->err, sizeof(l->err), "cannot create the task's sandbox or cgroup: %s",
 			 strerror(-r));
@@ -416,8 +420,12 @@ static int launch_spawn(struct agent_task *t, struct launch *l)
 	return 0;
 }
 
-/* A LAUNCH event: check, record, prepare, spawn; each failure says why in t's update. */
-void agent_on_launch(struct agent *a, json_t *ev)
+/*
+ * A task of a LAUNCH (or of a LAUNCH_GROUP, under executor e; NULL: alone): check, record,
+ * prepare, spawn; each failure says why in t's update. The task's state after it, or -1
+ * when no task was made.
+ */
+int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e)
 {
 	char err[AGENT_ERRLEN], key[2 * ID_MAX_LEN + 2], run[UUID_STR_LEN];
 	const char *fid = wire_get_id(ev, "framework_id", err, sizeof(err));
@@ -432,25 +440,28 @@ void agent_on_launch(struct agent *a, json_t *ev)
 	};
 	const char *why;
 	struct agent_task *t;
+	int state;
 
 	if (!fid || !tid) {
 		log_warn("LAUNCH without a framework or task ID ignored: %s", err);
-		return;
+		return -1;
 	}
 	why = launch_check_ids(ev, fid, tid);
 	if (why) {
 		refuse_launch(a, ev, why);
-		return;
+		return -1;
 	}
 	snprintf(key, sizeof(key), "%s/%s", fid, tid);
 	if (strmap_get(&a->tasks, key)) {
 		log_warn("LAUNCH of task '%s' which already exists ignored", key);
-		return;
+		return -1;
 	}
 	uuid_random(run); /* a fresh sandbox, even for a task ID used before */
 	t = agent_task_new(a, fid, tid, NULL, NULL, run, json_object_get(ev, "task"));
 	if (!t)
-		return;
+		return -1;
+	if (e)
+		agent_executor_task_attach(e, t);
 	if (launch_record(t, &l) < 0) {
 		agent_task_status(t, TASK_FAILED, l.reason, l.err, NULL);
 		goto out;
@@ -486,5 +497,16 @@ out:
 		close(l.sandbox_fd);
 	if (l.meta_fd >= 0)
 		close(l.meta_fd);
+	state = t->state;
 	agent_task_maybe_forget(t);
+	return state;
+}
+
+/* A LAUNCH event: one task alone, or one for a CUSTOM executor (executor_custom.c). */
+void agent_on_launch(struct agent *a, json_t *ev)
+{
+	if (json_object_get(json_object_get(ev, "task"), "executor"))
+		agent_executor_on_launch(a, ev);
+	else
+		(void)agent_launch_task(a, ev, NULL);
 }

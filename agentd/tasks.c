@@ -74,6 +74,8 @@ int agent_task_save(struct agent_task *t)
 
 	if (t->run[0])
 		json_object_set_new(rec, "run", json_string(t->run));
+	if (t->exec)
+		json_object_set_new(rec, "executor", agent_executor_record(t->exec));
 	r = agent_checkpoint_task_save(&t->agent->ckpt, t->fw_name, t->name, rec);
 
 	json_decref(rec);
@@ -91,6 +93,7 @@ void agent_task_maybe_forget(struct agent_task *t)
 		return;
 	agent_checkpoint_task_remove(&a->ckpt, t->fw_name, t->name);
 	strmap_del(&a->tasks, t->key);
+	agent_executor_task_detach(t); /* the executor goes with its last task */
 	agent_task_free(t);
 }
 
@@ -130,7 +133,10 @@ void agent_task_cleanup(struct agent_task *t)
 		agent_isolators_cleanup(&a->iso_ctx, t->cgroup_fd);
 		close(t->cgroup_fd);
 		t->cgroup_fd = -1;
-		agent_cgroup_task_remove(&a->cg, t->cg_fw, t->cg_name);
+		if (t->exec)
+			agent_executor_leaf_remove(t->exec, t->id);
+		else
+			agent_cgroup_task_remove(&a->cg, t->cg_fw, t->cg_name);
 	}
 	if (!task_state_terminal(t->state))
 		alloc_res_sub(&a->used, &t->res);
@@ -144,7 +150,12 @@ void agent_task_track(struct agent_task *t, bool partial)
 
 	if (!t->agent->taskstats)
 		return;
-	snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->cg_fw, t->cg_name);
+	if (t->exec)
+		snprintf(path, sizeof(path), "/%s/executors/%s/%s/%s", t->agent->cg.root, t->fw_id,
+			 t->exec->id, t->id);
+	else
+		snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->cg_fw,
+			 t->cg_name);
 	if (agent_taskstats_track(t->agent->taskstats, t, path, t->proc.supervisor_pid,
 				  t->proc.task_pid, partial) < 0)
 		log_warn("task '%s': cannot track its taskstats", t->id);
@@ -228,6 +239,8 @@ void agent_task_finish(struct agent_task *t, const struct agent_exit_record *rec
 		agent_task_status_healthy(t, s, false, out.reason, out.message, ext);
 	else
 		agent_task_status(t, s, out.reason, out.message, ext);
+	if (t->exec)
+		agent_group_task_ended(t, s); /* the group's kill-all rule */
 }
 
 /*
@@ -386,7 +399,7 @@ int64_t agent_task_kill_grace(const struct agent_task *t, json_t *policy)
  * Kill t once: the request checkpointed first, then (if it runs) TASK_KILLING, SIGTERM and
  * cgroup.kill after grace_ns.
  */
-static void task_kill(struct agent_task *t, int64_t grace_ns)
+void agent_task_kill(struct agent_task *t, int64_t grace_ns)
 {
 	if (task_state_terminal(t->state) || t->kill_requested)
 		return;
@@ -425,6 +438,10 @@ void agent_on_kill(struct agent *a, json_t *k)
 	t = strmap_get(&a->tasks, key);
 	if (!t)
 		return;
+	if (t->exec && !t->exec->is_default) { /* its executor kills it (executor_custom.c) */
+		agent_executor_kill_task(t, json_object_get(k, "kill_policy"));
+		return;
+	}
 	/* the KILL's own policy wins over the one the task was launched with */
-	task_kill(t, agent_task_kill_grace(t, json_object_get(k, "kill_policy")));
+	agent_task_kill(t, agent_task_kill_grace(t, json_object_get(k, "kill_policy")));
 }

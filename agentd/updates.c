@@ -158,6 +158,18 @@ void agent_task_status_healthy(struct agent_task *t, enum task_state s, bool hea
 	task_status(t, s, healthy, reason, message, ext);
 }
 
+/* A status an executor gave for t, with its own uuid (executor_api.c). */
+void agent_task_status_forward(struct agent_task *t, enum task_state s, json_t *status,
+			       const char *uuid)
+{
+	t->state = s;
+	agent_update_queue(t, status, uuid);
+	save_updates(t);
+	log_info("task '%s' of framework %s: %s (from its executor)", t->id, t->fw_id,
+		 task_state_name(s));
+	agent_update_send_next(t);
+}
+
 /* An ACKNOWLEDGE of t's oldest update: drop it, send the next, or forget t. */
 void agent_on_acknowledge(struct agent *a, json_t *ack)
 {
@@ -190,6 +202,8 @@ void agent_on_acknowledge(struct agent *a, json_t *ack)
 	json_decref(u->status);
 	free(u);
 	save_updates(t);
+	if (t->exec) /* its executor hears of it: ACKNOWLEDGED (executor_api.c) */
+		agent_executor_acknowledged(t, uuid);
 	t->backoff_ns = 0;
 	if (t->retry_timer) {
 		loop_timer_del(a->loop, t->retry_timer);

@@ -38,26 +38,38 @@ struct accept {
 
 /* ---------------------------------------------------------------- parsing (400) */
 
+/* Where TaskInfo k of operation i is, for messages (PATHLEN bytes). */
+static void op_task_path(json_t *op, size_t i, size_t k, char *path)
+{
+	if (streq(json_string_value(json_object_get(op, "type")), "LAUNCH_GROUP"))
+		snprintf(path, PATHLEN, "accept.operations[%zu].launch_group.task_group.tasks[%zu]",
+			 i, k);
+	else
+		snprintf(path, PATHLEN, "accept.operations[%zu].launch.task_infos[%zu]", i, k);
+}
+
 /* ops[i] as a LAUNCH: launch.task_infos, each of the shape a protobuf parse needs. */
 static int parse_launch(json_t *op, size_t i, size_t *ntasks, char *err)
 {
-	json_t *launch = json_object_get(op, "launch");
-	json_t *tis = json_object_get(launch, "task_infos"), *ti;
+	bool group = streq(json_string_value(json_object_get(op, "type")), "LAUNCH_GROUP");
+	json_t *launch = json_object_get(op, group ? "launch_group" : "launch");
+	json_t *tis = master_op_task_infos(op), *ti;
 	char path[PATHLEN];
 	const char *id;
 	size_t k;
 
 	if (launch && !json_is_object(launch)) {
-		snprintf(err, ERRLEN, "field 'accept.operations[%zu].launch' must be an object", i);
+		snprintf(err, ERRLEN, "field 'accept.operations[%zu].%s' must be an object", i,
+			 group ? "launch_group" : "launch");
 		return -EINVAL;
 	}
 	if (tis && !json_is_array(tis)) {
-		snprintf(err, ERRLEN,
-			 "field 'accept.operations[%zu].launch.task_infos' must be an array", i);
+		snprintf(err, ERRLEN, "field 'accept.operations[%zu].%s' must be an array", i,
+			 group ? "launch_group.task_group.tasks" : "launch.task_infos");
 		return -EINVAL;
 	}
 	json_array_foreach(tis, k, ti) {
-		snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", i, k);
+		op_task_path(op, i, k, path);
 		if (master_task_info_parse(ti, path, &id, err, ERRLEN) < 0)
 			return -EINVAL;
 	}
@@ -93,11 +105,11 @@ static int accept_parse(json_t *acc, size_t *ret_ntasks, char *err)
 	json_array_foreach(ops, i, op) {
 		const char *type = json_string_value(json_object_get(op, "type"));
 
-		if (!streq(type, "LAUNCH")) {
+		if (!streq(type, "LAUNCH") && !streq(type, "LAUNCH_GROUP")) {
 			snprintf(
 				err, ERRLEN,
 				"field 'accept.operations[%zu].type': '%.32s' is not supported (only "
-				"LAUNCH)",
+				"LAUNCH and LAUNCH_GROUP)",
 				i, type ? type : "(none)");
 			return -EINVAL;
 		}
@@ -220,8 +232,7 @@ static void accept_fail_all(struct accept *c, enum task_state state, const char 
 	if (state == TASK_DROPPED && !c->fw->partition_aware)
 		state = TASK_LOST;
 	json_array_foreach(c->ops, i, op) {
-		json_array_foreach(json_object_get(json_object_get(op, "launch"), "task_infos"), k,
-				   ti)
+		json_array_foreach(master_op_task_infos(op), k, ti)
 			master_framework_send_status(c->m, c->fw, task_info_id(ti),
 						     task_info_agent(ti), state, reason, msg);
 	}
@@ -232,8 +243,13 @@ static void accept_fail_all(struct accept *c, enum task_state state, const char 
 /* The user a task runs as: its command's, else its framework's (Mesos); NULL: the agent's. */
 static const char *task_user(const struct framework *fw, json_t *ti)
 {
-	const char *u = json_string_value(json_object_get(json_object_get(ti, "command"), "user"));
+	json_t *cmd = json_object_get(ti, "command");
+	const char *u;
 
+	/* a task of a framework's own executor runs as the executor's command's user */
+	if (!cmd)
+		cmd = json_object_get(json_object_get(ti, "executor"), "command");
+	u = json_string_value(json_object_get(cmd, "user"));
 	if (!u || !*u)
 		u = json_string_value(json_object_get(fw->info, "user"));
 	return u && *u ? u : NULL;
@@ -312,7 +328,7 @@ static void set_allocation_info(json_t *ti, const char *role)
 }
 
 /* The task is the framework's and goes to the agent; t's resources are taken. */
-static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *ts)
+static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *ts, bool group)
 {
 	struct master *m = c->m;
 	struct framework *fw = c->fw;
@@ -344,6 +360,11 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	strmap_put(&fw->tasks, t->id, t, NULL);
 	master_agent_task_add(a, t);
 	master_operator_task_added(m, t);
+	if (group) { /* the agent hears of it in the group's LAUNCH_GROUP (executors.c) */
+		master_persist_task(m, t);
+		m->metrics.tasks_launched++;
+		return;
+	}
 	/* no master_alloc_used(): the offer's resources are already the framework's */
 	ev = wire_event("LAUNCH", "launch",
 			json_pack("{s:o,s:O,s:O}", "framework_id", wire_id(fw->id),
@@ -408,8 +429,92 @@ static void accept_launch(struct accept *c, json_t *op, size_t opi)
 						     "REASON_TASK_INVALID", err);
 			continue;
 		}
-		launch_one(c, ti, &t);
+		launch_one(c, ti, &t, false);
 	}
+}
+
+/*
+ * LAUNCH_GROUP (Mesos's default executor): the group's own checks (its executor, executors.c),
+ * then each task's as for LAUNCH; one failure refuses the whole group, each task TASK_ERROR
+ * with REASON_TASK_GROUP_INVALID (REASON_TASK_GROUP_UNAUTHORIZED for an ACL). Else its tasks
+ * are the framework's, the executor's resources riding with the first, and one LAUNCH_GROUP
+ * goes to the agent.
+ */
+static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
+{
+	json_t *tis = master_op_task_infos(op), *ti;
+	size_t n = json_array_size(tis), k, done = 0;
+	struct alloc_res exec_res = ALLOC_RES_INIT, saved = ALLOC_RES_INIT;
+	struct master_task_shape *ts = calloc(n ? n : 1, sizeof(*ts));
+	const char *reason = "REASON_TASK_GROUP_INVALID";
+	char path[PATHLEN], err[ERRLEN] = "", why[256];
+
+	alloc_res_copy(&saved, &c->left);
+	if (!ts) {
+		snprintf(err, sizeof(err), "Master out of memory");
+		goto refuse;
+	}
+	if (n == 0) {
+		snprintf(err, sizeof(err), "field 'accept.operations[%zu].launch_group.task_group."
+			 "tasks' is empty", opi);
+		goto refuse;
+	}
+	if (json_object_get(op, "id")) {
+		snprintf(err, sizeof(err),
+			 "field 'accept.operations[%zu].id': operation IDs are not supported for "
+			 "LAUNCH_GROUP", opi);
+		goto refuse;
+	}
+	if (master_group_check(c->fw, op, &c->left, &exec_res, err, sizeof(err)) < 0)
+		goto refuse;
+	json_array_foreach(tis, k, ti) {
+		const char *user = task_user(c->fw, ti);
+
+		op_task_path(op, opi, k, path);
+		if (!master_acls_allowed(&c->m->acls, ACL_RUN_TASKS, c->msg->principal, user, why,
+					 sizeof(why))) {
+			snprintf(err, sizeof(err),
+				 "Not authorized: principal '%s' may not run_tasks with users "
+				 "'%s' (denied by %s)",
+				 c->msg->principal ? c->msg->principal : "(unauthenticated)",
+				 user ? user : "", why);
+			reason = "REASON_TASK_GROUP_UNAUTHORIZED";
+			goto refuse;
+		}
+		ts[k].res = (struct alloc_res)ALLOC_RES_INIT;
+		if (launch_check(c, ti, path, &ts[k], err) < 0)
+			goto refuse;
+		done = k + 1;
+		for (size_t j = 0; j < k; j++) {
+			if (streq(ts[j].id, ts[k].id)) {
+				snprintf(err, sizeof(err), "field '%s.task_id': task '%s' appears twice "
+					 "in the group", path, ts[k].id);
+				goto refuse;
+			}
+		}
+		alloc_res_sub(&c->left, &ts[k].res); /* the next is checked against the rest */
+	}
+	/* launch_one() takes each task's share from left: give them back first */
+	for (k = 0; k < n; k++)
+		alloc_res_add(&c->left, &ts[k].res);
+	alloc_res_add(&ts[0].res, &exec_res); /* the executor's share rides with its first task */
+	alloc_res_add(&c->left, &exec_res);
+	alloc_res_clear(&exec_res);
+	json_array_foreach(tis, k, ti)
+		launch_one(c, ti, &ts[k], true);
+	master_group_launch(c->m, c->fw, c->agent, op);
+	alloc_res_clear(&saved);
+	free(ts);
+	return;
+refuse:
+	log_debug("task group of framework %s refused: %s", c->fw->id, err);
+	alloc_res_clear(&c->left);
+	c->left = saved; /* nothing of the group was taken */
+	for (k = 0; ts && k < done; k++)
+		alloc_res_clear(&ts[k].res);
+	alloc_res_clear(&exec_res);
+	free(ts);
+	master_group_refuse(c->m, c->fw, c->agent, op, err, reason);
 }
 
 /* ---------------------------------------------------------------- the call */
@@ -423,8 +528,12 @@ static void accept_run(struct accept *c)
 
 	for (i = 0; i < c->noffers; i++)
 		alloc_res_add(&c->left, &c->offers[i]->res);
-	json_array_foreach(c->ops, i, op)
-		accept_launch(c, op, i);
+	json_array_foreach(c->ops, i, op) {
+		if (streq(json_string_value(json_object_get(op, "type")), "LAUNCH_GROUP"))
+			accept_launch_group(c, op, i);
+		else
+			accept_launch(c, op, i);
+	}
 	/* the offers are used up; what no operation took is declined with accept.filters */
 	for (i = 0; i < c->noffers; i++)
 		master_offer_remove(c->m, c->offers[i], false, 0);

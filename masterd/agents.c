@@ -707,7 +707,8 @@ void master_agent_call(struct master *m, struct msg *msg)
 		subscribe(m, msg);
 		return;
 	}
-	if (!streq(type, "STATUS_UPDATE") && !streq(type, "HEARTBEAT")) {
+	if (!streq(type, "STATUS_UPDATE") && !streq(type, "HEARTBEAT") &&
+	    !streq(type, "EXECUTOR_MESSAGE") && !streq(type, "EXECUTOR_EXITED")) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate agent::Call: call type '%s' is not supported", type);
@@ -718,6 +719,8 @@ void master_agent_call(struct master *m, struct msg *msg)
 		return;
 	if (streq(type, "STATUS_UPDATE"))
 		status_update(m, a, msg);
+	else if (streq(type, "EXECUTOR_MESSAGE") || streq(type, "EXECUTOR_EXITED"))
+		master_agent_executor_call(m, a, msg); /* executors.c */
 	else
 		master_reply_error(m, msg->req, 202, "%s", "");
 }

@@ -499,4 +499,23 @@ void master_operator_call(struct master *m, struct msg *msg);
 void master_metrics_reply(struct master *m, struct msg *msg);
 json_t *master_task_to_json(const struct task *t);
 
+/* executors.c: LAUNCH_GROUP, executors' MESSAGE, SHUTDOWN and FAILURE */
+/* The TaskInfos of an ACCEPT operation: launch.task_infos, or launch_group.task_group.tasks. */
+json_t *master_op_task_infos(json_t *op);
+/*
+ * A LAUNCH_GROUP's group-level checks (its executor, Mesos's §7 rules) and the executor's
+ * resources taken from left into *ret_res (the caller's). -EINVAL with err: its tasks get
+ * TASK_ERROR, REASON_TASK_GROUP_INVALID (master_group_refuse).
+ */
+int master_group_check(struct framework *fw, json_t *op, struct alloc_res *left,
+		       struct alloc_res *ret_res, char *err, size_t errlen);
+void master_group_refuse(struct master *m, struct framework *fw, struct agent *a, json_t *op,
+			 const char *why, const char *reason);
+/* The LAUNCH_GROUP event for op's tasks (already in fw->tasks, TASK_STAGING). */
+void master_group_launch(struct master *m, struct framework *fw, struct agent *a, json_t *op);
+/* The scheduler's MESSAGE and SHUTDOWN calls. */
+void master_executor_call(struct master *m, struct framework *fw, struct msg *msg);
+/* The agent's EXECUTOR_MESSAGE and EXECUTOR_EXITED calls. */
+void master_agent_executor_call(struct master *m, struct agent *a, struct msg *msg);
+
 #endif

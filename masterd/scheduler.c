@@ -993,7 +993,8 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 	if (!streq(type, "ACCEPT") && !streq(type, "DECLINE") && !streq(type, "KILL") &&
 	    !streq(type, "ACKNOWLEDGE") && !streq(type, "RECONCILE") && !streq(type, "REVIVE") &&
 	    !streq(type, "SUPPRESS") && !streq(type, "TEARDOWN") && !streq(type, "REQUEST") &&
-	    !streq(type, "UPDATE_FRAMEWORK")) {
+	    !streq(type, "UPDATE_FRAMEWORK") && !streq(type, "MESSAGE") &&
+	    !streq(type, "SHUTDOWN")) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate scheduler::Call: call type '%s' is not supported",
@@ -1013,6 +1014,8 @@ void master_scheduler_call(struct master *m, struct msg *msg)
 		acknowledge_call(m, fw, msg);
 	else if (streq(type, "RECONCILE"))
 		reconcile_call(m, fw, msg);
+	else if (streq(type, "MESSAGE") || streq(type, "SHUTDOWN"))
+		master_executor_call(m, fw, msg); /* executors.c */
 	else if (streq(type, "REQUEST"))
 		master_reply_error(m, msg->req, 202, "%s", ""); /* Mesos ignores it too */
 	else if (streq(type, "REVIVE") || streq(type, "SUPPRESS"))

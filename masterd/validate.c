@@ -383,6 +383,33 @@ static bool is_text(json_t *s)
 	return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s);
 }
 
+static int check_command(json_t *ti, const char *path, char *err, size_t errlen);
+
+/* ti.executor (instead of a command): CUSTOM (or no type), a safe executor_id, a command. */
+static int check_executor(json_t *ti, const char *path, char *err, size_t errlen)
+{
+	json_t *ex = json_object_get(ti, "executor");
+	const char *type = json_string_value(json_object_get(ex, "type"));
+	char sub[SUBLEN];
+
+	if (!json_is_object(ex)) {
+		snprintf(err, errlen, "field '%s.executor' must be an object", path);
+		return -EINVAL;
+	}
+	snprintf(sub, sizeof(sub), "%.200s.executor", path);
+	if (!master_get_id(ex, "executor_id", sub, err, errlen))
+		return -EINVAL;
+	if (json_object_get(ex, "type") && !(type && strcmp(type, "CUSTOM") == 0)) {
+		snprintf(err, errlen, "field '%s.executor.type' must be CUSTOM", path);
+		return -EINVAL;
+	}
+	if (!json_object_get(ex, "command")) {
+		snprintf(err, errlen, "missing field '%s.executor.command'", path);
+		return -EINVAL;
+	}
+	return check_command(ex, sub, err, errlen);
+}
+
 /* ti.command: {"value": s, "shell": b, "arguments": [s...]}, value or arguments given. */
 static int check_command(json_t *ti, const char *path, char *err, size_t errlen)
 {
@@ -392,12 +419,17 @@ static int check_command(json_t *ti, const char *path, char *err, size_t errlen)
 	json_t *args = json_object_get(cmd, "arguments"), *arg;
 	size_t k;
 
+	if (!cmd && !json_object_get(ti, "command") && json_object_get(ti, "executor"))
+		return check_executor(ti, path, err, errlen);
+	if (cmd && json_object_get(ti, "executor")) {
+		snprintf(err, errlen, "%s: exactly one of 'command' and 'executor' must be set", path);
+		return -EINVAL;
+	}
 	if (!cmd) {
 		if (json_object_get(ti, "command"))
 			snprintf(err, errlen, "%.96s: %.512s", path, sub);
 		else
-			snprintf(err, errlen,
-				 "%s: missing field 'command' (executors are not supported)", path);
+			snprintf(err, errlen, "%s: one of 'command' and 'executor' must be set", path);
 		return -EINVAL;
 	}
 	if (val && !is_text(val)) {
@@ -527,7 +559,6 @@ int master_task_info_parse(json_t *ti, const char *path, const char **ret_id, ch
 static const struct {
 	const char *field, *why;
 } unsupported_task_fields[] = {
-	{"executor", "executors are not supported (only 'command' tasks)"},
 	{"check", "checks are not supported"},
 	{"max_completion_time", "is not supported"},
 };

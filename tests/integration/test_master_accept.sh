@@ -126,7 +126,7 @@ check good-task-launched wait_for launched ok-1
 check labelled-task-launched wait_for launched labelled-1
 check labels-kept-for-the-agent sh -c "grep -q '\"key\":\"k\"' '$AGENT_OUT'"
 check beyond-offer-task-error err_says big-1 "task_infos[1].resources'"
-check executor-task-error err_says exec-1 "task_infos[2].executor'"
+check executor-and-command-task-error err_says exec-1 "task_infos[2]: exactly one of 'command' and 'executor'"
 check docker-task-error err_says docker-1 "task_infos[3].container.type'"
 check check-task-error err_says check-1 "task_infos[4].check'"
 check max-completion-time-task-error err_says mct-1 "task_infos[5].max_completion_time'"

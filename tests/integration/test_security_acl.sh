@@ -96,9 +96,14 @@ task() { # USER TASK: a TaskInfo running as USER
 	_cmd="{\"value\":\"true\"${1:+,\"user\":\"$1\"}}"
 	echo "{\"name\":\"$2\",\"task_id\":{\"value\":\"$2\"},\"agent_id\":{\"value\":\"$AGENT_OF\"},\"resources\":$(res_json 0.1 32),\"command\":$_cmd}"
 }
+# a task of the framework's own executor runs as the executor's command's user: that is the
+# user authorized (not the framework's)
+exec_task() { # USER TASK
+	echo "{\"name\":\"$2\",\"task_id\":{\"value\":\"$2\"},\"agent_id\":{\"value\":\"$AGENT_OF\"},\"resources\":$(res_json 0.1 32),\"executor\":{\"executor_id\":{\"value\":\"e-$2\"},\"command\":{\"value\":\"true\",\"user\":\"$1\"}}}"
+}
 # one ACCEPT: the tasks not allowed get TASK_ERROR (REASON_TASK_UNAUTHORIZED, as Mesos), the
 # allowed one launches
-code=$(post fw1 /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$(task root t-root),$(task daemon t-daemon),$(task nobody t-nobody)]}}]}}" \
+code=$(post fw1 /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"$F1\"},\"accept\":{\"offer_ids\":[{\"value\":\"$OFFER\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[$(task root t-root),$(task daemon t-daemon),$(exec_task root t-exec-root),$(task nobody t-nobody)]}}]}}" \
 	-H "Mesos-Stream-Id: $F1_SID")
 check run-tasks-accept-202 [ "$code" = 202 ]
 refusal() { # TASK FIELD
@@ -108,6 +113,7 @@ check run-as-root-unauthorized [ "$(refusal t-root reason)" = REASON_TASK_UNAUTH
 check run-as-root-task-error [ "$(refusal t-root state)" = TASK_ERROR ]
 check run-as-root-says-root sh -c "grep -q \"run_tasks with users 'root'\" '$WORK/f1.stream'"
 check run-as-other-user-unauthorized [ "$(refusal t-daemon reason)" = REASON_TASK_UNAUTHORIZED ]
+check run-executor-as-root-unauthorized [ "$(refusal t-exec-root reason)" = REASON_TASK_UNAUTHORIZED ]
 post ops /api/v1 '{"type":"GET_TASKS"}' >/dev/null
 check run-as-allowed-user-launched [ "$(jq -r '.get_tasks.tasks[].task_id.value' "$WORK/reply" | tr '\n' ' ')" = "t-nobody " ]
 

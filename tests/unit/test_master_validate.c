@@ -352,7 +352,18 @@ static void test_task_info(void **state)
 	task("{\"name\":\"t\"}", "missing field 'ti[0].task_id'");
 	task("{\"task_id\":{\"value\":\"t1\"}}", "ti[0]: missing field 'name'");
 	task("{\"name\":\"t\",\"task_id\":{\"value\":\"t1\"}}", "missing field 'ti[0].agent_id'");
-	task(TASK(RES), "ti[0]: missing field 'command' (executors are not supported)");
+	task(TASK(RES), "ti[0]: one of 'command' and 'executor' must be set");
+	/* an executor instead of a command (Mesos's rules 10 and 11) */
+	task(TASK("\"executor\":{\"executor_id\":{\"value\":\"e\"},\"command\":{\"value\":\"x\"}}," RES),
+	     NULL);
+	task(TASK(CMD ",\"executor\":{\"executor_id\":{\"value\":\"e\"}}," RES),
+	     "ti[0]: exactly one of 'command' and 'executor' must be set");
+	task(TASK("\"executor\":{\"executor_id\":{\"value\":\"e\"},\"type\":\"DEFAULT\"}," RES),
+	     "field 'ti[0].executor.type' must be CUSTOM");
+	task(TASK("\"executor\":{\"executor_id\":{\"value\":\"e\"}}," RES),
+	     "missing field 'ti[0].executor.command'");
+	task(TASK("\"executor\":{\"executor_id\":{\"value\":\"a/b\"},\"command\":{\"value\":\"x\"}}," RES),
+	     "field 'ti[0].executor.executor_id.value' contains '/'");
 	task(TASK("\"command\":5," RES), "ti[0]: field 'command' must be an object");
 	task(TASK("\"command\":{\"value\":\"a\\u0000b\"}," RES),
 	     "field 'ti[0].command.value' must be a string without NUL");
@@ -407,8 +418,9 @@ static void test_task_health_check(void **state)
 /* TaskInfo fields that change how a task runs and that Drover does not do: refused by name */
 static void test_task_info_unsupported(void **state)
 {
+	/* an executor instead of a command, not both (Mesos's rule) */
 	task(TASK(CMD "," RES ",\"executor\":{}"),
-	     "field 'ti[0].executor': executors are not supported (only 'command' tasks)");
+	     "ti[0]: exactly one of 'command' and 'executor' must be set");
 	task(TASK(CMD "," RES ",\"check\":{}"), "field 'ti[0].check': checks are not supported");
 	task(TASK(CMD "," RES ",\"max_completion_time\":{\"nanoseconds\":1}"),
 	     "field 'ti[0].max_completion_time': is not supported");

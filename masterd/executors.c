@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Executors as the master sees them (owner thread): the LAUNCH_GROUP operation of ACCEPT
+ * (its group-level checks, its refusal, its event to the agent), the scheduler calls
+ * MESSAGE and SHUTDOWN relayed to the executor's agent, and the agent's calls that relay
+ * an executor's MESSAGE and its exit (the FAILURE event) to the framework. The master
+ * keeps no executor table: calls name the agent, and the agent knows its executors.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+#include "validate.h"
+
+#define ERRLEN 1024
+/* Mesos's floor on a default executor's resources (§7): 0.01 cpus, 32 MB mem. */
+#define GROUP_MIN_CPUS (ALLOC_SCALAR_UNIT / 100)
+#define GROUP_MIN_MEM (32 * ALLOC_SCALAR_UNIT)
+
+json_t *master_op_task_infos(json_t *op)
+{
+	const char *type = json_string_value(json_object_get(op, "type"));
+
+	if (streq(type, "LAUNCH_GROUP"))
+		return json_object_get(json_object_get(json_object_get(op, "launch_group"),
+						       "task_group"),
+				       "tasks");
+	return json_object_get(json_object_get(op, "launch"), "task_infos");
+}
+
+/* launch_group.executor against the framework and the group's tasks. */
+static int check_executor(struct framework *fw, json_t *ex, json_t *tasks, struct alloc_res *res,
+			  char *err, size_t errlen)
+{
+	const char *type = json_string_value(json_object_get(ex, "type"));
+	json_t *fid = json_object_get(ex, "framework_id"), *c = json_object_get(ex, "container");
+	json_t *task;
+	char sub[ERRLEN];
+	size_t i;
+
+	if (!json_is_object(ex)) {
+		snprintf(err, errlen, "missing field 'launch_group.executor'");
+		return -EINVAL;
+	}
+	if (!master_get_id(ex, "executor_id", "launch_group.executor", sub, sizeof(sub))) {
+		snprintf(err, errlen, "%s", sub);
+		return -EINVAL;
+	}
+	if (!streq(type, "DEFAULT")) {
+		snprintf(err, errlen,
+			 "field 'launch_group.executor.type' must be DEFAULT (the agent runs task "
+			 "groups as Mesos's default executor)");
+		return -EINVAL;
+	}
+	if (json_object_get(ex, "command")) {
+		snprintf(err, errlen, "a DEFAULT executor must have no 'command'");
+		return -EINVAL;
+	}
+	if (c && (!streq(json_string_value(json_object_get(c, "type")), "MESOS") ||
+		  json_object_get(json_object_get(c, "mesos"), "image"))) {
+		snprintf(err, errlen,
+			 "a DEFAULT executor's container must be MESOS, without image");
+		return -EINVAL;
+	}
+	if (fid && !streq(json_string_value(json_object_get(fid, "value")), fw->id)) {
+		snprintf(err, errlen,
+			 "field 'launch_group.executor.framework_id' is not the "
+			 "framework's ID");
+		return -EINVAL;
+	}
+	if (alloc_res_from_json(json_object_get(ex, "resources"), res, sub, sizeof(sub)) < 0) {
+		snprintf(err, errlen, "field 'launch_group.executor.resources': %.200s", sub);
+		return -EINVAL;
+	}
+	if (alloc_res_scalar(res, "cpus") < GROUP_MIN_CPUS ||
+	    alloc_res_scalar(res, "mem") < GROUP_MIN_MEM) {
+		snprintf(err, errlen,
+			 "the executor's resources must be at least 0.01 cpus and "
+			 "32 MB mem");
+		return -EINVAL;
+	}
+	if (!json_is_array(tasks) || json_array_size(tasks) == 0) {
+		snprintf(err, errlen,
+			 "field 'launch_group.task_group.tasks' must be a non-empty "
+			 "array");
+		return -EINVAL;
+	}
+	json_array_foreach(tasks, i, task) {
+		json_t *te = json_object_get(task, "executor");
+		if (te && !json_equal(json_object_get(te, "executor_id"),
+				      json_object_get(ex, "executor_id"))) {
+			snprintf(err, errlen,
+				 "field 'launch_group.task_group.tasks[%zu].executor' is not the "
+				 "group's executor",
+				 i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int master_group_check(struct framework *fw, json_t *op, struct alloc_res *left,
+		       struct alloc_res *ret_res, char *err, size_t errlen)
+{
+	json_t *lg = json_object_get(op, "launch_group");
+	struct alloc_res res = ALLOC_RES_INIT;
+	char want[256], have[256];
+
+	if (check_executor(fw, json_object_get(lg, "executor"), master_op_task_infos(op), &res, err,
+			   errlen) < 0)
+		goto fail;
+	if (!alloc_res_contains(left, &res)) {
+		alloc_res_format(&res, want, sizeof(want));
+		alloc_res_format(left, have, sizeof(have));
+		snprintf(err, errlen, "the executor's %.60s is beyond the offered %.60s", want,
+			 have);
+		goto fail;
+	}
+	alloc_res_sub(left, &res);
+	*ret_res = res;
+	return 0;
+fail:
+	alloc_res_clear(&res);
+	return -EINVAL;
+}
+
+void master_group_refuse(struct master *m, struct framework *fw, struct agent *a, json_t *op,
+			 const char *why, const char *reason)
+{
+	json_t *task;
+	size_t i;
+
+	json_array_foreach(master_op_task_infos(op), i, task) {
+		json_t *tid = json_object_get(task, "task_id");
+		json_t *st;
+
+		if (!json_is_string(json_object_get(tid, "value")))
+			continue;
+		st = json_pack("{s:O,s:s,s:s,s:s,s:s,s:o,s:f}", "task_id", tid, "state",
+			       "TASK_ERROR", "source", "SOURCE_MASTER", "reason", reason,
+			       "message", why, "agent_id",
+			       wire_id(a->id), "timestamp", (double)now_real_ns() / 1e9);
+		if (fw->connected)
+			master_stream_send_event(fw->stream,
+						 wire_event("UPDATE", "update",
+							    json_pack("{s:o}", "status", st)));
+		else
+			json_decref(st);
+	}
+}
+
+void master_group_launch(struct master *m, struct framework *fw, struct agent *a, json_t *op)
+{
+	json_t *lg = json_object_get(op, "launch_group"), *ex, *tasks, *task;
+	size_t i;
+
+	ex = json_deep_copy(json_object_get(lg, "executor"));
+	json_object_set_new(ex, "framework_id", wire_id(fw->id));
+	tasks = json_deep_copy(master_op_task_infos(op));
+	json_array_foreach(tasks, i, task) /* every task names its executor, as Mesos fills in */
+		json_object_set(task, "executor", ex);
+	if (master_agent_send(a,
+			      wire_event("LAUNCH_GROUP", "launch_group",
+					 json_pack("{s:o,s:O,s:o,s:{s:o}}", "framework_id",
+						   wire_id(fw->id), "framework_info", fw->info,
+						   "executor", ex, "task_group", "tasks", tasks))))
+		return;
+	/* the agent went away between the offer and now */
+	json_array_foreach(master_op_task_infos(op), i, task) {
+		const char *tid = json_string_value(
+			json_object_get(json_object_get(task, "task_id"), "value"));
+		struct task *t = tid ? strmap_get(&fw->tasks, tid) : NULL;
+		if (t && t->state == TASK_STAGING)
+			master_task_update(m, t,
+					   master_status(t, TASK_LOST, "REASON_AGENT_DISCONNECTED",
+							 "Agent disconnected before the launch"));
+	}
+}
+
+/* ------------------------------------------------------------------ scheduler calls */
+
+/* MESSAGE {agent_id, executor_id, data} and SHUTDOWN {executor_id, agent_id}: to the agent. */
+void master_executor_call(struct master *m, struct framework *fw, struct msg *msg)
+{
+	const char *type = json_string_value(json_object_get(msg->body, "type"));
+	const char *key = streq(type, "MESSAGE") ? "message" : "shutdown";
+	char err[ERRLEN] = "";
+	json_t *c = wire_get_object(msg->body, key, true, err, sizeof(err));
+	const char *aid = c ? master_get_id(c, "agent_id", key, err, sizeof(err)) : NULL;
+	const char *eid = aid ? master_get_id(c, "executor_id", key, err, sizeof(err)) : NULL;
+	json_t *data = json_object_get(c, "data");
+	struct agent *a;
+
+	if (eid && streq(type, "MESSAGE") && !json_is_string(data))
+		snprintf(err, sizeof(err), "field 'message.data' must be a base64 string");
+	if (!eid || err[0]) {
+		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
+		return;
+	}
+	master_reply_error(m, msg->req, 202, "%s", "");
+	a = strmap_get(&m->agents, aid);
+	if (!a || !a->connected) {
+		log_info("framework %s: %s for executor '%s' on agent %s dropped (agent not "
+			 "connected)",
+			 fw->id, type, eid, aid);
+		return;
+	}
+	if (streq(type, "MESSAGE"))
+		master_agent_send(a, wire_event("MESSAGE", "message",
+						json_pack("{s:o,s:o,s:O}", "framework_id",
+							  wire_id(fw->id), "executor_id",
+							  wire_id(eid), "data", data)));
+	else
+		master_agent_send(a,
+				  wire_event("SHUTDOWN_EXECUTOR", "shutdown_executor",
+					     json_pack("{s:o,s:o}", "framework_id", wire_id(fw->id),
+						       "executor_id", wire_id(eid))));
+}
+
+/* ------------------------------------------------------------------ agent calls */
+
+/*
+ * EXECUTOR_MESSAGE {executor_message: {framework_id, executor_id, data}} and
+ * EXECUTOR_EXITED {executor_exited: {framework_id, executor_id, status}}: to the framework
+ * as MESSAGE and FAILURE events (at most once: a framework not connected misses them).
+ * As in Mesos, the master takes the agent's word for which executors it runs.
+ */
+void master_agent_executor_call(struct master *m, struct agent *a, struct msg *msg)
+{
+	const char *type = json_string_value(json_object_get(msg->body, "type"));
+	const char *key = streq(type, "EXECUTOR_MESSAGE") ? "executor_message" : "executor_exited";
+	char err[ERRLEN] = "";
+	json_t *c = wire_get_object(msg->body, key, true, err, sizeof(err));
+	const char *fid = c ? master_get_id(c, "framework_id", key, err, sizeof(err)) : NULL;
+	const char *eid = fid ? master_get_id(c, "executor_id", key, err, sizeof(err)) : NULL;
+	json_t *data = json_object_get(c, "data"), *status = json_object_get(c, "status");
+	struct framework *fw;
+	json_t *ev;
+
+	if (eid && streq(key, "executor_message") && !json_is_string(data))
+		snprintf(err, sizeof(err), "field 'executor_message.data' must be a string");
+	if (eid && streq(key, "executor_exited") && status && !json_is_integer(status))
+		snprintf(err, sizeof(err), "field 'executor_exited.status' must be an integer");
+	if (!eid || err[0]) {
+		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+		return;
+	}
+	master_reply_error(m, msg->req, 202, "%s", "");
+	fw = strmap_get(&m->frameworks, fid);
+	if (!fw || !fw->connected)
+		return;
+	if (streq(key, "executor_message"))
+		ev = wire_event("MESSAGE", "message",
+				json_pack("{s:o,s:o,s:O}", "agent_id", wire_id(a->id),
+					  "executor_id", wire_id(eid), "data", data));
+	else
+		ev = wire_event("FAILURE", "failure",
+				json_pack("{s:o,s:o,s:O*}", "agent_id", wire_id(a->id),
+					  "executor_id", wire_id(eid), "status", status));
+	master_stream_send_event(fw->stream, ev);
+}

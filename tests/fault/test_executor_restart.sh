@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: Apache-2.0
+# kill -9 the agent under a running task group and under a running custom executor, then
+# restart it on the same work dir: the group's tasks are found again (their supervisors),
+# the kill-all rule still holds after the restart, and the executor (a checkpointing
+# framework's: MESOS_CHECKPOINT=1) subscribes again within the reregistration timeout,
+# then obeys SHUTDOWN and its exit reaches the framework as FAILURE. Nothing is orphaned:
+# no executor cgroup is left once they are gone.
+. "$(dirname "$0")/../integration/lib.sh"
+need_root
+need_cgroup2
+need_jq
+command -v python3 >/dev/null || skip_all "needs python3"
+start_cluster --agent-reregister-timeout 30s || exit 1
+PUB=$(mktemp -d /tmp/drover-exec.XXXXXX)
+trap 'rm -rf "$PUB"; stop_cluster' EXIT
+chmod 711 "$WORK" "$WORK/agent"
+chmod 755 "$PUB"
+cp "$(dirname "$0")/../integration/python_executor.py" "$PUB/"
+chmod 644 "$PUB/python_executor.py"
+IT="$(dirname "$0")/../integration"
+FW="python3 $IT/mesos_framework.py --master $MASTER --events $WORK/events.jsonl"
+CGMOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+cg="$CGMOUNT/$CGROOT/executors"
+subscribed_n() { [ "$(grep -c 'subscribed to the master' "$WORK/agent.log")" -ge "$1" ]; }
+restart9() {
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	run_agent "$@"
+}
+
+# ---- a task group survives the agent's kill -9; the kill-all rule holds after it
+$FW --kill p --go "$WORK/go1" group-pause >"$WORK/group.out" 2>"$WORK/group.err" &
+G=$!
+WAIT_S=30 wait_for grep -q running "$WORK/group.out"
+restart9
+WAIT_S=30 wait_for subscribed_n 2
+check group-p-alive sh -c "cat '$cg'/*/pause/p/cgroup.procs | grep -q ."
+check group-q-alive sh -c "cat '$cg'/*/pause/q/cgroup.procs | grep -q ."
+touch "$WORK/go1"
+WAIT_S=30 wait_for grep -q final "$WORK/group.out"
+cat "$WORK/group.out" "$WORK/group.err"
+fin=$(grep final "$WORK/group.out")
+check group-restart-p-killed [ "$(echo "$fin" | jq -r .final.p)" = TASK_KILLED ]
+check group-restart-q-killed [ "$(echo "$fin" | jq -r .final.q)" = TASK_KILLED ]
+wait "$G"
+
+# ---- a custom executor subscribes again after the agent's kill -9
+$FW --checkpoint --eid pyexec3 --command "python3 $PUB/python_executor.py" --go "$WORK/go2" \
+	executor-pause >"$WORK/exec.out" 2>"$WORK/exec.err" &
+X=$!
+WAIT_S=60 wait_for grep -q running "$WORK/exec.out"
+restart9 --executor-reregistration-timeout 10s
+WAIT_S=30 wait_for subscribed_n 3
+check executor-recovered wait_for grep -q "executor 'pyexec3' of framework .* recovered" "$WORK/agent.log"
+resub() { [ "$(grep -c "executor 'pyexec3' of framework .* subscribed" "$WORK/agent.log")" -ge 2 ]; }
+check executor-resubscribed wait_for resub
+touch "$WORK/go2"
+wait "$X"
+cat "$WORK/exec.out" "$WORK/exec.err"
+echo "---- the executor's stderr"; cat "$WORK"/agent/sandboxes/*/pyexec3/*/stderr
+check executor-restart-failure [ "$(tail -1 "$WORK/exec.out" | jq -r .failure.executor_id.value)" = pyexec3 ]
+check executor-restart-status-0 [ "$(tail -1 "$WORK/exec.out" | jq -r .failure.status)" = 0 ]
+WAIT_S=10 wait_for sh -c "! ls -d '$cg'/*/pyexec3"
+check executor-restart-no-orphan sh -c "! ls -d '$cg'/*/pyexec3 '$cg'/*/pause 2>/dev/null"
+finish
