@@ -97,7 +97,9 @@ int codec_record(enum codec c, const ProtobufCMessageDescriptor *desc, json_t *j
 
 /*
  * Answer req with status and json (taken) written in codec c, Content-Type set to match.
- * When it cannot be written: 500 with the reason. Returns the status sent.
+ * An answer the schema refuses in protobuf (a required field Drover does not fill yet):
+ * 406 naming the field, so the client may ask for JSON; out of memory: 500. Returns the
+ * status sent.
  */
 unsigned codec_reply(struct http_request *req, unsigned status, enum codec c,
 		     const ProtobufCMessageDescriptor *desc, json_t *json);
