@@ -282,7 +282,8 @@ static void normalize_message(const ProtobufCMessageDescriptor *d, json_t *obj, 
 	}
 }
 
-void codec_json_normalize(const ProtobufCMessageDescriptor *desc, json_t *json)
+/* JSON json (an object read as a desc message) in place, as codec.h says. */
+static void codec_json_normalize(const ProtobufCMessageDescriptor *desc, json_t *json)
 {
 	normalize_message(desc, json, 0);
 }

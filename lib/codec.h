@@ -68,12 +68,6 @@ int codec_decode(enum codec c, const ProtobufCMessageDescriptor *desc, const cha
 		 json_t **ret, char *err, size_t errlen);
 
 /*
- * JSON json (an object read as a desc message) in place: what codec_decode does to a JSON
- * body after parsing it (see above).
- */
-void codec_json_normalize(const ProtobufCMessageDescriptor *desc, json_t *json);
-
-/*
  * The gate of a v1 POST: Content-Type, then the body (codec_request_type, codec_decode).
  * Returns 0 with *ret_codec and *ret (a new object), or an HTTP status (400, 415) with err,
  * or -ENOMEM. Nothing is answered: the caller does.
