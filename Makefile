@@ -178,6 +178,7 @@ TOOL_LIBS_allocbench := $(LIBALLOC) $(LIBDROVER)
 TOOL_LIBS_bpfbench := $(AGENT_LIBS)
 TOOL_LIBS_launchbench := $(AGENT_LIBS)
 TOOL_LIBS_regfill := $(MASTER_LIBS)
+TOOL_LIBS_offerbench := $(MASTER_LIBS)
 TOOL_LIBS_simagent := $(LIBDROVER)
 TOOL_LIBS_simframework := $(LIBDROVER)
 

@@ -282,7 +282,8 @@ static void normalize_message(const ProtobufCMessageDescriptor *d, json_t *obj, 
 	}
 }
 
-void codec_json_normalize(const ProtobufCMessageDescriptor *desc, json_t *json)
+/* JSON json (an object read as a desc message) in place, as codec.h says. */
+static void codec_json_normalize(const ProtobufCMessageDescriptor *desc, json_t *json)
 {
 	normalize_message(desc, json, 0);
 }
@@ -400,6 +401,12 @@ unsigned codec_reply(struct http_request *req, unsigned status, enum codec c,
 	if (!json)
 		snprintf(err, sizeof(err), "out of memory");
 	json_decref(json);
+	if (r == -EINVAL && c == CODEC_PROTOBUF) {
+		/* an answer the schema refuses (Drover does not fill it as Mesos yet) */
+		http_reply_error(req, 406, "This answer is not available as %s (%s); ask for %s",
+				 CODEC_PROTOBUF_TYPE, err, CODEC_JSON_TYPE);
+		return 406;
+	}
 	if (r < 0) {
 		http_reply_error(req, 500, "Failed to write the answer: %s", err);
 		return 500;

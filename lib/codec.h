@@ -68,12 +68,6 @@ int codec_decode(enum codec c, const ProtobufCMessageDescriptor *desc, const cha
 		 json_t **ret, char *err, size_t errlen);
 
 /*
- * JSON json (an object read as a desc message) in place: what codec_decode does to a JSON
- * body after parsing it (see above).
- */
-void codec_json_normalize(const ProtobufCMessageDescriptor *desc, json_t *json);
-
-/*
  * The gate of a v1 POST: Content-Type, then the body (codec_request_type, codec_decode).
  * Returns 0 with *ret_codec and *ret (a new object), or an HTTP status (400, 415) with err,
  * or -ENOMEM. Nothing is answered: the caller does.
@@ -97,7 +91,9 @@ int codec_record(enum codec c, const ProtobufCMessageDescriptor *desc, json_t *j
 
 /*
  * Answer req with status and json (taken) written in codec c, Content-Type set to match.
- * When it cannot be written: 500 with the reason. Returns the status sent.
+ * An answer the schema refuses in protobuf (a required field Drover does not fill yet):
+ * 406 naming the field, so the client may ask for JSON; out of memory: 500. Returns the
+ * status sent.
  */
 unsigned codec_reply(struct http_request *req, unsigned status, enum codec c,
 		     const ProtobufCMessageDescriptor *desc, json_t *json);

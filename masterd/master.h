@@ -285,8 +285,6 @@ void master_reply_error(struct master *m, struct http_request *req, unsigned sta
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* master_info.c */
-/* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -EINVAL. */
-int master_split_hostport(const char *hostport, char *host, size_t hostlen, unsigned *ret_port);
 /* This master's MasterInfo in Mesos's JSON (id, ip, port, pid, hostname, version, address). */
 json_t *master_info_json(const struct master *m);
 /*

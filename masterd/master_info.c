@@ -17,7 +17,8 @@
 #include "util.h"
 #include "version.h"
 
-int master_split_hostport(const char *hostport, char *host, size_t hostlen, unsigned *ret_port)
+/* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -EINVAL. */
+static int split_hostport(const char *hostport, char *host, size_t hostlen, unsigned *ret_port)
 {
 	const char *colon = strrchr(hostport, ':');
 	const char *h = hostport;
@@ -65,7 +66,7 @@ json_t *master_info_json(const struct master *m)
 	struct in_addr in = {.s_addr = htonl(INADDR_LOOPBACK)};
 	unsigned port = 5050;
 
-	if (!adv || master_split_hostport(adv, host, sizeof(host), &port) < 0)
+	if (!adv || split_hostport(adv, host, sizeof(host), &port) < 0)
 		snprintf(host, sizeof(host), "localhost");
 	if (!host[0] || streq(host, "0.0.0.0") || streq(host, "::")) {
 		if (gethostname(host, sizeof(host) - 1) < 0)

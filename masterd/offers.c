@@ -387,14 +387,14 @@ void master_agent_offer_frag_drop(struct agent *a)
 static const struct offer_frag *agent_offer_frag(struct agent *a, const struct alloc_res *res)
 {
 	struct offer_frag *f = &a->offer_frag;
-	json_t *attrs = json_object_get(a->info, "attributes");
-	json_t *j;
+	json_t *attrs, *j;
 	char *t;
 	size_t n;
 
 	if (f->text && alloc_res_equal(&f->res, res))
 		return f;
 	master_agent_offer_frag_drop(a);
+	attrs = json_object_get(a->info, "attributes");
 	j = json_pack("{s:o,s:s,s:o,s:o}", "agent_id", wire_id(a->id), "hostname", a->hostname,
 		      "resources", alloc_res_to_json(res), "attributes",
 		      attrs ? json_incref(attrs) : json_array());
@@ -434,15 +434,15 @@ static const struct offer_frag *agent_offer_frag_pb(struct agent *a, const struc
 {
 	const struct offer_frag *t = agent_offer_frag(a, res);
 	struct offer_frag *f = &a->offer_frag;
-	json_t *attrs = json_object_get(a->info, "attributes");
 	char err[PBJSON_ERR_LEN];
+	json_t *attrs, *j;
 	uint8_t *b = NULL;
 	size_t n = 0;
-	json_t *j;
 	int r;
 
 	if (!t || f->pb)
 		return t;
+	attrs = json_object_get(a->info, "attributes");
 	j = json_pack("{s:{s:s},s:{s:s},s:o,s:s,s:o,s:o}", "id", "value", "", "framework_id",
 		      "value", "", "agent_id", wire_id(a->id), "hostname", a->hostname,
 		      "resources", alloc_res_to_json(res), "attributes",
@@ -475,14 +475,18 @@ static size_t varint_len(uint64_t v)
 	return n;
 }
 
-/* v as a protobuf varint into p (varint_len(v) bytes). */
-static void varint_put(uint8_t *p, uint64_t v)
+/* v as a protobuf varint into p; returns the bytes written (varint_len(v)). */
+static size_t varint_put(uint8_t *p, uint64_t v)
 {
+	size_t n = 1;
+
 	while (v >= 0x80) {
 		*p++ = (uint8_t)(v | 0x80);
 		v >>= 7;
+		n++;
 	}
 	*p = (uint8_t)v;
+	return n;
 }
 
 static void obuf_varint(struct obuf *b, uint64_t v)
@@ -643,19 +647,30 @@ int master_offers_event_add(struct offers_event *ev, const struct offer *o)
 		return offers_event_add_json(ev, o);
 	if (ev->codec == CODEC_PROTOBUF) {
 		size_t idn = strlen(o->id), idmsg = 1 + varint_len(idn) + idn, len;
+		uint8_t *p;
 
 		frag = agent_offer_frag_pb(o->agent, &o->res);
 		if (!frag)
 			return -ENOMEM;
-		/* Offers.offers (1): id (1: {value}), framework_id, the agent's part */
+		/* Offers.offers (1): id (1: {value}), framework_id, the agent's part (MULTI_ROLE:
+		 * offers_event_add_json); written in place, once the buffer has room for it all */
 		len = 1 + varint_len(idmsg) + idmsg + ev->fw_part_len + frag->pb_len;
-		obuf_varint(&ev->out, 1 << 3 | 2);
-		obuf_varint(&ev->out, len);
-		obuf_pb_wrapped(&ev->out, 1, o->id);
-		obuf_add(&ev->out, ev->fw_part, ev->fw_part_len);
-		obuf_add(&ev->out, (const char *)frag->pb, frag->pb_len);
+		p = (uint8_t *)obuf_grow(&ev->out, 1 + varint_len(len) + len);
+		if (!p)
+			return -ENOMEM;
+		*p++ = 1 << 3 | 2;
+		p += varint_put(p, len);
+		*p++ = 1 << 3 | 2;
+		p += varint_put(p, idmsg);
+		*p++ = 1 << 3 | 2;
+		p += varint_put(p, idn);
+		memcpy(p, o->id, idn);
+		p += idn;
+		memcpy(p, ev->fw_part, ev->fw_part_len);
+		p += ev->fw_part_len;
+		memcpy(p, frag->pb, frag->pb_len);
 		ev->n++;
-		return ev->out.failed ? -ENOMEM : 0;
+		return 0;
 	}
 	frag = agent_offer_frag(o->agent, &o->res);
 	if (!frag)

@@ -29,23 +29,23 @@ read -r got ms < <(wait_agents "$AGENTS" "$t0")
 echo "registered $got agents in $ms ms"
 sleep 2
 printf '%-9s %8s %10s %10s %10s %10s %9s %9s\n' codec cpu_s offer_p50 offer_p99 accept_p50 \
-	accept_p99 tasks_s offers
+	accept_p99 steady offers
 for r in $(seq "$ROUNDS"); do
 	for codec in json protobuf; do
 		c0=$(cpu_s)
-		o0=$(metric drover_master_offers_sent_total)
+		o0=$(metric 'drover_master_offers_total{outcome="sent"}')
 		"$BIN/drover-simframework" --master "$M" --frameworks "$FRAMEWORKS" --tasks "$TASKS" \
 			--rate "$PACE" --refuse 60 --timeout 300 --progress 0 --post-connections 32 \
 			--codec "$codec" >"$WORK/$codec.$r.log" 2>&1
 		c1=$(cpu_s)
-		o1=$(metric drover_master_offers_sent_total)
+		o1=$(metric 'drover_master_offers_total{outcome="sent"}')
 		grep -hE '^simframework: .*(lost|timed out|failed)' "$WORK/$codec.$r.log"
 		L=$(grep -h offer_to_running "$WORK/$codec.$r.log" |
 			sed -E 's/.*p50=([0-9.]+).*p99=([0-9.]+).*/\1 \2/')
 		A=$(grep -h accept_to_running "$WORK/$codec.$r.log" |
 			sed -E 's/.*p50=([0-9.]+).*p99=([0-9.]+).*/\1 \2/')
-		T=$(grep -hE 'tasks/s' "$WORK/$codec.$r.log" | head -1 |
-			sed -E 's/.* ([0-9.]+) tasks\/s.*/\1/')
+		T=$(grep -h 'steady=' "$WORK/$codec.$r.log" | head -1 |
+			sed -E 's/.*steady=([0-9.]+).*/\1/')
 		# shellcheck disable=SC2086
 		printf '%-9s %8.2f %10s %10s %10s %10s %9s %9s\n' "$codec" \
 			"$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" $L $A "${T:--}" \

@@ -22,6 +22,7 @@
 
 #include "http_client.h"
 #include "loop.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "subscription.h"
 
 #define MAX_SEEN 16
@@ -122,6 +123,43 @@ static void test_dispatch_by_type(void **state)
 	assert_int_equal(subscription_malformed_count(sub), 0);
 	assert_false(subscription_is_open(sub));
 	assert_string_equal(subscription_stream_id(sub), "");
+	subscription_free(sub);
+}
+
+/*
+ * subscription_set_codec(CODEC_PROTOBUF): records are scheduler Event bytes, handlers get
+ * the same JSON payloads; bytes that are no Event are reported as malformed.
+ */
+static void test_protobuf_records(void **state)
+{
+	const ProtobufCMessageDescriptor *ev = &mesos__v1__scheduler__event__descriptor;
+	json_t *j = json_loads("{\"type\":\"SUBSCRIBED\",\"subscribed\":{\"framework_id\":"
+			       "{\"value\":\"f1\"},\"heartbeat_interval_seconds\":15.0}}",
+			       0, NULL);
+	char err[CODEC_ERR_LEN];
+	struct seen s = {0};
+	struct subscription *sub;
+	char *b = NULL;
+	size_t n = 0;
+
+	assert_int_equal(subscription_new(NULL, &ops, &s, &sub), 0);
+	assert_int_equal(subscription_set_codec(sub, CODEC_PROTOBUF, NULL, ev), -EINVAL);
+	assert_int_equal(subscription_set_codec(sub, CODEC_PROTOBUF,
+						&mesos__v1__scheduler__call__descriptor, ev),
+			 0);
+	assert_int_equal(codec_encode(CODEC_PROTOBUF, ev, j, &b, &n, err, sizeof(err)), 0);
+	assert_int_equal(subscription_deliver(sub, b, n), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.what[0], "SUBSCRIBED {\"framework_id\":{\"value\":\"f1\"},"
+				       "\"heartbeat_interval_seconds\":15.0}");
+	/* truncated: malformed, counted, no handler */
+	assert_int_equal(subscription_deliver(sub, b, n - 1), -EBADMSG);
+	/* JSON on a protobuf subscription is no Event either */
+	assert_int_equal(deliver(sub, "{\"type\":\"SUBSCRIBED\"}"), -EBADMSG);
+	assert_int_equal(subscription_malformed_count(sub), 2);
+	assert_int_equal(s.n, 3);
+	free(b);
+	json_decref(j);
 	subscription_free(sub);
 }
 
@@ -438,6 +476,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch_by_type),
+		cmocka_unit_test(test_protobuf_records),
 		cmocka_unit_test(test_malformed_reported_once),
 		cmocka_unit_test(test_malformed_without_callback),
 		cmocka_unit_test(test_decode),
