@@ -285,8 +285,6 @@ void master_reply_error(struct master *m, struct http_request *req, unsigned sta
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* master_info.c */
-/* This master's MasterInfo in Mesos's JSON (id, ip, port, pid, hostname, version, address). */
-json_t *master_info_json(const struct master *m);
 /*
  * An agent's Offer.url as Mesos fills it: {"scheme": "http", "address": {"hostname",
  * "ip", "port"}, "path": "/slave(1)"} (ip: the address it connected from; port: its

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leader.h"
 #include "log.h"
 #include "master.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
@@ -453,7 +454,7 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 					    json_pack("{s:o,s:f,s:o}", "framework_id",
 						      wire_id(fw->id), "heartbeat_interval_seconds",
 						      (double)HEARTBEAT_INTERVAL_S, "master_info",
-						      master_info_json(m))));
+						      master_leader_info(m))));
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		struct task *t = v;
 		if (!t->pending_uuid[0])
