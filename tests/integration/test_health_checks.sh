@@ -124,6 +124,22 @@ check reattached-health-again [ "$(healths "$WORK/reattached.out")" = true,true,
 k=$(last_of "$WORK/reattached.out" TASK_KILLED)
 check reattached-killed-unhealthy [ "$(echo "$k" | jq -r '.status.healthy')" = false ]
 
+# --- 4c. a KILL stops the checks: a task that fails them while it shuts down within its grace
+# period is not killed by them (its TASK_KILLED says nothing of health)
+$D -j task run --name stopping $FAST --health-grace 0 --health-retries 1 --grace 5 \
+	--health-cmd 'test ! -e dying' -- \
+	"trap 'touch dying; sleep 2; exit 0' TERM; while :; do sleep 0.2; done" \
+	>"$WORK/stopping.out" 2>&1 &
+RUN_PID=$!
+check stopping-healthy wait_for grep -q '"healthy": *true' "$WORK/stopping.out"
+kill -INT "$RUN_PID"
+WAIT_S=20 wait_for sh -c "! kill -0 $RUN_PID"
+wait "$RUN_PID"
+check stopping-exit-124 [ $? -eq 124 ]
+k=$(last_of "$WORK/stopping.out" TASK_KILLED)
+check stopping-killed-not-by-checks [ "$(echo "$k" | jq -r '.status.healthy')" = null ]
+check stopping-no-unhealthy-update [ "$(healths "$WORK/stopping.out")" = true ]
+
 # --- 5. invalid checks are refused (the master checks them with Mesos's rules)
 WAIT_S=15 wait_for sh -c "grep -c 'subscribed to the master' '$WORK/agent.log' | grep -q 3"
 $D task run --health-http 0/x -- true >/dev/null 2>&1
