@@ -41,6 +41,9 @@ check sick-list-unhealthy jq -e '[.[] | select(.name == "sick")][0].statuses[-1]
 	"$WORK/list.json"
 $D task list --all >"$WORK/list.txt"
 check sick-list-plain-health grep -q 'TASK_KILLED  *unhealthy' "$WORK/list.txt"
+$D task show "$(jq -r '[.[] | select(.name == "sick")][0].task_id.value' "$WORK/list.json")" \
+	>"$WORK/show.txt"
+check sick-show-health grep -qx 'health: unhealthy' "$WORK/show.txt"
 
 # --- 2. HTTP and TCP checks against the task's own listener (python3 -m http.server; it
 # serves / because the task's user cannot reach its sandbox by its absolute path here: the
