@@ -143,6 +143,20 @@ k=$(last_of "$WORK/stopping.out" TASK_KILLED)
 check stopping-killed-not-by-checks [ "$(echo "$k" | jq -r '.status.healthy')" = null ]
 check stopping-no-unhealthy-update [ "$(healths "$WORK/stopping.out")" = true ]
 
+# --- 4d. a framework that does not acknowledge (a --detach run is gone after RUNNING): the
+# agent keeps one waiting health update behind the unacknowledged head, the latest, not one
+# per failed check
+$D -j task run --name flappy --detach --health-delay 0 --health-interval 0.1 --health-grace 0 \
+	--health-retries 100000 --health-cmd false -- 'sleep 300' >"$WORK/flappy.out" 2>&1
+TID=$(jq -r 'select(.status.state == "TASK_RUNNING") | .status.task_id.value' "$WORK/flappy.out" | head -1)
+FID=$($D -j task list | jq -r "[.[] | select(.task_id.value == \"$TID\")][0].framework_id.value")
+sleep 3 # some 30 failed checks
+Q="$WORK/agent/meta/tasks/$FID/$TID/updates.json"
+echo "flappy: $(jq length "$Q" 2>&1) queued updates"
+check flappy-queue-bounded [ "$(jq length "$Q")" -le 2 ]
+check flappy-latest-waits [ "$(jq -r '.[-1].healthy' "$Q")" = false ]
+$D task kill "$TID" >/dev/null 2>&1
+
 # --- 5. invalid checks are refused (the master checks them with Mesos's rules)
 WAIT_S=15 wait_for sh -c "grep -c 'subscribed to the master' '$WORK/agent.log' | grep -q 3"
 $D task run --health-http 0/x -- true >/dev/null 2>&1
