@@ -214,7 +214,8 @@ void agent_checkpoint_task_run_reset(int task_dir_fd)
 	static const char *const names[] = {AGENT_SUPERVISOR_FILE, AGENT_EXIT_STATUS_FILE,
 					    "." AGENT_SUPERVISOR_FILE ".tmp",
 					    "." AGENT_EXIT_STATUS_FILE ".tmp",
-					    AGENT_HEALTH_FILE, "." AGENT_HEALTH_FILE ".tmp"};
+					    AGENT_HEALTH_FILE, "." AGENT_HEALTH_FILE ".tmp",
+					    AGENT_HEALTH_STOP_FILE};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		(void)unlinkat(task_dir_fd, names[i], 0);

@@ -28,7 +28,9 @@
  * and the first success after a failure are a healthy=true update. At
  * consecutive_failures failures in a row the supervisor stops checking and kills the task
  * with its kill policy (SIGTERM to its cgroup, cgroup.kill after the grace period, 3 s by
- * default) — itself, so the kill happens while the agent is down too.
+ * default) — itself, so the kill happens while the agent is down too. When the agent kills
+ * the task (a KILL, a shutdown) it makes <meta>/health_stop and no check starts after that:
+ * a task shutting down within its grace period is not judged unhealthy for it.
  *
  * <meta>/health (root's meta directory: the task cannot write it), written whole
  * (temp + rename) after each update, one "key value" per line:
@@ -54,6 +56,8 @@
 #include "launch.h"
 
 #define AGENT_HEALTH_FILE "health"
+/* made by the agent when it kills the task: no more checks (Mesos stops them at a kill) */
+#define AGENT_HEALTH_STOP_FILE "health_stop"
 #define AGENT_HEALTH_PROBE "drover-health-probe"
 #define AGENT_HEALTH_MIN_INTERVAL_NS (100LL * 1000000)
 
@@ -161,6 +165,8 @@ void agent_health_task_start(struct agent_task *t, bool recovered);
 void agent_health_task_refresh(struct agent_task *t);
 /* Did t's health checks kill it? (Its terminal update then says healthy=false.) */
 bool agent_health_task_killed(struct agent_task *t);
+/* The agent kills t: its checks stop (<meta>/health_stop), no more health updates. */
+void agent_health_task_pause(struct agent_task *t);
 /* t leaves the table: its watch goes. */
 void agent_health_task_stop(struct agent_task *t);
 /* The agent stops: the inotify watch goes. */

@@ -274,6 +274,8 @@ static void on_result(struct sv_health *h, enum agent_health_result res, int cod
 
 	h->check_pid = 0;
 	h->next_at = mono_ns() + h->hr->interval_ns;
+	if (faccessat(h->meta_fd, AGENT_HEALTH_STOP_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		h->st.kill = true; /* the agent kills the task: this result no longer counts */
 	a = agent_health_step(&h->st, &h->hr->params, res == AGENT_HEALTH_OK,
 			      mono_ns() - h->launched);
 	if (a == AGENT_HEALTH_NONE)
@@ -407,6 +409,11 @@ int agent_health_supervise(const struct agent_health_run *hr, const struct agent
 		if (h.killing && now >= h.kill_at) {
 			h.killing = false;
 			cgroup_kill_all(h.cgroup_fd);
+		}
+		if (!h.check_pid && !h.st.kill && now >= h.next_at &&
+		    faccessat(meta_fd, AGENT_HEALTH_STOP_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			h.st.kill = true; /* the agent is killing the task: no more checks */
+			continue;
 		}
 		if (!h.check_pid && !h.st.kill && now >= h.next_at) {
 			start_check(&h);

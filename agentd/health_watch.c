@@ -223,6 +223,21 @@ void agent_health_task_start(struct agent_task *t, bool recovered)
 	agent_health_task_refresh(t);
 }
 
+void agent_health_task_pause(struct agent_task *t)
+{
+	_cleanup_close_ int dfd = -1, fd = -1;
+
+	if (!task_health(t))
+		return;
+	dfd = agent_task_records_open(t);
+	if (dfd >= 0)
+		fd = openat(dfd, AGENT_HEALTH_STOP_FILE,
+			    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0)
+		log_warn("task '%s': cannot stop its health checks (%s)", t->id,
+			 strerror(dfd < 0 ? -dfd : errno));
+}
+
 void agent_health_task_stop(struct agent_task *t)
 {
 	struct agent_health_watch *hw = t->agent->health;

@@ -325,12 +325,12 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
 		report(report_fd, (int32_t)err.stage, err.err, 0);
 		_exit(1);
 	}
+	close(sp.stdin_fd);
 	close(sp.stdout_fd);
 	close(sp.stderr_fd);
-	if (!health) {
+	if (!health) { /* the checks need them (health_run.c) */
 		close(sp.sandbox_fd); /* the task's: nothing of ours is written there */
 		close(sp.cgroup_fd);
-		close(sp.stdin_fd);
 	}
 	if (pidfd >= 0)
 		close(pidfd);

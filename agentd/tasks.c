@@ -377,6 +377,7 @@ void agent_task_kill_timer(struct agent_task *t, int64_t grace_ns)
 /* SIGTERM to the task's cgroup now, cgroup.kill when the grace period is over. */
 void agent_task_kill_signal(struct agent_task *t, int64_t grace_ns)
 {
+	agent_health_task_pause(t); /* a task shutting down is not judged by its checks */
 	if (t->cgroup_fd >= 0)
 		agent_cgroup_signal(t->cgroup_fd, SIGTERM);
 	agent_task_kill_timer(t, grace_ns);

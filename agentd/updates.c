@@ -115,6 +115,28 @@ void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid)
 	t->updates_tail = u;
 }
 
+/*
+ * A health update (TASK_RUNNING with `healthy`) waiting behind the head of t's queue is
+ * replaced by a newer one, not followed by it: a framework that does not acknowledge (away,
+ * or slow) gets the latest health when it comes back, and a task failing its checks every
+ * 0.1 s cannot grow the queue and its checkpoint without bound. The head, which may be in
+ * flight, is never touched.
+ */
+static void drop_waiting_health(struct agent_task *t)
+{
+	struct agent_update *prev = t->updates, *last = t->updates_tail;
+
+	if (!prev || prev == last || !json_is_boolean(json_object_get(last->status, "healthy")) ||
+	    !streq(json_string_value(json_object_get(last->status, "state")), "TASK_RUNNING"))
+		return;
+	while (prev->next != last)
+		prev = prev->next;
+	prev->next = NULL;
+	t->updates_tail = prev;
+	json_decref(last->status);
+	free(last);
+}
+
 /* Queue a new status for t: STARTING, RUNNING, or terminal with its accounting. */
 static void task_status(struct agent_task *t, enum task_state s, int healthy, const char *reason,
 			const char *message, json_t *ext)
@@ -139,6 +161,8 @@ static void task_status(struct agent_task *t, enum task_state s, int healthy, co
 	if (t->sandbox[0])
 		json_object_set_new(ext, "sandbox", json_string(t->sandbox));
 	json_object_set_new(st, "drover", ext);
+	if (healthy >= 0 && s == TASK_RUNNING)
+		drop_waiting_health(t);
 	agent_update_queue(t, st, uuid);
 	save_updates(t);
 	log_info("task '%s' of framework %s: %s%s%s", t->id, t->fw_id, task_state_name(s),

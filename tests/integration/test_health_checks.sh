@@ -41,6 +41,9 @@ check sick-list-unhealthy jq -e '[.[] | select(.name == "sick")][0].statuses[-1]
 	"$WORK/list.json"
 $D task list --all >"$WORK/list.txt"
 check sick-list-plain-health grep -q 'TASK_KILLED  *unhealthy' "$WORK/list.txt"
+$D task show "$(jq -r '[.[] | select(.name == "sick")][0].task_id.value' "$WORK/list.json")" \
+	>"$WORK/show.txt"
+check sick-show-health grep -qx 'health: unhealthy' "$WORK/show.txt"
 
 # --- 2. HTTP and TCP checks against the task's own listener (python3 -m http.server; it
 # serves / because the task's user cannot reach its sandbox by its absolute path here: the
@@ -123,6 +126,36 @@ check reattached-exit-124 [ "$rc" -eq 124 ]
 check reattached-health-again [ "$(healths "$WORK/reattached.out")" = true,true,false,false ]
 k=$(last_of "$WORK/reattached.out" TASK_KILLED)
 check reattached-killed-unhealthy [ "$(echo "$k" | jq -r '.status.healthy')" = false ]
+
+# --- 4c. a KILL stops the checks: a task that fails them while it shuts down within its grace
+# period is not killed by them (its TASK_KILLED says nothing of health)
+$D -j task run --name stopping $FAST --health-grace 0 --health-retries 1 --grace 5 \
+	--health-cmd 'test ! -e dying' -- \
+	"trap 'touch dying; sleep 2; exit 0' TERM; while :; do sleep 0.2; done" \
+	>"$WORK/stopping.out" 2>&1 &
+RUN_PID=$!
+check stopping-healthy wait_for grep -q '"healthy": *true' "$WORK/stopping.out"
+kill -INT "$RUN_PID"
+WAIT_S=20 wait_for sh -c "! kill -0 $RUN_PID"
+wait "$RUN_PID"
+check stopping-exit-124 [ $? -eq 124 ]
+k=$(last_of "$WORK/stopping.out" TASK_KILLED)
+check stopping-killed-not-by-checks [ "$(echo "$k" | jq -r '.status.healthy')" = null ]
+check stopping-no-unhealthy-update [ "$(healths "$WORK/stopping.out")" = true ]
+
+# --- 4d. a framework that does not acknowledge (a --detach run is gone after RUNNING): the
+# agent keeps one waiting health update behind the unacknowledged head, the latest, not one
+# per failed check
+$D -j task run --name flappy --detach --health-delay 0 --health-interval 0.1 --health-grace 0 \
+	--health-retries 100000 --health-cmd false -- 'sleep 300' >"$WORK/flappy.out" 2>&1
+TID=$(jq -r 'select(.status.state == "TASK_RUNNING") | .status.task_id.value' "$WORK/flappy.out" | head -1)
+FID=$($D -j task list | jq -r "[.[] | select(.task_id.value == \"$TID\")][0].framework_id.value")
+sleep 3 # some 30 failed checks
+Q="$WORK/agent/meta/tasks/$FID/$TID/updates.json"
+echo "flappy: $(jq length "$Q" 2>&1) queued updates"
+check flappy-queue-bounded [ "$(jq length "$Q")" -le 2 ]
+check flappy-latest-waits [ "$(jq -r '.[-1].healthy' "$Q")" = false ]
+$D task kill "$TID" >/dev/null 2>&1
 
 # --- 5. invalid checks are refused (the master checks them with Mesos's rules)
 WAIT_S=15 wait_for sh -c "grep -c 'subscribed to the master' '$WORK/agent.log' | grep -q 3"
