@@ -212,9 +212,9 @@ struct agent_files_query *agent_files_query_new(struct http_request *req)
 	}
 	q->browse = strncmp(http_request_path(req), "/files/browse", 13) == 0;
 	q->offset = q->length = -1;
-	if (!q->browse &&
-	    agent_files_range_parse(http_request_query(req, "offset"),
-				    http_request_query(req, "length"), &q->offset, &q->length) < 0) {
+	if (!q->browse && agent_files_range_parse(http_request_query(req, "offset"),
+						  http_request_query(req, "length"), &q->offset,
+						  &q->length) < 0) {
 		http_reply_error(req, 400,
 				 "Failed to parse offset or length: a decimal integer >= -1 is "
 				 "expected");

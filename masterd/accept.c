@@ -455,14 +455,17 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 		goto refuse;
 	}
 	if (n == 0) {
-		snprintf(err, sizeof(err), "field 'accept.operations[%zu].launch_group.task_group."
-			 "tasks' is empty", opi);
+		snprintf(err, sizeof(err),
+			 "field 'accept.operations[%zu].launch_group.task_group."
+			 "tasks' is empty",
+			 opi);
 		goto refuse;
 	}
 	if (json_object_get(op, "id")) {
 		snprintf(err, sizeof(err),
 			 "field 'accept.operations[%zu].id': operation IDs are not supported for "
-			 "LAUNCH_GROUP", opi);
+			 "LAUNCH_GROUP",
+			 opi);
 		goto refuse;
 	}
 	if (master_group_check(c->fw, op, &c->left, &exec_res, err, sizeof(err)) < 0)
@@ -487,8 +490,10 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 		done = k + 1;
 		for (size_t j = 0; j < k; j++) {
 			if (streq(ts[j].id, ts[k].id)) {
-				snprintf(err, sizeof(err), "field '%s.task_id': task '%s' appears twice "
-					 "in the group", path, ts[k].id);
+				snprintf(err, sizeof(err),
+					 "field '%s.task_id': task '%s' appears twice "
+					 "in the group",
+					 path, ts[k].id);
 				goto refuse;
 			}
 		}

@@ -138,9 +138,9 @@ void master_group_refuse(struct master *m, struct framework *fw, struct agent *a
 		if (!json_is_string(json_object_get(tid, "value")))
 			continue;
 		st = json_pack("{s:O,s:s,s:s,s:s,s:s,s:o,s:f}", "task_id", tid, "state",
-			       "TASK_ERROR", "source", "SOURCE_MASTER", "reason", reason,
-			       "message", why, "agent_id",
-			       wire_id(a->id), "timestamp", (double)now_real_ns() / 1e9);
+			       "TASK_ERROR", "source", "SOURCE_MASTER", "reason", reason, "message",
+			       why, "agent_id", wire_id(a->id), "timestamp",
+			       (double)now_real_ns() / 1e9);
 		if (fw->connected)
 			master_stream_send_event(fw->stream,
 						 wire_event("UPDATE", "update",

@@ -63,7 +63,7 @@ void master_count_status(struct master *m, unsigned status)
 	}
 }
 
-void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
+static void reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body)
 {
 	char *s = jsonnum_dumps(body, JSON_COMPACT);
 
@@ -90,7 +90,7 @@ void master_reply_codec(struct master *m, struct msg *msg, unsigned status,
 			const ProtobufCMessageDescriptor *desc, json_t *body)
 {
 	if (msg->accept == CODEC_JSON)
-		master_reply_json(m, msg->req, status, body);
+		reply_json(m, msg->req, status, body);
 	else
 		master_count_status(m, codec_reply(msg->req, status, msg->accept, desc, body));
 }

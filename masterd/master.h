@@ -249,7 +249,7 @@ void master_queue_depth(struct master *m, size_t *ret_depth, size_t *ret_max);
 void master_drain(struct master *m);
 void master_request_allocation(struct master *m);
 /*
- * Any thread (HTTP threads too): count a reply in the HTTP metrics (master_reply_json and
+ * Any thread (HTTP threads too): count a reply in the HTTP metrics (master_reply_codec and
  * master_reply_error do it themselves).
  */
 void master_count_status(struct master *m, unsigned status);
@@ -277,7 +277,6 @@ enum codec master_stream_codec(const struct http_stream *s);
 /* Send one event (taken) on a stream, in the stream's codec; false when it is gone. */
 bool master_stream_send_event(struct http_stream *s, json_t *ev);
 /* Any thread: HTTP threads answer with these before queuing, the owner thread after. */
-void master_reply_json(struct master *m, struct http_request *req, unsigned status, json_t *body);
 /* Answer msg's request with body (taken; a desc message) in the negotiated msg->accept. */
 void master_reply_codec(struct master *m, struct msg *msg, unsigned status,
 			const ProtobufCMessageDescriptor *desc, json_t *body);
