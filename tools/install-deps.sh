@@ -17,7 +17,10 @@ libssl-dev"
 # Mesos client test (nodejs, npm: test_mesos_npm_client.sh)
 PKGS="$PKGS clang-format libcmocka-dev curl iproute2 util-linux procps psmisc qemu-system-x86
 busybox-static cpio zstd xz-utils zookeeper zookeeperd sqlite3 tmux jq openssl nftables
-protobuf-compiler python3-protobuf nodejs npm"
+protobuf-compiler python3-protobuf"
+# node and npm from Debian, unless a node with its own npm is there already (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package)
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 # benchmark charts (make plots)
 PKGS="$PKGS gnuplot-nox"
 # Debian packaging (make deb, make check-packaging): only when asked for, with
