@@ -49,24 +49,9 @@ run_npm() {
 }
 # has NAME JQ_SELECT: an event of NAME's run matches
 has() { [ -n "$(jq -c "select($2)" "$WORK/$1.json" 2>/dev/null)" ]; }
-# blocked NAME: why the run could not get further, when it is a wire detail another part
-# of Drover fixes (docs/api.md): the library sends "field": null for every unset field,
-# and reads offer.url.address.ip. Empty when not blocked by those.
-blocked() {
-	if has "$1" '.event == "error" and (.error | tostring | test("Error registering with mesos: .*(must be|null).* code: 400"))'; then
-		echo "Drover answers 400 to the library's SUBSCRIBE: it sends every unset field as null (\"role\": null, \"checkpoint\": null...), which Mesos reads as unset"
-	elif has "$1" '.event == "error" and (.error | tostring | test("Couldn.t parse as JSON: .*\"type\":\"OFFERS\"")) and (.error | tostring | test("\"url\"") | not)'; then
-		echo "OFFERS carry no offer.url: the library's offer handler reads offer.url.address.ip and drops the offer"
-	fi
-}
-# the run's checks, or a SKIP naming what blocks it
+# the run's checks: subscribed, offered, launched, finished, every update acknowledged
 run_checks() {
 	check "$1-subscribed" has "$1" '.event == "subscribed" and (.frameworkId | length > 0)'
-	why=$(blocked "$1")
-	if [ -n "$why" ]; then
-		skip "$1-task-finished-acknowledged" "blocked by a wire detail outside discovery: $why"
-		return
-	fi
 	check "$1-offers" has "$1" '.event == "offers" and .n > 0'
 	check "$1-accepted" has "$1" '.event == "accepted"'
 	check "$1-task-running" has "$1" '.event == "update" and .state == "TASK_RUNNING"'
@@ -77,17 +62,10 @@ run_checks() {
 # the leader through ZooKeeper, by Mesos's rule, with the library's own ZooKeeper client
 run_npm npm
 check npm-detected-leader has npm ".event == \"detected\" and .info.port == $LP and .info.address.port == $LP"
-# (an unsubscribed run still answers: the subscription is refused before anything is kept)
-why=$(blocked npm)
-if [ -n "$why" ] && ! has npm '.event == "subscribed"'; then
-	skip npm-subscribed "blocked by a wire detail outside discovery: $why"
-	skip npm-task-finished-acknowledged "blocked by a wire detail outside discovery: $why"
-else
-	run_checks npm
-	# the master saw the acknowledgements: nothing of the framework's left unacknowledged
-	no_pending() { op GET_TASKS | jq -e '[.get_tasks.tasks[] | select(.state == "TASK_FINISHED")] | length == 0'; }
-	check npm-no-unacknowledged wait_for no_pending
-fi
+run_checks npm
+# the master saw the acknowledgements: nothing of the framework's left unacknowledged
+no_pending() { op GET_TASKS | jq -e '[.get_tasks.tasks[] | select(.state == "TASK_FINISHED")] | length == 0'; }
+check npm-no-unacknowledged wait_for no_pending
 
 # a follower's address: the library follows the 307 to the leader (its way of finding
 # masters), then subscribes there
@@ -95,13 +73,6 @@ F=1
 [ "$F" = "$L" ] && F=2
 eval "FP=\$MPORT_$F"
 run_npm npm2 "127.0.0.1:$FP"
-why=$(blocked npm2)
-if [ -n "$why" ] && ! has npm2 '.event == "subscribed"'; then
-	# the redirect was followed if the leader itself refused the call
-	check npm2-followed-redirect grep -q "Redirect Location: http://127.0.0.1:$LP/api/v1/scheduler" "$WORK/npm2.out"
-	skip npm2-subscribed "blocked by a wire detail outside discovery: $why"
-else
-	check npm2-followed-redirect grep -q "Redirect Location: http://127.0.0.1:$LP/api/v1/scheduler" "$WORK/npm2.out"
-	run_checks npm2
-fi
+check npm2-followed-redirect grep -q "Redirect Location: http://127.0.0.1:$LP/api/v1/scheduler" "$WORK/npm2.out"
+run_checks npm2
 finish
