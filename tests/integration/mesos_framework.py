@@ -44,7 +44,7 @@ class Framework:
         self.conn = http.client.HTTPConnection(master, timeout=60)
         body = {"type": "SUBSCRIBE",
                 "subscribe": {"framework_info": {"name": name, "checkpoint": checkpoint,
-                                                 "capabilities": [{"type": "PARTITION_AWARE"}]}}}
+                                                 "capabilities": [{"type": "PARTITION_AWARE"}, {"type": "TASK_KILLING_STATE"}]}}}
         self.conn.request("POST", "/api/v1/scheduler", json.dumps(body),
                           {"Content-Type": "application/json", "Accept": "application/json"})
         self.resp = self.conn.getresponse()

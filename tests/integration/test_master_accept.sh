@@ -154,7 +154,7 @@ check empty-resources-task-error err_says empty-1 "task_infos[3].resources' is e
 check task-id-dotdot-task-error err_says '..' "task_id.value' is '.' or '..'"
 check task-id-long-task-error err_says "$(head -c 256 /dev/zero | tr '\0' a)" "longer than 255 bytes"
 check shell-wrong-type-task-error err_says shell-1 "command.shell' must be a boolean"
-check no-command-task-error err_says nocmd-1 "missing field 'command'"
+check no-command-task-error err_says nocmd-1 "one of 'command' and 'executor' must be set"
 check limits-negative-task-error err_says limits-1 "limits.cpus' must be a positive number"
 check task-id-of-another-call-task-error [ "$(status "$OUT1" ok-1 'message' | grep -c "task_infos\[9\].task_id': task 'ok-1' already exists")" = 1 ]
 O=$(offer "$OUT1")

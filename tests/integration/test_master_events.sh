@@ -53,8 +53,10 @@ update() { # AGENT SID FW TASK STATE UUID
 	api_post /api/v1/agent "{\"type\":\"STATUS_UPDATE\",\"agent_id\":{\"value\":\"$1\"},\"status_update\":{\"framework_id\":{\"value\":\"$3\"},\"status\":{\"task_id\":{\"value\":\"$4\"},\"state\":\"$5\",\"uuid\":\"$6\",\"agent_id\":{\"value\":\"$1\"}}}}" \
 		-H "Mesos-Stream-Id: $2"
 }
-acked() { # AGENT_OUT UUID: the master acknowledged it to the agent
-	recordio_json "$1" | jq -r 'select(.type == "ACKNOWLEDGE") | .. | strings' | grep -qx "$2"
+acked() { # AGENT_OUT UUID: the master acknowledged it to the agent (the uuid's 16 bytes in
+	# base64, as the master forwards every status uuid)
+	_b64=$(python3 -c 'import base64, sys, uuid; print(base64.b64encode(uuid.UUID(sys.argv[1]).bytes).decode())' "$2")
+	recordio_json "$1" | jq -r 'select(.type == "ACKNOWLEDGE") | .. | strings' | grep -qx "$_b64"
 }
 check killing-plain-202 [ "$(update "$PLAIN" "$PLAIN_SID" "$F1" k1 TASK_KILLING 11111111-2222-4333-8444-000000000001)" = 202 ]
 check killing-gpu-202 [ "$(update "$GPU" "$GPU_SID" "$F2" k2 TASK_KILLING 11111111-2222-4333-8444-000000000002)" = 202 ]

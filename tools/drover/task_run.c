@@ -822,10 +822,11 @@ int do_task_run(int argc, char **argv)
 		return RUN_FAILED;
 	}
 	/* no user unless --user: the agent's --task-user (never root unless asked and allowed) */
-	sub = json_pack("{s:s,s:{s:{s:s,s:s,s:f,s:[{s:s}]}}}", "type", "SUBSCRIBE", "subscribe",
-			"framework_info", "name", "drover-task-run", "role", r.role,
+	/* it shows TASK_KILLING (a kill's grace, a task its health checks kill) */
+	sub = json_pack("{s:s,s:{s:{s:s,s:s,s:f,s:[{s:s},{s:s}]}}}", "type", "SUBSCRIBE",
+			"subscribe", "framework_info", "name", "drover-task-run", "role", r.role,
 			"failover_timeout", r.detach ? 7 * 86400.0 : 0.0, "capabilities", "type",
-			"PARTITION_AWARE");
+			"PARTITION_AWARE", "type", "TASK_KILLING_STATE");
 	if (sub && r.user)
 		json_object_set_new(json_object_get(json_object_get(sub, "subscribe"),
 						    "framework_info"),
