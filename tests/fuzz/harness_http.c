@@ -172,6 +172,13 @@ const char *http_request_peer(const struct http_request *req)
 	return "127.0.0.1";
 }
 
+/* No socket: the agent's peer rule (api_peer.c) finds no local caller. */
+int http_request_socket(const struct http_request *req)
+{
+	(void)req;
+	return -1;
+}
+
 /* Requests carry no query. */
 const char *http_request_query(const struct http_request *req, const char *key)
 {
