@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":4096}}]}}}";
 	struct harness_state *hs = harness_state();
 	json_t *sub = json_loads("{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":"
-				 "{\"user\":\"root\",\"name\":\"fuzz\",\"roles\":[\"*\"]}}}",
+				 "{\"user\":\"root\",\"name\":\"fuzz\",\"role\":\"*\"}}}",
 				 0, NULL);
 	char err[PBJSON_ERR_LEN];
 	struct master m;

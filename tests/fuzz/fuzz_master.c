@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     "[{\"begin\":31000,\"end\":31010}]}}]}}}");
 	CALL(&m, "/api/v1/scheduler", NULL,
 	     "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":\"root\","
-	     "\"name\":\"fuzz\",\"roles\":[\"*\"],\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}]}}}");
+	     "\"name\":\"fuzz\",\"role\":\"*\",\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}]}}}");
 	master_offers_allocate(&m);
 	master_drain(&m);
 	if (!hs->fw_id[0] || !hs->agent_id[0] || !hs->offer_id[0])
