@@ -37,8 +37,13 @@ static void check_id(json_t *obj, const char *field)
 			abort();
 		return;
 	}
-	if (!*id || strlen(id) > 255 || strchr(id, '/') || id[0] == '.')
+	/* Mesos's rule: 1-255 bytes, not "." or "..", no control byte, '/' or '\\' */
+	if (!*id || strlen(id) > 255 || strchr(id, '/') || strchr(id, '\\') || streq(id, ".") ||
+	    streq(id, ".."))
 		abort();
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			abort();
 }
 
 /* The longest array anywhere in j. */
