@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "masterd/validate.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
