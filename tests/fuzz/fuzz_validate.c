@@ -28,6 +28,20 @@ static void no_weight(void *opaque, const char *role, double w)
 	(*n)++;
 }
 
+/*
+ * An ID the master took: what master_get_id promises, Mesos's rule: 1-255 bytes, not "." or
+ * "..", no control byte, '/' or '\\'.
+ */
+static void check_safe_id(const char *id)
+{
+	if (!id || !*id || strlen(id) > 255 || strchr(id, '/') || strchr(id, '\\') ||
+	    streq(id, ".") || streq(id, ".."))
+		abort();
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			abort();
+}
+
 static void check_id(json_t *obj, const char *field)
 {
 	char err[WIRE_ERR_LEN] = "";
@@ -38,13 +52,7 @@ static void check_id(json_t *obj, const char *field)
 			abort();
 		return;
 	}
-	/* Mesos's rule: 1-255 bytes, not "." or "..", no control byte, '/' or '\\' */
-	if (!*id || strlen(id) > 255 || strchr(id, '/') || strchr(id, '\\') || streq(id, ".") ||
-	    streq(id, ".."))
-		abort();
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			abort();
+	check_safe_id(id);
 }
 
 /* The longest array anywhere in j. */
@@ -78,12 +86,6 @@ static void check_lists(json_t *j)
 		abort();
 }
 
-/* an ID the master took: what master_get_id promises */
-static void check_safe_id(const char *id)
-{
-	if (!id || !*id || strlen(id) > 255 || strchr(id, '/') || id[0] == '.')
-		abort();
-}
 
 /* master_parse_subscribe: what it accepts is a valid role, timeout, tier and ID */
 static void check_subscribe(json_t *j)
@@ -104,7 +106,7 @@ static void check_subscribe(json_t *j)
 		check_safe_id(req.id);
 }
 
-/* master_validate_task_info: what it accepts has safe IDs and some resources */
+/* master_validate_task_info: what it accepts has valid IDs, resources, a command or executor */
 static void check_task_info(json_t *ti)
 {
 	struct master_task_shape t;
@@ -122,7 +124,9 @@ static void check_task_info(json_t *ti)
 	}
 	check_safe_id(t.id);
 	check_safe_id(t.agent_id);
-	if (alloc_res_is_empty(&t.res) || !json_object_get(ti, "command"))
+	/* a command, or a framework's own executor (Mesos: exactly one of the two) */
+	if (alloc_res_is_empty(&t.res) ||
+	    !json_object_get(ti, "command") == !json_object_get(ti, "executor"))
 		abort();
 	alloc_res_clear(&t.res);
 }
