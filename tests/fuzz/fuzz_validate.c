@@ -86,7 +86,6 @@ static void check_lists(json_t *j)
 		abort();
 }
 
-
 /* master_parse_subscribe: what it accepts is a valid role, timeout, tier and ID */
 static void check_subscribe(json_t *j)
 {
