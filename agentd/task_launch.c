@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "command_info.h"
 #include "health.h"
 #include "files.h"
 #include "launch.h"
@@ -270,6 +271,9 @@ static int launch_check(struct agent_task *t, struct launch *l)
 		snprintf(msg, len, "Task needs more than this agent has free");
 		return -EINVAL;
 	}
+	r = command_info_check(l->cmd, "task", msg, len);
+	if (r < 0)
+		return r;
 	l->spec.seccomp = agent_task_seccomp(a);
 	l->envp = agent_strv_from_json(env, true);
 	l->spec.envp = l->envp;

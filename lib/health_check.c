@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "command_info.h"
 #include "health_check.h"
 #include "util.h"
 
@@ -18,11 +19,6 @@ static const char *const type_names[] = {
 const char *health_check_type_name(enum health_check_type t)
 {
 	return (unsigned)t < ARRAY_SIZE(type_names) ? type_names[t] : "UNKNOWN";
-}
-
-static bool is_text(json_t *s)
-{
-	return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s);
 }
 
 /* A time in seconds: absent (the default), else a finite number >= 0. */
@@ -81,7 +77,7 @@ static int check_http(json_t *http, const char *path, struct health_check *hc, c
 		return -EINVAL;
 	}
 	hc->https = scheme && streq(json_string_value(scheme), "https");
-	if (p && !(is_text(p) && json_string_value(p)[0] == '/')) {
+	if (p && !(command_info_is_text(p) && json_string_value(p)[0] == '/')) {
 		snprintf(err, errlen, "field '%s.http.path' must be a string starting with '/'",
 			 path);
 		return -EINVAL;
@@ -94,34 +90,19 @@ static int check_http(json_t *http, const char *path, struct health_check *hc, c
 	return 0;
 }
 
-/* The check's CommandInfo: a value, shell, arguments and environment, nothing ignored. */
+/* The check's CommandInfo: its shape (lib/command_info.h), a value, nothing ignored. */
 static int check_command(json_t *cmd, const char *path, char *err, size_t errlen)
 {
-	json_t *val = json_object_get(cmd, "value"), *sh = json_object_get(cmd, "shell");
-	json_t *args = json_object_get(cmd, "arguments"), *uris = json_object_get(cmd, "uris");
-	json_t *env = json_object_get(cmd, "environment"), *vars, *e;
-	size_t i;
+	json_t *uris = json_object_get(cmd, "uris");
+	int r = command_info_check(cmd, path, err, errlen);
 
-	if (!is_text(val) || !json_string_value(val)[0]) {
+	if (r < 0)
+		return r;
+	if (!json_string_value(json_object_get(cmd, "value")) ||
+	    !json_string_value(json_object_get(cmd, "value"))[0]) {
 		snprintf(err, errlen, "field '%s.command.value' is required (a string without NUL)",
 			 path);
 		return -EINVAL;
-	}
-	if (sh && !json_is_boolean(sh)) {
-		snprintf(err, errlen, "field '%s.command.shell' must be a boolean", path);
-		return -EINVAL;
-	}
-	if (args && !json_is_array(args)) {
-		snprintf(err, errlen, "field '%s.command.arguments' must be an array", path);
-		return -EINVAL;
-	}
-	json_array_foreach(args, i, e) {
-		if (!is_text(e)) {
-			snprintf(err, errlen,
-				 "field '%s.command.arguments[%zu]' must be a string without NUL",
-				 path, i);
-			return -EINVAL;
-		}
 	}
 	if (json_object_get(cmd, "user")) {
 		snprintf(
@@ -134,27 +115,6 @@ static int check_command(json_t *cmd, const char *path, char *err, size_t errlen
 		snprintf(err, errlen,
 			 "field '%s.command.uris' is not supported (nothing is fetched)", path);
 		return -EINVAL;
-	}
-	if (!env)
-		return 0;
-	vars = json_object_get(env, "variables");
-	if (!json_is_object(env) || (vars && !json_is_array(vars))) {
-		snprintf(err, errlen,
-			 "field '%s.command.environment' must be {\"variables\": [...]}", path);
-		return -EINVAL;
-	}
-	json_array_foreach(vars, i, e) {
-		json_t *name = json_object_get(e, "name"), *value = json_object_get(e, "value");
-
-		if (!is_text(name) || !json_string_value(name)[0] ||
-		    strchr(json_string_value(name), '=') || !is_text(value)) {
-			snprintf(err, errlen,
-				 "field '%s.command.environment.variables[%zu]' must be "
-				 "{\"name\": N, \"value\": V}: strings without NUL, N not empty, "
-				 "without '='",
-				 path, i);
-			return -EINVAL;
-		}
 	}
 	return 0;
 }

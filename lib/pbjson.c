@@ -363,14 +363,6 @@ static int msg_to_json(struct ctx *c, const ProtobufCMessage *m, int depth, json
 	return 0;
 }
 
-int pbjson_from_message(const ProtobufCMessage *msg, unsigned flags, json_t **ret, char *err,
-			size_t errlen)
-{
-	struct ctx c = {.err = err, .errlen = errlen, .flags = flags};
-
-	return msg_to_json(&c, msg, 0, ret);
-}
-
 int pbjson_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
 		  unsigned flags, json_t **ret, char *err, size_t errlen)
 {
@@ -753,8 +745,9 @@ static int json_to_msg(struct ctx *c, const ProtobufCMessageDescriptor *d, json_
 	return r;
 }
 
-int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
-		      ProtobufCMessage **ret, char *err, size_t errlen)
+/* json to a protobuf-c message (free it with protobuf_c_message_free_unpacked(msg, NULL)). */
+static int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
+			     ProtobufCMessage **ret, char *err, size_t errlen)
 {
 	struct ctx c = {.err = err, .errlen = errlen, .flags = flags};
 	ProtobufCMessage *m = NULL;

@@ -63,11 +63,4 @@ int pbjson_decode(const ProtobufCMessageDescriptor *desc, const uint8_t *data, s
 int pbjson_encode(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
 		  uint8_t **ret, size_t *ret_len, char *err, size_t errlen);
 
-/* The same two conversions to and from a protobuf-c message (free it with
- * protobuf_c_message_free_unpacked(msg, NULL)). */
-int pbjson_from_message(const ProtobufCMessage *msg, unsigned flags, json_t **ret, char *err,
-			size_t errlen);
-int pbjson_to_message(const ProtobufCMessageDescriptor *desc, json_t *json, unsigned flags,
-		      ProtobufCMessage **ret, char *err, size_t errlen);
-
 #endif

@@ -255,6 +255,23 @@ static const char *task_user(const struct framework *fw, json_t *ti)
 	return u && *u ? u : NULL;
 }
 
+/* May the call's principal run ti as its user (ACL run_tasks)? If not, err says why. */
+static bool run_tasks_allowed(struct accept *c, json_t *ti, char err[ERRLEN])
+{
+	const char *user = task_user(c->fw, ti);
+	char why[256];
+
+	if (master_acls_allowed(&c->m->acls, ACL_RUN_TASKS, c->msg->principal, user, why,
+				sizeof(why)))
+		return true;
+	snprintf(err, ERRLEN,
+		 "Not authorized: principal '%s' may not run_tasks with users '%s' "
+		 "(denied by %s)",
+		 c->msg->principal ? c->msg->principal : "(unauthenticated)", user ? user : "",
+		 why);
+	return false;
+}
+
 /* A resource of ti allocated to a role other than the offers' (MULTI_ROLE's allocation_info). */
 static int check_allocation_role(json_t *ti, const char *path, const char *role, char *err)
 {
@@ -387,13 +404,11 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 static void accept_launch(struct accept *c, json_t *op, size_t opi)
 {
 	json_t *tis = json_object_get(json_object_get(op, "launch"), "task_infos"), *ti;
-	char path[PATHLEN], err[ERRLEN], why[256];
+	char path[PATHLEN], err[ERRLEN];
 	size_t k;
 
 	json_array_foreach(tis, k, ti) {
 		struct master_task_shape t = {.res = ALLOC_RES_INIT};
-		const char *user = task_user(c->fw, ti);
-
 		snprintf(path, sizeof(path), "accept.operations[%zu].launch.task_infos[%zu]", opi,
 			 k);
 		if (json_object_get(op, "id")) { /* operation feedback is not for LAUNCH (Mesos) */
@@ -407,13 +422,7 @@ static void accept_launch(struct accept *c, json_t *op, size_t opi)
 						     "REASON_TASK_INVALID", err);
 			continue;
 		}
-		if (!master_acls_allowed(&c->m->acls, ACL_RUN_TASKS, c->msg->principal, user, why,
-					 sizeof(why))) {
-			snprintf(err, sizeof(err),
-				 "Not authorized: principal '%s' may not run_tasks with users "
-				 "'%s' (denied by %s)",
-				 c->msg->principal ? c->msg->principal : "(unauthenticated)",
-				 user ? user : "", why);
+		if (!run_tasks_allowed(c, ti, err)) {
 			log_info("task %s of framework %s refused: %s", task_info_id(ti), c->fw->id,
 				 err);
 			master_framework_send_status(c->m, c->fw, task_info_id(ti),
@@ -447,7 +456,7 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 	struct alloc_res exec_res = ALLOC_RES_INIT, saved = ALLOC_RES_INIT;
 	struct master_task_shape *ts = calloc(n ? n : 1, sizeof(*ts));
 	const char *reason = "REASON_TASK_GROUP_INVALID";
-	char path[PATHLEN], err[ERRLEN] = "", why[256];
+	char path[PATHLEN], err[ERRLEN] = "";
 
 	alloc_res_copy(&saved, &c->left);
 	if (!ts) {
@@ -471,16 +480,8 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 	if (master_group_check(c->fw, op, &c->left, &exec_res, err, sizeof(err)) < 0)
 		goto refuse;
 	json_array_foreach(tis, k, ti) {
-		const char *user = task_user(c->fw, ti);
-
 		op_task_path(op, opi, k, path);
-		if (!master_acls_allowed(&c->m->acls, ACL_RUN_TASKS, c->msg->principal, user, why,
-					 sizeof(why))) {
-			snprintf(err, sizeof(err),
-				 "Not authorized: principal '%s' may not run_tasks with users "
-				 "'%s' (denied by %s)",
-				 c->msg->principal ? c->msg->principal : "(unauthenticated)",
-				 user ? user : "", why);
+		if (!run_tasks_allowed(c, ti, err)) {
 			reason = "REASON_TASK_GROUP_UNAUTHORIZED";
 			goto refuse;
 		}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "command_info.h"
 #include "id.h"
 #include "resources.h"
 #include "util.h"
@@ -378,11 +379,6 @@ int master_parse_suppressed_roles(json_t *obj, const char *path, const char *rol
 	return 0;
 }
 
-static bool is_text(json_t *s)
-{
-	return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s);
-}
-
 static int check_command(json_t *ti, const char *path, char *err, size_t errlen);
 
 /* ti.executor (instead of a command): CUSTOM (or no type), a safe executor_id, a command. */
@@ -410,14 +406,12 @@ static int check_executor(json_t *ti, const char *path, char *err, size_t errlen
 	return check_command(ex, sub, err, errlen);
 }
 
-/* ti.command: {"value": s, "shell": b, "arguments": [s...]}, value or arguments given. */
+/* ti.command: a CommandInfo (lib/command_info.h) with a value or arguments. */
 static int check_command(json_t *ti, const char *path, char *err, size_t errlen)
 {
 	char sub[SUBLEN];
 	json_t *cmd = wire_get_object(ti, "command", false, sub, sizeof(sub));
-	json_t *val = json_object_get(cmd, "value"), *sh = json_object_get(cmd, "shell");
-	json_t *args = json_object_get(cmd, "arguments"), *arg;
-	size_t k;
+	json_t *val = json_object_get(cmd, "value"), *args = json_object_get(cmd, "arguments");
 
 	if (!cmd && !json_object_get(ti, "command") && json_object_get(ti, "executor"))
 		return check_executor(ti, path, err, errlen);
@@ -432,27 +426,8 @@ static int check_command(json_t *ti, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: one of 'command' and 'executor' must be set", path);
 		return -EINVAL;
 	}
-	if (val && !is_text(val)) {
-		snprintf(err, errlen, "field '%s.command.value' must be a string without NUL",
-			 path);
+	if (command_info_check(cmd, path, err, errlen) < 0)
 		return -EINVAL;
-	}
-	if (sh && !json_is_boolean(sh)) {
-		snprintf(err, errlen, "field '%s.command.shell' must be a boolean", path);
-		return -EINVAL;
-	}
-	if (args && !json_is_array(args)) {
-		snprintf(err, errlen, "field '%s.command.arguments' must be an array", path);
-		return -EINVAL;
-	}
-	json_array_foreach(args, k, arg) {
-		if (!is_text(arg)) {
-			snprintf(err, errlen,
-				 "field '%s.command.arguments[%zu]' must be a string without NUL", path,
-				 k);
-			return -EINVAL;
-		}
-	}
 	if (!val && (!args || json_array_size(args) == 0)) {
 		snprintf(err, errlen, "field '%s.command' needs 'value' or 'arguments'", path);
 		return -EINVAL;

@@ -94,6 +94,10 @@ static void test_refused(void **state)
 	bad("{\"http\":{\"port\":1,\"statuses\":5}}", "field 'hc.http.statuses'");
 	bad("{\"command\":{}}", "field 'hc.command.value' is required");
 	bad("{\"command\":{\"value\":\"\"}}", "field 'hc.command.value' is required");
+	bad("{\"command\":{\"value\":5}}", "field 'hc.command.value' must be a string");
+	bad("{\"command\":{\"value\":\"x\",\"environment\":{\"variables\":"
+	    "[{\"name\":\"A\",\"value\":\"1\",\"type\":\"SECRET\"}]}}}",
+	    "field 'hc.command.environment.variables[0]': only variables of type VALUE");
 	bad("{\"command\":{\"value\":\"x\",\"shell\":\"no\"}}", "field 'hc.command.shell'");
 	bad("{\"command\":{\"value\":\"x\",\"arguments\":[1]}}", "field 'hc.command.arguments[0]'");
 	bad("{\"command\":{\"value\":\"x\",\"user\":\"root\"}}", "field 'hc.command.user' is not");

@@ -375,6 +375,25 @@ static void test_task_info(void **state)
 	     "field 'ti[0].command.arguments[1]' must be a string without NUL");
 	task(TASK("\"command\":{\"arguments\":[]}," RES),
 	     "field 'ti[0].command' needs 'value' or 'arguments'");
+	/* the environment: one shape for tasks and checks (lib/command_info.h) */
+	task(TASK("\"command\":{\"value\":\"x\",\"environment\":{\"variables\":"
+		  "[{\"name\":\"A\",\"value\":\"1\"}]}}," RES),
+	     NULL);
+	task(TASK("\"command\":{\"value\":\"x\",\"environment\":[]}," RES),
+	     "field 'ti[0].command.environment' must be {\"variables\": [...]}");
+	task(TASK("\"command\":{\"value\":\"x\",\"environment\":{\"variables\":"
+		  "[{\"name\":\"A=B\",\"value\":\"1\"}]}}," RES),
+	     "field 'ti[0].command.environment.variables[0]' must be {\"name\": N, \"value\": V}: "
+	     "strings without NUL, N not empty, without '='");
+	task(TASK("\"command\":{\"value\":\"x\",\"environment\":{\"variables\":"
+		  "[{\"name\":\"A\"}]}}," RES),
+	     "field 'ti[0].command.environment.variables[0]' must be {\"name\": N, \"value\": V}: "
+	     "strings without NUL, N not empty, without '='");
+	task(TASK("\"executor\":{\"executor_id\":{\"value\":\"e\"},\"command\":{\"value\":\"x\","
+		  "\"environment\":{\"variables\":[{\"name\":\"S\",\"type\":\"SECRET\","
+		  "\"secret\":{\"type\":\"VALUE\"}}]}}}," RES),
+	     "field 'ti[0].executor.command.environment.variables[0]': only variables of type "
+	     "VALUE are supported (secrets are not)");
 	task(TASK(CMD "," RES ",\"limits\":[]"), "field 'ti[0].limits' must be an object");
 	task(TASK(CMD "," RES ",\"limits\":{\"mem\":0}"),
 	     "field 'ti[0].limits.mem' must be a positive number");
