@@ -599,13 +599,14 @@ static void recover_one(struct agent *a, int dirfd, const char *fid, const char 
 	}
 	snprintf(e->token, sizeof(e->token), "%s", token);
 	json_decref(rec);
-	agent_executor_release(e);
 	(void)agent_executor_leaf_open(e, AGENT_EXECUTOR_LEAF, &e->leaf_fd);
 	r = agent_task_reattach(fd, &e->proc);
 	if (r != AGENT_REATTACH_RUNNING) {
 		log_info("executor '%s' of framework %s ended while the agent was down", eid, fid);
+		agent_executor_release(e);
 		return; /* agent_executors_recovered() ends its tasks */
 	}
+	/* still running: its resources stay in use (agent_executor_new took them) */
 	e->running = true;
 	e->exit_watch =
 		loop_watch_fd(a->loop, e->proc.supervisor_pidfd, EPOLLIN, on_executor_exit, e);

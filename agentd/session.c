@@ -208,6 +208,24 @@ static json_t *running_tasks(struct agent *a)
 	return arr;
 }
 
+/* Its CUSTOM executors holding resources: the master charges them to their frameworks. */
+static json_t *running_executors(struct agent *a)
+{
+	json_t *arr = json_array();
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->executors, &it, NULL, &v);) {
+		struct agent_executor *e = v;
+		if (e->is_default || !e->res_held)
+			continue; /* a group's executor is accounted with its tasks */
+		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}", "framework_id",
+						     wire_id(e->fw_id), "executor_id", wire_id(e->id),
+						     "resources", alloc_res_to_json(&e->res)));
+	}
+	return arr;
+}
+
 /* What the agent enforces (mode, controllers, the missing ones and why, BPF): agent.h. */
 json_t *agent_enforcement_json(struct agent *a)
 {
@@ -229,7 +247,7 @@ json_t *agent_enforcement_json(struct agent *a)
 			 agent_bpf_enforcement_json(a->bpf));
 }
 
-/* SUBSCRIBE with agent_info, the running tasks and the enforcement report. */
+/* SUBSCRIBE with agent_info, the running tasks and executors, and the enforcement report. */
 static void subscribe(struct agent *a)
 {
 	char url[600], *s;
@@ -241,8 +259,8 @@ static void subscribe(struct agent *a)
 		json_object_set(info, "attributes", a->attributes);
 	if (agent_api_port(a)) /* where the agent's API (/files) is: hostname:port */
 		json_object_set_new(info, "port", json_integer(agent_api_port(a)));
-	sub = json_pack("{s:o,s:o,s:o}", "agent_info", info, "tasks", running_tasks(a),
-			"enforcement", agent_enforcement_json(a));
+	sub = json_pack("{s:o,s:o,s:o,s:o}", "agent_info", info, "tasks", running_tasks(a),
+			"executors", running_executors(a), "enforcement", agent_enforcement_json(a));
 	if (a->agent_id[0])
 		json_object_set_new(sub, "agent_id", wire_id(a->agent_id));
 	body = json_pack("{s:s,s:o}", "type", "SUBSCRIBE", "subscribe", sub);

@@ -34,6 +34,9 @@ struct accept {
 	size_t noffers;
 	struct agent *agent; /* theirs */
 	struct alloc_res left; /* what the operations so far left of them */
+	/* the task being launched starts its CUSTOM executor: its resources (launch_check) */
+	bool new_executor;
+	struct alloc_res executor_res;
 };
 
 /* ---------------------------------------------------------------- parsing (400) */
@@ -332,6 +335,43 @@ fail:
 	return -EINVAL;
 }
 
+/*
+ * LAUNCH of a task of a CUSTOM executor (ti.executor): when the executor is new on the
+ * agent, its resources must fit in what is left beside the task's (c->executor_res, taken
+ * by launch_one). 0, or -EINVAL with err (t cleared).
+ */
+static int launch_executor_check(struct accept *c, json_t *ti, const char *path,
+				 struct master_task_shape *t, char *err)
+{
+	struct alloc_res need = ALLOC_RES_INIT;
+	char want[256], have[256];
+	int r = master_executor_check(c->agent, c->fw, ti, path, &c->executor_res, err, ERRLEN);
+
+	if (r <= 0)
+		goto out;
+	c->new_executor = true;
+	if (alloc_res_copy(&need, &t->res) < 0 || alloc_res_add(&need, &c->executor_res) < 0) {
+		snprintf(err, ERRLEN, "Master out of memory");
+		r = -EINVAL;
+	} else if (!alloc_res_contains(&c->left, &need)) {
+		alloc_res_format(&need, want, sizeof(want));
+		alloc_res_format(&c->left, have, sizeof(have));
+		snprintf(err, ERRLEN,
+			 "field '%s.resources': %.60s (with its executor's) is beyond the offered "
+			 "%.60s",
+			 path, want, have);
+		r = -EINVAL;
+	}
+out:
+	alloc_res_clear(&need);
+	if (r < 0) {
+		c->new_executor = false;
+		alloc_res_clear(&c->executor_res);
+		alloc_res_clear(&t->res);
+	}
+	return r < 0 ? r : 0;
+}
+
 /* As Mesos: every resource of ti without allocation_info gets the offers' (their role). */
 static void set_allocation_info(json_t *ti, const char *role)
 {
@@ -354,6 +394,11 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	json_t *ev;
 
 	alloc_res_sub(&c->left, &ts->res);
+	if (c->new_executor) { /* its resources are fw's from now, with the task's */
+		alloc_res_sub(&c->left, &c->executor_res);
+		master_executor_add(a, fw, ti, &c->executor_res);
+		c->new_executor = false;
+	}
 	if (!t || !(t->id = strdup(ts->id))) {
 		/* what it would have used goes back with the rest */
 		alloc_res_add(&c->left, &ts->res);
@@ -430,7 +475,8 @@ static void accept_launch(struct accept *c, json_t *op, size_t opi)
 						     "REASON_TASK_UNAUTHORIZED", err);
 			continue;
 		}
-		if (launch_check(c, ti, path, &t, err) < 0) {
+		if (launch_check(c, ti, path, &t, err) < 0 ||
+		    launch_executor_check(c, ti, path, &t, err) < 0) {
 			log_debug("task %s of framework %s refused: %s", task_info_id(ti),
 				  c->fw->id, err);
 			master_framework_send_status(c->m, c->fw, task_info_id(ti),

@@ -386,6 +386,7 @@ static struct agent *agent_new(struct master *m, struct msg *msg, const char *wa
 	strmap_init(&a->tasks);
 	strmap_init(&a->offers);
 	strmap_init(&a->killing);
+	strmap_init(&a->executors);
 	return a;
 }
 
@@ -485,7 +486,8 @@ static void agent_tasks_reported(struct master *m, struct agent *a, json_t *task
 }
 
 /* The agent's stream is open: it is connected, offered, and told it is subscribed. */
-static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, bool is_new)
+static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, json_t *executors,
+			     bool is_new)
 {
 	bool added = is_new || a->recovered || !a->reachable; /* AGENT_ADDED, as Mesos */
 
@@ -499,6 +501,7 @@ static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, b
 	master_alloc_agent_add(m, a);
 	agent_tasks_in_use(m, a);
 	agent_tasks_reported(m, a, tasks, is_new);
+	master_executors_reported(m, a, executors);
 	a->recovered = false;
 	master_persist_agent(m, a);
 	if (a->draining)
@@ -564,7 +567,8 @@ static void subscribe(struct master *m, struct msg *msg)
 	} else if (subscribe_identity(m, msg, &req, &known) == 0) {
 		a = subscribe_admit(m, msg, &req, known);
 		if (a)
-			agent_subscribed(m, a, req.tasks, !known);
+			agent_subscribed(m, a, req.tasks,
+					 json_object_get(req.sub, "executors"), !known);
 	}
 	master_agent_subscribe_clear(&req);
 }
@@ -772,6 +776,7 @@ static void agent_unreachable(struct master *m, struct agent *a)
 	}
 	master_alloc_agent_remove(m, a);
 	master_agent_holds_clear(a); /* its resources are all gone from the allocator */
+	master_agent_executors_clear(a);
 	master_frameworks_send_failure(m, a->id); /* as Mesos: every connected framework */
 	a->recovered = false;
 	master_persist_agent(m, a);

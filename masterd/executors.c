@@ -2,9 +2,9 @@
 /*
  * Executors as the master sees them (owner thread): the LAUNCH_GROUP operation of ACCEPT
  * (its group-level checks, its refusal, its event to the agent), the scheduler calls
- * MESSAGE and SHUTDOWN relayed to the executor's agent, and the agent's calls that relay
- * an executor's MESSAGE and its exit (the FAILURE event) to the framework. The master
- * keeps no executor table: calls name the agent, and the agent knows its executors.
+ * MESSAGE and SHUTDOWN relayed to the executor's agent, the agent's calls that relay an
+ * executor's MESSAGE and its exit (the FAILURE event) to the framework, and the resources
+ * of CUSTOM executors (per agent: which run, with what ExecutorInfo and resources).
  */
 #include <stdio.h>
 #include <string.h>
@@ -178,6 +178,171 @@ void master_group_launch(struct master *m, struct framework *fw, struct agent *a
 	}
 }
 
+/* ------------------------------------------------------------------ CUSTOM executors */
+
+struct master_executor {
+	json_t *info; /* the ExecutorInfo it was launched with; NULL: reported by its agent */
+	struct alloc_res res;
+};
+
+static void executor_free(void *p)
+{
+	struct master_executor *e = p;
+
+	if (!e)
+		return;
+	json_decref(e->info);
+	alloc_res_clear(&e->res);
+	free(e);
+}
+
+static void executor_key(const char *fw_id, const char *eid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", fw_id, eid); /* neither holds a '/' (id_is_valid) */
+}
+
+int master_executor_check(struct agent *a, const struct framework *fw, json_t *ti, const char *path,
+			  struct alloc_res *ret, char *err, size_t errlen)
+{
+	json_t *ex = json_object_get(ti, "executor");
+	const char *eid =
+		json_string_value(json_object_get(json_object_get(ex, "executor_id"), "value"));
+	char key[2 * ID_MAX_LEN + 2], sub[ERRLEN];
+	struct master_executor *e;
+
+	*ret = (struct alloc_res)ALLOC_RES_INIT;
+	if (!ex || !eid) /* no executor (validate.c checked the shape) */
+		return 0;
+	executor_key(fw->id, eid, key, sizeof(key));
+	e = strmap_get(&a->executors, key);
+	if (e) {
+		if (!e->info || json_equal(e->info, ex))
+			return 0; /* after a failover the master knows its ID and resources only */
+		snprintf(err, errlen,
+			 "field '%s.executor': executor '%.64s' runs on this agent with another "
+			 "ExecutorInfo",
+			 path, eid);
+		return -EINVAL;
+	}
+	if (alloc_res_from_json(json_object_get(ex, "resources"), ret, sub, sizeof(sub)) < 0) {
+		snprintf(err, errlen, "field '%s.executor.resources': %.200s", path, sub);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+static int executor_put(struct agent *a, const char *fw_id, const char *eid, json_t *info,
+			struct alloc_res *res)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct master_executor *e = calloc(1, sizeof(*e));
+	void *old = NULL;
+
+	if (!e) {
+		alloc_res_clear(res);
+		return -ENOMEM;
+	}
+	e->info = info ? json_incref(info) : NULL;
+	e->res = *res;
+	*res = (struct alloc_res)ALLOC_RES_INIT;
+	executor_key(fw_id, eid, key, sizeof(key));
+	if (strmap_put(&a->executors, key, e, &old) < 0) {
+		executor_free(e);
+		return -ENOMEM;
+	}
+	executor_free(old);
+	return 0;
+}
+
+void master_executor_add(struct agent *a, const struct framework *fw, json_t *ti,
+			 struct alloc_res *res)
+{
+	json_t *ex = json_object_get(ti, "executor");
+	const char *eid =
+		json_string_value(json_object_get(json_object_get(ex, "executor_id"), "value"));
+
+	if (!eid || executor_put(a, fw->id, eid, ex, res) < 0)
+		log_warn("framework %s: cannot account executor '%s' on agent %s (out of memory)",
+			 fw->id, eid ? eid : "", a->id);
+}
+
+/* The agent says the executor exited: its resources are offered again. */
+static void executor_exited(struct master *m, struct agent *a, const char *fw_id, const char *eid)
+{
+	char key[2 * ID_MAX_LEN + 2];
+	struct master_executor *e;
+	struct framework *fw = strmap_get(&m->frameworks, fw_id);
+
+	executor_key(fw_id, eid, key, sizeof(key));
+	e = strmap_del(&a->executors, key);
+	if (!e)
+		return;
+	if (fw)
+		master_alloc_recover(m, a, fw, &e->res, 0);
+	executor_free(e);
+	master_request_allocation(m);
+}
+
+void master_executors_reported(struct master *m, struct agent *a, json_t *executors)
+{
+	json_t *re;
+	size_t i;
+
+	master_agent_executors_clear(a);
+	json_array_foreach(executors, i, re) {
+		char err[ERRLEN];
+		const char *fid = master_get_id(re, "framework_id", "executors", err, sizeof(err));
+		const char *eid =
+			fid ? master_get_id(re, "executor_id", "executors", err, sizeof(err)) :
+			      NULL;
+		struct framework *fw = fid ? strmap_get(&m->frameworks, fid) : NULL;
+		struct alloc_res res = ALLOC_RES_INIT;
+		char key[2 * ID_MAX_LEN + 2];
+
+		if (!eid || !fw ||
+		    alloc_res_from_json(json_object_get(re, "resources"), &res, err, sizeof(err)) <
+			    0 ||
+		    !alloc_res_contains(&a->total, &res)) {
+			/* an agent speaks for its own resources only: nothing else is charged */
+			log_info("agent %s: reported executor %zu ignored", a->id, i);
+			alloc_res_clear(&res);
+			continue;
+		}
+		executor_key(fid, eid, key, sizeof(key));
+		if (strmap_get(&a->executors, key)) {
+			alloc_res_clear(&res);
+			continue; /* reported twice: counted once */
+		}
+		master_alloc_used(m, a, fw, &res);
+		if (executor_put(a, fid, eid, NULL, &res) < 0)
+			log_warn("agent %s: cannot account executor '%s' (out of memory)", a->id,
+				 eid);
+	}
+}
+
+void master_executors_framework_removed(struct master *m, const struct framework *fw)
+{
+	size_t plen = strlen(fw->id), it, jt;
+	const char *key;
+	void *v;
+
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		struct agent *a = v;
+
+		for (jt = 0; strmap_next(&a->executors, &jt, &key, NULL);) {
+			if (strncmp(key, fw->id, plen) == 0 && key[plen] == '/') {
+				executor_free(strmap_del(&a->executors, key));
+				jt = 0;
+			}
+		}
+	}
+}
+
+void master_agent_executors_clear(struct agent *a)
+{
+	strmap_clear(&a->executors, executor_free);
+}
+
 /* ------------------------------------------------------------------ scheduler calls */
 
 /* MESSAGE {agent_id, executor_id, data} and SHUTDOWN {executor_id, agent_id}: to the agent. */
@@ -247,6 +412,8 @@ void master_agent_executor_call(struct master *m, struct agent *a, struct msg *m
 		return;
 	}
 	master_reply_error(m, msg->req, 202, "%s", "");
+	if (streq(key, "executor_exited"))
+		executor_exited(m, a, fid, eid);
 	fw = strmap_get(&m->frameworks, fid);
 	if (!fw || !fw->connected)
 		return;

@@ -459,6 +459,7 @@ static void free_agent(void *p)
 	strmap_clear(&a->tasks, NULL); /* tasks are owned by their framework */
 	strmap_clear(&a->offers, NULL);
 	master_agent_holds_clear(a);
+	master_agent_executors_clear(a);
 	http_stream_unref(a->stream);
 	json_decref(a->info);
 	json_decref(a->url);

@@ -119,6 +119,8 @@ struct agent {
 	 * without them, or is lost (agents.c, master_agent_hold).
 	 */
 	struct strmap killing;
+	/* "<framework>/<executor>" -> struct master_executor: its CUSTOM executors (executors.c) */
+	struct strmap executors;
 };
 
 /*
@@ -508,6 +510,31 @@ void master_group_refuse(struct master *m, struct framework *fw, struct agent *a
 			 const char *why, const char *reason);
 /* The LAUNCH_GROUP event for op's tasks (already in fw->tasks, TASK_STAGING). */
 void master_group_launch(struct master *m, struct framework *fw, struct agent *a, json_t *op);
+/*
+ * CUSTOM executors (TaskInfo.executor) are accounted as Mesos does: the first task naming an
+ * executor on an agent takes the executor's resources from the offers beside its own, and
+ * they stay the framework's until the agent says the executor exited (EXECUTOR_EXITED), it
+ * reregisters without it, or the framework is removed.
+ *
+ * ti's executor on a: 1 when it is new there (*ret: its resources, to take from the offers
+ * with the task's), 0 when ti names none or the same ExecutorInfo runs there already (*ret
+ * empty), -EINVAL with err (naming path) when its resources are bad or another ExecutorInfo
+ * of that ID runs there (Mesos refuses an executor changed while it runs).
+ */
+int master_executor_check(struct agent *a, const struct framework *fw, json_t *ti,
+			  const char *path, struct alloc_res *ret, char *err, size_t errlen);
+/* ti's new executor runs on a from now; res (taken) is fw's until it exits. */
+void master_executor_add(struct agent *a, const struct framework *fw, json_t *ti,
+			 struct alloc_res *res);
+/*
+ * The executors an agent reports in its SUBSCRIBE ("subscribe.executors": [{framework_id,
+ * executor_id, resources}]) replace what the master knew of it: each is charged to its
+ * framework (which must be known; the rest are ignored), as after a master failover.
+ */
+void master_executors_reported(struct master *m, struct agent *a, json_t *executors);
+/* fw is being removed: its executors are forgotten (the allocator drops fw's share). */
+void master_executors_framework_removed(struct master *m, const struct framework *fw);
+void master_agent_executors_clear(struct agent *a);
 /* The scheduler's MESSAGE and SHUTDOWN calls. */
 void master_executor_call(struct master *m, struct framework *fw, struct msg *msg);
 /* The agent's EXECUTOR_MESSAGE and EXECUTOR_EXITED calls. */

@@ -281,6 +281,7 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 	strmap_init(&a->tasks);
 	strmap_init(&a->offers);
 	strmap_init(&a->killing);
+	strmap_init(&a->executors);
 	a->reachable = ra->reachable;
 	a->recovered = ra->reachable; /* an unreachable agent is not waited for again */
 	a->deactivated = ra->deactivated;

@@ -828,6 +828,7 @@ void master_framework_remove(struct master *m, struct framework *fw, const char 
 	fw->stream = NULL;
 	master_operator_framework_removed(m, fw);
 	master_persist_framework_removed(m, fw);
+	master_executors_framework_removed(m, fw);
 	master_alloc_framework_remove(m, fw);
 	strmap_del(&m->frameworks, fw->id);
 	strmap_clear(&fw->tasks, (void (*)(void *))master_task_free);

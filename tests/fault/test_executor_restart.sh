@@ -4,7 +4,9 @@
 # the kill-all rule still holds after the restart, and the executor (a checkpointing
 # framework's: MESOS_CHECKPOINT=1) subscribes again within the reregistration timeout,
 # then obeys SHUTDOWN and its exit reaches the framework as FAILURE. Nothing is orphaned:
-# no executor cgroup is left once they are gone.
+# no executor cgroup is left once they are gone. The executor's resources are charged to its
+# framework by the master from its launch, again from the agent's report after the restart,
+# and given back when it exits.
 . "$(dirname "$0")/../integration/lib.sh"
 need_root
 need_cgroup2
@@ -46,15 +48,31 @@ wait "$G"
 
 # ---- a custom executor subscribes again after the agent's kill -9
 $FW --checkpoint --eid pyexec3 --command "python3 $PUB/python_executor.py" --go "$WORK/go2" \
-	executor-pause >"$WORK/exec.out" 2>"$WORK/exec.err" &
+	--hold "$WORK/hold2" executor-pause >"$WORK/exec.out" 2>"$WORK/exec.err" &
 X=$!
 WAIT_S=60 wait_for grep -q running "$WORK/exec.out"
+XFID=$(head -1 "$WORK/exec.out" | jq -r .framework_id)
+# the framework's allocation (Mesos's: tasks and executors, not offers): cpus, 3 decimals
+fw_cpus() {
+	op GET_FRAMEWORKS | jq -r --arg f "$XFID" '[.get_frameworks.frameworks[]
+		| select(.framework_info.id.value == $f) | .allocated_resources[]
+		| select(.name == "cpus") | .scalar.value] | add // 0 | . * 1000 | round'
+}
+fw_cpus_is() { [ "$(fw_cpus)" = "$1" ]; }
+# its task (0.1 cpus) and its executor (0.1 cpus, mesos_framework.py)
+check executor-resources-charged fw_cpus_is 200
 restart9 --executor-reregistration-timeout 10s
 WAIT_S=30 wait_for subscribed_n 3
+# the agent reports the executor in its SUBSCRIBE: still charged to the framework
+check executor-resources-reported wait_for fw_cpus_is 200
 check executor-recovered wait_for grep -q "executor 'pyexec3' of framework .* recovered" "$WORK/agent.log"
 resub() { [ "$(grep -c "executor 'pyexec3' of framework .* subscribed" "$WORK/agent.log")" -ge 2 ]; }
 check executor-resubscribed wait_for resub
 touch "$WORK/go2"
+WAIT_S=30 wait_for grep -q failure "$WORK/exec.out"
+# its exit (EXECUTOR_EXITED) gives the executor's resources back, as its task's end did
+check executor-resources-released wait_for fw_cpus_is 0
+touch "$WORK/hold2"
 wait "$X"
 cat "$WORK/exec.out" "$WORK/exec.err"
 echo "---- the executor's stderr"; cat "$WORK"/agent/sandboxes/*/pyexec3/*/stderr

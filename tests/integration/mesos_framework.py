@@ -256,7 +256,12 @@ def scenario_executor_pause(fw, args):
     else:
         fw.call("SHUTDOWN", {"agent_id": {"value": aid}, "executor_id": {"value": args.eid}})
     fail = fw.wait(lambda e: e["type"] == "FAILURE")
-    return {"failure": fail["failure"]}
+    if not args.hold:
+        return {"failure": fail["failure"]}
+    print(json.dumps({"failure": fail["failure"]}), flush=True)
+    while not os.path.exists(args.hold):  # still subscribed: the master's view can be read
+        time.sleep(0.05)
+    return None
 
 
 def scenario_executor_silent(fw, args):
@@ -275,6 +280,8 @@ def main():
     p.add_argument("--checkpoint", action="store_true", help="FrameworkInfo.checkpoint")
     p.add_argument("--eid", default="pyexec2", help="executor-pause: the executor's ID")
     p.add_argument("--go", default=None, help="group-pause: kill once this file exists")
+    p.add_argument("--hold", default=None,
+                   help="executor-pause: after the FAILURE, stay subscribed until this file exists")
     p.add_argument("scenario")
     args = p.parse_args()
     fw = Framework(args.master, args.events, checkpoint=args.checkpoint)
