@@ -499,7 +499,6 @@ void agent_executor_on_launch(struct agent *a, json_t *ev)
 			task_refuse(a, fid, tid, task, TASK_ERROR, "REASON_TASK_INVALID", err);
 			return;
 		}
-		agent_executor_release(e); /* the master does not allocate them (executor.h) */
 		if (executor_start(e, ev, err, sizeof(err)) < 0) {
 			log_warn("executor '%s' of framework %s not started: %s", e->id, fid, err);
 			task_refuse(a, fid, tid, task, TASK_FAILED, "REASON_EXECUTOR_TERMINATED",
@@ -606,7 +605,8 @@ static void recover_one(struct agent *a, int dirfd, const char *fid, const char 
 		agent_executor_release(e);
 		return; /* agent_executors_recovered() ends its tasks */
 	}
-	/* still running: its resources stay in use (agent_executor_new took them) */
+	/* still running: its resources stay in use (agent_executor_new took them), as the
+	 * master allocates them to its framework until it exits */
 	e->running = true;
 	e->exit_watch =
 		loop_watch_fd(a->loop, e->proc.supervisor_pidfd, EPOLLIN, on_executor_exit, e);

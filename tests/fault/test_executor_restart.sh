@@ -59,12 +59,19 @@ fw_cpus() {
 		| select(.name == "cpus") | .scalar.value] | add // 0 | . * 1000 | round'
 }
 fw_cpus_is() { [ "$(fw_cpus)" = "$1" ]; }
+# the agent's own count of what is in use (its legacy /state, Mesos's field), the same way
+agent_cpus_is() {
+	[ "$(curl -s "http://127.0.0.1:$APORT/state" |
+		jq -r '.unreserved_resources_allocated.cpus * 1000 | round')" = "$1" ]
+}
 # its task (0.1 cpus) and its executor (0.1 cpus, mesos_framework.py)
 check executor-resources-charged fw_cpus_is 200
+check executor-resources-agent-used agent_cpus_is 200
 restart9 --executor-reregistration-timeout 10s
 WAIT_S=30 wait_for subscribed_n 3
 # the agent reports the executor in its SUBSCRIBE: still charged to the framework
 check executor-resources-reported wait_for fw_cpus_is 200
+check executor-resources-agent-recovered wait_for agent_cpus_is 200
 check executor-recovered wait_for grep -q "executor 'pyexec3' of framework .* recovered" "$WORK/agent.log"
 resub() { [ "$(grep -c "executor 'pyexec3' of framework .* subscribed" "$WORK/agent.log")" -ge 2 ]; }
 check executor-resubscribed wait_for resub
@@ -72,6 +79,7 @@ touch "$WORK/go2"
 WAIT_S=30 wait_for grep -q failure "$WORK/exec.out"
 # its exit (EXECUTOR_EXITED) gives the executor's resources back, as its task's end did
 check executor-resources-released wait_for fw_cpus_is 0
+check executor-resources-agent-released wait_for agent_cpus_is 0
 touch "$WORK/hold2"
 wait "$X"
 cat "$WORK/exec.out" "$WORK/exec.err"
