@@ -489,11 +489,12 @@ static void accept_launch(struct accept *c, json_t *op, size_t opi)
 }
 
 /*
- * LAUNCH_GROUP (Mesos's default executor): the group's own checks (its executor, executors.c),
- * then each task's as for LAUNCH; one failure refuses the whole group, each task TASK_ERROR
- * with REASON_TASK_GROUP_INVALID (REASON_TASK_GROUP_UNAUTHORIZED for an ACL). Else its tasks
- * are the framework's, the executor's resources riding with the first, and one LAUNCH_GROUP
- * goes to the agent.
+ * LAUNCH_GROUP (Mesos's default executor, or the framework's CUSTOM one): the group's own
+ * checks (its executor, executors.c), then each task's as for LAUNCH; one failure refuses the
+ * whole group, each task TASK_ERROR with REASON_TASK_GROUP_INVALID
+ * (REASON_TASK_GROUP_UNAUTHORIZED for an ACL). Else its tasks are the framework's, the
+ * executor's resources riding with the first (DEFAULT) or held until it exits (a new CUSTOM
+ * one), and one LAUNCH_GROUP goes to the agent.
  */
 static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 {
@@ -503,6 +504,7 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 	struct master_task_shape *ts = calloc(n ? n : 1, sizeof(*ts));
 	const char *reason = "REASON_TASK_GROUP_INVALID";
 	char path[PATHLEN], err[ERRLEN] = "";
+	bool new_custom = false;
 
 	alloc_res_copy(&saved, &c->left);
 	if (!ts) {
@@ -523,8 +525,14 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 			 opi);
 		goto refuse;
 	}
-	if (master_group_check(c->fw, op, &c->left, &exec_res, err, sizeof(err)) < 0)
+	if (master_group_check(c->agent, c->fw, op, &c->left, &exec_res, &new_custom, err,
+			       sizeof(err)) < 0)
 		goto refuse;
+	/* a CUSTOM executor runs as its command's user: authorized as a task would be */
+	if (new_custom && !run_tasks_allowed(c, json_object_get(op, "launch_group"), err)) {
+		reason = "REASON_TASK_GROUP_UNAUTHORIZED";
+		goto refuse;
+	}
 	json_array_foreach(tis, k, ti) {
 		op_task_path(op, opi, k, path);
 		if (!run_tasks_allowed(c, ti, err)) {
@@ -549,8 +557,13 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 	/* launch_one() takes each task's share from left: give them back first */
 	for (k = 0; k < n; k++)
 		alloc_res_add(&c->left, &ts[k].res);
-	alloc_res_add(&ts[0].res, &exec_res); /* the executor's share rides with its first task */
-	alloc_res_add(&c->left, &exec_res);
+	if (new_custom) { /* the framework's until the executor exits (master_executor_add) */
+		master_executor_add(c->agent, c->fw, json_object_get(op, "launch_group"),
+				    &exec_res);
+	} else { /* the default executor's share rides with its first task */
+		alloc_res_add(&ts[0].res, &exec_res);
+		alloc_res_add(&c->left, &exec_res);
+	}
 	alloc_res_clear(&exec_res);
 	json_array_foreach(tis, k, ti)
 		launch_one(c, ti, &ts[k], true);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "command_info.h"
 #include "log.h"
 #include "master.h"
 #include "validate.h"
@@ -47,20 +48,33 @@ static int check_executor(struct framework *fw, json_t *ex, json_t *tasks, struc
 		snprintf(err, errlen, "%s", sub);
 		return -EINVAL;
 	}
-	if (!streq(type, "DEFAULT")) {
+	if (streq(type, "CUSTOM")) {
+		/* the framework's own executor gets the group as one LAUNCH_GROUP event */
+		json_t *cmd = json_object_get(ex, "command");
+		if (!json_is_object(cmd)) {
+			snprintf(err, errlen, "a CUSTOM executor needs a 'command'");
+			return -EINVAL;
+		}
+		if (command_info_check(cmd, "launch_group.executor", err, errlen) < 0)
+			return -EINVAL;
+		if (!json_object_get(cmd, "value") &&
+		    !json_array_size(json_object_get(cmd, "arguments"))) {
+			snprintf(
+				err, errlen,
+				"field 'launch_group.executor.command' needs 'value' or 'arguments'");
+			return -EINVAL;
+		}
+	} else if (!streq(type, "DEFAULT")) {
 		snprintf(err, errlen,
-			 "field 'launch_group.executor.type' must be DEFAULT (the agent runs task "
-			 "groups as Mesos's default executor)");
+			 "field 'launch_group.executor.type' must be DEFAULT or CUSTOM");
 		return -EINVAL;
-	}
-	if (json_object_get(ex, "command")) {
+	} else if (json_object_get(ex, "command")) {
 		snprintf(err, errlen, "a DEFAULT executor must have no 'command'");
 		return -EINVAL;
 	}
 	if (c && (!streq(json_string_value(json_object_get(c, "type")), "MESOS") ||
 		  json_object_get(json_object_get(c, "mesos"), "image"))) {
-		snprintf(err, errlen,
-			 "a DEFAULT executor's container must be MESOS, without image");
+		snprintf(err, errlen, "an executor's container must be MESOS, without image");
 		return -EINVAL;
 	}
 	if (fid && !streq(json_string_value(json_object_get(fid, "value")), fw->id)) {
@@ -73,8 +87,8 @@ static int check_executor(struct framework *fw, json_t *ex, json_t *tasks, struc
 		snprintf(err, errlen, "field 'launch_group.executor.resources': %.200s", sub);
 		return -EINVAL;
 	}
-	if (alloc_res_scalar(res, "cpus") < GROUP_MIN_CPUS ||
-	    alloc_res_scalar(res, "mem") < GROUP_MIN_MEM) {
+	if (streq(type, "DEFAULT") && (alloc_res_scalar(res, "cpus") < GROUP_MIN_CPUS ||
+				       alloc_res_scalar(res, "mem") < GROUP_MIN_MEM)) {
 		snprintf(err, errlen,
 			 "the executor's resources must be at least 0.01 cpus and "
 			 "32 MB mem");
@@ -100,16 +114,28 @@ static int check_executor(struct framework *fw, json_t *ex, json_t *tasks, struc
 	return 0;
 }
 
-int master_group_check(struct framework *fw, json_t *op, struct alloc_res *left,
-		       struct alloc_res *ret_res, char *err, size_t errlen)
+int master_group_check(struct agent *a, struct framework *fw, json_t *op, struct alloc_res *left,
+		       struct alloc_res *ret_res, bool *ret_new_custom, char *err, size_t errlen)
 {
 	json_t *lg = json_object_get(op, "launch_group");
 	struct alloc_res res = ALLOC_RES_INIT;
 	char want[256], have[256];
+	int r;
 
+	*ret_new_custom = false;
 	if (check_executor(fw, json_object_get(lg, "executor"), master_op_task_infos(op), &res, err,
 			   errlen) < 0)
 		goto fail;
+	if (streq(json_string_value(json_object_get(json_object_get(lg, "executor"), "type")),
+		  "CUSTOM")) {
+		/* its resources only when it does not run on the agent yet (a running one must
+		 * be the same ExecutorInfo) */
+		alloc_res_clear(&res);
+		r = master_executor_check(a, fw, lg, "launch_group", &res, err, errlen);
+		if (r < 0)
+			goto fail;
+		*ret_new_custom = r > 0;
+	}
 	if (!alloc_res_contains(left, &res)) {
 		alloc_res_format(&res, want, sizeof(want));
 		alloc_res_format(left, have, sizeof(have));

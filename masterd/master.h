@@ -501,11 +501,12 @@ json_t *master_task_to_json(const struct task *t);
 json_t *master_op_task_infos(json_t *op);
 /*
  * A LAUNCH_GROUP's group-level checks (its executor, Mesos's §7 rules) and the executor's
- * resources taken from left into *ret_res (the caller's). -EINVAL with err: its tasks get
- * TASK_ERROR, REASON_TASK_GROUP_INVALID (master_group_refuse).
+ * resources taken from left into *ret_res (the caller's): a DEFAULT executor's, or a CUSTOM
+ * one's when it does not run on a yet (*ret_new_custom; master_executor_check). -EINVAL with
+ * err: its tasks get TASK_ERROR, REASON_TASK_GROUP_INVALID (master_group_refuse).
  */
-int master_group_check(struct framework *fw, json_t *op, struct alloc_res *left,
-		       struct alloc_res *ret_res, char *err, size_t errlen);
+int master_group_check(struct agent *a, struct framework *fw, json_t *op, struct alloc_res *left,
+		       struct alloc_res *ret_res, bool *ret_new_custom, char *err, size_t errlen);
 void master_group_refuse(struct master *m, struct framework *fw, struct agent *a, json_t *op,
 			 const char *why, const char *reason);
 /* The LAUNCH_GROUP event for op's tasks (already in fw->tasks, TASK_STAGING). */

@@ -21,6 +21,7 @@ Scenarios:
                  waits for the file --go, then SHUTDOWN (or KILL of the task --kill) and
                  the FAILURE event
     executor-silent  one task for an executor that never subscribes: its states and FAILURE
+    executor-group   LAUNCH_GROUP of two tasks to a custom executor (--command), SHUTDOWN
 """
 import argparse
 import base64
@@ -264,6 +265,30 @@ def scenario_executor_pause(fw, args):
     return None
 
 
+def scenario_executor_group(fw, args):
+    """LAUNCH_GROUP to a CUSTOM executor: both tasks run, SHUTDOWN, FAILURE."""
+    o = fw.offer()
+    aid = o["agent_id"]["value"]
+    ex = {"type": "CUSTOM", "executor_id": {"value": "gexec"}, "name": "group executor",
+          "command": {"value": args.command, "shell": True}, "resources": res(0.1, 32)}
+    ts = [task(n, aid, "unused") for n in ("g1", "g2")]
+    for t in ts:
+        del t["command"]
+    accept(fw, o, [{"type": "LAUNCH_GROUP",
+                    "launch_group": {"executor": ex, "task_group": {"tasks": ts}}}])
+    running = set()
+    while running != {"g1", "g2"}:
+        st = fw.wait(lambda e: e["type"] == "UPDATE")["update"]["status"]
+        if st["state"] == "TASK_RUNNING":
+            running.add(st["task_id"]["value"])
+        elif st["state"] != "TASK_STARTING":
+            return {"running": sorted(running), "unexpected": st}
+    code, _ = fw.call("SHUTDOWN", {"agent_id": {"value": aid},
+                                   "executor_id": {"value": "gexec"}})
+    fail = fw.wait(lambda e: e["type"] == "FAILURE")
+    return {"running": sorted(running), "shutdown_code": code, "failure": fail["failure"]}
+
+
 def scenario_executor_silent(fw, args):
     launch_for_executor(fw, args.command, "silent", ["s1"])
     seen, _ = collect_states(fw, ["s1"], 60)
@@ -288,6 +313,7 @@ def main():
     out = {"group": scenario_group, "group-pause": scenario_group_pause,
            "group-bad": scenario_group_bad, "executor": scenario_executor,
            "executor-pause": scenario_executor_pause,
+           "executor-group": scenario_executor_group,
            "executor-silent": scenario_executor_silent}[args.scenario](fw, args)
     if out is not None:
         print(json.dumps(out), flush=True)

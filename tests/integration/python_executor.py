@@ -4,7 +4,7 @@
 (JSON, RecordIO), in Python 3 with the standard library only; nothing of Drover's is used.
 
 It reads its configuration from the MESOS_* environment, SUBSCRIBEs to the agent, reports
-each LAUNCHed task TASK_RUNNING, answers a framework MESSAGE with one of its own ("got: "
+each LAUNCHed task (and each task of a LAUNCH_GROUP) TASK_RUNNING, answers a framework MESSAGE with one of its own ("got: "
 and the data), reports a KILLed task TASK_KILLED, and on SHUTDOWN reports its tasks
 TASK_KILLED and exits 0. With MESOS_CHECKPOINT=1 it subscribes again when the agent
 restarts. It writes its environment to $MESOS_SANDBOX/executor-env.json and
@@ -121,6 +121,10 @@ def run(resp):
             task = ev["launch"]["task"]
             tasks[task["task_id"]["value"]] = task
             update(task["task_id"], "TASK_RUNNING")
+        elif t == "LAUNCH_GROUP":
+            for task in ev["launch_group"]["task_group"]["tasks"]:
+                tasks[task["task_id"]["value"]] = task
+                update(task["task_id"], "TASK_RUNNING")
         elif t == "MESSAGE":
             data = base64.b64decode(ev["message"]["data"])
             call("MESSAGE", "message", {"data": base64.b64encode(b"got: " + data).decode()})
