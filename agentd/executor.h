@@ -105,6 +105,8 @@ void agent_executors_free(struct agent *a);
 
 /* A LAUNCH whose task names an executor: started if new, the task handed to it. */
 void agent_executor_on_launch(struct agent *a, json_t *ev);
+/* A LAUNCH_GROUP to a CUSTOM executor: started if new, the group handed to it as one event. */
+void agent_executor_on_launch_group(struct agent *a, json_t *ev);
 /* The master's MESSAGE (a framework's, for an executor) and SHUTDOWN_EXECUTOR events. */
 void agent_on_executor_message(struct agent *a, json_t *ev);
 void agent_on_shutdown_executor(struct agent *a, json_t *ev);

@@ -453,16 +453,81 @@ static bool same_executor(struct agent_executor *e, json_t *info)
 	return same;
 }
 
+/*
+ * The CUSTOM executor info names for framework fid: the one running (the same ExecutorInfo),
+ * or a new one started for the master's event ev. NULL with *ret_state, *ret_reason and err:
+ * what the tasks that name it get.
+ */
+static struct agent_executor *custom_executor(struct agent *a, const char *fid, json_t *info,
+					      json_t *ev, enum task_state *ret_state,
+					      const char **ret_reason, char *err, size_t errlen)
+{
+	const char *eid =
+		json_string_value(json_object_get(json_object_get(info, "executor_id"), "value"));
+	struct agent_executor *e = eid ? agent_executor_get(a, fid, eid) : NULL;
+
+	*ret_state = TASK_ERROR;
+	*ret_reason = "REASON_TASK_INVALID";
+	if (e && (e->is_default || e->killing || !e->running)) {
+		*ret_state = TASK_LOST;
+		*ret_reason = "REASON_EXECUTOR_TERMINATED";
+		snprintf(err, errlen, "its executor is terminating");
+		return NULL;
+	}
+	if (e && !same_executor(e, info)) {
+		snprintf(err, errlen,
+			 "an ExecutorInfo that reuses a running executor's ID must be identical "
+			 "to it");
+		return NULL;
+	}
+	if (e)
+		return e;
+	if (!json_object_get(info, "command") ||
+	    (json_object_get(info, "type") &&
+	     !streq(json_string_value(json_object_get(info, "type")), "CUSTOM"))) {
+		snprintf(err, errlen, "a task's executor must be of type CUSTOM with a command");
+		return NULL;
+	}
+	if (agent_executor_new(a, fid, info, json_object_get(ev, "framework_info"), NULL, &e, err,
+			       errlen) < 0)
+		return NULL;
+	if (executor_start(e, ev, err, errlen) < 0) {
+		log_warn("executor '%s' of framework %s not started: %s", e->id, fid, err);
+		*ret_state = TASK_FAILED;
+		*ret_reason = "REASON_EXECUTOR_TERMINATED";
+		agent_executor_maybe_forget(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* Task tid of fid (task: its TaskInfo) in the table under e, its resources in use. */
+static int executor_task_add(struct agent_executor *e, const char *fid, const char *tid,
+			     json_t *task)
+{
+	struct agent *a = e->agent;
+	char err[AGENT_ERRLEN];
+	struct agent_task *t = agent_task_new(a, fid, tid, NULL, NULL, e->run, task);
+
+	if (!t)
+		return -ENOMEM;
+	agent_executor_task_attach(e, t);
+	snprintf(t->sandbox, sizeof(t->sandbox), "%s", e->dir); /* the executor's own */
+	if (alloc_res_from_json(json_object_get(task, "resources"), &t->res, err, sizeof(err)) < 0)
+		alloc_res_clear(&t->res);
+	alloc_res_add(&a->used, &t->res);
+	(void)agent_task_save(t);
+	return 0;
+}
+
 void agent_executor_on_launch(struct agent *a, json_t *ev)
 {
 	char err[AGENT_ERRLEN], key[2 * ID_MAX_LEN + 2];
 	json_t *task = json_object_get(ev, "task"), *info = json_object_get(task, "executor");
 	const char *fid = wire_get_id(ev, "framework_id", err, sizeof(err));
-	const char *tid = wire_get_id(task, "task_id", err, sizeof(err));
-	const char *eid =
-		json_string_value(json_object_get(json_object_get(info, "executor_id"), "value"));
+	const char *tid = wire_get_id(task, "task_id", err, sizeof(err)), *reason;
 	struct agent_executor *e;
-	struct agent_task *t;
+	enum task_state s;
 
 	if (!fid || !tid || !agent_task_id_valid(fid) || !agent_task_id_valid(tid) ||
 	    fid[0] == '.' || tid[0] == '.') {
@@ -474,49 +539,58 @@ void agent_executor_on_launch(struct agent *a, json_t *ev)
 		log_warn("LAUNCH of task '%s' which already exists ignored", key);
 		return;
 	}
-	e = eid ? agent_executor_get(a, fid, eid) : NULL;
-	if (e && (e->is_default || e->killing || !e->running)) {
-		task_refuse(a, fid, tid, task, TASK_LOST, "REASON_EXECUTOR_TERMINATED",
-			    "its executor is terminating");
-		return;
-	}
-	if (e && !same_executor(e, info)) {
-		task_refuse(a, fid, tid, task, TASK_ERROR, "REASON_TASK_INVALID",
-			    "an ExecutorInfo that reuses a running executor's ID must be identical "
-			    "to it");
-		return;
-	}
+	e = custom_executor(a, fid, info, ev, &s, &reason, err, sizeof(err));
 	if (!e) {
-		if (!json_object_get(info, "command") ||
-		    (json_object_get(info, "type") &&
-		     !streq(json_string_value(json_object_get(info, "type")), "CUSTOM"))) {
-			task_refuse(a, fid, tid, task, TASK_ERROR, "REASON_TASK_INVALID",
-				    "a task's executor must be of type CUSTOM with a command");
+		task_refuse(a, fid, tid, task, s, reason, err);
+		return;
+	}
+	if (executor_task_add(e, fid, tid, task) < 0)
+		return;
+	agent_executor_send(e, "LAUNCH", json_pack("{s:O}", "task", task), true);
+}
+
+void agent_executor_on_launch_group(struct agent *a, json_t *ev)
+{
+	char err[AGENT_ERRLEN], key[2 * ID_MAX_LEN + 2];
+	json_t *tasks = json_object_get(json_object_get(ev, "task_group"), "tasks"), *task;
+	const char *fid = wire_get_id(ev, "framework_id", err, sizeof(err)), *reason;
+	struct agent_executor *e;
+	enum task_state s;
+	size_t i;
+
+	if (!fid || !agent_task_id_valid(fid) || fid[0] == '.' || !json_array_size(tasks)) {
+		log_warn("LAUNCH_GROUP for an executor without a valid framework ID or tasks "
+			 "ignored");
+		return;
+	}
+	json_array_foreach(tasks, i, task) { /* the group goes as one, or not at all */
+		const char *tid = wire_get_id(task, "task_id", err, sizeof(err));
+
+		if (!tid || !agent_task_id_valid(tid) || tid[0] == '.') {
+			log_warn("LAUNCH_GROUP with an unsafe task ID ignored");
 			return;
 		}
-		if (agent_executor_new(a, fid, info, json_object_get(ev, "framework_info"), NULL,
-				       &e, err, sizeof(err)) < 0) {
-			task_refuse(a, fid, tid, task, TASK_ERROR, "REASON_TASK_INVALID", err);
-			return;
-		}
-		if (executor_start(e, ev, err, sizeof(err)) < 0) {
-			log_warn("executor '%s' of framework %s not started: %s", e->id, fid, err);
-			task_refuse(a, fid, tid, task, TASK_FAILED, "REASON_EXECUTOR_TERMINATED",
-				    err);
-			agent_executor_maybe_forget(e);
+		snprintf(key, sizeof(key), "%s/%s", fid, tid);
+		if (strmap_get(&a->tasks, key)) {
+			log_warn("LAUNCH_GROUP of task '%s' which already exists ignored", key);
 			return;
 		}
 	}
-	t = agent_task_new(a, fid, tid, NULL, NULL, e->run, task);
-	if (!t)
+	e = custom_executor(a, fid, json_object_get(ev, "executor"), ev, &s, &reason, err,
+			    sizeof(err));
+	if (!e) {
+		if (s == TASK_ERROR)
+			reason = "REASON_TASK_GROUP_INVALID";
+		json_array_foreach(tasks, i, task)
+			task_refuse(a, fid, wire_get_id(task, "task_id", err, sizeof(err)), task,
+				    s, reason, err);
 		return;
-	agent_executor_task_attach(e, t);
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s", e->dir); /* the executor's own */
-	if (alloc_res_from_json(json_object_get(task, "resources"), &t->res, err, sizeof(err)) < 0)
-		alloc_res_clear(&t->res);
-	alloc_res_add(&a->used, &t->res);
-	(void)agent_task_save(t);
-	agent_executor_send(e, "LAUNCH", json_pack("{s:O}", "task", task), true);
+	}
+	json_array_foreach(tasks, i, task)
+		(void)executor_task_add(e, fid, wire_get_id(task, "task_id", err, sizeof(err)),
+					task);
+	agent_executor_send(e, "LAUNCH_GROUP", json_pack("{s:{s:O}}", "task_group", "tasks", tasks),
+			    true);
 }
 
 /* Find the executor an event of the master names (framework_id, executor_id). */

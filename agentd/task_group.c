@@ -158,6 +158,11 @@ void agent_on_launch_group(struct agent *a, json_t *ev)
 		log_warn("LAUNCH_GROUP without a valid framework ID or tasks ignored");
 		return;
 	}
+	if (streq(json_string_value(json_object_get(json_object_get(ev, "executor"), "type")),
+		  "CUSTOM")) {
+		agent_executor_on_launch_group(a, ev); /* the framework's executor runs them */
+		return;
+	}
 	e = group_executor(a, fid, ev, &refused, err, sizeof(err));
 	if (!e) {
 		log_warn("LAUNCH_GROUP of framework '%s' not launched: %s", fid, err);

@@ -534,7 +534,15 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 		goto refuse;
 	}
 	json_array_foreach(tis, k, ti) {
+		json_t *ex = json_object_get(json_object_get(op, "launch_group"), "executor");
+
 		op_task_path(op, opi, k, path);
+		/* a CUSTOM executor's task needs no command: it names the executor (Mesos fills
+		 * every task's executor in) */
+		if (streq(json_string_value(json_object_get(ex, "type")), "CUSTOM") &&
+		    json_is_object(ti) && !json_object_get(ti, "command") &&
+		    !json_object_get(ti, "executor"))
+			json_object_set(ti, "executor", ex);
 		if (!run_tasks_allowed(c, ti, err)) {
 			reason = "REASON_TASK_GROUP_UNAUTHORIZED";
 			goto refuse;

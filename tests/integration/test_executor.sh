@@ -2,7 +2,7 @@
 # Custom executors and the executor HTTP API: a third-party executor (python_executor.py,
 # Python 3 standard library, written from Mesos's documentation, nothing of Drover's) runs
 # two tasks, answers a framework MESSAGE and shuts down on SHUTDOWN (FAILURE event with its
-# wait status); its MESOS_* environment; hostile calls (no token, a wrong token, a task
+# wait status), and runs a task group (LAUNCH_GROUP to it); its MESOS_* environment; hostile calls (no token, a wrong token, a task
 # posing as the executor, malformed calls: 400/403/405/415); an executor that never
 # subscribes is destroyed after --executor-registration-timeout and its task ends TASK_GONE.
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +49,15 @@ check executor-env-grace [ "$(jq -r .MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD "$envf
 check executor-env-id [ "$(jq -r .MESOS_EXECUTOR_ID "$envf")" = pyexec ]
 # its tasks ended TASK_KILLED (the executor said so before it exited)
 check executor-tasks-killed sh -c "grep -c '\"TASK_KILLED\"' '$WORK/events.jsonl' | grep -qx 2"
+
+# ---- LAUNCH_GROUP to a custom executor: the group as one LAUNCH_GROUP event, both tasks run
+timeout 90 $FW --command "$EXEC" executor-group >"$WORK/xgroup.json" 2>"$WORK/xgroup.err"
+cat "$WORK/xgroup.json" "$WORK/xgroup.err"
+check executor-group-ran [ "$(jq -r '.running | join(",")' "$WORK/xgroup.json")" = "g1,g2" ]
+xev=$(find "$WORK/agent/sandboxes" -path '*/gexec/*' -name executor-events.jsonl | head -1)
+check executor-group-one-event [ "$(grep -c '"LAUNCH_GROUP"' "$xev")" = 1 ]
+check executor-group-no-launch [ "$(grep -c '"type": "LAUNCH"' "$xev")" = 0 ]
+check executor-group-failure [ "$(jq -r .failure.executor_id.value "$WORK/xgroup.json")" = gexec ]
 
 # ---- hostile calls against a live executor
 $FW --command "$EXEC" --go "$WORK/go" executor-pause >"$WORK/pause.out" 2>"$WORK/pause.err" &
