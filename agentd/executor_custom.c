@@ -582,13 +582,12 @@ void agent_executor_on_launch_group(struct agent *a, json_t *ev)
 		if (s == TASK_ERROR)
 			reason = "REASON_TASK_GROUP_INVALID";
 		json_array_foreach(tasks, i, task)
-			task_refuse(a, fid, wire_get_id(task, "task_id", err, sizeof(err)), task,
-				    s, reason, err);
+			task_refuse(a, fid, wire_get_id(task, "task_id", NULL, 0), task, s, reason,
+				    err);
 		return;
 	}
 	json_array_foreach(tasks, i, task)
-		(void)executor_task_add(e, fid, wire_get_id(task, "task_id", err, sizeof(err)),
-					task);
+		(void)executor_task_add(e, fid, wire_get_id(task, "task_id", NULL, 0), task);
 	agent_executor_send(e, "LAUNCH_GROUP", json_pack("{s:{s:O}}", "task_group", "tasks", tasks),
 			    true);
 }
