@@ -25,6 +25,7 @@
 #include "http_client.h"
 #include "loop.h"
 #include "main.h"
+#include "offer_url.h"
 #include "resources.h"
 #include "subscription.h"
 #include "task_logs.h"
@@ -72,6 +73,7 @@ struct run {
 	/* the tasks' output, streamed to ours (task_logs.h) */
 	bool verbose;                 /* -v: also say where the output files are */
 	struct run_output *outputs;
+	json_t *agent_addrs;          /* agent ID -> "host:port" of its API, from its offers */
 	struct loop_timer *log_timer;
 	bool teardown_after_logs;     /* everything ended: tear down once the output is in */
 };
@@ -213,7 +215,7 @@ static void on_offers(json_t *ev, void *data)
 	alloc_res_parse(want_txt, &want, NULL, 0);
 	json_array_foreach(offers, i, o) {
 		struct alloc_res have = ALLOC_RES_INIT;
-		char err[256];
+		char err[256], addr[300];
 		const char *oid = json_string_value(json_object_get(json_object_get(o, "id"), "value"));
 		const char *aid =
 			json_string_value(json_object_get(json_object_get(o, "agent_id"), "value"));
@@ -222,6 +224,10 @@ static void on_offers(json_t *ev, void *data)
 
 		if (alloc_res_from_json(json_object_get(o, "resources"), &have, err, sizeof(err)) < 0)
 			alloc_res_clear(&have);
+		/* where its output will be read: by name under TLS (certificates name hosts) */
+		if (aid && offer_url_address(json_object_get(o, "url"), tls_ca_opt != NULL, addr,
+					     sizeof(addr)) == 0)
+			json_object_set_new(r->agent_addrs, aid, json_string(addr));
 		for (;;) {
 			ports = alloc_res_find(&have, "ports");
 			if (r->launched >= r->count || !alloc_res_contains(&have, &want))
@@ -313,13 +319,17 @@ static void on_log_timer(struct loop *l, struct loop_timer *t, void *data)
 /* Task tid runs on agent aid: stream its stdout and stderr to ours. */
 static void output_start(struct run *r, const char *tid, const char *aid)
 {
+	const char *offered = json_string_value(json_object_get(r->agent_addrs, aid));
 	struct run_output *o;
 	char agent[512];
 
 	for (o = r->outputs; o; o = o->next)
 		if (streq(o->task_id, tid))
 			return;
-	if (log_agent_address(aid, agent, sizeof(agent)) < 0) {
+	/* the offer said where the agent listens; else (an older master) the master's word */
+	if (offered)
+		snprintf(agent, sizeof(agent), "%s", offered);
+	else if (log_agent_address(aid, agent, sizeof(agent)) < 0) {
 		p_info("task %s: its output cannot be streamed ('task logs' may tell why)", tid);
 		return;
 	}
@@ -330,6 +340,9 @@ static void output_start(struct run *r, const char *tid, const char *aid)
 	}
 	o->f[0] = log_follow_new(r->http, agent, r->fw_id, tid, "stdout", STDOUT_FILENO, 0);
 	o->f[1] = log_follow_new(r->http, agent, r->fw_id, tid, "stderr", STDERR_FILENO, 0);
+	for (int i = 0; i < 2 && offered; i++)
+		if (o->f[i])
+			log_follow_set_fallback(o->f[i], aid);
 	o->next = r->outputs;
 	r->outputs = o;
 	if (!r->log_timer)
@@ -815,6 +828,7 @@ int do_task_run(int argc, char **argv)
 
 	api_url(master_url, "/api/v1/scheduler", r.url, sizeof(r.url));
 	r.tasks = json_object();
+	r.agent_addrs = json_object();
 	if (loop_new(&r.loop) < 0 || http_client_new(r.loop, &r.http) < 0 ||
 	    api_client_setup(r.http) < 0 ||
 	    subscription_new(r.http, &scheduler_session, &r, &r.sub) < 0) {
@@ -855,6 +869,7 @@ int do_task_run(int argc, char **argv)
 	http_client_free(r.http);
 	loop_free(r.loop);
 	json_decref(r.tasks);
+	json_decref(r.agent_addrs);
 	json_decref(r.health);
 	free(r.fw_id);
 	free(r.env);
