@@ -83,6 +83,7 @@ struct run_output {
 	struct run_output *next;
 	char *task_id;
 	struct log_follow *f[2];
+	char *end_line; /* the task's end, said once the last of its output is printed */
 };
 
 static struct run *the_run; /* for the signal handler */
@@ -349,13 +350,38 @@ static void output_start(struct run *r, const char *tid, const char *aid)
 		r->log_timer = loop_timer_add(r->loop, 1, LOG_FOLLOW_INTERVAL_NS, on_log_timer, r);
 }
 
+/* Say how each task ended whose output is all printed (after it, not inside its last line). */
+static void outputs_say_ends(struct run *r, bool all)
+{
+	for (struct run_output *o = r->outputs; o; o = o->next) {
+		if (!o->end_line)
+			continue;
+		if (!all && ((o->f[0] && !log_follow_done(o->f[0])) ||
+			     (o->f[1] && !log_follow_done(o->f[1]))))
+			continue;
+		p_info("%s", o->end_line);
+		free(o->end_line);
+		o->end_line = NULL;
+	}
+}
+
 /* A follower is done: tear down now if that was the last output waited for. */
 static void on_output_done(void *data)
 {
 	struct run *r = data;
 
+	outputs_say_ends(r, false);
 	if (r->teardown_after_logs && !r->tearing_down && outputs_done(r))
 		teardown(r);
+}
+
+/* The output of task tid being streamed, or NULL. */
+static struct run_output *output_of(struct run *r, const char *tid)
+{
+	for (struct run_output *o = r->outputs; o; o = o->next)
+		if (streq(o->task_id, tid))
+			return o;
+	return NULL;
 }
 
 /* Task tid ended: its followers finish with a read that starts now. */
@@ -370,6 +396,7 @@ static void output_finish(struct run *r, const char *tid)
 
 static void outputs_free(struct run *r)
 {
+	outputs_say_ends(r, true);
 	while (r->outputs) {
 		struct run_output *o = r->outputs;
 
@@ -377,6 +404,7 @@ static void outputs_free(struct run *r)
 		log_follow_free(o->f[0]);
 		log_follow_free(o->f[1]);
 		free(o->task_id);
+		free(o->end_line);
 		free(o);
 	}
 	if (r->log_timer)
@@ -403,8 +431,18 @@ static void on_update(json_t *ev, void *data)
 		json_print(json_pack("{s:s,s:O}", "event", "UPDATE", "status", st));
 		fflush(stdout);
 	} else {
-		p_info("task %s is %s%s%s", tid, state, msg ? ": " : "",
-			msg ? msg : "");
+		struct run_output *o = task_state_parse(state, &s) == 0 && task_state_terminal(s) ?
+					       output_of(r, tid) :
+					       NULL;
+
+		/* a task's end is said after its output (which it may have left mid-line) */
+		if (!o || o->end_line ||
+		    asprintf(&o->end_line, "task %s is %s%s%s", tid, state, msg ? ": " : "",
+			     msg ? msg : "") < 0) {
+			if (o)
+				o->end_line = NULL;
+			p_info("task %s is %s%s%s", tid, state, msg ? ": " : "", msg ? msg : "");
+		}
 		if (streq(state, "TASK_RUNNING") && !r->detach && aid)
 			output_start(r, tid, aid);
 		if (r->verbose && streq(state, "TASK_RUNNING") && json_object_get(ext, "sandbox"))
