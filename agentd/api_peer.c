@@ -2,7 +2,12 @@
 /* The local caller's uid from the kernel's socket tables: see api_peer.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +108,83 @@ static bool is_loopback(const struct agent_peer_end *e)
 	       (memcmp(e->addr, mapped, 12) == 0 && e->addr[12] == 127);
 }
 
+struct diag_answer {
+	bool found;
+	uint32_t uid;
+};
+
+static int on_diag_msg(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct diag_answer *a = arg;
+
+	if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+	    nlmsg_valid_hdr(h, (int)sizeof(struct inet_diag_msg))) {
+		const struct inet_diag_msg *m = nlmsg_data(h);
+
+		/* as in the tables: an established connection only (a time-wait one has no owner) */
+		a->found = m->idiag_state == TCP_ESTABLISHED;
+		a->uid = m->idiag_uid;
+	}
+	return NL_OK;
+}
+
+/* An endpoint's address as sock_diag wants it: 4 bytes for AF_INET, 16 for AF_INET6. */
+static void diag_addr(int family, const struct agent_peer_end *e, __be32 out[4])
+{
+	memset(out, 0, 4 * sizeof(__be32));
+	memcpy(out, family == AF_INET ? e->addr + 12 : e->addr, family == AF_INET ? 4 : 16);
+}
+
+static bool is_v4_mapped(const struct agent_peer_end *e)
+{
+	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	return memcmp(e->addr, mapped, 12) == 0;
+}
+
+int agent_peer_diag_find(const struct agent_peer_end *local, const struct agent_peer_end *remote,
+			 uint32_t *ret_uid)
+{
+	int family = is_v4_mapped(local) && is_v4_mapped(remote) ? AF_INET : AF_INET6;
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = (__u8)family,
+		.sdiag_protocol = IPPROTO_TCP,
+		.idiag_states = 1u << TCP_ESTABLISHED,
+		.id = {
+			.idiag_sport = htons(local->port),
+			.idiag_dport = htons(remote->port),
+			.idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE},
+		},
+	};
+	struct diag_answer a = {0};
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	diag_addr(family, local, req.id.idiag_src);
+	diag_addr(family, remote, req.id.idiag_dst);
+	/* one request, one answer: the socket, or an error (ENOENT: no such connection) */
+	nl_socket_disable_auto_ack(sk);
+	r = nl_connect(sk, NETLINK_SOCK_DIAG);
+	if (r == 0)
+		r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_diag_msg, &a);
+	if (r == 0)
+		r = nl_send_simple(sk, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, &req, sizeof(req));
+	if (r >= 0)
+		r = nl_recvmsgs_default(sk);
+	nl_socket_free(sk);
+	if (r == -NLE_OBJ_NOTFOUND)
+		return -ENOENT;
+	if (r < 0)
+		return -EPROTONOSUPPORT; /* no sock_diag for TCP here: read the tables */
+	if (!a.found)
+		return -ENOENT;
+	*ret_uid = a.uid;
+	return 0;
+}
+
 int agent_api_peer_uid(int fd, uint32_t *ret_uid)
 {
 	static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
@@ -124,6 +206,9 @@ int agent_api_peer_uid(int fd, uint32_t *ret_uid)
 	if (!is_loopback(&them))
 		return -EADDRNOTAVAIL;
 	/* the peer's socket: its local end is `them`, its remote end is `us` */
+	r = agent_peer_diag_find(&them, &us, ret_uid);
+	if (r != -EPROTONOSUPPORT)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;

@@ -329,19 +329,6 @@ int codec_decode(enum codec c, const ProtobufCMessageDescriptor *desc, const cha
 	return 0;
 }
 
-int codec_read_request(const struct http_request *req, const ProtobufCMessageDescriptor *desc,
-		       enum codec *ret_codec, json_t **ret, char *err, size_t errlen)
-{
-	size_t len;
-	const char *body = http_request_body(req, &len);
-	int r;
-
-	r = codec_request_type(http_request_header(req, "Content-Type"), ret_codec, err, errlen);
-	if (r != 0)
-		return r;
-	return codec_decode(*ret_codec, desc, body, len, ret, err, errlen);
-}
-
 int codec_encode(enum codec c, const ProtobufCMessageDescriptor *desc, json_t *json, char **ret,
 		 size_t *ret_len, char *err, size_t errlen)
 {
@@ -387,33 +374,6 @@ int codec_record(enum codec c, const ProtobufCMessageDescriptor *desc, json_t *j
 	}
 	*ret_len = (size_t)r;
 	return 0;
-}
-
-unsigned codec_reply(struct http_request *req, unsigned status, enum codec c,
-		     const ProtobufCMessageDescriptor *desc, json_t *json)
-{
-	char err[CODEC_ERR_LEN];
-	char *b = NULL;
-	size_t n;
-	int r;
-
-	r = json ? codec_encode(c, desc, json, &b, &n, err, sizeof(err)) : -EINVAL;
-	if (!json)
-		snprintf(err, sizeof(err), "out of memory");
-	json_decref(json);
-	if (r == -EINVAL && c == CODEC_PROTOBUF) {
-		/* an answer the schema refuses (Drover does not fill it as Mesos yet) */
-		http_reply_error(req, 406, "This answer is not available as %s (%s); ask for %s",
-				 CODEC_PROTOBUF_TYPE, err, CODEC_JSON_TYPE);
-		return 406;
-	}
-	if (r < 0) {
-		http_reply_error(req, 500, "Failed to write the answer: %s", err);
-		return 500;
-	}
-	http_reply(req, status, codec_content_type(c), b, n, NULL);
-	free(b);
-	return status;
 }
 
 static const struct codec_format formats[] = {

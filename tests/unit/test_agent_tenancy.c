@@ -154,6 +154,46 @@ static void test_peer_table(void **state)
 	assert_int_equal(agent_peer_table_find("garbage\n\n:", &them, &us, &uid), -ENOENT);
 }
 
+/* An IPv4 endpoint as agent_peer_end has it (::ffff:a.b.c.d). */
+static void end_v4(const struct sockaddr_in *sa, struct agent_peer_end *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->addr[10] = e->addr[11] = 0xff;
+	memcpy(e->addr + 12, &sa->sin_addr, 4);
+	e->port = ntohs(sa->sin_port);
+}
+
+/*
+ * sock_diag finds the other end of accepted socket c (owned by `as`) by its four-tuple, and
+ * nothing for a four-tuple no connection has. SKIP (printed) where the kernel has no TCP
+ * sock_diag: agent_api_peer_uid() reads the tables there.
+ */
+static void check_diag(int c, uid_t as)
+{
+	struct sockaddr_in me, peer;
+	socklen_t ml = sizeof(me), pl = sizeof(peer);
+	struct agent_peer_end us, them;
+	uint32_t uid = 12345;
+	int r;
+
+	assert_int_equal(getsockname(c, (struct sockaddr *)&me, &ml), 0);
+	assert_int_equal(getpeername(c, (struct sockaddr *)&peer, &pl), 0);
+	end_v4(&me, &us);
+	end_v4(&peer, &them);
+	r = agent_peer_diag_find(&them, &us, &uid);
+	if (r == -EPROTONOSUPPORT) {
+		printf("SKIP sock_diag: this kernel has no TCP sock_diag\n");
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(uid, as);
+	/* the same ends the other way round: our own socket, owned by us */
+	assert_int_equal(agent_peer_diag_find(&us, &them, &uid), 0);
+	assert_int_equal(uid, geteuid());
+	them.port = them.port == 1 ? 2 : 1; /* no such connection */
+	assert_int_equal(agent_peer_diag_find(&them, &us, &uid), -ENOENT);
+}
+
 /* The uid of a loopback connection's other end, made by a child as uid `as`. */
 static void check_peer(uid_t as)
 {
@@ -184,6 +224,7 @@ static void check_peer(uid_t as)
 	assert_true(c >= 0);
 	assert_int_equal(agent_api_peer_uid(c, &uid), 0);
 	assert_int_equal(uid, as);
+	check_diag(c, as);
 	close(c);
 	close(l);
 	assert_int_equal(waitpid(pid, &status, 0), pid);

@@ -43,6 +43,8 @@ struct log_follow {
 	bool in_rotated; /* finishing <stream>.1 after a rotation */
 	bool in_flight, caught_up, failed;
 	bool finish_asked, read_after_finish, finished;
+	bool answered; /* the agent answered a read */
+	char fallback_agent[256]; /* log_follow_set_fallback(), or "" */
 	void (*done)(void *data);
 	void *done_data;
 };
@@ -63,6 +65,31 @@ struct log_follow *log_follow_new(struct http_client *c, const char *agent, cons
 		 stream);
 	snprintf(f->rotated, sizeof(f->rotated), "%s.1", f->path);
 	return f;
+}
+
+void log_follow_set_fallback(struct log_follow *f, const char *agent_id)
+{
+	snprintf(f->fallback_agent, sizeof(f->fallback_agent), "%s", agent_id);
+}
+
+/*
+ * The first read could not reach the agent at the address it was given: ask the master
+ * where the agent listens and read there. 0 when a read starts there, -1 otherwise.
+ */
+static int retry_at_master(struct log_follow *f)
+{
+	char agent[512];
+
+	if (f->answered || !f->fallback_agent[0])
+		return -1;
+	if (log_agent_address(f->fallback_agent, agent, sizeof(agent)) < 0) {
+		f->fallback_agent[0] = '\0';
+		return -1;
+	}
+	f->fallback_agent[0] = '\0';
+	api_url(agent, "/api/v1", f->url, sizeof(f->url));
+	log_follow_poll(f);
+	return f->failed ? -1 : 0;
 }
 
 void log_follow_free(struct log_follow *f)
@@ -143,6 +170,19 @@ static void print_tail(struct log_follow *f)
 	f->phase = PHASE_FOLLOW;
 }
 
+/*
+ * Everything there was when this read started is in. After log_follow_finish(), the read
+ * that ends the follower is one that started after it: start it now if this one did not.
+ */
+static void on_caught_up(struct log_follow *f)
+{
+	f->caught_up = true;
+	if (f->read_after_finish)
+		f->finished = true;
+	else if (f->finish_asked)
+		log_follow_poll(f);
+}
+
 /* One READ_FILE answer: bytes and the file's size. */
 static void on_read(struct log_follow *f, const uint8_t *data, size_t n, int64_t size)
 {
@@ -209,9 +249,7 @@ static void on_read(struct log_follow *f, const uint8_t *data, size_t n, int64_t
 		log_follow_poll(f);
 		return;
 	}
-	f->caught_up = true;
-	if (f->read_after_finish)
-		f->finished = true;
+	on_caught_up(f);
 }
 
 static void read_done(long status, const char *body, size_t len, const char *err, void *data)
@@ -223,6 +261,8 @@ static void read_done(long status, const char *body, size_t len, const char *err
 	const char *b64;
 
 	f->in_flight = false;
+	if ((err || status == 0) && retry_at_master(f) == 0)
+		return;
 	if (err || status == 0) {
 		p_err("cannot reach the agent at %s: %s", f->url, err ? err : "no answer");
 		f->failed = true;
@@ -235,9 +275,8 @@ static void read_done(long status, const char *body, size_t len, const char *err
 			log_follow_poll(f);
 			return;
 		}
-		f->caught_up = true;
-		if (f->read_after_finish)
-			f->finished = true;
+		f->answered = true;
+		on_caught_up(f);
 		return;
 	}
 	if (status / 100 != 2) {
@@ -255,6 +294,7 @@ static void read_done(long status, const char *body, size_t len, const char *err
 		json_decref(j);
 		return;
 	}
+	f->answered = true;
 	on_read(f, bytes, n, (int64_t)json_integer_value(json_object_get(rf, "size")));
 	free(bytes);
 	json_decref(j);

@@ -27,11 +27,17 @@ struct log_follow;
 struct log_follow *log_follow_new(struct http_client *c, const char *agent, const char *fw,
 				  const char *task, const char *stream, int out_fd, long tail);
 void log_follow_free(struct log_follow *f);
+/*
+ * agent was not the master's word (an offer's URL, offer_url.h): if the first read cannot
+ * reach it, ask the master where agent agent_id listens (GET_AGENTS) and follow there.
+ */
+void log_follow_set_fallback(struct log_follow *f, const char *agent_id);
 /* Ask for what is new (nothing when a read is under way). */
 void log_follow_poll(struct log_follow *f);
 /*
  * From now on, log_follow_done() waits for a read that starts after this call (one starts
- * now if none is under way); done(data) runs once when the follower is done.
+ * now if none is under way, or at once when the one under way comes back); done(data) runs
+ * once when the follower is done.
  */
 void log_follow_finish(struct log_follow *f, void (*done)(void *data), void *data);
 /* Finished (log_follow_finish, then everything read), or failed (the error printed). */

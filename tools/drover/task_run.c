@@ -25,6 +25,7 @@
 #include "http_client.h"
 #include "loop.h"
 #include "main.h"
+#include "offer_url.h"
 #include "resources.h"
 #include "subscription.h"
 #include "task_logs.h"
@@ -72,6 +73,7 @@ struct run {
 	/* the tasks' output, streamed to ours (task_logs.h) */
 	bool verbose;                 /* -v: also say where the output files are */
 	struct run_output *outputs;
+	json_t *agent_addrs;          /* agent ID -> "host:port" of its API, from its offers */
 	struct loop_timer *log_timer;
 	bool teardown_after_logs;     /* everything ended: tear down once the output is in */
 };
@@ -81,6 +83,7 @@ struct run_output {
 	struct run_output *next;
 	char *task_id;
 	struct log_follow *f[2];
+	char *end_line; /* the task's end, said once the last of its output is printed */
 };
 
 static struct run *the_run; /* for the signal handler */
@@ -213,7 +216,7 @@ static void on_offers(json_t *ev, void *data)
 	alloc_res_parse(want_txt, &want, NULL, 0);
 	json_array_foreach(offers, i, o) {
 		struct alloc_res have = ALLOC_RES_INIT;
-		char err[256];
+		char err[256], addr[300];
 		const char *oid = json_string_value(json_object_get(json_object_get(o, "id"), "value"));
 		const char *aid =
 			json_string_value(json_object_get(json_object_get(o, "agent_id"), "value"));
@@ -222,6 +225,10 @@ static void on_offers(json_t *ev, void *data)
 
 		if (alloc_res_from_json(json_object_get(o, "resources"), &have, err, sizeof(err)) < 0)
 			alloc_res_clear(&have);
+		/* where its output will be read: by name under TLS (certificates name hosts) */
+		if (aid && offer_url_address(json_object_get(o, "url"), tls_ca_opt != NULL, addr,
+					     sizeof(addr)) == 0)
+			json_object_set_new(r->agent_addrs, aid, json_string(addr));
 		for (;;) {
 			ports = alloc_res_find(&have, "ports");
 			if (r->launched >= r->count || !alloc_res_contains(&have, &want))
@@ -313,13 +320,17 @@ static void on_log_timer(struct loop *l, struct loop_timer *t, void *data)
 /* Task tid runs on agent aid: stream its stdout and stderr to ours. */
 static void output_start(struct run *r, const char *tid, const char *aid)
 {
+	const char *offered = json_string_value(json_object_get(r->agent_addrs, aid));
 	struct run_output *o;
 	char agent[512];
 
 	for (o = r->outputs; o; o = o->next)
 		if (streq(o->task_id, tid))
 			return;
-	if (log_agent_address(aid, agent, sizeof(agent)) < 0) {
+	/* the offer said where the agent listens; else (an older master) the master's word */
+	if (offered)
+		snprintf(agent, sizeof(agent), "%s", offered);
+	else if (log_agent_address(aid, agent, sizeof(agent)) < 0) {
 		p_info("task %s: its output cannot be streamed ('task logs' may tell why)", tid);
 		return;
 	}
@@ -330,10 +341,28 @@ static void output_start(struct run *r, const char *tid, const char *aid)
 	}
 	o->f[0] = log_follow_new(r->http, agent, r->fw_id, tid, "stdout", STDOUT_FILENO, 0);
 	o->f[1] = log_follow_new(r->http, agent, r->fw_id, tid, "stderr", STDERR_FILENO, 0);
+	for (int i = 0; i < 2 && offered; i++)
+		if (o->f[i])
+			log_follow_set_fallback(o->f[i], aid);
 	o->next = r->outputs;
 	r->outputs = o;
 	if (!r->log_timer)
 		r->log_timer = loop_timer_add(r->loop, 1, LOG_FOLLOW_INTERVAL_NS, on_log_timer, r);
+}
+
+/* Say how each task ended whose output is all printed (after it, not inside its last line). */
+static void outputs_say_ends(struct run *r, bool all)
+{
+	for (struct run_output *o = r->outputs; o; o = o->next) {
+		if (!o->end_line)
+			continue;
+		if (!all && ((o->f[0] && !log_follow_done(o->f[0])) ||
+			     (o->f[1] && !log_follow_done(o->f[1]))))
+			continue;
+		p_info("%s", o->end_line);
+		free(o->end_line);
+		o->end_line = NULL;
+	}
 }
 
 /* A follower is done: tear down now if that was the last output waited for. */
@@ -341,8 +370,18 @@ static void on_output_done(void *data)
 {
 	struct run *r = data;
 
+	outputs_say_ends(r, false);
 	if (r->teardown_after_logs && !r->tearing_down && outputs_done(r))
 		teardown(r);
+}
+
+/* The output of task tid being streamed, or NULL. */
+static struct run_output *output_of(struct run *r, const char *tid)
+{
+	for (struct run_output *o = r->outputs; o; o = o->next)
+		if (streq(o->task_id, tid))
+			return o;
+	return NULL;
 }
 
 /* Task tid ended: its followers finish with a read that starts now. */
@@ -357,6 +396,7 @@ static void output_finish(struct run *r, const char *tid)
 
 static void outputs_free(struct run *r)
 {
+	outputs_say_ends(r, true);
 	while (r->outputs) {
 		struct run_output *o = r->outputs;
 
@@ -364,6 +404,7 @@ static void outputs_free(struct run *r)
 		log_follow_free(o->f[0]);
 		log_follow_free(o->f[1]);
 		free(o->task_id);
+		free(o->end_line);
 		free(o);
 	}
 	if (r->log_timer)
@@ -390,8 +431,18 @@ static void on_update(json_t *ev, void *data)
 		json_print(json_pack("{s:s,s:O}", "event", "UPDATE", "status", st));
 		fflush(stdout);
 	} else {
-		p_info("task %s is %s%s%s", tid, state, msg ? ": " : "",
-			msg ? msg : "");
+		struct run_output *o = task_state_parse(state, &s) == 0 && task_state_terminal(s) ?
+					       output_of(r, tid) :
+					       NULL;
+
+		/* a task's end is said after its output (which it may have left mid-line) */
+		if (!o || o->end_line ||
+		    asprintf(&o->end_line, "task %s is %s%s%s", tid, state, msg ? ": " : "",
+			     msg ? msg : "") < 0) {
+			if (o)
+				o->end_line = NULL;
+			p_info("task %s is %s%s%s", tid, state, msg ? ": " : "", msg ? msg : "");
+		}
 		if (streq(state, "TASK_RUNNING") && !r->detach && aid)
 			output_start(r, tid, aid);
 		if (r->verbose && streq(state, "TASK_RUNNING") && json_object_get(ext, "sandbox"))
@@ -815,6 +866,7 @@ int do_task_run(int argc, char **argv)
 
 	api_url(master_url, "/api/v1/scheduler", r.url, sizeof(r.url));
 	r.tasks = json_object();
+	r.agent_addrs = json_object();
 	if (loop_new(&r.loop) < 0 || http_client_new(r.loop, &r.http) < 0 ||
 	    api_client_setup(r.http) < 0 ||
 	    subscription_new(r.http, &scheduler_session, &r, &r.sub) < 0) {
@@ -855,6 +907,7 @@ int do_task_run(int argc, char **argv)
 	http_client_free(r.http);
 	loop_free(r.loop);
 	json_decref(r.tasks);
+	json_decref(r.agent_addrs);
 	json_decref(r.health);
 	free(r.fw_id);
 	free(r.env);
