@@ -460,6 +460,7 @@ int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e)
 	t = agent_task_new(a, fid, tid, NULL, NULL, run, json_object_get(ev, "task"));
 	if (!t)
 		return -1;
+	t->fw_info = json_incref(json_object_get(ev, "framework_info"));
 	if (e)
 		agent_executor_task_attach(e, t);
 	if (launch_record(t, &l) < 0) {

@@ -76,6 +76,8 @@ int agent_task_save(struct agent_task *t)
 		json_object_set_new(rec, "run", json_string(t->run));
 	if (t->exec)
 		json_object_set_new(rec, "executor", agent_executor_record(t->exec));
+	if (t->fw_info)
+		json_object_set(rec, "framework_info", t->fw_info);
 	r = agent_checkpoint_task_save(&t->agent->ckpt, t->fw_name, t->name, rec);
 
 	json_decref(rec);
@@ -114,6 +116,7 @@ void agent_task_free(struct agent_task *t)
 	if (t->cgroup_fd >= 0)
 		close(t->cgroup_fd);
 	json_decref(t->info);
+	json_decref(t->fw_info);
 	alloc_res_clear(&t->res);
 	free(t->fw_id);
 	free(t->id);
