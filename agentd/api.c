@@ -123,9 +123,9 @@ static void handler(struct http_request *req, void *data)
 		return;
 	}
 	if (strcmp(path, "/api/v1/executor") == 0) { /* its own token, not --api-credentials */
-		body = agent_executor_api_parse(req);
+		body = agent_executor_api_parse(req, &accept);
 		if (body)
-			queue_request(a, req, body, NULL, CODEC_JSON, true);
+			queue_request(a, req, body, NULL, accept, true);
 		return;
 	}
 	if (a->api_auth) { /* --api-credentials: the same check as the master's API */
@@ -365,7 +365,7 @@ static void on_wake(struct loop *l, void *data)
 			break;
 		type = json_string_value(json_object_get(r->body, "type"));
 		if (r->executor)
-			agent_executor_api_call(a, r->req, r->body, r->bearer);
+			agent_executor_api_call(a, r->req, r->body, r->bearer, r->accept);
 		else if (r->files)
 			agent_files_answer(a, r->req, TAKE_PTR(r->files));
 		else if (!r->body)

@@ -33,6 +33,14 @@ json_t *agent_api_get_agent(struct agent *a);
 json_t *agent_api_get_metrics(struct agent *a);
 json_t *agent_api_get_flags(struct agent *a);
 json_t *agent_api_get_logging_level(void);
+/* Mesos's AgentInfo of this agent: hostname, port (the API's), id, resources, attributes. */
+json_t *agent_api_agent_info(struct agent *a);
+/*
+ * A copy of FrameworkInfo fi of framework fid (NULL when fi is not an object) with what
+ * Mesos requires filled in: its id, and a user (the one its tasks run as here when it
+ * names none).
+ */
+json_t *agent_api_framework_info(struct agent *a, const char *fid, json_t *fi);
 /* The port the API listens on (AgentInfo.port, where /files is read), 0 before it does. */
 unsigned agent_api_port(const struct agent *a);
 

@@ -142,6 +142,17 @@ static json_t *default_user(struct agent *a, const char *fid)
 	return json_string(num);
 }
 
+json_t *agent_api_framework_info(struct agent *a, const char *fid, json_t *fi)
+{
+	json_t *j = json_is_object(fi) ? json_deep_copy(fi) : NULL;
+
+	if (j && !json_object_get(j, "id"))
+		json_object_set_new(j, "id", wire_id(fid));
+	if (j && !json_is_string(json_object_get(j, "user")))
+		json_object_set_new(j, "user", default_user(a, fid));
+	return j;
+}
+
 json_t *agent_api_get_frameworks(struct agent *a)
 {
 	json_t *seen = json_object(), *arr = json_array();
@@ -155,20 +166,15 @@ json_t *agent_api_get_frameworks(struct agent *a)
 		/* a task recovered from a record older than this field: its framework unknown */
 		if (!fi || json_object_get(seen, t->fw_id))
 			continue;
-		fi = json_deep_copy(fi);
-		if (fi && !json_object_get(fi, "id"))
-			json_object_set_new(fi, "id", wire_id(t->fw_id));
-		if (fi && !json_is_string(json_object_get(fi, "user")))
-			json_object_set_new(fi, "user", default_user(a, t->fw_id));
 		json_object_set_new(seen, t->fw_id, json_true());
-		json_array_append_new(arr, json_pack("{s:o}", "framework_info", fi));
+		json_array_append_new(arr, json_pack("{s:o}", "framework_info",
+						     agent_api_framework_info(a, t->fw_id, fi)));
 	}
 	json_decref(seen);
 	return json_pack("{s:o}", "frameworks", arr);
 }
 
-/* Mesos's AgentInfo: hostname, port (the API's), id, resources, attributes. */
-static json_t *agent_info(struct agent *a)
+json_t *agent_api_agent_info(struct agent *a)
 {
 	json_t *j = json_pack("{s:s,s:o}", "hostname", a->hostname, "resources",
 			      alloc_res_to_json(&a->total));
@@ -184,7 +190,7 @@ static json_t *agent_info(struct agent *a)
 
 json_t *agent_api_get_agent(struct agent *a)
 {
-	return json_pack("{s:o}", "agent_info", agent_info(a));
+	return json_pack("{s:o}", "agent_info", agent_api_agent_info(a));
 }
 
 /*

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "codec.h"
 #include "id.h"
 #include "resources.h"
 #include "supervisor.h"
@@ -65,6 +66,7 @@ struct agent_executor {
 	struct loop_timer *register_timer; /* --executor-registration-timeout */
 	struct loop_timer *shutdown_timer; /* the grace period after SHUTDOWN */
 	struct http_stream *stream; /* SUBSCRIBE; NULL while not subscribed */
+	enum codec codec; /* its records' (SUBSCRIBE's Accept) */
 	json_t *pending; /* events (LAUNCH...) held until it subscribes */
 	char token[AGENT_EXECUTOR_TOKEN_LEN + 1];
 	bool failed_sent;
@@ -138,11 +140,17 @@ void agent_executors_recovered(struct agent *a);
 /* ---- executor_api.c ---- */
 
 struct http_request;
-/* HTTP thread: the envelope (POST, Content-Type, JSON, type); HEARTBEAT answered. */
-json_t *agent_executor_api_parse(struct http_request *req);
-/* A call (body taken by the caller) on the loop; bearer: its Authorization token or NULL. */
+/*
+ * HTTP thread: the envelope (POST, Content-Type, the body in either codec, type, and for
+ * SUBSCRIBE the stream's codec from Accept into *ret_accept); HEARTBEAT answered.
+ */
+json_t *agent_executor_api_parse(struct http_request *req, enum codec *ret_accept);
+/*
+ * A call (body taken by the caller) on the loop; bearer: its Authorization token or NULL;
+ * accept: SUBSCRIBE's stream codec.
+ */
 void agent_executor_api_call(struct agent *a, struct http_request *req, json_t *body,
-			     const char *bearer);
+			     const char *bearer, enum codec accept);
 /* t's update was acknowledged: ACKNOWLEDGED to its executor. */
 void agent_executor_acknowledged(struct agent_task *t, const char *uuid);
 

@@ -23,7 +23,7 @@
 #include "http_server.h"
 #include "launch.h"
 #include "log.h"
-#include "recordio.h"
+#include "mesos/v1/executor/executor.pb-c.h"
 #include "strv.h"
 #include "task_limits.h"
 
@@ -101,14 +101,25 @@ void agent_executor_stream_drop(struct agent_executor *e)
 	e->stream = NULL;
 }
 
-/* One event on e's stream; false when it is gone (e is then not subscribed). */
+/*
+ * One event on e's stream, a RecordIO record in its codec; false when the stream is gone
+ * (e is then not subscribed). An event the schema refuses (a bug: a required field the
+ * agent did not fill) is logged and left out.
+ */
 static bool stream_send(struct agent_executor *e, json_t *ev)
 {
-	char *s = json_dumps(ev, JSON_COMPACT), *rec = NULL;
-	long n = s ? recordio_encode(s, strlen(s), &rec) : -ENOMEM;
-	bool ok = n > 0 && http_stream_send(e->stream, rec, (size_t)n) == 0;
+	char err[CODEC_ERR_LEN], *rec = NULL;
+	size_t n = 0;
+	int r = codec_record(e->codec, &mesos__v1__executor__event__descriptor, ev, &rec, &n, err,
+			     sizeof(err));
+	bool ok;
 
-	free(s);
+	if (r == -EINVAL) {
+		log_error("executor '%s': event %s not sent: %s", e->id,
+			  json_string_value(json_object_get(ev, "type")), err);
+		return true;
+	}
+	ok = r == 0 && http_stream_send(e->stream, rec, n) == 0;
 	free(rec);
 	if (!ok) {
 		log_info("executor '%s' of framework %s: its stream is gone", e->id, e->fw_id);
