@@ -11,9 +11,11 @@
  *	                  timeout, its exit (FAILURE to the framework), SHUTDOWN
  *	executor_api.c    POST /api/v1/executor (SUBSCRIBE, UPDATE, MESSAGE, HEARTBEAT)
  *
- * Layout:
+ * Layout (every <fw>, <executor> and <task> the ID's disk name, lib/diskname.h, as a
+ * task's own paths; DISK_NAME_CGROUP's for cgroups):
  *	<work>/sandboxes/<fw>/<executor>/<run>/                the executor's sandbox
  *	<work>/sandboxes/<fw>/<executor>/<run>/tasks/<task>/   a group task's sandbox
+ *	<work>/meta/executors/<fw>/<executor>/                 a CUSTOM executor's checkpoint
  *	<cgroup root>/executors/<fw>/<executor>/               the group's limits (sum)
  *	<cgroup root>/executors/<fw>/<executor>/<task>/        a group task's leaf
  *	<cgroup root>/executors/<fw>/<executor>/executor/      a CUSTOM executor's process
@@ -28,6 +30,7 @@
 #include <jansson.h>
 
 #include "codec.h"
+#include "diskname.h"
 #include "id.h"
 #include "resources.h"
 #include "supervisor.h"
@@ -47,6 +50,9 @@ struct loop_watch;
 struct agent_executor {
 	struct agent *agent;
 	char *fw_id, *id, *key; /* key: "fw/executor" */
+	/* on-disk names (diskname.h): sandbox and meta <fw_name>/<name>, cgroup <cg_fw>/<cg_name> */
+	char fw_name[DISK_NAME_MAX + 1], name[DISK_NAME_MAX + 1];
+	char cg_fw[DISK_NAME_MAX + 1], cg_name[DISK_NAME_MAX + 1];
 	json_t *info; /* ExecutorInfo (framework_id filled in) */
 	json_t *fw_info; /* FrameworkInfo, for SUBSCRIBED */
 	bool is_default; /* DEFAULT: the agent runs the tasks (task_group.c) */
@@ -86,7 +92,7 @@ int agent_executor_new(struct agent *a, const char *fid, json_t *info, json_t *f
 void agent_executor_task_attach(struct agent_executor *e, struct agent_task *t);
 /* t leaves the table: e goes with its last task (and its process, for CUSTOM). */
 void agent_executor_task_detach(struct agent_task *t);
-/* t's leaf under e's cgroup: created (-EEXIST when there), opened, removed. */
+/* A leaf under e's cgroup (name: a task's cg_name): created (-EEXIST when there), opened, removed. */
 int agent_executor_leaf_create(struct agent_executor *e, const char *name, int *ret_fd);
 int agent_executor_leaf_open(struct agent_executor *e, const char *name, int *ret_fd);
 void agent_executor_leaf_remove(struct agent_executor *e, const char *name);

@@ -348,7 +348,7 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 	if (l->sandbox_fd < 0)
 		r = -errno;
 	else if (t->exec) /* a leaf under its executor's cgroup (executor.h) */
-		r = agent_executor_leaf_create(t->exec, t->id, &t->cgroup_fd);
+		r = agent_executor_leaf_create(t->exec, t->cg_name, &t->cgroup_fd);
 	else
 		r = agent_cgroup_task_create(&a->cg, t->cg_fw, t->cg_name, &t->cgroup_fd);
 	if (r < 0) {

@@ -137,7 +137,7 @@ void agent_task_cleanup(struct agent_task *t)
 		close(t->cgroup_fd);
 		t->cgroup_fd = -1;
 		if (t->exec)
-			agent_executor_leaf_remove(t->exec, t->id);
+			agent_executor_leaf_remove(t->exec, t->cg_name);
 		else
 			agent_cgroup_task_remove(&a->cg, t->cg_fw, t->cg_name);
 	}
@@ -154,8 +154,8 @@ void agent_task_track(struct agent_task *t, bool partial)
 	if (!t->agent->taskstats)
 		return;
 	if (t->exec)
-		snprintf(path, sizeof(path), "/%s/executors/%s/%s/%s", t->agent->cg.root, t->fw_id,
-			 t->exec->id, t->id);
+		snprintf(path, sizeof(path), "/%s/executors/%s/%s/%s", t->agent->cg.root,
+			 t->exec->cg_fw, t->exec->cg_name, t->cg_name);
 	else
 		snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->cg_fw,
 			 t->cg_name);
