@@ -144,7 +144,10 @@ void agent_executor_task_attach(struct agent_executor *e, struct agent_task *t)
 {
 	t->exec = e;
 	e->ntasks++;
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s/tasks/%s", e->dir, t->name);
+	if (e->is_default) /* the agent runs it: a sandbox of its own in the group's */
+		snprintf(t->sandbox, sizeof(t->sandbox), "%s/tasks/%s", e->dir, t->name);
+	else /* the executor runs it, in the executor's sandbox */
+		snprintf(t->sandbox, sizeof(t->sandbox), "%s", e->dir);
 }
 
 void agent_executor_task_detach(struct agent_task *t)

@@ -88,7 +88,10 @@ struct agent_executor *agent_executor_get(struct agent *a, const char *fid, cons
  */
 int agent_executor_new(struct agent *a, const char *fid, json_t *info, json_t *fw_info,
 		       const char *run, struct agent_executor **ret, char *err, size_t errlen);
-/* t runs under e: its sandbox is <e->dir>/tasks/<task>; e lives as long as t. */
+/*
+ * t runs under e: its sandbox is <e->dir>/tasks/<task> (DEFAULT) or e's own (CUSTOM: the
+ * executor runs it); e lives as long as t.
+ */
 void agent_executor_task_attach(struct agent_executor *e, struct agent_task *t);
 /* t leaves the table: e goes with its last task (and its process, for CUSTOM). */
 void agent_executor_task_detach(struct agent_task *t);

@@ -522,8 +522,7 @@ void agent_executor_on_launch(struct agent *a, json_t *ev)
 	t = agent_task_new(a, fid, tid, NULL, NULL, e->run, task);
 	if (!t)
 		return;
-	agent_executor_task_attach(e, t);
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s", e->dir); /* the executor's own */
+	agent_executor_task_attach(e, t); /* its sandbox: the executor's own */
 	if (alloc_res_from_json(json_object_get(task, "resources"), &t->res, err, sizeof(err)) < 0)
 		alloc_res_clear(&t->res);
 	alloc_res_add(&a->used, &t->res);

@@ -60,6 +60,11 @@ WAIT_S=30 wait_for subscribed_n 3
 check executor-recovered wait_for grep -q "executor '$EID' of framework .* recovered" "$WORK/agent.log"
 resub() { [ "$(grep -c "executor '$EID' of framework .* subscribed" "$WORK/agent.log")" -ge 2 ]; }
 check executor-resubscribed wait_for resub
+# its task's sandbox is still the executor's (as before the restart), a directory that is there
+sb=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"type":"GET_CONTAINERS"}' \
+	"http://127.0.0.1:$APORT/api/v1" | jq -r '.get_containers.containers[] | select(.task_id.value == "u1") | .sandbox')
+echo "u1's sandbox after the restart: $sb"
+check executor-task-sandbox-recovered sh -c "[ -d '$sb' ] && [ -f '$sb/executor-env.json' ]"
 touch "$WORK/go2"
 wait "$X"
 cat "$WORK/exec.out" "$WORK/exec.err"

@@ -226,8 +226,14 @@ def scenario_executor(fw, args):
     code2, _ = fw.call("SHUTDOWN", {"agent_id": {"value": aid},
                                     "executor_id": {"value": args.exec_id}})
     fail = fw.wait(lambda e: e["type"] == "FAILURE")
+    # its tasks' TASK_KILLED: the agent relays them and FAILURE apart, either may come first
+    killed = set()
+    while killed != {"t1", "t2"}:
+        ev = fw.wait(lambda e: e["type"] == "UPDATE" and
+                     e["update"]["status"]["state"] == "TASK_KILLED")
+        killed.add(ev["update"]["status"]["task_id"]["value"])
     return {"running": sorted(running), "message_code": code, "reply": reply,
-            "shutdown_code": code2, "failure": fail["failure"]}
+            "shutdown_code": code2, "failure": fail["failure"], "killed": sorted(killed)}
 
 
 def launch_for_executor(fw, command, eid, names):

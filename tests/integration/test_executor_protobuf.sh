@@ -48,9 +48,9 @@ check pb-events-message grep -q '^type: MESSAGE message { data: "hello executor"
 check pb-events-shutdown grep -qx 'type: SHUTDOWN' "$EV"
 check pb-calls-202 [ "$(grep -c '^call UPDATE: 202' "$EV")" = 4 ]
 check pb-events-in-schema sh -c "! grep -q \"outside Mesos's schema\" '$(dirname "$EV")/stderr'"
-# its protobuf UPDATEs reached the tasks (the framework may stop at FAILURE before it reads
-# the last of them: the agent's account)
+# its protobuf UPDATEs reached the tasks, and the framework
 check pb-tasks-killed [ "$(grep -c "task 't[12]' of framework .*: TASK_KILLED (from its executor)" "$WORK/agent.log")" = 2 ]
+check pb-framework-got-killed [ "$(e '.killed | join(",")')" = "t1,t2" ]
 
 # ---- a live one: the agent's operator calls that show it, in both codecs
 $FW --command "$EXEC" --eid 'pb exec@2' --go "$WORK/go" executor-pause >"$WORK/pause.out" 2>"$WORK/pause.err" &
