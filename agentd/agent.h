@@ -54,6 +54,7 @@ struct agent_task {
 	char fw_name[DISK_NAME_MAX + 1], name[DISK_NAME_MAX + 1];
 	char cg_fw[DISK_NAME_MAX + 1], cg_name[DISK_NAME_MAX + 1];
 	json_t *info;
+	json_t *fw_info; /* its framework's FrameworkInfo (a launch's; NULL: not known) */
 	struct alloc_res res;
 	enum task_state state;
 	struct agent_task_proc proc; /* the supervisor (and the task's main pid) */

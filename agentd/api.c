@@ -123,9 +123,9 @@ static void handler(struct http_request *req, void *data)
 		return;
 	}
 	if (strcmp(path, "/api/v1/executor") == 0) { /* its own token, not --api-credentials */
-		body = agent_executor_api_parse(req);
+		body = agent_executor_api_parse(req, &accept);
 		if (body)
-			queue_request(a, req, body, NULL, CODEC_JSON, true);
+			queue_request(a, req, body, NULL, accept, true);
 		return;
 	}
 	if (a->api_auth) { /* --api-credentials: the same check as the master's API */
@@ -227,46 +227,6 @@ json_t *agent_api_task_usage(struct agent *a, struct agent_task *t)
 	return j;
 }
 
-static json_t *containers(struct agent *a)
-{
-	json_t *arr = json_array();
-	size_t it;
-	void *v;
-
-	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
-		struct agent_task *t = v;
-		json_t *c;
-
-		c = json_pack("{s:o,s:o,s:s,s:o,s:s,s:o}", "framework_id", wire_id(t->fw_id),
-			      "task_id", wire_id(t->id), "state", task_state_name(t->state),
-			      "resources", alloc_res_to_json(&t->res), "sandbox", t->sandbox, "usage",
-			      agent_api_task_usage(a, t));
-		if (t->isolation_note[0])
-			json_object_set_new(c, "isolation", json_string(t->isolation_note));
-		if (t->running && t->proc.task_pid > 0)
-			json_object_set_new(c, "pid", json_integer(t->proc.task_pid));
-		json_array_append_new(arr, c);
-	}
-	return arr;
-}
-
-static json_t *state(struct agent *a)
-{
-	struct alloc_res free_ = ALLOC_RES_INIT;
-	json_t *j;
-
-	alloc_res_copy(&free_, &a->total);
-	alloc_res_sub(&free_, &a->used);
-	j = json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:s,s:o}", "agent_id", a->agent_id,
-		      "hostname", a->hostname, "master", a->master_url, "subscribed", a->subscribed,
-		      "total_resources", alloc_res_to_json(&a->total), "allocated_resources",
-		      alloc_res_to_json(&a->used), "free_resources", alloc_res_to_json(&free_),
-		      "enforcement", agent_enforcement_json(a), "cgroup_root", a->cg.root,
-		      "tasks", containers(a));
-	alloc_res_clear(&free_);
-	return j;
-}
-
 /*
  * 200 with j (taken, an agent::Response) in the negotiated codec. An answer Drover does
  * not yet give in Mesos's shape has no protobuf form: 406 then (docs/api.md).
@@ -342,6 +302,45 @@ static void metrics(struct agent *a, struct http_request *req)
 	free(buf);
 }
 
+/* "GET_STATE" -> "get_state": a Response's member for its type. */
+static const char *key_of(const char *type, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; type[i] && i + 1 < len; i++)
+		buf[i] = (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] - 'A' + 'a' : type[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* The payload of an agent operator read call (api_state.c), NULL when type is none. */
+static json_t *read_call(struct agent *a, const char *type)
+{
+	if (streq(type, "GET_HEALTH"))
+		return json_pack("{s:b}", "healthy", 1);
+	if (streq(type, "GET_VERSION"))
+		return json_pack("{s:o}", "version_info", version_info_json());
+	if (streq(type, "GET_FLAGS"))
+		return agent_api_get_flags(a);
+	if (streq(type, "GET_METRICS"))
+		return agent_api_get_metrics(a);
+	if (streq(type, "GET_LOGGING_LEVEL"))
+		return agent_api_get_logging_level();
+	if (streq(type, "GET_STATE"))
+		return agent_api_get_state(a);
+	if (streq(type, "GET_CONTAINERS"))
+		return agent_api_get_containers(a);
+	if (streq(type, "GET_FRAMEWORKS"))
+		return agent_api_get_frameworks(a);
+	if (streq(type, "GET_EXECUTORS"))
+		return agent_api_get_executors(a);
+	if (streq(type, "GET_TASKS"))
+		return agent_api_get_tasks(a);
+	if (streq(type, "GET_AGENT"))
+		return agent_api_get_agent(a);
+	return NULL;
+}
+
 /* The loop thread: answer what handler() queued. */
 static void on_wake(struct loop *l, void *data)
 {
@@ -351,6 +350,8 @@ static void on_wake(struct loop *l, void *data)
 	for (;;) {
 		struct api_req *r;
 		const char *type;
+		char key[32];
+		json_t *payload;
 
 		pthread_mutex_lock(&api->lock);
 		r = api->head;
@@ -364,25 +365,19 @@ static void on_wake(struct loop *l, void *data)
 			break;
 		type = json_string_value(json_object_get(r->body, "type"));
 		if (r->executor)
-			agent_executor_api_call(a, r->req, r->body, r->bearer);
+			agent_executor_api_call(a, r->req, r->body, r->bearer, r->accept);
 		else if (r->files)
 			agent_files_answer(a, r->req, TAKE_PTR(r->files));
 		else if (!r->body)
 			metrics(a, r->req);
 		else if (json_object_get(r->body, "legacy"))
 			agent_legacy_reply(a, r->req, r->body);
-		else if (streq(type, "GET_HEALTH"))
-			reply(r, json_pack("{s:s,s:{s:b}}", "type", type, "get_health", "healthy", 1));
-		else if (streq(type, "GET_VERSION"))
-			reply(r, json_pack("{s:s,s:{s:{s:s}}}", "type", type, "get_version",
-					   "version_info", "version", DROVER_VERSION));
-		else if (streq(type, "GET_STATE"))
-			reply(r, json_pack("{s:s,s:o}", "type", type, "get_state", state(a)));
-		else if (streq(type, "READ_FILE") || streq(type, "LIST_FILES"))
-			agent_files_call(a, r->req, r->body);
-		else if (streq(type, "GET_CONTAINERS"))
-			reply(r, json_pack("{s:s,s:{s:o}}", "type", type, "get_containers",
-					   "containers", containers(a)));
+		else if (streq(type, "READ_FILE") || streq(type, "LIST_FILES")) {
+			if ((payload = agent_files_call(a, r->req, r->body)))
+				reply(r, payload);
+		}
+		else if ((payload = read_call(a, type)))
+			reply(r, wire_event(type, key_of(type, key, sizeof(key)), payload));
 		else
 			http_reply_error(r->req, 400,
 					 "Failed to validate agent::Call: call type '%s' is not supported",

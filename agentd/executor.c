@@ -37,9 +37,9 @@ static int executor_cgroup_create(struct agent_executor *e, int *ret_fd)
 		return -ENODEV;
 	r = agent_cgroup_subdir_create(a->cg.root_fd, "executors", on, &top);
 	if (r >= 0)
-		r = agent_cgroup_subdir_create(top, e->fw_id, on, &fw);
+		r = agent_cgroup_subdir_create(top, e->cg_fw, on, &fw);
 	if (r >= 0)
-		r = agent_cgroup_subdir_create(fw, e->id, on, ret_fd);
+		r = agent_cgroup_subdir_create(fw, e->cg_name, on, ret_fd);
 	return r;
 }
 
@@ -65,23 +65,26 @@ int agent_executor_new(struct agent *a, const char *fid, json_t *info, json_t *f
 {
 	const char *eid =
 		json_string_value(json_object_get(json_object_get(info, "executor_id"), "value"));
+	size_t len =
+		json_string_length(json_object_get(json_object_get(info, "executor_id"), "value"));
 	const char *type = json_string_value(json_object_get(info, "type"));
-	struct agent_executor *e;
+	struct agent_executor *e = calloc(1, sizeof(*e));
 	int r;
 
-	if (!eid ||
-	    !agent_task_id_valid_n(eid, json_string_length(json_object_get(
-						json_object_get(info, "executor_id"), "value"))) ||
-	    eid[0] == '.') {
-		snprintf(err, errlen,
-			 "the executor ID must be usable as a file name: 1 to 255 "
-			 "bytes, no '/', no control characters, not starting with '.'");
-		return -EINVAL;
-	}
-	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	/* its paths by the IDs' disk names, as a task's (Mesos's ID rule: id.h) */
+	if (!eid || !agent_task_id_valid_n(eid, len) ||
+	    disk_name(fid, strlen(fid), 0, e->fw_name) < 0 || disk_name(eid, len, 0, e->name) < 0 ||
+	    disk_name(fid, strlen(fid), DISK_NAME_CGROUP, e->cg_fw) < 0 ||
+	    disk_name(eid, len, DISK_NAME_CGROUP, e->cg_name) < 0) {
+		snprintf(err, errlen,
+			 "the executor ID must be 1 to 255 bytes, not '.' or '..', without '/', "
+			 "'\\' or control characters");
+		free(e);
+		return -EINVAL;
 	}
 	e->agent = a;
 	e->fw_id = strdup(fid);
@@ -97,8 +100,8 @@ int agent_executor_new(struct agent *a, const char *fid, json_t *info, json_t *f
 		snprintf(e->run, sizeof(e->run), "%s", run);
 	else
 		uuid_random(e->run);
-	snprintf(e->dir, sizeof(e->dir), "%s/sandboxes/%s/%s/%s", a->flags->work_dir, fid, eid,
-		 e->run);
+	snprintf(e->dir, sizeof(e->dir), "%s/sandboxes/%s/%s/%s", a->flags->work_dir, e->fw_name,
+		 e->name, e->run);
 	if (!e->fw_id || !e->id || !e->key || !e->info) {
 		snprintf(err, errlen, "out of memory");
 		r = -ENOMEM;
@@ -141,7 +144,10 @@ void agent_executor_task_attach(struct agent_executor *e, struct agent_task *t)
 {
 	t->exec = e;
 	e->ntasks++;
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s/tasks/%s", e->dir, t->id);
+	if (e->is_default) /* the agent runs it: a sandbox of its own in the group's */
+		snprintf(t->sandbox, sizeof(t->sandbox), "%s/tasks/%s", e->dir, t->name);
+	else /* the executor runs it, in the executor's sandbox */
+		snprintf(t->sandbox, sizeof(t->sandbox), "%s", e->dir);
 }
 
 void agent_executor_task_detach(struct agent_task *t)
@@ -231,13 +237,13 @@ static void executor_cgroup_remove(struct agent_executor *e)
 	close(e->cgroup_fd);
 	e->cgroup_fd = -1;
 	top = openat(a->cg.root_fd, "executors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	fw = top < 0 ? -1 : openat(top, e->fw_id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fw = top < 0 ? -1 : openat(top, e->cg_fw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fw < 0)
 		return;
-	r = rmdir_retry(fw, e->id);
+	r = rmdir_retry(fw, e->cg_name);
 	if (r < 0)
 		log_warn_errno(r, "executor '%s': cannot remove its cgroup: %m", e->id);
-	(void)unlinkat(top, e->fw_id, AT_REMOVEDIR); /* EBUSY while siblings live */
+	(void)unlinkat(top, e->cg_fw, AT_REMOVEDIR); /* EBUSY while siblings live */
 }
 
 static void executor_free(struct agent_executor *e)
@@ -320,7 +326,7 @@ void agent_executor_recover_task(struct agent_task *t, json_t *record)
 	}
 	agent_executor_task_attach(e, t);
 	if (t->cgroup_fd < 0)
-		(void)agent_executor_leaf_open(e, t->id, &t->cgroup_fd);
+		(void)agent_executor_leaf_open(e, t->cg_name, &t->cgroup_fd);
 }
 
 bool agent_executor_sandbox_in_use(struct agent *a, const char *path)

@@ -11,9 +11,11 @@
  *	                  timeout, its exit (FAILURE to the framework), SHUTDOWN
  *	executor_api.c    POST /api/v1/executor (SUBSCRIBE, UPDATE, MESSAGE, HEARTBEAT)
  *
- * Layout:
+ * Layout (every <fw>, <executor> and <task> the ID's disk name, lib/diskname.h, as a
+ * task's own paths; DISK_NAME_CGROUP's for cgroups):
  *	<work>/sandboxes/<fw>/<executor>/<run>/                the executor's sandbox
  *	<work>/sandboxes/<fw>/<executor>/<run>/tasks/<task>/   a group task's sandbox
+ *	<work>/meta/executors/<fw>/<executor>/                 a CUSTOM executor's checkpoint
  *	<cgroup root>/executors/<fw>/<executor>/               the group's limits (sum)
  *	<cgroup root>/executors/<fw>/<executor>/<task>/        a group task's leaf
  *	<cgroup root>/executors/<fw>/<executor>/executor/      a CUSTOM executor's process
@@ -27,6 +29,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "codec.h"
+#include "diskname.h"
 #include "id.h"
 #include "resources.h"
 #include "supervisor.h"
@@ -46,6 +50,9 @@ struct loop_watch;
 struct agent_executor {
 	struct agent *agent;
 	char *fw_id, *id, *key; /* key: "fw/executor" */
+	/* on-disk names (diskname.h): sandbox and meta <fw_name>/<name>, cgroup <cg_fw>/<cg_name> */
+	char fw_name[DISK_NAME_MAX + 1], name[DISK_NAME_MAX + 1];
+	char cg_fw[DISK_NAME_MAX + 1], cg_name[DISK_NAME_MAX + 1];
 	json_t *info; /* ExecutorInfo (framework_id filled in) */
 	json_t *fw_info; /* FrameworkInfo, for SUBSCRIBED */
 	bool is_default; /* DEFAULT: the agent runs the tasks (task_group.c) */
@@ -65,6 +72,7 @@ struct agent_executor {
 	struct loop_timer *register_timer; /* --executor-registration-timeout */
 	struct loop_timer *shutdown_timer; /* the grace period after SHUTDOWN */
 	struct http_stream *stream; /* SUBSCRIBE; NULL while not subscribed */
+	enum codec codec; /* its records' (SUBSCRIBE's Accept) */
 	json_t *pending; /* events (LAUNCH...) held until it subscribes */
 	char token[AGENT_EXECUTOR_TOKEN_LEN + 1];
 	bool failed_sent;
@@ -80,11 +88,14 @@ struct agent_executor *agent_executor_get(struct agent *a, const char *fid, cons
  */
 int agent_executor_new(struct agent *a, const char *fid, json_t *info, json_t *fw_info,
 		       const char *run, struct agent_executor **ret, char *err, size_t errlen);
-/* t runs under e: its sandbox is <e->dir>/tasks/<task>; e lives as long as t. */
+/*
+ * t runs under e: its sandbox is <e->dir>/tasks/<task> (DEFAULT) or e's own (CUSTOM: the
+ * executor runs it); e lives as long as t.
+ */
 void agent_executor_task_attach(struct agent_executor *e, struct agent_task *t);
 /* t leaves the table: e goes with its last task (and its process, for CUSTOM). */
 void agent_executor_task_detach(struct agent_task *t);
-/* t's leaf under e's cgroup: created (-EEXIST when there), opened, removed. */
+/* A leaf under e's cgroup (name: a task's cg_name): created (-EEXIST when there), opened, removed. */
 int agent_executor_leaf_create(struct agent_executor *e, const char *name, int *ret_fd);
 int agent_executor_leaf_open(struct agent_executor *e, const char *name, int *ret_fd);
 void agent_executor_leaf_remove(struct agent_executor *e, const char *name);
@@ -140,11 +151,17 @@ void agent_executors_recovered(struct agent *a);
 /* ---- executor_api.c ---- */
 
 struct http_request;
-/* HTTP thread: the envelope (POST, Content-Type, JSON, type); HEARTBEAT answered. */
-json_t *agent_executor_api_parse(struct http_request *req);
-/* A call (body taken by the caller) on the loop; bearer: its Authorization token or NULL. */
+/*
+ * HTTP thread: the envelope (POST, Content-Type, the body in either codec, type, and for
+ * SUBSCRIBE the stream's codec from Accept into *ret_accept); HEARTBEAT answered.
+ */
+json_t *agent_executor_api_parse(struct http_request *req, enum codec *ret_accept);
+/*
+ * A call (body taken by the caller) on the loop; bearer: its Authorization token or NULL;
+ * accept: SUBSCRIBE's stream codec.
+ */
 void agent_executor_api_call(struct agent *a, struct http_request *req, json_t *body,
-			     const char *bearer);
+			     const char *bearer, enum codec accept);
 /* t's update was acknowledged: ACKNOWLEDGED to its executor. */
 void agent_executor_acknowledged(struct agent_task *t, const char *uuid);
 

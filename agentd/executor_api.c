@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The executor HTTP API, POST /api/v1/executor on the agent (Mesos's, in JSON): SUBSCRIBE
+ * The executor HTTP API, POST /api/v1/executor on the agent (Mesos's, in JSON and in
+ * protobuf: lib/codec.h negotiates as for every v1 endpoint, a protobuf Call becomes the
+ * same JSON the validators below read, the stream is RecordIO in the Accept'ed codec): SUBSCRIBE
  * (the event stream: SUBSCRIBED, then LAUNCH, KILL, ACKNOWLEDGED, MESSAGE, SHUTDOWN...),
  * UPDATE (a task's status, relayed to the master), MESSAGE (relayed to the framework) and
  * HEARTBEAT.
@@ -17,42 +19,51 @@
 #include <string.h>
 
 #include "agent_internal.h"
+#include "api.h"
 #include "base64.h"
+#include "codec.h"
 #include "executor_api.h"
 #include "http_server.h"
 #include "log.h"
+#include "mesos/v1/executor/executor.pb-c.h"
 
-/* HTTP thread: the call's envelope; HEARTBEAT answered here. NULL after answering. */
-json_t *agent_executor_api_parse(struct http_request *req)
+/*
+ * HTTP thread: the call's envelope (method, Content-Type, the body in its codec, a string
+ * type; SUBSCRIBE's Accept); HEARTBEAT answered here. NULL after answering.
+ */
+json_t *agent_executor_api_parse(struct http_request *req, enum codec *ret_accept)
 {
-	const char *ct = http_request_header(req, "Content-Type");
-	const char *b;
-	json_error_t e;
-	json_t *body;
-	size_t len;
+	char err[CODEC_ERR_LEN];
+	enum codec codec;
+	json_t *body = NULL;
+	const char *type;
+	int rc;
 
 	if (!streq(http_request_method(req), "POST")) {
 		http_reply_error(req, 405, "Expecting 'POST', received '%s'",
 				 http_request_method(req));
 		return NULL;
 	}
-	if (!ct) {
-		http_reply_error(req, 400, "Expecting 'Content-Type' to be present");
-		return NULL;
+	rc = codec_read_request(req, &mesos__v1__executor__call__descriptor, &codec, &body, err,
+				sizeof(err));
+	type = json_string_value(json_object_get(body, "type"));
+	if (rc == 0 && !type) {
+		rc = 400;
+		snprintf(err, sizeof(err),
+			 "Failed to validate executor::Call: 'type' must be a string naming a "
+			 "known call type");
 	}
-	if (!streq(ct, "application/json")) {
-		http_reply_error(req, 415, "Expecting 'Content-Type' of application/json");
-		return NULL;
-	}
-	b = http_request_body(req, &len);
-	body = json_loadb(b, len, 0, &e);
-	if (!body || !json_is_object(body) || !json_is_string(json_object_get(body, "type"))) {
-		http_reply_error(req, 400, "Failed to validate executor::Call: %s",
-				 body ? "'type' must be a string" : e.text);
+	*ret_accept = CODEC_JSON;
+	if (rc == 0 && streq(type, "SUBSCRIBE")) /* the stream's codec */
+		rc = codec_negotiate(http_request_header(req, "Accept"), ret_accept, err,
+				     sizeof(err));
+	if (rc != 0) {
 		json_decref(body);
+		http_reply_error(req, rc > 0 ? (unsigned)rc : 503, "%s",
+				 rc > 0 ? err : "out of memory");
 		return NULL;
 	}
-	if (streq(json_string_value(json_object_get(body, "type")), "HEARTBEAT")) {
+	if (streq(type, "HEARTBEAT")) {
 		http_reply(req, 202, "text/plain", "", 0, NULL);
 		json_decref(body);
 		return NULL;
@@ -101,24 +112,25 @@ static struct agent_executor *call_executor(struct agent *a, struct http_request
 }
 
 /* SUBSCRIBE: the stream, SUBSCRIBED, then what waited (a new SUBSCRIBE replaces the old). */
-static void subscribe(struct agent_executor *e, struct http_request *req)
+static void subscribe(struct agent_executor *e, struct http_request *req, enum codec accept)
 {
 	struct agent *a = e->agent;
 	json_t *info;
 
 	agent_executor_stream_drop(e);
-	e->stream = http_reply_stream(req, "application/json", NULL, 4096, NULL, NULL);
+	e->stream = http_reply_stream(req, codec_content_type(accept), NULL, 4096, NULL, NULL);
 	if (!e->stream)
 		return;
+	e->codec = accept;
 	loop_timer_del(a->loop, e->register_timer);
 	e->register_timer = NULL;
-	info = json_pack("{s:s,s:o,s:o}", "hostname", a->hostname, "id", wire_id(a->agent_id),
-			 "resources", alloc_res_to_json(&a->total));
+	info = agent_api_agent_info(a);
 	log_info("executor '%s' of framework %s subscribed", e->id, e->fw_id);
 	agent_executor_send(e, "SUBSCRIBED",
-			    json_pack("{s:O,s:O*,s:o,s:o}", "executor_info", e->info,
-				      "framework_info", e->fw_info, "agent_info", info,
-				      "container_id", wire_id(e->run)),
+			    json_pack("{s:O,s:o*,s:o,s:o}", "executor_info", e->info,
+				      "framework_info",
+				      agent_api_framework_info(a, e->fw_id, e->fw_info),
+				      "agent_info", info, "container_id", wire_id(e->run)),
 			    false);
 	agent_executor_flush(e);
 }
@@ -227,7 +239,7 @@ static void message(struct agent_executor *e, struct http_request *req, json_t *
 }
 
 void agent_executor_api_call(struct agent *a, struct http_request *req, json_t *body,
-			     const char *bearer)
+			     const char *bearer, enum codec accept)
 {
 	const char *type = json_string_value(json_object_get(body, "type"));
 	struct agent_executor *e = call_executor(a, req, body, bearer);
@@ -235,7 +247,7 @@ void agent_executor_api_call(struct agent *a, struct http_request *req, json_t *
 	if (!e)
 		return;
 	if (streq(type, "SUBSCRIBE")) {
-		subscribe(e, req);
+		subscribe(e, req, accept);
 		return;
 	}
 	if (!streq(type, "UPDATE") && !streq(type, "MESSAGE")) {

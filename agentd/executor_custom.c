@@ -23,7 +23,7 @@
 #include "http_server.h"
 #include "launch.h"
 #include "log.h"
-#include "recordio.h"
+#include "mesos/v1/executor/executor.pb-c.h"
 #include "strv.h"
 #include "task_limits.h"
 
@@ -33,7 +33,7 @@
 static int meta_dir_open(struct agent_executor *e, bool create)
 {
 	struct agent *a = e->agent;
-	const char *parts[] = {"executors", e->fw_id, e->id};
+	const char *parts[] = {"executors", e->fw_name, e->name};
 	int fd = -1, dir = a->ckpt.meta_fd;
 
 	for (size_t i = 0; i < 3; i++) {
@@ -85,9 +85,9 @@ void agent_executor_meta_remove(struct agent_executor *e)
 		(void)unlinkat(fd, names[i], 0);
 	close(fd);
 	top = openat(e->agent->ckpt.meta_fd, "executors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	fw = top < 0 ? -1 : openat(top, e->fw_id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fw >= 0 && unlinkat(fw, e->id, AT_REMOVEDIR) == 0)
-		(void)unlinkat(top, e->fw_id, AT_REMOVEDIR);
+	fw = top < 0 ? -1 : openat(top, e->fw_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fw >= 0 && unlinkat(fw, e->name, AT_REMOVEDIR) == 0)
+		(void)unlinkat(top, e->fw_name, AT_REMOVEDIR);
 }
 
 /* ------------------------------------------------------------------ events to it */
@@ -101,14 +101,25 @@ void agent_executor_stream_drop(struct agent_executor *e)
 	e->stream = NULL;
 }
 
-/* One event on e's stream; false when it is gone (e is then not subscribed). */
+/*
+ * One event on e's stream, a RecordIO record in its codec; false when the stream is gone
+ * (e is then not subscribed). An event the schema refuses (a bug: a required field the
+ * agent did not fill) is logged and left out.
+ */
 static bool stream_send(struct agent_executor *e, json_t *ev)
 {
-	char *s = json_dumps(ev, JSON_COMPACT), *rec = NULL;
-	long n = s ? recordio_encode(s, strlen(s), &rec) : -ENOMEM;
-	bool ok = n > 0 && http_stream_send(e->stream, rec, (size_t)n) == 0;
+	char err[CODEC_ERR_LEN], *rec = NULL;
+	size_t n = 0;
+	int r = codec_record(e->codec, &mesos__v1__executor__event__descriptor, ev, &rec, &n, err,
+			     sizeof(err));
+	bool ok;
 
-	free(s);
+	if (r == -EINVAL) {
+		log_error("executor '%s': event %s not sent: %s", e->id,
+			  json_string_value(json_object_get(ev, "type")), err);
+		return true;
+	}
+	ok = r == 0 && http_stream_send(e->stream, rec, n) == 0;
 	free(rec);
 	if (!ok) {
 		log_info("executor '%s' of framework %s: its stream is gone", e->id, e->fw_id);
@@ -511,8 +522,7 @@ static int executor_task_add(struct agent_executor *e, const char *fid, const ch
 
 	if (!t)
 		return -ENOMEM;
-	agent_executor_task_attach(e, t);
-	snprintf(t->sandbox, sizeof(t->sandbox), "%s", e->dir); /* the executor's own */
+	agent_executor_task_attach(e, t); /* its sandbox: the executor's own */
 	if (alloc_res_from_json(json_object_get(task, "resources"), &t->res, err, sizeof(err)) < 0)
 		alloc_res_clear(&t->res);
 	alloc_res_add(&a->used, &t->res);
@@ -637,21 +647,39 @@ void agent_executor_kill_task(struct agent_task *t, json_t *kill_policy)
 
 /* ------------------------------------------------------------------ recovery */
 
-/* One checkpointed CUSTOM executor: back in the table, its supervisor found again. */
-static void recover_one(struct agent *a, int dirfd, const char *fid, const char *eid)
+/*
+ * Does the ID obj.value (an ID object of a record) have the disk name name? Then its
+ * value, else NULL: a record names the executor whose place it is in (diskname.h).
+ */
+static const char *record_id_at(json_t *obj, const char *name)
+{
+	json_t *v = json_object_get(obj, "value");
+	char dn[DISK_NAME_MAX + 1];
+
+	if (!json_is_string(v) ||
+	    disk_name(json_string_value(v), json_string_length(v), 0, dn) < 0 || !streq(dn, name))
+		return NULL;
+	return json_string_value(v);
+}
+
+/*
+ * One checkpointed CUSTOM executor (meta/executors/<fw_name>/<name>): back in the table,
+ * its supervisor found again. Its IDs are its record's (a disk name may not decode).
+ */
+static void recover_one(struct agent *a, int dirfd, const char *fw_name, const char *name)
 {
 	char text[65536], err[AGENT_ERRLEN];
 	_cleanup_close_ int fd =
-		openat(dirfd, eid, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -errno :
 			     file_read_bufat(fd, EXECUTOR_RECORD, 0, text, sizeof(text) - 1);
 	json_t *rec = NULL, *info;
-	const char *run, *token;
+	const char *run, *token, *fid, *eid;
 	struct agent_executor *e;
 	int r;
 
 	if (n < 0) {
-		log_warn("executor '%s' of framework %s: its record is unreadable (%s)", eid, fid,
+		log_warn("executor record 'meta/executors/%s/%s' is unreadable (%s)", fw_name, name,
 			 strerror((int)-n));
 		return;
 	}
@@ -660,15 +688,20 @@ static void recover_one(struct agent *a, int dirfd, const char *fid, const char 
 	info = json_object_get(rec, "info");
 	run = json_string_value(json_object_get(rec, "run"));
 	token = json_string_value(json_object_get(rec, "token"));
-	if (!json_is_object(info) || !run || !agent_task_id_valid(run) || run[0] == '.' ||
-	    strlen(run) >= UUID_STR_LEN || !token || strlen(token) != AGENT_EXECUTOR_TOKEN_LEN ||
+	fid = record_id_at(json_object_get(rec, "framework_id"), fw_name);
+	eid = record_id_at(json_object_get(info, "executor_id"), name);
+	if (!fid || !eid || !json_is_object(info) || !run || !agent_task_id_valid(run) ||
+	    run[0] == '.' || strlen(run) >= UUID_STR_LEN || !token ||
+	    strlen(token) != AGENT_EXECUTOR_TOKEN_LEN ||
 	    agent_executor_new(a, fid, info, json_object_get(rec, "framework_info"), run, &e, err,
 			       sizeof(err)) < 0) {
-		log_warn("executor '%s' of framework %s: its record is damaged; not recovered", eid,
-			 fid);
+		log_warn("executor record 'meta/executors/%s/%s' is damaged; not recovered",
+			 fw_name, name);
 		json_decref(rec);
 		return;
 	}
+	fid = e->fw_id; /* the record goes: the table's copies from here on */
+	eid = e->id;
 	snprintf(e->token, sizeof(e->token), "%s", token);
 	json_decref(rec);
 	(void)agent_executor_leaf_open(e, AGENT_EXECUTOR_LEAF, &e->leaf_fd);
@@ -717,6 +750,21 @@ void agent_executors_recover(struct agent *a)
 		closedir(fws);
 }
 
+/* The executor whose cgroup is executors/<cg_fw>/<cg_name>, or NULL. */
+static struct agent_executor *executor_by_cgroup(struct agent *a, const char *cg_fw,
+						 const char *cg_name)
+{
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->executors, &it, NULL, &v);) {
+		struct agent_executor *e = v;
+		if (streq(e->cg_fw, cg_fw) && streq(e->cg_name, cg_name))
+			return e;
+	}
+	return NULL;
+}
+
 /* executors/<fw>/<executor> cgroups no executor of the table owns: killed and removed. */
 static void remove_stray_cgroups(struct agent *a)
 {
@@ -739,7 +787,7 @@ static void remove_stray_cgroups(struct agent *a)
 			_cleanup_close_ int cg = -1;
 
 			if (x->d_type != DT_DIR || x->d_name[0] == '.' ||
-			    agent_executor_get(a, f->d_name, x->d_name))
+			    executor_by_cgroup(a, f->d_name, x->d_name))
 				continue;
 			cg = openat(fw, x->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cg < 0)

@@ -625,8 +625,10 @@ static int call_uint(json_t *v, int64_t *ret)
 	return -EINVAL;
 }
 
-void agent_files_call(struct agent *a, struct http_request *req, json_t *body)
+json_t *agent_files_call(struct agent *a, struct http_request *req, json_t *body)
 {
+	json_t *j = NULL;
+
 	const char *type = json_string_value(json_object_get(body, "type"));
 	bool read = streq(type, "READ_FILE");
 	json_t *c = json_object_get(body, read ? "read_file" : "list_files");
@@ -637,7 +639,7 @@ void agent_files_call(struct agent *a, struct http_request *req, json_t *body)
 	if (!path) {
 		http_reply_error(req, 400, "Failed to validate agent::Call: Expecting '%s.path'",
 				 read ? "read_file" : "list_files");
-		return;
+		return NULL;
 	}
 	if (read) {
 		_cleanup_free_ char *buf = malloc(AGENT_FILES_READ_MAX);
@@ -652,30 +654,33 @@ void agent_files_call(struct agent *a, struct http_request *req, json_t *body)
 				req, 400,
 				"Failed to validate agent::Call: 'read_file.offset' (required) "
 				"and 'read_file.length' must be integers >= 0");
-			return;
+			return NULL;
 		}
 		status =
 			buf ? file_read(a, path, offset, length, buf, &n, &size, msg, sizeof(msg)) :
 			      (snprintf(msg, sizeof(msg), "out of memory"), 503);
 		if (status) {
 			http_reply_error(req, status, "%s", msg);
-			return;
+			return NULL;
 		}
 		b64 = base64_encode((const uint8_t *)buf, n);
-		reply_json(req, b64 ? json_pack("{s:s,s:{s:I,s:s}}", "type", type, "read_file",
-						"size", (json_int_t)size, "data", b64) :
-				      NULL);
+		j = b64 ? json_pack("{s:s,s:{s:I,s:s}}", "type", type, "read_file", "size",
+				    (json_int_t)size, "data", b64) :
+			  NULL;
 		free(b64);
 	} else {
 		json_t *arr;
 
 		status = file_list(a, path, true, &arr, msg, sizeof(msg));
-		if (status)
+		if (status) {
 			http_reply_error(req, status, "%s", msg);
-		else
-			reply_json(req, json_pack("{s:s,s:{s:o}}", "type", type, "list_files",
-						  "file_infos", arr));
+			return NULL;
+		}
+		j = json_pack("{s:s,s:{s:o}}", "type", type, "list_files", "file_infos", arr);
 	}
+	if (!j)
+		http_reply_error(req, 503, "out of memory");
+	return j;
 }
 
 /* ---------------------------------------------------------------- runs/latest */

@@ -71,8 +71,11 @@ struct agent_files_query *agent_files_query_new(struct http_request *req);
 void agent_files_query_free(struct agent_files_query *q);
 /* The loop: answer a files endpoint's request. */
 void agent_files_answer(struct agent *a, struct http_request *req, struct agent_files_query *q);
-/* The loop: answer READ_FILE or LIST_FILES (body: the call). */
-void agent_files_call(struct agent *a, struct http_request *req, json_t *body);
+/*
+ * The loop: READ_FILE or LIST_FILES (body: the call): the agent::Response (a new object,
+ * answered by the caller in its codec), or NULL after answering an error.
+ */
+json_t *agent_files_call(struct agent *a, struct http_request *req, json_t *body);
 
 /* sandboxes/<fw>/<task>/latest -> t's run (after its launch). Logged on failure. */
 void agent_files_mark_latest(struct agent_task *t);

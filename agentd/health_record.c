@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * <meta>/health, the supervisor's record of a task's latest health: its async-signal-safe
- * formatter, its parser and reader, and its words for a status message. Format: health.h.
+ * formatter (on the records' one writer, supervisor.h), its parser and reader, and its
+ * words for a status message. Format: health.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,46 +14,21 @@
 #include "supervisor.h"
 #include "util.h"
 
-struct out {
-	char *buf;
-	size_t len, off;
-	bool overflow;
-};
-
-static void put_kv(struct out *o, const char *key, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp), klen = strlen(key);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (o->off + klen + 1 + (sizeof(tmp) - i) + 2 > o->len) {
-		o->overflow = true;
-		return;
-	}
-	memcpy(o->buf + o->off, key, klen);
-	o->off += klen;
-	o->buf[o->off++] = ' ';
-	memcpy(o->buf + o->off, tmp + i, sizeof(tmp) - i);
-	o->off += sizeof(tmp) - i;
-	o->buf[o->off++] = '\n';
-	o->buf[o->off] = '\0';
-}
-
 int agent_health_record_format(const struct agent_health_record *r, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct agent_record_out o = {.buf = buf, .len = len};
 
-	put_kv(&o, "drover-health", 1);
-	put_kv(&o, "updates", r->updates);
-	put_kv(&o, "healthy", r->healthy);
-	put_kv(&o, "consecutive_failures", r->consecutive_failures);
-	put_kv(&o, "kill", r->kill);
-	put_kv(&o, "result", (uint64_t)r->result);
-	put_kv(&o, "code", r->code < 0 ? 0 : (uint64_t)r->code);
-	put_kv(&o, "time_ns", r->time_ns);
+	if (!len)
+		return -ENOBUFS;
+	buf[0] = '\0';
+	agent_record_put_kv(&o, "drover-health", 1);
+	agent_record_put_kv(&o, "updates", r->updates);
+	agent_record_put_kv(&o, "healthy", r->healthy);
+	agent_record_put_kv(&o, "consecutive_failures", r->consecutive_failures);
+	agent_record_put_kv(&o, "kill", r->kill);
+	agent_record_put_kv(&o, "result", (uint64_t)r->result);
+	agent_record_put_kv(&o, "code", r->code < 0 ? 0 : (uint64_t)r->code);
+	agent_record_put_kv(&o, "time_ns", r->time_ns);
 	return o.overflow ? -ENOBUFS : (int)o.off;
 }
 

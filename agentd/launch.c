@@ -744,11 +744,12 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
  * long agent_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg)
  * clone3, and in the child call fn(arg) on the new stack (args->stack), then exit. glibc
  * has no public clone3 wrapper that takes a function; clone(2) has no CLONE_INTO_CGROUP.
- * fn and arg ride in r8/r9, which the syscall instruction preserves.
+ * fn and arg ride in r8/r9, which the syscall instruction preserves. The symbol is local
+ * to this object (.local): only this file calls it (C has no static asm function).
  */
 long agent_clone3_run(struct clone_args *args, size_t size, void (*fn)(void *), void *arg);
 __asm__(".text\n"
-	".globl agent_clone3_run\n"
+	".local agent_clone3_run\n"
 	".type agent_clone3_run, @function\n"
 	"agent_clone3_run:\n"
 	"	movq %rdx, %r8\n"

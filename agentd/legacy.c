@@ -70,7 +70,7 @@ static json_t *url_host(const char *url)
 	return *h ? json_stringn(h, end ? (size_t)(end - h) : strlen(h)) : NULL;
 }
 
-static json_t *flags_object(struct agent *a)
+json_t *agent_legacy_flags(struct agent *a)
 {
 	json_t *j = json_object();
 	char buf[512];
@@ -145,8 +145,8 @@ static json_t *state(struct agent *a)
 		      alloc_res_to_json(&a->total), "reserved_resources_allocated",
 		      "unreserved_resources_allocated", alloc_res_to_legacy_json(&a->used),
 		      "resource_providers", "attributes",
-		      alloc_attributes_to_legacy_json(a->attributes), "flags", flags_object(a),
-		      "frameworks", frameworks(a), "completed_frameworks");
+		      alloc_attributes_to_legacy_json(a->attributes), "flags",
+		      agent_legacy_flags(a), "frameworks", frameworks(a), "completed_frameworks");
 	alloc_res_clear(&free_);
 	host = url_host(a->master_url);
 	if (j && host && json_string_length(host))
@@ -187,7 +187,7 @@ static void set_count(json_t *st, const char *key, const json_t *n)
  * ResourceStatistics from what the agent measures of t (agent_api_task_usage: BPF, else
  * cgroupfs) and its cgroup's own files; a field the agent does not measure is left out.
  */
-static json_t *statistics(struct agent *a, struct agent_task *t)
+json_t *agent_legacy_statistics(struct agent *a, struct agent_task *t)
 {
 	json_t *u = agent_api_task_usage(a, t);
 	json_t *st = json_pack("{s:f}", "timestamp", (double)now_real_ns() / 1e9);
@@ -255,7 +255,7 @@ static json_t *monitor_statistics(struct agent *a)
 		json_array_append_new(arr,
 				      json_pack("{s:s,s:s,s:s,s:s,s:o}", "framework_id", t->fw_id,
 						"executor_id", t->id, "executor_name", "", "source",
-						"", "statistics", statistics(a, t)));
+						"", "statistics", agent_legacy_statistics(a, t)));
 	}
 	return arr;
 }
@@ -272,9 +272,9 @@ void agent_legacy_reply(struct agent *a, struct http_request *req, const json_t 
 	else if (streq(name, "statistics"))
 		j = monitor_statistics(a);
 	else if (streq(name, "flags"))
-		j = json_pack("{s:o}", "flags", flags_object(a));
+		j = json_pack("{s:o}", "flags", agent_legacy_flags(a));
 	else
-		j = json_pack("{s:s,s:s}", "version", DROVER_VERSION, "git_sha", DROVER_GIT_REV);
+		j = version_info_json();
 	s = j ? jsonnum_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!s) {

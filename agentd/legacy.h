@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 struct agent;
+struct agent_task;
 struct http_request;
 
 /*
@@ -22,5 +23,10 @@ struct http_request;
 bool agent_legacy_match(struct http_request *req, json_t **ret_body);
 /* The loop: answer a queued legacy request (body from agent_legacy_match). */
 void agent_legacy_reply(struct agent *a, struct http_request *req, const json_t *body);
+
+/* The loop: t's ResourceStatistics (what the agent measures of it); a new object. */
+json_t *agent_legacy_statistics(struct agent *a, struct agent_task *t);
+/* Every flag that has a value, {"name": "value as text"}; a new object. */
+json_t *agent_legacy_flags(struct agent *a);
 
 #endif

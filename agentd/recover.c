@@ -146,6 +146,8 @@ static void recover_task(const char *fw_name, const char *name, json_t *record,
 	t = agent_task_new(a, fid, tid, fw_name, name, run, info);
 	if (!t)
 		goto out;
+	if (json_is_object(json_object_get(record, "framework_info")))
+		t->fw_info = json_incref(json_object_get(record, "framework_info"));
 	agent_executor_recover_task(t, record); /* a task of an executor: its leaf is there */
 	if (!t->run[0])
 		log_info("task '%s': launched before run IDs, its records are read from its "

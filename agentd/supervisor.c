@@ -183,26 +183,6 @@ int agent_record_write(int dirfd, const char *name, const char *data, size_t len
 	return write_atomic_assafe(dirfd, name, data, len, false);
 }
 
-static void put_line(char *buf, size_t *off, size_t len, const char *key, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp), klen = strlen(key);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (*off + klen + 1 + (sizeof(tmp) - i) + 2 > len)
-		return;
-	memcpy(buf + *off, key, klen);
-	*off += klen;
-	buf[(*off)++] = ' ';
-	memcpy(buf + *off, tmp + i, sizeof(tmp) - i);
-	*off += sizeof(tmp) - i;
-	buf[(*off)++] = '\n';
-	buf[*off] = '\0';
-}
-
 static uint64_t realtime_ns(void)
 {
 	struct timespec ts;
@@ -274,7 +254,7 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
 	struct agent_exit_record rec = {0};
 	struct status_file sf;
 	char ident[128];
-	size_t ilen = 0;
+	struct agent_record_out io = {.buf = ident, .len = sizeof(ident)};
 	uint64_t start = 0;
 	sigset_t none;
 	int keep[7], pidfd = -1, status = 0;
@@ -337,11 +317,11 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
 
 	(void)pid_starttime(0, &start);
 	ident[0] = '\0';
-	put_line(ident, &ilen, sizeof(ident), "pid", (uint64_t)getpid());
-	put_line(ident, &ilen, sizeof(ident), "start", start);
-	put_line(ident, &ilen, sizeof(ident), "task_pid", (uint64_t)pid);
+	agent_record_put_kv(&io, "pid", (uint64_t)getpid());
+	agent_record_put_kv(&io, "start", start);
+	agent_record_put_kv(&io, "task_pid", (uint64_t)pid);
 	/* no fsync: the pid and start time mean nothing after a crash of the host */
-	if (write_atomic_assafe(meta_fd, AGENT_SUPERVISOR_FILE, ident, ilen, false) < 0) {
+	if (write_atomic_assafe(meta_fd, AGENT_SUPERVISOR_FILE, ident, io.off, false) < 0) {
 		/* Without it a restarted agent cannot find us; the task still runs and is reported. */
 	}
 	report(report_fd, AGENT_LAUNCH_OK, 0, pid);

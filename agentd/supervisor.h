@@ -134,6 +134,18 @@ int agent_exit_record_parse(const char *text, struct agent_exit_record *ret);
 /* Async-signal-safe (hand-rolled formatting). Returns the length or -ENOBUFS. */
 int agent_exit_record_format(const struct agent_exit_record *r, char *buf, size_t len);
 
+/*
+ * The one writer of the supervisor's text records (exit_status, supervisor, health:
+ * "key value" lines), async-signal-safe (supervisor_status.c): each put appends "key v\n"
+ * to buf (NUL-terminated once buf[0] is) or, when it does not fit, sets overflow.
+ */
+struct agent_record_out {
+	char *buf;
+	size_t len, off;
+	bool overflow;
+};
+void agent_record_put_kv(struct agent_record_out *o, const char *key, uint64_t v);
+
 /* <meta>/supervisor */
 struct agent_supervisor_record {
 	pid_t pid;

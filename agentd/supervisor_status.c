@@ -15,13 +15,7 @@
 
 /* ---------------------------------------------------------------- format (AS-safe) */
 
-struct out {
-	char *buf;
-	size_t len, off;
-	bool overflow;
-};
-
-static void put_s(struct out *o, const char *s)
+static void put_str(struct agent_record_out *o, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -34,7 +28,7 @@ static void put_s(struct out *o, const char *s)
 	o->buf[o->off] = '\0';
 }
 
-static void put_u(struct out *o, uint64_t v)
+static void put_u(struct agent_record_out *o, uint64_t v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp) - 1;
@@ -44,15 +38,15 @@ static void put_u(struct out *o, uint64_t v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	put_s(o, tmp + i);
+	put_str(o, tmp + i);
 }
 
-static void put_kv(struct out *o, const char *key, uint64_t v)
+void agent_record_put_kv(struct agent_record_out *o, const char *key, uint64_t v)
 {
-	put_s(o, key);
-	put_s(o, " ");
+	put_str(o, key);
+	put_str(o, " ");
 	put_u(o, v);
-	put_s(o, "\n");
+	put_str(o, "\n");
 }
 
 static const char *how_name(enum agent_exit_how h)
@@ -70,26 +64,26 @@ static const char *how_name(enum agent_exit_how h)
 
 int agent_exit_record_format(const struct agent_exit_record *r, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct agent_record_out o = {.buf = buf, .len = len};
 
 	if (!len)
 		return -ENOBUFS;
 	buf[0] = '\0';
-	put_s(&o, "drover-exit-status 1\nhow ");
-	put_s(&o, how_name(r->how));
-	put_s(&o, "\n");
-	put_kv(&o, "code", r->code < 0 ? 0 : (uint64_t)r->code);
-	put_kv(&o, "core", r->core_dumped);
+	put_str(&o, "drover-exit-status 1\nhow ");
+	put_str(&o, how_name(r->how));
+	put_str(&o, "\n");
+	agent_record_put_kv(&o, "code", r->code < 0 ? 0 : (uint64_t)r->code);
+	agent_record_put_kv(&o, "core", r->core_dumped);
 	if (r->how == AGENT_EXIT_LAUNCH_FAILED) {
-		put_s(&o, "stage ");
-		put_s(&o, agent_launch_stage_name(r->stage));
-		put_s(&o, "\n");
+		put_str(&o, "stage ");
+		put_str(&o, agent_launch_stage_name(r->stage));
+		put_str(&o, "\n");
 	}
-	put_kv(&o, "task_pid", r->task_pid < 0 ? 0 : (uint64_t)r->task_pid);
-	put_kv(&o, "utime_us", r->utime_us);
-	put_kv(&o, "stime_us", r->stime_us);
-	put_kv(&o, "maxrss_kb", r->maxrss_kb);
-	put_kv(&o, "time_ns", r->time_ns);
+	agent_record_put_kv(&o, "task_pid", r->task_pid < 0 ? 0 : (uint64_t)r->task_pid);
+	agent_record_put_kv(&o, "utime_us", r->utime_us);
+	agent_record_put_kv(&o, "stime_us", r->stime_us);
+	agent_record_put_kv(&o, "maxrss_kb", r->maxrss_kb);
+	agent_record_put_kv(&o, "time_ns", r->time_ns);
 	return o.overflow ? -ENOBUFS : (int)o.off;
 }
 

@@ -352,7 +352,7 @@ static int launch_prepare(struct agent_task *t, struct launch *l)
 	if (l->sandbox_fd < 0)
 		r = -errno;
 	else if (t->exec) /* a leaf under its executor's cgroup (executor.h) */
-		r = agent_executor_leaf_create(t->exec, t->id, &t->cgroup_fd);
+		r = agent_executor_leaf_create(t->exec, t->cg_name, &t->cgroup_fd);
 	else
 		r = agent_cgroup_task_create(&a->cg, t->cg_fw, t->cg_name, &t->cgroup_fd);
 	if (r < 0) {
@@ -464,6 +464,7 @@ int agent_launch_task(struct agent *a, json_t *ev, struct agent_executor *e)
 	t = agent_task_new(a, fid, tid, NULL, NULL, run, json_object_get(ev, "task"));
 	if (!t)
 		return -1;
+	t->fw_info = json_incref(json_object_get(ev, "framework_info"));
 	if (e)
 		agent_executor_task_attach(e, t);
 	if (launch_record(t, &l) < 0) {

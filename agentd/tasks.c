@@ -76,6 +76,8 @@ int agent_task_save(struct agent_task *t)
 		json_object_set_new(rec, "run", json_string(t->run));
 	if (t->exec)
 		json_object_set_new(rec, "executor", agent_executor_record(t->exec));
+	if (t->fw_info)
+		json_object_set(rec, "framework_info", t->fw_info);
 	r = agent_checkpoint_task_save(&t->agent->ckpt, t->fw_name, t->name, rec);
 
 	json_decref(rec);
@@ -114,6 +116,7 @@ void agent_task_free(struct agent_task *t)
 	if (t->cgroup_fd >= 0)
 		close(t->cgroup_fd);
 	json_decref(t->info);
+	json_decref(t->fw_info);
 	alloc_res_clear(&t->res);
 	free(t->fw_id);
 	free(t->id);
@@ -134,7 +137,7 @@ void agent_task_cleanup(struct agent_task *t)
 		close(t->cgroup_fd);
 		t->cgroup_fd = -1;
 		if (t->exec)
-			agent_executor_leaf_remove(t->exec, t->id);
+			agent_executor_leaf_remove(t->exec, t->cg_name);
 		else
 			agent_cgroup_task_remove(&a->cg, t->cg_fw, t->cg_name);
 	}
@@ -151,8 +154,8 @@ void agent_task_track(struct agent_task *t, bool partial)
 	if (!t->agent->taskstats)
 		return;
 	if (t->exec)
-		snprintf(path, sizeof(path), "/%s/executors/%s/%s/%s", t->agent->cg.root, t->fw_id,
-			 t->exec->id, t->id);
+		snprintf(path, sizeof(path), "/%s/executors/%s/%s/%s", t->agent->cg.root,
+			 t->exec->cg_fw, t->exec->cg_name, t->cg_name);
 	else
 		snprintf(path, sizeof(path), "/%s/tasks/%s/%s", t->agent->cg.root, t->cg_fw,
 			 t->cg_name);

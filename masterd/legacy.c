@@ -738,7 +738,7 @@ void master_legacy_reply(struct master *m, struct msg *msg)
 	else if (streq(name, "snapshot"))
 		j = snapshot(m);
 	else if (streq(name, "version"))
-		j = json_pack("{s:s,s:s}", "version", DROVER_VERSION, "git_sha", DROVER_GIT_REV);
+		j = version_info_json();
 	else
 		j = json_pack("{s:o}", "flags", flags_object(m));
 	reply(m, msg->req, j, jsonp);

@@ -3,10 +3,11 @@
 # restart it on the same work dir: the group's tasks are found again (their supervisors),
 # the kill-all rule still holds after the restart, and the executor (a checkpointing
 # framework's: MESOS_CHECKPOINT=1) subscribes again within the reregistration timeout,
-# then obeys SHUTDOWN and its exit reaches the framework as FAILURE. Nothing is orphaned:
-# no executor cgroup is left once they are gone. The executor's resources are charged to its
-# framework by the master from its launch, again from the agent's report after the restart,
-# and given back when it exits.
+# then obeys SHUTDOWN and its exit reaches the framework as FAILURE. Its ID has a space and
+# an '@': its sandbox, checkpoint and cgroup are by the ID's disk name (lib/diskname.h), and
+# the restarted agent finds them there. Nothing is orphaned: no executor cgroup is left once
+# they are gone. The executor's resources are charged to its framework by the master from
+# its launch, again from the agent's report after the restart, and given back when it exits.
 . "$(dirname "$0")/../integration/lib.sh"
 need_root
 need_cgroup2
@@ -47,10 +48,14 @@ check group-restart-q-killed [ "$(echo "$fin" | jq -r .final.q)" = TASK_KILLED ]
 wait "$G"
 
 # ---- a custom executor subscribes again after the agent's kill -9
-$FW --checkpoint --eid pyexec3 --command "python3 $PUB/python_executor.py" --go "$WORK/go2" \
+EID='my exec@3' EDN='my%20exec%403' # the ID and its disk name
+$FW --checkpoint --eid "$EID" --command "python3 $PUB/python_executor.py" --go "$WORK/go2" \
 	--hold "$WORK/hold2" executor-pause >"$WORK/exec.out" 2>"$WORK/exec.err" &
 X=$!
 WAIT_S=60 wait_for grep -q running "$WORK/exec.out"
+check executor-disk-names sh -c "ls -d '$cg'/*/'$EDN' '$WORK'/agent/sandboxes/*/'$EDN'/* \
+	'$WORK'/agent/meta/executors/*/'$EDN'/executor.json"
+check executor-no-raw-paths sh -c "! ls -d '$cg'/*/'$EID' '$WORK'/agent/sandboxes/*/'$EID' 2>/dev/null"
 XFID=$(head -1 "$WORK/exec.out" | jq -r .framework_id)
 # the framework's allocation (Mesos's: tasks and executors, not offers): cpus, 3 decimals
 fw_cpus() {
@@ -72,9 +77,14 @@ WAIT_S=30 wait_for subscribed_n 3
 # the agent reports the executor in its SUBSCRIBE: still charged to the framework
 check executor-resources-reported wait_for fw_cpus_is 200
 check executor-resources-agent-recovered wait_for agent_cpus_is 200
-check executor-recovered wait_for grep -q "executor 'pyexec3' of framework .* recovered" "$WORK/agent.log"
-resub() { [ "$(grep -c "executor 'pyexec3' of framework .* subscribed" "$WORK/agent.log")" -ge 2 ]; }
+check executor-recovered wait_for grep -q "executor '$EID' of framework .* recovered" "$WORK/agent.log"
+resub() { [ "$(grep -c "executor '$EID' of framework .* subscribed" "$WORK/agent.log")" -ge 2 ]; }
 check executor-resubscribed wait_for resub
+# its task's sandbox is still the executor's (as before the restart), a directory that is there
+sb=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"type":"GET_CONTAINERS"}' \
+	"http://127.0.0.1:$APORT/api/v1" | jq -r '.get_containers.containers[] | select(.task_id.value == "u1") | .sandbox')
+echo "u1's sandbox after the restart: $sb"
+check executor-task-sandbox-recovered sh -c "[ -d '$sb' ] && [ -f '$sb/executor-env.json' ]"
 touch "$WORK/go2"
 WAIT_S=30 wait_for grep -q failure "$WORK/exec.out"
 # its exit (EXECUTOR_EXITED) gives the executor's resources back, as its task's end did
@@ -83,9 +93,10 @@ check executor-resources-agent-released wait_for agent_cpus_is 0
 touch "$WORK/hold2"
 wait "$X"
 cat "$WORK/exec.out" "$WORK/exec.err"
-echo "---- the executor's stderr"; cat "$WORK"/agent/sandboxes/*/pyexec3/*/stderr
-check executor-restart-failure [ "$(tail -1 "$WORK/exec.out" | jq -r .failure.executor_id.value)" = pyexec3 ]
+echo "---- the executor's stderr"; cat "$WORK"/agent/sandboxes/*/"$EDN"/*/stderr
+check executor-restart-failure [ "$(tail -1 "$WORK/exec.out" | jq -r .failure.executor_id.value)" = "$EID" ]
 check executor-restart-status-0 [ "$(tail -1 "$WORK/exec.out" | jq -r .failure.status)" = 0 ]
-WAIT_S=10 wait_for sh -c "! ls -d '$cg'/*/pyexec3"
-check executor-restart-no-orphan sh -c "! ls -d '$cg'/*/pyexec3 '$cg'/*/pause 2>/dev/null"
+WAIT_S=10 wait_for sh -c "! ls -d '$cg'/*/'$EDN'"
+check executor-restart-no-orphan sh -c "! ls -d '$cg'/*/'$EDN' '$cg'/*/pause 2>/dev/null"
+check executor-meta-gone sh -c "! ls -d '$WORK'/agent/meta/executors/*/'$EDN' 2>/dev/null"
 finish

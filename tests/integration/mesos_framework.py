@@ -204,7 +204,7 @@ def scenario_group_bad(fw, args):
 def scenario_executor(fw, args):
     o = fw.offer()
     aid = o["agent_id"]["value"]
-    ex = {"type": "CUSTOM", "executor_id": {"value": "pyexec"}, "name": "python executor",
+    ex = {"type": "CUSTOM", "executor_id": {"value": args.exec_id}, "name": "python executor",
           "command": {"value": args.command, "shell": True}, "resources": res(0.1, 32)}
     ts = []
     for n in ("t1", "t2"):
@@ -221,14 +221,20 @@ def scenario_executor(fw, args):
             running.add(st["task_id"]["value"])
     data = base64.b64encode(b"hello executor").decode()
     code, _ = fw.call("MESSAGE", {"agent_id": {"value": aid},
-                                  "executor_id": {"value": "pyexec"}, "data": data})
+                                  "executor_id": {"value": args.exec_id}, "data": data})
     ev = fw.wait(lambda e: e["type"] == "MESSAGE")
     reply = base64.b64decode(ev["message"]["data"]).decode()
     code2, _ = fw.call("SHUTDOWN", {"agent_id": {"value": aid},
-                                    "executor_id": {"value": "pyexec"}})
+                                    "executor_id": {"value": args.exec_id}})
     fail = fw.wait(lambda e: e["type"] == "FAILURE")
+    # its tasks' TASK_KILLED: the agent relays them and FAILURE apart, either may come first
+    killed = set()
+    while killed != {"t1", "t2"}:
+        ev = fw.wait(lambda e: e["type"] == "UPDATE" and
+                     e["update"]["status"]["state"] == "TASK_KILLED")
+        killed.add(ev["update"]["status"]["task_id"]["value"])
     return {"running": sorted(running), "message_code": code, "reply": reply,
-            "shutdown_code": code2, "failure": fail["failure"]}
+            "shutdown_code": code2, "failure": fail["failure"], "killed": sorted(killed)}
 
 
 def launch_for_executor(fw, command, eid, names):
@@ -304,6 +310,7 @@ def main():
     p.add_argument("--command", default=None)
     p.add_argument("--checkpoint", action="store_true", help="FrameworkInfo.checkpoint")
     p.add_argument("--eid", default="pyexec2", help="executor-pause: the executor's ID")
+    p.add_argument("--exec-id", default="pyexec", help="executor: the executor's ID")
     p.add_argument("--go", default=None, help="group-pause: kill once this file exists")
     p.add_argument("--hold", default=None,
                    help="executor-pause: after the FAILURE, stay subscribed until this file exists")
