@@ -375,7 +375,8 @@ void agent_bpf_fini(struct agent_bpf *b)
 	free(b);
 }
 
-bool agent_bpf_active(const struct agent_bpf *b)
+/* Something loaded: usage comes from BPF. */
+static bool agent_bpf_active(const struct agent_bpf *b)
 {
 	return b && b->enabled;
 }

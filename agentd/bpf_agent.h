@@ -68,8 +68,6 @@ struct agent_bpf_config {
 int agent_bpf_init(const struct agent_bpf_config *cfg, struct agent_bpf **ret);
 void agent_bpf_fini(struct agent_bpf *b);
 
-/* Something loaded: usage comes from BPF. */
-bool agent_bpf_active(const struct agent_bpf *b);
 /* enforcement.bpf for REGISTER and GET_STATE. */
 json_t *agent_bpf_enforcement_json(const struct agent_bpf *b);
 

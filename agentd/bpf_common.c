@@ -57,7 +57,11 @@ void bpf_common_log_setup(void)
 	libbpf_set_print(print_libbpf);
 }
 
-void bpf_common_last_error(char *buf, size_t len)
+/*
+ * The tail of what libbpf warned about since the last call (the verifier's log after a failed
+ * load), one line, at most len-1 bytes, "" when nothing. Clears it.
+ */
+static void bpf_common_last_error(char *buf, size_t len)
 {
 	size_t n = strlen(last_warn);
 

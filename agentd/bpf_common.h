@@ -22,11 +22,6 @@ struct bpf_link;
 
 /* Route libbpf's messages to the logger (debug -> debug, info -> debug, warn -> warn). */
 void bpf_common_log_setup(void);
-/*
- * The tail of what libbpf warned about since the last call (the verifier's log after a failed
- * load), one line, at most len-1 bytes, "" when nothing. Clears it.
- */
-void bpf_common_last_error(char *buf, size_t len);
 /* err = "<what>: <strerror(-r)>[; libbpf: <last warnings>]". Returns r. */
 int bpf_common_fail(int r, const char *what, char *err, size_t errlen);
 

@@ -215,11 +215,6 @@ int agent_cgroup_signal(int dirfd, int sig);
 int agent_cgroup_kill(int dirfd);
 /* 1 when the cgroup (or a descendant) holds a process, 0 when not. */
 int agent_cgroup_populated(int dirfd);
-/*
- * An fd of the cgroup's cgroup.events, for epoll with EPOLLPRI: it fires when populated
- * or frozen changes; then call agent_cgroup_populated(). Read once already (armed).
- */
-int agent_cgroup_events_open(int dirfd, int *ret_fd);
 /* Block until populated 0 or timeout_ms passes (-ETIMEDOUT). For cleanup paths and tests. */
 int agent_cgroup_wait_empty(int dirfd, int timeout_ms);
 

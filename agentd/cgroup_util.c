@@ -426,7 +426,11 @@ int agent_cgroup_populated(int dirfd)
 	return pop;
 }
 
-int agent_cgroup_events_open(int dirfd, int *ret_fd)
+/*
+ * An fd of the cgroup's cgroup.events, for epoll with EPOLLPRI: it fires when populated
+ * or frozen changes; then call agent_cgroup_populated(). Read once already (armed).
+ */
+static int agent_cgroup_events_open(int dirfd, int *ret_fd)
 {
 	_cleanup_close_ int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	char buf[256];

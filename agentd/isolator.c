@@ -14,7 +14,8 @@
 #include "isolator_util.h"
 #include "util.h"
 
-const struct agent_isolator_ops *const agent_isolators[] = {
+/* Every isolator, in the order they run; NULL-terminated. */
+static const struct agent_isolator_ops *const agent_isolators[] = {
 	&agent_isolator_cpu,
 	&agent_isolator_memory,
 	&agent_isolator_pids,

@@ -113,8 +113,6 @@ struct agent_isolator_ops {
 extern const struct agent_isolator_ops agent_isolator_cpu;
 extern const struct agent_isolator_ops agent_isolator_memory;
 extern const struct agent_isolator_ops agent_isolator_pids;
-/* Every isolator, in the order they run; NULL-terminated. */
-extern const struct agent_isolator_ops *const agent_isolators[];
 
 /* ---- running all of them ---- */
 

@@ -111,7 +111,8 @@ int agent_taskstats_parse(const void *attrs, size_t len, struct agent_taskstats_
 	return 0;
 }
 
-void agent_taskstats_sum_add(struct agent_taskstats_sum *s, const struct agent_taskstats_rec *r)
+static void agent_taskstats_sum_add(struct agent_taskstats_sum *s,
+				    const struct agent_taskstats_rec *r)
 {
 	s->threads++;
 	if (r->pid == r->tgid)

@@ -83,7 +83,6 @@ struct agent_taskstats;
  * a per-thread record, -ENOENT when not (e.g. only a TGID aggregate), -EINVAL when torn.
  */
 int agent_taskstats_parse(const void *attrs, size_t len, struct agent_taskstats_rec *ret);
-void agent_taskstats_sum_add(struct agent_taskstats_sum *s, const struct agent_taskstats_rec *r);
 /*
  * {"threads", "processes", "user_ns", "system_ns", "max_rss_bytes", "read_bytes", ...,
  *  "delay_accounting": "on"|why not, and when on "cpu_delay_ns", "blkio_delay_ns", ...}
