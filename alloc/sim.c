@@ -56,7 +56,8 @@ static struct sim_fw *find(struct sim *s, const char *id)
 	return NULL;
 }
 
-static void on_offer(void *opaque, const char *fw, const char *agent, const struct alloc_res *res)
+static void on_offer(void *opaque, const char *fw, const char *role, const char *agent,
+		     const struct alloc_res *res)
 {
 	struct sim *s = opaque;
 	struct sim_fw *f = find(s, fw);
@@ -77,12 +78,12 @@ static void on_offer(void *opaque, const char *fw, const char *agent, const stru
 	/* the rest is declined with refuse_seconds 0; an offer it cannot use at all is
 	 * declined with a long filter (until the agent's resources change), as real
 	 * frameworks do, so that others get their turn */
-	rc = alloc_decline(s->a, fw, agent, &left, n ? 0 : ALLOC_REFUSE_MAX, s->now);
+	rc = alloc_decline(s->a, fw, role, agent, &left, n ? 0 : ALLOC_REFUSE_MAX, s->now);
 	if (rc < 0)
 		s->rc = rc;
 	if (f->placed == f->wanted && !f->done) {
 		f->done = true;
-		alloc_framework_suppress(s->a, fw);
+		alloc_framework_suppress(s->a, fw, NULL);
 	}
 	alloc_res_clear(&left);
 }
@@ -229,7 +230,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 			return rc;
 		if (f->wanted == 0) {
 			f->done = true;
-			alloc_framework_suppress(s->a, f->id);
+			alloc_framework_suppress(s->a, f->id, NULL);
 		}
 	}
 	return 0;
@@ -270,7 +271,7 @@ int alloc_sim_run(const json_t *scenario, json_t **ret, char *err, size_t errlen
 		for (size_t i = 0; out && i < s.nfw; i++) {
 			struct alloc_framework_info fi;
 
-			alloc_framework_get(s.a, s.fws[i].id, &fi);
+			alloc_framework_get(s.a, s.fws[i].id, NULL, &fi);
 			json_array_append_new(fl, json_pack("{s:s,s:s,s:i,s:I,s:I,s:o,s:f}", "id", fi.id,
 							    "role", fi.role, "tier", fi.tier, "tasks",
 							    (json_int_t)s.fws[i].placed, "wanted",

@@ -181,6 +181,14 @@ static int accept_offers(struct accept *c, json_t *ids, char *err)
 				 c->fw->id);
 			r = -EINVAL;
 		} else {
+			/* Mesos's order: one allocation role, then one agent */
+			if (r == 0 && c->noffers > 0 && o->role != c->offers[0]->role) {
+				snprintf(err, ERRLEN,
+					 "Aggregated offers must be allocated to one role: offer "
+					 "%.64s is allocated to '%.64s', offer %.64s to '%.64s'",
+					 c->offers[0]->id, c->offers[0]->role, o->id, o->role);
+				r = -EINVAL;
+			}
 			if (r == 0 && c->noffers > 0 && o->agent != c->offers[0]->agent) {
 				snprintf(
 					err, ERRLEN,
@@ -300,7 +308,7 @@ static int launch_check(struct accept *c, json_t *ti, const char *path, struct m
 			 path, t->agent_id, c->agent->id);
 		goto fail;
 	}
-	if (check_allocation_role(ti, path, c->fw->role, err) < 0)
+	if (check_allocation_role(ti, path, c->offers[0]->role, err) < 0)
 		goto fail;
 	if (!alloc_res_contains(&c->left, &t->res)) {
 		alloc_res_format(&t->res, want, sizeof(want));
@@ -337,10 +345,13 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	json_t *ev;
 
 	alloc_res_sub(&c->left, &ts->res);
-	if (!t || !(t->id = strdup(ts->id))) {
+	if (!t || !(t->id = strdup(ts->id)) ||
+	    (fw->multi_role && !(t->role = strdup(c->offers[0]->role)))) {
 		/* what it would have used goes back with the rest */
 		alloc_res_add(&c->left, &ts->res);
 		alloc_res_clear(&ts->res);
+		if (t)
+			free(t->id);
 		free(t);
 		master_framework_send_status(m, fw, ts->id, a->id, TASK_ERROR,
 					     "REASON_TASK_INVALID", "Master out of memory");
@@ -350,7 +361,7 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	t->fw_id = strdup(fw->id);
 	t->agent_id = strdup(a->id);
 	t->name = wire_dup_string(ti, "name");
-	set_allocation_info(ti, fw->role);
+	set_allocation_info(ti, c->offers[0]->role);
 	t->info = json_incref(ti);
 	t->res = ts->res;
 	memset(&ts->res, 0, sizeof(ts->res));
@@ -528,6 +539,7 @@ refuse:
 static void accept_run(struct accept *c)
 {
 	double refuse = master_call_refuse_seconds(c->msg->body, "accept");
+	const char *role = c->offers[0]->role; /* (the framework's string: outlives the offers) */
 	json_t *op;
 	size_t i;
 
@@ -543,7 +555,7 @@ static void accept_run(struct accept *c)
 	for (i = 0; i < c->noffers; i++)
 		master_offer_remove(c->m, c->offers[i], false, 0);
 	if (!alloc_res_is_empty(&c->left))
-		master_alloc_recover(c->m, c->agent, c->fw, &c->left, refuse);
+		master_alloc_recover(c->m, c->agent, c->fw, role, &c->left, refuse);
 	c->m->metrics.offers_accepted += c->noffers;
 	c->noffers = 0;
 }
