@@ -7,7 +7,7 @@
 # charged to it; a role joined: offered), suppressed_roles at SUBSCRIBE. A framework and two
 # agents in shell (curl + jq) drive a real master.
 . "$(dirname "$0")/lib.sh"
-master_begin
+master_begin --agent-ping-timeout 1h # (the agents in shell answer no pings)
 
 fake_agent a1 "$(res_json 4 4096)" || { fail setup-agent-1; exit 1; }
 A1=$AG_ID A1_OUT=$AG_OUT
@@ -89,6 +89,11 @@ check both-suppressed [ "$(fwstate .suppressed)" = true ]
 role_cpus() { op GET_ROLES | jq -r ".get_roles.roles[] | select(.name == \"$1\") | .allocated[] | select(.name == \"cpus\") | .scalar.value"; }
 check role-a-charged-its-task [ "$(role_cpus a)" = 0.5 ]
 check role-b-charged-its-task [ "$(role_cpus b)" = 0.5 ]
+# quota consumption per role: a's tasks hold 0.5 cpus (tb is b's), so a limit of 0.75 fits
+quota() { api_post /api/v1 "{\"type\":\"UPDATE_QUOTA\",\"update_quota\":{\"quota_configs\":[{\"role\":\"a\"$1}]}}"; }
+check quota-a-below-its-task-400 [ "$(quota ',"limits":{"cpus":{"value":0.25}}')" = 400 ]
+check quota-a-above-its-task-200 [ "$(quota ',"limits":{"cpus":{"value":0.75}}')" = 200 ]
+check quota-a-removed-200 [ "$(quota '')" = 200 ]
 code=$(call REVIVE '{"roles":["a"]}')
 check revive-a-202 [ "$code" = 202 ]
 WAIT_S=10 wait_for roles_are "a"
