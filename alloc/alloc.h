@@ -4,13 +4,13 @@
  * clock reads, no globals; time is an argument (seconds, any epoch, monotonic).
  *
  * Model. Agents have a total; what is not allocated is available. Frameworks belong to
- * one or more roles (a tree: "eng", "eng/ml") and one priority tier (int, default 0). A cycle
- * visits the agents and gives each agent's available resources to the first eligible
+ * one or more roles (a tree: "eng", "eng/ml") and one priority tier (int, default 0). A
+ * cycle visits the agents and gives each agent's available resources to the first eligible
  * framework in this order: higher tier first; within a tier, weighted DRF (or the chosen
- * policy) at every level of the role tree, then among the role's frameworks; ties by
- * allocation count, then name. Offered resources count as allocated until the master
- * gives them back with alloc_recover() (tasks ended, offer rescinded/unused) or
- * alloc_decline() (declined, with a refuse filter).
+ * policy) at every level of the role tree, then among the role's frameworks (by their share
+ * in that role); ties by allocation count, then name. Offered resources count as
+ * allocated until the master gives them back with alloc_recover() (tasks ended, offer
+ * rescinded/unused) or alloc_decline() (declined, with a refuse filter).
  *
  * Mapping of Mesos allocator calls:
  *   addSlave / removeSlave / updateSlave     alloc_agent_add / _remove / _update_total
@@ -19,7 +19,8 @@
  *   removeFramework                          alloc_framework_remove
  *   activate/deactivateFramework             alloc_framework_set_active
  *   recoverResources(filters)                alloc_recover / alloc_decline
- *   reviveOffers / suppressOffers            alloc_framework_revive / _suppress
+ *   reviveOffers / suppressOffers            alloc_framework_revive / _suppress (per role)
+ *   updateFramework (roles)                  alloc_framework_role_add / _role_remove
  *   updateWeights / updateQuota              alloc_role_set_weight / alloc_role_set_quota
  *   allocate() (timer or batched event)      alloc_cycle
  *   GET_ROLES shares                         alloc_role_get / alloc_roles_foreach
