@@ -157,4 +157,24 @@ for o in $(fwstate '.offers[].id.value' | tr -d '"'); do
 done
 check quiet-offered-in-y [ "$(wait_json "$WORK/quiet.stream" 'select(.type == "OFFERS") | .offers.offers[0].allocation_info.role')" = y ]
 check quiet-never-offered-x [ "$(recordio_json "$WORK/quiet.stream" | jq -r 'select(.type == "OFFERS") | .offers.offers[].allocation_info.role' | sort -u)" = y ]
+
+# ---- a restart keeps the roles (from the registry); a failover may change them
+kill -9 "$MASTER_PID"
+wait "$MASTER_PID" 2>/dev/null
+echo "---- restart" >>"$WORK/master.log"
+"$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" --allocation-interval 200ms \
+	--agent-ping-timeout 1h >>"$WORK/master.log" 2>&1 &
+MASTER_PID=$!
+WAIT_S=10 wait_for curl -sf -o /dev/null "http://$MASTER/health"
+in_role() { op GET_ROLES | jq -r ".get_roles.roles[] | select(.name == \"$1\") | .frameworks[].value" | grep -qx "$FM"; }
+check restart-roles-kept [ "$(fwstate '.framework_info.roles | join(",")' | tr -d '"')" = "b,c" ]
+check restart-in-role-b in_role b
+check restart-in-role-c in_role c
+fw_subscribe again "{\"name\":\"multi\",\"id\":{\"value\":\"$FM\"},\"roles\":[\"c\",\"d\"],$MULTI}" ||
+	fail failover-subscribe
+check failover-same-id [ "$FW_ID" = "$FM" ]
+check failover-roles-changed [ "$(fwstate '.framework_info.roles | join(",")' | tr -d '"')" = "c,d" ]
+check failover-in-role-d in_role d
+not_in_role() { ! in_role "$1"; }
+check failover-left-b not_in_role b
 finish
