@@ -7,7 +7,9 @@
 # charged to it; a role joined: offered), suppressed_roles at SUBSCRIBE. A framework and two
 # agents in shell (curl + jq) drive a real master.
 . "$(dirname "$0")/lib.sh"
-master_begin --agent-ping-timeout 1h # (the agents in shell answer no pings)
+ACLS=/tmp/multi-role-acls.$$.json
+echo '{"register_frameworks": [{"principals": "ANY", "roles": ["secret"], "allow": false}]}' >"$ACLS"
+master_begin --agent-ping-timeout 1h --acls "$ACLS" # (the agents in shell answer no pings)
 
 fake_agent a1 "$(res_json 4 4096)" || { fail setup-agent-1; exit 1; }
 A1=$AG_ID A1_OUT=$AG_OUT
@@ -15,6 +17,11 @@ fake_agent a2 "$(res_json 4 4096)" || { fail setup-agent-2; exit 1; }
 A2=$AG_ID
 SCHED=/api/v1/scheduler
 MULTI='"capabilities":[{"type":"MULTI_ROLE"}]'
+
+# ---- register_frameworks is checked for every role
+sub_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H 'Content-Type: application/json' \
+	-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":$1}}" "http://$MASTER/api/v1/scheduler"; }
+check secret-second-role-403 [ "$(sub_code "{\"name\":\"x\",\"roles\":[\"a\",\"secret\"],$MULTI}")" = 403 ]
 
 # ---- two roles, offers for each
 fw_subscribe multi "{\"name\":\"multi\",\"roles\":[\"a\",\"b\"],$MULTI}" || { fail setup-subscribe; exit 1; }
@@ -139,6 +146,9 @@ decline_all 0
 WAIT_S=10 wait_for roles_are "c"
 check joined-c-offered-b-suppressed [ "$(held_roles)" = "c" ]
 check joined-c-in-get-roles [ "$(op GET_ROLES | jq -r ".get_roles.roles[] | select(.name == \"c\") | .frameworks[].value")" = "$FM" ]
+code=$(upd '["b","c","secret"]')
+check update-join-secret-403 [ "$code" = 403 ]
+check update-join-secret-changes-nothing [ "$(fwstate '.framework_info.roles | join(",")' | tr -d '"')" = "b,c" ]
 code=$(upd '"b"')
 check update-roles-not-array-400 [ "$code" = 400 ]
 code=$(upd '["b","b"]')
@@ -163,7 +173,7 @@ kill -9 "$MASTER_PID"
 wait "$MASTER_PID" 2>/dev/null
 echo "---- restart" >>"$WORK/master.log"
 "$BIN/drover-master" --listen "$MASTER" --work-dir "$WORK/master" --allocation-interval 200ms \
-	--agent-ping-timeout 1h >>"$WORK/master.log" 2>&1 &
+	--agent-ping-timeout 1h --acls "$ACLS" >>"$WORK/master.log" 2>&1 &
 MASTER_PID=$!
 WAIT_S=10 wait_for curl -sf -o /dev/null "http://$MASTER/health"
 in_role() { op GET_ROLES | jq -r ".get_roles.roles[] | select(.name == \"$1\") | .frameworks[].value" | grep -qx "$FM"; }
@@ -177,4 +187,5 @@ check failover-roles-changed [ "$(fwstate '.framework_info.roles | join(",")' | 
 check failover-in-role-d in_role d
 not_in_role() { ! in_role "$1"; }
 check failover-left-b not_in_role b
+rm -f "$ACLS"
 finish
