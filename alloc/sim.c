@@ -196,6 +196,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 	json_array_foreach(fws, i, o) {
 		struct sim_fw *f = &s->fws[s->nfw];
 		const char *role = json_string_value(json_object_get(o, "role"));
+		json_t *frs = json_object_get(o, "roles"); /* several (MULTI_ROLE), or "role" */
 		json_t *tier = json_object_get(o, "tier"), *tasks = json_object_get(o, "tasks");
 		json_t *per = json_object_get(o, "tasks_per_offer");
 		char where[64];
@@ -204,6 +205,16 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 		f->id = json_string_value(json_object_get(o, "id"));
 		if (!f->id || !*f->id)
 			return alloc_fail(err, errlen, "%s: missing 'id'", where);
+		if (frs && (role || !json_is_array(frs) || !json_array_size(frs)))
+			return alloc_fail(err, errlen,
+					  "%s: 'roles' must be a non-empty array, without 'role'",
+					  where);
+		for (size_t k = 0; k < json_array_size(frs); k++)
+			if (!json_is_string(json_array_get(frs, k)))
+				return alloc_fail(err, errlen, "%s: 'roles[%zu]' must be a string",
+						  where, k);
+		if (frs)
+			role = json_string_value(json_array_get(frs, 0));
 		if (!role)
 			role = "*";
 		if (tier && !json_is_integer(tier))
@@ -228,6 +239,19 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 			return alloc_fail(err, errlen, "%s: bad 'role' '%s'", where, role);
 		if (rc < 0)
 			return rc;
+		for (size_t k = 1; k < json_array_size(frs); k++) {
+			const char *r = json_string_value(json_array_get(frs, k));
+			struct alloc_framework_info fi;
+
+			if (alloc_framework_get(s->a, f->id, r, &fi) == 0)
+				return alloc_fail(err, errlen, "%s: role '%s' appears twice", where,
+						  r);
+			rc = alloc_framework_role_add(s->a, f->id, r, false);
+			if (rc == -EINVAL)
+				return alloc_fail(err, errlen, "%s: bad role '%s'", where, r);
+			if (rc < 0)
+				return rc;
+		}
 		if (f->wanted == 0) {
 			f->done = true;
 			alloc_framework_suppress(s->a, f->id, NULL);
