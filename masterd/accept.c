@@ -182,7 +182,7 @@ static int accept_offers(struct accept *c, json_t *ids, char *err)
 			r = -EINVAL;
 		} else {
 			/* Mesos's order: one allocation role, then one agent */
-			if (r == 0 && c->noffers > 0 && o->role != c->offers[0]->role) {
+			if (r == 0 && c->noffers > 0 && !streq(o->role, c->offers[0]->role)) {
 				snprintf(err, ERRLEN,
 					 "Aggregated offers must be allocated to one role: offer "
 					 "%.64s is allocated to '%.64s', offer %.64s to '%.64s'",

@@ -1068,8 +1068,7 @@ static void update_framework_call(struct master *m, struct framework *fw, struct
 	framework_set_suppressed(fw, json_object_get(uf, "suppressed_roles"));
 	master_alloc_framework_caps(m, fw);
 	master_alloc_framework_roles(m, fw);
-	if (!suppressed)
-		master_request_allocation(m); /* (a role it joined, or one no longer suppressed) */
+	master_request_allocation(m); /* (a role it joined, or one no longer suppressed) */
 	master_persist_framework(m, fw);
 	master_reply_error(m, msg->req, 200, "%s", "");
 	log_info("framework %s updated its framework_info", fw->id);
