@@ -169,6 +169,16 @@ void master_alloc_used(struct master *m, struct agent *a, struct framework *fw,
 {
 	int r = alloc_allocation_add(m->alloc, fw->id, role, a->id, res);
 
+	if (r == -ENOENT && role && !master_framework_role(fw, role)) {
+		/* a task of a role the framework has left (recovered after a restart): charged to
+		 * that role, in which the framework is offered nothing */
+		r = alloc_framework_role_add(m->alloc, fw->id, role, true);
+		if (r == 0)
+			r = alloc_allocation_add(m->alloc, fw->id, role, a->id, res);
+		if (r == 0)
+			r = alloc_framework_role_remove(m->alloc, fw->id, role);
+	}
+
 	if (r < 0 && r != -ENOENT)
 		check(r, "record allocation of", fw->id);
 }

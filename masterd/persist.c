@@ -430,8 +430,12 @@ static int load_task(void *opaque, const struct registry_task *rt)
 		if (!info)
 			info = rt->info ? json_incref(rt->info)
 			       : rt->info_text ? json_loads(rt->info_text, 0, NULL) : NULL;
-		if (master_framework_role(fw, master_task_info_role(info)))
-			t->role = strdup(master_task_info_role(info));
+		const char *role = master_task_info_role(info);
+		char why[256];
+
+		/* (also a role it has left since: the task stays charged to it) */
+		if (role && master_role_is_valid(role, why, sizeof(why)))
+			t->role = strdup(role);
 	}
 	json_decref(info); /* name and role were its last use */
 	/* kept as text until needed: a tree per task would be most of the master's memory */

@@ -176,10 +176,24 @@ echo "---- restart" >>"$WORK/master.log"
 	--agent-ping-timeout 1h --acls "$ACLS" >>"$WORK/master.log" 2>&1 &
 MASTER_PID=$!
 WAIT_S=10 wait_for curl -sf -o /dev/null "http://$MASTER/health"
+not_in_role_a() { ! in_role a; }
 in_role() { op GET_ROLES | jq -r ".get_roles.roles[] | select(.name == \"$1\") | .frameworks[].value" | grep -qx "$FM"; }
 check restart-roles-kept [ "$(fwstate '.framework_info.roles | join(",")' | tr -d '"')" = "b,c" ]
 check restart-in-role-b in_role b
 check restart-in-role-c in_role c
+# the agent of task ta (role a, which the framework has left) comes back with it: the task is
+# charged to role a again, where the framework is offered nothing
+if [ "$AGENT_OF_a" = "$A1" ]; then AG_A_NAME=a1; else AG_A_NAME=a2; fi
+reported="[{\"task_id\":{\"value\":\"ta\"},\"framework_id\":{\"value\":\"$FM\"},\"agent_id\":{\"value\":\"$AGENT_OF_a\"},\"name\":\"t\",\"state\":\"TASK_RUNNING\",\"resources\":[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.5},\"allocation_info\":{\"role\":\"a\"}}]}]"
+: >"$WORK/back.stream"
+curl -s -N -X POST -H 'Content-Type: application/json' \
+	-d "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"agent_info\":{\"hostname\":\"$AG_A_NAME\",\"resources\":$(res_json 4 4096)},\"agent_id\":{\"value\":\"$AGENT_OF_a\"},\"tasks\":$reported}}" \
+	"http://$MASTER/api/v1/agent" >"$WORK/back.stream" 2>/dev/null &
+BG_PIDS="$BG_PIDS $!"
+wait_json "$WORK/back.stream" 'select(.type == "SUBSCRIBED") | .subscribed.agent_id.value' >/dev/null
+a_charged() { [ "$(role_cpus a)" = 0.5 ]; }
+check restart-left-role-task-charged-to-it wait_for a_charged
+check restart-left-role-not-listed not_in_role_a
 fw_subscribe again "{\"name\":\"multi\",\"id\":{\"value\":\"$FM\"},\"roles\":[\"c\",\"d\"],$MULTI}" ||
 	fail failover-subscribe
 check failover-same-id [ "$FW_ID" = "$FM" ]
