@@ -794,7 +794,7 @@ static void tier_count(struct alloc *a, int tier, int delta)
 /* Set whether f may get offers, keeping the bitmap and subtree counts in step. */
 static void fw_update_offerable(struct alloc *a, struct fw *f)
 {
-	bool now = f->active && !f->suppressed;
+	bool now = f->active && !f->suppressed && !f->retired;
 	bool was = bit_test(a->offerable, f->slot);
 
 	if (now == was)
@@ -807,7 +807,21 @@ static void fw_update_offerable(struct alloc *a, struct fw *f)
 		alloc_role_tier(r, f->tier)->n_offerable += now ? 1 : (uint32_t)-1;
 }
 
-int alloc_framework_add(struct alloc *a, const char *id, const char *role, int tier, bool active)
+/* The client of framework id in role (NULL: the first), or NULL. */
+static struct fw *client_find(const struct alloc *a, const char *id, const char *role)
+{
+	struct fw *f = fw_find(a, id);
+
+	if (!role)
+		return f;
+	while (f && strcmp(f->role->name, role) != 0)
+		f = f->next_role;
+	return f;
+}
+
+/* A new client of framework id in role; not yet linked to the framework's other ones. */
+static int client_new(struct alloc *a, const char *id, const char *role, int tier, bool active,
+		      struct fw **ret)
 {
 	struct tier_count *tc;
 	struct role_tier *t;
@@ -818,8 +832,6 @@ int alloc_framework_add(struct alloc *a, const char *id, const char *role, int t
 
 	if (!id || !*id || alloc_role_validate(role, NULL, 0) < 0)
 		return -EINVAL;
-	if (fw_find(a, id))
-		return -EEXIST;
 	r = role_get(a, role, true);
 	if (!r)
 		return -ENOMEM;
@@ -836,11 +848,6 @@ int alloc_framework_add(struct alloc *a, const char *id, const char *role, int t
 	if (!f || !(f->id = strdup(id))) {
 		fw_free(f);
 		return -ENOMEM;
-	}
-	rc = alloc_map_put_str(&a->fws, f->id, f);
-	if (rc < 0) {
-		fw_free(f);
-		return rc;
 	}
 	slot = a->n_fw_free ? a->fw_free[--a->n_fw_free] : a->fw_hi++;
 	a->fw_slots[slot] = f;
@@ -861,16 +868,15 @@ int alloc_framework_add(struct alloc *a, const char *id, const char *role, int t
 	}
 	tier_count(a, tier, 1);
 	fw_update_offerable(a, f);
+	*ret = f;
 	return 0;
 }
 
-int alloc_framework_remove(struct alloc *a, const char *id)
+/* Free a client: its allocations return to their agents, its filters go. Not unlinked. */
+static int client_destroy(struct alloc *a, struct fw *f)
 {
-	struct fw *f = fw_find(a, id);
 	struct role *r;
 
-	if (!f)
-		return -ENOENT;
 	while (!dlist_empty(&f->allocs)) {
 		int rc = unallocate_all(a, container_of(f->allocs.next, struct allocation, fw_link));
 
@@ -885,10 +891,85 @@ int alloc_framework_remove(struct alloc *a, const char *id)
 	if (--r->n_frameworks == 0)
 		alloc_sorter_remove(&r->children, &r->self_ent);
 	tier_count(a, f->tier, -1);
-	alloc_map_del_str(&a->fws, f->id);
 	a->fw_slots[f->slot] = NULL;
 	a->fw_free[a->n_fw_free++] = f->slot;
 	fw_free(f);
+	return 0;
+}
+
+int alloc_framework_add(struct alloc *a, const char *id, const char *role, int tier, bool active)
+{
+	struct fw *f;
+	int rc;
+
+	if (id && fw_find(a, id))
+		return -EEXIST;
+	if ((rc = client_new(a, id, role, tier, active, &f)) < 0)
+		return rc;
+	rc = alloc_map_put_str(&a->fws, f->id, f);
+	if (rc < 0) {
+		client_destroy(a, f);
+		return rc;
+	}
+	return 0;
+}
+
+int alloc_framework_role_add(struct alloc *a, const char *id, const char *role, bool suppressed)
+{
+	struct fw *head = fw_find(a, id), *f, *last;
+	int rc;
+
+	if (!head)
+		return -ENOENT;
+	if (!role)
+		return -EINVAL;
+	f = client_find(a, id, role);
+	if (!f) {
+		if ((rc = client_new(a, id, role, head->tier, head->active, &f)) < 0)
+			return rc;
+		f->no_gpus = head->no_gpus;
+		for (last = head; last->next_role; last = last->next_role)
+			;
+		last->next_role = f;
+	}
+	f->retired = false;
+	f->suppressed = suppressed;
+	fw_update_offerable(a, f);
+	return 0;
+}
+
+int alloc_framework_role_remove(struct alloc *a, const char *id, const char *role)
+{
+	struct fw *head = fw_find(a, id), *f = role ? client_find(a, id, role) : NULL;
+
+	if (!f)
+		return -ENOENT;
+	alloc_filters_drop_fw(a, f);
+	f->retired = true;
+	fw_update_offerable(a, f);
+	if (f == head || !dlist_empty(&f->allocs))
+		return 0; /* kept: the head names the framework; allocations stay charged */
+	for (struct fw *p = head; p; p = p->next_role)
+		if (p->next_role == f) {
+			p->next_role = f->next_role;
+			break;
+		}
+	return client_destroy(a, f);
+}
+
+int alloc_framework_remove(struct alloc *a, const char *id)
+{
+	struct fw *f = fw_find(a, id), *next;
+	int rc;
+
+	if (!f)
+		return -ENOENT;
+	alloc_map_del_str(&a->fws, f->id);
+	for (; f; f = next) {
+		next = f->next_role;
+		if ((rc = client_destroy(a, f)) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -898,19 +979,23 @@ int alloc_framework_set_active(struct alloc *a, const char *id, bool active)
 
 	if (!f)
 		return -ENOENT;
-	f->active = active;
-	fw_update_offerable(a, f);
+	for (; f; f = f->next_role) {
+		f->active = active;
+		fw_update_offerable(a, f);
+	}
 	return 0;
 }
 
-int alloc_framework_suppress(struct alloc *a, const char *id)
+int alloc_framework_suppress(struct alloc *a, const char *id, const char *role)
 {
-	struct fw *f = fw_find(a, id);
+	struct fw *f = client_find(a, id, role);
 
 	if (!f)
 		return -ENOENT;
-	f->suppressed = true;
-	fw_update_offerable(a, f);
+	for (; f; f = role ? NULL : f->next_role) {
+		f->suppressed = true;
+		fw_update_offerable(a, f);
+	}
 	return 0;
 }
 
@@ -920,19 +1005,22 @@ int alloc_framework_set_gpu_agents(struct alloc *a, const char *id, bool offer)
 
 	if (!f)
 		return -ENOENT;
-	f->no_gpus = !offer;
+	for (; f; f = f->next_role)
+		f->no_gpus = !offer;
 	return 0;
 }
 
-int alloc_framework_revive(struct alloc *a, const char *id)
+int alloc_framework_revive(struct alloc *a, const char *id, const char *role)
 {
-	struct fw *f = fw_find(a, id);
+	struct fw *f = client_find(a, id, role);
 
 	if (!f)
 		return -ENOENT;
-	alloc_filters_drop_fw(a, f);
-	f->suppressed = false;
-	fw_update_offerable(a, f);
+	for (; f; f = role ? NULL : f->next_role) {
+		alloc_filters_drop_fw(a, f);
+		f->suppressed = false;
+		fw_update_offerable(a, f);
+	}
 	return 0;
 }
 
@@ -1059,10 +1147,10 @@ int alloc_do_allocate_vec(struct alloc *a, struct fw *f, struct agent *ag, const
 	return do_allocate(a, f, ag, v, true);
 }
 
-int alloc_allocation_add(struct alloc *a, const char *fw, const char *agent,
+int alloc_allocation_add(struct alloc *a, const char *fw, const char *role, const char *agent,
 			 const struct alloc_res *res)
 {
-	struct fw *f = fw_find(a, fw);
+	struct fw *f = client_find(a, fw, role);
 	struct agent *ag = agent_find(a, agent);
 	int rc;
 
@@ -1088,10 +1176,10 @@ static int recover(struct alloc *a, struct fw *f, struct agent *ag, const struct
 	return vec_is_empty(&a->part) ? 0 : unallocate(a, al, &a->part);
 }
 
-int alloc_recover(struct alloc *a, const char *fw, const char *agent,
+int alloc_recover(struct alloc *a, const char *fw, const char *role, const char *agent,
 		  const struct alloc_res *res)
 {
-	struct fw *f = fw_find(a, fw);
+	struct fw *f = client_find(a, fw, role);
 	struct agent *ag = agent_find(a, agent);
 
 	if (!f || !ag)
@@ -1099,10 +1187,10 @@ int alloc_recover(struct alloc *a, const char *fw, const char *agent,
 	return recover(a, f, ag, res);
 }
 
-int alloc_decline(struct alloc *a, const char *fw, const char *agent,
+int alloc_decline(struct alloc *a, const char *fw, const char *role, const char *agent,
 		  const struct alloc_res *res, double refuse_seconds, double now)
 {
-	struct fw *f = fw_find(a, fw);
+	struct fw *f = client_find(a, fw, role);
 	struct agent *ag = agent_find(a, agent);
 	int rc;
 
@@ -1199,9 +1287,11 @@ void alloc_roles_foreach(struct alloc *a, void (*fn)(void *opaque, const struct 
 	}
 }
 
-int alloc_framework_get(struct alloc *a, const char *fw, struct alloc_framework_info *ret)
+int alloc_framework_get(struct alloc *a, const char *fw, const char *role,
+			struct alloc_framework_info *ret)
 {
-	struct fw *f = fw_find(a, fw);
+	struct fw *head = fw_find(a, fw), *f = client_find(a, fw, role);
+	const struct vec *sum;
 	int rc;
 
 	if (!f)
@@ -1210,12 +1300,30 @@ int alloc_framework_get(struct alloc *a, const char *fw, struct alloc_framework_
 	ret->role = f->role->name;
 	ret->tier = f->tier;
 	ret->active = f->active;
-	ret->suppressed = f->suppressed;
-	if ((rc = vec_to_res(&a->names, &f->alloc, &f->alloc_res)) < 0 ||
-	    (rc = add_fw_rest(f, &f->alloc_res)) < 0)
-		return rc;
-	ret->share = share_of(a, &f->alloc);
+	ret->suppressed = f->suppressed || f->retired;
 	ret->allocations = f->ent.count;
+	sum = &f->alloc;
+	if (!role && head->next_role) {
+		/* the whole framework: every role's allocation */
+		if ((rc = vec_copy(&a->tmp, &head->alloc)) < 0)
+			return rc;
+		for (f = head->next_role; f; f = f->next_role) {
+			if ((rc = vec_add_scalars(&a->tmp, &f->alloc)) < 0)
+				return rc;
+			ret->suppressed = ret->suppressed && (f->suppressed || f->retired);
+			ret->allocations += f->ent.count;
+		}
+		sum = &a->tmp;
+		f = head;
+	}
+	if ((rc = vec_to_res(&a->names, sum, &f->alloc_res)) < 0)
+		return rc;
+	if ((rc = add_fw_rest(f, &f->alloc_res)) < 0)
+		return rc;
+	for (struct fw *c = f->next_role; sum == &a->tmp && c; c = c->next_role)
+		if ((rc = add_fw_rest(c, &f->alloc_res)) < 0)
+			return rc;
+	ret->share = share_of(a, sum);
 	ret->allocated = &f->alloc_res;
 	return 0;
 }

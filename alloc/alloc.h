@@ -4,13 +4,13 @@
  * clock reads, no globals; time is an argument (seconds, any epoch, monotonic).
  *
  * Model. Agents have a total; what is not allocated is available. Frameworks belong to
- * one role (a tree: "eng", "eng/ml") and one priority tier (int, default 0). A cycle
- * visits the agents and gives each agent's available resources to the first eligible
+ * one or more roles (a tree: "eng", "eng/ml") and one priority tier (int, default 0). A
+ * cycle visits the agents and gives each agent's available resources to the first eligible
  * framework in this order: higher tier first; within a tier, weighted DRF (or the chosen
- * policy) at every level of the role tree, then among the role's frameworks; ties by
- * allocation count, then name. Offered resources count as allocated until the master
- * gives them back with alloc_recover() (tasks ended, offer rescinded/unused) or
- * alloc_decline() (declined, with a refuse filter).
+ * policy) at every level of the role tree, then among the role's frameworks (by their share
+ * in that role); ties by allocation count, then name. Offered resources count as
+ * allocated until the master gives them back with alloc_recover() (tasks ended, offer
+ * rescinded/unused) or alloc_decline() (declined, with a refuse filter).
  *
  * Mapping of Mesos allocator calls:
  *   addSlave / removeSlave / updateSlave     alloc_agent_add / _remove / _update_total
@@ -19,7 +19,8 @@
  *   removeFramework                          alloc_framework_remove
  *   activate/deactivateFramework             alloc_framework_set_active
  *   recoverResources(filters)                alloc_recover / alloc_decline
- *   reviveOffers / suppressOffers            alloc_framework_revive / _suppress
+ *   reviveOffers / suppressOffers            alloc_framework_revive / _suppress (per role)
+ *   updateFramework (roles)                  alloc_framework_role_add / _role_remove
  *   updateWeights / updateQuota              alloc_role_set_weight / alloc_role_set_quota
  *   allocate() (timer or batched event)      alloc_cycle
  *   GET_ROLES shares                         alloc_role_get / alloc_roles_foreach
@@ -85,23 +86,44 @@ int alloc_agent_get(const struct alloc *a, const char *id, const struct alloc_re
 
 /* ---------------------------------------------------------------- frameworks */
 
+/*
+ * Frameworks in several roles (MULTI_ROLE). A framework is one client per role, as in
+ * Mesos: each is sorted among its role's frameworks by its share in that role, holds its
+ * own allocations (charged to that role), filters and suppression; every offer is made
+ * to one client, so it is allocated to one role. The framework's tier, activity and GPU
+ * choice apply to all its clients. Where a call below takes a role, NULL means the
+ * framework's first role (alloc_framework_add's), or all roles where so written.
+ */
+
 /* Add a framework under role (created if new, default weight 1) and tier. */
 int alloc_framework_add(struct alloc *a, const char *id, const char *role, int tier,
 			bool active);
+/*
+ * Add role to framework id (a MULTI_ROLE framework's further roles, or a role an
+ * UPDATE_FRAMEWORK adds back), suppressed or not (FrameworkInfo's suppressed_roles).
+ * A role the framework is already in only has its suppression set.
+ */
+int alloc_framework_role_add(struct alloc *a, const char *id, const char *role, bool suppressed);
+/*
+ * Remove role from framework id (UPDATE_FRAMEWORK): no more offers in it, its filters
+ * go; what is allocated in it stays charged to the role until recovered (the master
+ * rescinds the role's offers; its tasks keep running).
+ */
+int alloc_framework_role_remove(struct alloc *a, const char *id, const char *role);
 /* Remove a framework: its allocations return to their agents, its filters go. */
 int alloc_framework_remove(struct alloc *a, const char *id);
 /* An inactive (disconnected) framework keeps allocations and filters, gets no offers. */
 int alloc_framework_set_active(struct alloc *a, const char *id, bool active);
-/* SUPPRESS: no offers until revived. */
-int alloc_framework_suppress(struct alloc *a, const char *id);
+/* SUPPRESS: no offers in role (NULL: all roles) until revived. */
+int alloc_framework_suppress(struct alloc *a, const char *id, const char *role);
 /*
  * Whether agents with GPUs (a "gpus" scalar in their total) are offered to the framework at
  * all (default true). Mesos's --filter_gpu_resources: false for frameworks without the
  * GPU_RESOURCES capability, so that they do not hold the GPU agents' other resources.
  */
 int alloc_framework_set_gpu_agents(struct alloc *a, const char *id, bool offer);
-/* REVIVE: clear all the framework's filters and un-suppress it. */
-int alloc_framework_revive(struct alloc *a, const char *id);
+/* REVIVE: clear the framework's filters in role (NULL: all roles) and un-suppress it there. */
+int alloc_framework_revive(struct alloc *a, const char *id, const char *role);
 
 /* ---------------------------------------------------------------- roles */
 
@@ -121,24 +143,26 @@ int alloc_role_set_quota(struct alloc *a, const char *role, const struct alloc_r
 
 /* Record resources a framework already uses on an agent (recovered at master restart, or
  * tasks an agent re-registered with). */
-int alloc_allocation_add(struct alloc *a, const char *fw, const char *agent,
+int alloc_allocation_add(struct alloc *a, const char *fw, const char *role, const char *agent,
 			 const struct alloc_res *res);
 /* Give back resources allocated to fw on agent (task ended, offer rescinded or the unused
  * part of an accepted offer). No filter. Resources beyond what was allocated are ignored. */
-int alloc_recover(struct alloc *a, const char *fw, const char *agent,
+int alloc_recover(struct alloc *a, const char *fw, const char *role, const char *agent,
 		  const struct alloc_res *res);
 /*
- * DECLINE: recover res and keep them from fw on that agent for
+ * DECLINE: recover res and keep them from fw in role (Mesos: filters are per framework,
+ * role and agent) on that agent for
  * max(allocation_interval, refuse_seconds), at most one year; refuse_seconds < 0 means
  * the default (5 s); 0 means no filter. now is the caller's clock (seconds).
  */
-int alloc_decline(struct alloc *a, const char *fw, const char *agent,
+int alloc_decline(struct alloc *a, const char *fw, const char *role, const char *agent,
 		  const struct alloc_res *res, double refuse_seconds, double now);
 
 /* ---------------------------------------------------------------- the cycle */
 
-/* One offer: ids and res are borrowed, valid during the callback only. */
-typedef void (*alloc_offer_fn)(void *opaque, const char *fw, const char *agent,
+/* One offer, allocated to fw in role: ids, role and res are borrowed, valid during the
+ * callback only. */
+typedef void (*alloc_offer_fn)(void *opaque, const char *fw, const char *role, const char *agent,
 			       const struct alloc_res *res);
 
 /*
@@ -172,7 +196,10 @@ struct alloc_framework_info {
 };
 
 int alloc_role_get(struct alloc *a, const char *role, struct alloc_role_info *ret);
-int alloc_framework_get(struct alloc *a, const char *fw, struct alloc_framework_info *ret);
+/* fw in role; role NULL: the whole framework (allocated and share over all its roles,
+ * suppressed when every role is, role is the first). */
+int alloc_framework_get(struct alloc *a, const char *fw, const char *role,
+			struct alloc_framework_info *ret);
 /* Visit every known role (not the root), in no particular order. */
 void alloc_roles_foreach(struct alloc *a, void (*fn)(void *opaque, const struct alloc_role_info *),
 			 void *opaque);

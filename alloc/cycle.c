@@ -404,7 +404,7 @@ int alloc_cycle(struct alloc *a, double now, alloc_offer_fn fn, void *opaque)
 			rc = -ENOMEM;
 			break;
 		}
-		fn(opaque, po->fw->id, po->ag->id, &res);
+		fn(opaque, po->fw->id, po->fw->role->name, po->ag->id, &res);
 	}
 	return rc < 0 ? rc : (int)a->n_pending;
 }

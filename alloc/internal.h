@@ -82,12 +82,20 @@ struct role {
 
 struct fgroup;
 
+/*
+ * One framework in one role: Mesos's (framework, role) client of a role sorter. A
+ * framework in several roles (MULTI_ROLE) is a list of them linked by next_role; the
+ * first (the head) is the one in a->fws. Shares, filters, suppression and allocations are
+ * per client; active, tier and no_gpus are the framework's, kept equal in all clients.
+ */
 struct fw {
-	char *id;
+	char *id; /* the framework's */
 	uint32_t slot;
 	struct role *role;
 	int tier;
 	bool active, suppressed;
+	bool retired;                  /* role removed: holds its allocations, no offers */
+	struct fw *next_role;          /* the framework's next client */
 	bool no_gpus;                  /* not offered agents with GPUs (no GPU_RESOURCES) */
 	struct vec alloc;              /* scalars */
 	struct alloc_res alloc_res;    /* alloc_framework_get's copy of the allocation */

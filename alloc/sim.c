@@ -56,7 +56,8 @@ static struct sim_fw *find(struct sim *s, const char *id)
 	return NULL;
 }
 
-static void on_offer(void *opaque, const char *fw, const char *agent, const struct alloc_res *res)
+static void on_offer(void *opaque, const char *fw, const char *role, const char *agent,
+		     const struct alloc_res *res)
 {
 	struct sim *s = opaque;
 	struct sim_fw *f = find(s, fw);
@@ -77,12 +78,12 @@ static void on_offer(void *opaque, const char *fw, const char *agent, const stru
 	/* the rest is declined with refuse_seconds 0; an offer it cannot use at all is
 	 * declined with a long filter (until the agent's resources change), as real
 	 * frameworks do, so that others get their turn */
-	rc = alloc_decline(s->a, fw, agent, &left, n ? 0 : ALLOC_REFUSE_MAX, s->now);
+	rc = alloc_decline(s->a, fw, role, agent, &left, n ? 0 : ALLOC_REFUSE_MAX, s->now);
 	if (rc < 0)
 		s->rc = rc;
 	if (f->placed == f->wanted && !f->done) {
 		f->done = true;
-		alloc_framework_suppress(s->a, fw);
+		alloc_framework_suppress(s->a, fw, NULL);
 	}
 	alloc_res_clear(&left);
 }
@@ -195,6 +196,7 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 	json_array_foreach(fws, i, o) {
 		struct sim_fw *f = &s->fws[s->nfw];
 		const char *role = json_string_value(json_object_get(o, "role"));
+		json_t *frs = json_object_get(o, "roles"); /* several (MULTI_ROLE), or "role" */
 		json_t *tier = json_object_get(o, "tier"), *tasks = json_object_get(o, "tasks");
 		json_t *per = json_object_get(o, "tasks_per_offer");
 		char where[64];
@@ -203,6 +205,16 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 		f->id = json_string_value(json_object_get(o, "id"));
 		if (!f->id || !*f->id)
 			return alloc_fail(err, errlen, "%s: missing 'id'", where);
+		if (frs && (role || !json_is_array(frs) || !json_array_size(frs)))
+			return alloc_fail(err, errlen,
+					  "%s: 'roles' must be a non-empty array, without 'role'",
+					  where);
+		for (size_t k = 0; k < json_array_size(frs); k++)
+			if (!json_is_string(json_array_get(frs, k)))
+				return alloc_fail(err, errlen, "%s: 'roles[%zu]' must be a string",
+						  where, k);
+		if (frs)
+			role = json_string_value(json_array_get(frs, 0));
 		if (!role)
 			role = "*";
 		if (tier && !json_is_integer(tier))
@@ -227,9 +239,22 @@ static int setup(struct sim *s, const json_t *sc, char *err, size_t errlen)
 			return alloc_fail(err, errlen, "%s: bad 'role' '%s'", where, role);
 		if (rc < 0)
 			return rc;
+		for (size_t k = 1; k < json_array_size(frs); k++) {
+			const char *r = json_string_value(json_array_get(frs, k));
+			struct alloc_framework_info fi;
+
+			if (alloc_framework_get(s->a, f->id, r, &fi) == 0)
+				return alloc_fail(err, errlen, "%s: role '%s' appears twice", where,
+						  r);
+			rc = alloc_framework_role_add(s->a, f->id, r, false);
+			if (rc == -EINVAL)
+				return alloc_fail(err, errlen, "%s: bad role '%s'", where, r);
+			if (rc < 0)
+				return rc;
+		}
 		if (f->wanted == 0) {
 			f->done = true;
-			alloc_framework_suppress(s->a, f->id);
+			alloc_framework_suppress(s->a, f->id, NULL);
 		}
 	}
 	return 0;
@@ -270,7 +295,7 @@ int alloc_sim_run(const json_t *scenario, json_t **ret, char *err, size_t errlen
 		for (size_t i = 0; out && i < s.nfw; i++) {
 			struct alloc_framework_info fi;
 
-			alloc_framework_get(s.a, s.fws[i].id, &fi);
+			alloc_framework_get(s.a, s.fws[i].id, NULL, &fi);
 			json_array_append_new(fl, json_pack("{s:s,s:s,s:i,s:I,s:I,s:o,s:f}", "id", fi.id,
 							    "role", fi.role, "tier", fi.tier, "tasks",
 							    (json_int_t)s.fws[i].placed, "wanted",

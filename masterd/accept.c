@@ -184,6 +184,14 @@ static int accept_offers(struct accept *c, json_t *ids, char *err)
 				 c->fw->id);
 			r = -EINVAL;
 		} else {
+			/* Mesos's order: one allocation role, then one agent */
+			if (r == 0 && c->noffers > 0 && !streq(o->role, c->offers[0]->role)) {
+				snprintf(err, ERRLEN,
+					 "Aggregated offers must be allocated to one role: offer "
+					 "%.64s is allocated to '%.64s', offer %.64s to '%.64s'",
+					 c->offers[0]->id, c->offers[0]->role, o->id, o->role);
+				r = -EINVAL;
+			}
 			if (r == 0 && c->noffers > 0 && o->agent != c->offers[0]->agent) {
 				snprintf(
 					err, ERRLEN,
@@ -320,7 +328,7 @@ static int launch_check(struct accept *c, json_t *ti, const char *path, struct m
 			 path, t->agent_id, c->agent->id);
 		goto fail;
 	}
-	if (check_allocation_role(ti, path, c->fw->role, err) < 0)
+	if (check_allocation_role(ti, path, c->offers[0]->role, err) < 0)
 		goto fail;
 	if (!alloc_res_contains(&c->left, &t->res)) {
 		alloc_res_format(&t->res, want, sizeof(want));
@@ -396,13 +404,17 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	alloc_res_sub(&c->left, &ts->res);
 	if (c->new_executor) { /* its resources are fw's from now, with the task's */
 		alloc_res_sub(&c->left, &c->executor_res);
-		master_executor_add(a, fw, ti, &c->executor_res);
+		master_executor_add(a, fw, ti, fw->multi_role ? c->offers[0]->role : NULL,
+				    &c->executor_res);
 		c->new_executor = false;
 	}
-	if (!t || !(t->id = strdup(ts->id))) {
+	if (!t || !(t->id = strdup(ts->id)) ||
+	    (fw->multi_role && !(t->role = strdup(c->offers[0]->role)))) {
 		/* what it would have used goes back with the rest */
 		alloc_res_add(&c->left, &ts->res);
 		alloc_res_clear(&ts->res);
+		if (t)
+			free(t->id);
 		free(t);
 		master_framework_send_status(m, fw, ts->id, a->id, TASK_ERROR,
 					     "REASON_TASK_INVALID", "Master out of memory");
@@ -412,7 +424,7 @@ static void launch_one(struct accept *c, json_t *ti, struct master_task_shape *t
 	t->fw_id = strdup(fw->id);
 	t->agent_id = strdup(a->id);
 	t->name = wire_dup_string(ti, "name");
-	set_allocation_info(ti, fw->role);
+	set_allocation_info(ti, c->offers[0]->role);
 	t->info = json_incref(ti);
 	t->res = ts->res;
 	memset(&ts->res, 0, sizeof(ts->res));
@@ -567,7 +579,7 @@ static void accept_launch_group(struct accept *c, json_t *op, size_t opi)
 		alloc_res_add(&c->left, &ts[k].res);
 	if (new_custom) { /* the framework's until the executor exits (master_executor_add) */
 		master_executor_add(c->agent, c->fw, json_object_get(op, "launch_group"),
-				    &exec_res);
+				    c->fw->multi_role ? c->offers[0]->role : NULL, &exec_res);
 	} else { /* the default executor's share rides with its first task */
 		alloc_res_add(&ts[0].res, &exec_res);
 		alloc_res_add(&c->left, &exec_res);
@@ -596,6 +608,7 @@ refuse:
 static void accept_run(struct accept *c)
 {
 	double refuse = master_call_refuse_seconds(c->msg->body, "accept");
+	const char *role = c->offers[0]->role; /* (the framework's string: outlives the offers) */
 	json_t *op;
 	size_t i;
 
@@ -611,7 +624,7 @@ static void accept_run(struct accept *c)
 	for (i = 0; i < c->noffers; i++)
 		master_offer_remove(c->m, c->offers[i], false, 0);
 	if (!alloc_res_is_empty(&c->left))
-		master_alloc_recover(c->m, c->agent, c->fw, &c->left, refuse);
+		master_alloc_recover(c->m, c->agent, c->fw, role, &c->left, refuse);
 	c->m->metrics.offers_accepted += c->noffers;
 	c->noffers = 0;
 }

@@ -238,6 +238,8 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		t->fw_id = strdup(fid);
 		t->agent_id = strdup(a->id);
 		t->name = wire_dup_string(rt, "name");
+		if (master_framework_role(fw, master_task_info_role(rt)) && fw->multi_role)
+			t->role = strdup(master_task_info_role(rt));
 		t->info = json_deep_copy(rt);
 		t->res = res;
 		t->state = s;
@@ -248,7 +250,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 			return;
 		}
 		if (!task_state_terminal(s))
-			master_alloc_used(m, a, fw, &t->res);
+			master_alloc_used(m, a, fw, t->role, &t->res);
 		t->status = master_status(t, s, NULL, NULL);
 		master_persist_task(m, t);
 		master_operator_task_added(m, t);
@@ -256,7 +258,7 @@ static void reattach_task(struct master *m, struct agent *a, json_t *rt, struct 
 		/* it ended meanwhile: the agent's own update (kept until acknowledged) says so,
 		 * once; a status of the master's as well would be a second terminal update */
 	} else if (t->state == TASK_UNREACHABLE) {
-		master_alloc_used(m, a, fw, &t->res);
+		master_alloc_used(m, a, fw, t->role, &t->res);
 		t->state = s;
 		master_task_update(m, t,
 				   master_status(t, s, "REASON_AGENT_REREGISTERED",
@@ -285,7 +287,7 @@ static void unreported_tasks(struct master *m, struct agent *a, const struct str
 		if (strmap_get(reported, key) || task_state_terminal(t->state) ||
 		    t->state == TASK_UNREACHABLE)
 			continue;
-		master_alloc_recover(m, a, t->fw, &t->res, 0);
+		master_alloc_recover(m, a, t->fw, t->role, &t->res, 0);
 		master_task_update(m, t,
 				   master_status(t, s, "REASON_AGENT_REREGISTERED",
 						 "The agent reregistered without this task"));
@@ -466,7 +468,7 @@ static void agent_tasks_in_use(struct master *m, struct agent *a)
 		struct task *t = v;
 		if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
 		    t->state != TASK_LOST)
-			master_alloc_used(m, a, t->fw, &t->res);
+			master_alloc_used(m, a, t->fw, t->role, &t->res);
 	}
 }
 
@@ -697,7 +699,7 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 			t->state = ls;
 	}
 	if (task_state_terminal(t->state) && !task_state_terminal(was)) {
-		master_alloc_recover(m, a, fw, &t->res, 0);
+		master_alloc_recover(m, a, fw, t->role, &t->res, 0);
 		master_request_allocation(m);
 	}
 }

@@ -208,6 +208,7 @@ void master_group_launch(struct master *m, struct framework *fw, struct agent *a
 
 struct master_executor {
 	json_t *info; /* the ExecutorInfo it was launched with; NULL: reported by its agent */
+	char *role; /* the role its resources are allocated to (NULL: its framework's first) */
 	struct alloc_res res;
 };
 
@@ -218,6 +219,7 @@ static void executor_free(void *p)
 	if (!e)
 		return;
 	json_decref(e->info);
+	free(e->role);
 	alloc_res_clear(&e->res);
 	free(e);
 }
@@ -258,7 +260,7 @@ int master_executor_check(struct agent *a, const struct framework *fw, json_t *t
 }
 
 static int executor_put(struct agent *a, const char *fw_id, const char *eid, json_t *info,
-			struct alloc_res *res)
+			const char *role, struct alloc_res *res)
 {
 	char key[2 * ID_MAX_LEN + 2];
 	struct master_executor *e = calloc(1, sizeof(*e));
@@ -269,6 +271,11 @@ static int executor_put(struct agent *a, const char *fw_id, const char *eid, jso
 		return -ENOMEM;
 	}
 	e->info = info ? json_incref(info) : NULL;
+	if (role && !(e->role = strdup(role))) {
+		executor_free(e);
+		alloc_res_clear(res);
+		return -ENOMEM;
+	}
 	e->res = *res;
 	*res = (struct alloc_res)ALLOC_RES_INIT;
 	executor_key(fw_id, eid, key, sizeof(key));
@@ -280,14 +287,14 @@ static int executor_put(struct agent *a, const char *fw_id, const char *eid, jso
 	return 0;
 }
 
-void master_executor_add(struct agent *a, const struct framework *fw, json_t *ti,
+void master_executor_add(struct agent *a, const struct framework *fw, json_t *ti, const char *role,
 			 struct alloc_res *res)
 {
 	json_t *ex = json_object_get(ti, "executor");
 	const char *eid =
 		json_string_value(json_object_get(json_object_get(ex, "executor_id"), "value"));
 
-	if (!eid || executor_put(a, fw->id, eid, ex, res) < 0)
+	if (!eid || executor_put(a, fw->id, eid, ex, role, res) < 0)
 		log_warn("framework %s: cannot account executor '%s' on agent %s (out of memory)",
 			 fw->id, eid ? eid : "", a->id);
 }
@@ -304,7 +311,7 @@ static void executor_exited(struct master *m, struct agent *a, const char *fw_id
 	if (!e)
 		return;
 	if (fw)
-		master_alloc_recover(m, a, fw, &e->res, 0);
+		master_alloc_recover(m, a, fw, e->role, &e->res, 0);
 	executor_free(e);
 	master_request_allocation(m);
 }
@@ -339,8 +346,9 @@ void master_executors_reported(struct master *m, struct agent *a, json_t *execut
 			alloc_res_clear(&res);
 			continue; /* reported twice: counted once */
 		}
-		master_alloc_used(m, a, fw, &res);
-		if (executor_put(a, fid, eid, NULL, &res) < 0)
+		/* its role is not reported: a MULTI_ROLE framework's first role */
+		master_alloc_used(m, a, fw, NULL, &res);
+		if (executor_put(a, fid, eid, NULL, NULL, &res) < 0)
 			log_warn("agent %s: cannot account executor '%s' (out of memory)", a->id,
 				 eid);
 	}

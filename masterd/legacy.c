@@ -218,7 +218,10 @@ static json_t *task_model(const struct task *t)
 			      t->name ? t->name : "", "framework_id", t->fw_id, "executor_id", "",
 			      "slave_id", t->agent_id, "state", task_state_name(t->state),
 			      "resources", flat_res(&t->res), "role",
-			      t->fw && t->fw->role ? t->fw->role : "*", "statuses");
+			      t->role		   ? t->role :
+			      t->fw && t->fw->role ? t->fw->role :
+						     "*",
+			      "statuses");
 
 	if (j && st)
 		json_array_append_new(json_object_get(j, "statuses"), status_model(st));

@@ -448,6 +448,7 @@ static void free_framework(void *p)
 	http_stream_unref(fw->stream);
 	json_decref(fw->info);
 	free(fw->role);
+	master_framework_roles_free(fw);
 	free(fw->id);
 	free(fw);
 }

@@ -44,6 +44,8 @@ struct task {
 	char acked_uuid[UUID_STR_LEN];   /* the last one the framework acknowledged */
 	uint64_t pending_sent_gen;       /* framework stream generation it went out on */
 	int64_t created_ns;
+	char *role;                      /* the role its resources are allocated to (MULTI_ROLE
+					  * frameworks), or NULL: its framework's role */
 	bool persisted;                  /* its TaskInfo is in the registry */
 	bool kill_requested;             /* a KILL was asked for: sent again when its agent
 					  * resubscribes (it may have died before acting on it) */
@@ -54,6 +56,8 @@ struct offer {
 	char *id;
 	struct framework *fw;
 	struct agent *agent;
+	const char *role; /* allocated to: one of fw->roles[].name (borrowed; a role's offers
+			   * are rescinded before it leaves the framework) */
 	struct alloc_res res;
 	int64_t created_ns;
 	bool named; /* named twice in one call? (collect_offers) */
@@ -72,13 +76,21 @@ struct offer_frag {
 	size_t pb_len;
 };
 
+/* One of a framework's roles (fwroles.c). */
+struct framework_role {
+	char *name;
+	bool suppressed; /* SUPPRESS with this role, or suppressed_roles names it */
+};
+
 struct framework {
 	char *id;
 	json_t *info;
-	char *role;
+	char *role; /* its first role (the only one without MULTI_ROLE) */
+	struct framework_role *roles; /* all its roles, roles[0] named as role */
+	size_t nroles;
 	int tier;
 	bool partition_aware;
-	bool multi_role; /* MULTI_ROLE: offers carry allocation_info (its one role) */
+	bool multi_role; /* MULTI_ROLE: offers carry allocation_info (the offer's role) */
 	double failover_timeout_s;
 	struct http_stream *stream;
 	char stream_id[UUID_STR_LEN];
@@ -131,6 +143,7 @@ struct agent {
 struct decline {
 	struct decline *next;
 	char *fw_id, *agent_id;
+	char *role; /* the offer's role, or NULL: the framework's first */
 	struct alloc_res res;
 	double refuse_s;
 };
@@ -379,7 +392,6 @@ void master_alloc_framework_remove(struct master *m, struct framework *fw);
 /* What fw's capabilities change in the allocator (GPU_RESOURCES), again after an update. */
 void master_alloc_framework_caps(struct master *m, struct framework *fw);
 void master_alloc_framework_activate(struct master *m, struct framework *fw, bool active);
-void master_alloc_framework_suppress(struct master *m, struct framework *fw, bool suppress);
 void master_alloc_framework_revive(struct master *m, struct framework *fw);
 void master_alloc_agent_add(struct master *m, struct agent *a);
 void master_alloc_agent_remove(struct master *m, struct agent *a);
@@ -387,11 +399,32 @@ void master_alloc_agent_remove(struct master *m, struct agent *a);
 void master_alloc_agent_update(struct master *m, struct agent *a);
 void master_alloc_agent_activate(struct master *m, struct agent *a, bool active);
 /* Resources a framework holds on an agent outside any offer (running tasks). */
+/* role: the role they are allocated to, NULL for fw's first role. */
 void master_alloc_used(struct master *m, struct agent *a, struct framework *fw,
-		       const struct alloc_res *res);
-/* Give back offered or used resources; refuse_s > 0 filters them from fw on a. */
+		       const char *role, const struct alloc_res *res);
+/* Give back offered or used resources of role (NULL: fw's first); refuse_s > 0 filters
+ * them from fw in that role on a. */
 void master_alloc_recover(struct master *m, struct agent *a, struct framework *fw,
-			  const struct alloc_res *res, double refuse_s);
+			  const char *role, const struct alloc_res *res, double refuse_s);
+/* Roles added to fw (MULTI_ROLE), and the suppression of each of its roles. */
+void master_alloc_framework_roles(struct master *m, struct framework *fw);
+/* SUPPRESS (true) or REVIVE (false) of one of fw's roles. */
+void master_alloc_role_suppress(struct master *m, struct framework *fw, const char *role,
+				bool suppress);
+/* fw left role (UPDATE_FRAMEWORK, failover): no more offers in it. */
+void master_alloc_role_remove(struct master *m, struct framework *fw, const char *role);
+
+/* fwroles.c: a framework's roles */
+/* fw's roles become names (n of them; n >= 1), none suppressed; an entry fw already has
+ * keeps its string (offers borrow it) and its suppression. fw->role follows names[0]. */
+int master_framework_set_roles(struct framework *fw, const char *const *names, size_t n);
+void master_framework_roles_free(struct framework *fw);
+/* fw's entry for role, or NULL when role is not one of fw's. */
+struct framework_role *master_framework_role(const struct framework *fw, const char *role);
+/* Whether every role of fw is suppressed. */
+bool master_framework_all_suppressed(const struct framework *fw);
+/* The role a TaskInfo's resources are allocated to (allocation_info.role), or NULL. */
+const char *master_task_info_role(json_t *ti);
 void master_offers_allocate(struct master *m);
 void master_offer_remove(struct master *m, struct offer *o, bool recover, double refuse_s);
 void master_offer_rescind(struct master *m, struct offer *o);
@@ -524,9 +557,10 @@ void master_group_launch(struct master *m, struct framework *fw, struct agent *a
  */
 int master_executor_check(struct agent *a, const struct framework *fw, json_t *ti,
 			  const char *path, struct alloc_res *ret, char *err, size_t errlen);
-/* ti's new executor runs on a from now; res (taken) is fw's until it exits. */
+/* ti's new executor runs on a from now; res (taken) is fw's, in role (NULL: its first), until
+ * it exits. */
 void master_executor_add(struct agent *a, const struct framework *fw, json_t *ti,
-			 struct alloc_res *res);
+			 const char *role, struct alloc_res *res);
 /*
  * The executors an agent reports in its SUBSCRIBE ("subscribe.executors": [{framework_id,
  * executor_id, resources}]) replace what the master knew of it: each is charged to its

@@ -53,7 +53,21 @@ void master_alloc_framework_add(struct master *m, struct framework *fw)
 {
 	check(alloc_framework_add(m->alloc, fw->id, fw->role, fw->tier, true), "add framework",
 	      fw->id);
+	master_alloc_framework_roles(m, fw);
 	master_alloc_framework_caps(m, fw);
+}
+
+void master_alloc_framework_roles(struct master *m, struct framework *fw)
+{
+	/* its first role is alloc_framework_add's; the others are added; each has its
+	 * suppression set */
+	for (size_t i = 0; i < fw->nroles; i++) {
+		const struct framework_role *fr = &fw->roles[i];
+
+		check(alloc_framework_role_add(m->alloc, fw->id, fr->name,
+					       fr->suppressed || fw->offer_capped),
+		      "set the roles of", fw->id);
+	}
 }
 
 void master_alloc_framework_caps(struct master *m, struct framework *fw)
@@ -75,17 +89,36 @@ void master_alloc_framework_activate(struct master *m, struct framework *fw, boo
 	check(alloc_framework_set_active(m->alloc, fw->id, active), "activate framework", fw->id);
 }
 
-void master_alloc_framework_suppress(struct master *m, struct framework *fw, bool suppress)
+/* All of fw's roles suppressed (true), or those it has not suppressed itself revived. */
+static void alloc_framework_suppress_all(struct master *m, struct framework *fw, bool suppress)
 {
-	if (suppress)
-		check(alloc_framework_suppress(m->alloc, fw->id), "suppress", fw->id);
-	else
-		check(alloc_framework_revive(m->alloc, fw->id), "revive", fw->id);
+	if (suppress) {
+		check(alloc_framework_suppress(m->alloc, fw->id, NULL), "suppress", fw->id);
+		return;
+	}
+	for (size_t i = 0; i < fw->nroles; i++)
+		if (!fw->roles[i].suppressed)
+			check(alloc_framework_revive(m->alloc, fw->id, fw->roles[i].name), "revive",
+			      fw->id);
 }
 
 void master_alloc_framework_revive(struct master *m, struct framework *fw)
 {
-	check(alloc_framework_revive(m->alloc, fw->id), "revive", fw->id);
+	alloc_framework_suppress_all(m, fw, false);
+}
+
+void master_alloc_role_suppress(struct master *m, struct framework *fw, const char *role,
+				bool suppress)
+{
+	if (suppress)
+		check(alloc_framework_suppress(m->alloc, fw->id, role), "suppress", fw->id);
+	else
+		check(alloc_framework_revive(m->alloc, fw->id, role), "revive", fw->id);
+}
+
+void master_alloc_role_remove(struct master *m, struct framework *fw, const char *role)
+{
+	check(alloc_framework_role_remove(m->alloc, fw->id, role), "remove a role of", fw->id);
 }
 
 void master_alloc_agent_add(struct master *m, struct agent *a)
@@ -132,23 +165,33 @@ void master_alloc_agent_activate(struct master *m, struct agent *a, bool active)
 }
 
 void master_alloc_used(struct master *m, struct agent *a, struct framework *fw,
-		       const struct alloc_res *res)
+		       const char *role, const struct alloc_res *res)
 {
-	int r = alloc_allocation_add(m->alloc, fw->id, a->id, res);
+	int r = alloc_allocation_add(m->alloc, fw->id, role, a->id, res);
+
+	if (r == -ENOENT && role && !master_framework_role(fw, role)) {
+		/* a task of a role the framework has left (recovered after a restart): charged to
+		 * that role, in which the framework is offered nothing */
+		r = alloc_framework_role_add(m->alloc, fw->id, role, true);
+		if (r == 0)
+			r = alloc_allocation_add(m->alloc, fw->id, role, a->id, res);
+		if (r == 0)
+			r = alloc_framework_role_remove(m->alloc, fw->id, role);
+	}
 
 	if (r < 0 && r != -ENOENT)
 		check(r, "record allocation of", fw->id);
 }
 
 void master_alloc_recover(struct master *m, struct agent *a, struct framework *fw,
-			  const struct alloc_res *res, double refuse_s)
+			  const char *role, const struct alloc_res *res, double refuse_s)
 {
 	int r;
 
 	if (refuse_s > 0)
-		r = alloc_decline(m->alloc, fw->id, a->id, res, refuse_s, now_s());
+		r = alloc_decline(m->alloc, fw->id, role, a->id, res, refuse_s, now_s());
 	else
-		r = alloc_recover(m->alloc, fw->id, a->id, res);
+		r = alloc_recover(m->alloc, fw->id, role, a->id, res);
 	if (r < 0 && r != -ENOENT)
 		check(r, "recover resources of", fw->id);
 }
@@ -175,8 +218,7 @@ static void offer_uncap(struct master *m, struct framework *fw)
 	if (fw->offer_capped &&
 	    strmap_size(&fw->offers) < (size_t)m->flags->max_offers_per_framework) {
 		fw->offer_capped = false;
-		if (!fw->suppressed)
-			master_alloc_framework_suppress(m, fw, false);
+		alloc_framework_suppress_all(m, fw, false); /* the roles it did not suppress */
 		master_request_allocation(m);
 	}
 }
@@ -187,7 +229,7 @@ void master_offer_remove(struct master *m, struct offer *o, bool recover, double
 
 	offer_unlink(m, o);
 	if (recover)
-		master_alloc_recover(m, o->agent, fw, &o->res, refuse_s);
+		master_alloc_recover(m, o->agent, fw, o->role, &o->res, refuse_s);
 	offer_free(o);
 	offer_uncap(m, fw);
 }
@@ -207,11 +249,14 @@ void master_offer_decline(struct master *m, struct offer *o, double refuse_s)
 	if (d) {
 		d->fw_id = strdup(fw->id);
 		d->agent_id = strdup(o->agent->id);
+		/* (without MULTI_ROLE, its one role is the allocator's default: no copy) */
+		d->role = fw->multi_role ? strdup(o->role) : NULL;
 	}
-	if (!d || !d->fw_id || !d->agent_id) {
+	if (!d || !d->fw_id || !d->agent_id || (fw->multi_role && !d->role)) {
 		if (d) {
 			free(d->fw_id);
 			free(d->agent_id);
+			free(d->role);
 			free(d);
 		}
 		master_offer_remove(m, o, true, refuse_s);
@@ -247,6 +292,7 @@ static void decline_free(struct decline *d)
 	alloc_res_clear(&d->res);
 	free(d->fw_id);
 	free(d->agent_id);
+	free(d->role);
 	free(d);
 }
 
@@ -259,8 +305,9 @@ bool master_offers_declines_run(struct master *m, int64_t budget_ns)
 	while ((d = decline_pop(m))) {
 		/* -ENOENT: the framework or the agent went meanwhile, and the resources with it */
 		int r = d->refuse_s > 0
-				? alloc_decline(m->alloc, d->fw_id, d->agent_id, &d->res, d->refuse_s, now)
-				: alloc_recover(m->alloc, d->fw_id, d->agent_id, &d->res);
+				? alloc_decline(m->alloc, d->fw_id, d->role, d->agent_id, &d->res,
+						d->refuse_s, now)
+				: alloc_recover(m->alloc, d->fw_id, d->role, d->agent_id, &d->res);
 		if (r < 0 && r != -ENOENT)
 			check(r, "recover resources of", d->fw_id);
 		decline_free(d);
@@ -310,8 +357,8 @@ json_t *master_offer_to_json(const struct offer *o)
 	if (j && o->fw->multi_role) {
 		json_array_foreach(res, i, r)
 			json_object_set_new(r, "allocation_info",
-					    json_pack("{s:s}", "role", o->fw->role));
-		json_object_set_new(j, "allocation_info", json_pack("{s:s}", "role", o->fw->role));
+					    json_pack("{s:s}", "role", o->role));
+		json_object_set_new(j, "allocation_info", json_pack("{s:s}", "role", o->role));
 	}
 	return j;
 }
@@ -766,13 +813,14 @@ struct cycle {
 	struct strmap events; /* framework id -> struct offers_event */
 };
 
-static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
+static void on_offer(void *opaque, const char *fw_id, const char *role, const char *agent_id,
 		     const struct alloc_res *res)
 {
 	struct cycle *c = opaque;
 	struct master *m = c->m;
 	struct framework *fw = strmap_get(&m->frameworks, fw_id);
 	struct agent *a = strmap_get(&m->agents, agent_id);
+	const struct framework_role *fr;
 	struct offers_event *ev;
 	struct offer *o;
 	char id[UUID_STR_LEN + 32];
@@ -784,7 +832,13 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 		 * the allocator and the master disagree, or the framework holds as many offers
 		 * as it may (it is suppressed after this cycle): hand the resources back
 		 */
-		alloc_recover(m->alloc, fw_id, agent_id, res);
+		alloc_recover(m->alloc, fw_id, role, agent_id, res);
+		return;
+	}
+	/* the framework's own string for the role (offers borrow it) */
+	fr = !fw->multi_role && fw->nroles ? &fw->roles[0] : master_framework_role(fw, role);
+	if (!fr) {
+		alloc_recover(m->alloc, fw_id, role, agent_id, res);
 		return;
 	}
 	ev = strmap_get(&c->events, fw_id);
@@ -802,13 +856,14 @@ static void on_offer(void *opaque, const char *fw_id, const char *agent_id,
 		o->id = strdup(id);
 		o->fw = fw;
 		o->agent = a;
+		o->role = fr->name;
 		o->created_ns = now_mono_ns();
 	}
 	if (!ev || !o || !o->id || alloc_res_copy(&o->res, res) < 0 ||
 	    master_offers_event_add(ev, o) < 0) {
 		if (o)
 			offer_free(o);
-		alloc_recover(m->alloc, fw_id, agent_id, res);
+		alloc_recover(m->alloc, fw_id, role, agent_id, res);
 		return;
 	}
 	strmap_put(&m->offers, o->id, o, NULL);
@@ -844,7 +899,7 @@ void master_offers_allocate(struct master *m)
 		if (fw && !fw->offer_capped && m->flags->max_offers_per_framework > 0 &&
 		    strmap_size(&fw->offers) >= (size_t)m->flags->max_offers_per_framework) {
 			fw->offer_capped = true;
-			master_alloc_framework_suppress(m, fw, true);
+			alloc_framework_suppress_all(m, fw, true);
 			log_info("framework %s holds %zu offers (--max-offers-per-framework): no "
 				 "more until it answers",
 				 fw->id, strmap_size(&fw->offers));

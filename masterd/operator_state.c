@@ -104,14 +104,16 @@ json_t *master_state_framework(struct master *m, const struct framework *fw)
 
 	for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
 		json_t *o = master_offer_to_json(v); /* the operator's view: the role always here */
-		json_object_set_new(o, "allocation_info", json_pack("{s:s}", "role", fw->role));
+		const struct offer *of = v;
+
+		json_object_set_new(o, "allocation_info", json_pack("{s:s}", "role", of->role));
 		json_array_append_new(offers, o);
 	}
 	offers_sum(&fw->offers, &offered);
 	j = json_pack("{s:O,s:b,s:b,s:b,s:o,s:o}", "framework_info", fw->info, "active",
 		      fw->connected, "connected", fw->connected, "recovered", fw->recovered,
 		      "offers", offers, "offered_resources", alloc_res_to_json(&offered));
-	if (alloc_framework_get(m->alloc, fw->id, &fi) == 0) {
+	if (alloc_framework_get(m->alloc, fw->id, NULL, &fi) == 0) {
 		alloc_res_copy(&used, fi.allocated);
 		alloc_res_sub(&used, &offered);
 		json_object_set_new(j, "dominant_share", json_real(fi.share));
@@ -204,7 +206,7 @@ static void role_cb(void *opaque, const struct alloc_role_info *ri)
 	}
 	for (it = 0; strmap_next(&c->m->frameworks, &it, NULL, &v);) {
 		struct framework *fw = v;
-		if (fw->role && strcmp(fw->role, ri->name) == 0)
+		if (master_framework_role(fw, ri->name))
 			json_array_append_new(fws, wire_id(fw->id));
 	}
 	j = json_pack("{s:s,s:f,s:o,s:o,s:f,s:f,s:o}", "name", ri->name, "weight", ri->weight,

@@ -302,6 +302,32 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 	return 0;
 }
 
+/*
+ * A recovered framework's roles: its FrameworkInfo's "roles" (MULTI_ROLE), else the one the
+ * registry names; all suppressed when the registry says it was (per-role suppression is not
+ * kept).
+ */
+static int load_framework_roles(struct framework *fw)
+{
+	json_t *roles = fw->multi_role ? json_object_get(fw->info, "roles") : NULL;
+	size_t n = json_array_size(roles) ? json_array_size(roles) : 1;
+	const char **names = calloc(n, sizeof(*names));
+	int r;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		names[i] = json_string_value(json_array_get(roles, i));
+		if (!names[i])
+			names[i] = fw->role;
+	}
+	r = master_framework_set_roles(fw, names, n);
+	free(names);
+	for (size_t i = 0; r == 0 && i < fw->nroles; i++)
+		fw->roles[i].suppressed = fw->suppressed;
+	return r;
+}
+
 static int load_framework(void *opaque, const struct registry_framework *rf)
 {
 	struct master *m = opaque;
@@ -319,21 +345,24 @@ static int load_framework(void *opaque, const struct registry_framework *rf)
 	fw->failover_timeout_s = rf->failover_timeout;
 	fw->partition_aware = master_framework_has_capability(fw->info, "PARTITION_AWARE");
 	fw->suppressed = rf->suppressed;
+	fw->multi_role = master_framework_has_capability(fw->info, "MULTI_ROLE");
 	fw->recovered = true;
 	fw->disconnected_ns = now_mono_ns();
 	strmap_init(&fw->tasks);
 	strmap_init(&fw->offers);
-	if (!fw->id || !fw->role || strmap_put(&m->frameworks, fw->id, fw, NULL) < 0) {
+	if (!fw->id || !fw->role || load_framework_roles(fw) < 0 ||
+	    strmap_put(&m->frameworks, fw->id, fw, NULL) < 0) {
 		free(fw->id);
 		free(fw->role);
+		master_framework_roles_free(fw);
 		json_decref(fw->info);
 		free(fw);
 		return -ENOMEM;
 	}
 	if (alloc_framework_add(m->alloc, fw->id, fw->role, fw->tier, false) < 0)
 		log_warn("allocator: cannot add recovered framework %s", fw->id);
-	else if (fw->suppressed)
-		alloc_framework_suppress(m->alloc, fw->id);
+	else
+		master_alloc_framework_roles(m, fw);
 	m->metrics.recovered_frameworks++;
 	return 0;
 }
@@ -397,7 +426,19 @@ static int load_task(void *opaque, const struct registry_task *rt)
 	t->fw_id = strdup(rt->fw_id);
 	t->agent_id = strdup(rt->agent_id);
 	t->name = name ? strdup(name) : NULL;
-	json_decref(info); /* name was its last use */
+	if (fw->multi_role) {
+		/* the role it is allocated to: its TaskInfo's resources say */
+		if (!info)
+			info = rt->info ? json_incref(rt->info)
+			       : rt->info_text ? json_loads(rt->info_text, 0, NULL) : NULL;
+		const char *role = master_task_info_role(info);
+		char why[256];
+
+		/* (also a role it has left since: the task stays charged to it) */
+		if (role && master_role_is_valid(role, why, sizeof(why)))
+			t->role = strdup(role);
+	}
+	json_decref(info); /* name and role were its last use */
 	/* kept as text until needed: a tree per task would be most of the master's memory */
 	if (rt->status_text)
 		t->status_text =

@@ -189,7 +189,16 @@ json_t *master_quota_get(struct master *m)
 	return json_pack("{s:{s:o,s:o}}", "status", "infos", infos, "configs", configs);
 }
 
-/* What role and its subroles' tasks hold (Mesos's consumed quota: not what is offered). */
+/* Whether r is role or one of its subroles. */
+static bool in_subtree(const char *r, const char *role, size_t rl)
+{
+	return r && strncmp(r, role, rl) == 0 && (r[rl] == '\0' || r[rl] == '/');
+}
+
+/*
+ * What role and its subroles' tasks hold (Mesos's consumed quota: not what is offered). A task
+ * counts in the role it is allocated to (a MULTI_ROLE framework's offer's role).
+ */
 static void role_consumption(struct master *m, const char *role, struct alloc_res *ret)
 {
 	size_t rl = strlen(role), it, jt;
@@ -197,12 +206,12 @@ static void role_consumption(struct master *m, const char *role, struct alloc_re
 
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
 		struct framework *fw = v;
-		if (!fw->role || strncmp(fw->role, role, rl) != 0 ||
-		    (fw->role[rl] != '\0' && fw->role[rl] != '/'))
+		if (!fw->multi_role && !in_subtree(fw->role, role, rl))
 			continue;
 		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);) {
 			struct task *t = w;
-			if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE)
+			if (!task_state_terminal(t->state) && t->state != TASK_UNREACHABLE &&
+			    in_subtree(t->role ? t->role : fw->role, role, rl))
 				alloc_res_add(ret, &t->res);
 		}
 	}
@@ -288,8 +297,8 @@ static void rescind_offers(struct master *m, json_t *configs)
 	for (it = 0; strmap_next(&m->offers, &it, NULL, &v);) {
 		struct offer *o = v;
 		json_array_foreach(configs, i, c) {
-			if (o->fw->role &&
-			    streq(o->fw->role, json_string_value(json_object_get(c, "role")))) {
+			if (o->role &&
+			    streq(o->role, json_string_value(json_object_get(c, "role")))) {
 				master_offer_rescind(m, o);
 				it = 0; /* the map changed: start over */
 				break;

@@ -36,6 +36,7 @@ void master_task_free(struct task *t)
 	free(t->id);
 	free(t->fw_id);
 	free(t->agent_id);
+	free(t->role);
 	free(t);
 }
 
@@ -238,8 +239,13 @@ static bool subscribe_authorized(struct master *m, struct msg *msg,
 			req->principal, msg->principal);
 		return false;
 	}
-	if (!master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, req->role))
+	/* every role it subscribes in (Mesos authorizes each of a MULTI_ROLE framework's) */
+	if (!req->roles && !master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, req->role))
 		return false;
+	for (size_t i = 0; i < json_array_size(req->roles); i++)
+		if (!master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS,
+				      json_string_value(json_array_get(req->roles, i))))
+			return false;
 	*ret_tier = tier;
 	return true;
 }
@@ -261,6 +267,17 @@ static void subscribe_refuse(struct master *m, struct msg *msg, const char *why)
 		return;
 	master_stream_send_event(s, wire_event("ERROR", "error", json_pack("{s:s}", "message", why)));
 	master_stream_retire(m, s);
+}
+
+/*
+ * Whether fw may take req's roles: a MULTI_ROLE framework (before and after) may change its
+ * role set, as in Mesos; any other keeps its one role.
+ */
+static bool roles_may_change(const struct framework *fw, const struct master_subscribe_req *req)
+{
+	if (fw->multi_role && req->roles)
+		return true;
+	return strcmp(fw->role, req->role) == 0 && (fw->nroles <= 1 || req->roles);
 }
 
 /*
@@ -290,7 +307,7 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 	if (m->authenticate && !streq(master_framework_principal(fw), msg->principal) &&
 	    !master_authorize_explicit(m, msg, ACL_TEARDOWN_FRAMEWORKS, owner))
 		return NULL;
-	if (strcmp(fw->role, req->role) != 0) {
+	if (!roles_may_change(fw, req)) {
 		snprintf(why, sizeof(why),
 			 "A framework cannot change its role on failover ('%.128s' -> '%.128s')",
 			 fw->role, req->role);
@@ -300,16 +317,82 @@ static struct framework *subscribe_failover(struct master *m, struct msg *msg,
 	return fw;
 }
 
-/* SUPPRESS (true) or REVIVE (false) of fw's role. */
-static void framework_suppress(struct master *m, struct framework *fw, bool suppress)
+/* Whether name is a string of arr. */
+static bool names_role(json_t *arr, const char *name)
 {
-	fw->suppressed = suppress;
-	master_persist_framework(m, fw);
-	master_alloc_framework_suppress(m, fw, suppress);
-	if (!suppress) {
-		master_alloc_framework_revive(m, fw);
-		master_request_allocation(m);
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(arr, i, r) {
+		if (streq(json_string_value(r), name))
+			return true;
 	}
+	return false;
+}
+
+/* SUPPRESS (true) or REVIVE (false) of fw's roles named in roles (NULL: all its roles). */
+static void framework_suppress(struct master *m, struct framework *fw, json_t *roles,
+			       bool suppress)
+{
+	for (size_t i = 0; i < fw->nroles; i++) {
+		struct framework_role *fr = &fw->roles[i];
+
+		if (roles && !names_role(roles, fr->name))
+			continue;
+		fr->suppressed = suppress;
+		master_alloc_role_suppress(m, fw, fr->name, suppress);
+	}
+	fw->suppressed = master_framework_all_suppressed(fw);
+	master_persist_framework(m, fw);
+	if (!suppress)
+		master_request_allocation(m);
+}
+
+/* Each of fw's roles suppressed as suppressed_roles (validated: strings) names it or not. */
+static void framework_set_suppressed(struct framework *fw, json_t *suppressed_roles)
+{
+	for (size_t i = 0; i < fw->nroles; i++)
+		fw->roles[i].suppressed = names_role(suppressed_roles, fw->roles[i].name);
+	fw->suppressed = master_framework_all_suppressed(fw);
+}
+
+/*
+ * fw's roles become req's. A role it leaves: its outstanding offers are rescinded (as
+ * Mesos does) and the allocator offers nothing more in it; its tasks keep running, charged to
+ * it. A role it joins gets offers once the allocator is told (master_alloc_framework_roles).
+ * -ENOMEM leaves the roles as they were.
+ */
+static int framework_apply_roles(struct master *m, struct framework *fw,
+				 const struct master_subscribe_req *req)
+{
+	size_t n = req->roles ? json_array_size(req->roles) : 1, it;
+	const char **names = calloc(n, sizeof(*names));
+	void *v;
+	int r;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		names[i] = req->roles ? json_string_value(json_array_get(req->roles, i)) : req->role;
+	for (size_t i = 0; i < fw->nroles; i++) {
+		const char *gone = fw->roles[i].name;
+
+		if (master_subscribe_has_role(req, gone))
+			continue;
+		for (it = 0; strmap_next(&fw->offers, &it, NULL, &v);) {
+			struct offer *o = v;
+
+			if (o->role != gone)
+				continue;
+			master_offer_rescind(m, o);
+			it = 0;
+		}
+		master_alloc_role_remove(m, fw, gone);
+		log_info("framework %s left role '%s'", fw->id, gone);
+	}
+	r = master_framework_set_roles(fw, names, n);
+	free(names);
+	return r;
 }
 
 /* A new framework with a fresh ID, not yet listed; NULL on ENOMEM. */
@@ -337,6 +420,7 @@ static void framework_free_unlisted(struct framework *fw)
 	json_decref(fw->info);
 	free(fw->id);
 	free(fw->role);
+	master_framework_roles_free(fw);
 	free(fw);
 }
 
@@ -375,8 +459,8 @@ static void framework_set_info(struct master *m, struct msg *msg, struct framewo
 
 	if (failover > (double)m->flags->max_failover_timeout_ns / 1e9)
 		failover = (double)m->flags->max_failover_timeout_ns / 1e9;
-	free(fw->role);
-	fw->role = strdup(req->role);
+	if (framework_apply_roles(m, fw, req) < 0)
+		log_warn("framework %s: out of memory: its roles stay as they were", fw->id);
 	fw->failover_timeout_s = failover;
 	fw->partition_aware = req->partition_aware;
 	fw->multi_role = master_framework_has_capability(req->info, "MULTI_ROLE");
@@ -419,7 +503,6 @@ static bool subscribe_open_stream(struct master *m, struct msg *msg, struct fram
 	snprintf(fw->stream_id, sizeof(fw->stream_id), "%s", sid);
 	fw->stream_gen++;
 	fw->connected = true;
-	fw->suppressed = false;
 	fw->recovered = false;
 	return true;
 }
@@ -441,6 +524,7 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 			 json_string_value(json_object_get(fw->info, "name")), fw->id, fw->role);
 	} else {
 		master_alloc_framework_caps(m, fw); /* its new framework_info's */
+		master_alloc_framework_roles(m, fw);
 		master_alloc_framework_activate(m, fw, true);
 		master_alloc_framework_revive(m, fw);
 		log_info("framework %s resubscribed", fw->id);
@@ -490,14 +574,15 @@ static void subscribe(struct master *m, struct msg *msg)
 	if (!fw)
 		return;
 	framework_set_info(m, msg, fw, &req, tier);
+	/* suppressed_roles: those roles start suppressed, the others not */
+	framework_set_suppressed(
+		fw, json_object_get(json_object_get(msg->body, "subscribe"), "suppressed_roles"));
 	if (!subscribe_open_stream(m, msg, fw)) {
 		if (is_new)
 			framework_free_unlisted(fw);
 		return;
 	}
 	subscribe_start(m, fw, is_new);
-	if (req.suppressed)
-		framework_suppress(m, fw, true);
 }
 
 double master_call_refuse_seconds(json_t *call, const char *key)
@@ -835,6 +920,7 @@ void master_framework_remove(struct master *m, struct framework *fw, const char 
 	strmap_clear(&fw->offers, NULL);
 	json_decref(fw->info);
 	free(fw->role);
+	master_framework_roles_free(fw);
 	free(fw->id);
 	free(fw);
 	master_request_allocation(m);
@@ -906,7 +992,7 @@ static void suppress_call(struct master *m, struct framework *fw, struct msg *ms
 		return;
 	}
 	json_array_foreach(roles, i, r) {
-		if (!streq(json_string_value(r), fw->role)) {
+		if (!master_framework_role(fw, json_string_value(r))) {
 			master_reply_error(m, msg->req, 400,
 					   "Failed to validate scheduler::Call: field '%s.roles[%zu]' "
 					   "is not one of the framework's roles",
@@ -915,8 +1001,7 @@ static void suppress_call(struct master *m, struct framework *fw, struct msg *ms
 		}
 	}
 	master_reply_error(m, msg->req, 202, "%s", "");
-	if (!roles || json_array_size(roles) > 0)
-		framework_suppress(m, fw, suppress);
+	framework_suppress(m, fw, roles, suppress);
 }
 
 /*
@@ -944,7 +1029,7 @@ static void update_framework_call(struct master *m, struct framework *fw, struct
 			 "field 'framework_id' differs from 'update_framework.framework_info.id'");
 		r = -EINVAL;
 	}
-	if (r == 0 && strcmp(req.role, fw->role) != 0) {
+	if (r == 0 && !roles_may_change(fw, &req)) {
 		snprintf(err, sizeof(err), "a framework cannot change its role ('%.128s' -> '%.128s')",
 			 fw->role, req.role);
 		r = -EINVAL;
@@ -954,8 +1039,18 @@ static void update_framework_call(struct master *m, struct framework *fw, struct
 		r = -EINVAL;
 	}
 	if (r == 0)
-		r = master_parse_suppressed_roles(uf, "update_framework", req.role, &suppressed, err,
+		r = master_parse_suppressed_roles(uf, "update_framework", &req, &suppressed, err,
 						  sizeof(err));
+	/* (a MULTI_ROLE framework's new roles: each authorized, as at SUBSCRIBE) */
+	for (size_t i = 0; r == 0 && i < json_array_size(req.roles); i++) {
+		const char *role = json_string_value(json_array_get(req.roles, i));
+
+		if (!master_framework_role(fw, role) &&
+		    !master_authorize(m, msg, ACL_REGISTER_FRAMEWORKS, role)) {
+			json_decref(call);
+			return;
+		}
+	}
 	if (r < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate scheduler::Call: %s", err);
 		json_decref(call);
@@ -971,9 +1066,10 @@ static void update_framework_call(struct master *m, struct framework *fw, struct
 		return;
 	}
 	framework_set_info(m, msg, fw, &req, fw->tier);
+	framework_set_suppressed(fw, json_object_get(uf, "suppressed_roles"));
 	master_alloc_framework_caps(m, fw);
-	if (suppressed != fw->suppressed)
-		framework_suppress(m, fw, suppressed);
+	master_alloc_framework_roles(m, fw);
+	master_request_allocation(m); /* (a role it joined, or one no longer suppressed) */
 	master_persist_framework(m, fw);
 	master_reply_error(m, msg->req, 200, "%s", "");
 	log_info("framework %s updated its framework_info", fw->id);

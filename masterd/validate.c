@@ -185,13 +185,16 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 }
 
 /*
- * framework_info's role, by Mesos's rules: with MULTI_ROLE, "roles" (strings, none twice) and
- * no "role"; without, no "roles" and "role" (default "*"). Drover gives a framework one role:
- * a MULTI_ROLE framework names exactly one. 0 with *ret; -EINVAL (a field of the wrong type:
- * the call does not parse) or -EDOM (a FrameworkInfo Mesos refuses) with err.
+ * framework_info's roles, by Mesos's rules: with MULTI_ROLE, "roles" (strings, none twice, each
+ * a valid role) and no "role"; without, no "roles" and "role" (default "*"). Drover wants at
+ * least one role. 0 with req->role (the first) and req->roles (MULTI_ROLE's array); -EINVAL (a
+ * field of the wrong type: the call does not parse) or -EDOM (a FrameworkInfo Mesos refuses)
+ * with err.
  */
-static int framework_role(json_t *info, const char **ret, char *err, size_t errlen)
+static int framework_role(json_t *info, struct master_subscribe_req *req, char *err,
+			  size_t errlen)
 {
+	char sub[SUBLEN];
 	const char *role = wire_get_string(info, "role", false, err, errlen);
 	json_t *roles = json_object_get(info, "roles"), *r;
 	bool multi = master_framework_has_capability(info, "MULTI_ROLE");
@@ -228,7 +231,11 @@ static int framework_role(json_t *info, const char **ret, char *err, size_t errl
 				 "(without it, set 'role')");
 			return -EDOM;
 		}
-		*ret = role && *role ? role : "*";
+		req->role = role && *role ? role : "*";
+		if (!master_role_is_valid(req->role, sub, sizeof(sub))) {
+			snprintf(err, errlen, "field 'framework_info.role': %.512s", sub);
+			return -EDOM;
+		}
 		return 0;
 	}
 	if (role) {
@@ -237,13 +244,18 @@ static int framework_role(json_t *info, const char **ret, char *err, size_t errl
 			 "capability (set 'roles')");
 		return -EDOM;
 	}
-	if (json_array_size(roles) != 1) {
-		snprintf(err, errlen,
-			 "field 'framework_info.roles' must name exactly one role (frameworks in "
-			 "several roles are not supported)");
+	if (json_array_size(roles) == 0) {
+		snprintf(err, errlen, "field 'framework_info.roles' must name at least one role");
 		return -EDOM;
 	}
-	*ret = json_string_value(json_array_get(roles, 0));
+	json_array_foreach(roles, i, r) {
+		if (!master_role_is_valid(json_string_value(r), sub, sizeof(sub))) {
+			snprintf(err, errlen, "field 'framework_info.roles[%zu]': %.512s", i, sub);
+			return -EDOM;
+		}
+	}
+	req->role = json_string_value(json_array_get(roles, 0));
+	req->roles = roles;
 	return 0;
 }
 
@@ -251,18 +263,12 @@ static int framework_role(json_t *info, const char **ret, char *err, size_t errl
 static int parse_framework_info(json_t *info, struct master_subscribe_req *req, char *err,
 				size_t errlen)
 {
-	char sub[SUBLEN];
 	double fo = 0, t = 0;
 	int r;
 
-	r = framework_role(info, &req->role, err, errlen);
+	r = framework_role(info, req, err, errlen);
 	if (r < 0)
 		return r;
-	if (!master_role_is_valid(req->role, sub, sizeof(sub))) {
-		snprintf(err, errlen, "field 'framework_info.role%s': %.512s",
-			 master_framework_has_capability(info, "MULTI_ROLE") ? "s[0]" : "", sub);
-		return -EDOM;
-	}
 	r = wire_get_number(info, "failover_timeout", &fo, err, errlen);
 	if (r < 0)
 		return r;
@@ -340,16 +346,31 @@ int master_parse_subscribe(json_t *call, struct master_subscribe_req *ret, char 
 		return r;
 	if (parse_subscribe_id(call, req.info, &req.id, err, errlen) < 0)
 		return -EINVAL;
-	r = master_parse_suppressed_roles(sub, "subscribe", req.role, &req.suppressed, err,
-					  errlen);
+	r = master_parse_suppressed_roles(sub, "subscribe", &req, &req.suppressed, err, errlen);
 	if (r < 0)
 		return r;
 	*ret = req;
 	return 0;
 }
 
-int master_parse_suppressed_roles(json_t *obj, const char *path, const char *role,
-				  bool *ret, char *err, size_t errlen)
+/* Whether role is one of req's. */
+bool master_subscribe_has_role(const struct master_subscribe_req *req, const char *role)
+{
+	json_t *r;
+	size_t i;
+
+	if (!req->roles)
+		return streq(role, req->role);
+	json_array_foreach(req->roles, i, r) {
+		if (streq(json_string_value(r), role))
+			return true;
+	}
+	return false;
+}
+
+int master_parse_suppressed_roles(json_t *obj, const char *path,
+				  const struct master_subscribe_req *req, bool *ret, char *err,
+				  size_t errlen)
 {
 	json_t *sr = json_object_get(obj, "suppressed_roles"), *r;
 	bool suppressed = false;
@@ -366,7 +387,7 @@ int master_parse_suppressed_roles(json_t *obj, const char *path, const char *rol
 				 path, i);
 			return -EINVAL;
 		}
-		if (!streq(json_string_value(r), role)) {
+		if (!master_subscribe_has_role(req, json_string_value(r))) {
 			snprintf(err, errlen,
 				 "field '%s.suppressed_roles[%zu]': '%.64s' is not one of the "
 				 "framework's roles",

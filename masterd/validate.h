@@ -50,21 +50,26 @@ int master_parse_weights(json_t *infos, const char *path, void (*fn)(void *, con
 struct master_subscribe_req {
 	json_t *info; /* subscribe.framework_info */
 	const char *id; /* framework_info.id: a failover; NULL: a new framework */
-	const char *role; /* "role" (default "*"), or MULTI_ROLE's one of "roles"; valid */
+	const char *role; /* "role" (default "*"), or MULTI_ROLE's first of "roles"; valid */
+	json_t *roles; /* MULTI_ROLE: "roles" (valid strings, none twice, at least one); else NULL */
 	const char *principal; /* framework_info.principal if a string, else NULL */
 	double failover_s; /* framework_info.failover_timeout: finite, >= 0, not capped */
 	bool has_tier; /* framework_info.tier is present ... */
 	int tier; /* ... and this integer in [-1000, 1000] */
 	bool partition_aware; /* capabilities name PARTITION_AWARE */
-	bool suppressed; /* subscribe.suppressed_roles names its role */
+	bool suppressed; /* subscribe.suppressed_roles names one of its roles */
 };
 
+/* Whether role is one of req's roles. */
+bool master_subscribe_has_role(const struct master_subscribe_req *req, const char *role);
+
 /*
- * obj.suppressed_roles (SUBSCRIBE's, UPDATE_FRAMEWORK's): strings, each the framework's role.
- * *ret: whether it is named. 0; -EINVAL (wrong types) or -EDOM (another role) with err.
+ * obj.suppressed_roles (SUBSCRIBE's, UPDATE_FRAMEWORK's): strings, each one of req's roles.
+ * *ret: whether any is named. 0; -EINVAL (wrong types) or -EDOM (another role) with err.
  */
-int master_parse_suppressed_roles(json_t *obj, const char *path, const char *role, bool *ret,
-				  char *err, size_t errlen);
+int master_parse_suppressed_roles(json_t *obj, const char *path,
+				  const struct master_subscribe_req *req, bool *ret, char *err,
+				  size_t errlen);
 
 /*
  * Parse call (a whole SUBSCRIBE body) into *ret: framework_info's fields, its ID, a top-level

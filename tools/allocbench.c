@@ -47,7 +47,8 @@ static void copy_id(char *dst, const char *src)
 	dst[len] = '\0';
 }
 
-static void on_offer(void *opaque, const char *fw, const char *agent, const struct alloc_res *res)
+static void on_offer(void *opaque, const char *fw, const char *role, const char *agent,
+		     const struct alloc_res *res)
 {
 	struct rec *r = opaque;
 
@@ -124,7 +125,7 @@ static int run(int agents, int frameworks, int cycles, char scenario, int filter
 				if ((int)(alloc_rng_next(&rng) % 100) >= filter_pct)
 					continue;
 				snprintf(id, sizeof(id), "agent-%06d", g);
-				alloc_decline(a, fid, id, &total, ALLOC_REFUSE_MAX, 0);
+				alloc_decline(a, fid, NULL, id, &total, ALLOC_REFUSE_MAX, 0);
 			}
 		}
 	}
@@ -140,7 +141,7 @@ static int run(int agents, int frameworks, int cycles, char scenario, int filter
 		offers += rec.n;
 		t0 = now_ms();
 		for (size_t i = 0; i < rec.n; i++)
-			alloc_decline(a, rec.fw[i], rec.ag[i], &rec.res[i], 0, now);
+			alloc_decline(a, rec.fw[i], NULL, rec.ag[i], &rec.res[i], 0, now);
 		decl += now_ms() - t0;
 	}
 	qsort(t, (size_t)cycles, sizeof(double), cmp_double);

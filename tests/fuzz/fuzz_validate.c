@@ -103,6 +103,19 @@ static void check_subscribe(json_t *j)
 		abort();
 	if (req.id)
 		check_safe_id(req.id);
+	/* MULTI_ROLE: every role valid, none twice, the first is req.role */
+	for (size_t i = 0; i < json_array_size(req.roles); i++) {
+		const char *r = json_string_value(json_array_get(req.roles, i));
+
+		if (!r || !master_role_is_valid(r, err, sizeof(err)) ||
+		    (i == 0 && strcmp(r, req.role) != 0))
+			abort();
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(r, json_string_value(json_array_get(req.roles, k))) == 0)
+				abort();
+	}
+	if (req.roles && json_array_size(req.roles) == 0)
+		abort();
 }
 
 /* master_validate_task_info: what it accepts has valid IDs, resources, a command or executor */

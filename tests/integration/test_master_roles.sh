@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Roles as Mesos has them on the scheduler API: "role" without MULTI_ROLE, "roles" with it
-# (Drover: one role); a FrameworkInfo that breaks the rules is answered 200, one ERROR event
+# (several roles: test_master_multi_role.sh); a FrameworkInfo that breaks the rules is answered 200, one ERROR event
 # and the stream closed; MULTI_ROLE frameworks get allocation_info on each offer and each of
 # its resources, the others on neither; ACCEPT fills in allocation_info where a task's
 # resource lacks it and refuses another role's; SUPPRESS/REVIVE by role, suppressed_roles on
@@ -25,8 +25,10 @@ check roles-without-multi-role-200 [ "$(sub_once '{"name":"x","roles":["eng"]}')
 check roles-without-multi-role-error error_says "needs the MULTI_ROLE capability"
 check role-with-multi-role-200 [ "$(sub_once '{"name":"x","role":"eng","roles":["eng"],"capabilities":[{"type":"MULTI_ROLE"}]}')" = 200 ]
 check role-with-multi-role-error error_says "must not be set with the MULTI_ROLE capability"
-sub_once '{"name":"x","roles":["a","b"],"capabilities":[{"type":"MULTI_ROLE"}]}' >/dev/null
-check several-roles-error error_says "must name exactly one role"
+sub_once '{"name":"x","roles":["a","b/../c"],"capabilities":[{"type":"MULTI_ROLE"}]}' >/dev/null
+check several-roles-each-valid-error error_says "field 'framework_info.roles[1]'"
+sub_once '{"name":"x","roles":[],"capabilities":[{"type":"MULTI_ROLE"}]}' >/dev/null
+check no-roles-error error_says "must name at least one role"
 sub_once '{"name":"x","role":"eng"}' '"suppressed_roles":["ops"]' >/dev/null
 check suppressed-role-not-its-own-error error_says "'ops' is not one of the framework's roles"
 sub_once '{"name":"x","id":{"value":"never-given-out"}}' >/dev/null

@@ -15,7 +15,7 @@
 #include "util.h"
 
 struct offer {
-	char fw[32], agent[32], res[160];
+	char fw[32], role[32], agent[32], res[160];
 };
 
 struct offers {
@@ -23,7 +23,8 @@ struct offers {
 	struct offer o[64];
 };
 
-static void collect(void *opaque, const char *fw, const char *agent, const struct alloc_res *res)
+static void collect(void *opaque, const char *fw, const char *role, const char *agent,
+		    const struct alloc_res *res)
 {
 	struct offers *os = opaque;
 	struct offer *o;
@@ -31,6 +32,7 @@ static void collect(void *opaque, const char *fw, const char *agent, const struc
 	assert_true(os->n < 64);
 	o = &os->o[os->n++];
 	snprintf(o->fw, sizeof(o->fw), "%s", fw);
+	snprintf(o->role, sizeof(o->role), "%s", role);
 	snprintf(o->agent, sizeof(o->agent), "%s", agent);
 	alloc_res_format(res, o->res, sizeof(o->res));
 }
@@ -65,7 +67,7 @@ static void held(struct alloc *a, const char *fw, const char *ag, const char *re
 {
 	struct alloc_res r = R(res);
 
-	assert_int_equal(alloc_allocation_add(a, fw, ag, &r), 0);
+	assert_int_equal(alloc_allocation_add(a, fw, NULL, ag, &r), 0);
 	alloc_res_clear(&r);
 }
 
@@ -73,7 +75,7 @@ static void decline(struct alloc *a, const struct offer *o, double refuse, doubl
 {
 	struct alloc_res r = R(o->res);
 
-	assert_int_equal(alloc_decline(a, o->fw, o->agent, &r, refuse, now), 0);
+	assert_int_equal(alloc_decline(a, o->fw, o->role, o->agent, &r, refuse, now), 0);
 	alloc_res_clear(&r);
 }
 
@@ -127,7 +129,7 @@ static void test_fairness_exclude_gpus(void **state)
 	assert_int_equal(alloc_framework_add(a, "H", "r", 0, true), 0);
 	held(a, "G", "a1", "gpus:4;cpus:1");
 	held(a, "H", "a1", "cpus:2");
-	assert_int_equal(alloc_framework_get(a, "G", &fi), 0);
+	assert_int_equal(alloc_framework_get(a, "G", NULL, &fi), 0);
 	assert_true(fabs(fi.share - 0.05) < 1e-9); /* gpus ignored */
 	os = cycle(a, 0);
 	assert_string_equal(os.o[0].fw, "G");
@@ -225,7 +227,7 @@ static void test_tiers(void **state)
 	assert_string_equal(os.o[0].fw, "high");
 	assert_string_equal(os.o[1].fw, "high");
 	/* once high is suppressed, low gets what is left */
-	assert_int_equal(alloc_framework_suppress(a, "high"), 0);
+	assert_int_equal(alloc_framework_suppress(a, "high", NULL), 0);
 	decline(a, &os.o[1], 0, 0);
 	os = cycle(a, 1);
 	assert_int_equal(os.n, 1);
@@ -298,7 +300,7 @@ static void test_quota_guarantee(void **state)
 	assert_int_equal(alloc_framework_add(a, "Q", "q", 0, true), 0);
 	assert_int_equal(alloc_framework_add(a, "N", "n", 0, true), 0);
 	assert_int_equal(alloc_role_set_quota(a, "q", &g, NULL), 0);
-	assert_int_equal(alloc_framework_suppress(a, "Q"), 0);
+	assert_int_equal(alloc_framework_suppress(a, "Q", NULL), 0);
 	os = cycle(a, 0);
 	/* 8 cpus unallocated, 4 guaranteed to q: N gets at most 4 */
 	{
@@ -359,10 +361,10 @@ static void test_filters(void **state)
 		os = cycle(a, 11);
 		assert_string_equal(os.o[0].fw, "G");
 		/* G gives it all back in two parts */
-		assert_int_equal(alloc_recover(a, "G", "a1", &part) , 0);
+		assert_int_equal(alloc_recover(a, "G", NULL, "a1", &part) , 0);
 		alloc_res_clear(&part);
 		part = R("cpus:3;mem:100");
-		assert_int_equal(alloc_recover(a, "G", "a1", &part), 0);
+		assert_int_equal(alloc_recover(a, "G", NULL, "a1", &part), 0);
 		alloc_res_clear(&part);
 	}
 	os = cycle(a, 12);
@@ -388,13 +390,13 @@ static void test_filter_partial_cover(void **state)
 	{
 		struct alloc_res rest = R("cpus:3;mem:50");
 
-		assert_int_equal(alloc_decline(a, "F", "a1", &rest, 3600, 0), 0);
+		assert_int_equal(alloc_decline(a, "F", NULL, "a1", &rest, 3600, 0), 0);
 		alloc_res_clear(&rest);
 	}
 	os = cycle(a, 1);
 	assert_int_equal(os.n, 0);
 	/* its task ends: available grows beyond the filter, F is offered again */
-	assert_int_equal(alloc_recover(a, "F", "a1", &small), 0);
+	assert_int_equal(alloc_recover(a, "F", NULL, "a1", &small), 0);
 	os = cycle(a, 2);
 	assert_int_equal(os.n, 1);
 	assert_string_equal(os.o[0].res, "cpus:4;mem:100");
@@ -420,7 +422,7 @@ static void test_ranges_and_sets(void **state)
 	assert_int_equal(os.n, 2);
 	assert_string_equal(os.o[0].res, "cpus:4;mem:100;ports:[31000-32000];zones:{a,b}");
 	assert_string_equal(os.o[1].res, "cpus:4;mem:100;ports:[40000-40009]");
-	assert_int_equal(alloc_framework_get(a, "F", &fi), 0);
+	assert_int_equal(alloc_framework_get(a, "F", NULL, &fi), 0);
 	alloc_res_format(fi.allocated, buf, sizeof(buf));
 	assert_string_equal(buf, "cpus:8;mem:200;ports:[31000-32000,40000-40009];zones:{a,b}");
 	assert_int_equal(alloc_role_get(a, "eng", &ri), 0);
@@ -429,7 +431,7 @@ static void test_ranges_and_sets(void **state)
 	assert_int_equal(alloc_agent_get(a, "a1", NULL, &avail), 0);
 	assert_true(alloc_res_is_empty(avail));
 	/* a piece comes back: it is available again, and offered again */
-	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	assert_int_equal(alloc_recover(a, "F", NULL, "a1", &part), 0);
 	assert_int_equal(alloc_agent_get(a, "a1", NULL, &avail), 0);
 	alloc_res_format(avail, buf, sizeof(buf));
 	assert_string_equal(buf, "cpus:1;ports:[31000-31009]");
@@ -437,13 +439,13 @@ static void test_ranges_and_sets(void **state)
 	assert_int_equal(os.n, 1);
 	assert_string_equal(os.o[0].res, "cpus:1;ports:[31000-31009]");
 	/* the new offer merges into F's allocation on a1 */
-	assert_int_equal(alloc_framework_get(a, "F", &fi), 0);
+	assert_int_equal(alloc_framework_get(a, "F", NULL, &fi), 0);
 	alloc_res_format(fi.allocated, buf, sizeof(buf));
 	assert_string_equal(buf, "cpus:8;mem:200;ports:[31000-32000,40000-40009];zones:{a,b}");
 	decline(a, &os.o[0], 0, 1);
 	alloc_res_clear(&part);
 	part = R("mem:40");
-	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	assert_int_equal(alloc_recover(a, "F", NULL, "a1", &part), 0);
 	os = cycle(a, 2);
 	assert_int_equal(os.n, 1);
 	assert_string_equal(os.o[0].res, "cpus:1;mem:40;ports:[31000-31009]");
@@ -453,15 +455,15 @@ static void test_ranges_and_sets(void **state)
 	assert_int_equal(os.n, 0);
 	alloc_res_clear(&part);
 	part = R("zones:{b}");
-	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
+	assert_int_equal(alloc_recover(a, "F", NULL, "a1", &part), 0);
 	os = cycle(a, 4);
 	assert_int_equal(os.n, 1);
 	assert_string_equal(os.o[0].res, "cpus:1;mem:40;ports:[31000-31009];zones:{b}");
 	alloc_res_clear(&part);
 	/* all back, offered and declined a few times: records are recycled (LSan watches) */
 	part = R("cpus:4;mem:100;ports:[31000-32000,40000-40009];zones:{a,b}");
-	assert_int_equal(alloc_recover(a, "F", "a1", &part), 0);
-	assert_int_equal(alloc_recover(a, "F", "a2", &part), 0);
+	assert_int_equal(alloc_recover(a, "F", NULL, "a1", &part), 0);
+	assert_int_equal(alloc_recover(a, "F", NULL, "a2", &part), 0);
 	for (int i = 0; i < 3; i++) {
 		os = cycle(a, 5 + i);
 		assert_int_equal(os.n, 2);
@@ -493,11 +495,11 @@ static void test_filter_groups(void **state)
 	assert_int_equal(alloc_framework_add(a, "G", "r", 0, true), 0);
 	for (int i = 0; i < 6; i++) {
 		snprintf(id, sizeof(id), "a%d", i);
-		assert_int_equal(alloc_decline(a, "F", id, &res, 100, 0), 0);
+		assert_int_equal(alloc_decline(a, "F", NULL, id, &res, 100, 0), 0);
 		assert_int_equal(alloc_filter_count(a), (size_t)i + 1);
 	}
 	/* a later decline on a pair replaces its filter (here: shorter, a group of its own) */
-	assert_int_equal(alloc_decline(a, "F", "a2", &res, 10, 0), 0);
+	assert_int_equal(alloc_decline(a, "F", NULL, "a2", &res, 10, 0), 0);
 	assert_int_equal(alloc_filter_count(a), 6);
 	os = cycle(a, 1);
 	assert_int_equal(os.n, 6);
@@ -535,11 +537,11 @@ static void test_filter_groups(void **state)
 	assert_string_equal(os.o[0].fw, "F");
 	for (size_t i = 0; i < os.n; i++)
 		decline(a, &os.o[i], 0, 12);
-	assert_int_equal(alloc_framework_revive(a, "F"), 0);
+	assert_int_equal(alloc_framework_revive(a, "F", NULL), 0);
 	assert_int_equal(alloc_filter_count(a), 0);
 	for (int i = 0; i < 3; i++) {
 		snprintf(id, sizeof(id), "a%d", i);
-		assert_int_equal(alloc_decline(a, "F", id, &res, 100, 12), 0);
+		assert_int_equal(alloc_decline(a, "F", NULL, id, &res, 100, 12), 0);
 	}
 	assert_int_equal(alloc_framework_remove(a, "F"), 0);
 	assert_int_equal(alloc_filter_count(a), 0);
@@ -556,14 +558,14 @@ static void test_suppress_revive(void **state)
 	assert_int_equal(alloc_framework_add(a, "F", "r", 0, true), 0);
 	os = cycle(a, 0);
 	decline(a, &os.o[0], 100, 0);
-	assert_int_equal(alloc_framework_suppress(a, "F"), 0);
+	assert_int_equal(alloc_framework_suppress(a, "F", NULL), 0);
 	os = cycle(a, 200);
 	assert_int_equal(os.n, 0); /* filter gone, but suppressed */
-	assert_int_equal(alloc_framework_revive(a, "F"), 0);
+	assert_int_equal(alloc_framework_revive(a, "F", NULL), 0);
 	os = cycle(a, 201);
 	assert_int_equal(os.n, 1);
 	decline(a, &os.o[0], 100, 201);
-	assert_int_equal(alloc_framework_revive(a, "F"), 0); /* clears the filter */
+	assert_int_equal(alloc_framework_revive(a, "F", NULL), 0); /* clears the filter */
 	assert_int_equal(alloc_filter_count(a), 0);
 	os = cycle(a, 202);
 	assert_int_equal(os.n, 1);
@@ -571,8 +573,159 @@ static void test_suppress_revive(void **state)
 	assert_int_equal(alloc_framework_set_active(a, "F", false), 0);
 	os = cycle(a, 203);
 	assert_int_equal(os.n, 0);
-	assert_int_equal(alloc_framework_suppress(a, "nope"), -ENOENT);
+	assert_int_equal(alloc_framework_suppress(a, "nope", NULL), -ENOENT);
 	alloc_free(a);
+}
+
+static void held_in(struct alloc *a, const char *fw, const char *role, const char *ag,
+		    const char *res)
+{
+	struct alloc_res r = R(res);
+
+	assert_int_equal(alloc_allocation_add(a, fw, role, ag, &r), 0);
+	alloc_res_clear(&r);
+}
+
+static void assert_allocated(const struct alloc_res *got, const char *want)
+{
+	char buf[160];
+
+	alloc_res_format(got, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+/*
+ * A framework in two roles is a client of each role's sorter with its share in that role:
+ * M holds 0.3 in y and nothing in x, so inside x it comes before P (0.2). Counted as one
+ * framework (0.3 in all) it would come after P.
+ */
+static void test_multi_role_drf(void **state)
+{
+	struct alloc *a = mk();
+	struct alloc_framework_info fi;
+	struct alloc_role_info ri;
+	struct offers os;
+
+	agent(a, "a1", "cpus:5;mem:2");
+	agent(a, "a2", "cpus:5;mem:48");
+	assert_int_equal(alloc_framework_add(a, "M", "x", 0, true), 0);
+	assert_int_equal(alloc_framework_role_add(a, "M", "y", false), 0);
+	assert_int_equal(alloc_framework_add(a, "P", "x", 0, true), 0);
+	held_in(a, "P", "x", "a1", "cpus:2;mem:1");
+	held_in(a, "M", "y", "a1", "cpus:3;mem:1");
+	os = cycle(a, 0);
+	assert_int_equal(os.n, 1);
+	assert_string_equal(os.o[0].fw, "M");
+	assert_string_equal(os.o[0].role, "x"); /* role x (0.2) before y (0.3), M first in x */
+	assert_string_equal(os.o[0].res, "cpus:5;mem:48");
+	/* per role, and the whole framework */
+	assert_int_equal(alloc_framework_get(a, "M", "x", &fi), 0);
+	assert_allocated(fi.allocated, "cpus:5;mem:48");
+	assert_string_equal(fi.role, "x");
+	assert_int_equal(alloc_framework_get(a, "M", "y", &fi), 0);
+	assert_allocated(fi.allocated, "cpus:3;mem:1");
+	assert_true(fabs(fi.share - 0.3) < 1e-9);
+	assert_int_equal(alloc_framework_get(a, "M", NULL, &fi), 0);
+	assert_allocated(fi.allocated, "cpus:8;mem:49");
+	assert_true(fabs(fi.share - 0.98) < 1e-9);
+	assert_int_equal(alloc_framework_get(a, "M", "z", &fi), -ENOENT);
+	/* each role is charged what was allocated in it */
+	assert_int_equal(alloc_role_get(a, "x", &ri), 0);
+	assert_allocated(ri.allocated, "cpus:7;mem:49");
+	assert_int_equal(ri.frameworks, 2);
+	assert_int_equal(alloc_role_get(a, "y", &ri), 0);
+	assert_allocated(ri.allocated, "cpus:3;mem:1");
+	/* recovering names the role: M's y allocation does not hold what it got in x */
+	{
+		struct alloc_res r = R("cpus:5;mem:48");
+
+		assert_int_equal(alloc_recover(a, "M", "y", "a2", &r), -ENOENT);
+		assert_int_equal(alloc_recover(a, "M", "x", "a2", &r), 0);
+		alloc_res_clear(&r);
+	}
+	assert_int_equal(alloc_role_get(a, "x", &ri), 0);
+	assert_allocated(ri.allocated, "cpus:2;mem:1");
+	/* removing the framework frees every role's allocation */
+	assert_int_equal(alloc_framework_remove(a, "M"), 0);
+	assert_int_equal(alloc_role_get(a, "y", &ri), 0);
+	assert_allocated(ri.allocated, "");
+	assert_int_equal(ri.frameworks, 0);
+	alloc_free(a);
+	(void)state;
+}
+
+/* SUPPRESS, REVIVE and filters act per role; a role left gets nothing more. */
+static void test_multi_role_suppress(void **state)
+{
+	struct alloc *a = mk();
+	struct offers os;
+	bool saw_x = false, saw_y = false;
+
+	agent(a, "a1", "cpus:4;mem:100");
+	agent(a, "a2", "cpus:4;mem:100");
+	assert_int_equal(alloc_framework_add(a, "M", "x", 0, true), 0);
+	assert_int_equal(alloc_framework_role_add(a, "M", "y", false), 0);
+	assert_int_equal(alloc_framework_suppress(a, "M", "x"), 0);
+	assert_int_equal(alloc_framework_suppress(a, "M", "z"), -ENOENT);
+	os = cycle(a, 0);
+	assert_int_equal(os.n, 2);
+	for (size_t i = 0; i < os.n; i++) {
+		assert_string_equal(os.o[i].role, "y");
+		decline(a, &os.o[i], 0, 0);
+	}
+	/* revived: both roles get offers (one agent each: DRF between the roles) */
+	assert_int_equal(alloc_framework_revive(a, "M", "x"), 0);
+	os = cycle(a, 1);
+	assert_int_equal(os.n, 2);
+	for (size_t i = 0; i < os.n; i++) {
+		saw_x |= strcmp(os.o[i].role, "x") == 0;
+		saw_y |= strcmp(os.o[i].role, "y") == 0;
+	}
+	assert_true(saw_x && saw_y);
+	/* a decline filters the agent in the offer's role only */
+	for (size_t i = 0; i < os.n; i++)
+		decline(a, &os.o[i], strcmp(os.o[i].role, "y") == 0 ? 100 : 0, 1);
+	assert_int_equal(alloc_framework_suppress(a, "M", "x"), 0);
+	os = cycle(a, 2);
+	assert_int_equal(os.n, 1); /* y: only the agent it did not decline */
+	decline(a, &os.o[0], 0, 2);
+	assert_int_equal(alloc_framework_revive(a, "M", "x"), 0);
+	os = cycle(a, 3);
+	assert_int_equal(os.n, 2); /* x takes the agent y filtered */
+	for (size_t i = 0; i < os.n; i++)
+		decline(a, &os.o[i], 0, 3);
+	/* suppress with no role: all of them; revive with none: all of them */
+	assert_int_equal(alloc_framework_suppress(a, "M", NULL), 0);
+	assert_int_equal(cycle(a, 4).n, 0);
+	assert_int_equal(alloc_framework_revive(a, "M", NULL), 0);
+	assert_int_equal(alloc_filter_count(a), 0);
+	/* a role left: no more offers in it; added back suppressed, still none */
+	assert_int_equal(alloc_framework_role_remove(a, "M", "y"), 0);
+	os = cycle(a, 5);
+	assert_int_equal(os.n, 2);
+	for (size_t i = 0; i < os.n; i++) {
+		assert_string_equal(os.o[i].role, "x");
+		decline(a, &os.o[i], 0, 5);
+	}
+	assert_int_equal(alloc_framework_role_add(a, "M", "y", true), 0);
+	assert_int_equal(alloc_framework_suppress(a, "M", "x"), 0);
+	assert_int_equal(cycle(a, 6).n, 0);
+	assert_int_equal(alloc_framework_revive(a, "M", "y"), 0);
+	os = cycle(a, 7);
+	assert_int_equal(os.n, 2);
+	assert_string_equal(os.o[0].role, "y");
+	/* the first role left stays (it names the framework) but is offered nothing */
+	assert_int_equal(alloc_framework_role_remove(a, "M", "x"), 0);
+	assert_int_equal(alloc_framework_revive(a, "M", NULL), 0);
+	for (size_t i = 0; i < os.n; i++)
+		decline(a, &os.o[i], 0, 7);
+	os = cycle(a, 8);
+	assert_int_equal(os.n, 2);
+	for (size_t i = 0; i < os.n; i++)
+		assert_string_equal(os.o[i].role, "y");
+	assert_int_equal(alloc_framework_role_add(a, "nope", "y", false), -ENOENT);
+	alloc_free(a);
+	(void)state;
 }
 
 static void test_min_allocatable(void **state)
@@ -613,7 +766,7 @@ static void test_bookkeeping(void **state)
 	assert_int_equal(alloc_res_scalar(avail, "cpus"), 5000);
 	assert_int_equal(alloc_res_scalar(alloc_cluster_total(a), "cpus"), 8000);
 	assert_int_equal(alloc_agent_remove(a, "a1"), 0);
-	assert_int_equal(alloc_framework_get(a, "F", &fi), 0);
+	assert_int_equal(alloc_framework_get(a, "F", NULL, &fi), 0);
 	assert_true(alloc_res_is_empty(fi.allocated));
 	assert_int_equal(alloc_res_scalar(alloc_cluster_total(a), "cpus"), 0);
 	agent(a, "a2", "cpus:4;mem:100");
@@ -621,7 +774,7 @@ static void test_bookkeeping(void **state)
 	assert_int_equal(alloc_framework_remove(a, "F"), 0);
 	assert_int_equal(alloc_agent_get(a, "a2", NULL, &avail), 0);
 	assert_int_equal(alloc_res_scalar(avail, "cpus"), 4000);
-	assert_int_equal(alloc_framework_get(a, "F", &fi), -ENOENT);
+	assert_int_equal(alloc_framework_get(a, "F", NULL, &fi), -ENOENT);
 	alloc_res_clear(&big);
 	alloc_free(a);
 
@@ -689,7 +842,7 @@ static void test_gpu_agents(void **state)
 	assert_int_equal(os.n, 1);
 	assert_string_equal(os.o[0].fw, "A");
 	r = R(os.o[0].res);
-	assert_int_equal(alloc_recover(a, "A", "plain", &r), 0);
+	assert_int_equal(alloc_recover(a, "A", NULL, "plain", &r), 0);
 	alloc_res_clear(&r);
 	r = R("cpus:4;mem:4;gpus:1");
 	assert_int_equal(alloc_agent_update_total(a, "plain", &r), 0);
@@ -759,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_bookkeeping),
 		cmocka_unit_test(test_random_policy),
 		cmocka_unit_test(test_gpu_agents),
+		cmocka_unit_test(test_multi_role_drf),
+		cmocka_unit_test(test_multi_role_suppress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

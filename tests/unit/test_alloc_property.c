@@ -192,7 +192,8 @@ static int idx_of(char (*ids)[16], int n, const char *id)
 	return -1;
 }
 
-static void on_offer(void *opaque, const char *fw, const char *agent, const struct alloc_res *res)
+static void on_offer(void *opaque, const char *fw, const char *role, const char *agent,
+		     const struct alloc_res *res)
 {
 	struct got *gt = opaque;
 
@@ -261,7 +262,7 @@ static void one_scenario(uint64_t seed, uint32_t budget)
 		m->offerable[f] = true;
 		if (rnd(&s, 6) == 0) {
 			m->offerable[f] = false;
-			assert_int_equal(rnd(&s, 2) ? alloc_framework_suppress(a, m->fid[f])
+			assert_int_equal(rnd(&s, 2) ? alloc_framework_suppress(a, m->fid[f], NULL)
 						    : alloc_framework_set_active(a, m->fid[f], false),
 					 0);
 		}
@@ -276,7 +277,7 @@ static void one_scenario(uint64_t seed, uint32_t budget)
 		to_res(o, &r);
 		if (alloc_res_is_empty(&r))
 			continue;
-		assert_int_equal(alloc_decline(a, m->fid[f], m->aid[g], &r, 100, 0), 0);
+		assert_int_equal(alloc_decline(a, m->fid[f], NULL, m->aid[g], &r, 100, 0), 0);
 		m->has_filter[f][g] = true;
 		memcpy(m->filter[f][g], o, sizeof(o));
 	}
@@ -294,7 +295,7 @@ static void one_scenario(uint64_t seed, uint32_t budget)
 		to_res(o, &r);
 		if (alloc_res_is_empty(&r))
 			continue;
-		assert_int_equal(alloc_allocation_add(a, m->fid[f], m->aid[g], &r), 0);
+		assert_int_equal(alloc_allocation_add(a, m->fid[f], NULL, m->aid[g], &r), 0);
 		apply(m, f, g, o);
 	}
 	gt->m = m;

@@ -68,6 +68,44 @@ static void test_weighted_and_tiers(void **state)
 	json_decref(out);
 }
 
+/*
+ * A framework in two roles: the roles share the cluster by DRF (2 cpus each), and inside x
+ * M and P share x's half by their shares in x (1 each): M ends with 3 tasks, P with 1.
+ */
+static void test_multi_role(void **state)
+{
+	char err[256];
+	json_t *out = run("{\"agents\":[{\"id\":\"n\",\"count\":4,\"resources\":\"cpus:1;mem:1024\"}],"
+			  "\"frameworks\":[{\"id\":\"M\",\"roles\":[\"x\",\"y\"],"
+			  "\"task\":\"cpus:1;mem:256\",\"tasks\":100},"
+			  "{\"id\":\"P\",\"role\":\"x\",\"task\":\"cpus:1;mem:256\",\"tasks\":100}]}",
+			  0, err, sizeof(err));
+	json_t *r, *rl;
+	size_t i;
+
+	assert_int_equal(json_integer_value(json_object_get(fw(out, 0), "tasks")), 3);
+	assert_int_equal(json_integer_value(json_object_get(fw(out, 1), "tasks")), 1);
+	rl = json_object_get(out, "roles");
+	assert_int_equal(json_array_size(rl), 2);
+	json_array_foreach(rl, i, r)
+		assert_string_equal(json_string_value(json_object_get(r, "allocated")),
+				    "cpus:2;mem:512");
+	json_decref(out);
+	run("{\"agents\":[{\"resources\":\"cpus:1\"}],"
+	    "\"frameworks\":[{\"id\":\"A\",\"roles\":[\"x\",\"x\"],\"task\":\"cpus:1\",\"tasks\":1}]}",
+	    -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "appears twice"));
+	run("{\"agents\":[{\"resources\":\"cpus:1\"}],"
+	    "\"frameworks\":[{\"id\":\"A\",\"role\":\"x\",\"roles\":[\"y\"],\"task\":\"cpus:1\",\"tasks\":1}]}",
+	    -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "without 'role'"));
+	run("{\"agents\":[{\"resources\":\"cpus:1\"}],"
+	    "\"frameworks\":[{\"id\":\"A\",\"roles\":[\"x\",\"a//b\"],\"task\":\"cpus:1\",\"tasks\":1}]}",
+	    -EINVAL, err, sizeof(err));
+	assert_non_null(strstr(err, "bad role"));
+	(void)state;
+}
+
 static void test_bad_scenarios(void **state)
 {
 	char err[256];
@@ -93,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_drf_paper_example),
 		cmocka_unit_test(test_weighted_and_tiers),
 		cmocka_unit_test(test_bad_scenarios),
+		cmocka_unit_test(test_multi_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

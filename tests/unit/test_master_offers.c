@@ -81,6 +81,7 @@ static struct offer *offer_new(struct framework *fw, struct agent *a, unsigned l
 	assert_non_null(o->id);
 	o->fw = fw;
 	o->agent = a;
+	o->role = fw->role;
 	return o;
 }
 

@@ -71,6 +71,7 @@ static int setup(void **state)
 	fw = calloc(1, sizeof(*fw));
 	fw->id = strdup("fw-1");
 	fw->role = strdup("eng");
+	master_framework_set_roles(fw, (const char *[]){"eng"}, 1);
 	fw->info = parse("{\"user\":\"u\",\"name\":\"n\",\"id\":{\"value\":\"fw-1\"}}");
 	strmap_init(&fw->tasks);
 	strmap_init(&fw->offers);
@@ -89,7 +90,7 @@ static int setup(void **state)
 	t->status = master_status(t, TASK_RUNNING, NULL, NULL);
 	strmap_put(&fw->tasks, t->id, t, NULL);
 	master_agent_task_add(a, t);
-	master_alloc_used(&M, a, fw, &t->res);
+	master_alloc_used(&M, a, fw, NULL, &t->res);
 	return 0;
 }
 

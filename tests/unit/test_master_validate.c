@@ -245,9 +245,10 @@ static void test_subscribe_roles(void **state)
 		{"\"roles\":[\"a\"]", "field 'framework_info.roles' needs the MULTI_ROLE capability"},
 		{"\"role\":\"a\",\"roles\":[\"a\"]M",
 		 "field 'framework_info.role' must not be set with the MULTI_ROLE capability"},
-		{"\"roles\":[\"a\",\"b\"]M", "must name exactly one role"},
-		{"\"roles\":[]M", "must name exactly one role"},
-		{"M", "must name exactly one role"},
+		{"\"roles\":[]M", "must name at least one role"},
+		{"M", "must name at least one role"},
+		{"\"roles\":[\"a\",\"b/../c\"]M", "field 'framework_info.roles[1]': "},
+		{"\"roles\":[\"a\",\"*\",\"a\"]M", "field 'framework_info.roles[2]': role 'a' appears twice"},
 		{"\"roles\":[\"a\",\"a\"]M", "field 'framework_info.roles[1]': role 'a' appears twice"},
 		{"\"roles\":[\"a/../b\"]M", "field 'framework_info.roles[0]': "},
 		{"\"role\":\"a/../b\"", "field 'framework_info.role': "},
@@ -276,6 +277,27 @@ static void test_subscribe_roles(void **state)
 	subscribe("{\"subscribe\":{\"framework_info\":{\"name\":\"n\",\"role\":\"a\"},"
 		  "\"suppressed_roles\":\"a\"}}",
 		  &req, "field 'subscribe.suppressed_roles' must be an array");
+	/* several roles (MULTI_ROLE): each one's, the first as req.role; suppressed_roles any of
+	 * them, no other */
+	{
+		json_t *j = parse("{\"subscribe\":{\"framework_info\":{\"name\":\"n\","
+				  "\"roles\":[\"a\",\"b/c\",\"*\"],\"capabilities\":[{\"type\":"
+				  "\"MULTI_ROLE\"}]},\"suppressed_roles\":[\"*\",\"b/c\"]}}",
+				  0);
+		int r = master_parse_subscribe(j, &req, err, sizeof(err));
+
+		if (r != 0)
+			fail_msg("several roles refused: %s", err);
+		assert_string_equal(req.role, "a");
+		assert_int_equal(json_array_size(req.roles), 3);
+		assert_true(req.suppressed);
+		assert_true(master_subscribe_has_role(&req, "b/c"));
+		assert_false(master_subscribe_has_role(&req, "b"));
+		json_decref(j);
+	}
+	subscribe("{\"subscribe\":{\"framework_info\":{\"name\":\"n\",\"roles\":[\"a\",\"b\"],"
+		  "\"capabilities\":[{\"type\":\"MULTI_ROLE\"}]},\"suppressed_roles\":[\"b\",\"c\"]}}",
+		  &req, "field 'subscribe.suppressed_roles[1]': 'c' is not one of the framework's roles");
 	/* a role given both ways without MULTI_ROLE: only "role" counts, "roles" must be empty */
 	subscribe(SUB("{\"name\":\"n\",\"role\":\"a\",\"roles\":[]}"), &req, NULL);
 	assert_false(req.suppressed);
