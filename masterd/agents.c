@@ -17,6 +17,7 @@
 #include "validate.h"
 
 #define ERRLEN WIRE_ERR_LEN
+#define AGENT_VERSION_MAX 128 /* "subscribe.version": longer is refused */
 
 static void task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
 {
@@ -320,6 +321,16 @@ int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *re
 		if (!ret->agent_id)
 			return -EINVAL;
 	}
+	if (json_object_get(ret->sub, "version")) {
+		ret->version = wire_get_string(ret->sub, "version", true, err, errlen);
+		if (!ret->version || strlen(ret->version) > AGENT_VERSION_MAX) {
+			if (ret->version)
+				snprintf(err, errlen, "'subscribe.version' is longer than %d bytes",
+					 AGENT_VERSION_MAX);
+			ret->version = NULL;
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -398,6 +409,7 @@ static void agent_free_new(struct agent *a)
 	json_decref(a->enforcement);
 	free(a->hostname);
 	free(a->principal);
+	free(a->version);
 	free(a->id);
 	free(a);
 }
@@ -433,6 +445,8 @@ static void agent_take_info(struct agent *a, struct msg *msg, struct master_agen
 	alloc_res_clear(&a->total);
 	a->total = req->total;
 	req->total = (struct alloc_res)ALLOC_RES_INIT;
+	free(a->version);
+	a->version = req->version ? strdup(req->version) : NULL;
 }
 
 /* Answer the SUBSCRIBE with the agent's event stream; -EIO: it did not open (answered). */
@@ -492,6 +506,12 @@ static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, b
 	a->connected = true;
 	a->reachable = true;
 	a->missed_pings = 0;
+	/* GET_AGENTS' registered_time: when this master admitted it (a recovered agent: at its
+	 * first reregistration), reregistered_time: its reregistrations since */
+	if (!a->registered_real_ns)
+		a->registered_real_ns = now_real_ns();
+	else
+		a->reregistered_real_ns = now_real_ns();
 	a->last_seen_ns = now_mono_ns();
 	if (is_new)
 		strmap_put(&m->agents, a->id, a, NULL);

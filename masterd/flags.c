@@ -84,5 +84,7 @@ const struct conf_opt master_flag_table[] = {
 	{"max-operator-subscribers", CONF_INT, F(max_operator_subscribers), "1000", "N",
 	 "operator event stream subscribers (SUBSCRIBE on /api/v1) held at once; a new one "
 	 "past it closes the oldest (0: no cap)", 0, 1000000},
+	{"max-completed-frameworks", CONF_INT, F(max_completed_frameworks), "50", "N",
+	 "removed frameworks kept for GET_FRAMEWORKS' completed_frameworks", 0, 1000000},
 	CONF_END,
 };

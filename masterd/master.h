@@ -119,6 +119,9 @@ struct agent {
 	 * without them, or is lost (agents.c, master_agent_hold).
 	 */
 	struct strmap killing;
+	char *version;                /* the Drover version it reported at SUBSCRIBE, or NULL */
+	int64_t registered_real_ns;   /* wall clock: admitted by this master (GET_AGENTS) */
+	int64_t reregistered_real_ns; /* wall clock: its last reregistration since, or 0 */
 };
 
 /*
@@ -234,6 +237,9 @@ struct master {
 	struct loop_timer *log_revert_timer;   /* SET_LOGGING_LEVEL's duration */
 	int log_level_start;                   /* the level before the first SET_LOGGING_LEVEL */
 	json_t *quotas;                        /* role -> QuotaConfig (UPDATE_QUOTA, --roles) */
+	/* agents.c, operator_state.c: agents and frameworks that are no more */
+	json_t *gone_agents;          /* agent id -> when it was marked gone (s, wall clock) */
+	json_t *completed_frameworks; /* GetFrameworks.Framework of removed ones, oldest first */
 };
 
 /* master.c */
@@ -253,6 +259,8 @@ void master_request_allocation(struct master *m);
  * master_reply_error do it themselves).
  */
 void master_count_status(struct master *m, unsigned status);
+/* Free an agent that is in no map (MARK_AGENT_GONE, master_fini); tasks are not its. */
+void master_agent_free(void *a);
 /* End a stream and drop the owner's reference to it (NULL-safe). */
 void master_stream_retire(struct master *m, struct http_stream *s);
 /*
@@ -336,6 +344,7 @@ struct master_agent_subscribe {
 	json_t *enforcement; /* "subscribe.enforcement", or NULL */
 	const char *hostname; /* "agent_info.hostname" (the register_agents ACL's object) */
 	const char *agent_id; /* "subscribe.agent_id": NULL when it asks for a new ID */
+	const char *version;  /* "subscribe.version" (Drover's version of the agent), or NULL */
 	struct alloc_res total; /* "agent_info.resources" (owned: master_agent_subscribe_clear) */
 };
 /*

@@ -210,6 +210,7 @@ void master_persist_framework_removed(struct master *m, const struct framework *
 	size_t it;
 	void *v;
 
+	master_state_framework_completed(m, fw);
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		json_array_append_new(m->completed, master_task_to_json(v));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
