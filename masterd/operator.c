@@ -86,14 +86,40 @@ static void update_weights(struct master *m, struct msg *msg)
 	master_reply_error(m, msg->req, 200, "%s", "");
 }
 
+/*
+ * DRAIN_AGENT's max_grace_period in ns: Mesos's google.protobuf.Duration {"seconds",
+ * "nanos"}, or {"nanoseconds"} (the DurationInfo form Drover took first). -1: absent;
+ * -EINVAL: neither, negative, or past a year.
+ */
+static int64_t grace_ns(json_t *grace)
+{
+	json_t *ns = json_object_get(grace, "nanoseconds");
+	json_t *sec = json_object_get(grace, "seconds"), *nanos = json_object_get(grace, "nanos");
+	double v;
+
+	if (!grace)
+		return -1;
+	if (!json_is_object(grace) || (ns && (sec || nanos)) ||
+	    (ns && !json_is_integer(ns)) || (sec && !json_is_integer(sec)) ||
+	    (nanos && !json_is_integer(nanos)))
+		return -EINVAL;
+	v = ns ? (double)json_integer_value(ns)
+	       : (double)json_integer_value(sec) * 1e9 + (double)json_integer_value(nanos);
+	if (!(v >= 0 && v <= 365.0 * 86400 * 1e9) || json_integer_value(nanos) < 0 ||
+	    json_integer_value(nanos) > 999999999)
+		return -EINVAL;
+	return (int64_t)v;
+}
+
 /* DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT: {"<type lower>": {"agent_id": {...}}} */
 static void agent_admin(struct master *m, struct msg *msg, const char *type)
 {
 	char err[WIRE_ERR_LEN], key[32];
 	const char *id;
-	json_t *body, *grace;
+	json_t *body;
 	struct agent *a;
 	bool kill = true;
+	int64_t grace;
 	size_t i;
 
 	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
@@ -105,14 +131,13 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
 		return;
 	}
-	grace = json_object_get(body, "max_grace_period");
-	if (grace && (!json_is_object(grace) ||
-		      !json_is_integer(json_object_get(grace, "nanoseconds")) ||
-		      json_integer_value(json_object_get(grace, "nanoseconds")) < 0)) {
+	grace = grace_ns(json_object_get(body, "max_grace_period"));
+	if (grace == -EINVAL) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate master::Call: field '%s.max_grace_period' must be "
-			"{\"nanoseconds\": integer >= 0}",
+			"{\"seconds\", \"nanos\"} (or {\"nanoseconds\"}), at least 0 and at most "
+			"a year",
 			key);
 		return;
 	}
@@ -144,7 +169,9 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 		}
 		master_alloc_agent_activate(m, a, false);
 		if (a->draining) {
-			json_t *kp = grace ? json_pack("{s:O}", "grace_period", grace) : NULL;
+			json_t *kp = grace >= 0 ? json_pack("{s:{s:I}}", "grace_period",
+							    "nanoseconds", (json_int_t)grace)
+						: NULL;
 			master_agent_kill_tasks(m, a, kp);
 			json_decref(kp);
 		}

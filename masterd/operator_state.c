@@ -123,7 +123,8 @@ json_t *master_state_agent(struct master *m, const struct agent *a)
 	}
 	alloc_res_clear(&offered);
 	if (a->draining)
-		json_object_set_new(j, "drain_info", json_pack("{s:s}", "state", "DRAINING"));
+		json_object_set_new(j, "drain_info",
+				    json_pack("{s:s,s:{}}", "state", "DRAINING", "config"));
 	/* Drover's */
 	json_object_set_new(j, "reachable", json_boolean(a->reachable));
 	json_object_set_new(j, "draining", json_boolean(a->draining));
