@@ -581,6 +581,11 @@ static void subscribe(struct master *m, struct msg *msg)
 		/* answered 403 */
 	} else if (r < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+	} else if (req.agent_id && json_object_get(m->gone_agents, req.agent_id)) {
+		/* as Mesos: a gone agent never comes back under its ID (a new one may register) */
+		log_warn("agent %s (%s) was marked gone: its subscription is refused", req.agent_id,
+			 req.hostname);
+		master_reply_error(m, msg->req, 403, "Agent %s has been marked gone", req.agent_id);
 	} else if (subscribe_identity(m, msg, &req, &known) == 0) {
 		a = subscribe_admit(m, msg, &req, known);
 		if (a)
@@ -847,4 +852,52 @@ void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_pol
 			json_object_set(payload, "kill_policy", kill_policy);
 		master_agent_send(a, wire_event("KILL", "kill", payload));
 	}
+}
+
+/*
+ * MARK_AGENT_GONE (operator.c): a is gone for good. As Mesos: the registry keeps its ID as
+ * gone (it is refused if it comes back), its live and unreachable tasks become
+ * TASK_GONE_BY_OPERATOR (REASON_AGENT_REMOVED_BY_OPERATOR) for partition-aware frameworks,
+ * TASK_LOST (REASON_AGENT_REMOVED) for the others, every connected framework gets FAILURE,
+ * its offers are rescinded and it leaves the allocator and the master's agents. A connected
+ * agent is told to kill its tasks (Mesos shuts it down) and its stream ends. No AGENT_REMOVED
+ * (Mesos sends it on the removal path only). a is freed.
+ */
+void master_agent_mark_gone(struct master *m, struct agent *a)
+{
+	double now_s = (double)now_real_ns() / 1e9;
+	size_t it;
+	void *v;
+
+	log_warn("agent %s (%s) is marked gone by the operator", a->id, a->hostname);
+	json_object_set_new(m->gone_agents, a->id, json_real(now_s));
+	master_persist_agent_gone(m, a, now_s);
+	master_liveness_agent_down(m, a);
+	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
+		master_offer_rescind(m, v);
+		it = 0;
+	}
+	if (a->connected)
+		master_agent_kill_tasks(m, a, NULL);
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		bool aware = t->fw->partition_aware;
+		if (task_state_terminal(t->state))
+			continue;
+		master_task_update(
+			m, t,
+			master_status(t, aware ? TASK_GONE_BY_OPERATOR : TASK_LOST,
+				      aware ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
+				      "Agent has been marked gone"));
+	}
+	master_stream_retire(m, a->stream);
+	a->stream = NULL;
+	a->connected = false;
+	master_offers_declines_run(m, 0); /* declines queued for it go back while it is known */
+	master_alloc_agent_remove(m, a);
+	master_agent_holds_clear(a);
+	master_frameworks_send_failure(m, a->id);
+	strmap_del(&m->agents, a->id);
+	master_agent_free(a);
+	master_request_allocation(m);
 }

@@ -377,6 +377,8 @@ void master_agent_hold(struct master *m, struct agent *a, const char *fw_id, con
 int master_agent_offerable(const struct agent *a, struct alloc_res *ret);
 /* Forget a's held resources (NULL-safe map walk; the allocator is not told). */
 void master_agent_holds_clear(struct agent *a);
+/* MARK_AGENT_GONE: a's tasks, offers and place go, the registry keeps it gone; a is freed. */
+void master_agent_mark_gone(struct master *m, struct agent *a);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);
@@ -446,6 +448,8 @@ void master_persist_task(struct master *m, struct task *t);
 /* t is done (terminal and acknowledged, or its framework went): keep it as history. */
 void master_persist_task_done(struct master *m, struct task *t);
 void master_persist_agent(struct master *m, const struct agent *a);
+/* a is marked gone at gone_s (wall clock, seconds): only its ID and that time matter now. */
+void master_persist_agent_gone(struct master *m, const struct agent *a, double gone_s);
 void master_persist_framework(struct master *m, const struct framework *fw);
 void master_persist_framework_removed(struct master *m, const struct framework *fw);
 void master_persist_weight(struct master *m, const char *role, double weight);

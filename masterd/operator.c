@@ -181,6 +181,40 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 	master_reply_error(m, msg->req, 200, "%s", "");
 }
 
+/*
+ * MARK_AGENT_GONE {"mark_agent_gone": {"agent_id": {...}}}: as Mesos, authorized first
+ * (mark_agents_gone), then 200 for an agent already gone, 404 for one the master does not
+ * know, else the agent is marked gone (agents.c) and the answer waits until the registry
+ * has it.
+ */
+static void mark_agent_gone(struct master *m, struct msg *msg)
+{
+	char err[WIRE_ERR_LEN];
+	json_t *body = wire_get_object(msg->body, "mark_agent_gone", true, err, sizeof(err));
+	const char *id = body ? master_get_id(body, "agent_id", "mark_agent_gone", err, sizeof(err))
+			      : NULL;
+	struct agent *a;
+
+	if (!id) {
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		return;
+	}
+	a = strmap_get(&m->agents, id);
+	if (!master_authorize(m, msg, ACL_MARK_AGENTS_GONE, a ? a->hostname : id))
+		return;
+	if (json_object_get(m->gone_agents, id)) {
+		log_info("MARK_AGENT_GONE: agent %s is gone already", id);
+		master_reply_error(m, msg->req, 200, "%s", "");
+		return;
+	}
+	if (!a) {
+		master_reply_error(m, msg->req, 404, "Agent '%s' not found", id);
+		return;
+	}
+	master_agent_mark_gone(m, a);
+	master_outbox_reply(m, msg->req, 200, NULL);
+}
+
 /* Payload key of a response type: GET_STATE -> "get_state". */
 static json_t *response(const char *type, json_t *payload)
 {
@@ -340,6 +374,10 @@ void master_operator_call(struct master *m, struct msg *msg)
 	}
 	if (streq(type, "SET_LOGGING_LEVEL")) {
 		set_logging_level(m, msg);
+		return;
+	}
+	if (streq(type, "MARK_AGENT_GONE")) {
+		mark_agent_gone(m, msg);
 		return;
 	}
 	if (streq(type, "DRAIN_AGENT") || streq(type, "DEACTIVATE_AGENT") ||

@@ -190,6 +190,20 @@ void master_persist_agent(struct master *m, const struct agent *a)
 		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
 }
 
+void master_persist_agent_gone(struct master *m, const struct agent *a, double gone_s)
+{
+	struct registry_agent ra = {
+		.id = a->id,
+		.hostname = a->hostname,
+		.info = a->info,
+		.principal = a->principal,
+		.gone = gone_s,
+	};
+
+	if (m->registry)
+		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
+}
+
 void master_persist_framework(struct master *m, const struct framework *fw)
 {
 	struct registry_framework rf = {
@@ -270,6 +284,9 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 
 	if (!ra->id || !id_is_safe(ra->id, strlen(ra->id), NULL) || strmap_get(&m->agents, ra->id))
 		return 0;
+	if (ra->gone > 0) /* marked gone: only its ID is remembered (refused if it comes back) */
+		return json_object_set_new(m->gone_agents, ra->id, json_real(ra->gone)) < 0 ? -ENOMEM
+											 : 0;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;

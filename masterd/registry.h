@@ -65,6 +65,7 @@ struct registry_agent {
 	bool deactivated;  /* not offered (DEACTIVATE_AGENT, DRAIN_AGENT) */
 	bool draining;     /* its tasks are being killed (DRAIN_AGENT) */
 	const char *principal; /* who registered it (authenticated), or NULL (schema 3) */
+	double gone;           /* when it was marked gone (s, wall clock), 0: not (schema 5) */
 };
 
 struct registry_framework {

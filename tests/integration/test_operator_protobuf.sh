@@ -51,7 +51,8 @@ api_post /api/v1 '{"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[{"role
 $D task run --detach --role eng --name live -- 'sleep 60' >/dev/null 2>&1
 $D task run --name done -- true >/dev/null 2>&1
 check calls-with-tasks calls_ok tasks
-check completed-framework-listed sh -c "op GET_FRAMEWORKS | jq -e '.get_frameworks.completed_frameworks | length >= 1'"
+completed() { op GET_FRAMEWORKS | jq '.get_frameworks.completed_frameworks | length >= 1' | grep -qx true; }
+check completed-framework-listed completed
 
 # a drained agent (drain_info), then active again
 AID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
@@ -64,11 +65,11 @@ api_post /api/v1 "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_i
 $D task run --detach --name part -- 'sleep 60' >/dev/null 2>&1
 kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
-unreach() { op GET_AGENTS | jq -e '.get_agents.agents[0].reachable == false'; }
+unreach() { op GET_AGENTS | jq '.get_agents.agents[0].reachable == false' | grep -qx true; }
 WAIT_S=10 wait_for unreach
 check calls-unreachable calls_ok unreachable
 restart_agent
-back() { op GET_AGENTS | jq -e '.get_agents.agents[0].active == true'; }
+back() { op GET_AGENTS | jq '.get_agents.agents[0].active == true' | grep -qx true; }
 WAIT_S=15 wait_for back
 check agent-back back
 
