@@ -12,6 +12,7 @@
  * resubscribes.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,9 +285,10 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 
 	if (!ra->id || !id_is_safe(ra->id, strlen(ra->id), NULL) || strmap_get(&m->agents, ra->id))
 		return 0;
-	if (ra->gone > 0) /* marked gone: only its ID is remembered (refused if it comes back) */
-		return json_object_set_new(m->gone_agents, ra->id, json_real(ra->gone)) < 0 ? -ENOMEM
-											 : 0;
+	if (ra->gone > 0) { /* marked gone: only its ID is kept (refused if it comes back) */
+		json_t *when = json_real(isfinite(ra->gone) ? ra->gone : 0);
+		return json_object_set_new(m->gone_agents, ra->id, when) < 0 ? -ENOMEM : 0;
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;

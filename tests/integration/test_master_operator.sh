@@ -75,6 +75,7 @@ WAIT_S=10 wait_for in_state partitioned TASK_UNREACHABLE
 check unreachable-after-missed-pings in_state partitioned TASK_UNREACHABLE
 # as Mesos lists it: in unreachable_tasks, not among the live tasks
 check unreachable-listed-apart sh -c "curl -s -X POST -H 'Content-Type: application/json' -d '{\"type\":\"GET_TASKS\"}' http://$MASTER/api/v1 | jq '([.get_tasks.unreachable_tasks[] | select(.task_id.value | startswith(\"partitioned\"))] | length == 1) and ([.get_tasks.tasks[] | select(.task_id.value | startswith(\"partitioned\"))] | length == 0)' | grep -qx true"
+check legacy-unreachable-listed-apart sh -c "curl -s http://$MASTER/master/state | jq '([.frameworks[].unreachable_tasks[] | select(.id | startswith(\"partitioned\"))] | length == 1) and ([.frameworks[].tasks[] | select(.id | startswith(\"partitioned\"))] | length == 0)' | grep -qx true"
 
 restart_agent
 WAIT_S=15 wait_for in_state partitioned TASK_RUNNING
