@@ -465,15 +465,16 @@ static json_t *completed_frameworks(struct master *m)
 
 	json_array_foreach(m->completed_frameworks, i, t) {
 		json_t *info = json_object_get(t, "framework_info");
-		json_t *gone = json_object_get(json_object_get(t, "unregistered_time"), "nanoseconds");
+		json_t *gone =
+			json_object_get(json_object_get(t, "unregistered_time"), "nanoseconds");
 		id = completed_field(info, "id");
 		if (!id || strmap_get(&m->frameworks, id))
 			continue;
-		fw = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:f,s:[],s:[],s:[],s:[],s:[]}", "id", id,
-			       "name", json_string_value(json_object_get(info, "name")) ?: "",
+		fw = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:f,s:[],s:[],s:[],s:[],s:[]}", "id",
+			       id, "name", json_string_value(json_object_get(info, "name")) ?: "",
 			       "user", json_string_value(json_object_get(info, "user")) ?: "",
-			       "role", json_string_value(json_object_get(t, "role")) ?: "*", "active",
-			       0, "connected", 0, "recovered", 0, "unregistered_time",
+			       "role", json_string_value(json_object_get(t, "role")) ?: "*",
+			       "active", 0, "connected", 0, "recovered", 0, "unregistered_time",
 			       (double)json_integer_value(gone) / 1e9, "tasks", "unreachable_tasks",
 			       "completed_tasks", "offers", "executors");
 		json_object_set_new(byid, id, fw);
