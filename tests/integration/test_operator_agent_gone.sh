@@ -54,9 +54,15 @@ check unauthorized-403 [ "$code" = 403 ]
 check denied-agent-still-listed listed "$DENIED" 1
 check agent-still-listed listed "$AID" 1
 
-# marked gone
-code=$(api_post /api/v1 "{\"type\":\"MARK_AGENT_GONE\",\"mark_agent_gone\":{\"agent_id\":{\"value\":\"$AID\"}}}")
-check mark-gone-200 [ "$code" = 200 ]
+# marked gone (through the CLI: drover agent gone ID, which takes no prefix)
+D="$BIN/drover --master $MASTER"
+$D agent gone no-such-agent >"$WORK/cli-unknown" 2>&1
+check cli-gone-unknown-fails [ $? -ne 0 ]
+$D agent gone "$(echo "$AID" | cut -c1-8)" >/dev/null 2>&1
+check cli-gone-no-prefix [ $? -ne 0 ]
+check cli-gone-unknown-says-why grep -q "not found" "$WORK/cli-unknown"
+$D -j agent gone "$AID" >"$WORK/cli-gone.json" 2>&1
+check mark-gone-200 jq -e --arg a "$AID" '.agent_id == $a and .done == "MARK_AGENT_GONE"' "$WORK/cli-gone.json"
 st=$(wait_json "$A_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "ga" and .state != "TASK_RUNNING" and .state != "TASK_STAGING" and .state != "TASK_STARTING") | .state + " " + .reason + " " + .source')
 check aware-task-gone-by-operator [ "$st" = "TASK_GONE_BY_OPERATOR REASON_AGENT_REMOVED_BY_OPERATOR SOURCE_MASTER" ]
 st=$(wait_json "$P_OUT" 'select(.type == "UPDATE") | .update.status | select(.task_id.value == "gp" and .state != "TASK_RUNNING" and .state != "TASK_STAGING" and .state != "TASK_STARTING") | .state + " " + .reason')
