@@ -563,6 +563,34 @@ static struct agent *subscribe_admit(struct master *m, struct msg *msg,
 	return a;
 }
 
+static void agent_remove(struct master *m, struct agent *a, const char *why);
+
+/*
+ * A new agent (no agent_id) registers at the address (peer IP and declared API port) of a
+ * known agent that is not connected: as Mesos, that one is removed (it restarted without
+ * its state; its tasks are gone with it). Agents that declare no port are never matched.
+ */
+static void replace_same_address(struct master *m, struct msg *msg,
+				 const struct master_agent_subscribe *req)
+{
+	json_int_t port = json_integer_value(json_object_get(req->info, "port"));
+	const char *ip = http_request_peer(msg->req);
+	size_t it;
+	void *v;
+
+	if (req->agent_id || port <= 0 || !ip)
+		return;
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		struct agent *a = v;
+		json_t *addr = json_object_get(a->url, "address");
+		if (a->connected || json_integer_value(json_object_get(a->info, "port")) != port ||
+		    !streq(json_string_value(json_object_get(addr, "ip")) ?: "", ip))
+			continue;
+		agent_remove(m, a, "a new agent registered at the same address");
+		return;
+	}
+}
+
 /*
  * SUBSCRIBE: parse, authorize (register_agents, then the known agent's principal), admit,
  * open the stream. The caller is authorized before it hears any fault of its call but a
@@ -587,6 +615,8 @@ static void subscribe(struct master *m, struct msg *msg)
 			 req.hostname);
 		master_reply_error(m, msg->req, 403, "Agent %s has been marked gone", req.agent_id);
 	} else if (subscribe_identity(m, msg, &req, &known) == 0) {
+		if (!known)
+			replace_same_address(m, msg, &req);
 		a = subscribe_admit(m, msg, &req, known);
 		if (a)
 			agent_subscribed(m, a, req.tasks, !known);
@@ -855,13 +885,39 @@ void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_pol
 }
 
 /*
+ * a leaves the master for good (its tasks were told already): its offers are rescinded, its
+ * stream ends, it leaves the allocator, every connected framework gets FAILURE (as Mesos's
+ * sendSlaveLost), and a is freed.
+ */
+static void agent_drop(struct master *m, struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	master_liveness_agent_down(m, a);
+	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
+		master_offer_rescind(m, v);
+		it = 0;
+	}
+	master_stream_retire(m, a->stream);
+	a->stream = NULL;
+	a->connected = false;
+	master_offers_declines_run(m, 0); /* declines queued for it go back while it is known */
+	master_alloc_agent_remove(m, a);
+	master_agent_holds_clear(a);
+	master_frameworks_send_failure(m, a->id);
+	strmap_del(&m->agents, a->id);
+	master_agent_free(a);
+	master_request_allocation(m);
+}
+
+/*
  * MARK_AGENT_GONE (operator.c): a is gone for good. As Mesos: the registry keeps its ID as
  * gone (it is refused if it comes back), its live and unreachable tasks become
  * TASK_GONE_BY_OPERATOR (REASON_AGENT_REMOVED_BY_OPERATOR) for partition-aware frameworks,
- * TASK_LOST (REASON_AGENT_REMOVED) for the others, every connected framework gets FAILURE,
- * its offers are rescinded and it leaves the allocator and the master's agents. A connected
- * agent is told to kill its tasks (Mesos shuts it down) and its stream ends. No AGENT_REMOVED
- * (Mesos sends it on the removal path only). a is freed.
+ * TASK_LOST (REASON_AGENT_REMOVED) for the others, then agent_drop. A connected agent is
+ * told to kill its tasks first (Mesos shuts it down). No AGENT_REMOVED (Mesos sends it on
+ * the removal path only).
  */
 void master_agent_mark_gone(struct master *m, struct agent *a)
 {
@@ -872,11 +928,6 @@ void master_agent_mark_gone(struct master *m, struct agent *a)
 	log_warn("agent %s (%s) is marked gone by the operator", a->id, a->hostname);
 	json_object_set_new(m->gone_agents, a->id, json_real(now_s));
 	master_persist_agent_gone(m, a, now_s);
-	master_liveness_agent_down(m, a);
-	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
-		master_offer_rescind(m, v);
-		it = 0;
-	}
 	if (a->connected)
 		master_agent_kill_tasks(m, a, NULL);
 	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
@@ -890,14 +941,30 @@ void master_agent_mark_gone(struct master *m, struct agent *a)
 				      aware ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
 				      "Agent has been marked gone"));
 	}
-	master_stream_retire(m, a->stream);
-	a->stream = NULL;
-	a->connected = false;
-	master_offers_declines_run(m, 0); /* declines queued for it go back while it is known */
-	master_alloc_agent_remove(m, a);
-	master_agent_holds_clear(a);
-	master_frameworks_send_failure(m, a->id);
-	strmap_del(&m->agents, a->id);
-	master_agent_free(a);
-	master_request_allocation(m);
+	agent_drop(m, a);
+}
+
+/*
+ * Mesos's removal path (its removeSlave): a is no longer admitted (the registry forgets it;
+ * it may register again, as a new agent), every task it had is TASK_LOST with
+ * REASON_AGENT_REMOVED for every framework, partition-aware or not ("Agent <host> removed:
+ * <why>"), operator subscribers get AGENT_REMOVED, then agent_drop.
+ */
+static void agent_remove(struct master *m, struct agent *a, const char *why)
+{
+	char msg[512];
+	size_t it;
+	void *v;
+
+	log_warn("removing agent %s (%s): %s", a->id, a->hostname, why);
+	snprintf(msg, sizeof(msg), "Agent %s removed: %s", a->hostname, why);
+	master_persist_agent_removed(m, a);
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		if (!task_state_terminal(t->state))
+			master_task_update(m, t,
+					   master_status(t, TASK_LOST, "REASON_AGENT_REMOVED", msg));
+	}
+	master_operator_agent_removed(m, a->id);
+	agent_drop(m, a);
 }

@@ -450,6 +450,8 @@ void master_persist_task_done(struct master *m, struct task *t);
 void master_persist_agent(struct master *m, const struct agent *a);
 /* a is marked gone at gone_s (wall clock, seconds): only its ID and that time matter now. */
 void master_persist_agent_gone(struct master *m, const struct agent *a, double gone_s);
+/* a is removed (no longer admitted; it may register again as a new agent). */
+void master_persist_agent_removed(struct master *m, const struct agent *a);
 void master_persist_framework(struct master *m, const struct framework *fw);
 void master_persist_framework_removed(struct master *m, const struct framework *fw);
 void master_persist_weight(struct master *m, const char *role, double weight);

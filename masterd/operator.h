@@ -82,5 +82,7 @@ void master_operator_framework_added(struct master *m, const struct framework *f
 void master_operator_framework_updated(struct master *m, const struct framework *fw);
 void master_operator_framework_removed(struct master *m, const struct framework *fw);
 void master_operator_agent_added(struct master *m, const struct agent *a);
+/* The agent was removed (Mesos's removal path; not when unreachable or marked gone). */
+void master_operator_agent_removed(struct master *m, const char *agent_id);
 
 #endif

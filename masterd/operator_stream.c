@@ -255,3 +255,12 @@ void master_operator_agent_added(struct master *m, const struct agent *a)
 		  wire_event("AGENT_ADDED", "agent_added",
 			     json_pack("{s:o}", "agent", master_state_agent(m, a))));
 }
+
+void master_operator_agent_removed(struct master *m, const char *agent_id)
+{
+	if (!m->op_subs)
+		return;
+	broadcast(m, NULL,
+		  wire_event("AGENT_REMOVED", "agent_removed",
+			     json_pack("{s:o}", "agent_id", wire_id(agent_id))));
+}

@@ -205,6 +205,12 @@ void master_persist_agent_gone(struct master *m, const struct agent *a, double g
 		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
 }
 
+void master_persist_agent_removed(struct master *m, const struct agent *a)
+{
+	if (m->registry)
+		failed(m, master_reg_remove_agent(m->registry, a->id), "agent", a->id);
+}
+
 void master_persist_framework(struct master *m, const struct framework *fw)
 {
 	struct registry_framework rf = {

@@ -28,6 +28,7 @@ enum stmt {
 	ST_PUT_TASK,
 	ST_PRUNE,
 	ST_PUT_QUOTA,
+	ST_DEL_AGENT,
 	_ST_MAX,
 };
 
@@ -63,6 +64,7 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     "WHERE completed = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
 	[ST_PUT_QUOTA] = "INSERT INTO quotas(role, config) VALUES (?1, ?2) "
 			 "ON CONFLICT(role) DO UPDATE SET config = excluded.config",
+	[ST_DEL_AGENT] = "DELETE FROM agents WHERE id = ?1",
 };
 
 static const char schema[] =
@@ -951,6 +953,13 @@ static int op_remove_framework(struct registry *r, const char *id)
 	return sqlite_remove_framework(S(r), id);
 }
 
+static int op_remove_agent(struct registry *r, const char *id)
+{
+	struct op *o = op_new(ST_DEL_AGENT);
+
+	return push(S(r), o, o && add_text(o, id));
+}
+
 static int op_put_task(struct registry *r, const struct registry_task *t)
 {
 	return sqlite_put_task(S(r), t);
@@ -996,6 +1005,7 @@ static const struct registry_backend sqlite_backend = {
 	.put_agent = op_put_agent,
 	.put_framework = op_put_framework,
 	.remove_framework = op_remove_framework,
+	.remove_agent = op_remove_agent,
 	.put_task = op_put_task,
 	.submit = op_submit,
 	.commit = op_commit,

@@ -189,6 +189,14 @@ static int op_put_agent(struct registry *reg, const struct registry_agent *a)
 	return put(Z(reg), node, rec);
 }
 
+static int op_remove_agent(struct registry *reg, const char *id)
+{
+	char node[2048];
+
+	node_name(node, sizeof(node), "agents", id, NULL);
+	return del(Z(reg), node);
+}
+
 static int op_put_framework(struct registry *reg, const struct registry_framework *fw)
 {
 	char node[2048];
@@ -735,6 +743,7 @@ static const struct registry_backend zk_backend = {
 	.put_agent = op_put_agent,
 	.put_framework = op_put_framework,
 	.remove_framework = op_remove_framework,
+	.remove_agent = op_remove_agent,
 	.put_task = op_put_task,
 	.commit = op_commit,
 	.pending = op_pending,
