@@ -511,6 +511,17 @@ static void test_upgrade_from_4_gone(void **state)
 		sqlite3_finalize(st);
 	}
 	sqlite3_close(db);
+	/* a removed agent (replaced at its address) is forgotten */
+	r = open_reg(100);
+	assert_int_equal(master_reg_remove_agent(r, "a0"), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 1);
+	assert_true(l.gone == 1700000000.5);
+	master_reg_close(r);
 	json_decref(info);
 }
 

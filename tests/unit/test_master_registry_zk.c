@@ -322,6 +322,14 @@ static void test_zk_round_trip(void **state)
 	assert_int_equal(master_reg_load(r, &ops, &l), 0);
 	assert_int_equal(l.agents, 1);
 	assert_true(l.gone == 1700000000.5);
+	/* removed (replaced at its address): forgotten */
+	assert_int_equal(master_reg_remove_agent(r, "a1"), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 0);
 	/* the framework goes: its task becomes history */
 	assert_int_equal(master_reg_remove_framework(r, "f1"), 0);
 	assert_int_equal(master_reg_commit(r), 0);
