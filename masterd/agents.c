@@ -838,6 +838,12 @@ void master_agents_check_pings(struct master *m, int64_t now)
 	size_t it;
 	void *v;
 
+	/* the registry's GC of gone agents, once a minute (Mesos: --registry_gc_interval) */
+	if (!m->gone_gc_ns || now - m->gone_gc_ns >= 60000000000LL) {
+		m->gone_gc_ns = now;
+		master_agents_gone_gc(m, (double)now_real_ns() / 1e9);
+	}
+
 	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
 		struct agent *a = v;
 		if (!a->reachable)
@@ -967,4 +973,46 @@ static void agent_remove(struct master *m, struct agent *a, const char *why)
 	}
 	master_operator_agent_removed(m, a->id);
 	agent_drop(m, a);
+}
+
+struct gone_entry {
+	const char *id;
+	double when;
+};
+
+static int gone_cmp(const void *a, const void *b)
+{
+	double x = ((const struct gone_entry *)a)->when, y = ((const struct gone_entry *)b)->when;
+
+	return x < y ? -1 : x > y;
+}
+
+void master_agents_gone_gc(struct master *m, double now_real_s)
+{
+	size_t n = json_object_size(m->gone_agents), i = 0, keep;
+	double max_age = (double)m->flags->registry_max_agent_age_ns / 1e9;
+	struct gone_entry *e;
+	const char *id;
+	json_t *v;
+
+	if (!n)
+		return;
+	e = calloc(n, sizeof(*e));
+	if (!e)
+		return; /* next time */
+	json_object_foreach(m->gone_agents, id, v)
+		e[i++] = (struct gone_entry){id, json_number_value(v)};
+	qsort(e, n, sizeof(*e), gone_cmp);
+	keep = m->flags->registry_max_agent_count > 0 ? (size_t)m->flags->registry_max_agent_count
+						       : 0;
+	for (i = 0; i < n; i++) {
+		struct agent ghost = {.id = (char *)e[i].id};
+		if (n - i <= keep && now_real_s - e[i].when <= max_age)
+			break; /* sorted: the rest are younger and within the count */
+		log_info("registry: forgetting agent %s, marked gone %.0fs ago", e[i].id,
+			 now_real_s - e[i].when);
+		master_persist_agent_removed(m, &ghost);
+		json_object_del(m->gone_agents, e[i].id); /* e[i].id is not used after this */
+	}
+	free(e);
 }

@@ -239,6 +239,7 @@ struct master {
 	json_t *quotas;                        /* role -> QuotaConfig (UPDATE_QUOTA, --roles) */
 	/* agents.c, operator_state.c: agents and frameworks that are no more */
 	json_t *gone_agents;          /* agent id -> when it was marked gone (s, wall clock) */
+	int64_t gone_gc_ns;           /* the last master_agents_gone_gc (monotonic) */
 	json_t *completed_frameworks; /* GetFrameworks.Framework of removed ones, oldest first */
 };
 
@@ -379,6 +380,11 @@ int master_agent_offerable(const struct agent *a, struct alloc_res *ret);
 void master_agent_holds_clear(struct agent *a);
 /* MARK_AGENT_GONE: a's tasks, offers and place go, the registry keeps it gone; a is freed. */
 void master_agent_mark_gone(struct master *m, struct agent *a);
+/*
+ * Forget agents marked gone past --registry-max-agent-age, and the oldest past
+ * --registry-max-agent-count (Mesos's registry GC; now_real_s: the wall clock, seconds).
+ */
+void master_agents_gone_gc(struct master *m, double now_real_s);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);

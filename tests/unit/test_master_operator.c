@@ -244,6 +244,25 @@ static void test_required_fields_real_data(void **state)
 	json_decref(ev);
 }
 
+/* The registry's GC of gone agents: past the age, and the oldest past the count, go. */
+static void test_gone_agents_gc(void **state)
+{
+	(void)state;
+	json_object_set_new(M.gone_agents, "g-old", json_real(1000));
+	json_object_set_new(M.gone_agents, "g-mid", json_real(5000));
+	json_object_set_new(M.gone_agents, "g-new", json_real(9000));
+	json_object_set_new(M.gone_agents, "g-newer", json_real(9500));
+	flags.registry_max_agent_age_ns = 5000LL * 1000000000; /* at 10000: before 5000 goes */
+	flags.registry_max_agent_count = 2;
+	master_agents_gone_gc(&M, 10000);
+	assert_int_equal(json_object_size(M.gone_agents), 2);
+	assert_non_null(json_object_get(M.gone_agents, "g-new"));
+	assert_non_null(json_object_get(M.gone_agents, "g-newer"));
+	flags.registry_max_agent_count = 0; /* none kept */
+	master_agents_gone_gc(&M, 10000);
+	assert_int_equal(json_object_size(M.gone_agents), 0);
+}
+
 static double metric(json_t *snap, const char *name)
 {
 	json_t *v = json_object_get(snap, name);
@@ -352,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_responses_encode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_required_fields_real_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gone_agents_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_mesos_names, setup, teardown),
 		cmocka_unit_test(test_quota_parse),
 		cmocka_unit_test_setup_teardown(test_quota_apply, setup, teardown),
