@@ -568,7 +568,8 @@ static void agent_remove(struct master *m, struct agent *a, const char *why);
 /*
  * A new agent (no agent_id) registers at the address (peer IP and declared API port) of a
  * known agent that is not connected: as Mesos, that one is removed (it restarted without
- * its state; its tasks are gone with it). Agents that declare no port are never matched.
+ * its state; its tasks are gone with it). Agents that declare no port are never matched,
+ * and one registered by a principal is removed only by a registration of that principal.
  */
 static void replace_same_address(struct master *m, struct msg *msg,
 				 const struct master_agent_subscribe *req)
@@ -586,6 +587,9 @@ static void replace_same_address(struct master *m, struct msg *msg,
 		if (a->connected || json_integer_value(json_object_get(a->info, "port")) != port ||
 		    !streq(json_string_value(json_object_get(addr, "ip")) ?: "", ip))
 			continue;
+		/* an agent registered by a principal is removed only by that principal's */
+		if (a->principal && !(msg->principal && streq(a->principal, msg->principal)))
+			return;
 		agent_remove(m, a, "a new agent registered at the same address");
 		return;
 	}

@@ -72,4 +72,41 @@ kill -9 "$MASTER_PID"
 wait "$MASTER_PID" 2>/dev/null
 start_master || exit 1
 check old-not-recovered [ "$(op GET_AGENTS | jq -r '[.get_agents.agents[].agent_info.id.value] | join(",")')" = "$NEW" ]
+
+# with --credentials, only a registration of the principal that registered an agent
+# removes it (shell agents declaring one port, from one address)
+cat >"$WORK/creds.json" <<'J'
+{"credentials": [{"principal": "agent1", "secret": "s1"}, {"principal": "agent2", "secret": "s2"},
+ {"principal": "op", "secret": "s3"}]}
+J
+echo '{"register_agents": [{"principals": ["agent1", "agent2"], "agents": "ANY"}]}' >"$WORK/acls.json"
+chmod 600 "$WORK/creds.json" "$WORK/acls.json"
+kill "$MASTER_PID"
+wait "$MASTER_PID" 2>/dev/null
+start_master --credentials "$WORK/creds.json" --acls "$WORK/acls.json" || exit 1
+sub() { # USER:SECRET NAME: a new agent on port 41000 in the background; AG_PID, AG_ID
+	: >"$WORK/sub-$2"
+	curl -s -N -u "$1" -X POST -H 'Content-Type: application/json' \
+		-d '{"type":"SUBSCRIBE","subscribe":{"agent_info":{"hostname":"shared","port":41000,"resources":[]}}}' \
+		"http://$MASTER/api/v1/agent" >"$WORK/sub-$2" 2>/dev/null &
+	AG_PID=$!
+	AG_ID=$(wait_json "$WORK/sub-$2" 'select(.type == "SUBSCRIBED") | .subscribed.agent_id.value')
+}
+has_agent() { # ID: listed in GET_AGENTS (asked as the operator principal)
+	curl -s -u op:s3 -X POST -H 'Content-Type: application/json' -d '{"type":"GET_AGENTS"}' \
+		"http://$MASTER/api/v1" | jq -r '.get_agents.agents[].agent_info.id.value' | grep -qx "$1"
+}
+gone_from_list() { ! has_agent "$1"; }
+sub agent1:s1 a
+A1=$AG_ID
+kill "$AG_PID"
+check cred-agent-registered has_agent "$A1"
+sub agent2:s2 b
+kill "$AG_PID"
+sleep 0.5
+check other-principal-does-not-remove has_agent "$A1"
+sub agent1:s1 c
+kill "$AG_PID"
+WAIT_S=5 wait_for gone_from_list "$A1"
+check same-principal-removes gone_from_list "$A1"
 finish
