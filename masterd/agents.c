@@ -589,7 +589,7 @@ static void replace_same_address(struct master *m, struct msg *msg,
 			continue;
 		/* an agent registered by a principal is removed only by that principal's */
 		if (a->principal && !(msg->principal && streq(a->principal, msg->principal)))
-			return;
+			continue;
 		agent_remove(m, a, "a new agent registered at the same address");
 		return;
 	}

@@ -97,14 +97,22 @@ has_agent() { # ID: listed in GET_AGENTS (asked as the operator principal)
 		"http://$MASTER/api/v1" | jq -r '.get_agents.agents[].agent_info.id.value' | grep -qx "$1"
 }
 gone_from_list() { ! has_agent "$1"; }
+disconnected() { # ID: listed, not active
+	curl -s -u op:s3 -X POST -H 'Content-Type: application/json' -d '{"type":"GET_AGENTS"}' \
+		"http://$MASTER/api/v1" |
+		jq -r --arg a "$1" '.get_agents.agents[] | select(.agent_info.id.value == $a) | .active' |
+		grep -qx false
+}
 sub agent1:s1 a
 A1=$AG_ID
 kill "$AG_PID"
 check cred-agent-registered has_agent "$A1"
+check cred-agent-disconnected wait_for disconnected "$A1"
 sub agent2:s2 b
+B1=$AG_ID
 kill "$AG_PID"
-sleep 0.5
 check other-principal-does-not-remove has_agent "$A1"
+check other-agent-disconnected wait_for disconnected "$B1"
 sub agent1:s1 c
 kill "$AG_PID"
 WAIT_S=5 wait_for gone_from_list "$A1"
