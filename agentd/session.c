@@ -14,6 +14,7 @@
 #include "agent_internal.h"
 #include "api.h"
 #include "log.h"
+#include "version.h"
 #include "zk.h"
 
 /* ------------------------------------------------------------------ master calls */
@@ -259,8 +260,9 @@ static void subscribe(struct agent *a)
 		json_object_set(info, "attributes", a->attributes);
 	if (agent_api_port(a)) /* where the agent's API (/files) is: hostname:port */
 		json_object_set_new(info, "port", json_integer(agent_api_port(a)));
-	sub = json_pack("{s:o,s:o,s:o,s:o}", "agent_info", info, "tasks", running_tasks(a),
-			"executors", running_executors(a), "enforcement", agent_enforcement_json(a));
+	sub = json_pack("{s:o,s:o,s:o,s:o,s:s}", "agent_info", info, "tasks", running_tasks(a),
+			"executors", running_executors(a), "enforcement", agent_enforcement_json(a),
+			"version", DROVER_VERSION);
 	if (a->agent_id[0])
 		json_object_set_new(sub, "agent_id", wire_id(a->agent_id));
 	body = json_pack("{s:s,s:o}", "type", "SUBSCRIBE", "subscribe", sub);

@@ -26,6 +26,7 @@ static const struct {
 	[ACL_VIEW_ROLES] = {"view_roles", "roles"},
 	[ACL_UPDATE_QUOTAS] = {"update_quotas", "roles"},
 	[ACL_SET_LOG_LEVEL] = {"set_log_level", "levels"},
+	[ACL_MARK_AGENTS_GONE] = {"mark_agents_gone", "agents"},
 };
 
 const char *master_acl_action_name(enum acl_action action)

@@ -34,6 +34,7 @@ enum acl_action {
 				  * and events; applied only when the file has such rules) */
 	ACL_UPDATE_QUOTAS,       /* object: role (UPDATE_QUOTA) */
 	ACL_SET_LOG_LEVEL,       /* object: the level asked for, in decimal ("0", "1") */
+	ACL_MARK_AGENTS_GONE,    /* object: the agent's hostname (its ID when unknown) */
 	_ACL_ACTION_MAX,
 };
 

@@ -17,6 +17,7 @@
 #include "validate.h"
 
 #define ERRLEN WIRE_ERR_LEN
+#define AGENT_VERSION_MAX 128 /* "subscribe.version": longer is refused */
 
 static void task_key(const char *fw_id, const char *task_id, char *buf, size_t len)
 {
@@ -322,6 +323,16 @@ int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *re
 		if (!ret->agent_id)
 			return -EINVAL;
 	}
+	if (json_object_get(ret->sub, "version")) {
+		ret->version = wire_get_string(ret->sub, "version", true, err, errlen);
+		if (!ret->version || strlen(ret->version) > AGENT_VERSION_MAX) {
+			if (ret->version)
+				snprintf(err, errlen, "'subscribe.version' is longer than %d bytes",
+					 AGENT_VERSION_MAX);
+			ret->version = NULL;
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -401,6 +412,7 @@ static void agent_free_new(struct agent *a)
 	json_decref(a->enforcement);
 	free(a->hostname);
 	free(a->principal);
+	free(a->version);
 	free(a->id);
 	free(a);
 }
@@ -436,6 +448,8 @@ static void agent_take_info(struct agent *a, struct msg *msg, struct master_agen
 	alloc_res_clear(&a->total);
 	a->total = req->total;
 	req->total = (struct alloc_res)ALLOC_RES_INIT;
+	free(a->version);
+	a->version = req->version ? strdup(req->version) : NULL;
 }
 
 /* Answer the SUBSCRIBE with the agent's event stream; -EIO: it did not open (answered). */
@@ -496,6 +510,12 @@ static void agent_subscribed(struct master *m, struct agent *a, json_t *tasks, j
 	a->connected = true;
 	a->reachable = true;
 	a->missed_pings = 0;
+	/* GET_AGENTS' registered_time: when this master admitted it (a recovered agent: at its
+	 * first reregistration), reregistered_time: its reregistrations since */
+	if (!a->registered_real_ns)
+		a->registered_real_ns = now_real_ns();
+	else
+		a->reregistered_real_ns = now_real_ns();
 	a->last_seen_ns = now_mono_ns();
 	if (is_new)
 		strmap_put(&m->agents, a->id, a, NULL);
@@ -548,6 +568,38 @@ static struct agent *subscribe_admit(struct master *m, struct msg *msg,
 	return a;
 }
 
+static void agent_remove(struct master *m, struct agent *a, const char *why);
+
+/*
+ * A new agent (no agent_id) registers at the address (peer IP and declared API port) of a
+ * known agent that is not connected: as Mesos, that one is removed (it restarted without
+ * its state; its tasks are gone with it). Agents that declare no port are never matched,
+ * and one registered by a principal is removed only by a registration of that principal.
+ */
+static void replace_same_address(struct master *m, struct msg *msg,
+				 const struct master_agent_subscribe *req)
+{
+	json_int_t port = json_integer_value(json_object_get(req->info, "port"));
+	const char *ip = http_request_peer(msg->req);
+	size_t it;
+	void *v;
+
+	if (req->agent_id || port <= 0 || !ip)
+		return;
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		struct agent *a = v;
+		json_t *addr = json_object_get(a->url, "address");
+		if (a->connected || json_integer_value(json_object_get(a->info, "port")) != port ||
+		    !streq(json_string_value(json_object_get(addr, "ip")) ?: "", ip))
+			continue;
+		/* an agent registered by a principal is removed only by that principal's */
+		if (a->principal && !(msg->principal && streq(a->principal, msg->principal)))
+			continue;
+		agent_remove(m, a, "a new agent registered at the same address");
+		return;
+	}
+}
+
 /*
  * SUBSCRIBE: parse, authorize (register_agents, then the known agent's principal), admit,
  * open the stream. The caller is authorized before it hears any fault of its call but a
@@ -566,7 +618,14 @@ static void subscribe(struct master *m, struct msg *msg)
 		/* answered 403 */
 	} else if (r < 0) {
 		master_reply_error(m, msg->req, 400, "Failed to validate agent::Call: %s", err);
+	} else if (req.agent_id && json_object_get(m->gone_agents, req.agent_id)) {
+		/* as Mesos: a gone agent never comes back under its ID (a new one may register) */
+		log_warn("agent %s (%s) was marked gone: its subscription is refused", req.agent_id,
+			 req.hostname);
+		master_reply_error(m, msg->req, 403, "Agent %s has been marked gone", req.agent_id);
 	} else if (subscribe_identity(m, msg, &req, &known) == 0) {
+		if (!known)
+			replace_same_address(m, msg, &req);
 		a = subscribe_admit(m, msg, &req, known);
 		if (a)
 			agent_subscribed(m, a, req.tasks,
@@ -790,6 +849,12 @@ void master_agents_check_pings(struct master *m, int64_t now)
 	size_t it;
 	void *v;
 
+	/* the registry's GC of gone agents, once a minute (Mesos: --registry_gc_interval) */
+	if (!m->gone_gc_ns || now - m->gone_gc_ns >= 60000000000LL) {
+		m->gone_gc_ns = now;
+		master_agents_gone_gc(m, (double)now_real_ns() / 1e9);
+	}
+
 	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
 		struct agent *a = v;
 		if (!a->reachable)
@@ -834,4 +899,131 @@ void master_agent_kill_tasks(struct master *m, struct agent *a, json_t *kill_pol
 			json_object_set(payload, "kill_policy", kill_policy);
 		master_agent_send(a, wire_event("KILL", "kill", payload));
 	}
+}
+
+/*
+ * a leaves the master for good (its tasks were told already): its offers are rescinded, its
+ * stream ends, it leaves the allocator, every connected framework gets FAILURE (as Mesos's
+ * sendSlaveLost), and a is freed.
+ */
+static void agent_drop(struct master *m, struct agent *a)
+{
+	size_t it;
+	void *v;
+
+	master_liveness_agent_down(m, a);
+	for (it = 0; strmap_next(&a->offers, &it, NULL, &v);) {
+		master_offer_rescind(m, v);
+		it = 0;
+	}
+	master_stream_retire(m, a->stream);
+	a->stream = NULL;
+	a->connected = false;
+	master_offers_declines_run(m, 0); /* declines queued for it go back while it is known */
+	master_alloc_agent_remove(m, a);
+	master_agent_holds_clear(a);
+	master_frameworks_send_failure(m, a->id);
+	strmap_del(&m->agents, a->id);
+	master_agent_free(a);
+	master_request_allocation(m);
+}
+
+/*
+ * MARK_AGENT_GONE (operator.c): a is gone for good. As Mesos: the registry keeps its ID as
+ * gone (it is refused if it comes back), its live and unreachable tasks become
+ * TASK_GONE_BY_OPERATOR (REASON_AGENT_REMOVED_BY_OPERATOR) for partition-aware frameworks,
+ * TASK_LOST (REASON_AGENT_REMOVED) for the others, then agent_drop. A connected agent is
+ * told to kill its tasks first (Mesos shuts it down). No AGENT_REMOVED (Mesos sends it on
+ * the removal path only).
+ */
+void master_agent_mark_gone(struct master *m, struct agent *a)
+{
+	double now_s = (double)now_real_ns() / 1e9;
+	size_t it;
+	void *v;
+
+	log_warn("agent %s (%s) is marked gone by the operator", a->id, a->hostname);
+	json_object_set_new(m->gone_agents, a->id, json_real(now_s));
+	master_persist_agent_gone(m, a, now_s);
+	if (a->connected)
+		master_agent_kill_tasks(m, a, NULL);
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		bool aware = t->fw->partition_aware;
+		if (task_state_terminal(t->state))
+			continue;
+		master_task_update(
+			m, t,
+			master_status(t, aware ? TASK_GONE_BY_OPERATOR : TASK_LOST,
+				      aware ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
+				      "Agent has been marked gone"));
+	}
+	agent_drop(m, a);
+}
+
+/*
+ * Mesos's removal path (its removeSlave): a is no longer admitted (the registry forgets it;
+ * it may register again, as a new agent), every task it had is TASK_LOST with
+ * REASON_AGENT_REMOVED for every framework, partition-aware or not ("Agent <host> removed:
+ * <why>"), operator subscribers get AGENT_REMOVED, then agent_drop.
+ */
+static void agent_remove(struct master *m, struct agent *a, const char *why)
+{
+	char msg[512];
+	size_t it;
+	void *v;
+
+	log_warn("removing agent %s (%s): %s", a->id, a->hostname, why);
+	snprintf(msg, sizeof(msg), "Agent %s removed: %s", a->hostname, why);
+	master_persist_agent_removed(m, a);
+	for (it = 0; strmap_next(&a->tasks, &it, NULL, &v);) {
+		struct task *t = v;
+		if (!task_state_terminal(t->state))
+			master_task_update(m, t,
+					   master_status(t, TASK_LOST, "REASON_AGENT_REMOVED", msg));
+	}
+	master_operator_agent_removed(m, a->id);
+	agent_drop(m, a);
+}
+
+struct gone_entry {
+	const char *id;
+	double when;
+};
+
+static int gone_cmp(const void *a, const void *b)
+{
+	double x = ((const struct gone_entry *)a)->when, y = ((const struct gone_entry *)b)->when;
+
+	return x < y ? -1 : x > y;
+}
+
+void master_agents_gone_gc(struct master *m, double now_real_s)
+{
+	size_t n = json_object_size(m->gone_agents), i = 0, keep;
+	double max_age = (double)m->flags->registry_max_agent_age_ns / 1e9;
+	struct gone_entry *e;
+	const char *id;
+	json_t *v;
+
+	if (!n)
+		return;
+	e = calloc(n, sizeof(*e));
+	if (!e)
+		return; /* next time */
+	json_object_foreach(m->gone_agents, id, v)
+		e[i++] = (struct gone_entry){id, json_number_value(v)};
+	qsort(e, n, sizeof(*e), gone_cmp);
+	keep = m->flags->registry_max_agent_count > 0 ? (size_t)m->flags->registry_max_agent_count
+						       : 0;
+	for (i = 0; i < n; i++) {
+		struct agent ghost = {.id = (char *)e[i].id};
+		if (n - i <= keep && now_real_s - e[i].when <= max_age)
+			break; /* sorted: the rest are younger and within the count */
+		log_info("registry: forgetting agent %s, marked gone %.0fs ago", e[i].id,
+			 now_real_s - e[i].when);
+		master_persist_agent_removed(m, &ghost);
+		json_object_del(m->gone_agents, e[i].id); /* e[i].id is not used after this */
+	}
+	free(e);
 }

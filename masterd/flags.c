@@ -84,5 +84,13 @@ const struct conf_opt master_flag_table[] = {
 	{"max-operator-subscribers", CONF_INT, F(max_operator_subscribers), "1000", "N",
 	 "operator event stream subscribers (SUBSCRIBE on /api/v1) held at once; a new one "
 	 "past it closes the oldest (0: no cap)", 0, 1000000},
+	{"max-completed-frameworks", CONF_INT, F(max_completed_frameworks), "50", "N",
+	 "removed frameworks kept for GET_FRAMEWORKS' completed_frameworks", 0, 1000000},
+	{"registry-max-agent-age", CONF_DURATION, F(registry_max_agent_age_ns), "14d", "DURATION",
+	 "how long the registry remembers an agent marked gone (then it may register again)",
+	 SEC, 36500LL * 86400 * SEC},
+	{"registry-max-agent-count", CONF_INT, F(registry_max_agent_count), "102400", "N",
+	 "agents marked gone the registry remembers at most (the oldest are forgotten first)", 0,
+	 100000000},
 	CONF_END,
 };

@@ -42,6 +42,9 @@ struct master_flags {
 	int64_t max_call_list;
 	int64_t max_failover_timeout_ns;
 	int64_t max_operator_subscribers;
+	int64_t max_completed_frameworks;
+	int64_t registry_max_agent_age_ns;
+	int64_t registry_max_agent_count;
 };
 
 extern const struct conf_opt master_flag_table[];

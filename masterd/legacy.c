@@ -424,8 +424,13 @@ static json_t *framework_model(const struct framework *fw, bool summary, const j
 				json_object_get(json_object_get(info, "labels"), "labels"));
 	{
 		json_t *tasks = json_array(), *done = json_array(), *offers = json_array();
-		for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);)
-			json_array_append_new(tasks, task_model(v));
+		json_t *unreachable = json_array();
+		/* as Mesos: the tasks of unreachable agents (partition-aware) are listed apart */
+		for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
+			const struct task *tk = v;
+			json_array_append_new(tk->state == TASK_UNREACHABLE ? unreachable : tasks,
+					      task_model(tk));
+		}
 		json_array_foreach(completed, i, t)
 			if (streq(completed_field(t, "framework_id"), fw->id))
 				json_array_append_new(done, completed_model(t));
@@ -437,7 +442,7 @@ static json_t *framework_model(const struct framework *fw, bool summary, const j
 								flat_res(&o->res)));
 		}
 		json_object_set_new(j, "tasks", tasks);
-		json_object_set_new(j, "unreachable_tasks", json_array());
+		json_object_set_new(j, "unreachable_tasks", unreachable);
 		json_object_set_new(j, "completed_tasks", done);
 		json_object_set_new(j, "offers", offers);
 		json_object_set_new(j, "executors", json_array());
@@ -450,8 +455,10 @@ out:
 }
 
 /*
- * Frameworks that are gone but have tasks in the completed history: Drover keeps no record
- * of a removed framework but those tasks, so that is what each entry holds.
+ * Frameworks that are gone: those the master keeps (GET_FRAMEWORKS' completed_frameworks,
+ * --max-completed-frameworks), with their FrameworkInfo's name, user, role and when they
+ * were removed, and those that only have tasks in the completed history (after a restart,
+ * or past that bound), each with its completed tasks.
  */
 static json_t *completed_frameworks(struct master *m)
 {
@@ -459,6 +466,22 @@ static json_t *completed_frameworks(struct master *m)
 	const char *id;
 	size_t i;
 
+	json_array_foreach(m->completed_frameworks, i, t) {
+		json_t *info = json_object_get(t, "framework_info");
+		json_t *gone =
+			json_object_get(json_object_get(t, "unregistered_time"), "nanoseconds");
+		id = completed_field(info, "id");
+		if (!id || strmap_get(&m->frameworks, id))
+			continue;
+		fw = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:f,s:[],s:[],s:[],s:[],s:[]}", "id",
+			       id, "name", json_string_value(json_object_get(info, "name")) ?: "",
+			       "user", json_string_value(json_object_get(info, "user")) ?: "",
+			       "role", json_string_value(json_object_get(t, "role")) ?: "*",
+			       "active", 0, "connected", 0, "recovered", 0, "unregistered_time",
+			       (double)json_integer_value(gone) / 1e9, "tasks", "unreachable_tasks",
+			       "completed_tasks", "offers", "executors");
+		json_object_set_new(byid, id, fw);
+	}
 	json_array_foreach(m->completed, i, t) {
 		id = completed_field(t, "framework_id");
 		if (!id || strmap_get(&m->frameworks, id))

@@ -386,11 +386,14 @@ int master_init(struct master *m, struct master_flags *flags)
 	strmap_init(&m->offers);
 	master_liveness_init(m);
 	m->completed = json_array();
+	m->gone_agents = json_object();
+	m->completed_frameworks = json_array();
 	m->weights = json_object();
 	m->role_tiers = json_object();
 	m->quotas = json_object();
 	m->log_level_start = -1;
-	if (!m->completed || !m->weights || !m->role_tiers || !m->quotas)
+	if (!m->completed || !m->weights || !m->role_tiers || !m->quotas || !m->gone_agents ||
+	    !m->completed_frameworks)
 		return log_error_errno(ENOMEM, "out of memory");
 
 	r = loop_new(&m->loop);
@@ -453,7 +456,7 @@ static void free_framework(void *p)
 	free(fw);
 }
 
-static void free_agent(void *p)
+void master_agent_free(void *p)
 {
 	struct agent *a = p;
 
@@ -469,6 +472,7 @@ static void free_agent(void *p)
 	alloc_res_clear(&a->total);
 	free(a->hostname);
 	free(a->principal);
+	free(a->version);
 	free(a->id);
 	free(a);
 }
@@ -520,8 +524,10 @@ void master_fini(struct master *m)
 	strmap_clear(&m->offers, free_offer);
 	master_offers_declines_drop(m);
 	strmap_clear(&m->frameworks, free_framework);
-	strmap_clear(&m->agents, free_agent);
+	strmap_clear(&m->agents, master_agent_free);
 	json_decref(m->completed);
+	json_decref(m->gone_agents);
+	json_decref(m->completed_frameworks);
 	json_decref(m->weights);
 	json_decref(m->role_tiers);
 	json_decref(m->quotas);

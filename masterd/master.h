@@ -133,6 +133,9 @@ struct agent {
 	struct strmap killing;
 	/* "<framework>/<executor>" -> struct master_executor: its CUSTOM executors (executors.c) */
 	struct strmap executors;
+	char *version;                /* the Drover version it reported at SUBSCRIBE, or NULL */
+	int64_t registered_real_ns;   /* wall clock: admitted by this master (GET_AGENTS) */
+	int64_t reregistered_real_ns; /* wall clock: its last reregistration since, or 0 */
 };
 
 /*
@@ -249,6 +252,10 @@ struct master {
 	struct loop_timer *log_revert_timer;   /* SET_LOGGING_LEVEL's duration */
 	int log_level_start;                   /* the level before the first SET_LOGGING_LEVEL */
 	json_t *quotas;                        /* role -> QuotaConfig (UPDATE_QUOTA, --roles) */
+	/* agents.c, operator_state.c: agents and frameworks that are no more */
+	json_t *gone_agents;          /* agent id -> when it was marked gone (s, wall clock) */
+	int64_t gone_gc_ns;           /* the last master_agents_gone_gc (monotonic) */
+	json_t *completed_frameworks; /* GetFrameworks.Framework of removed ones, oldest first */
 };
 
 /* master.c */
@@ -268,6 +275,8 @@ void master_request_allocation(struct master *m);
  * master_reply_error do it themselves).
  */
 void master_count_status(struct master *m, unsigned status);
+/* Free an agent that is in no map (MARK_AGENT_GONE, master_fini); tasks are not its. */
+void master_agent_free(void *a);
 /* End a stream and drop the owner's reference to it (NULL-safe). */
 void master_stream_retire(struct master *m, struct http_stream *s);
 /*
@@ -351,6 +360,7 @@ struct master_agent_subscribe {
 	json_t *enforcement; /* "subscribe.enforcement", or NULL */
 	const char *hostname; /* "agent_info.hostname" (the register_agents ACL's object) */
 	const char *agent_id; /* "subscribe.agent_id": NULL when it asks for a new ID */
+	const char *version;  /* "subscribe.version" (Drover's version of the agent), or NULL */
 	struct alloc_res total; /* "agent_info.resources" (owned: master_agent_subscribe_clear) */
 };
 /*
@@ -383,6 +393,13 @@ void master_agent_hold(struct master *m, struct agent *a, const char *fw_id, con
 int master_agent_offerable(const struct agent *a, struct alloc_res *ret);
 /* Forget a's held resources (NULL-safe map walk; the allocator is not told). */
 void master_agent_holds_clear(struct agent *a);
+/* MARK_AGENT_GONE: a's tasks, offers and place go, the registry keeps it gone; a is freed. */
+void master_agent_mark_gone(struct master *m, struct agent *a);
+/*
+ * Forget agents marked gone past --registry-max-agent-age, and the oldest past
+ * --registry-max-agent-count (Mesos's registry GC; now_real_s: the wall clock, seconds).
+ */
+void master_agents_gone_gc(struct master *m, double now_real_s);
 
 /* offers.c: the bridge to alloc/ */
 int master_alloc_init(struct master *m);
@@ -472,6 +489,10 @@ void master_persist_task(struct master *m, struct task *t);
 /* t is done (terminal and acknowledged, or its framework went): keep it as history. */
 void master_persist_task_done(struct master *m, struct task *t);
 void master_persist_agent(struct master *m, const struct agent *a);
+/* a is marked gone at gone_s (wall clock, seconds): only its ID and that time matter now. */
+void master_persist_agent_gone(struct master *m, const struct agent *a, double gone_s);
+/* a is removed (no longer admitted; it may register again as a new agent). */
+void master_persist_agent_removed(struct master *m, const struct agent *a);
 void master_persist_framework(struct master *m, const struct framework *fw);
 void master_persist_framework_removed(struct master *m, const struct framework *fw);
 void master_persist_weight(struct master *m, const char *role, double weight);

@@ -86,14 +86,40 @@ static void update_weights(struct master *m, struct msg *msg)
 	master_reply_error(m, msg->req, 200, "%s", "");
 }
 
+/*
+ * DRAIN_AGENT's max_grace_period in ns: Mesos's google.protobuf.Duration {"seconds",
+ * "nanos"}, or {"nanoseconds"} (the DurationInfo form Drover took first). -1: absent;
+ * -EINVAL: neither, negative, or past a year.
+ */
+static int64_t grace_ns(json_t *grace)
+{
+	json_t *ns = json_object_get(grace, "nanoseconds");
+	json_t *sec = json_object_get(grace, "seconds"), *nanos = json_object_get(grace, "nanos");
+	double v;
+
+	if (!grace)
+		return -1;
+	if (!json_is_object(grace) || (ns && (sec || nanos)) ||
+	    (ns && !json_is_integer(ns)) || (sec && !json_is_integer(sec)) ||
+	    (nanos && !json_is_integer(nanos)))
+		return -EINVAL;
+	v = ns ? (double)json_integer_value(ns)
+	       : (double)json_integer_value(sec) * 1e9 + (double)json_integer_value(nanos);
+	if (!(v >= 0 && v <= 365.0 * 86400 * 1e9) || json_integer_value(nanos) < 0 ||
+	    json_integer_value(nanos) > 999999999)
+		return -EINVAL;
+	return (int64_t)v;
+}
+
 /* DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT: {"<type lower>": {"agent_id": {...}}} */
 static void agent_admin(struct master *m, struct msg *msg, const char *type)
 {
 	char err[WIRE_ERR_LEN], key[32];
 	const char *id;
-	json_t *body, *grace;
+	json_t *body;
 	struct agent *a;
 	bool kill = true;
+	int64_t grace;
 	size_t i;
 
 	for (i = 0; type[i] && i < sizeof(key) - 1; i++)
@@ -105,14 +131,13 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
 		return;
 	}
-	grace = json_object_get(body, "max_grace_period");
-	if (grace && (!json_is_object(grace) ||
-		      !json_is_integer(json_object_get(grace, "nanoseconds")) ||
-		      json_integer_value(json_object_get(grace, "nanoseconds")) < 0)) {
+	grace = grace_ns(json_object_get(body, "max_grace_period"));
+	if (grace == -EINVAL) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate master::Call: field '%s.max_grace_period' must be "
-			"{\"nanoseconds\": integer >= 0}",
+			"{\"seconds\", \"nanos\"} (or {\"nanoseconds\"}), at least 0 and at most "
+			"a year",
 			key);
 		return;
 	}
@@ -144,7 +169,9 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 		}
 		master_alloc_agent_activate(m, a, false);
 		if (a->draining) {
-			json_t *kp = grace ? json_pack("{s:O}", "grace_period", grace) : NULL;
+			json_t *kp = grace >= 0 ? json_pack("{s:{s:I}}", "grace_period",
+							    "nanoseconds", (json_int_t)grace)
+						: NULL;
 			master_agent_kill_tasks(m, a, kp);
 			json_decref(kp);
 		}
@@ -152,6 +179,40 @@ static void agent_admin(struct master *m, struct msg *msg, const char *type)
 	master_persist_agent(m, a);
 	log_info("%s: agent %s (%s)", type, a->id, a->hostname);
 	master_reply_error(m, msg->req, 200, "%s", "");
+}
+
+/*
+ * MARK_AGENT_GONE {"mark_agent_gone": {"agent_id": {...}}}: as Mesos, authorized first
+ * (mark_agents_gone), then 200 for an agent already gone, 404 for one the master does not
+ * know, else the agent is marked gone (agents.c) and the answer waits until the registry
+ * has it.
+ */
+static void mark_agent_gone(struct master *m, struct msg *msg)
+{
+	char err[WIRE_ERR_LEN];
+	json_t *body = wire_get_object(msg->body, "mark_agent_gone", true, err, sizeof(err));
+	const char *id = body ? master_get_id(body, "agent_id", "mark_agent_gone", err, sizeof(err))
+			      : NULL;
+	struct agent *a;
+
+	if (!id) {
+		master_reply_error(m, msg->req, 400, "Failed to validate master::Call: %s", err);
+		return;
+	}
+	a = strmap_get(&m->agents, id);
+	if (!master_authorize(m, msg, ACL_MARK_AGENTS_GONE, a ? a->hostname : id))
+		return;
+	if (json_object_get(m->gone_agents, id)) {
+		log_info("MARK_AGENT_GONE: agent %s is gone already", id);
+		master_reply_error(m, msg->req, 200, "%s", "");
+		return;
+	}
+	if (!a) {
+		master_reply_error(m, msg->req, 404, "Agent '%s' not found", id);
+		return;
+	}
+	master_agent_mark_gone(m, a);
+	master_outbox_reply(m, msg->req, 200, NULL);
 }
 
 /* Payload key of a response type: GET_STATE -> "get_state". */
@@ -313,6 +374,10 @@ void master_operator_call(struct master *m, struct msg *msg)
 	}
 	if (streq(type, "SET_LOGGING_LEVEL")) {
 		set_logging_level(m, msg);
+		return;
+	}
+	if (streq(type, "MARK_AGENT_GONE")) {
+		mark_agent_gone(m, msg);
 		return;
 	}
 	if (streq(type, "DRAIN_AGENT") || streq(type, "DEACTIVATE_AGENT") ||

@@ -37,6 +37,13 @@ json_t *master_state_get_state(struct master *m, const char *viewer);
 /* One GetAgents.Agent / GetFrameworks.Framework / Task. */
 json_t *master_state_agent(struct master *m, const struct agent *a);
 json_t *master_state_framework(struct master *m, const struct framework *fw);
+/* fw is being removed: keep its GetFrameworks.Framework (--max-completed-frameworks). */
+void master_state_framework_completed(struct master *m, const struct framework *fw);
+/*
+ * FrameworkInfo as the operator API shows it (a new reference): with "user" ("" when the
+ * framework gave none: Mesos's schema requires it).
+ */
+json_t *master_framework_info_view(json_t *info);
 /* Mesos's metric names (master/cpus_total, master/tasks_running, ...) and Drover's own, as
  * one flat object name -> number (what /metrics/snapshot answers; GET_METRICS lists it). */
 json_t *master_metrics_snapshot(struct master *m);
@@ -75,5 +82,7 @@ void master_operator_framework_added(struct master *m, const struct framework *f
 void master_operator_framework_updated(struct master *m, const struct framework *fw);
 void master_operator_framework_removed(struct master *m, const struct framework *fw);
 void master_operator_agent_added(struct master *m, const struct agent *a);
+/* The agent was removed (Mesos's removal path; not when unreachable or marked gone). */
+void master_operator_agent_removed(struct master *m, const char *agent_id);
 
 #endif

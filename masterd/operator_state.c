@@ -50,6 +50,39 @@ static void offers_sum(const struct strmap *offers, struct alloc_res *ret)
 		alloc_res_add(ret, &((struct offer *)v)->res);
 }
 
+json_t *master_framework_info_view(json_t *info)
+{
+	json_t *v;
+
+	if (json_is_string(json_object_get(info, "user")))
+		return json_incref(info);
+	/*
+	 * FrameworkInfo.user is required in Mesos's schema; Drover lets a framework leave it
+	 * out (its tasks then run as the agent's --task-user): "" says none was given.
+	 */
+	v = info ? json_copy(info) : json_object();
+	json_object_set_new(v, "user", json_string(""));
+	return v;
+}
+
+/* A TimeInfo of a wall-clock time in ns. */
+static json_t *time_info(int64_t real_ns)
+{
+	return json_pack("{s:I}", "nanoseconds", (json_int_t)real_ns);
+}
+
+/* Mesos's agent pid, "slave(1)@IP:PORT", from the address it connected from (Offer.url). */
+static json_t *agent_pid(const struct agent *a)
+{
+	json_t *addr = json_object_get(a->url, "address");
+	const char *ip = json_string_value(json_object_get(addr, "ip"));
+	json_t *port = json_object_get(addr, "port");
+
+	if (!ip || !json_is_integer(port))
+		return NULL;
+	return json_sprintf("slave(1)@%s:%" JSON_INTEGER_FORMAT, ip, json_integer_value(port));
+}
+
 json_t *master_state_agent(struct master *m, const struct agent *a)
 {
 	const struct alloc_res *total = NULL, *avail = NULL;
@@ -63,9 +96,17 @@ json_t *master_state_agent(struct master *m, const struct agent *a)
 	json_object_set_new(info, "hostname", json_string(a->hostname ? a->hostname : ""));
 	if (!json_is_array(json_object_get(info, "attributes")))
 		json_object_set_new(info, "attributes", json_array());
+	/* version: what the agent reported at SUBSCRIBE ("" until a recovered one is back) */
 	j = json_pack("{s:o,s:b,s:b,s:s,s:o}", "agent_info", info, "active",
-		      a->connected && a->reachable, "deactivated", a->deactivated, "version", "",
-		      "total_resources", alloc_res_to_json(&a->total));
+		      a->connected && a->reachable, "deactivated", a->deactivated, "version",
+		      a->version ? a->version : "", "total_resources",
+		      alloc_res_to_json(&a->total));
+	if (a->url)
+		json_object_set_new(j, "pid", agent_pid(a));
+	if (a->registered_real_ns)
+		json_object_set_new(j, "registered_time", time_info(a->registered_real_ns));
+	if (a->reregistered_real_ns)
+		json_object_set_new(j, "reregistered_time", time_info(a->reregistered_real_ns));
 	offers_sum(&a->offers, &offered);
 	json_object_set_new(j, "offered_resources", alloc_res_to_json(&offered));
 	if (alloc_agent_get(m->alloc, a->id, &total, &avail) == 0) {
@@ -82,7 +123,8 @@ json_t *master_state_agent(struct master *m, const struct agent *a)
 	}
 	alloc_res_clear(&offered);
 	if (a->draining)
-		json_object_set_new(j, "drain_info", json_pack("{s:s}", "state", "DRAINING"));
+		json_object_set_new(j, "drain_info",
+				    json_pack("{s:s,s:{}}", "state", "DRAINING", "config"));
 	/* Drover's */
 	json_object_set_new(j, "reachable", json_boolean(a->reachable));
 	json_object_set_new(j, "draining", json_boolean(a->draining));
@@ -110,9 +152,10 @@ json_t *master_state_framework(struct master *m, const struct framework *fw)
 		json_array_append_new(offers, o);
 	}
 	offers_sum(&fw->offers, &offered);
-	j = json_pack("{s:O,s:b,s:b,s:b,s:o,s:o}", "framework_info", fw->info, "active",
-		      fw->connected, "connected", fw->connected, "recovered", fw->recovered,
-		      "offers", offers, "offered_resources", alloc_res_to_json(&offered));
+	j = json_pack("{s:o,s:b,s:b,s:b,s:o,s:o}", "framework_info",
+		      master_framework_info_view(fw->info), "active", fw->connected, "connected",
+		      fw->connected, "recovered", fw->recovered, "offers", offers,
+		      "offered_resources", alloc_res_to_json(&offered));
 	if (alloc_framework_get(m->alloc, fw->id, NULL, &fi) == 0) {
 		alloc_res_copy(&used, fi.allocated);
 		alloc_res_sub(&used, &offered);
@@ -140,6 +183,18 @@ json_t *master_state_agents(struct master *m)
 	return json_pack("{s:o,s:[]}", "agents", arr, "recovered_agents");
 }
 
+/* GetFrameworks.completed_frameworks: the removed frameworks viewer may view. */
+static json_t *completed_frameworks(struct master *m, const char *viewer)
+{
+	json_t *arr = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(m->completed_frameworks, i, c)
+		if (master_may_view_role(m, viewer, json_string_value(json_object_get(c, "role"))))
+			json_array_append(arr, c);
+	return arr;
+}
+
 json_t *master_state_frameworks(struct master *m, const char *viewer)
 {
 	json_t *arr = json_array();
@@ -151,12 +206,31 @@ json_t *master_state_frameworks(struct master *m, const char *viewer)
 		if (master_may_view_role(m, viewer, fw->role))
 			json_array_append_new(arr, master_state_framework(m, fw));
 	}
-	return json_pack("{s:o,s:[]}", "frameworks", arr, "completed_frameworks");
+	return json_pack("{s:o,s:o}", "frameworks", arr, "completed_frameworks",
+			 completed_frameworks(m, viewer));
+}
+
+void master_state_framework_completed(struct master *m, const struct framework *fw)
+{
+	json_t *j = json_pack("{s:o,s:b,s:b,s:b,s:o,s:s,s:i}", "framework_info",
+			      master_framework_info_view(fw->info), "active", false, "connected",
+			      false, "recovered", false, "unregistered_time",
+			      time_info(now_real_ns()), "role", fw->role ? fw->role : "*", "tier",
+			      fw->tier);
+
+	if (!j || m->flags->max_completed_frameworks <= 0) {
+		json_decref(j);
+		return;
+	}
+	json_array_append_new(m->completed_frameworks, j);
+	while (json_array_size(m->completed_frameworks) >
+	       (size_t)m->flags->max_completed_frameworks)
+		json_array_remove(m->completed_frameworks, 0);
 }
 
 json_t *master_state_tasks(struct master *m, const char *viewer)
 {
-	json_t *arr = json_array(), *done = json_array(), *c;
+	json_t *arr = json_array(), *done = json_array(), *unreach = json_array(), *c;
 	size_t it, jt, i;
 	void *v, *w;
 
@@ -164,9 +238,13 @@ json_t *master_state_tasks(struct master *m, const char *viewer)
 		struct framework *fw = v;
 		if (!master_may_view_role(m, viewer, fw->role))
 			continue;
-		/* unreachable ones too (Mesos lists them apart, in unreachable_tasks) */
-		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
-			json_array_append_new(arr, master_task_to_json(w));
+		/* as Mesos: the tasks of unreachable agents (of partition-aware frameworks: the
+		 * others' are TASK_LOST) are listed apart */
+		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);) {
+			struct task *t = w;
+			json_array_append_new(t->state == TASK_UNREACHABLE ? unreach : arr,
+					      master_task_to_json(t));
+		}
 	}
 	/* completed tasks keep no role: with view_roles rules, a viewer sees those of the
 	 * frameworks it may still see */
@@ -178,7 +256,8 @@ json_t *master_state_tasks(struct master *m, const char *viewer)
 		    (fw && master_may_view_role(m, viewer, fw->role)))
 			json_array_append(done, c);
 	}
-	return json_pack("{s:o,s:o}", "tasks", arr, "completed_tasks", done);
+	return json_pack("{s:o,s:o,s:o}", "tasks", arr, "unreachable_tasks", unreach,
+			 "completed_tasks", done);
 }
 
 json_t *master_state_executors(struct master *m)

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "mesos/v1/master/master.pb-c.h"
 #include "operator.h"
 
 struct operator_sub {
@@ -118,6 +119,7 @@ void master_operator_subscribe(struct master *m, struct msg *msg)
 	struct closed_note *note = malloc(sizeof(*note));
 	struct operator_sub *s = calloc(1, sizeof(*s)), **tail;
 	int64_t beat = (int64_t)HEARTBEAT_INTERVAL_S * 1000000000;
+	const struct codec_format *fmt;
 
 	if (!note || !s || (msg->principal && !(s->principal = strdup(msg->principal)))) {
 		free(note);
@@ -146,7 +148,12 @@ void master_operator_subscribe(struct master *m, struct msg *msg)
 		sub_remove(m, m->op_subs);
 	}
 	note->m = m;
-	s->stream = http_reply_stream(msg->req, "application/json", hdrs, 4096, on_closed, note);
+	/* in the codec the subscriber's Accept asked for (JSON first, as Mesos) */
+	fmt = codec_stream_format(msg->accept, &mesos__v1__master__event__descriptor);
+	s->stream = http_reply_stream(msg->req, codec_content_type(fmt ? fmt->codec : CODEC_JSON),
+				      hdrs, 4096, on_closed, note);
+	if (s->stream && fmt)
+		http_stream_set_tag(s->stream, fmt);
 	master_count_status(m, s->stream ? 200 : 503);
 	if (!s->stream) {
 		free(note); /* the server answered 503 and will never call on_closed */
@@ -236,7 +243,8 @@ void master_operator_framework_removed(struct master *m, const struct framework 
 		return;
 	broadcast(m, fw->role,
 		  wire_event("FRAMEWORK_REMOVED", "framework_removed",
-			     json_pack("{s:O}", "framework_info", fw->info)));
+			     json_pack("{s:o}", "framework_info",
+				       master_framework_info_view(fw->info))));
 }
 
 void master_operator_agent_added(struct master *m, const struct agent *a)
@@ -246,4 +254,13 @@ void master_operator_agent_added(struct master *m, const struct agent *a)
 	broadcast(m, NULL,
 		  wire_event("AGENT_ADDED", "agent_added",
 			     json_pack("{s:o}", "agent", master_state_agent(m, a))));
+}
+
+void master_operator_agent_removed(struct master *m, const char *agent_id)
+{
+	if (!m->op_subs)
+		return;
+	broadcast(m, NULL,
+		  wire_event("AGENT_REMOVED", "agent_removed",
+			     json_pack("{s:o}", "agent_id", wire_id(agent_id))));
 }

@@ -12,6 +12,7 @@
  * resubscribes.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,26 @@ void master_persist_agent(struct master *m, const struct agent *a)
 		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
 }
 
+void master_persist_agent_gone(struct master *m, const struct agent *a, double gone_s)
+{
+	struct registry_agent ra = {
+		.id = a->id,
+		.hostname = a->hostname,
+		.info = a->info,
+		.principal = a->principal,
+		.gone = gone_s,
+	};
+
+	if (m->registry)
+		failed(m, master_reg_put_agent(m->registry, &ra), "agent", a->id);
+}
+
+void master_persist_agent_removed(struct master *m, const struct agent *a)
+{
+	if (m->registry)
+		failed(m, master_reg_remove_agent(m->registry, a->id), "agent", a->id);
+}
+
 void master_persist_framework(struct master *m, const struct framework *fw)
 {
 	struct registry_framework rf = {
@@ -210,6 +231,7 @@ void master_persist_framework_removed(struct master *m, const struct framework *
 	size_t it;
 	void *v;
 
+	master_state_framework_completed(m, fw);
 	for (it = 0; strmap_next(&fw->tasks, &it, NULL, &v);) {
 		json_array_append_new(m->completed, master_task_to_json(v));
 		while (json_array_size(m->completed) > (size_t)m->flags->max_completed_tasks)
@@ -269,6 +291,10 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 
 	if (!ra->id || !id_is_safe(ra->id, strlen(ra->id), NULL) || strmap_get(&m->agents, ra->id))
 		return 0;
+	if (ra->gone > 0) { /* marked gone: only its ID is kept (refused if it comes back) */
+		json_t *when = json_real(isfinite(ra->gone) ? ra->gone : 0);
+		return json_object_set_new(m->gone_agents, ra->id, when) < 0 ? -ENOMEM : 0;
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;

@@ -12,8 +12,8 @@
 #include "registry.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 4 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill;
-			  * 4: quotas */
+#define SCHEMA_VERSION 5 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill;
+			  * 4: quotas; 5: agents.gone */
 /* ops queued for the writer beyond which the owner waits for the disk */
 #define MAX_QUEUED 200000
 
@@ -28,6 +28,7 @@ enum stmt {
 	ST_PUT_TASK,
 	ST_PRUNE,
 	ST_PUT_QUOTA,
+	ST_DEL_AGENT,
 	_ST_MAX,
 };
 
@@ -37,10 +38,11 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_PUT_WEIGHT] = "INSERT INTO weights(role, weight) VALUES (?1, ?2) "
 			  "ON CONFLICT(role) DO UPDATE SET weight = excluded.weight",
 	[ST_PUT_AGENT] = "INSERT INTO agents(id, hostname, info, reachable, deactivated, draining, "
-			 "principal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO UPDATE SET "
-			 "hostname = excluded.hostname, info = excluded.info, "
+			 "principal, gone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO "
+			 "UPDATE SET hostname = excluded.hostname, info = excluded.info, "
 			 "reachable = excluded.reachable, deactivated = excluded.deactivated, "
-			 "draining = excluded.draining, principal = excluded.principal",
+			 "draining = excluded.draining, principal = excluded.principal, "
+			 "gone = excluded.gone",
 	[ST_PUT_FRAMEWORK] = "INSERT INTO frameworks(id, role, info, tier, failover_timeout, "
 			     "suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE "
 			     "SET role = excluded.role, info = excluded.info, tier = excluded.tier, "
@@ -62,6 +64,7 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     "WHERE completed = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
 	[ST_PUT_QUOTA] = "INSERT INTO quotas(role, config) VALUES (?1, ?2) "
 			 "ON CONFLICT(role) DO UPDATE SET config = excluded.config",
+	[ST_DEL_AGENT] = "DELETE FROM agents WHERE id = ?1",
 };
 
 static const char schema[] =
@@ -69,7 +72,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS weights(role TEXT PRIMARY KEY, weight REAL NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, hostname TEXT NOT NULL,"
 	" info TEXT NOT NULL, reachable INTEGER NOT NULL, deactivated INTEGER NOT NULL,"
-	" draining INTEGER NOT NULL, principal TEXT);"
+	" draining INTEGER NOT NULL, principal TEXT, gone REAL);"
 	"CREATE TABLE IF NOT EXISTS frameworks(id TEXT PRIMARY KEY, role TEXT NOT NULL,"
 	" info TEXT NOT NULL, tier INTEGER NOT NULL, failover_timeout REAL NOT NULL,"
 	" suppressed INTEGER NOT NULL);"
@@ -79,7 +82,7 @@ static const char schema[] =
 	" name TEXT, res TEXT, kill TEXT, PRIMARY KEY(fw_id, id));"
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
 	"CREATE TABLE IF NOT EXISTS quotas(role TEXT PRIMARY KEY, config TEXT NOT NULL);"
-	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '4');";
+	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '5');";
 
 /*
  * Version 1 (first sessions) to 2: the task's name and resources (text form) in their own
@@ -215,6 +218,26 @@ static int upgrade_2_3(struct sqlite_registry *r)
  */
 static const char upgrade_3_4[] = "UPDATE meta SET value = '4' WHERE key = 'schema';";
 
+/*
+ * 4 to 5: when an agent was marked gone (MARK_AGENT_GONE; NULL: it was not). Added unless
+ * the agents table has it (the schema above created it in a registry that had none).
+ */
+static int upgrade_4_5(struct sqlite_registry *r)
+{
+	int e = exec(r, "BEGIN IMMEDIATE");
+
+	if (e == 0 &&
+	    query_int(r, "SELECT count(*) FROM pragma_table_info('agents') WHERE name = 'gone'") == 0)
+		e = exec(r, "ALTER TABLE agents ADD COLUMN gone REAL");
+	if (e == 0)
+		e = exec(r, "UPDATE meta SET value = '5' WHERE key = 'schema'");
+	if (e == 0)
+		e = exec(r, "COMMIT");
+	else
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
 static void *writer_main(void *data);
 static void ops_free(struct op *o);
 static int sqlite_commit(struct sqlite_registry *r);
@@ -289,6 +312,13 @@ int master_reg_open(const char *path, unsigned history, struct registry **ret, c
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 3 &&
 	    (e = exec(r, upgrade_3_4)) < 0) {
 		snprintf(err, errlen, "cannot upgrade '%s' from schema version 3: %s", path,
+			 sqlite3_errmsg(r->db));
+		sqlite_close(r);
+		return e;
+	}
+	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 4 &&
+	    (e = upgrade_4_5(r)) < 0) {
+		snprintf(err, errlen, "cannot upgrade '%s' from schema version 4: %s", path,
 			 sqlite3_errmsg(r->db));
 		sqlite_close(r);
 		return e;
@@ -477,6 +507,10 @@ static int sqlite_put_agent(struct sqlite_registry *r, const struct registry_age
 		add_int(o, a->deactivated);
 		add_int(o, a->draining);
 		ok = add_text(o, a->principal);
+		if (a->gone > 0)
+			add_double(o, a->gone);
+		else
+			o->p[o->n++].kind = P_NULL;
 	}
 	return push(r, o, ok);
 }
@@ -805,8 +839,8 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 		return e < 0 ? e : sql_errno(rc);
 
 	rc = sqlite3_prepare_v2(r->db,
-				"SELECT id, hostname, info, reachable, deactivated, draining, principal "
-				"FROM agents",
+				"SELECT id, hostname, info, reachable, deactivated, draining, principal, "
+				"gone FROM agents",
 				-1, &s, NULL);
 	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
 		struct registry_agent a = {
@@ -817,6 +851,7 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 			.deactivated = sqlite3_column_int(s, 4),
 			.draining = sqlite3_column_int(s, 5),
 			.principal = column_text(s, 6),
+			.gone = sqlite3_column_double(s, 7), /* NULL: 0.0 */
 		};
 		e = ops->agent ? ops->agent(opaque, &a) : 0;
 		json_decref(a.info);
@@ -918,6 +953,13 @@ static int op_remove_framework(struct registry *r, const char *id)
 	return sqlite_remove_framework(S(r), id);
 }
 
+static int op_remove_agent(struct registry *r, const char *id)
+{
+	struct op *o = op_new(ST_DEL_AGENT);
+
+	return push(S(r), o, o && add_text(o, id));
+}
+
 static int op_put_task(struct registry *r, const struct registry_task *t)
 {
 	return sqlite_put_task(S(r), t);
@@ -963,6 +1005,7 @@ static const struct registry_backend sqlite_backend = {
 	.put_agent = op_put_agent,
 	.put_framework = op_put_framework,
 	.remove_framework = op_remove_framework,
+	.remove_agent = op_remove_agent,
 	.put_task = op_put_task,
 	.submit = op_submit,
 	.commit = op_commit,

@@ -51,6 +51,7 @@ struct registry_backend {
 	int (*durable)(struct registry *r, uint64_t *submitted, uint64_t *durable);
 	void (*notify)(struct registry *r, void (*fn)(void *opaque), void *opaque);
 	int (*put_quota)(struct registry *r, const char *role, json_t *config);
+	int (*remove_agent)(struct registry *r, const char *id);
 };
 
 /* Every back end's registry starts with this. */
@@ -65,6 +66,7 @@ struct registry_agent {
 	bool deactivated;  /* not offered (DEACTIVATE_AGENT, DRAIN_AGENT) */
 	bool draining;     /* its tasks are being killed (DRAIN_AGENT) */
 	const char *principal; /* who registered it (authenticated), or NULL (schema 3) */
+	double gone;           /* when it was marked gone (s, wall clock), 0: not (schema 5) */
 };
 
 struct registry_framework {
@@ -122,6 +124,8 @@ int master_reg_put_agent(struct registry *r, const struct registry_agent *a);
 int master_reg_put_framework(struct registry *r, const struct registry_framework *fw);
 /* The framework goes; its tasks become completed history. */
 int master_reg_remove_framework(struct registry *r, const char *id);
+/* The agent is no longer admitted (it was removed: replaced at its address). */
+int master_reg_remove_agent(struct registry *r, const char *id);
 /* Insert or replace a task (completed or not). */
 int master_reg_put_task(struct registry *r, const struct registry_task *t);
 

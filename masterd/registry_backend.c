@@ -46,6 +46,11 @@ int master_reg_remove_framework(struct registry *r, const char *id)
 	return r->backend->remove_framework(r, id);
 }
 
+int master_reg_remove_agent(struct registry *r, const char *id)
+{
+	return r->backend->remove_agent(r, id);
+}
+
 int master_reg_put_task(struct registry *r, const struct registry_task *t)
 {
 	return r->backend->put_task(r, t);

@@ -173,13 +173,28 @@ static int op_put_agent(struct registry *reg, const struct registry_agent *a)
 {
 	char node[2048];
 
+	json_t *rec;
+
 	node_name(node, sizeof(node), "agents", a->id, NULL);
-	return put(Z(reg), node,
-		   json_pack("{s:s,s:s,s:o,s:b,s:b,s:b,s:s*}", "id", a->id, "hostname",
-			     a->hostname ? a->hostname : "", "info",
-			     a->info ? json_incref(a->info) : json_object(), "reachable",
-			     a->reachable, "deactivated", a->deactivated, "draining", a->draining,
-			     "principal", a->principal));
+	rec = json_pack("{s:s,s:s,s:o,s:b,s:b,s:b,s:s*}", "id", a->id, "hostname",
+			a->hostname ? a->hostname : "", "info",
+			a->info ? json_incref(a->info) : json_object(), "reachable", a->reachable,
+			"deactivated", a->deactivated, "draining", a->draining, "principal",
+			a->principal);
+	/* schema 5: when it was marked gone (absent: it was not) */
+	if (rec && a->gone > 0 && json_object_set_new(rec, "gone", json_real(a->gone)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	return put(Z(reg), node, rec);
+}
+
+static int op_remove_agent(struct registry *reg, const char *id)
+{
+	char node[2048];
+
+	node_name(node, sizeof(node), "agents", id, NULL);
+	return del(Z(reg), node);
 }
 
 static int op_put_framework(struct registry *reg, const struct registry_framework *fw)
@@ -639,6 +654,9 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 			.deactivated = json_is_true(json_object_get(rec, "deactivated")),
 			.draining = json_is_true(json_object_get(rec, "draining")),
 			.principal = str(rec, "principal"),
+			.gone = json_is_number(json_object_get(rec, "gone"))
+					? json_number_value(json_object_get(rec, "gone"))
+					: 0,
 		};
 		if (e == 0 && ops->agent)
 			e = ops->agent(opaque, &a);
@@ -725,6 +743,7 @@ static const struct registry_backend zk_backend = {
 	.put_agent = op_put_agent,
 	.put_framework = op_put_framework,
 	.remove_framework = op_remove_framework,
+	.remove_agent = op_remove_agent,
 	.put_task = op_put_task,
 	.commit = op_commit,
 	.pending = op_pending,

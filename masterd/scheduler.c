@@ -683,7 +683,7 @@ static void decline_call(struct master *m, struct framework *fw, struct msg *msg
  * A task the master does not know, asked about (RECONCILE, or a KILL): Mesos's answer by
  * what the master knows of the agent the caller names (e["agent_id"]): recovered but not
  * back yet, nothing (it may still report the task); registered, TASK_GONE; unreachable,
- * TASK_UNREACHABLE; unknown or not named, TASK_UNKNOWN. TASK_LOST for frameworks that are
+ * TASK_UNREACHABLE; marked gone, TASK_GONE_BY_OPERATOR; unknown or not named, TASK_UNKNOWN. TASK_LOST for frameworks that are
  * not PARTITION_AWARE.
  */
 static void reconcile_unknown(struct master *m, struct framework *fw, const char *tid, json_t *e)
@@ -697,6 +697,8 @@ static void reconcile_unknown(struct master *m, struct framework *fw, const char
 		return;
 	if (a)
 		s = a->reachable ? TASK_GONE : TASK_UNREACHABLE;
+	else if (aid && json_object_get(m->gone_agents, aid))
+		s = TASK_GONE_BY_OPERATOR; /* marked gone (MARK_AGENT_GONE) */
 	if (!fw->partition_aware)
 		s = TASK_LOST;
 	master_framework_send_status(m, fw, tid, a ? a->id : NULL, s, "REASON_RECONCILIATION",

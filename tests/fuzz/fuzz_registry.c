@@ -6,7 +6,7 @@
  * 'a'gents, 'f'rameworks, 't'asks).
  *
  *   SQLite (masterd/registry.c): the line's tab-separated fields are the table's columns in
- *   order (weights: role weight; agents: id hostname info reachable deactivated draining;
+ *   order (weights: role weight; agents: id hostname info reachable deactivated draining gone;
  *   frameworks: id role info tier failover_timeout suppressed; tasks: fw_id id agent_id
  *   state info status pending_uuid acked_uuid completed seq name res), each bound as text,
  *   or as NULL ("~"), an integer ("#12"), a real ("%1.5") or a blob ("&bytes"), into the
@@ -94,8 +94,8 @@ static const struct {
 	int ncols;
 } inserts[] = {
 	{'w', "INSERT INTO weights(role, weight) VALUES (?, ?)", 2},
-	{'a', "INSERT INTO agents(id, hostname, info, reachable, deactivated, draining) "
-	      "VALUES (?, ?, ?, ?, ?, ?)", 6},
+	{'a', "INSERT INTO agents(id, hostname, info, reachable, deactivated, draining, gone) "
+	      "VALUES (?, ?, ?, ?, ?, ?, ?)", 7},
 	{'f', "INSERT INTO frameworks(id, role, info, tier, failover_timeout, suppressed) "
 	      "VALUES (?, ?, ?, ?, ?, ?)", 6},
 	{'t', "INSERT INTO tasks(fw_id, id, agent_id, state, info, status, pending_uuid, "

@@ -63,6 +63,10 @@ check state-completed-task jq -e --arg t "$DONE_ID" '[.frameworks[], .completed_
 	.completed_tasks[] | select(.id == $t and .state == "TASK_FINISHED")] | length == 1' "$WORK/state.json"
 check state-completed-fw-keys has_keys "$WORK/state.json" '.completed_frameworks[0]' id active \
 	connected tasks completed_tasks unreachable_tasks offers executors
+# the framework removed is the master's own record of it (--max-completed-frameworks)
+check state-completed-fw-name jq -e --arg t "$DONE_ID" '[.completed_frameworks[] |
+	select(.completed_tasks[].id == $t) | select(.name == "drover-task-run" and
+	.unregistered_time > 0)] | length == 1' "$WORK/state.json"
 # used = the running task's resources, as GET_TASKS has them
 want=$(jq '[.get_tasks.tasks[] | select(.state == "TASK_RUNNING") | .resources[] | select(.name == "cpus") | .scalar.value] | add' "$WORK/get_tasks.json")
 check state-used-matches jq -e --argjson w "$want" '.slaves[0].used_resources.cpus == $w' "$WORK/state.json"

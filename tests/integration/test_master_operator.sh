@@ -53,7 +53,7 @@ $D task run --detach --name drained -- 'sleep 60' >/dev/null 2>&1
 code=$(api_post /api/v1 "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"$AID\"},\"max_grace_period\":{\"nanoseconds\":500000000}}}")
 check drain-200 [ "$code" = 200 ]
 task_state() {
-	op GET_TASKS | jq -r --arg p "$1" '[.get_tasks.tasks[], (.get_tasks.completed_tasks // [])[]] |
+	op GET_TASKS | jq -r --arg p "$1" '[.get_tasks.tasks[], (.get_tasks.unreachable_tasks // [])[], (.get_tasks.completed_tasks // [])[]] |
 		map(select(.task_id.value | startswith($p))) | .[0].state'
 }
 WAIT_S=10 wait_for sh -c "true" # let the kill go out
@@ -73,6 +73,10 @@ kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 WAIT_S=10 wait_for in_state partitioned TASK_UNREACHABLE
 check unreachable-after-missed-pings in_state partitioned TASK_UNREACHABLE
+# as Mesos lists it: in unreachable_tasks, not among the live tasks
+check unreachable-listed-apart sh -c "curl -s -X POST -H 'Content-Type: application/json' -d '{\"type\":\"GET_TASKS\"}' http://$MASTER/api/v1 | jq '([.get_tasks.unreachable_tasks[] | select(.task_id.value | startswith(\"partitioned\"))] | length == 1) and ([.get_tasks.tasks[] | select(.task_id.value | startswith(\"partitioned\"))] | length == 0)' | grep -qx true"
+check legacy-unreachable-listed-apart sh -c "curl -s http://$MASTER/master/state | jq '([.frameworks[].unreachable_tasks[] | select(.id | startswith(\"partitioned\"))] | length == 1) and ([.frameworks[].tasks[] | select(.id | startswith(\"partitioned\"))] | length == 0)' | grep -qx true"
+
 restart_agent
 WAIT_S=15 wait_for in_state partitioned TASK_RUNNING
 check back-after-reregistration in_state partitioned TASK_RUNNING

@@ -151,7 +151,7 @@ st=$(wait_json "$NP_OUT" 'select(.type == "UPDATE") | .update.status | select(.t
 check ghost-task-lost-otherwise [ "$st" = TASK_LOST ]
 check ghost-agent-unreachable wait_op GET_AGENTS ".get_agents.agents[] | select(.agent_info.id.value == \"$GHOST\") | .reachable == false"
 # the real agent's tasks are all still there
-check ghost-tasks-state wait_op GET_TASKS '[.get_tasks.tasks[] | select(.agent_id.value == "'"$GHOST"'") | .state] | sort == ["TASK_LOST", "TASK_UNREACHABLE"]'
+check ghost-tasks-state wait_op GET_TASKS '[.get_tasks.tasks[], .get_tasks.unreachable_tasks[] | select(.agent_id.value == "'"$GHOST"'") | .state] | sort == ["TASK_LOST", "TASK_UNREACHABLE"]'
 check real-tasks-running wait_op GET_TASKS '[.get_tasks.tasks[] | select(.agent_id.value != "'"$GHOST"'") | .state == "TASK_RUNNING"] | length == 3 and all'
 
 # a framework torn down with a running task: the history keeps that task TASK_KILLED by the

@@ -62,6 +62,41 @@ static void test_valid(void **state)
 	json_decref(body);
 }
 
+/* subscribe.version: a string of at most 128 bytes, GET_AGENTS' Agent.version */
+static void test_version(void **state)
+{
+	struct master_agent_subscribe req;
+	char err[256], body_text[512], big[200];
+	json_t *body;
+
+	(void)state;
+	assert_int_equal(sub_parse("{\"subscribe\":{\"agent_info\":{\"hostname\":\"h1\","
+				   "\"resources\":[]},\"version\":\"0.1.0\"}}",
+				   &body, &req, err, sizeof(err)),
+			 0);
+	assert_string_equal(req.version, "0.1.0");
+	master_agent_subscribe_clear(&req);
+	json_decref(body);
+	assert_int_equal(sub_parse("{\"subscribe\":{\"agent_info\":{\"hostname\":\"h1\","
+				   "\"resources\":[]},\"version\":7}}",
+				   &body, &req, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "version"));
+	master_agent_subscribe_clear(&req);
+	json_decref(body);
+	memset(big, 'v', 129);
+	big[129] = '\0';
+	snprintf(body_text, sizeof(body_text),
+		 "{\"subscribe\":{\"agent_info\":{\"hostname\":\"h1\",\"resources\":[]},"
+		 "\"version\":\"%s\"}}",
+		 big);
+	assert_int_equal(sub_parse(body_text, &body, &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "longer than 128"));
+	assert_null(req.version);
+	master_agent_subscribe_clear(&req);
+	json_decref(body);
+}
+
 static void test_new_agent(void **state)
 {
 	struct master_agent_subscribe req;
@@ -130,6 +165,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_new_agent),
+		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_faults),
 	};
 

@@ -169,6 +169,101 @@ static void test_state_fields(void **state)
 	json_decref(st);
 }
 
+/* A framework without user, an unreachable task, a removed framework: still Mesos's messages. */
+static void test_required_fields_real_data(void **state)
+{
+	struct framework *fw = calloc(1, sizeof(*fw));
+	struct task *t = calloc(1, sizeof(*t));
+	struct agent *a = strmap_get(&M.agents, "agent-1");
+	char err[256];
+	json_t *j, *c, *ev;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	fw->id = strdup("fw-nouser");
+	fw->role = strdup("ops");
+	fw->info = parse("{\"name\":\"n\",\"id\":{\"value\":\"fw-nouser\"},"
+			 "\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}]}");
+	fw->partition_aware = true;
+	strmap_init(&fw->tasks);
+	strmap_init(&fw->offers);
+	strmap_put(&M.frameworks, fw->id, fw, NULL);
+	master_alloc_framework_add(&M, fw);
+	t->id = strdup("task-u");
+	t->fw = fw;
+	t->fw_id = strdup(fw->id);
+	t->agent_id = strdup(a->id);
+	t->state = TASK_UNREACHABLE;
+	alloc_res_parse("cpus:1", &t->res, err, sizeof(err));
+	t->status = master_status(t, TASK_UNREACHABLE, "REASON_AGENT_REMOVED", "gone");
+	strmap_put(&fw->tasks, t->id, t, NULL);
+	master_agent_task_add(a, t);
+	a->version = strdup("0.1.0");
+	a->registered_real_ns = 1700000000000000000LL;
+	a->url = master_agent_url_json("host-1", "127.0.0.1", 5051);
+
+	/* the framework's FrameworkInfo has no user: "" in every view, not a 406 */
+	check_response("GET_FRAMEWORKS", master_state_frameworks(&M, NULL));
+	check_response("GET_STATE", master_state_get_state(&M, NULL));
+	j = master_state_frameworks(&M, NULL);
+	json_array_foreach(json_object_get(j, "frameworks"), len, c)
+		assert_true(json_is_string(
+			json_object_get(json_object_get(c, "framework_info"), "user")));
+	json_decref(j);
+	/* the agent's version, pid and registration time */
+	j = master_state_agent(&M, a);
+	assert_string_equal(json_string_value(json_object_get(j, "version")), "0.1.0");
+	assert_string_equal(json_string_value(json_object_get(j, "pid")),
+			    "slave(1)@127.0.0.1:5051");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "registered_time"),
+							    "nanoseconds")),
+			 1700000000000000000LL);
+	json_decref(j);
+	/* an unreachable task is in unreachable_tasks, not in tasks */
+	j = master_state_tasks(&M, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "unreachable_tasks")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "tasks")), 1);
+	check_response("GET_TASKS", j);
+
+	/* removed: in completed_frameworks (bounded), its FRAMEWORK_REMOVED encodes */
+	flags.max_completed_frameworks = 1;
+	master_state_framework_completed(&M, fw);
+	master_state_framework_completed(&M, fw);
+	j = master_state_frameworks(&M, NULL);
+	c = json_array_get(json_object_get(j, "completed_frameworks"), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "completed_frameworks")), 1);
+	assert_true(json_is_false(json_object_get(c, "active")));
+	assert_non_null(json_object_get(c, "unregistered_time"));
+	check_response("GET_FRAMEWORKS", j);
+	ev = wire_event("FRAMEWORK_REMOVED", "framework_removed",
+			json_pack("{s:o}", "framework_info", master_framework_info_view(fw->info)));
+	if (pbjson_encode(&mesos__v1__master__event__descriptor, ev, 0, &buf, &len, err,
+			  sizeof(err)) < 0)
+		fail_msg("FRAMEWORK_REMOVED does not encode: %s", err);
+	free(buf);
+	json_decref(ev);
+}
+
+/* The registry's GC of gone agents: past the age, and the oldest past the count, go. */
+static void test_gone_agents_gc(void **state)
+{
+	(void)state;
+	json_object_set_new(M.gone_agents, "g-old", json_real(1000));
+	json_object_set_new(M.gone_agents, "g-mid", json_real(5000));
+	json_object_set_new(M.gone_agents, "g-new", json_real(9000));
+	json_object_set_new(M.gone_agents, "g-newer", json_real(9500));
+	flags.registry_max_agent_age_ns = 5000LL * 1000000000; /* at 10000: before 5000 goes */
+	flags.registry_max_agent_count = 2;
+	master_agents_gone_gc(&M, 10000);
+	assert_int_equal(json_object_size(M.gone_agents), 2);
+	assert_non_null(json_object_get(M.gone_agents, "g-new"));
+	assert_non_null(json_object_get(M.gone_agents, "g-newer"));
+	flags.registry_max_agent_count = 0; /* none kept */
+	master_agents_gone_gc(&M, 10000);
+	assert_int_equal(json_object_size(M.gone_agents), 0);
+}
+
 static double metric(json_t *snap, const char *name)
 {
 	json_t *v = json_object_get(snap, name);
@@ -276,6 +371,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_responses_encode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_required_fields_real_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gone_agents_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_mesos_names, setup, teardown),
 		cmocka_unit_test(test_quota_parse),
 		cmocka_unit_test_setup_teardown(test_quota_apply, setup, teardown),

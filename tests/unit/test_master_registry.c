@@ -25,6 +25,7 @@ struct loaded {
 	char principal[16], kill[64];
 	int quotas;
 	char quota[128]; /* the last QuotaConfig read, compact */
+	double gone;     /* the last agent's (schema 5) */
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -43,6 +44,7 @@ static int on_agent(void *o, const struct registry_agent *a)
 
 	l->agents++;
 	l->agent_draining = a->draining;
+	l->gone = a->gone;
 	snprintf(l->principal, sizeof(l->principal), "%s", a->principal ? a->principal : "(null)");
 	assert_string_equal(json_string_value(json_object_get(a->info, "hostname")), "h1");
 	return 0;
@@ -361,7 +363,7 @@ static void test_upgrade_from_1(void **state)
 						    -1, &s, NULL),
 				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), "4");
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "5");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
@@ -456,6 +458,73 @@ static void test_upgrade_from_3_quotas(void **state)
 	json_decref(q2);
 }
 
+/*
+ * Schema 4 to 5: agents.gone (MARK_AGENT_GONE). An agent of before is not gone; one marked
+ * gone is read back gone, with its time, after a reopen.
+ */
+static void test_upgrade_from_4_gone(void **state)
+{
+	json_t *info = json_pack("{s:s}", "hostname", "h1");
+	struct registry_agent a = {"a1", "h1", info, true, false, false};
+	struct registry *r;
+	struct loaded l = {0};
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			     "CREATE TABLE agents(id TEXT PRIMARY KEY, hostname TEXT NOT NULL,"
+			     " info TEXT NOT NULL, reachable INTEGER NOT NULL, deactivated INTEGER "
+			     "NOT NULL, draining INTEGER NOT NULL, principal TEXT);"
+			     "INSERT INTO agents VALUES ('a0', 'h1', '{\"hostname\":\"h1\"}', 1, 0, 0, "
+			     "NULL);"
+			     "INSERT INTO meta VALUES ('schema', '4');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	r = open_reg(100);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 1);
+	assert_true(l.gone == 0);
+	a.gone = 1700000000.5;
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 2);
+	assert_true(l.gone == 1700000000.5 || l.gone == 0); /* rows in no set order */
+	master_reg_close(r);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db,
+						    "SELECT (SELECT value FROM meta WHERE key = "
+						    "'schema'), gone FROM agents WHERE id = 'a1'",
+						    -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), "5");
+		assert_true(sqlite3_column_double(st, 1) == 1700000000.5);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	/* a removed agent (replaced at its address) is forgotten */
+	r = open_reg(100);
+	assert_int_equal(master_reg_remove_agent(r, "a0"), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 1);
+	assert_true(l.gone == 1700000000.5);
+	master_reg_close(r);
+	json_decref(info);
+}
+
 static void test_open_errors(void **state)
 {
 	struct registry *r = NULL;
@@ -478,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_from_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_3_quotas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_4_gone, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 

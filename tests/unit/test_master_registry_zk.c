@@ -192,6 +192,7 @@ struct loaded {
 	bool kill_kept;
 	int quotas;
 	double quota_limit; /* cpus limit of the last QuotaConfig read */
+	double gone;        /* the last agent's (schema 5) */
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -209,6 +210,7 @@ static int on_agent(void *o, const struct registry_agent *a)
 	struct loaded *l = o;
 
 	l->agents++;
+	l->gone = a->gone;
 	snprintf(l->principal, sizeof(l->principal), "%s", a->principal ? a->principal : "(null)");
 	return 0;
 }
@@ -309,6 +311,25 @@ static void test_zk_round_trip(void **state)
 	/* who registered the agent, the KILL asked for the task (issue 17, items 7 and 17) */
 	assert_string_equal(l.principal, "agent-p");
 	assert_true(l.kill_kept);
+	assert_true(l.gone == 0);
+	/* marked gone (MARK_AGENT_GONE): read back with its time */
+	a.gone = 1700000000.5;
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 1);
+	assert_true(l.gone == 1700000000.5);
+	/* removed (replaced at its address): forgotten */
+	assert_int_equal(master_reg_remove_agent(r, "a1"), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 0);
 	/* the framework goes: its task becomes history */
 	assert_int_equal(master_reg_remove_framework(r, "f1"), 0);
 	assert_int_equal(master_reg_commit(r), 0);

@@ -4,7 +4,7 @@
 # tests/integration/test_cli_docs.sh: keep them in step with the cmds[] tables.
 
 declare -gA _drover_cmds=(
-	[agent]="list show drain deactivate reactivate"
+	[agent]="list show drain deactivate reactivate gone"
 	[framework]="list show"
 	[role]="list weight quota"
 	[offer]="list"
@@ -112,7 +112,7 @@ _drover() {
 		return
 	fi
 	case "$obj $cmd" in
-	"agent show" | "agent drain" | "agent deactivate" | "agent reactivate")
+	"agent show" | "agent drain" | "agent deactivate" | "agent reactivate" | "agent gone")
 		COMPREPLY=($(compgen -W "$(_drover_ids agent)" -- "$cur")) ;;
 	"framework show")
 		COMPREPLY=($(compgen -W "$(_drover_ids framework)" -- "$cur")) ;;

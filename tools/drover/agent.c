@@ -144,13 +144,35 @@ static int do_reactivate(int argc, char **argv)
 	return agent_admin("REACTIVATE_AGENT", argc, argv);
 }
 
+/* gone ID: MARK_AGENT_GONE, for good: the full ID only (no prefix) */
+static int do_gone(int argc, char **argv)
+{
+	json_t *body;
+	int r;
+
+	if (argc != 1 || argv[0][0] == '-')
+		return usage_err("agent gone ID");
+	body = json_pack("{s:{s:s}}", "agent_id", "value", argv[0]);
+	r = api_master_change("MARK_AGENT_GONE", body);
+	if (r == 0) {
+		if (json_output)
+			json_print(json_pack("{s:s,s:s}", "agent_id", argv[0], "done",
+					     "MARK_AGENT_GONE"));
+		else
+			printf("MARK_AGENT_GONE: agent %s\n", argv[0]);
+	}
+	return r ? EXIT_FAILED : EXIT_OK;
+}
+
 static const struct cmd cmds[];
 
 static int do_help(int argc, char **argv)
 {
 	return print_cmds_help("agent", cmds,
 			       "ID is an agent ID or a unique prefix of one. drain stops offers and\n"
-			       "kills the agent's tasks; reactivate undoes drain and deactivate.\n");
+			       "kills the agent's tasks; reactivate undoes drain and deactivate.\n"
+			       "gone (the full ID only) marks the agent gone for good: its tasks\n"
+			       "are lost and it is refused if it comes back.\n");
 }
 
 static const struct cmd cmds[] = {
@@ -159,6 +181,7 @@ static const struct cmd cmds[] = {
 	{"drain", do_drain, " ID [--grace SECONDS] [--no-kill]"},
 	{"deactivate", do_deactivate, " ID"},
 	{"reactivate", do_reactivate, " ID"},
+	{"gone", do_gone, " ID"},
 	{"help", do_help, NULL},
 	{0},
 };

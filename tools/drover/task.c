@@ -56,6 +56,7 @@ static int do_list(int argc, char **argv)
 	if (!p)
 		return EXIT_FAILED;
 	tasks = json_deep_copy(json_object_get(p, "tasks"));
+	json_array_extend(tasks, json_object_get(p, "unreachable_tasks"));
 	if (all)
 		json_array_extend(tasks, json_object_get(p, "completed_tasks"));
 	out = json_array();
@@ -99,6 +100,7 @@ static int do_show(int argc, char **argv)
 		return EXIT_FAILED;
 	/* a live task wins over a completed one with the same ID */
 	tasks = json_deep_copy(json_object_get(p, "tasks"));
+	json_array_extend(tasks, json_object_get(p, "unreachable_tasks"));
 	json_array_extend(tasks, json_object_get(p, "completed_tasks"));
 	t = find_by_id(tasks, argv[0], "task", task_id);
 	if (t) {
