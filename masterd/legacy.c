@@ -19,6 +19,7 @@
 #include "legacy.h"
 #include "log.h"
 #include "master.h"
+#include "operator.h"
 #include "util.h"
 #include "version.h"
 
@@ -460,7 +461,8 @@ out:
  * were removed, and those that only have tasks in the completed history (after a restart,
  * or past that bound), each with its completed tasks.
  */
-static json_t *completed_frameworks(struct master *m)
+/* Removed frameworks viewer may view (view_roles; their tasks' only with their record). */
+static json_t *completed_frameworks(struct master *m, const char *viewer)
 {
 	json_t *byid = json_object(), *arr = json_array(), *t, *fw;
 	const char *id;
@@ -471,7 +473,8 @@ static json_t *completed_frameworks(struct master *m)
 		json_t *gone =
 			json_object_get(json_object_get(t, "unregistered_time"), "nanoseconds");
 		id = completed_field(info, "id");
-		if (!id || strmap_get(&m->frameworks, id))
+		if (!id || strmap_get(&m->frameworks, id) ||
+		    !master_may_view_framework_info(m, viewer, info))
 			continue;
 		fw = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:f,s:[],s:[],s:[],s:[],s:[]}", "id",
 			       id, "name", json_string_value(json_object_get(info, "name")) ?: "",
@@ -487,6 +490,8 @@ static json_t *completed_frameworks(struct master *m)
 		if (!id || strmap_get(&m->frameworks, id))
 			continue;
 		fw = json_object_get(byid, id);
+		if (!fw && m->acls.n[ACL_VIEW_ROLES] > 0)
+			continue; /* its role is no longer known: shown to nobody, as GET_TASKS */
 		if (!fw) {
 			fw = json_pack("{s:s,s:b,s:b,s:b,s:[],s:[],s:[],s:[],s:[]}", "id", id,
 				       "active", 0, "connected", 0, "recovered", 0, "tasks",
@@ -554,7 +559,8 @@ static json_t *state(struct master *m, struct msg *msg)
 			json_array_append_new(slaves, agent_model(a, false, NULL));
 	}
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
-		json_array_append_new(frameworks, framework_model(v, false, m->completed));
+		if (master_may_view_framework(m, msg->principal, v)) /* view_roles, as GET_STATE */
+			json_array_append_new(frameworks, framework_model(v, false, m->completed));
 	json_object_set_new(j, "version", json_string(DROVER_VERSION));
 	json_object_set_new(j, "git_sha", json_string(DROVER_GIT_REV));
 	json_object_set_new(j, "start_time", json_real((double)m->start_real_ns / 1e9));
@@ -575,14 +581,14 @@ static json_t *state(struct master *m, struct msg *msg)
 	json_object_set_new(j, "slaves", slaves);
 	json_object_set_new(j, "recovered_slaves", recovered);
 	json_object_set_new(j, "frameworks", frameworks);
-	json_object_set_new(j, "completed_frameworks", completed_frameworks(m));
+	json_object_set_new(j, "completed_frameworks", completed_frameworks(m, msg->principal));
 	json_object_set_new(j, "orphan_tasks", json_array());
 	json_object_set_new(j, "unregistered_frameworks", json_array());
 	json_decref(info);
 	return j;
 }
 
-static json_t *state_summary(struct master *m)
+static json_t *state_summary(struct master *m, const char *viewer)
 {
 	json_t *info = master_leader_info(m);
 	json_t *slaves = json_array(), *frameworks = json_array();
@@ -595,7 +601,8 @@ static json_t *state_summary(struct master *m)
 			json_array_append_new(slaves, agent_model(a, true, m->completed));
 	}
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
-		json_array_append_new(frameworks, framework_model(v, true, m->completed));
+		if (master_may_view_framework(m, viewer, v))
+			json_array_append_new(frameworks, framework_model(v, true, m->completed));
 	json_t *j = json_pack("{s:O*,s:o,s:o}", "hostname", json_object_get(info, "hostname"),
 			      "slaves", slaves, "frameworks", frameworks);
 
@@ -760,7 +767,7 @@ void master_legacy_reply(struct master *m, struct msg *msg)
 	if (streq(name, "state"))
 		j = state(m, msg);
 	else if (streq(name, "state-summary"))
-		j = state_summary(m);
+		j = state_summary(m, msg->principal);
 	else if (streq(name, "snapshot"))
 		j = snapshot(m);
 	else if (streq(name, "version"))

@@ -49,6 +49,10 @@ json_t *master_framework_info_view(json_t *info);
 json_t *master_metrics_snapshot(struct master *m);
 /* May viewer see what belongs to role (view_roles)? */
 bool master_may_view_role(struct master *m, const char *viewer, const char *role);
+/* ... and every role of fw (a framework in several roles shows what it does in each). */
+bool master_may_view_framework(struct master *m, const char *viewer, const struct framework *fw);
+/* The same for a removed framework, by the roles its FrameworkInfo names. */
+bool master_may_view_framework_info(struct master *m, const char *viewer, json_t *info);
 
 /* quota.c: GET_QUOTA's payload; UPDATE_QUOTA (answers the call itself). */
 /* The QuotaConfig the master keeps: {role, guarantees?, limits?} (scalars of g and l). */

@@ -26,6 +26,30 @@ bool master_may_view_role(struct master *m, const char *viewer, const char *role
 	return master_acls_allowed(&m->acls, ACL_VIEW_ROLES, viewer, role ? role : "*", NULL, 0);
 }
 
+bool master_may_view_framework(struct master *m, const char *viewer, const struct framework *fw)
+{
+	if (m->acls.n[ACL_VIEW_ROLES] == 0 || fw->nroles == 0)
+		return master_may_view_role(m, viewer, fw->role);
+	for (size_t i = 0; i < fw->nroles; i++)
+		if (!master_may_view_role(m, viewer, fw->roles[i].name))
+			return false;
+	return true;
+}
+
+bool master_may_view_framework_info(struct master *m, const char *viewer, json_t *info)
+{
+	json_t *roles = json_object_get(info, "roles"), *r;
+	size_t i;
+
+	if (!json_array_size(roles))
+		return master_may_view_role(m, viewer,
+					    json_string_value(json_object_get(info, "role")));
+	json_array_foreach(roles, i, r)
+		if (!master_may_view_role(m, viewer, json_string_value(r)))
+			return false;
+	return true;
+}
+
 json_t *master_task_to_json(const struct task *t)
 {
 	json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "name", t->name ? t->name : "",
@@ -190,7 +214,7 @@ static json_t *completed_frameworks(struct master *m, const char *viewer)
 	size_t i;
 
 	json_array_foreach(m->completed_frameworks, i, c)
-		if (master_may_view_role(m, viewer, json_string_value(json_object_get(c, "role"))))
+		if (master_may_view_framework_info(m, viewer, json_object_get(c, "framework_info")))
 			json_array_append(arr, c);
 	return arr;
 }
@@ -203,7 +227,7 @@ json_t *master_state_frameworks(struct master *m, const char *viewer)
 
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
 		struct framework *fw = v;
-		if (master_may_view_role(m, viewer, fw->role))
+		if (master_may_view_framework(m, viewer, fw))
 			json_array_append_new(arr, master_state_framework(m, fw));
 	}
 	return json_pack("{s:o,s:o}", "frameworks", arr, "completed_frameworks",
@@ -236,7 +260,7 @@ json_t *master_state_tasks(struct master *m, const char *viewer)
 
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
 		struct framework *fw = v;
-		if (!master_may_view_role(m, viewer, fw->role))
+		if (!master_may_view_framework(m, viewer, fw))
 			continue;
 		/* as Mesos: the tasks of unreachable agents (of partition-aware frameworks: the
 		 * others' are TASK_LOST) are listed apart */
@@ -253,7 +277,7 @@ json_t *master_state_tasks(struct master *m, const char *viewer)
 			json_object_get(json_object_get(c, "framework_id"), "value"));
 		struct framework *fw = fid ? strmap_get(&m->frameworks, fid) : NULL;
 		if (m->acls.n[ACL_VIEW_ROLES] == 0 ||
-		    (fw && master_may_view_role(m, viewer, fw->role)))
+		    (fw && master_may_view_framework(m, viewer, fw)))
 			json_array_append(done, c);
 	}
 	return json_pack("{s:o,s:o,s:o}", "tasks", arr, "unreachable_tasks", unreach,

@@ -175,11 +175,11 @@ void master_operator_subscribe(struct master *m, struct msg *msg)
 		 false);
 }
 
-/* Send ev (taken) to every subscriber that may view role (NULL: to all). */
-static void broadcast(struct master *m, const char *role, json_t *ev)
+/* Send ev (taken) to every subscriber that may view fw (NULL: to all). */
+static void broadcast(struct master *m, const struct framework *fw, json_t *ev)
 {
 	for (struct operator_sub *s = m->op_subs; s; s = s->next)
-		if (!role || master_may_view_role(m, s->principal, role))
+		if (!fw || master_may_view_framework(m, s->principal, fw))
 			sub_send(m, s, json_incref(ev), true);
 	json_decref(ev);
 }
@@ -188,7 +188,7 @@ void master_operator_task_added(struct master *m, struct task *t)
 {
 	if (!m->op_subs)
 		return;
-	broadcast(m, t->fw->role,
+	broadcast(m, t->fw,
 		  wire_event("TASK_ADDED", "task_added",
 			     json_pack("{s:o}", "task", master_task_to_json(t))));
 }
@@ -211,7 +211,7 @@ void master_operator_task_updated(struct master *m, struct task *t, enum task_st
 	st = master_task_status(t);
 	if (!st || (t->state == previous && !status_is_check(st)))
 		return;
-	broadcast(m, t->fw->role,
+	broadcast(m, t->fw,
 		  wire_event("TASK_UPDATED", "task_updated",
 			     json_pack("{s:o,s:O,s:s}", "framework_id", wire_id(t->fw_id), "status",
 				       st, "state", task_state_name(t->state))));
@@ -222,7 +222,7 @@ static void framework_event(struct master *m, const struct framework *fw, const 
 {
 	if (!m->op_subs)
 		return;
-	broadcast(m, fw->role,
+	broadcast(m, fw,
 		  wire_event(type, key,
 			     json_pack("{s:o}", "framework", master_state_framework(m, fw))));
 }
@@ -241,7 +241,7 @@ void master_operator_framework_removed(struct master *m, const struct framework 
 {
 	if (!m->op_subs)
 		return;
-	broadcast(m, fw->role,
+	broadcast(m, fw,
 		  wire_event("FRAMEWORK_REMOVED", "framework_removed",
 			     json_pack("{s:o}", "framework_info",
 				       master_framework_info_view(fw->info))));

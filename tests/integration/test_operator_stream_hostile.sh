@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The operator event stream against hostile or careless subscribers: a subscriber whose
 # view_roles rules leave a role out never hears of its frameworks and tasks (neither in
-# SUBSCRIBED's state nor in events, nor in GET_FRAMEWORKS) but still of agents; one that
+# SUBSCRIBED's state nor in events, nor in GET_FRAMEWORKS, nor in /master/state), nor of a
+# framework in several roles one of which it may not view, but still of agents; one that
 # does not read is disconnected at --max-stream-queue while the master and the readers go
 # on; past --max-operator-subscribers a new subscriber closes the oldest. Frameworks and
 # agents are curl: no root needed.
@@ -70,6 +71,23 @@ code=$(api_post /api/v1/scheduler "{\"type\":\"ACCEPT\",\"framework_id\":{\"valu
 	-u fw:s-fw -H "Mesos-Stream-Id: $FW_SID")
 check launch-202 [ "$code" = 202 ]
 check spy-no-task-event [ -z "$(recordio_json "$WORK/spy.stream" | jq -r 'select(.type | startswith("TASK")) | .type')" ]
+
+# ---- the legacy endpoints filter as GET_STATE does; a framework in several roles is shown
+# only to whoever may view every one of them
+check spy-legacy-state-filtered [ "$(curl -s -u spy:s-spy "http://$MASTER/master/state" | jq '.frameworks | length')" = 0 ]
+check spy-legacy-summary-filtered [ "$(curl -s -u spy:s-spy "http://$MASTER/master/state-summary" | jq '.frameworks | length')" = 0 ]
+check ops-legacy-state [ "$(curl -s -u ops:s-ops "http://$MASTER/master/state" | jq '.frameworks | length')" = 1 ]
+curl -s -N -u fw:s-fw -X POST -H 'Content-Type: application/json' \
+	-d '{"type":"SUBSCRIBE","subscribe":{"framework_info":{"name":"mr-fw","user":"nobody","roles":["other","eng"],"capabilities":[{"type":"MULTI_ROLE"}]}}}' \
+	"http://$MASTER/api/v1/scheduler" >"$WORK/mr.stream" 2>/dev/null &
+BG_PIDS="$BG_PIDS $!"
+MR_ID=$(wait_json "$WORK/mr.stream" 'select(.type == "SUBSCRIBED") | .subscribed.framework_id.value')
+check multi-role-framework-up [ -n "$MR_ID" ]
+check ops-sees-multi-role wait_json "$WORK/ops.stream" "select(.type == \"FRAMEWORK_ADDED\") | .framework_added.framework.framework_info.id.value == \"$MR_ID\" or empty"
+check spy-no-multi-role-event [ -z "$(recordio_json "$WORK/spy.stream" | jq -r 'select(.type | startswith("FRAMEWORK")) | .type')" ]
+check spy-no-multi-role-framework [ "$(spy_get GET_FRAMEWORKS | jq '.get_frameworks.frameworks | length')" = 0 ]
+check spy-no-multi-role-legacy [ "$(curl -s -u spy:s-spy "http://$MASTER/master/state" | jq '.frameworks | length')" = 0 ]
+check ops-sees-both [ "$(curl -s -u ops:s-ops "http://$MASTER/master/state" | jq '.frameworks | length')" = 2 ]
 
 # ---- a subscriber that does not read: cut, the master goes on
 # shellcheck disable=SC2016
