@@ -328,11 +328,8 @@ json_t *agent_api_get_metrics(struct agent *a)
 
 json_t *agent_api_get_flags(struct agent *a)
 {
-	json_t *obj = agent_legacy_flags(a), *arr = json_array(), *val;
-	const char *name;
+	json_t *obj = agent_legacy_flags(a), *arr = wire_name_values(obj);
 
-	json_object_foreach(obj, name, val)
-		json_array_append_new(arr, json_pack("{s:s,s:O}", "name", name, "value", val));
 	json_decref(obj);
 	return json_pack("{s:o}", "flags", arr);
 }

@@ -149,6 +149,16 @@ int wire_get_bool(json_t *obj, const char *field, bool *ret, char *err, size_t e
 	return 1;
 }
 
+json_t *wire_name_values(json_t *obj)
+{
+	json_t *arr = json_array(), *v;
+	const char *name;
+
+	json_object_foreach(obj, name, v)
+		json_array_append_new(arr, json_pack("{s:s,s:O}", "name", name, "value", v));
+	return arr;
+}
+
 json_t *wire_event(const char *type, const char *key, json_t *payload)
 {
 	json_t *ev = json_pack("{s:s}", "type", type);

@@ -51,6 +51,9 @@ int wire_get_number(json_t *obj, const char *field, double *ret, char *err, size
 /* obj[field] as a bool; returns 0/1 (present) or -EINVAL with err. */
 int wire_get_bool(json_t *obj, const char *field, bool *ret, char *err, size_t errlen);
 
+/* obj's members as [{"name": member, "value": its value}] (Mesos's Flag and Metric lists). */
+json_t *wire_name_values(json_t *obj);
+
 /* {"type": type, key: payload} (payload stolen; key NULL: no payload). */
 json_t *wire_event(const char *type, const char *key, json_t *payload);
 /* Compact JSON with no newline, framed as one RecordIO record. Returns length or -errno. */

@@ -229,11 +229,8 @@ static json_t *response(const char *type, json_t *payload)
 
 static json_t *get_metrics(struct master *m)
 {
-	json_t *snap = master_metrics_snapshot(m), *arr = json_array(), *v;
-	const char *name;
+	json_t *snap = master_metrics_snapshot(m), *arr = wire_name_values(snap);
 
-	json_object_foreach(snap, name, v)
-		json_array_append_new(arr, json_pack("{s:s,s:O}", "name", name, "value", v));
 	json_decref(snap);
 	return json_pack("{s:o}", "metrics", arr);
 }

@@ -175,6 +175,26 @@ static void test_events(void **state)
 	json_decref(ev);
 }
 
+/* Members as Mesos's [{name, value}] list, in the object's order, values shared. */
+static void test_name_values(void **state)
+{
+	json_t *obj = json_pack("{s:i,s:s}", "a", 1, "b", "x"), *arr = wire_name_values(obj);
+	json_t *none = json_object(), *empty = wire_name_values(none);
+
+	(void)state;
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "name")),
+			    "a");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(arr, 0), "value")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 1), "value")),
+			    "x");
+	assert_int_equal(json_array_size(empty), 0);
+	json_decref(arr);
+	json_decref(empty);
+	json_decref(none);
+	json_decref(obj);
+}
+
 /* One RecordIO record of compact, ASCII-only JSON that decodes back to the event. */
 static void test_record(void **state)
 {
@@ -214,7 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_task_states), cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_getters),	    cmocka_unit_test(test_events),
-		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record),	    cmocka_unit_test(test_name_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
