@@ -84,5 +84,8 @@ const struct conf_opt master_flag_table[] = {
 	{"max-operator-subscribers", CONF_INT, F(max_operator_subscribers), "1000", "N",
 	 "operator event stream subscribers (SUBSCRIBE on /api/v1) held at once; a new one "
 	 "past it closes the oldest (0: no cap)", 0, 1000000},
+	{"http-threads", CONF_INT, F(http_threads), "1", "N",
+	 "threads serving HTTP connections, each its own share; every event on a stream costs "
+	 "its thread a walk over its idle streams (agents / N)", 1, 64},
 	CONF_END,
 };

@@ -42,6 +42,7 @@ struct master_flags {
 	int64_t max_call_list;
 	int64_t max_failover_timeout_ns;
 	int64_t max_operator_subscribers;
+	int64_t http_threads;
 };
 
 extern const struct conf_opt master_flag_table[];

@@ -370,6 +370,7 @@ int master_init(struct master *m, struct master_flags *flags)
 		.max_stream_queue = (size_t)flags->max_stream_queue,
 		.max_header = (size_t)flags->max_header_size,
 		.idle_timeout_s = (unsigned)(flags->http_idle_timeout_ns / 1000000000),
+		.threads = (unsigned)flags->http_threads,
 		.handler = master_http_handler,
 		.handler_data = m,
 	};

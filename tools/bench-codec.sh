@@ -10,11 +10,12 @@
 # json protobuf ...), so that a drift of the session over the runs (linear or quadratic in
 # 8 runs) weighs on both codecs alike.
 #
-# Per run: the master's CPU seconds (all threads; the owner thread's and libmicrohttpd's
+# Per run: the master's CPU seconds (all threads; the owner thread's and the HTTP threads'
 # apart), offer -> RUNNING p50/p99, steady tasks per second, offers sent, OFFERS bytes per
 # offer as they came on the stream, and the load average. Per codec: the mean CPU per run,
 # p50/p99 over all its runs' tasks pooled, mean tasks/s, mean offers and bytes per offer.
 #   tools/bench-codec.sh [BUILD]   AGENTS=10000 FRAMEWORKS=10 TASKS=2000 PACE=100 ROUNDS=4 WARMUP=2
+#   (MASTER_FLAGS: more drover-master flags, e.g. "--http-threads 4")
 set -u
 BUILD=${1:-build}
 BIN=$(cd "$BUILD/bin" && pwd)
@@ -31,34 +32,35 @@ RES=${RES:-'cpus:8;mem:16384;ports:[31000-32000]'}
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 # CPU seconds of one thread of the master
 tcpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$MPID/task/$1/stat" 2>/dev/null || echo 0; }
-http_tid() {
-	local t
+# CPU seconds of the master's HTTP threads (libmicrohttpd's, "MHD-...")
+http_cpu() {
+	local t s=0
 	for t in /proc/"$MPID"/task/*; do
-		case $(cat "$t/comm") in MHD*) echo "${t##*/}"; return;; esac
+		case $(cat "$t/comm") in MHD*) s=$(awk -v s="$s" '{ print s + ($14 + $15) / 100 }' "$t/stat");; esac
 	done
+	echo "$s"
 }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 echo "== codec bench: $AGENTS agents, $FRAMEWORKS frameworks, $TASKS tasks at $PACE/s per run;" \
 	"$WARMUP warm-up runs, $ROUNDS runs per codec; $(nproc) cores, load $(load); $(date -u +%FT%TZ)"
-start_master
+start_master ${MASTER_FLAGS:-}
 t0=$(date +%s%N)
 start_agents "$AGENTS" 5,1 --ramp 0
 read -r got ms < <(wait_agents "$AGENTS" "$t0")
 [ "$got" -ge "$AGENTS" ] || { echo "bench-codec: only $got of $AGENTS agents registered"; exit 1; }
 echo "registered $got agents in $ms ms"
-HT=$(http_tid)
 sleep 2
 
 # run N CODEC: one simframework run; appends a row to $WORK/rows (counted runs only)
 run() {
 	local n=$1 codec=$2 counted=$3 c0 c1 o0 o1 w0 w1 h0 h1 log=$WORK/run.$1.log L T B
-	c0=$(cpu_s) w0=$(tcpu "$MPID") h0=$(tcpu "$HT")
+	c0=$(cpu_s) w0=$(tcpu "$MPID") h0=$(http_cpu)
 	o0=$(metric 'drover_master_offers_total{outcome="sent"}')
 	"$BIN/drover-simframework" --master "$M" --frameworks "$FRAMEWORKS" --tasks "$TASKS" \
 		--rate "$PACE" --refuse 60 --timeout 300 --progress 0 --post-connections 32 \
 		--codec "$codec" --latency-out "$WORK/lat.$codec.$counted" >"$log" 2>&1
-	c1=$(cpu_s) w1=$(tcpu "$MPID") h1=$(tcpu "$HT")
+	c1=$(cpu_s) w1=$(tcpu "$MPID") h1=$(http_cpu)
 	o1=$(metric 'drover_master_offers_total{outcome="sent"}')
 	grep -hE '^simframework: .*(lost|timed out|failed)' "$log"
 	L=$(grep -h offer_to_running "$log" | sed -E 's/.*p50=([0-9.]+).*p99=([0-9.]+).*/\1 \2/')
