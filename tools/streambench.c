@@ -263,6 +263,8 @@ int main(int argc, char **argv)
 		close(fds[i]);
 	}
 	http_server_stop(srv);
+	for (long i = 0; i < nstreams; i++)
+		http_stream_unref(streams[i]); /* http_reply_stream's reference, ours */
 	free(streams);
 	free(fds);
 	free(perm);
