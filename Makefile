@@ -181,6 +181,7 @@ TOOL_LIBS_regfill := $(MASTER_LIBS)
 TOOL_LIBS_offerbench := $(MASTER_LIBS)
 TOOL_LIBS_simagent := $(LIBDROVER)
 TOOL_LIBS_simframework := $(LIBDROVER)
+TOOL_LIBS_streambench := $(LIBDROVER)
 
 $(BUILD)/bin/drover-master: $(BUILD)/masterd/main.o $(MASTER_LIBS)
 $(BUILD)/bin/drover-agent: $(BUILD)/agentd/main.o $(AGENT_LIBS)

@@ -860,6 +860,10 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTPS_PRIORITIES},
 		{MHD_OPTION_END, 0, NULL},
 	};
+	struct MHD_OptionItem pool_opts[] = {
+		{cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	int r;
 
 	if ((cfg->tls_cert_pem != NULL) != (cfg->tls_key_pem != NULL))
@@ -898,7 +902,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				  cfg->max_header ? cfg->max_header : (size_t)32768,
 				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-				  MHD_OPTION_ARRAY, tls_opts,
+				  MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_ARRAY, pool_opts,
 				  /* no SO_REUSEPORT: a second master on the same port must fail */
 				  MHD_OPTION_END);
 	if (!srv->d) {

@@ -36,6 +36,12 @@ struct http_server_config {
 				    * (http_stream_send: -ENOBUFS); 0: no cap */
 	const char *tls_cert_pem;  /* with tls_key_pem: serve HTTPS only (PEM text, not paths) */
 	const char *tls_key_pem;
+	/*
+	 * libmicrohttpd threads, each serving its own share of the connections; 0 or 1: one.
+	 * Every resume of a parked connection (a stream's event, a deferred reply) makes the
+	 * thread serving it walk all the connections it has parked: N threads walk 1/N each.
+	 */
+	unsigned threads;
 	http_handler_fn handler;
 	void *handler_data;
 };

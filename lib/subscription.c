@@ -18,6 +18,7 @@ struct subscription {
 	struct http_call *call; /* the open stream, or NULL */
 	char stream_id[128];
 	unsigned long malformed;
+	size_t record_len; /* of the record being delivered */
 	enum codec codec; /* of the stream and of the SUBSCRIBE call */
 	const ProtobufCMessageDescriptor *call_desc, *event_desc;
 };
@@ -57,6 +58,11 @@ const char *subscription_stream_id(const struct subscription *s)
 unsigned long subscription_malformed_count(const struct subscription *s)
 {
 	return s->malformed;
+}
+
+size_t subscription_record_len(const struct subscription *s)
+{
+	return s->record_len;
 }
 
 void subscription_close(struct subscription *s)
@@ -148,6 +154,7 @@ int subscription_deliver(struct subscription *s, const char *rec, size_t len)
 		return -EBADMSG;
 	}
 	type = json_string_value(json_object_get(ev, "type"));
+	s->record_len = len;
 	for (size_t i = 0; i < SUBSCRIPTION_MAX_HANDLERS && s->ops->handlers[i].type; i++) {
 		if (streq(s->ops->handlers[i].type, type)) {
 			s->ops->handlers[i].fn(payload_of(ev, type), s->data);

@@ -94,6 +94,8 @@ bool subscription_is_open(const struct subscription *s);
 const char *subscription_stream_id(const struct subscription *s);
 /* Records that were no event, over the subscription's life. */
 unsigned long subscription_malformed_count(const struct subscription *s);
+/* Inside a handler: the bytes of the record (RecordIO payload) it was decoded from. */
+size_t subscription_record_len(const struct subscription *s);
 
 /*
  * What the stream does with each record: decode, then dispatch by type (or report it as

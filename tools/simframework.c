@@ -79,6 +79,7 @@ struct fsim {
 	const char *role;
 	long total_tasks, done, finished, killed, bad, launched, running;
 	long offers, declined, accepted, call_failures;
+	long long offer_bytes; /* of the OFFERS records, as they came on the streams */
 	double rate;         /* tasks arriving per second in all; 0: all at the start */
 	int64_t warmup_ns;   /* --warmup: tasks that arrive before this are not timed */
 	int64_t period_ns;   /* between two arrivals at one framework */
@@ -302,6 +303,7 @@ static void on_offers(json_t *ev, void *data)
 	json_t *o;
 	size_t i;
 
+	s->offer_bytes += (long long)subscription_record_len(f->sub);
 	json_array_foreach(offers, i, o) {
 		const char *oid = json_string_value(json_object_get(json_object_get(o, "id"), "value"));
 		const char *aid =
@@ -579,7 +581,7 @@ static void on_signal(int sig)
 }
 
 struct fsim_flags {
-	char *master, *task, *role, *codec;
+	char *master, *task, *role, *codec, *latency_out;
 	int64_t frameworks, tasks, post_connections;
 	double refuse, rate, warmup, timeout, progress;
 };
@@ -608,6 +610,8 @@ static const struct conf_opt fsim_flag_table[] = {
 	 "keep-alive connections for calls", 1, 100000},
 	{"codec", CONF_STRING, F(codec), "json", "json|protobuf",
 	 "the media type of calls and event streams (Content-Type and Accept)"},
+	{"latency-out", CONF_STRING, F(latency_out), "", "FILE",
+	 "append every offer -> RUNNING latency (ms, one a line) to FILE, for pooling runs"},
 	CONF_END,
 };
 
@@ -703,10 +707,22 @@ int main(int argc, char **argv)
 	       "bad=%ld offers=%ld accepted=%ld declined=%ld call_failures=%ld\n",
 	       s.nfw, s.total_tasks, s.launched, s.done, s.finished, s.killed, s.bad, s.offers,
 	       s.accepted, s.declined, s.call_failures);
+	printf("simframework offer_bytes=%lld bytes_per_offer=%.1f\n", s.offer_bytes,
+	       s.offers ? (double)s.offer_bytes / (double)s.offers : 0.0);
 	printf("simframework elapsed=%.2fs throughput=%.0f tasks/s steady=%.0f tasks/s\n", elapsed,
 	       elapsed > 0 ? s.done / elapsed : 0, steady);
 	print_latency("offer_to_running_ms", &s.lat);
 	print_latency("accept_to_running_ms", &s.lat_accept);
+	if (fl.latency_out && *fl.latency_out) {
+		FILE *lf = fopen(fl.latency_out, "a");
+
+		for (size_t i = 0; lf && i < s.lat.n; i++)
+			fprintf(lf, "%.3f\n", (double)s.lat.v[i] / 1e6);
+		if (!lf || fclose(lf) != 0) {
+			fprintf(stderr, "simframework: cannot write %s\n", fl.latency_out);
+			rc = 1;
+		}
+	}
 	if (s.timed_out || s.interrupted) {
 		printf("simframework: %s with %ld of %ld tasks ended\n",
 		       s.timed_out ? "timed out" : "interrupted", s.done, s.total_tasks);

@@ -36,6 +36,7 @@ struct seen {
 	struct loop *loop;
 	struct subscription *sub;
 	bool close_in_handler;
+	size_t launch_len; /* subscription_record_len() in the last LAUNCH handler */
 };
 
 static void remember(struct seen *s, const char *type, json_t *payload)
@@ -57,6 +58,8 @@ static void on_launch(json_t *payload, void *data)
 	struct seen *s = data;
 
 	remember(s, "LAUNCH", payload);
+	if (s->sub)
+		s->launch_len = subscription_record_len(s->sub);
 	if (s->close_in_handler)
 		subscription_close(s->sub);
 }
@@ -107,11 +110,16 @@ static void test_dispatch_by_type(void **state)
 	struct subscription *sub;
 
 	assert_int_equal(subscription_new(NULL, &ops, &s, &sub), 0);
+	s.sub = sub;
 	assert_int_equal(deliver(sub, "{\"type\":\"SUBSCRIBED\",\"subscribed\":{\"x\":1}}"), 0);
 	assert_int_equal(deliver(sub, "{\"type\":\"LAUNCH\",\"launch\":{\"t\":\"a\"},"
 				      "\"subscribed\":{\"x\":2}}"),
 			 0);
+	/* a handler learns the size of the record its event came in */
+	assert_int_equal(s.launch_len, strlen("{\"type\":\"LAUNCH\",\"launch\":{\"t\":\"a\"},"
+					      "\"subscribed\":{\"x\":2}}"));
 	assert_int_equal(deliver(sub, "{\"type\":\"LAUNCH\"}"), 0);
+	assert_int_equal(s.launch_len, strlen("{\"type\":\"LAUNCH\"}"));
 	/* a type the table lacks (a newer master's) is no error and reaches no handler */
 	assert_int_equal(deliver(sub, "{\"type\":\"HEARTBEAT\"}"), 0);
 	assert_int_equal(deliver(sub, "{\"type\":\"launch\",\"launch\":{}}"), 0);
