@@ -325,7 +325,6 @@ void master_scheduler_call(struct master *m, struct msg *msg);
 void master_framework_stream_closed(struct master *m, struct framework *fw, struct http_stream *s);
 void master_framework_send_update(struct master *m, struct framework *fw, struct task *t);
 void master_framework_check_failover(struct master *m, int64_t now);
-void master_framework_remove(struct master *m, struct framework *fw, const char *why);
 /* Record a new TaskStatus for t (takes status) and forward it to the framework. */
 void master_task_update(struct master *m, struct task *t, json_t *status);
 /* t's latest status (parsed from status_text on first use, then kept), or NULL. */

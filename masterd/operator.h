@@ -47,9 +47,8 @@ json_t *master_framework_info_view(json_t *info);
 /* Mesos's metric names (master/cpus_total, master/tasks_running, ...) and Drover's own, as
  * one flat object name -> number (what /metrics/snapshot answers; GET_METRICS lists it). */
 json_t *master_metrics_snapshot(struct master *m);
-/* May viewer see what belongs to role (view_roles)? */
-bool master_may_view_role(struct master *m, const char *viewer, const char *role);
-/* ... and every role of fw (a framework in several roles shows what it does in each). */
+/* May viewer see what belongs to every role of fw (view_roles)? A framework in several roles
+ * shows what it does in each. */
 bool master_may_view_framework(struct master *m, const char *viewer, const struct framework *fw);
 /* The same for a removed framework, by the roles its FrameworkInfo names. */
 bool master_may_view_framework_info(struct master *m, const char *viewer, json_t *info);

@@ -18,7 +18,8 @@
 #include "util.h"
 #include "version.h"
 
-bool master_may_view_role(struct master *m, const char *viewer, const char *role)
+/* May viewer see what belongs to role (view_roles)? */
+static bool master_may_view_role(struct master *m, const char *viewer, const char *role)
 {
 	/* without a view_roles rule, whoever may call the operator API sees every role */
 	if (m->acls.n[ACL_VIEW_ROLES] == 0)

@@ -876,7 +876,7 @@ static void reconcile_call(struct master *m, struct framework *fw, struct msg *m
 	}
 }
 
-void master_framework_remove(struct master *m, struct framework *fw, const char *why)
+static void master_framework_remove(struct master *m, struct framework *fw, const char *why)
 {
 	size_t it;
 	void *v;
