@@ -55,7 +55,9 @@ check double-forked-daemon-gone sh -c "! pgrep -f '[s]leep 1000 # $marker'"
 # --- recovery after kill -9 of the agent
 $D task run --detach --name survivor -- 'sleep 30' >/dev/null 2>&1
 $D task run --detach --name ender -- 'sleep 2; exit 7' >/dev/null 2>&1
-spid=$(pgrep -f 'sleep 30' | head -1)
+# exactly the task's sleep (-x): a substring would also match e.g. another test's 'sleep 300'
+WAIT_S=10 wait_for pgrep -xf 'sleep 30'
+spid=$(pgrep -xf 'sleep 30' | head -1)
 kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 sleep 3 # "ender" exits while the agent is down
