@@ -72,15 +72,7 @@ static json_t *url_host(const char *url)
 
 json_t *agent_legacy_flags(struct agent *a)
 {
-	json_t *j = json_object();
-	char buf[512];
-
-	for (const struct conf_opt *o = agent_flag_table; o->name; o++) {
-		const char *v = conf_format(o, a->flags, buf, sizeof(buf));
-		if (v && *v)
-			json_object_set_new(j, o->name, json_string(v));
-	}
-	return j;
+	return conf_to_json(agent_flag_table, a->flags);
 }
 
 static json_t *task_model(struct agent *a, const struct agent_task *t)

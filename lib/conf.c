@@ -405,3 +405,16 @@ void conf_free(const struct conf_opt *opts, void *cfg)
 		}
 	}
 }
+
+json_t *conf_to_json(const struct conf_opt *table, const void *cfg)
+{
+	json_t *j = json_object();
+	char buf[512];
+
+	for (const struct conf_opt *o = table; o->name; o++) {
+		const char *v = conf_format(o, cfg, buf, sizeof(buf));
+		if (v && *v)
+			json_object_set_new(j, o->name, json_string(v));
+	}
+	return j;
+}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 enum conf_type {
 	CONF_STRING,   /* char * (owned by the config, freed by conf_free) */
@@ -61,6 +62,9 @@ void conf_usage(FILE *out, const char *prog, const char *synopsis, const struct 
 void conf_dump(FILE *out, const struct conf_opt *opts, const void *cfg);
 /* Text form of one option's current value into buf. */
 const char *conf_format(const struct conf_opt *opt, const void *cfg, char *buf, size_t len);
+/* Every option of table (up to its NULL name) with a value in cfg, as {name: text}: what the
+ * daemons' /flags answer. */
+json_t *conf_to_json(const struct conf_opt *table, const void *cfg);
 void conf_free(const struct conf_opt *opts, void *cfg);
 
 int conf_parse_duration(const char *s, int64_t *ret_ns);

@@ -509,15 +509,7 @@ static json_t *completed_frameworks(struct master *m, const char *viewer)
 
 static json_t *flags_object(struct master *m)
 {
-	json_t *j = json_object();
-	char buf[512];
-
-	for (const struct conf_opt *o = master_flag_table; o->name; o++) {
-		const char *v = conf_format(o, m->flags, buf, sizeof(buf));
-		if (v && *v)
-			json_object_set_new(j, o->name, json_string(v));
-	}
-	return j;
+	return conf_to_json(master_flag_table, m->flags);
 }
 
 static json_t *state(struct master *m, struct msg *msg)

@@ -170,6 +170,32 @@ static void test_format_roundtrip(void **state)
 	conf_free(table, &c);
 }
 
+/* /flags: every option by name with its text form; an option with no value (an unset
+ * string) is left out. */
+static void test_to_json(void **state)
+{
+	char *argv[] = {"prog", "--interval", "1500ms", NULL};
+	char err[256];
+	struct cfg c;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(parse(&c, err, 3, argv), CONF_OK);
+	j = conf_to_json(table, &c);
+	assert_string_equal(json_string_value(json_object_get(j, "interval")), "1500ms");
+	assert_string_equal(json_string_value(json_object_get(j, "listen")), "127.0.0.1:5050");
+	assert_string_equal(json_string_value(json_object_get(j, "mode")), "strict");
+	assert_int_equal(json_object_size(j), 7);
+	json_decref(j);
+	free(c.listen);
+	c.listen = NULL;
+	j = conf_to_json(table, &c);
+	assert_null(json_object_get(j, "listen"));
+	assert_int_equal(json_object_size(j), 6);
+	json_decref(j);
+	conf_free(table, &c);
+}
+
 static void test_duration_units(void **state)
 {
 	int64_t ns;
@@ -223,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_env_error_names_variable),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_duration_units),
 		cmocka_unit_test(test_dump_flags),
 	};
