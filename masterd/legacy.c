@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "jsonnum.h"
@@ -602,123 +601,6 @@ static json_t *state_summary(struct master *m, const char *viewer)
 	return j;
 }
 
-/* ---------------------------------------------------------------- /metrics/snapshot */
-
-static void set_num(json_t *j, const char *name, double v)
-{
-	json_object_set_new(j, name, json_real(v));
-}
-
-static void resource_metrics(json_t *j, const struct alloc_res *total, const struct alloc_res *used)
-{
-	static const char *const names[] = {"cpus", "mem", "disk", "gpus"};
-	char key[64];
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		double t = (double)alloc_res_scalar(total, names[i]) / ALLOC_SCALAR_UNIT;
-		double u = (double)alloc_res_scalar(used, names[i]) / ALLOC_SCALAR_UNIT;
-		snprintf(key, sizeof(key), "master/%s_total", names[i]);
-		set_num(j, key, t);
-		snprintf(key, sizeof(key), "master/%s_used", names[i]);
-		set_num(j, key, u);
-		snprintf(key, sizeof(key), "master/%s_percent", names[i]);
-		set_num(j, key, t > 0 ? u / t : 0);
-	}
-}
-
-static void system_metrics(json_t *j)
-{
-	double load[3];
-	struct sysinfo si;
-
-	set_num(j, "system/cpus_total", (double)sysconf(_SC_NPROCESSORS_ONLN));
-	if (getloadavg(load, 3) == 3) {
-		set_num(j, "system/load_1min", load[0]);
-		set_num(j, "system/load_5min", load[1]);
-		set_num(j, "system/load_15min", load[2]);
-	}
-	if (sysinfo(&si) == 0) {
-		set_num(j, "system/mem_total_bytes", (double)si.totalram * si.mem_unit);
-		set_num(j, "system/mem_free_bytes", (double)si.freeram * si.mem_unit);
-	}
-}
-
-static json_t *snapshot(struct master *m)
-{
-	struct alloc_res total = ALLOC_RES_INIT, used = ALLOC_RES_INIT;
-	unsigned ag_active = 0, ag_inactive = 0, ag_conn = 0, ag_disc = 0, ag_unreach = 0;
-	unsigned fw_conn = 0, fw_disc = 0;
-	int counts[TASK_STATE_MAX] = {0};
-	json_t *j = json_object(), *t;
-	size_t it, i, qdepth, qmax;
-	char key[64];
-	void *v;
-
-	if (!j)
-		return NULL;
-	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
-		const struct agent *a = v;
-		if (a->recovered)
-			continue;
-		if (!a->reachable) {
-			ag_unreach++;
-			continue;
-		}
-		alloc_res_add(&total, &a->total);
-		live_tasks_res(&a->tasks, &used);
-		if (agent_active(a))
-			ag_active++;
-		else
-			ag_inactive++;
-		if (a->connected)
-			ag_conn++;
-		else
-			ag_disc++;
-	}
-	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);) {
-		const struct framework *fw = v;
-		size_t jt;
-		void *w;
-		if (fw->connected)
-			fw_conn++;
-		else
-			fw_disc++;
-		for (jt = 0; strmap_next(&fw->tasks, &jt, NULL, &w);)
-			counts[((const struct task *)w)->state]++;
-	}
-	json_array_foreach(m->completed, i, t)
-		count_state(counts, json_string_value(json_object_get(t, "state")));
-
-	set_num(j, "master/elected", master_leader_elected(m) ? 1 : 0);
-	set_num(j, "master/uptime_secs", (double)(now_real_ns() - m->start_real_ns) / 1e9);
-	resource_metrics(j, &total, &used);
-	set_num(j, "master/slaves_active", ag_active);
-	set_num(j, "master/slaves_inactive", ag_inactive);
-	set_num(j, "master/slaves_connected", ag_conn);
-	set_num(j, "master/slaves_disconnected", ag_disc);
-	set_num(j, "master/slaves_unreachable", ag_unreach);
-	set_num(j, "master/frameworks_active", fw_conn);
-	set_num(j, "master/frameworks_inactive", fw_disc);
-	set_num(j, "master/frameworks_connected", fw_conn);
-	set_num(j, "master/frameworks_disconnected", fw_disc);
-	set_num(j, "master/outstanding_offers", (double)strmap_size(&m->offers));
-	for (int s = 0; s < TASK_STATE_MAX; s++) {
-		/* "TASK_GONE_BY_OPERATOR" -> "master/tasks_gone_by_operator" */
-		size_t n = (size_t)snprintf(key, sizeof(key), "master/tasks_%s",
-					    task_state_name(s) + 5);
-		for (size_t k = 13; k < n && k < sizeof(key); k++)
-			key[k] = (char)(key[k] >= 'A' && key[k] <= 'Z' ? key[k] + 32 : key[k]);
-		set_num(j, key, counts[s]);
-	}
-	master_queue_depth(m, &qdepth, &qmax);
-	set_num(j, "master/event_queue_http_requests", (double)qdepth);
-	set_num(j, "allocator/mesos/allocation_runs", (double)m->metrics.alloc_cycles);
-	system_metrics(j);
-	alloc_res_clear(&total);
-	alloc_res_clear(&used);
-	return j;
-}
-
 /* ---------------------------------------------------------------- answering */
 
 static void reply(struct master *m, struct http_request *req, json_t *j, const char *jsonp)
@@ -761,7 +643,7 @@ void master_legacy_reply(struct master *m, struct msg *msg)
 	else if (streq(name, "state-summary"))
 		j = state_summary(m, msg->principal);
 	else if (streq(name, "snapshot"))
-		j = snapshot(m);
+		j = master_metrics_snapshot(m); /* GET_METRICS's, flat */
 	else if (streq(name, "version"))
 		j = version_info_json();
 	else
