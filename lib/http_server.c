@@ -4,11 +4,13 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +92,37 @@ struct http_server {
 	uint32_t watch_gen;         /* under lock: the last one given to a stream */
 	size_t by_fd_cap;
 	struct strmap peers; /* address -> open connections (as uintptr_t), under lock */
+
+	/*
+	 * Resume coalescing. Each MHD_resume_connection() makes libmicrohttpd's thread walk
+	 * its whole list of suspended connections (0.9.75 and 1.0 alike: a walk per wake-up
+	 * that finds a resume pending, over every parked connection, a cache miss each once
+	 * the list is reordered). A master parks one connection per agent (its idle event
+	 * stream), so at 10,000 agents every event and every deferred answer cost the thread
+	 * a walk of milliseconds and the walks took most of it. Resumes are queued here
+	 * instead and issued in batches, one walk per batch, on a budget: the walks may take
+	 * resume_share of the thread's time (a token bucket of nanoseconds, a walk estimated
+	 * at RESUME_WALK_NS per parked connection, bursts up to RESUME_BURST_NS). With few
+	 * parked connections a walk costs microseconds and every resume goes out at once; with
+	 * many, a resume waits at most one walk's cost divided by the share (2.5 ms / 0.2 =
+	 * 12.5 ms at 10,000), and everything that queued meanwhile goes with it.
+	 */
+	pthread_mutex_t resume_lock; /* the fields below */
+	struct MHD_Connection **resume_q;
+	size_t resume_n, resume_cap;
+	int64_t tokens_ns, refill_ns; /* the bucket and when it was last filled (monotonic) */
+	bool timer_armed;
+	bool resume_force; /* stopping: no more waiting */
+	int timer_fd; /* in watch_epfd: fires when the bucket holds the next walk */
+	atomic_long parked; /* connections we have suspended and not resumed */
+	uint64_t resumes, batches; /* http_server_stats */
+	int64_t wait_ns_max; /* the longest a queued resume has waited */
+	int64_t oldest_ns; /* when the queue's first resume was queued */
+	double resume_share;
 };
+
+#define RESUME_WALK_NS 250 /* per parked connection, measured at 10,000 (benchmarks.md) */
+#define RESUME_BURST_NS 50000000LL /* the bucket's size: 50 ms of walks */
 
 /* What MHD keeps per connection for us: the peer's address, counted in srv->peers. */
 struct conn_ctx {
@@ -155,12 +187,148 @@ void http_stream_unref(struct http_stream *s)
 		stream_free(s);
 }
 
+/* ------------------------------------------------------------------ resumes */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Must hold srv->resume_lock: take the queue to resume (one walk), *n of them. */
+static struct MHD_Connection **resume_take_locked(struct http_server *srv, size_t *n)
+{
+	struct MHD_Connection **q = srv->resume_q;
+
+	*n = srv->resume_n;
+	if (*n) {
+		int64_t waited = now_ns() - srv->oldest_ns;
+		srv->resumes += *n;
+		srv->batches++;
+		if (waited > srv->wait_ns_max)
+			srv->wait_ns_max = waited;
+	}
+	srv->resume_q = NULL;
+	srv->resume_n = srv->resume_cap = 0;
+	return q;
+}
+
+static void resume_all(struct http_server *srv, struct MHD_Connection **q, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		MHD_resume_connection(q[i]);
+	atomic_fetch_sub(&srv->parked, (long)n);
+	free(q);
+}
+
+/* Must hold srv->resume_lock: fill the bucket up to now, at resume_share of the time. */
+static void refill_locked(struct http_server *srv, int64_t now)
+{
+	srv->tokens_ns += (int64_t)((double)(now - srv->refill_ns) * srv->resume_share);
+	if (srv->tokens_ns > RESUME_BURST_NS)
+		srv->tokens_ns = RESUME_BURST_NS;
+	srv->refill_ns = now;
+}
+
+/*
+ * Must hold srv->resume_lock, the queue not empty: take it when the bucket holds a walk
+ * (and pay for it), or arm the timer for when it will. force: take it anyway.
+ */
+static struct MHD_Connection **resume_due_locked(struct http_server *srv, bool force, size_t *n)
+{
+	int64_t now = now_ns(), walk = atomic_load(&srv->parked) * (int64_t)RESUME_WALK_NS;
+
+	refill_locked(srv, now);
+	if (force || srv->tokens_ns >= walk || srv->timer_fd < 0) {
+		srv->tokens_ns -= walk;
+		return resume_take_locked(srv, n);
+	}
+	if (!srv->timer_armed) {
+		int64_t wait = (int64_t)((double)(walk - srv->tokens_ns) / srv->resume_share) + 1;
+		struct itimerspec its = {.it_value = {wait / 1000000000, wait % 1000000000}};
+		if (timerfd_settime(srv->timer_fd, 0, &its, NULL) == 0)
+			srv->timer_armed = true;
+		else /* no timer: no waiting either */
+			return resume_take_locked(srv, n);
+	}
+	*n = 0;
+	return NULL;
+}
+
+/*
+ * conn, which we suspended, is to be resumed: now if the budget allows, else with the
+ * next batch. Any thread; may hold a stream's or a request's lock (resume_lock is taken
+ * after those, never before).
+ */
+static void resume_later(struct http_server *srv, struct MHD_Connection *conn)
+{
+	struct MHD_Connection **q = NULL;
+	size_t n = 0;
+
+	pthread_mutex_lock(&srv->resume_lock);
+	if (srv->resume_n == srv->resume_cap) {
+		size_t cap = srv->resume_cap ? 2 * srv->resume_cap : 16;
+		struct MHD_Connection **nq = realloc(srv->resume_q, cap * sizeof(*nq));
+		if (!nq) { /* no room to queue it: resume it at once */
+			pthread_mutex_unlock(&srv->resume_lock);
+			MHD_resume_connection(conn);
+			atomic_fetch_sub(&srv->parked, 1);
+			return;
+		}
+		srv->resume_q = nq;
+		srv->resume_cap = cap;
+	}
+	if (!srv->resume_n)
+		srv->oldest_ns = now_ns();
+	srv->resume_q[srv->resume_n++] = conn;
+	q = resume_due_locked(srv, srv->resume_force, &n);
+	pthread_mutex_unlock(&srv->resume_lock);
+	if (q)
+		resume_all(srv, q, n);
+}
+
+/* The timer fired (the watcher thread), or the server stops (force): resume what is due. */
+static void resume_flush(struct http_server *srv, bool force)
+{
+	struct MHD_Connection **q = NULL;
+	size_t n = 0;
+
+	pthread_mutex_lock(&srv->resume_lock);
+	srv->timer_armed = false;
+	if (force)
+		srv->resume_force = true;
+	if (srv->resume_n)
+		q = resume_due_locked(srv, srv->resume_force, &n);
+	pthread_mutex_unlock(&srv->resume_lock);
+	if (q)
+		resume_all(srv, q, n);
+}
+
+void http_server_stats(struct http_server *srv, struct http_server_stats *st)
+{
+	pthread_mutex_lock(&srv->resume_lock);
+	st->resumes = srv->resumes;
+	st->batches = srv->batches;
+	st->wait_max_s = (double)srv->wait_ns_max / 1e9;
+	pthread_mutex_unlock(&srv->resume_lock);
+	st->parked = atomic_load(&srv->parked);
+}
+
+/* conn is to be suspended (by the thread serving it) */
+static void park(struct http_server *srv, struct MHD_Connection *conn)
+{
+	atomic_fetch_add(&srv->parked, 1);
+	MHD_suspend_connection(conn);
+}
+
 /* Must hold s->lock. Resumes the connection if the reader parked it. */
 static void stream_kick(struct http_stream *s)
 {
 	if (s->suspended) {
 		s->suspended = false;
-		MHD_resume_connection(s->conn);
+		resume_later(s->srv, s->conn);
 	}
 }
 
@@ -258,7 +426,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	} else {
 		/* nothing to send: park the connection until http_stream_send() resumes it */
 		s->suspended = true;
-		MHD_suspend_connection(s->conn);
+		park(s->srv, s->conn);
 		n = 0;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -325,6 +493,13 @@ static void *watch_main(void *data)
 			struct http_stream *s = NULL;
 			if (!gen && fd == srv->watch_wakefd)
 				return NULL;
+			if (!gen && fd == srv->timer_fd) {
+				uint64_t ticks;
+				if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					continue;
+				resume_flush(srv, false);
+				continue;
+			}
 			pthread_mutex_lock(&srv->lock);
 			/* the stream now on fd is the one the event was for (not a newer one on a
 			 * reused fd number, while this event waited for the lock) */
@@ -548,7 +723,7 @@ static void set_response(struct http_request *req, unsigned status, struct MHD_R
 	req->state = REQ_READY;
 	if (req->suspended) {
 		req->suspended = false;
-		MHD_resume_connection(req->conn);
+		resume_later(req->srv, req->conn);
 	}
 	pthread_mutex_unlock(&req->lock);
 }
@@ -745,7 +920,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		req->next_deferred->prev_deferred = req;
 	srv->deferred = req;
 	pthread_mutex_unlock(&srv->lock);
-	MHD_suspend_connection(conn);
+	park(srv, conn);
 	ret = MHD_YES;
 	pthread_mutex_unlock(&req->lock);
 	return ret;
@@ -843,6 +1018,8 @@ static void stop_watcher(struct http_server *srv)
 		close(srv->watch_epfd);
 	if (srv->watch_wakefd >= 0)
 		close(srv->watch_wakefd);
+	if (srv->timer_fd >= 0)
+		close(srv->timer_fd);
 	free(srv->by_fd);
 }
 
@@ -883,12 +1060,27 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 	strmap_init(&srv->peers);
 	srv->watch_epfd = epoll_create1(EPOLL_CLOEXEC);
 	srv->watch_wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&srv->resume_lock, NULL);
+	srv->resume_share = cfg->resume_share > 0 && cfg->resume_share <= 1 ? cfg->resume_share : 0.2;
+	srv->tokens_ns = RESUME_BURST_NS;
+	srv->refill_ns = now_ns();
+	srv->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (srv->watch_epfd >= 0 && srv->watch_wakefd >= 0) {
 		struct epoll_event ev = {.events = EPOLLIN,
 					 .data.u64 = (uint32_t)srv->watch_wakefd}; /* generation 0 */
+		struct epoll_event tev = {.events = EPOLLIN, .data.u64 = (uint32_t)srv->timer_fd};
+		if (srv->timer_fd >= 0 &&
+		    epoll_ctl(srv->watch_epfd, EPOLL_CTL_ADD, srv->timer_fd, &tev) < 0) {
+			close(srv->timer_fd); /* without the timer, resumes go out at once */
+			srv->timer_fd = -1;
+		}
 		if (epoll_ctl(srv->watch_epfd, EPOLL_CTL_ADD, srv->watch_wakefd, &ev) == 0 &&
 		    pthread_create(&srv->watch_thread, NULL, watch_main, srv) == 0)
 			srv->watch_running = true;
+	}
+	if (!srv->watch_running && srv->timer_fd >= 0) { /* nobody to read the timer */
+		close(srv->timer_fd);
+		srv->timer_fd = -1;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -910,6 +1102,8 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 		int e = errno == EADDRINUSE || errno == EACCES ? errno : EADDRNOTAVAIL;
 		stop_watcher(srv);
 		strmap_clear(&srv->peers, NULL);
+		free(srv->resume_q);
+		pthread_mutex_destroy(&srv->resume_lock);
 		pthread_mutex_destroy(&srv->lock);
 		free(srv);
 		return tls && e == EADDRNOTAVAIL ? -EBADMSG : -e;
@@ -949,6 +1143,7 @@ void http_server_stop(struct http_server *srv)
 		pthread_mutex_lock(&srv->lock);
 	}
 	pthread_mutex_unlock(&srv->lock);
+	resume_flush(srv, true); /* what waits for the budget goes now, and all after it */
 	/* quiescing hands the listening socket to us: close it, or the port stays taken */
 	ls = MHD_quiesce_daemon(srv->d);
 	/* give resumed connections a moment to flush their last bytes */
@@ -964,6 +1159,8 @@ void http_server_stop(struct http_server *srv)
 		close(ls);
 	stop_watcher(srv);
 	strmap_clear(&srv->peers, NULL);
+	free(srv->resume_q);
+	pthread_mutex_destroy(&srv->resume_lock);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -42,6 +42,12 @@ struct http_server_config {
 	 * thread serving it walk all the connections it has parked: N threads walk 1/N each.
 	 */
 	unsigned threads;
+	/*
+	 * The share of the server thread's time its walks over parked connections may take
+	 * (0: 0.2). Resumes are batched to keep to it: at once while the walks are cheap, in
+	 * batches at most (walk cost / share) apart when thousands of streams are parked.
+	 */
+	double resume_share;
 	http_handler_fn handler;
 	void *handler_data;
 };
@@ -51,6 +57,15 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 /* Ends every open stream, answers 503 to deferred requests, stops the thread, frees. */
 void http_server_stop(struct http_server *srv);
 uint16_t http_server_port(const struct http_server *srv);
+
+/* The resume coalescing's counters (http_server_config.resume_share). */
+struct http_server_stats {
+	uint64_t resumes; /* parked connections resumed */
+	uint64_t batches; /* batches they went in: libmicrohttpd's walks over the parked ones */
+	long parked; /* connections parked now: idle streams, answers being made */
+	double wait_max_s; /* the longest a resume has waited for its batch */
+};
+void http_server_stats(struct http_server *srv, struct http_server_stats *st);
 
 const char *http_request_method(const struct http_request *req);
 const char *http_request_path(const struct http_request *req);

@@ -481,6 +481,20 @@ void master_metrics_reply(struct master *m, struct msg *msg)
 			   "drover_master_registry_queued_writes %u\n",
 			rs.queued);
 	}
+	if (m->http) {
+		struct http_server_stats hs;
+
+		http_server_stats(m->http, &hs);
+		fprintf(f, "# TYPE drover_master_http_resumes_total counter\n"
+			   "drover_master_http_resumes_total %" PRIu64 "\n"
+			   "# TYPE drover_master_http_resume_batches_total counter\n"
+			   "drover_master_http_resume_batches_total %" PRIu64 "\n"
+			   "# TYPE drover_master_http_parked_connections gauge\n"
+			   "drover_master_http_parked_connections %ld\n"
+			   "# TYPE drover_master_http_resume_wait_max_seconds gauge\n"
+			   "drover_master_http_resume_wait_max_seconds %g\n",
+			hs.resumes, hs.batches, hs.parked, hs.wait_max_s);
+	}
 	fprintf(f, "# TYPE drover_master_recovery_seconds gauge\n"
 		   "drover_master_recovery_seconds %g\n",
 		(double)mm->recovery_us / 1e6);
