@@ -218,9 +218,9 @@ static int open_stream(uint16_t port, long i, int *ret_fd)
 struct paced {
 	const int *fds;
 	double rate, seconds;
-	int64_t *sent_ns;   /* per stream: when its unread event was sent, 0: none */
-	unsigned *got;      /* per stream: bytes read of its event */
-	int64_t *delay_ns;  /* one per event read */
+	int64_t *sent_ns; /* per stream: when its unread event was sent, 0: none */
+	unsigned *got; /* per stream: bytes read of its event */
+	int64_t *delay_ns; /* one per event read */
 	size_t ndelay, cap;
 	long sent;
 	volatile bool done;
@@ -370,8 +370,9 @@ static int paced_run(const struct sbench_flags *fl, struct http_server_config *c
 	qsort(p.delay_ns, p.ndelay, sizeof(*p.delay_ns), cmp_i64);
 	printf("%-8s %5.3f %7ld %7zu %9.1f %8.1f %9.2f %9.2f  %s\n", label, share, p.sent, p.ndelay,
 	       p.sent ? (c1 - c0) / (double)p.sent * 1e6 : 0.0,
-	       b.batches > a.batches ? (double)(b.resumes - a.resumes) / (double)(b.batches - a.batches)
-				     : 0.0,
+	       b.batches > a.batches ?
+		       (double)(b.resumes - a.resumes) / (double)(b.batches - a.batches) :
+		       0.0,
 	       p.ndelay ? (double)p.delay_ns[p.ndelay / 2] / 1e6 : 0.0,
 	       p.ndelay ? (double)p.delay_ns[p.ndelay * 99 / 100] / 1e6 : 0.0, load_avg());
 	fflush(stdout);
@@ -428,8 +429,8 @@ int main(int argc, char **argv)
 		for (long k = 0; k < 2 * fl.rounds; k++) {
 			/* budget, none, none, budget, budget, none, ... */
 			bool budget = (k % 4 == 0 || k % 4 == 3);
-			if (paced_run(&fl, &cfg, budget ? fl.share : 1.0, budget ? "budget" : "none",
-				      fds) < 0)
+			if (paced_run(&fl, &cfg, budget ? fl.share : 1.0,
+				      budget ? "budget" : "none", fds) < 0)
 				return 1;
 		}
 		free(streams);
