@@ -13,7 +13,8 @@
 # Per run: the master's CPU seconds (all threads; the owner thread's and the HTTP threads'
 # apart), offer -> RUNNING p50/p99, steady tasks per second, offers sent, OFFERS bytes per
 # offer as they came on the stream, ACCEPT -> RUNNING p50 (acc_p50: the master, the agent and
-# back, without the framework's wait for an offer), the HTTP server's resumes of parked connections and the
+# back, without the framework's wait for an offer), the simulated frameworks' CPU seconds
+# (fw_cpu), the HTTP server's resumes of parked connections and the
 # batches they went in (libmicrohttpd's walks over the parked connections; "-" for a build
 # without drover_master_http_resume*), and the load average. Per codec: the mean CPU per run,
 # p50/p99 over all its runs' tasks pooled, mean tasks/s, mean offers and bytes per offer.
@@ -61,9 +62,12 @@ run() {
 	c0=$(cpu_s) w0=$(tcpu "$MPID") h0=$(http_cpu)
 	o0=$(metric 'drover_master_offers_total{outcome="sent"}')
 	r0=$(metric drover_master_http_resumes_total) b0=$(metric drover_master_http_resume_batches_total)
-	"$BIN/drover-simframework" --master "$M" --frameworks "$FRAMEWORKS" --tasks "$TASKS" \
-		--rate "$PACE" --refuse 60 --timeout 300 --progress 0 --post-connections 32 \
-		--codec "$codec" --latency-out "$WORK/lat.$codec.$counted" >"$log" 2>&1
+	# (bash's time: the simulated frameworks' own CPU, user and system)
+	{ TIMEFORMAT='%U %S'; time "$BIN/drover-simframework" --master "$M" --frameworks \
+		"$FRAMEWORKS" --tasks "$TASKS" --rate "$PACE" --refuse 60 --timeout 300 --progress 0 \
+		--post-connections 32 --codec "$codec" --latency-out "$WORK/lat.$codec.$counted" \
+		>"$log" 2>&1; } 2>"$WORK/fwtime"
+	F=$(awk '{ printf "%.2f", $1 + $2 }' "$WORK/fwtime")
 	c1=$(cpu_s) w1=$(tcpu "$MPID") h1=$(http_cpu)
 	o1=$(metric 'drover_master_offers_total{outcome="sent"}')
 	r1=$(metric drover_master_http_resumes_total) b1=$(metric drover_master_http_resume_batches_total)
@@ -74,15 +78,15 @@ run() {
 	T=$(grep -h 'steady=' "$log" | head -1 | sed -E 's/.*steady=([0-9.]+).*/\1/')
 	B=$(grep -h 'bytes_per_offer=' "$log" | sed -E 's/.*bytes_per_offer=([0-9.]+).*/\1/')
 	# shellcheck disable=SC2086
-	printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %8s  %s\n' "$n" "$codec" \
+	printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %8s %6s  %s\n' "$n" "$codec" \
 		"$(sub "$c0" "$c1")" "$(sub "$w0" "$w1")" "$(sub "$h0" "$h1")" ${L:-- -} "${T:--}" \
-		"$(( ${o1:-0} - ${o0:-0} ))" "${B:--}" "$R" "$W" "${A:--}" "$(load)" |
+		"$(( ${o1:-0} - ${o0:-0} ))" "${B:--}" "$R" "$W" "${A:--}" "${F:--}" "$(load)" |
 		tee -a "$WORK/rows.$counted"
 	sleep 2
 }
 
-printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %8s  %s\n' run codec cpu_s owner_s \
-	http_s offer_p50 offer_p99 tasks/s offers B/offer resumes walks acc_p50 load
+printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %8s %6s  %s\n' run codec cpu_s \
+	owner_s http_s offer_p50 offer_p99 tasks/s offers B/offer resumes walks acc_p50 fw_cpu load
 for i in $(seq 0 $((WARMUP - 1))); do
 	[ $((i % 2)) -eq 0 ] && codec=json || codec=protobuf
 	run "w$((i + 1))" "$codec" warmup
