@@ -12,9 +12,8 @@
 #
 # Per run: the master's CPU seconds (all threads; the owner thread's and the HTTP threads'
 # apart), offer -> RUNNING p50/p99, steady tasks per second, offers sent, OFFERS bytes per
-# offer as they came on the stream, ACCEPT -> RUNNING p50 (acc_p50: the master, the agent and
-# back, without the framework's wait for an offer), the simulated frameworks' CPU seconds
-# (fw_cpu), the HTTP server's resumes of parked connections and the
+# offer as they came on the stream, the simulated frameworks' CPU seconds (fw_cpu), the HTTP
+# server's resumes of parked connections and the
 # batches they went in (libmicrohttpd's walks over the parked connections; "-" for a build
 # without drover_master_http_resume*), and the load average. Per codec: the mean CPU per run,
 # p50/p99 over all its runs' tasks pooled, mean tasks/s, mean offers and bytes per offer.
@@ -74,19 +73,18 @@ run() {
 	if [ -n "$r1" ]; then R=$((r1 - r0)) W=$((b1 - b0)); else R=- W=-; fi
 	grep -hE '^simframework: .*(lost|timed out|failed)' "$log"
 	L=$(grep -h offer_to_running "$log" | sed -E 's/.*p50=([0-9.]+).*p99=([0-9.]+).*/\1 \2/')
-	A=$(grep -h accept_to_running "$log" | sed -E 's/.*p50=([0-9.]+).*/\1/')
 	T=$(grep -h 'steady=' "$log" | head -1 | sed -E 's/.*steady=([0-9.]+).*/\1/')
 	B=$(grep -h 'bytes_per_offer=' "$log" | sed -E 's/.*bytes_per_offer=([0-9.]+).*/\1/')
 	# shellcheck disable=SC2086
-	printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %8s %6s  %s\n' "$n" "$codec" \
+	printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %6s  %s\n' "$n" "$codec" \
 		"$(sub "$c0" "$c1")" "$(sub "$w0" "$w1")" "$(sub "$h0" "$h1")" ${L:-- -} "${T:--}" \
-		"$(( ${o1:-0} - ${o0:-0} ))" "${B:--}" "$R" "$W" "${A:--}" "${F:--}" "$(load)" |
+		"$(( ${o1:-0} - ${o0:-0} ))" "${B:--}" "$R" "$W" "${F:--}" "$(load)" |
 		tee -a "$WORK/rows.$counted"
 	sleep 2
 }
 
-printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %8s %6s  %s\n' run codec cpu_s \
-	owner_s http_s offer_p50 offer_p99 tasks/s offers B/offer resumes walks acc_p50 fw_cpu load
+printf '%-4s %-9s %7s %7s %7s %9s %9s %6s %8s %6s %7s %6s %6s  %s\n' run codec cpu_s \
+	owner_s http_s offer_p50 offer_p99 tasks/s offers B/offer resumes walks fw_cpu load
 for i in $(seq 0 $((WARMUP - 1))); do
 	[ $((i % 2)) -eq 0 ] && codec=json || codec=protobuf
 	run "w$((i + 1))" "$codec" warmup
