@@ -213,6 +213,7 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	strmap_init(&a->tasks);
 	gethostname(a->hostname, sizeof(a->hostname) - 1);
 	a->zk_fd = -1;
+	a->shutdown_fd = -1;
 
 	/* without --resources they are detected below, once the work dir and cgroup exist */
 	r = flags->resources ? alloc_res_parse(flags->resources, &a->total, err, sizeof(err)) : 0;
@@ -243,6 +244,9 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 		return log_error_errno(EINVAL, "cannot describe the detected resources: %s", err);
 
 	r = agent_session_start(a);
+	if (r < 0)
+		return r;
+	r = agent_shutdown_start(a);
 	if (r < 0)
 		return r;
 	r = agent_disk_start(a);
@@ -294,6 +298,7 @@ void agent_fini(struct agent *a)
 	if (a->taskstats_watch)
 		loop_unwatch(a->loop, a->taskstats_watch);
 	agent_taskstats_free(a->taskstats);
+	agent_shutdown_stop(a);
 	agent_session_stop(a); /* before the http client: the stream is one of its calls */
 	agent_disk_stop(a);
 	if (a->http)
