@@ -15,6 +15,7 @@
 
 #include "agent_internal.h"
 #include "api.h"
+#include "completed.h"
 #include "health.h"
 #include "log.h"
 #include "mkdir.h"
@@ -293,6 +294,7 @@ void agent_fini(struct agent *a)
 	strmap_clear(&a->tasks, free_task);
 	agent_health_fini(a); /* after the tasks: they leave its table */
 	agent_executors_free(a);
+	agent_completed_free(a);
 	agent_bpf_fini(a->bpf); /* before the loop: it owns a timer and a watch there */
 	a->bpf = NULL;
 	if (a->taskstats_watch)

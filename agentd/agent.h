@@ -72,6 +72,12 @@ struct agent_task {
 	int64_t started_ns;
 
 	struct agent_update *updates, *updates_tail;
+	/*
+	 * Mesos's Task.statuses: each status queued (copies), one of a state replaced by the
+	 * next of the same state (as Mesos's agent); since the agent started, or recovered with
+	 * the task's unacknowledged updates.
+	 */
+	json_t *statuses;
 	bool update_in_flight;
 	struct http_call *update_call;
 	struct loop_timer *retry_timer;
@@ -128,6 +134,9 @@ struct agent {
 	struct loop_timer *shutdown_timer;
 	int64_t shutdown_deadline_ns;
 	bool terminating; /* unregistered: never subscribes again */
+	/* completed.c: ended tasks, executors, frameworks for the operator API (fid -> record) */
+	json_t *completed;
+	json_int_t completed_seq;
 };
 
 json_t *agent_enforcement_json(struct agent *a);
