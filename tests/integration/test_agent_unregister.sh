@@ -4,15 +4,18 @@
 # unregistered"; FAILURE to the framework; AGENT_REMOVED to operator subscribers; gone from
 # GET_AGENTS), the agent kills its task and exits 0 leaving no task checkpoint, and a
 # restarted agent is admitted afresh (registered, not reregistered; AGENT_ADDED again).
+# A custom executor (python_executor.py) is shut down too and its task lost.
 # Hostile: UNREGISTER without the agent's stream ID, or naming another agent with one's own
 # stream, changes nothing.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cgroup2
 need_jq
+command -v python3 >/dev/null || skip_all "needs python3"
 start_cluster || exit 1
 BG_PIDS=
-trap 'kill $BG_PIDS 2>/dev/null; stop_cluster' EXIT
+PUB=$(mktemp -d /tmp/drover-exec.XXXXXX)
+trap 'kill $BG_PIDS 2>/dev/null; rm -rf "$PUB"; stop_cluster' EXIT
 AID=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
 listed() { # AGENT_ID COUNT: GET_AGENTS lists it COUNT times
 	[ "$(op GET_AGENTS | jq "[.get_agents.agents[] | select(.agent_info.id.value == \"$1\")] | length")" = "$2" ]
@@ -27,6 +30,19 @@ curl -s -N -X POST -H 'Content-Type: application/json' -d '{"type":"SUBSCRIBE"}'
 	"http://$MASTER/api/v1" >"$WORK/op.stream" 2>/dev/null &
 BG_PIDS="$BG_PIDS $!"
 wait_json "$WORK/op.stream" 'select(.type == "SUBSCRIBED") | .type' >/dev/null
+
+# a custom executor with one task (it runs as the framework's uid: its script readable)
+chmod 711 "$WORK" "$WORK/agent"
+chmod 755 "$PUB"
+cp "$(dirname "$0")/python_executor.py" "$PUB/" && chmod 644 "$PUB/python_executor.py"
+python3 "$(dirname "$0")/mesos_framework.py" --master "$MASTER" --events "$WORK/events.jsonl" \
+	--command "python3 $PUB/python_executor.py" --go "$WORK/never" executor-pause \
+	>"$WORK/pause.out" 2>"$WORK/pause.err" &
+BG_PIDS="$BG_PIDS $!"
+WAIT_S=60 wait_for grep -q running "$WORK/pause.out"
+check executor-running grep -q running "$WORK/pause.out"
+executor_runs() { pgrep -f "^python3 $PUB/python_executor.py" >/dev/null; }
+check executor-process executor_runs
 
 fw_subscribe plain '{"name":"plain"}' || { fail setup-fw; exit 1; }
 task='{"name":"t","task_id":{"value":"u1"},"agent_id":{"value":"'$AID'"},"command":{"value":"sleep 300"},"resources":'$(res_json 0.1 32)'}'
@@ -76,6 +92,11 @@ check agent-unregistered-202 grep -q "unregistered from the master" "$WORK/agent
 check agent-killed-task grep -q "task 'u1' of framework .*: TASK_KILLED" "$WORK/agent.log"
 check task-processes-gone sh -c "! find '$CG' -name cgroup.procs -path '*tasks*' -exec cat {} + 2>/dev/null | grep -q ."
 check no-task-checkpoint-left [ -z "$(find "$WORK/agent/meta/tasks" -mindepth 1 -maxdepth 1 2>/dev/null)" ]
+executor_gone() { ! executor_runs; }
+check executor-process-gone executor_gone
+check executor-told-shutdown sh -c "grep -q SHUTDOWN \$(find '$WORK/agent/sandboxes' -path '*/pyexec2/*' -name executor-events.jsonl | head -1)"
+exec_lost() { grep '"TASK_LOST"' "$WORK/events.jsonl" | grep '"u1"' | grep -q REASON_AGENT_REMOVED; }
+check executor-task-lost wait_for exec_lost
 
 # the restarted agent is admitted afresh under its checkpointed ID (Mesos: "Allowing UNKNOWN
 # agent to reregister"), without the old task
