@@ -6,7 +6,8 @@
 # restarted agent is admitted afresh (registered, not reregistered; AGENT_ADDED again).
 # A custom executor (python_executor.py) is shut down too and its task lost.
 # Hostile: UNREGISTER without the agent's stream ID, or naming another agent with one's own
-# stream, changes nothing.
+# stream, or (with --credentials) from another principal with the agent's stream ID, changes
+# nothing.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cgroup2
@@ -108,4 +109,27 @@ added() { [ "$(recordio_json "$WORK/op.stream" | jq -r "select(.type == \"AGENT_
 check restarted-agent-added-event wait_for added
 # (the shell framework does not acknowledge: the lost task stays listed, lost)
 check restarted-agent-no-task [ "$(op GET_TASKS | jq '[.get_tasks.tasks[], .get_tasks.completed_tasks[] | select(.task_id.value == "u1" and .state != "TASK_LOST")] | length')" = 0 ]
+
+# with --credentials: the agent's own stream ID is not enough for another principal
+cat >"$WORK/creds.json" <<'J'
+{"credentials": [{"principal": "agent1", "secret": "s1"}, {"principal": "agent2", "secret": "s2"}]}
+J
+echo '{"register_agents": [{"principals": ["agent1", "agent2"], "agents": "ANY"}]}' >"$WORK/acls.json"
+chmod 600 "$WORK/creds.json" "$WORK/acls.json"
+kill "$AGENT_PID" "$MASTER_PID"
+wait "$AGENT_PID" "$MASTER_PID" 2>/dev/null
+start_master --credentials "$WORK/creds.json" --acls "$WORK/acls.json" || exit 1
+agent_sub victim agent1:s1
+VICTIM=$(wait_json "$AG_OUT" 'select(.type == "SUBSCRIBED") | .subscribed.agent_id.value')
+VICTIM_SID=$AG_SID
+code=$(unregister "$VICTIM" -H "Mesos-Stream-Id: $VICTIM_SID" -u agent2:s2)
+check other-principal-refused [ "$code" = 403 ]
+check other-principal-says-why grep -q "belongs to principal 'agent1'" "$WORK/reply"
+has_victim() { curl -s -u agent1:s1 -X POST -H 'Content-Type: application/json' -d '{"type":"GET_AGENTS"}' \
+	"http://$MASTER/api/v1" | jq -e --arg a "$VICTIM" '[.get_agents.agents[] | select(.agent_info.id.value == $a)] | length == 1'; }
+check victim-still-listed has_victim
+code=$(unregister "$VICTIM" -H "Mesos-Stream-Id: $VICTIM_SID" -u agent1:s1)
+check own-principal-202 [ "$code" = 202 ]
+victim_gone() { ! has_victim; }
+check victim-removed victim_gone
 finish
