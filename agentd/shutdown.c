@@ -130,7 +130,10 @@ static void shutdown_begin(struct agent *a)
 		agent_master_post(a, json_pack("{s:s}", "type", "UNREGISTER"), on_unregister_done,
 				  a, NULL);
 	} else {
-		log_info("received SIGUSR1 signal%s; shutting down (not registered)", from);
+		/* not connected (or never registered): the master finds it unreachable */
+		log_info("received SIGUSR1 signal%s; shutting down (not subscribed to a master: "
+			 "not unregistered)",
+			 from);
 	}
 	/* no more calls to the master: its answer to the unregistration is the last */
 	a->subscribed = false;
