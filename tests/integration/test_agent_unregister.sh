@@ -132,4 +132,17 @@ code=$(unregister "$VICTIM" -H "Mesos-Stream-Id: $VICTIM_SID" -u agent1:s1)
 check own-principal-202 [ "$code" = 202 ]
 victim_gone() { ! has_victim; }
 check victim-removed victim_gone
+
+# an agent that is not subscribed (this master refuses it: it has no credential) sends
+# nothing and shuts down all the same
+n=$(grep -c "offering cpus" "$WORK/agent.log")
+run_agent
+up() { [ "$(grep -c "offering cpus" "$WORK/agent.log")" -gt "$n" ]; }
+WAIT_S=20 wait_for up
+kill -USR1 "$AGENT_PID"
+WAIT_S=30 wait_for exited
+check unsubscribed-agent-exits exited
+wait "$AGENT_PID"
+check unsubscribed-agent-exit-status-0 [ $? -eq 0 ]
+check unsubscribed-agent-says-why grep -q "not subscribed to a master: not unregistered" "$WORK/agent.log"
 finish
