@@ -271,6 +271,8 @@ static void subscribe(struct agent *a)
 	char url[600], *s;
 	json_t *info, *sub, *body;
 
+	if (a->terminating)
+		return; /* unregistered (shutdown.c): never again, whatever ZooKeeper says */
 	info = json_pack("{s:s,s:o}", "hostname", a->hostname, "resources",
 			 alloc_res_to_json(&a->total));
 	if (a->attributes)
