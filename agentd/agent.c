@@ -15,6 +15,7 @@
 
 #include "agent_internal.h"
 #include "api.h"
+#include "completed.h"
 #include "health.h"
 #include "log.h"
 #include "mkdir.h"
@@ -213,6 +214,7 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 	strmap_init(&a->tasks);
 	gethostname(a->hostname, sizeof(a->hostname) - 1);
 	a->zk_fd = -1;
+	a->shutdown_fd = -1;
 
 	/* without --resources they are detected below, once the work dir and cgroup exist */
 	r = flags->resources ? alloc_res_parse(flags->resources, &a->total, err, sizeof(err)) : 0;
@@ -243,6 +245,9 @@ int agent_init(struct agent *a, struct agent_flags *flags)
 		return log_error_errno(EINVAL, "cannot describe the detected resources: %s", err);
 
 	r = agent_session_start(a);
+	if (r < 0)
+		return r;
+	r = agent_shutdown_start(a);
 	if (r < 0)
 		return r;
 	r = agent_disk_start(a);
@@ -289,11 +294,13 @@ void agent_fini(struct agent *a)
 	strmap_clear(&a->tasks, free_task);
 	agent_health_fini(a); /* after the tasks: they leave its table */
 	agent_executors_free(a);
+	agent_completed_free(a);
 	agent_bpf_fini(a->bpf); /* before the loop: it owns a timer and a watch there */
 	a->bpf = NULL;
 	if (a->taskstats_watch)
 		loop_unwatch(a->loop, a->taskstats_watch);
 	agent_taskstats_free(a->taskstats);
+	agent_shutdown_stop(a);
 	agent_session_stop(a); /* before the http client: the stream is one of its calls */
 	agent_disk_stop(a);
 	if (a->http)

@@ -72,6 +72,12 @@ struct agent_task {
 	int64_t started_ns;
 
 	struct agent_update *updates, *updates_tail;
+	/*
+	 * Mesos's Task.statuses: each status queued (copies), one of a state replaced by the
+	 * next of the same state (as Mesos's agent); since the agent started, or recovered with
+	 * the task's unacknowledged updates.
+	 */
+	json_t *statuses;
 	bool update_in_flight;
 	struct http_call *update_call;
 	struct loop_timer *retry_timer;
@@ -121,6 +127,16 @@ struct agent {
 	struct loop_timer *disk_timer; /* --disk-watch-interval: reserve and GC */
 	struct agent_health_watch *health; /* health_watch.c: the records' inotify watch */
 	struct strmap executors; /* "fw/executor" -> struct agent_executor (executor.h) */
+	/* SIGUSR1 (shutdown.c): unregister, kill everything, exit */
+	int shutdown_fd;             /* eventfd the signal handler writes */
+	volatile uid_t shutdown_uid; /* who sent the signal */
+	struct loop_watch *shutdown_watch;
+	struct loop_timer *shutdown_timer;
+	int64_t shutdown_deadline_ns;
+	bool terminating; /* unregistered: never subscribes again */
+	/* completed.c: ended tasks, executors, frameworks for the operator API (fid -> record) */
+	json_t *completed;
+	json_int_t completed_seq;
 };
 
 json_t *agent_enforcement_json(struct agent *a);
@@ -141,6 +157,11 @@ void agent_task_uid_release(struct agent *a, struct agent_task *t);
 /* The seccomp filter tasks start under (NULL: --task-seccomp off). */
 const struct sock_fprog *agent_task_seccomp(struct agent *a);
 int agent_run(struct agent *a);
+/*
+ * SIGUSR1 from uid (shutdown.c): unregister, kill every task, leave agent_run. Any thread or
+ * a signal handler (async-signal-safe).
+ */
+void agent_shutdown_request(struct agent *a, uid_t uid);
 void agent_fini(struct agent *a);
 
 #endif

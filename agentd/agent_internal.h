@@ -10,6 +10,7 @@
  *	updates.c      the status update queue (at least once, in order, per task)
  *	recover.c      the restart: checkpointed tasks come back
  *	disk.c         the work dir's disk: sandbox GC and the checkpoint reserve
+ *	shutdown.c     SIGUSR1: unregister from the master, kill every task, exit
  *	executor*.c, task_group.c   executors and task groups (executor.h)
  */
 #ifndef DROVER_AGENT_INTERNAL_H
@@ -115,6 +116,12 @@ void agent_updates_free(struct agent_task *t);
 
 /* The agent ID and the checkpointed tasks back; stray leaves killed. 0 or -errno, logged. */
 int agent_recover(struct agent *a);
+
+/* ---- shutdown.c ---- */
+
+/* The SIGUSR1 eventfd and its poll timer. 0 or -errno, logged. */
+int agent_shutdown_start(struct agent *a);
+void agent_shutdown_stop(struct agent *a);
 
 /* ---- disk.c ---- */
 

@@ -33,6 +33,10 @@ json_t *agent_api_get_agent(struct agent *a);
 json_t *agent_api_get_metrics(struct agent *a);
 json_t *agent_api_get_flags(struct agent *a);
 json_t *agent_api_get_logging_level(void);
+/* Mesos's Task of t: its TaskInfo's parts, IDs, state and statuses (a new object). */
+json_t *agent_api_task_json(struct agent *a, const struct agent_task *t);
+/* The ExecutorInfo Mesos shows for command task t: the task's ID, its command. */
+json_t *agent_api_command_executor_info(const struct agent_task *t);
 /* Mesos's AgentInfo of this agent: hostname, port (the API's), id, resources, attributes. */
 json_t *agent_api_agent_info(struct agent *a);
 /*

@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "api.h"
+#include "completed.h"
 #include "legacy.h"
 #include "log.h"
 
@@ -42,8 +43,8 @@ static void copy_members(json_t *dst, json_t *src, const char *const *keys)
 	}
 }
 
-/* Mesos's Task for t: its TaskInfo's parts, its framework, executor, agent and state. */
-static json_t *task_json(struct agent *a, const struct agent_task *t)
+/* Mesos's Task for t: its TaskInfo's parts, its framework, executor, agent, state, statuses. */
+json_t *agent_api_task_json(struct agent *a, const struct agent_task *t)
 {
 	static const char *const from_info[] = {"resources",	"labels",
 						"discovery",	"container",
@@ -57,6 +58,8 @@ static json_t *task_json(struct agent *a, const struct agent_task *t)
 
 	if (j)
 		copy_members(j, t->info, from_info);
+	if (j && json_array_size(t->statuses))
+		json_object_set_new(j, "statuses", json_deep_copy(t->statuses));
 	return j;
 }
 
@@ -77,14 +80,15 @@ json_t *agent_api_get_tasks(struct agent *a)
 		json_t *to = task_state_terminal(t->state) ? terminated :
 			     task_queued(t)		   ? queued :
 							     launched;
-		json_array_append_new(to, task_json(a, t));
+		json_array_append_new(to, agent_api_task_json(a, t));
 	}
-	return json_pack("{s:o,s:o,s:o}", "queued_tasks", queued, "launched_tasks", launched,
-			 "terminated_tasks", terminated);
+	return json_pack("{s:o,s:o,s:o,s:o}", "queued_tasks", queued, "launched_tasks", launched,
+			 "terminated_tasks", terminated, "completed_tasks",
+			 agent_completed_tasks(a));
 }
 
 /* A command task's executor as Mesos shows one: the task's ID, its command. */
-static json_t *command_executor_info(const struct agent_task *t)
+json_t *agent_api_command_executor_info(const struct agent_task *t)
 {
 	json_t *j = json_pack("{s:o,s:o,s:s}", "executor_id", wire_id(t->id), "framework_id",
 			      wire_id(t->fw_id), "source", t->id);
@@ -113,9 +117,10 @@ json_t *agent_api_get_executors(struct agent *a)
 		const struct agent_task *t = v;
 		if (!t->exec)
 			json_array_append_new(arr, json_pack("{s:o}", "executor_info",
-							     command_executor_info(t)));
+							     agent_api_command_executor_info(t)));
 	}
-	return json_pack("{s:o}", "executors", arr);
+	return json_pack("{s:o,s:o}", "executors", arr, "completed_executors",
+			 agent_completed_executors(a));
 }
 
 /*
@@ -171,7 +176,8 @@ json_t *agent_api_get_frameworks(struct agent *a)
 						     agent_api_framework_info(a, t->fw_id, fi)));
 	}
 	json_decref(seen);
-	return json_pack("{s:o}", "frameworks", arr);
+	return json_pack("{s:o,s:o}", "frameworks", arr, "completed_frameworks",
+			 agent_completed_frameworks(a));
 }
 
 json_t *agent_api_agent_info(struct agent *a)

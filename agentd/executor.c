@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "completed.h"
 #include "log.h"
 #include "mkdir.h"
 
@@ -289,6 +290,7 @@ void agent_executor_maybe_forget(struct agent_executor *e)
 	executor_cgroup_remove(e);
 	if (!e->is_default)
 		agent_executor_meta_remove(e);
+	agent_completed_executor(a, e);
 	strmap_del(&a->executors, e->key);
 	executor_free(e);
 }

@@ -106,5 +106,11 @@ const struct conf_opt agent_flag_table[] = {
 	 "how long an executor told to SHUT DOWN has before it is killed (its "
 	 "ExecutorInfo.shutdown_grace_period wins)",
 	 0, 3600 * SEC},
+	/* what the operator API remembers of ended executors (completed.c) */
+	{"max-completed-executors-per-framework", CONF_INT,
+	 F(max_completed_executors_per_framework), "150", "N",
+	 "ended executors (a command task's included) remembered per framework for the "
+	 "operator API's completed_executors and completed_tasks",
+	 0, 100000},
 	CONF_END,
 };

@@ -52,6 +52,7 @@ struct agent_flags {
 	int64_t executor_registration_timeout_ns;
 	int64_t executor_reregistration_timeout_ns;
 	int64_t executor_shutdown_grace_ns;
+	int64_t max_completed_executors_per_framework;
 };
 
 extern const struct conf_opt agent_flag_table[];

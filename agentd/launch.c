@@ -29,6 +29,7 @@
 #include "id.h"
 #include "launch.h"
 #include "logger.h"
+#include "sigreset.h"
 #include "strv.h"
 #include "util.h"
 
@@ -677,8 +678,6 @@ static int clear_capabilities(void)
 
 static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool join)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigset_t none;
 	int efd, in, out, errf;
 
 	if (join) {
@@ -690,11 +689,7 @@ static _Noreturn void child_exec(const struct agent_spawn *sp, int errfd, bool j
 	}
 	if (setsid() < 0)
 		child_fail(errfd, AGENT_LAUNCH_SETUP, errno);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &dfl, NULL);
+	sigreset_defaults();
 
 	efd = lift(errfd);
 	if (efd < 0)

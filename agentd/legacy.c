@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "api.h"
+#include "completed.h"
 #include "cgroupfs.h"
 #include "fileio.h"
 #include "http_server.h"
@@ -75,14 +76,30 @@ json_t *agent_legacy_flags(struct agent *a)
 	return conf_to_json(agent_flag_table, a->flags);
 }
 
-static json_t *task_model(struct agent *a, const struct agent_task *t)
+/* A TaskStatus in the legacy model: its state and timestamp (and healthy when set). */
+static json_t *status_model(const json_t *st)
+{
+	json_t *j = json_pack("{s:O,s:O}", "state", json_object_get(st, "state"), "timestamp",
+			      json_object_get(st, "timestamp"));
+	json_t *healthy = json_object_get(st, "healthy");
+
+	if (j && json_is_boolean(healthy))
+		json_object_set(j, "healthy", healthy);
+	return j;
+}
+
+json_t *agent_legacy_task_model(struct agent *a, const struct agent_task *t)
 {
 	const char *name = json_string_value(json_object_get(t->info, "name"));
+	json_t *statuses = json_array(), *st;
+	size_t i;
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", t->id, "name", name ? name : "",
+	json_array_foreach(t->statuses, i, st)
+		json_array_append_new(statuses, status_model(st));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", t->id, "name", name ? name : "",
 			 "framework_id", t->fw_id, "executor_id", "", "slave_id", a->agent_id,
 			 "state", task_state_name(t->state), "resources",
-			 alloc_res_to_legacy_json(&t->res));
+			 alloc_res_to_legacy_json(&t->res), "statuses", statuses);
 }
 
 /* frameworks: tasks grouped by framework, each task a command task's executor */
@@ -99,11 +116,12 @@ static json_t *frameworks(struct agent *a)
 
 		fw = json_object_get(byid, t->fw_id);
 		if (!fw) {
-			fw = json_pack("{s:s,s:[],s:[]}", "id", t->fw_id, "executors",
-				       "completed_executors");
+			fw = json_pack("{s:s,s:[],s:o}", "id", t->fw_id, "executors",
+				       "completed_executors",
+				       agent_completed_legacy_executors(a, t->fw_id));
 			json_object_set_new(byid, t->fw_id, fw);
 		}
-		json_array_append_new(tasks, task_model(a, t));
+		json_array_append_new(tasks, agent_legacy_task_model(a, t));
 		ex = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:[],s:[]}", "id", t->id, "name", "",
 			       "source", "", "directory", t->sandbox, "resources",
 			       alloc_res_to_legacy_json(&t->res),
@@ -128,7 +146,7 @@ static json_t *state(struct agent *a)
 	alloc_res_copy(&free_, &a->total);
 	alloc_res_sub(&free_, &a->used);
 	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:o,s:{},s:o,s:{},s:o,s:{},s:o,s:[],s:o,s:o,"
-		      "s:o,s:[]}",
+		      "s:o,s:o}",
 		      "version", DROVER_VERSION, "git_sha", DROVER_GIT_REV, "id", a->agent_id,
 		      "pid", pid, "hostname", a->hostname, "capabilities", "resources",
 		      alloc_res_to_legacy_json(&a->total), "reserved_resources",
@@ -138,7 +156,8 @@ static json_t *state(struct agent *a)
 		      "unreserved_resources_allocated", alloc_res_to_legacy_json(&a->used),
 		      "resource_providers", "attributes",
 		      alloc_attributes_to_legacy_json(a->attributes), "flags",
-		      agent_legacy_flags(a), "frameworks", frameworks(a), "completed_frameworks");
+		      agent_legacy_flags(a), "frameworks", frameworks(a), "completed_frameworks",
+		      agent_completed_legacy_frameworks(a));
 	alloc_res_clear(&free_);
 	host = url_host(a->master_url);
 	if (j && host && json_string_length(host))

@@ -26,6 +26,8 @@ void agent_legacy_reply(struct agent *a, struct http_request *req, const json_t 
 
 /* The loop: t's ResourceStatistics (what the agent measures of it); a new object. */
 json_t *agent_legacy_statistics(struct agent *a, struct agent_task *t);
+/* t in /state's model of a task (with its statuses); a new object. */
+json_t *agent_legacy_task_model(struct agent *a, const struct agent_task *t);
 /* Every flag that has a value, {"name": "value as text"}; a new object. */
 json_t *agent_legacy_flags(struct agent *a);
 

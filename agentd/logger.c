@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "launch.h"
 #include "logger.h"
+#include "sigreset.h"
 #include "util.h"
 
 static const char *const stream_names[2] = {"stdout", "stderr"};
@@ -164,22 +165,13 @@ struct logger_args {
 
 static _Noreturn void logger_main(const struct logger_args *a)
 {
-	static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
-	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
 	static char buf[65536]; /* the logger's own copy of the agent's memory */
 	struct stream s[2];
 	int dirfd, keep[5], null_fd;
-	sigset_t none;
 
 	(void)setsid();
 	(void)prctl(PR_SET_NAME, "drover-logger", 0, 0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &dfl, NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
-		(void)sigaction(ignored[i], &ign, NULL);
+	sigreset_detached();
 
 	dirfd = lift(a->sandbox_fd);
 	for (int i = 0; i < 2; i++) {

@@ -18,9 +18,17 @@ static void on_signal(int sig)
 		loop_stop(the_agent->loop);
 }
 
+/* SIGUSR1, as Mesos's agent: unregister from the master, kill every task, exit. */
+static void on_sigusr1(int sig, siginfo_t *info, void *ctx)
+{
+	if (the_agent)
+		agent_shutdown_request(the_agent, info ? info->si_uid : (uid_t)-1);
+}
+
 static int run(struct agent_flags *flags)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction usr1 = {.sa_sigaction = on_sigusr1, .sa_flags = SA_SIGINFO};
 	struct agent a;
 	int r;
 
@@ -33,9 +41,13 @@ static int run(struct agent_flags *flags)
 	the_agent = &a;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &usr1, NULL);
 	loop_timer_set(a.reconnect_timer, 0, 0); /* subscribe at once */
 	r = agent_run(&a);
-	log_info("shutting down (tasks keep running)");
+	if (a.terminating)
+		log_info("agent terminating (unregistered)");
+	else
+		log_info("shutting down (tasks keep running)");
 	the_agent = NULL;
 	agent_fini(&a);
 	return r < 0 ? 1 : 0;

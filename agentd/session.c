@@ -56,6 +56,10 @@ static void on_reconnect(struct loop *l, struct loop_timer *timer, void *data)
 static void lost_master(struct agent *a, const char *why)
 {
 	a->subscribed = false;
+	if (a->terminating) { /* unregistered (shutdown.c): it does not come back */
+		log_info("the master stream ended (%s)", why);
+		return;
+	}
 	a->reconnect_backoff_ns = a->reconnect_backoff_ns ? a->reconnect_backoff_ns * 2 : 500000000;
 	if (a->reconnect_backoff_ns > 5000000000LL)
 		a->reconnect_backoff_ns = 5000000000LL;
@@ -136,14 +140,27 @@ static void on_subscribed(json_t *sub, void *data)
 	}
 }
 
+/*
+ * As Mesos's agent: a launch that arrives once it is shutting down is not run (the master
+ * reports the task lost when it removes the agent).
+ */
+static bool refuse_launch(struct agent *a)
+{
+	if (a->terminating)
+		log_warn("ignoring a launch: the agent is terminating");
+	return a->terminating;
+}
+
 static void on_sub_launch(json_t *ev, void *data)
 {
-	agent_on_launch(data, ev);
+	if (!refuse_launch(data))
+		agent_on_launch(data, ev);
 }
 
 static void on_sub_launch_group(json_t *ev, void *data)
 {
-	agent_on_launch_group(data, ev);
+	if (!refuse_launch(data))
+		agent_on_launch_group(data, ev);
 }
 
 static void on_sub_message(json_t *ev, void *data)
@@ -254,6 +271,8 @@ static void subscribe(struct agent *a)
 	char url[600], *s;
 	json_t *info, *sub, *body;
 
+	if (a->terminating)
+		return; /* unregistered (shutdown.c): never again, whatever ZooKeeper says */
 	info = json_pack("{s:s,s:o}", "hostname", a->hostname, "resources",
 			 alloc_res_to_json(&a->total));
 	if (a->attributes)

@@ -22,6 +22,7 @@
 
 #include "fileio.h"
 #include "health.h"
+#include "sigreset.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -247,8 +248,6 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
 				      const struct agent_health_run *health, int meta_fd,
 				      int report_fd)
 {
-	static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
-	struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
 	struct agent_spawn sp = *sp_in; /* shallow: the strings stay where they are */
 	struct agent_launch_error err = {0};
 	struct agent_exit_record rec = {0};
@@ -256,7 +255,6 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
 	char ident[128];
 	struct agent_record_out io = {.buf = ident, .len = sizeof(ident)};
 	uint64_t start = 0;
-	sigset_t none;
 	int keep[7], pidfd = -1, status = 0;
 	struct rusage ru = {0};
 	pid_t pid, w;
@@ -264,13 +262,7 @@ static _Noreturn void supervisor_main(const struct agent_spawn *sp_in,
 	(void)setsid();
 	(void)prctl(PR_SET_NAME, "drover-sv", 0, 0, 0);
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &dfl, NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
-		(void)sigaction(ignored[i], &ign, NULL);
+	sigreset_detached();
 
 	/* Keep what the task needs and the report pipe; the agent's stdio becomes /dev/null. */
 	report_fd = lift(report_fd);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "completed.h"
 #include "health.h"
 #include "log.h"
 #include "task_limits.h"
@@ -94,6 +95,7 @@ void agent_task_maybe_forget(struct agent_task *t)
 	if (t->updates || !task_state_terminal(t->state) || t->running)
 		return;
 	agent_checkpoint_task_remove(&a->ckpt, t->fw_name, t->name);
+	agent_completed_task(a, t); /* before its executor may go */
 	strmap_del(&a->tasks, t->key);
 	agent_executor_task_detach(t); /* the executor goes with its last task */
 	agent_task_free(t);
@@ -117,6 +119,7 @@ void agent_task_free(struct agent_task *t)
 		close(t->cgroup_fd);
 	json_decref(t->info);
 	json_decref(t->fw_info);
+	json_decref(t->statuses);
 	alloc_res_clear(&t->res);
 	free(t->fw_id);
 	free(t->id);

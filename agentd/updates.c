@@ -97,6 +97,21 @@ void agent_update_send_next(struct agent_task *t)
 	}
 }
 
+/* t's Task.statuses gets status (a copy): the last one replaced if of the same state. */
+static void statuses_add(struct agent_task *t, json_t *status)
+{
+	size_t n;
+	json_t *last;
+
+	if (!t->statuses)
+		t->statuses = json_array();
+	n = json_array_size(t->statuses);
+	last = n ? json_array_get(t->statuses, n - 1) : NULL;
+	if (last && json_equal(json_object_get(last, "state"), json_object_get(status, "state")))
+		json_array_remove(t->statuses, n - 1);
+	json_array_append_new(t->statuses, json_deep_copy(status));
+}
+
 /* Append status (owned) to t's queue, unsaved and unsent. */
 void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid)
 {
@@ -108,6 +123,7 @@ void agent_update_queue(struct agent_task *t, json_t *status, const char *uuid)
 	}
 	u->status = status;
 	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
+	statuses_add(t, status);
 	if (t->updates_tail)
 		t->updates_tail->next = u;
 	else

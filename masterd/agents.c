@@ -2,7 +2,8 @@
 /*
  * The agent API (owner thread). An agent SUBSCRIBEs with what it has and the tasks it runs,
  * and gets a stream of LAUNCH, KILL, ACKNOWLEDGE and HEARTBEAT events; it POSTs
- * STATUS_UPDATE and HEARTBEAT calls with its Mesos-Stream-Id. Agents that stay silent past
+ * STATUS_UPDATE and HEARTBEAT calls with its Mesos-Stream-Id, and UNREGISTER when it shuts
+ * down (its removal). Agents that stay silent past
  * the ping budget become unreachable and their tasks are reported UNREACHABLE or LOST.
  */
 #include <errno.h>
@@ -763,6 +764,17 @@ static void status_update(struct master *m, struct agent *a, struct msg *msg)
 	}
 }
 
+/*
+ * UNREGISTER (an agent shutting down on SIGUSR1, Mesos's UnregisterSlaveMessage): the
+ * caller is the agent itself (check_caller: its ID, its stream, its principal). As Mesos's
+ * unregisterSlave, it is removed ("the agent unregistered"); answered 202 first.
+ */
+static void unregister(struct master *m, struct agent *a, struct msg *msg)
+{
+	master_reply_error(m, msg->req, 202, "%s", "");
+	agent_remove(m, a, "the agent unregistered");
+}
+
 void master_agent_call(struct master *m, struct msg *msg)
 {
 	const char *type = json_string_value(json_object_get(msg->body, "type"));
@@ -773,7 +785,8 @@ void master_agent_call(struct master *m, struct msg *msg)
 		return;
 	}
 	if (!streq(type, "STATUS_UPDATE") && !streq(type, "HEARTBEAT") &&
-	    !streq(type, "EXECUTOR_MESSAGE") && !streq(type, "EXECUTOR_EXITED")) {
+	    !streq(type, "EXECUTOR_MESSAGE") && !streq(type, "EXECUTOR_EXITED") &&
+	    !streq(type, "UNREGISTER")) {
 		master_reply_error(
 			m, msg->req, 400,
 			"Failed to validate agent::Call: call type '%s' is not supported", type);
@@ -786,6 +799,8 @@ void master_agent_call(struct master *m, struct msg *msg)
 		status_update(m, a, msg);
 	else if (streq(type, "EXECUTOR_MESSAGE") || streq(type, "EXECUTOR_EXITED"))
 		master_agent_executor_call(m, a, msg); /* executors.c */
+	else if (streq(type, "UNREGISTER"))
+		unregister(m, a, msg);
 	else
 		master_reply_error(m, msg->req, 202, "%s", "");
 }

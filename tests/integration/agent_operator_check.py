@@ -3,7 +3,8 @@
 (classes protoc generates from Apache Mesos's .proto files, tests/mesos-proto):
 
   - protobuf: 200, Content-Type application/x-protobuf, a mesos.v1.agent.Response of the
-    call's type with every required field set and no field outside Mesos's schema;
+    call's type with every required field set and no field outside Mesos's schema but
+    Drover's documented TaskStatus.drover (field 1000, in a Task's statuses);
   - JSON: 200, application/json, the same Response once Drover's documented extension
     members are taken out (docs/api.md "The agent's own API"), parsed with unknown fields
     rejected; equal to the protobuf answer but for the figures that move between two
@@ -34,6 +35,8 @@ ARGS = {"LIST_FILES": {"list_files": {"path": SANDBOX}},
 STATE_EXT = ("agent_id", "hostname", "master", "subscribed", "total_resources",
              "allocated_resources", "free_resources", "enforcement", "cgroup_root", "tasks")
 CONTAINER_EXT = ("task_id", "state", "resources", "sandbox", "usage", "isolation", "pid")
+TASK_LISTS = ("pending_tasks", "queued_tasks", "launched_tasks", "terminated_tasks",
+              "completed_tasks")
 
 
 def post(body, ct, accept):
@@ -44,7 +47,8 @@ def post(body, ct, accept):
 
 
 def unknown_fields(msg, path):
-    found = ["%s#%d" % (path, f.field_number) for f in msg.UnknownFields()]
+    found = ["%s#%d" % (path, f.field_number) for f in msg.UnknownFields()
+             if not (f.field_number == 1000 and msg.DESCRIPTOR.full_name == "mesos.v1.TaskStatus")]
     for fd, value in msg.ListFields():
         if fd.type != fd.TYPE_MESSAGE or fd.message_type.GetOptions().map_entry:
             continue
@@ -61,10 +65,16 @@ def strip_extensions(obj):
     for c in obj.get("get_containers", {}).get("containers", []):
         for k in CONTAINER_EXT:
             c.pop(k, None)
+    for tasks in (obj.get("get_tasks"), (st or {}).get("get_tasks")):
+        for k in TASK_LISTS:
+            for task in (tasks or {}).get(k, []):
+                for s in task.get("statuses", []):
+                    s.pop("drover", None)
 
 
 def steady(resp):
-    """resp without what moves between two calls."""
+    """resp without what moves between two calls (and TaskStatus.drover, the JSON's is out)."""
+    resp.DiscardUnknownFields()
     for c in resp.get_containers.containers:
         c.ClearField("resource_statistics")
     for m in resp.get_metrics.metrics:

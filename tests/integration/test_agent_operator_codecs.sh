@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The agent's operator API (POST /api/v1 on the agent) in both codecs: every call Drover
 # answers, with a running task, a finished one and their framework, read by Mesos's own
-# schema (classes protoc generates from tests/mesos-proto): the protobuf answer complete
+# schema (classes protoc generates from tests/mesos-proto), with the ended task in the
+# completed_* lists and each task's statuses: the protobuf answer complete
 # (every required field) and inside Mesos's schema, the JSON one the same message once
 # Drover's documented extension members are out (agent_operator_check.py). Then what each
 # call holds, checked against the agent's own account.
@@ -56,6 +57,51 @@ check state-command-executor jq -e --arg t "$TID" '[.get_state.get_executors.exe
 	select(.executor_info.executor_id.value == $t and .executor_info.command.value != null)] |
 	length == 1' "$WORK/state.json"
 check state-drover-members jq -e '.get_state | has("enforcement") and has("tasks") and has("cgroup_root")' "$WORK/state.json"
+# the ended task ("done", its own framework): completed task, executor and framework
+DONE=$(jq -r '.get_state.get_tasks.completed_tasks[] | select(.name == "done") | .task_id.value' "$WORK/state.json")
+DFID=$(jq -r '.get_state.get_tasks.completed_tasks[] | select(.name == "done") | .framework_id.value' "$WORK/state.json")
+check completed-task jq -e --arg t "$DONE" '[.get_state.get_tasks.completed_tasks[] |
+	select(.task_id.value == $t and .state == "TASK_FINISHED" and .executor_id.value == $t and
+	       ([.statuses[].state] == ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]) and
+	       ([.statuses[] | select(.task_id.value == $t and (.uuid | length) == 24 and
+	                              .source == "SOURCE_EXECUTOR" and .timestamp > 0)] | length) == 3 and
+	       .statuses[2].message == "exited with status 0")] | length == 1' "$WORK/state.json"
+check completed-task-not-elsewhere jq -e --arg t "$DONE" '[.get_state.get_tasks |
+	(.launched_tasks, .terminated_tasks, .queued_tasks)[] | select(.task_id.value == $t)] | length == 0' "$WORK/state.json"
+check running-task-statuses jq -e --arg t "$TID" '[.get_state.get_tasks.launched_tasks[] |
+	select(.task_id.value == $t and [.statuses[].state] == ["TASK_STARTING", "TASK_RUNNING"])] |
+	length == 1' "$WORK/state.json"
+check completed-executor jq -e --arg t "$DONE" --arg f "$DFID" '[.get_state.get_executors.completed_executors[] |
+	select(.executor_info.executor_id.value == $t and .executor_info.framework_id.value == $f and
+	       .executor_info.command.value != null)] | length == 1' "$WORK/state.json"
+check completed-executor-not-live jq -e --arg t "$DONE" '[.get_state.get_executors.executors[] |
+	select(.executor_info.executor_id.value == $t)] | length == 0' "$WORK/state.json"
+check completed-framework jq -e --arg f "$DFID" --arg live "$FID" '.get_state.get_frameworks |
+	([.completed_frameworks[] | select(.framework_info.id.value == $f and
+	  .framework_info.name == "drover-task-run")] | length) == 1 and
+	([.completed_frameworks[] | select(.framework_info.id.value == $live)] | length) == 0 and
+	([.frameworks[] | select(.framework_info.id.value == $f)] | length) == 0' "$WORK/state.json"
+for c in GET_TASKS GET_EXECUTORS GET_FRAMEWORKS; do
+	acall $c >"$WORK/$c.json"
+done
+check calls-as-state sh -c "jq -S '.get_state.get_tasks.completed_tasks' '$WORK/state.json' >'$WORK/a' &&
+	jq -S '.get_tasks.completed_tasks' '$WORK/GET_TASKS.json' >'$WORK/b' && cmp -s '$WORK/a' '$WORK/b' &&
+	jq -S '.get_state.get_executors.completed_executors' '$WORK/state.json' >'$WORK/a' &&
+	jq -S '.get_executors.completed_executors' '$WORK/GET_EXECUTORS.json' >'$WORK/b' && cmp -s '$WORK/a' '$WORK/b' &&
+	jq -S '.get_state.get_frameworks.completed_frameworks' '$WORK/state.json' >'$WORK/a' &&
+	jq -S '.get_frameworks.completed_frameworks' '$WORK/GET_FRAMEWORKS.json' >'$WORK/b' && cmp -s '$WORK/a' '$WORK/b'"
+# the legacy /state: the ended framework with its executor and task
+curl -s "$A/state" >"$WORK/legacy.json"
+check legacy-completed-framework jq -e --arg f "$DFID" --arg t "$DONE" '[.completed_frameworks[] |
+	select(.id == $f and .executors == [] and
+	       ([.completed_executors[] | select(.id == $t and (.directory | length) > 0 and
+	         .resources.mem == 32 and .tasks == [] and
+	         ([.completed_tasks[] | select(.id == $t and .state == "TASK_FINISHED" and
+	           [.statuses[].state] == ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"])] | length) == 1)] |
+	        length) == 1)] | length == 1' "$WORK/legacy.json"
+check legacy-live-framework jq -e --arg f "$FID" --arg t "$TID" '[.frameworks[] | select(.id == $f and
+	.completed_executors == [] and ([.executors[].tasks[] | select(.id == $t and
+	[.statuses[].state] == ["TASK_STARTING", "TASK_RUNNING"])] | length) == 1)] | length == 1' "$WORK/legacy.json"
 acall GET_CONTAINERS >"$WORK/containers.json"
 check container-ids jq -e --arg t "$TID" '[.get_containers.containers[] | select(.task_id.value == $t) |
 	select((.container_id.value | length) == 36 and .executor_id.value == $t and
