@@ -265,6 +265,16 @@ static void subscribe(struct agent *a)
 			"version", DROVER_VERSION);
 	if (a->agent_id[0])
 		json_object_set_new(sub, "agent_id", wire_id(a->agent_id));
+	/*
+	 * AgentInfo.Capability: what this agent does. Roles are opaque to it (any framework's,
+	 * several per framework, hierarchical), it can be drained (DRAIN_AGENT: the master
+	 * kills its tasks) and it enforces TaskInfo.limits; it has no reservations, resource
+	 * providers, volumes or operation feedback.
+	 */
+	json_object_set_new(sub, "capabilities",
+			    json_pack("[{s:s},{s:s},{s:s},{s:s}]", "type", "MULTI_ROLE", "type",
+				      "HIERARCHICAL_ROLE", "type", "AGENT_DRAINING", "type",
+				      "TASK_RESOURCE_LIMITS"));
 	body = json_pack("{s:s,s:o}", "type", "SUBSCRIBE", "subscribe", sub);
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
