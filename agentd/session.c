@@ -218,11 +218,20 @@ static json_t *running_executors(struct agent *a)
 
 	for (it = 0; strmap_next(&a->executors, &it, NULL, &v);) {
 		struct agent_executor *e = v;
+		json_t *res, *ai, *r;
+		size_t i;
+
 		if (e->is_default || !e->res_held)
 			continue; /* a group's executor is accounted with its tasks */
+		/* the role they are allocated to, as the master set it at launch (MULTI_ROLE) */
+		res = alloc_res_to_json(&e->res);
+		ai = json_object_get(json_array_get(json_object_get(e->info, "resources"), 0),
+				     "allocation_info");
+		json_array_foreach(ai ? res : NULL, i, r)
+			json_object_set(r, "allocation_info", ai);
 		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}", "framework_id",
 						     wire_id(e->fw_id), "executor_id", wire_id(e->id),
-						     "resources", alloc_res_to_json(&e->res)));
+						     "resources", res));
 	}
 	return arr;
 }
