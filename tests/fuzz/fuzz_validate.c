@@ -167,8 +167,8 @@ static void check_agent_capabilities(json_t *j)
 		if (!t || json_object_size(c) != 1 || streq(t, "UNKNOWN"))
 			abort();
 		for (size_t k = 0; k < i; k++)
-			if (streq(t, json_string_value(json_object_get(json_array_get(caps, k),
-								       "type"))))
+			if (streq(t, json_string_value(
+					     json_object_get(json_array_get(caps, k), "type"))))
 				abort();
 	}
 	json_decref(caps);

@@ -88,6 +88,7 @@ check recovered-agent-listed-recovered [ "$(jq -r '[.get_agents.recovered_agents
 check recovered-agent-has-agent-info [ "$(jq -r '.get_agents.recovered_agents[0].hostname | length > 0' "$WORK/agents-rec.json")" = true ]
 check recovered-agent-not-in-agents [ "$(jq '.get_agents.agents // [] | length' "$WORK/agents-rec.json")" = 0 ]
 check recovered-agent-legacy [ "$(state | jq -r '[.recovered_slaves[].id] | join(",")')" = "$AID" ]
+check recovered-agent-cli sh -c "'$BIN/drover' --master '$MASTER' agent list | grep -q '^$AID .* recovered '"
 # the recovered framework keeps its registered_time (the registry has it)
 mesos GET_FRAMEWORKS >"$WORK/fw3.json"
 check recovered-framework-flag [ "$(jq -r "$fwsel | .recovered" "$WORK/fw3.json")" = true ]
