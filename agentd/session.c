@@ -235,11 +235,20 @@ static json_t *running_executors(struct agent *a)
 
 	for (it = 0; strmap_next(&a->executors, &it, NULL, &v);) {
 		struct agent_executor *e = v;
+		json_t *res, *ai, *r;
+		size_t i;
+
 		if (e->is_default || !e->res_held)
 			continue; /* a group's executor is accounted with its tasks */
+		/* the role they are allocated to, as the master set it at launch (MULTI_ROLE) */
+		res = alloc_res_to_json(&e->res);
+		ai = json_object_get(json_array_get(json_object_get(e->info, "resources"), 0),
+				     "allocation_info");
+		json_array_foreach(ai ? res : NULL, i, r)
+			json_object_set(r, "allocation_info", ai);
 		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}", "framework_id",
 						     wire_id(e->fw_id), "executor_id", wire_id(e->id),
-						     "resources", alloc_res_to_json(&e->res)));
+						     "resources", res));
 	}
 	return arr;
 }
@@ -284,6 +293,16 @@ static void subscribe(struct agent *a)
 			"version", DROVER_VERSION);
 	if (a->agent_id[0])
 		json_object_set_new(sub, "agent_id", wire_id(a->agent_id));
+	/*
+	 * AgentInfo.Capability: what this agent does. Roles are opaque to it (any framework's,
+	 * several per framework, hierarchical), it can be drained (DRAIN_AGENT: the master
+	 * kills its tasks) and it enforces TaskInfo.limits; it has no reservations, resource
+	 * providers, volumes or operation feedback.
+	 */
+	json_object_set_new(sub, "capabilities",
+			    json_pack("[{s:s},{s:s},{s:s},{s:s}]", "type", "MULTI_ROLE", "type",
+				      "HIERARCHICAL_ROLE", "type", "AGENT_DRAINING", "type",
+				      "TASK_RESOURCE_LIMITS"));
 	body = json_pack("{s:s,s:o}", "type", "SUBSCRIBE", "subscribe", sub);
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);

@@ -283,6 +283,18 @@ static bool run_tasks_allowed(struct accept *c, json_t *ti, char err[ERRLEN])
 	return false;
 }
 
+/* As Mesos: every resource of ti (a TaskInfo or an ExecutorInfo) without allocation_info gets the offers' (their role). */
+static void set_allocation_info(json_t *ti, const char *role)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(ti, "resources"), i, r) {
+		if (json_is_object(r) && !json_object_get(r, "allocation_info"))
+			json_object_set_new(r, "allocation_info", json_pack("{s:s}", "role", role));
+	}
+}
+
 /* A resource of ti allocated to a role other than the offers' (MULTI_ROLE's allocation_info). */
 static int check_allocation_role(json_t *ti, const char *path, const char *role, char *err)
 {
@@ -352,9 +364,22 @@ static int launch_executor_check(struct accept *c, json_t *ti, const char *path,
 				 struct master_task_shape *t, char *err)
 {
 	struct alloc_res need = ALLOC_RES_INIT;
-	char want[256], have[256];
-	int r = master_executor_check(c->agent, c->fw, ti, path, &c->executor_res, err, ERRLEN);
+	json_t *ex = json_object_get(ti, "executor");
+	char want[256], have[256], ex_path[128];
+	int r;
 
+	/*
+	 * As Mesos: the executor's resources are allocated to the offers' role too, before an
+	 * ExecutorInfo already running is compared with this one; its agent reports the role
+	 * back when it reregisters (master_executors_reported).
+	 */
+	snprintf(ex_path, sizeof(ex_path), "%.100s.executor", path);
+	r = ex ? check_allocation_role(ex, ex_path, c->offers[0]->role, err) : 0;
+	if (r < 0)
+		goto out;
+	if (ex)
+		set_allocation_info(ex, c->offers[0]->role);
+	r = master_executor_check(c->agent, c->fw, ti, path, &c->executor_res, err, ERRLEN);
 	if (r <= 0)
 		goto out;
 	c->new_executor = true;
@@ -378,18 +403,6 @@ out:
 		alloc_res_clear(&t->res);
 	}
 	return r < 0 ? r : 0;
-}
-
-/* As Mesos: every resource of ti without allocation_info gets the offers' (their role). */
-static void set_allocation_info(json_t *ti, const char *role)
-{
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(ti, "resources"), i, r) {
-		if (json_is_object(r) && !json_object_get(r, "allocation_info"))
-			json_object_set_new(r, "allocation_info", json_pack("{s:s}", "role", role));
-	}
 }
 
 /* The task is the framework's and goes to the agent; t's resources are taken. */

@@ -334,12 +334,15 @@ int master_agent_subscribe_parse(json_t *body, struct master_agent_subscribe *re
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return master_agent_capabilities_parse(json_object_get(ret->sub, "capabilities"),
+					       &ret->capabilities, err, errlen);
 }
 
 void master_agent_subscribe_clear(struct master_agent_subscribe *s)
 {
 	alloc_res_clear(&s->total);
+	json_decref(s->capabilities);
+	s->capabilities = NULL;
 }
 
 /*
@@ -411,6 +414,7 @@ static void agent_free_new(struct agent *a)
 	json_decref(a->info);
 	json_decref(a->url);
 	json_decref(a->enforcement);
+	json_decref(a->capabilities);
 	free(a->hostname);
 	free(a->principal);
 	free(a->version);
@@ -451,6 +455,9 @@ static void agent_take_info(struct agent *a, struct msg *msg, struct master_agen
 	req->total = (struct alloc_res)ALLOC_RES_INIT;
 	free(a->version);
 	a->version = req->version ? strdup(req->version) : NULL;
+	json_decref(a->capabilities);
+	a->capabilities = req->capabilities;
+	req->capabilities = NULL;
 }
 
 /* Answer the SUBSCRIBE with the agent's event stream; -EIO: it did not open (answered). */

@@ -316,6 +316,30 @@ static void executor_exited(struct master *m, struct agent *a, const char *fw_id
 	master_request_allocation(m);
 }
 
+/*
+ * The role a reported executor's resources are allocated to (their allocation_info, as the
+ * master set it at launch): one of fw's roles, the same on every resource; NULL (its
+ * framework's first role) when they name none, differ, or name a role fw does not have, and
+ * for a framework without MULTI_ROLE.
+ */
+static const char *reported_role(const struct framework *fw, json_t *resources)
+{
+	const char *role = NULL;
+	json_t *r;
+	size_t i;
+
+	if (!fw->multi_role)
+		return NULL;
+	json_array_foreach(resources, i, r) {
+		const char *rr = json_string_value(
+			json_object_get(json_object_get(r, "allocation_info"), "role"));
+		if (!rr || (role && !streq(rr, role)))
+			return NULL;
+		role = rr;
+	}
+	return role && master_framework_role(fw, role) ? role : NULL;
+}
+
 void master_executors_reported(struct master *m, struct agent *a, json_t *executors)
 {
 	json_t *re;
@@ -331,6 +355,7 @@ void master_executors_reported(struct master *m, struct agent *a, json_t *execut
 		struct framework *fw = fid ? strmap_get(&m->frameworks, fid) : NULL;
 		struct alloc_res res = ALLOC_RES_INIT;
 		char key[2 * ID_MAX_LEN + 2];
+		const char *role;
 
 		if (!eid || !fw ||
 		    alloc_res_from_json(json_object_get(re, "resources"), &res, err, sizeof(err)) <
@@ -346,9 +371,9 @@ void master_executors_reported(struct master *m, struct agent *a, json_t *execut
 			alloc_res_clear(&res);
 			continue; /* reported twice: counted once */
 		}
-		/* its role is not reported: a MULTI_ROLE framework's first role */
-		master_alloc_used(m, a, fw, NULL, &res);
-		if (executor_put(a, fid, eid, NULL, NULL, &res) < 0)
+		role = reported_role(fw, json_object_get(re, "resources"));
+		master_alloc_used(m, a, fw, role, &res);
+		if (executor_put(a, fid, eid, NULL, role, &res) < 0)
 			log_warn("agent %s: cannot account executor '%s' (out of memory)", a->id,
 				 eid);
 	}

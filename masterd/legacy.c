@@ -302,6 +302,26 @@ static bool agent_active(const struct agent *a)
 	return a->connected && a->reachable && !a->deactivated;
 }
 
+/* Capabilities (a framework's, an agent's) as their type names. */
+static json_t *capability_names(const json_t *caps)
+{
+	json_t *arr = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(caps, i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		if (t)
+			json_array_append_new(arr, json_string(t));
+	}
+	return arr;
+}
+
+/* Legacy times are float seconds of the wall clock. */
+static json_t *secs(int64_t real_ns)
+{
+	return json_real((double)real_ns / 1e9);
+}
+
 static json_t *agent_model(const struct agent *a, bool summary, const json_t *completed)
 {
 	struct alloc_res used = ALLOC_RES_INIT, offered = ALLOC_RES_INIT;
@@ -310,17 +330,22 @@ static json_t *agent_model(const struct agent *a, bool summary, const json_t *co
 
 	live_tasks_res(&a->tasks, &used);
 	offers_res(&a->offers, &offered);
-	j = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:{},s:o,s:b,s:b,s:[]}", "id", a->id,
-		      "hostname", a->hostname, "port",
+	j = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:{},s:o,s:b,s:b,s:o}", "id", a->id, "hostname",
+		      a->hostname, "port",
 		      json_is_integer(port) ? json_integer_value(port) : (json_int_t)5051,
 		      "attributes",
 		      alloc_attributes_to_legacy_json(json_object_get(a->info, "attributes")),
 		      "resources", flat_res(&a->total), "used_resources", flat_res(&used),
 		      "offered_resources", flat_res(&offered), "reserved_resources",
 		      "unreserved_resources", flat_res(&a->total), "active", agent_active(a),
-		      "deactivated", a->deactivated, "capabilities");
+		      "deactivated", a->deactivated, "capabilities",
+		      capability_names(a->capabilities));
 	alloc_res_clear(&used);
 	alloc_res_clear(&offered);
+	if (j && a->registered_real_ns)
+		json_object_set_new(j, "registered_time", secs(a->registered_real_ns));
+	if (j && a->reregistered_real_ns)
+		json_object_set_new(j, "reregistered_time", secs(a->reregistered_real_ns));
 	if (j && summary) {
 		int counts[TASK_STATE_MAX] = {0};
 		json_t *fws = json_object(), *t, *ids = json_array();
@@ -346,20 +371,6 @@ static json_t *agent_model(const struct agent *a, bool summary, const json_t *co
 		json_object_set_new(j, "framework_ids", ids);
 	}
 	return j;
-}
-
-/* A framework's capabilities as their type names. */
-static json_t *capability_names(const json_t *caps)
-{
-	json_t *arr = json_array(), *c;
-	size_t i;
-
-	json_array_foreach(caps, i, c) {
-		const char *t = json_string_value(json_object_get(c, "type"));
-		if (t)
-			json_array_append_new(arr, json_string(t));
-	}
-	return arr;
 }
 
 static json_t *framework_model(const struct framework *fw, bool summary, const json_t *completed)
@@ -413,6 +424,12 @@ static json_t *framework_model(const struct framework *fw, bool summary, const j
 	json_object_set_new(j, "failover_timeout", json_real(fw->failover_timeout_s));
 	json_object_set_new(j, "checkpoint",
 			    json_boolean(json_is_true(json_object_get(info, "checkpoint"))));
+	/* as Mesos: registered_time and unregistered_time always (0: not known, not
+	 * removed), reregistered_time when known and not the same */
+	json_object_set_new(j, "registered_time", secs(fw->registered_real_ns));
+	json_object_set_new(j, "unregistered_time", json_real(0));
+	if (fw->reregistered_real_ns && fw->reregistered_real_ns != fw->registered_real_ns)
+		json_object_set_new(j, "reregistered_time", secs(fw->reregistered_real_ns));
 	if (json_is_string(json_object_get(info, "principal")))
 		json_object_set(j, "principal", json_object_get(info, "principal"));
 	if (json_is_array(json_object_get(info, "roles")))
@@ -460,6 +477,20 @@ out:
  * were removed, and those that only have tasks in the completed history (after a restart,
  * or past that bound), each with its completed tasks.
  */
+/* A GetFrameworks.Framework's registered_time (0 when unset) and reregistered_time (when it
+ * differs) on legacy fw, in seconds. */
+static void completed_times(json_t *fw, json_t *rec)
+{
+	json_int_t reg = json_integer_value(
+		json_object_get(json_object_get(rec, "registered_time"), "nanoseconds"));
+	json_int_t rereg = json_integer_value(
+		json_object_get(json_object_get(rec, "reregistered_time"), "nanoseconds"));
+
+	json_object_set_new(fw, "registered_time", secs(reg));
+	if (rereg && rereg != reg)
+		json_object_set_new(fw, "reregistered_time", secs(rereg));
+}
+
 /* Removed frameworks viewer may view (view_roles; their tasks' only with their record). */
 static json_t *completed_frameworks(struct master *m, const char *viewer)
 {
@@ -482,6 +513,7 @@ static json_t *completed_frameworks(struct master *m, const char *viewer)
 			       "active", 0, "connected", 0, "recovered", 0, "unregistered_time",
 			       (double)json_integer_value(gone) / 1e9, "tasks", "unreachable_tasks",
 			       "completed_tasks", "offers", "executors");
+		completed_times(fw, t);
 		json_object_set_new(byid, id, fw);
 	}
 	json_array_foreach(m->completed, i, t) {

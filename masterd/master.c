@@ -468,6 +468,7 @@ void master_agent_free(void *p)
 	json_decref(a->info);
 	json_decref(a->url);
 	json_decref(a->enforcement);
+	json_decref(a->capabilities);
 	master_agent_offer_frag_drop(a);
 	alloc_res_clear(&a->total);
 	free(a->hostname);

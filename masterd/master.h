@@ -102,6 +102,9 @@ struct framework {
 	int64_t disconnected_ns;
 	struct strmap tasks;  /* task id -> struct task (active, and terminal until acked) */
 	struct strmap offers; /* offer id -> struct offer */
+	/* wall clock (GET_FRAMEWORKS): first subscribed (kept in the registry), last
+	 * resubscribed; 0: not known */
+	int64_t registered_real_ns, reregistered_real_ns;
 };
 
 struct agent {
@@ -136,6 +139,7 @@ struct agent {
 	char *version;                /* the Drover version it reported at SUBSCRIBE, or NULL */
 	int64_t registered_real_ns;   /* wall clock: admitted by this master (GET_AGENTS) */
 	int64_t reregistered_real_ns; /* wall clock: its last reregistration since, or 0 */
+	json_t *capabilities; /* AgentInfo.Capability list it reported (validated), or NULL */
 };
 
 /*
@@ -360,6 +364,7 @@ struct master_agent_subscribe {
 	const char *hostname; /* "agent_info.hostname" (the register_agents ACL's object) */
 	const char *agent_id; /* "subscribe.agent_id": NULL when it asks for a new ID */
 	const char *version;  /* "subscribe.version" (Drover's version of the agent), or NULL */
+	json_t *capabilities; /* "subscribe.capabilities" validated (owned), or NULL */
 	struct alloc_res total; /* "agent_info.resources" (owned: master_agent_subscribe_clear) */
 };
 /*

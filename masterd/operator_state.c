@@ -96,6 +96,16 @@ static json_t *time_info(int64_t real_ns)
 	return json_pack("{s:I}", "nanoseconds", (json_int_t)real_ns);
 }
 
+/* GetFrameworks.Framework's registered_time and reregistered_time, those known (as Mesos:
+ * unset while 0, e.g. a recovered framework of a registry before schema 6). */
+static void framework_times(json_t *j, const struct framework *fw)
+{
+	if (fw->registered_real_ns)
+		json_object_set_new(j, "registered_time", time_info(fw->registered_real_ns));
+	if (fw->reregistered_real_ns)
+		json_object_set_new(j, "reregistered_time", time_info(fw->reregistered_real_ns));
+}
+
 /* Mesos's agent pid, "slave(1)@IP:PORT", from the address it connected from (Offer.url). */
 static json_t *agent_pid(const struct agent *a)
 {
@@ -108,19 +118,26 @@ static json_t *agent_pid(const struct agent *a)
 	return json_sprintf("slave(1)@%s:%" JSON_INTEGER_FORMAT, ip, json_integer_value(port));
 }
 
-json_t *master_state_agent(struct master *m, const struct agent *a)
+/* a's AgentInfo as Mesos has it: what it registered with, its id and hostname. */
+static json_t *agent_info(const struct agent *a)
 {
-	const struct alloc_res *total = NULL, *avail = NULL;
-	struct alloc_res offered = ALLOC_RES_INIT;
-	json_t *info = json_deep_copy(a->info), *j;
+	json_t *info = json_deep_copy(a->info);
 
 	if (!info)
 		info = json_object();
-	/* AgentInfo as Mesos has it: its id, the hostname it registered with */
 	json_object_set_new(info, "id", wire_id(a->id));
 	json_object_set_new(info, "hostname", json_string(a->hostname ? a->hostname : ""));
 	if (!json_is_array(json_object_get(info, "attributes")))
 		json_object_set_new(info, "attributes", json_array());
+	return info;
+}
+
+json_t *master_state_agent(struct master *m, const struct agent *a)
+{
+	const struct alloc_res *total = NULL, *avail = NULL;
+	struct alloc_res offered = ALLOC_RES_INIT;
+	json_t *info = agent_info(a), *j;
+
 	/* version: what the agent reported at SUBSCRIBE ("" until a recovered one is back) */
 	j = json_pack("{s:o,s:b,s:b,s:s,s:o}", "agent_info", info, "active",
 		      a->connected && a->reachable, "deactivated", a->deactivated, "version",
@@ -132,6 +149,8 @@ json_t *master_state_agent(struct master *m, const struct agent *a)
 		json_object_set_new(j, "registered_time", time_info(a->registered_real_ns));
 	if (a->reregistered_real_ns)
 		json_object_set_new(j, "reregistered_time", time_info(a->reregistered_real_ns));
+	if (json_array_size(a->capabilities))
+		json_object_set(j, "capabilities", a->capabilities);
 	offers_sum(&a->offers, &offered);
 	json_object_set_new(j, "offered_resources", alloc_res_to_json(&offered));
 	if (alloc_agent_get(m->alloc, a->id, &total, &avail) == 0) {
@@ -181,6 +200,7 @@ json_t *master_state_framework(struct master *m, const struct framework *fw)
 		      master_framework_info_view(fw->info), "active", fw->connected, "connected",
 		      fw->connected, "recovered", fw->recovered, "offers", offers,
 		      "offered_resources", alloc_res_to_json(&offered));
+	framework_times(j, fw);
 	if (alloc_framework_get(m->alloc, fw->id, NULL, &fi) == 0) {
 		alloc_res_copy(&used, fi.allocated);
 		alloc_res_sub(&used, &offered);
@@ -199,13 +219,20 @@ json_t *master_state_framework(struct master *m, const struct framework *fw)
 
 json_t *master_state_agents(struct master *m)
 {
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *recovered = json_array();
 	size_t it;
 	void *v;
 
-	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);)
-		json_array_append_new(arr, master_state_agent(m, v));
-	return json_pack("{s:o,s:[]}", "agents", arr, "recovered_agents");
+	/* as Mesos: an agent read from the registry is listed by its AgentInfo alone under
+	 * recovered_agents until it reregisters, then under agents */
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		const struct agent *a = v;
+		if (a->recovered)
+			json_array_append_new(recovered, agent_info(a));
+		else
+			json_array_append_new(arr, master_state_agent(m, a));
+	}
+	return json_pack("{s:o,s:o}", "agents", arr, "recovered_agents", recovered);
 }
 
 /* GetFrameworks.completed_frameworks: the removed frameworks viewer may view. */
@@ -247,6 +274,7 @@ void master_state_framework_completed(struct master *m, const struct framework *
 		json_decref(j);
 		return;
 	}
+	framework_times(j, fw);
 	json_array_append_new(m->completed_frameworks, j);
 	while (json_array_size(m->completed_frameworks) >
 	       (size_t)m->flags->max_completed_frameworks)

@@ -185,6 +185,7 @@ void master_persist_agent(struct master *m, const struct agent *a)
 		.deactivated = a->deactivated,
 		.draining = a->draining,
 		.principal = a->principal,
+		.capabilities = a->capabilities,
 	};
 
 	if (m->registry)
@@ -220,6 +221,7 @@ void master_persist_framework(struct master *m, const struct framework *fw)
 		.tier = fw->tier,
 		.failover_timeout = fw->failover_timeout_s,
 		.suppressed = fw->suppressed,
+		.registered_ns = fw->registered_real_ns,
 	};
 
 	if (m->registry)
@@ -315,8 +317,14 @@ static int load_agent(void *opaque, const struct registry_agent *ra)
 	a->last_seen_ns = now_mono_ns();
 	/* only this principal may reregister it (rows before schema 3 have none) */
 	a->principal = ra->principal ? strdup(ra->principal) : NULL;
+	/* what it reported when it last registered, checked again (none before schema 6) */
+	if (ra->capabilities &&
+	    master_agent_capabilities_parse(ra->capabilities, &a->capabilities, err,
+					    sizeof(err)) < 0)
+		log_warn("registry: agent %s: capabilities: %s", ra->id, err);
 	if (!a->id || !a->hostname || (ra->principal && !a->principal) ||
 	    strmap_put(&m->agents, a->id, a, NULL) < 0) {
+		json_decref(a->capabilities);
 		free(a->principal);
 		free(a->id);
 		free(a->hostname);
@@ -373,6 +381,8 @@ static int load_framework(void *opaque, const struct registry_framework *rf)
 	fw->suppressed = rf->suppressed;
 	fw->multi_role = master_framework_has_capability(fw->info, "MULTI_ROLE");
 	fw->recovered = true;
+	/* GET_FRAMEWORKS' registered_time: when it first subscribed (0 before schema 6) */
+	fw->registered_real_ns = rf->registered_ns > 0 ? rf->registered_ns : 0;
 	fw->disconnected_ns = now_mono_ns();
 	strmap_init(&fw->tasks);
 	strmap_init(&fw->offers);

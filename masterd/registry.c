@@ -12,8 +12,9 @@
 #include "registry.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 5 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill;
-			  * 4: quotas; 5: agents.gone */
+#define SCHEMA_VERSION 6 /* 2: tasks.name and tasks.res; 3: agents.principal, tasks.kill;
+			  * 4: quotas; 5: agents.gone; 6: agents.capabilities,
+			  * frameworks.registered */
 /* ops queued for the writer beyond which the owner waits for the disk */
 #define MAX_QUEUED 200000
 
@@ -38,16 +39,18 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_PUT_WEIGHT] = "INSERT INTO weights(role, weight) VALUES (?1, ?2) "
 			  "ON CONFLICT(role) DO UPDATE SET weight = excluded.weight",
 	[ST_PUT_AGENT] = "INSERT INTO agents(id, hostname, info, reachable, deactivated, draining, "
-			 "principal, gone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO "
+			 "principal, gone, capabilities) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+			 "ON CONFLICT(id) DO "
 			 "UPDATE SET hostname = excluded.hostname, info = excluded.info, "
 			 "reachable = excluded.reachable, deactivated = excluded.deactivated, "
 			 "draining = excluded.draining, principal = excluded.principal, "
-			 "gone = excluded.gone",
+			 "gone = excluded.gone, capabilities = excluded.capabilities",
 	[ST_PUT_FRAMEWORK] = "INSERT INTO frameworks(id, role, info, tier, failover_timeout, "
-			     "suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE "
+			     "suppressed, registered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+			     "ON CONFLICT(id) DO UPDATE "
 			     "SET role = excluded.role, info = excluded.info, tier = excluded.tier, "
 			     "failover_timeout = excluded.failover_timeout, "
-			     "suppressed = excluded.suppressed",
+			     "suppressed = excluded.suppressed, registered = excluded.registered",
 	[ST_DEL_FRAMEWORK] = "DELETE FROM frameworks WHERE id = ?1",
 	[ST_COMPLETE_FW_TASKS] = "UPDATE tasks SET completed = 1, seq = ?2 "
 				 "WHERE fw_id = ?1 AND completed = 0",
@@ -72,17 +75,17 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS weights(role TEXT PRIMARY KEY, weight REAL NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, hostname TEXT NOT NULL,"
 	" info TEXT NOT NULL, reachable INTEGER NOT NULL, deactivated INTEGER NOT NULL,"
-	" draining INTEGER NOT NULL, principal TEXT, gone REAL);"
+	" draining INTEGER NOT NULL, principal TEXT, gone REAL, capabilities TEXT);"
 	"CREATE TABLE IF NOT EXISTS frameworks(id TEXT PRIMARY KEY, role TEXT NOT NULL,"
 	" info TEXT NOT NULL, tier INTEGER NOT NULL, failover_timeout REAL NOT NULL,"
-	" suppressed INTEGER NOT NULL);"
+	" suppressed INTEGER NOT NULL, registered INTEGER);"
 	"CREATE TABLE IF NOT EXISTS tasks(fw_id TEXT NOT NULL, id TEXT NOT NULL,"
 	" agent_id TEXT NOT NULL, state TEXT NOT NULL, info TEXT, status TEXT,"
 	" pending_uuid TEXT, acked_uuid TEXT, completed INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" name TEXT, res TEXT, kill TEXT, PRIMARY KEY(fw_id, id));"
 	"CREATE INDEX IF NOT EXISTS tasks_history ON tasks(completed, seq);"
 	"CREATE TABLE IF NOT EXISTS quotas(role TEXT PRIMARY KEY, config TEXT NOT NULL);"
-	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '5');";
+	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '6');";
 
 /*
  * Version 1 (first sessions) to 2: the task's name and resources (text form) in their own
@@ -238,6 +241,37 @@ static int upgrade_4_5(struct sqlite_registry *r)
 	return e;
 }
 
+/*
+ * 5 to 6: the capabilities each agent reported (GET_AGENTS) and when each framework first
+ * subscribed (GET_FRAMEWORKS' registered_time); NULL in rows written before: none known.
+ * Each is added unless its table has it (the schema above created it there).
+ */
+static int upgrade_5_6(struct sqlite_registry *r)
+{
+	static const char *const add[][3] = {{"agents", "capabilities", "TEXT"},
+					     {"frameworks", "registered", "INTEGER"}};
+	char sql[160];
+	int e = exec(r, "BEGIN IMMEDIATE");
+
+	for (size_t i = 0; e == 0 && i < ARRAY_SIZE(add); i++) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", add[i][0],
+			 add[i][1]);
+		if (query_int(r, sql) > 0)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", add[i][0], add[i][1],
+			 add[i][2]);
+		e = exec(r, sql);
+	}
+	if (e == 0)
+		e = exec(r, "UPDATE meta SET value = '6' WHERE key = 'schema'");
+	if (e == 0)
+		e = exec(r, "COMMIT");
+	else
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
 static void *writer_main(void *data);
 static void ops_free(struct op *o);
 static int sqlite_commit(struct sqlite_registry *r);
@@ -319,6 +353,13 @@ int master_reg_open(const char *path, unsigned history, struct registry **ret, c
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 4 &&
 	    (e = upgrade_4_5(r)) < 0) {
 		snprintf(err, errlen, "cannot upgrade '%s' from schema version 4: %s", path,
+			 sqlite3_errmsg(r->db));
+		sqlite_close(r);
+		return e;
+	}
+	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 5 &&
+	    (e = upgrade_5_6(r)) < 0) {
+		snprintf(err, errlen, "cannot upgrade '%s' from schema version 5: %s", path,
 			 sqlite3_errmsg(r->db));
 		sqlite_close(r);
 		return e;
@@ -511,6 +552,8 @@ static int sqlite_put_agent(struct sqlite_registry *r, const struct registry_age
 			add_double(o, a->gone);
 		else
 			o->p[o->n++].kind = P_NULL;
+		if (ok)
+			ok = add_json(o, a->capabilities, NULL);
 	}
 	return push(r, o, ok);
 }
@@ -525,6 +568,10 @@ static int sqlite_put_framework(struct sqlite_registry *r, const struct registry
 		add_int(o, fw->tier);
 		add_double(o, fw->failover_timeout);
 		add_int(o, fw->suppressed);
+		if (fw->registered_ns > 0)
+			add_int(o, fw->registered_ns);
+		else
+			o->p[o->n++].kind = P_NULL;
 	}
 	return push(r, o, ok);
 }
@@ -840,7 +887,7 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 
 	rc = sqlite3_prepare_v2(r->db,
 				"SELECT id, hostname, info, reachable, deactivated, draining, principal, "
-				"gone FROM agents",
+				"gone, capabilities FROM agents",
 				-1, &s, NULL);
 	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
 		struct registry_agent a = {
@@ -852,16 +899,19 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 			.draining = sqlite3_column_int(s, 5),
 			.principal = column_text(s, 6),
 			.gone = sqlite3_column_double(s, 7), /* NULL: 0.0 */
+			.capabilities = column_json(s, 8),
 		};
 		e = ops->agent ? ops->agent(opaque, &a) : 0;
 		json_decref(a.info);
+		json_decref(a.capabilities);
 	}
 	sqlite3_finalize(s);
 	if (e < 0 || rc != SQLITE_DONE)
 		return e < 0 ? e : sql_errno(rc);
 
 	rc = sqlite3_prepare_v2(r->db,
-				"SELECT id, role, info, tier, failover_timeout, suppressed FROM frameworks",
+				"SELECT id, role, info, tier, failover_timeout, suppressed, registered "
+				"FROM frameworks",
 				-1, &s, NULL);
 	while (rc == SQLITE_OK && e == 0 && (rc = step_row(s)) == SQLITE_OK) {
 		struct registry_framework fw = {
@@ -871,6 +921,7 @@ static int load(struct sqlite_registry *r, const struct registry_ops *ops, void 
 			.tier = sqlite3_column_int(s, 3),
 			.failover_timeout = sqlite3_column_double(s, 4),
 			.suppressed = sqlite3_column_int(s, 5),
+			.registered_ns = sqlite3_column_int64(s, 6), /* NULL: 0 */
 		};
 		e = ops->framework ? ops->framework(opaque, &fw) : 0;
 		json_decref(fw.info);

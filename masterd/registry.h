@@ -67,6 +67,7 @@ struct registry_agent {
 	bool draining;     /* its tasks are being killed (DRAIN_AGENT) */
 	const char *principal; /* who registered it (authenticated), or NULL (schema 3) */
 	double gone;           /* when it was marked gone (s, wall clock), 0: not (schema 5) */
+	json_t *capabilities;  /* AgentInfo.Capability list (borrowed), or NULL (schema 6) */
 };
 
 struct registry_framework {
@@ -75,6 +76,7 @@ struct registry_framework {
 	int tier;
 	double failover_timeout;
 	bool suppressed;
+	int64_t registered_ns; /* wall clock: first subscribed, 0: not known (schema 6) */
 };
 
 struct registry_task {

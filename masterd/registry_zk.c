@@ -186,6 +186,11 @@ static int op_put_agent(struct registry *reg, const struct registry_agent *a)
 		json_decref(rec);
 		rec = NULL;
 	}
+	/* schema 6: the capabilities it reported (absent: none known) */
+	if (rec && a->capabilities && json_object_set(rec, "capabilities", a->capabilities) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	return put(Z(reg), node, rec);
 }
 
@@ -201,13 +206,20 @@ static int op_put_framework(struct registry *reg, const struct registry_framewor
 {
 	char node[2048];
 
+	json_t *rec;
+
 	node_name(node, sizeof(node), "frameworks", fw->id, NULL);
-	return put(Z(reg), node,
-		   json_pack("{s:s,s:s,s:o,s:i,s:f,s:b}", "id", fw->id, "role",
-			     fw->role ? fw->role : "*", "info",
-			     fw->info ? json_incref(fw->info) : json_object(), "tier", fw->tier,
-			     "failover_timeout", fw->failover_timeout, "suppressed",
-			     fw->suppressed));
+	rec = json_pack("{s:s,s:s,s:o,s:i,s:f,s:b}", "id", fw->id, "role",
+			fw->role ? fw->role : "*", "info",
+			fw->info ? json_incref(fw->info) : json_object(), "tier", fw->tier,
+			"failover_timeout", fw->failover_timeout, "suppressed", fw->suppressed);
+	/* schema 6: when it first subscribed (absent: not known) */
+	if (rec && fw->registered_ns > 0 &&
+	    json_object_set_new(rec, "registered", json_integer(fw->registered_ns)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	return put(Z(reg), node, rec);
 }
 
 static int done_push(struct zk_registry *r, const char *node, int64_t seq)
@@ -657,6 +669,7 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 			.gone = json_is_number(json_object_get(rec, "gone"))
 					? json_number_value(json_object_get(rec, "gone"))
 					: 0,
+			.capabilities = json_object_get(rec, "capabilities"),
 		};
 		if (e == 0 && ops->agent)
 			e = ops->agent(opaque, &a);
@@ -673,6 +686,7 @@ static int op_load(struct registry *reg, const struct registry_ops *ops, void *o
 			.failover_timeout =
 				json_number_value(json_object_get(rec, "failover_timeout")),
 			.suppressed = json_is_true(json_object_get(rec, "suppressed")),
+			.registered_ns = json_integer_value(json_object_get(rec, "registered")),
 		};
 		if (e == 0 && ops->framework)
 			e = ops->framework(opaque, &fw);

@@ -516,6 +516,12 @@ static void subscribe_start(struct master *m, struct framework *fw, bool is_new)
 	size_t it;
 	void *v;
 
+	/* GET_FRAMEWORKS' times, as Mesos: both at the first subscription, reregistered_time
+	 * at each since; registered_time is kept in the registry (Mesos's is not: after its
+	 * failover a framework's first resubscription sets both) */
+	fw->reregistered_real_ns = now_real_ns();
+	if (!fw->registered_real_ns)
+		fw->registered_real_ns = fw->reregistered_real_ns;
 	master_persist_framework(m, fw);
 	if (is_new) {
 		strmap_put(&m->frameworks, fw->id, fw, NULL);

@@ -705,3 +705,56 @@ int master_validate_health_check(json_t *ti, const char *path, char *err, size_t
 		json_object_set_new(hc, "type", json_string(health_check_type_name(c.type)));
 	return 0;
 }
+
+int master_agent_capabilities_parse(json_t *caps, json_t **ret, char *err, size_t errlen)
+{
+	/* AgentInfo.Capability.Type (proto/mesos/v1/mesos.proto), UNKNOWN aside */
+	static const char *const known[] = {"MULTI_ROLE",
+					    "HIERARCHICAL_ROLE",
+					    "RESERVATION_REFINEMENT",
+					    "RESOURCE_PROVIDER",
+					    "RESIZE_VOLUME",
+					    "AGENT_OPERATION_FEEDBACK",
+					    "AGENT_DRAINING",
+					    "TASK_RESOURCE_LIMITS"};
+	bool seen[ARRAY_SIZE(known)] = {false};
+	json_t *arr, *c, *t;
+	size_t i;
+
+	if (caps && !json_is_null(caps) && !json_is_array(caps)) {
+		snprintf(err, errlen, "'subscribe.capabilities' must be an array");
+		return -EINVAL;
+	}
+	if (json_array_size(caps) > MASTER_AGENT_CAPABILITIES_MAX) {
+		snprintf(err, errlen, "'subscribe.capabilities' has more than the %d allowed",
+			 MASTER_AGENT_CAPABILITIES_MAX);
+		return -EINVAL;
+	}
+	json_array_foreach(caps, i, c) {
+		t = json_object_get(c, "type");
+		if (!json_is_object(c) || (t && !json_is_null(t) && !json_is_string(t))) {
+			snprintf(err, errlen,
+				 "'subscribe.capabilities[%zu]' must be an object with a string "
+				 "'type'",
+				 i);
+			return -EINVAL;
+		}
+	}
+	arr = json_array();
+	if (!arr) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	json_array_foreach(caps, i, c) {
+		const char *name = json_string_value(json_object_get(c, "type"));
+
+		for (size_t k = 0; name && k < ARRAY_SIZE(known); k++) {
+			if (!seen[k] && streq(name, known[k])) {
+				seen[k] = true;
+				json_array_append_new(arr, json_pack("{s:s}", "type", known[k]));
+			}
+		}
+	}
+	*ret = arr;
+	return 0;
+}

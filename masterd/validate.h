@@ -117,4 +117,15 @@ int master_task_info_parse(json_t *ti, const char *path, const char **ret_id, ch
 /* Whether a FrameworkInfo lists capability cap ("PARTITION_AWARE"...). */
 bool master_framework_has_capability(json_t *info, const char *cap);
 
+/* The most entries an agent's "capabilities" list may have (Mesos has 8 types). */
+#define MASTER_AGENT_CAPABILITIES_MAX 32
+/*
+ * An agent's SUBSCRIBE "capabilities" (AgentInfo.Capability: [{"type": NAME}, ...]) as the
+ * master keeps them: *ret a new array of {"type": NAME} with each of Mesos's type names once,
+ * in the order given; a name Mesos does not know is dropped (its JSON mapping leaves an
+ * unknown enum unset), NULL or null is none. -EINVAL with err: not an array, more than
+ * MASTER_AGENT_CAPABILITIES_MAX entries, an entry not an object or a type not a string.
+ */
+int master_agent_capabilities_parse(json_t *caps, json_t **ret, char *err, size_t errlen);
+
 #endif

@@ -3,7 +3,7 @@
  * libFuzzer target: the master's pure field checks (masterd/validate.c) on any JSON:
  * IDs that become file and cgroup names (never hidden: no leading '.'), roles,
  * UPDATE_WEIGHTS' weight_infos, the cap on every list in a call, a SUBSCRIBE call, a
- * LAUNCH's TaskInfo. What they accept must be safe to use as a path component; what they
+ * LAUNCH's TaskInfo, an agent's capabilities. What they accept must be safe to use as a path component; what they
  * refuse must say why.
  */
 #include <stdbool.h>
@@ -143,6 +143,37 @@ static void check_task_info(json_t *ti)
 	alloc_res_clear(&t.res);
 }
 
+/*
+ * master_agent_capabilities_parse on j's "capabilities": what it keeps is at most Mesos's 8
+ * types, each {"type": a known name} once; what it refuses says why.
+ */
+static void check_agent_capabilities(json_t *j)
+{
+	char err[WIRE_ERR_LEN] = "";
+	json_t *caps = NULL, *c;
+	size_t i;
+
+	if (master_agent_capabilities_parse(json_object_get(j, "capabilities"), &caps, err,
+					    sizeof(err)) < 0) {
+		if (!err[0] || caps)
+			abort();
+		return;
+	}
+	if (!json_is_array(caps) || json_array_size(caps) > 8)
+		abort();
+	json_array_foreach(caps, i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+
+		if (!t || json_object_size(c) != 1 || streq(t, "UNKNOWN"))
+			abort();
+		for (size_t k = 0; k < i; k++)
+			if (streq(t, json_string_value(
+					     json_object_get(json_array_get(caps, k), "type"))))
+				abort();
+	}
+	json_decref(caps);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[WIRE_ERR_LEN] = "", *text;
@@ -155,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_lists(j);
 		check_subscribe(j);
 		check_task_info(j);
+		check_agent_capabilities(j);
 		r = master_parse_weights(json_object_get(j, "weight_infos"), "weight_infos",
 					 no_weight, &n, err, sizeof(err));
 		if (r >= 0 ? r != n : !err[0])

@@ -12,6 +12,10 @@ Apache Mesos's .proto files (tests/mesos-proto), not Drover's.
     mesos_operator_check.py stream HOST:PORT PYDIR json|protobuf SECONDS OUT
         SUBSCRIBE in that codec; read the events for SECONDS; each must be a
         mesos.v1.master.Event held to the same rules; their types, one a line, go to OUT.
+    mesos_operator_check.py decode HOST:PORT PYDIR CALL
+        CALL asked in protobuf, held to the rules of "calls"; the Response as Mesos's
+        schema decodes it (proto field names, defaults left out) goes to stdout as JSON,
+        for tests to read fields the way a Mesos client does.
 
 Exit 0 and "OK" on success; otherwise a line per problem.
 """
@@ -192,9 +196,29 @@ def check_stream(codec, seconds, out):
         f.write("\n".join(types) + "\n")
 
 
+def decode_call(name):
+    call = master_pb2.Call(type=master_pb2.Call.Type.Value(name))
+    st, ct, body = post(call.SerializeToString(), PB, PB)
+    if st != 200 or ct != PB:
+        problems.append("%s in protobuf: %s %s %r" % (name, st, ct, body[:300]))
+        return
+    resp = master_pb2.Response()
+    resp.ParseFromString(body)
+    check_message(resp, name + " (protobuf)")
+    if not problems:
+        json.dump(json_format.MessageToDict(resp, preserving_proto_field_name=True),
+                  sys.stdout)
+        sys.stdout.write("\n")
+
+
 if MODE == "calls":
     for name in sys.argv[4:]:
         check_call(name)
+elif MODE == "decode":
+    decode_call(sys.argv[4])
+    for p in problems:
+        print("FAIL: " + p, file=sys.stderr)
+    sys.exit(1 if problems else 0)
 elif MODE == "stream":
     check_stream(sys.argv[4], float(sys.argv[5]), sys.argv[6])
 else:

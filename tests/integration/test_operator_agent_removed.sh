@@ -71,7 +71,7 @@ fi
 kill -9 "$MASTER_PID"
 wait "$MASTER_PID" 2>/dev/null
 start_master || exit 1
-check old-not-recovered [ "$(op GET_AGENTS | jq -r '[.get_agents.agents[].agent_info.id.value] | join(",")')" = "$NEW" ]
+check old-not-recovered [ "$(op GET_AGENTS | jq -r '[.get_agents.agents[].agent_info.id.value, .get_agents.recovered_agents[].id.value] | join(",")')" = "$NEW" ]
 
 # with --credentials, only a registration of the principal that registered an agent
 # removes it (shell agents declaring one port, from one address)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "masterd/master.h"
+#include "masterd/validate.h"
 #include "util.h"
 
 #define RES "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":4}}]"
@@ -97,6 +98,67 @@ static void test_version(void **state)
 	json_decref(body);
 }
 
+/* capabilities parsed with "caps" (JSON text): the parser's result, the kept list in out */
+static int caps_parse(const char *caps, char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct master_agent_subscribe req;
+	char text[4096];
+	json_t *body;
+	int r;
+
+	snprintf(text, sizeof(text),
+		 "{\"subscribe\":{\"agent_info\":{\"hostname\":\"h1\",\"resources\":[]},"
+		 "\"capabilities\":%s}}",
+		 caps);
+	r = sub_parse(text, &body, &req, err, errlen);
+	if (req.capabilities) {
+		char *s = json_dumps(req.capabilities, JSON_COMPACT);
+		snprintf(out, outlen, "%s", s);
+		free(s);
+	} else {
+		snprintf(out, outlen, "(null)");
+	}
+	master_agent_subscribe_clear(&req);
+	json_decref(body);
+	return r;
+}
+
+/*
+ * subscribe.capabilities (GET_AGENTS' Agent.capabilities): Mesos's AgentInfo.Capability types
+ * kept once each in order, an unknown name or a null type dropped (Mesos's JSON mapping of an
+ * enum it does not know), a list that is not one, too long, or of bad entries refused.
+ */
+static void test_capabilities(void **state)
+{
+	char out[512], err[256], many[4096];
+	size_t o;
+
+	(void)state;
+	assert_int_equal(caps_parse("[{\"type\":\"MULTI_ROLE\"},{\"type\":\"NO_SUCH\"},"
+				    "{\"type\":\"TASK_RESOURCE_LIMITS\"},{\"type\":\"MULTI_ROLE\"},"
+				    "{\"type\":null},{}]",
+				    out, sizeof(out), err, sizeof(err)),
+			 0);
+	assert_string_equal(out, "[{\"type\":\"MULTI_ROLE\"},{\"type\":\"TASK_RESOURCE_LIMITS\"}]");
+	assert_int_equal(caps_parse("null", out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, "[]");
+	assert_int_equal(caps_parse("{\"type\":\"MULTI_ROLE\"}", out, sizeof(out), err,
+				    sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "must be an array"));
+	assert_int_equal(caps_parse("[{\"type\":1}]", out, sizeof(out), err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "capabilities[0]"));
+	assert_int_equal(caps_parse("[\"MULTI_ROLE\"]", out, sizeof(out), err, sizeof(err)),
+			 -EINVAL);
+	o = (size_t)snprintf(many, sizeof(many), "[");
+	for (int i = 0; i <= MASTER_AGENT_CAPABILITIES_MAX; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%s{\"type\":\"MULTI_ROLE\"}",
+				      i ? "," : "");
+	snprintf(many + o, sizeof(many) - o, "]");
+	assert_int_equal(caps_parse(many, out, sizeof(out), err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "more than the 32 allowed"));
+}
+
 static void test_new_agent(void **state)
 {
 	struct master_agent_subscribe req;
@@ -166,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_new_agent),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_capabilities),
 		cmocka_unit_test(test_faults),
 	};
 

@@ -26,6 +26,8 @@ struct loaded {
 	int quotas;
 	char quota[128]; /* the last QuotaConfig read, compact */
 	double gone;     /* the last agent's (schema 5) */
+	char caps[96];   /* the last agent's capabilities, compact, or "(null)" (schema 6) */
+	int64_t registered_ns; /* the last framework's (schema 6) */
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -45,6 +47,13 @@ static int on_agent(void *o, const struct registry_agent *a)
 	l->agents++;
 	l->agent_draining = a->draining;
 	l->gone = a->gone;
+	if (a->capabilities) {
+		char *c = json_dumps(a->capabilities, JSON_COMPACT);
+		snprintf(l->caps, sizeof(l->caps), "%s", c);
+		free(c);
+	} else {
+		snprintf(l->caps, sizeof(l->caps), "(null)");
+	}
 	snprintf(l->principal, sizeof(l->principal), "%s", a->principal ? a->principal : "(null)");
 	assert_string_equal(json_string_value(json_object_get(a->info, "hostname")), "h1");
 	return 0;
@@ -56,6 +65,7 @@ static int on_framework(void *o, const struct registry_framework *fw)
 
 	l->frameworks++;
 	l->tier = fw->tier;
+	l->registered_ns = fw->registered_ns;
 	return 0;
 }
 
@@ -363,7 +373,7 @@ static void test_upgrade_from_1(void **state)
 						    -1, &s, NULL),
 				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), "5");
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), "6");
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(db);
@@ -506,7 +516,7 @@ static void test_upgrade_from_4_gone(void **state)
 						    -1, &st, NULL),
 				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(st, 0), "5");
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), "6");
 		assert_true(sqlite3_column_double(st, 1) == 1700000000.5);
 		sqlite3_finalize(st);
 	}
@@ -522,6 +532,59 @@ static void test_upgrade_from_4_gone(void **state)
 	assert_int_equal(l.agents, 1);
 	assert_true(l.gone == 1700000000.5);
 	master_reg_close(r);
+	json_decref(info);
+}
+
+/*
+ * Schema 5 to 6: agents.capabilities and frameworks.registered (GET_AGENTS, GET_FRAMEWORKS).
+ * Rows of before have none; what is written after the upgrade is read back after a reopen.
+ */
+static void test_upgrade_from_5_capabilities(void **state)
+{
+	json_t *info = json_pack("{s:s}", "hostname", "h1");
+	json_t *caps = json_pack("[{s:s}]", "type", "MULTI_ROLE");
+	struct registry_agent a = {"a0", "h1", info, true, false, false};
+	struct registry_framework fw = {.id = "f0", .role = "*", .info = info};
+	struct registry *r;
+	struct loaded l = {0};
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			     "CREATE TABLE agents(id TEXT PRIMARY KEY, hostname TEXT NOT NULL,"
+			     " info TEXT NOT NULL, reachable INTEGER NOT NULL, deactivated INTEGER "
+			     "NOT NULL, draining INTEGER NOT NULL, principal TEXT, gone REAL);"
+			     "CREATE TABLE frameworks(id TEXT PRIMARY KEY, role TEXT NOT NULL,"
+			     " info TEXT NOT NULL, tier INTEGER NOT NULL, failover_timeout REAL NOT "
+			     "NULL, suppressed INTEGER NOT NULL);"
+			     "INSERT INTO agents VALUES ('a0', 'h1', '{\"hostname\":\"h1\"}', 1, 0, 0, "
+			     "NULL, NULL);"
+			     "INSERT INTO frameworks VALUES ('f0', '*', '{}', 0, 0, 0);"
+			     "INSERT INTO meta VALUES ('schema', '5');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	r = open_reg(100);
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_int_equal(l.agents, 1);
+	assert_int_equal(l.frameworks, 1);
+	assert_string_equal(l.caps, "(null)");
+	assert_true(l.registered_ns == 0);
+	a.capabilities = caps;
+	fw.registered_ns = 1700000000123456789LL;
+	assert_int_equal(master_reg_put_agent(r, &a), 0);
+	assert_int_equal(master_reg_put_framework(r, &fw), 0);
+	assert_int_equal(master_reg_commit(r), 0);
+	master_reg_close(r);
+	r = open_reg(100);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(master_reg_load(r, &ops, &l), 0);
+	assert_string_equal(l.caps, "[{\"type\":\"MULTI_ROLE\"}]");
+	assert_true(l.registered_ns == 1700000000123456789LL);
+	master_reg_close(r);
+	json_decref(caps);
 	json_decref(info);
 }
 
@@ -548,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_from_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_3_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_from_4_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_5_capabilities, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 

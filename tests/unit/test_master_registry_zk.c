@@ -193,6 +193,8 @@ struct loaded {
 	int quotas;
 	double quota_limit; /* cpus limit of the last QuotaConfig read */
 	double gone;        /* the last agent's (schema 5) */
+	bool caps_kept;     /* the last agent's capabilities (schema 6) */
+	int64_t registered_ns; /* the last framework's (schema 6) */
 };
 
 static int on_weight(void *o, const char *role, double w)
@@ -211,6 +213,7 @@ static int on_agent(void *o, const struct registry_agent *a)
 
 	l->agents++;
 	l->gone = a->gone;
+	l->caps_kept = json_array_size(a->capabilities) == 1;
 	snprintf(l->principal, sizeof(l->principal), "%s", a->principal ? a->principal : "(null)");
 	return 0;
 }
@@ -218,6 +221,7 @@ static int on_agent(void *o, const struct registry_agent *a)
 static int on_framework(void *o, const struct registry_framework *fw)
 {
 	((struct loaded *)o)->frameworks++;
+	((struct loaded *)o)->registered_ns = fw->registered_ns;
 	return 0;
 }
 
@@ -271,8 +275,11 @@ static void test_zk_round_trip(void **state)
 	struct registry *r = open_reg(100);
 	json_t *info = json_pack("{s:s}", "name", "n");
 	json_t *st = json_pack("{s:s}", "state", "TASK_RUNNING");
-	struct registry_agent a = {"a1", "h1", info, true, false, false, .principal = "agent-p"};
-	struct registry_framework fw = {"f1", "eng/ml", info, 1, 60, false};
+	json_t *caps = json_pack("[{s:s}]", "type", "MULTI_ROLE");
+	struct registry_agent a = {"a1", "h1", info, true, false, false, .principal = "agent-p",
+				   .capabilities = caps};
+	struct registry_framework fw = {"f1", "eng/ml", info, 1, 60, false,
+					.registered_ns = 1700000000123456789LL};
 	json_t *kill = json_pack("{s:{}}", "kill_policy");
 	struct registry_task t = {"f1", "t1", "a1", "TASK_STAGING", info, NULL, NULL, NULL, false};
 	json_t *quota = json_pack("{s:s,s:{s:{s:f}}}", "role", "eng/ml", "limits", "cpus", "value",
@@ -312,6 +319,9 @@ static void test_zk_round_trip(void **state)
 	assert_string_equal(l.principal, "agent-p");
 	assert_true(l.kill_kept);
 	assert_true(l.gone == 0);
+	/* the agent's capabilities, the framework's first subscription (schema 6) */
+	assert_true(l.caps_kept);
+	assert_true(l.registered_ns == 1700000000123456789LL);
 	/* marked gone (MARK_AGENT_GONE): read back with its time */
 	a.gone = 1700000000.5;
 	assert_int_equal(master_reg_put_agent(r, &a), 0);
@@ -345,6 +355,7 @@ static void test_zk_round_trip(void **state)
 	json_decref(st);
 	json_decref(kill);
 	json_decref(quota);
+	json_decref(caps);
 }
 
 /* More writes than one transaction takes, and a bounded history, oldest first. */

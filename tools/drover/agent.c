@@ -50,6 +50,14 @@ static int do_list(int argc, char **argv)
 		       agent_state(a), (long long)json_integer_value(json_object_get(a, "tasks")), tot,
 		       used);
 	}
+	/* after a master's restart or failover, those not yet back: their AgentInfo alone */
+	json_array_foreach(json_object_get(p, "recovered_agents"), i, a) {
+		char tot[256];
+		res_text(json_object_get(a, "resources"), tot, sizeof(tot));
+		printf("%-40s %-20s %-12s %5s  %-36s %s\n", id_value(a, "id"),
+		       json_string_value(json_object_get(a, "hostname")), "recovered", "-", tot,
+		       "-");
+	}
 	json_decref(p);
 	return EXIT_OK;
 }
