@@ -402,6 +402,37 @@ void master_agent_executors_clear(struct agent *a)
 	strmap_clear(&a->executors, executor_free);
 }
 
+void master_agent_executors_foreach(struct agent *a,
+				    void (*cb)(void *data, const char *fw_id, json_t *info),
+				    void *data)
+{
+	const char *key;
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&a->executors, &it, &key, &v);) {
+		struct master_executor *e = v;
+		const char *slash = strchr(key, '/');
+		char fw_id[ID_MAX_LEN + 1];
+		json_t *info;
+
+		if (!slash || (size_t)(slash - key) > ID_MAX_LEN)
+			continue;
+		snprintf(fw_id, sizeof(fw_id), "%.*s", (int)(slash - key), key);
+		if (e->info)
+			info = json_deep_copy(e->info);
+		else /* known from the agent's report only */
+			info = json_pack("{s:{s:s},s:o}", "executor_id", "value", slash + 1,
+					 "resources", alloc_res_to_json(&e->res));
+		if (!info)
+			continue;
+		if (!json_object_get(info, "framework_id"))
+			json_object_set_new(info, "framework_id", wire_id(fw_id));
+		cb(data, fw_id, info);
+		json_decref(info);
+	}
+}
+
 /* ------------------------------------------------------------------ scheduler calls */
 
 /* MESSAGE {agent_id, executor_id, data} and SHUTDOWN {executor_id, agent_id}: to the agent. */

@@ -373,7 +373,48 @@ static json_t *agent_model(const struct agent *a, bool summary, const json_t *co
 	return j;
 }
 
-static json_t *framework_model(const struct framework *fw, bool summary, const json_t *completed)
+struct legacy_executors {
+	const char *agent_id;
+	const char *fw_id;
+	json_t *arr;
+};
+
+/* One of a framework's executors as Mesos's state.json shows it: the ExecutorInfo's model. */
+static void legacy_executor_cb(void *data, const char *fw_id, json_t *info)
+{
+	struct legacy_executors *c = data;
+	json_t *j;
+
+	if (!streq(fw_id, c->fw_id))
+		return;
+	j = json_pack(
+		"{s:s,s:s,s:s,s:o,s:s}", "executor_id",
+		json_string_value(json_object_get(json_object_get(info, "executor_id"), "value")),
+		"name", json_string_value(json_object_get(info, "name")) ?: "", "framework_id",
+		fw_id, "resources", flat_res_v1(json_object_get(info, "resources")), "slave_id",
+		c->agent_id);
+	if (j && json_object_get(info, "command"))
+		json_object_set(j, "command", json_object_get(info, "command"));
+	if (j)
+		json_array_append_new(c->arr, j);
+}
+
+static json_t *framework_executors(struct master *m, const struct framework *fw)
+{
+	struct legacy_executors c = {.fw_id = fw->id, .arr = json_array()};
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		struct agent *a = v;
+		c.agent_id = a->id;
+		master_agent_executors_foreach(a, legacy_executor_cb, &c);
+	}
+	return c.arr;
+}
+
+static json_t *framework_model(struct master *m, const struct framework *fw, bool summary,
+			       const json_t *completed)
 {
 	struct alloc_res used = ALLOC_RES_INIT, offered = ALLOC_RES_INIT, both = ALLOC_RES_INIT;
 	const json_t *info = fw->info;
@@ -462,7 +503,7 @@ static json_t *framework_model(const struct framework *fw, bool summary, const j
 		json_object_set_new(j, "unreachable_tasks", unreachable);
 		json_object_set_new(j, "completed_tasks", done);
 		json_object_set_new(j, "offers", offers);
-		json_object_set_new(j, "executors", json_array());
+		json_object_set_new(j, "executors", framework_executors(m, fw));
 	}
 out:
 	alloc_res_clear(&used);
@@ -583,7 +624,8 @@ static json_t *state(struct master *m, struct msg *msg)
 	}
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
 		if (master_may_view_framework(m, msg->principal, v)) /* view_roles, as GET_STATE */
-			json_array_append_new(frameworks, framework_model(v, false, m->completed));
+			json_array_append_new(frameworks,
+					      framework_model(m, v, false, m->completed));
 	json_object_set_new(j, "version", json_string(DROVER_VERSION));
 	json_object_set_new(j, "git_sha", json_string(DROVER_GIT_REV));
 	json_object_set_new(j, "start_time", json_real((double)m->start_real_ns / 1e9));
@@ -625,7 +667,8 @@ static json_t *state_summary(struct master *m, const char *viewer)
 	}
 	for (it = 0; strmap_next(&m->frameworks, &it, NULL, &v);)
 		if (master_may_view_framework(m, viewer, v))
-			json_array_append_new(frameworks, framework_model(v, true, m->completed));
+			json_array_append_new(frameworks,
+					      framework_model(m, v, true, m->completed));
 	json_t *j = json_pack("{s:O*,s:o,s:o}", "hostname", json_object_get(info, "hostname"),
 			      "slaves", slaves, "frameworks", frameworks);
 

@@ -10,6 +10,7 @@
 #include "master.h"
 #include "daemon.h"
 #include "log.h"
+#include "malloc_tune.h"
 
 static struct master *the_master; /* for the signal handler only */
 static volatile sig_atomic_t stopping;
@@ -60,8 +61,10 @@ int main(int argc, char **argv)
 	struct master_flags flags = {0};
 	int r = daemon_parse_args(&desc, &flags, argc, argv);
 
-	if (r < 0)
+	if (r < 0) {
+		malloc_tune_for_messages();
 		r = run(&flags);
+	}
 	conf_free(master_flag_table, &flags);
 	return r;
 }

@@ -595,6 +595,14 @@ void master_executors_reported(struct master *m, struct agent *a, json_t *execut
 /* fw is being removed: its executors are forgotten (the allocator drops fw's share). */
 void master_executors_framework_removed(struct master *m, const struct framework *fw);
 void master_agent_executors_clear(struct agent *a);
+/*
+ * Each CUSTOM executor the master knows on a, as Mesos's GET_EXECUTORS shows one: its
+ * ExecutorInfo (after a failover, before the framework launches on it again, only what the
+ * agent reported: executor_id, framework_id, resources). fw_id is the framework's ID.
+ */
+void master_agent_executors_foreach(struct agent *a,
+				    void (*cb)(void *data, const char *fw_id, json_t *info),
+				    void *data);
 /* The scheduler's MESSAGE and SHUTDOWN calls. */
 void master_executor_call(struct master *m, struct framework *fw, struct msg *msg);
 /* The agent's EXECUTOR_MESSAGE and EXECUTOR_EXITED calls. */

@@ -328,7 +328,7 @@ static json_t *read_call(struct master *m, struct msg *msg, const char *type)
 	if (streq(type, "GET_TASKS"))
 		return master_state_tasks(m, who);
 	if (streq(type, "GET_EXECUTORS"))
-		return master_state_executors(m);
+		return master_state_executors(m, who);
 	if (streq(type, "GET_OPERATIONS"))
 		return json_pack("{s:[]}", "operations"); /* no offer operations but LAUNCH */
 	if (streq(type, "GET_ROLES"))

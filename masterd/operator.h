@@ -31,7 +31,7 @@ struct alloc_res;
 json_t *master_state_agents(struct master *m);
 json_t *master_state_frameworks(struct master *m, const char *viewer);
 json_t *master_state_tasks(struct master *m, const char *viewer);
-json_t *master_state_executors(struct master *m);
+json_t *master_state_executors(struct master *m, const char *viewer);
 json_t *master_state_roles(struct master *m, const char *viewer);
 json_t *master_state_get_state(struct master *m, const char *viewer);
 /* One GetAgents.Agent / GetFrameworks.Framework / Task. */

@@ -313,10 +313,37 @@ json_t *master_state_tasks(struct master *m, const char *viewer)
 			 "completed_tasks", done);
 }
 
-json_t *master_state_executors(struct master *m)
+struct executors_ctx {
+	struct master *m;
+	const char *viewer;
+	struct agent *a;
+	json_t *arr;
+};
+
+static void executor_cb(void *data, const char *fw_id, json_t *info)
 {
-	(void)m; /* Drover runs tasks without executors (yet) */
-	return json_pack("{s:[]}", "executors");
+	struct executors_ctx *c = data;
+	struct framework *fw = strmap_get(&c->m->frameworks, fw_id);
+
+	/* as its framework: an executor of a framework the viewer may not see is not shown */
+	if (!fw || !master_may_view_framework(c->m, c->viewer, fw))
+		return;
+	json_array_append_new(c->arr, json_pack("{s:O,s:o}", "executor_info", info, "agent_id",
+						wire_id(c->a->id)));
+}
+
+/* GET_EXECUTORS: the CUSTOM executors running on the agents (command tasks have none). */
+json_t *master_state_executors(struct master *m, const char *viewer)
+{
+	struct executors_ctx c = {.m = m, .viewer = viewer, .arr = json_array()};
+	size_t it;
+	void *v;
+
+	for (it = 0; strmap_next(&m->agents, &it, NULL, &v);) {
+		c.a = v;
+		master_agent_executors_foreach(c.a, executor_cb, &c);
+	}
+	return json_pack("{s:o}", "executors", c.arr);
 }
 
 struct roles_ctx {
@@ -363,7 +390,7 @@ json_t *master_state_roles(struct master *m, const char *viewer)
 json_t *master_state_get_state(struct master *m, const char *viewer)
 {
 	return json_pack("{s:o,s:o,s:o,s:o}", "get_tasks", master_state_tasks(m, viewer),
-			 "get_executors", master_state_executors(m), "get_frameworks",
+			 "get_executors", master_state_executors(m, viewer), "get_frameworks",
 			 master_state_frameworks(m, viewer), "get_agents", master_state_agents(m));
 }
 

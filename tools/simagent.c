@@ -35,6 +35,7 @@
 #include "subscription.h"
 #include "util.h"
 #include "wire.h"
+#include "malloc_tune.h"
 
 #define SEC 1000000000LL
 
@@ -943,6 +944,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out_flags;
 	rc = 2;
+	malloc_tune_for_messages(); /* as the master: the same messages at the other end */
 	if (sscanf(fl.duration, "%lf,%lf", &s.mean_s, &s.sd_s) < 1) {
 		fprintf(stderr, "simagent: --duration wants MEAN[,SD] in seconds, not '%s'\n",
 			fl.duration);

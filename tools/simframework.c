@@ -29,6 +29,7 @@
 #include "subscription.h"
 #include "util.h"
 #include "wire.h"
+#include "malloc_tune.h"
 
 #define SEC 1000000000LL
 
@@ -631,6 +632,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out_flags;
 	rc = 2;
+	malloc_tune_for_messages(); /* as the master: the same messages at the other end */
 	if (sscanf(fl.task, "%lf,%lf", &s.cpus, &s.mem) != 2 || s.cpus <= 0 || s.mem <= 0) {
 		fprintf(stderr, "simframework: --task wants CPUS,MEM (both positive), not '%s'\n",
 			fl.task);

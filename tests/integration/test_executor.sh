@@ -101,6 +101,29 @@ check hostile-task-cannot-read-token sh -c "[ -s '$WORK/pose.out' ] && ! grep -q
 check hostile-task-sees-no-env [ "$(head -1 "$WORK/pose.out")" = 0 ]
 # the executor's own task is unharmed by all of it
 check hostile-task-still-running sh -c "! grep -q '\"task_id\": {\"value\": \"u1\"}, \"state\": \"TASK_FAILED\"' '$WORK/events.jsonl'"
+# the master's GET_EXECUTORS and /master/state show the live executor where it runs, as Mesos
+# does (with Mesos's own schema, when protoc and python3-protobuf are here)
+mexec() { curl -s -X POST -H 'Content-Type: application/json' -d '{"type":"GET_EXECUTORS"}' \
+	"http://$MASTER/api/v1" | jq -r "$1"; }
+sel=".get_executors.executors[] | select(.executor_info.executor_id.value == \"pyexec2\")"
+check master-executors-listed [ "$(mexec "[$sel] | length")" = 1 ]
+check master-executors-framework [ "$(mexec "$sel | .executor_info.framework_id.value")" = "$FID" ]
+check master-executors-agent [ "$(mexec "$sel | .agent_id.value | length > 0")" = true ]
+check master-executors-command [ "$(mexec "$sel | .executor_info.command.value | length > 0")" = true ]
+check master-state-executor [ "$(curl -s "http://$MASTER/master/state" | jq -r ".frameworks[] |
+	select(.id == \"$FID\") | .executors[] | select(.executor_id == \"pyexec2\") |
+	(.slave_id | length > 0) and (.framework_id == \"$FID\")")" = true ]
+if command -v protoc >/dev/null && python3 -c 'import google.protobuf' 2>/dev/null; then
+	SRC=$(cd "$(dirname "$0")/../.." && pwd)
+	mkdir -p "$WORK/py"
+	protoc -I"$SRC/tests/mesos-proto" -I"$SRC/proto" --python_out="$WORK/py" \
+		mesos/v1/mesos.proto mesos/v1/master/master.proto mesos/v1/allocator/allocator.proto \
+		mesos/v1/maintenance/maintenance.proto mesos/v1/quota/quota.proto
+	check master-executors-mesos-schema python3 "$SRC/tests/integration/mesos_operator_check.py" \
+		calls "$MASTER" "$WORK/py" GET_EXECUTORS GET_STATE
+else
+	skip master-executors-mesos-schema "needs protoc and python3-protobuf"
+fi
 touch "$WORK/go"
 wait "$FWP"
 cat "$WORK/pause.out" "$WORK/pause.err"

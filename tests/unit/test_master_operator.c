@@ -130,7 +130,7 @@ static void test_responses_encode(void **state)
 	check_response("GET_AGENTS", master_state_agents(&M));
 	check_response("GET_FRAMEWORKS", master_state_frameworks(&M, NULL));
 	check_response("GET_TASKS", master_state_tasks(&M, NULL));
-	check_response("GET_EXECUTORS", master_state_executors(&M));
+	check_response("GET_EXECUTORS", master_state_executors(&M, NULL));
 	check_response("GET_ROLES", master_state_roles(&M, NULL));
 	check_response("GET_STATE", master_state_get_state(&M, NULL));
 	check_response("GET_QUOTA", master_quota_get(&M));
