@@ -104,8 +104,8 @@ struct http_server {
 	 * resume_share of the thread's time (a token bucket of nanoseconds, a walk estimated
 	 * at RESUME_WALK_NS per parked connection, bursts up to RESUME_BURST_NS). With few
 	 * parked connections a walk costs microseconds and every resume goes out at once; with
-	 * many, a resume waits at most one walk's cost divided by the share (2.5 ms / 0.2 =
-	 * 12.5 ms at 10,000), and everything that queued meanwhile goes with it.
+	 * many, a resume waits at most one walk's cost divided by the share (4 ms / 0.2 =
+	 * 20 ms at 10,000), and everything that queued meanwhile goes with it.
 	 */
 	pthread_mutex_t resume_lock; /* the fields below */
 	struct MHD_Connection **resume_q;
@@ -121,7 +121,8 @@ struct http_server {
 	double resume_share;
 };
 
-#define RESUME_WALK_NS 250 /* per parked connection, measured at 10,000 (benchmarks.md) */
+/* per parked connection and batch: 370 ns measured at 10,000 agent streams (benchmarks.md) */
+#define RESUME_WALK_NS 400
 #define RESUME_BURST_NS 50000000LL /* the bucket's size: 50 ms of walks */
 
 /* What MHD keeps per connection for us: the peer's address, counted in srv->peers. */

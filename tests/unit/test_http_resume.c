@@ -214,7 +214,7 @@ static void test_many_parked_coalesce(void **state)
 {
 	const int n = MAXN;
 	uint16_t port;
-	/* a walk over 1000 is estimated at 250 us; at 0.0001 of the time, 2.5 s of refill */
+	/* a walk over 1000 is estimated at 400 us; at 0.0001 of the time, 4 s of refill */
 	struct http_server *srv = start(0.0001, &port);
 	struct http_server_stats before, after;
 
@@ -229,7 +229,7 @@ static void test_many_parked_coalesce(void **state)
 		      (unsigned long long)(after.batches - before.batches), after.wait_max_s);
 	assert_int_equal(after.resumes - before.resumes, (uint64_t)n);
 	/*
-	 * The 50 ms bucket holds about 200 walks of 250 us (more while resumed streams are
+	 * The 50 ms bucket holds about 125 walks of 400 us (more while resumed streams are
 	 * not parked again yet, which makes a walk cheaper): those went alone, the rest of
 	 * the burst waited for the budget (seconds) and went together.
 	 */
@@ -261,7 +261,7 @@ static void test_stop_flushes_queue(void **state)
 		http_stream_unref(streams[i]);
 	t0 = mono();
 	http_server_stop(srv);
-	/* not held for the 2.5 s the budget would have taken */
+	/* not held for the 4 s the budget would have taken */
 	assert_true(mono() - t0 < 2.0);
 	assert_int_equal(wait_markers(n, "last", 10), n);
 	for (int i = 0; i < n; i++) { /* and each stream ended: the peer sees EOF */
