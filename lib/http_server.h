@@ -44,7 +44,7 @@ struct http_server_config {
 	unsigned threads;
 	/*
 	 * The share of the server thread's time its walks over parked connections may take
-	 * (0: 0.2). Resumes are batched to keep to it: at once while the walks are cheap, in
+	 * (0: 0.3). Resumes are batched to keep to it: at once while the walks are cheap, in
 	 * batches at most (walk cost / share) apart when thousands of streams are parked.
 	 */
 	double resume_share;

@@ -60,7 +60,7 @@ static const struct conf_opt sbench_flag_table[] = {
 	{"seconds", CONF_DOUBLE, F(seconds), "5", "S", "length of each measurement", 0.1, 3600},
 	{"rate", CONF_DOUBLE, F(rate), "0", "R",
 	 "the paced mode: R events per second to random streams (0: the serial mode)", 0, 1e6},
-	{"share", CONF_DOUBLE, F(share), "0.2", "F",
+	{"share", CONF_DOUBLE, F(share), "0.3", "F",
 	 "the paced mode: the budgeted server's resume_share", 0.001, 1},
 	{"rounds", CONF_INT, F(rounds), "2", "K", "the paced mode: pairs of measurements", 1, 100},
 	CONF_END,
