@@ -272,6 +272,21 @@ static int upgrade_5_6(struct sqlite_registry *r)
 	return e;
 }
 
+static int upgrade_1_2_run(struct sqlite_registry *r)
+{
+	return exec(r, upgrade_1_2);
+}
+
+static int upgrade_3_4_run(struct sqlite_registry *r)
+{
+	return exec(r, upgrade_3_4);
+}
+
+/* upgrades[v - 1] takes a registry of schema version v to v + 1 */
+static int (*const upgrades[SCHEMA_VERSION - 1])(struct sqlite_registry *r) = {
+	upgrade_1_2_run, upgrade_2_3, upgrade_3_4_run, upgrade_4_5, upgrade_5_6,
+};
+
 static void *writer_main(void *data);
 static void ops_free(struct op *o);
 static int sqlite_commit(struct sqlite_registry *r);
@@ -329,40 +344,16 @@ int master_reg_open(const char *path, unsigned history, struct registry **ret, c
 		rc = SQLITE_ERROR;
 		goto fail;
 	}
-	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 1 &&
-	    (e = exec(r, upgrade_1_2)) < 0) {
-		snprintf(err, errlen, "cannot upgrade '%s' from schema version 1: %s", path,
-			 sqlite3_errmsg(r->db));
-		sqlite_close(r);
-		return e;
-	}
-	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 2 &&
-	    (e = upgrade_2_3(r)) < 0) {
-		snprintf(err, errlen, "cannot upgrade '%s' from schema version 2: %s", path,
-			 sqlite3_errmsg(r->db));
-		sqlite_close(r);
-		return e;
-	}
-	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 3 &&
-	    (e = exec(r, upgrade_3_4)) < 0) {
-		snprintf(err, errlen, "cannot upgrade '%s' from schema version 3: %s", path,
-			 sqlite3_errmsg(r->db));
-		sqlite_close(r);
-		return e;
-	}
-	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 4 &&
-	    (e = upgrade_4_5(r)) < 0) {
-		snprintf(err, errlen, "cannot upgrade '%s' from schema version 4: %s", path,
-			 sqlite3_errmsg(r->db));
-		sqlite_close(r);
-		return e;
-	}
-	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") == 5 &&
-	    (e = upgrade_5_6(r)) < 0) {
-		snprintf(err, errlen, "cannot upgrade '%s' from schema version 5: %s", path,
-			 sqlite3_errmsg(r->db));
-		sqlite_close(r);
-		return e;
+	/* an older file: each step in turn, 1 to 2, 2 to 3, ... */
+	for (int v = 1; v < SCHEMA_VERSION; v++) {
+		if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") != v)
+			continue;
+		if ((e = upgrades[v - 1](r)) < 0) {
+			snprintf(err, errlen, "cannot upgrade '%s' from schema version %d: %s", path,
+				 v, sqlite3_errmsg(r->db));
+			sqlite_close(r);
+			return e;
+		}
 	}
 	if (query_int(r, "SELECT value FROM meta WHERE key = 'schema'") != SCHEMA_VERSION) {
 		snprintf(err, errlen, "'%s' has an unknown schema version", path);

@@ -15,6 +15,21 @@ skip() { echo "SKIP $DROVER_TEST/$1: $2" >>"$DROVER_RESULTS"; echo "SKIP: $1: $2
 # Skip the whole script.
 skip_all() { echo "SKIP: $1"; exit 77; }
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
+# protobuf_python: PY, a python3 that has protobuf (for the classes protoc generates from
+# Mesos's own .proto files, tests/mesos-proto), "" when none; SRC, the source tree
+protobuf_python() {
+	PY=
+	for _p in /usr/bin/python3 python3; do
+		if "$_p" -c 'import google.protobuf' 2>/dev/null; then PY=$_p; break; fi
+	done
+	SRC=$(cd "$(dirname "$0")/../.." && pwd)
+}
+# need_mesos_proto: protobuf_python, or skip the script unless protoc and PY are here
+need_mesos_proto() {
+	command -v protoc >/dev/null || skip_all "needs protoc (protobuf-compiler)"
+	protobuf_python
+	[ -n "$PY" ] || skip_all "needs python3-protobuf"
+}
 
 # check NAME CMD...: pass when CMD succeeds
 check() {

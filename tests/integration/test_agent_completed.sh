@@ -79,10 +79,7 @@ check capped-framework-completed jq -e --arg f "$FW_ID" '[.get_state.get_framewo
 check group-still-there jq -e '[.get_state.get_executors.completed_executors[] |
 	select(.executor_info.executor_id.value == "group")] | length == 1' "$WORK/state.json"
 
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import google.protobuf' 2>/dev/null; then PY=$p; break; fi
-done
+protobuf_python
 if [ -n "$PY" ] && command -v protoc >/dev/null; then
 	mkdir -p "$WORK/py"
 	protoc -I"$SRC/tests/mesos-proto" -I"$SRC/proto" --python_out="$WORK/py" \

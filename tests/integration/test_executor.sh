@@ -113,12 +113,8 @@ check master-executors-command [ "$(mexec "$sel | .executor_info.command.value |
 check master-state-executor [ "$(curl -s "http://$MASTER/master/state" | jq -r ".frameworks[] |
 	select(.id == \"$FID\") | .executors[] | select(.executor_id == \"pyexec2\") |
 	(.slave_id | length > 0) and (.framework_id == \"$FID\")")" = true ]
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import google.protobuf' 2>/dev/null; then PY=$p; break; fi
-done
+protobuf_python
 if command -v protoc >/dev/null && [ -n "$PY" ]; then
-	SRC=$(cd "$(dirname "$0")/../.." && pwd)
 	mkdir -p "$WORK/py"
 	protoc -I"$SRC/tests/mesos-proto" -I"$SRC/proto" --python_out="$WORK/py" \
 		mesos/v1/mesos.proto mesos/v1/scheduler/scheduler.proto mesos/v1/master/master.proto \

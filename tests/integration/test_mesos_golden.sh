@@ -5,13 +5,7 @@
 # unknown fields rejected) are the same Mesos message, and protobuf serializes the JSON
 # to exactly the golden bytes (tests/golden/mesos/check.py). No daemons.
 . "$(dirname "$0")/lib.sh"
-command -v protoc >/dev/null || skip_all "needs protoc (protobuf-compiler)"
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import google.protobuf' 2>/dev/null; then PY=$p; break; fi
-done
-[ -n "$PY" ] || skip_all "needs python3-protobuf"
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
+need_mesos_proto
 WORK=$(mktemp -d /tmp/drover-it.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -8,13 +8,7 @@
 # the same way and runs a task there again (protobuf).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zk_lib.sh"
-command -v protoc >/dev/null || skip_all "needs protoc (protobuf-compiler)"
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import google.protobuf' 2>/dev/null; then PY=$p; break; fi
-done
-[ -n "$PY" ] || skip_all "needs python3-protobuf"
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
+need_mesos_proto
 ha_begin
 
 mkdir -p "$WORK/py"

@@ -19,10 +19,7 @@ OLD=$(op GET_AGENTS | jq -r '.get_agents.agents[0].agent_info.id.value')
 curl -s -N -X POST -H 'Content-Type: application/json' -d '{"type":"SUBSCRIBE"}' \
 	"http://$MASTER/api/v1" >"$WORK/op.stream" 2>/dev/null &
 STREAM_PID=$!
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import google.protobuf' 2>/dev/null; then PY=$p; break; fi
-done
+protobuf_python
 if [ -n "$PY" ] && command -v protoc >/dev/null; then
 	mkdir -p "$WORK/py"
 	protoc -I"$SRC/tests/mesos-proto" -I"$SRC/proto" --python_out="$WORK/py" \

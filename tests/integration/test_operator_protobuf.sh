@@ -10,13 +10,7 @@
 need_root
 need_cgroup2
 need_jq
-command -v protoc >/dev/null || skip_all "needs protoc (protobuf-compiler)"
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import google.protobuf' 2>/dev/null; then PY=$p; break; fi
-done
-[ -n "$PY" ] || skip_all "needs python3-protobuf"
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
+need_mesos_proto
 FLAGS="--agent-ping-timeout 1s --max-agent-ping-timeouts 2"
 
 start_cluster $FLAGS || exit 1
