@@ -222,38 +222,16 @@ static int upgrade_2_3(struct sqlite_registry *r)
 static const char upgrade_3_4[] = "UPDATE meta SET value = '4' WHERE key = 'schema';";
 
 /*
- * 4 to 5: when an agent was marked gone (MARK_AGENT_GONE; NULL: it was not). Added unless
- * the agents table has it (the schema above created it in a registry that had none).
+ * One step that adds columns: each {table, column, type} unless its table has it (the schema
+ * above created it in a registry that had none), then the schema version to, in one
+ * transaction.
  */
-static int upgrade_4_5(struct sqlite_registry *r)
+static int add_columns(struct sqlite_registry *r, const char *const (*add)[3], size_t n, int to)
 {
-	int e = exec(r, "BEGIN IMMEDIATE");
-
-	if (e == 0 &&
-	    query_int(r, "SELECT count(*) FROM pragma_table_info('agents') WHERE name = 'gone'") == 0)
-		e = exec(r, "ALTER TABLE agents ADD COLUMN gone REAL");
-	if (e == 0)
-		e = exec(r, "UPDATE meta SET value = '5' WHERE key = 'schema'");
-	if (e == 0)
-		e = exec(r, "COMMIT");
-	else
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	return e;
-}
-
-/*
- * 5 to 6: the capabilities each agent reported (GET_AGENTS) and when each framework first
- * subscribed (GET_FRAMEWORKS' registered_time); NULL in rows written before: none known.
- * Each is added unless its table has it (the schema above created it there).
- */
-static int upgrade_5_6(struct sqlite_registry *r)
-{
-	static const char *const add[][3] = {{"agents", "capabilities", "TEXT"},
-					     {"frameworks", "registered", "INTEGER"}};
 	char sql[160];
 	int e = exec(r, "BEGIN IMMEDIATE");
 
-	for (size_t i = 0; e == 0 && i < ARRAY_SIZE(add); i++) {
+	for (size_t i = 0; e == 0 && i < n; i++) {
 		snprintf(sql, sizeof(sql),
 			 "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", add[i][0],
 			 add[i][1]);
@@ -263,13 +241,35 @@ static int upgrade_5_6(struct sqlite_registry *r)
 			 add[i][2]);
 		e = exec(r, sql);
 	}
-	if (e == 0)
-		e = exec(r, "UPDATE meta SET value = '6' WHERE key = 'schema'");
+	if (e == 0) {
+		snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE key = 'schema'", to);
+		e = exec(r, sql);
+	}
 	if (e == 0)
 		e = exec(r, "COMMIT");
 	else
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 	return e;
+}
+
+/* 4 to 5: when an agent was marked gone (MARK_AGENT_GONE; NULL: it was not). */
+static int upgrade_4_5(struct sqlite_registry *r)
+{
+	static const char *const add[][3] = {{"agents", "gone", "REAL"}};
+
+	return add_columns(r, add, ARRAY_SIZE(add), 5);
+}
+
+/*
+ * 5 to 6: the capabilities each agent reported (GET_AGENTS) and when each framework first
+ * subscribed (GET_FRAMEWORKS' registered_time); NULL in rows written before: none known.
+ */
+static int upgrade_5_6(struct sqlite_registry *r)
+{
+	static const char *const add[][3] = {{"agents", "capabilities", "TEXT"},
+					     {"frameworks", "registered", "INTEGER"}};
+
+	return add_columns(r, add, ARRAY_SIZE(add), 6);
 }
 
 static int upgrade_1_2_run(struct sqlite_registry *r)
